@@ -1,0 +1,5 @@
+"""`python -m callassist`."""
+
+from callassist.cli import main
+
+main()

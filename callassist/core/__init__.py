@@ -1,0 +1,1 @@
+"""The domain: flows, calls, templates, objections, promises. No terminal, no database."""

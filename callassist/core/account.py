@@ -1,0 +1,108 @@
+"""An account as the collector sees it, and the template context built from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from callassist.core.context import CallContext, InvoiceView, PastPromiseView
+from callassist.core.i18n import fmt_date, fmt_time, label
+from callassist.core.money import Money, format_money
+
+# Days past due at which an account moves into the next of the five classes.
+CLASS_THRESHOLDS = ((0, "current"), (90, "collection"), (180, "watch"), (365, "doubtful"))
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    number: str
+    issued: date
+    due: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PastPromise:
+    amount: Decimal
+    due: date
+    status: str
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """What the store knows of one account at the moment a call starts."""
+
+    account_id: int
+    debtor: str
+    contact_name: str
+    contact_role: str
+    phone: str
+    timezone: str
+    currency: str
+    balance: Decimal
+    invoices: tuple[InvoiceLine, ...]
+    promises: tuple[PastPromise, ...]  # newest first
+
+    @property
+    def money(self) -> Money:
+        return Money(self.balance, self.currency)
+
+    def local_now(self, now: datetime) -> datetime:
+        return now.astimezone(ZoneInfo(self.timezone))
+
+    def days_past_due(self, today: date) -> int:
+        if not self.invoices:
+            return 0
+        return max(0, (today - min(i.due for i in self.invoices)).days)
+
+
+def debt_class(days_past_due: int) -> str:
+    """One of the five classes of DOMAIN.md, from how late the oldest invoice is."""
+    for limit, name in CLASS_THRESHOLDS:
+        if days_past_due <= limit:
+            return name
+    return "write_off"
+
+
+def greeting_key(local: datetime) -> str:
+    if local.hour < 12:
+        return "greeting_morning"
+    if local.hour < 18:
+        return "greeting_afternoon"
+    return "greeting_evening"
+
+
+def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime) -> CallContext:
+    """The values a template may use, formatted for the locale at the debtor's local time."""
+    local = snapshot.local_now(now)
+    today = local.date()
+    money = lambda amount: format_money(Money(amount, snapshot.currency), locale)  # noqa: E731
+    invoices = tuple(
+        InvoiceView(i.number, fmt_date(i.issued, locale), fmt_date(i.due, locale), money(i.amount), max(0, (today - i.due).days))
+        for i in sorted(snapshot.invoices, key=lambda i: i.due)
+    )
+    last = snapshot.promises[0] if snapshot.promises else None
+    last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, label(f"status_{last.status}", locale)) if last else None
+    dpd = snapshot.days_past_due(today)
+    return CallContext(
+        locale=locale,
+        collector=collector,
+        creditor=creditor,
+        debtor=snapshot.debtor,
+        contact_name=snapshot.contact_name,
+        contact_role=snapshot.contact_role,
+        phone=snapshot.phone,
+        balance=money(snapshot.balance),
+        currency=snapshot.currency,
+        days_past_due=dpd,
+        debt_class=label(f"class_{debt_class(dpd)}", locale),
+        invoices=invoices,
+        oldest_invoice=invoices[0] if invoices else None,
+        last_promise=last_view,
+        broken_promises=sum(1 for p in snapshot.promises if p.status == "broken"),
+        today=fmt_date(today, locale),
+        debtor_local_time=fmt_time(local, locale),
+        greeting=label(greeting_key(local), locale),
+    )

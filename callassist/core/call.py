@@ -1,0 +1,309 @@
+"""The Call: one conversation driven by the script's state machine.
+
+Every method that changes the call returns the events that record the change; the
+caller stores them (durably) before showing the new step. `Call.resume` folds stored
+events back into a Call after a crash, so it continues at the same step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+from transitions import Machine, MachineError
+
+from callassist.core.conditions import condition
+from callassist.core.context import CallContext, InstalmentView, PromiseView
+from callassist.core.flow import DISPOSITIONS, LoadedFlow, Transition
+from callassist.core.i18n import fmt_date, label
+from callassist.core.money import Money, format_money
+from callassist.core.objections import Catalog
+from callassist.core.promises import Promise
+from callassist.core.templates import ScriptTemplates
+
+OBJECTION_TRIGGER = "raise_objection"
+# Dispositions after which a supervisor needs the collector's words, not just a code.
+NOTE_REQUIRED = frozenset({"callback", "dispute", "refused", "escalated", "abusive", "wrong_party"})
+
+
+class CallError(Exception):
+    """An action the call cannot take now (the UI only offers allowed ones)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    payload: dict[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Choice:
+    trigger: str
+    key: str
+    label: str
+    dest: str
+
+
+@dataclass
+class ObjectionState:
+    excuse: str
+    rung: int
+
+
+@dataclass
+class _Cursor:
+    """The object transitions moves between states (kept apart so triggers never clash with Call's own names)."""
+
+    state: str = ""
+
+
+@dataclass
+class Step:
+    state: str
+    label: str
+    text: str
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Call:
+    loaded: LoadedFlow
+    catalog: Catalog
+    context: CallContext
+    balance: Money
+    today: date
+    clock: Callable[[], datetime] = utc_now
+    facts: set[str] = field(default_factory=set)
+    promise: Promise | None = None
+    objection: ObjectionState | None = None
+    step: Step | None = None
+    ended: bool = False
+    suggested_disposition: str | None = None
+    cursor: _Cursor = field(default_factory=_Cursor)
+
+    def __post_init__(self) -> None:
+        flow = self.loaded.flow
+        self.templates = ScriptTemplates(self.loaded.directory, self.context.locale)
+        self._by_trigger: dict[str, list[Transition]] = {}
+        machine_transitions = []
+        for transition in flow.transitions:
+            self._by_trigger.setdefault(transition.trigger, []).append(transition)
+            machine_transitions.append(
+                {
+                    "trigger": transition.trigger,
+                    "source": transition.sources,
+                    "dest": transition.dest,
+                    "conditions": [self._guard(name) for name in transition.conditions],
+                    "unless": [self._guard(name) for name in transition.unless],
+                }
+            )
+        machine_transitions.append(
+            {
+                "trigger": OBJECTION_TRIGGER,
+                "source": flow.objections.allowed_from,
+                "dest": flow.objections.state,
+                "conditions": [self._guard(name) for name in flow.objections.conditions],
+            }
+        )
+        self.machine = Machine(
+            model=self.cursor,
+            states=list(flow.states),
+            transitions=machine_transitions,
+            initial=flow.initial,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+        )
+
+    def _guard(self, name: str) -> Callable[[], bool]:
+        check = condition(name)
+        return lambda: check(self)
+
+    # ---- what the screen asks ---------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self.cursor.state
+
+    @property
+    def locale(self) -> str:
+        return self.context.locale
+
+    def state_label(self, state: str) -> str:
+        return self.loaded.flow.states[state].label.get(self.locale)
+
+    def choices(self) -> list[Choice]:
+        """The choices the machine allows from the current step, in flow order."""
+        if self.ended:
+            return []
+        offered: list[Choice] = []
+        seen: set[str] = set()
+        for transition in self.loaded.flow.transitions:
+            if self.state in transition.sources and transition.trigger not in seen:
+                if self.cursor.may_trigger(transition.trigger):
+                    seen.add(transition.trigger)
+                    offered.append(Choice(transition.trigger, transition.key, transition.label.get(self.locale), transition.dest))
+        return offered
+
+    def can_raise_objection(self) -> bool:
+        flow = self.loaded.flow
+        if self.ended:
+            return False
+        if self.state == flow.objections.state:
+            return True
+        return self.cursor.may_trigger(OBJECTION_TRIGGER)
+
+    def in_promise_step(self) -> bool:
+        return self.state == self.loaded.flow.promise_state and not self.ended
+
+    # ---- changes: each returns the events that record it ------------------------
+
+    def start(self, started: dict[str, Any]) -> list[Event]:
+        """Open the call; `started` holds who, which account, and the card as shown."""
+        payload = {
+            "script": self.loaded.name,
+            "script_hash": self.loaded.content_hash,
+            "locale": self.locale,
+            **started,
+        }
+        return [Event("call_started", payload, self.clock()), self._enter(self.state)]
+
+    def choose(self, trigger: str) -> list[Event]:
+        """Take the choice `trigger` (what the debtor did) if the machine allows it now."""
+        if self.ended:
+            raise CallError("the call has ended")
+        source = self.state
+        try:
+            moved = self.cursor.trigger(trigger)
+        except (MachineError, AttributeError):
+            moved = False
+        if not moved:
+            raise CallError(f"{trigger!r} is not allowed from {source!r}")
+        transition = next(t for t in self._by_trigger[trigger] if source in t.sources)
+        self.facts.update(transition.sets)
+        if transition.disposition:
+            self.suggested_disposition = transition.disposition
+        if source == self.loaded.flow.objections.state:
+            self.objection = None
+        chosen = Event(
+            "choice_made",
+            {"trigger": trigger, "from": source, "to": self.state, "label": transition.label.get(self.locale), "sets": list(transition.sets), "disposition": transition.disposition},
+            self.clock(),
+        )
+        return [chosen, self._enter(self.state)]
+
+    def raise_objection(self, excuse_id: str) -> list[Event]:
+        """The debtor used an excuse: show the next rung of its ladder (first rung for a new one)."""
+        if not self.can_raise_objection():
+            raise CallError("objections are answered once the right party is verified")
+        events: list[Event] = []
+        rungs = self.catalog.rungs(excuse_id, self.locale)
+        if self.objection and self.objection.excuse == excuse_id:
+            self.objection.rung = min(self.objection.rung + 1, rungs)
+        else:
+            self.objection = ObjectionState(excuse_id, 1)
+            events.append(Event("objection_raised", {"excuse": excuse_id, "state": self.state}, self.clock()))
+        objection_state = self.loaded.flow.objections.state
+        if self.state != objection_state:
+            source = self.state
+            self.cursor.trigger(OBJECTION_TRIGGER)
+            events.append(Event("choice_made", {"trigger": OBJECTION_TRIGGER, "from": source, "to": self.state, "label": self.catalog.excuse(excuse_id).name.get(self.locale), "sets": [], "disposition": None}, self.clock()))
+        rebuttal = self.catalog.rebuttal(excuse_id, self.objection.rung, self.context)
+        events.append(
+            Event(
+                "rebuttal_shown",
+                {"excuse": excuse_id, "rung": rebuttal.rung, "rungs": rebuttal.rungs, "principle": rebuttal.principle, "counters": list(rebuttal.counters), "text": rebuttal.text, "commitment": rebuttal.commitment},
+                self.clock(),
+            )
+        )
+        events.append(self._enter(self.state))
+        return events
+
+    def capture_promise(self, promise: Promise) -> list[Event]:
+        """Store the written promise (already validated) and read it back."""
+        if not self.in_promise_step():
+            raise CallError("a promise is captured in the promise step")
+        self.promise = promise
+        self.suggested_disposition = "promise"
+        entered = self._enter(self.state)
+        payload = promise.as_payload() | {"readback": entered.payload["text"]}
+        return [Event("promise_captured", payload, self.clock()), entered]
+
+    def add_note(self, text: str) -> list[Event]:
+        text = text.strip()
+        if not text:
+            raise CallError("an empty note is not stored")
+        return [Event("note_added", {"text": text, "state": self.state}, self.clock())]
+
+    def end(self, disposition: str, note: str = "", next_contact: date | None = None) -> list[Event]:
+        if self.ended:
+            raise CallError("the call has ended")
+        if disposition not in DISPOSITIONS:
+            raise CallError(f"unknown disposition {disposition!r}")
+        if disposition in NOTE_REQUIRED and not note.strip():
+            raise CallError(f"the disposition {disposition!r} needs a note")
+        if disposition == "promise" and self.promise is None:
+            raise CallError("no promise was captured on this call")
+        self.ended = True
+        payload = {"disposition": disposition, "note": note.strip(), "state": self.state, "next_contact": next_contact.isoformat() if next_contact else None}
+        return [Event("call_ended", payload, self.clock())]
+
+    # ---- rendering -----------------------------------------------------------------
+
+    def _render_context(self) -> CallContext:
+        context = self.context.with_promise(self._promise_view())
+        if self.objection and self.state == self.loaded.flow.objections.state:
+            context = context.with_rebuttal(self.catalog.rebuttal(self.objection.excuse, self.objection.rung, self.context))
+        return context
+
+    def _promise_view(self) -> PromiseView | None:
+        if self.promise is None:
+            return None
+        money = lambda amount: format_money(Money(amount, self.promise.currency), self.locale)  # noqa: E731
+        instalments = tuple(InstalmentView(fmt_date(i.due, self.locale), money(i.amount)) for i in self.promise.instalments)
+        return PromiseView(
+            total=money(self.promise.total),
+            method=label(f"method_{self.promise.method}", self.locale),
+            channel=label(f"channel_{self.promise.channel}", self.locale),
+            instalments=instalments,
+            first_due=instalments[0].due,
+        )
+
+    def _enter(self, state: str) -> Event:
+        spec = self.loaded.flow.states[state]
+        text = self.templates.render(spec.template_name(state), self._render_context())
+        self.step = Step(state, spec.label.get(self.locale), text)
+        return Event("step_entered", {"state": state, "label": self.step.label, "text": text, "discloses_debt": spec.discloses_debt}, self.clock())
+
+    # ---- resuming ------------------------------------------------------------------
+
+    def resume(self, events: list[Event]) -> None:
+        """Fold stored events into this fresh Call so it stands where the call left off.
+
+        The step shown is the stored text, never a new render: what the collector saw
+        before the crash is exactly what they see after it.
+        """
+        for event in events:
+            payload = event.payload
+            if event.kind == "choice_made":
+                self.facts.update(payload.get("sets", []))
+                if payload.get("disposition"):
+                    self.suggested_disposition = payload["disposition"]
+                if payload["from"] == self.loaded.flow.objections.state and payload["to"] != payload["from"]:
+                    self.objection = None
+            elif event.kind == "step_entered":
+                self.machine.set_state(payload["state"], model=self.cursor)
+                self.step = Step(payload["state"], payload["label"], payload["text"])
+            elif event.kind == "objection_raised":
+                self.objection = ObjectionState(payload["excuse"], 0)
+            elif event.kind == "rebuttal_shown":
+                self.objection = ObjectionState(payload["excuse"], payload["rung"])
+            elif event.kind == "promise_captured":
+                self.promise = Promise.from_payload(payload)
+                self.suggested_disposition = "promise"
+            elif event.kind == "call_ended":
+                self.ended = True

@@ -1,0 +1,33 @@
+"""The only guard names a flow file may use, and the facts a choice may establish.
+
+Transitions would otherwise resolve any dotted name in a flow file as an import; a
+trainer's file must never be able to run code, so guards are looked up here only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from callassist.core.call import Call
+
+# Facts a transition may establish with `sets:`; each is also a guard of the same name.
+FACTS = frozenset({"right_party_verified", "good_time_confirmed", "purpose_stated", "amount_confirmed", "dispute_logged"})
+
+
+def _fact(name: str) -> Callable[["Call"], bool]:
+    return lambda call: name in call.facts
+
+
+CONDITIONS: dict[str, Callable[["Call"], bool]] = {name: _fact(name) for name in FACTS}
+CONDITIONS.update(
+    {
+        "promise_captured": lambda call: call.promise is not None,
+        "objection_raised": lambda call: call.objection is not None,
+    }
+)
+
+
+def condition(name: str) -> Callable[["Call"], bool]:
+    """The guard of that name; KeyError for a name outside the allow-list."""
+    return CONDITIONS[name]

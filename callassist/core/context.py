@@ -1,0 +1,93 @@
+"""CallContext: the only variables a script or rebuttal template may use.
+
+Values are already formatted for the call's locale (money via babel, dates per locale),
+so templates never do arithmetic or formatting and say exactly what the collector reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    number: str
+    issued: str
+    due: str
+    amount: str
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class PastPromiseView:
+    amount: str
+    due: str
+    status: str  # open, kept, partly_kept, broken: for templates to test
+    status_label: str  # the same in the call's locale: for templates to say
+
+
+@dataclass(frozen=True)
+class InstalmentView:
+    due: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class PromiseView:
+    total: str
+    method: str
+    channel: str
+    instalments: tuple[InstalmentView, ...]
+    first_due: str
+
+
+@dataclass(frozen=True)
+class RebuttalView:
+    excuse: str
+    excuse_name: str
+    rung: int
+    rungs: int
+    principle: str
+    counters: tuple[str, ...]
+    text: str
+    commitment: str
+
+
+@dataclass(frozen=True)
+class CallContext:
+    locale: str
+    collector: str
+    creditor: str
+    debtor: str
+    contact_name: str
+    contact_role: str
+    phone: str
+    balance: str
+    currency: str
+    days_past_due: int
+    debt_class: str
+    invoices: tuple[InvoiceView, ...]
+    oldest_invoice: InvoiceView | None
+    last_promise: PastPromiseView | None
+    broken_promises: int
+    today: str
+    debtor_local_time: str
+    greeting: str
+    promise: PromiseView | None = None
+    rebuttal: RebuttalView | None = None
+
+    def with_promise(self, promise: PromiseView | None) -> CallContext:
+        return replace(self, promise=promise)
+
+    def with_rebuttal(self, rebuttal: RebuttalView | None) -> CallContext:
+        return replace(self, rebuttal=rebuttal)
+
+    def as_template_vars(self) -> dict[str, Any]:
+        """Plain values for Jinja; nested views become dicts (read-only in the sandbox)."""
+        return asdict(self)
+
+
+def template_variables() -> frozenset[str]:
+    """Every name a template may use at top level."""
+    return frozenset(f.name for f in fields(CallContext))

@@ -1,0 +1,153 @@
+"""The catalog of the six excuses: schema, loading, and the rebuttal ladders.
+
+One YAML file per excuse id under objections/. Each rung of a ladder is a Jinja template
+rendered with the call's context, tagged with its guiding principle and counters, and
+ends with a commitment question (its own field, so no rung can forget to ask).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, Field
+
+from callassist.core.context import CallContext, RebuttalView
+from callassist.core.flow import Text
+from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.templates import make_environment, render_error
+from callassist.core.yamlfile import CONTENT, LineMap, line_of, read_yaml, validate
+
+EXCUSE_IDS = ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down")
+PRINCIPLES = ("reason", "relationship", "interest", "law")
+COUNTERS = ("persist", "stick", "frequent", "press", "quick")
+MIN_RUNGS = 3
+# Jinja compiles a template made from a string under this file name.
+_STRING_TEMPLATE = "<template>"
+
+
+class Rung(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    principle: Literal[PRINCIPLES]  # type: ignore[valid-type]
+    counters: list[Literal[COUNTERS]] = Field(min_length=1)  # type: ignore[valid-type]
+    text: str = Field(min_length=1)
+    commitment: str = Field(min_length=1)
+
+
+class Ladders(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: list[Rung] = Field(min_length=MIN_RUNGS)
+    zh: list[Rung] = Field(min_length=MIN_RUNGS)
+
+
+class Phrases(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: list[str] = Field(min_length=1)
+    zh: list[str] = Field(min_length=1)
+
+
+class Excuse(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Literal[EXCUSE_IDS]  # type: ignore[valid-type]
+    name: Text
+    description: Text
+    phrases: Phrases
+    ladder: Ladders
+
+
+@dataclass
+class _CompiledRung:
+    rung: Rung
+    text: jinja2.Template
+    commitment: jinja2.Template
+    path: str
+    text_line: int
+    commitment_line: int
+
+
+class Catalog:
+    """The six excuses, compiled; renders any rung for a call's context."""
+
+    def __init__(self, excuses: dict[str, Excuse], compiled: dict[tuple[str, str], list[_CompiledRung]]) -> None:
+        self.excuses = excuses
+        self._compiled = compiled
+
+    def excuse(self, excuse_id: str) -> Excuse:
+        return self.excuses[excuse_id]
+
+    def rungs(self, excuse_id: str, locale: str) -> int:
+        return len(self._compiled[(excuse_id, locale)])
+
+    def rebuttal(self, excuse_id: str, rung: int, context: CallContext) -> RebuttalView:
+        """Render rung `rung` (1-based) of an excuse's ladder in the context's locale."""
+        locale = context.locale
+        ladder = self._compiled[(excuse_id, locale)]
+        compiled = ladder[rung - 1]
+        values = context.with_rebuttal(None).as_template_vars()
+        text = _render(compiled.text, values, compiled.path, compiled.text_line)
+        commitment = _render(compiled.commitment, values, compiled.path, compiled.commitment_line)
+        return RebuttalView(
+            excuse=excuse_id,
+            excuse_name=self.excuses[excuse_id].name.get(locale),
+            rung=rung,
+            rungs=len(ladder),
+            principle=compiled.rung.principle,
+            counters=tuple(compiled.rung.counters),
+            text=text,
+            commitment=commitment,
+        )
+
+
+def _render(template: jinja2.Template, values: dict, path: str, line: int) -> str:
+    try:
+        return template.render(values).strip()
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+        raise render_error(exc, path, _STRING_TEMPLATE, line_offset=line - 1) from None
+
+
+def load_catalog(directory: Path) -> Catalog:
+    """Load objections/<id>.yaml for each of the six excuses; every problem at once."""
+    env = make_environment()
+    problems: list[Problem] = []
+    excuses: dict[str, Excuse] = {}
+    compiled: dict[tuple[str, str], list[_CompiledRung]] = {}
+    for excuse_id in EXCUSE_IDS:
+        path = directory / f"{excuse_id}.yaml"
+        shown = display_path(path)
+        if not path.exists():
+            problems.append(Problem(shown, 1, 1, "E040", f"the excuse {excuse_id!r} has no file", f"create {path.name}"))
+            continue
+        try:
+            data, lines = read_yaml(path)
+            excuse = validate(Excuse, data, lines, path)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        if excuse.id != excuse_id:
+            line, col = line_of(lines, ("id",))
+            problems.append(Problem(shown, line, col, "E041", f"file {path.name} declares id {excuse.id!r}", f"use id: {excuse_id}"))
+            continue
+        excuses[excuse_id] = excuse
+        for locale in ("en", "zh"):
+            compiled[(excuse_id, locale)] = _compile_ladder(env, excuse, locale, lines, shown, problems)
+    if problems:
+        raise ContentError(problems)
+    return Catalog(excuses, compiled)
+
+
+def _compile_ladder(env, excuse: Excuse, locale: str, lines: LineMap, shown: str, problems: list[Problem]) -> list[_CompiledRung]:
+    ladder = []
+    for index, rung in enumerate(getattr(excuse.ladder, locale)):
+        parts = {}
+        for field in ("text", "commitment"):
+            line, _ = line_of(lines, ("ladder", locale, index, field, CONTENT))
+            source = getattr(rung, field)
+            try:
+                parts[field] = (env.from_string(source), line)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.extend(render_error(exc, shown, None, line_offset=line - 1).problems)
+        if len(parts) == 2:
+            ladder.append(_CompiledRung(rung, parts["text"][0], parts["commitment"][0], shown, parts["text"][1], parts["commitment"][1]))
+    return ladder

@@ -1,0 +1,136 @@
+"""Promises to pay: what a collector types in, checked before anything is stored.
+
+A promise is one or more dated amounts (a single payment, part now and the rest later,
+or an instalment plan), a payment method, and the channel through which the debtor
+confirms it in writing. "A promise is not a payment": it is stored `open` and followed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from callassist.core.money import Money, MoneyError, parse_amount
+
+METHODS = ("bank_transfer", "online", "cheque", "cash")
+CHANNELS = ("email", "wechat", "sms", "fax", "letter")
+_DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A problem in one field of the promise form, as a label key and its values."""
+
+    field: str
+    key: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Instalment:
+    due: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Promise:
+    currency: str
+    total: Decimal
+    instalments: tuple[Instalment, ...]
+    method: str
+    channel: str
+
+    @property
+    def first_due(self) -> date:
+        return self.instalments[0].due
+
+    def as_payload(self) -> dict:
+        return {
+            "currency": self.currency,
+            "total": str(self.total),
+            "method": self.method,
+            "channel": self.channel,
+            "instalments": [{"due": i.due.isoformat(), "amount": str(i.amount)} for i in self.instalments],
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> Promise:
+        return cls(
+            currency=payload["currency"],
+            total=Decimal(payload["total"]),
+            method=payload["method"],
+            channel=payload["channel"],
+            instalments=tuple(Instalment(date.fromisoformat(i["due"]), Decimal(i["amount"])) for i in payload["instalments"]),
+        )
+
+
+def parse_date(text: str) -> date | None:
+    """A date as typed: 2026-12-01, 2026/12/1 or 2026年12月1日; None if not a real date."""
+    match = _DATE_RE.match(text)
+    if not match:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def check_promise(
+    total_text: str,
+    rows: list[tuple[str, str]],
+    method: str | None,
+    channel: str | None,
+    balance: Money,
+    today: date,
+    fee_allowance: Decimal = Decimal(0),
+) -> tuple[Promise | None, list[FieldError]]:
+    """Validate the form: total > 0 and within balance (+ configured fee), each row a
+    future date and a positive amount, dates ascending, rows summing to the total."""
+    errors: list[FieldError] = []
+    currency = balance.currency
+    total = _amount(total_text, currency, "total", errors)
+    if total is not None:
+        if total <= 0:
+            errors.append(FieldError("total", "err_amount_positive"))
+        elif total > balance.amount + fee_allowance:
+            errors.append(FieldError("total", "err_above_balance", (("balance", str(balance.amount)),)))
+    instalments: list[Instalment] = []
+    filled = [(i, d, a) for i, (d, a) in enumerate(rows) if d.strip() or a.strip()]
+    if not filled:
+        errors.append(FieldError("row0.due", "err_need_date"))
+    for index, due_text, amount_text in filled:
+        due = parse_date(due_text)
+        if due is None:
+            errors.append(FieldError(f"row{index}.due", "err_date", (("value", due_text.strip()),)))
+        elif due < today:
+            errors.append(FieldError(f"row{index}.due", "err_date_past", (("today", today.isoformat()),)))
+        amount_source = amount_text if amount_text.strip() or len(filled) > 1 else total_text
+        amount = _amount(amount_source, currency, f"row{index}.amount", errors)
+        if amount is not None and amount <= 0:
+            errors.append(FieldError(f"row{index}.amount", "err_amount_positive"))
+        if due is not None and amount is not None:
+            instalments.append(Instalment(due, amount))
+    if instalments and len(instalments) == len(filled):
+        dues = [i.due for i in instalments]
+        if dues != sorted(set(dues)):
+            errors.append(FieldError("row0.due", "err_dates_order"))
+        planned = sum((i.amount for i in instalments), Decimal(0))
+        if total is not None and planned != total:
+            errors.append(FieldError("total", "err_plan_sum", (("planned", str(planned)), ("total", str(total)))))
+    if method not in METHODS:
+        errors.append(FieldError("method", "err_choose_method"))
+    if channel not in CHANNELS:
+        errors.append(FieldError("channel", "err_choose_channel"))
+    if errors or total is None:
+        return None, errors
+    return Promise(currency, total, tuple(instalments), method, channel), []
+
+
+def _amount(text: str, currency: str, field: str, errors: list[FieldError]) -> Decimal | None:
+    try:
+        return parse_amount(text, currency)
+    except MoneyError as exc:
+        errors.append(FieldError(field, "err_amount", (("detail", str(exc)),)))
+        return None

@@ -1,0 +1,141 @@
+"""Read YAML trainer files keeping the line of every key, and validate them by schema.
+
+Pydantic reports a location like ("states", "purpose", "template"); the line map turns
+that into the line a trainer can open in an editor.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from callassist.core.problems import ContentError, Problem, display_path
+
+Model = TypeVar("Model", bound=BaseModel)
+LineMap = dict[tuple, tuple[int, int]]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _reject_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _reject_duplicates)
+
+
+CONTENT = "<content>"
+
+
+def _map_lines(node: yaml.Node, path: tuple, lines: LineMap) -> None:
+    lines[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.ScalarNode):
+        # Where a text's first line stands: after the `|` or `>` of a block scalar.
+        block = node.style in ("|", ">")
+        lines[path + (CONTENT,)] = (node.start_mark.line + (2 if block else 1), 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = path + (key_node.value,)
+            _map_lines(value_node, child, lines)
+            lines[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _map_lines(item, path + (index,), lines)
+
+
+def read_yaml(path: Path) -> tuple[Any, LineMap]:
+    """Parse one YAML file; a syntax error becomes a ContentError with its line."""
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError([Problem(shown, 1, 1, "E001", f"not UTF-8 text: {exc.reason}", "save the file as UTF-8")]) from None
+    except OSError as exc:
+        raise ContentError([Problem(shown, 1, 1, "E001", f"cannot read file: {exc.strerror}")]) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ContentError([Problem(shown, line, col, "E002", f"YAML syntax: {exc.problem or exc.context}", "check indentation, colons and quotes")]) from None
+    lines: LineMap = {}
+    if node is not None:
+        _map_lines(node, (), lines)
+    return data, lines
+
+
+def line_of(lines: LineMap, loc: tuple) -> tuple[int, int]:
+    """The line of the deepest part of `loc` that the file names."""
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return (1, 1)
+
+
+def validate(model: type[Model], data: Any, lines: LineMap, path: Path) -> Model:
+    """Validate data against a schema; every error becomes a Problem at its line."""
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems = [_problem(error, model, lines, path) for error in exc.errors()]
+        raise ContentError(problems) from None
+
+
+def _problem(error: dict, model: type[BaseModel], lines: LineMap, path: Path) -> Problem:
+    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    line, col = line_of(lines, loc)
+    where = ".".join(str(p) for p in loc) or "(top level)"
+    hint = ""
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
+        message = f"unknown key {where!r}"
+        code = "E010"
+    elif error["type"] == "missing":
+        message = f"missing key {where!r}"
+        code = "E011"
+    else:
+        message = f"{where}: {error['msg']}"
+        code = "E012"
+    return Problem(display_path(path), line, col, code, message, hint)
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Walk the schema along `loc` to list the keys allowed where an unknown one stands."""
+    annotation: Any = model
+    for part in loc:
+        origin = typing.get_origin(annotation)
+        if origin in (list, dict) or (origin is not None and isinstance(part, int)):
+            annotation = typing.get_args(annotation)[-1]
+            continue
+        if origin is not None:  # Optional / Union: follow the model inside
+            annotation = next((a for a in typing.get_args(annotation) if a is not type(None)), None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        else:
+            return []
+    while typing.get_origin(annotation) is not None and typing.get_origin(annotation) not in (list, dict):
+        annotation = next((a for a in typing.get_args(annotation) if a is not type(None)), None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []

@@ -1,0 +1,58 @@
+"""Shared fixtures: the real content, a sample account, a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, build_context
+from callassist.core.call import Call
+from callassist.core.flow import load_flow
+from callassist.core.objections import load_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "scripts"
+OBJECTIONS = ROOT / "objections"
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # Friday 10:00 in Shanghai
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="session")
+def standard_flow():
+    return load_flow(SCRIPTS / "standard")
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog(OBJECTIONS)
+
+
+@pytest.fixture
+def snapshot() -> AccountSnapshot:
+    return AccountSnapshot(
+        account_id=1,
+        debtor="[bold]张三[/] Trading",
+        contact_name="Li Wei",
+        contact_role="finance manager",
+        phone="+86 21 5555 0101",
+        timezone="Asia/Shanghai",
+        currency="CNY",
+        balance=Decimal("48250.00"),
+        invoices=(
+            InvoiceLine("INV-1001", date(2026, 7, 1), date(2026, 8, 1), Decimal("30000.00")),
+            InvoiceLine("INV-1002", date(2026, 8, 1), date(2026, 9, 1), Decimal("18250.00")),
+        ),
+        promises=(PastPromise(Decimal("10000.00"), date(2026, 10, 30), "broken"),),
+    )
+
+
+@pytest.fixture
+def make_call(standard_flow, catalog, snapshot):
+    def make(locale: str = "en") -> Call:
+        context = build_context(snapshot, locale=locale, collector="Wang Fang", creditor="Northbridge Supply", now=NOW)
+        return Call(standard_flow, catalog, context, snapshot.money, TODAY, clock=lambda: NOW)
+
+    return make

@@ -1,0 +1,132 @@
+"""The Call driven by the standard script: choices, objections, promises, resumption."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from callassist.core.call import CallError
+from callassist.core.promises import check_promise
+from tests.conftest import TODAY
+
+HAPPY = ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed"]
+
+
+def test_start_offers_only_what_the_machine_allows(make_call):
+    call = make_call()
+    events = call.start({"account_id": 1})
+    assert [e.kind for e in events] == ["call_started", "step_entered"]
+    assert events[0].payload["script"] == "standard" and len(events[0].payload["script_hash"]) == 16
+    assert [c.trigger for c in call.choices()] == ["dial", "no_answer"]
+    with pytest.raises(CallError):
+        call.choose("can_talk")
+
+
+def test_no_debt_detail_before_the_right_party(make_call):
+    call = make_call()
+    call.start({})
+    call.choose("dial")
+    assert not call.can_raise_objection()
+    with pytest.raises(CallError):
+        call.raise_objection("stall")
+    for event in call.choose("someone_else"):
+        if event.kind == "step_entered":
+            assert "48,250" not in event.payload["text"]
+            assert event.payload["discloses_debt"] is False
+    assert "purpose" not in {c.dest for c in call.choices()}
+
+
+def test_objection_ladder_climbs_and_stops_at_the_last_rung(make_call):
+    call = make_call()
+    call.start({})
+    for trigger in HAPPY:
+        call.choose(trigger)
+    first = call.raise_objection("stall")
+    assert [e.kind for e in first] == ["objection_raised", "choice_made", "rebuttal_shown", "step_entered"]
+    assert call.state == "objection"
+    second = call.raise_objection("stall")
+    assert [e.kind for e in second] == ["rebuttal_shown", "step_entered"]
+    assert second[0].payload["rung"] == 2
+    rungs = [call.raise_objection("stall")[0].payload["rung"] for _ in range(3)]
+    assert rungs == [3, 3, 3]
+    other = call.raise_objection("deflect")
+    assert other[0].kind == "objection_raised" and other[1].payload["rung"] == 1
+    shown = other[1].payload
+    assert shown["principle"] in {"reason", "relationship", "interest", "law"} and shown["counters"]
+    assert shown["commitment"].endswith("?")
+    assert shown["text"] in other[-1].payload["text"]
+
+
+def test_instalment_promise_is_read_back(make_call):
+    call = make_call("zh")
+    call.start({})
+    for trigger in HAPPY + ["asks_for_plan", "terms_agreed"]:
+        call.choose(trigger)
+    assert "promise_confirmed" not in {c.trigger for c in call.choices()}
+    promise, errors = check_promise("48250", [("2026-12-01", "20000"), ("2026-12-15", "28250")], "bank_transfer", "wechat", call.balance, TODAY)
+    assert errors == []
+    events = call.capture_promise(promise)
+    readback = events[0].payload["readback"]
+    assert "¥20,000.00" in readback and "2026年12月15日" in readback and "微信" in readback
+    assert "promise_confirmed" in {c.trigger for c in call.choices()}
+    call.choose("promise_confirmed")
+    ended = call.end("promise")
+    assert ended[0].payload["disposition"] == "promise"
+    assert call.choices() == []
+
+
+def test_dispositions_that_need_a_note(make_call):
+    call = make_call()
+    call.start({})
+    with pytest.raises(CallError, match="needs a note"):
+        call.end("refused")
+    with pytest.raises(CallError, match="no promise"):
+        call.end("promise")
+    assert call.end("no_answer")[0].payload["note"] == ""
+
+
+def test_resume_folds_events_back_to_the_same_step(make_call):
+    call = make_call()
+    events = call.start({})
+    for trigger in HAPPY:
+        events += call.choose(trigger)
+    events += call.raise_objection("stall")
+    events += call.raise_objection("stall")
+    events += call.add_note("accountant back on Monday")
+
+    resumed = make_call()
+    resumed.resume(events)
+    assert resumed.state == "objection" == call.state
+    assert resumed.step == call.step
+    assert resumed.facts == call.facts
+    assert resumed.objection == call.objection
+    assert [c.trigger for c in resumed.choices()] == [c.trigger for c in call.choices()]
+    assert resumed.raise_objection("stall")[0].payload["rung"] == 3
+
+
+def test_promise_form_rules():
+    from callassist.core.money import Money
+
+    balance = Money(Decimal("1000.00"), "CNY")
+    ok, errors = check_promise("1000", [("2026-11-20", "")], "cash", "sms", balance, TODAY)
+    assert errors == [] and ok.instalments[0].amount == Decimal("1000")
+    cases = {
+        ("0", (("2026-12-01", ""),)): {"err_amount_positive"},
+        ("1200", (("2026-12-01", ""),)): {"err_above_balance"},
+        ("abc", (("2026-12-01", "1"),)): {"err_amount"},
+        ("500", (("2026-11-19", ""),)): {"err_date_past"},
+        ("500", (("2026-02-30", ""),)): {"err_date"},
+        ("500", (("2026-12-01", "100"), ("2026-12-15", "100"))): {"err_plan_sum"},
+        ("500", (("2026-12-15", "250"), ("2026-12-01", "250"))): {"err_dates_order"},
+        ("500", ()): {"err_need_date"},
+        ("10.005", (("2026-12-01", ""),)): {"err_amount"},
+    }
+    for (total, rows), expected in cases.items():
+        promise, errors = check_promise(total, list(rows), "cash", "sms", balance, TODAY)
+        assert promise is None
+        assert {e.key for e in errors} >= expected, (total, rows, errors)
+    _, errors = check_promise("1000", [("2026-12-01", "")], None, "pigeon", balance, TODAY)
+    assert {e.key for e in errors} == {"err_choose_method", "err_choose_channel"}
+    fee_ok, errors = check_promise("1050", [("2026-12-01", "")], "cash", "sms", balance, TODAY, fee_allowance=Decimal("50"))
+    assert errors == [] and fee_ok.total == Decimal("1050")
