@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, Alembic migrations, the event log. Imports core, never tui."""

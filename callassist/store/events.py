@@ -1,0 +1,48 @@
+"""The append-only event log: canonical JSON and a per-call hash chain.
+
+Each event's hash covers its call, sequence number, kind, time, payload and the hash
+before it, so changing or deleting any stored event breaks every hash after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+GENESIS = "0" * 64
+
+
+def canonical(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def event_hash(call_id: str, seq: int, kind: str, at_iso: str, payload_json: str, prev_hash: str) -> str:
+    digest = hashlib.sha256()
+    for part in (call_id, str(seq), kind, at_iso, payload_json, prev_hash):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def verify_chain(call_id: str, rows: Iterable) -> ChainBreak | None:
+    """The first place the chain of a call's events (ordered by seq) is broken, or None."""
+    prev = GENESIS
+    expected_seq = 1
+    for row in rows:
+        if row.seq != expected_seq:
+            return ChainBreak(expected_seq, f"event {expected_seq} is missing")
+        if row.prev_hash != prev:
+            return ChainBreak(row.seq, "does not follow the event before it")
+        if event_hash(call_id, row.seq, row.kind, row.at.isoformat(), row.payload, row.prev_hash) != row.hash:
+            return ChainBreak(row.seq, "its content was changed")
+        prev = row.hash
+        expected_seq += 1
+    return None

@@ -1,0 +1,114 @@
+"""The tables. Every change here needs an Alembic migration (a test compares them)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from callassist.store.types import Amount, UTCDateTime
+
+
+def amount_field(**kwargs) -> Decimal:
+    return Field(sa_column=Column(Amount(), nullable=False), **kwargs)
+
+
+def time_field(nullable: bool = False) -> datetime:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Collector(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    display_name: str
+
+
+class Debtor(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True)
+    name: str
+    kind: str = "company"  # company or consumer
+    timezone: str
+
+
+class Contact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    name: str
+    role: str
+    phone: str = Field(index=True)
+    is_primary: bool = True
+
+
+class Account(SQLModel, table=True):
+    __table_args__ = (Index("ix_account_worklist", "collector_id", "closed", "priority"),)
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True)
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    collector_id: int = Field(foreign_key="collector.id")
+    currency: str
+    balance: Decimal = amount_field()
+    oldest_due: date | None = None
+    priority: float = 0.0
+    closed: bool = False
+    last_contact_at: datetime | None = time_field(nullable=True)
+    last_outcome: str | None = None
+
+
+class Invoice(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    number: str
+    issued_on: date
+    due_on: date
+    amount: Decimal = amount_field()
+
+
+class Call(SQLModel, table=True):
+    id: str = Field(primary_key=True)  # a UUID, made before the first event
+    account_id: int = Field(foreign_key="account.id", index=True)
+    collector_id: int = Field(foreign_key="collector.id", index=True)
+    script: str
+    script_hash: str
+    locale: str
+    started_at: datetime = time_field()
+    ended_at: datetime | None = time_field(nullable=True)
+    state: str
+    disposition: str | None = None
+    practice: bool = False
+
+
+class CallEvent(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("call_id", "seq", name="uq_callevent_call_seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", index=True)
+    seq: int
+    kind: str
+    at: datetime = time_field()
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    prev_hash: str
+    hash: str
+
+
+class Promise(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    call_id: str | None = Field(default=None, foreign_key="call.id")
+    currency: str
+    total: Decimal = amount_field()
+    method: str
+    channel: str
+    status: str = "open"  # open, kept, partly_kept, broken
+    created_at: datetime = time_field()
+
+
+class Instalment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    promise_id: int = Field(foreign_key="promise.id", index=True)
+    seq: int
+    due_on: date
+    amount: Decimal = amount_field()
+    status: str = "open"

@@ -1,0 +1,208 @@
+"""Queries the app needs, each a function taking `session=`.
+
+Writes that belong together (events and what they imply: the call's state, a promise,
+the account's last contact) are committed in one transaction, so a crash leaves either
+all of them or none.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Iterable
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
+from callassist.core.call import Event
+from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
+from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    account_id: int
+    debtor: str
+    contact: str
+    phone: str
+    currency: str
+    balance: Decimal
+    oldest_due: date | None
+    last_contact_at: datetime | None
+    last_outcome: str | None
+    promise_due: date | None
+    promise_amount: Decimal | None
+
+
+@dataclass(frozen=True)
+class UnfinishedCall:
+    call_id: str
+    account_id: int
+    debtor: str
+    state: str
+    started_at: datetime
+
+
+def collector_by_name(name: str, *, session: Session, create: bool = False) -> Collector | None:
+    found = session.exec(select(Collector).where(Collector.name == name)).first()
+    if found is None and create:
+        found = Collector(name=name, display_name=name)
+        session.add(found)
+        session.commit()
+    return found
+
+
+def worklist(collector_id: int, *, session: Session, limit: int | None = None) -> list[WorklistRow]:
+    """The collector's open accounts, highest priority first, with the next open promise."""
+    next_due = (
+        select(Instalment.due_on, Instalment.amount, Promise.account_id)
+        .join(Promise, Promise.id == Instalment.promise_id)
+        .where(Promise.status == "open", Instalment.status == "open")
+        .order_by(Promise.account_id, Instalment.due_on)
+        .subquery()
+    )
+    first_due = select(next_due.c.account_id, func.min(next_due.c.due_on).label("due_on")).group_by(next_due.c.account_id).subquery()
+    query = (
+        select(Account, Debtor.name, Contact.name, Contact.phone, first_due.c.due_on)
+        .join(Debtor, Debtor.id == Account.debtor_id)
+        .join(Contact, Contact.id == Account.contact_id)
+        .outerjoin(first_due, first_due.c.account_id == Account.id)
+        .where(Account.collector_id == collector_id, Account.closed == False)  # noqa: E712
+        .order_by(Account.priority.desc(), Account.id)
+    )
+    if limit:
+        query = query.limit(limit)
+    rows = session.exec(query).all()
+    amounts = _promise_amounts(session, [(a.id, due) for a, _, _, _, due in rows if due])
+    return [
+        WorklistRow(a.id, debtor, contact, phone, a.currency, a.balance, a.oldest_due, a.last_contact_at, a.last_outcome, due, amounts.get((a.id, due)))
+        for a, debtor, contact, phone, due in rows
+    ]
+
+
+def _promise_amounts(session: Session, keys: list[tuple[int, date]]) -> dict[tuple[int, date], Decimal]:
+    if not keys:
+        return {}
+    account_ids = {k[0] for k in keys}
+    found = session.exec(
+        select(Promise.account_id, Instalment.due_on, Instalment.amount)
+        .join(Promise, Promise.id == Instalment.promise_id)
+        .where(Promise.account_id.in_(account_ids), Promise.status == "open", Instalment.status == "open")
+    ).all()
+    totals: dict[tuple[int, date], Decimal] = {}
+    for account_id, due, amount in found:
+        if (account_id, due) in keys:
+            totals[(account_id, due)] = totals.get((account_id, due), Decimal(0)) + amount
+    return totals
+
+
+def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise LookupError(f"no account {account_id}")
+    debtor = session.get(Debtor, account.debtor_id)
+    contact = session.get(Contact, account.contact_id)
+    invoices = session.exec(select(Invoice).where(Invoice.account_id == account_id).order_by(Invoice.due_on)).all()
+    promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by(Promise.created_at.desc())).all()
+    past = []
+    for promise in promises:
+        first = session.exec(select(Instalment).where(Instalment.promise_id == promise.id).order_by(Instalment.seq)).first()
+        past.append(PastPromise(promise.total, first.due_on if first else promise.created_at.date(), promise.status))
+    return AccountSnapshot(
+        account_id=account.id,
+        debtor=debtor.name,
+        contact_name=contact.name,
+        contact_role=contact.role,
+        phone=contact.phone,
+        timezone=debtor.timezone,
+        currency=account.currency,
+        balance=account.balance,
+        invoices=tuple(InvoiceLine(i.number, i.issued_on, i.due_on, i.amount) for i in invoices),
+        promises=tuple(past),
+    )
+
+
+def start_call(call: Call, events: list[Event], *, session: Session) -> None:
+    """Create the call row and store its first events in one transaction."""
+    session.add(call)
+    session.flush()
+    _append(call, events, session)
+    session.commit()
+
+
+def append_events(call_id: str, events: list[Event], *, session: Session) -> None:
+    """Store events at the end of the call's chain, and what they imply, in one transaction."""
+    call = session.get(Call, call_id)
+    if call is None:
+        raise LookupError(f"no call {call_id}")
+    _append(call, events, session)
+    session.commit()
+
+
+def _append(call: Call, events: list[Event], session: Session) -> None:
+    last = session.exec(select(CallEvent.seq, CallEvent.hash).where(CallEvent.call_id == call.id).order_by(CallEvent.seq.desc()).limit(1)).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    for event in events:
+        seq += 1
+        payload = canonical(event.payload)
+        digest = event_hash(call.id, seq, event.kind, event.at.isoformat(), payload, prev)
+        session.add(CallEvent(call_id=call.id, seq=seq, kind=event.kind, at=event.at, payload=payload, prev_hash=prev, hash=digest))
+        prev = digest
+        _apply(call, event, session)
+    session.add(call)
+
+
+def _apply(call: Call, event: Event, session: Session) -> None:
+    """What an event changes besides the log itself."""
+    payload = event.payload
+    if event.kind == "step_entered":
+        call.state = payload["state"]
+    elif event.kind == "promise_captured":
+        promise = Promise(account_id=call.account_id, call_id=call.id, currency=payload["currency"], total=Decimal(payload["total"]), method=payload["method"], channel=payload["channel"], created_at=event.at)
+        session.add(promise)
+        session.flush()
+        for seq, instalment in enumerate(payload["instalments"], 1):
+            session.add(Instalment(promise_id=promise.id, seq=seq, due_on=date.fromisoformat(instalment["due"]), amount=Decimal(instalment["amount"])))
+    elif event.kind == "call_ended":
+        call.ended_at = event.at
+        call.disposition = payload["disposition"]
+        account = session.get(Account, call.account_id)
+        account.last_contact_at = event.at
+        account.last_outcome = payload["disposition"]
+        session.add(account)
+
+
+def call_events(call_id: str, *, session: Session) -> list[Event]:
+    """The stored events of a call, in order, as the core's Event values."""
+    rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.seq)).all()
+    return [Event(row.kind, json.loads(row.payload), row.at) for row in rows]
+
+
+def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
+    rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.seq)).all()
+    return verify_chain(call_id, rows)
+
+
+def unfinished_calls(collector_id: int, *, session: Session) -> list[UnfinishedCall]:
+    """Calls this collector started and never ended (a crash, a killed terminal), newest first."""
+    rows = session.exec(
+        select(Call, Debtor.name)
+        .join(Account, Account.id == Call.account_id)
+        .join(Debtor, Debtor.id == Account.debtor_id)
+        .where(Call.collector_id == collector_id, Call.ended_at == None, Call.practice == False)  # noqa: E711,E712
+        .order_by(Call.started_at.desc())
+    ).all()
+    return [UnfinishedCall(c.id, c.account_id, name, c.state, c.started_at) for c, name in rows]
+
+
+def find_accounts(collector_id: int, *, session: Session) -> Iterable[tuple[int, str, str, str]]:
+    """(account id, debtor, contact, phone) for the command palette's search."""
+    return session.exec(
+        select(Account.id, Debtor.name, Contact.name, Contact.phone)
+        .join(Debtor, Debtor.id == Account.debtor_id)
+        .join(Contact, Contact.id == Account.contact_id)
+        .where(Account.collector_id == collector_id, Account.closed == False)  # noqa: E712
+    ).all()

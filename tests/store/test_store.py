@@ -1,0 +1,145 @@
+"""The store: migrations match the models, events chain and verify, calls resume from disk."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlmodel import SQLModel, select
+
+from callassist.core.account import build_context
+from callassist.core.call import Call as CoreCall
+from callassist.core.promises import check_promise
+from callassist.store import db, demo, queries
+from callassist.store.models import Account, Call, CallEvent, Instalment, Promise
+from tests.conftest import NOW, TODAY
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = db.make_engine(db.sqlite_url(tmp_path / "t.db"))
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def ledger(engine):
+    with db.session(engine) as session:
+        count = demo.populate(session, "wang", TODAY)
+    return count
+
+
+def test_migrations_match_the_models(engine):
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
+
+
+def test_sqlite_is_durable(engine):
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_demo_ledger_and_worklist(engine, ledger):
+    assert ledger >= 60
+    with db.session(engine) as session:
+        me = queries.collector_by_name("wang", session=session)
+        rows = queries.worklist(me.id, session=session)
+        assert len(rows) == ledger
+        priorities = [session.get(Account, r.account_id).priority for r in rows]
+        assert priorities == sorted(priorities, reverse=True)
+        assert any(r.promise_due for r in rows)
+        assert any("有限公司" in r.debtor for r in rows) and any("Ltd" in r.debtor for r in rows)
+        assert all(isinstance(r.balance, Decimal) for r in rows)
+        snapshot = queries.account_snapshot(rows[0].account_id, session=session)
+        assert snapshot.balance == sum(i.amount for i in snapshot.invoices)
+
+
+def _core_call(engine, standard_flow, catalog, account_id):
+    with db.session(engine) as session:
+        snapshot = queries.account_snapshot(account_id, session=session)
+    context = build_context(snapshot, locale="en", collector="wang", creditor="Northbridge", now=NOW)
+    return CoreCall(standard_flow, catalog, context, snapshot.money, TODAY, clock=lambda: NOW)
+
+
+def test_a_call_is_stored_event_by_event_and_verifies(engine, ledger, standard_flow, catalog):
+    with db.session(engine) as session:
+        me = queries.collector_by_name("wang", session=session)
+        account_id = queries.worklist(me.id, session=session)[0].account_id
+    call = _core_call(engine, standard_flow, catalog, account_id)
+    call_id = str(uuid.uuid4())
+    with db.session(engine) as session:
+        row = Call(id=call_id, account_id=account_id, collector_id=me.id, script="standard", script_hash=standard_flow.content_hash, locale="en", started_at=NOW, state=call.state)
+        queries.start_call(row, call.start({"account_id": account_id}), session=session)
+    for trigger in ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed", "will_pay_in_full"]:
+        with db.session(engine) as session:
+            queries.append_events(call_id, call.choose(trigger), session=session)
+    promise, errors = check_promise(str(call.balance.amount), [((TODAY + timedelta(days=7)).isoformat(), "")], "online", "email", call.balance, TODAY)
+    assert not errors
+    with db.session(engine) as session:
+        queries.append_events(call_id, call.capture_promise(promise), session=session)
+        queries.append_events(call_id, call.choose("promise_confirmed"), session=session)
+        queries.append_events(call_id, call.end("promise"), session=session)
+    with db.session(engine) as session:
+        stored = queries.call_events(call_id, session=session)
+        assert [e.kind for e in stored][:3] == ["call_started", "step_entered", "choice_made"]
+        assert stored[-1].kind == "call_ended" and all(e.at.tzinfo for e in stored)
+        assert queries.verify_call(call_id, session=session) is None
+        saved = session.exec(select(Promise).where(Promise.call_id == call_id)).one()
+        assert saved.status == "open" and saved.total == call.balance.amount
+        assert session.exec(select(Instalment).where(Instalment.promise_id == saved.id)).one().amount == call.balance.amount
+        assert session.get(Call, call_id).disposition == "promise"
+        assert session.get(Account, account_id).last_outcome == "promise"
+        assert queries.unfinished_calls(me.id, session=session) == []
+
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE callevent SET payload = replace(payload, 'speak', 'talk') WHERE call_id = :c AND seq = 4"), {"c": call_id})
+    with db.session(engine) as session:
+        broken = queries.verify_call(call_id, session=session)
+        assert broken is not None and broken.seq == 4
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM callevent WHERE call_id = :c AND seq = 4"), {"c": call_id})
+    with db.session(engine) as session:
+        assert queries.verify_call(call_id, session=session).seq == 4
+
+
+def test_unfinished_call_resumes_from_the_database(engine, ledger, standard_flow, catalog):
+    with db.session(engine) as session:
+        me = queries.collector_by_name("wang", session=session)
+        account_id = queries.worklist(me.id, session=session)[3].account_id
+    call = _core_call(engine, standard_flow, catalog, account_id)
+    call_id = str(uuid.uuid4())
+    with db.session(engine) as session:
+        queries.start_call(Call(id=call_id, account_id=account_id, collector_id=me.id, script="standard", script_hash="x", locale="en", started_at=NOW, state=call.state), call.start({}), session=session)
+        for trigger in ["dial", "right_party", "can_talk"]:
+            queries.append_events(call_id, call.choose(trigger), session=session)
+        queries.append_events(call_id, call.add_note("asked for statement copy"), session=session)
+    engine.dispose()  # as if the process died
+    with db.session(engine) as session:
+        [unfinished] = queries.unfinished_calls(me.id, session=session)
+        assert unfinished.call_id == call_id and unfinished.state == "purpose"
+        events = queries.call_events(call_id, session=session)
+    resumed = _core_call(engine, standard_flow, catalog, account_id)
+    resumed.resume(events)
+    assert resumed.state == "purpose" and resumed.step == call.step
+    assert "right_party_verified" in resumed.facts
+
+
+def test_money_and_time_round_trip_exactly(engine, ledger):
+    with db.session(engine) as session:
+        account = session.exec(select(Account)).first()
+        account.balance = Decimal("12345678901234.5678")
+        session.add(account)
+        session.commit()
+    with db.session(engine) as session:
+        assert session.get(Account, account.id).balance == Decimal("12345678901234.5678")
+        event_times = session.exec(select(CallEvent.at)).all()
+        assert event_times == []
