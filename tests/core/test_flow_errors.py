@@ -112,3 +112,12 @@ def test_objection_file_errors(tmp_path):
     assert {p.code for p in problems} == {"E040", "E012"}
     bad = next(p for p in problems if p.code == "E012")
     assert bad.path.endswith("stall.yaml") and bad.line == _line_of(stall, "principle: threats")
+
+
+def test_preflight_finds_a_broken_template_at_load(script_copy, catalog):
+    from callassist.core.preflight import preflight
+
+    (script_copy / "zh" / "negotiate.j2").write_text("好的\n{{ debtor_name }}\n", encoding="utf-8")
+    problems = preflight(load_flow(script_copy), catalog)
+    assert [(p.code, p.line) for p in problems] == [("E030", 2)]
+    assert problems[0].path.endswith("zh/negotiate.j2")

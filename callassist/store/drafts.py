@@ -1,0 +1,41 @@
+"""Drafts of what a collector is typing (a note, a promise, an outcome), kept on disk.
+
+A form is not an event until it is saved; until then its fields are written here on
+every change, so a crash or a killed terminal does not lose what was typed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+
+class Drafts:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, call_id: str, form: str) -> Path:
+        return self.directory / f"{call_id}.{form}.json"
+
+    def save(self, call_id: str, form: str, fields: dict[str, str]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self._path(call_id, form)
+        temporary = path.with_suffix(".tmp")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(fields, handle, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+
+    def load(self, call_id: str, form: str) -> dict[str, str] | None:
+        try:
+            return json.loads(self._path(call_id, form).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def discard(self, call_id: str, form: str) -> None:
+        self._path(call_id, form).unlink(missing_ok=True)
+
+    def forms_with_drafts(self, call_id: str) -> list[str]:
+        return sorted(p.name.split(".")[1] for p in self.directory.glob(f"{call_id}.*.json"))

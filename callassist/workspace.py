@@ -1,0 +1,137 @@
+"""The collector's workspace: database, content and identity, and the operations the
+screens run in worker threads. No terminal code here, so it is tested directly."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.engine import Engine
+
+from callassist.core.account import AccountSnapshot, build_context
+from callassist.core.call import Call, Event, utc_now
+from callassist.core.flow import LoadedFlow, load_flow
+from callassist.core.objections import Catalog, load_catalog
+from callassist.core.preflight import preflight
+from callassist.core.problems import ContentError, Problem
+from callassist.settings import Settings
+from callassist.store import db, queries
+from callassist.store.drafts import Drafts
+from callassist.store.models import Call as CallRow
+from callassist.store.queries import UnfinishedCall, WorklistRow
+
+
+@dataclass
+class ActiveCall:
+    """A call on screen: its id, the machine-driven Call and the account as it was loaded."""
+
+    call_id: str
+    call: Call
+    snapshot: AccountSnapshot
+    started_at: datetime
+    resumed: bool = False
+
+
+@dataclass
+class Workspace:
+    settings: Settings
+    engine: Engine
+    locale: str
+    collector: str
+    collector_id: int
+    flow: LoadedFlow | None
+    catalog: Catalog | None
+    problems: list[Problem] = field(default_factory=list)
+    clock: callable = utc_now
+
+    @classmethod
+    def open(cls, settings: Settings, url: str, locale: str) -> Workspace:
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        with db.session(engine) as session:
+            collector = queries.collector_by_name(settings.collector, session=session, create=True)
+        flow, catalog, problems = load_content(settings)
+        return cls(settings, engine, locale, settings.collector, collector.id, flow, catalog, problems)
+
+    @property
+    def drafts(self) -> Drafts:
+        return Drafts(self.settings.drafts_dir)
+
+    @property
+    def fee_allowance(self) -> Decimal:
+        return self.settings.promise_fee_allowance
+
+    def worklist(self) -> list[WorklistRow]:
+        with db.session(self.engine) as session:
+            return queries.worklist(self.collector_id, session=session)
+
+    def unfinished(self) -> list[UnfinishedCall]:
+        with db.session(self.engine) as session:
+            return queries.unfinished_calls(self.collector_id, session=session)
+
+    def _new_call(self, snapshot: AccountSnapshot, locale: str) -> Call:
+        if self.flow is None or self.catalog is None:
+            raise ContentError(self.problems)
+        now = self.clock()
+        context = build_context(snapshot, locale=locale, collector=self.collector, creditor=self.settings.creditor(locale), now=now)
+        return Call(self.flow, self.catalog, context, snapshot.money, snapshot.local_now(now).date(), clock=self.clock)
+
+    def begin_call(self, account_id: int) -> ActiveCall:
+        """Open a call on an account and store its first events before anything is shown."""
+        with db.session(self.engine) as session:
+            snapshot = queries.account_snapshot(account_id, session=session)
+            call = self._new_call(snapshot, self.locale)
+            call_id = str(uuid.uuid4())
+            started = self.clock()
+            card = {
+                "account_id": account_id,
+                "collector": self.collector,
+                "debtor": snapshot.debtor,
+                "contact": snapshot.contact_name,
+                "phone": snapshot.phone,
+                "balance": str(snapshot.balance),
+                "currency": snapshot.currency,
+                "debtor_local_time": snapshot.local_now(started).isoformat(),
+            }
+            row = CallRow(id=call_id, account_id=account_id, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state)
+            queries.start_call(row, call.start(card), session=session)
+        return ActiveCall(call_id, call, snapshot, started)
+
+    def resume_call(self, call_id: str) -> ActiveCall:
+        """Fold an unfinished call's stored events back into a Call, and note the resumption."""
+        with db.session(self.engine) as session:
+            row = session.get(CallRow, call_id)
+            snapshot = queries.account_snapshot(row.account_id, session=session)
+            events = queries.call_events(call_id, session=session)
+            call = self._new_call(snapshot, row.locale)
+            call.resume(events)
+            queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, self.clock())], session=session)
+        return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True)
+
+    def store(self, call_id: str, events: list[Event]) -> None:
+        with db.session(self.engine) as session:
+            queries.append_events(call_id, events, session=session)
+
+    def debtor_today(self, snapshot: AccountSnapshot) -> date:
+        return snapshot.local_now(self.clock()).date()
+
+
+def load_content(settings: Settings) -> tuple[LoadedFlow | None, Catalog | None, list[Problem]]:
+    """Load the script and the catalog; problems are returned, never raised, so the app can list them."""
+    problems: list[Problem] = []
+    flow = catalog = None
+    try:
+        flow = load_flow(settings.scripts_dir / settings.script)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+    try:
+        catalog = load_catalog(settings.objections_dir)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+    if flow is not None and catalog is not None:
+        problems.extend(preflight(flow, catalog))
+    if problems:
+        return None, None, sorted(problems)
+    return flow, catalog, []
