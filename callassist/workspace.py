@@ -55,9 +55,8 @@ class Workspace:
         flow, catalog, problems = load_content(settings)
         return cls(settings, engine, locale, settings.collector, collector.id, flow, catalog, problems)
 
-    @property
-    def drafts(self) -> Drafts:
-        return Drafts(self.settings.drafts_dir)
+    def __post_init__(self) -> None:
+        self.drafts = Drafts(self.settings.drafts_dir)
 
     @property
     def fee_allowance(self) -> Decimal:

@@ -45,6 +45,10 @@ def fmt_datetime(value: datetime, locale: str) -> str:
     return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=babel_locale(locale))
 
 
+def fmt_short_date(value: date, locale: str) -> str:
+    return format_date(value, format="short", locale=babel_locale(locale))
+
+
 def fmt_time(value: datetime, locale: str) -> str:
     return format_time(value, format="short", tzinfo=value.tzinfo, locale=babel_locale(locale))
 
@@ -63,6 +67,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_accounts": "No accounts are assigned to {collector}. Run `callassist demo` for sample data, or pick another collector with --collector.",
         "call": "Call",
         "start_call": "Call",
+        "reload": "Reload",
         "account": "Account",
         "contact": "Contact",
         "phone": "Phone",
@@ -74,7 +79,7 @@ LABELS: dict[str, dict[str, str]] = {
         "prompt": "Say",
         "choices": "Debtor",
         "objections": "Excuses",
-        "objection_keys": "1 dodge · 2 old friend · 3 dispute · 4 stall · 5 deflect · 6 wear down",
+        "objection_keys": "1 dodge  2 old friend  3 dispute  4 stall  5 deflect  6 wear down",
         "rung": "rung {rung}/{rungs}",
         "principle": "principle",
         "counters": "counters",
@@ -93,7 +98,7 @@ LABELS: dict[str, dict[str, str]] = {
         "saving": "Saving…",
         "save_failed": "Not saved: {error}. Retrying; nothing moves on until it is stored.",
         "saved_again": "Stored.",
-        "timer": "Call {elapsed}",
+        "timer": "on call {elapsed}",
         "resume_title": "Unfinished call",
         "resume_body": "A call with {debtor} was interrupted at “{step}” ({when}). Resume it now?",
         "resume": "Resume",
@@ -162,6 +167,7 @@ LABELS: dict[str, dict[str, str]] = {
         "script_refused": "The script cannot be used until these problems are fixed:",
         "call_ended": "Call ended: {disposition}.",
         "find_account": "Call {debtor} ({contact}, {phone})",
+        "find_account_key": "Find an account (name, contact, phone)",
         "never": "never",
     },
     "zh": {
@@ -177,6 +183,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_accounts": "没有分配给 {collector} 的账户。运行 `callassist demo` 生成示例数据，或用 --collector 指定催收员。",
         "call": "通话",
         "start_call": "拨打",
+        "reload": "刷新",
         "account": "账户",
         "contact": "联系人",
         "phone": "电话",
@@ -188,7 +195,7 @@ LABELS: dict[str, dict[str, str]] = {
         "prompt": "话术",
         "choices": "对方反应",
         "objections": "借口",
-        "objection_keys": "1 躲 · 2 拉 · 3 赖 · 4 拖 · 5 推 · 6 磨",
+        "objection_keys": "1 躲  2 拉  3 赖  4 拖  5 推  6 磨",
         "rung": "第 {rung}/{rungs} 步",
         "principle": "心法",
         "counters": "对策",
@@ -207,7 +214,7 @@ LABELS: dict[str, dict[str, str]] = {
         "saving": "保存中……",
         "save_failed": "未保存：{error}。正在重试，保存成功前不会继续。",
         "saved_again": "已保存。",
-        "timer": "通话 {elapsed}",
+        "timer": "通话时长 {elapsed}",
         "resume_title": "未完成的通话",
         "resume_body": "与 {debtor} 的通话在“{step}”中断（{when}）。现在继续吗？",
         "resume": "继续",
@@ -276,6 +283,7 @@ LABELS: dict[str, dict[str, str]] = {
         "script_refused": "话术有以下问题，修正前不能使用：",
         "call_ended": "通话已结束：{disposition}。",
         "find_account": "拨打 {debtor}（{contact}，{phone}）",
+        "find_account_key": "查找账户（名称、联系人、电话）",
         "never": "从未",
     },
 }

@@ -1,0 +1,105 @@
+"""The `callassist` command: open the worklist, make a demo, manage the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, help="A terminal assistant for phone collection of overdue debts.")
+db_app = typer.Typer(help="Database maintenance.")
+app.add_typer(db_app, name="db")
+
+
+class Options:
+    """The global options, resolved into settings once."""
+
+    def __init__(self, db: str | None, collector: str | None, locale: str | None, scripts_dir: Path | None, objections_dir: Path | None) -> None:
+        from callassist.core.i18n import resolve_locale
+        from callassist.settings import Settings
+
+        overrides = {k: v for k, v in {"db": db, "collector": collector, "locale": locale, "scripts_dir": scripts_dir, "objections_dir": objections_dir}.items() if v is not None}
+        self.settings = Settings(**overrides)
+        self.locale = resolve_locale(self.settings.locale)
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(None, "--db", envvar="CALLASSIST_DB", help="Database URL (default: SQLite in the user data dir)."),
+    collector: Optional[str] = typer.Option(None, "--collector", help="Who is working (default: your login name)."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="en or zh (zh_TW and other Chinese locales map to zh); default: the system locale."),
+    scripts_dir: Optional[Path] = typer.Option(None, "--scripts-dir", help="A trainer's scripts/ folder."),
+    objections_dir: Optional[Path] = typer.Option(None, "--objections-dir", help="A trainer's objections/ folder."),
+) -> None:
+    """Open the worklist on the default database when no command is given."""
+    ctx.obj = Options(db, collector, locale, scripts_dir, objections_dir)
+    if ctx.invoked_subcommand is None:
+        run_tui(ctx.obj, ctx.obj.settings.database_url())
+
+
+def run_tui(options: Options, url: str) -> None:
+    from callassist.tui.app import CallAssistApp
+
+    def open_workspace():
+        from callassist.workspace import Workspace
+
+        return Workspace.open(options.settings, url, options.locale)
+
+    CallAssistApp(open_workspace, options.locale).run()
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    no_open: bool = typer.Option(False, "--no-open", help="Only create the demo database."),
+    reset: bool = typer.Option(False, "--reset", help="Start again from a fresh demo database (earlier demo calls are deleted)."),
+) -> None:
+    """Create a demo database (60+ accounts) and open the worklist on it.
+
+    The demo database lives beside the default one (demo.db in the data dir, or --db).
+    It is created on the first run; later runs open it again with its calls, so an
+    interrupted call can be resumed. --reset starts over.
+    """
+    from datetime import datetime, timezone
+
+    from sqlalchemy.engine import make_url
+
+    from callassist.store import db as store_db
+    from callassist.store import demo as demo_data
+    from callassist.store import queries
+
+    options: Options = ctx.obj
+    url = options.settings.db or options.settings.demo_url()
+    parsed = make_url(url)
+    if reset and parsed.get_backend_name() == "sqlite" and parsed.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(parsed.database + suffix).unlink(missing_ok=True)
+    engine = store_db.make_engine(url)
+    store_db.upgrade(engine)
+    with store_db.session(engine) as session:
+        existing = queries.collector_by_name(options.settings.collector, session=session)
+        if existing is None:
+            count = demo_data.populate(session, options.settings.collector, datetime.now(timezone.utc).date())
+            typer.echo(f"Demo database with {count} accounts for {options.settings.collector}: {url}")
+        else:
+            typer.echo(f"Demo database already there (use --reset to start over): {url}")
+    engine.dispose()
+    if not no_open:
+        run_tui(options, url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring the database schema up to date (runs the Alembic migrations)."""
+    from callassist.store import db as store_db
+
+    url = ctx.obj.settings.database_url()
+    engine = store_db.make_engine(url)
+    store_db.upgrade(engine)
+    typer.echo(f"Schema up to date: {url}")
+
+
+def main() -> None:
+    app()

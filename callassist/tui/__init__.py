@@ -1,0 +1,1 @@
+"""The terminal interface (Textual). Imports core and store; nothing imports it back."""

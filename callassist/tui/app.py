@@ -1,0 +1,102 @@
+"""The App: thin. It owns the workspace and moves between the worklist and a call."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from callassist.core.i18n import label
+from callassist.tui.commands import AccountCommands
+from callassist.tui.screens.worklist import WorklistScreen
+
+
+class CallAssistApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "callassist"
+    COMMANDS = App.COMMANDS | {AccountCommands}
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+
+    class CallReady(Message):
+        def __init__(self, active) -> None:
+            self.active = active
+            super().__init__()
+
+    class CallRefused(Message):
+        def __init__(self, problems: list[str]) -> None:
+            self.problems = problems
+            super().__init__()
+
+    def __init__(self, open_workspace, locale: str) -> None:
+        """`open_workspace` opens the database and content; it runs in a worker thread, after the first paint."""
+        super().__init__()
+        self.open_workspace = open_workspace
+        self.locale = locale
+        self.workspace = None
+        self.accounts: list[tuple[int, str, str, str]] = []
+        self._workspace_lock = threading.Lock()
+
+    def ensure_workspace(self):
+        with self._workspace_lock:
+            if self.workspace is None:
+                self.workspace = self.open_workspace()
+            return self.workspace
+
+    def now(self) -> datetime:
+        return self.workspace.clock() if self.workspace else datetime.now(timezone.utc)
+
+    def on_mount(self) -> None:
+        self.title = label("app_title", self.locale)
+        self.push_screen(WorklistScreen())
+
+    def in_call(self) -> bool:
+        from callassist.tui.screens.call import CallScreen
+
+        return any(isinstance(screen, CallScreen) for screen in self.screen_stack)
+
+    def begin_call(self, account_id: int) -> None:
+        if self.in_call():
+            self.bell()
+            return
+        self._open_call(account_id, None)
+
+    def offer_resume(self, unfinished) -> None:
+        from callassist.tui.screens.resume import ResumeScreen
+
+        flow = self.workspace.flow
+        step = flow.flow.states[unfinished.state].label.get(self.locale) if flow and unfinished.state in flow.flow.states else unfinished.state
+        self.push_screen(ResumeScreen(unfinished, step, self.locale), lambda yes: yes and self._open_call(None, unfinished.call_id))
+
+    @work(thread=True, exclusive=True, group="open-call")
+    def _open_call(self, account_id: int | None, call_id: str | None) -> None:
+        from callassist.core.problems import ContentError
+
+        workspace = self.ensure_workspace()
+        try:
+            active = workspace.resume_call(call_id) if call_id else workspace.begin_call(account_id)
+        except ContentError as exc:
+            self.post_message(self.CallRefused([str(p) for p in exc.problems]))
+            return
+        self.post_message(self.CallReady(active))
+
+    @on(CallReady)
+    def show_call(self, message: CallReady) -> None:
+        from callassist.tui.screens.call import CallScreen
+
+        if not self.in_call():
+            self.push_screen(CallScreen(message.active))
+
+    @on(CallRefused)
+    def refuse_call(self, message: CallRefused) -> None:
+        self.notify("\n".join([label("script_refused", self.locale)] + message.problems[:6]), severity="error", timeout=15, markup=False)
+
+    def show_keys(self, choices=None) -> None:
+        from callassist.tui.screens.keys import KeysScreen
+
+        catalog = self.workspace.catalog if self.workspace else None
+        names = {e: catalog.excuse(e).name.get(self.locale) for e in catalog.excuses} if catalog else {}
+        self.push_screen(KeysScreen(self.locale, choices, names))

@@ -1,0 +1,230 @@
+"""The guided call: what to say, what the debtor may do next, the account, the excuses.
+
+Every keystroke that changes the call produces events; a worker thread commits them,
+and only then does the screen show the next step. If the commit fails, the screen says
+so, keeps the events and retries; it never shows a step that is not stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.events import Key
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from callassist.core.call import CallError, Event
+from callassist.core.i18n import label
+from callassist.core.objections import EXCUSE_IDS
+from callassist.core.problems import ContentError
+from callassist.tui.bindings import bind_localized
+from callassist.tui.widgets.account_card import AccountCard
+from callassist.tui.widgets.choice_bar import ChoiceBar
+from callassist.tui.widgets.objection_panel import ObjectionPanel
+from callassist.tui.widgets.prompt_panel import PromptPanel
+from callassist.workspace import ActiveCall
+
+RETRY_SECONDS = 1.0
+
+
+class CallScreen(Screen):
+    CSS_PATH = "call.tcss"
+    BINDINGS = [Binding(str(n), f"excuse('{excuse}')", excuse, show=False) for n, excuse in enumerate(EXCUSE_IDS, 1)]
+
+    class Stored(Message):
+        def __init__(self, events: list[Event]) -> None:
+            self.events = events
+            super().__init__()
+
+    class StoreFailed(Message):
+        def __init__(self, events: list[Event], error: str) -> None:
+            self.events = events
+            self.error = error
+            super().__init__()
+
+    def __init__(self, active: ActiveCall) -> None:
+        super().__init__()
+        self.active = active
+        self.pending: list[Event] | None = None
+        self.last_rebuttal: dict | None = None
+
+    @property
+    def call(self):
+        return self.active.call
+
+    @property
+    def locale(self) -> str:
+        return self.call.locale
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="call-header")
+        with Horizontal(id="call-body"):
+            yield PromptPanel(id="prompt")
+            yield AccountCard(id="account")
+        yield Static(id="status")
+        yield ObjectionPanel(id="objections")
+        yield ChoiceBar(id="choices")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        bind_localized(self, self.locale, [("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("question_mark", "keys", "help", "?")])
+        self.query_one(AccountCard).show(self.active.snapshot, self.locale, self.app.now())
+        self.query_one("#status", Static).display = False
+        self.set_interval(1.0, self._tick)
+        self._tick()
+        self.refresh_call()
+        if self.active.resumed:
+            self._restore_rebuttal()
+            self.refresh_call()
+            drafts = self.app.workspace.drafts.forms_with_drafts(self.active.call_id)
+            if drafts:
+                self.app.notify(", ".join(drafts), title=label("resume_title", self.locale), markup=False)
+
+    def _restore_rebuttal(self) -> None:
+        if self.call.objection and self.call.state == self.call.loaded.flow.objections.state:
+            rebuttal = self.call.catalog.rebuttal(self.call.objection.excuse, max(1, self.call.objection.rung), self.call.context)
+            self.last_rebuttal = {"rung": rebuttal.rung, "rungs": rebuttal.rungs, "principle": rebuttal.principle, "counters": list(rebuttal.counters), "excuse": rebuttal.excuse}
+
+    # ---- showing ----------------------------------------------------------------
+
+    def _tick(self) -> None:
+        elapsed = int((self.app.now() - self.active.started_at).total_seconds())
+        minutes, seconds = divmod(max(0, elapsed), 60)
+        header = Text()
+        header.append(f" {label('call', self.locale)} ", style="reverse bold")
+        header.append(" " + self.active.snapshot.debtor, style="bold")
+        header.append("  " + label("timer", self.locale, elapsed=f"{minutes:02d}:{seconds:02d}"), style="dim")
+        self.query_one("#call-header", Static).update(header)
+        if seconds == 0:
+            self.query_one(AccountCard).show(self.active.snapshot, self.locale, self.app.now())
+
+    def refresh_call(self) -> None:
+        call = self.call
+        step = call.step
+        self.query_one(PromptPanel).show(f"{step.label}", step.text)
+        extra = []
+        if call.in_promise_step() and call.promise is None:
+            extra.append(("m", label("promise_form", self.locale)))
+        if not call.choices():
+            extra.append(("x", label("end_call", self.locale)))
+        self.query_one(ChoiceBar).show(call.choices(), label("choices", self.locale), extra)
+        rebuttal = self.last_rebuttal if call.state == call.loaded.flow.objections.state else None
+        name = call.catalog.excuse(rebuttal["excuse"]).name.get(self.locale) if rebuttal else None
+        self.query_one(ObjectionPanel).show(self.locale, rebuttal, name, call.can_raise_objection())
+
+    def show_status(self, message: str, style: str = "yellow") -> None:
+        status = self.query_one("#status", Static)
+        status.update(Text(message, style=style))
+        status.display = bool(message)
+
+    # ---- changing: every change goes through apply() ---------------------------------
+
+    def apply(self, make_events) -> bool:
+        """Make the events of one change and send them to be stored; False if refused."""
+        if self.pending is not None:
+            self.app.bell()
+            return False
+        try:
+            events = make_events()
+        except CallError as exc:
+            self.app.notify(str(exc), severity="warning", markup=False)
+            return False
+        except ContentError as exc:
+            self.show_status("\n".join(str(p) for p in exc.problems), "bold red")
+            return False
+        self.pending = events
+        self.show_status(label("saving", self.locale), "dim")
+        self.store(events)
+        return True
+
+    @work(thread=True, group="store")
+    def store(self, events: list[Event]) -> None:
+        try:
+            self.app.workspace.store(self.active.call_id, events)
+        except (SQLAlchemyError, OSError) as exc:
+            self.post_message(self.StoreFailed(events, str(exc).splitlines()[0]))
+        else:
+            self.post_message(self.Stored(events))
+
+    @on(Stored)
+    def stored(self, message: Stored) -> None:
+        self.pending = None
+        self.show_status("")
+        for event in message.events:
+            if event.kind == "rebuttal_shown":
+                self.last_rebuttal = event.payload
+            elif event.kind == "note_added":
+                self.app.notify(label("note_saved", self.locale), timeout=2)
+            elif event.kind == "call_ended":
+                self.app.workspace.drafts.discard(self.active.call_id, "disposition")
+                self.app.notify(label("call_ended", self.locale, disposition=label(f"disp_{event.payload['disposition']}", self.locale)), markup=False)
+                self.dismiss(event.payload["disposition"])
+                return
+        self.refresh_call()
+        if self.call.in_promise_step() and self.call.promise is None and any(e.kind == "step_entered" for e in message.events):
+            self.action_promise()
+
+    @on(StoreFailed)
+    def store_failed(self, message: StoreFailed) -> None:
+        self.show_status(label("save_failed", self.locale, error=message.error), "bold red")
+        self.set_timer(RETRY_SECONDS, lambda: self.store(message.events))
+
+    # ---- keys -------------------------------------------------------------------------
+
+    def on_key(self, event: Key) -> None:
+        if event.character is None:
+            return
+        for choice in self.call.choices():
+            if choice.key == event.character:
+                event.stop()
+                self.apply(lambda: self.call.choose(choice.trigger))
+                return
+
+    def action_excuse(self, excuse_id: str) -> None:
+        if not self.call.can_raise_objection():
+            self.app.notify(label("objections_locked", self.locale), severity="warning")
+            return
+        self.apply(lambda: self.call.raise_objection(excuse_id))
+
+    def action_note(self) -> None:
+        from callassist.tui.screens.note import NoteScreen
+
+        def saved(text: str | None) -> None:
+            if text:
+                if self.apply(lambda: self.call.add_note(text)):
+                    self.app.workspace.drafts.discard(self.active.call_id, "note")
+
+        self.app.push_screen(NoteScreen(self.active.call_id, self.locale), saved)
+
+    def action_promise(self) -> None:
+        if not self.call.in_promise_step():
+            self.app.notify(self.call.state_label(self.call.loaded.flow.promise_state), severity="warning", markup=False)
+            return
+        from callassist.tui.screens.promise import PromiseScreen
+
+        def captured(promise) -> None:
+            if promise is not None and self.apply(lambda: self.call.capture_promise(promise)):
+                self.app.workspace.drafts.discard(self.active.call_id, "promise")
+
+        today = self.app.workspace.debtor_today(self.active.snapshot)
+        self.app.push_screen(PromiseScreen(self.active.call_id, self.call.balance, today, self.app.workspace.fee_allowance, self.locale), captured)
+
+    def action_end_call(self) -> None:
+        from callassist.tui.screens.disposition import DispositionScreen
+
+        def chosen(result: tuple[str, str, date | None] | None) -> None:
+            if result is not None:
+                disposition, note, next_contact = result
+                self.apply(lambda: self.call.end(disposition, note, next_contact))
+
+        self.app.push_screen(DispositionScreen(self.active.call_id, self.locale, self.call.suggested_disposition, self.call.promise is not None), chosen)
+
+    def action_keys(self) -> None:
+        self.app.show_keys(self.call.choices())

@@ -1,0 +1,102 @@
+"""End the call: the outcome, a note where the outcome needs one, the next contact date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from callassist.core.call import NOTE_REQUIRED
+from callassist.core.flow import DISPOSITIONS
+from callassist.core.i18n import label
+from callassist.core.promises import parse_date
+
+
+class DispositionScreen(ModalScreen[tuple[str, str, date | None] | None]):
+    CSS_PATH = "disposition.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, call_id: str, locale: str, suggested: str | None, has_promise: bool) -> None:
+        super().__init__()
+        self.call_id = call_id
+        self.locale = locale
+        self.suggested = suggested
+        self.has_promise = has_promise
+
+    def compose(self) -> ComposeResult:
+        t = lambda key: label(key, self.locale)  # noqa: E731
+        with Vertical(id="disposition-box"):
+            yield Static(t("disposition_title"), classes="title", markup=False)
+            yield Label(t("disposition"), markup=False)
+            yield Select([(t(f"disp_{d}"), d) for d in DISPOSITIONS], id="disposition", compact=True, prompt="—", value=self.suggested or Select.NULL)
+            yield Label(t("disposition_note_optional"), id="note-label", markup=False)
+            yield Input(id="note", compact=True)
+            yield Label(t("next_contact"), markup=False)
+            yield Input(id="next-contact", compact=True, placeholder="2026-12-01")
+            yield Static(id="disposition-errors")
+            with Horizontal(classes="buttons"):
+                yield Button(f"Ctrl+S {t('save')}", id="save", variant="primary", compact=True)
+                yield Button(f"Esc {t('cancel')}", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        draft = self.app.workspace.drafts.load(self.call_id, "disposition") or {}
+        if draft.get("disposition"):
+            self.query_one("#disposition", Select).value = draft["disposition"]
+        self.query_one("#note", Input).value = draft.get("note", "")
+        self.query_one("#next-contact", Input).value = draft.get("next_contact", "")
+        self._note_label()
+        self.query_one("#disposition", Select).focus()
+
+    def _value(self) -> str | None:
+        value = self.query_one("#disposition", Select).value
+        return None if value is Select.NULL else str(value)
+
+    def _note_label(self) -> None:
+        key = "disposition_note" if self._value() in NOTE_REQUIRED else "disposition_note_optional"
+        self.query_one("#note-label", Label).update(label(key, self.locale))
+
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def changed(self) -> None:
+        self._note_label()
+        self.save_draft({"disposition": self._value() or "", "note": self.query_one("#note", Input).value, "next_contact": self.query_one("#next-contact", Input).value})
+
+    @work(thread=True, exclusive=True, group="draft")
+    def save_draft(self, fields: dict) -> None:
+        self.app.workspace.drafts.save(self.call_id, "disposition", fields)
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.action_save() if event.button.id == "save" else self.action_cancel()
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        disposition = self._value()
+        note = self.query_one("#note", Input).value.strip()
+        next_text = self.query_one("#next-contact", Input).value.strip()
+        next_contact = parse_date(next_text) if next_text else None
+        error = None
+        if disposition is None:
+            error = label("disposition", self.locale) + "?"
+        elif disposition == "promise" and not self.has_promise:
+            error = label("err_no_promise", self.locale)
+        elif disposition in NOTE_REQUIRED and not note:
+            error = label("err_note_required", self.locale)
+        elif next_text and next_contact is None:
+            error = label("err_next_contact", self.locale, value=next_text)
+        if error:
+            self.query_one("#disposition-errors", Static).update(Text(error, style="red"))
+            return
+        self.dismiss((disposition, note, next_contact))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

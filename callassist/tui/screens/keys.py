@@ -1,0 +1,48 @@
+"""Every key that works now, in the collector's language."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from callassist.core.call import Choice
+from callassist.core.i18n import label
+from callassist.core.objections import EXCUSE_IDS
+
+
+class KeysScreen(ModalScreen[None]):
+    CSS_PATH = "keys.tcss"
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def __init__(self, locale: str, choices: list[Choice] | None, excuse_names: dict[str, str]) -> None:
+        super().__init__()
+        self.locale = locale
+        self.choices = choices
+        self.excuse_names = excuse_names
+
+    def compose(self) -> ComposeResult:
+        t = lambda key: label(key, self.locale)  # noqa: E731
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold reverse", justify="center")
+        table.add_column()
+        rows: list[tuple[str, str]] = []
+        if self.choices is None:
+            rows += [("↑ ↓", t("worklist")), ("Enter", t("start_call")), ("r", t("reload"))]
+        else:
+            rows += [(c.key, c.label) for c in self.choices]
+            rows += [(str(n), self.excuse_names.get(e, e)) for n, e in enumerate(EXCUSE_IDS, 1)]
+            rows += [("n", t("add_note")), ("m", t("promise_form")), ("x", t("end_call"))]
+        rows += [("Ctrl+P", t("find_account_key")), ("?", t("help")), ("Esc", t("back"))]
+        for key, words in rows:
+            table.add_row(Text(f" {key} "), Text(words))
+        with VerticalScroll(id="keys-box"):
+            yield Static(Text(t("help"), style="bold"))
+            yield Static(table)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

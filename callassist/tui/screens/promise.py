@@ -1,0 +1,158 @@
+"""The written promise: total, one or more dated payments, method, and the channel by
+which the debtor confirms it in writing. Checked before anything is stored."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from callassist.core.i18n import label
+from callassist.core.money import Money, format_money
+from callassist.core.promises import CHANNELS, METHODS, FieldError, Promise, check_promise
+
+MAX_ROWS = 12
+
+
+class PromiseScreen(ModalScreen[Promise | None]):
+    CSS_PATH = "promise.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("f2", "add_row", "+"),
+        Binding("f3", "remove_row", "-"),
+    ]
+
+    def __init__(self, call_id: str, balance: Money, today: date, fee_allowance: Decimal, locale: str) -> None:
+        super().__init__()
+        self.call_id = call_id
+        self.balance = balance
+        self.today = today
+        self.fee_allowance = fee_allowance
+        self.locale = locale
+        self.row_count = 0
+
+    def compose(self) -> ComposeResult:
+        self.draft = self.app.workspace.drafts.load(self.call_id, "promise") or {}
+        t = lambda key, **v: label(key, self.locale, **v)  # noqa: E731
+        with Vertical(id="promise-box"):
+            yield Static(t("promise_title"), classes="title", markup=False)
+            with VerticalScroll(id="promise-fields"):
+                yield Label(t("promise_total", currency=self.balance.currency, balance=format_money(self.balance, self.locale)), markup=False)
+                yield Input(str(self.balance.amount), id="total", compact=True)
+                yield Label(t("promise_rows"), markup=False)
+                with Vertical(id="rows"):
+                    for due, amount in self.draft.get("rows") or [["", ""]]:
+                        yield self._row(due, amount)
+                with Horizontal(classes="buttons"):
+                    yield Button(f"F2 {t('promise_add_row')}", id="add-row", compact=True)
+                    yield Button(f"F3 {t('promise_remove_row')}", id="remove-row", compact=True)
+                yield Label(t("promise_method"), markup=False)
+                yield Select([(t(f"method_{m}"), m) for m in METHODS], id="method", compact=True, prompt="—")
+                yield Label(t("promise_channel"), markup=False)
+                yield Select([(t(f"channel_{c}"), c) for c in CHANNELS], id="channel", compact=True, prompt="—")
+            yield Static(id="promise-errors")
+            with Horizontal(classes="buttons"):
+                yield Button(f"Ctrl+S {t('save')}", id="save", variant="primary", compact=True)
+                yield Button(f"Esc {t('cancel')}", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        if "total" in self.draft:
+            self.query_one("#total", Input).value = self.draft["total"]
+        for name in ("method", "channel"):
+            if self.draft.get(name):
+                self.query_one(f"#{name}", Select).value = self.draft[name]
+        self.query_one("#row-0-due", Input).focus()
+
+    def _row(self, due: str = "", amount: str = "") -> Horizontal:
+        n = self.row_count
+        self.row_count += 1
+        return Horizontal(
+            Static(f"{n + 1:>2}", classes="row-number"),
+            Input(due, placeholder=label("promise_date", self.locale), id=f"row-{n}-due", classes="due", compact=True),
+            Input(amount, placeholder=label("promise_amount", self.locale), id=f"row-{n}-amount", classes="amount", compact=True),
+            id=f"row-{n}",
+            classes="row",
+        )
+
+    async def action_add_row(self) -> None:
+        if self.row_count >= MAX_ROWS:
+            return
+        row = self._row()
+        await self.query_one("#rows", Vertical).mount(row)
+        row.query_one(".due", Input).focus()
+
+    async def action_remove_row(self) -> None:
+        if self.row_count > 1:
+            self.row_count -= 1
+            await self.query_one(f"#row-{self.row_count}").remove()
+            self.keep_draft()
+
+    def fields(self) -> dict:
+        def value(name: str) -> str | None:
+            selected = self.query_one(f"#{name}", Select).value
+            return None if selected is Select.NULL else str(selected)
+
+        rows = [[self.query_one(f"#row-{n}-due", Input).value, self.query_one(f"#row-{n}-amount", Input).value] for n in range(self.row_count)]
+        return {"total": self.query_one("#total", Input).value, "rows": rows, "method": value("method"), "channel": value("channel")}
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def keep_draft(self) -> None:
+        if self.row_count:
+            self.save_draft(self.fields())
+
+    @work(thread=True, exclusive=True, group="draft")
+    def save_draft(self, fields: dict) -> None:
+        self.app.workspace.drafts.save(self.call_id, "promise", fields)
+
+    @on(Button.Pressed)
+    async def pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id
+        if button == "add-row":
+            await self.action_add_row()
+        elif button == "remove-row":
+            await self.action_remove_row()
+        elif button == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        fields = self.fields()
+        promise, errors = check_promise(fields["total"], [tuple(r) for r in fields["rows"]], fields["method"], fields["channel"], self.balance, self.today, self.fee_allowance)
+        if errors:
+            self.show_errors(errors)
+            return
+        self.dismiss(promise)
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        text = Text(style="red")
+        for error in errors:
+            text.append(f"{self.field_name(error.field)}: ", style="bold red")
+            text.append(label(error.key, self.locale, **dict(error.params)) + "\n")
+        text.rstrip()
+        self.query_one("#promise-errors", Static).update(text)
+        first = errors[0].field
+        widget_id = {"total": "total", "method": "method", "channel": "channel"}.get(first) or first.replace("row", "row-").replace(".", "-")
+        self.query_one(f"#{widget_id}").focus()
+
+    def field_name(self, field: str) -> str:
+        if field.startswith("row"):
+            index, part = field[3:].split(".")
+            return label("field_due" if part == "due" else "field_amount", self.locale, n=int(index) + 1)
+        return label(f"field_{field}", self.locale)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,145 @@
+"""The worklist: the collector's accounts, highest priority first; Enter starts a call."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from callassist.core.account import debt_class
+from callassist.core.i18n import fmt_short_date, label
+from callassist.core.money import Money, format_money
+from callassist.tui.bindings import bind_localized
+
+
+# From this width on, the worklist also shows the last outcome and the promised amount.
+WIDE = 110
+
+
+class WorklistScreen(Screen):
+    CSS_PATH = "worklist.tcss"
+    BINDINGS = [Binding("q", "app.quit", "Quit")]
+
+    class Loaded(Message):
+        def __init__(self, rows: list, unfinished: list) -> None:
+            self.rows = rows
+            self.unfinished = unfinished
+            super().__init__()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list = []
+        self.offered_resume = False
+
+    @property
+    def locale(self) -> str:
+        return self.app.locale
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="worklist-header")
+        yield Static(id="content-problems")
+        yield DataTable(id="worklist", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        locale = self.locale
+        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("question_mark", "keys", "help", "?")])
+        self.query_one("#worklist-header", Static).update(Text(label("worklist", locale), style="bold"))
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.app.workspace is not None:
+            self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="worklist")
+    def load(self) -> None:
+        workspace = self.app.ensure_workspace()
+        self.post_message(self.Loaded(workspace.worklist(), workspace.unfinished()))
+
+    @on(Loaded)
+    def show_rows(self, message: Loaded) -> None:
+        locale = self.locale
+        workspace = self.app.workspace
+        self.rows = message.rows
+        self.app.accounts = [(r.account_id, r.debtor, r.contact, r.phone) for r in message.rows]
+        header = Text(label("worklist", locale), style="bold")
+        header.append("  " + label("worklist_sub", locale, collector=workspace.collector, count=len(message.rows)), style="dim")
+        self.query_one("#worklist-header", Static).update(header)
+        problems = self.query_one("#content-problems", Static)
+        if workspace.problems:
+            text = Text(label("script_refused", locale) + "\n", style="bold red")
+            for problem in workspace.problems[:8]:
+                text.append(str(problem) + "\n")
+            problems.update(text)
+            problems.display = True
+        else:
+            problems.display = False
+        self.fill_table()
+        if not message.rows:
+            problems.update(Text(label("no_accounts", locale, collector=workspace.collector)))
+            problems.display = True
+        self.query_one(DataTable).focus()
+        if message.unfinished and not self.offered_resume:
+            self.offered_resume = True
+            self.app.offer_resume(message.unfinished[0])
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self.fill_table()
+
+    def fill_table(self) -> None:
+        """Rows as literal Text; at 80 columns the essentials fit, wider terminals get more."""
+        locale = self.locale
+        wide = self.size.width >= WIDE
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        widths = {"col_balance": 14, "col_dpd": 5, "col_class": 14 if locale == "en" else 8, "col_last": 26 if wide else 9, "col_promise": 22 if wide else 9}
+        debtor_width = max(14, self.size.width - sum(widths.values()) - 2 * (len(widths) + 1) - 2)
+        table.add_column(label("col_debtor", locale), key="col_debtor", width=debtor_width)
+        for key, width in widths.items():
+            table.add_column(label(key, locale), key=key, width=width)
+        today = datetime.now(timezone.utc).date()
+        for row in self.rows:
+            dpd = max(0, (today - row.oldest_due).days) if row.oldest_due else 0
+            last = fmt_short_date(row.last_contact_at.date(), locale) if row.last_contact_at else label("never", locale)
+            if row.last_outcome and wide:
+                last += " " + label(f"disp_{row.last_outcome}", locale)
+            promise = fmt_short_date(row.promise_due, locale) if row.promise_due else ""
+            if row.promise_due and wide and row.promise_amount is not None:
+                promise += " " + format_money(Money(row.promise_amount, row.currency), locale)
+            table.add_row(
+                Text(row.debtor, no_wrap=True, overflow="ellipsis"),
+                Text(format_money(Money(row.balance, row.currency), locale), justify="right"),
+                Text(str(dpd), justify="right"),
+                Text(label(f"class_{debt_class(dpd)}", locale)),
+                Text(last, no_wrap=True, overflow="ellipsis"),
+                Text(promise, no_wrap=True, overflow="ellipsis"),
+                key=str(row.account_id),
+            )
+        if cursor:
+            table.move_cursor(row=min(cursor, len(self.rows) - 1))
+
+    def action_start_call(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None:
+            return
+        account_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        self.app.begin_call(account_id)
+
+    @on(DataTable.RowSelected)
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.begin_call(int(event.row_key.value))
+
+    def action_keys(self) -> None:
+        self.app.show_keys()

@@ -1,0 +1,50 @@
+"""The account at a glance: who, how to reach them, their time, what is owed, past promises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from callassist.core.account import AccountSnapshot, debt_class
+from callassist.core.i18n import fmt_short_date, fmt_time, label
+from callassist.core.money import Money, format_money
+
+MAX_INVOICES = 4
+MAX_PROMISES = 3
+
+
+class AccountCard(Static):
+    """Every value comes from data, so it is built as Text and never parsed as markup."""
+
+    def show(self, snapshot: AccountSnapshot, locale: str, now: datetime) -> None:
+        local = snapshot.local_now(now)
+        today = local.date()
+        dpd = snapshot.days_past_due(today)
+        money = lambda amount: format_money(Money(amount, snapshot.currency), locale)  # noqa: E731
+        text = Text()
+        text.append(snapshot.debtor + "\n", style="bold")
+        text.append(f"{snapshot.contact_name} · {snapshot.contact_role}\n")
+        text.append(f"{label('phone', locale)} ", style="dim")
+        text.append(snapshot.phone + "\n")
+        text.append(f"{label('local_time', locale)} ", style="dim")
+        text.append(f"{fmt_time(local, locale)} {local.tzname()}\n")
+        text.append(f"{label('balance', locale)} ", style="dim")
+        text.append(money(snapshot.balance), style="bold")
+        text.append(f"\n{dpd} {label('col_dpd', locale)} · {label('class_' + debt_class(dpd), locale)}\n")
+        text.append(f"{label('invoices', locale)}\n", style="dim")
+        invoices = sorted(snapshot.invoices, key=lambda i: i.due)
+        for invoice in invoices[:MAX_INVOICES]:
+            text.append(f" {invoice.number} {fmt_short_date(invoice.due, locale)} {money(invoice.amount)}\n")
+        if len(invoices) > MAX_INVOICES:
+            text.append(f" +{len(invoices) - MAX_INVOICES}\n")
+        text.append(f"{label('promises', locale)}\n", style="dim")
+        if not snapshot.promises:
+            text.append(f" {label('none', locale)}\n")
+        for promise in snapshot.promises[:MAX_PROMISES]:
+            style = {"broken": "red", "kept": "green"}.get(promise.status, "")
+            text.append(f" {fmt_short_date(promise.due, locale)} {money(promise.amount)} ")
+            text.append(label(f"status_{promise.status}", locale) + "\n", style=style)
+        text.rstrip()
+        self.update(text)

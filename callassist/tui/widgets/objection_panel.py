@@ -1,0 +1,38 @@
+"""The six excuses at one key each, and where the collector stands on a ladder."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from callassist.core.i18n import label
+
+PRINCIPLE_WORDS = {
+    "en": {"reason": "reason", "relationship": "relationship", "interest": "interest", "law": "law"},
+    "zh": {"reason": "晓之以理", "relationship": "动之以情", "interest": "导之以利", "law": "施之以法"},
+}
+COUNTER_WORDS = {
+    "en": {"persist": "persist", "stick": "stick", "frequent": "frequent", "press": "press", "quick": "quick"},
+    "zh": {"persist": "缠", "stick": "粘", "frequent": "勤", "press": "逼", "quick": "快"},
+}
+
+
+class ObjectionPanel(Static):
+    def show(self, locale: str, rebuttal: dict | None, excuse_name: str | None, allowed: bool) -> None:
+        text = Text()
+        text.append(f"{label('objections', locale)}  ", style="dim")
+        text.append(label("objection_keys", locale))
+        if rebuttal and excuse_name:
+            text.append("\n")
+            text.append(f"{excuse_name} ", style="bold")
+            text.append(label("rung", locale, rung=rebuttal["rung"], rungs=rebuttal["rungs"]))
+            text.append(f" · {label('principle', locale)}: ", style="dim")
+            text.append(PRINCIPLE_WORDS[locale][rebuttal["principle"]])
+            text.append(f" · {label('counters', locale)}: ", style="dim")
+            text.append(", ".join(COUNTER_WORDS[locale][c] for c in rebuttal["counters"]))
+            if rebuttal["rung"] == rebuttal["rungs"]:
+                text.append("  " + label("last_rung", locale), style="yellow")
+        elif not allowed:
+            text.append("\n")
+            text.append(label("objections_locked", locale), style="dim")
+        self.update(text)

@@ -1,0 +1,71 @@
+"""A demo workspace on a temporary SQLite file with a fixed clock, and the app on it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from callassist.settings import Settings
+from callassist.store import db, demo, queries
+from callassist.store.models import Call
+from callassist.tui.app import CallAssistApp
+from callassist.workspace import Workspace
+from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
+
+
+@pytest.fixture
+def db_url(settings) -> str:
+    url = settings.demo_url()
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with db.session(engine) as session:
+        demo.populate(session, "wang", TODAY)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def make_app(settings, db_url):
+    def make(locale: str = "en") -> CallAssistApp:
+        def open_workspace() -> Workspace:
+            workspace = Workspace.open(settings, db_url, locale)
+            workspace.clock = lambda: NOW
+            return workspace
+
+        return CallAssistApp(open_workspace, locale)
+
+    return make
+
+
+async def settle(pilot, rounds: int = 200) -> None:
+    """Wait until workers are done and no change is waiting to be stored."""
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause(0.01)
+        busy = any(w.is_running for w in app.workers)
+        pending = getattr(app.screen, "pending", None) or any(getattr(s, "pending", None) for s in app.screen_stack)
+        if not busy and not pending:
+            await pilot.pause()
+            return
+    raise AssertionError("the app did not settle")
+
+
+async def press(pilot, *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+def stored_calls(db_url: str) -> list[tuple[Call, list]]:
+    engine = db.make_engine(db_url)
+    try:
+        with db.session(engine) as session:
+            calls = session.exec(select(Call).order_by(Call.started_at)).all()
+            return [(call, queries.call_events(call.id, session=session)) for call in calls]
+    finally:
+        engine.dispose()

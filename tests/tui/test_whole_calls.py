@@ -1,0 +1,233 @@
+"""Whole calls driven with the keyboard; each asserts what the database holds afterwards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from callassist.store import db, queries
+from callassist.store.models import Account, Debtor, Instalment, Promise
+from callassist.tui.screens.call import CallScreen
+from callassist.tui.screens.disposition import DispositionScreen
+from callassist.tui.screens.promise import PromiseScreen
+from callassist.tui.screens.resume import ResumeScreen
+from callassist.tui.screens.worklist import WorklistScreen
+from tests.conftest import TODAY
+from tests.tui.conftest import press, settle, stored_calls
+
+from textual.widgets import DataTable, Input, Select, Static
+
+
+def kinds(events) -> list[str]:
+    return [e.kind for e in events]
+
+
+def steps(events) -> list[str]:
+    return [e.payload["state"] for e in events if e.kind == "step_entered"]
+
+
+async def start_first_call(pilot) -> CallScreen:
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, WorklistScreen)
+    await press(pilot, "enter")
+    assert isinstance(pilot.app.screen, CallScreen)
+    return pilot.app.screen
+
+
+async def end_call(pilot, note: str = "", disposition: str | None = None) -> None:
+    await press(pilot, "x")
+    assert isinstance(pilot.app.screen, DispositionScreen)
+    if disposition:
+        pilot.app.screen.query_one("#disposition", Select).value = disposition
+    if note:
+        pilot.app.screen.query_one("#note", Input).value = note
+    await press(pilot, "ctrl+s")
+    assert isinstance(pilot.app.screen, WorklistScreen)
+
+
+async def test_right_party_objection_two_rungs_instalment_promise(make_app, db_url):
+    app = make_app("en")
+    async with app.run_test() as pilot:
+        screen = await start_first_call(pilot)
+        balance = screen.call.balance
+        await press(pilot, "d", "r", "y", "o", "y", "4", "4")
+        assert "rung 2/3" in str(screen.query_one("#objections", Static).render())
+        await press(pilot, "p", "y")
+        form = pilot.app.screen
+        assert isinstance(form, PromiseScreen)
+        first = (TODAY + timedelta(days=5)).isoformat()
+        second = (TODAY + timedelta(days=35)).isoformat()
+        half = (balance.amount / 2).quantize(balance.amount)
+        await pilot.press(*first)
+        form.query_one("#row-0-amount", Input).value = str(half)
+        await press(pilot, "f2")
+        form.query_one("#row-1-due", Input).value = second
+        form.query_one("#row-1-amount", Input).value = str(balance.amount - half)
+        form.query_one("#method", Select).value = "bank_transfer"
+        form.query_one("#channel", Select).value = "wechat"
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, CallScreen)
+        assert "So we agree" in screen.call.step.text
+        await press(pilot, "y")
+        await end_call(pilot)
+
+    [(call, events)] = stored_calls(db_url)
+    assert call.disposition == "promise" and call.ended_at is not None
+    assert kinds(events) == [
+        "call_started", "step_entered",
+        "choice_made", "step_entered",  # dial
+        "choice_made", "step_entered",  # right party
+        "choice_made", "step_entered",  # good time
+        "choice_made", "step_entered",  # purpose stated
+        "choice_made", "step_entered",  # amount agreed
+        "objection_raised", "choice_made", "rebuttal_shown", "step_entered",  # stall, rung 1
+        "rebuttal_shown", "step_entered",  # stall, rung 2
+        "choice_made", "step_entered",  # asks for a plan
+        "choice_made", "step_entered",  # terms agreed
+        "promise_captured", "step_entered",
+        "choice_made", "step_entered",  # confirmed
+        "call_ended",
+    ]
+    assert steps(events) == ["prepare", "reach_party", "good_time", "purpose", "confirm_amount", "ask_payment", "objection", "objection", "negotiate", "promise", "promise", "wrap_up"]
+    rungs = [e.payload["rung"] for e in events if e.kind == "rebuttal_shown"]
+    assert rungs == [1, 2]
+    captured = next(e for e in events if e.kind == "promise_captured").payload
+    assert [i["due"] for i in captured["instalments"]] == [first, second]
+    assert "WeChat" in captured["readback"]
+    engine = db.make_engine(db_url)
+    with db.session(engine) as session:
+        assert queries.verify_call(call.id, session=session) is None
+        promise = session.exec(select(Promise).where(Promise.call_id == call.id)).one()
+        assert promise.status == "open" and promise.total == balance.amount
+        assert len(session.exec(select(Instalment).where(Instalment.promise_id == promise.id)).all()) == 2
+    engine.dispose()
+
+
+async def test_gatekeeper_to_callback(make_app, db_url):
+    async with make_app("zh").run_test() as pilot:
+        screen = await start_first_call(pilot)
+        await press(pilot, "d", "g")
+        assert "金额" not in screen.call.step.text or "不透露" in screen.call.step.text
+        assert not screen.call.can_raise_objection()
+        await press(pilot, "4")
+        assert screen.call.state == "gatekeeper"
+        await press(pilot, "c", "k")
+        await press(pilot, "x")
+        dialog = pilot.app.screen
+        assert dialog.query_one("#disposition", Select).value == "callback"
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, DispositionScreen), "a callback needs a note"
+        assert "备注" in str(dialog.query_one("#disposition-errors", Static).render())
+        dialog.query_one("#note", Input).value = "前台说周一上午十点后再打"
+        await press(pilot, "ctrl+s")
+    [(call, events)] = stored_calls(db_url)
+    assert steps(events) == ["prepare", "reach_party", "gatekeeper", "callback", "wrap_up"]
+    assert "objection_raised" not in kinds(events)
+    assert events[-1].payload == {"disposition": "callback", "note": "前台说周一上午十点后再打", "state": "wrap_up", "next_contact": None}
+    for event in events:
+        if event.kind == "step_entered" and event.payload["state"] in ("reach_party", "gatekeeper", "callback"):
+            assert "¥" not in event.payload["text"] and "INV-" not in event.payload["text"]
+
+
+async def test_dispute_is_logged(make_app, db_url):
+    async with make_app("en").run_test() as pilot:
+        await start_first_call(pilot)
+        await press(pilot, "d", "r", "y", "o", "d", "3", "d", "l")
+        await press(pilot, "n")
+        pilot.app.screen.query_one(Input).value = "says 40 units of INV-3 arrived damaged; photos promised"
+        await press(pilot, "enter")
+        await end_call(pilot, note="send delivery note for INV-3")
+    [(call, events)] = stored_calls(db_url)
+    assert call.disposition == "dispute"
+    assert steps(events)[-4:] == ["dispute", "objection", "dispute", "wrap_up"]
+    assert [e.payload["excuse"] for e in events if e.kind == "objection_raised"] == ["dispute"]
+    notes = [e.payload["text"] for e in events if e.kind == "note_added"]
+    assert notes == ["says 40 units of INV-3 arrived damaged; photos promised"]
+    assert events[-1].payload["note"] == "send delivery note for INV-3"
+
+
+async def test_abusive_exit(make_app, db_url):
+    async with make_app("en").run_test() as pilot:
+        screen = await start_first_call(pilot)
+        await press(pilot, "d", "r", "y", "b")
+        assert "lawyer" in screen.call.step.text and "manager" in screen.call.step.text
+        await press(pilot, "o")
+        await end_call(pilot, note="shouted and hung up")
+    [(call, events)] = stored_calls(db_url)
+    assert call.disposition == "abusive"
+    assert steps(events)[-2:] == ["abusive", "wrap_up"]
+
+
+async def test_kill_mid_call_and_resume(make_app, db_url, settings):
+    app = make_app("en")
+    async with app.run_test() as pilot:
+        screen = await start_first_call(pilot)
+        await press(pilot, "d", "r", "y", "o", "y", "6")
+        shown = screen.call.step.text
+        await press(pilot, "n")
+        await pilot.press(*"half typed")
+        await settle(pilot)
+        # The process dies here: no end, no cleanup.
+    [(call, events)] = stored_calls(db_url)
+    assert call.ended_at is None and call.state == "objection"
+
+    async with make_app("en").run_test() as pilot:
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ResumeScreen)
+        await press(pilot, "y")
+        screen = pilot.app.screen
+        assert isinstance(screen, CallScreen)
+        assert screen.call.state == "objection" and screen.call.step.text == shown
+        assert "Wear down rung 1/3" in str(screen.query_one("#objections", Static).render())
+        await press(pilot, "n")
+        assert pilot.app.screen.query_one(Input).value == "half typed"
+        await press(pilot, "escape", "6")
+        assert screen.call.objection.rung == 2
+        await press(pilot, "y")
+        assert isinstance(pilot.app.screen, PromiseScreen)
+        await press(pilot, "escape")
+        await end_call(pilot, note="resumed after crash; will call back with a date", disposition="refused")
+    [(call, events)] = stored_calls(db_url)
+    assert kinds(events).count("call_started") == 1 and "call_resumed" in kinds(events)
+    assert [e.payload["rung"] for e in events if e.kind == "rebuttal_shown"] == [1, 2]
+    assert call.ended_at is not None
+
+
+async def test_names_are_shown_literally(make_app, db_url):
+    engine = db.make_engine(db_url)
+    with db.session(engine) as session:
+        rows = queries.worklist(queries.collector_by_name("wang", session=session).id, session=session)
+        first = session.get(Debtor, session.get(Account, rows[0].account_id).debtor_id)
+        second = session.get(Debtor, session.get(Account, rows[1].account_id).debtor_id)
+        first.name = "[bold]张三[/]"
+        second.name = "[@click=app.quit]x[/]"
+        session.add_all([first, second])
+        session.commit()
+    engine.dispose()
+    async with make_app("en").run_test() as pilot:
+        await settle(pilot)
+        table = pilot.app.screen.query_one(DataTable)
+        assert table.get_row_at(0)[0].plain == "[bold]张三[/]"
+        assert table.get_row_at(1)[0].plain == "[@click=app.quit]x[/]"
+        await press(pilot, "down", "enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, CallScreen)
+        assert "[@click=app.quit]x[/]" in str(screen.query_one("#call-header", Static).render())
+        assert "[@click=app.quit]x[/]" in screen.call.step.text
+        await pilot.click("#call-header")
+        await settle(pilot)
+        assert pilot.app.is_running
+
+
+async def test_command_palette_finds_an_account_by_phone(make_app, db_url):
+    async with make_app("en").run_test() as pilot:
+        await settle(pilot)
+        account_id, debtor, contact, phone = pilot.app.accounts[5]
+        await press(pilot, "ctrl+p")
+        digits = "".join(c for c in phone if c.isdigit())[-6:]
+        await pilot.press(*digits)
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, CallScreen)
+        assert pilot.app.screen.active.snapshot.account_id == account_id
