@@ -31,7 +31,7 @@ def catalog():
 
 
 @pytest.fixture
-def snapshot() -> AccountSnapshot:
+def sample_account() -> AccountSnapshot:
     return AccountSnapshot(
         account_id=1,
         debtor="[bold]张三[/] Trading",
@@ -50,9 +50,9 @@ def snapshot() -> AccountSnapshot:
 
 
 @pytest.fixture
-def make_call(standard_flow, catalog, snapshot):
+def make_call(standard_flow, catalog, sample_account):
     def make(locale: str = "en") -> Call:
-        context = build_context(snapshot, locale=locale, collector="Wang Fang", creditor="Northbridge Supply", now=NOW)
-        return Call(standard_flow, catalog, context, snapshot.money, TODAY, clock=lambda: NOW)
+        context = build_context(sample_account, locale=locale, collector="Wang Fang", creditor="Northbridge Supply", now=NOW)
+        return Call(standard_flow, catalog, context, sample_account.money, TODAY, clock=lambda: NOW)
 
     return make

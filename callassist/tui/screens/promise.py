@@ -54,10 +54,13 @@ class PromiseScreen(ModalScreen[Promise | None]):
                 with Horizontal(classes="buttons"):
                     yield Button(f"F2 {t('promise_add_row')}", id="add-row", compact=True)
                     yield Button(f"F3 {t('promise_remove_row')}", id="remove-row", compact=True)
-                yield Label(t("promise_method"), markup=False)
-                yield Select([(t(f"method_{m}"), m) for m in METHODS], id="method", compact=True, prompt="—")
-                yield Label(t("promise_channel"), markup=False)
-                yield Select([(t(f"channel_{c}"), c) for c in CHANNELS], id="channel", compact=True, prompt="—")
+                with Horizontal(id="how"):
+                    with Vertical():
+                        yield Label(t("promise_method"), markup=False)
+                        yield Select([(t(f"method_{m}"), m) for m in METHODS], id="method", compact=True, prompt="—")
+                    with Vertical():
+                        yield Label(t("promise_channel"), markup=False)
+                        yield Select([(t(f"channel_{c}"), c) for c in CHANNELS], id="channel", compact=True, prompt="—")
             yield Static(id="promise-errors")
             with Horizontal(classes="buttons"):
                 yield Button(f"Ctrl+S {t('save')}", id="save", variant="primary", compact=True)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -24,7 +21,6 @@ WIDE = 110
 
 class WorklistScreen(Screen):
     CSS_PATH = "worklist.tcss"
-    BINDINGS = [Binding("q", "app.quit", "Quit")]
 
     class Loaded(Message):
         def __init__(self, rows: list, unfinished: list) -> None:
@@ -49,7 +45,7 @@ class WorklistScreen(Screen):
 
     def on_mount(self) -> None:
         locale = self.locale
-        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("question_mark", "keys", "help", "?")])
+        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
         self.query_one("#worklist-header", Static).update(Text(label("worklist", locale), style="bold"))
         self.load()
 
@@ -103,12 +99,12 @@ class WorklistScreen(Screen):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        widths = {"col_balance": 14, "col_dpd": 5, "col_class": 14 if locale == "en" else 8, "col_last": 26 if wide else 9, "col_promise": 22 if wide else 9}
+        widths = {"col_balance": 14, "col_dpd": 5, "col_class": 14 if locale == "en" else 8, "col_last": 26 if wide else 10, "col_promise": 24 if wide else 10}
         debtor_width = max(14, self.size.width - sum(widths.values()) - 2 * (len(widths) + 1) - 2)
         table.add_column(label("col_debtor", locale), key="col_debtor", width=debtor_width)
         for key, width in widths.items():
             table.add_column(label(key, locale), key=key, width=width)
-        today = datetime.now(timezone.utc).date()
+        today = self.app.now().date()
         for row in self.rows:
             dpd = max(0, (today - row.oldest_due).days) if row.oldest_due else 0
             last = fmt_short_date(row.last_contact_at.date(), locale) if row.last_contact_at else label("never", locale)

@@ -32,11 +32,11 @@ class AccountCard(Static):
         text.append(f"{fmt_time(local, locale)} {local.tzname()}\n")
         text.append(f"{label('balance', locale)} ", style="dim")
         text.append(money(snapshot.balance), style="bold")
-        text.append(f"\n{dpd} {label('col_dpd', locale)} · {label('class_' + debt_class(dpd), locale)}\n")
+        text.append("\n" + label("days_late", locale, days=dpd) + f" · {label('class_' + debt_class(dpd), locale)}\n")
         text.append(f"{label('invoices', locale)}\n", style="dim")
         invoices = sorted(snapshot.invoices, key=lambda i: i.due)
         for invoice in invoices[:MAX_INVOICES]:
-            text.append(f" {invoice.number} {fmt_short_date(invoice.due, locale)} {money(invoice.amount)}\n")
+            text.append(f" {invoice.number} {money(invoice.amount)} {fmt_short_date(invoice.due, locale)}\n")
         if len(invoices) > MAX_INVOICES:
             text.append(f" +{len(invoices) - MAX_INVOICES}\n")
         text.append(f"{label('promises', locale)}\n", style="dim")

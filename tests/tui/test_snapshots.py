@@ -1,0 +1,40 @@
+"""Pictures of the main screens at a collector's 80x24 and at 120x40, in both languages.
+
+The SVGs under __snapshots__ are also the screenshots in README.md.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import press, settle
+
+
+def _run_before(*keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in keys:
+            await press(pilot, key)
+
+    return run_before
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_worklist(snap_compare, make_app, locale):
+    assert snap_compare(make_app(locale), terminal_size=(80, 24), run_before=_run_before())
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_call_with_rebuttal(snap_compare, make_app, locale):
+    keys = ("enter", "d", "r", "y", "o", "y", "4", "4")
+    assert snap_compare(make_app(locale), terminal_size=(80, 24), run_before=_run_before(*keys))
+
+
+def test_call_wide(snap_compare, make_app):
+    keys = ("enter", "d", "r", "y", "o", "y")
+    assert snap_compare(make_app("en"), terminal_size=(120, 40), run_before=_run_before(*keys))
+
+
+def test_promise_form(snap_compare, make_app):
+    keys = ("enter", "d", "r", "y", "o", "y", "f")
+    assert snap_compare(make_app("en"), terminal_size=(80, 24), run_before=_run_before(*keys))
