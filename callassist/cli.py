@@ -20,7 +20,7 @@ class Options:
         from callassist.settings import Settings
 
         overrides = {k: v for k, v in {"db": db, "collector": collector, "locale": locale, "scripts_dir": scripts_dir, "objections_dir": objections_dir}.items() if v is not None}
-        self.settings = Settings(**overrides)
+        self.settings = Settings.load(**overrides)
         self.locale = resolve_locale(self.settings.locale)
 
 
@@ -42,12 +42,20 @@ def main_options(
 def run_tui(options: Options, url: str) -> None:
     from callassist.tui.app import CallAssistApp
 
+    settings = options.settings
+
     def open_workspace():
         from callassist.workspace import Workspace
 
-        return Workspace.open(options.settings, url, options.locale)
+        return Workspace.open(settings, url, options.locale)
 
-    CallAssistApp(open_workspace, options.locale).run()
+    quick_read = None
+    if url.startswith("sqlite:///"):
+        from callassist.store.sql import quick_sqlite_read
+
+        path = url.removeprefix("sqlite:///")
+        quick_read = lambda: quick_sqlite_read(path, settings.collector)  # noqa: E731
+    CallAssistApp(open_workspace, options.locale, settings.collector, quick_read).run()
 
 
 @app.command()
@@ -99,6 +107,21 @@ def db_upgrade(ctx: typer.Context) -> None:
     engine = store_db.make_engine(url)
     store_db.upgrade(engine)
     typer.echo(f"Schema up to date: {url}")
+
+
+@app.command()
+def bench(
+    only: Optional[list[str]] = typer.Option(None, "--only", help="cold_start, keypress_to_prompt, event_append, template_render (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object {name: {median_ms, p99_ms, floor_ms, ratio}}."),
+) -> None:
+    """Measure start-up, keypress-to-prompt, event append and template render, each beside its floor."""
+    from callassist import bench as benchmark
+
+    unknown = set(only or ()) - set(benchmark.NAMES)
+    if unknown:
+        raise typer.BadParameter(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(benchmark.NAMES)}", param_hint="--only")
+    results = benchmark.run(only)
+    typer.echo(benchmark.as_json(results) if as_json else benchmark.format_table(results))
 
 
 def main() -> None:

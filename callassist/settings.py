@@ -1,17 +1,25 @@
-"""Settings: database URL, locale, collector, content paths. CLI flags override
-environment variables (CALLASSIST_*), which override these defaults."""
+"""Settings: database URL, locale, collector, content paths, creditor names.
+
+CLI flags override environment variables (CALLASSIST_<NAME>), which override the
+defaults here. A plain dataclass: it is read before the first paint, so it must be cheap.
+"""
 
 from __future__ import annotations
 
 import getpass
-from decimal import Decimal
+import os
+from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_CONTENT = Path(__file__).resolve().parent / "content"
+ENV_PREFIX = "CALLASSIST_"
+
+
+class SettingsError(ValueError):
+    """A setting with a value that cannot be used; says which and what would be valid."""
 
 
 def default_data_dir() -> Path:
@@ -25,13 +33,12 @@ def default_collector() -> str:
         return "collector"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CALLASSIST_", extra="ignore")
-
-    data_dir: Path = Field(default_factory=default_data_dir)
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
     db: str | None = None  # a SQLAlchemy URL; default: callassist.db in data_dir
     locale: str | None = None  # en or zh; default: the system locale
-    collector: str = Field(default_factory=default_collector)
+    collector: str = field(default_factory=default_collector)
     scripts_dir: Path = PACKAGE_CONTENT / "scripts"
     objections_dir: Path = PACKAGE_CONTENT / "objections"
     script: str = "standard"
@@ -39,6 +46,18 @@ class Settings(BaseSettings):
     creditor_zh: str = "北桥供应链有限公司"
     # How far above the balance a promise may go (late fees, interest), in the account's currency.
     promise_fee_allowance: Decimal = Decimal(0)
+
+    @classmethod
+    def load(cls, **overrides) -> Settings:
+        """Defaults, then CALLASSIST_* environment variables, then `overrides` (None is ignored)."""
+        values = {}
+        for spec in fields(cls):
+            raw = os.environ.get(ENV_PREFIX + spec.name.upper())
+            if overrides.get(spec.name) is not None:
+                raw = overrides[spec.name]
+            if raw is not None and raw != "":
+                values[spec.name] = _convert(spec.name, spec.type, raw)
+        return cls(**values)
 
     def database_url(self) -> str:
         return self.db or f"sqlite:///{self.data_dir / 'callassist.db'}"
@@ -52,3 +71,16 @@ class Settings(BaseSettings):
     @property
     def drafts_dir(self) -> Path:
         return self.data_dir / "drafts"
+
+
+def _convert(name: str, kind: str, raw):
+    if not isinstance(raw, str):
+        return raw
+    if kind == "Path":
+        return Path(raw).expanduser()
+    if kind == "Decimal":
+        try:
+            return Decimal(raw)
+        except InvalidOperation:
+            raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a number, e.g. 25.00") from None
+    return raw

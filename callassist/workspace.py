@@ -3,6 +3,7 @@ screens run in worker threads. No terminal code here, so it is tested directly."
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,17 +47,27 @@ class Workspace:
     problems: list[Problem] = field(default_factory=list)
     clock: callable = utc_now
 
+    def __post_init__(self) -> None:
+        self.drafts = Drafts(self.settings.drafts_dir)
+        self._content_lock = threading.Lock()
+        self._content_loaded = False
+
     @classmethod
     def open(cls, settings: Settings, url: str, locale: str) -> Workspace:
+        """Open the database (migrating it if needed); content loads later, see ensure_content."""
         engine = db.make_engine(url)
         db.upgrade(engine)
         with db.session(engine) as session:
             collector = queries.collector_by_name(settings.collector, session=session, create=True)
-        flow, catalog, problems = load_content(settings)
-        return cls(settings, engine, locale, settings.collector, collector.id, flow, catalog, problems)
+        return cls(settings, engine, locale, settings.collector, collector.id, None, None)
 
-    def __post_init__(self) -> None:
-        self.drafts = Drafts(self.settings.drafts_dir)
+    def ensure_content(self) -> list[Problem]:
+        """Load and check the script and the catalog once; returns the problems found."""
+        with self._content_lock:
+            if not self._content_loaded:
+                self.flow, self.catalog, self.problems = load_content(self.settings)
+                self._content_loaded = True
+            return self.problems
 
     @property
     def fee_allowance(self) -> Decimal:
@@ -71,6 +82,7 @@ class Workspace:
             return queries.unfinished_calls(self.collector_id, session=session)
 
     def _new_call(self, snapshot: AccountSnapshot, locale: str) -> Call:
+        self.ensure_content()
         if self.flow is None or self.catalog is None:
             raise ContentError(self.problems)
         now = self.clock()

@@ -8,42 +8,19 @@ all of them or none.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import func
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
+from callassist.store import sql
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise
-
-
-@dataclass(frozen=True)
-class WorklistRow:
-    account_id: int
-    debtor: str
-    contact: str
-    phone: str
-    currency: str
-    balance: Decimal
-    oldest_due: date | None
-    last_contact_at: datetime | None
-    last_outcome: str | None
-    promise_due: date | None
-    promise_amount: Decimal | None
-
-
-@dataclass(frozen=True)
-class UnfinishedCall:
-    call_id: str
-    account_id: int
-    debtor: str
-    state: str
-    started_at: datetime
+from callassist.store.sql import UnfinishedCall, WorklistRow
 
 
 def collector_by_name(name: str, *, session: Session, create: bool = False) -> Collector | None:
@@ -55,48 +32,13 @@ def collector_by_name(name: str, *, session: Session, create: bool = False) -> C
     return found
 
 
-def worklist(collector_id: int, *, session: Session, limit: int | None = None) -> list[WorklistRow]:
+def worklist(collector_id: int, *, session: Session) -> list[WorklistRow]:
     """The collector's open accounts, highest priority first, with the next open promise."""
-    next_due = (
-        select(Instalment.due_on, Instalment.amount, Promise.account_id)
-        .join(Promise, Promise.id == Instalment.promise_id)
-        .where(Promise.status == "open", Instalment.status == "open")
-        .order_by(Promise.account_id, Instalment.due_on)
-        .subquery()
-    )
-    first_due = select(next_due.c.account_id, func.min(next_due.c.due_on).label("due_on")).group_by(next_due.c.account_id).subquery()
-    query = (
-        select(Account, Debtor.name, Contact.name, Contact.phone, first_due.c.due_on)
-        .join(Debtor, Debtor.id == Account.debtor_id)
-        .join(Contact, Contact.id == Account.contact_id)
-        .outerjoin(first_due, first_due.c.account_id == Account.id)
-        .where(Account.collector_id == collector_id, Account.closed == False)  # noqa: E712
-        .order_by(Account.priority.desc(), Account.id)
-    )
-    if limit:
-        query = query.limit(limit)
-    rows = session.exec(query).all()
-    amounts = _promise_amounts(session, [(a.id, due) for a, _, _, _, due in rows if due])
-    return [
-        WorklistRow(a.id, debtor, contact, phone, a.currency, a.balance, a.oldest_due, a.last_contact_at, a.last_outcome, due, amounts.get((a.id, due)))
-        for a, debtor, contact, phone, due in rows
-    ]
+    return sql.read_worklist(_executor(session), collector_id)
 
 
-def _promise_amounts(session: Session, keys: list[tuple[int, date]]) -> dict[tuple[int, date], Decimal]:
-    if not keys:
-        return {}
-    account_ids = {k[0] for k in keys}
-    found = session.exec(
-        select(Promise.account_id, Instalment.due_on, Instalment.amount)
-        .join(Promise, Promise.id == Instalment.promise_id)
-        .where(Promise.account_id.in_(account_ids), Promise.status == "open", Instalment.status == "open")
-    ).all()
-    totals: dict[tuple[int, date], Decimal] = {}
-    for account_id, due, amount in found:
-        if (account_id, due) in keys:
-            totals[(account_id, due)] = totals.get((account_id, due), Decimal(0)) + amount
-    return totals
+def _executor(session: Session):
+    return lambda statement, params: session.connection().execute(text(statement), params).all()
 
 
 def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
@@ -188,14 +130,7 @@ def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
 
 def unfinished_calls(collector_id: int, *, session: Session) -> list[UnfinishedCall]:
     """Calls this collector started and never ended (a crash, a killed terminal), newest first."""
-    rows = session.exec(
-        select(Call, Debtor.name)
-        .join(Account, Account.id == Call.account_id)
-        .join(Debtor, Debtor.id == Account.debtor_id)
-        .where(Call.collector_id == collector_id, Call.ended_at == None, Call.practice == False)  # noqa: E711,E712
-        .order_by(Call.started_at.desc())
-    ).all()
-    return [UnfinishedCall(c.id, c.account_id, name, c.state, c.started_at) for c, name in rows]
+    return sql.read_unfinished(_executor(session), collector_id)
 
 
 def find_accounts(collector_id: int, *, session: Session) -> Iterable[tuple[int, str, str, str]]:

@@ -31,11 +31,15 @@ class CallAssistApp(App):
             self.problems = problems
             super().__init__()
 
-    def __init__(self, open_workspace, locale: str) -> None:
-        """`open_workspace` opens the database and content; it runs in a worker thread, after the first paint."""
+    def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None) -> None:
+        """`open_workspace` opens the database; it runs in a worker thread, after the first
+        paint. `quick_read`, where the database allows one, gives the worklist before that."""
         super().__init__()
         self.open_workspace = open_workspace
+        self.quick_read = quick_read
         self.locale = locale
+        self.collector = collector
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.workspace = None
         self.accounts: list[tuple[int, str, str, str]] = []
         self._workspace_lock = threading.Lock()
@@ -44,10 +48,11 @@ class CallAssistApp(App):
         with self._workspace_lock:
             if self.workspace is None:
                 self.workspace = self.open_workspace()
+                self.workspace.clock = self.clock
             return self.workspace
 
     def now(self) -> datetime:
-        return self.workspace.clock() if self.workspace else datetime.now(timezone.utc)
+        return self.clock()
 
     def on_mount(self) -> None:
         self.title = label("app_title", self.locale)

@@ -143,3 +143,25 @@ def test_money_and_time_round_trip_exactly(engine, ledger):
         assert session.get(Account, account.id).balance == Decimal("12345678901234.5678")
         event_times = session.exec(select(CallEvent.at)).all()
         assert event_times == []
+
+
+def test_schema_head_constant_is_the_newest_migration():
+    from alembic.script import ScriptDirectory
+
+    from callassist.store.sql import SCHEMA_HEAD
+
+    assert ScriptDirectory.from_config(db.alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
+def test_quick_read_gives_the_same_worklist_as_sqlalchemy(engine, ledger, tmp_path):
+    from callassist.store.sql import quick_sqlite_read
+
+    with db.session(engine) as session:
+        me = queries.collector_by_name("wang", session=session)
+        expected = queries.worklist(me.id, session=session)
+        unfinished = queries.unfinished_calls(me.id, session=session)
+    rows, quick_unfinished = quick_sqlite_read(str(tmp_path / "t.db"), "wang")
+    assert rows == expected and quick_unfinished == unfinished
+    assert any(r.promise_amount for r in rows)
+    assert quick_sqlite_read(str(tmp_path / "t.db"), "nobody") == ([], [])
+    assert quick_sqlite_read(str(tmp_path / "missing.db"), "wang") is None

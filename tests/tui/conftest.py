@@ -8,6 +8,7 @@ from sqlmodel import select
 from callassist.settings import Settings
 from callassist.store import db, demo, queries
 from callassist.store.models import Call
+from callassist.store.sql import quick_sqlite_read
 from callassist.tui.app import CallAssistApp
 from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
@@ -33,11 +34,10 @@ def db_url(settings) -> str:
 def make_app(settings, db_url):
     def make(locale: str = "en") -> CallAssistApp:
         def open_workspace() -> Workspace:
-            workspace = Workspace.open(settings, db_url, locale)
-            workspace.clock = lambda: NOW
-            return workspace
+            return Workspace.open(settings, db_url, locale)
 
-        return CallAssistApp(open_workspace, locale)
+        path = db_url.removeprefix("sqlite:///")
+        return CallAssistApp(open_workspace, locale, settings.collector, lambda: quick_sqlite_read(path, settings.collector), clock=lambda: NOW)
 
     return make
 

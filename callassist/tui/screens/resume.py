@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from callassist.core.i18n import fmt_datetime, label
-from callassist.store.queries import UnfinishedCall
+from callassist.store.sql import UnfinishedCall
 
 
 class ResumeScreen(ModalScreen[bool]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,6 +17,8 @@ from callassist.core.money import Money, format_money
 from callassist.tui.bindings import bind_localized
 
 
+# Seconds the background opening of the workspace waits for the first frame.
+FIRST_PAINT_WAIT = 2.0
 # From this width on, the worklist also shows the last outcome and the promised amount.
 WIDE = 110
 
@@ -23,8 +27,14 @@ class WorklistScreen(Screen):
     CSS_PATH = "worklist.tcss"
 
     class Loaded(Message):
-        def __init__(self, rows: list, unfinished: list) -> None:
+        def __init__(self, rows: list) -> None:
             self.rows = rows
+            super().__init__()
+
+    class Ready(Message):
+        """The workspace is open and the content checked: problems to show, calls to resume."""
+
+        def __init__(self, unfinished: list) -> None:
             self.unfinished = unfinished
             super().__init__()
 
@@ -32,6 +42,7 @@ class WorklistScreen(Screen):
         super().__init__()
         self.rows: list = []
         self.offered_resume = False
+        self.painted = threading.Event()
 
     @property
     def locale(self) -> str:
@@ -58,35 +69,48 @@ class WorklistScreen(Screen):
 
     @work(thread=True, exclusive=True, group="worklist")
     def load(self) -> None:
+        """Paint from the quick read when there is one, then open everything else behind it."""
+        quick = self.app.quick_read() if self.app.workspace is None and self.app.quick_read else None
+        if quick is not None:
+            self.post_message(self.Loaded(quick[0]))
+            # Heavy imports in this thread would hold the GIL the first paint needs.
+            self.painted.wait(timeout=FIRST_PAINT_WAIT)
         workspace = self.app.ensure_workspace()
-        self.post_message(self.Loaded(workspace.worklist(), workspace.unfinished()))
+        if quick is None:
+            self.post_message(self.Loaded(workspace.worklist()))
+        workspace.ensure_content()
+        self.post_message(self.Ready(workspace.unfinished()))
 
     @on(Loaded)
     def show_rows(self, message: Loaded) -> None:
         locale = self.locale
-        workspace = self.app.workspace
         self.rows = message.rows
         self.app.accounts = [(r.account_id, r.debtor, r.contact, r.phone) for r in message.rows]
         header = Text(label("worklist", locale), style="bold")
-        header.append("  " + label("worklist_sub", locale, collector=workspace.collector, count=len(message.rows)), style="dim")
+        header.append("  " + label("worklist_sub", locale, collector=self.app.collector, count=len(message.rows)), style="dim")
         self.query_one("#worklist-header", Static).update(header)
-        problems = self.query_one("#content-problems", Static)
-        if workspace.problems:
-            text = Text(label("script_refused", locale) + "\n", style="bold red")
-            for problem in workspace.problems[:8]:
-                text.append(str(problem) + "\n")
-            problems.update(text)
-            problems.display = True
-        else:
-            problems.display = False
         self.fill_table()
         if not message.rows:
-            problems.update(Text(label("no_accounts", locale, collector=workspace.collector)))
-            problems.display = True
+            self.show_problems(Text(label("no_accounts", locale, collector=self.app.collector)))
         self.query_one(DataTable).focus()
+        self.call_after_refresh(self.painted.set)
+
+    @on(Ready)
+    def workspace_ready(self, message: Ready) -> None:
+        problems = self.app.workspace.problems
+        if problems:
+            text = Text(label("script_refused", self.locale) + "\n", style="bold red")
+            for problem in problems[:8]:
+                text.append(str(problem) + "\n")
+            self.show_problems(text)
         if message.unfinished and not self.offered_resume:
             self.offered_resume = True
             self.app.offer_resume(message.unfinished[0])
+
+    def show_problems(self, text: Text) -> None:
+        panel = self.query_one("#content-problems", Static)
+        panel.update(text)
+        panel.display = True
 
     def on_resize(self) -> None:
         if self.rows:
@@ -99,8 +123,9 @@ class WorklistScreen(Screen):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        widths = {"col_balance": 14, "col_dpd": 5, "col_class": 14 if locale == "en" else 8, "col_last": 26 if wide else 10, "col_promise": 24 if wide else 10}
-        debtor_width = max(14, self.size.width - sum(widths.values()) - 2 * (len(widths) + 1) - 2)
+        widths = {"col_balance": 14, "col_dpd": 5, "col_class": (14 if wide else 10) if locale == "en" else 8, "col_last": 26 if wide else 10, "col_promise": 24 if wide else 10}
+        scrollbar = 2
+        debtor_width = max(12, self.app.size.width - sum(widths.values()) - 2 * (len(widths) + 1) - scrollbar)
         table.add_column(label("col_debtor", locale), key="col_debtor", width=debtor_width)
         for key, width in widths.items():
             table.add_column(label(key, locale), key=key, width=width)

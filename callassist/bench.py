@@ -1,0 +1,266 @@
+"""`callassist bench`: performance figures, each beside a floor measured in the same run.
+
+Terminal figures are taken through a real pseudo-terminal: the process is started (or
+a key is written) and the clock stops when the expected text arrives on the terminal,
+that is, when the frame has been painted. Nothing here runs inside the test suite.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import select
+import shutil
+import signal
+import sqlite3
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render")
+BARE_APP = '''
+import sys
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("bare app ready alpha state", id="s")
+    def on_key(self, event):
+        s = self.query_one("#s")
+        s.update("bare app beta state" if "alpha" in str(s.render()) else "bare app ready alpha state")
+
+Bare().run()
+'''
+
+
+@dataclass
+class Figure:
+    samples: list[float]
+    floor: list[float]
+
+    def summary(self) -> dict:
+        median = statistics.median(self.samples)
+        floor = statistics.median(self.floor)
+        return {"median_ms": round(median, 3), "p99_ms": round(_p99(self.samples), 3), "floor_ms": round(floor, 3), "ratio": round(median / floor, 2) if floor else None}
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+
+
+class Terminal:
+    """A process on a pseudo-terminal of a fixed size, read until expected text shows."""
+
+    def __init__(self, argv: list[str], env: dict, size=(120, 40)) -> None:
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True)
+        os.close(slave)
+        self.buffer = b""
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> float:
+        """Read until `text` arrives; return the time it arrived (perf_counter)."""
+        needle = text.encode()
+        deadline = time.perf_counter() + timeout
+        while needle not in self.buffer:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError(f"{text!r} did not appear on the terminal")
+            ready, _, _ = select.select([self.master], [], [], remaining)
+            if ready:
+                try:
+                    self.buffer += os.read(self.master, 65536)
+                except OSError:
+                    raise TimeoutError(f"the process ended before {text!r} appeared") from None
+        arrived = time.perf_counter()
+        self.buffer = self.buffer[self.buffer.index(needle) + len(needle):]
+        return arrived
+
+    def send(self, keys: str) -> float:
+        self.buffer = b""
+        sent = time.perf_counter()
+        os.write(self.master, keys.encode())
+        return sent
+
+    def close(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        os.close(self.master)
+
+
+def _env() -> dict:
+    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", LANG="en_US.UTF-8")
+    env.pop("TEXTUAL", None)
+    return env
+
+
+def _demo_database(directory: Path) -> str:
+    from callassist.store import db, demo
+
+    url = db.sqlite_url(directory / "bench.db")
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with db.session(engine) as session:
+        demo.populate(session, "bench", datetime.now(timezone.utc).date())
+    engine.dispose()
+    return url
+
+
+def _callassist_argv(url: str, data_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "callassist", "--db", url, "--collector", "bench", "--locale", "en"]
+
+
+def bench_cold_start(work: Path, url: str, runs: int) -> Figure:
+    env = _env() | {"CALLASSIST_DATA_DIR": str(work)}
+    bare = work / "bare.py"
+    bare.write_text(BARE_APP)
+    samples, floor = [], []
+    for _ in range(runs):
+        terminal = Terminal([sys.executable, str(bare)], env)
+        floor.append((terminal.wait_for("bare app ready") - terminal.started) * 1000)
+        terminal.close()
+        terminal = Terminal(_callassist_argv(url, work), env)
+        samples.append((terminal.wait_for("highest priority first") - terminal.started) * 1000)
+        terminal.close()
+    return Figure(samples, floor)
+
+
+def bench_keypress(work: Path, url: str, presses: int) -> Figure:
+    env = _env() | {"CALLASSIST_DATA_DIR": str(work)}
+    samples, floor = [], []
+    bare = work / "bare.py"
+    bare.write_text(BARE_APP)
+    terminal = Terminal([sys.executable, str(bare)], env)
+    terminal.wait_for("bare app ready")
+    time.sleep(0.3)
+    for n in range(presses):
+        expected = "beta state" if n % 2 == 0 else "ready alpha state"
+        sent = terminal.send("k")
+        floor.append((terminal.wait_for(expected) - sent) * 1000)
+        time.sleep(0.02)
+    terminal.close()
+
+    terminal = Terminal(_callassist_argv(url, work), env)
+    terminal.wait_for("highest priority first")
+    terminal.send("\r")
+    terminal.wait_for("Someone answered")
+    terminal.send("d")
+    terminal.wait_for("Right person confirmed")
+    time.sleep(0.3)
+    # Someone else answers, then puts us through: two steps that can repeat for ever.
+    for n in range(presses):
+        key, expected = ("g", "Put through to the contact") if n % 2 == 0 else ("t", "Right person confirmed")
+        sent = terminal.send(key)
+        samples.append((terminal.wait_for(expected) - sent) * 1000)
+        time.sleep(0.02)
+    terminal.close()
+    return Figure(samples, floor)
+
+
+def bench_event_append(work: Path, url: str, appends: int) -> Figure:
+    from callassist.core.call import Event
+    from callassist.settings import Settings
+    from callassist.workspace import Workspace
+
+    settings = Settings(data_dir=work, collector="bench")
+    workspace = Workspace.open(settings, url, "en")
+    first = workspace.worklist()[0].account_id
+    active = workspace.begin_call(first)
+    samples = []
+    for n in range(appends):
+        event = Event("note_added", {"text": f"bench note {n}", "state": "prepare"}, datetime.now(timezone.utc))
+        started = time.perf_counter()
+        workspace.store(active.call_id, [event])
+        samples.append((time.perf_counter() - started) * 1000)
+    workspace.engine.dispose()
+
+    raw = sqlite3.connect(work / "raw.db", isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000"):
+        raw.execute(f"PRAGMA {pragma}")
+    raw.execute("CREATE TABLE ev (id INTEGER PRIMARY KEY, call_id TEXT, seq INTEGER, kind TEXT, at TEXT, payload TEXT, prev_hash TEXT, hash TEXT, UNIQUE(call_id, seq))")
+    call_id = str(uuid.uuid4())
+    floor = []
+    for n in range(appends):
+        started = time.perf_counter()
+        raw.execute("BEGIN")
+        raw.execute("INSERT INTO ev (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)", (call_id, n, "note_added", "2026-01-01T00:00:00+00:00", '{"text":"x"}', "0" * 64, "1" * 64))
+        raw.execute("COMMIT")
+        floor.append((time.perf_counter() - started) * 1000)
+    raw.close()
+    return Figure(samples, floor)
+
+
+def bench_template_render(renders: int) -> Figure:
+    import jinja2
+
+    from callassist.core.account import build_context
+    from callassist.core.preflight import SAMPLE_NOW, sample_snapshot
+    from callassist.core.templates import ScriptTemplates
+    from callassist.settings import Settings
+
+    settings = Settings()
+    templates = ScriptTemplates(settings.scripts_dir / "standard", "en")
+    context = build_context(sample_snapshot(), locale="en", collector="Bench", creditor="Bench Co.", now=SAMPLE_NOW)
+    name = "purpose.j2"
+    source = (templates.directory / name).read_text(encoding="utf-8")
+    templates.render(name, context)
+    samples = []
+    for _ in range(renders):
+        started = time.perf_counter()
+        templates.render(name, context)
+        samples.append((time.perf_counter() - started) * 1000)
+    bare = jinja2.Environment().from_string(source)
+    values = context.as_template_vars()
+    floor = []
+    for _ in range(renders):
+        started = time.perf_counter()
+        bare.render(values)
+        floor.append((time.perf_counter() - started) * 1000)
+    return Figure(samples, floor)
+
+
+def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends: int = 200, renders: int = 2000) -> dict:
+    chosen = [name for name in NAMES if not only or name in only]
+    work = Path(tempfile.mkdtemp(prefix="callassist-bench-"))
+    try:
+        url = _demo_database(work)
+        results = {}
+        for name in chosen:
+            if name == "cold_start":
+                figure = bench_cold_start(work, url, runs)
+            elif name == "keypress_to_prompt":
+                figure = bench_keypress(work, url, presses)
+            elif name == "event_append":
+                figure = bench_event_append(work, url, appends)
+            else:
+                figure = bench_template_render(renders)
+            results[name] = figure.summary()
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def format_table(results: dict) -> str:
+    lines = [f"{'name':<20}{'median ms':>11}{'p99 ms':>10}{'floor ms':>10}{'ratio':>8}"]
+    for name, r in results.items():
+        lines.append(f"{name:<20}{r['median_ms']:>11.3f}{r['p99_ms']:>10.3f}{r['floor_ms']:>10.3f}{r['ratio']:>8.2f}")
+    return "\n".join(lines)
+
+
+def as_json(results: dict) -> str:
+    return json.dumps(results, indent=2)
