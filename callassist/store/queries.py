@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import text
+from sqlalchemy import insert, text, update
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
@@ -71,50 +71,58 @@ def start_call(call: Call, events: list[Event], *, session: Session) -> None:
     """Create the call row and store its first events in one transaction."""
     session.add(call)
     session.flush()
-    _append(call, events, session)
+    _append(call.id, events, session)
     session.commit()
 
 
 def append_events(call_id: str, events: list[Event], *, session: Session) -> None:
-    """Store events at the end of the call's chain, and what they imply, in one transaction."""
-    call = session.get(Call, call_id)
-    if call is None:
-        raise LookupError(f"no call {call_id}")
-    _append(call, events, session)
+    """Store events at the end of the call's chain, and what they imply, in one transaction.
+
+    This is on every keystroke's path, so it uses Core statements rather than ORM objects.
+    """
+    _append(call_id, events, session)
     session.commit()
 
 
-def _append(call: Call, events: list[Event], session: Session) -> None:
-    last = session.exec(select(CallEvent.seq, CallEvent.hash).where(CallEvent.call_id == call.id).order_by(CallEvent.seq.desc()).limit(1)).first()
+_EVENTS = CallEvent.__table__
+_CALLS = Call.__table__
+_ACCOUNTS = Account.__table__
+
+
+def _append(call_id: str, events: list[Event], session: Session) -> None:
+    connection = session.connection()
+    last = connection.execute(select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.call_id == call_id).order_by(_EVENTS.c.seq.desc()).limit(1)).first()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    rows = []
     for event in events:
         seq += 1
         payload = canonical(event.payload)
-        digest = event_hash(call.id, seq, event.kind, event.at.isoformat(), payload, prev)
-        session.add(CallEvent(call_id=call.id, seq=seq, kind=event.kind, at=event.at, payload=payload, prev_hash=prev, hash=digest))
+        digest = event_hash(call_id, seq, event.kind, event.at.isoformat(), payload, prev)
+        rows.append({"call_id": call_id, "seq": seq, "kind": event.kind, "at": event.at, "payload": payload, "prev_hash": prev, "hash": digest})
         prev = digest
-        _apply(call, event, session)
-    session.add(call)
+    connection.execute(insert(_EVENTS), rows)
+    for event in events:
+        _apply(call_id, event, session)
 
 
-def _apply(call: Call, event: Event, session: Session) -> None:
+def _apply(call_id: str, event: Event, session: Session) -> None:
     """What an event changes besides the log itself."""
+    connection = session.connection()
     payload = event.payload
     if event.kind == "step_entered":
-        call.state = payload["state"]
+        connection.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(state=payload["state"]))
     elif event.kind == "promise_captured":
-        promise = Promise(account_id=call.account_id, call_id=call.id, currency=payload["currency"], total=Decimal(payload["total"]), method=payload["method"], channel=payload["channel"], created_at=event.at)
+        account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
+        promise = Promise(account_id=account_id, call_id=call_id, currency=payload["currency"], total=Decimal(payload["total"]), method=payload["method"], channel=payload["channel"], created_at=event.at)
         session.add(promise)
         session.flush()
         for seq, instalment in enumerate(payload["instalments"], 1):
             session.add(Instalment(promise_id=promise.id, seq=seq, due_on=date.fromisoformat(instalment["due"]), amount=Decimal(instalment["amount"])))
+        session.flush()
     elif event.kind == "call_ended":
-        call.ended_at = event.at
-        call.disposition = payload["disposition"]
-        account = session.get(Account, call.account_id)
-        account.last_contact_at = event.at
-        account.last_outcome = payload["disposition"]
-        session.add(account)
+        connection.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(ended_at=event.at, disposition=payload["disposition"]))
+        account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
+        connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(last_contact_at=event.at, last_outcome=payload["disposition"]))
 
 
 def call_events(call_id: str, *, session: Session) -> list[Event]:

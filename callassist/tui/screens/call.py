@@ -32,6 +32,7 @@ from callassist.tui.widgets.prompt_panel import PromptPanel
 from callassist.workspace import ActiveCall
 
 RETRY_SECONDS = 1.0
+SAVING_NOTICE_AFTER = 0.25
 
 
 class CallScreen(Screen):
@@ -101,7 +102,7 @@ class CallScreen(Screen):
         header.append(f" {label('call', self.locale)} ", style="reverse bold")
         header.append(" " + self.active.snapshot.debtor, style="bold")
         header.append("  " + label("timer", self.locale, elapsed=f"{minutes:02d}:{seconds:02d}"), style="dim")
-        self.query_one("#call-header", Static).update(header)
+        self.query_one("#call-header", Static).update(header, layout=False)
         if seconds == 0:
             self.query_one(AccountCard).show(self.active.snapshot, self.locale, self.app.now())
 
@@ -121,6 +122,8 @@ class CallScreen(Screen):
 
     def show_status(self, message: str, style: str = "yellow") -> None:
         status = self.query_one("#status", Static)
+        if not message and not status.display:
+            return
         status.update(Text(message, style=style))
         status.display = bool(message)
 
@@ -140,7 +143,8 @@ class CallScreen(Screen):
             self.show_status("\n".join(str(p) for p in exc.problems), "bold red")
             return False
         self.pending = events
-        self.show_status(label("saving", self.locale), "dim")
+        # Say "saving" only if storing is slow: showing it on every key would cost a relayout.
+        self.saving_notice = self.set_timer(SAVING_NOTICE_AFTER, lambda: self.show_status(label("saving", self.locale), "dim"))
         self.store(events)
         return True
 
@@ -156,6 +160,7 @@ class CallScreen(Screen):
     @on(Stored)
     def stored(self, message: Stored) -> None:
         self.pending = None
+        self.saving_notice.stop()
         self.show_status("")
         for event in message.events:
             if event.kind == "rebuttal_shown":

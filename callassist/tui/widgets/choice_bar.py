@@ -18,15 +18,28 @@ class ChoiceBar(Static):
         super().__init__(*args, **kwargs)
         self.heading = ""
         self.items: list[tuple[str, str]] = []
+        self.packed_width = 0
+        self.packed_lines = -1
 
     def show(self, choices: list[Choice], heading: str, extra: list[tuple[str, str]] = ()) -> None:
+        items = [(c.key, c.label) for c in choices] + list(extra)
+        if (heading, items) == (self.heading, self.items):
+            return
         self.heading = heading
-        self.items = [(c.key, c.label) for c in choices] + list(extra)
-        self.update(self._pack(self.content_size.width or self.app.size.width - 2))
+        self.items = items
+        self._show(self.content_size.width or self.app.size.width - 2)
 
     def on_resize(self) -> None:
-        if self.items:
-            self.update(self._pack(self.content_size.width))
+        if self.items and self.content_size.width != self.packed_width:
+            self._show(self.content_size.width)
+
+    def _show(self, width: int) -> None:
+        packed = self._pack(width)
+        lines = packed.plain.count("\n")
+        # Same number of lines: the bar keeps its size, so no relayout of the screen.
+        self.update(packed, layout=lines != self.packed_lines)
+        self.packed_width = width
+        self.packed_lines = lines
 
     def _pack(self, width: int) -> Text:
         text = Text(no_wrap=True)

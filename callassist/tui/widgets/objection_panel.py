@@ -18,7 +18,15 @@ COUNTER_WORDS = {
 
 
 class ObjectionPanel(Static):
+    shown: tuple | None = None
+
     def show(self, locale: str, rebuttal: dict | None, excuse_name: str | None, allowed: bool) -> None:
+        key = (locale, repr(rebuttal), excuse_name, allowed)
+        if key == self.shown:
+            return
+        first = self.shown is None
+        had_second_line = not first and (self.shown[1] != "None" or not self.shown[3])
+        self.shown = key
         text = Text()
         text.append(f"{label('objections', locale)}  ", style="dim")
         text.append(label("objection_keys", locale))
@@ -35,4 +43,5 @@ class ObjectionPanel(Static):
         elif not allowed:
             text.append("\n")
             text.append(label("objections_locked", locale), style="dim")
-        self.update(text)
+        has_second_line = "\n" in text.plain
+        self.update(text, layout=first or has_second_line != had_second_line)
