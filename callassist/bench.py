@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -69,6 +70,7 @@ class Terminal:
         self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True)
         os.close(slave)
         self.buffer = b""
+        self.transcript = b""
 
     def wait_for(self, text: str, timeout: float = 20.0) -> float:
         """Read until `text` arrives; return the time it arrived (perf_counter)."""
@@ -77,16 +79,23 @@ class Terminal:
         while needle not in self.buffer:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
-                raise TimeoutError(f"{text!r} did not appear on the terminal")
+                raise TimeoutError(f"{text!r} did not appear on the terminal; it shows:\n{self.screen_text()}")
             ready, _, _ = select.select([self.master], [], [], remaining)
             if ready:
                 try:
-                    self.buffer += os.read(self.master, 65536)
+                    chunk = os.read(self.master, 65536)
                 except OSError:
-                    raise TimeoutError(f"the process ended before {text!r} appeared") from None
+                    raise TimeoutError(f"the process ended before {text!r} appeared; it showed:\n{self.screen_text()}") from None
+                self.buffer += chunk
+                self.transcript = (self.transcript + chunk)[-200_000:]
         arrived = time.perf_counter()
         self.buffer = self.buffer[self.buffer.index(needle) + len(needle):]
         return arrived
+
+    def screen_text(self, tail: int = 3000) -> str:
+        """What the terminal was sent lately, without escape sequences (for error messages)."""
+        plain = re.sub(rb"\x1b\[[0-9;?]*[ -/]*[@-~]", b" ", self.transcript).decode("utf-8", "replace")
+        return re.sub(r"\s+", " ", plain)[-tail:]
 
     def send(self, keys: str) -> float:
         self.buffer = b""

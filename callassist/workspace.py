@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
@@ -20,6 +21,7 @@ from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
 from callassist.store import db, queries
 from callassist.store.drafts import Drafts
+from callassist.store.errors import StoreError
 from callassist.store.models import Call as CallRow
 from callassist.store.queries import UnfinishedCall, WorklistRow
 
@@ -122,8 +124,12 @@ class Workspace:
         return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True)
 
     def store(self, call_id: str, events: list[Event]) -> None:
-        with db.session(self.engine) as session:
-            queries.append_events(call_id, events, session=session)
+        """Commit events durably; StoreError if the database cannot take them now."""
+        try:
+            with db.session(self.engine) as session:
+                queries.append_events(call_id, events, session=session)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(str(exc).splitlines()[0]) from exc
 
     def debtor_today(self, snapshot: AccountSnapshot) -> date:
         return snapshot.local_now(self.clock()).date()

@@ -59,9 +59,9 @@ class CallAssistApp(App):
         self.push_screen(WorklistScreen())
 
     def in_call(self) -> bool:
-        from callassist.tui.screens.call import CallScreen
-
-        return any(isinstance(screen, CallScreen) for screen in self.screen_stack)
+        # Checked by marker, not class: importing the call screen here, on the UI thread,
+        # could race a worker importing the same heavy modules.
+        return any(getattr(screen, "is_call_screen", False) for screen in self.screen_stack)
 
     def begin_call(self, account_id: int) -> None:
         if self.in_call():

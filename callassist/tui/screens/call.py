@@ -8,9 +8,9 @@ so, keeps the events and retries; it never shows a step that is not stored.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,12 +24,15 @@ from callassist.core.call import CallError, Event
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS
 from callassist.core.problems import ContentError
+from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.account_card import AccountCard
 from callassist.tui.widgets.choice_bar import ChoiceBar
 from callassist.tui.widgets.objection_panel import ObjectionPanel
 from callassist.tui.widgets.prompt_panel import PromptPanel
-from callassist.workspace import ActiveCall
+
+if TYPE_CHECKING:  # the workspace loads the database library; the screen must not, see App.in_call
+    from callassist.workspace import ActiveCall
 
 RETRY_SECONDS = 1.0
 SAVING_NOTICE_AFTER = 0.25
@@ -37,6 +40,7 @@ SAVING_NOTICE_AFTER = 0.25
 
 class CallScreen(Screen):
     CSS_PATH = "call.tcss"
+    is_call_screen = True
     BINDINGS = [Binding(str(n), f"excuse('{excuse}')", excuse, show=False) for n, excuse in enumerate(EXCUSE_IDS, 1)]
 
     class Stored(Message):
@@ -152,8 +156,8 @@ class CallScreen(Screen):
     def store(self, events: list[Event]) -> None:
         try:
             self.app.workspace.store(self.active.call_id, events)
-        except (SQLAlchemyError, OSError) as exc:
-            self.post_message(self.StoreFailed(events, str(exc).splitlines()[0]))
+        except StoreError as exc:
+            self.post_message(self.StoreFailed(events, str(exc)))
         else:
             self.post_message(self.Stored(events))
 
@@ -178,6 +182,7 @@ class CallScreen(Screen):
 
     @on(StoreFailed)
     def store_failed(self, message: StoreFailed) -> None:
+        self.saving_notice.stop()
         self.show_status(label("save_failed", self.locale, error=message.error), "bold red")
         self.set_timer(RETRY_SECONDS, lambda: self.store(message.events))
 

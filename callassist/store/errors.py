@@ -1,0 +1,5 @@
+"""Store errors the interface may catch without importing a database library."""
+
+
+class StoreError(Exception):
+    """Storing failed (database unreachable, disk full, locked too long); the text says why."""

@@ -1,0 +1,76 @@
+"""When storing fails the screen says so and does not move on; a broken script is refused."""
+
+from __future__ import annotations
+
+import shutil
+
+from textual.widgets import Static
+
+from callassist.core.i18n import resolve_locale
+from callassist.settings import Settings
+from callassist.store.errors import StoreError
+from callassist.tui.app import CallAssistApp
+from callassist.tui.screens.call import CallScreen
+from callassist.tui.screens.worklist import WorklistScreen
+from callassist.workspace import Workspace
+from tests.conftest import NOW, OBJECTIONS, SCRIPTS
+from tests.tui.conftest import press, settle, stored_calls
+
+
+async def test_a_failed_commit_is_shown_and_retried(make_app, db_url, monkeypatch):
+    app = make_app("en")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, CallScreen)
+        real_store = Workspace.store
+        failures = {"left": 2}
+
+        def flaky_store(self, call_id, events):
+            if failures["left"]:
+                failures["left"] -= 1
+                raise StoreError("database is locked")
+            return real_store(self, call_id, events)
+
+        monkeypatch.setattr(Workspace, "store", flaky_store)
+        await pilot.press("d")
+        await pilot.pause(0.3)
+        status = str(screen.query_one("#status", Static).render())
+        assert "Not saved: database is locked" in status
+        assert screen.query_one("#prompt-title", Static).render().plain == "Prepare"
+        await pilot.press("a")  # ignored while the change waits to be stored
+        await settle(pilot)
+        assert failures["left"] == 0
+        assert screen.call.state == "reach_party"
+        assert screen.query_one("#prompt-title", Static).render().plain == "Reach the right person"
+        assert not screen.query_one("#status").display
+    [(call, events)] = stored_calls(db_url)
+    assert [e.kind for e in events] == ["call_started", "step_entered", "choice_made", "step_entered"]
+
+
+async def test_a_broken_script_is_refused_with_file_and_line(tmp_path, db_url):
+    scripts = tmp_path / "scripts"
+    shutil.copytree(SCRIPTS, scripts)
+    flow = scripts / "standard" / "flow.yaml"
+    flow.write_text(flow.read_text(encoding="utf-8").replace("conditions: [amount_confirmed]", "conditions: [debtor_is_rich]"), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path, collector="wang", scripts_dir=scripts, objections_dir=OBJECTIONS)
+    app = CallAssistApp(lambda: Workspace.open(settings, db_url, "en"), "en", "wang", clock=lambda: NOW)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        shown = str(pilot.app.screen.query_one("#content-problems", Static).render())
+        assert "flow.yaml:" in shown and "E021" in shown and "debtor_is_rich" in shown
+        await press(pilot, "enter")
+        await pilot.pause(0.2)
+        assert isinstance(pilot.app.screen, WorklistScreen)
+    assert stored_calls(db_url) == []
+
+
+def test_locale_resolution(monkeypatch):
+    assert resolve_locale("zh_TW") == "zh" and resolve_locale("zh-Hant") == "zh" and resolve_locale("en_GB") == "en"
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    assert resolve_locale(None) == "zh"
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    assert resolve_locale(None) == "en"

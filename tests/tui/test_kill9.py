@@ -1,0 +1,56 @@
+"""The real program on a pseudo-terminal, killed with SIGKILL mid-call, then started again:
+every step that was on screen is stored, the half-typed note survives, the call resumes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from callassist.bench import Terminal
+from callassist.store import db, queries
+from tests.tui.conftest import stored_calls
+
+
+def _start(db_url: str, data_dir) -> Terminal:
+    env = dict(os.environ, TERM="xterm-256color", CALLASSIST_DATA_DIR=str(data_dir), LANG="en_US.UTF-8")
+    argv = [sys.executable, "-m", "callassist", "--db", db_url, "--collector", "wang", "--locale", "en"]
+    return Terminal(argv, env, size=(120, 40))
+
+
+def test_sigkill_mid_call_loses_nothing(db_url, settings):
+    terminal = _start(db_url, settings.data_dir)
+    try:
+        terminal.wait_for("highest priority first")
+        terminal.send("\r")
+        terminal.wait_for("Someone answered")
+        for key, next_choice in (("d", "Right person confirmed"), ("r", "Yes, can talk now"), ("y", "Purpose and amount stated")):
+            terminal.send(key)
+            terminal.wait_for(next_choice)
+        terminal.send("n")
+        terminal.wait_for("What the debtor said")
+        terminal.send("wants the statement first")
+        terminal.wait_for("statement first")
+        time.sleep(0.5)  # the draft is written by a worker a moment after the keystroke
+    finally:
+        terminal.close()  # SIGKILL: no clean-up of any kind
+
+    [(call, events)] = stored_calls(db_url)
+    assert call.ended_at is None and call.state == "purpose"
+    assert [e.payload["state"] for e in events if e.kind == "step_entered"] == ["prepare", "reach_party", "good_time", "purpose"]
+    engine = db.make_engine(db_url)
+    with db.session(engine) as session:
+        assert queries.verify_call(call.id, session=session) is None
+    engine.dispose()
+
+    terminal = _start(db_url, settings.data_dir)
+    try:
+        terminal.wait_for("Unfinished call")
+        terminal.send("y")
+        terminal.wait_for("Purpose and amount stated")
+        terminal.send("n")
+        terminal.wait_for("wants the statement first")
+    finally:
+        terminal.close()
+    [(call, events)] = stored_calls(db_url)
+    assert [e.kind for e in events].count("call_resumed") == 1
