@@ -52,6 +52,7 @@ class WorklistScreen(Screen):
         yield Static(id="worklist-header")
         yield Static(id="content-problems")
         yield DataTable(id="worklist", cursor_type="row", zebra_stripes=True)
+        yield Static(id="worklist-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -149,6 +150,26 @@ class WorklistScreen(Screen):
             )
         if cursor:
             table.move_cursor(row=min(cursor, len(self.rows) - 1))
+
+    @on(DataTable.RowHighlighted)
+    def show_detail(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted account in one line: who to ask for, the last outcome, the next promise."""
+        row = next((r for r in self.rows if str(r.account_id) == event.row_key.value), None)
+        if row is None:
+            return
+        locale = self.locale
+        text = Text(f"{row.contact} · {row.phone}")
+        if row.last_contact_at:
+            text.append(f" · {label('col_last', locale)} ", style="dim")
+            text.append(fmt_short_date(row.last_contact_at.date(), locale))
+            if row.last_outcome:
+                text.append(" " + label(f"disp_{row.last_outcome}", locale))
+        if row.promise_due:
+            text.append(f" · {label('col_promise', locale)} ", style="dim")
+            text.append(fmt_short_date(row.promise_due, locale))
+            if row.promise_amount is not None:
+                text.append(" " + format_money(Money(row.promise_amount, row.currency), locale))
+        self.query_one("#worklist-detail", Static).update(text, layout=False)
 
     def action_start_call(self) -> None:
         table = self.query_one(DataTable)
