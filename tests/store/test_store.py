@@ -70,15 +70,21 @@ def _core_call(engine, standard_flow, catalog, account_id):
     return CoreCall(standard_flow, catalog, context, snapshot.money, TODAY, clock=lambda: NOW)
 
 
-def test_a_call_is_stored_event_by_event_and_verifies(engine, ledger, standard_flow, catalog):
+def _start_call(engine, standard_flow, catalog, row: int):
+    """Start a call on the collector's worklist row `row`; (collector id, account id, call id, Call)."""
     with db.session(engine) as session:
         me = queries.collector_by_name("wang", session=session)
-        account_id = queries.worklist(me.id, session=session)[0].account_id
+        account_id = queries.worklist(me.id, session=session)[row].account_id
     call = _core_call(engine, standard_flow, catalog, account_id)
     call_id = str(uuid.uuid4())
     with db.session(engine) as session:
-        row = Call(id=call_id, account_id=account_id, collector_id=me.id, script="standard", script_hash=standard_flow.content_hash, locale="en", started_at=NOW, state=call.state)
-        queries.start_call(row, call.start({"account_id": account_id}), session=session)
+        stored = Call(id=call_id, account_id=account_id, collector_id=me.id, script="standard", script_hash=standard_flow.content_hash, locale="en", started_at=NOW, state=call.state)
+        queries.start_call(stored, call.start({"account_id": account_id}), session=session)
+    return me.id, account_id, call_id, call
+
+
+def test_a_call_is_stored_event_by_event_and_verifies(engine, ledger, standard_flow, catalog):
+    collector_id, account_id, call_id, call = _start_call(engine, standard_flow, catalog, 0)
     for trigger in ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed", "will_pay_in_full"]:
         with db.session(engine) as session:
             queries.append_events(call_id, call.choose(trigger), session=session)
@@ -98,7 +104,7 @@ def test_a_call_is_stored_event_by_event_and_verifies(engine, ledger, standard_f
         assert session.exec(select(Instalment).where(Instalment.promise_id == saved.id)).one().amount == call.balance.amount
         assert session.get(Call, call_id).disposition == "promise"
         assert session.get(Account, account_id).last_outcome == "promise"
-        assert queries.unfinished_calls(me.id, session=session) == []
+        assert queries.unfinished_calls(collector_id, session=session) == []
 
     with engine.begin() as connection:
         connection.execute(text("UPDATE callevent SET payload = replace(payload, 'speak', 'talk') WHERE call_id = :c AND seq = 4"), {"c": call_id})
@@ -112,19 +118,14 @@ def test_a_call_is_stored_event_by_event_and_verifies(engine, ledger, standard_f
 
 
 def test_unfinished_call_resumes_from_the_database(engine, ledger, standard_flow, catalog):
+    collector_id, account_id, call_id, call = _start_call(engine, standard_flow, catalog, 3)
     with db.session(engine) as session:
-        me = queries.collector_by_name("wang", session=session)
-        account_id = queries.worklist(me.id, session=session)[3].account_id
-    call = _core_call(engine, standard_flow, catalog, account_id)
-    call_id = str(uuid.uuid4())
-    with db.session(engine) as session:
-        queries.start_call(Call(id=call_id, account_id=account_id, collector_id=me.id, script="standard", script_hash="x", locale="en", started_at=NOW, state=call.state), call.start({}), session=session)
         for trigger in ["dial", "right_party", "can_talk"]:
             queries.append_events(call_id, call.choose(trigger), session=session)
         queries.append_events(call_id, call.add_note("asked for statement copy"), session=session)
     engine.dispose()  # as if the process died
     with db.session(engine) as session:
-        [unfinished] = queries.unfinished_calls(me.id, session=session)
+        [unfinished] = queries.unfinished_calls(collector_id, session=session)
         assert unfinished.call_id == call_id and unfinished.state == "purpose"
         events = queries.call_events(call_id, session=session)
     resumed = _core_call(engine, standard_flow, catalog, account_id)

@@ -120,7 +120,7 @@ class WorklistScreen(Screen):
     def fill_table(self) -> None:
         """Rows as literal Text; at 80 columns the essentials fit, wider terminals get more."""
         locale = self.locale
-        wide = self.size.width >= WIDE
+        wide = self.app.size.width >= WIDE
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
