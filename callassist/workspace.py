@@ -26,6 +26,10 @@ from callassist.store.models import Call as CallRow
 from callassist.store.queries import UnfinishedCall, WorklistRow
 
 
+# The form whose draft an event makes obsolete.
+DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition"}
+
+
 @dataclass
 class ActiveCall:
     """A call on screen: its id, the machine-driven Call and the account as it was loaded."""
@@ -124,12 +128,20 @@ class Workspace:
         return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True)
 
     def store(self, call_id: str, events: list[Event]) -> None:
-        """Commit events durably; StoreError if the database cannot take them now."""
+        """Commit events durably; StoreError if the database cannot take them now.
+
+        Only once a form's event is stored is its draft discarded: until then the
+        draft is the only copy of what was typed.
+        """
         try:
             with db.session(self.engine) as session:
                 queries.append_events(call_id, events, session=session)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(str(exc).splitlines()[0]) from exc
+        for event in events:
+            form = DRAFTED_BY.get(event.kind)
+            if form:
+                self.drafts.discard(call_id, form)
 
     def debtor_today(self, snapshot: AccountSnapshot) -> date:
         return snapshot.local_now(self.clock()).date()

@@ -80,6 +80,10 @@ class Catalog:
     def rungs(self, excuse_id: str, locale: str) -> int:
         return len(self._compiled[(excuse_id, locale)])
 
+    def rung(self, excuse_id: str, rung: int, locale: str) -> Rung:
+        """Rung `rung` (1-based) of an excuse's ladder: its principle and counters."""
+        return self._compiled[(excuse_id, locale)][rung - 1].rung
+
     def rebuttal(self, excuse_id: str, rung: int, context: CallContext) -> RebuttalView:
         """Render rung `rung` (1-based) of an excuse's ladder in the context's locale."""
         locale = context.locale

@@ -45,8 +45,18 @@ async def test_a_failed_commit_is_shown_and_retried(make_app, db_url, monkeypatc
         assert screen.call.state == "reach_party"
         assert screen.query_one("#prompt-title", Static).render().plain == "Reach the right person"
         assert not screen.query_one("#status").display
+        drafts = pilot.app.workspace.drafts
+        failures["left"] = 1
+        await press(pilot, "n")
+        await pilot.press(*"gatekeeper was rude")
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert drafts.load(screen.active.call_id, "note") == {"text": "gatekeeper was rude"}, "kept until stored"
+        await settle(pilot)
+        assert drafts.load(screen.active.call_id, "note") is None
     [(call, events)] = stored_calls(db_url)
-    assert [e.kind for e in events] == ["call_started", "step_entered", "choice_made", "step_entered"]
+    assert [e.kind for e in events] == ["call_started", "step_entered", "choice_made", "step_entered", "note_added"]
 
 
 async def test_a_broken_script_is_refused_with_file_and_line(tmp_path, db_url):

@@ -58,7 +58,6 @@ class CallScreen(Screen):
         super().__init__()
         self.active = active
         self.pending: list[Event] | None = None
-        self.last_rebuttal: dict | None = None
 
     @property
     def call(self):
@@ -86,16 +85,9 @@ class CallScreen(Screen):
         self._tick()
         self.refresh_call()
         if self.active.resumed:
-            self._restore_rebuttal()
-            self.refresh_call()
             drafts = self.app.workspace.drafts.forms_with_drafts(self.active.call_id)
             if drafts:
                 self.app.notify(", ".join(drafts), title=label("resume_title", self.locale), markup=False)
-
-    def _restore_rebuttal(self) -> None:
-        if self.call.objection and self.call.state == self.call.loaded.flow.objections.state:
-            rebuttal = self.call.catalog.rebuttal(self.call.objection.excuse, max(1, self.call.objection.rung), self.call.context)
-            self.last_rebuttal = {"rung": rebuttal.rung, "rungs": rebuttal.rungs, "principle": rebuttal.principle, "counters": list(rebuttal.counters), "excuse": rebuttal.excuse}
 
     # ---- showing ----------------------------------------------------------------
 
@@ -120,8 +112,12 @@ class CallScreen(Screen):
         if not call.choices():
             extra.append(("x", label("end_call", self.locale)))
         self.query_one(ChoiceBar).show(call.choices(), label("choices", self.locale), extra)
-        rebuttal = self.last_rebuttal if call.state == call.loaded.flow.objections.state else None
-        name = call.catalog.excuse(rebuttal["excuse"]).name.get(self.locale) if rebuttal else None
+        rebuttal = name = None
+        objection = call.objection
+        if objection and objection.rung and call.state == call.loaded.flow.objections.state:
+            rung = call.catalog.rung(objection.excuse, objection.rung, self.locale)
+            rebuttal = {"rung": objection.rung, "rungs": call.catalog.rungs(objection.excuse, self.locale), "principle": rung.principle, "counters": list(rung.counters)}
+            name = call.catalog.excuse(objection.excuse).name.get(self.locale)
         self.query_one(ObjectionPanel).show(self.locale, rebuttal, name, call.can_raise_objection())
 
     def show_status(self, message: str, style: str = "yellow") -> None:
@@ -133,24 +129,23 @@ class CallScreen(Screen):
 
     # ---- changing: every change goes through apply() ---------------------------------
 
-    def apply(self, make_events) -> bool:
-        """Make the events of one change and send them to be stored; False if refused."""
+    def apply(self, make_events) -> None:
+        """Make the events of one change and send them to be stored."""
         if self.pending is not None:
             self.app.bell()
-            return False
+            return
         try:
             events = make_events()
         except CallError as exc:
             self.app.notify(str(exc), severity="warning", markup=False)
-            return False
+            return
         except ContentError as exc:
             self.show_status("\n".join(str(p) for p in exc.problems), "bold red")
-            return False
+            return
         self.pending = events
         # Say "saving" only if storing is slow: showing it on every key would cost a relayout.
         self.saving_notice = self.set_timer(SAVING_NOTICE_AFTER, lambda: self.show_status(label("saving", self.locale), "dim"))
         self.store(events)
-        return True
 
     @work(thread=True, group="store")
     def store(self, events: list[Event]) -> None:
@@ -167,12 +162,9 @@ class CallScreen(Screen):
         self.saving_notice.stop()
         self.show_status("")
         for event in message.events:
-            if event.kind == "rebuttal_shown":
-                self.last_rebuttal = event.payload
-            elif event.kind == "note_added":
+            if event.kind == "note_added":
                 self.app.notify(label("note_saved", self.locale), timeout=2)
             elif event.kind == "call_ended":
-                self.app.workspace.drafts.discard(self.active.call_id, "disposition")
                 self.app.notify(label("call_ended", self.locale, disposition=label(f"disp_{event.payload['disposition']}", self.locale)), markup=False)
                 self.dismiss(event.payload["disposition"])
                 return
@@ -208,8 +200,7 @@ class CallScreen(Screen):
 
         def saved(text: str | None) -> None:
             if text:
-                if self.apply(lambda: self.call.add_note(text)):
-                    self.app.workspace.drafts.discard(self.active.call_id, "note")
+                self.apply(lambda: self.call.add_note(text))
 
         self.app.push_screen(NoteScreen(self.active.call_id, self.locale), saved)
 
@@ -220,8 +211,8 @@ class CallScreen(Screen):
         from callassist.tui.screens.promise import PromiseScreen
 
         def captured(promise) -> None:
-            if promise is not None and self.apply(lambda: self.call.capture_promise(promise)):
-                self.app.workspace.drafts.discard(self.active.call_id, "promise")
+            if promise is not None:
+                self.apply(lambda: self.call.capture_promise(promise))
 
         today = self.app.workspace.debtor_today(self.active.snapshot)
         self.app.push_screen(PromiseScreen(self.active.call_id, self.call.balance, today, self.app.workspace.fee_allowance, self.locale), captured)
