@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import datetime, timezone
 
@@ -13,6 +14,9 @@ from textual.message import Message
 from callassist.core.i18n import label
 from callassist.tui.commands import AccountCommands
 from callassist.tui.screens.worklist import WorklistScreen
+
+
+GIL_SWITCH_INTERVAL = 0.0005
 
 
 class CallAssistApp(App):
@@ -35,6 +39,9 @@ class CallAssistApp(App):
         """`open_workspace` opens the database; it runs in a worker thread, after the first
         paint. `quick_read`, where the database allows one, gives the worklist before that."""
         super().__init__()
+        # Python hands the GIL between threads every 5 ms by default. A commit finishing
+        # in a worker, or a frame waiting in Textual's writer thread, would wait that long.
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         self.open_workspace = open_workspace
         self.quick_read = quick_read
         self.locale = locale
