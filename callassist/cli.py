@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import re
 from typing import Optional
 
 import typer
@@ -12,16 +13,34 @@ db_app = typer.Typer(help="Database maintenance.")
 app.add_typer(db_app, name="db")
 
 
+# A database URL as SQLAlchemy names it: sqlite:///file.db, postgresql+psycopg://user@host/db.
+DB_URL = re.compile(r"^(sqlite|postgresql)(\+[a-z0-9_]+)?://", re.IGNORECASE)
+
+
+def fail(message: str) -> typer.Exit:
+    """A usage error: one clear line on stderr, exit status 2, no traceback."""
+    typer.echo(f"callassist: {message}", err=True)
+    return typer.Exit(2)
+
+
 class Options:
-    """The global options, resolved into settings once."""
+    """The global options, resolved into settings once, each checked with a clear error."""
 
     def __init__(self, db: str | None, collector: str | None, locale: str | None, scripts_dir: Path | None, objections_dir: Path | None) -> None:
-        from callassist.core.i18n import resolve_locale
-        from callassist.settings import Settings
+        from callassist.core.i18n import LOCALES, resolve_locale
+        from callassist.settings import Settings, SettingsError
 
-        overrides = {k: v for k, v in {"db": db, "collector": collector, "locale": locale, "scripts_dir": scripts_dir, "objections_dir": objections_dir}.items() if v is not None}
-        self.settings = Settings.load(**overrides)
-        self.locale = resolve_locale(self.settings.locale)
+        try:
+            self.settings = Settings.load(db=db, collector=collector, locale=locale, scripts_dir=scripts_dir, objections_dir=objections_dir)
+        except SettingsError as exc:
+            raise fail(str(exc)) from None
+        url = self.settings.db
+        if url and not DB_URL.match(url):
+            raise fail(f"unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname")
+        requested = self.settings.locale
+        if requested and resolve_locale(requested) != requested.replace("-", "_").lower()[:2]:
+            raise fail(f"unsupported locale {requested!r}: use {' or '.join(LOCALES)} (zh_CN, zh_TW and other Chinese variants mean zh)")
+        self.locale = resolve_locale(requested)
 
 
 @app.callback(invoke_without_command=True)
@@ -84,8 +103,12 @@ def demo(
     if reset and parsed.get_backend_name() == "sqlite" and parsed.database:
         for suffix in ("", "-wal", "-shm"):
             Path(parsed.database + suffix).unlink(missing_ok=True)
-    engine = store_db.make_engine(url)
-    store_db.upgrade(engine)
+    from callassist.store.errors import StoreError
+
+    try:
+        engine = store_db.open_engine(url)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
     with store_db.session(engine) as session:
         existing = queries.collector_by_name(options.settings.collector, session=session)
         if existing is None:
@@ -103,9 +126,13 @@ def db_upgrade(ctx: typer.Context) -> None:
     """Bring the database schema up to date (runs the Alembic migrations)."""
     from callassist.store import db as store_db
 
+    from callassist.store.errors import StoreError
+
     url = ctx.obj.settings.database_url()
-    engine = store_db.make_engine(url)
-    store_db.upgrade(engine)
+    try:
+        store_db.open_engine(url).dispose()
+    except StoreError as exc:
+        raise fail(str(exc)) from None
     typer.echo(f"Schema up to date: {url}")
 
 

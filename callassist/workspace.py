@@ -4,6 +4,7 @@ screens run in worker threads. No terminal code here, so it is tested directly."
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +25,16 @@ from callassist.store.drafts import Drafts
 from callassist.store.errors import StoreError
 from callassist.store.models import Call as CallRow
 from callassist.store.queries import UnfinishedCall, WorklistRow
+
+
+@contextmanager
+def database_errors(doing: str):
+    """Database failures become StoreError: the interface says what failed, never a traceback."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StoreError(f"{doing}: {reason}") from exc
 
 
 # The form whose draft an event makes obsolete.
@@ -60,10 +71,12 @@ class Workspace:
 
     @classmethod
     def open(cls, settings: Settings, url: str, locale: str) -> Workspace:
-        """Open the database (migrating it if needed); content loads later, see ensure_content."""
-        engine = db.make_engine(url)
-        db.upgrade(engine)
-        with db.session(engine) as session:
+        """Open the database (migrating it if needed); content loads later, see ensure_content.
+
+        StoreError, with the URL and the reason, when the database cannot be opened.
+        """
+        engine = db.open_engine(url)
+        with database_errors(f"cannot open the database {url}"), db.session(engine) as session:
             collector = queries.collector_by_name(settings.collector, session=session, create=True)
         return cls(settings, engine, locale, settings.collector, collector.id, None, None)
 
@@ -80,11 +93,11 @@ class Workspace:
         return self.settings.promise_fee_allowance
 
     def worklist(self) -> list[WorklistRow]:
-        with db.session(self.engine) as session:
+        with database_errors("cannot read the worklist"), db.session(self.engine) as session:
             return queries.worklist(self.collector_id, session=session)
 
     def unfinished(self) -> list[UnfinishedCall]:
-        with db.session(self.engine) as session:
+        with database_errors("cannot read unfinished calls"), db.session(self.engine) as session:
             return queries.unfinished_calls(self.collector_id, session=session)
 
     def _new_call(self, snapshot: AccountSnapshot, locale: str) -> Call:
@@ -97,7 +110,7 @@ class Workspace:
 
     def begin_call(self, account_id: int) -> ActiveCall:
         """Open a call on an account and store its first events before anything is shown."""
-        with db.session(self.engine) as session:
+        with database_errors("cannot start the call"), db.session(self.engine) as session:
             snapshot = queries.account_snapshot(account_id, session=session)
             call = self._new_call(snapshot, self.locale)
             call_id = str(uuid.uuid4())
@@ -118,7 +131,7 @@ class Workspace:
 
     def resume_call(self, call_id: str) -> ActiveCall:
         """Fold an unfinished call's stored events back into a Call, and note the resumption."""
-        with db.session(self.engine) as session:
+        with database_errors("cannot resume the call"), db.session(self.engine) as session:
             row = session.get(CallRow, call_id)
             snapshot = queries.account_snapshot(row.account_id, session=session)
             events = queries.call_events(call_id, session=session)
@@ -133,11 +146,8 @@ class Workspace:
         Only once a form's event is stored is its draft discarded: until then the
         draft is the only copy of what was typed.
         """
-        try:
-            with db.session(self.engine) as session:
-                queries.append_events(call_id, events, session=session)
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreError(str(exc).splitlines()[0]) from exc
+        with database_errors("storing events"), db.session(self.engine) as session:
+            queries.append_events(call_id, events, session=session)
         for event in events:
             form = DRAFTED_BY.get(event.kind)
             if form:

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from callassist.store.errors import StoreError
 from callassist.store.sql import SCHEMA_HEAD
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -20,6 +22,19 @@ BUSY_TIMEOUT_MS = 5000
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+def open_engine(url: str) -> Engine:
+    """An engine on an up-to-date schema; StoreError naming the URL and the reason if not."""
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+    except ImportError as exc:
+        raise StoreError(f"cannot open the database {url}: its driver is not installed ({exc.name}); for PostgreSQL: pip install 'psycopg[binary]'") from exc
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StoreError(f"cannot open the database {url}: {reason}") from exc
+    return engine
 
 
 def make_engine(url: str) -> Engine:

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from callassist.core.i18n import label
+from callassist.store.errors import StoreError
 from callassist.tui.commands import AccountCommands
 from callassist.tui.screens.worklist import WorklistScreen
 
@@ -87,11 +88,14 @@ class CallAssistApp(App):
     def _open_call(self, account_id: int | None, call_id: str | None) -> None:
         from callassist.core.problems import ContentError
 
-        workspace = self.ensure_workspace()
         try:
+            workspace = self.ensure_workspace()
             active = workspace.resume_call(call_id) if call_id else workspace.begin_call(account_id)
         except ContentError as exc:
             self.post_message(self.CallRefused([str(p) for p in exc.problems]))
+            return
+        except StoreError as exc:
+            self.post_message(self.CallRefused([str(exc)]))
             return
         self.post_message(self.CallReady(active))
 

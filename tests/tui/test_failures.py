@@ -84,3 +84,13 @@ def test_locale_resolution(monkeypatch):
     assert resolve_locale(None) == "zh"
     monkeypatch.setenv("LANG", "de_DE.UTF-8")
     assert resolve_locale(None) == "en"
+
+
+async def test_a_database_that_cannot_be_opened_ends_the_app_with_its_reason():
+    def cannot_open():
+        raise StoreError("cannot open the database sqlite:////proc/nope/x.db: no such directory")
+
+    app = CallAssistApp(cannot_open, "en", "wang", clock=lambda: NOW)
+    async with app.run_test() as pilot:
+        await pilot.pause(0.5)
+    assert app.return_code == 1

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from callassist.core.account import debt_class
 from callassist.core.i18n import fmt_short_date, label
 from callassist.core.money import Money, format_money
+from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 
 
@@ -76,11 +77,14 @@ class WorklistScreen(Screen):
             self.post_message(self.Loaded(quick[0]))
             # Heavy imports in this thread would hold the GIL the first paint needs.
             self.painted.wait(timeout=FIRST_PAINT_WAIT)
-        workspace = self.app.ensure_workspace()
-        if quick is None:
-            self.post_message(self.Loaded(workspace.worklist()))
-        workspace.ensure_content()
-        self.post_message(self.Ready(workspace.unfinished()))
+        try:
+            workspace = self.app.ensure_workspace()
+            if quick is None:
+                self.post_message(self.Loaded(workspace.worklist()))
+            workspace.ensure_content()
+            self.post_message(self.Ready(workspace.unfinished()))
+        except StoreError as exc:
+            self.app.call_from_thread(self.app.exit, return_code=1, message=f"callassist: {exc}")
 
     @on(Loaded)
     def show_rows(self, message: Loaded) -> None:
