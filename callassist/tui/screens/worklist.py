@@ -43,6 +43,7 @@ class WorklistScreen(Screen):
         super().__init__()
         self.rows: list = []
         self.offered_resume = False
+        self.filled_width = 0
         self.painted = threading.Event()
 
     @property
@@ -118,13 +119,14 @@ class WorklistScreen(Screen):
         panel.display = True
 
     def on_resize(self) -> None:
-        if self.rows:
+        if self.rows and self.app.size.width != self.filled_width:
             self.fill_table()
 
     def fill_table(self) -> None:
         """Rows as literal Text; at 80 columns the essentials fit, wider terminals get more."""
         locale = self.locale
-        wide = self.app.size.width >= WIDE
+        self.filled_width = self.app.size.width
+        wide = self.filled_width >= WIDE
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
