@@ -231,3 +231,16 @@ async def test_command_palette_finds_an_account_by_phone(make_app, db_url):
         await press(pilot, "enter")
         assert isinstance(pilot.app.screen, CallScreen)
         assert pilot.app.screen.active.snapshot.account_id == account_id
+
+
+async def test_a_prompt_taller_than_the_panel_scrolls(make_app):
+    from callassist.tui.widgets.prompt_panel import PromptPanel
+
+    async with make_app("en").run_test(size=(60, 20)) as pilot:
+        screen = await start_first_call(pilot)
+        await press(pilot, "d", "r", "y", "o", "y", "p")
+        panel = screen.query_one(PromptPanel)
+        assert screen.call.state == "negotiate"
+        body = screen.query_one("#prompt-text", Static)
+        assert not panel.filling and panel.max_scroll_y > 0
+        assert body.size.height >= len(screen.call.step.text.splitlines())

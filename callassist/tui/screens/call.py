@@ -81,6 +81,8 @@ class CallScreen(Screen):
         bind_localized(self, self.locale, [("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("question_mark", "keys", "help", "?")])
         self.query_one(AccountCard).show(self.active.snapshot, self.locale, self.app.now())
         self.query_one("#status", Static).display = False
+        self.query_one(ChoiceBar).heading = label("choices", self.locale)
+        self.query_one(ChoiceBar).reserve(self.every_step_choices())
         self.set_interval(1.0, self._tick)
         self._tick()
         self.refresh_call()
@@ -119,6 +121,17 @@ class CallScreen(Screen):
             rebuttal = {"rung": objection.rung, "rungs": call.catalog.rungs(objection.excuse, self.locale), "principle": rung.principle, "counters": list(rung.counters)}
             name = call.catalog.excuse(objection.excuse).name.get(self.locale)
         self.query_one(ObjectionPanel).show(self.locale, rebuttal, name, call.can_raise_objection())
+
+    def every_step_choices(self) -> list[list[tuple[str, str]]]:
+        """Every choice each step of the script can offer, with the keys the screen adds."""
+        flow = self.call.loaded.flow
+        steps = []
+        for state in flow.states:
+            items = [(t.key, t.label.get(self.locale)) for t in flow.transitions if state in t.sources]
+            if state == flow.promise_state:
+                items.append(("m", label("promise_form", self.locale)))
+            steps.append(items or [("x", label("end_call", self.locale))])
+        return steps
 
     def show_status(self, message: str, style: str = "yellow") -> None:
         status = self.query_one("#status", Static)

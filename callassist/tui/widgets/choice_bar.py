@@ -20,6 +20,7 @@ class ChoiceBar(Static):
         self.items: list[tuple[str, str]] = []
         self.packed_width = 0
         self.packed_lines = -1
+        self.every_step: list[list[tuple[str, str]]] = [[]]
 
     def show(self, choices: list[Choice], heading: str, extra: list[tuple[str, str]] = ()) -> None:
         items = [(c.key, c.label) for c in choices] + list(extra)
@@ -31,6 +32,7 @@ class ChoiceBar(Static):
 
     def on_resize(self) -> None:
         if self.items and self.content_size.width != self.packed_width:
+            self.reserve(self.every_step)
             self._show(self.content_size.width)
 
     def _show(self, width: int) -> None:
@@ -41,12 +43,19 @@ class ChoiceBar(Static):
         self.packed_width = width
         self.packed_lines = lines
 
-    def _pack(self, width: int) -> Text:
+    def reserve(self, every_step: list[list[tuple[str, str]]]) -> None:
+        """Keep the height of the step with the most choices, so moving between steps
+        never resizes the bar, nor re-lays out the screen (and keys stay where they were)."""
+        self.every_step = every_step
+        width = self.content_size.width or self.app.size.width - 2
+        self.styles.height = max(self._pack(width, items).plain.count("\n") + 1 for items in every_step)
+
+    def _pack(self, width: int, items: list[tuple[str, str]] | None = None) -> Text:
         text = Text(no_wrap=True)
         text.append(f"{self.heading}  ", style="dim")
         used = cell_len(self.heading) + 2
         indent = used
-        for index, (key, words) in enumerate(self.items):
+        for index, (key, words) in enumerate(self.items if items is None else items):
             item_width = cell_len(key) + 2 + 1 + cell_len(words)
             if index and used + GAP + item_width > width:
                 text.append("\n" + " " * indent)

@@ -24,8 +24,6 @@ class ObjectionPanel(Static):
         key = (locale, repr(rebuttal), excuse_name, allowed)
         if key == self.shown:
             return
-        first = self.shown is None
-        had_second_line = not first and (self.shown[1] != "None" or not self.shown[3])
         self.shown = key
         text = Text()
         text.append(f"{label('objections', locale)}  ", style="dim")
@@ -43,5 +41,5 @@ class ObjectionPanel(Static):
         elif not allowed:
             text.append("\n")
             text.append(label("objections_locked", locale), style="dim")
-        has_second_line = "\n" in text.plain
-        self.update(text, layout=first or has_second_line != had_second_line)
+        # Always two lines tall (see call.tcss): a new rung never re-lays out the screen.
+        self.update(text, layout=False)

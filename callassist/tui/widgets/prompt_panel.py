@@ -15,7 +15,7 @@ class PromptPanel(VerticalScroll):
         yield Static(id="prompt-text")
 
     shown: tuple[str, str] | None = None
-    lines = -1
+    filling = False  # the text fills the panel exactly, whatever it says
 
     def show(self, title: str, text: str) -> None:
         if self.shown == (title, text):
@@ -25,10 +25,16 @@ class PromptPanel(VerticalScroll):
         body = self.query_one("#prompt-text", Static)
         content = Text(text)
         width = body.content_size.width
-        lines = len(content.wrap(self.app.console, width)) if width else -1
-        # A text of as many lines as the last one needs no relayout of the screen.
-        body.update(content, layout=lines != self.lines or lines < 0)
-        self.lines = lines
+        room = self.scrollable_content_region.height - 2  # below the title and its margin
+        fits = bool(width) and len(content.wrap(self.app.console, width)) <= room
+        if fits and self.filling:
+            # Same size as before: repaint these lines, no layout of the whole screen.
+            body.update(content, layout=False)
+        else:
+            # A prompt taller than the panel grows the text, and the panel scrolls.
+            body.styles.height = "1fr" if fits else "auto"
+            self.filling = fits
+            body.update(content)
         self.shown = (title, text)
         if self.scroll_y:
             self.scroll_home(animate=False)
