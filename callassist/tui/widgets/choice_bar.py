@@ -19,7 +19,6 @@ class ChoiceBar(Static):
         self.heading = ""
         self.items: list[tuple[str, str]] = []
         self.packed_width = 0
-        self.packed_lines = -1
         self.every_step: list[list[tuple[str, str]]] = [[]]
 
     def show(self, choices: list[Choice], heading: str, extra: list[tuple[str, str]] = ()) -> None:
@@ -36,12 +35,9 @@ class ChoiceBar(Static):
             self._show(self.content_size.width)
 
     def _show(self, width: int) -> None:
-        packed = self._pack(width)
-        lines = packed.plain.count("\n")
-        # Same number of lines: the bar keeps its size, so no relayout of the screen.
-        self.update(packed, layout=lines != self.packed_lines)
+        # The height is reserved (see reserve): new choices never need a layout.
+        self.update(self._pack(width), layout=False)
         self.packed_width = width
-        self.packed_lines = lines
 
     def reserve(self, every_step: list[list[tuple[str, str]]]) -> None:
         """Keep the height of the step with the most choices, so moving between steps
