@@ -106,7 +106,7 @@ class Workspace:
             raise ContentError(self.problems)
         now = self.clock()
         context = build_context(snapshot, locale=locale, collector=self.collector, creditor=self.settings.creditor(locale), now=now)
-        return Call(self.flow, self.catalog, context, snapshot.money, snapshot.local_now(now).date(), clock=self.clock)
+        return Call(self.flow, self.catalog, context, snapshot.money, clock=self.clock)
 
     def begin_call(self, account_id: int) -> ActiveCall:
         """Open a call on an account and store its first events before anything is shown."""

@@ -53,6 +53,6 @@ def sample_account() -> AccountSnapshot:
 def make_call(standard_flow, catalog, sample_account):
     def make(locale: str = "en") -> Call:
         context = build_context(sample_account, locale=locale, collector="Wang Fang", creditor="Northbridge Supply", now=NOW)
-        return Call(standard_flow, catalog, context, sample_account.money, TODAY, clock=lambda: NOW)
+        return Call(standard_flow, catalog, context, sample_account.money, clock=lambda: NOW)
 
     return make

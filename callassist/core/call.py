@@ -14,7 +14,7 @@ from typing import Any, Callable
 from transitions import Machine, MachineError
 
 from callassist.core.conditions import condition
-from callassist.core.context import CallContext, InstalmentView, PromiseView
+from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
 from callassist.core.flow import DISPOSITIONS, LoadedFlow, Transition
 from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
@@ -52,6 +52,17 @@ class ObjectionState:
     rung: int
 
 
+@dataclass(frozen=True)
+class LadderPosition:
+    """Where the collector stands on an excuse's rebuttal ladder."""
+
+    excuse_name: str
+    rung: int
+    rungs: int
+    principle: str
+    counters: tuple[str, ...]
+
+
 @dataclass
 class _Cursor:
     """The object transitions moves between states (kept apart so triggers never clash with Call's own names)."""
@@ -76,7 +87,6 @@ class Call:
     catalog: Catalog
     context: CallContext
     balance: Money
-    today: date
     clock: Callable[[], datetime] = utc_now
     facts: set[str] = field(default_factory=set)
     promise: Promise | None = None
@@ -157,6 +167,20 @@ class Call:
             return True
         return self.cursor.may_trigger(OBJECTION_TRIGGER)
 
+    def ladder_position(self) -> LadderPosition | None:
+        """The rung shown now, while the call is answering an excuse."""
+        objection = self.objection
+        if not objection or not objection.rung or self.state != self.loaded.flow.objections.state:
+            return None
+        rung = self.catalog.rung(objection.excuse, objection.rung, self.locale)
+        return LadderPosition(
+            self.catalog.excuse(objection.excuse).name.get(self.locale),
+            objection.rung,
+            self.catalog.rungs(objection.excuse, self.locale),
+            rung.principle,
+            tuple(rung.counters),
+        )
+
     def in_promise_step(self) -> bool:
         return self.state == self.loaded.flow.promise_state and not self.ended
 
@@ -220,7 +244,7 @@ class Call:
                 self.clock(),
             )
         )
-        events.append(self._enter(self.state))
+        events.append(self._enter(self.state, rebuttal))
         return events
 
     def capture_promise(self, promise: Promise) -> list[Event]:
@@ -254,11 +278,11 @@ class Call:
 
     # ---- rendering -----------------------------------------------------------------
 
-    def _render_context(self) -> CallContext:
+    def _render_context(self, rebuttal: RebuttalView | None) -> CallContext:
         context = self.context.with_promise(self._promise_view())
-        if self.objection and self.state == self.loaded.flow.objections.state:
-            context = context.with_rebuttal(self.catalog.rebuttal(self.objection.excuse, self.objection.rung, self.context))
-        return context
+        if rebuttal is None and self.objection and self.state == self.loaded.flow.objections.state:
+            rebuttal = self.catalog.rebuttal(self.objection.excuse, self.objection.rung, self.context)
+        return context.with_rebuttal(rebuttal)
 
     def _promise_view(self) -> PromiseView | None:
         if self.promise is None:
@@ -273,9 +297,10 @@ class Call:
             first_due=instalments[0].due,
         )
 
-    def _enter(self, state: str) -> Event:
+    def _enter(self, state: str, rebuttal: RebuttalView | None = None) -> Event:
+        """Render the step (with `rebuttal` when the caller has just rendered it)."""
         spec = self.loaded.flow.states[state]
-        text = self.templates.render(spec.template_name(state), self._render_context())
+        text = self.templates.render(spec.template_name(state), self._render_context(rebuttal))
         self.step = Step(state, spec.label.get(self.locale), text)
         return Event("step_entered", {"state": state, "label": self.step.label, "text": text, "discloses_debt": spec.discloses_debt}, self.clock())
 
@@ -293,7 +318,7 @@ class Call:
                 self.facts.update(payload.get("sets", []))
                 if payload.get("disposition"):
                     self.suggested_disposition = payload["disposition"]
-                if payload["from"] == self.loaded.flow.objections.state and payload["to"] != payload["from"]:
+                if payload["from"] == self.loaded.flow.objections.state:
                     self.objection = None
             elif event.kind == "step_entered":
                 self.machine.set_state(payload["state"], model=self.cursor)

@@ -51,7 +51,7 @@ def preflight(flow: LoadedFlow, catalog: Catalog) -> list[Problem]:
                     except ContentError as exc:
                         problems.update(exc.problems)
             for promise in (None, sample_promise):
-                call = Call(flow, catalog, context, snapshot.money, SAMPLE_NOW.date())
+                call = Call(flow, catalog, context, snapshot.money)
                 call.promise = promise
                 for state in flow.flow.states:
                     call.objection = ObjectionState(EXCUSE_IDS[0], 1) if state == flow.flow.objections.state else None

@@ -70,5 +70,5 @@ class ScriptTemplates:
             return template.render(context.as_template_vars()).strip()
         except jinja2.TemplateNotFound:
             raise ContentError([Problem(shown, 1, 1, "E034", "template file is missing", "every state needs a template in every locale")]) from None
-        except (jinja2.TemplateError, SecurityError, TypeError, ValueError, ArithmeticError) as exc:
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:  # SecurityError is a TemplateError
             raise render_error(exc, shown, str(self.path_of(name))) from None

@@ -130,3 +130,18 @@ def test_promise_form_rules():
     assert {e.key for e in errors} == {"err_choose_method", "err_choose_channel"}
     fee_ok, errors = check_promise("1050", [("2026-12-01", "")], "cash", "sms", balance, TODAY, fee_allowance=Decimal("50"))
     assert errors == [] and fee_ok.total == Decimal("1050")
+
+
+def test_ladder_position_follows_the_call(make_call):
+    call = make_call("zh")
+    call.start({})
+    for trigger in HAPPY:
+        call.choose(trigger)
+    assert call.ladder_position() is None
+    call.raise_objection("old_friend")
+    call.raise_objection("old_friend")
+    position = call.ladder_position()
+    assert (position.excuse_name, position.rung, position.rungs) == ("拉", 2, 3)
+    assert position.principle == "interest" and position.counters == ("stick", "press")
+    call.choose("softens")
+    assert call.ladder_position() is None

@@ -76,7 +76,7 @@ def test_template_errors_name_file_and_line(script_copy, standard_flow, catalog,
     template.write_text("line one\n{{ balance }}\n{{ balanse }}\n", encoding="utf-8")
     loaded = load_flow(script_copy)
     base = make_call()
-    call = Call(loaded, catalog, base.context, base.balance, base.today)
+    call = Call(loaded, catalog, base.context, base.balance)
     call.machine.set_state("purpose", model=call.cursor)
     with pytest.raises(ContentError) as info:
         call._enter("purpose")
@@ -85,7 +85,7 @@ def test_template_errors_name_file_and_line(script_copy, standard_flow, catalog,
 
     template.write_text("ok\n{% if %}\n", encoding="utf-8")
     with pytest.raises(ContentError) as info:
-        Call(load_flow(script_copy), catalog, base.context, base.balance, base.today)._enter("purpose")
+        Call(load_flow(script_copy), catalog, base.context, base.balance)._enter("purpose")
     assert info.value.problems[0].code == "E031" and info.value.problems[0].line == 2
 
 
@@ -95,7 +95,7 @@ def test_sandbox_blocks_python_internals(script_copy, catalog, make_call):
     (script_copy / "en" / "prepare.j2").write_text("{{ debtor.__class__.__mro__ }}", encoding="utf-8")
     base = make_call()
     with pytest.raises(ContentError) as info:
-        Call(load_flow(script_copy), catalog, base.context, base.balance, base.today)._enter("prepare")
+        Call(load_flow(script_copy), catalog, base.context, base.balance)._enter("prepare")
     assert info.value.problems[0].code in {"E030", "E032"}
 
 

@@ -67,7 +67,7 @@ def _core_call(engine, standard_flow, catalog, account_id):
     with db.session(engine) as session:
         snapshot = queries.account_snapshot(account_id, session=session)
     context = build_context(snapshot, locale="en", collector="wang", creditor="Northbridge", now=NOW)
-    return CoreCall(standard_flow, catalog, context, snapshot.money, TODAY, clock=lambda: NOW)
+    return CoreCall(standard_flow, catalog, context, snapshot.money, clock=lambda: NOW)
 
 
 def _start_call(engine, standard_flow, catalog, row: int):

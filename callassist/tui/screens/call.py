@@ -108,19 +108,14 @@ class CallScreen(Screen):
         call = self.call
         step = call.step
         self.query_one(PromptPanel).show(f"{step.label}", step.text)
+        choices = call.choices()
         extra = []
         if call.in_promise_step() and call.promise is None:
             extra.append(("m", label("promise_form", self.locale)))
-        if not call.choices():
+        if not choices:
             extra.append(("x", label("end_call", self.locale)))
-        self.query_one(ChoiceBar).show(call.choices(), label("choices", self.locale), extra)
-        rebuttal = name = None
-        objection = call.objection
-        if objection and objection.rung and call.state == call.loaded.flow.objections.state:
-            rung = call.catalog.rung(objection.excuse, objection.rung, self.locale)
-            rebuttal = {"rung": objection.rung, "rungs": call.catalog.rungs(objection.excuse, self.locale), "principle": rung.principle, "counters": list(rung.counters)}
-            name = call.catalog.excuse(objection.excuse).name.get(self.locale)
-        self.query_one(ObjectionPanel).show(self.locale, rebuttal, name, call.can_raise_objection())
+        self.query_one(ChoiceBar).show(choices, label("choices", self.locale), extra)
+        self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection())
 
     def every_step_choices(self) -> list[list[tuple[str, str]]]:
         """Every choice each step of the script can offer, with the keys the screen adds."""
@@ -219,7 +214,8 @@ class CallScreen(Screen):
 
     def action_promise(self) -> None:
         if not self.call.in_promise_step():
-            self.app.notify(self.call.state_label(self.call.loaded.flow.promise_state), severity="warning", markup=False)
+            step = self.call.state_label(self.call.loaded.flow.promise_state)
+            self.app.notify(label("promise_not_yet", self.locale, step=step), severity="warning", markup=False)
             return
         from callassist.tui.screens.promise import PromiseScreen
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from callassist.core.call import LadderPosition
 from callassist.core.i18n import label
 
 PRINCIPLE_WORDS = {
@@ -20,23 +21,23 @@ COUNTER_WORDS = {
 class ObjectionPanel(Static):
     shown: tuple | None = None
 
-    def show(self, locale: str, rebuttal: dict | None, excuse_name: str | None, allowed: bool) -> None:
-        key = (locale, repr(rebuttal), excuse_name, allowed)
+    def show(self, locale: str, position: LadderPosition | None, allowed: bool) -> None:
+        key = (locale, position, allowed)
         if key == self.shown:
             return
         self.shown = key
         text = Text()
         text.append(f"{label('objections', locale)}  ", style="dim")
         text.append(label("objection_keys", locale))
-        if rebuttal and excuse_name:
+        if position:
             text.append("\n")
-            text.append(f"{excuse_name} ", style="bold")
-            text.append(label("rung", locale, rung=rebuttal["rung"], rungs=rebuttal["rungs"]))
+            text.append(f"{position.excuse_name} ", style="bold")
+            text.append(label("rung", locale, rung=position.rung, rungs=position.rungs))
             text.append(f" · {label('principle', locale)}: ", style="dim")
-            text.append(PRINCIPLE_WORDS[locale][rebuttal["principle"]])
+            text.append(PRINCIPLE_WORDS[locale][position.principle])
             text.append(f" · {label('counters', locale)}: ", style="dim")
-            text.append(", ".join(COUNTER_WORDS[locale][c] for c in rebuttal["counters"]))
-            if rebuttal["rung"] == rebuttal["rungs"]:
+            text.append(", ".join(COUNTER_WORDS[locale][c] for c in position.counters))
+            if position.rung == position.rungs:
                 text.append("  " + label("last_rung", locale), style="yellow")
         elif not allowed:
             text.append("\n")
