@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable
 
 from sqlalchemy import insert, text, update
 from sqlmodel import Session, select
@@ -139,13 +138,3 @@ def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
 def unfinished_calls(collector_id: int, *, session: Session) -> list[UnfinishedCall]:
     """Calls this collector started and never ended (a crash, a killed terminal), newest first."""
     return sql.read_unfinished(_executor(session), collector_id)
-
-
-def find_accounts(collector_id: int, *, session: Session) -> Iterable[tuple[int, str, str, str]]:
-    """(account id, debtor, contact, phone) for the command palette's search."""
-    return session.exec(
-        select(Account.id, Debtor.name, Contact.name, Contact.phone)
-        .join(Debtor, Debtor.id == Account.debtor_id)
-        .join(Contact, Contact.id == Account.contact_id)
-        .where(Account.collector_id == collector_id, Account.closed == False)  # noqa: E712
-    ).all()

@@ -16,9 +16,7 @@ SCHEMA_HEAD = "0001"  # the newest Alembic revision; a test keeps it in step
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
 
 WORKLIST = """
-SELECT a.id, d.name, c.name, c.phone, a.currency, a.balance, a.oldest_due, a.last_contact_at, a.last_outcome,
-       (SELECT MIN(i.due_on) FROM instalment i JOIN promise p ON p.id = i.promise_id
-         WHERE p.account_id = a.id AND p.status = 'open' AND i.status = 'open') AS promise_due
+SELECT a.id, d.name, c.name, c.phone, a.currency, a.balance, a.oldest_due, a.last_contact_at, a.last_outcome
 FROM account a
 JOIN debtor d ON d.id = a.debtor_id
 JOIN contact c ON c.id = a.contact_id
@@ -26,9 +24,11 @@ WHERE a.collector_id = :collector_id AND a.closed = :closed
 ORDER BY a.priority DESC, a.id
 """
 
-PROMISE_AMOUNT = """
-SELECT i.amount FROM instalment i JOIN promise p ON p.id = i.promise_id
-WHERE p.account_id = :account_id AND p.status = 'open' AND i.status = 'open' AND i.due_on = :due
+# Amounts are added up in Python: SQLite would sum its exact text amounts as floats.
+OPEN_INSTALMENTS = """
+SELECT p.account_id, i.due_on, i.amount
+FROM instalment i JOIN promise p ON p.id = i.promise_id JOIN account a ON a.id = p.account_id
+WHERE a.collector_id = :collector_id AND a.closed = :closed AND p.status = 'open' AND i.status = 'open'
 """
 
 UNFINISHED = """
@@ -77,9 +77,10 @@ def as_datetime(value) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def worklist_row(row, promise_amount: Decimal | None) -> WorklistRow:
-    account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome, promise_due = row
-    return WorklistRow(account_id, debtor, contact, phone, currency, Decimal(str(balance)), as_date(oldest), as_datetime(last_at), outcome, as_date(promise_due), promise_amount)
+def worklist_row(row, next_payment: tuple[date, Decimal] | None) -> WorklistRow:
+    account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome = row
+    due, amount = next_payment or (None, None)
+    return WorklistRow(account_id, debtor, contact, phone, currency, Decimal(str(balance)), as_date(oldest), as_datetime(last_at), outcome, due, amount)
 
 
 def unfinished_row(row) -> UnfinishedCall:
@@ -88,16 +89,18 @@ def unfinished_row(row) -> UnfinishedCall:
 
 
 def read_worklist(execute, collector_id: int) -> list[WorklistRow]:
-    """The worklist through `execute(sql, params) -> rows`, whichever driver is behind it."""
-    rows = execute(WORKLIST, {"collector_id": collector_id, "closed": False})
-    result = []
-    for row in rows:
-        amount = None
-        if row[-1] is not None:
-            amounts = execute(PROMISE_AMOUNT, {"account_id": row[0], "due": row[-1]})
-            amount = sum((Decimal(str(a[0])) for a in amounts), Decimal(0))
-        result.append(worklist_row(row, amount))
-    return result
+    """The worklist through `execute(sql, params) -> rows`, whichever driver is behind it:
+    two statements however long the list, the next promised payment joined in here."""
+    params = {"collector_id": collector_id, "closed": False}
+    next_payment: dict[int, tuple[date, Decimal]] = {}
+    for account_id, due_on, amount in execute(OPEN_INSTALMENTS, params):
+        due, amount = as_date(due_on), Decimal(str(amount))
+        earliest = next_payment.get(account_id)
+        if earliest is None or due < earliest[0]:
+            next_payment[account_id] = (due, amount)
+        elif due == earliest[0]:
+            next_payment[account_id] = (due, earliest[1] + amount)
+    return [worklist_row(row, next_payment.get(row[0])) for row in execute(WORKLIST, params)]
 
 
 def read_unfinished(execute, collector_id: int) -> list[UnfinishedCall]:

@@ -166,3 +166,18 @@ def test_quick_read_gives_the_same_worklist_as_sqlalchemy(engine, ledger, tmp_pa
     assert any(r.promise_amount for r in rows)
     assert quick_sqlite_read(str(tmp_path / "t.db"), "nobody") == ([], [])
     assert quick_sqlite_read(str(tmp_path / "missing.db"), "wang") is None
+
+
+def test_worklist_shows_the_next_promised_payment(engine, ledger):
+    with db.session(engine) as session:
+        me = queries.collector_by_name("wang", session=session)
+        account_id = queries.worklist(me.id, session=session)[0].account_id
+        for due, amounts in ((TODAY + timedelta(days=9), ("100.10", "0.20")), (TODAY + timedelta(days=3), ("50.05", "25.00"))):
+            promise = Promise(account_id=account_id, currency="CNY", total=sum(map(Decimal, amounts)), method="cash", channel="sms", created_at=NOW)
+            session.add(promise)
+            session.flush()
+            for seq, amount in enumerate(amounts, 1):
+                session.add(Instalment(promise_id=promise.id, seq=seq, due_on=due, amount=Decimal(amount)))
+        session.commit()
+        row = next(r for r in queries.worklist(me.id, session=session) if r.account_id == account_id)
+    assert row.promise_due == TODAY + timedelta(days=3) and row.promise_amount == Decimal("75.05")
