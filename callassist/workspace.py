@@ -21,7 +21,7 @@ from callassist.core.preflight import preflight
 from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
 from callassist.store import db, queries
-from callassist.store.drafts import Drafts
+from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.errors import StoreError
 from callassist.store.models import Call as CallRow
 from callassist.store.queries import UnfinishedCall, WorklistRow
@@ -37,10 +37,6 @@ def database_errors(doing: str):
         raise StoreError(f"{doing}: {reason}") from exc
 
 
-# The form whose draft an event makes obsolete.
-DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition"}
-
-
 @dataclass
 class ActiveCall:
     """A call on screen: its id, the machine-driven Call and the account as it was loaded."""
@@ -50,6 +46,7 @@ class ActiveCall:
     snapshot: AccountSnapshot
     started_at: datetime
     resumed: bool = False
+    drafts: dict[str, dict] = field(default_factory=dict)  # forms half filled in when the call stopped
 
 
 @dataclass
@@ -138,7 +135,7 @@ class Workspace:
             call = self._new_call(snapshot, row.locale)
             call.resume(events)
             queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, self.clock())], session=session)
-        return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True)
+        return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True, drafts=self.drafts.load_all(call_id))
 
     def store(self, call_id: str, events: list[Event]) -> None:
         """Commit events durably; StoreError if the database cannot take them now.

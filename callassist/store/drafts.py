@@ -13,6 +13,10 @@ import threading
 from pathlib import Path
 
 
+# The form whose draft an event makes obsolete.
+DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition"}
+
+
 class Drafts:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -53,5 +57,7 @@ class Drafts:
                 self._latest.pop(path, None)
             path.unlink(missing_ok=True)
 
-    def forms_with_drafts(self, call_id: str) -> list[str]:
-        return sorted(p.name.split(".")[1] for p in self.directory.glob(f"{call_id}.*.json"))
+    def load_all(self, call_id: str) -> dict[str, dict[str, str]]:
+        """Every draft kept for a call, by form."""
+        forms = sorted(p.name.split(".")[1] for p in self.directory.glob(f"{call_id}.*.json"))
+        return {form: draft for form in forms if (draft := self.load(call_id, form)) is not None}

@@ -8,7 +8,8 @@ so, keeps the events and retries; it never shows a step that is not stored.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
 from textual import on, work
@@ -24,6 +25,7 @@ from callassist.core.call import CallError, Event
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS
 from callassist.core.problems import ContentError
+from callassist.store.drafts import DRAFTED_BY
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.account_card import AccountCard
@@ -35,6 +37,7 @@ if TYPE_CHECKING:  # the workspace loads the database library; the screen must n
     from callassist.workspace import ActiveCall
 
 RETRY_SECONDS = 1.0
+FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_call"}
 SAVING_NOTICE_AFTER = 0.25
 
 
@@ -58,6 +61,8 @@ class CallScreen(Screen):
         super().__init__()
         self.active = active
         self.pending: list[Event] | None = None
+        # What the forms hold but no event does yet; kept on disk by save_draft.
+        self.drafts: dict[str, dict] = dict(active.drafts)
 
     @property
     def call(self):
@@ -86,10 +91,9 @@ class CallScreen(Screen):
         self.set_interval(1.0, self._tick)
         self._tick()
         self.refresh_call()
-        if self.active.resumed:
-            drafts = self.app.workspace.drafts.forms_with_drafts(self.active.call_id)
-            if drafts:
-                self.app.notify(", ".join(drafts), title=label("resume_title", self.locale), markup=False)
+        if self.drafts:
+            forms = ", ".join(label(FORM_LABELS[form], self.locale) for form in self.drafts)
+            self.app.notify(label("drafts_kept", self.locale, forms=forms), title=label("resume_title", self.locale), markup=False)
 
     # ---- showing ----------------------------------------------------------------
 
@@ -170,6 +174,7 @@ class CallScreen(Screen):
         self.saving_notice.stop()
         self.show_status("")
         for event in message.events:
+            self.drafts.pop(DRAFTED_BY.get(event.kind, ""), None)
             if event.kind == "note_added":
                 self.app.notify(label("note_saved", self.locale), timeout=2)
             elif event.kind == "call_ended":
@@ -210,7 +215,7 @@ class CallScreen(Screen):
             if text:
                 self.apply(lambda: self.call.add_note(text))
 
-        self.app.push_screen(NoteScreen(self.active.call_id, self.locale), saved)
+        self.app.push_screen(NoteScreen(self.locale, *self.draft_of("note")), saved)
 
     def action_promise(self) -> None:
         if not self.call.in_promise_step():
@@ -224,7 +229,7 @@ class CallScreen(Screen):
                 self.apply(lambda: self.call.capture_promise(promise))
 
         today = self.app.workspace.debtor_today(self.active.snapshot)
-        self.app.push_screen(PromiseScreen(self.active.call_id, self.call.balance, today, self.app.workspace.fee_allowance, self.locale), captured)
+        self.app.push_screen(PromiseScreen(self.call.balance, today, self.app.workspace.fee_allowance, self.locale, *self.draft_of("promise")), captured)
 
     def action_end_call(self) -> None:
         from callassist.tui.screens.disposition import DispositionScreen
@@ -234,7 +239,21 @@ class CallScreen(Screen):
                 disposition, note, next_contact = result
                 self.apply(lambda: self.call.end(disposition, note, next_contact))
 
-        self.app.push_screen(DispositionScreen(self.active.call_id, self.locale, self.call.suggested_disposition, self.call.promise is not None), chosen)
+        self.app.push_screen(DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, *self.draft_of("disposition")), chosen)
+
+    # ---- drafts: what is typed in a form survives a crash -----------------------------
+
+    def draft_of(self, form: str) -> tuple[dict, Callable[[dict], None]]:
+        """A form's last draft, and how the form keeps the next one."""
+        return self.drafts.get(form, {}), partial(self.keep_draft, form)
+
+    def keep_draft(self, form: str, fields: dict) -> None:
+        self.drafts[form] = fields
+        self.save_draft(form, fields)
+
+    @work(thread=True, group="draft")
+    def save_draft(self, form: str, fields: dict) -> None:
+        self.app.workspace.drafts.save(self.active.call_id, form, fields)
 
     def action_keys(self) -> None:
         self.app.show_keys(self.call.choices())

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
-from textual import on, work
+from typing import Callable
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,9 +24,11 @@ class DispositionScreen(ModalScreen[tuple[str, str, date | None] | None]):
     CSS_PATH = "disposition.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, call_id: str, locale: str, suggested: str | None, has_promise: bool) -> None:
+    def __init__(self, locale: str, suggested: str | None, has_promise: bool, draft: dict, keep: Callable[[dict], None]) -> None:
+        """`draft` is what was typed before; `keep` is called with every change."""
         super().__init__()
-        self.call_id = call_id
+        self.draft = draft
+        self.keep = keep
         self.locale = locale
         self.suggested = suggested
         self.has_promise = has_promise
@@ -45,7 +49,7 @@ class DispositionScreen(ModalScreen[tuple[str, str, date | None] | None]):
                 yield Button(f"Esc {t('cancel')}", id="cancel", compact=True)
 
     def on_mount(self) -> None:
-        draft = self.app.workspace.drafts.load(self.call_id, "disposition") or {}
+        draft = self.draft
         if draft.get("disposition"):
             self.query_one("#disposition", Select).value = draft["disposition"]
         self.query_one("#note", Input).value = draft.get("note", "")
@@ -65,11 +69,10 @@ class DispositionScreen(ModalScreen[tuple[str, str, date | None] | None]):
     @on(Input.Changed)
     def changed(self) -> None:
         self._note_label()
-        self.save_draft({"disposition": self._value() or "", "note": self.query_one("#note", Input).value, "next_contact": self.query_one("#next-contact", Input).value})
-
-    @work(thread=True, exclusive=True, group="draft")
-    def save_draft(self, fields: dict) -> None:
-        self.app.workspace.drafts.save(self.call_id, "disposition", fields)
+        fields = {"disposition": self._value() or "", "note": self.query_one("#note", Input).value, "next_contact": self.query_one("#next-contact", Input).value}
+        if fields != self.draft:
+            self.draft = fields
+            self.keep(fields)
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

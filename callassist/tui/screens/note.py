@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from typing import Callable
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,10 +18,12 @@ class NoteScreen(ModalScreen[str | None]):
     CSS_PATH = "note.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, call_id: str, locale: str) -> None:
+    def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None]) -> None:
+        """`draft` is what was typed before; `keep` is called with every change."""
         super().__init__()
-        self.call_id = call_id
         self.locale = locale
+        self.draft = draft
+        self.keep = keep
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-box"):
@@ -28,19 +32,14 @@ class NoteScreen(ModalScreen[str | None]):
             yield Static(f"Enter {label('save', self.locale)} · Esc {label('cancel', self.locale)}", classes="hint", markup=False)
 
     def on_mount(self) -> None:
-        draft = self.app.workspace.drafts.load(self.call_id, "note")
         field = self.query_one(Input)
-        if draft:
-            field.value = draft.get("text", "")
+        field.value = self.draft.get("text", "")
         field.focus()
 
     @on(Input.Changed)
     def keep_draft(self, event: Input.Changed) -> None:
-        self.save_draft(event.value)
-
-    @work(thread=True, exclusive=True, group="draft")
-    def save_draft(self, text: str) -> None:
-        self.app.workspace.drafts.save(self.call_id, "note", {"text": text})
+        if event.value != self.draft.get("text", ""):
+            self.keep({"text": event.value})
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:

@@ -7,7 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from rich.text import Text
-from textual import on, work
+from typing import Callable
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -30,9 +32,11 @@ class PromiseScreen(ModalScreen[Promise | None]):
         Binding("f3", "remove_row", "-"),
     ]
 
-    def __init__(self, call_id: str, balance: Money, today: date, fee_allowance: Decimal, locale: str) -> None:
+    def __init__(self, balance: Money, today: date, fee_allowance: Decimal, locale: str, draft: dict, keep: Callable[[dict], None]) -> None:
+        """`draft` is what was typed before; `keep` is called with every change."""
         super().__init__()
-        self.call_id = call_id
+        self.draft = draft
+        self.keep = keep
         self.balance = balance
         self.today = today
         self.fee_allowance = fee_allowance
@@ -40,7 +44,6 @@ class PromiseScreen(ModalScreen[Promise | None]):
         self.row_count = 0
 
     def compose(self) -> ComposeResult:
-        self.draft = self.app.workspace.drafts.load(self.call_id, "promise") or {}
         t = lambda key, **v: label(key, self.locale, **v)  # noqa: E731
         with Vertical(id="promise-box"):
             yield Static(t("promise_title"), classes="title", markup=False)
@@ -109,12 +112,11 @@ class PromiseScreen(ModalScreen[Promise | None]):
     @on(Input.Changed)
     @on(Select.Changed)
     def keep_draft(self) -> None:
-        if self.row_count:
-            self.save_draft(self.fields())
-
-    @work(thread=True, exclusive=True, group="draft")
-    def save_draft(self, fields: dict) -> None:
-        self.app.workspace.drafts.save(self.call_id, "promise", fields)
+        if self.row_count and self.is_mounted:
+            fields = self.fields()
+            if fields != self.draft:
+                self.draft = fields
+                self.keep(fields)
 
     @on(Button.Pressed)
     async def pressed(self, event: Button.Pressed) -> None:
