@@ -11,24 +11,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from callassist.core.call import NOTE_REQUIRED
 from callassist.core.flow import DISPOSITIONS
 from callassist.core.i18n import label
 from callassist.core.promises import parse_date
+from callassist.tui.screens.drafted import DraftedForm
 
 
-class DispositionScreen(ModalScreen[tuple[str, str, date | None] | None]):
+class DispositionScreen(DraftedForm[tuple[str, str, date | None] | None]):
     CSS_PATH = "disposition.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
     def __init__(self, locale: str, suggested: str | None, has_promise: bool, draft: dict, keep: Callable[[dict], None]) -> None:
-        """`draft` is what was typed before; `keep` is called with every change."""
-        super().__init__()
-        self.draft = draft
-        self.keep = keep
+        super().__init__(draft, keep)
         self.locale = locale
         self.suggested = suggested
         self.has_promise = has_promise
@@ -70,9 +67,7 @@ class DispositionScreen(ModalScreen[tuple[str, str, date | None] | None]):
     def changed(self) -> None:
         self._note_label()
         fields = {"disposition": self._value() or "", "note": self.query_one("#note", Input).value, "next_contact": self.query_one("#next-contact", Input).value}
-        if fields != self.draft:
-            self.draft = fields
-            self.keep(fields)
+        self.keep_fields(fields)
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

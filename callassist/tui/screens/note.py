@@ -8,22 +8,19 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from callassist.core.i18n import label
+from callassist.tui.screens.drafted import DraftedForm
 
 
-class NoteScreen(ModalScreen[str | None]):
+class NoteScreen(DraftedForm[str | None]):
     CSS_PATH = "note.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None]) -> None:
-        """`draft` is what was typed before; `keep` is called with every change."""
-        super().__init__()
+        super().__init__(draft, keep)
         self.locale = locale
-        self.draft = draft
-        self.keep = keep
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-box"):
@@ -38,8 +35,7 @@ class NoteScreen(ModalScreen[str | None]):
 
     @on(Input.Changed)
     def keep_draft(self, event: Input.Changed) -> None:
-        if event.value != self.draft.get("text", ""):
-            self.keep({"text": event.value})
+        self.keep_fields({"text": event.value})
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:

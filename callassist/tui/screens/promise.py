@@ -13,17 +13,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from callassist.core.i18n import label
 from callassist.core.money import Money, format_money
 from callassist.core.promises import CHANNELS, METHODS, FieldError, Promise, check_promise
+from callassist.tui.screens.drafted import DraftedForm
 
 MAX_ROWS = 12
 
 
-class PromiseScreen(ModalScreen[Promise | None]):
+class PromiseScreen(DraftedForm[Promise | None]):
     CSS_PATH = "promise.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -33,10 +33,7 @@ class PromiseScreen(ModalScreen[Promise | None]):
     ]
 
     def __init__(self, balance: Money, today: date, fee_allowance: Decimal, locale: str, draft: dict, keep: Callable[[dict], None]) -> None:
-        """`draft` is what was typed before; `keep` is called with every change."""
-        super().__init__()
-        self.draft = draft
-        self.keep = keep
+        super().__init__(draft, keep)
         self.balance = balance
         self.today = today
         self.fee_allowance = fee_allowance
@@ -113,10 +110,7 @@ class PromiseScreen(ModalScreen[Promise | None]):
     @on(Select.Changed)
     def keep_draft(self) -> None:
         if self.row_count and self.is_mounted:
-            fields = self.fields()
-            if fields != self.draft:
-                self.draft = fields
-                self.keep(fields)
+            self.keep_fields(self.fields())
 
     @on(Button.Pressed)
     async def pressed(self, event: Button.Pressed) -> None:
