@@ -96,6 +96,7 @@ def demo(
     from callassist.store import db as store_db
     from callassist.store import demo as demo_data
     from callassist.store import queries
+    from callassist.store.errors import StoreError
 
     options: Options = ctx.obj
     url = options.settings.db or options.settings.demo_url()
@@ -103,8 +104,6 @@ def demo(
     if reset and parsed.get_backend_name() == "sqlite" and parsed.database:
         for suffix in ("", "-wal", "-shm"):
             Path(parsed.database + suffix).unlink(missing_ok=True)
-    from callassist.store.errors import StoreError
-
     try:
         engine = store_db.open_engine(url)
     except StoreError as exc:

@@ -107,7 +107,7 @@ def read_unfinished(execute, collector_id: int) -> list[UnfinishedCall]:
     return [unfinished_row(row) for row in execute(UNFINISHED, {"collector_id": collector_id, "practice": False})]
 
 
-def quick_sqlite_read(path: str, collector: str) -> tuple[list[WorklistRow], list[UnfinishedCall]] | None:
+def quick_sqlite_read(path: str, collector: str) -> list[WorklistRow] | None:
     """The worklist straight from a SQLite file already at the newest schema, else None.
 
     Only the standard library is imported here: this is what the first frame waits for.
@@ -124,12 +124,12 @@ def quick_sqlite_read(path: str, collector: str) -> tuple[list[WorklistRow], lis
             return None
         found = connection.execute(COLLECTOR_ID, {"name": collector}).fetchone()
         if found is None:
-            return [], []
+            return []
 
         def execute(sql, params):
             return connection.execute(sql, params).fetchall()
 
-        return read_worklist(execute, found[0]), read_unfinished(execute, found[0])
+        return read_worklist(execute, found[0])
     except sqlite3.Error:
         return None
     finally:

@@ -75,7 +75,7 @@ class WorklistScreen(Screen):
         """Paint from the quick read when there is one, then open everything else behind it."""
         quick = self.app.quick_read() if self.app.workspace is None and self.app.quick_read else None
         if quick is not None:
-            self.post_message(self.Loaded(quick[0]))
+            self.post_message(self.Loaded(quick))
             # Heavy imports in this thread would hold the GIL the first paint needs.
             self.painted.wait(timeout=FIRST_PAINT_WAIT)
         try:
