@@ -130,7 +130,7 @@ def _demo_database(directory: Path) -> str:
     return url
 
 
-def _callassist_argv(url: str, data_dir: Path) -> list[str]:
+def _callassist_argv(url: str) -> list[str]:
     return [sys.executable, "-m", "callassist", "--db", url, "--collector", "bench", "--locale", "en"]
 
 
@@ -143,7 +143,7 @@ def bench_cold_start(work: Path, url: str, runs: int) -> Figure:
         terminal = Terminal([sys.executable, str(bare)], env)
         floor.append((terminal.wait_for("bare app ready") - terminal.started) * 1000)
         terminal.close()
-        terminal = Terminal(_callassist_argv(url, work), env)
+        terminal = Terminal(_callassist_argv(url), env)
         samples.append((terminal.wait_for("highest priority first") - terminal.started) * 1000)
         terminal.close()
     return Figure(samples, floor)
@@ -164,7 +164,7 @@ def bench_keypress(work: Path, url: str, presses: int) -> Figure:
         time.sleep(0.02)
     terminal.close()
 
-    terminal = Terminal(_callassist_argv(url, work), env)
+    terminal = Terminal(_callassist_argv(url), env)
     terminal.wait_for("highest priority first")
     terminal.send("\r")
     terminal.wait_for("Someone answered")

@@ -61,6 +61,7 @@ class CallScreen(Screen):
         super().__init__()
         self.active = active
         self.pending: list[Event] | None = None
+        self.card_minute = None
         # What the forms hold but no event does yet; kept on disk by save_draft.
         self.drafts: dict[str, dict] = dict(active.drafts)
 
@@ -84,7 +85,6 @@ class CallScreen(Screen):
 
     def on_mount(self) -> None:
         bind_localized(self, self.locale, [("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("question_mark", "keys", "help", "?")])
-        self.query_one(AccountCard).show(self.active.snapshot, self.locale, self.app.now())
         self.query_one("#status", Static).display = False
         self.query_one(ChoiceBar).heading = label("choices", self.locale)
         self.query_one(ChoiceBar).reserve(self.every_step_choices())
@@ -98,15 +98,18 @@ class CallScreen(Screen):
     # ---- showing ----------------------------------------------------------------
 
     def _tick(self) -> None:
-        elapsed = int((self.app.now() - self.active.started_at).total_seconds())
+        now = self.app.now()
+        elapsed = int((now - self.active.started_at).total_seconds())
         minutes, seconds = divmod(max(0, elapsed), 60)
         header = Text()
         header.append(f" {label('call', self.locale)} ", style="reverse bold")
         header.append(" " + self.active.snapshot.debtor, style="bold")
         header.append("  " + label("timer", self.locale, elapsed=f"{minutes:02d}:{seconds:02d}"), style="dim")
         self.query_one("#call-header", Static).update(header, layout=False)
-        if seconds == 0:
-            self.query_one(AccountCard).show(self.active.snapshot, self.locale, self.app.now())
+        minute = now.replace(second=0, microsecond=0)
+        if minute != self.card_minute:  # the debtor's local time on the card
+            self.card_minute = minute
+            self.query_one(AccountCard).show(self.active.snapshot, self.locale, now)
 
     def refresh_call(self) -> None:
         call = self.call
