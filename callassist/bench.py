@@ -234,7 +234,7 @@ def bench_template_render(renders: int) -> Figure:
         templates.render(name, context)
         samples.append((time.perf_counter() - started) * 1000)
     bare = jinja2.Environment().from_string(source)
-    values = context.as_template_vars()
+    values = context.template_vars
     floor = []
     for _ in range(renders):
         started = time.perf_counter()

@@ -7,6 +7,7 @@ so templates never do arithmetic or formatting and say exactly what the collecto
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
+from functools import cached_property
 from typing import Any
 
 
@@ -83,8 +84,11 @@ class CallContext:
     def with_rebuttal(self, rebuttal: RebuttalView | None) -> CallContext:
         return replace(self, rebuttal=rebuttal)
 
-    def as_template_vars(self) -> dict[str, Any]:
-        """Plain values for Jinja; nested views become dicts (read-only in the sandbox)."""
+    @cached_property
+    def template_vars(self) -> dict[str, Any]:
+        """Plain values for Jinja; nested views become dicts (read-only in the sandbox).
+
+        Worked out once per context: every step of a call renders with the same one."""
         return asdict(self)
 
 

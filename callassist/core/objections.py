@@ -89,7 +89,7 @@ class Catalog:
         locale = context.locale
         ladder = self._compiled[(excuse_id, locale)]
         compiled = ladder[rung - 1]
-        values = context.with_rebuttal(None).as_template_vars()
+        values = context.with_rebuttal(None).template_vars
         text = _render(compiled.text, values, compiled.path, compiled.text_line)
         commitment = _render(compiled.commitment, values, compiled.path, compiled.commitment_line)
         return RebuttalView(

@@ -25,6 +25,9 @@ def make_environment(loader: jinja2.BaseLoader | None = None) -> ImmutableSandbo
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # A template is read once: a call keeps the words it started with, and no
+        # keystroke pays for a stat of the file.
+        auto_reload=False,
     )
 
 
@@ -64,11 +67,11 @@ class ScriptTemplates:
         return self.directory / name
 
     def render(self, name: str, context: CallContext) -> str:
-        shown = display_path(self.path_of(name))
         try:
             template = self.env.get_template(name)
-            return template.render(context.as_template_vars()).strip()
+            return template.render(context.template_vars).strip()
         except jinja2.TemplateNotFound:
+            shown = display_path(self.path_of(name))
             raise ContentError([Problem(shown, 1, 1, "E034", "template file is missing", "every state needs a template in every locale")]) from None
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:  # SecurityError is a TemplateError
-            raise render_error(exc, shown, str(self.path_of(name))) from None
+            raise render_error(exc, display_path(self.path_of(name)), str(self.path_of(name))) from None

@@ -89,6 +89,8 @@ _ACCOUNTS = Account.__table__
 
 
 def _append(call_id: str, events: list[Event], session: Session) -> None:
+    if not events:
+        return
     connection = session.connection()
     last = connection.execute(select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.call_id == call_id).order_by(_EVENTS.c.seq.desc()).limit(1)).first()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)

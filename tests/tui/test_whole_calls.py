@@ -242,5 +242,13 @@ async def test_a_prompt_taller_than_the_panel_scrolls(make_app):
         panel = screen.query_one(PromptPanel)
         assert screen.call.state == "negotiate"
         body = screen.query_one("#prompt-text", Static)
-        assert not panel.filling and panel.max_scroll_y > 0
+        assert panel.max_scroll_y > 0
         assert body.size.height >= len(screen.call.step.text.splitlines())
+        tall = body.size.height
+        # Back to a short prompt: it keeps the height it was given (no layout per key),
+        # shows only its own words, and starts at the top.
+        await press(pilot, "r")
+        assert screen.call.state == "escalate"
+        assert body.size.height == tall and panel.scroll_y == 0
+        shown = str(body.render())
+        assert shown.strip() == screen.call.step.text.strip()

@@ -15,7 +15,9 @@ class PromptPanel(VerticalScroll):
         yield Static(id="prompt-text")
 
     shown: tuple[str, str] | None = None
-    filling = False  # the text fills the panel exactly, whatever it says
+    # Lines the text is given: the most any prompt of this call has needed. A shorter
+    # prompt keeps them, so moving on repaints a few lines and never lays out the screen.
+    reserved = 0
 
     def show(self, title: str, text: str) -> None:
         if self.shown == (title, text):
@@ -24,17 +26,22 @@ class PromptPanel(VerticalScroll):
             self.query_one("#prompt-title", Static).update(Text(title, style="bold"), layout=False)
         body = self.query_one("#prompt-text", Static)
         content = Text(text)
-        width = body.content_size.width
-        room = self.scrollable_content_region.height - 2  # below the title and its margin
-        fits = bool(width) and len(content.wrap(self.app.console, width)) <= room
-        if fits and self.filling:
-            # Same size as before: repaint these lines, no layout of the whole screen.
+        width = body.content_size.width or self.scrollable_content_region.width
+        needed = len(content.wrap(self.app.console, width)) if width else 0
+        if width and needed <= self.reserved:
             body.update(content, layout=False)
         else:
-            # A prompt taller than the panel grows the text, and the panel scrolls.
-            body.styles.height = "1fr" if fits else "auto"
-            self.filling = fits
+            # Taller than any prompt before: the text grows (and the panel scrolls if it must).
+            self.reserved = needed
+            body.styles.height = needed or "auto"
             body.update(content)
         self.shown = (title, text)
         if self.scroll_y:
             self.scroll_home(animate=False)
+
+    def on_resize(self) -> None:
+        # Another width wraps differently: measure again.
+        if self.shown is not None:
+            title, text = self.shown
+            self.shown, self.reserved = None, 0
+            self.show(title, text)
