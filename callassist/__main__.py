@@ -1,5 +1,5 @@
 """`python -m callassist`."""
 
-from callassist.cli import main
+from callassist.launch import main
 
 main()

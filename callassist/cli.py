@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-import re
 from typing import Optional
 
 import typer
 
+from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, run_tui
+
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="A terminal assistant for phone collection of overdue debts.")
 db_app = typer.Typer(help="Database maintenance.")
 app.add_typer(db_app, name="db")
-
-
-# A database URL as SQLAlchemy names it: sqlite:///file.db, postgresql+psycopg://user@host/db.
-DB_URL = re.compile(r"^(sqlite|postgresql)(\+[a-z0-9_]+)?://", re.IGNORECASE)
 
 
 def fail(message: str) -> typer.Exit:
@@ -23,58 +20,27 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-class Options:
-    """The global options, resolved into settings once, each checked with a clear error."""
-
-    def __init__(self, db: str | None, collector: str | None, locale: str | None, scripts_dir: Path | None, objections_dir: Path | None) -> None:
-        from callassist.core.i18n import LOCALES, resolve_locale
-        from callassist.settings import Settings, SettingsError
-
-        try:
-            self.settings = Settings.load(db=db, collector=collector, locale=locale, scripts_dir=scripts_dir, objections_dir=objections_dir)
-        except SettingsError as exc:
-            raise fail(str(exc)) from None
-        url = self.settings.db
-        if url and not DB_URL.match(url):
-            raise fail(f"unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname")
-        requested = self.settings.locale
-        if requested and resolve_locale(requested) != requested.replace("-", "_").lower()[:2]:
-            raise fail(f"unsupported locale {requested!r}: use {' or '.join(LOCALES)} (zh_CN, zh_TW and other Chinese variants mean zh)")
-        self.locale = resolve_locale(requested)
+def option(flag: str):
+    spec = GLOBAL_OPTIONS[flag]
+    return typer.Option(None, flag, envvar=spec.envvar, help=spec.help)
 
 
 @app.callback(invoke_without_command=True)
 def main_options(
     ctx: typer.Context,
-    db: Optional[str] = typer.Option(None, "--db", envvar="CALLASSIST_DB", help="Database URL (default: SQLite in the user data dir)."),
-    collector: Optional[str] = typer.Option(None, "--collector", help="Who is working (default: your login name)."),
-    locale: Optional[str] = typer.Option(None, "--locale", help="en or zh (zh_TW and other Chinese locales map to zh); default: the system locale."),
-    scripts_dir: Optional[Path] = typer.Option(None, "--scripts-dir", help="A trainer's scripts/ folder."),
-    objections_dir: Optional[Path] = typer.Option(None, "--objections-dir", help="A trainer's objections/ folder."),
+    db: Optional[str] = option("--db"),
+    collector: Optional[str] = option("--collector"),
+    locale: Optional[str] = option("--locale"),
+    scripts_dir: Optional[Path] = option("--scripts-dir"),
+    objections_dir: Optional[Path] = option("--objections-dir"),
 ) -> None:
     """Open the worklist on the default database when no command is given."""
-    ctx.obj = Options(db, collector, locale, scripts_dir, objections_dir)
+    try:
+        ctx.obj = Options(db, collector, locale, scripts_dir, objections_dir)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
     if ctx.invoked_subcommand is None:
         run_tui(ctx.obj, ctx.obj.settings.database_url())
-
-
-def run_tui(options: Options, url: str) -> None:
-    from callassist.tui.app import CallAssistApp
-
-    settings = options.settings
-
-    def open_workspace():
-        from callassist.workspace import Workspace
-
-        return Workspace.open(settings, url, options.locale)
-
-    quick_read = None
-    if url.startswith("sqlite:///"):
-        from callassist.store.sql import quick_sqlite_read
-
-        path = url.removeprefix("sqlite:///")
-        quick_read = lambda: quick_sqlite_read(path, settings.collector)  # noqa: E731
-    CallAssistApp(open_workspace, options.locale, settings.collector, quick_read).run()
 
 
 @app.command()

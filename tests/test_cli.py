@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from callassist.cli import app
@@ -38,3 +43,28 @@ def test_bad_input_gets_one_clear_line(tmp_path, monkeypatch):
     monkeypatch.setenv("CALLASSIST_PROMISE_FEE_ALLOWANCE", "abc")
     result = runner.invoke(app, ["--db", f"sqlite:///{tmp_path / 'x.db'}", "demo", "--no-open"])
     assert result.exit_code == 2 and "CALLASSIST_PROMISE_FEE_ALLOWANCE='abc' is not a number" in result.output
+
+
+def test_global_options_alone_skip_the_cli_framework():
+    from callassist.launch import global_options_only
+
+    assert global_options_only([]) == {}
+    assert global_options_only(["--db", "sqlite:///a.db", "--locale=zh", "--scripts-dir", "s"]) == {"db": "sqlite:///a.db", "locale": "zh", "scripts_dir": Path("s")}
+    # Anything else is Typer's: a command, help, an unknown or repeated option, a missing value.
+    for argv in (["demo"], ["--help"], ["--locale", "en", "bench"], ["--nope", "x"], ["--db", "a", "--db", "b"], ["--locale"]):
+        assert global_options_only(argv) is None, argv
+
+
+def test_the_quick_start_path_refuses_bad_options_like_the_cli(tmp_path):
+    env = dict(os.environ, CALLASSIST_DATA_DIR=str(tmp_path))
+    for args, expected in ((["--locale", "fr"], "unsupported locale 'fr': use en or zh"), (["--db=nonsense://x"], "unsupported database URL 'nonsense://x'")):
+        done = subprocess.run([sys.executable, "-m", "callassist", *args], env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stderr.startswith("callassist: ")
+        assert expected in done.stderr and "Traceback" not in done.stderr, done.stderr
+    # Help still comes from Typer, with the same options.
+    done = subprocess.run([sys.executable, "-m", "callassist", "--help"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "--objections-dir" in done.stdout and "CALLASSIST_DB" in done.stdout
+    # ... and that answer came without loading Typer or Click.
+    probe = "import sys; from callassist import launch; sys.argv = ['callassist', '--locale', 'fr']\ntry:\n    launch.main()\nfinally:\n    print(sorted(m for m in ('typer', 'click') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout.strip() == "[]", (done.stdout, done.stderr)

@@ -7,12 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from callassist.core.debt_class import debt_class
 from callassist.core.context import CallContext, InvoiceView, PastPromiseView
 from callassist.core.i18n import fmt_date, fmt_time, label
 from callassist.core.money import Money, format_money
-
-# Days past due at which an account moves into the next of the five classes.
-CLASS_THRESHOLDS = ((0, "current"), (90, "collection"), (180, "watch"), (365, "doubtful"))
 
 
 @dataclass(frozen=True)
@@ -56,14 +54,6 @@ class AccountSnapshot:
         if not self.invoices:
             return 0
         return max(0, (today - min(i.due for i in self.invoices)).days)
-
-
-def debt_class(days_past_due: int) -> str:
-    """One of the five classes of DOMAIN.md, from how late the oldest invoice is."""
-    for limit, name in CLASS_THRESHOLDS:
-        if days_past_due <= limit:
-            return name
-    return "write_off"
 
 
 def greeting_key(local: datetime) -> str:

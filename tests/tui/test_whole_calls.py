@@ -13,10 +13,11 @@ from callassist.tui.screens.disposition import DispositionScreen
 from callassist.tui.screens.promise import PromiseScreen
 from callassist.tui.screens.resume import ResumeScreen
 from callassist.tui.screens.worklist import WorklistScreen
+from callassist.tui.widgets.account_table import AccountTable
 from tests.conftest import TODAY
 from tests.tui.conftest import press, settle, stored_calls
 
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 
 def kinds(events) -> list[str]:
@@ -205,12 +206,15 @@ async def test_names_are_shown_literally(make_app, db_url):
         session.add_all([first, second])
         session.commit()
     engine.dispose()
-    async with make_app("en").run_test() as pilot:
+    async with make_app("en").run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        table = pilot.app.screen.query_one(DataTable)
-        assert table.get_row_at(0)[0].plain == "[bold]张三[/]"
-        assert table.get_row_at(1)[0].plain == "[@click=app.quit]x[/]"
-        await press(pilot, "down", "enter")
+        table = pilot.app.screen.query_one(AccountTable)
+        assert table.row_text(0).startswith(" [bold]张三[/] ")
+        assert table.row_text(1).startswith(" [@click=app.quit]x[/] ")
+        await pilot.click(AccountTable, offset=(3, 2))  # the second row: moves the cursor there
+        await settle(pilot)
+        assert table.cursor == 1
+        await press(pilot, "enter")
         screen = pilot.app.screen
         assert isinstance(screen, CallScreen)
         assert "[@click=app.quit]x[/]" in str(screen.query_one("#call-header", Static).render())

@@ -9,13 +9,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
-from callassist.core.account import debt_class
+from callassist.core.debt_class import debt_class
 from callassist.core.i18n import fmt_short_date, label
 from callassist.core.money import Money, format_money
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
+from callassist.tui.widgets.account_table import AccountTable, Column
 
 
 # Seconds the background opening of the workspace waits for the first frame.
@@ -53,7 +54,7 @@ class WorklistScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="worklist-header")
         yield Static(id="content-problems")
-        yield DataTable(id="worklist", cursor_type="row", zebra_stripes=True)
+        yield AccountTable(id="worklist")
         yield Static(id="worklist-detail")
         yield Footer()
 
@@ -98,7 +99,7 @@ class WorklistScreen(Screen):
         self.fill_table()
         if not message.rows:
             self.show_problems(Text(label("no_accounts", locale, collector=self.app.collector)))
-        self.query_one(DataTable).focus()
+        self.query_one(AccountTable).focus()
         self.call_after_refresh(self.painted.set)
 
     @on(Ready)
@@ -123,21 +124,20 @@ class WorklistScreen(Screen):
             self.fill_table()
 
     def fill_table(self) -> None:
-        """Rows as literal Text; at 80 columns the essentials fit, wider terminals get more."""
+        """Rows as literal text; at 80 columns the essentials fit, wider terminals get more."""
         locale = self.locale
         self.filled_width = self.app.size.width
         wide = self.filled_width >= WIDE
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear(columns=True)
         widths = {"col_balance": 14, "col_dpd": 5, "col_class": (14 if wide else 10) if locale == "en" else 8, "col_last": 26 if wide else 10, "col_promise": 24 if wide else 10}
         scrollbar = 2
-        debtor_width = max(12, self.app.size.width - sum(widths.values()) - 2 * (len(widths) + 1) - scrollbar)
-        table.add_column(label("col_debtor", locale), key="col_debtor", width=debtor_width)
-        for key, width in widths.items():
-            table.add_column(label(key, locale), key=key, width=width)
+        debtor_width = max(12, self.filled_width - sum(widths.values()) - 2 * (len(widths) + 1) - scrollbar)
+        columns = [Column(label("col_debtor", locale), debtor_width)]
+        columns += [Column(label(key, locale), width, right=key in ("col_balance", "col_dpd")) for key, width in widths.items()]
         today = self.app.now().date()
-        for row in self.rows:
+        rows = self.rows
+
+        def cells_of(index: int) -> list[str]:
+            row = rows[index]
             dpd = max(0, (today - row.oldest_due).days) if row.oldest_due else 0
             last = fmt_short_date(row.last_contact_at.date(), locale) if row.last_contact_at else label("never", locale)
             if row.last_outcome and wide:
@@ -145,22 +145,14 @@ class WorklistScreen(Screen):
             promise = fmt_short_date(row.promise_due, locale) if row.promise_due else ""
             if row.promise_due and wide and row.promise_amount is not None:
                 promise += " " + format_money(Money(row.promise_amount, row.currency), locale)
-            table.add_row(
-                Text(row.debtor, no_wrap=True, overflow="ellipsis"),
-                Text(format_money(Money(row.balance, row.currency), locale), justify="right"),
-                Text(str(dpd), justify="right"),
-                Text(label(f"class_{debt_class(dpd)}", locale)),
-                Text(last, no_wrap=True, overflow="ellipsis"),
-                Text(promise, no_wrap=True, overflow="ellipsis"),
-                key=str(row.account_id),
-            )
-        if cursor:
-            table.move_cursor(row=min(cursor, len(self.rows) - 1))
+            return [row.debtor, format_money(Money(row.balance, row.currency), locale), str(dpd), label(f"class_{debt_class(dpd)}", locale), last, promise]
 
-    @on(DataTable.RowHighlighted)
-    def show_detail(self, event: DataTable.RowHighlighted) -> None:
+        self.query_one(AccountTable).set_rows(columns, [str(row.account_id) for row in rows], cells_of)
+
+    @on(AccountTable.Highlighted)
+    def show_detail(self, event: AccountTable.Highlighted) -> None:
         """The highlighted account in one line: who to ask for, the last outcome, the next promise."""
-        row = next((r for r in self.rows if str(r.account_id) == event.row_key.value), None)
+        row = next((r for r in self.rows if str(r.account_id) == event.key), None)
         if row is None:
             return
         locale = self.locale
@@ -178,16 +170,14 @@ class WorklistScreen(Screen):
         self.query_one("#worklist-detail", Static).update(text, layout=False)
 
     def action_start_call(self) -> None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row is None:
-            return
-        account_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        self.app.begin_call(account_id)
+        key = self.query_one(AccountTable).cursor_key
+        if self.rows and key is not None:
+            self.app.begin_call(int(key))
 
-    @on(DataTable.RowSelected)
-    def row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(AccountTable.Selected)
+    def row_selected(self, event: AccountTable.Selected) -> None:
         event.stop()
-        self.app.begin_call(int(event.row_key.value))
+        self.app.begin_call(int(event.key))
 
     def action_keys(self) -> None:
         self.app.show_keys()

@@ -7,7 +7,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from callassist.core.account import AccountSnapshot, debt_class
+from callassist.core.account import AccountSnapshot
+from callassist.core.debt_class import debt_class
 from callassist.core.i18n import fmt_short_date, fmt_time, label
 from callassist.core.money import Money, format_money
 

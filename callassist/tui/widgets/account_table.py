@@ -1,0 +1,169 @@
+"""The worklist's table: one widget that draws its rows line by line.
+
+No widget per row and no per-cell rendering: a row is formatted into one line of
+plain text the first time it is drawn (so a long list costs only the rows on screen),
+and drawing it again only picks its style. The text is never parsed as markup,
+whatever a debtor is called.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.events import Click
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+GAP = "  "
+
+
+class Column(NamedTuple):
+    title: str
+    width: int
+    right: bool = False
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """`text` in exactly `width` cells: cut with an ellipsis when too long (CJK counts double)."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    padding = " " * (width - cell_len(text))
+    return padding + text if right else text + padding
+
+
+class AccountTable(ScrollView, can_focus=True):
+    """Rows keyed by account; a cursor moved by the keys; a click on the cursor's row selects
+    (Enter belongs to the screen, which shows it in its footer)."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", show=False),
+        Binding("down,j", "cursor(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "cursor_to(0)", show=False),
+        Binding("end", "cursor_to(-1)", show=False),
+    ]
+    COMPONENT_CLASSES = {"account-table--header", "account-table--cursor", "account-table--stripe"}
+    DEFAULT_CSS = """
+    AccountTable {
+        background: $surface;
+        & > .account-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .account-table--stripe { background: $surface-lighten-1 50%; }
+        & > .account-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+        }
+        &:focus > .account-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+
+    class Highlighted(Message):
+        def __init__(self, key: str) -> None:
+            self.key = key
+            super().__init__()
+
+    class Selected(Message):
+        def __init__(self, key: str) -> None:
+            self.key = key
+            super().__init__()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.header = ""
+        self.columns: list[Column] = []
+        self.keys: list[str] = []
+        self.cells_of: Callable[[int], list[str]] = lambda index: []
+        self.lines: dict[int, str] = {}
+        self.cursor = 0
+
+    # ---- content --------------------------------------------------------------------
+
+    def set_rows(self, columns: list[Column], keys: list[str], cells_of: Callable[[int], list[str]]) -> None:
+        """Show one row per key; `cells_of(index)` gives a row's strings, one per column.
+        The cursor stays on the same row number."""
+        self.columns, self.keys, self.cells_of, self.lines = columns, keys, cells_of, {}
+        self.header = self._line([c.title for c in columns])
+        self.virtual_size = Size(cell_len(self.header), len(keys) + 1)
+        self.cursor = min(self.cursor, max(0, len(keys) - 1))
+        self.refresh()
+        self._highlighted()
+
+    def _line(self, cells: list[str]) -> str:
+        return " " + GAP.join(fit(cell, c.width, c.right) for cell, c in zip(cells, self.columns)) + " "
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self.keys[self.cursor] if self.keys else None
+
+    def row_text(self, index: int) -> str:
+        """Row `index` as it is drawn."""
+        line = self.lines.get(index)
+        if line is None:
+            line = self.lines[index] = self._line(self.cells_of(index))
+        return line
+
+    # ---- drawing ----------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:  # the header stays while the rows scroll
+            text, component = self.header, "account-table--header"
+        else:
+            row = int(self.scroll_y) + y - 1
+            if row >= len(self.keys):
+                return Strip.blank(width, self.rich_style)
+            text = self.row_text(row)
+            component = "account-table--cursor" if row == self.cursor else "account-table--stripe" if row % 2 else None
+        style = self.rich_style + self.get_component_rich_style(component) if component else self.rich_style
+        return Strip([Segment(text, style)]).adjust_cell_length(width, style)
+
+    # ---- moving -----------------------------------------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(self.cursor + step)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor + direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_cursor_to(self, row: int) -> None:
+        self.move_cursor(row if row >= 0 else len(self.keys) - 1)
+
+    def move_cursor(self, row: int) -> None:
+        if not self.keys:
+            return
+        row = max(0, min(row, len(self.keys) - 1))
+        if row == self.cursor:
+            return
+        previous, self.cursor = self.cursor, row
+        visible = max(1, self.scrollable_content_region.height - 1)
+        top = int(self.scroll_y)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + visible:
+            self.scroll_to(y=row - visible + 1, animate=False, immediate=True)
+        for changed in (previous, row):
+            self.refresh_line(changed + 1)  # the header is line 0
+        self._highlighted()
+
+    def _highlighted(self) -> None:
+        if self.keys:
+            self.post_message(self.Highlighted(self.keys[self.cursor]))
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        row = int(self.scroll_y) + offset.y - 1
+        if row == self.cursor:
+            self.post_message(self.Selected(self.keys[row]))
+        elif row < len(self.keys):
+            self.move_cursor(row)
