@@ -1,4 +1,4 @@
-"""Footer keys described in the collector's language (Textual's BINDINGS are per class)."""
+"""Key-bar keys described in the collector's language (Textual's BINDINGS are per class)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.events import Key
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from callassist.core.call import CallError, Event
 from callassist.core.i18n import label
@@ -30,6 +30,7 @@ from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.account_card import AccountCard
 from callassist.tui.widgets.choice_bar import ChoiceBar
+from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.objection_panel import ObjectionPanel
 from callassist.tui.widgets.prompt_panel import PromptPanel
 
@@ -81,7 +82,7 @@ class CallScreen(Screen):
         yield Static(id="status")
         yield ObjectionPanel(id="objections")
         yield ChoiceBar(id="choices")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         bind_localized(self, self.locale, [("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("question_mark", "keys", "help", "?")])

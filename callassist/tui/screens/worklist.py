@@ -9,13 +9,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from callassist.core.debt_class import debt_class
 from callassist.core.i18n import fmt_short_date, label
 from callassist.core.money import Money, format_money
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
+from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.account_table import AccountTable, Column
 
 
@@ -27,6 +28,7 @@ WIDE = 110
 
 class WorklistScreen(Screen):
     CSS_PATH = "worklist.tcss"
+    AUTO_FOCUS = "AccountTable"
 
     class Loaded(Message):
         def __init__(self, rows: list) -> None:
@@ -56,7 +58,7 @@ class WorklistScreen(Screen):
         yield Static(id="content-problems")
         yield AccountTable(id="worklist")
         yield Static(id="worklist-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         locale = self.locale
@@ -99,7 +101,6 @@ class WorklistScreen(Screen):
         self.fill_table()
         if not message.rows:
             self.show_problems(Text(label("no_accounts", locale, collector=self.app.collector)))
-        self.query_one(AccountTable).focus()
         self.call_after_refresh(self.painted.set)
 
     @on(Ready)
