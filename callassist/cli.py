@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, run_tui
+from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, checked_locale, run_tui
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="A terminal assistant for phone collection of overdue debts.")
 db_app = typer.Typer(help="Database maintenance.")
@@ -114,6 +114,170 @@ def bench(
         raise typer.BadParameter(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(benchmark.NAMES)}", param_hint="--only")
     results = benchmark.run(only)
     typer.echo(benchmark.as_json(results) if as_json else benchmark.format_table(results))
+
+
+def _content_dirs(options: Options, scripts_dir: Path | None, objections_dir: Path | None) -> tuple[Path, Path]:
+    scripts = scripts_dir or options.settings.scripts_dir
+    objections = objections_dir or options.settings.objections_dir
+    for path, what in ((scripts, "--scripts-dir"), (objections, "--objections-dir")):
+        if not path.is_dir():
+            raise fail(f"{what} {path} is not a folder")
+    return scripts, objections
+
+
+def _locale(options: Options, requested: str | None) -> str:
+    try:
+        return checked_locale(requested) if requested else options.locale
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise fail(f"{option} {value!r}: use {' or '.join(allowed)}")
+    return value
+
+
+@app.command()
+def lint(
+    ctx: typer.Context,
+    scripts_dir: Optional[Path] = typer.Option(None, "--scripts-dir", help="The scripts/ folder to check (default: the one in use)."),
+    objections_dir: Optional[Path] = typer.Option(None, "--objections-dir", help="The objections/ folder to check (default: the one in use)."),
+    fmt: str = typer.Option("text", "--format", help="text (one problem a line) or json."),
+) -> None:
+    """Check every script and the objection catalog; list every problem at once.
+
+    Exit status: 0 clean, 1 problems found, 2 usage error.
+    """
+    import json
+
+    from callassist.core.lint import lint as lint_content
+
+    _choice(fmt, ("text", "json"), "--format")
+    scripts, objections = _content_dirs(ctx.obj, scripts_dir, objections_dir)
+    problems = lint_content(scripts, objections)
+    if fmt == "json":
+        fields = ("path", "line", "col", "code", "message", "hint")
+        typer.echo(json.dumps([{name: getattr(p, name) for name in fields} for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            typer.echo(str(problem))
+        typer.echo(f"{len(problems)} problem(s)" if problems else "No problems found.", err=True)
+    raise typer.Exit(1 if problems else 0)
+
+
+def _checked_content(options: Options, script: str):
+    """The script and catalog as the app would load them, or exit 1 listing the problems."""
+    from callassist.core.lint import check_content
+
+    scripts, objections = _content_dirs(options, None, None)
+    if not (scripts / script).is_dir():
+        available = sorted(p.name for p in scripts.iterdir() if p.is_dir())
+        raise fail(f"no script {script!r} in {scripts}: choose from {', '.join(available) or 'none'}")
+    flow, catalog, problems = check_content(scripts, script, objections)
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"callassist: the script {script!r} has {len(problems)} problem(s); run `callassist lint` after fixing them", err=True)
+        raise typer.Exit(1)
+    return flow, catalog
+
+
+@app.command()
+def preview(
+    ctx: typer.Context,
+    script: str = typer.Argument(..., help="The script's folder name under scripts/, e.g. standard."),
+    state: Optional[str] = typer.Option(None, "--state", help="Only this step (default: the whole happy path)."),
+    account: Optional[int] = typer.Option(None, "--account", help="Render with this account's data from the database."),
+    sample: bool = typer.Option(False, "--sample", help="Render with a sample account (the default)."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="en or zh (default: the global --locale)."),
+) -> None:
+    """Render one step, or the whole happy path, as the collector would see it."""
+    from callassist.core.preflight import SAMPLE_NOW, sample_snapshot
+    from callassist.core.preview import preview as render_preview
+
+    options: Options = ctx.obj
+    if account is not None and sample:
+        raise fail("--account and --sample exclude each other")
+    lang = _locale(options, locale)
+    loaded, catalog = _checked_content(options, script)
+    if state is not None and state not in loaded.flow.states:
+        raise fail(f"no state {state!r} in {script!r}: choose from {', '.join(loaded.flow.states)}")
+    snapshot, now = sample_snapshot(), SAMPLE_NOW
+    if account is not None:
+        snapshot, now = _account_snapshot(options, account)
+    steps = render_preview(loaded, catalog, snapshot, locale=lang, collector=options.settings.collector, creditor=options.settings.creditor(lang), now=now, state=state)
+    typer.echo(f"{loaded.flow.title.get(lang)} · {snapshot.debtor} · {lang}\n")
+    for number, step in enumerate(steps, 1):
+        typer.echo(f"{number}. {step.label}  [{step.state}]")
+        for line in step.text.splitlines():
+            typer.echo(f"   {line}".rstrip())
+        if step.choices:
+            typer.echo("   → " + "   ".join(f"[{key}] {words}" for key, words in step.choices))
+        typer.echo("")
+
+
+def _account_snapshot(options: Options, account_id: int):
+    from datetime import datetime, timezone
+
+    from callassist.store import db as store_db
+    from callassist.store import queries
+    from callassist.store.errors import StoreError
+
+    url = options.settings.database_url()
+    try:
+        engine = store_db.open_engine(url)
+        with store_db.session(engine) as session:
+            snapshot = queries.account_snapshot(account_id, session=session)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except LookupError:
+        raise fail(f"no account {account_id} in {url}") from None
+    return snapshot, datetime.now(timezone.utc)
+
+
+@app.command()
+def graph(
+    ctx: typer.Context,
+    script: str = typer.Argument(..., help="The script's folder name under scripts/, e.g. standard."),
+    fmt: str = typer.Option("mermaid", "--format", help="mermaid or dot (Graphviz)."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="Label the states in en or zh (default: the global --locale)."),
+) -> None:
+    """Print the script's flow as a diagram: states labelled in the chosen locale."""
+    from callassist.core.flow import load_flow
+    from callassist.core.graph import FORMATS, render
+    from callassist.core.problems import ContentError
+
+    _choice(fmt, FORMATS, "--format")
+    lang = _locale(ctx.obj, locale)
+    scripts, _ = _content_dirs(ctx.obj, None, None)
+    try:
+        loaded = load_flow(scripts / script)
+    except ContentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(render(loaded.flow, lang, fmt), nl=False)
+
+
+@app.command()
+def schema(
+    ctx: typer.Context,
+    kind: str = typer.Argument(..., help="flow, objection or forbidden."),
+    write: bool = typer.Option(False, "--write", help="Write it beside the content (scripts/ or objections/) instead of printing it."),
+) -> None:
+    """The JSON Schema of a trainer file, for editors (the published copies live beside the content)."""
+    from callassist.core.schemas import SCHEMAS, schema_text
+
+    _choice(kind, tuple(SCHEMAS), "KIND")
+    text = schema_text(kind)
+    if not write:
+        typer.echo(text, nl=False)
+        return
+    scripts, objections = _content_dirs(ctx.obj, None, None)
+    _, folder, name = SCHEMAS[kind]
+    target = (scripts if folder == "scripts" else objections) / name
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote {target}")
 
 
 def main() -> None:

@@ -41,7 +41,6 @@ class Options:
     """The global options, resolved into settings once, each checked with a clear error."""
 
     def __init__(self, db: str | None = None, collector: str | None = None, locale: str | None = None, scripts_dir: Path | None = None, objections_dir: Path | None = None) -> None:
-        from callassist.core.i18n import LOCALES, resolve_locale
         from callassist.settings import Settings, SettingsError
 
         try:
@@ -51,10 +50,16 @@ class Options:
         url = self.settings.db
         if url and not DB_URL.match(url):
             raise UsageError(f"unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname")
-        requested = self.settings.locale
-        if requested and resolve_locale(requested) != requested.replace("-", "_").lower()[:2]:
-            raise UsageError(f"unsupported locale {requested!r}: use {' or '.join(LOCALES)} (zh_CN, zh_TW and other Chinese variants mean zh)")
-        self.locale = resolve_locale(requested)
+        self.locale = checked_locale(self.settings.locale)
+
+
+def checked_locale(requested: str | None) -> str:
+    """en or zh from what the user asked for (None: the system locale); UsageError otherwise."""
+    from callassist.core.i18n import LOCALES, resolve_locale
+
+    if requested and resolve_locale(requested) != requested.replace("-", "_").lower()[:2]:
+        raise UsageError(f"unsupported locale {requested!r}: use {' or '.join(LOCALES)} (zh_CN, zh_TW and other Chinese variants mean zh)")
+    return resolve_locale(requested)
 
 
 def global_options_only(argv: list[str]) -> dict | None:

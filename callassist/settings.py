@@ -42,7 +42,7 @@ class Settings:
     scripts_dir: Path = PACKAGE_CONTENT / "scripts"
     objections_dir: Path = PACKAGE_CONTENT / "objections"
     script: str = "standard"
-    creditor_en: str = "Northbridge Supply Co."
+    creditor_en: str = "Northbridge Supply"
     creditor_zh: str = "北桥供应链有限公司"
     # How far above the balance a promise may go (late fees, interest), in the account's currency.
     promise_fee_allowance: Decimal = Decimal(0)

@@ -15,9 +15,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
-from callassist.core.flow import LoadedFlow, load_flow
-from callassist.core.objections import Catalog, load_catalog
-from callassist.core.preflight import preflight
+from callassist.core.flow import LoadedFlow
+from callassist.core.lint import check_content
+from callassist.core.objections import Catalog
 from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
 from callassist.store import db, queries
@@ -155,19 +155,6 @@ class Workspace:
 
 
 def load_content(settings: Settings) -> tuple[LoadedFlow | None, Catalog | None, list[Problem]]:
-    """Load the script and the catalog; problems are returned, never raised, so the app can list them."""
-    problems: list[Problem] = []
-    flow = catalog = None
-    try:
-        flow = load_flow(settings.scripts_dir / settings.script)
-    except ContentError as exc:
-        problems.extend(exc.problems)
-    try:
-        catalog = load_catalog(settings.objections_dir)
-    except ContentError as exc:
-        problems.extend(exc.problems)
-    if flow is not None and catalog is not None:
-        problems.extend(preflight(flow, catalog))
-    if problems:
-        return None, None, sorted(problems)
-    return flow, catalog, []
+    """Load the script and the catalog with every lint check; problems are returned, never
+    raised, so the app can list them."""
+    return check_content(settings.scripts_dir, settings.script, settings.objections_dir)

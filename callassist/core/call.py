@@ -278,6 +278,13 @@ class Call:
 
     # ---- rendering -----------------------------------------------------------------
 
+    def render_at(self, state: str, objection: ObjectionState | None = None) -> Event:
+        """Stand at `state` and render it, answering `objection` there: for checks and
+        previews, never on a live call (no choice leads here)."""
+        self.objection = objection
+        self.machine.set_state(state, model=self.cursor)
+        return self._enter(state)
+
     def _render_context(self, rebuttal: RebuttalView | None) -> CallContext:
         context = self.context.with_promise(self._promise_view())
         if rebuttal is None and self.objection and self.state == self.loaded.flow.objections.state:

@@ -92,6 +92,12 @@ class CallContext:
         return asdict(self)
 
 
+# What reveals the debt: never in a step a third party may hear (before the right
+# party is verified), and a step that uses any of them is marked discloses_debt.
+# (`promise` and `rebuttal` are empty until the right party is verified, so they are not here.)
+DEBT_DETAILS = frozenset({"balance", "days_past_due", "debt_class", "invoices", "oldest_invoice", "last_promise", "broken_promises"})
+
+
 def template_variables() -> frozenset[str]:
     """Every name a template may use at top level."""
     return frozenset(f.name for f in fields(CallContext))

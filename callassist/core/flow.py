@@ -24,6 +24,7 @@ DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "r
 # Keys the call screen keeps for itself: the six excuses, notes, end call, help, quit.
 RESERVED_KEYS = frozenset("123456nx?q")
 TRIGGER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+VERIFIED = "right_party_verified"
 
 
 class Strict(BaseModel):
@@ -41,26 +42,30 @@ class Text(Strict):
 
 
 class State(Strict):
-    label: Text
-    template: str | None = None
-    discloses_debt: bool = False
-    final: bool = False
-    form: Literal["promise"] | None = None
+    """One step of the call: what the collector reads is in <locale>/<state>.j2."""
+
+    label: Text = Field(description="The step's name on the call screen, in every locale.")
+    template: str | None = Field(None, description="The template file name when it is not <state>.j2.")
+    discloses_debt: bool = Field(False, description="True when this step names the debt (amount, invoices): only for a verified debtor.")
+    final: bool = Field(False, description="True for a step that ends the call (the outcome is recorded from there).")
+    form: Literal["promise"] | None = Field(None, description="promise: this step opens the written-promise form.")
 
     def template_name(self, state_id: str) -> str:
         return self.template or f"{state_id}.j2"
 
 
 class Transition(Strict):
-    trigger: str
-    key: str = Field(min_length=1, max_length=1)
-    label: Text
-    source: str | list[str]
-    dest: str
-    conditions: list[str] = []
-    unless: list[str] = []
-    sets: list[str] = []
-    disposition: Literal[DISPOSITIONS] | None = None  # type: ignore[valid-type]
+    """A choice: what the debtor did, one key on the choice bar, and where the call goes."""
+
+    trigger: str = Field(description="A name for the choice: lower-case letters, digits and _.")
+    key: str = Field(min_length=1, max_length=1, description="The key that takes this choice; not one of 1-6 n x ? q.")
+    label: Text = Field(description="What the choice bar says, in every locale.")
+    source: str | list[str] = Field(description="The state (or states) this choice is offered in.")
+    dest: str = Field(description="The state the call moves to.")
+    conditions: list[str] = Field([], description="Offered only when all these hold (names from the allow-list).")
+    unless: list[str] = Field([], description="Not offered when any of these holds.")
+    sets: list[str] = Field([], description="Facts this choice establishes, e.g. right_party_verified.")
+    disposition: Literal[DISPOSITIONS] | None = Field(None, description="The outcome this choice suggests for the end of the call.")  # type: ignore[valid-type]
 
     @field_validator("trigger")
     @classmethod
@@ -75,12 +80,16 @@ class Transition(Strict):
 
 
 class Objections(Strict):
-    state: str
-    allowed_from: list[str]
-    conditions: list[str] = ["right_party_verified"]
+    """Where keys 1-6 (the six excuses) lead, and from which states they work."""
+
+    state: str = Field(description="The state that shows the rebuttal ladder.")
+    allowed_from: list[str] = Field(description="States in which the debtor's excuses are answered.")
+    conditions: list[str] = Field(["right_party_verified"], description="Guards for raising an excuse; keep right_party_verified.")
 
 
 class Flow(Strict):
+    """scripts/NAME/flow.yaml: the steps of a call and the choices between them."""
+
     name: str
     title: Text
     initial: str
@@ -171,5 +180,65 @@ def check_flow(flow: Flow, lines: dict, path: Path) -> list[Problem]:
         for i, name in enumerate(transition.sets):
             if name not in FACTS:
                 add(loc + ("sets", i), "E024", f"{name!r} is not a fact a choice can set", f"allowed: {', '.join(sorted(FACTS))}")
+    if not problems:  # paths are only worth following once every name resolves
+        _check_paths(flow, add)
     return problems
 
+
+def exits(flow: Flow) -> dict[str, set[str]]:
+    """Where each state can lead: its choices, and the objection step from where excuses are allowed."""
+    leads: dict[str, set[str]] = {state: set() for state in flow.states}
+    for transition in flow.transitions:
+        for source in transition.sources:
+            leads[source].add(transition.dest)
+    for source in flow.objections.allowed_from:
+        leads[source].add(flow.objections.state)
+    return leads
+
+
+def _check_paths(flow: Flow, add) -> None:
+    """States a call can never reach, and states a call can enter but never leave for an end."""
+    leads = exits(flow)
+    reached = _closure({flow.initial}, leads)
+    finals = {state for state, spec in flow.states.items() if spec.final}
+    if not finals:
+        add(("states",), "E029", "no state is final, so no call can end", "mark the closing state with final: true")
+    backwards: dict[str, set[str]] = {state: set() for state in flow.states}
+    for source, dests in leads.items():
+        for dest in dests:
+            backwards[dest].add(source)
+    can_end = _closure(finals, backwards)
+    for state, spec in flow.states.items():
+        if state not in reached:
+            add(("states", state), "E025", f"state {state!r} can never be reached from {flow.initial!r}", "lead a choice to it, or remove it")
+        elif not spec.final and not leads[state]:
+            add(("states", state), "E026", f"state {state!r} has no way out and is not final", "add a choice from it, or mark it final: true")
+        elif finals and state not in can_end:
+            add(("states", state), "E026", f"from state {state!r} no choice ever leads to a final state", "add a choice towards the end of the call")
+
+
+def _closure(start: set[str], leads: dict[str, set[str]]) -> set[str]:
+    seen = set(start)
+    frontier = list(start)
+    while frontier:
+        for nxt in leads.get(frontier.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return seen
+
+
+def states_before_verification(flow: Flow) -> set[str]:
+    """States a call can be in, with someone on the line, before the right party is
+    verified: no debt details there. The initial state is read before dialling, so it
+    counts only if a choice leads back into it."""
+    leads: dict[str, set[str]] = {state: set() for state in flow.states}
+    for transition in flow.transitions:
+        if VERIFIED in transition.conditions or VERIFIED in transition.sets:
+            continue
+        for source in transition.sources:
+            leads[source].add(transition.dest)
+    if VERIFIED not in flow.objections.conditions:
+        for source in flow.objections.allowed_from:
+            leads[source].add(flow.objections.state)
+    return _closure(set(leads[flow.initial]), leads)

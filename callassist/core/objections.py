@@ -16,24 +16,28 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from callassist.core.context import CallContext, RebuttalView
 from callassist.core.flow import Text
+from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.problems import ContentError, Problem, display_path
-from callassist.core.templates import make_environment, render_error
+from callassist.core.templates import inspect_template, make_environment, render_error
 from callassist.core.yamlfile import CONTENT, LineMap, line_of, read_yaml, validate
 
 EXCUSE_IDS = ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down")
 PRINCIPLES = ("reason", "relationship", "interest", "law")
 COUNTERS = ("persist", "stick", "frequent", "press", "quick")
 MIN_RUNGS = 3
+CLOSING_QUOTES = "\"'”’」』)）"
 # Jinja compiles a template made from a string under this file name.
 _STRING_TEMPLATE = "<template>"
 
 
 class Rung(BaseModel):
+    """One rebuttal: what to say (a Jinja template), then the question that asks for a commitment."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
-    principle: Literal[PRINCIPLES]  # type: ignore[valid-type]
-    counters: list[Literal[COUNTERS]] = Field(min_length=1)  # type: ignore[valid-type]
-    text: str = Field(min_length=1)
-    commitment: str = Field(min_length=1)
+    principle: Literal[PRINCIPLES] = Field(description="The guiding principle (DOMAIN.md): reason, relationship, interest or law.")  # type: ignore[valid-type]
+    counters: list[Literal[COUNTERS]] = Field(min_length=1, description="The counters it applies: persist, stick, frequent, press, quick.")  # type: ignore[valid-type]
+    text: str = Field(min_length=1, description="The rebuttal, a template with the call's values ({{ balance }} and so on).")
+    commitment: str = Field(min_length=1, description="The closing question asking for a date or an amount; must end with ? or ？.")
 
 
 class Ladders(BaseModel):
@@ -49,6 +53,8 @@ class Phrases(BaseModel):
 
 
 class Excuse(BaseModel):
+    """objections/<id>.yaml: one of the six excuses and its rebuttal ladder per locale."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: Literal[EXCUSE_IDS]  # type: ignore[valid-type]
     name: Text
@@ -111,8 +117,10 @@ def _render(template: jinja2.Template, values: dict, path: str, line: int) -> st
         raise render_error(exc, path, _STRING_TEMPLATE, line_offset=line - 1) from None
 
 
-def load_catalog(directory: Path) -> Catalog:
-    """Load objections/<id>.yaml for each of the six excuses; every problem at once."""
+def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) -> Catalog:
+    """Load objections/<id>.yaml for each of the six excuses; every problem at once.
+
+    With a forbidden-language list, rebuttals that use its phrases are refused too."""
     env = make_environment()
     problems: list[Problem] = []
     excuses: dict[str, Excuse] = {}
@@ -135,23 +143,28 @@ def load_catalog(directory: Path) -> Catalog:
             continue
         excuses[excuse_id] = excuse
         for locale in ("en", "zh"):
-            compiled[(excuse_id, locale)] = _compile_ladder(env, excuse, locale, lines, shown, problems)
+            compiled[(excuse_id, locale)] = _compile_ladder(env, excuse, locale, lines, shown, problems, forbidden)
     if problems:
         raise ContentError(problems)
     return Catalog(excuses, compiled)
 
 
-def _compile_ladder(env, excuse: Excuse, locale: str, lines: LineMap, shown: str, problems: list[Problem]) -> list[_CompiledRung]:
+def _compile_ladder(env, excuse: Excuse, locale: str, lines: LineMap, shown: str, problems: list[Problem], forbidden: ForbiddenLanguage | None) -> list[_CompiledRung]:
     ladder = []
     for index, rung in enumerate(getattr(excuse.ladder, locale)):
         parts = {}
         for field in ("text", "commitment"):
             line, _ = line_of(lines, ("ladder", locale, index, field, CONTENT))
             source = getattr(rung, field)
-            try:
+            report = inspect_template(env, source, shown, line_offset=line - 1)
+            problems.extend(report.problems)
+            if forbidden is not None:
+                problems.extend(forbidden.problems(source, locale, shown, line_offset=line - 1))
+            if not any(p.code == "E031" for p in report.problems):
                 parts[field] = (env.from_string(source), line)
-            except jinja2.TemplateSyntaxError as exc:
-                problems.extend(render_error(exc, shown, None, line_offset=line - 1).problems)
+        if not rung.commitment.rstrip().rstrip(CLOSING_QUOTES).endswith(("?", "？")):
+            line, col = line_of(lines, ("ladder", locale, index, "commitment"))
+            problems.append(Problem(shown, line, col, "E043", "the commitment does not ask a question", "end every rung by asking for a date or an amount, with a question mark"))
         if len(parts) == 2:
             ladder.append(_CompiledRung(rung, parts["text"][0], parts["commitment"][0], shown, parts["text"][1], parts["commitment"][1]))
     return ladder

@@ -3,13 +3,14 @@ so a broken template is refused when the script loads, never found on a live cal
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, build_context
 from callassist.core.call import Call, ObjectionState
 from callassist.core.flow import LoadedFlow
 from callassist.core.i18n import LOCALES
+from callassist.core.money import Money
 from callassist.core.objections import EXCUSE_IDS, Catalog
 from callassist.core.problems import ContentError, Problem
 from callassist.core.promises import Instalment, Promise
@@ -36,10 +37,17 @@ def sample_snapshot(with_history: bool = True) -> AccountSnapshot:
     )
 
 
+def sample_promise(balance: Money, today: date) -> Promise:
+    """The whole balance in two instalments, a week and five weeks from today."""
+    first = (balance.amount / 2).quantize(Decimal("0.01"))
+    instalments = (Instalment(today + timedelta(days=7), first), Instalment(today + timedelta(days=35), balance.amount - first))
+    return Promise(balance.currency, balance.amount, instalments, "bank_transfer", "email")
+
+
 def preflight(flow: LoadedFlow, catalog: Catalog) -> list[Problem]:
     """Every problem rendering the script and catalog would meet, found now."""
     problems: set[Problem] = set()
-    sample_promise = Promise("CNY", Decimal("36800.00"), (Instalment(date(2026, 3, 10), Decimal("16800.00")), Instalment(date(2026, 4, 10), Decimal("20000.00"))), "bank_transfer", "email")
+    promised = sample_promise(sample_snapshot().money, SAMPLE_NOW.date())
     for locale in LOCALES:
         for with_history in (True, False):
             snapshot = sample_snapshot(with_history)
@@ -50,14 +58,13 @@ def preflight(flow: LoadedFlow, catalog: Catalog) -> list[Problem]:
                         catalog.rebuttal(excuse, rung, context)
                     except ContentError as exc:
                         problems.update(exc.problems)
-            for promise in (None, sample_promise):
+            for promise in (None, promised):
                 call = Call(flow, catalog, context, snapshot.money)
                 call.promise = promise
                 for state in flow.flow.states:
-                    call.objection = ObjectionState(EXCUSE_IDS[0], 1) if state == flow.flow.objections.state else None
-                    call.machine.set_state(state, model=call.cursor)
+                    objection = ObjectionState(EXCUSE_IDS[0], 1) if state == flow.flow.objections.state else None
                     try:
-                        call._enter(state)
+                        call.render_at(state, objection)
                     except ContentError as exc:
                         problems.update(exc.problems)
     return sorted(problems)

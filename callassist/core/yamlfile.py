@@ -73,7 +73,10 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ContentError([Problem(shown, line, col, "E002", f"YAML syntax: {exc.problem or exc.context}", "check indentation, colons and quotes")]) from None
+        message = f"YAML syntax: {exc.problem or exc.context}"
+        if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        raise ContentError([Problem(shown, line, col, "E002", message, "check indentation, colons and quotes")]) from None
     lines: LineMap = {}
     if node is not None:
         _map_lines(node, (), lines)
@@ -111,6 +114,9 @@ def _problem(error: dict, model: type[BaseModel], lines: LineMap, path: Path) ->
     elif error["type"] == "missing":
         message = f"missing key {where!r}"
         code = "E011"
+    elif error["type"] == "too_short" and "actual_length" in error.get("ctx", {}):
+        message = f"{where} has {error['ctx']['actual_length']}, needs at least {error['ctx']['min_length']}"
+        code = "E013"
     else:
         message = f"{where}: {error['msg']}"
         code = "E012"

@@ -1,0 +1,110 @@
+"""Language a collector must never use, kept by trainers as content (scripts/forbidden.yaml).
+
+DOMAIN.md's first rule: no insults, no threats, no pressure beyond what is lawful. The
+list names phrases per category and locale; lint refuses any step or rebuttal that uses
+one. English phrases match whole words in any case; Chinese phrases match as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.yamlfile import line_of, read_yaml, validate
+
+FORBIDDEN_FILE = "forbidden.yaml"
+CATEGORIES = ("insult", "threat", "impersonation", "blacklist", "exaggeration")
+HINTS = {
+    "insult": ("an insult", "courtesy to everyone, whatever the debtor says"),
+    "threat": ("a threat", "only lawful pressure: a role change, stopping supply, a formal notice"),
+    "impersonation": ("impersonating an authority", "say who you are: the creditor's collector"),
+    "blacklist": ("an invented blacklist", "name only consequences that really follow"),
+    "exaggeration": ("an exaggerated consequence", "name only consequences that really follow"),
+}
+
+
+class _Phrases(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: list[str] = Field(min_length=1)
+    zh: list[str] = Field(min_length=1)
+
+
+class ForbiddenFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    categories: dict[Literal[CATEGORIES], _Phrases]  # type: ignore[valid-type]
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int  # offset in the text
+    phrase: str
+    category: str
+
+
+class ForbiddenLanguage:
+    """The compiled list: finds every forbidden phrase in a text of one locale."""
+
+    def __init__(self, phrases: dict[str, list[tuple[str, str]]]) -> None:
+        self.phrases = phrases  # locale -> [(phrase, category)]
+        self._patterns = {locale: [(re.compile(_pattern(p), re.IGNORECASE), p, c) for p, c in items] for locale, items in phrases.items()}
+
+    def find(self, text: str, locale: str) -> list[Hit]:
+        hits = []
+        for pattern, phrase, category in self._patterns.get(locale, []):
+            for match in pattern.finditer(text):
+                hits.append(Hit(match.start(), phrase, category))
+        return sorted(hits, key=lambda hit: hit.start)
+
+    def problems(self, text: str, locale: str, shown: str, line_offset: int = 0) -> list[Problem]:
+        """Every forbidden phrase in `text`, at its line (`line_offset` lines above the text's first)."""
+        return [
+            Problem(shown, text.count("\n", 0, hit.start) + 1 + line_offset, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}): {hit.phrase!r}", HINTS[hit.category][1])
+            for hit in self.find(text, locale)
+        ]
+
+
+def _pattern(phrase: str) -> str:
+    escaped = r"\s+".join(re.escape(word) for word in phrase.split())
+    if phrase.isascii():  # whole words: "police" must not match "policy"
+        return rf"(?<![\w]){escaped}(?![\w])"
+    return escaped
+
+
+def load_forbidden(path: Path) -> tuple[ForbiddenLanguage | None, list[Problem]]:
+    """Load the list and check it. Problems in single phrases leave the rest of the list
+    in use (a typo must not switch the check off); a file that does not parse gives None."""
+    try:
+        return _load(path)
+    except ContentError as exc:
+        return None, exc.problems
+
+
+def _load(path: Path) -> tuple[ForbiddenLanguage, list[Problem]]:
+    data, lines = read_yaml(path)
+    parsed = validate(ForbiddenFile, data, lines, path)
+    shown = display_path(path)
+    problems: list[Problem] = []
+    phrases: dict[str, list[tuple[str, str]]] = {"en": [], "zh": []}
+    seen: dict[tuple[str, str], str] = {}
+    for category in CATEGORIES:
+        if category not in parsed.categories:
+            line, col = line_of(lines, ("categories",))
+            problems.append(Problem(shown, line, col, "E051", f"category {category!r} has no phrases", f"every category needs phrases: {', '.join(CATEGORIES)}"))
+            continue
+        for locale in ("en", "zh"):
+            for index, phrase in enumerate(getattr(parsed.categories[category], locale)):
+                line, col = line_of(lines, ("categories", category, locale, index))
+                normal = " ".join(phrase.split()).lower()
+                if len(normal) < 2:
+                    problems.append(Problem(shown, line, col, "E052", f"phrase {phrase!r} is too short to look for", "use a word or a phrase of two characters or more"))
+                elif (locale, normal) in seen:
+                    problems.append(Problem(shown, line, col, "E053", f"phrase {phrase!r} is listed twice", f"it is already under {seen[(locale, normal)]!r}"))
+                else:
+                    seen[(locale, normal)] = category
+                    phrases[locale].append((normal, category))
+    return ForbiddenLanguage(phrases), problems

@@ -1,0 +1,104 @@
+"""Check trainer content: every problem in scripts/ and objections/, all at once, sorted.
+
+The app loads a script through `load_checked`, which runs the same checks, so what lints
+clean is exactly what a collector can get and anything else is refused before a call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from callassist.core.context import DEBT_DETAILS
+from callassist.core.flow import FLOW_FILE, LoadedFlow, load_flow, states_before_verification
+from callassist.core.forbidden import FORBIDDEN_FILE, ForbiddenLanguage, load_forbidden
+from callassist.core.i18n import LOCALES
+from callassist.core.objections import Catalog, load_catalog
+from callassist.core.preflight import preflight
+from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.templates import inspect_template, make_environment, missing_template
+from callassist.core.yamlfile import line_of, read_yaml
+
+PACKAGED_SCRIPTS = Path(__file__).resolve().parents[1] / "content" / "scripts"
+
+
+def forbidden_list(scripts_dir: Path) -> tuple[ForbiddenLanguage | None, list[Problem]]:
+    """The trainers' list beside their scripts, or the packaged one when they keep none."""
+    path = scripts_dir / FORBIDDEN_FILE
+    if not path.exists():
+        path = PACKAGED_SCRIPTS / FORBIDDEN_FILE
+    return load_forbidden(path)
+
+
+def check_script(directory: Path, forbidden: ForbiddenLanguage | None) -> tuple[LoadedFlow | None, list[Problem]]:
+    """The flow file, then every template of every state in every locale, read but not run."""
+    try:
+        loaded = load_flow(directory)
+    except ContentError as exc:
+        return None, exc.problems
+    flow = loaded.flow
+    flow_path = directory / FLOW_FILE
+    _, lines = read_yaml(flow_path)
+    before = states_before_verification(flow)
+    problems: list[Problem] = []
+    env = make_environment()
+    for state_id, state in flow.states.items():
+        line, col = line_of(lines, ("states", state_id))
+        if state_id in before and state.discloses_debt:
+            problems.append(Problem(display_path(flow_path), line, col, "E027", f"state {state_id!r} discloses the debt but can be reached before the right party is verified", "only a verified debtor may hear debt details; require right_party_verified on the way in"))
+        for locale in LOCALES:
+            path = directory / locale / state.template_name(state_id)
+            if not path.is_file():
+                problems.append(missing_template(path))
+                continue
+            source = path.read_text(encoding="utf-8")
+            shown = display_path(path)
+            report = inspect_template(env, source, shown)
+            problems.extend(report.problems)
+            if forbidden is not None:
+                problems.extend(forbidden.problems(source, locale, shown))
+            debt = sorted(report.names & DEBT_DETAILS)
+            if debt and state_id in before:
+                problems.append(Problem(shown, 1, 1, "E027", f"uses debt details ({', '.join(debt)}) in state {state_id!r}, which can be reached before the right party is verified", "say only your name, company and a callback request to anyone else"))
+            elif debt and not state.discloses_debt and state_id != flow.initial:  # the initial state is read before dialling
+                problems.append(Problem(display_path(flow_path), line, col, "E028", f"state {state_id!r} uses debt details ({', '.join(debt)}) in {shown} but is not marked discloses_debt", "add discloses_debt: true, so the call's record says what was disclosed"))
+    return (None if problems else loaded), problems
+
+
+def check_content(scripts_dir: Path, script: str, objections_dir: Path) -> tuple[LoadedFlow | None, Catalog | None, list[Problem]]:
+    """One script and the catalog, as the app uses them: both, or the problems found."""
+    forbidden, problems = forbidden_list(scripts_dir)
+    flow, found = check_script(scripts_dir / script, forbidden)
+    problems += found
+    catalog = _catalog(objections_dir, forbidden, problems)
+    if flow is not None and catalog is not None:
+        problems += preflight(flow, catalog)
+    problems = sorted(set(problems))
+    if problems:
+        return None, None, problems
+    return flow, catalog, []
+
+
+def lint(scripts_dir: Path, objections_dir: Path) -> list[Problem]:
+    """Every problem in every script under `scripts_dir` and in the catalog."""
+    forbidden, problems = forbidden_list(scripts_dir)
+    catalog = _catalog(objections_dir, forbidden, problems)
+    scripts = sorted(p for p in scripts_dir.iterdir() if p.is_dir()) if scripts_dir.is_dir() else []
+    if not scripts:
+        problems.append(Problem(display_path(scripts_dir), 1, 1, "E003", "no script here", f"a script is a folder with a {FLOW_FILE} and a folder of templates per locale"))
+    for directory in scripts:
+        if not (directory / FLOW_FILE).exists():
+            problems.append(Problem(display_path(directory / FLOW_FILE), 1, 1, "E003", f"the folder {directory.name!r} has no {FLOW_FILE}", "every folder under scripts/ is a script"))
+            continue
+        flow, found = check_script(directory, forbidden)
+        problems += found
+        if flow is not None and catalog is not None:
+            problems += preflight(flow, catalog)
+    return sorted(set(problems))
+
+
+def _catalog(directory: Path, forbidden: ForbiddenLanguage | None, problems: list[Problem]) -> Catalog | None:
+    try:
+        return load_catalog(directory, forbidden)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return None

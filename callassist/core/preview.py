@@ -1,0 +1,99 @@
+"""`callassist preview`: a script's steps as the collector would see them, without a call.
+
+The happy path is the shortest way through the flow from the first step to a final one
+that secures a written promise on the way; each step is rendered by a real Call, so
+the preview says exactly what the call screen would.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from callassist.core.account import AccountSnapshot, build_context
+from callassist.core.call import Call, ObjectionState
+from callassist.core.flow import Flow, LoadedFlow
+from callassist.core.objections import EXCUSE_IDS, Catalog
+from callassist.core.preflight import sample_promise
+
+CAPTURE = "<promise>"  # the move that fills in the promise form
+
+
+@dataclass(frozen=True)
+class PreviewStep:
+    state: str
+    label: str
+    text: str
+    choices: tuple[tuple[str, str], ...]  # (key, label) offered at this step
+
+
+def happy_path(flow: Flow) -> list[str]:
+    """Triggers (and CAPTURE) from the initial state to a final one, through a captured
+    promise when the flow allows it; guards are honoured as a live call would."""
+    start = (flow.initial, frozenset(), False)
+    previous: dict[tuple, tuple[tuple, str] | None] = {start: None}
+    queue = deque([start])
+    fallback = None
+    while queue:
+        node = queue.popleft()
+        state, facts, promised = node
+        if flow.states[state].final:
+            if promised:
+                return _moves(previous, node)
+            fallback = fallback or node
+            continue
+        moves = [(CAPTURE, (state, facts, True))] if state == flow.promise_state and not promised else []
+        for transition in flow.transitions:
+            if state in transition.sources and _allowed(transition.conditions, transition.unless, facts, promised):
+                moves.append((transition.trigger, (transition.dest, facts | set(transition.sets), promised)))
+        for move, nxt in moves:
+            if nxt not in previous:
+                previous[nxt] = (node, move)
+                queue.append(nxt)
+    return _moves(previous, fallback) if fallback else []
+
+
+def _allowed(conditions: list[str], unless: list[str], facts: frozenset, promised: bool) -> bool:
+    def holds(name: str) -> bool:
+        return promised if name == "promise_captured" else name in facts  # no excuse on the happy path
+
+    return all(holds(name) for name in conditions) and not any(holds(name) for name in unless)
+
+
+def _moves(previous: dict, node: tuple) -> list[str]:
+    moves = []
+    while previous[node] is not None:
+        node, move = previous[node]
+        moves.append(move)
+    return moves[::-1]
+
+
+def _call(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, locale: str, collector: str, creditor: str, now: datetime) -> Call:
+    context = build_context(snapshot, locale=locale, collector=collector, creditor=creditor, now=now)
+    return Call(loaded, catalog, context, snapshot.money, clock=lambda: now)
+
+
+def _step(call: Call) -> PreviewStep:
+    return PreviewStep(call.state, call.step.label, call.step.text, tuple((c.key, c.label) for c in call.choices()))
+
+
+def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, state: str | None = None) -> list[PreviewStep]:
+    """The happy path, step by step; with `state`, only that step (as on the path when it is on it)."""
+    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now)
+    call.start({})
+    steps = [_step(call)]
+    for move in happy_path(loaded.flow):
+        if move == CAPTURE:
+            call.capture_promise(sample_promise(snapshot.money, snapshot.local_now(now).date()))
+        else:
+            call.choose(move)
+        steps.append(_step(call))
+    if state is None:
+        return steps
+    on_path = [step for step in steps if step.state == state]
+    if on_path:
+        return on_path[-1:]
+    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now)
+    call.render_at(state, ObjectionState(EXCUSE_IDS[0], 1) if state == loaded.flow.objections.state else None)
+    return [_step(call)]

@@ -1,0 +1,168 @@
+"""The linter: one broken file per check, every problem found at once, at its exact line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from callassist.core.lint import lint
+from callassist.core.objections import load_catalog
+from callassist.core.problems import ContentError
+from callassist.core.templates import ScriptTemplates
+from tests.conftest import OBJECTIONS, SCRIPTS
+
+
+def _edit(path: Path, old: str, new: str) -> int:
+    """Replace `old` once; return the line where the new text starts."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    at = text.index(old)
+    path.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    return text.count("\n", 0, at) + 1
+
+
+def _line(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+@pytest.fixture
+def content(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    monkeypatch.chdir(tmp_path)  # problems name paths relative to here
+    scripts, objections = tmp_path / "scripts", tmp_path / "objections"
+    shutil.copytree(SCRIPTS, scripts)
+    shutil.copytree(OBJECTIONS, objections)
+    return scripts, objections
+
+
+def _script(scripts: Path, name: str) -> Path:
+    target = scripts / name
+    shutil.copytree(scripts / "standard", target)
+    _edit(target / "flow.yaml", "name: standard", f"name: {name}")
+    return target
+
+
+def test_the_shipped_content_lints_clean():
+    assert lint(SCRIPTS, OBJECTIONS) == []
+
+
+def test_every_check_finds_its_broken_file_at_its_line(content):
+    scripts, objections = content
+    expected: set[tuple[str, str, int]] = set()
+
+    def expect(code: str, path: Path, line: int) -> None:
+        expected.add((code, str(path.relative_to(scripts.parent)), line))
+
+    # YAML syntax (E002)
+    broken = _script(scripts, "yaml_syntax")
+    # (YAML notices the missing ] on the next line; the message names the line it opened on)
+    expect("E002", broken / "flow.yaml", _edit(broken / "flow.yaml", "initial: prepare", "initial: [prepare") + 1)
+
+    # Schema: an unknown key with a did-you-mean (E010), a label missing in one locale (E011)
+    broken = _script(scripts, "schema")
+    expect("E010", broken / "flow.yaml", _edit(broken / "flow.yaml", "    discloses_debt: true\n  confirm_amount", "    discloses_dept: true\n  confirm_amount"))
+    expect("E011", broken / "flow.yaml", _edit(broken / "flow.yaml", 'label: {en: "Prepare", zh: "通话准备"}', 'label: {en: "Prepare"}'))
+
+    # Names: a transition to an unknown state (E020), a condition outside the allow-list (E021)
+    broken = _script(scripts, "names")
+    expect("E020", broken / "flow.yaml", _edit(broken / "flow.yaml", "    dest: reach_party\n  - trigger: no_answer", "    dest: reach_prty\n  - trigger: no_answer"))
+    expect("E021", broken / "flow.yaml", _edit(broken / "flow.yaml", "conditions: [right_party_verified]", "conditions: [os.system]"))
+
+    # Paths: a state nothing leads to (E025), a state with no way out that is not final (E026)
+    broken = _script(scripts, "paths")
+    flow = broken / "flow.yaml"
+    _edit(flow, "  wrap_up:\n", "  orphan:\n    label: {en: Orphan, zh: 孤立}\n  wrap_up:\n")
+    expect("E025", flow, _line(flow, "  orphan:"))
+    for locale in ("en", "zh"):
+        (broken / locale / "orphan.j2").write_text("-", encoding="utf-8")
+    _edit(flow, "    source: callback\n    dest: wrap_up", "    source: gatekeeper\n    dest: wrap_up")
+    expect("E026", flow, _line(flow, "  callback:"))  # its one way out now starts elsewhere
+
+    # Debt details before the right party is verified (E027)
+    broken = _script(scripts, "debt")
+    expect("E027", broken / "en" / "gatekeeper.j2", 1)
+    _edit(broken / "en" / "gatekeeper.j2", "Be courteous.", "Be courteous. He owes {{ balance }}.")
+
+    # Templates of the standard copy: an unknown variable (E030), Jinja syntax (E031),
+    # reaching for Python internals (E032), a template missing in one locale (E034),
+    # forbidden language (E050)
+    standard = scripts / "standard"
+    expect("E030", standard / "en" / "purpose.j2", 1)
+    _edit(standard / "en" / "purpose.j2", "{{ balance }}", "{{ balanse }}")
+    expect("E031", standard / "zh" / "callback.j2", 1)
+    (standard / "zh" / "callback.j2").write_text("{% if contact_name %}没有结束", encoding="utf-8")
+    expect("E032", standard / "en" / "negotiate.j2", 2)
+    (standard / "en" / "negotiate.j2").write_text("Offer a plan.\n{{ debtor.__class__.__mro__ }}", encoding="utf-8")
+    (standard / "zh" / "escalate.j2").unlink()
+    expect("E034", standard / "zh" / "escalate.j2", 1)
+    expect("E050", standard / "en" / "abusive.j2", 3)
+    (standard / "en" / "abusive.j2").write_text("Stay calm.\n\nTell him the police will come.", encoding="utf-8")
+
+    # Objections: a ladder too short (E013), a commitment that does not ask (E043),
+    # forbidden language in a rebuttal (E050)
+    stall = objections / "stall.yaml"
+    text = stall.read_text(encoding="utf-8")
+    third = text.index("    - principle: law", text.index("  en:"))
+    end = text.index("\n  zh:", third) + 1
+    stall.write_text(text[:third] + text[end:], encoding="utf-8")
+    expect("E013", stall, _line(stall, "ladder:") + 1)
+    dodge = objections / "dodge.yaml"
+    expect("E043", dodge, _edit(dodge, 'commitment: "What date can I write down for the payment?"', 'commitment: "Write down a date for the payment."'))
+    expect("E050", dodge, _edit(dodge, "I have tried a few times", "I have tried a few times, you deadbeat"))
+
+    # The forbidden-language list itself: a phrase listed twice (E053)
+    forbidden = scripts / "forbidden.yaml"
+    expect("E053", forbidden, _edit(forbidden, "    en: [jail,", "    en: [idiot, jail,"))
+
+    problems = lint(scripts, objections)
+    found = {(p.code, p.path, p.line) for p in problems}
+    assert found == expected
+    assert problems == sorted(problems)
+    by_code = {p.code: p for p in problems}
+    assert by_code["E010"].hint == "did you mean 'discloses_debt'?"
+    assert by_code["E030"].hint == "did you mean 'balance'?"
+    assert "needs at least 3" in by_code["E013"].message
+    assert "flow sequence at line" in by_code["E002"].message
+
+
+def test_a_folder_without_a_flow_and_an_empty_scripts_dir_are_reported(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scripts" / "notes").mkdir(parents=True)
+    found = {(p.code, p.path) for p in lint(tmp_path / "scripts", OBJECTIONS)}
+    assert found == {("E003", "scripts/notes/flow.yaml")}
+    (tmp_path / "empty").mkdir()
+    assert {p.code for p in lint(tmp_path / "empty", OBJECTIONS)} == {"E003"}
+
+
+HOSTILE = [
+    ("{{ ''.__class__.__mro__ }}", "E032"),
+    ("{{ range(10**9) | list | length }}", "E033"),
+    ("{{ debtor | attr('__class__') }}", "E032"),
+    ("{{ lipsum.__globals__['os'].system('touch pwned') }}", "E032"),
+    ("{{ cycler.__init__.__globals__ }}", "E032"),
+]
+
+
+@pytest.mark.parametrize(("source", "runtime_code"), HOSTILE)
+def test_a_hostile_template_is_refused_by_lint_and_never_runs(content, make_call, source, runtime_code):
+    scripts, objections = content
+    target = scripts / "standard" / "en" / "purpose.j2"
+    target.write_text(source, encoding="utf-8")
+    codes = {p.code for p in lint(scripts, objections) if p.path.endswith("en/purpose.j2")}
+    assert codes and codes <= {"E030", "E032"}
+    call = make_call("en")
+    templates = ScriptTemplates(scripts / "standard", "en")
+    with pytest.raises(ContentError) as info:
+        templates.render("purpose.j2", call.context)
+    assert [p.code for p in info.value.problems] == [runtime_code]
+    assert not Path("pwned").exists()
+
+
+def test_a_hostile_rebuttal_is_refused_when_the_catalog_loads(content):
+    _, objections = content
+    dodge = objections / "dodge.yaml"
+    line = _edit(dodge, "text: \"I am glad we finally have you, {{ contact_name }}.", "text: \"{{ contact_name.__class__.__base__.__subclasses__() }}")
+    with pytest.raises(ContentError) as info:
+        load_catalog(objections)
+    assert {(p.code, p.line) for p in info.value.problems} == {("E032", line)}

@@ -1,0 +1,78 @@
+"""The trainers' commands: lint, preview, graph and the published JSON Schemas."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from callassist.cli import app
+from callassist.core.flow import load_flow
+from callassist.core.schemas import SCHEMAS, schema_text
+from tests.conftest import OBJECTIONS, ROOT, SCRIPTS
+
+runner = CliRunner()
+
+
+def test_lint_exit_status_and_formats(tmp_path, monkeypatch):
+    clean = runner.invoke(app, ["lint", "--scripts-dir", str(SCRIPTS), "--objections-dir", str(OBJECTIONS)])
+    assert clean.exit_code == 0 and "No problems found." in clean.output
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(SCRIPTS, tmp_path / "scripts")
+    template = tmp_path / "scripts" / "standard" / "zh" / "purpose.j2"
+    template.write_text("您好 {{ contat_name }}", encoding="utf-8")
+    args = ["lint", "--scripts-dir", "scripts", "--objections-dir", str(OBJECTIONS)]
+    text = runner.invoke(app, args)
+    assert text.exit_code == 1
+    assert "scripts/standard/zh/purpose.j2:1:1: E030 template variable 'contat_name' is not a value of the call (did you mean 'contact_name'?)" in text.output
+    as_json = runner.invoke(app, [*args, "--format", "json"])
+    assert as_json.exit_code == 1
+    problems = json.loads(as_json.stdout)
+    assert {"path": "scripts/standard/zh/purpose.j2", "line": 1, "col": 1, "code": "E030"}.items() <= problems[0].items()
+    usage = runner.invoke(app, [*args, "--format", "yaml"])
+    assert usage.exit_code == 2 and "--format 'yaml': use text or json" in usage.output
+
+
+def test_preview_renders_the_happy_path_and_one_step():
+    whole = runner.invoke(app, ["--collector", "Lin", "preview", "standard", "--sample", "--locale", "en"])
+    assert whole.exit_code == 0, whole.output
+    states = [line.split("[")[-1].rstrip("]") for line in whole.output.splitlines() if line[:1].isdigit()]
+    assert states[0] == "prepare" and states[-1] == "wrap_up" and "promise" in states
+    assert "this is Lin from" in whole.output and "¥36,800.00" in whole.output  # the sample account's balance
+    one = runner.invoke(app, ["preview", "standard", "--state", "gatekeeper", "--locale", "zh"])
+    assert one.exit_code == 0 and "1. 他人接听  [gatekeeper]" in one.output and "2." not in one.output
+    wrong = runner.invoke(app, ["preview", "standard", "--state", "nowhere"])
+    assert wrong.exit_code == 2 and "no state 'nowhere'" in wrong.output
+    missing = runner.invoke(app, ["preview", "nosuch"])
+    assert missing.exit_code == 2 and "choose from standard" in missing.output
+
+
+def test_preview_with_an_account_from_the_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert runner.invoke(app, ["--db", url, "--collector", "lin", "demo", "--no-open"]).exit_code == 0
+    shown = runner.invoke(app, ["--db", url, "--collector", "lin", "preview", "standard", "--account", "1", "--state", "purpose", "--locale", "en"])
+    assert shown.exit_code == 0 and "Sample Trading" not in shown.output and "[purpose]" in shown.output
+    absent = runner.invoke(app, ["--db", url, "preview", "standard", "--account", "9999"])
+    assert absent.exit_code == 2 and "no account 9999" in absent.output
+
+
+def test_graph_draws_every_state_and_choice_in_the_locale():
+    flow = load_flow(SCRIPTS / "standard").flow
+    mermaid = runner.invoke(app, ["graph", "standard", "--locale", "zh"])
+    assert mermaid.exit_code == 0 and mermaid.output.startswith("---\ntitle: \"标准催收通话\"")
+    for state, spec in flow.states.items():
+        assert f'{state}["{spec.label.zh}"]' in mermaid.output or f'{state}(["{spec.label.zh}"])' in mermaid.output
+    arrows = sum(len(t.sources) for t in flow.transitions) + len(flow.objections.allowed_from)
+    assert mermaid.output.count(" -->|") == arrows
+    dot = runner.invoke(app, ["graph", "standard", "--format", "dot", "--locale", "en"])
+    assert dot.exit_code == 0 and dot.output.startswith('digraph "standard" {') and dot.output.count(" -> ") == arrows
+    assert 'wrap_up [label="Wrap up", shape=ellipse];' in dot.output
+
+
+def test_the_published_json_schemas_are_up_to_date():
+    for kind, (_, folder, name) in SCHEMAS.items():
+        published = (ROOT / folder / name).read_text(encoding="utf-8")
+        assert published == schema_text(kind), f"{folder}/{name} is out of date: run `callassist schema {kind} --write`"
+    printed = runner.invoke(app, ["schema", "flow"])
+    assert json.loads(printed.output)["$id"] == "flow.schema.json"
