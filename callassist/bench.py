@@ -218,15 +218,16 @@ def bench_template_render(renders: int) -> Figure:
     import jinja2
 
     from callassist.core.account import build_context
+    from callassist.core.flow import load_flow
     from callassist.core.preflight import SAMPLE_NOW, sample_snapshot
     from callassist.core.templates import ScriptTemplates
     from callassist.settings import Settings
 
-    settings = Settings()
-    templates = ScriptTemplates(settings.scripts_dir / "standard", "en")
+    loaded = load_flow(Settings().scripts_dir / "standard")
+    templates = ScriptTemplates(loaded, "en")
     context = build_context(sample_snapshot(), locale="en", collector="Bench", creditor="Bench Co.", now=SAMPLE_NOW)
     name = "purpose.j2"
-    source = (templates.directory / name).read_text(encoding="utf-8")
+    source = loaded.template_source("en", name)
     templates.render(name, context)
     samples = []
     for _ in range(renders):

@@ -85,6 +85,18 @@ class Workspace:
                 self._content_loaded = True
             return self.problems
 
+    def reload_content(self) -> list[Problem]:
+        """Check the script and the catalog again, as edited. A version with problems is
+        refused and the last good one stays in use (calls under way keep their own);
+        returns the problems of the new version."""
+        flow, catalog, problems = load_content(self.settings)
+        with self._content_lock:
+            self._content_loaded = True
+            if not problems:
+                self.flow, self.catalog = flow, catalog
+            self.problems = problems
+        return problems
+
     @property
     def fee_allowance(self) -> Decimal:
         return self.settings.promise_fee_allowance

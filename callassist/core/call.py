@@ -98,7 +98,7 @@ class Call:
 
     def __post_init__(self) -> None:
         flow = self.loaded.flow
-        self.templates = ScriptTemplates(self.loaded.directory, self.context.locale)
+        self.templates = ScriptTemplates(self.loaded, self.context.locale)
         self._by_trigger: dict[str, list[Transition]] = {}
         machine_transitions = []
         for transition in flow.transitions:

@@ -100,37 +100,59 @@ class Flow(Strict):
 
 
 class LoadedFlow:
-    """A validated flow, with where it came from and the hash that pins its version."""
+    """A validated flow with its templates read into memory, and the hash of that version.
 
-    def __init__(self, flow: Flow, directory: Path, content_hash: str) -> None:
+    Everything a call renders comes from here, so a call keeps the words it started
+    with however the files change while it runs.
+    """
+
+    def __init__(self, flow: Flow, directory: Path, templates: dict[str, str], content_hash: str) -> None:
         self.flow = flow
         self.directory = directory
+        self.templates = templates  # "en/purpose.j2" -> its text
         self.content_hash = content_hash
 
     @property
     def name(self) -> str:
         return self.flow.name
 
+    def template_path(self, locale: str, name: str) -> Path:
+        return self.directory / locale / name
 
-def script_hash(directory: Path) -> str:
-    """A hash of every file of a script, so a call records which version it used."""
+    def template_source(self, locale: str, name: str) -> str | None:
+        return self.templates.get(f"{locale}/{name}")
+
+
+def _read_script(directory: Path) -> tuple[dict[str, str], str]:
+    """Every template of a script as text, and a hash of all its files (its version)."""
     digest = hashlib.sha256()
+    templates: dict[str, str] = {}
+    problems: list[Problem] = []
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(directory)).encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+        relative = path.relative_to(directory).as_posix()
+        data = path.read_bytes()
+        digest.update(relative.encode() + b"\0" + data)
+        if path.suffix == ".j2":
+            try:
+                templates[relative] = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.append(Problem(display_path(path), 1, 1, "E001", f"not UTF-8 text: {exc.reason}", "save the file as UTF-8"))
+    if problems:
+        raise ContentError(problems)
+    return templates, digest.hexdigest()[:16]
 
 
 def load_flow(directory: Path) -> LoadedFlow:
-    """Load and check scripts/NAME/flow.yaml; raise ContentError listing every problem."""
+    """Load and check scripts/NAME/flow.yaml and read its templates; raise ContentError
+    listing every problem."""
     path = directory / FLOW_FILE
     data, lines = read_yaml(path)
     flow = validate(Flow, data, lines, path)
     problems = check_flow(flow, lines, path)
     if problems:
         raise ContentError(problems)
-    return LoadedFlow(flow, directory, script_hash(directory))
+    templates, content_hash = _read_script(directory)
+    return LoadedFlow(flow, directory, templates, content_hash)
 
 
 def check_flow(flow: Flow, lines: dict, path: Path) -> list[Problem]:

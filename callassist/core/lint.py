@@ -46,11 +46,11 @@ def check_script(directory: Path, forbidden: ForbiddenLanguage | None) -> tuple[
         if state_id in before and state.discloses_debt:
             problems.append(Problem(display_path(flow_path), line, col, "E027", f"state {state_id!r} discloses the debt but can be reached before the right party is verified", "only a verified debtor may hear debt details; require right_party_verified on the way in"))
         for locale in LOCALES:
-            path = directory / locale / state.template_name(state_id)
-            if not path.is_file():
+            path = loaded.template_path(locale, state.template_name(state_id))
+            source = loaded.template_source(locale, state.template_name(state_id))
+            if source is None:
                 problems.append(missing_template(path))
                 continue
-            source = path.read_text(encoding="utf-8")
             shown = display_path(path)
             report = inspect_template(env, source, shown)
             problems.extend(report.problems)

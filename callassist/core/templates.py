@@ -11,6 +11,7 @@ import difflib
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from jinja2 import nodes
@@ -18,6 +19,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from callassist.core.context import CallContext, template_variables
 from callassist.core.problems import ContentError, Problem, display_path
+
+if TYPE_CHECKING:
+    from callassist.core.flow import LoadedFlow
 
 
 def make_environment(loader: jinja2.BaseLoader | None = None) -> ImmutableSandboxedEnvironment:
@@ -110,12 +114,27 @@ def inspect_template(env: jinja2.Environment, source: str, shown: str, line_offs
     return report
 
 
-class ScriptTemplates:
-    """The templates of one script in one locale: scripts/NAME/<locale>/*.j2."""
+class _Sources(jinja2.BaseLoader):
+    """Templates from memory, each compiled under its file's path (for error lines)."""
 
-    def __init__(self, script_dir: Path, locale: str) -> None:
-        self.directory = script_dir / locale
-        self.env = make_environment(jinja2.FileSystemLoader(str(self.directory)))
+    def __init__(self, sources: dict[str, str], directory: Path) -> None:
+        self.sources = sources
+        self.directory = directory
+
+    def get_source(self, environment, template: str):
+        if template not in self.sources:
+            raise jinja2.TemplateNotFound(template)
+        return self.sources[template], str(self.directory / template), lambda: True
+
+
+class ScriptTemplates:
+    """The templates of one script in one locale (scripts/NAME/<locale>/*.j2), as loaded."""
+
+    def __init__(self, loaded: LoadedFlow, locale: str) -> None:
+        prefix = f"{locale}/"
+        self.directory = loaded.directory / locale
+        sources = {key.removeprefix(prefix): text for key, text in loaded.templates.items() if key.startswith(prefix)}
+        self.env = make_environment(_Sources(sources, self.directory))
 
     def path_of(self, name: str) -> Path:
         return self.directory / name

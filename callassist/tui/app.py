@@ -7,7 +7,7 @@ import threading
 from datetime import datetime, timezone
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 
@@ -29,6 +29,13 @@ class CallAssistApp(App):
     class CallReady(Message):
         def __init__(self, active) -> None:
             self.active = active
+            super().__init__()
+
+    class ContentChecked(Message):
+        """Scripts and objections were checked again (reload): the problems, if any."""
+
+        def __init__(self, problems: list[str]) -> None:
+            self.problems = problems
             super().__init__()
 
     class CallRefused(Message):
@@ -109,6 +116,31 @@ class CallAssistApp(App):
     @on(CallRefused)
     def refuse_call(self, message: CallRefused) -> None:
         self.notify("\n".join([label("script_refused", self.locale)] + message.problems[:6]), severity="error", timeout=15, markup=False)
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(label("reload_content", self.locale), label("reload_content_help", self.locale), self.action_reload_content)
+
+    def action_reload_content(self) -> None:
+        self._reload_content()
+
+    @work(thread=True, exclusive=True, group="content")
+    def _reload_content(self) -> None:
+        try:
+            problems = self.ensure_workspace().reload_content()
+        except StoreError as exc:
+            problems = [exc]
+        self.post_message(self.ContentChecked([str(p) for p in problems]))
+
+    @on(ContentChecked)
+    def content_checked(self, message: ContentChecked) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, WorklistScreen):
+                screen.show_content_state()
+        if message.problems:
+            return  # listed on the worklist; a notice would hide the list behind it
+        flow = self.workspace.flow
+        self.notify(label("content_reloaded", self.locale, script=flow.name, version=flow.content_hash[:8]), timeout=6, markup=False)
 
     def show_keys(self, choices=None) -> None:
         from callassist.tui.screens.keys import KeysScreen

@@ -145,3 +145,22 @@ def test_ladder_position_follows_the_call(make_call):
     assert position.principle == "interest" and position.counters == ("stick", "press")
     call.choose("softens")
     assert call.ladder_position() is None
+
+
+def test_a_call_keeps_the_words_of_the_version_it_started_with(tmp_path, catalog, sample_account):
+    import shutil
+
+    from callassist.core.account import build_context
+    from callassist.core.call import Call
+    from callassist.core.flow import load_flow
+    from tests.conftest import NOW, SCRIPTS
+
+    shutil.copytree(SCRIPTS / "standard", tmp_path / "standard")
+    loaded = load_flow(tmp_path / "standard")
+    context = build_context(sample_account, locale="en", collector="Wang", creditor="Northbridge", now=NOW)
+    call = Call(loaded, catalog, context, sample_account.money, clock=lambda: NOW)
+    call.start({})
+    (tmp_path / "standard" / "en" / "reach_party.j2").write_text("EDITED WHILE THE CALL RAN", encoding="utf-8")
+    entered = call.choose("dial")[-1]
+    assert entered.payload["state"] == "reach_party" and "EDITED" not in entered.payload["text"]
+    assert load_flow(tmp_path / "standard").content_hash != loaded.content_hash

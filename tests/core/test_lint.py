@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from callassist.core.flow import load_flow
 from callassist.core.lint import lint
 from callassist.core.objections import load_catalog
 from callassist.core.problems import ContentError
@@ -152,7 +153,7 @@ def test_a_hostile_template_is_refused_by_lint_and_never_runs(content, make_call
     codes = {p.code for p in lint(scripts, objections) if p.path.endswith("en/purpose.j2")}
     assert codes and codes <= {"E030", "E032"}
     call = make_call("en")
-    templates = ScriptTemplates(scripts / "standard", "en")
+    templates = ScriptTemplates(load_flow(scripts / "standard"), "en")
     with pytest.raises(ContentError) as info:
         templates.render("purpose.j2", call.context)
     assert [p.code for p in info.value.problems] == [runtime_code]

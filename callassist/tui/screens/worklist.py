@@ -71,7 +71,9 @@ class WorklistScreen(Screen):
             self.load()
 
     def action_reload(self) -> None:
+        """The worklist again, and the scripts and objections as trainers left them."""
         self.load()
+        self.app.action_reload_content()
 
     @work(thread=True, exclusive=True, group="worklist")
     def load(self) -> None:
@@ -105,15 +107,27 @@ class WorklistScreen(Screen):
 
     @on(Ready)
     def workspace_ready(self, message: Ready) -> None:
-        problems = self.app.workspace.problems
-        if problems:
-            text = Text(label("script_refused", self.locale) + "\n", style="bold red")
-            for problem in problems[:8]:
-                text.append(str(problem) + "\n")
-            self.show_problems(text)
+        self.show_content_state()
         if message.unfinished and not self.offered_resume:
             self.offered_resume = True
             self.app.offer_resume(message.unfinished[0])
+
+    def show_content_state(self) -> None:
+        """The script's problems, if any: refused, or refused while the last good version is used."""
+        workspace = self.app.workspace
+        panel = self.query_one("#content-problems", Static)
+        if not workspace.problems:
+            if self.rows:
+                panel.display = False
+            return
+        if workspace.flow is not None:
+            heading = label("script_kept", self.locale, version=workspace.flow.content_hash[:8])
+        else:
+            heading = label("script_refused", self.locale)
+        text = Text(heading + "\n", style="bold red")
+        for problem in workspace.problems[:8]:
+            text.append(str(problem) + "\n")
+        self.show_problems(text)
 
     def show_problems(self, text: Text) -> None:
         panel = self.query_one("#content-problems", Static)

@@ -1,0 +1,81 @@
+"""Reloading scripts and objections while the app runs: refused edits keep the last good
+version, and a call under way keeps the version it started with."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from textual.widgets import Static
+
+from callassist.core.money import format_money
+from callassist.settings import Settings
+from callassist.tui.screens.call import CallScreen
+from tests.conftest import OBJECTIONS, SCRIPTS
+from tests.tui.conftest import press, settle, stored_calls
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    shutil.copytree(SCRIPTS, tmp_path / "scripts")
+    return Settings(data_dir=tmp_path, collector="wang", scripts_dir=tmp_path / "scripts", objections_dir=OBJECTIONS)
+
+
+def _problems_panel(app) -> Static:
+    return app.screen.query_one("#content-problems", Static)
+
+
+async def _palette(pilot, words: str) -> None:
+    await press(pilot, "ctrl+p")
+    await pilot.press(*words)
+    await pilot.pause(0.3)
+    await press(pilot, "enter")
+    await settle(pilot)
+
+
+async def test_a_broken_edit_is_refused_and_the_last_good_version_stays(make_app, settings, db_url):
+    purpose = settings.scripts_dir / "standard" / "en" / "purpose.j2"
+    async with make_app("en").run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        good = pilot.app.workspace.flow.content_hash
+        assert not _problems_panel(pilot.app).display
+        original = purpose.read_text(encoding="utf-8")
+        purpose.write_text(original.replace("{{ balance }}", "{{ balanse }}", 1), encoding="utf-8")
+        await press(pilot, "r")  # the worklist's reload key
+        await settle(pilot)
+        panel = _problems_panel(pilot.app)
+        shown = str(panel.render())
+        assert panel.display and "last good version" in shown and good[:8] in shown
+        assert "purpose.j2:" in shown and "E030" in shown and "balanse" in shown
+        assert pilot.app.workspace.flow.content_hash == good
+        # Calls go on with the last good version.
+        await press(pilot, "enter", "d", "r", "y")
+        screen = pilot.app.screen
+        assert isinstance(screen, CallScreen) and screen.call.state == "purpose"
+        assert format_money(screen.active.snapshot.money, "en") in screen.call.step.text
+        await press(pilot, "escape")
+        # Fixed, and reloaded from the command palette: the new version is in use, the list is gone.
+        purpose.write_text(original + "\nEDITED", encoding="utf-8")
+        await _palette(pilot, "Reload scripts")
+        assert pilot.app.workspace.flow.content_hash != good
+        assert pilot.app.workspace.problems == []
+    [(call, _)] = stored_calls(db_url)
+    assert call.script_hash == good
+
+
+async def test_a_call_under_way_keeps_the_version_it_started_with(make_app, settings, db_url):
+    reach = settings.scripts_dir / "standard" / "en" / "reach_party.j2"
+    async with make_app("en").run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, CallScreen)
+        reach.write_text("A NEW OPENING LINE", encoding="utf-8")
+        await _palette(pilot, "Reload scripts")
+        assert pilot.app.screen is screen
+        await press(pilot, "d")
+        assert screen.call.state == "reach_party" and "A NEW OPENING LINE" not in screen.call.step.text
+        assert screen.call.loaded.content_hash != pilot.app.workspace.flow.content_hash
+    [(call, events)] = stored_calls(db_url)
+    entered = [e for e in events if e.kind == "step_entered" and e.payload["state"] == "reach_party"]
+    assert entered and "A NEW OPENING LINE" not in entered[0].payload["text"]
