@@ -155,7 +155,7 @@ def lint(
 
     _choice(fmt, ("text", "json"), "--format")
     scripts, objections = _content_dirs(ctx.obj, scripts_dir, objections_dir)
-    problems = lint_content(scripts, objections)
+    problems = lint_content(scripts, objections, ctx.obj.settings.script)
     if fmt == "json":
         fields = ("path", "line", "col", "code", "message", "hint")
         typer.echo(json.dumps([{name: getattr(p, name) for name in fields} for p in problems], ensure_ascii=False, indent=2))

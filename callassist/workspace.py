@@ -18,6 +18,9 @@ from callassist.core.call import Call, Event, utc_now
 from callassist.core.flow import LoadedFlow
 from callassist.core.lint import check_content
 from callassist.core.objections import Catalog
+from callassist.core.personas import PERSONAS_DIR, Persona, load_personas
+from callassist.core.practice import Rehearsal
+from callassist.core.preflight import sample_snapshot
 from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
 from callassist.store import db, queries
@@ -47,6 +50,7 @@ class ActiveCall:
     started_at: datetime
     resumed: bool = False
     drafts: dict[str, dict] = field(default_factory=dict)  # forms half filled in when the call stopped
+    rehearsal: Rehearsal | None = None  # a practice call: the persona on the other end
 
 
 @dataclass
@@ -60,6 +64,8 @@ class Workspace:
     catalog: Catalog | None
     problems: list[Problem] = field(default_factory=list)
     clock: callable = utc_now
+    personas: dict[str, Persona] = field(default_factory=dict)
+    persona_problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.drafts = Drafts(self.settings.drafts_dir)
@@ -81,21 +87,24 @@ class Workspace:
         """Load and check the script and the catalog once; returns the problems found."""
         with self._content_lock:
             if not self._content_loaded:
-                self.flow, self.catalog, self.problems = load_content(self.settings)
-                self._content_loaded = True
+                self._use(*load_content(self.settings))
             return self.problems
+
+    def _use(self, flow: LoadedFlow | None, catalog: Catalog | None, problems: list[Problem]) -> None:
+        self._content_loaded = True
+        if not problems:
+            self.flow, self.catalog = flow, catalog
+            self.personas, self.persona_problems = load_personas(self.settings.objections_dir / PERSONAS_DIR, flow.flow, catalog)
+        self.problems = problems
 
     def reload_content(self) -> list[Problem]:
         """Check the script and the catalog again, as edited. A version with problems is
         refused and the last good one stays in use (calls under way keep their own);
         returns the problems of the new version."""
-        flow, catalog, problems = load_content(self.settings)
+        loaded = load_content(self.settings)
         with self._content_lock:
-            self._content_loaded = True
-            if not problems:
-                self.flow, self.catalog = flow, catalog
-            self.problems = problems
-        return problems
+            self._use(*loaded)
+        return self.problems
 
     @property
     def fee_allowance(self) -> Decimal:
@@ -137,6 +146,23 @@ class Workspace:
             row = CallRow(id=call_id, account_id=account_id, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state)
             queries.start_call(row, call.start(card), session=session)
         return ActiveCall(call_id, call, snapshot, started)
+
+    def begin_practice(self, persona_id: str) -> ActiveCall:
+        """A practice call against a persona, on the sample account: stored, marked as
+        practice, and tied to no real account."""
+        persona = self.personas[persona_id]
+        snapshot = sample_snapshot()
+        with database_errors("cannot start the practice call"), db.session(self.engine) as session:
+            call = self._new_call(snapshot, self.locale)
+            call_id = str(uuid.uuid4())
+            started = self.clock()
+            card = {"practice": True, "persona": persona_id, "collector": self.collector, "debtor": snapshot.debtor, "contact": snapshot.contact_name, "balance": str(snapshot.balance), "currency": snapshot.currency}
+            row = CallRow(id=call_id, account_id=None, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state, practice=True, persona=persona_id)
+            events = call.start(card)
+            queries.start_call(row, events, session=session)
+        rehearsal = Rehearsal(persona, self.locale)
+        rehearsal.observe(events)
+        return ActiveCall(call_id, call, snapshot, started, rehearsal=rehearsal)
 
     def resume_call(self, call_id: str) -> ActiveCall:
         """Fold an unfinished call's stored events back into a Call, and note the resumption."""

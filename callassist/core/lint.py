@@ -13,6 +13,7 @@ from callassist.core.flow import FLOW_FILE, LoadedFlow, load_flow, states_before
 from callassist.core.forbidden import FORBIDDEN_FILE, ForbiddenLanguage, load_forbidden
 from callassist.core.i18n import LOCALES
 from callassist.core.objections import Catalog, load_catalog
+from callassist.core.personas import PERSONAS_DIR, load_personas
 from callassist.core.preflight import preflight
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.templates import inspect_template, make_environment, missing_template
@@ -78,8 +79,9 @@ def check_content(scripts_dir: Path, script: str, objections_dir: Path) -> tuple
     return flow, catalog, []
 
 
-def lint(scripts_dir: Path, objections_dir: Path) -> list[Problem]:
-    """Every problem in every script under `scripts_dir` and in the catalog."""
+def lint(scripts_dir: Path, objections_dir: Path, practice_script: str = "standard") -> list[Problem]:
+    """Every problem in every script under `scripts_dir`, in the catalog, and in the
+    practice personas (whose lines follow `practice_script`)."""
     forbidden, problems = forbidden_list(scripts_dir)
     catalog = _catalog(objections_dir, forbidden, problems)
     scripts = sorted(p for p in scripts_dir.iterdir() if p.is_dir()) if scripts_dir.is_dir() else []
@@ -93,6 +95,8 @@ def lint(scripts_dir: Path, objections_dir: Path) -> list[Problem]:
         problems += found
         if flow is not None and catalog is not None:
             problems += preflight(flow, catalog)
+            if directory.name == practice_script:
+                problems += load_personas(objections_dir / PERSONAS_DIR, flow.flow, catalog)[1]
     return sorted(set(problems))
 
 

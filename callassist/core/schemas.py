@@ -11,12 +11,14 @@ import json
 from callassist.core.flow import Flow
 from callassist.core.forbidden import ForbiddenFile
 from callassist.core.objections import Excuse
+from callassist.core.personas import Persona
 
 # kind: (model, content folder it lives in, file name)
 SCHEMAS = {
     "flow": (Flow, "scripts", "flow.schema.json"),
     "objection": (Excuse, "objections", "objection.schema.json"),
     "forbidden": (ForbiddenFile, "scripts", "forbidden.schema.json"),
+    "persona": (Persona, "objections", "persona.schema.json"),
 }
 
 

@@ -69,7 +69,7 @@ class Invoice(SQLModel, table=True):
 
 class Call(SQLModel, table=True):
     id: str = Field(primary_key=True)  # a UUID, made before the first event
-    account_id: int = Field(foreign_key="account.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)  # None: a practice call
     collector_id: int = Field(foreign_key="collector.id", index=True)
     script: str
     script_hash: str
@@ -79,6 +79,7 @@ class Call(SQLModel, table=True):
     state: str
     disposition: str | None = None
     practice: bool = False
+    persona: str | None = None  # the persona a practice call rehearsed
 
 
 class CallEvent(SQLModel, table=True):

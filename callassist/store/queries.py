@@ -114,6 +114,8 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
         connection.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(state=payload["state"]))
     elif event.kind == "promise_captured":
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
+        if account_id is None:
+            return  # a practice call: the promise is in its events, and no account owes it
         promise = Promise(account_id=account_id, call_id=call_id, currency=payload["currency"], total=Decimal(payload["total"]), method=payload["method"], channel=payload["channel"], created_at=event.at)
         session.add(promise)
         session.flush()
@@ -123,7 +125,8 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
     elif event.kind == "call_ended":
         connection.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(ended_at=event.at, disposition=payload["disposition"]))
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
-        connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(last_contact_at=event.at, last_outcome=payload["disposition"]))
+        if account_id is not None:
+            connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(last_contact_at=event.at, last_outcome=payload["disposition"]))
 
 
 def call_events(call_id: str, *, session: Session) -> list[Event]:

@@ -91,13 +91,29 @@ class CallAssistApp(App):
         step = flow.flow.states[unfinished.state].label.get(self.locale) if flow and unfinished.state in flow.flow.states else unfinished.state
         self.push_screen(ResumeScreen(unfinished, step, self.locale), lambda yes: yes and self._open_call(None, unfinished.call_id))
 
+    def choose_practice(self) -> None:
+        """Pick a persona and rehearse a call against it."""
+        from callassist.tui.screens.practice import PracticeScreen
+
+        workspace = self.workspace
+        if workspace is None or self.in_call():
+            self.bell()
+            return
+        catalog = workspace.catalog
+        names = {e: catalog.excuse(e).name.get(self.locale) for e in catalog.excuses} if catalog else {}
+        problems = [str(p) for p in workspace.problems + workspace.persona_problems]
+        self.push_screen(PracticeScreen(self.locale, workspace.personas, names, problems), lambda persona: persona and self._open_call(None, None, persona))
+
     @work(thread=True, exclusive=True, group="open-call")
-    def _open_call(self, account_id: int | None, call_id: str | None) -> None:
+    def _open_call(self, account_id: int | None, call_id: str | None, persona_id: str | None = None) -> None:
         from callassist.core.problems import ContentError
 
         try:
             workspace = self.ensure_workspace()
-            active = workspace.resume_call(call_id) if call_id else workspace.begin_call(account_id)
+            if persona_id:
+                active = workspace.begin_practice(persona_id)
+            else:
+                active = workspace.resume_call(call_id) if call_id else workspace.begin_call(account_id)
         except ContentError as exc:
             self.post_message(self.CallRefused([str(p) for p in exc.problems]))
             return
@@ -120,6 +136,7 @@ class CallAssistApp(App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         yield SystemCommand(label("reload_content", self.locale), label("reload_content_help", self.locale), self.action_reload_content)
+        yield SystemCommand(label("practice_title", self.locale), label("practice_help", self.locale), self.choose_practice)
 
     def action_reload_content(self) -> None:
         self._reload_content()

@@ -180,3 +180,26 @@ def test_worklist_shows_the_next_promised_payment(engine, ledger):
         session.commit()
         row = next(r for r in queries.worklist(me.id, session=session) if r.account_id == account_id)
     assert row.promise_due == TODAY + timedelta(days=3) and row.promise_amount == Decimal("75.05")
+
+
+def test_a_database_from_the_first_release_is_migrated_with_its_calls(tmp_path):
+    from alembic import command
+
+    engine = db.make_engine(db.sqlite_url(tmp_path / "old.db"))
+    config = db.alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.exec_driver_sql("INSERT INTO collector (id, name, display_name) VALUES (1, 'wang', 'Wang')")
+        connection.exec_driver_sql("INSERT INTO debtor (id, external_id, name, kind, timezone) VALUES (1, 'D1', 'Old Debtor', 'company', 'Asia/Shanghai')")
+        connection.exec_driver_sql("INSERT INTO contact (id, debtor_id, name, role, phone, is_primary) VALUES (1, 1, 'Li', 'owner', '+86 1', 1)")
+        connection.exec_driver_sql("INSERT INTO account (id, external_id, debtor_id, contact_id, collector_id, currency, balance, priority, closed) VALUES (1, 'A1', 1, 1, 1, 'CNY', '10.00', 0, 0)")
+        connection.exec_driver_sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('c1', 1, 1, 'standard', 'h', 'en', '2026-11-01 10:00:00', 'prepare', 0)")
+        connection.exec_driver_sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('c1', 1, 'call_started', '2026-11-01 10:00:00', '{}', 'g', 'h')")
+    db.upgrade(engine)
+    assert db.schema_version(engine) == "0002"
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT id, account_id, persona FROM call").all() == [("c1", 1, None)]
+        assert connection.exec_driver_sql("SELECT count(*) FROM callevent").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()

@@ -76,6 +76,8 @@ class CallScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="call-header")
+        if self.active.rehearsal is not None:
+            yield Static(id="persona-line")
         with Horizontal(id="call-body"):
             yield PromptPanel(id="prompt")
             yield AccountCard(id="account")
@@ -103,6 +105,9 @@ class CallScreen(Screen):
         elapsed = int((now - self.active.started_at).total_seconds())
         minutes, seconds = divmod(max(0, elapsed), 60)
         header = Text()
+        if self.active.rehearsal is not None:
+            header.append(f" {label('practice_badge', self.locale)} ", style="reverse bold yellow")
+            header.append(" ")
         header.append(f" {label('call', self.locale)} ", style="reverse bold")
         header.append(" " + self.active.snapshot.debtor, style="bold")
         header.append("  " + label("timer", self.locale, elapsed=f"{minutes:02d}:{seconds:02d}"), style="dim")
@@ -124,6 +129,11 @@ class CallScreen(Screen):
             extra.append(("x", label("end_call", self.locale)))
         self.query_one(ChoiceBar).show(choices, label("choices", self.locale), extra)
         self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection())
+        rehearsal = self.active.rehearsal
+        if rehearsal is not None:
+            said = Text(f"{label('persona_says', self.locale)}: ", style="bold")
+            said.append(rehearsal.line(call))
+            self.query_one("#persona-line", Static).update(said)
 
     def every_step_choices(self) -> list[list[tuple[str, str]]]:
         """Every choice each step of the script can offer, with the keys the screen adds."""
@@ -177,13 +187,19 @@ class CallScreen(Screen):
         self.pending = None
         self.saving_notice.stop()
         self.show_status("")
+        if self.active.rehearsal is not None:
+            self.active.rehearsal.observe(message.events)
         for event in message.events:
             self.drafts.pop(DRAFTED_BY.get(event.kind, ""), None)
             if event.kind == "note_added":
                 self.app.notify(label("note_saved", self.locale), timeout=2)
             elif event.kind == "call_ended":
                 self.app.notify(label("call_ended", self.locale, disposition=label(f"disp_{event.payload['disposition']}", self.locale)), markup=False)
-                self.dismiss(event.payload["disposition"])
+                scored = next((e for e in message.events if e.kind == "practice_scored"), None)
+                if scored is not None:
+                    self.show_score(scored.payload, event.payload["disposition"])
+                else:
+                    self.dismiss(event.payload["disposition"])
                 return
         self.refresh_call()
         if self.call.in_promise_step() and self.call.promise is None and any(e.kind == "step_entered" for e in message.events):
@@ -241,9 +257,25 @@ class CallScreen(Screen):
         def chosen(result: tuple[str, str, date | None] | None) -> None:
             if result is not None:
                 disposition, note, next_contact = result
-                self.apply(lambda: self.call.end(disposition, note, next_contact))
+                self.apply(lambda: self.ending(disposition, note, next_contact))
 
         self.app.push_screen(DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, *self.draft_of("disposition")), chosen)
+
+    def ending(self, disposition: str, note: str, next_contact: date | None) -> list[Event]:
+        """The call's end; a practice call's score is stored with it."""
+        events = self.call.end(disposition, note, next_contact)
+        if self.active.rehearsal is not None:
+            events.append(self.active.rehearsal.scored(self.call))
+        return events
+
+    def show_score(self, payload: dict, disposition: str) -> None:
+        from callassist.tui.screens.practice import ScoreScreen
+
+        def closed(_) -> None:
+            self.dismiss(disposition)  # not returned: a callback's awaitable would be awaited here
+
+        name = self.active.rehearsal.persona.name.get(self.locale)
+        self.app.push_screen(ScoreScreen(self.locale, name, payload), closed)
 
     # ---- drafts: what is typed in a form survives a crash -----------------------------
 

@@ -62,7 +62,7 @@ class WorklistScreen(Screen):
 
     def on_mount(self) -> None:
         locale = self.locale
-        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
+        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("p", "practice", "practice", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
         self.query_one("#worklist-header", Static).update(Text(label("worklist", locale), style="bold"))
         self.load()
 
@@ -193,6 +193,9 @@ class WorklistScreen(Screen):
     def row_selected(self, event: AccountTable.Selected) -> None:
         event.stop()
         self.app.begin_call(int(event.key))
+
+    def action_practice(self) -> None:
+        self.app.choose_practice()
 
     def action_keys(self) -> None:
         self.app.show_keys()

@@ -1,0 +1,104 @@
+"""Debtor personas for practice calls: objections/personas/<id>.yaml, written by trainers.
+
+A persona says a line when the call enters a step, raises its excuses (one, or several
+in turn, as debtors mix them) at the steps the file names, and answers each rung of the
+right rebuttal ladder; after its last reply it softens.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from callassist.core.flow import Flow, Text
+from callassist.core.i18n import LOCALES
+from callassist.core.objections import EXCUSE_IDS, Catalog
+from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.yamlfile import line_of, read_yaml, validate
+
+PERSONAS_DIR = "personas"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PersonaExcuse(_Strict):
+    """One excuse the persona uses, where it uses it, and how it answers the right ladder."""
+
+    excuse: Literal[EXCUSE_IDS] = Field(description="dodge, old_friend, dispute, stall, deflect or wear_down.")  # type: ignore[valid-type]
+    at: str = Field(description="The step at which the debtor raises it (one where excuses are answered).")
+    says: Text = Field(description="The excuse in the debtor's words.")
+    replies: list[Text] = Field(min_length=1, description="The debtor's answer to rung 1, 2, ... of the right ladder; after the last one the debtor softens.")
+
+
+class Persona(_Strict):
+    """objections/personas/<id>.yaml: a simulated debtor for practice calls."""
+
+    id: str
+    name: Text
+    description: Text
+    says: dict[str, Text] = Field({}, description="The debtor's line when the call enters each step (by state name).")
+    excuses: list[PersonaExcuse] = Field(min_length=1, description="The excuses, in the order the debtor uses them.")
+
+
+def load_personas(directory: Path, flow: Flow, catalog: Catalog) -> tuple[dict[str, Persona], list[Problem]]:
+    """Every persona file that is valid for `flow` and `catalog`, and the problems of the others."""
+    personas: dict[str, Persona] = {}
+    problems: list[Problem] = []
+    paths = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not paths:
+        problems.append(Problem(display_path(directory), 1, 1, "E060", "no persona files", "practice needs at least one persona: objections/personas/<id>.yaml"))
+    for path in paths:
+        try:
+            data, lines = read_yaml(path)
+            persona = validate(Persona, data, lines, path)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        found = _check(persona, flow, catalog, lines, path)
+        problems.extend(found)
+        if not found:
+            personas[persona.id] = persona
+    # One-excuse personas first, in the order of DOMAIN.md's six; then the mixed ones.
+    personas = dict(sorted(personas.items(), key=lambda item: (len(item[1].excuses), EXCUSE_IDS.index(item[1].excuses[0].excuse), item[0])))
+    used = {excuse.excuse for persona in personas.values() for excuse in persona.excuses}
+    for excuse_id in EXCUSE_IDS:
+        if paths and excuse_id not in used:
+            problems.append(Problem(display_path(directory), 1, 1, "E065", f"no persona rehearses the excuse {excuse_id!r}", "give every excuse at least one persona"))
+    return personas, problems
+
+
+def _check(persona: Persona, flow: Flow, catalog: Catalog, lines: dict, path: Path) -> list[Problem]:
+    shown = display_path(path)
+    problems: list[Problem] = []
+
+    def add(loc: tuple, code: str, message: str, hint: str) -> None:
+        line, col = line_of(lines, loc)
+        problems.append(Problem(shown, line, col, code, message, hint))
+
+    def state_exists(name: str, loc: tuple) -> bool:
+        if name in flow.states:
+            return True
+        close = difflib.get_close_matches(name, list(flow.states), n=1)
+        add(loc, "E061", f"unknown state {name!r} in script {flow.name!r}", f"did you mean {close[0]!r}?" if close else f"states: {', '.join(flow.states)}")
+        return False
+
+    if persona.id != path.stem:
+        add(("id",), "E064", f"file {path.name} declares id {persona.id!r}", f"use id: {path.stem}")
+    for state in persona.says:
+        state_exists(state, ("says", state))
+    seen: set[str] = set()
+    for index, excuse in enumerate(persona.excuses):
+        if state_exists(excuse.at, ("excuses", index, "at")) and excuse.at not in flow.objections.allowed_from:
+            add(("excuses", index, "at"), "E062", f"excuses are not answered in state {excuse.at!r}", f"use one of: {', '.join(flow.objections.allowed_from)}")
+        rungs = min(catalog.rungs(excuse.excuse, locale) for locale in LOCALES)
+        if len(excuse.replies) > rungs:
+            add(("excuses", index, "replies"), "E066", f"{len(excuse.replies)} replies, but the {excuse.excuse!r} ladder has {rungs} rungs", "the debtor must be able to soften: no more replies than rungs")
+        if excuse.excuse in seen:
+            add(("excuses", index, "excuse"), "E063", f"the excuse {excuse.excuse!r} is used twice", "a persona uses each excuse once; write another persona for more")
+        seen.add(excuse.excuse)
+    return problems

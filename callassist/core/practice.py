@@ -1,0 +1,112 @@
+"""A practice call: a persona answers the trainee, and a score is worked out at the end.
+
+Everything here is read from the call's events, so the persona's line and the score
+follow exactly what was stored, and a supervisor can work the score out again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from callassist.core.call import Call, Event
+from callassist.core.i18n import label
+from callassist.core.personas import Persona, PersonaExcuse
+from callassist.core.preview import happy_path
+
+
+@dataclass(frozen=True)
+class ScoreItem:
+    key: str  # steps, excuse:<id>, promise
+    passed: bool
+    detail: str  # in the trainee's language
+
+
+@dataclass
+class Rehearsal:
+    persona: Persona
+    locale: str
+    events: list[Event] = field(default_factory=list)
+
+    def observe(self, events: list[Event]) -> None:
+        """Events as they are stored: the persona follows the call through them."""
+        self.events.extend(events)
+
+    # ---- what the persona says now -----------------------------------------------------
+
+    def _rungs_of(self, excuse_id: str) -> int:
+        return sum(1 for e in self.events if e.kind == "rebuttal_shown" and e.payload["excuse"] == excuse_id)
+
+    def _raised(self) -> PersonaExcuse | None:
+        """The excuse the persona is on: raised at its step, and not yet worn down."""
+        entered = {e.payload["state"] for e in self.events if e.kind == "step_entered"}
+        for excuse in self.persona.excuses:
+            if self._rungs_of(excuse.excuse) >= len(excuse.replies):
+                continue  # answered to the end: the debtor softened
+            return excuse if excuse.at in entered else None
+        return None
+
+    def line(self, call: Call) -> str:
+        """The debtor's words at this point of the call."""
+        raised = self._raised()
+        if call.state == call.loaded.flow.objections.state and call.objection:
+            answered = next((e for e in self.persona.excuses if e.excuse == call.objection.excuse), None)
+            if answered is not None and call.objection.rung:
+                replies = answered.replies
+                return replies[min(call.objection.rung, len(replies)) - 1].get(self.locale)
+            if raised is not None:  # the wrong ladder: the debtor just says it again
+                return label("persona_repeats", self.locale, line=raised.says.get(self.locale))
+        if raised is not None and call.state in call.loaded.flow.objections.allowed_from:
+            return raised.says.get(self.locale)
+        said = self.persona.says.get(call.state)
+        if said:
+            return said.get(self.locale)
+        return label("persona_not_dialled" if call.state == call.loaded.flow.initial else "persona_waits", self.locale)
+
+    # ---- the score -------------------------------------------------------------------
+
+    def score(self, call: Call) -> list[ScoreItem]:
+        """Steps skipped, the right ladder for every excuse, a dated written promise."""
+        locale = self.locale
+        flow = call.loaded.flow
+        entered = [e.payload["state"] for e in self.events if e.kind == "step_entered"]
+        expected = [flow.initial] + [_dest(flow, move) for move in happy_path(flow)]
+        skipped = [state for state in dict.fromkeys(expected) if state and state not in entered]
+        items = [ScoreItem("steps", not skipped, label("score_steps_ok", locale) if not skipped else label("score_steps_skipped", locale, steps=", ".join(flow.states[s].label.get(locale) for s in skipped)))]
+        used = [e.payload["excuse"] for e in self.events if e.kind == "objection_raised"]
+        for excuse in self.persona.excuses:
+            name = call.catalog.excuse(excuse.excuse).name.get(locale)
+            rungs = self._rungs_of(excuse.excuse)
+            if rungs >= len(excuse.replies):
+                items.append(ScoreItem(f"excuse:{excuse.excuse}", True, label("score_excuse_ok", locale, excuse=name, rungs=rungs)))
+            elif rungs:
+                items.append(ScoreItem(f"excuse:{excuse.excuse}", False, label("score_excuse_short", locale, excuse=name, rungs=rungs, needed=len(excuse.replies))))
+            else:
+                wrong = [call.catalog.excuse(e).name.get(locale) for e in dict.fromkeys(used) if e not in {x.excuse for x in self.persona.excuses}]
+                detail = label("score_excuse_missed", locale, excuse=name) + (" " + label("score_excuse_wrong", locale, used=", ".join(wrong)) if wrong else "")
+                items.append(ScoreItem(f"excuse:{excuse.excuse}", False, detail))
+        items.append(self._promise_item(call))
+        return items
+
+    def _promise_item(self, call: Call) -> ScoreItem:
+        locale = self.locale
+        captured = [e for e in self.events if e.kind == "promise_captured"]
+        confirmed = any(e.kind == "choice_made" and e.payload["to"] in _finals(call) and e.payload["from"] == call.loaded.flow.promise_state for e in self.events)
+        if captured and captured[-1].payload["instalments"] and captured[-1].payload["channel"] and confirmed:
+            first = captured[-1].payload["instalments"][0]["due"]
+            return ScoreItem("promise", True, label("score_promise_ok", locale, due=first, channel=label(f"channel_{captured[-1].payload['channel']}", locale)))
+        return ScoreItem("promise", False, label("score_promise_unread", locale) if captured else label("score_promise_none", locale))
+
+    def scored(self, call: Call) -> Event:
+        """The score as an event, stored with the call's end."""
+        items = self.score(call)
+        passed = sum(item.passed for item in items)
+        payload = {"persona": self.persona.id, "passed": passed, "items": len(items), "score": round(100 * passed / len(items)), "results": [{"item": i.key, "passed": i.passed, "detail": i.detail} for i in items]}
+        return Event("practice_scored", payload, call.clock())
+
+
+def _dest(flow, move: str) -> str | None:
+    return next((t.dest for t in flow.transitions if t.trigger == move), None)
+
+
+def _finals(call: Call) -> set[str]:
+    return {state for state, spec in call.loaded.flow.states.items() if spec.final}

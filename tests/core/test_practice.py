@@ -1,0 +1,70 @@
+"""Practice: personas follow the call, and the score reads the call's events."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from callassist.core.personas import load_personas
+from callassist.core.practice import Rehearsal
+from callassist.core.promises import Instalment, Promise
+from tests.conftest import OBJECTIONS
+
+TO_ASK = ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed"]
+
+
+def _personas(standard_flow, catalog):
+    personas, problems = load_personas(OBJECTIONS / "personas", standard_flow.flow, catalog)
+    assert problems == []
+    return personas
+
+
+def _run(call, rehearsal, moves):
+    for move in moves:
+        if move.startswith("excuse:"):
+            events = call.raise_objection(move.split(":")[1])
+        elif move == "promise":
+            events = call.capture_promise(Promise("CNY", Decimal("48250.00"), (Instalment(date(2026, 11, 27), Decimal("48250.00")),), "bank_transfer", "wechat"))
+        else:
+            events = call.choose(move)
+        rehearsal.observe(events)
+
+
+def test_every_excuse_has_a_persona_and_two_chain_several(standard_flow, catalog):
+    personas = _personas(standard_flow, catalog)
+    assert {e.excuse for p in personas.values() for e in p.excuses} == {"dodge", "old_friend", "dispute", "stall", "deflect", "wear_down"}
+    assert sum(len(p.excuses) > 1 for p in personas.values()) >= 2
+
+
+def test_a_good_rehearsal_scores_full_marks(standard_flow, catalog, make_call):
+    persona = _personas(standard_flow, catalog)["stall_busy_owner"]
+    call = make_call("en")
+    rehearsal = Rehearsal(persona, "en")
+    rehearsal.observe(call.start({}))
+    _run(call, rehearsal, TO_ASK)
+    assert rehearsal.line(call) == persona.excuses[0].says.en  # the debtor stalls at ask_payment
+    _run(call, rehearsal, ["excuse:stall"])
+    assert rehearsal.line(call) == persona.excuses[0].replies[0].en
+    _run(call, rehearsal, ["excuse:stall"])
+    assert rehearsal.line(call) == persona.excuses[0].replies[1].en  # softens
+    _run(call, rehearsal, ["softens", "promise", "promise_confirmed"])
+    assert rehearsal.line(call) == persona.says["wrap_up"].en
+    rehearsal.observe(call.end("promise"))
+    scored = rehearsal.scored(call)
+    assert scored.kind == "practice_scored" and scored.payload["score"] == 100, scored.payload
+    assert [r["item"] for r in scored.payload["results"]] == ["steps", "excuse:stall", "promise"]
+
+
+def test_the_wrong_ladder_and_no_promise_are_marked(standard_flow, catalog, make_call):
+    persona = _personas(standard_flow, catalog)["mixed_stall_then_dispute"]
+    call = make_call("zh")
+    rehearsal = Rehearsal(persona, "zh")
+    rehearsal.observe(call.start({}))
+    _run(call, rehearsal, TO_ASK + ["excuse:old_friend"])
+    assert rehearsal.line(call).startswith("（又说了一遍）") and persona.excuses[0].says.zh in rehearsal.line(call)
+    _run(call, rehearsal, ["refuses", "handed_over"])
+    rehearsal.observe(call.end("escalated", note="practice"))
+    results = {r["item"]: r for r in rehearsal.scored(call).payload["results"]}
+    assert not results["excuse:stall"]["passed"] and "拉" in results["excuse:stall"]["detail"]
+    assert not results["excuse:dispute"]["passed"] and not results["promise"]["passed"]
+    assert not results["steps"]["passed"] and "书面还款承诺" in results["steps"]["detail"]
