@@ -68,3 +68,34 @@ def test_the_wrong_ladder_and_no_promise_are_marked(standard_flow, catalog, make
     assert not results["excuse:stall"]["passed"] and "拉" in results["excuse:stall"]["detail"]
     assert not results["excuse:dispute"]["passed"] and not results["promise"]["passed"]
     assert not results["steps"]["passed"] and "书面还款承诺" in results["steps"]["detail"]
+
+
+def test_broken_personas_are_reported_at_their_lines(tmp_path, standard_flow, catalog):
+    import shutil
+
+    directory = tmp_path / "personas"
+    shutil.copytree(OBJECTIONS / "personas", directory)
+    stall = directory / "stall_busy_owner.yaml"
+    text = stall.read_text(encoding="utf-8")
+    text = text.replace("  good_time:", "  good_tme:").replace("    at: ask_payment", "    at: reach_party")
+    stall.write_text(text, encoding="utf-8")
+    wear = directory / "wear_down_always_tomorrow.yaml"
+    text = wear.read_text(encoding="utf-8").replace("id: wear_down_always_tomorrow", "id: always_tomorrow")
+    text = text.replace("      - {en: \"Last time?", "      - {en: \"One more.\", zh: \"再说一句。\"}\n      - {en: \"Last time?")
+    wear.write_text(text, encoding="utf-8")
+    personas, problems = load_personas(directory, standard_flow.flow, catalog)
+
+    def line(path, needle):
+        return next(i for i, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in row)
+
+    found = {(p.code, p.path.rsplit("/", 1)[-1], p.line) for p in problems}
+    assert found == {
+        ("E061", "stall_busy_owner.yaml", line(stall, "good_tme:")),
+        ("E062", "stall_busy_owner.yaml", line(stall, "at: reach_party")),
+        ("E064", "wear_down_always_tomorrow.yaml", line(wear, "id: always_tomorrow")),
+        ("E066", "wear_down_always_tomorrow.yaml", line(wear, "replies:")),
+    }
+    assert "stall_busy_owner" not in personas and "dodge_never_in" in personas
+    for path in directory.glob("*.yaml"):
+        path.unlink()
+    assert [p.code for p in load_personas(directory, standard_flow.flow, catalog)[1]] == ["E060"]
