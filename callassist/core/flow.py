@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callassist.core.conditions import CONDITIONS, FACTS
 from callassist.core.problems import ContentError, Problem, display_path
-from callassist.core.yamlfile import line_of, read_yaml, validate
+from callassist.core.yamlfile import LineMap, line_of, load_model
 
 FLOW_FILE = "flow.yaml"
 DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive")
@@ -39,6 +39,13 @@ class Text(Strict):
 
     def get(self, locale: str) -> str:
         return getattr(self, locale)
+
+
+class Phrases(Strict):
+    """Several short texts in every supported locale."""
+
+    en: list[str] = Field(min_length=1)
+    zh: list[str] = Field(min_length=1)
 
 
 class State(Strict):
@@ -106,11 +113,12 @@ class LoadedFlow:
     with however the files change while it runs.
     """
 
-    def __init__(self, flow: Flow, directory: Path, templates: dict[str, str], content_hash: str) -> None:
+    def __init__(self, flow: Flow, directory: Path, templates: dict[str, str], content_hash: str, lines: LineMap) -> None:
         self.flow = flow
         self.directory = directory
         self.templates = templates  # "en/purpose.j2" -> its text
         self.content_hash = content_hash
+        self.lines = lines  # where each key of flow.yaml stands, for problems found later
 
     @property
     def name(self) -> str:
@@ -146,13 +154,12 @@ def load_flow(directory: Path) -> LoadedFlow:
     """Load and check scripts/NAME/flow.yaml and read its templates; raise ContentError
     listing every problem."""
     path = directory / FLOW_FILE
-    data, lines = read_yaml(path)
-    flow = validate(Flow, data, lines, path)
+    flow, lines = load_model(Flow, path)
     problems = check_flow(flow, lines, path)
     if problems:
         raise ContentError(problems)
     templates, content_hash = _read_script(directory)
-    return LoadedFlow(flow, directory, templates, content_hash)
+    return LoadedFlow(flow, directory, templates, content_hash, lines)
 
 
 def check_flow(flow: Flow, lines: dict, path: Path) -> list[Problem]:

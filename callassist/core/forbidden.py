@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from callassist.core.flow import Phrases
 from callassist.core.problems import ContentError, Problem, display_path
-from callassist.core.yamlfile import line_of, read_yaml, validate
+from callassist.core.yamlfile import line_of, load_model
 
 FORBIDDEN_FILE = "forbidden.yaml"
 CATEGORIES = ("insult", "threat", "impersonation", "blacklist", "exaggeration")
@@ -28,15 +29,9 @@ HINTS = {
 }
 
 
-class _Phrases(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: list[str] = Field(min_length=1)
-    zh: list[str] = Field(min_length=1)
-
-
 class ForbiddenFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    categories: dict[Literal[CATEGORIES], _Phrases]  # type: ignore[valid-type]
+    categories: dict[Literal[CATEGORIES], Phrases]  # type: ignore[valid-type]
 
 
 @dataclass(frozen=True)
@@ -85,8 +80,7 @@ def load_forbidden(path: Path) -> tuple[ForbiddenLanguage | None, list[Problem]]
 
 
 def _load(path: Path) -> tuple[ForbiddenLanguage, list[Problem]]:
-    data, lines = read_yaml(path)
-    parsed = validate(ForbiddenFile, data, lines, path)
+    parsed, lines = load_model(ForbiddenFile, path)
     shown = display_path(path)
     problems: list[Problem] = []
     phrases: dict[str, list[tuple[str, str]]] = {"en": [], "zh": []}

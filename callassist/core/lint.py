@@ -17,7 +17,7 @@ from callassist.core.personas import PERSONAS_DIR, load_personas
 from callassist.core.preflight import preflight
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.templates import inspect_template, make_environment, missing_template
-from callassist.core.yamlfile import line_of, read_yaml
+from callassist.core.yamlfile import line_of
 
 PACKAGED_SCRIPTS = Path(__file__).resolve().parents[1] / "content" / "scripts"
 
@@ -36,9 +36,8 @@ def check_script(directory: Path, forbidden: ForbiddenLanguage | None) -> tuple[
         loaded = load_flow(directory)
     except ContentError as exc:
         return None, exc.problems
-    flow = loaded.flow
+    flow, lines = loaded.flow, loaded.lines
     flow_path = directory / FLOW_FILE
-    _, lines = read_yaml(flow_path)
     before = states_before_verification(flow)
     problems: list[Problem] = []
     env = make_environment()

@@ -15,11 +15,11 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
 from callassist.core.context import CallContext, RebuttalView
-from callassist.core.flow import Text
+from callassist.core.flow import Phrases, Text
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.templates import inspect_template, make_environment, render_error
-from callassist.core.yamlfile import CONTENT, LineMap, line_of, read_yaml, validate
+from callassist.core.yamlfile import CONTENT, LineMap, line_of, load_model
 
 EXCUSE_IDS = ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down")
 PRINCIPLES = ("reason", "relationship", "interest", "law")
@@ -44,12 +44,6 @@ class Ladders(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     en: list[Rung] = Field(min_length=MIN_RUNGS)
     zh: list[Rung] = Field(min_length=MIN_RUNGS)
-
-
-class Phrases(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: list[str] = Field(min_length=1)
-    zh: list[str] = Field(min_length=1)
 
 
 class Excuse(BaseModel):
@@ -132,8 +126,7 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
             problems.append(Problem(shown, 1, 1, "E040", f"the excuse {excuse_id!r} has no file", f"create {path.name}"))
             continue
         try:
-            data, lines = read_yaml(path)
-            excuse = validate(Excuse, data, lines, path)
+            excuse, lines = load_model(Excuse, path)
         except ContentError as exc:
             problems.extend(exc.problems)
             continue

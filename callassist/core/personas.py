@@ -17,7 +17,7 @@ from callassist.core.flow import Flow, Text
 from callassist.core.i18n import LOCALES
 from callassist.core.objections import EXCUSE_IDS, Catalog
 from callassist.core.problems import ContentError, Problem, display_path
-from callassist.core.yamlfile import line_of, read_yaml, validate
+from callassist.core.yamlfile import line_of, load_model
 
 PERSONAS_DIR = "personas"
 
@@ -54,8 +54,7 @@ def load_personas(directory: Path, flow: Flow, catalog: Catalog) -> tuple[dict[s
         problems.append(Problem(display_path(directory), 1, 1, "E060", "no persona files", "practice needs at least one persona: objections/personas/<id>.yaml"))
     for path in paths:
         try:
-            data, lines = read_yaml(path)
-            persona = validate(Persona, data, lines, path)
+            persona, lines = load_model(Persona, path)
         except ContentError as exc:
             problems.extend(exc.problems)
             continue

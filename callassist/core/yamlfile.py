@@ -83,6 +83,12 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
     return data, lines
 
 
+def load_model(model: type[Model], path: Path) -> tuple[Model, LineMap]:
+    """Read a YAML file and validate it against `model`; ContentError with every problem."""
+    data, lines = read_yaml(path)
+    return validate(model, data, lines, path), lines
+
+
 def line_of(lines: LineMap, loc: tuple) -> tuple[int, int]:
     """The line of the deepest part of `loc` that the file names."""
     for end in range(len(loc), -1, -1):
