@@ -7,9 +7,10 @@ follow exactly what was stored, and a supervisor can work the score out again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from callassist.core.call import Call, Event
-from callassist.core.i18n import label
+from callassist.core.i18n import fmt_date, label
 from callassist.core.personas import Persona, PersonaExcuse
 from callassist.core.preview import happy_path
 
@@ -92,7 +93,7 @@ class Rehearsal:
         captured = [e for e in self.events if e.kind == "promise_captured"]
         confirmed = any(e.kind == "choice_made" and e.payload["to"] in _finals(call) and e.payload["from"] == call.loaded.flow.promise_state for e in self.events)
         if captured and captured[-1].payload["instalments"] and captured[-1].payload["channel"] and confirmed:
-            first = captured[-1].payload["instalments"][0]["due"]
+            first = fmt_date(date.fromisoformat(captured[-1].payload["instalments"][0]["due"]), locale)
             return ScoreItem("promise", True, label("score_promise_ok", locale, due=first, channel=label(f"channel_{captured[-1].payload['channel']}", locale)))
         return ScoreItem("promise", False, label("score_promise_unread", locale) if captured else label("score_promise_none", locale))
 

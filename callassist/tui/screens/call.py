@@ -131,7 +131,7 @@ class CallScreen(Screen):
         self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection())
         rehearsal = self.active.rehearsal
         if rehearsal is not None:
-            said = Text(f"{label('persona_says', self.locale)}: ", style="bold")
+            said = Text(label("persona_says", self.locale), style="bold")
             said.append(rehearsal.line(call))
             self.query_one("#persona-line", Static).update(said)
 
