@@ -153,7 +153,7 @@ class CallAssistApp(App):
     def content_checked(self, message: ContentChecked) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, WorklistScreen):
-                screen.show_content_state()
+                screen.show_notices()
         if message.problems:
             return  # listed on the worklist; a notice would hide the list behind it
         flow = self.workspace.flow

@@ -4,6 +4,7 @@ version, and a call under way keeps the version it started with."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import pytest
 from textual.widgets import Static
@@ -79,3 +80,24 @@ async def test_a_call_under_way_keeps_the_version_it_started_with(make_app, sett
     [(call, events)] = stored_calls(db_url)
     entered = [e for e in events if e.kind == "step_entered" and e.payload["state"] == "reach_party"]
     assert entered and "A NEW OPENING LINE" not in entered[0].payload["text"]
+
+
+async def test_a_collector_without_accounts_is_told_so_and_a_fixed_script_clears_its_problems(settings, db_url):
+    from callassist.tui.app import CallAssistApp
+    from callassist.workspace import Workspace
+    from tests.conftest import NOW
+
+    flow = settings.scripts_dir / "standard" / "flow.yaml"
+    original = flow.read_text(encoding="utf-8")
+    flow.write_text(original.replace("conditions: [amount_confirmed]", "conditions: [amount_confimed]"), encoding="utf-8")
+    nobody = replace(settings, collector="nobody")
+    app = CallAssistApp(lambda: Workspace.open(nobody, db_url, "en"), "en", "nobody", clock=lambda: NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        shown = str(_problems_panel(pilot.app).render())
+        assert "cannot be used" in shown and "amount_confimed" in shown and "No accounts are assigned to nobody" in shown
+        flow.write_text(original, encoding="utf-8")
+        await press(pilot, "r")
+        await settle(pilot)
+        shown = str(_problems_panel(pilot.app).render())
+        assert "amount_confimed" not in shown and "No accounts are assigned to nobody" in shown

@@ -101,38 +101,35 @@ class WorklistScreen(Screen):
         header.append("  " + label("worklist_sub", locale, collector=self.app.collector, count=len(message.rows)), style="dim")
         self.query_one("#worklist-header", Static).update(header)
         self.fill_table()
-        if not message.rows:
-            self.show_problems(Text(label("no_accounts", locale, collector=self.app.collector)))
+        self.show_notices()
         self.call_after_refresh(self.painted.set)
 
     @on(Ready)
     def workspace_ready(self, message: Ready) -> None:
-        self.show_content_state()
+        self.show_notices()
         if message.unfinished and not self.offered_resume:
             self.offered_resume = True
             self.app.offer_resume(message.unfinished[0])
 
-    def show_content_state(self) -> None:
-        """The script's problems, if any: refused, or refused while the last good version is used."""
+    def show_notices(self) -> None:
+        """Above the list: the script's problems (refused, or refused while the last good
+        version stays in use), and a word when no account is assigned."""
+        text = Text()
         workspace = self.app.workspace
-        panel = self.query_one("#content-problems", Static)
-        if not workspace.problems:
-            if self.rows:
-                panel.display = False
-            return
-        if workspace.flow is not None:
-            heading = label("script_kept", self.locale, version=workspace.flow.content_hash[:8])
-        else:
-            heading = label("script_refused", self.locale)
-        text = Text(heading + "\n", style="bold red")
-        for problem in workspace.problems[:8]:
-            text.append(str(problem) + "\n")
-        self.show_problems(text)
-
-    def show_problems(self, text: Text) -> None:
+        if workspace is not None and workspace.problems:
+            if workspace.flow is not None:
+                heading = label("script_kept", self.locale, version=workspace.flow.content_hash[:8])
+            else:
+                heading = label("script_refused", self.locale)
+            text.append(heading + "\n", style="bold red")
+            for problem in workspace.problems[:8]:
+                text.append(str(problem) + "\n")
+        if not self.rows:
+            text.append(label("no_accounts", self.locale, collector=self.app.collector))
+        text.rstrip()
         panel = self.query_one("#content-problems", Static)
         panel.update(text)
-        panel.display = True
+        panel.display = bool(text.plain)
 
     def on_resize(self) -> None:
         if self.rows and self.app.size.width != self.filled_width:
