@@ -21,8 +21,8 @@ from callassist.core.yamlfile import LineMap, line_of, load_model
 
 FLOW_FILE = "flow.yaml"
 DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive")
-# Keys the call screen keeps for itself: the six excuses, notes, end call, help, quit.
-RESERVED_KEYS = frozenset("123456nx?q")
+# Keys the call screen keeps for itself: the six excuses, note, promise form, end call, help, quit.
+RESERVED_KEYS = frozenset("123456nmx?q")
 TRIGGER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 VERIFIED = "right_party_verified"
 
@@ -65,7 +65,7 @@ class Transition(Strict):
     """A choice: what the debtor did, one key on the choice bar, and where the call goes."""
 
     trigger: str = Field(description="A name for the choice: lower-case letters, digits and _.")
-    key: str = Field(min_length=1, max_length=1, description="The key that takes this choice; not one of 1-6 n x ? q.")
+    key: str = Field(min_length=1, max_length=1, description="The key that takes this choice; not one of 1-6 n m x ? q.")
     label: Text = Field(description="What the choice bar says, in every locale.")
     source: str | list[str] = Field(description="The state (or states) this choice is offered in.")
     dest: str = Field(description="The state the call moves to.")
@@ -214,7 +214,7 @@ def check_flow(flow: Flow, lines: dict, path: Path) -> list[Problem]:
     return problems
 
 
-def exits(flow: Flow) -> dict[str, set[str]]:
+def _exits(flow: Flow) -> dict[str, set[str]]:
     """Where each state can lead: its choices, and the objection step from where excuses are allowed."""
     leads: dict[str, set[str]] = {state: set() for state in flow.states}
     for transition in flow.transitions:
@@ -227,7 +227,7 @@ def exits(flow: Flow) -> dict[str, set[str]]:
 
 def _check_paths(flow: Flow, add) -> None:
     """States a call can never reach, and states a call can enter but never leave for an end."""
-    leads = exits(flow)
+    leads = _exits(flow)
     reached = _closure({flow.initial}, leads)
     finals = {state for state, spec in flow.states.items() if spec.final}
     if not finals:

@@ -1,6 +1,6 @@
 """Check trainer content: every problem in scripts/ and objections/, all at once, sorted.
 
-The app loads a script through `load_checked`, which runs the same checks, so what lints
+The app loads a script through `check_content`, which runs the same checks, so what lints
 clean is exactly what a collector can get and anything else is refused before a call.
 """
 
