@@ -146,7 +146,8 @@ class CallAssistApp(App):
         try:
             problems = self.ensure_workspace().reload_content()
         except StoreError as exc:
-            problems = [exc]
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
         self.post_message(self.ContentChecked([str(p) for p in problems]))
 
     @on(ContentChecked)
