@@ -12,6 +12,8 @@ from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, checked_local
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="A terminal assistant for phone collection of overdue debts.")
 db_app = typer.Typer(help="Database maintenance.")
 app.add_typer(db_app, name="db")
+audit_app = typer.Typer(help="Check that stored calls are exactly as they were recorded.")
+app.add_typer(audit_app, name="audit")
 
 
 def fail(message: str) -> typer.Exit:
@@ -99,6 +101,42 @@ def db_upgrade(ctx: typer.Context) -> None:
     except StoreError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"Schema up to date: {url}")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    ctx: typer.Context,
+    call: Optional[str] = typer.Option(None, "--call", help="Only this call (default: every call)."),
+) -> None:
+    """Verify each call's hash chain; name the call and the first broken event.
+
+    Exit status: 0 all intact, 1 a call is broken, 2 usage error (such as an unknown call).
+    """
+    from callassist.store import db as store_db
+    from callassist.store import queries
+    from callassist.store.errors import StoreError
+
+    url = ctx.obj.settings.database_url()
+    try:
+        engine = store_db.open_engine(url)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    broken = 0
+    with store_db.session(engine) as session:
+        ids = [call] if call else queries.all_call_ids(session=session)
+        for call_id in ids:
+            try:
+                found = queries.verify_call(call_id, session=session)
+            except LookupError:
+                raise fail(f"no call {call_id!r} in {url}") from None
+            if found is None:
+                typer.echo(f"ok      {call_id}")
+            else:
+                broken += 1
+                typer.echo(f"BROKEN  {call_id}: event {found.seq}: {found.reason}")
+    engine.dispose()
+    typer.echo(f"{len(ids)} call(s) checked, {broken} broken", err=True)
+    raise typer.Exit(1 if broken else 0)
 
 
 @app.command()

@@ -68,3 +68,46 @@ def test_the_quick_start_path_refuses_bad_options_like_the_cli(tmp_path):
     probe = "import sys; from callassist import launch; sys.argv = ['callassist', '--locale', 'fr']\ntry:\n    launch.main()\nfinally:\n    print(sorted(m for m in ('typer', 'click') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stdout.strip() == "[]", (done.stdout, done.stderr)
+
+
+def test_audit_verify_names_the_broken_call_and_event(tmp_path):
+    import asyncio
+
+    from sqlalchemy import text
+
+    from callassist.settings import Settings
+    from callassist.store.sql import quick_sqlite_read
+    from callassist.tui.app import CallAssistApp
+    from callassist.workspace import Workspace
+    from tests.conftest import NOW
+    from tests.tui.conftest import press, settle
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    settings = Settings(data_dir=tmp_path, collector="wang")
+
+    async def two_calls() -> None:
+        tui = CallAssistApp(lambda: Workspace.open(settings, url, "en"), "en", "wang", lambda: quick_sqlite_read(str(tmp_path / "demo.db"), "wang"), clock=lambda: NOW)
+        async with tui.run_test() as pilot:
+            await settle(pilot)
+            for _ in range(2):
+                await press(pilot, "enter", "a", "x", "ctrl+s")
+
+    asyncio.run(two_calls())
+    clean = runner.invoke(app, ["--db", url, "audit", "verify"])
+    assert clean.exit_code == 0 and clean.stdout.count("ok ") == 2, clean.output
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        first, second = [row[0] for row in connection.execute(text("SELECT id FROM call ORDER BY started_at, id"))]
+        connection.execute(text("UPDATE callevent SET payload = replace(payload, 'Prepare', 'Prepared') WHERE call_id = :c AND seq = 2"), {"c": first})
+        last = connection.execute(text("SELECT max(seq) FROM callevent WHERE call_id = :c"), {"c": second}).scalar()
+        connection.execute(text("DELETE FROM callevent WHERE call_id = :c AND seq = :s"), {"c": second, "s": last})
+    engine.dispose()
+    broken = runner.invoke(app, ["--db", url, "audit", "verify"])
+    assert broken.exit_code == 1
+    assert f"BROKEN  {first}: event 2: its content was changed" in broken.stdout
+    assert f"BROKEN  {second}: event {last}: the call ended, but the events after {last - 1} are missing" in broken.stdout
+    one = runner.invoke(app, ["--db", url, "audit", "verify", "--call", first])
+    assert one.exit_code == 1 and second not in one.stdout
+    unknown = runner.invoke(app, ["--db", url, "audit", "verify", "--call", "nope"])
+    assert unknown.exit_code == 2 and "no call 'nope'" in unknown.output

@@ -32,10 +32,17 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(call_id: str, rows: Iterable) -> ChainBreak | None:
-    """The first place the chain of a call's events (ordered by seq) is broken, or None."""
+ENDING_KINDS = frozenset({"call_ended", "practice_scored"})
+
+
+def verify_chain(call_id: str, rows: Iterable, ended: bool = False) -> ChainBreak | None:
+    """The first place the chain of a call's events (ordered by seq) is broken, or None.
+
+    With `ended` (the call row says the call ended) the chain must also end with the
+    call's end: events cut off the tail are missing too."""
     prev = GENESIS
     expected_seq = 1
+    last_kind = None
     for row in rows:
         if row.seq != expected_seq:
             return ChainBreak(expected_seq, f"event {expected_seq} is missing")
@@ -45,4 +52,9 @@ def verify_chain(call_id: str, rows: Iterable) -> ChainBreak | None:
             return ChainBreak(row.seq, "its content was changed")
         prev = row.hash
         expected_seq += 1
+        last_kind = row.kind
+    if expected_seq == 1:
+        return ChainBreak(1, "the call has no events")
+    if ended and last_kind not in ENDING_KINDS:
+        return ChainBreak(expected_seq, f"the call ended, but the events after {expected_seq - 1} are missing")
     return None

@@ -136,8 +136,19 @@ def call_events(call_id: str, *, session: Session) -> list[Event]:
 
 
 def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
+    """Where the call's stored events stop being what was written, or None when intact.
+
+    LookupError when there is no such call."""
+    call = session.get(Call, call_id)
+    if call is None:
+        raise LookupError(f"no call {call_id}")
     rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.seq)).all()
-    return verify_chain(call_id, rows)
+    return verify_chain(call_id, rows, ended=call.ended_at is not None)
+
+
+def all_call_ids(*, session: Session) -> list[str]:
+    """Every call, oldest first."""
+    return list(session.exec(select(Call.id).order_by(Call.started_at, Call.id)).all())
 
 
 def unfinished_calls(collector_id: int, *, session: Session) -> list[UnfinishedCall]:
