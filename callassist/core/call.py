@@ -75,6 +75,12 @@ class Step:
     state: str
     label: str
     text: str
+    choices: tuple[Choice, ...] = ()  # what the choice bar offered here, as stored
+
+
+def stored_choices(step_entered: dict) -> tuple[Choice, ...]:
+    """The choices a stored step offered (what the collector saw, whatever the script says now)."""
+    return tuple(Choice(c["trigger"], c["key"], c["label"], c["dest"]) for c in step_entered.get("choices", ()))
 
 
 def utc_now() -> datetime:
@@ -308,8 +314,10 @@ class Call:
         """Render the step (with `rebuttal` when the caller has just rendered it)."""
         spec = self.loaded.flow.states[state]
         text = self.templates.render(spec.template_name(state), self._render_context(rebuttal))
-        self.step = Step(state, spec.label.get(self.locale), text)
-        return Event("step_entered", {"state": state, "label": self.step.label, "text": text, "discloses_debt": spec.discloses_debt}, self.clock())
+        choices = tuple(self.choices())
+        self.step = Step(state, spec.label.get(self.locale), text, choices)
+        offered = [{"key": c.key, "label": c.label, "trigger": c.trigger, "dest": c.dest} for c in choices]
+        return Event("step_entered", {"state": state, "label": self.step.label, "text": text, "discloses_debt": spec.discloses_debt, "choices": offered}, self.clock())
 
     # ---- resuming ------------------------------------------------------------------
 
@@ -329,7 +337,9 @@ class Call:
                     self.objection = None
             elif event.kind == "step_entered":
                 self.machine.set_state(payload["state"], model=self.cursor)
-                self.step = Step(payload["state"], payload["label"], payload["text"])
+                # Steps stored before choices were recorded offer what the machine allows now.
+                choices = stored_choices(payload) if "choices" in payload else tuple(self.choices())
+                self.step = Step(payload["state"], payload["label"], payload["text"], choices)
             elif event.kind == "objection_raised":
                 self.objection = ObjectionState(payload["excuse"], 0)
             elif event.kind == "rebuttal_shown":

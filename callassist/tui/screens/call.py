@@ -121,7 +121,7 @@ class CallScreen(Screen):
         call = self.call
         step = call.step
         self.query_one(PromptPanel).show(f"{step.label}", step.text)
-        choices = call.choices()
+        choices = list(step.choices)
         extra = []
         if call.in_promise_step() and call.promise is None:
             extra.append(("m", label("promise_form", self.locale)))
@@ -216,7 +216,7 @@ class CallScreen(Screen):
     def on_key(self, event: Key) -> None:
         if event.character is None:
             return
-        for choice in self.call.choices():
+        for choice in self.call.step.choices:
             if choice.key == event.character:
                 event.stop()
                 self.apply(lambda: self.call.choose(choice.trigger))
@@ -292,4 +292,4 @@ class CallScreen(Screen):
         self.app.workspace.drafts.save(self.active.call_id, form, fields)
 
     def action_keys(self) -> None:
-        self.app.show_keys(self.call.choices())
+        self.app.show_keys(list(self.call.step.choices))
