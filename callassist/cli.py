@@ -103,6 +103,13 @@ def db_upgrade(ctx: typer.Context) -> None:
     typer.echo(f"Schema up to date: {url}")
 
 
+@app.command()
+def replay(ctx: typer.Context, call_id: str = typer.Argument(..., help="The call's id (see `callassist audit verify`).")) -> None:
+    """Replay a stored call step by step, as the collector saw it (its hash chain checked first)."""
+    options: Options = ctx.obj
+    run_tui(options, options.settings.database_url(), replay=call_id)
+
+
 @audit_app.command("verify")
 def audit_verify(
     ctx: typer.Context,

@@ -81,7 +81,7 @@ def global_options_only(argv: list[str]) -> dict | None:
     return values
 
 
-def run_tui(options: Options, url: str) -> None:
+def run_tui(options: Options, url: str, replay: str | None = None) -> None:
     from callassist.tui.app import CallAssistApp
 
     settings = options.settings
@@ -92,12 +92,12 @@ def run_tui(options: Options, url: str) -> None:
         return Workspace.open(settings, url, options.locale)
 
     quick_read = None
-    if url.startswith("sqlite:///"):
+    if url.startswith("sqlite:///") and replay is None:
         from callassist.store.sql import quick_sqlite_read
 
         path = url.removeprefix("sqlite:///")
         quick_read = lambda: quick_sqlite_read(path, settings.collector)  # noqa: E731
-    CallAssistApp(open_workspace, options.locale, settings.collector, quick_read).run()
+    CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay).run()
 
 
 def main() -> None:

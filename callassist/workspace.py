@@ -25,6 +25,7 @@ from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
 from callassist.store import db, queries
 from callassist.store.drafts import DRAFTED_BY, Drafts
+from callassist.store.events import ChainBreak
 from callassist.store.errors import StoreError
 from callassist.store.models import Call as CallRow
 from callassist.store.queries import UnfinishedCall, WorklistRow
@@ -51,6 +52,17 @@ class ActiveCall:
     resumed: bool = False
     drafts: dict[str, dict] = field(default_factory=dict)  # forms half filled in when the call stopped
     rehearsal: Rehearsal | None = None  # a practice call: the persona on the other end
+
+
+@dataclass(frozen=True)
+class StoredCall:
+    call_id: str
+    debtor: str
+    collector: str
+    started_at: datetime
+    practice: bool
+    events: list[Event]
+    broken: ChainBreak | None  # where the stored events stop being what was written
 
 
 @dataclass
@@ -174,6 +186,22 @@ class Workspace:
             call.resume(events)
             queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, self.clock())], session=session)
         return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True, drafts=self.drafts.load_all(call_id))
+
+    def replay(self, call_id: str) -> StoredCall:
+        """A stored call for replay: its events, checked against their hash chain first.
+        When the chain is broken, only the events before the break are given.
+
+        LookupError when there is no such call."""
+        with database_errors("cannot read the call"), db.session(self.engine) as session:
+            row = session.get(CallRow, call_id)
+            if row is None:
+                raise LookupError(call_id)
+            broken = queries.verify_call(call_id, session=session)
+            events = queries.call_events(call_id, session=session)
+        if broken is not None:
+            events = events[: broken.seq - 1]
+        card = events[0].payload if events else {}
+        return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken)
 
     def store(self, call_id: str, events: list[Event]) -> None:
         """Commit events durably; StoreError if the database cannot take them now.

@@ -49,6 +49,11 @@ def fmt_short_date(value: date, locale: str) -> str:
     return format_date(value, format="short", locale=babel_locale(locale))
 
 
+def fmt_clock(value: datetime, locale: str) -> str:
+    """The time of day to the second (replay timelines)."""
+    return format_time(value, format="medium", tzinfo=value.tzinfo, locale=babel_locale(locale))
+
+
 def fmt_time(value: datetime, locale: str) -> str:
     return format_time(value, format="short", tzinfo=value.tzinfo, locale=babel_locale(locale))
 
@@ -87,6 +92,27 @@ LABELS: dict[str, dict[str, str]] = {
         "score_title": "Practice score: {persona}",
         "score_total": "{passed} of {items} · {score}%",
         "close": "Close",
+        "replay_rebuttal": "rebuttal, rung {rung} of {rungs}",
+        "replay_excuse": "excuse: {excuse}",
+        "replay_note": "note: {text}",
+        "replay_promise": "promise: {total} {currency}",
+        "replay_ended": "ended: {disposition}",
+        "replay_call_started": "call started",
+        "replay_call_resumed": "resumed after an interruption",
+        "replay_practice_scored": "practice score",
+        "replay_title": "Replay",
+        "replay_intact": "hash chain intact",
+        "replay_broken": "INTEGRITY BROKEN at event {seq}: {reason}. Only the events before it are shown.",
+        "replay_playing": "playing {speed}x",
+        "replay_paused": "paused",
+        "replay_skip": "skip silences",
+        "replay_event": "event {seq} of {count} · {at}",
+        "replay_notes": "Notes",
+        "replay_keys": "space play/pause · ← → step · Home End · 1 2 4 speed · s skip silences · Enter jump",
+        "replay_no_call": "No call {call_id} in this database.",
+        "replay_card": "Card as shown: {debtor} · {contact} · {phone} · {balance}",
+        "play": "Play/pause",
+        "skip_silences": "Skip silences",
         "graph_excuse": "an excuse",
         "no_accounts": "No accounts are assigned to {collector}. Run `callassist demo` for sample data, or pick another collector with --collector.",
         "call": "Call",
@@ -234,6 +260,27 @@ LABELS: dict[str, dict[str, str]] = {
         "score_title": "练习评分：{persona}",
         "score_total": "{passed}/{items} 项 · {score}%",
         "close": "关闭",
+        "replay_rebuttal": "话术应对，第 {rung}/{rungs} 级",
+        "replay_excuse": "借口：{excuse}",
+        "replay_note": "备注：{text}",
+        "replay_promise": "承诺：{total} {currency}",
+        "replay_ended": "结束：{disposition}",
+        "replay_call_started": "通话开始",
+        "replay_call_resumed": "中断后继续",
+        "replay_practice_scored": "练习评分",
+        "replay_title": "回放",
+        "replay_intact": "哈希链完整",
+        "replay_broken": "完整性受损：第 {seq} 条事件：{reason}。只显示之前的事件。",
+        "replay_playing": "播放中 {speed}x",
+        "replay_paused": "已暂停",
+        "replay_skip": "跳过静默",
+        "replay_event": "第 {seq}/{count} 条 · {at}",
+        "replay_notes": "备注",
+        "replay_keys": "空格 播放/暂停 · ← → 单步 · Home End · 1 2 4 倍速 · s 跳过静默 · Enter 跳转",
+        "replay_no_call": "数据库中没有通话 {call_id}。",
+        "replay_card": "当时的账户卡片：{debtor} · {contact} · {phone} · {balance}",
+        "play": "播放/暂停",
+        "skip_silences": "跳过静默",
         "graph_excuse": "对方找借口",
         "no_accounts": "没有分配给 {collector} 的账户。运行 `callassist demo` 生成示例数据，或用 --collector 指定催收员。",
         "call": "通话",

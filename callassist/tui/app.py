@@ -43,10 +43,12 @@ class CallAssistApp(App):
             self.problems = problems
             super().__init__()
 
-    def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None) -> None:
+    def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None, replay: str | None = None) -> None:
         """`open_workspace` opens the database; it runs in a worker thread, after the first
-        paint. `quick_read`, where the database allows one, gives the worklist before that."""
+        paint. `quick_read`, where the database allows one, gives the worklist before that.
+        With `replay` (a call id) the app opens on that call's replay instead."""
         super().__init__()
+        self.replay = replay
         # Python hands the GIL between threads every 5 ms by default. A commit finishing
         # in a worker, or a frame waiting in Textual's writer thread, would wait that long.
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
@@ -71,7 +73,12 @@ class CallAssistApp(App):
 
     def on_mount(self) -> None:
         self.title = label("app_title", self.locale)
-        self.push_screen(WorklistScreen())
+        if self.replay:
+            from callassist.tui.screens.replay import ReplayScreen
+
+            self.push_screen(ReplayScreen(self.replay))
+        else:
+            self.push_screen(WorklistScreen())
 
     def in_call(self) -> bool:
         # Checked by marker, not class: importing the call screen here, on the UI thread,

@@ -18,6 +18,20 @@ COUNTER_WORDS = {
 }
 
 
+def describe_rung(position: LadderPosition, locale: str) -> Text:
+    """The rung on one line: excuse, rung of rungs, its principle and counters."""
+    text = Text()
+    text.append(f"{position.excuse_name} ", style="bold")
+    text.append(label("rung", locale, rung=position.rung, rungs=position.rungs))
+    text.append(f" · {label('principle', locale)}: ", style="dim")
+    text.append(PRINCIPLE_WORDS[locale][position.principle])
+    text.append(f" · {label('counters', locale)}: ", style="dim")
+    text.append(", ".join(COUNTER_WORDS[locale][c] for c in position.counters))
+    if position.rung == position.rungs:
+        text.append("  " + label("last_rung", locale), style="yellow")
+    return text
+
+
 class ObjectionPanel(Static):
     shown: tuple | None = None
 
@@ -31,14 +45,7 @@ class ObjectionPanel(Static):
         text.append(label("objection_keys", locale))
         if position:
             text.append("\n")
-            text.append(f"{position.excuse_name} ", style="bold")
-            text.append(label("rung", locale, rung=position.rung, rungs=position.rungs))
-            text.append(f" · {label('principle', locale)}: ", style="dim")
-            text.append(PRINCIPLE_WORDS[locale][position.principle])
-            text.append(f" · {label('counters', locale)}: ", style="dim")
-            text.append(", ".join(COUNTER_WORDS[locale][c] for c in position.counters))
-            if position.rung == position.rungs:
-                text.append("  " + label("last_rung", locale), style="yellow")
+            text.append_text(describe_rung(position, locale))
         elif not allowed:
             text.append("\n")
             text.append(label("objections_locked", locale), style="dim")

@@ -1,0 +1,99 @@
+"""Replay: a stored call as the collector saw it, one frame per event.
+
+Frames are built from the stored events only (the text each step showed, the choices it
+offered, the rebuttals, notes and promise as stored), never from today's templates, so
+a replay is the same however the script has changed since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from callassist.core.call import OBJECTION_TRIGGER, Event, LadderPosition
+from callassist.core.i18n import label
+
+# With "skip silences", no pause between two events lasts longer than this.
+SILENCE = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The collector's screen just after event `seq`."""
+
+    seq: int
+    at: datetime
+    kind: str
+    happened: str  # the event in a few words, for the timeline
+    step_label: str = ""
+    step_text: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (key, label)
+    ladder: LadderPosition | None = None
+    notes: tuple[str, ...] = ()
+    promise: dict | None = None
+    card: dict = field(default_factory=dict)
+    disposition: str | None = None
+
+
+def frames(events: list[Event], locale: str, excuse_names: dict[str, str] | None = None) -> list[Frame]:
+    """One frame per stored event, each carrying everything shown at that moment.
+
+    A rebuttal shows with the step entered after it (the screen changed once, for both)."""
+    names = excuse_names or {}
+    shown: list[Frame] = []
+    current = None
+    ladder = None
+    for seq, event in enumerate(events, 1):
+        payload = event.payload
+        base = current or Frame(seq, event.at, event.kind, "")
+        changes: dict = {"seq": seq, "at": event.at, "kind": event.kind, "happened": _happened(event, locale, names)}
+        if event.kind == "call_started":
+            changes["card"] = dict(payload)
+        elif event.kind == "step_entered":
+            changes.update(step_label=payload["label"], step_text=payload["text"], choices=tuple((c["key"], c["label"]) for c in payload.get("choices", ())), ladder=ladder)
+        elif event.kind == "rebuttal_shown":
+            ladder = LadderPosition(names.get(payload["excuse"], payload["excuse"]), payload["rung"], payload["rungs"], payload["principle"], tuple(payload["counters"]))
+        elif event.kind == "choice_made" and payload["trigger"] != OBJECTION_TRIGGER:
+            ladder = None  # any other choice leaves the objection step
+        elif event.kind == "note_added":
+            changes["notes"] = base.notes + (payload["text"],)
+        elif event.kind == "promise_captured":
+            changes["promise"] = dict(payload)
+        elif event.kind == "call_ended":
+            changes["disposition"] = payload["disposition"]
+            if payload.get("note"):
+                changes["notes"] = base.notes + (payload["note"],)
+        current = replace(base, **changes)
+        shown.append(current)
+    return shown
+
+
+def _happened(event: Event, locale: str, excuse_names: dict[str, str]) -> str:
+    payload = event.payload
+    kind = event.kind
+    if kind == "step_entered":
+        return payload["label"]
+    if kind == "choice_made":
+        return f"→ {payload['label']}"
+    if kind == "rebuttal_shown":
+        return label("replay_rebuttal", locale, rung=payload["rung"], rungs=payload["rungs"])
+    if kind == "objection_raised":
+        return label("replay_excuse", locale, excuse=excuse_names.get(payload["excuse"], payload["excuse"]))
+    if kind == "note_added":
+        return label("replay_note", locale, text=payload["text"])
+    if kind == "promise_captured":
+        return label("replay_promise", locale, total=payload["total"], currency=payload["currency"])
+    if kind == "call_ended":
+        return label("replay_ended", locale, disposition=label(f"disp_{payload['disposition']}", locale))
+    return label(f"replay_{kind}", locale)
+
+
+def pauses(shown: list[Frame], skip_silences: bool) -> list[float]:
+    """Seconds to wait before each frame when playing at 1x (the first: none)."""
+    waits = [0.0]
+    for before, after in zip(shown, shown[1:]):
+        gap = after.at - before.at
+        if skip_silences:
+            gap = min(gap, SILENCE)
+        waits.append(max(gap.total_seconds(), 0.0))
+    return waits

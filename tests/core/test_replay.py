@@ -1,0 +1,23 @@
+"""Replay frames: built from stored events only; pauses follow the real gaps or skip them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from callassist.core.replay import frames, pauses
+from tests.conftest import NOW
+
+
+def test_frames_follow_the_events_and_pauses_skip_silences(make_call):
+    call = make_call("en")
+    events = call.start({"debtor": "Acme"}) + call.choose("dial") + call.add_note("asked for Li")
+    events = [replace(event, at=NOW + timedelta(seconds=10 * index)) for index, event in enumerate(events)]
+    shown = frames(events, "en")
+    assert [f.kind for f in shown] == [e.kind for e in events]
+    entered = [f for f in shown if f.kind == "step_entered"]
+    assert entered[-1].step_text == events[3].payload["text"] and entered[-1].choices == tuple((c["key"], c["label"]) for c in events[3].payload["choices"])
+    assert shown[-1].notes == ("asked for Li",) and shown[-1].card == {"debtor": "Acme"} | {k: v for k, v in events[0].payload.items() if k != "debtor"}
+    assert shown[-1].happened == "note: asked for Li"
+    assert pauses(shown, skip_silences=False) == [0.0, 10.0, 10.0, 10.0, 10.0]
+    assert pauses(shown, skip_silences=True) == [0.0, 1.0, 1.0, 1.0, 1.0]

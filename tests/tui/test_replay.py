@@ -1,0 +1,102 @@
+"""Replay: a call played back event by event shows what the collector saw, whatever the
+script says now, and a tampered call says "integrity broken"."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import text
+from textual.widgets import OptionList, Static
+
+from callassist.settings import Settings
+from callassist.store import db
+from callassist.tui.screens.call import CallScreen
+from callassist.tui.screens.replay import ReplayScreen
+from tests.conftest import OBJECTIONS, SCRIPTS
+from tests.tui.conftest import press, settle, stored_calls
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    shutil.copytree(SCRIPTS, tmp_path / "scripts")
+    return Settings(data_dir=tmp_path, collector="wang", scripts_dir=tmp_path / "scripts", objections_dir=OBJECTIONS)
+
+
+def _seen(screen: CallScreen) -> tuple[str, str, tuple[str, ...]]:
+    step = screen.call.step
+    return (step.label, step.text, tuple(c.key for c in step.choices))
+
+
+def _then(replay: ReplayScreen) -> str:
+    return "\n".join(str(replay.query_one(f"#then-{part}", Static).render()) for part in ("step", "text", "choices", "ladder", "extra"))
+
+
+async def _open_replay(pilot, call_id: str) -> ReplayScreen:
+    replay = ReplayScreen(call_id)
+    await pilot.app.push_screen(replay)
+    await settle(pilot)
+    return replay
+
+
+async def test_a_call_played_back_shows_what_the_collector_saw(make_app, settings, db_url):
+    async with make_app("en").run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = pilot.app.screen
+        seen = [_seen(screen)]
+        for key in ("d", "r", "y", "o", "y", "4", "4"):
+            await press(pilot, key)
+            if _seen(screen) != seen[-1]:
+                seen.append(_seen(screen))
+        await press(pilot, "r", "h", "x")
+        pilot.app.screen.query_one("#note").value = "handed to the team lead"
+        await press(pilot, "ctrl+s")
+        [(call, events)] = stored_calls(db_url)
+        # Today's script says something else: the replay still shows what was said then.
+        (settings.scripts_dir / "standard" / "en" / "purpose.j2").write_text("REWRITTEN AFTER THE CALL", encoding="utf-8")
+        await press(pilot, "r")
+        replay = await _open_replay(pilot, call.id)
+        assert "hash chain intact" in str(replay.query_one("#integrity", Static).render())
+        assert len(replay.shown) == len(events)
+        played = []
+        for index in range(len(events)):
+            frame = replay.shown[replay.index]
+            assert frame.seq == index + 1 and replay.query_one(OptionList).highlighted == index
+            if frame.kind == "step_entered":
+                played.append((frame.step_label, frame.step_text, tuple(key for key, _ in frame.choices)))
+                assert frame.step_text in _then(replay)
+            await press(pilot, "right")
+        assert [step for step in played if step[0] != "Change roles" and step[0] != "Wrap up"] == seen
+        assert "REWRITTEN" not in "".join(step[1] for step in played)
+        rungs = [frame.ladder.rung if frame.ladder else None for frame in replay.shown if frame.kind == "step_entered"]
+        assert 1 in rungs and 2 in rungs and rungs[-1] is None  # shown with its step, gone once the call moved on
+        # Jump: the first and the last event, then back one.
+        await press(pilot, "home")
+        assert replay.index == 0 and "Card as shown" in _then(replay)
+        await press(pilot, "end", "left")
+        assert replay.index == len(events) - 2
+        # Play at 4x with silences skipped runs to the end by itself.
+        await press(pilot, "home", "4", "s", "space")
+        await pilot.pause(len(events) * 0.3)
+        assert replay.index == len(events) - 1 and replay.timer is None
+        assert "handed to the team lead" in _then(replay)
+
+
+async def test_a_tampered_call_says_integrity_broken(make_app, db_url):
+    async with make_app("zh").run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "d", "r", "y")
+        call_id = pilot.app.screen.active.call_id
+        await press(pilot, "escape")
+        engine = db.make_engine(db_url)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE callevent SET payload = replace(payload, '是否方便', '改过的') WHERE call_id = :c AND kind = 'step_entered' AND seq > 4"), {"c": call_id})
+            broken_at = connection.execute(text("SELECT min(seq) FROM callevent WHERE call_id = :c AND payload LIKE '%改过的%'"), {"c": call_id}).scalar()
+        engine.dispose()
+        assert broken_at
+        replay = await _open_replay(pilot, call_id)
+        warning = str(replay.query_one("#integrity", Static).render())
+        assert "完整性受损" in warning and f"第 {broken_at} 条" in warning
+        assert len(replay.shown) == broken_at - 1
+        assert all("改过的" not in frame.step_text for frame in replay.shown)
