@@ -16,11 +16,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
 from callassist.core.flow import LoadedFlow
-from callassist.core.lint import check_content
+from callassist.core.lint import check_content, forbidden_list
 from callassist.core.objections import Catalog
 from callassist.core.personas import PERSONAS_DIR, Persona, load_personas
 from callassist.core.practice import Rehearsal
 from callassist.core.preflight import sample_snapshot
+from callassist.core.scorecard import ScoreLine, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
 from callassist.store import db, queries
@@ -168,7 +169,7 @@ class Workspace:
             call = self._new_call(snapshot, self.locale)
             call_id = str(uuid.uuid4())
             started = self.clock()
-            card = {"practice": True, "persona": persona_id, "collector": self.collector, "debtor": snapshot.debtor, "contact": snapshot.contact_name, "balance": str(snapshot.balance), "currency": snapshot.currency}
+            card = {"practice": True, "persona": persona_id, "collector": self.collector, "debtor": snapshot.debtor, "contact": snapshot.contact_name, "phone": snapshot.phone, "balance": str(snapshot.balance), "currency": snapshot.currency, "debtor_local_time": snapshot.local_now(started).isoformat()}
             row = CallRow(id=call_id, account_id=None, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state, practice=True, persona=persona_id)
             events = call.start(card)
             queries.start_call(row, events, session=session)
@@ -202,6 +203,14 @@ class Workspace:
             events = events[: broken.seq - 1]
         card = events[0].payload if events else {}
         return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken)
+
+    def scorecard(self, stored: StoredCall, locale: str) -> list[ScoreLine]:
+        """The automatic scorecard of a stored call, against the script in use."""
+        self.ensure_content()
+        if self.flow is None:
+            return []
+        forbidden, _ = forbidden_list(self.settings.scripts_dir)
+        return scorecard(stored.events, self.flow.flow, locale, forbidden)
 
     def store(self, call_id: str, events: list[Event]) -> None:
         """Commit events durably; StoreError if the database cannot take them now.

@@ -13,6 +13,7 @@ from callassist.settings import Settings
 from callassist.store import db
 from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.replay import ReplayScreen
+from callassist.tui.screens.scorecard import ScorecardScreen
 from tests.conftest import OBJECTIONS, SCRIPTS
 from tests.tui.conftest import press, settle, stored_calls
 
@@ -81,6 +82,17 @@ async def test_a_call_played_back_shows_what_the_collector_saw(make_app, setting
         await pilot.pause(len(events) * 0.3)
         assert replay.index == len(events) - 1 and replay.timer is None
         assert "handed to the team lead" in _then(replay)
+        # The scorecard: Enter on a line jumps to the event that proves it.
+        await press(pilot, "c")
+        card = pilot.app.screen
+        assert isinstance(card, ScorecardScreen)
+        lines = {line.item: line for line in card.lines}
+        assert lines["verified_before_debt"].result == "pass" and lines["promise_read_back"].result == "n/a"
+        options = card.query_one(OptionList)
+        options.highlighted = list(lines).index("verified_before_debt")
+        await press(pilot, "enter")
+        assert pilot.app.screen is replay and replay.index == lines["verified_before_debt"].seq - 1
+        assert replay.shown[replay.index].kind == "step_entered"
 
 
 async def test_a_tampered_call_says_integrity_broken(make_app, db_url):

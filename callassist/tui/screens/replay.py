@@ -43,8 +43,9 @@ class ReplayScreen(Screen):
     ]
 
     class Loaded(Message):
-        def __init__(self, stored) -> None:
+        def __init__(self, stored, card: list) -> None:
             self.stored = stored
+            self.card = card
             super().__init__()
 
     def __init__(self, call_id: str) -> None:
@@ -57,6 +58,7 @@ class ReplayScreen(Screen):
         self.skip_silences = False
         self.timer = None
         self.stored = None
+        self.card: list = []
 
     @property
     def locale(self) -> str:
@@ -77,7 +79,7 @@ class ReplayScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        bind_localized(self, self.locale, [("space", "play", "play", "space"), ("s", "skip", "skip_silences", None), ("escape", "close", "close", "esc")])
+        bind_localized(self, self.locale, [("space", "play", "play", "space"), ("s", "skip", "skip_silences", None), ("c", "scorecard", "scorecard", None), ("escape", "close", "close", "esc")])
         self.query_one("#replay-header", Static).update(Text(label("replay_title", self.locale), style="bold"))
         self.load()
 
@@ -87,12 +89,13 @@ class ReplayScreen(Screen):
             workspace = self.app.ensure_workspace()
             workspace.ensure_content()  # the excuses' names in the collector's language
             stored = workspace.replay(self.call_id)
+            card = workspace.scorecard(stored, self.locale)
         except LookupError:
-            stored = None
+            stored, card = None, []
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
-        self.post_message(self.Loaded(stored))
+        self.post_message(self.Loaded(stored, card))
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
@@ -103,6 +106,7 @@ class ReplayScreen(Screen):
             self.query_one("#integrity", Static).update(Text(label("replay_no_call", self.locale, call_id=self.call_id), style="bold red"))
             return
         self.stored = stored
+        self.card = message.card
         workspace = self.app.workspace
         catalog = workspace.catalog if workspace else None
         names = {e: catalog.excuse(e).name.get(self.locale) for e in catalog.excuses} if catalog else {}
@@ -219,6 +223,19 @@ class ReplayScreen(Screen):
             self.timer.stop()
             self.timer = None
         self.show_status()
+
+    def action_scorecard(self) -> None:
+        from callassist.tui.screens.scorecard import ScorecardScreen
+
+        if not self.card:
+            return
+        self.pause()
+
+        def jump(seq: int | None) -> None:
+            if seq:
+                self.show(seq - 1)
+
+        self.app.push_screen(ScorecardScreen(self.locale, self.card), jump)
 
     def action_close(self) -> None:
         self.pause()

@@ -1,0 +1,125 @@
+"""The automatic scorecard of a call, worked out from its stored events.
+
+Each item passes, fails, or does not apply, and names the event that proves it, so a
+supervisor can jump there in the replay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from callassist.core.call import Event
+from callassist.core.flow import VERIFIED, Flow
+from callassist.core.forbidden import ForbiddenLanguage
+from callassist.core.i18n import label
+
+PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "n/a"
+# The calling window in the debtor's local time until compliance profiles set it (cn rules).
+CALL_WINDOW = (time(8, 0), time(22, 0))
+ITEMS = ("identity_purpose", "verified_before_debt", "good_time", "amount_confirmed", "rebuttal_matched", "commitment_asked", "promise_read_back", "call_hours", "contact_caps", "clean_notes")
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    item: str
+    result: str  # pass, fail or n/a
+    seq: int | None  # the event that proves it
+    detail: str
+
+
+def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: ForbiddenLanguage | None = None) -> list[ScoreLine]:
+    """Every item of the scorecard, in ITEMS order."""
+    facts: dict[str, int] = {}  # fact -> seq of the choice that set it
+    for seq, event in enumerate(events, 1):
+        if event.kind == "choice_made":
+            for fact in event.payload.get("sets", ()):
+                facts.setdefault(fact, seq)
+    verified = facts.get(VERIFIED)
+
+    def line(item: str, result: str, seq: int | None, **values) -> ScoreLine:
+        return ScoreLine(item, result, seq, label(f"card_{item}_{result.replace('/', '')}", locale, seq=seq, **values))
+
+    def fact_item(item: str, fact: str) -> ScoreLine:
+        if fact in facts:
+            return line(item, PASS, facts[fact])
+        return line(item, FAIL if verified else NOT_APPLICABLE, None)
+
+    lines = [fact_item("identity_purpose", "purpose_stated"), _disclosure(events, verified, line), _good_time(events, flow, verified, line)]
+    if "amount_confirmed" in facts or "dispute_logged" in facts:
+        lines.append(line("amount_confirmed", PASS, facts.get("amount_confirmed") or facts["dispute_logged"]))
+    else:
+        lines.append(line("amount_confirmed", FAIL if "purpose_stated" in facts else NOT_APPLICABLE, None))
+    lines += [_rebuttals(events, line), _commitments(events, line), _read_back(events, flow, line), _hours(events, line)]
+    lines.append(line("contact_caps", NOT_APPLICABLE, None))
+    lines.append(_notes(events, locale, forbidden, line))
+    return lines
+
+
+def _disclosure(events, verified, line) -> ScoreLine:
+    first = next((seq for seq, e in enumerate(events, 1) if e.kind == "step_entered" and e.payload.get("discloses_debt")), None)
+    if first is None:
+        return line("verified_before_debt", NOT_APPLICABLE, None)
+    if verified is not None and verified < first:
+        return line("verified_before_debt", PASS, first, verified_at=verified)
+    return line("verified_before_debt", FAIL, first, verified_at=verified)
+
+
+def _good_time(events, flow: Flow, verified, line) -> ScoreLine:
+    asking = {s for t in flow.transitions if "good_time_confirmed" in t.sets for s in t.sources}
+    asked = next((seq for seq, e in enumerate(events, 1) if e.kind == "step_entered" and e.payload["state"] in asking), None)
+    if asked is not None:
+        return line("good_time", PASS, asked)
+    return line("good_time", FAIL if verified else NOT_APPLICABLE, None)
+
+
+def _rebuttals(events, line) -> ScoreLine:
+    raised = [(seq, e.payload["excuse"]) for seq, e in enumerate(events, 1) if e.kind == "objection_raised"]
+    if not raised:
+        return line("rebuttal_matched", NOT_APPLICABLE, None)
+    for seq, excuse in raised:
+        answer = next((e for e in events[seq:] if e.kind == "rebuttal_shown"), None)
+        if answer is None or answer.payload["excuse"] != excuse:
+            return line("rebuttal_matched", FAIL, seq)
+    return line("rebuttal_matched", PASS, raised[-1][0], count=len(raised))
+
+
+def _commitments(events, line) -> ScoreLine:
+    shown = [(seq, e.payload.get("commitment", "")) for seq, e in enumerate(events, 1) if e.kind == "rebuttal_shown"]
+    if not shown:
+        return line("commitment_asked", NOT_APPLICABLE, None)
+    missing = next((seq for seq, question in shown if not question.rstrip().rstrip("\"'”’」』)）").endswith(("?", "？"))), None)
+    if missing is not None:
+        return line("commitment_asked", FAIL, missing)
+    return line("commitment_asked", PASS, shown[-1][0], count=len(shown))
+
+
+def _read_back(events, flow: Flow, line) -> ScoreLine:
+    captured = [seq for seq, e in enumerate(events, 1) if e.kind == "promise_captured"]
+    if not captured:
+        return line("promise_read_back", NOT_APPLICABLE, None)
+    finals = {state for state, spec in flow.states.items() if spec.final}
+    confirmed = next((seq for seq, e in enumerate(events, 1) if seq > captured[-1] and e.kind == "choice_made" and e.payload["from"] == flow.promise_state and e.payload["to"] in finals), None)
+    return line("promise_read_back", PASS if confirmed else FAIL, confirmed or captured[-1])
+
+
+def _hours(events, line) -> ScoreLine:
+    local = events[0].payload.get("debtor_local_time") if events and events[0].kind == "call_started" else None
+    if not local:
+        return line("call_hours", NOT_APPLICABLE, None)
+    at = datetime.fromisoformat(local)
+    start, end = CALL_WINDOW
+    ok = start <= at.time() < end
+    return line("call_hours", PASS if ok else FAIL, 1, local=at.strftime("%H:%M"))
+
+
+def _notes(events, locale: str, forbidden: ForbiddenLanguage | None, line) -> ScoreLine:
+    notes = [(seq, e.payload.get("text") or e.payload.get("note") or "") for seq, e in enumerate(events, 1) if e.kind in ("note_added", "call_ended")]
+    notes = [(seq, text) for seq, text in notes if text]
+    if not notes or forbidden is None:
+        return line("clean_notes", NOT_APPLICABLE, None)
+    for seq, text in notes:
+        hits = forbidden.find(text, locale)
+        if hits:
+            return line("clean_notes", FAIL, seq, phrase=hits[0].phrase)
+    return line("clean_notes", PASS, notes[-1][0], count=len(notes))

@@ -1,0 +1,55 @@
+"""The automatic scorecard: each item from the events, with the event that proves it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from callassist.core.forbidden import load_forbidden
+from callassist.core.promises import Instalment, Promise
+from callassist.core.scorecard import ITEMS, scorecard
+from tests.conftest import SCRIPTS
+
+
+def _forbidden():
+    forbidden, problems = load_forbidden(SCRIPTS / "forbidden.yaml")
+    assert problems == []
+    return forbidden
+
+
+def _by_item(lines):
+    assert [line.item for line in lines] == list(ITEMS)
+    return {line.item: line for line in lines}
+
+
+def test_a_good_call_passes_with_the_proving_events(make_call, standard_flow):
+    call = make_call("en")
+    events = call.start({"debtor_local_time": "2026-11-20T10:00:00+08:00"})
+    for move in ("dial", "right_party", "can_talk", "purpose_stated", "amount_agreed"):
+        events += call.choose(move)
+    events += call.raise_objection("stall") + call.raise_objection("stall") + call.choose("softens")
+    events += call.capture_promise(Promise("CNY", Decimal("48250.00"), (Instalment(date(2026, 11, 27), Decimal("48250.00")),), "bank_transfer", "email"))
+    events += call.choose("promise_confirmed") + call.add_note("agreed on Friday") + call.end("promise")
+    lines = _by_item(scorecard(events, standard_flow.flow, "en", _forbidden()))
+    assert {item: line.result for item, line in lines.items()} == {item: "pass" for item in ITEMS} | {"contact_caps": "n/a"}
+    disclosed = next(seq for seq, e in enumerate(events, 1) if e.kind == "step_entered" and e.payload["discloses_debt"])
+    assert lines["verified_before_debt"].seq == disclosed and "before any debt detail" in lines["verified_before_debt"].detail
+    assert events[lines["promise_read_back"].seq - 1].payload["trigger"] == "promise_confirmed"
+    assert lines["rebuttal_matched"].detail == "1 excuse(s), each answered with its own ladder."
+
+
+def test_failures_and_not_applicable(make_call, standard_flow):
+    call = make_call("zh")
+    events = call.start({"debtor_local_time": "2026-11-20T23:10:00+08:00"})
+    events += call.choose("dial") + call.choose("someone_else") + call.add_note("前台说他是个骗子") + call.choose("contact_unavailable")
+    lines = _by_item(scorecard(events, standard_flow.flow, "zh", _forbidden()))
+    assert lines["identity_purpose"].result == "n/a" and lines["verified_before_debt"].result == "n/a"
+    assert lines["call_hours"].result == "fail" and "23:10" in lines["call_hours"].detail
+    note = next(seq for seq, e in enumerate(events, 1) if e.kind == "note_added")
+    assert (lines["clean_notes"].result, lines["clean_notes"].seq) == ("fail", note) and "骗子" in lines["clean_notes"].detail
+    # A debt detail before verification fails, naming the step that showed it.
+    tampered = [e for e in events]
+    first_step = next(i for i, e in enumerate(tampered) if e.kind == "step_entered" and e.payload["state"] == "reach_party")
+    tampered[first_step] = type(tampered[first_step])("step_entered", tampered[first_step].payload | {"discloses_debt": True}, tampered[first_step].at)
+    failed = _by_item(scorecard(tampered, standard_flow.flow, "zh"))["verified_before_debt"]
+    assert (failed.result, failed.seq) == ("fail", first_step + 1)
