@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
+from callassist.core.calls import CallSummary
 from callassist.core.flow import LoadedFlow
 from callassist.core.lint import check_content, forbidden_list
 from callassist.core.objections import Catalog
@@ -203,6 +204,12 @@ class Workspace:
             events = events[: broken.seq - 1]
         card = events[0].payload if events else {}
         return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken)
+
+    def call_summaries(self) -> list[CallSummary]:
+        """Every stored call, for the calls browser."""
+        self.ensure_content()  # the browser names excuses in the collector's language
+        with database_errors("cannot read the calls"), db.session(self.engine) as session:
+            return queries.call_summaries(session=session)
 
     def scorecard(self, stored: StoredCall, locale: str) -> list[ScoreLine]:
         """The automatic scorecard of a stored call, against the script in use."""

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
+from callassist.core.calls import CallSummary
 from callassist.store import sql
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise
@@ -144,6 +145,34 @@ def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
         raise LookupError(f"no call {call_id}")
     rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.seq)).all()
     return verify_chain(call_id, rows, ended=call.ended_at is not None)
+
+
+def call_summaries(*, session: Session) -> list[CallSummary]:
+    """Every stored call for the calls browser: who, whom, outcome, excuses, promise, notes."""
+    rows = session.exec(
+        select(Call, Collector.name, Debtor.name)
+        .join(Collector, Collector.id == Call.collector_id)
+        .join(Account, Account.id == Call.account_id, isouter=True)
+        .join(Debtor, Debtor.id == Account.debtor_id, isouter=True)
+    ).all()
+    found: dict[str, dict] = {}
+    wanted = ("objection_raised", "promise_captured", "note_added", "call_ended", "call_started")
+    for call_id, kind, payload in session.exec(select(CallEvent.call_id, CallEvent.kind, CallEvent.payload).where(CallEvent.kind.in_(wanted)).order_by(CallEvent.call_id, CallEvent.seq)).all():
+        seen = found.setdefault(call_id, {"excuses": [], "promised": False, "notes": [], "debtor": ""})
+        data = json.loads(payload)
+        if kind == "objection_raised" and data["excuse"] not in seen["excuses"]:
+            seen["excuses"].append(data["excuse"])
+        elif kind == "promise_captured":
+            seen["promised"] = True
+        elif kind in ("note_added", "call_ended") and (data.get("text") or data.get("note")):
+            seen["notes"].append(data.get("text") or data.get("note"))
+        elif kind == "call_started":
+            seen["debtor"] = data.get("debtor", "")
+    summaries = []
+    for call, collector, debtor in rows:
+        seen = found.get(call.id, {"excuses": [], "promised": False, "notes": [], "debtor": ""})
+        summaries.append(CallSummary(call.id, call.started_at, call.ended_at, collector, debtor or seen["debtor"], call.practice, call.disposition, tuple(seen["excuses"]), seen["promised"], tuple(seen["notes"])))
+    return summaries
 
 
 def all_call_ids(*, session: Session) -> list[str]:

@@ -144,6 +144,15 @@ class CallAssistApp(App):
         yield from super().get_system_commands(screen)
         yield SystemCommand(label("reload_content", self.locale), label("reload_content_help", self.locale), self.action_reload_content)
         yield SystemCommand(label("practice_title", self.locale), label("practice_help", self.locale), self.choose_practice)
+        yield SystemCommand(label("browse_calls", self.locale), label("browse_calls_help", self.locale), self.browse_calls)
+
+    def browse_calls(self) -> None:
+        from callassist.tui.screens.calls import CallsScreen
+
+        if self.in_call():
+            self.bell()
+            return
+        self.push_screen(CallsScreen())
 
     def action_reload_content(self) -> None:
         self._reload_content()

@@ -112,3 +112,39 @@ async def test_a_tampered_call_says_integrity_broken(make_app, db_url):
         assert "完整性受损" in warning and f"第 {broken_at} 条" in warning
         assert len(replay.shown) == broken_at - 1
         assert all("改过的" not in frame.step_text for frame in replay.shown)
+
+
+async def test_the_calls_browser_finds_a_call_and_replays_it(make_app, db_url):
+    from callassist.tui.screens.calls import CallsScreen
+    from callassist.tui.widgets.line_table import LineTable
+
+    async with make_app("en").run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "a", "x", "ctrl+s")  # no answer
+        await press(pilot, "down", "enter", "d", "g", "n")
+        pilot.app.screen.query_one("#note-input").value = "receptionist asked for the delivery notes"
+        await press(pilot, "enter", "c", "k", "x")
+        pilot.app.screen.query_one("#note").value = "call back Monday"
+        await press(pilot, "ctrl+s", "v")
+        browser = pilot.app.screen
+        assert isinstance(browser, CallsScreen)
+        table = browser.query_one(LineTable)
+        assert len(table.keys) == 2
+        calls = {call.disposition: call.id for call, _ in stored_calls(db_url)}
+        browser.query_one("#search").value = "DELIVERY"
+        await settle(pilot)
+        assert table.keys == [calls["callback"]] and "callback" in table.row_text(0).lower()
+        browser.query_one("#search").value = ""
+        browser.query_one("#disposition").value = "no_answer"
+        await settle(pilot)
+        assert table.keys == [calls["no_answer"]]
+        browser.query_one("#from").value = "2026-13-01"
+        await settle(pilot)
+        assert "Not a date" in str(browser.query_one("#calls-problem", Static).render())
+        browser.query_one("#from").value = ""
+        table.focus()
+        await press(pilot, "enter")
+        replay = pilot.app.screen
+        assert isinstance(replay, ReplayScreen) and replay.call_id == calls["no_answer"]
+        await press(pilot, "escape")
+        assert pilot.app.screen is browser

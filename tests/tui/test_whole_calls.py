@@ -13,7 +13,7 @@ from callassist.tui.screens.disposition import DispositionScreen
 from callassist.tui.screens.promise import PromiseScreen
 from callassist.tui.screens.resume import ResumeScreen
 from callassist.tui.screens.worklist import WorklistScreen
-from callassist.tui.widgets.account_table import AccountTable
+from callassist.tui.widgets.line_table import LineTable
 from tests.conftest import TODAY
 from tests.tui.conftest import press, settle, stored_calls
 
@@ -208,10 +208,10 @@ async def test_names_are_shown_literally(make_app, db_url):
     engine.dispose()
     async with make_app("en").run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        table = pilot.app.screen.query_one(AccountTable)
+        table = pilot.app.screen.query_one(LineTable)
         assert table.row_text(0).startswith(" [bold]张三[/] ")
         assert table.row_text(1).startswith(" [@click=app.quit]x[/] ")
-        await pilot.click(AccountTable, offset=(3, 2))  # the second row: moves the cursor there
+        await pilot.click(LineTable, offset=(3, 2))  # the second row: moves the cursor there
         await settle(pilot)
         assert table.cursor == 1
         await press(pilot, "enter")

@@ -17,7 +17,7 @@ from callassist.core.money import Money, format_money
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.key_bar import KeyBar
-from callassist.tui.widgets.account_table import AccountTable, Column
+from callassist.tui.widgets.line_table import Column, LineTable
 
 
 # Seconds the background opening of the workspace waits for the first frame.
@@ -28,7 +28,7 @@ WIDE = 110
 
 class WorklistScreen(Screen):
     CSS_PATH = "worklist.tcss"
-    AUTO_FOCUS = "AccountTable"
+    AUTO_FOCUS = "LineTable"
 
     class Loaded(Message):
         def __init__(self, rows: list) -> None:
@@ -56,13 +56,13 @@ class WorklistScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="worklist-header")
         yield Static(id="content-problems")
-        yield AccountTable(id="worklist")
+        yield LineTable(id="worklist")
         yield Static(id="worklist-detail")
         yield KeyBar()
 
     def on_mount(self) -> None:
         locale = self.locale
-        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("p", "practice", "practice", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
+        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("p", "practice", "practice", None), ("v", "calls", "calls_key", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
         self.query_one("#worklist-header", Static).update(Text(label("worklist", locale), style="bold"))
         self.load()
 
@@ -159,10 +159,10 @@ class WorklistScreen(Screen):
                 promise += " " + format_money(Money(row.promise_amount, row.currency), locale)
             return [row.debtor, format_money(Money(row.balance, row.currency), locale), str(dpd), label(f"class_{debt_class(dpd)}", locale), last, promise]
 
-        self.query_one(AccountTable).set_rows(columns, [str(row.account_id) for row in rows], cells_of)
+        self.query_one(LineTable).set_rows(columns, [str(row.account_id) for row in rows], cells_of)
 
-    @on(AccountTable.Highlighted)
-    def show_detail(self, event: AccountTable.Highlighted) -> None:
+    @on(LineTable.Highlighted)
+    def show_detail(self, event: LineTable.Highlighted) -> None:
         """The highlighted account in one line: who to ask for, the last outcome, the next promise."""
         row = next((r for r in self.rows if str(r.account_id) == event.key), None)
         if row is None:
@@ -182,14 +182,17 @@ class WorklistScreen(Screen):
         self.query_one("#worklist-detail", Static).update(text, layout=False)
 
     def action_start_call(self) -> None:
-        key = self.query_one(AccountTable).cursor_key
+        key = self.query_one(LineTable).cursor_key
         if self.rows and key is not None:
             self.app.begin_call(int(key))
 
-    @on(AccountTable.Selected)
-    def row_selected(self, event: AccountTable.Selected) -> None:
+    @on(LineTable.Selected)
+    def row_selected(self, event: LineTable.Selected) -> None:
         event.stop()
         self.app.begin_call(int(event.key))
+
+    def action_calls(self) -> None:
+        self.app.browse_calls()
 
     def action_practice(self) -> None:
         self.app.choose_practice()

@@ -1,4 +1,4 @@
-"""The worklist's table: one widget that draws its rows line by line.
+"""A table that draws its rows line by line (the worklist, the calls browser).
 
 No widget per row and no per-cell rendering: a row is formatted into one line of
 plain text the first time it is drawn (so a long list costs only the rows on screen),
@@ -36,8 +36,8 @@ def fit(text: str, width: int, right: bool = False) -> str:
     return padding + text if right else text + padding
 
 
-class AccountTable(ScrollView, can_focus=True):
-    """Rows keyed by account; a cursor moved by the keys; a click on the cursor's row selects
+class LineTable(ScrollView, can_focus=True):
+    """Rows keyed by id; a cursor moved by the keys; a click on the cursor's row selects
     (Enter belongs to the screen, which shows it in its footer)."""
 
     BINDINGS = [
@@ -48,17 +48,17 @@ class AccountTable(ScrollView, can_focus=True):
         Binding("home", "cursor_to(0)", show=False),
         Binding("end", "cursor_to(-1)", show=False),
     ]
-    COMPONENT_CLASSES = {"account-table--header", "account-table--cursor", "account-table--stripe"}
+    COMPONENT_CLASSES = {"line-table--header", "line-table--cursor", "line-table--stripe"}
     DEFAULT_CSS = """
-    AccountTable {
+    LineTable {
         background: $surface;
-        & > .account-table--header { text-style: bold; background: $panel; color: $foreground; }
-        & > .account-table--stripe { background: $surface-lighten-1 50%; }
-        & > .account-table--cursor {
+        & > .line-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .line-table--stripe { background: $surface-lighten-1 50%; }
+        & > .line-table--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
         }
-        &:focus > .account-table--cursor {
+        &:focus > .line-table--cursor {
             background: $block-cursor-background;
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
@@ -116,13 +116,13 @@ class AccountTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if y == 0:  # the header stays while the rows scroll
-            text, component = self.header, "account-table--header"
+            text, component = self.header, "line-table--header"
         else:
             row = int(self.scroll_y) + y - 1
             if row >= len(self.keys):
                 return Strip.blank(width, self.rich_style)
             text = self.row_text(row)
-            component = "account-table--cursor" if row == self.cursor else "account-table--stripe" if row % 2 else None
+            component = "line-table--cursor" if row == self.cursor else "line-table--stripe" if row % 2 else None
         style = self.rich_style + self.get_component_rich_style(component) if component else self.rich_style
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 

@@ -1,0 +1,45 @@
+"""The calls browser's filters and orders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from callassist.core.calls import CallFilter, CallSummary, browse
+
+START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def _call(n: int, **fields) -> CallSummary:
+    values = dict(call_id=f"c{n}", started_at=START + timedelta(days=n), ended_at=START + timedelta(days=n, seconds=60 * n), collector="wang", debtor=f"Debtor {n}", practice=False, disposition="promise", excuses=(), promised=True, notes=())
+    return CallSummary(**(values | fields))
+
+
+CALLS = [
+    _call(1, collector="li", disposition="callback", promised=False, notes=("call back Monday",)),
+    _call(2, excuses=("stall", "dispute"), notes=("Asked for the DELIVERY notes",)),
+    _call(3, practice=True),
+    _call(4, collector="li", disposition="refused", promised=False, excuses=("dodge",)),
+]
+
+
+def _ids(wanted: CallFilter) -> list[str]:
+    return [call.call_id for call in browse(CALLS, wanted)]
+
+
+def test_filters_combine_and_practice_is_left_out_unless_asked():
+    assert _ids(CallFilter()) == ["c4", "c2", "c1"]
+    assert _ids(CallFilter(practice=True)) == ["c4", "c3", "c2", "c1"]
+    assert _ids(CallFilter(collector="li")) == ["c4", "c1"]
+    assert _ids(CallFilter(excuse="stall")) == ["c2"]
+    assert _ids(CallFilter(promised=False)) == ["c4", "c1"]
+    assert _ids(CallFilter(disposition="refused")) == ["c4"]
+    assert _ids(CallFilter(date_from=date(2026, 11, 4), date_to=date(2026, 11, 6))) == ["c4", "c2"]
+    assert _ids(CallFilter(text="delivery")) == ["c2"]
+    assert _ids(CallFilter(text="debtor 1")) == ["c1"]
+    assert _ids(CallFilter(collector="li", promised=True)) == []
+
+
+def test_orders():
+    assert _ids(CallFilter(sort="oldest")) == ["c1", "c2", "c4"]
+    assert _ids(CallFilter(sort="longest")) == ["c4", "c2", "c1"]
+    assert _ids(CallFilter(sort="collector")) == ["c4", "c1", "c2"]  # newest first within a collector
