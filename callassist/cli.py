@@ -61,9 +61,11 @@ def demo(
 
     from sqlalchemy.engine import make_url
 
+    from callassist.core.lint import check_content
     from callassist.store import db as store_db
     from callassist.store import demo as demo_data
     from callassist.store import queries
+    from callassist.store.demo_history import populate_history
     from callassist.store.errors import StoreError
 
     options: Options = ctx.obj
@@ -79,8 +81,11 @@ def demo(
     with store_db.session(engine) as session:
         existing = queries.collector_by_name(options.settings.collector, session=session)
         if existing is None:
-            count = demo_data.populate(session, options.settings.collector, datetime.now(timezone.utc).date())
-            typer.echo(f"Demo database with {count} accounts for {options.settings.collector}: {url}")
+            today = datetime.now(timezone.utc).date()
+            count = demo_data.populate(session, options.settings.collector, today)
+            flow, catalog, problems = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
+            calls = populate_history(session, flow, catalog, today) if not problems else 0
+            typer.echo(f"Demo database with {count} accounts for {options.settings.collector} and {calls} past calls: {url}")
         else:
             typer.echo(f"Demo database already there (use --reset to start over): {url}")
     engine.dispose()

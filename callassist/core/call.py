@@ -20,7 +20,6 @@ from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import Catalog
 from callassist.core.promises import Promise
-from callassist.core.templates import ScriptTemplates
 
 OBJECTION_TRIGGER = "raise_objection"
 # Dispositions after which a supervisor needs the collector's words, not just a code.
@@ -104,7 +103,7 @@ class Call:
 
     def __post_init__(self) -> None:
         flow = self.loaded.flow
-        self.templates = ScriptTemplates(self.loaded, self.context.locale)
+        self.templates = self.loaded.templates_for(self.context.locale)
         self._by_trigger: dict[str, list[Transition]] = {}
         machine_transitions = []
         for transition in flow.transitions:

@@ -78,11 +78,12 @@ class CallContext:
     promise: PromiseView | None = None
     rebuttal: RebuttalView | None = None
 
+    # The same context when nothing changes, so its template values are not worked out again.
     def with_promise(self, promise: PromiseView | None) -> CallContext:
-        return replace(self, promise=promise)
+        return self if promise == self.promise else replace(self, promise=promise)
 
     def with_rebuttal(self, rebuttal: RebuttalView | None) -> CallContext:
-        return replace(self, rebuttal=rebuttal)
+        return self if rebuttal == self.rebuttal else replace(self, rebuttal=rebuttal)
 
     @cached_property
     def template_vars(self) -> dict[str, Any]:

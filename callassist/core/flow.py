@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import threading
 import re
 from pathlib import Path
 from typing import Literal
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callassist.core.conditions import CONDITIONS, FACTS
 from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.templates import ScriptTemplates
 from callassist.core.yamlfile import LineMap, line_of, load_model
 
 FLOW_FILE = "flow.yaml"
@@ -119,6 +121,8 @@ class LoadedFlow:
         self.templates = templates  # "en/purpose.j2" -> its text
         self.content_hash = content_hash
         self.lines = lines  # where each key of flow.yaml stands, for problems found later
+        self._compiled: dict[str, ScriptTemplates] = {}
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -129,6 +133,13 @@ class LoadedFlow:
 
     def template_source(self, locale: str, name: str) -> str | None:
         return self.templates.get(f"{locale}/{name}")
+
+    def templates_for(self, locale: str) -> ScriptTemplates:
+        """This version's templates in `locale`, compiled once for every call that uses them."""
+        with self._lock:
+            if locale not in self._compiled:
+                self._compiled[locale] = ScriptTemplates(self, locale)
+            return self._compiled[locale]
 
 
 def _read_script(directory: Path) -> tuple[dict[str, str], str]:

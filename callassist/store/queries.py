@@ -69,10 +69,15 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
 
 def start_call(call: Call, events: list[Event], *, session: Session) -> None:
     """Create the call row and store its first events in one transaction."""
+    record_call(call, events, session=session)
+    session.commit()
+
+
+def record_call(call: Call, events: list[Event], *, session: Session) -> None:
+    """Add the call row and its events to the session's transaction (the caller commits)."""
     session.add(call)
     session.flush()
     _append(call.id, events, session)
-    session.commit()
 
 
 def append_events(call_id: str, events: list[Event], *, session: Session) -> None:

@@ -203,3 +203,25 @@ def test_a_database_from_the_first_release_is_migrated_with_its_calls(tmp_path):
         assert connection.exec_driver_sql("SELECT count(*) FROM callevent").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_demo_history_is_real_calls_by_several_collectors(engine, ledger, standard_flow, catalog):
+    from collections import Counter
+
+    from callassist.store.demo_history import populate_history
+    from callassist.store.models import Collector
+
+    with db.session(engine) as session:
+        assert populate_history(session, standard_flow, catalog, TODAY, calls=60, days=21) == 60
+    with db.session(engine) as session:
+        calls = session.exec(select(Call)).all()
+        assert len(calls) == 60 and all(queries.verify_call(c.id, session=session) is None for c in calls)
+        assert all(c.ended_at and c.started_at.date() < TODAY for c in calls)
+        assert len({c.collector_id for c in calls}) >= 3 and len(session.exec(select(Collector)).all()) >= 4
+        outcomes = Counter(c.disposition for c in calls)
+        assert {"no_answer", "callback", "promise"} <= set(outcomes)
+        latest = max(calls, key=lambda c: c.started_at)
+        assert session.get(Account, latest.account_id).last_outcome == latest.disposition
+        promised = session.exec(select(Promise).where(Promise.call_id.is_not(None))).all()
+        assert promised and {p.status for p in promised} <= {"open", "kept", "broken"}
+        assert any(p.status != "open" for p in promised)  # dates already past are settled

@@ -18,6 +18,7 @@ from callassist.core.objections import EXCUSE_IDS
 from callassist.core.promises import parse_date
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
+from callassist.tui.screens.worklist import WIDE
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.line_table import Column, LineTable
 
@@ -124,7 +125,8 @@ class CallsScreen(Screen):
         self.shown = browse(self.calls, wanted)
         locale = self.locale
         width = self.app.size.width
-        fixed = [Column(label("calls_col_started", locale), 16), Column(label("calls_col_collector", locale), 8), None, Column(label("calls_col_outcome", locale), 11), Column(label("calls_col_excuses", locale), 8), Column("✓", 1), Column(label("calls_col_length", locale), 6, right=True)]
+        wide = width >= WIDE
+        fixed = [Column(label("calls_col_started", locale), 16), Column(label("calls_col_collector", locale), 12 if wide else 8), None, Column(label("calls_col_outcome", locale), 18 if wide else 11), Column(label("calls_col_excuses", locale), 22 if wide else 8), Column("✓", 1), Column(label("calls_col_length", locale), 6, right=True)]
         gaps, scrollbar = 2 * len(fixed), 2
         debtor = Column(label("col_debtor", locale), max(12, width - sum(c.width for c in fixed if c) - gaps - scrollbar))
         columns = [column or debtor for column in fixed]
