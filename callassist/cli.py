@@ -115,6 +115,110 @@ def replay(ctx: typer.Context, call_id: str = typer.Argument(..., help="The call
     run_tui(options, options.settings.database_url(), replay=call_id)
 
 
+@app.command()
+def report(
+    ctx: typer.Context,
+    date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
+    collector: Optional[str] = typer.Option(None, "--collector", help="Only this collector's calls."),
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="Name steps and excuses in en or zh."),
+) -> None:
+    """Team figures: contact, promise, kept and broken rates, time per phase, excuses, rebuttal rungs.
+
+    Practice calls are never counted.
+    """
+    import csv
+    import io
+    import json
+    from datetime import datetime, timezone
+
+    from callassist.core.figures import as_rows, figures
+    from callassist.core.i18n import label
+    from callassist.core.lint import check_content
+    from callassist.core.promises import parse_date
+    from callassist.store import db as store_db
+    from callassist.store import queries
+    from callassist.store.errors import StoreError
+
+    options: Options = ctx.obj
+    _choice(fmt, ("table", "csv", "json"), "--format")
+    lang = _locale(options, locale)
+    days = {}
+    for name, raw in (("--from", date_from), ("--to", date_to)):
+        if raw:
+            days[name] = parse_date(raw)
+            if days[name] is None:
+                raise fail(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
+    url = options.settings.database_url()
+    try:
+        engine = store_db.open_engine(url)
+        with store_db.session(engine) as session:
+            records = queries.call_records(session=session, date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
+    states = {state: spec.label.get(lang) for state, spec in flow.flow.states.items()} if flow else {}
+    excuses = {e: catalog.excuse(e).name.get(lang) for e in catalog.excuses} if catalog else {}
+    rows = as_rows(figures(records, datetime.now(timezone.utc).date()), states, excuses)
+    if fmt == "json":
+        grouped: dict = {}
+        for section, what, value, share in rows:
+            grouped.setdefault(section, {})[what] = {"value": value, "share": round(share, 4)} if share is not None else value
+        typer.echo(json.dumps(grouped, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["section", "what", "value", "share"])
+        writer.writerows([(section, what, value, "" if share is None else round(share, 4)) for section, what, value, share in rows])
+        typer.echo(out.getvalue(), nl=False)
+    else:
+        from rich.cells import cell_len
+
+        current = None
+        for section, what, value, share in rows:
+            if section != current:
+                typer.echo(("" if current is None else "\n") + label(f"report_{section}", lang))
+                current = section
+            name = label(f"report_{what}", lang) if section == "calls" else what
+            line = f"  {name}{' ' * max(1, 34 - cell_len(name))}{value:>8}"
+            typer.echo(line + (f"  {share:6.1%}" if share is not None else ""))
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    what: str = typer.Argument(..., help="calls, events or promises."),
+    fmt: str = typer.Option("csv", "--format", help="csv or jsonl (one JSON object a line)."),
+) -> None:
+    """Write every call, event or promise to standard output for other tools."""
+    import csv
+    import json
+    import sys
+
+    from callassist.store import db as store_db
+    from callassist.store import queries
+    from callassist.store.errors import StoreError
+
+    _choice(what, queries.EXPORTS, "WHAT")
+    _choice(fmt, ("csv", "jsonl"), "--format")
+    try:
+        engine = store_db.open_engine(ctx.obj.settings.database_url())
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    with store_db.session(engine) as session:
+        writer = None
+        for row in queries.export_rows(what, session=session):
+            if fmt == "jsonl":
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+                continue
+            if writer is None:
+                writer = csv.DictWriter(sys.stdout, fieldnames=list(row), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow(row)
+    engine.dispose()
+
+
 @audit_app.command("verify")
 def audit_verify(
     ctx: typer.Context,

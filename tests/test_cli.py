@@ -111,3 +111,26 @@ def test_audit_verify_names_the_broken_call_and_event(tmp_path):
     assert one.exit_code == 1 and second not in one.stdout
     unknown = runner.invoke(app, ["--db", url, "audit", "verify", "--call", "nope"])
     assert unknown.exit_code == 2 and "no call 'nope'" in unknown.output
+
+
+def test_report_and_export_on_the_demo_history(tmp_path):
+    import csv
+    import io
+    import json
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    figures = runner.invoke(app, ["--db", url, "report", "--format", "json"])
+    assert figures.exit_code == 0, figures.output
+    data = json.loads(figures.stdout)
+    calls = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "export", "calls"]).stdout)))
+    assert data["calls"]["calls_count"] == len(calls) == 300
+    assert 0 < data["calls"]["promises"]["share"] <= 1 and data["excuses"] and data["rungs"]
+    only = json.loads(runner.invoke(app, ["--db", url, "report", "--format", "json", "--collector", "li.na", "--from", "2000-01-01"]).stdout)
+    assert only["calls"]["calls_count"] == sum(c["collector"] == "li.na" for c in calls)
+    table = runner.invoke(app, ["--db", url, "report", "--locale", "zh"])
+    assert table.exit_code == 0 and "联系到本人" in table.stdout
+    events = [json.loads(line) for line in runner.invoke(app, ["--db", url, "export", "events", "--format", "jsonl"]).stdout.splitlines()]
+    assert {e["call_id"] for e in events} == {c["call_id"] for c in calls} and events[0]["seq"] == 1
+    assert runner.invoke(app, ["--db", url, "report", "--from", "2026-02-30"]).exit_code == 2
+    assert runner.invoke(app, ["--db", url, "export", "accounts"]).exit_code == 2

@@ -8,15 +8,17 @@ all of them or none.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import func, insert, text, update
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
 from callassist.core.calls import CallSummary
+from callassist.core.figures import CallRecord
 from callassist.store import sql
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise
@@ -178,6 +180,41 @@ def call_summaries(*, session: Session) -> list[CallSummary]:
         seen = found.get(call.id, {"excuses": [], "promised": False, "notes": [], "debtor": ""})
         summaries.append(CallSummary(call.id, call.started_at, call.ended_at, collector, debtor or seen["debtor"], call.practice, call.disposition, tuple(seen["excuses"]), seen["promised"], tuple(seen["notes"])))
     return summaries
+
+
+def call_records(*, session: Session, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> list[CallRecord]:
+    """Real (not practice) calls with their events and their promise's fate, for team figures."""
+    query = select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).where(Call.practice == False)  # noqa: E712
+    if collector:
+        query = query.where(Collector.name == collector)
+    chosen = [(call, name) for call, name in session.exec(query.order_by(Call.started_at)).all() if (date_from is None or call.started_at.date() >= date_from) and (date_to is None or call.started_at.date() <= date_to)]
+    ids = [call.id for call, _ in chosen]
+    events: dict[str, list[Event]] = defaultdict(list)
+    for row in session.exec(select(CallEvent).where(CallEvent.call_id.in_(ids)).order_by(CallEvent.call_id, CallEvent.seq)).all():
+        events[row.call_id].append(Event(row.kind, json.loads(row.payload), row.at))
+    fates = {}
+    due = select(Promise.call_id, Promise.status, func.min(Instalment.due_on)).join(Instalment, Instalment.promise_id == Promise.id).where(Promise.call_id.in_(ids)).group_by(Promise.id)
+    for call_id, status, first in session.exec(due).all():
+        fates[call_id] = (status, first)
+    return [CallRecord(call.id, name, call.started_at.date(), events[call.id], *fates.get(call.id, (None, None))) for call, name in chosen]
+
+
+EXPORTS = ("calls", "events", "promises")
+
+
+def export_rows(what: str, *, session: Session):
+    """Rows of plain values for other tools: every call, every event, or every promise."""
+    if what == "calls":
+        for call, collector in session.exec(select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(Call.started_at)).all():
+            yield {"call_id": call.id, "started_at": call.started_at.isoformat(), "ended_at": call.ended_at.isoformat() if call.ended_at else None, "collector": collector, "account_id": call.account_id, "disposition": call.disposition, "practice": call.practice, "persona": call.persona, "script": call.script, "script_hash": call.script_hash, "locale": call.locale}
+    elif what == "events":
+        for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
+            yield {"call_id": row.call_id, "seq": row.seq, "kind": row.kind, "at": row.at.isoformat(), "payload": row.payload, "hash": row.hash}
+    else:
+        first_due = dict(session.exec(select(Instalment.promise_id, func.min(Instalment.due_on)).group_by(Instalment.promise_id)).all())
+        for promise in session.exec(select(Promise).order_by(Promise.id)).all():
+            due = first_due.get(promise.id)
+            yield {"promise_id": promise.id, "account_id": promise.account_id, "call_id": promise.call_id, "currency": promise.currency, "total": str(promise.total), "method": promise.method, "channel": promise.channel, "status": promise.status, "created_at": promise.created_at.isoformat(), "first_due": due.isoformat() if due else None}
 
 
 def all_call_ids(*, session: Session) -> list[str]:

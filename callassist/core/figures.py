@@ -1,0 +1,127 @@
+"""Team figures from stored calls: contact, promise and kept rates, time per phase,
+excuses, and which rebuttal rungs lead to promises. Practice calls are never counted.
+
+Definitions (also in README): a right-party contact is a call in which the right party
+was verified; the promise rate is promises taken per right-party contact; kept and
+broken rates count promises whose first payment date has passed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from callassist.core.call import Event
+from callassist.core.flow import VERIFIED
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call as the figures need it: who, when, its events, and its promise's fate."""
+
+    call_id: str
+    collector: str
+    day: date
+    events: list[Event]
+    promise_status: str | None = None  # open, kept, partly_kept, broken
+    promise_due: date | None = None  # its first payment date
+
+
+@dataclass
+class RungFigure:
+    used: int = 0
+    led_to_promise: int = 0
+
+    @property
+    def share(self) -> float:
+        return self.led_to_promise / self.used if self.used else 0.0
+
+
+@dataclass
+class Figures:
+    calls: int = 0
+    right_party: int = 0
+    promises: int = 0
+    promises_due: int = 0
+    kept: int = 0
+    broken: int = 0
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # state -> mean seconds spent there
+    excuses: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
+    rungs: dict[tuple[str, int], RungFigure] = field(default_factory=dict)
+
+    @property
+    def right_party_rate(self) -> float:
+        return self.right_party / self.calls if self.calls else 0.0
+
+    @property
+    def promise_rate(self) -> float:
+        return self.promises / self.right_party if self.right_party else 0.0
+
+    @property
+    def kept_rate(self) -> float:
+        return self.kept / self.promises_due if self.promises_due else 0.0
+
+    @property
+    def broken_rate(self) -> float:
+        return self.broken / self.promises_due if self.promises_due else 0.0
+
+
+def figures(records: list[CallRecord], today: date) -> Figures:
+    result = Figures(calls=len(records))
+    spent: dict[str, list[float]] = defaultdict(list)
+    excuses: Counter = Counter()
+    for record in records:
+        events = record.events
+        if any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in events):
+            result.right_party += 1
+        promised = any(e.kind == "promise_captured" for e in events)
+        result.promises += promised
+        if promised and record.promise_due is not None and record.promise_due < today:
+            result.promises_due += 1
+            result.kept += record.promise_status == "kept"
+            result.broken += record.promise_status == "broken"
+        _phases(events, spent)
+        for index, event in enumerate(events):
+            if event.kind == "objection_raised":
+                excuses[event.payload["excuse"]] += 1
+            elif event.kind == "rebuttal_shown":
+                rung = result.rungs.setdefault((event.payload["excuse"], event.payload["rung"]), RungFigure())
+                rung.used += 1
+                rung.led_to_promise += any(e.kind == "promise_captured" for e in events[index + 1:])
+    result.phase_seconds = {state: sum(times) / len(times) for state, times in spent.items()}
+    result.excuses = sorted(excuses.items(), key=lambda item: (-item[1], item[0]))
+    result.rungs = dict(sorted(result.rungs.items()))
+    return result
+
+
+def _phases(events: list[Event], spent: dict[str, list[float]]) -> None:
+    """Seconds from entering each step to the next step (or the end of the call), summed per call."""
+    per_call: dict[str, float] = defaultdict(float)
+    entered = None
+    for event in events:
+        if entered is not None and event.kind in ("step_entered", "call_ended"):
+            state, at = entered
+            per_call[state] += (event.at - at).total_seconds()
+        if event.kind == "step_entered":
+            entered = (event.payload["state"], event.at)
+        elif event.kind == "call_ended":
+            entered = None
+    for state, seconds in per_call.items():
+        spent[state].append(seconds)
+
+
+def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str, str]) -> list[tuple[str, str, float | int, float | None]]:
+    """The figures as (section, what, value, share) rows: one shape for table, CSV and JSON."""
+    rows: list[tuple[str, str, float | int, float | None]] = [
+        ("calls", "calls_count", result.calls, None),
+        ("calls", "right_party_contacts", result.right_party, result.right_party_rate),
+        ("calls", "promises", result.promises, result.promise_rate),
+        ("calls", "promises_due", result.promises_due, None),
+        ("calls", "kept", result.kept, result.kept_rate),
+        ("calls", "broken", result.broken, result.broken_rate),
+    ]
+    rows += [("seconds_per_phase", state_names.get(state, state), round(seconds, 1), None) for state, seconds in result.phase_seconds.items()]
+    rows += [("excuses", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.excuses]
+    rows += [("rungs", f"{excuse_names.get(excuse, excuse)} {rung}", figure.used, figure.share) for (excuse, rung), figure in result.rungs.items()]
+    return rows
