@@ -29,7 +29,7 @@ from callassist.store import db, queries
 from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.events import ChainBreak
 from callassist.store.errors import StoreError
-from callassist.store.models import Call as CallRow
+from callassist.store.models import Call as CallRow, Review
 from callassist.store.queries import UnfinishedCall, WorklistRow
 
 
@@ -65,6 +65,7 @@ class StoredCall:
     practice: bool
     events: list[Event]
     broken: ChainBreak | None  # where the stored events stop being what was written
+    reviews: list[Review] = field(default_factory=list)
 
 
 @dataclass
@@ -200,10 +201,17 @@ class Workspace:
                 raise LookupError(call_id)
             broken = queries.verify_call(call_id, session=session)
             events = queries.call_events(call_id, session=session)
+            reviews = queries.reviews(call_id, session=session)
         if broken is not None:
             events = events[: broken.seq - 1]
         card = events[0].payload if events else {}
-        return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken)
+        return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken, reviews)
+
+    def add_review(self, call_id: str, score: int, comment: str) -> list[Review]:
+        """Store a supervisor's score (1-5) and comment, by whoever runs the app; the call's reviews."""
+        with database_errors("cannot store the review"), db.session(self.engine) as session:
+            queries.add_review(Review(call_id=call_id, reviewer=self.collector, score=score, comment=comment.strip(), created_at=self.clock()), session=session)
+            return queries.reviews(call_id, session=session)
 
     def call_summaries(self) -> list[CallSummary]:
         """Every stored call, for the calls browser."""

@@ -113,3 +113,14 @@ class Instalment(SQLModel, table=True):
     due_on: date
     amount: Decimal = amount_field()
     status: str = "open"
+
+
+class Review(SQLModel, table=True):
+    """A supervisor's score of a call (1 to 5) and comment, with who and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", index=True)
+    reviewer: str
+    score: int
+    comment: str = ""
+    created_at: datetime = time_field()

@@ -21,7 +21,7 @@ from callassist.core.calls import CallSummary
 from callassist.core.figures import CallRecord
 from callassist.store import sql
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
-from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise
+from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise, Review
 from callassist.store.sql import UnfinishedCall, WorklistRow
 
 
@@ -197,6 +197,16 @@ def call_records(*, session: Session, date_from: date | None = None, date_to: da
     for call_id, status, first in session.exec(due).all():
         fates[call_id] = (status, first)
     return [CallRecord(call.id, name, call.started_at.date(), events[call.id], *fates.get(call.id, (None, None))) for call, name in chosen]
+
+
+def add_review(review: Review, *, session: Session) -> None:
+    session.add(review)
+    session.commit()
+
+
+def reviews(call_id: str, *, session: Session) -> list[Review]:
+    """A call's manual reviews, oldest first."""
+    return list(session.exec(select(Review).where(Review.call_id == call_id).order_by(Review.created_at, Review.id)).all())
 
 
 EXPORTS = ("calls", "events", "promises")

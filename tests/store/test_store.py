@@ -185,6 +185,8 @@ def test_worklist_shows_the_next_promised_payment(engine, ledger):
 def test_a_database_from_the_first_release_is_migrated_with_its_calls(tmp_path):
     from alembic import command
 
+    from callassist.store.sql import SCHEMA_HEAD
+
     engine = db.make_engine(db.sqlite_url(tmp_path / "old.db"))
     config = db.alembic_config(engine)
     with engine.begin() as connection:
@@ -197,7 +199,7 @@ def test_a_database_from_the_first_release_is_migrated_with_its_calls(tmp_path):
         connection.exec_driver_sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('c1', 1, 1, 'standard', 'h', 'en', '2026-11-01 10:00:00', 'prepare', 0)")
         connection.exec_driver_sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('c1', 1, 'call_started', '2026-11-01 10:00:00', '{}', 'g', 'h')")
     db.upgrade(engine)
-    assert db.schema_version(engine) == "0002"
+    assert db.schema_version(engine) == SCHEMA_HEAD
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT id, account_id, persona FROM call").all() == [("c1", 1, None)]
         assert connection.exec_driver_sql("SELECT count(*) FROM callevent").scalar() == 1

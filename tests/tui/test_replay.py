@@ -7,10 +7,12 @@ import shutil
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 from textual.widgets import OptionList, Static
 
 from callassist.settings import Settings
 from callassist.store import db
+from callassist.store.models import Review
 from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.replay import ReplayScreen
 from callassist.tui.screens.scorecard import ScorecardScreen
@@ -93,6 +95,21 @@ async def test_a_call_played_back_shows_what_the_collector_saw(make_app, setting
         await press(pilot, "enter")
         assert pilot.app.screen is replay and replay.index == lines["verified_before_debt"].seq - 1
         assert replay.shown[replay.index].kind == "step_entered"
+        # A supervisor's review: score and comment, stored with who and when.
+        await press(pilot, "m")
+        form = pilot.app.screen
+        await press(pilot, "ctrl+s")
+        assert "Choose a score" in str(form.query_one("#review-error", Static).render())
+        form.query_one("#score").value = 4
+        form.query_one("#comment").value = "Good ladder; ask for the date sooner."
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is replay and "4/5 by wang" in str(replay.query_one("#reviews", Static).render())
+    engine = db.make_engine(db_url)
+    with db.session(engine) as session:
+        [review] = session.exec(select(Review)).all()
+        assert (review.call_id, review.reviewer, review.score, review.comment) == (call.id, "wang", 4, "Good ladder; ask for the date sooner.")
+        assert review.created_at.tzinfo is not None
+    engine.dispose()
 
 
 async def test_a_tampered_call_says_integrity_broken(make_app, db_url):

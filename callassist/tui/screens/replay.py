@@ -59,6 +59,7 @@ class ReplayScreen(Screen):
         self.timer = None
         self.stored = None
         self.card: list = []
+        self.reviews: list = []
 
     @property
     def locale(self) -> str:
@@ -67,6 +68,7 @@ class ReplayScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="replay-header")
         yield Static(id="integrity")
+        yield Static(id="reviews")
         with Horizontal(id="replay-body"):
             yield OptionList(id="timeline")
             with VerticalScroll(id="screen-then"):
@@ -79,7 +81,7 @@ class ReplayScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        bind_localized(self, self.locale, [("space", "play", "play", "space"), ("s", "skip", "skip_silences", None), ("c", "scorecard", "scorecard", None), ("escape", "close", "close", "esc")])
+        bind_localized(self, self.locale, [("space", "play", "play", "space"), ("s", "skip", "skip_silences", None), ("c", "scorecard", "scorecard", None), ("m", "review", "review_key", None), ("escape", "close", "close", "esc")])
         self.query_one("#replay-header", Static).update(Text(label("replay_title", self.locale), style="bold"))
         self.load()
 
@@ -123,6 +125,7 @@ class ReplayScreen(Screen):
             integrity.add_class("broken")
         else:
             integrity.update(Text("✓ " + label("replay_intact", self.locale), style="green"))
+        self.show_reviews(stored.reviews)
         timeline = self.query_one(OptionList)
         timeline.add_options([Option(Text(f"{fmt_clock(frame.at.astimezone(), self.locale):>11}  {frame.happened}", no_wrap=True, overflow="ellipsis"), id=str(frame.seq)) for frame in self.shown])
         timeline.focus()
@@ -236,6 +239,36 @@ class ReplayScreen(Screen):
                 self.show(seq - 1)
 
         self.app.push_screen(ScorecardScreen(self.locale, self.card), jump)
+
+    def action_review(self) -> None:
+        from callassist.tui.screens.review import ReviewScreen
+
+        if self.stored is None:
+            return
+        self.pause()
+
+        def reviewed(result: tuple[int, str] | None) -> None:
+            if result is not None:
+                self.store_review(*result)
+
+        self.app.push_screen(ReviewScreen(self.locale), reviewed)
+
+    @work(thread=True, group="review")
+    def store_review(self, score: int, comment: str) -> None:
+        try:
+            reviews = self.app.workspace.add_review(self.call_id, score, comment)
+        except StoreError as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.show_reviews, reviews)
+
+    def show_reviews(self, reviews: list) -> None:
+        self.reviews = reviews
+        text = Text()
+        for review in reviews:
+            text.append(label("review_line", self.locale, score=review.score, reviewer=review.reviewer, at=fmt_datetime(review.created_at.astimezone(), self.locale), comment=review.comment) + "\n")
+        self.query_one("#reviews", Static).update(text)
+        self.query_one("#reviews", Static).display = bool(reviews)
 
     def action_close(self) -> None:
         self.pause()
