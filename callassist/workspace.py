@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
 from callassist.core.calls import CallSummary
+from callassist.core.figures import Figures, figures
 from callassist.core.flow import LoadedFlow
 from callassist.core.lint import check_content, forbidden_list
 from callassist.core.objections import Catalog
@@ -218,6 +219,12 @@ class Workspace:
         self.ensure_content()  # the browser names excuses in the collector's language
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
             return queries.call_summaries(session=session)
+
+    def team_figures(self) -> Figures:
+        """The figures of every real call, as of today."""
+        with database_errors("cannot read the calls"), db.session(self.engine) as session:
+            records = queries.call_records(session=session)
+        return figures(records, self.clock().date())
 
     def scorecard(self, stored: StoredCall, locale: str) -> list[ScoreLine]:
         """The automatic scorecard of a stored call, against the script in use."""

@@ -49,6 +49,7 @@ class Figures:
     phase_seconds: dict[str, float] = field(default_factory=dict)  # state -> mean seconds spent there
     excuses: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
     rungs: dict[tuple[str, int], RungFigure] = field(default_factory=dict)
+    per_day: list[tuple[date, int, int]] = field(default_factory=list)  # (day, calls, promises)
 
     @property
     def right_party_rate(self) -> float:
@@ -89,6 +90,11 @@ def figures(records: list[CallRecord], today: date) -> Figures:
                 rung = result.rungs.setdefault((event.payload["excuse"], event.payload["rung"]), RungFigure())
                 rung.used += 1
                 rung.led_to_promise += any(e.kind == "promise_captured" for e in events[index + 1:])
+    days: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for record in records:
+        days[record.day][0] += 1
+        days[record.day][1] += any(e.kind == "promise_captured" for e in record.events)
+    result.per_day = [(day, calls, promises) for day, (calls, promises) in sorted(days.items())]
     result.phase_seconds = {state: sum(times) / len(times) for state, times in spent.items()}
     result.excuses = sorted(excuses.items(), key=lambda item: (-item[1], item[0]))
     result.rungs = dict(sorted(result.rungs.items()))

@@ -145,6 +145,15 @@ class CallAssistApp(App):
         yield SystemCommand(label("reload_content", self.locale), label("reload_content_help", self.locale), self.action_reload_content)
         yield SystemCommand(label("practice_title", self.locale), label("practice_help", self.locale), self.choose_practice)
         yield SystemCommand(label("browse_calls", self.locale), label("browse_calls_help", self.locale), self.browse_calls)
+        yield SystemCommand(label("dashboard_title", self.locale), label("dashboard_help", self.locale), self.show_dashboard)
+
+    def show_dashboard(self) -> None:
+        from callassist.tui.screens.dashboard import DashboardScreen
+
+        if self.in_call():
+            self.bell()
+            return
+        self.push_screen(DashboardScreen())
 
     def browse_calls(self) -> None:
         from callassist.tui.screens.calls import CallsScreen

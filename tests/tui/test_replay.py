@@ -165,3 +165,29 @@ async def test_the_calls_browser_finds_a_call_and_replays_it(make_app, db_url):
         assert isinstance(replay, ReplayScreen) and replay.call_id == calls["no_answer"]
         await press(pilot, "escape")
         assert pilot.app.screen is browser
+
+
+async def test_the_dashboard_shows_the_team_figures(make_app, db_url):
+    from textual_plotext import PlotextPlot
+
+    from callassist.tui.screens.dashboard import DashboardScreen
+
+    async with make_app("zh").run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "a", "x", "ctrl+s")
+        await press(pilot, "enter", "d", "r", "y", "o", "y", "f")
+        form = pilot.app.screen
+        await pilot.press(*"2026-11-27")
+        form.query_one("#method").value = "bank_transfer"
+        form.query_one("#channel").value = "wechat"
+        await press(pilot, "ctrl+s", "y", "x", "ctrl+s", "f")
+        dashboard = pilot.app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await settle(pilot)
+        result = dashboard.result
+        assert (result.calls, result.right_party, result.promises) == (2, 1, 1)
+        summary = str(dashboard.query_one("#summary", Static).render())
+        assert "通话数 2" in summary and "联系到本人 1 (50%)" in summary
+        assert len(dashboard.query(PlotextPlot)) == 3 and {"prepare", "promise", "wrap_up"} <= set(result.phase_seconds)
+        await press(pilot, "escape")
+        assert not isinstance(pilot.app.screen, DashboardScreen)

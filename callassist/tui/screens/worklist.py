@@ -62,7 +62,7 @@ class WorklistScreen(Screen):
 
     def on_mount(self) -> None:
         locale = self.locale
-        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("p", "practice", "practice", None), ("v", "calls", "calls_key", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
+        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("p", "practice", "practice", None), ("v", "calls", "calls_key", None), ("f", "figures", "dashboard_key", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
         self.query_one("#worklist-header", Static).update(Text(label("worklist", locale), style="bold"))
         self.load()
 
@@ -190,6 +190,9 @@ class WorklistScreen(Screen):
     def row_selected(self, event: LineTable.Selected) -> None:
         event.stop()
         self.app.begin_call(int(event.key))
+
+    def action_figures(self) -> None:
+        self.app.show_dashboard()
 
     def action_calls(self) -> None:
         self.app.browse_calls()

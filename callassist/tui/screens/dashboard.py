@@ -1,0 +1,106 @@
+"""Team figures at a glance: the rates, calls and promises per day, excuses, rebuttal rungs."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from callassist.core.i18n import fmt_short_date, label
+from callassist.store.errors import StoreError
+from callassist.tui.bindings import bind_localized
+from callassist.tui.widgets.key_bar import KeyBar
+
+
+class DashboardScreen(Screen):
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [Binding("q", "close", show=False)]
+
+    class Loaded(Message):
+        def __init__(self, result) -> None:
+            self.result = result
+            super().__init__()
+
+    @property
+    def locale(self) -> str:
+        return self.app.locale
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(label("dashboard_title", self.locale), style="bold"), id="dashboard-header")
+        with VerticalScroll(id="dashboard-body"):
+            yield Static(id="summary")
+            yield PlotextPlot(id="per-day")
+            with Horizontal(id="charts"):
+                yield PlotextPlot(id="excuses")
+                yield PlotextPlot(id="rungs")
+            yield Static(id="phases")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        bind_localized(self, self.locale, [("escape", "close", "back", "esc")])
+        self.load()
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        try:
+            workspace = self.app.ensure_workspace()
+            workspace.ensure_content()
+            result = workspace.team_figures()
+        except StoreError as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            return
+        self.post_message(self.Loaded(result))
+
+    @on(Loaded)
+    def loaded(self, message: Loaded) -> None:
+        result = message.result
+        locale = self.locale
+        t = lambda key, **values: label(key, locale, **values)  # noqa: E731
+        workspace = self.app.workspace
+        names = {e: workspace.catalog.excuse(e).name.get(locale) for e in workspace.catalog.excuses} if workspace.catalog else {}
+        states = {s: spec.label.get(locale) for s, spec in workspace.flow.flow.states.items()} if workspace.flow else {}
+
+        summary = Text()
+        for key, value, share in (("report_calls_count", result.calls, None), ("report_right_party_contacts", result.right_party, result.right_party_rate), ("report_promises", result.promises, result.promise_rate), ("report_kept", result.kept, result.kept_rate), ("report_broken", result.broken, result.broken_rate)):
+            summary.append(f"{t(key)} ", style="dim")
+            summary.append(str(value), style="bold")
+            summary.append(f" ({share:.0%})   " if share is not None else "   ")
+        self.query_one("#summary", Static).update(summary)
+
+        per_day = self.query_one("#per-day", PlotextPlot)
+        plt = per_day.plt
+        plt.clear_figure()
+        days = [fmt_short_date(day, locale) for day, _, _ in result.per_day]
+        plt.multiple_bar(days, [[c for _, c, _ in result.per_day], [p for _, _, p in result.per_day]], labels=[t("dashboard_calls"), t("dashboard_promises")])
+        plt.title(t("dashboard_per_day"))
+        per_day.refresh()
+
+        excuses = self.query_one("#excuses", PlotextPlot)
+        excuses.plt.clear_figure()
+        excuses.plt.bar([names.get(e, e) for e, _ in result.excuses], [n for _, n in result.excuses], orientation="horizontal")
+        excuses.plt.title(t("report_excuses"))
+        excuses.refresh()
+
+        rungs = self.query_one("#rungs", PlotextPlot)
+        rungs.plt.clear_figure()
+        rungs.plt.bar([f"{names.get(e, e)} {r}" for (e, r) in result.rungs], [round(100 * f.share) for f in result.rungs.values()], orientation="horizontal")
+        rungs.plt.title(t("dashboard_rungs"))
+        rungs.refresh()
+
+        table = Table(title=t("report_seconds_per_phase"), title_justify="left", box=None, padding=(0, 2))
+        table.add_column(t("dashboard_step"))
+        table.add_column(t("dashboard_seconds"), justify="right")
+        for state, seconds in result.phase_seconds.items():
+            table.add_row(Text(states.get(state, state)), f"{seconds:.0f}")
+        self.query_one("#phases", Static).update(table)
+        self.result = result
+
+    def action_close(self) -> None:
+        self.dismiss()
