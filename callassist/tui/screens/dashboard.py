@@ -7,13 +7,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from callassist.core.i18n import fmt_short_date, label
+from callassist.core.i18n import label
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.key_bar import KeyBar
@@ -36,10 +36,15 @@ class DashboardScreen(Screen):
         yield Static(Text(label("dashboard_title", self.locale), style="bold"), id="dashboard-header")
         with VerticalScroll(id="dashboard-body"):
             yield Static(id="summary")
+            yield Static(Text(label("dashboard_per_day", self.locale), style="bold"), classes="chart-title")
             yield PlotextPlot(id="per-day")
             with Horizontal(id="charts"):
-                yield PlotextPlot(id="excuses")
-                yield PlotextPlot(id="rungs")
+                with Vertical():
+                    yield Static(Text(label("report_excuses", self.locale), style="bold"), classes="chart-title")
+                    yield PlotextPlot(id="excuses")
+                with Vertical():
+                    yield Static(Text(label("dashboard_rungs", self.locale), style="bold"), classes="chart-title")
+                    yield PlotextPlot(id="rungs")
             yield Static(id="phases")
         yield KeyBar()
 
@@ -64,7 +69,6 @@ class DashboardScreen(Screen):
         locale = self.locale
         t = lambda key, **values: label(key, locale, **values)  # noqa: E731
         workspace = self.app.workspace
-        names = {e: workspace.catalog.excuse(e).name.get(locale) for e in workspace.catalog.excuses} if workspace.catalog else {}
         states = {s: spec.label.get(locale) for s, spec in workspace.flow.flow.states.items()} if workspace.flow else {}
 
         summary = Text()
@@ -74,24 +78,22 @@ class DashboardScreen(Screen):
             summary.append(f" ({share:.0%})   " if share is not None else "   ")
         self.query_one("#summary", Static).update(summary)
 
+        # plotext counts every character as one cell, so text inside a chart stays ASCII
+        # (dates as 11-22, excuses by their ids); the titles above the charts are ours.
         per_day = self.query_one("#per-day", PlotextPlot)
-        plt = per_day.plt
-        plt.clear_figure()
-        days = [fmt_short_date(day, locale) for day, _, _ in result.per_day]
-        plt.multiple_bar(days, [[c for _, c, _ in result.per_day], [p for _, _, p in result.per_day]], labels=[t("dashboard_calls"), t("dashboard_promises")])
-        plt.title(t("dashboard_per_day"))
+        per_day.plt.clear_figure()
+        days = [f"{day:%m-%d}" for day, _, _ in result.per_day]
+        per_day.plt.multiple_bar(days, [[c for _, c, _ in result.per_day], [p for _, _, p in result.per_day]], labels=["calls", "promises"])
         per_day.refresh()
 
         excuses = self.query_one("#excuses", PlotextPlot)
         excuses.plt.clear_figure()
-        excuses.plt.bar([names.get(e, e) for e, _ in result.excuses], [n for _, n in result.excuses], orientation="horizontal")
-        excuses.plt.title(t("report_excuses"))
+        excuses.plt.bar([e for e, _ in result.excuses], [n for _, n in result.excuses], orientation="horizontal")
         excuses.refresh()
 
         rungs = self.query_one("#rungs", PlotextPlot)
         rungs.plt.clear_figure()
-        rungs.plt.bar([f"{names.get(e, e)} {r}" for (e, r) in result.rungs], [round(100 * f.share) for f in result.rungs.values()], orientation="horizontal")
-        rungs.plt.title(t("dashboard_rungs"))
+        rungs.plt.bar([f"{e} {r}" for (e, r) in result.rungs], [round(100 * f.share) for f in result.rungs.values()], orientation="horizontal")
         rungs.refresh()
 
         table = Table(title=t("report_seconds_per_phase"), title_justify="left", box=None, padding=(0, 2))
