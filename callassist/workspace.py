@@ -215,10 +215,17 @@ class Workspace:
             return queries.reviews(call_id, session=session)
 
     def call_summaries(self) -> list[CallSummary]:
-        """Every stored call, for the calls browser."""
-        self.ensure_content()  # the browser names excuses in the collector's language
+        """Every stored call for the calls browser, flagged with its failed scorecard items."""
+        self.ensure_content()
+        flags_of = None
+        if self.flow is not None:
+            flow, forbidden = self.flow.flow, forbidden_list(self.settings.scripts_dir)[0]
+
+            def flags_of(events: list[Event]) -> tuple[str, ...]:
+                return tuple(line.item for line in scorecard(events, flow, self.locale, forbidden) if line.result == "fail")
+
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
-            return queries.call_summaries(session=session)
+            return queries.call_summaries(session=session, flags_of=flags_of)
 
     def team_figures(self) -> Figures:
         """The figures of every real call, as of today."""

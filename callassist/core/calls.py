@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 SORTS = ("newest", "oldest", "longest", "debtor", "collector")
+ANY_FLAG = "any"
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class CallSummary:
     excuses: tuple[str, ...]
     promised: bool
     notes: tuple[str, ...]
+    flags: tuple[str, ...] = ()  # compliance: the scorecard items the call failed
 
     @property
     def seconds(self) -> int:
@@ -34,6 +36,7 @@ class CallFilter:
     disposition: str | None = None
     excuse: str | None = None
     promised: bool | None = None
+    flag: str | None = None  # a failed scorecard item; ANY_FLAG: any of them
     text: str = ""
     practice: bool = False  # practice calls too
     sort: str = "newest"
@@ -53,6 +56,7 @@ def browse(calls: list[CallSummary], wanted: CallFilter) -> list[CallSummary]:
             and (wanted.disposition is None or call.disposition == wanted.disposition)
             and (wanted.excuse is None or wanted.excuse in call.excuses)
             and (wanted.promised is None or call.promised == wanted.promised)
+            and (wanted.flag is None or (bool(call.flags) if wanted.flag == ANY_FLAG else wanted.flag in call.flags))
             and (not needle or any(needle in note.casefold() for note in call.notes) or needle in call.debtor.casefold())
         )
 

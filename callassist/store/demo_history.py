@@ -79,7 +79,8 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         day = rng.choice(workdays)
         account_id = rng.choice(account_ids)
         snapshot = queries.account_snapshot(account_id, session=session)
-        local_start = datetime.combine(day, time(rng.randint(9, 16), rng.randint(0, 59), rng.randint(0, 59)), ZoneInfo(snapshot.timezone))
+        hour = 22 if rng.random() < 0.02 else rng.randint(9, 16)  # a few too late: the browser's compliance flag finds them
+        local_start = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), ZoneInfo(snapshot.timezone))
         made.append((local_start.astimezone(timezone.utc), account_id, snapshot))
     made.sort(key=lambda item: item[0])  # stored in time order, so the latest call sets the account's last outcome
     for started, account_id, snapshot in made:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import date, datetime
+from typing import Callable
 from decimal import Decimal
 
 from sqlalchemy import func, insert, text, update
@@ -154,31 +155,26 @@ def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
     return verify_chain(call_id, rows, ended=call.ended_at is not None)
 
 
-def call_summaries(*, session: Session) -> list[CallSummary]:
-    """Every stored call for the calls browser: who, whom, outcome, excuses, promise, notes."""
+def call_summaries(*, session: Session, flags_of: Callable[[list[Event]], tuple[str, ...]] | None = None) -> list[CallSummary]:
+    """Every stored call for the calls browser: who, whom, outcome, excuses, promise, notes,
+    and the flags `flags_of` finds in its events (the scorecard's failed items)."""
     rows = session.exec(
         select(Call, Collector.name, Debtor.name)
         .join(Collector, Collector.id == Call.collector_id)
         .join(Account, Account.id == Call.account_id, isouter=True)
         .join(Debtor, Debtor.id == Account.debtor_id, isouter=True)
     ).all()
-    found: dict[str, dict] = {}
-    wanted = ("objection_raised", "promise_captured", "note_added", "call_ended", "call_started")
-    for call_id, kind, payload in session.exec(select(CallEvent.call_id, CallEvent.kind, CallEvent.payload).where(CallEvent.kind.in_(wanted)).order_by(CallEvent.call_id, CallEvent.seq)).all():
-        seen = found.setdefault(call_id, {"excuses": [], "promised": False, "notes": [], "debtor": ""})
-        data = json.loads(payload)
-        if kind == "objection_raised" and data["excuse"] not in seen["excuses"]:
-            seen["excuses"].append(data["excuse"])
-        elif kind == "promise_captured":
-            seen["promised"] = True
-        elif kind in ("note_added", "call_ended") and (data.get("text") or data.get("note")):
-            seen["notes"].append(data.get("text") or data.get("note"))
-        elif kind == "call_started":
-            seen["debtor"] = data.get("debtor", "")
+    events: dict[str, list[Event]] = defaultdict(list)
+    for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
+        events[row.call_id].append(Event(row.kind, json.loads(row.payload), row.at))
     summaries = []
     for call, collector, debtor in rows:
-        seen = found.get(call.id, {"excuses": [], "promised": False, "notes": [], "debtor": ""})
-        summaries.append(CallSummary(call.id, call.started_at, call.ended_at, collector, debtor or seen["debtor"], call.practice, call.disposition, tuple(seen["excuses"]), seen["promised"], tuple(seen["notes"])))
+        stored = events[call.id]
+        excuses = tuple(dict.fromkeys(e.payload["excuse"] for e in stored if e.kind == "objection_raised"))
+        notes = tuple(note for e in stored if e.kind in ("note_added", "call_ended") for note in [e.payload.get("text") or e.payload.get("note")] if note)
+        started = stored[0].payload.get("debtor", "") if stored and stored[0].kind == "call_started" else ""
+        flags = flags_of(stored) if flags_of else ()
+        summaries.append(CallSummary(call.id, call.started_at, call.ended_at, collector, debtor or started, call.practice, call.disposition, excuses, any(e.kind == "promise_captured" for e in stored), notes, flags))
     return summaries
 
 

@@ -18,7 +18,7 @@ CALLS = [
     _call(1, collector="li", disposition="callback", promised=False, notes=("call back Monday",)),
     _call(2, excuses=("stall", "dispute"), notes=("Asked for the DELIVERY notes",)),
     _call(3, practice=True),
-    _call(4, collector="li", disposition="refused", promised=False, excuses=("dodge",)),
+    _call(4, collector="li", disposition="refused", promised=False, excuses=("dodge",), flags=("call_hours", "good_time")),
 ]
 
 
@@ -37,6 +37,7 @@ def test_filters_combine_and_practice_is_left_out_unless_asked():
     assert _ids(CallFilter(text="delivery")) == ["c2"]
     assert _ids(CallFilter(text="debtor 1")) == ["c1"]
     assert _ids(CallFilter(collector="li", promised=True)) == []
+    assert _ids(CallFilter(flag="any")) == ["c4"] and _ids(CallFilter(flag="good_time")) == ["c4"] and _ids(CallFilter(flag="clean_notes")) == []
 
 
 def test_orders():

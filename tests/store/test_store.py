@@ -227,3 +227,27 @@ def test_demo_history_is_real_calls_by_several_collectors(engine, ledger, standa
         promised = session.exec(select(Promise).where(Promise.call_id.is_not(None))).all()
         assert promised and {p.status for p in promised} <= {"open", "kept", "broken"}
         assert any(p.status != "open" for p in promised)  # dates already past are settled
+
+
+def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
+    from datetime import datetime, timezone
+
+    from callassist.settings import Settings
+    from callassist.workspace import Workspace
+    from tests.conftest import OBJECTIONS, SCRIPTS
+
+    url = db.sqlite_url(tmp_path / "late.db")
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with db.session(engine) as session:
+        demo.populate(session, "wang", TODAY)
+    engine.dispose()
+    workspace = Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), url, "en")
+    shanghai_account = next(row.account_id for row in workspace.worklist() if row.currency == "CNY")
+    for hour_utc in (2, 15):  # 10:00 and 23:00 in Shanghai
+        workspace.clock = lambda hour=hour_utc: datetime(2026, 11, 20, hour, 0, tzinfo=timezone.utc)
+        active = workspace.begin_call(shanghai_account)
+        workspace.store(active.call_id, active.call.choose("no_answer") + active.call.end("no_answer"))
+    flags = sorted((summary.started_at.hour, summary.flags) for summary in workspace.call_summaries())
+    assert flags == [(2, ()), (15, ("call_hours",))]
+    workspace.engine.dispose()

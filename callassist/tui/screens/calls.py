@@ -11,11 +11,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static
 
-from callassist.core.calls import SORTS, CallFilter, browse
+from callassist.core.calls import ANY_FLAG, SORTS, CallFilter, browse
 from callassist.core.flow import DISPOSITIONS
 from callassist.core.i18n import fmt_short_date, label
 from callassist.core.objections import EXCUSE_IDS
 from callassist.core.promises import parse_date
+from callassist.core.scorecard import ITEMS
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.screens.worklist import WIDE
@@ -55,6 +56,7 @@ class CallsScreen(Screen):
             yield Select([(t("calls_promised"), True), (t("calls_not_promised"), False)], prompt=t("calls_any_promise"), id="promised", compact=True)
             yield Input(placeholder=t("calls_from"), id="from", compact=True)
             yield Input(placeholder=t("calls_to"), id="to", compact=True)
+            yield Select([(t("calls_any_flag"), ANY_FLAG)] + [(t(f"flag_{item}"), item) for item in ITEMS if item != "contact_caps"], prompt=t("calls_flags"), id="flag", compact=True)
             yield Select([(t(f"calls_sort_{s}"), s) for s in SORTS], value="newest", allow_blank=False, id="sort", compact=True)
         yield Static(id="calls-problem")
         yield LineTable(id="calls")
@@ -109,7 +111,7 @@ class CallsScreen(Screen):
         self.say("")
         return CallFilter(
             collector=chosen("collector"), date_from=dates.get("from"), date_to=dates.get("to"), disposition=chosen("disposition"),
-            excuse=chosen("excuse"), promised=chosen("promised"), text=self.query_one("#search", Input).value,
+            excuse=chosen("excuse"), promised=chosen("promised"), flag=chosen("flag"), text=self.query_one("#search", Input).value,
             practice=self.query_one("#practice", Checkbox).value, sort=chosen("sort") or "newest",
         )
 
@@ -139,6 +141,8 @@ class CallsScreen(Screen):
             outcome = label(f"disp_{call.disposition}", locale) if call.disposition else label("calls_unfinished", locale)
             minutes, seconds = divmod(call.seconds, 60)
             debtor = (label("practice_badge", locale) + " " if call.practice else "") + call.debtor
+            if call.flags:
+                outcome = "⚑ " + outcome
             return [f"{fmt_short_date(started.date(), locale)} {started:%H:%M}", call.collector, debtor, outcome, ", ".join(names.get(e, e) for e in call.excuses), "✓" if call.promised else "", f"{minutes}:{seconds:02d}"]
 
         self.query_one(LineTable).set_rows(columns, [call.call_id for call in shown], cells_of)
