@@ -23,7 +23,7 @@ from callassist.core.objections import Catalog
 from callassist.core.personas import PERSONAS_DIR, Persona, load_personas
 from callassist.core.practice import Rehearsal
 from callassist.core.preflight import sample_snapshot
-from callassist.core.scorecard import ScoreLine, scorecard
+from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
 from callassist.store import db, queries
@@ -67,6 +67,7 @@ class StoredCall:
     events: list[Event]
     broken: ChainBreak | None  # where the stored events stop being what was written
     reviews: list[Review] = field(default_factory=list)
+    same_day: tuple[int, int] | None = None  # earlier calls to the debtor that day: (conversations, unanswered)
 
 
 @dataclass
@@ -203,10 +204,12 @@ class Workspace:
             broken = queries.verify_call(call_id, session=session)
             events = queries.call_events(call_id, session=session)
             reviews = queries.reviews(call_id, session=session)
+            siblings = queries.sibling_events(call_id, session=session)
         if broken is not None:
             events = events[: broken.seq - 1]
         card = events[0].payload if events else {}
-        return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken, reviews)
+        same_day = same_day_contacts(events, siblings) if siblings is not None and events else None
+        return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken, reviews, same_day)
 
     def add_review(self, call_id: str, score: int, comment: str) -> list[Review]:
         """Store a supervisor's score (1-5) and comment, by whoever runs the app; the call's reviews."""
@@ -221,8 +224,9 @@ class Workspace:
         if self.flow is not None:
             flow, forbidden = self.flow.flow, forbidden_list(self.settings.scripts_dir)[0]
 
-            def flags_of(events: list[Event]) -> tuple[str, ...]:
-                return tuple(line.item for line in scorecard(events, flow, self.locale, forbidden) if line.result == "fail")
+            def flags_of(events: list[Event], others: list[list[Event]]) -> tuple[str, ...]:
+                lines = scorecard(events, flow, self.locale, forbidden, same_day_contacts(events, others))
+                return tuple(line.item for line in lines if line.result == "fail")
 
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
             return queries.call_summaries(session=session, flags_of=flags_of)
@@ -239,7 +243,7 @@ class Workspace:
         if self.flow is None:
             return []
         forbidden, _ = forbidden_list(self.settings.scripts_dir)
-        return scorecard(stored.events, self.flow.flow, locale, forbidden)
+        return scorecard(stored.events, self.flow.flow, locale, forbidden, stored.same_day)
 
     def store(self, call_id: str, events: list[Event]) -> None:
         """Commit events durably; StoreError if the database cannot take them now.

@@ -7,7 +7,7 @@ supervisor can jump there in the replay.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from callassist.core.call import Event
 from callassist.core.flow import VERIFIED, Flow
@@ -15,8 +15,11 @@ from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.i18n import label
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "n/a"
-# The calling window in the debtor's local time until compliance profiles set it (cn rules).
+# The cn rules, until compliance profiles set them: the calling window in the debtor's
+# local time, connected conversations per debtor a day, unanswered attempts a day.
 CALL_WINDOW = (time(8, 0), time(22, 0))
+MAX_CONVERSATIONS_A_DAY = 3
+MAX_UNANSWERED_A_DAY = 6
 ITEMS = ("identity_purpose", "verified_before_debt", "good_time", "amount_confirmed", "rebuttal_matched", "commitment_asked", "promise_read_back", "call_hours", "contact_caps", "clean_notes")
 
 
@@ -28,8 +31,28 @@ class ScoreLine:
     detail: str
 
 
-def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: ForbiddenLanguage | None = None) -> list[ScoreLine]:
-    """Every item of the scorecard, in ITEMS order."""
+def _local_day(events: list[Event]) -> date | None:
+    local = events[0].payload.get("debtor_local_time") if events and events[0].kind == "call_started" else None
+    return datetime.fromisoformat(local).date() if local else None
+
+
+def _connected(events: list[Event]) -> bool:
+    return any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in events)
+
+
+def same_day_contacts(events: list[Event], others: list[list[Event]]) -> tuple[int, int] | None:
+    """Calls to the same debtor earlier on the debtor's day of this call: (conversations, unanswered)."""
+    day = _local_day(events)
+    if day is None:
+        return None
+    earlier = [other for other in others if other and other[0].at < events[0].at and _local_day(other) == day]
+    conversations = sum(_connected(other) for other in earlier)
+    return conversations, len(earlier) - conversations
+
+
+def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: ForbiddenLanguage | None = None, same_day: tuple[int, int] | None = None) -> list[ScoreLine]:
+    """Every item of the scorecard, in ITEMS order. `same_day` (see same_day_contacts)
+    scores the contact caps; without it they do not apply."""
     facts: dict[str, int] = {}  # fact -> seq of the choice that set it
     for seq, event in enumerate(events, 1):
         if event.kind == "choice_made":
@@ -37,8 +60,8 @@ def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: Forbidden
                 facts.setdefault(fact, seq)
     verified = facts.get(VERIFIED)
 
-    def line(item: str, result: str, seq: int | None, **values) -> ScoreLine:
-        return ScoreLine(item, result, seq, label(f"card_{item}_{result.replace('/', '')}", locale, seq=seq, **values))
+    def line(item: str, result: str, seq: int | None, variant: str = "", **values) -> ScoreLine:
+        return ScoreLine(item, result, seq, label(f"card_{item}{variant}_{result.replace('/', '')}", locale, seq=seq, **values))
 
     def fact_item(item: str, fact: str) -> ScoreLine:
         if fact in facts:
@@ -51,7 +74,7 @@ def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: Forbidden
     else:
         lines.append(line("amount_confirmed", FAIL if "purpose_stated" in facts else NOT_APPLICABLE, None))
     lines += [_rebuttals(events, line), _commitments(events, line), _read_back(events, flow, line), _hours(events, line)]
-    lines.append(line("contact_caps", NOT_APPLICABLE, None))
+    lines.append(_caps(events, same_day, line))
     lines.append(_notes(events, locale, forbidden, line))
     return lines
 
@@ -111,6 +134,17 @@ def _hours(events, line) -> ScoreLine:
     start, end = CALL_WINDOW
     ok = start <= at.time() < end
     return line("call_hours", PASS if ok else FAIL, 1, local=at.strftime("%H:%M"))
+
+
+def _caps(events, same_day, line) -> ScoreLine:
+    if same_day is None:
+        return line("contact_caps", NOT_APPLICABLE, None)
+    conversations, unanswered = same_day
+    if _connected(events):
+        result = PASS if conversations < MAX_CONVERSATIONS_A_DAY else FAIL
+        return line("contact_caps", result, 1, "_conversation", count=conversations + 1, limit=MAX_CONVERSATIONS_A_DAY)
+    result = PASS if unanswered < MAX_UNANSWERED_A_DAY else FAIL
+    return line("contact_caps", result, 1, "_attempt", count=unanswered + 1, limit=MAX_UNANSWERED_A_DAY)
 
 
 def _notes(events, locale: str, forbidden: ForbiddenLanguage | None, line) -> ScoreLine:

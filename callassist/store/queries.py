@@ -155,9 +155,10 @@ def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
     return verify_chain(call_id, rows, ended=call.ended_at is not None)
 
 
-def call_summaries(*, session: Session, flags_of: Callable[[list[Event]], tuple[str, ...]] | None = None) -> list[CallSummary]:
+def call_summaries(*, session: Session, flags_of: Callable[[list[Event], list[list[Event]]], tuple[str, ...]] | None = None) -> list[CallSummary]:
     """Every stored call for the calls browser: who, whom, outcome, excuses, promise, notes,
-    and the flags `flags_of` finds in its events (the scorecard's failed items)."""
+    and the flags `flags_of` finds in its events and those of the other calls to the same
+    account (the scorecard's failed items)."""
     rows = session.exec(
         select(Call, Collector.name, Debtor.name)
         .join(Collector, Collector.id == Call.collector_id)
@@ -167,15 +168,29 @@ def call_summaries(*, session: Session, flags_of: Callable[[list[Event]], tuple[
     events: dict[str, list[Event]] = defaultdict(list)
     for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
         events[row.call_id].append(Event(row.kind, json.loads(row.payload), row.at))
+    by_account: dict[int, list[str]] = defaultdict(list)
+    for call, _, _ in rows:
+        if call.account_id is not None:
+            by_account[call.account_id].append(call.id)
     summaries = []
     for call, collector, debtor in rows:
         stored = events[call.id]
+        others = [events[other] for other in by_account.get(call.account_id, ()) if other != call.id]
         excuses = tuple(dict.fromkeys(e.payload["excuse"] for e in stored if e.kind == "objection_raised"))
         notes = tuple(note for e in stored if e.kind in ("note_added", "call_ended") for note in [e.payload.get("text") or e.payload.get("note")] if note)
         started = stored[0].payload.get("debtor", "") if stored and stored[0].kind == "call_started" else ""
-        flags = flags_of(stored) if flags_of else ()
+        flags = flags_of(stored, others) if flags_of else ()
         summaries.append(CallSummary(call.id, call.started_at, call.ended_at, collector, debtor or started, call.practice, call.disposition, excuses, any(e.kind == "promise_captured" for e in stored), notes, flags))
     return summaries
+
+
+def sibling_events(call_id: str, *, session: Session) -> list[list[Event]] | None:
+    """The events of every other call to the same account (None for a practice call)."""
+    account_id = session.get(Call, call_id).account_id
+    if account_id is None:
+        return None
+    others = session.exec(select(Call.id).where(Call.account_id == account_id, Call.id != call_id)).all()
+    return [call_events(other, session=session) for other in others]
 
 
 def call_records(*, session: Session, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> list[CallRecord]:

@@ -53,3 +53,27 @@ def test_failures_and_not_applicable(make_call, standard_flow):
     tampered[first_step] = type(tampered[first_step])("step_entered", tampered[first_step].payload | {"discloses_debt": True}, tampered[first_step].at)
     failed = _by_item(scorecard(tampered, standard_flow.flow, "zh"))["verified_before_debt"]
     assert (failed.result, failed.seq) == ("fail", first_step + 1)
+
+
+def test_contact_caps_count_the_debtors_day(make_call, standard_flow):
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from callassist.core.scorecard import same_day_contacts
+    from tests.conftest import NOW
+
+    def call(hours: int, connected: bool, local: str = "2026-11-20T10:00:00+08:00") -> list:
+        c = make_call("en")
+        events = c.start({"debtor_local_time": local})
+        events += c.choose("dial") + c.choose("right_party") if connected else c.choose("no_answer")
+        return [replace(e, at=NOW + timedelta(hours=hours)) for e in events]
+
+    earlier = [call(0, True), call(1, True), call(2, True), call(3, False), call(4, True, local="2026-11-19T10:00:00+08:00")]
+    fourth = call(5, True)
+    assert same_day_contacts(fourth, earlier) == (3, 1)
+    line = _by_item(scorecard(fourth, standard_flow.flow, "en", same_day=same_day_contacts(fourth, earlier)))["contact_caps"]
+    assert line.result == "fail" and "Conversation 4" in line.detail
+    unanswered = call(5, False)
+    line = _by_item(scorecard(unanswered, standard_flow.flow, "en", same_day=same_day_contacts(unanswered, earlier)))["contact_caps"]
+    assert line.result == "pass" and "Unanswered attempt 2" in line.detail
+    assert same_day_contacts(call(0, True), earlier[1:]) == (0, 0)  # only calls before it count
