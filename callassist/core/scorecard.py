@@ -63,12 +63,14 @@ def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: Forbidden
     def line(item: str, result: str, seq: int | None, variant: str = "", **values) -> ScoreLine:
         return ScoreLine(item, result, seq, label(f"card_{item}{variant}_{result.replace('/', '')}", locale, seq=seq, **values))
 
-    def fact_item(item: str, fact: str) -> ScoreLine:
-        if fact in facts:
-            return line(item, PASS, facts[fact])
-        return line(item, FAIL if verified else NOT_APPLICABLE, None)
-
-    lines = [fact_item("identity_purpose", "purpose_stated"), _disclosure(events, verified, line), _good_time(events, flow, verified, line)]
+    # Identity and purpose are owed once the debtor agreed to talk (or heard about the debt);
+    # a verified debtor who asked to be called back later is owed neither yet.
+    disclosed = any(e.kind == "step_entered" and e.payload.get("discloses_debt") for e in events)
+    if "purpose_stated" in facts:
+        purpose = line("identity_purpose", PASS, facts["purpose_stated"])
+    else:
+        purpose = line("identity_purpose", FAIL if "good_time_confirmed" in facts or disclosed else NOT_APPLICABLE, None)
+    lines = [purpose, _disclosure(events, verified, line), _good_time(events, flow, verified, line)]
     if "amount_confirmed" in facts or "dispute_logged" in facts:
         lines.append(line("amount_confirmed", PASS, facts.get("amount_confirmed") or facts["dispute_logged"]))
     else:

@@ -77,3 +77,14 @@ def test_contact_caps_count_the_debtors_day(make_call, standard_flow):
     line = _by_item(scorecard(unanswered, standard_flow.flow, "en", same_day=same_day_contacts(unanswered, earlier)))["contact_caps"]
     assert line.result == "pass" and "Unanswered attempt 2" in line.detail
     assert same_day_contacts(call(0, True), earlier[1:]) == (0, 0)  # only calls before it count
+
+
+def test_a_debtor_who_asks_to_talk_later_is_not_a_failure(make_call, standard_flow):
+    call = make_call("en")
+    events = call.start({"debtor_local_time": "2026-11-20T10:00:00+08:00"})
+    for move in ("dial", "right_party", "not_now", "callback_agreed"):
+        events += call.choose(move)
+    events += call.end("callback", "after 3 pm")
+    lines = _by_item(scorecard(events, standard_flow.flow, "en", same_day=(0, 0)))
+    assert [item for item, line in lines.items() if line.result == "fail"] == []
+    assert lines["good_time"].result == "pass" and lines["identity_purpose"].result == "n/a"
