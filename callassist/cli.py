@@ -158,8 +158,8 @@ def report(
     except StoreError as exc:
         raise fail(str(exc)) from None
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
-    states = {state: spec.label.get(lang) for state, spec in flow.flow.states.items()} if flow else {}
-    excuses = {e: catalog.excuse(e).name.get(lang) for e in catalog.excuses} if catalog else {}
+    states = flow.flow.state_labels(lang) if flow else {}
+    excuses = catalog.names(lang) if catalog else {}
     rows = as_rows(figures(records, datetime.now(timezone.utc).date()), states, excuses)
     if fmt == "json":
         grouped: dict = {}

@@ -220,16 +220,18 @@ class Workspace:
     def call_summaries(self) -> list[CallSummary]:
         """Every stored call for the calls browser, flagged with its failed scorecard items."""
         self.ensure_content()
-        flags_of = None
-        if self.flow is not None:
-            flow, forbidden = self.flow.flow, forbidden_list(self.settings.scripts_dir)[0]
+        forbidden = forbidden_list(self.settings.scripts_dir)[0]
 
-            def flags_of(events: list[Event], others: list[list[Event]]) -> tuple[str, ...]:
-                lines = scorecard(events, flow, self.locale, forbidden, same_day_contacts(events, others))
-                return tuple(line.item for line in lines if line.result == "fail")
+        def flags_of(events: list[Event], others: list[list[Event]]) -> tuple[str, ...]:
+            lines = scorecard(events, self.flow.flow, self.locale, forbidden, same_day_contacts(events, others))
+            return tuple(line.item for line in lines if line.result == "fail")
 
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
-            return queries.call_summaries(session=session, flags_of=flags_of)
+            return queries.call_summaries(session=session, flags_of=flags_of if self.flow is not None else None)
+
+    def excuse_names(self, locale: str) -> dict[str, str]:
+        """The six excuses' names in `locale` (empty until a catalog has loaded)."""
+        return self.catalog.names(locale) if self.catalog else {}
 
     def team_figures(self) -> Figures:
         """The figures of every real call, as of today."""

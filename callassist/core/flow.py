@@ -107,6 +107,9 @@ class Flow(Strict):
     transitions: list[Transition]
     objections: Objections
 
+    def state_labels(self, locale: str) -> dict[str, str]:
+        return {state: spec.label.get(locale) for state, spec in self.states.items()}
+
 
 class LoadedFlow:
     """A validated flow with its templates read into memory, and the hash of that version.

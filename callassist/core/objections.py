@@ -74,6 +74,10 @@ class Catalog:
         self.excuses = excuses
         self._compiled = compiled
 
+    def names(self, locale: str) -> dict[str, str]:
+        """Each excuse's name in `locale`, by id, in DOMAIN.md's order."""
+        return {excuse_id: self.excuses[excuse_id].name.get(locale) for excuse_id in EXCUSE_IDS}
+
     def excuse(self, excuse_id: str) -> Excuse:
         return self.excuses[excuse_id]
 
@@ -109,6 +113,11 @@ def _render(template: jinja2.Template, values: dict, path: str, line: int) -> st
         return template.render(values).strip()
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
         raise render_error(exc, path, _STRING_TEMPLATE, line_offset=line - 1) from None
+
+
+def asks_question(text: str) -> bool:
+    """Whether a commitment ends by asking (a question mark, perhaps inside closing quotes)."""
+    return text.rstrip().rstrip(CLOSING_QUOTES).endswith(("?", "？"))
 
 
 def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) -> Catalog:
@@ -155,7 +164,7 @@ def _compile_ladder(env, excuse: Excuse, locale: str, lines: LineMap, shown: str
                 problems.extend(forbidden.problems(source, locale, shown, line_offset=line - 1))
             if not any(p.code == "E031" for p in report.problems):
                 parts[field] = (env.from_string(source), line)
-        if not rung.commitment.rstrip().rstrip(CLOSING_QUOTES).endswith(("?", "？")):
+        if not asks_question(rung.commitment):
             line, col = line_of(lines, ("ladder", locale, index, "commitment"))
             problems.append(Problem(shown, line, col, "E043", "the commitment does not ask a question", "end every rung by asking for a date or an amount, with a question mark"))
         if len(parts) == 2:

@@ -13,6 +13,7 @@ from callassist.core.call import Event
 from callassist.core.flow import VERIFIED, Flow
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.i18n import label
+from callassist.core.objections import asks_question
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "n/a"
 # The cn rules, until compliance profiles set them: the calling window in the debtor's
@@ -113,7 +114,7 @@ def _commitments(events, line) -> ScoreLine:
     shown = [(seq, e.payload.get("commitment", "")) for seq, e in enumerate(events, 1) if e.kind == "rebuttal_shown"]
     if not shown:
         return line("commitment_asked", NOT_APPLICABLE, None)
-    missing = next((seq for seq, question in shown if not question.rstrip().rstrip("\"'”’」』)）").endswith(("?", "？"))), None)
+    missing = next((seq for seq, question in shown if not asks_question(question)), None)
     if missing is not None:
         return line("commitment_asked", FAIL, missing)
     return line("commitment_asked", PASS, shown[-1][0], count=len(shown))

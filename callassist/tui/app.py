@@ -106,8 +106,7 @@ class CallAssistApp(App):
         if workspace is None or self.in_call():
             self.bell()
             return
-        catalog = workspace.catalog
-        names = {e: catalog.excuse(e).name.get(self.locale) for e in catalog.excuses} if catalog else {}
+        names = workspace.excuse_names(self.locale)
         problems = [str(p) for p in workspace.problems + workspace.persona_problems]
         self.push_screen(PracticeScreen(self.locale, workspace.personas, names, problems), lambda persona: persona and self._open_call(None, None, persona))
 
@@ -188,6 +187,5 @@ class CallAssistApp(App):
     def show_keys(self, choices=None) -> None:
         from callassist.tui.screens.keys import KeysScreen
 
-        catalog = self.workspace.catalog if self.workspace else None
-        names = {e: catalog.excuse(e).name.get(self.locale) for e in catalog.excuses} if catalog else {}
+        names = self.workspace.excuse_names(self.locale) if self.workspace else {}
         self.push_screen(KeysScreen(self.locale, choices, names))

@@ -80,9 +80,9 @@ class CallsScreen(Screen):
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
         self.calls = message.calls
-        catalog = self.app.workspace.catalog if self.app.workspace else None
-        if catalog:
-            self.query_one("#excuse", Select).set_options([(catalog.excuse(e).name.get(self.locale), e) for e in EXCUSE_IDS])
+        names = self.excuse_names()
+        if names:
+            self.query_one("#excuse", Select).set_options([(name, excuse) for excuse, name in names.items()])
         collectors = sorted({call.collector for call in self.calls})
         self.query_one("#collector", Select).set_options([(name, name) for name in collectors])
         self.refilter()
@@ -153,8 +153,7 @@ class CallsScreen(Screen):
             self.query_one("#calls-detail", Static).update("")
 
     def excuse_names(self) -> dict[str, str]:
-        catalog = self.app.workspace.catalog if self.app.workspace else None
-        return {e: catalog.excuse(e).name.get(self.locale) for e in EXCUSE_IDS} if catalog else {}
+        return self.app.workspace.excuse_names(self.locale) if self.app.workspace else {}
 
     @on(LineTable.Highlighted)
     def show_detail(self, event: LineTable.Highlighted) -> None:

@@ -69,7 +69,7 @@ class DashboardScreen(Screen):
         locale = self.locale
         t = lambda key, **values: label(key, locale, **values)  # noqa: E731
         workspace = self.app.workspace
-        states = {s: spec.label.get(locale) for s, spec in workspace.flow.flow.states.items()} if workspace.flow else {}
+        states = workspace.flow.flow.state_labels(locale) if workspace.flow else {}
 
         summary = Text()
         for key, value, share in (("report_calls_count", result.calls, None), ("report_right_party_contacts", result.right_party, result.right_party_rate), ("report_promises", result.promises, result.promise_rate), ("report_kept", result.kept, result.kept_rate), ("report_broken", result.broken, result.broken_rate)):

@@ -109,10 +109,7 @@ class ReplayScreen(Screen):
             return
         self.stored = stored
         self.card = message.card
-        workspace = self.app.workspace
-        catalog = workspace.catalog if workspace else None
-        names = {e: catalog.excuse(e).name.get(self.locale) for e in catalog.excuses} if catalog else {}
-        self.shown = frames(stored.events, self.locale, names)
+        self.shown = frames(stored.events, self.locale, self.app.workspace.excuse_names(self.locale))
         self.waits = pauses(self.shown, skip_silences=False)
         header = Text(label("replay_title", self.locale), style="bold")
         header.append(f"  {stored.debtor} · {stored.collector} · {fmt_datetime(stored.started_at.astimezone(), self.locale)}", style="dim")
