@@ -144,7 +144,7 @@ def bench_cold_start(work: Path, url: str, runs: int) -> Figure:
         floor.append((terminal.wait_for("bare app ready") - terminal.started) * 1000)
         terminal.close()
         terminal = Terminal(_callassist_argv(url), env)
-        samples.append((terminal.wait_for("highest priority first") - terminal.started) * 1000)
+        samples.append((terminal.wait_for("best call first") - terminal.started) * 1000)
         terminal.close()
     return Figure(samples, floor)
 
@@ -165,7 +165,7 @@ def bench_keypress(work: Path, url: str, presses: int) -> Figure:
     terminal.close()
 
     terminal = Terminal(_callassist_argv(url), env)
-    terminal.wait_for("highest priority first")
+    terminal.wait_for("best call first")
     terminal.send("\r")
     terminal.wait_for("Someone answered")
     terminal.send("d")

@@ -85,6 +85,7 @@ def demo(
             count = demo_data.populate(session, options.settings.collector, today)
             flow, catalog, problems = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
             calls = populate_history(session, flow, catalog, today) if not problems else 0
+            demo_data.schedule_callbacks(session, options.settings.collector, today)
             typer.echo(f"Demo database with {count} accounts for {options.settings.collector} and {calls} past calls: {url}")
         else:
             typer.echo(f"Demo database already there (use --reset to start over): {url}")

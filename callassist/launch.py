@@ -96,7 +96,7 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
         from callassist.store.sql import quick_sqlite_read
 
         path = url.removeprefix("sqlite:///")
-        quick_read = lambda: quick_sqlite_read(path, settings.collector)  # noqa: E731
+        quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days)  # noqa: E731
     CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay).run()
 
 

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from callassist.core.priority import parse_class_days
+from callassist.core.promises import DEFAULT_GRACE_DAYS
+
 PACKAGE_CONTENT = Path(__file__).resolve().parent / "content"
 ENV_PREFIX = "CALLASSIST_"
 
@@ -46,6 +49,21 @@ class Settings:
     creditor_zh: str = "北桥供应链有限公司"
     # How far above the balance a promise may go (late fees, interest), in the account's currency.
     promise_fee_allowance: Decimal = Decimal(0)
+    promise_grace_days: int = DEFAULT_GRACE_DAYS
+    # Days past due at which an account moves to the next debt class (collection, watch, doubtful, write-off).
+    debt_class_days: str = "0,90,180,365"
+
+    def __post_init__(self) -> None:
+        try:
+            parse_class_days(self.debt_class_days)
+        except ValueError as exc:
+            raise SettingsError(f"{ENV_PREFIX}DEBT_CLASS_DAYS: {exc}") from None
+        if self.promise_grace_days < 0:
+            raise SettingsError(f"{ENV_PREFIX}PROMISE_GRACE_DAYS={self.promise_grace_days}: must be 0 or more days")
+
+    @property
+    def class_days(self) -> tuple[int, int, int, int]:
+        return parse_class_days(self.debt_class_days)
 
     @classmethod
     def load(cls, **overrides) -> Settings:
@@ -78,6 +96,11 @@ def _convert(name: str, kind: str, raw):
         return raw
     if kind == "Path":
         return Path(raw).expanduser()
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a whole number, e.g. 3") from None
     if kind == "Decimal":
         try:
             return Decimal(raw)

@@ -26,12 +26,13 @@ from callassist.core.preflight import sample_snapshot
 from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
-from callassist.store import db, queries
+from callassist.store import db, ledger, queries
 from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.events import ChainBreak
 from callassist.store.errors import StoreError
 from callassist.store.models import Call as CallRow, Review
-from callassist.store.queries import UnfinishedCall, WorklistRow
+from callassist.store.queries import UnfinishedCall
+from callassist.store.sql import Worklist
 
 
 @contextmanager
@@ -127,9 +128,21 @@ class Workspace:
     def fee_allowance(self) -> Decimal:
         return self.settings.promise_fee_allowance
 
-    def worklist(self) -> list[WorklistRow]:
+    def worklist(self) -> Worklist:
+        """The best calls now, after settling any account whose standing is stale."""
+        now = self.clock()
         with database_errors("cannot read the worklist"), db.session(self.engine) as session:
-            return queries.worklist(self.collector_id, session=session)
+            if ledger.refresh_standing(self.collector_id, today=now.date(), class_days=self.settings.class_days, session=session):
+                session.commit()
+            return queries.worklist(self.collector_id, now, session=session, class_days=self.settings.class_days)
+
+    def follow_up_promises(self) -> dict[str, int]:
+        """Judge every open promise as of today (start-up and on demand): how many became
+        kept, partly kept and broken."""
+        with database_errors("cannot evaluate promises"), db.session(self.engine) as session:
+            counts = ledger.evaluate_promises(today=self.clock().date(), grace_days=self.settings.promise_grace_days, class_days=self.settings.class_days, session=session)
+            session.commit()
+        return counts
 
     def unfinished(self) -> list[UnfinishedCall]:
         with database_errors("cannot read unfinished calls"), db.session(self.engine) as session:
@@ -140,7 +153,7 @@ class Workspace:
         if self.flow is None or self.catalog is None:
             raise ContentError(self.problems)
         now = self.clock()
-        context = build_context(snapshot, locale=locale, collector=self.collector, creditor=self.settings.creditor(locale), now=now)
+        context = build_context(snapshot, locale=locale, collector=self.collector, creditor=self.settings.creditor(locale), now=now, class_days=self.settings.class_days)
         return Call(self.flow, self.catalog, context, snapshot.money, clock=self.clock)
 
     def begin_call(self, account_id: int) -> ActiveCall:

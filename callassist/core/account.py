@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from callassist.core.debt_class import debt_class
 from callassist.core.context import CallContext, InvoiceView, PastPromiseView
 from callassist.core.i18n import fmt_date, fmt_time, label
 from callassist.core.money import Money, format_money
+from callassist.core.priority import DEFAULT_CLASS_DAYS, debt_class
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class PastPromise:
     amount: Decimal
     due: date
     status: str
+    paid: Decimal = Decimal(0)  # what payments have covered of it so far
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,15 @@ class AccountSnapshot:
     balance: Decimal
     invoices: tuple[InvoiceLine, ...]
     promises: tuple[PastPromise, ...]  # newest first
+    flags: tuple[str, ...] = ()  # warning signs on the account
+    work_starts: time | None = None  # when the debtor's working day starts, local time
+
+    @property
+    def broken_promises(self) -> int:
+        return sum(1 for p in self.promises if p.status in ("broken", "partly_kept"))
+
+    def debt_class(self, today: date, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> str:
+        return debt_class(self.days_past_due(today), self.broken_promises, self.flags, class_days)
 
     @property
     def money(self) -> Money:
@@ -64,7 +74,7 @@ def greeting_key(local: datetime) -> str:
     return "greeting_evening"
 
 
-def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime) -> CallContext:
+def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> CallContext:
     """The values a template may use, formatted for the locale at the debtor's local time."""
     local = snapshot.local_now(now)
     today = local.date()
@@ -74,7 +84,7 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
         for i in sorted(snapshot.invoices, key=lambda i: i.due)
     )
     last = snapshot.promises[0] if snapshot.promises else None
-    last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, label(f"status_{last.status}", locale)) if last else None
+    last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, label(f"status_{last.status}", locale), money(last.paid)) if last else None
     dpd = snapshot.days_past_due(today)
     return CallContext(
         locale=locale,
@@ -87,11 +97,11 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
         balance=money(snapshot.balance),
         currency=snapshot.currency,
         days_past_due=dpd,
-        debt_class=label(f"class_{debt_class(dpd)}", locale),
+        debt_class=label(f"class_{snapshot.debt_class(today, class_days)}", locale),
         invoices=invoices,
         oldest_invoice=invoices[0] if invoices else None,
         last_promise=last_view,
-        broken_promises=sum(1 for p in snapshot.promises if p.status == "broken"),
+        broken_promises=snapshot.broken_promises,
         today=fmt_date(today, locale),
         debtor_local_time=fmt_time(local, locale),
         greeting=label(greeting_key(local), locale),

@@ -268,7 +268,9 @@ class Call:
             raise CallError("an empty note is not stored")
         return [Event("note_added", {"text": text, "state": self.state}, self.clock())]
 
-    def end(self, disposition: str, note: str = "", next_contact: date | None = None) -> list[Event]:
+    def end(self, disposition: str, note: str = "", next_contact: date | None = None, callback_at: datetime | None = None) -> list[Event]:
+        """The call's last event. `callback_at` (aware, in the future) is a time agreed to
+        call back: the account comes to the top of the worklist then."""
         if self.ended:
             raise CallError("the call has ended")
         if disposition not in DISPOSITIONS:
@@ -277,9 +279,14 @@ class Call:
             raise CallError(f"the disposition {disposition!r} needs a note")
         if disposition == "promise" and self.promise is None:
             raise CallError("no promise was captured on this call")
+        now = self.clock()
+        if callback_at is not None and (callback_at.tzinfo is None or callback_at <= now):
+            raise CallError("a callback time must be a time zone-aware moment in the future")
         self.ended = True
         payload = {"disposition": disposition, "note": note.strip(), "state": self.state, "next_contact": next_contact.isoformat() if next_contact else None}
-        return [Event("call_ended", payload, self.clock())]
+        if callback_at is not None:
+            payload["callback_at"] = callback_at.astimezone(timezone.utc).isoformat()
+        return [Event("call_ended", payload, now)]
 
     # ---- rendering -----------------------------------------------------------------
 

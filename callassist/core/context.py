@@ -26,6 +26,7 @@ class PastPromiseView:
     due: str
     status: str  # open, kept, partly_kept, broken: for templates to test
     status_label: str  # the same in the call's locale: for templates to say
+    paid: str  # what payments covered of it (partly_kept: less than the amount)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,220 @@
-"""Which account to call first: a score from lateness, size and broken promises."""
+"""Which account to call next, and why.
+
+An account's score has two parts:
+- its *standing*, from the ledger: how late and how large the debt is, its class,
+  broken promises, warning signs and this month's calls. It changes at most once a day
+  or when something happens to the account, so the store keeps it in an index.
+- the *moment*, from the clock in the debtor's time zone: the best days and hours to
+  call (DOMAIN.md), an agreed callback, a promise falling due today.
+
+Each part comes with the reasons behind its points, so the worklist can say why a row is
+where it is. Only the standard library is used: the first frame waits for this.
+"""
 
 from __future__ import annotations
 
+import calendar
 import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# Days past due after which an account moves into the next of the five classes of DOMAIN.md.
+DEFAULT_CLASS_DAYS = (0, 90, 180, 365)
+CLASSES = ("current", "collection", "watch", "doubtful", "write_off")
+# How hard each class is worked: the watch class most, a write-off least.
+CLASS_INTENSITY = {"current": 0.5, "collection": 1.0, "watch": 1.15, "doubtful": 0.9, "write_off": 0.4}
+# News to act on at once (the "quick" counter): each moves the account up.
+WARNING_SIGNS = ("owner_change", "moving", "insolvency", "new_legal_rep", "lawsuit")
+# The month's cadence the seeds found effective: about three calls.
+CALLS_A_MONTH = 3
+DEFAULT_WORK_STARTS = time(9, 0)
+WORK_ENDS = time(18, 0)
+LUNCH = (time(12, 0), time(13, 30))
+# Monday is 0. Friday is best, then Thursday and Tuesday; Monday and Wednesday are worst.
+DAY_POINTS = {4: ("day_best", 8.0), 3: ("day_good", 6.0), 1: ("day_good", 5.0), 0: ("day_poor", -4.0), 2: ("day_poor", -4.0)}
+FIRST_MINUTES = 15
+FIRST_MINUTES_POINTS = 12.0
+INCOME_POINTS = 8.0
+# The most the hour, day and income date can add: the worklist reads accounts in order of
+# standing and stops once no account further down could overtake with this much.
+MOMENT_CEILING = max(points for _, points in DAY_POINTS.values()) + FIRST_MINUTES_POINTS + INCOME_POINTS
+CALLBACK_POINTS = 100.0
+CALLBACK_EARLY = timedelta(minutes=5)
+PROMISE_DUE_POINTS = 25.0
 
 
-def priority_score(days_past_due: int, balance: Decimal, broken_promises: int) -> float:
-    """Higher is more urgent: the earlier a debt is chased the more is recovered, large
-    balances matter more (logarithmically), and a broken promise calls for a prompt follow-up."""
-    lateness = min(days_past_due, 365) / 365 * 50
-    size = math.log10(max(float(balance), 1.0)) * 6
-    broken = min(broken_promises, 3) * 12
-    return round(lateness + size + broken, 3)
+@dataclass(frozen=True)
+class Reason:
+    """One cause of an account's place: a label key (reason_<key>), its points and the
+    values the label needs (days, an amount, a local time...)."""
+
+    key: str
+    points: float
+    values: tuple[tuple[str, object], ...] = ()
+
+    def value(self, name: str):
+        return dict(self.values)[name]
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """What the ledger knows of an account that bears on its standing."""
+
+    oldest_due: date | None
+    balance: Decimal
+    currency: str
+    broken_promises: int = 0
+    last_broken_on: date | None = None
+    last_contact_on: date | None = None
+    flags: tuple[str, ...] = ()
+    calls_in_month: int = 0
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What the clock says about calling an account now."""
+
+    timezone: str
+    work_starts: time | None = None
+    income_day: int | None = None
+    callback_at: datetime | None = None
+    promise_due: date | None = None
+    promise_amount: Decimal | None = None
+    currency: str = ""
+
+
+def parse_class_days(text: str) -> tuple[int, int, int, int]:
+    """"0,90,180,365": four ascending day counts; ValueError saying what is wrong."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        days = tuple(int(part) for part in parts)
+    except ValueError:
+        raise ValueError(f"{text!r} is not four whole numbers of days, e.g. 0,90,180,365") from None
+    if len(days) != 4 or list(days) != sorted(set(days)):
+        raise ValueError(f"{text!r} must be four ascending numbers of days, e.g. 0,90,180,365")
+    return days  # type: ignore[return-value]
+
+
+def days_past_due(oldest_due: date | None, today: date) -> int:
+    return 0 if oldest_due is None else (today - oldest_due).days
+
+
+def debt_class(days_late: int, broken_promises: int = 0, flags: tuple[str, ...] = (), class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> str:
+    """One of the five classes: from how late the oldest invoice is, one class worse after
+    two broken promises, and at least doubtful for a debtor showing insolvency."""
+    index = next((i for i, limit in enumerate(class_days) if days_late <= limit), len(class_days))
+    if broken_promises >= 2 and index in (1, 2):
+        index += 1
+    if "insolvency" in flags:
+        index = max(index, 3)
+    return CLASSES[index]
+
+
+def parse_flags(text: str | None) -> tuple[str, ...]:
+    """Warning signs as stored or imported: separated by commas, semicolons or spaces."""
+    if not text:
+        return ()
+    return tuple(part for part in text.replace(";", ",").replace(" ", ",").split(",") if part)
+
+
+def standing(facts: AccountFacts, today: date, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> tuple[float, tuple[Reason, ...]]:
+    """The ledger's part of the score, with its reasons. Higher is more urgent: the earlier
+    a debt is chased the more is recovered, larger balances matter more (logarithmically),
+    a broken promise calls for a prompt follow-up, and news about the debtor for action."""
+    late = days_past_due(facts.oldest_due, today)
+    kind = debt_class(late, facts.broken_promises, facts.flags, class_days)
+    reasons: list[Reason] = []
+    if late > 0:
+        lateness = 10 + 30 * min(late, 180) / 180
+        reasons.append(Reason("days_past_due", lateness, (("days", late),)))
+    elif late >= -3:
+        lateness = 15.0  # remind a few days before the due date
+        reasons.append(Reason("due_soon", lateness, (("days", -late),)))
+    else:
+        lateness = 0.0
+    size = 4 * math.log10(max(float(facts.balance), 1.0))
+    reasons.append(Reason("balance", size, (("amount", facts.balance), ("currency", facts.currency))))
+    intensity = CLASS_INTENSITY[kind]
+    if kind not in ("current", "collection"):
+        reasons.append(Reason("class", (intensity - 1) * (lateness + size), (("class", kind),)))
+    if facts.last_broken_on is not None and (facts.last_contact_on is None or facts.last_contact_on <= facts.last_broken_on):
+        reasons.append(Reason("promise_broken", 35.0, (("days", max(0, (today - facts.last_broken_on).days)),)))
+    if facts.broken_promises:
+        reasons.append(Reason("broken_count", 5.0 * min(facts.broken_promises, 3), (("count", facts.broken_promises),)))
+    for flag in [flag for flag in facts.flags if flag in WARNING_SIGNS][:2]:
+        reasons.append(Reason("warning", 20.0, (("sign", flag),)))
+    if late > 0 and facts.calls_in_month == 0:
+        reasons.append(Reason("no_call_this_month", 6.0))
+    elif facts.calls_in_month >= CALLS_A_MONTH:
+        reasons.append(Reason("calls_this_month", -12.0, (("count", facts.calls_in_month),)))
+    score = sum(reason.points for reason in reasons)
+    return round(score, 3), tuple(reasons)
+
+
+def local_zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def moment(when: Moment, now: datetime) -> tuple[float, tuple[Reason, ...]]:
+    """The clock's part of the score in the debtor's local time, with its reasons."""
+    zone = local_zone(when.timezone)
+    if zone is None:
+        return 0.0, ()
+    local = now.astimezone(zone)
+    reasons: list[Reason] = []
+    if when.callback_at is not None:
+        agreed = when.callback_at.astimezone(zone)
+        key, points = ("callback_due", CALLBACK_POINTS) if now >= when.callback_at - CALLBACK_EARLY else ("callback_later", -20.0)
+        reasons.append(Reason(key, points, (("at", agreed), ("today", agreed.date() == local.date()))))
+    if when.promise_due is not None and when.promise_due == local.date():
+        reasons.append(Reason("promise_due_today", PROMISE_DUE_POINTS, (("amount", when.promise_amount), ("currency", when.currency))))
+    starts = when.work_starts or DEFAULT_WORK_STARTS
+    clock = local.time()
+    weekday = local.weekday()
+    part = "morning" if clock < time(12, 0) else "afternoon"
+    if weekday >= 5:
+        reasons.append(Reason("weekend", -25.0, (("at", local),)))
+    elif clock < starts or clock >= WORK_ENDS:
+        reasons.append(Reason("outside_hours", -25.0, (("at", local),)))
+    else:
+        key, points = DAY_POINTS.get(weekday, ("", 0.0))
+        if key:
+            reasons.append(Reason(key, points, (("weekday", weekday), ("part", part))))
+        since_start = (datetime.combine(local.date(), clock) - datetime.combine(local.date(), starts)).total_seconds() / 60
+        if since_start < FIRST_MINUTES:
+            reasons.append(Reason("first_minutes", FIRST_MINUTES_POINTS, (("at", local),)))
+        elif LUNCH[0] <= clock < LUNCH[1]:
+            reasons.append(Reason("lunch", -10.0, (("at", local),)))
+    if when.income_day:
+        days = (next_income_date(local.date(), when.income_day) - local.date()).days
+        if 1 <= days <= 3:
+            reasons.append(Reason("before_income", INCOME_POINTS, (("days", days),)))
+    return round(sum(reason.points for reason in reasons), 3), tuple(reasons)
+
+
+def next_income_date(today: date, day: int) -> date:
+    """The next day (today included) that is the debtor's income day of its month; a 31
+    falls on the last day of a shorter month."""
+    year, month = today.year, today.month
+    while True:
+        candidate = date(year, month, min(day, calendar.monthrange(year, month)[1]))
+        if candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def top_reasons(reasons: tuple[Reason, ...], count: int = 3) -> tuple[Reason, ...]:
+    """The reasons that weigh most, whichever way they push."""
+    return tuple(sorted(reasons, key=lambda reason: -abs(reason.points))[:count])
+
+
+def parse_work_starts(text: str | None) -> time | None:
+    """"08:30" as a time; None when absent. ValueError when not a clock time."""
+    if not text:
+        return None
+    return time.fromisoformat(text.strip())

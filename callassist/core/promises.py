@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from callassist.core.money import Money, MoneyError, parse_amount
 
 METHODS = ("bank_transfer", "online", "cheque", "cash")
 CHANNELS = ("email", "wechat", "sms", "fax", "letter")
+# Days after an instalment's date before it is judged: bank transfers take a while.
+DEFAULT_GRACE_DAYS = 3
 _DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
@@ -77,6 +79,23 @@ def parse_date(text: str) -> date | None:
         return None
 
 
+_CLOCK_RE = re.compile(r"^\s*(?:(?P<day>.+?)\s+)?(?P<hour>\d{1,2})\s*[:：]\s*(?P<minute>\d{2})\s*$")
+
+
+def parse_when(text: str, local_now: datetime, day_starts: time) -> datetime | None:
+    """A next contact as typed, in the debtor's local time: "2026-12-01 10:30", "10:30"
+    (today), or a date alone (at the start of their working day). None if not understood."""
+    match = _CLOCK_RE.match(text)
+    if match is None:
+        day = parse_date(text)
+        return None if day is None else datetime.combine(day, day_starts, local_now.tzinfo)
+    day = parse_date(match["day"]) if match["day"] else local_now.date()
+    hour, minute = int(match["hour"]), int(match["minute"])
+    if day is None or hour > 23 or minute > 59:
+        return None
+    return datetime.combine(day, time(hour, minute), local_now.tzinfo)
+
+
 def check_promise(
     total_text: str,
     rows: list[tuple[str, str]],
@@ -134,3 +153,67 @@ def _amount(text: str, currency: str, field: str, errors: list[FieldError]) -> D
     except MoneyError as exc:
         errors.append(FieldError(field, "err_amount", (("detail", str(exc)),)))
         return None
+
+
+# Following a promise through: payments are matched to what is due, and each instalment
+# is judged once its date and the grace period have passed.
+
+@dataclass(frozen=True)
+class OpenInstalment:
+    """An instalment still waiting for money: `key` is whatever the store needs to find it."""
+
+    key: object
+    promised_on: date  # the day the promise was made
+    due: date
+    amount: Decimal
+    paid: Decimal
+
+
+def match_payment(amount: Decimal, paid_on: date, open_instalments: list[OpenInstalment], grace_days: int) -> tuple[list[tuple[object, Decimal]], Decimal]:
+    """Share a payment among open instalments, earliest due first: only those promised by
+    the day it was paid and not yet past their grace period take from it. Returns what
+    each took and what is left over."""
+    taken = []
+    left = amount
+    for instalment in sorted(open_instalments, key=lambda i: (i.due, i.promised_on)):
+        if left <= 0:
+            break
+        if instalment.promised_on > paid_on or paid_on > instalment.due + timedelta(days=grace_days):
+            continue
+        share = min(left, instalment.amount - instalment.paid)
+        if share > 0:
+            taken.append((instalment.key, share))
+            left -= share
+    return taken, left
+
+
+def judge_instalment(due: date, amount: Decimal, paid: Decimal, today: date, grace_days: int) -> str:
+    """open, or once settled: kept (paid in full, whenever that happened), or after the
+    grace period: partly_kept (some paid) or broken (nothing paid)."""
+    if paid >= amount:
+        return "kept"
+    if today <= due + timedelta(days=grace_days):
+        return "open"
+    return "partly_kept" if paid > 0 else "broken"
+
+
+def judge_promise(statuses: list[str], paid: Decimal) -> str:
+    """A promise is kept when every instalment is; as soon as one is not, it is broken
+    (nothing paid toward it) or partly kept; until then it stays open."""
+    if all(status == "kept" for status in statuses):
+        return "kept"
+    if any(status in ("broken", "partly_kept") for status in statuses):
+        return "partly_kept" if paid > 0 else "broken"
+    return "open"
+
+
+def open_position(invoices: list[tuple[date, Decimal]], paid: Decimal) -> tuple[Decimal, date | None]:
+    """The balance and the due date of the oldest invoice not yet covered, when payments
+    settle the oldest invoices first."""
+    balance = sum((amount for _, amount in invoices), Decimal(0)) - paid
+    covered = paid
+    for due, amount in sorted(invoices):
+        if covered < amount:
+            return balance, due
+        covered -= amount
+    return balance, None

@@ -6,9 +6,11 @@ import random
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlmodel import Session, select
+from zoneinfo import ZoneInfo
 
-from callassist.core.priority import priority_score
+from callassist.core.priority import DEFAULT_CLASS_DAYS
+from callassist.store.ledger import settle_accounts
 from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Promise
 
 CN_COMPANIES = [
@@ -63,15 +65,30 @@ def populate(session: Session, collector_name: str, today: date, seed: int = 7) 
     for index, (name, person, role, (tz, currency, phone_prefix)) in enumerate(debtors, 1):
         owner = colleague if index % 10 == 0 else me
         mine += owner is me
-        debtor = Debtor(external_id=f"D{index:04d}", name=name, kind="consumer" if "个体" in name else "company", timezone=tz)
+        debtor = Debtor(external_id=f"D{index:04d}", name=name, kind="consumer" if "个体" in name else "company", timezone=tz,
+                        work_starts=rng.choice([None, None, "08:30", "09:00"]), income_day=rng.choice([None, None, None, 10, 15, 25]))
         session.add(debtor)
         session.flush()
         contact = Contact(debtor_id=debtor.id, name=person, role=role, phone=f"{phone_prefix}{rng.randint(1000, 9999)}")
         session.add(contact)
         session.flush()
         _account(session, rng, index, debtor, contact, owner, currency, today)
+    session.flush()
+    settle_accounts([a.id for a in session.exec(select(Account)).all()], today=today, class_days=DEFAULT_CLASS_DAYS, session=session)
     session.commit()
     return mine
+
+
+def schedule_callbacks(session: Session, collector_name: str, today: date) -> None:
+    """A few callbacks agreed for today, in each debtor's own time, on accounts not called
+    since: the worklist brings them up when they fall due."""
+    collector = session.exec(select(Collector).where(Collector.name == collector_name)).one()
+    accounts = session.exec(select(Account).where(Account.collector_id == collector.id, Account.closed == False).order_by(Account.id)).all()  # noqa: E712
+    for account, hour in zip(accounts[3:30:9], (10, 14, 16)):
+        zone = ZoneInfo(session.get(Debtor, account.debtor_id).timezone)
+        account.callback_at = datetime.combine(today, time(hour, 30), zone).astimezone(timezone.utc)
+        session.add(account)
+    session.commit()
 
 
 def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, contact: Contact, owner: Collector, currency: str, today: date) -> None:
@@ -86,10 +103,10 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
     oldest = min(i[2] for i in invoices)
     history = rng.choice(["none", "none", "kept", "broken", "broken_twice", "open"])
     broken = {"broken": 1, "broken_twice": 2}.get(history, 0)
-    dpd = max(0, (today - oldest).days)
     account = Account(
         external_id=f"A{index:05d}", debtor_id=debtor.id, contact_id=contact.id, collector_id=owner.id, currency=currency,
-        balance=balance, oldest_due=oldest, priority=priority_score(dpd, balance, broken),
+        balance=balance, oldest_due=oldest, broken_promises=broken, last_broken_on=today - timedelta(days=25) if broken else None,
+        flags=rng.choice(["", "", "", "", "", "", "", "", "owner_change", "moving", "insolvency"]),
         last_contact_at=None if history == "none" else datetime.combine(today - timedelta(days=rng.randint(2, 20)), time(3, 0), timezone.utc),
         last_outcome={"none": None, "kept": "promise", "broken": "promise", "broken_twice": "promise", "open": "promise"}[history],
     )
@@ -105,4 +122,4 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
                           created_at=datetime.combine(when - timedelta(days=7), time(3, 0), timezone.utc))
         session.add(promise)
         session.flush()
-        session.add(Instalment(promise_id=promise.id, seq=1, due_on=when, amount=part, status=status))
+        session.add(Instalment(promise_id=promise.id, seq=1, due_on=when, amount=part, paid=part if status == "kept" else Decimal(0), status=status))

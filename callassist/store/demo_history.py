@@ -12,15 +12,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from callassist.core.account import build_context
 from callassist.core.call import Call
 from callassist.core.flow import LoadedFlow
 from callassist.core.objections import EXCUSE_IDS, Catalog
-from callassist.core.promises import CHANNELS, METHODS, Instalment as PlannedPayment, Promise
+from callassist.core.promises import CHANNELS, DEFAULT_GRACE_DAYS, METHODS, Instalment as PlannedPayment, Promise
+from callassist.core.ledger_csv import PaymentIn
+from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.store import queries
+from callassist.store.ledger import evaluate_promises, import_payments
 from callassist.store.models import Account, Call as CallRow, Collector, Instalment, Promise as PromiseRow
 
 TO_PAYMENT = ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed"]
@@ -93,7 +95,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         events += _talk(call, clock, rng, rng.choices(names, weights)[0], started.date(), locale)
         row = CallRow(id=f"demo-{started:%Y%m%d%H%M%S}-{account_id:04d}", account_id=account_id, collector_id=collector.id, script=loaded.name, script_hash=loaded.content_hash, locale=locale, started_at=started, state=call.state)
         queries.record_call(row, events, session=session)
-    _settle_past_promises(session, today, rng)
+    _pay_past_promises(session, today, rng)
     session.commit()
     return len(made)
 
@@ -164,11 +166,21 @@ def _talk(call: Call, clock: _Clock, rng: random.Random, scenario: str, day: dat
     return events
 
 
-def _settle_past_promises(session: Session, today: date, rng: random.Random) -> None:
-    """Promises from the demo's calls whose first date has passed: most kept, some broken."""
-    first_due = select(Instalment.promise_id, func.min(Instalment.due_on)).join(PromiseRow, PromiseRow.id == Instalment.promise_id).where(PromiseRow.call_id.is_not(None)).group_by(Instalment.promise_id)
-    for promise_id, due in session.exec(first_due).all():
-        if due < today:
-            status = "kept" if rng.random() < 0.6 else "broken"
-            session.exec(update(PromiseRow).where(PromiseRow.id == promise_id).values(status=status))
-            session.exec(update(Instalment).where(Instalment.promise_id == promise_id, Instalment.due_on < today).values(status=status))
+def _pay_past_promises(session: Session, today: date, rng: random.Random) -> None:
+    """Money for the demo's promises whose dates have passed, as a bank file would bring it:
+    most paid in full, some in part, some not at all; then every promise is judged."""
+    payments = []
+    due = (
+        select(Instalment, PromiseRow.created_at, Account.external_id)
+        .join(PromiseRow, PromiseRow.id == Instalment.promise_id).join(Account, Account.id == PromiseRow.account_id)
+        .where(PromiseRow.call_id.is_not(None), Instalment.due_on < today)
+    )
+    for instalment, promised, account in session.exec(due).all():
+        luck = rng.random()
+        if luck < 0.3:
+            continue
+        amount = instalment.amount if luck < 0.85 else (instalment.amount / 2).quantize(Decimal("0.01"))
+        paid_on = max(promised.date(), instalment.due_on - timedelta(days=rng.randint(0, 2)))
+        payments.append(PaymentIn(0, f"demo-{instalment.id}", account, paid_on, amount, None, "bank_transfer", ""))
+    import_payments(payments, path="demo", source="import", today=today, grace_days=DEFAULT_GRACE_DAYS, class_days=DEFAULT_CLASS_DAYS, session=session)
+    evaluate_promises(today=today, grace_days=DEFAULT_GRACE_DAYS, class_days=DEFAULT_CLASS_DAYS, session=session)

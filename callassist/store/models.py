@@ -31,6 +31,8 @@ class Debtor(SQLModel, table=True):
     name: str
     kind: str = "company"  # company or consumer
     timezone: str
+    work_starts: str | None = None  # "HH:MM" local: the first minutes of their day are the best time to call
+    income_day: int | None = None  # day of the month their money comes in, when known
 
 
 class Contact(SQLModel, table=True):
@@ -43,7 +45,12 @@ class Contact(SQLModel, table=True):
 
 
 class Account(SQLModel, table=True):
-    __table_args__ = (Index("ix_account_worklist", "collector_id", "closed", "priority"),)
+    # The worklist walks the first index; the other two find what is due now without a scan.
+    __table_args__ = (
+        Index("ix_account_worklist", "collector_id", "closed", "priority"),
+        Index("ix_account_callback", "collector_id", "closed", "callback_at"),
+        Index("ix_account_promise_due", "collector_id", "closed", "next_promise_due"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(unique=True)
     debtor_id: int = Field(foreign_key="debtor.id", index=True)
@@ -52,10 +59,19 @@ class Account(SQLModel, table=True):
     currency: str
     balance: Decimal = amount_field()
     oldest_due: date | None = None
-    priority: float = 0.0
+    priority: float = 0.0  # the part of the score that does not depend on the hour (see core/priority.py)
+    priority_on: date | None = None  # the day `priority` was worked out for
     closed: bool = False
     last_contact_at: datetime | None = time_field(nullable=True)
     last_outcome: str | None = None
+    flags: str = ""  # warning signs, comma-separated (see core/priority.py WARNING_SIGNS)
+    broken_promises: int = 0
+    last_broken_on: date | None = None
+    calls_month: str | None = None  # "2026-11": the month calls_in_month counts
+    calls_in_month: int = 0
+    callback_at: datetime | None = time_field(nullable=True)  # agreed on the last call
+    next_promise_due: date | None = None  # the next open instalment of an open promise
+    next_promise_amount: Decimal | None = Field(default=None, sa_column=Column(Amount(), nullable=True))
 
 
 class Invoice(SQLModel, table=True):
@@ -104,6 +120,7 @@ class Promise(SQLModel, table=True):
     channel: str
     status: str = "open"  # open, kept, partly_kept, broken
     created_at: datetime = time_field()
+    decided_on: date | None = None  # when it stopped being open
 
 
 class Instalment(SQLModel, table=True):
@@ -112,7 +129,24 @@ class Instalment(SQLModel, table=True):
     seq: int
     due_on: date
     amount: Decimal = amount_field()
-    status: str = "open"
+    paid: Decimal = amount_field(default=Decimal(0))  # payments matched to it
+    status: str = "open"  # open, kept, partly_kept, broken
+
+
+class Payment(SQLModel, table=True):
+    """Money received on an account, from an import (keyed by its external id) or typed in."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    paid_on: date
+    currency: str
+    amount: Decimal = amount_field()
+    unmatched: Decimal = amount_field()  # what no open promise has taken yet
+    method: str = ""
+    reference: str = ""
+    source: str  # import or entered
+    created_at: datetime = time_field()
 
 
 class Review(SQLModel, table=True):

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Callable
 from decimal import Decimal
 
-from sqlalchemy import func, insert, text, update
+from sqlalchemy import case, func, insert, text, update
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
 from callassist.core.calls import CallSummary
+from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.figures import CallRecord
 from callassist.store import sql
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise, Review
-from callassist.store.sql import UnfinishedCall, WorklistRow
+from callassist.store.ledger import next_promises
+from callassist.store.sql import UnfinishedCall, Worklist, month_of
 
 
 def collector_by_name(name: str, *, session: Session, create: bool = False) -> Collector | None:
@@ -35,9 +37,9 @@ def collector_by_name(name: str, *, session: Session, create: bool = False) -> C
     return found
 
 
-def worklist(collector_id: int, *, session: Session) -> list[WorklistRow]:
-    """The collector's open accounts, highest priority first, with the next open promise."""
-    return sql.read_worklist(_executor(session), collector_id)
+def worklist(collector_id: int, now: datetime, *, session: Session, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = sql.WORKLIST_SIZE) -> Worklist:
+    """The collector's best calls now, best first, each with the reasons for its place."""
+    return sql.read_worklist(_executor(session), collector_id, now, class_days, limit)
 
 
 def _executor(session: Session):
@@ -54,8 +56,9 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
     promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by(Promise.created_at.desc())).all()
     past = []
     for promise in promises:
-        first = session.exec(select(Instalment).where(Instalment.promise_id == promise.id).order_by(Instalment.seq)).first()
-        past.append(PastPromise(promise.total, first.due_on if first else promise.created_at.date(), promise.status))
+        instalments = session.exec(select(Instalment).where(Instalment.promise_id == promise.id).order_by(Instalment.seq)).all()
+        due = instalments[0].due_on if instalments else promise.created_at.date()
+        past.append(PastPromise(promise.total, due, promise.status, sum((i.paid for i in instalments), Decimal(0))))
     return AccountSnapshot(
         account_id=account.id,
         debtor=debtor.name,
@@ -67,6 +70,8 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         balance=account.balance,
         invoices=tuple(InvoiceLine(i.number, i.issued_on, i.due_on, i.amount) for i in invoices),
         promises=tuple(past),
+        flags=parse_flags(account.flags),
+        work_starts=parse_work_starts(debtor.work_starts),
     )
 
 
@@ -131,11 +136,20 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
         for seq, instalment in enumerate(payload["instalments"], 1):
             session.add(Instalment(promise_id=promise.id, seq=seq, due_on=date.fromisoformat(instalment["due"]), amount=Decimal(instalment["amount"])))
         session.flush()
+        due, amount = next_promises([account_id], session=session)[account_id]
+        connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(next_promise_due=due, next_promise_amount=amount))
     elif event.kind == "call_ended":
         connection.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(ended_at=event.at, disposition=payload["disposition"]))
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is not None:
-            connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(last_contact_at=event.at, last_outcome=payload["disposition"]))
+            month = month_of(event.at.date())
+            callback = payload.get("callback_at")
+            # The standing is left stale (priority_on NULL): the workspace settles it with its settings.
+            connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(
+                last_contact_at=event.at, last_outcome=payload["disposition"], priority_on=None,
+                callback_at=datetime.fromisoformat(callback) if callback else None,
+                calls_in_month=case((_ACCOUNTS.c.calls_month == month, _ACCOUNTS.c.calls_in_month + 1), else_=1), calls_month=month,
+            ))
 
 
 def call_events(call_id: str, *, session: Session) -> list[Event]:

@@ -58,6 +58,7 @@ class CallAssistApp(App):
         self.collector = collector
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.workspace = None
+        self.promises_followed = False  # judged once a session, after the first paint
         self.accounts: list[tuple[int, str, str, str]] = []
         self._workspace_lock = threading.Lock()
 

@@ -16,7 +16,10 @@ from callassist.core.account import build_context
 from callassist.core.call import Call as CoreCall
 from callassist.core.promises import check_promise
 from callassist.store import db, demo, queries
-from callassist.store.models import Account, Call, CallEvent, Instalment, Promise
+from callassist.store.models import Account, Call, CallEvent, Instalment, Payment, Promise
+from callassist.core.priority import DEFAULT_CLASS_DAYS
+from sqlalchemy import func
+from callassist.store import ledger as ledger_store
 from tests.conftest import NOW, TODAY
 
 
@@ -52,10 +55,12 @@ def test_demo_ledger_and_worklist(engine, ledger):
     assert ledger >= 60
     with db.session(engine) as session:
         me = queries.collector_by_name("wang", session=session)
-        rows = queries.worklist(me.id, session=session)
-        assert len(rows) == ledger
-        priorities = [session.get(Account, r.account_id).priority for r in rows]
-        assert priorities == sorted(priorities, reverse=True)
+        worklist = queries.worklist(me.id, NOW, session=session)
+        rows = worklist.rows
+        assert len(rows) == worklist.total == ledger
+        scores = [r.score for r in rows]
+        assert scores == sorted(scores, reverse=True)
+        assert all(r.reasons for r in rows)
         assert any(r.promise_due for r in rows)
         assert any("有限公司" in r.debtor for r in rows) and any("Ltd" in r.debtor for r in rows)
         assert all(isinstance(r.balance, Decimal) for r in rows)
@@ -74,7 +79,7 @@ def _start_call(engine, standard_flow, catalog, row: int):
     """Start a call on the collector's worklist row `row`; (collector id, account id, call id, Call)."""
     with db.session(engine) as session:
         me = queries.collector_by_name("wang", session=session)
-        account_id = queries.worklist(me.id, session=session)[row].account_id
+        account_id = queries.worklist(me.id, NOW, session=session).rows[row].account_id
     call = _core_call(engine, standard_flow, catalog, account_id)
     call_id = str(uuid.uuid4())
     with db.session(engine) as session:
@@ -159,26 +164,28 @@ def test_quick_read_gives_the_same_worklist_as_sqlalchemy(engine, ledger, tmp_pa
 
     with db.session(engine) as session:
         me = queries.collector_by_name("wang", session=session)
-        expected = queries.worklist(me.id, session=session)
-    rows = quick_sqlite_read(str(tmp_path / "t.db"), "wang")
+        expected = queries.worklist(me.id, NOW, session=session).rows
+    rows = quick_sqlite_read(str(tmp_path / "t.db"), "wang", NOW).rows
     assert rows == expected
     assert any(r.promise_amount for r in rows)
-    assert quick_sqlite_read(str(tmp_path / "t.db"), "nobody") == []
-    assert quick_sqlite_read(str(tmp_path / "missing.db"), "wang") is None
+    assert quick_sqlite_read(str(tmp_path / "t.db"), "nobody", NOW).rows == []
+    assert quick_sqlite_read(str(tmp_path / "missing.db"), "wang", NOW) is None
 
 
 def test_worklist_shows_the_next_promised_payment(engine, ledger):
     with db.session(engine) as session:
         me = queries.collector_by_name("wang", session=session)
-        account_id = queries.worklist(me.id, session=session)[0].account_id
+        account_id = next(r.account_id for r in queries.worklist(me.id, NOW, session=session).rows if r.promise_due is None)
         for due, amounts in ((TODAY + timedelta(days=9), ("100.10", "0.20")), (TODAY + timedelta(days=3), ("50.05", "25.00"))):
             promise = Promise(account_id=account_id, currency="CNY", total=sum(map(Decimal, amounts)), method="cash", channel="sms", created_at=NOW)
             session.add(promise)
             session.flush()
             for seq, amount in enumerate(amounts, 1):
                 session.add(Instalment(promise_id=promise.id, seq=seq, due_on=due, amount=Decimal(amount)))
+        session.flush()
+        ledger_store.settle_accounts([account_id], today=TODAY, class_days=DEFAULT_CLASS_DAYS, session=session)
         session.commit()
-        row = next(r for r in queries.worklist(me.id, session=session) if r.account_id == account_id)
+        row = next(r for r in queries.worklist(me.id, NOW, session=session).rows if r.account_id == account_id)
     assert row.promise_due == TODAY + timedelta(days=3) and row.promise_amount == Decimal("75.05")
 
 
@@ -225,8 +232,9 @@ def test_demo_history_is_real_calls_by_several_collectors(engine, ledger, standa
         latest = max(calls, key=lambda c: c.started_at)
         assert session.get(Account, latest.account_id).last_outcome == latest.disposition
         promised = session.exec(select(Promise).where(Promise.call_id.is_not(None))).all()
-        assert promised and {p.status for p in promised} <= {"open", "kept", "broken"}
-        assert any(p.status != "open" for p in promised)  # dates already past are settled
+        assert promised and {p.status for p in promised} <= {"open", "kept", "partly_kept", "broken"}
+        assert any(p.status != "open" for p in promised)  # dates already past are judged from the demo's payments
+        assert session.exec(select(func.count()).select_from(Payment)).one() > 0
 
 
 def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
@@ -243,7 +251,7 @@ def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
         demo.populate(session, "wang", TODAY)
     engine.dispose()
     workspace = Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), url, "en")
-    shanghai_account = next(row.account_id for row in workspace.worklist() if row.currency == "CNY")
+    shanghai_account = next(row.account_id for row in workspace.worklist().rows if row.currency == "CNY")
     for hour_utc in (2, 15):  # 10:00 and 23:00 in Shanghai
         workspace.clock = lambda hour=hour_utc: datetime(2026, 11, 20, hour, 0, tzinfo=timezone.utc)
         active = workspace.begin_call(shanghai_account)

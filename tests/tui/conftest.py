@@ -37,7 +37,7 @@ def make_app(settings, db_url):
             return Workspace.open(settings, db_url, locale)
 
         path = db_url.removeprefix("sqlite:///")
-        return CallAssistApp(open_workspace, locale, settings.collector, lambda: quick_sqlite_read(path, settings.collector), clock=lambda: NOW)
+        return CallAssistApp(open_workspace, locale, settings.collector, lambda now: quick_sqlite_read(path, settings.collector, now), clock=lambda: NOW)
 
     return make
 

@@ -21,7 +21,7 @@ def _start(db_url: str, data_dir) -> Terminal:
 def test_sigkill_mid_call_loses_nothing(db_url, settings):
     terminal = _start(db_url, settings.data_dir)
     try:
-        terminal.wait_for("highest priority first")
+        terminal.wait_for("best call first")
         terminal.send("\r")
         terminal.wait_for("Someone answered")
         for key, next_choice in (("d", "Right person confirmed"), ("r", "Yes, can talk now"), ("y", "Purpose and amount stated")):

@@ -142,6 +142,7 @@ async def test_the_calls_browser_finds_a_call_and_replays_it(make_app, db_url):
         pilot.app.screen.query_one("#note-input").value = "receptionist asked for the delivery notes"
         await press(pilot, "enter", "c", "k", "x")
         pilot.app.screen.query_one("#note").value = "call back Monday"
+        pilot.app.screen.query_one("#next-contact").value = "2026-11-23 10:00"
         await press(pilot, "ctrl+s", "v")
         browser = pilot.app.screen
         assert isinstance(browser, CallsScreen)

@@ -14,7 +14,7 @@ from callassist.tui.screens.promise import PromiseScreen
 from callassist.tui.screens.resume import ResumeScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from callassist.tui.widgets.line_table import LineTable
-from tests.conftest import TODAY
+from tests.conftest import NOW, TODAY
 from tests.tui.conftest import press, settle, stored_calls
 
 from textual.widgets import Input, Select, Static
@@ -122,10 +122,28 @@ async def test_gatekeeper_to_callback(make_app, db_url):
         assert "备注" in str(dialog.query_one("#disposition-errors", Static).render())
         dialog.query_one("#note", Input).value = "前台说周一上午十点后再打"
         await press(pilot, "ctrl+s")
+        assert "回电需要时间" in str(dialog.query_one("#disposition-errors", Static).render())
+        dialog.query_one("#next-contact", Input).value = "2026-11-20 09:00"
+        await press(pilot, "ctrl+s")
+        assert "已经过去" in str(dialog.query_one("#disposition-errors", Static).render()), "it is 10:00 there now"
+        dialog.query_one("#next-contact", Input).value = "2026-11-23 10:30"
+        await press(pilot, "ctrl+s")
     [(call, events)] = stored_calls(db_url)
     assert steps(events) == ["prepare", "reach_party", "gatekeeper", "callback", "wrap_up"]
     assert "objection_raised" not in kinds(events)
-    assert events[-1].payload == {"disposition": "callback", "note": "前台说周一上午十点后再打", "state": "wrap_up", "next_contact": None}
+    # Typed in the debtor's time (Shanghai), stored in UTC.
+    assert events[-1].payload == {"disposition": "callback", "note": "前台说周一上午十点后再打", "state": "wrap_up", "next_contact": "2026-11-23", "callback_at": "2026-11-23T02:30:00+00:00"}
+    engine = db.make_engine(db_url)
+    with db.session(engine) as session:
+        me = queries.collector_by_name("wang", session=session)
+        before = queries.worklist(me.id, NOW + timedelta(days=3), session=session).rows
+        due = queries.worklist(me.id, NOW + timedelta(days=3, minutes=29), session=session).rows
+    engine.dispose()
+    # On Monday the callback waits for its time, then comes up among the callbacks due
+    # (the demo's missed ones from Friday too), with its reason first.
+    place = lambda rows: next(n for n, r in enumerate(rows) if r.account_id == call.account_id)  # noqa: E731
+    assert "callback_later" in [r.key for r in before[place(before)].reasons]
+    assert place(due) < min(place(before), 4) and due[place(due)].reasons[0].key == "callback_due"
     for event in events:
         if event.kind == "step_entered" and event.payload["state"] in ("reach_party", "gatekeeper", "callback"):
             assert "¥" not in event.payload["text"] and "INV-" not in event.payload["text"]
@@ -198,7 +216,7 @@ async def test_kill_mid_call_and_resume(make_app, db_url, settings):
 async def test_names_are_shown_literally(make_app, db_url):
     engine = db.make_engine(db_url)
     with db.session(engine) as session:
-        rows = queries.worklist(queries.collector_by_name("wang", session=session).id, session=session)
+        rows = queries.worklist(queries.collector_by_name("wang", session=session).id, NOW, session=session).rows
         first = session.get(Debtor, session.get(Account, rows[0].account_id).debtor_id)
         second = session.get(Debtor, session.get(Account, rows[1].account_id).debtor_id)
         first.name = "[bold]张三[/]"

@@ -7,7 +7,7 @@ so, keeps the events and retries; it never shows a step that is not stored.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Callable
 
@@ -24,6 +24,7 @@ from textual.widgets import Static
 from callassist.core.call import CallError, Event
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS
+from callassist.core.priority import DEFAULT_WORK_STARTS
 from callassist.core.problems import ContentError
 from callassist.store.drafts import DRAFTED_BY
 from callassist.store.errors import StoreError
@@ -115,7 +116,7 @@ class CallScreen(Screen):
         minute = now.replace(second=0, microsecond=0)
         if minute != self.card_minute:  # the debtor's local time on the card
             self.card_minute = minute
-            self.query_one(AccountCard).show(self.active.snapshot, self.locale, now)
+            self.query_one(AccountCard).show(self.active.snapshot, self.locale, now, self.app.workspace.settings.class_days)
 
     def refresh_call(self) -> None:
         call = self.call
@@ -254,16 +255,17 @@ class CallScreen(Screen):
     def action_end_call(self) -> None:
         from callassist.tui.screens.disposition import DispositionScreen
 
-        def chosen(result: tuple[str, str, date | None] | None) -> None:
+        def chosen(result: tuple[str, str, date | None, datetime | None] | None) -> None:
             if result is not None:
-                disposition, note, next_contact = result
-                self.apply(lambda: self.ending(disposition, note, next_contact))
+                self.apply(lambda: self.ending(*result))
 
-        self.app.push_screen(DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, *self.draft_of("disposition")), chosen)
+        snapshot = self.active.snapshot
+        local_now = snapshot.local_now(self.app.now())
+        self.app.push_screen(DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, local_now, snapshot.work_starts or DEFAULT_WORK_STARTS, *self.draft_of("disposition")), chosen)
 
-    def ending(self, disposition: str, note: str, next_contact: date | None) -> list[Event]:
+    def ending(self, disposition: str, note: str, next_contact: date | None, callback_at: datetime | None = None) -> list[Event]:
         """The call's end; a practice call's score is stored with it."""
-        events = self.call.end(disposition, note, next_contact)
+        events = self.call.end(disposition, note, next_contact, callback_at)
         if self.active.rehearsal is not None:
             events.append(self.active.rehearsal.scored(self.call))
         return events

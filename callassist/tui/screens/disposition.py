@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from rich.text import Text
 from typing import Callable
@@ -16,16 +16,18 @@ from textual.widgets import Button, Input, Label, Select, Static
 from callassist.core.call import NOTE_REQUIRED
 from callassist.core.flow import DISPOSITIONS
 from callassist.core.i18n import label
-from callassist.core.promises import parse_date
+from callassist.core.promises import parse_when
 from callassist.tui.screens.drafted import DraftedForm
 
 
-class DispositionScreen(DraftedForm[tuple[str, str, date | None] | None]):
+class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None] | None]):
     CSS_PATH = "disposition.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, locale: str, suggested: str | None, has_promise: bool, draft: dict, keep: Callable[[dict], None]) -> None:
+    def __init__(self, locale: str, suggested: str | None, has_promise: bool, local_now: datetime, day_starts: time, draft: dict, keep: Callable[[dict], None]) -> None:
         super().__init__(draft, keep)
+        self.local_now = local_now  # the debtor's clock: a next contact is typed in their time
+        self.day_starts = day_starts
         self.locale = locale
         self.suggested = suggested
         self.has_promise = has_promise
@@ -39,7 +41,7 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None] | None]):
             yield Label(t("disposition_note_optional"), id="note-label", markup=False)
             yield Input(id="note", compact=True)
             yield Label(t("next_contact"), markup=False)
-            yield Input(id="next-contact", compact=True, placeholder="2026-12-01")
+            yield Input(id="next-contact", compact=True, placeholder=f"{self.local_now.date().isoformat()} 15:00")
             yield Static(id="disposition-errors")
             with Horizontal(classes="buttons"):
                 yield Button(f"Ctrl+S {t('save')}", id="save", variant="primary", compact=True)
@@ -81,7 +83,7 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None] | None]):
         disposition = self._value()
         note = self.query_one("#note", Input).value.strip()
         next_text = self.query_one("#next-contact", Input).value.strip()
-        next_contact = parse_date(next_text) if next_text else None
+        when = parse_when(next_text, self.local_now, self.day_starts) if next_text else None
         error = None
         if disposition is None:
             error = label("disposition", self.locale) + "?"
@@ -89,12 +91,18 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None] | None]):
             error = label("err_no_promise", self.locale)
         elif disposition in NOTE_REQUIRED and not note:
             error = label("err_note_required", self.locale)
-        elif next_text and next_contact is None:
+        elif next_text and when is None:
             error = label("err_next_contact", self.locale, value=next_text)
+        elif disposition == "callback" and when is None:
+            error = label("err_callback_time", self.locale)
+        elif when is not None and when <= self.local_now:
+            error = label("err_next_contact_past", self.locale, now=self.local_now.strftime("%Y-%m-%d %H:%M"))
         if error:
             self.query_one("#disposition-errors", Static).update(Text(error, style="red"))
             return
-        self.dismiss((disposition, note, next_contact))
+        # A time, or any date agreed as a callback, is a callback: the worklist brings it up then.
+        timed = when is not None and (disposition == "callback" or ":" in next_text or "：" in next_text)
+        self.dismiss((disposition, note, when.date() if when else None, when if timed else None))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

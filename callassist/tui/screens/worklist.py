@@ -1,4 +1,4 @@
-"""The worklist: the collector's accounts, highest priority first; Enter starts a call."""
+"""The worklist: the best calls to make now, each with its reasons; Enter starts a call."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callassist.core.debt_class import debt_class
 from callassist.core.i18n import fmt_short_date, label
 from callassist.core.money import Money, format_money
+from callassist.core.priority import top_reasons
+from callassist.core.reasons import describe_reason
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.key_bar import KeyBar
@@ -22,8 +23,10 @@ from callassist.tui.widgets.line_table import Column, LineTable
 
 # Seconds the background opening of the workspace waits for the first frame.
 FIRST_PAINT_WAIT = 2.0
-# From this width on, the worklist also shows the last outcome and the promised amount.
+# From this width on, the worklist also shows the class, the last call and the next promise.
 WIDE = 110
+# Shown in their own columns, so not repeated under "why now".
+COLUMN_REASONS = frozenset({"balance", "class", "days_past_due"})
 
 
 class WorklistScreen(Screen):
@@ -31,8 +34,8 @@ class WorklistScreen(Screen):
     AUTO_FOCUS = "LineTable"
 
     class Loaded(Message):
-        def __init__(self, rows: list) -> None:
-            self.rows = rows
+        def __init__(self, worklist) -> None:
+            self.worklist = worklist
             super().__init__()
 
     class Ready(Message):
@@ -78,15 +81,19 @@ class WorklistScreen(Screen):
     @work(thread=True, exclusive=True, group="worklist")
     def load(self) -> None:
         """Paint from the quick read when there is one, then open everything else behind it."""
-        quick = self.app.quick_read() if self.app.workspace is None and self.app.quick_read else None
+        quick = self.app.quick_read(self.app.now()) if self.app.workspace is None and self.app.quick_read else None
         if quick is not None:
             self.post_message(self.Loaded(quick))
             # Heavy imports in this thread would hold the GIL the first paint needs.
             self.painted.wait(timeout=FIRST_PAINT_WAIT)
         try:
             workspace = self.app.ensure_workspace()
-            if quick is None:
-                self.post_message(self.Loaded(workspace.worklist()))
+            followed = workspace.follow_up_promises() if not self.app.promises_followed else None
+            self.app.promises_followed = True
+            # Promises judged or standings settled can reorder what the quick read showed.
+            self.post_message(self.Loaded(workspace.worklist()))
+            if followed and any(followed.values()):
+                self.app.call_from_thread(self.app.notify, label("promises_followed", self.locale, **followed), timeout=8)
             workspace.ensure_content()
             self.post_message(self.Ready(workspace.unfinished()))
         except StoreError as exc:
@@ -95,10 +102,10 @@ class WorklistScreen(Screen):
     @on(Loaded)
     def show_rows(self, message: Loaded) -> None:
         locale = self.locale
-        self.rows = message.rows
-        self.app.accounts = [(r.account_id, r.debtor, r.contact, r.phone) for r in message.rows]
+        self.rows = message.worklist.rows
+        self.app.accounts = [(r.account_id, r.debtor, r.contact, r.phone) for r in self.rows]
         header = Text(label("worklist", locale), style="bold")
-        header.append("  " + label("worklist_sub", locale, collector=self.app.collector, count=len(message.rows)), style="dim")
+        header.append("  " + label("worklist_sub", locale, collector=self.app.collector, shown=len(self.rows), count=message.worklist.total), style="dim")
         self.query_one("#worklist-header", Static).update(header)
         self.fill_table()
         self.show_notices()
@@ -136,34 +143,38 @@ class WorklistScreen(Screen):
             self.fill_table()
 
     def fill_table(self) -> None:
-        """Rows as literal text; at 80 columns the essentials fit, wider terminals get more."""
+        """Rows as literal text; at 80 columns the essentials and the main reason fit,
+        wider terminals get more."""
         locale = self.locale
         self.filled_width = self.app.size.width
         wide = self.filled_width >= WIDE
-        widths = {"col_balance": 14, "col_dpd": 5, "col_class": (14 if wide else 10) if locale == "en" else 8, "col_last": 26 if wide else 10, "col_promise": 24 if wide else 10}
+        widths = {"col_balance": 15, "col_dpd": 5}
+        if wide:
+            widths |= {"col_class": 14 if locale == "en" else 8, "col_last": 10, "col_promise": 10}
         scrollbar = 2
-        debtor_width = max(12, self.filled_width - sum(widths.values()) - 2 * (len(widths) + 1) - scrollbar)
+        room = self.filled_width - sum(widths.values()) - 2 * (len(widths) + 2) - scrollbar
+        debtor_width = max(12, room // 2)
         columns = [Column(label("col_debtor", locale), debtor_width)]
         columns += [Column(label(key, locale), width, right=key in ("col_balance", "col_dpd")) for key, width in widths.items()]
+        columns.append(Column(label("col_why", locale), max(12, room - debtor_width)))
         today = self.app.now().date()
         rows = self.rows
 
         def cells_of(index: int) -> list[str]:
             row = rows[index]
             dpd = max(0, (today - row.oldest_due).days) if row.oldest_due else 0
-            last = fmt_short_date(row.last_contact_at.date(), locale) if row.last_contact_at else label("never", locale)
-            if row.last_outcome and wide:
-                last += " " + label(f"disp_{row.last_outcome}", locale)
-            promise = fmt_short_date(row.promise_due, locale) if row.promise_due else ""
-            if row.promise_due and wide and row.promise_amount is not None:
-                promise += " " + format_money(Money(row.promise_amount, row.currency), locale)
-            return [row.debtor, format_money(Money(row.balance, row.currency), locale), str(dpd), label(f"class_{debt_class(dpd)}", locale), last, promise]
+            why = ("；" if locale == "zh" else "; ").join(describe_reason(reason, locale) for reason in row.reasons if reason.key not in COLUMN_REASONS and reason.points > 0)
+            cells = [row.debtor, format_money(Money(row.balance, row.currency), locale), str(dpd)]
+            if wide:
+                last = fmt_short_date(row.last_contact_at.date(), locale) if row.last_contact_at else label("never", locale)
+                cells += [label(f"class_{row.debt_class}", locale), last, fmt_short_date(row.promise_due, locale) if row.promise_due else ""]
+            return cells + [why]
 
         self.query_one(LineTable).set_rows(columns, [str(row.account_id) for row in rows], cells_of)
 
     @on(LineTable.Highlighted)
     def show_detail(self, event: LineTable.Highlighted) -> None:
-        """The highlighted account in one line: who to ask for, the last outcome, the next promise."""
+        """The highlighted account: who to ask for, and every reason for its place."""
         row = next((r for r in self.rows if str(r.account_id) == event.key), None)
         if row is None:
             return
@@ -179,6 +190,10 @@ class WorklistScreen(Screen):
             text.append(fmt_short_date(row.promise_due, locale))
             if row.promise_amount is not None:
                 text.append(" " + format_money(Money(row.promise_amount, row.currency), locale))
+        text.append("\n")
+        for number, reason in enumerate(top_reasons(row.reasons, 4)):
+            text.append(" · " if number else "", style="dim")
+            text.append(describe_reason(reason, locale), style="green" if reason.points > 0 else "yellow")
         self.query_one("#worklist-detail", Static).update(text, layout=False)
 
     def action_start_call(self) -> None:

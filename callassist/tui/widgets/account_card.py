@@ -8,7 +8,6 @@ from rich.text import Text
 from textual.widgets import Static
 
 from callassist.core.account import AccountSnapshot
-from callassist.core.debt_class import debt_class
 from callassist.core.i18n import fmt_short_date, fmt_time, label
 from callassist.core.money import Money, format_money
 
@@ -19,7 +18,7 @@ MAX_PROMISES = 3
 class AccountCard(Static):
     """Every value comes from data, so it is built as Text and never parsed as markup."""
 
-    def show(self, snapshot: AccountSnapshot, locale: str, now: datetime) -> None:
+    def show(self, snapshot: AccountSnapshot, locale: str, now: datetime, class_days: tuple[int, ...]) -> None:
         local = snapshot.local_now(now)
         today = local.date()
         dpd = snapshot.days_past_due(today)
@@ -33,7 +32,7 @@ class AccountCard(Static):
         text.append(f"{fmt_time(local, locale)} {local.tzname()}\n")
         text.append(f"{label('balance', locale)} ", style="dim")
         text.append(money(snapshot.balance), style="bold")
-        text.append("\n" + label("days_late", locale, days=dpd) + f" · {label('class_' + debt_class(dpd), locale)}\n")
+        text.append("\n" + label("days_late", locale, days=dpd) + f" · {label('class_' + snapshot.debt_class(today, class_days), locale)}\n")
         text.append(f"{label('invoices', locale)}\n", style="dim")
         invoices = sorted(snapshot.invoices, key=lambda i: i.due)
         for invoice in invoices[:MAX_INVOICES]:
@@ -44,7 +43,7 @@ class AccountCard(Static):
         if not snapshot.promises:
             text.append(f" {label('none', locale)}\n")
         for promise in snapshot.promises[:MAX_PROMISES]:
-            style = {"broken": "red", "kept": "green"}.get(promise.status, "")
+            style = {"broken": "red", "partly_kept": "yellow", "kept": "green"}.get(promise.status, "")
             text.append(f" {fmt_short_date(promise.due, locale)} {money(promise.amount)} ")
             text.append(label(f"status_{promise.status}", locale) + "\n", style=style)
         text.rstrip()

@@ -1,0 +1,355 @@
+"""Ledger files as collectors' back offices export them: accounts with their invoices, and
+payments received. Every row is checked before anything is stored, and every problem is
+reported as `file:line: column: problem`, so one pass over the file fixes them all.
+
+Files are UTF-8 (with or without a byte-order mark) or, for Chinese files, GBK.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+from callassist.core.money import MoneyError, check_currency
+from callassist.core.priority import WARNING_SIGNS, parse_flags
+from callassist.core.promises import parse_date
+
+ACCOUNT_COLUMNS = {
+    # column: (required, what it holds)
+    "debtor_id": (True, "the debtor's id in your ledger"),
+    "debtor_name": (True, "company or person"),
+    "debtor_kind": (False, "company (default) or consumer"),
+    "timezone": (True, "the debtor's IANA time zone, e.g. Asia/Shanghai"),
+    "work_starts": (False, "when the debtor's working day starts, HH:MM local"),
+    "income_day": (False, "day of the month their money comes in, 1-31"),
+    "contact_name": (True, "the person to ask for"),
+    "contact_role": (False, "e.g. finance manager"),
+    "phone": (True, "the contact's phone number"),
+    "account_id": (True, "the account's id in your ledger"),
+    "collector": (False, "who owns the account (default: who imports)"),
+    "currency": (True, "ISO 4217 code, e.g. CNY"),
+    "flags": (False, f"warning signs, separated by ';': {', '.join(WARNING_SIGNS)}"),
+    "invoice_number": (True, "unique within the account"),
+    "invoice_date": (True, "YYYY-MM-DD"),
+    "due_date": (True, "YYYY-MM-DD"),
+    "amount": (True, "what is still owed on the invoice, e.g. 12500.00"),
+}
+PAYMENT_COLUMNS = {
+    "payment_id": (True, "the payment's id in your ledger (a bank reference will do)"),
+    "account_id": (True, "the account it was paid on"),
+    "paid_on": (True, "YYYY-MM-DD"),
+    "amount": (True, "e.g. 5000.00"),
+    "currency": (False, "must be the account's currency when given"),
+    "method": (False, "e.g. bank_transfer"),
+    "reference": (False, "free text"),
+}
+DEBTOR_KINDS = ("company", "consumer")
+_COLLECTOR_NAME = re.compile(r"^[\w.@-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    path: str
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.column}: {self.message}"
+
+
+class LedgerFileError(Exception):
+    """A file that cannot be imported; carries every problem found, in file order."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class InvoiceIn:
+    number: str
+    issued_on: date
+    due_on: date
+    amount: Decimal
+
+
+@dataclass
+class AccountIn:
+    """One account with its debtor, contact and invoices, as the file says them."""
+
+    line: int
+    external_id: str
+    debtor_id: str
+    debtor_name: str
+    debtor_kind: str
+    timezone: str
+    work_starts: str | None
+    income_day: int | None
+    contact_name: str
+    contact_role: str
+    phone: str
+    collector: str | None
+    currency: str
+    flags: str
+    invoices: list[InvoiceIn] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PaymentIn:
+    line: int
+    external_id: str
+    account_id: str
+    paid_on: date
+    amount: Decimal
+    currency: str | None
+    method: str
+    reference: str
+
+
+def read_text(path: Path) -> str:
+    """The file's text: UTF-8 (a byte-order mark is dropped), else GBK. LedgerFileError
+    when it is neither, or cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LedgerFileError([RowProblem(str(path), 0, "file", f"cannot be read: {exc.strerror or exc}")]) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            line = raw.count(b"\n", 0, utf8.start) + 1
+            raise LedgerFileError([RowProblem(str(path), line, "file", "is neither UTF-8 nor GBK text: save it as UTF-8 CSV")]) from None
+
+
+def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, {column: stripped text}) for each data row; header and shape problems are
+    added to `problems`. Lines are those an editor shows (a quoted value may span lines)."""
+    shown = str(path)
+    reader = csv.reader(io.StringIO(read_text(path), newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        problems.append(RowProblem(shown, 1, "header", f"the file is empty; the first line names the columns: {', '.join(columns)}"))
+        return
+    except csv.Error as exc:
+        problems.append(RowProblem(shown, 1, "header", f"not CSV: {exc}"))
+        return
+    missing = [name for name, (required, _) in columns.items() if required and name not in header]
+    if missing:
+        problems.append(RowProblem(shown, 1, "header", f"missing column(s) {', '.join(missing)}; the columns are: {', '.join(columns)}"))
+    for name in header:
+        if name not in columns:
+            close = difflib.get_close_matches(name, list(columns), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f"; the columns are: {', '.join(columns)}"
+            problems.append(RowProblem(shown, 1, name or "header", f"unknown column{hint}"))
+    seen = set()
+    for name in header:
+        if name in seen:
+            problems.append(RowProblem(shown, 1, name, "the column appears twice"))
+        seen.add(name)
+    if problems:
+        return
+    line = reader.line_num + 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(RowProblem(shown, line, "row", f"not CSV: {exc}"))
+            return
+        if values and any(value.strip() for value in values):
+            if len(values) != len(header):
+                problems.append(RowProblem(shown, line, "row", f"{len(values)} values, but the header names {len(header)} columns"))
+            else:
+                yield line, {name: value.strip() for name, value in zip(header, values)}
+        line = reader.line_num + 1
+
+
+@lru_cache(maxsize=None)
+def _zone_problem(name: str) -> str | None:
+    if not name:
+        return "a time zone is required, e.g. Asia/Shanghai"
+    try:
+        zoneinfo.ZoneInfo(name)
+        return None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
+        return f"unknown time zone {name!r}" + (f" (did you mean {close[0]}?)" if close else "; use an IANA name such as Asia/Shanghai or America/New_York")
+
+
+@lru_cache(maxsize=None)
+def _currency_problem(code: str) -> str | None:
+    try:
+        check_currency(code)
+        return None
+    except MoneyError as exc:
+        return str(exc)
+
+
+@lru_cache(maxsize=None)
+def _places(code: str) -> int:
+    from babel.numbers import get_currency_precision
+
+    return get_currency_precision(code)
+
+
+def _amount(text: str, currency: str | None, column: str, report: Callable[[str, str], None], positive: bool = True) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        report(column, f"{text!r} is not an amount: digits and one decimal point, e.g. 12500.00")
+        return None
+    if not value.is_finite() or (value <= 0 if positive else value < 0):
+        report(column, f"{text!r}: the amount must be above zero" if positive else f"{text!r}: the amount cannot be negative")
+        return None
+    if currency and _currency_problem(currency) is None:
+        places = _places(currency)
+        exponent = value.as_tuple().exponent
+        if -exponent > places:
+            report(column, f"{currency} takes at most {places} decimal places, got {text!r}")
+            return None
+    return value
+
+
+def _date(text: str, column: str, report: Callable[[str, str], None]) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        found = parse_date(text)
+        if found is None:
+            report(column, f"{text!r} is not a real date: use YYYY-MM-DD, e.g. 2026-11-30" if text else "a date is required, YYYY-MM-DD")
+        return found
+
+
+def read_accounts(path: Path) -> list[AccountIn]:
+    """Every account of an accounts file (one row per invoice), checked; LedgerFileError
+    with every problem when any row is wrong."""
+    problems: list[RowProblem] = []
+    shown = str(path)
+    accounts: dict[str, AccountIn] = {}
+    debtors: dict[str, tuple[int, tuple]] = {}
+    invoices: dict[tuple[str, str], int] = {}
+    for line, row in _rows(path, ACCOUNT_COLUMNS, problems):
+        def report(column: str, message: str, line=line) -> None:
+            problems.append(RowProblem(shown, line, column, message))
+
+        debtor_id, account_id = row["debtor_id"], row["account_id"]
+        for column in ("debtor_id", "debtor_name", "account_id"):
+            if not row[column]:
+                report(column, "a value is required")
+        if not row["contact_name"]:
+            report("contact_name", "missing contact: the person to ask for is required")
+        if not row["phone"]:
+            report("phone", "missing contact: a phone number is required")
+        zone_problem = _zone_problem(row["timezone"])
+        if zone_problem:
+            report("timezone", zone_problem)
+        currency = row["currency"].upper()
+        currency_problem = _currency_problem(currency)
+        if currency_problem:
+            report("currency", currency_problem)
+        kind = row.get("debtor_kind") or "company"
+        if kind not in DEBTOR_KINDS:
+            report("debtor_kind", f"{kind!r}: use company or consumer")
+        work_starts = row.get("work_starts") or None
+        if work_starts:
+            try:
+                work_starts = time.fromisoformat(work_starts).strftime("%H:%M")
+            except ValueError:
+                report("work_starts", f"{work_starts!r} is not a time of day: use HH:MM, e.g. 08:30")
+        income_day = None
+        if row.get("income_day"):
+            if row["income_day"].isdigit() and 1 <= int(row["income_day"]) <= 31:
+                income_day = int(row["income_day"])
+            else:
+                report("income_day", f"{row['income_day']!r}: use a day of the month, 1 to 31")
+        flags = parse_flags(row.get("flags"))
+        for flag in flags:
+            if flag not in WARNING_SIGNS:
+                close = difflib.get_close_matches(flag, WARNING_SIGNS, n=1)
+                report("flags", f"unknown warning sign {flag!r}" + (f" (did you mean {close[0]}?)" if close else f"; use {', '.join(WARNING_SIGNS)}"))
+        collector = row.get("collector") or None
+        if collector and not _COLLECTOR_NAME.match(collector):
+            report("collector", f"{collector!r}: a user name of letters, digits, '.', '@', '_' or '-'")
+        issued = _date(row["invoice_date"], "invoice_date", report)
+        due = _date(row["due_date"], "due_date", report)
+        if issued and due and due < issued:
+            report("due_date", f"{due.isoformat()} is before the invoice date {issued.isoformat()}")
+        amount = _amount(row["amount"], currency, "amount", report)
+        if not row["invoice_number"]:
+            report("invoice_number", "a value is required")
+
+        debtor_values = (row["debtor_name"], kind, row["timezone"], work_starts, income_day)
+        earlier = debtors.setdefault(debtor_id, (line, debtor_values))
+        if earlier[1] != debtor_values:
+            report("debtor_id", f"debtor {debtor_id} is already on line {earlier[0]} with other values ({_differences(('debtor_name', 'debtor_kind', 'timezone', 'work_starts', 'income_day'), earlier[1], debtor_values)})")
+        account = AccountIn(line, account_id, debtor_id, row["debtor_name"], kind, row["timezone"], work_starts, income_day,
+                            row["contact_name"], row.get("contact_role", ""), row["phone"], collector, currency, ",".join(flags))
+        known = accounts.setdefault(account_id, account)
+        if known is not account:
+            fields = ("debtor_id", "contact_name", "phone", "collector", "currency", "flags")
+            mine = tuple(getattr(account, name) for name in fields)
+            theirs = tuple(getattr(known, name) for name in fields)
+            if mine != theirs:
+                report("account_id", f"duplicate account: {account_id} is already on line {known.line} with other values ({_differences(fields, theirs, mine)}); each of its rows must agree")
+        key = (account_id, row["invoice_number"])
+        if row["invoice_number"] and key in invoices:
+            report("invoice_number", f"invoice {row['invoice_number']} of account {account_id} is already on line {invoices[key]}")
+        invoices.setdefault(key, line)
+        if issued and due and amount is not None:
+            known.invoices.append(InvoiceIn(row["invoice_number"], issued, due, amount))
+    if problems:
+        raise LedgerFileError(sorted(problems, key=lambda p: p.line))
+    return list(accounts.values())
+
+
+def read_payments(path: Path, today: date) -> list[PaymentIn]:
+    """Every payment of a payments file, checked; LedgerFileError with every problem."""
+    problems: list[RowProblem] = []
+    shown = str(path)
+    payments: dict[str, PaymentIn] = {}
+    for line, row in _rows(path, PAYMENT_COLUMNS, problems):
+        def report(column: str, message: str, line=line) -> None:
+            problems.append(RowProblem(shown, line, column, message))
+
+        for column in ("payment_id", "account_id"):
+            if not row[column]:
+                report(column, "a value is required")
+        currency = (row.get("currency") or "").upper() or None
+        if currency and _currency_problem(currency):
+            report("currency", _currency_problem(currency))
+        paid_on = _date(row["paid_on"], "paid_on", report)
+        if paid_on and paid_on > today:
+            report("paid_on", f"{paid_on.isoformat()} is in the future (today is {today.isoformat()})")
+        amount = _amount(row["amount"], currency, "amount", report)
+        if paid_on is None or amount is None:
+            continue
+        payment = PaymentIn(line, row["payment_id"], row["account_id"], paid_on, amount, currency, row.get("method", ""), row.get("reference", ""))
+        earlier = payments.setdefault(payment.external_id, payment)
+        if earlier is not payment:
+            report("payment_id", f"payment {payment.external_id} is already on line {earlier.line}")
+    if problems:
+        raise LedgerFileError(sorted(problems, key=lambda p: p.line))
+    return list(payments.values())
+
+
+def _differences(names: tuple[str, ...], before: tuple, now: tuple) -> str:
+    return ", ".join(f"{name} {old!r} there, {new!r} here" for name, old, new in zip(names, before, now) if old != new)
+
+
+def columns_help(columns: dict) -> list[tuple[str, bool, str]]:
+    """(column, required, what it holds): for the README and `--help`."""
+    return [(name, required, what) for name, (required, what) in columns.items()]

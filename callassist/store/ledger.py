@@ -1,0 +1,348 @@
+"""The ledger kept up to date: accounts and payments imported, promises followed
+through, and each account's standing (the stored part of its worklist score).
+
+Every function takes `session=` and leaves committing to the caller, so an import or an
+evaluation is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Callable, Iterable
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlmodel import Session
+
+from callassist.core.ledger_csv import AccountIn, LedgerFileError, PaymentIn, RowProblem
+from callassist.core.priority import AccountFacts, parse_flags, standing
+from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
+from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
+from callassist.store.sql import month_of
+
+_ACCOUNTS = Account.__table__
+_DEBTORS = Debtor.__table__
+_CONTACTS = Contact.__table__
+_INVOICES = Invoice.__table__
+_PAYMENTS = Payment.__table__
+_PROMISES = Promise.__table__
+_INSTALMENTS = Instalment.__table__
+# Rows per statement when reading by id lists: well under every database's parameter limit.
+CHUNK = 500
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    details: dict[str, int] = field(default_factory=dict)  # e.g. invoices added, promises kept
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _collector_ids(names: set[str], session: Session) -> dict[str, int]:
+    connection = session.connection()
+    table = Collector.__table__
+    known = dict(connection.execute(select(table.c.name, table.c.id).where(table.c.name.in_(names))).all()) if names else {}
+    for name in sorted(names - known.keys()):
+        known[name] = connection.execute(insert(table).values(name=name, display_name=name).returning(table.c.id)).scalar_one()
+    return known
+
+
+def _insert_returning_ids(table, rows: list[dict], session: Session) -> list[int]:
+    if not rows:
+        return []
+    result = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [row[0] for row in result.all()]
+
+
+def import_accounts(accounts: list[AccountIn], *, default_collector: str, today: date, class_days: tuple[int, ...], session: Session, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Store checked accounts: new ones added, changed ones updated, the same ones left
+    alone (keyed by the ledger's ids), so importing a file twice changes nothing.
+    `progress(n)` hears of every n accounts handled."""
+    connection = session.connection()
+    result = ImportResult(details={"invoices_added": 0, "invoices_changed": 0})
+    collectors = _collector_ids({a.collector or default_collector for a in accounts}, session)
+    debtor_rows = {row.external_id: row for row in connection.execute(select(_DEBTORS)).all()}
+    account_rows = {row.external_id: row for row in connection.execute(select(_ACCOUNTS.c.id, _ACCOUNTS.c.external_id, _ACCOUNTS.c.debtor_id, _ACCOUNTS.c.contact_id, _ACCOUNTS.c.collector_id, _ACCOUNTS.c.currency, _ACCOUNTS.c.flags)).all()}
+    changed_debtors: set[str] = set()
+
+    # Debtors first: contacts and accounts refer to them.
+    debtor_ids: dict[str, int] = {}
+    new_debtors: dict[str, dict] = {}
+    for account in accounts:
+        values = {"name": account.debtor_name, "kind": account.debtor_kind, "timezone": account.timezone, "work_starts": account.work_starts, "income_day": account.income_day}
+        stored = debtor_rows.get(account.debtor_id)
+        if stored is None:
+            new_debtors.setdefault(account.debtor_id, {"external_id": account.debtor_id, **values})
+            continue
+        debtor_ids[account.debtor_id] = stored.id
+        if account.debtor_id not in changed_debtors and any(getattr(stored, name) != value for name, value in values.items()):
+            connection.execute(update(_DEBTORS).where(_DEBTORS.c.id == stored.id).values(**values))
+            changed_debtors.add(account.debtor_id)
+    debtor_ids.update(zip(new_debtors, _insert_returning_ids(_DEBTORS, list(new_debtors.values()), session)))
+
+    # Contacts are the debtor's people, one per phone number.
+    contact_rows = {}
+    if debtor_rows:
+        for row in connection.execute(select(_CONTACTS.c.id, _CONTACTS.c.debtor_id, _CONTACTS.c.phone, _CONTACTS.c.name, _CONTACTS.c.role)).all():
+            contact_rows[(row.debtor_id, row.phone)] = row
+    contact_ids: dict[tuple[int, str], int] = {}
+    new_contacts: dict[tuple[int, str], dict] = {}
+    changed_contacts: set[tuple[int, str]] = set()
+    for account in accounts:
+        key = (debtor_ids[account.debtor_id], account.phone)
+        stored = contact_rows.get(key)
+        if stored is None:
+            new_contacts.setdefault(key, {"debtor_id": key[0], "name": account.contact_name, "role": account.contact_role, "phone": account.phone, "is_primary": True})
+            continue
+        contact_ids[key] = stored.id
+        if key not in changed_contacts and (stored.name, stored.role) != (account.contact_name, account.contact_role):
+            connection.execute(update(_CONTACTS).where(_CONTACTS.c.id == stored.id).values(name=account.contact_name, role=account.contact_role))
+            changed_contacts.add(key)
+    contact_ids.update(zip(new_contacts, _insert_returning_ids(_CONTACTS, list(new_contacts.values()), session)))
+
+    # Accounts, then their invoices.
+    new_accounts: list[AccountIn] = []
+    new_rows: list[dict] = []
+    existing: list[tuple[AccountIn, int]] = []
+    changed: set[int] = set()
+    for done, account in enumerate(accounts, 1):
+        debtor_id = debtor_ids[account.debtor_id]
+        contact_key = (debtor_id, account.phone)
+        values = {"debtor_id": debtor_id, "contact_id": contact_ids[contact_key], "collector_id": collectors[account.collector or default_collector], "currency": account.currency, "flags": account.flags}
+        stored = account_rows.get(account.external_id)
+        if stored is None:
+            balance, oldest = open_position([(i.due_on, i.amount) for i in account.invoices], Decimal(0))
+            facts = AccountFacts(oldest, balance, account.currency, flags=parse_flags(account.flags))
+            new_accounts.append(account)
+            new_rows.append({"external_id": account.external_id, **values, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days)[0], "priority_on": today})
+        else:
+            existing.append((account, stored.id))
+            if any(getattr(stored, name) != value for name, value in values.items()):
+                connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == stored.id).values(**values))
+                changed.add(stored.id)
+            elif account.debtor_id in changed_debtors or contact_key in changed_contacts:
+                changed.add(stored.id)
+        if progress and done % 10000 == 0:
+            progress(10000)
+    invoice_rows = []
+    for account, account_id in zip(new_accounts, _insert_returning_ids(_ACCOUNTS, new_rows, session)):
+        invoice_rows += [{"account_id": account_id, "number": i.number, "issued_on": i.issued_on, "due_on": i.due_on, "amount": i.amount} for i in account.invoices]
+    result.details["invoices_added"] = len(invoice_rows)
+    changed |= _update_invoices(existing, invoice_rows, result, session)
+    if invoice_rows:
+        connection.execute(insert(_INVOICES), invoice_rows)
+    if changed:
+        settle_accounts(sorted(changed), today=today, class_days=class_days, session=session)
+    if progress:
+        progress(len(accounts) % 10000)
+    result.added = len(new_accounts)
+    result.changed = len(changed)
+    result.unchanged = len(existing) - len(changed)
+    return result
+
+
+def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[dict], result: ImportResult, session: Session) -> set[int]:
+    """Invoices of accounts already stored: new ones queued in `invoice_rows`, changed ones
+    updated. Returns the accounts whose invoices or details changed."""
+    connection = session.connection()
+    touched: set[int] = set()
+    ids = [account_id for _, account_id in existing]
+    stored: dict[tuple[int, str], tuple] = {}
+    for chunk in _chunks(ids):
+        for row in connection.execute(select(_INVOICES.c.id, _INVOICES.c.account_id, _INVOICES.c.number, _INVOICES.c.issued_on, _INVOICES.c.due_on, _INVOICES.c.amount).where(_INVOICES.c.account_id.in_(chunk))).all():
+            stored[(row.account_id, row.number)] = row
+    for account, account_id in existing:
+        for invoice in account.invoices:
+            row = stored.get((account_id, invoice.number))
+            if row is None:
+                invoice_rows.append({"account_id": account_id, "number": invoice.number, "issued_on": invoice.issued_on, "due_on": invoice.due_on, "amount": invoice.amount})
+                result.details["invoices_added"] += 1
+                touched.add(account_id)
+            elif (row.issued_on, row.due_on, row.amount) != (invoice.issued_on, invoice.due_on, invoice.amount):
+                connection.execute(update(_INVOICES).where(_INVOICES.c.id == row.id).values(issued_on=invoice.issued_on, due_on=invoice.due_on, amount=invoice.amount))
+                result.details["invoices_changed"] += 1
+                touched.add(account_id)
+    return touched
+
+
+def next_promises(account_ids: list[int], *, session: Session) -> dict[int, tuple[date, Decimal]]:
+    """Each account's next open instalment of an open promise: its date and what is still
+    to come that day."""
+    found: dict[int, tuple[date, Decimal]] = {}
+    query = (
+        select(_PROMISES.c.account_id, _INSTALMENTS.c.due_on, _INSTALMENTS.c.amount, _INSTALMENTS.c.paid)
+        .join(_PROMISES, _PROMISES.c.id == _INSTALMENTS.c.promise_id)
+        .where(_PROMISES.c.status == "open", _INSTALMENTS.c.status == "open")
+    )
+    for chunk in _chunks(account_ids):
+        for account_id, due, amount, paid in session.connection().execute(query.where(_PROMISES.c.account_id.in_(chunk))).all():
+            owed = amount - paid
+            earliest = found.get(account_id)
+            if earliest is None or due < earliest[0]:
+                found[account_id] = (due, owed)
+            elif due == earliest[0]:
+                found[account_id] = (due, earliest[1] + owed)
+    return found
+
+
+def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[int, ...], session: Session) -> None:
+    """Work out again what follows from an account's invoices, payments and promises: its
+    balance, oldest unpaid due date, whether it is closed, its next promised payment and
+    its standing."""
+    connection = session.connection()
+    rows = []
+    for chunk in _chunks(account_ids):
+        invoices: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+        for account_id, due, amount in connection.execute(select(_INVOICES.c.account_id, _INVOICES.c.due_on, _INVOICES.c.amount).where(_INVOICES.c.account_id.in_(chunk))).all():
+            invoices[account_id].append((due, amount))
+        paid: dict[int, Decimal] = defaultdict(Decimal)
+        for account_id, amount in connection.execute(select(_PAYMENTS.c.account_id, _PAYMENTS.c.amount).where(_PAYMENTS.c.account_id.in_(chunk))).all():
+            paid[account_id] += amount
+        promised = next_promises(chunk, session=session)
+        columns = (_ACCOUNTS.c.id, _ACCOUNTS.c.currency, _ACCOUNTS.c.broken_promises, _ACCOUNTS.c.last_broken_on, _ACCOUNTS.c.last_contact_at, _ACCOUNTS.c.flags, _ACCOUNTS.c.calls_month, _ACCOUNTS.c.calls_in_month)
+        for account in connection.execute(select(*columns).where(_ACCOUNTS.c.id.in_(chunk))).all():
+            balance, oldest = open_position(invoices[account.id], paid[account.id])
+            calls = account.calls_in_month if account.calls_month == month_of(today) else 0
+            facts = AccountFacts(oldest, balance, account.currency, account.broken_promises, account.last_broken_on, account.last_contact_at.date() if account.last_contact_at else None, parse_flags(account.flags), calls)
+            due, amount = promised.get(account.id, (None, None))
+            rows.append({"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days)[0], "priority_on": today, "next_promise_due": due, "next_promise_amount": amount})
+    if rows:
+        statement = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("key")).values({name: bindparam(name) for name in rows[0] if name != "key"})
+        connection.execute(statement, rows)
+
+
+def refresh_standing(collector_id: int, *, today: date, class_days: tuple[int, ...], session: Session) -> int:
+    """Settle the collector's open accounts whose standing is from an earlier day or was
+    made stale by a call; returns how many were settled."""
+    stale = session.connection().execute(
+        select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.collector_id == collector_id, _ACCOUNTS.c.closed == False, (_ACCOUNTS.c.priority_on == None) | (_ACCOUNTS.c.priority_on < today))  # noqa: E711, E712
+    ).scalars().all()
+    settle_accounts(list(stale), today=today, class_days=class_days, session=session)
+    return len(stale)
+
+
+def import_payments(payments: list[PaymentIn], *, path: str, source: str, today: date, grace_days: int, class_days: tuple[int, ...], session: Session) -> ImportResult:
+    """Store checked payments, each matched to the open promises it pays; a payment already
+    stored with the same values is left alone. LedgerFileError, with every problem and
+    nothing stored, for an unknown account, another currency, or a payment id stored with
+    other values."""
+    connection = session.connection()
+    accounts: dict[str, tuple[int, str]] = {}
+    stored: dict[str, tuple] = {}
+    for chunk in _chunks(sorted({p.account_id for p in payments})):
+        for row in connection.execute(select(_ACCOUNTS.c.external_id, _ACCOUNTS.c.id, _ACCOUNTS.c.currency).where(_ACCOUNTS.c.external_id.in_(chunk))).all():
+            accounts[row.external_id] = (row.id, row.currency)
+    for chunk in _chunks([p.external_id for p in payments]):
+        for row in connection.execute(select(_PAYMENTS.c.external_id, _PAYMENTS.c.account_id, _PAYMENTS.c.paid_on, _PAYMENTS.c.amount).where(_PAYMENTS.c.external_id.in_(chunk))).all():
+            stored[row.external_id] = (row.account_id, row.paid_on, row.amount)
+    problems = []
+    new: list[tuple[PaymentIn, int, str]] = []
+    for payment in payments:
+        account = accounts.get(payment.account_id)
+        if account is None:
+            problems.append(RowProblem(path, payment.line, "account_id", f"unknown account {payment.account_id!r}: import its accounts file first"))
+            continue
+        currency = payment.currency or account[1]
+        if currency != account[1]:
+            problems.append(RowProblem(path, payment.line, "currency", f"{currency}, but account {payment.account_id} is kept in {account[1]}"))
+            continue
+        earlier = stored.get(payment.external_id)
+        if earlier is None:
+            new.append((payment, account[0], currency))
+        elif earlier != (account[0], payment.paid_on, payment.amount):
+            problems.append(RowProblem(path, payment.line, "payment_id", f"payment {payment.external_id} is already stored with other values (paid on {earlier[1].isoformat()}, {earlier[2]})"))
+    if problems:
+        raise LedgerFileError(problems)
+    touched = sorted({account_id for _, account_id, _ in new})
+    unmatched = _match_payments(new, grace_days, session)
+    now = datetime.now(timezone.utc)
+    rows = [{"external_id": p.external_id, "account_id": account_id, "paid_on": p.paid_on, "currency": currency, "amount": p.amount, "unmatched": left, "method": p.method, "reference": p.reference, "source": source, "created_at": now}
+            for (p, account_id, currency), left in zip(new, unmatched)]
+    if rows:
+        connection.execute(insert(_PAYMENTS), rows)
+    verdicts = evaluate_promises(today=today, grace_days=grace_days, class_days=class_days, session=session, account_ids=touched)
+    settle_accounts(touched, today=today, class_days=class_days, session=session)
+    return ImportResult(added=len(rows), unchanged=len(payments) - len(rows), details=verdicts)
+
+
+def _match_payments(payments: list[tuple[PaymentIn, int, str]], grace_days: int, session: Session) -> list[Decimal]:
+    """Match new payments, oldest first, to the open instalments of their accounts' open
+    promises; instalments' `paid` is updated. Returns what each payment left unmatched."""
+    connection = session.connection()
+    open_by_account: dict[int, list[OpenInstalment]] = defaultdict(list)
+    query = (
+        select(_INSTALMENTS.c.id, _PROMISES.c.account_id, _PROMISES.c.created_at, _INSTALMENTS.c.due_on, _INSTALMENTS.c.amount, _INSTALMENTS.c.paid)
+        .join(_PROMISES, _PROMISES.c.id == _INSTALMENTS.c.promise_id)
+        .where(_PROMISES.c.status == "open", _INSTALMENTS.c.status == "open")
+    )
+    for chunk in _chunks(sorted({account_id for _, account_id, _ in payments})):
+        for row in connection.execute(query.where(_PROMISES.c.account_id.in_(chunk))).all():
+            open_by_account[row.account_id].append(OpenInstalment(row.id, row.created_at.date(), row.due_on, row.amount, row.paid))
+    left_over: dict[int, Decimal] = {}
+    paid_now: dict[object, Decimal] = defaultdict(Decimal)
+    for index in sorted(range(len(payments)), key=lambda i: payments[i][0].paid_on):
+        payment, account_id, _ = payments[index]
+        instalments = open_by_account.get(account_id, [])
+        taken, left_over[index] = match_payment(payment.amount, payment.paid_on, instalments, grace_days)
+        shares = dict(taken)
+        open_by_account[account_id] = [OpenInstalment(i.key, i.promised_on, i.due, i.amount, i.paid + shares.get(i.key, Decimal(0))) for i in instalments]
+        for key, share in taken:
+            paid_now[key] += share
+    if paid_now:
+        paid_of = {i.key: i.paid for instalments in open_by_account.values() for i in instalments}
+        connection.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.id == bindparam("key")).values(paid=bindparam("paid")), [{"key": key, "paid": paid_of[key]} for key in paid_now])
+    return [left_over[index] for index in range(len(payments))]
+
+
+def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ...], session: Session, account_ids: list[int] | None = None) -> dict[str, int]:
+    """Judge open promises as of `today`: each instalment paid in full is kept; past its
+    date and the grace period it is partly kept or broken; a promise follows its
+    instalments (see core.promises.judge_promise). A promise that fails counts against the
+    account and puts it at the top of the worklist for a follow-up. Returns how many
+    promises became kept, partly_kept and broken."""
+    connection = session.connection()
+    query = (
+        select(_PROMISES.c.id.label("promise_id"), _PROMISES.c.account_id, _INSTALMENTS.c.id, _INSTALMENTS.c.due_on, _INSTALMENTS.c.amount, _INSTALMENTS.c.paid, _INSTALMENTS.c.status)
+        .join(_INSTALMENTS, _INSTALMENTS.c.promise_id == _PROMISES.c.id)
+        .where(_PROMISES.c.status == "open")
+        .order_by(_PROMISES.c.id, _INSTALMENTS.c.seq)
+    )
+    promises: dict[int, list] = defaultdict(list)
+    for chunk in _chunks(account_ids) if account_ids is not None else [None]:
+        for row in connection.execute(query if chunk is None else query.where(_PROMISES.c.account_id.in_(chunk))).all():
+            promises[row.promise_id].append(row)
+    counts = {"kept": 0, "partly_kept": 0, "broken": 0}
+    instalment_updates, promise_updates = [], []
+    failures: dict[int, list[date]] = defaultdict(list)
+    decided: set[int] = set()
+    for promise_id, instalments in promises.items():
+        statuses = []
+        for row in instalments:
+            status = judge_instalment(row.due_on, row.amount, row.paid, today, grace_days) if row.status == "open" else row.status
+            if status != row.status:
+                instalment_updates.append({"key": row.id, "status": status})
+            statuses.append(status)
+        verdict = judge_promise(statuses, sum((row.paid for row in instalments), Decimal(0)))
+        if verdict == "open":
+            continue
+        counts[verdict] += 1
+        promise_updates.append({"key": promise_id, "status": verdict, "decided_on": today})
+        decided.add(instalments[0].account_id)
+        if verdict != "kept":
+            failures[instalments[0].account_id].append(min(row.due_on for row, status in zip(instalments, statuses) if status in ("broken", "partly_kept")))
+    if instalment_updates:
+        connection.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.id == bindparam("key")).values(status=bindparam("status")), instalment_updates)
+    if promise_updates:
+        connection.execute(update(_PROMISES).where(_PROMISES.c.id == bindparam("key")).values(status=bindparam("status"), decided_on=bindparam("decided_on")), promise_updates)
+    for account_id, dues in failures.items():
+        connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(broken_promises=_ACCOUNTS.c.broken_promises + len(dues), last_broken_on=max(dues)))
+    settle_accounts(sorted(decided), today=today, class_days=class_days, session=session)
+    return counts
