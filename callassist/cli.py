@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -14,6 +15,10 @@ db_app = typer.Typer(help="Database maintenance.")
 app.add_typer(db_app, name="db")
 audit_app = typer.Typer(help="Check that stored calls are exactly as they were recorded.")
 app.add_typer(audit_app, name="audit")
+import_app = typer.Typer(help="Bring a ledger in from CSV files: accounts with their invoices, and payments received.")
+app.add_typer(import_app, name="import")
+promises_app = typer.Typer(help="Follow promises to pay through until the money arrives.")
+app.add_typer(promises_app, name="promises")
 
 
 def fail(message: str) -> typer.Exit:
@@ -254,6 +259,111 @@ def audit_verify(
     engine.dispose()
     typer.echo(f"{len(ids)} call(s) checked, {broken} broken", err=True)
     raise typer.Exit(1 if broken else 0)
+
+
+def _open_store(options: Options):
+    from callassist.store import db as store_db
+    from callassist.store.errors import StoreError
+
+    try:
+        return store_db.open_engine(options.settings.database_url())
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+
+
+def _import(ctx: typer.Context, path: Path, kind: str) -> None:
+    """Check every row, then store all of them in one transaction, or nothing."""
+    import time
+    from datetime import datetime, timezone
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from callassist.core.ledger_csv import LedgerFileError, read_accounts, read_payments
+    from callassist.store import db as store_db
+    from callassist.store import ledger
+    from callassist.workspace import database_errors
+    from callassist.store.errors import StoreError
+
+    options: Options = ctx.obj
+    settings = options.settings
+    today = datetime.now(timezone.utc).date()
+    engine = _open_store(options)
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, transient=True, disable=not sys.stderr.isatty(), console=_stderr()) as bar:
+            task = bar.add_task("checking", total=None)
+            rows, problems = (read_accounts(path, progress=lambda n: bar.advance(task, n)), []) if kind == "accounts" else read_payments(path, today)
+            bar.update(task, description="storing", completed=0, total=len(rows))
+            with database_errors(f"cannot import {path}"), store_db.session(engine) as session:
+                if kind == "accounts":
+                    result = ledger.import_accounts(rows, default_collector=settings.collector, today=today, class_days=settings.class_days, session=session, progress=lambda n: bar.advance(task, n))
+                else:
+                    result = ledger.import_payments(rows, path=str(path), source="import", today=today, grace_days=settings.promise_grace_days, class_days=settings.class_days, session=session, problems=problems)
+                session.commit()
+    except LedgerFileError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"callassist: nothing was imported: {len(exc.problems)} problem(s) in {path}", err=True)
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    seconds = time.perf_counter() - started
+    details = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in result.details.items())
+    typer.echo(f"{path}: {result.added} {kind} added, {result.changed} changed, {result.unchanged} unchanged" + (f"; {details}" if details else "") + f" ({seconds:.1f} s)")
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@import_app.command("accounts")
+def import_accounts(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV, one row per invoice; see the README for the columns.")) -> None:
+    """Import debtors, contacts, accounts and invoices. Every row is checked first: one bad
+    row and nothing is imported. Importing the same file again changes nothing."""
+    _import(ctx, path, "accounts")
+
+
+@import_app.command("payments")
+def import_payments(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV: payment_id, account_id, paid_on, amount[, currency, method, reference].")) -> None:
+    """Import payments received; each is matched to the account's open promises, which are
+    then judged. All or nothing, and a second import of the same file changes nothing."""
+    _import(ctx, path, "payments")
+
+
+@promises_app.command("evaluate")
+def promises_evaluate(
+    ctx: typer.Context,
+    today: Optional[str] = typer.Option(None, "--today", help="Judge as of this day (YYYY-MM-DD) rather than today."),
+) -> None:
+    """Judge open promises whose dates (plus the grace period) have passed: kept, partly
+    kept or broken. A broken one puts the account at the top of its collector's worklist."""
+    from datetime import datetime, timezone
+
+    from callassist.core.promises import parse_date
+    from callassist.store import db as store_db
+    from callassist.store import ledger
+    from callassist.store.errors import StoreError
+    from callassist.workspace import database_errors
+
+    options: Options = ctx.obj
+    day = parse_date(today) if today else datetime.now(timezone.utc).date()
+    if day is None:
+        raise fail(f"--today {today!r} is not a date: use YYYY-MM-DD")
+    engine = _open_store(options)
+    try:
+        with database_errors("cannot evaluate promises"), store_db.session(engine) as session:
+            counts = ledger.evaluate_promises(today=day, grace_days=options.settings.promise_grace_days, class_days=options.settings.class_days, session=session)
+            session.commit()
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{day.isoformat()}: {counts['kept']} kept, {counts['partly_kept']} partly kept, {counts['broken']} broken (grace {options.settings.promise_grace_days} days)")
 
 
 @app.command()

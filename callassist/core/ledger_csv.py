@@ -234,15 +234,18 @@ def _date(text: str, column: str, report: Callable[[str, str], None]) -> date | 
         return found
 
 
-def read_accounts(path: Path) -> list[AccountIn]:
+def read_accounts(path: Path, progress: Callable[[int], None] | None = None) -> list[AccountIn]:
     """Every account of an accounts file (one row per invoice), checked; LedgerFileError
-    with every problem when any row is wrong."""
+    with every problem when any row is wrong. `progress(n)` hears of every n rows read."""
     problems: list[RowProblem] = []
     shown = str(path)
     accounts: dict[str, AccountIn] = {}
     debtors: dict[str, tuple[int, tuple]] = {}
     invoices: dict[tuple[str, str], int] = {}
-    for line, row in _rows(path, ACCOUNT_COLUMNS, problems):
+    for count, (line, row) in enumerate(_rows(path, ACCOUNT_COLUMNS, problems), 1):
+        if progress and count % 10000 == 0:
+            progress(10000)
+
         def report(column: str, message: str, line=line) -> None:
             problems.append(RowProblem(shown, line, column, message))
 
@@ -316,8 +319,9 @@ def read_accounts(path: Path) -> list[AccountIn]:
     return list(accounts.values())
 
 
-def read_payments(path: Path, today: date) -> list[PaymentIn]:
-    """Every payment of a payments file, checked; LedgerFileError with every problem."""
+def read_payments(path: Path, today: date) -> tuple[list[PaymentIn], list[RowProblem]]:
+    """The payments of a payments file that are well formed, and the problems of the rest:
+    the store checks the accounts they name before anything is stored (all or nothing)."""
     problems: list[RowProblem] = []
     shown = str(path)
     payments: dict[str, PaymentIn] = {}
@@ -341,15 +345,8 @@ def read_payments(path: Path, today: date) -> list[PaymentIn]:
         earlier = payments.setdefault(payment.external_id, payment)
         if earlier is not payment:
             report("payment_id", f"payment {payment.external_id} is already on line {earlier.line}")
-    if problems:
-        raise LedgerFileError(sorted(problems, key=lambda p: p.line))
-    return list(payments.values())
+    return list(payments.values()), problems
 
 
 def _differences(names: tuple[str, ...], before: tuple, now: tuple) -> str:
     return ", ".join(f"{name} {old!r} there, {new!r} here" for name, old, new in zip(names, before, now) if old != new)
-
-
-def columns_help(columns: dict) -> list[tuple[str, bool, str]]:
-    """(column, required, what it holds): for the README and `--help`."""
-    return [(name, required, what) for name, (required, what) in columns.items()]

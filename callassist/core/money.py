@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision, UnknownCurrencyError
-from babel.numbers import get_currency_name
+from babel.numbers import format_currency, get_currency_precision, is_currency
 
 from callassist.core.i18n import babel_locale
 
@@ -40,12 +39,9 @@ class Money:
 
 def check_currency(code: str) -> str:
     """Return an ISO 4217 code if babel knows it, else raise MoneyError."""
-    try:
-        get_currency_name(code, locale="en")
-    except UnknownCurrencyError:
-        raise MoneyError(f"unknown currency {code!r}: use an ISO 4217 code such as CNY, USD, EUR") from None
-    if len(code) != 3 or not code.isupper():
-        raise MoneyError(f"unknown currency {code!r}: use an ISO 4217 code such as CNY, USD, EUR")
+    if not is_currency(code):
+        usual = {"RMB": "CNY", "NTD": "TWD"}.get(code)
+        raise MoneyError(f"unknown currency {code!r}: " + (f"{code} is written {usual} in ISO 4217" if usual else "use an ISO 4217 code such as CNY, USD, EUR"))
     return code
 
 

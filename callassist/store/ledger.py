@@ -229,11 +229,11 @@ def refresh_standing(collector_id: int, *, today: date, class_days: tuple[int, .
     return len(stale)
 
 
-def import_payments(payments: list[PaymentIn], *, path: str, source: str, today: date, grace_days: int, class_days: tuple[int, ...], session: Session) -> ImportResult:
+def import_payments(payments: list[PaymentIn], *, path: str, source: str, today: date, grace_days: int, class_days: tuple[int, ...], session: Session, problems: list[RowProblem] | None = None) -> ImportResult:
     """Store checked payments, each matched to the open promises it pays; a payment already
     stored with the same values is left alone. LedgerFileError, with every problem and
     nothing stored, for an unknown account, another currency, or a payment id stored with
-    other values."""
+    other values; `problems` already found in the file are reported with these."""
     connection = session.connection()
     accounts: dict[str, tuple[int, str]] = {}
     stored: dict[str, tuple] = {}
@@ -243,7 +243,7 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
     for chunk in _chunks([p.external_id for p in payments]):
         for row in connection.execute(select(_PAYMENTS.c.external_id, _PAYMENTS.c.account_id, _PAYMENTS.c.paid_on, _PAYMENTS.c.amount).where(_PAYMENTS.c.external_id.in_(chunk))).all():
             stored[row.external_id] = (row.account_id, row.paid_on, row.amount)
-    problems = []
+    problems = list(problems or ())
     new: list[tuple[PaymentIn, int, str]] = []
     for payment in payments:
         account = accounts.get(payment.account_id)
@@ -260,7 +260,7 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
         elif earlier != (account[0], payment.paid_on, payment.amount):
             problems.append(RowProblem(path, payment.line, "payment_id", f"payment {payment.external_id} is already stored with other values (paid on {earlier[1].isoformat()}, {earlier[2]})"))
     if problems:
-        raise LedgerFileError(problems)
+        raise LedgerFileError(sorted(problems, key=lambda p: p.line))
     touched = sorted({account_id for _, account_id, _ in new})
     unmatched = _match_payments(new, grace_days, session)
     now = datetime.now(timezone.utc)

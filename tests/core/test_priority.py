@@ -1,0 +1,101 @@
+"""Priority: the order and the reasons for a small crafted ledger, pinned; and the
+worklist's early stop giving exactly the brute-force top of a larger one."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from callassist.core.priority import AccountFacts, Moment, debt_class, moment, standing, top_reasons
+from callassist.core.reasons import describe_reason
+from callassist.store import sql
+
+FRIDAY_1040_SHANGHAI = datetime(2026, 11, 20, 2, 40, tzinfo=timezone.utc)
+TODAY = date(2026, 11, 20)
+
+
+def _score(facts: AccountFacts, when: Moment, now=FRIDAY_1040_SHANGHAI):
+    kept, kept_reasons = standing(facts, TODAY)
+    then, then_reasons = moment(when, now)
+    return round(kept + then, 3), top_reasons(kept_reasons + then_reasons, 3)
+
+
+def test_classes_follow_days_and_history():
+    assert [debt_class(d) for d in (-5, 0, 1, 90, 91, 180, 181, 365, 366)] == ["current", "current", "collection", "collection", "watch", "watch", "doubtful", "doubtful", "write_off"]
+    assert debt_class(30, broken_promises=2) == "watch"
+    assert debt_class(30, flags=("insolvency",)) == "doubtful"
+    assert debt_class(100, class_days=(0, 30, 60, 90)) == "write_off"
+
+
+def test_a_crafted_ledger_is_ordered_with_its_reasons():
+    shanghai = "Asia/Shanghai"
+    ledger = {
+        "callback due now": (AccountFacts(date(2026, 10, 1), Decimal("8000"), "CNY"), Moment(shanghai, callback_at=datetime(2026, 11, 20, 2, 30, tzinfo=timezone.utc))),
+        "broken promise": (AccountFacts(date(2026, 9, 1), Decimal("50000"), "CNY", broken_promises=1, last_broken_on=date(2026, 11, 18)), Moment(shanghai)),
+        "owner changed": (AccountFacts(date(2026, 10, 20), Decimal("20000"), "CNY", flags=("owner_change",)), Moment(shanghai)),
+        "first minutes": (AccountFacts(date(2026, 10, 20), Decimal("20000"), "CNY"), Moment(shanghai, work_starts=time(10, 30))),
+        "late, called enough": (AccountFacts(date(2026, 6, 1), Decimal("90000"), "CNY", calls_in_month=3, last_contact_on=date(2026, 11, 19)), Moment(shanghai)),
+        "night in New York": (AccountFacts(date(2026, 6, 1), Decimal("90000"), "USD"), Moment("America/New_York")),
+        "not due yet": (AccountFacts(date(2026, 12, 30), Decimal("500000"), "CNY"), Moment(shanghai)),
+    }
+    scored = {name: _score(*values) for name, values in ledger.items()}
+    order = sorted(scored, key=lambda name: -scored[name][0])
+    assert order == ["callback due now", "broken promise", "owner changed", "late, called enough", "first minutes", "night in New York", "not due yet"]
+    said = {name: [describe_reason(r, "en") for r in reasons] for name, (_, reasons) in scored.items()}
+    assert said["callback due now"][0] == "callback due 10:30\u202fAM"
+    assert said["broken promise"][:2] == ["promise broken 2 days ago", "80 days past due"]
+    assert said["owner changed"][0] == "warning: owner changed"
+    assert said["late, called enough"][2] == "3 calls this month already"
+    assert "first 15 minutes of their working day" in said["first minutes"]
+    assert said["night in New York"][1] == "their time 9:40\u202fPM: outside working hours"
+    assert [describe_reason(r, "zh") for r in scored["broken promise"][1]][:2] == ["2 天前承诺未兑现", "逾期 80 天"]
+    friday = moment(Moment(shanghai), datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc))[1]
+    assert [describe_reason(r, "en") for r in friday] == ["Friday morning: best time"]
+    assert [describe_reason(r, "zh") for r in friday] == ["星期五上午：最佳时间"]
+
+
+def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
+    """read_worklist stops reading once no account further down could overtake; compare
+    with scoring every account, on a ledger whose hours, callbacks and promises vary."""
+    from callassist.store import db
+    from callassist.store.models import Account, Collector, Contact, Debtor
+
+    engine = db.open_engine(db.sqlite_url(tmp_path / "top.db"))
+    rng = random.Random(5)
+    zones = ["Asia/Shanghai", "Europe/London", "America/Chicago", "Australia/Sydney"]
+    now = datetime(2026, 11, 19, 1, 5, tzinfo=timezone.utc)
+    with db.session(engine) as session:
+        collector = Collector(name="wang", display_name="wang")
+        session.add(collector)
+        session.flush()
+        for n in range(600):
+            debtor = Debtor(external_id=f"D{n}", name=f"Debtor {n}", timezone=rng.choice(zones), work_starts=rng.choice([None, "08:00", "09:00"]), income_day=rng.choice([None, 3, 21]))
+            session.add(debtor)
+            session.flush()
+            contact = Contact(debtor_id=debtor.id, name="x", role="y", phone=str(n))
+            session.add(contact)
+            session.flush()
+            oldest = now.date() - timedelta(days=rng.randint(-10, 400))
+            balance = Decimal(rng.randint(100, 500000))
+            facts = AccountFacts(oldest, balance, "CNY")
+            session.add(Account(
+                external_id=f"A{n}", debtor_id=debtor.id, contact_id=contact.id, collector_id=collector.id, currency="CNY", balance=balance, oldest_due=oldest,
+                priority=standing(facts, now.date())[0], priority_on=now.date(),
+                callback_at=now + timedelta(minutes=rng.randint(-600, 600)) if rng.random() < 0.05 else None,
+                next_promise_due=TODAY if rng.random() < 0.05 else None, next_promise_amount=Decimal(100),
+            ))
+        session.commit()
+    path = str(tmp_path / "top.db")
+    engine.dispose()
+    connection = sqlite3.connect(path)
+    execute = lambda statement, params: connection.execute(statement, params).fetchall()  # noqa: E731
+    everything = [sql.score_row(row, now, (0, 90, 180, 365)) for row in execute(sql.ACCOUNT_COLUMNS, {"collector_id": 1, "closed": False})]
+    expected = sorted(everything, key=lambda row: (-row.score, row.account_id))[:20]
+    picked = sql.read_worklist(execute, 1, now, limit=20)
+    assert [(r.account_id, r.score) for r in picked.rows] == [(r.account_id, r.score) for r in expected]
+    assert picked.rows == expected and picked.total == 600
+    pages = []
+    sql.read_worklist(lambda statement, params: pages.append(params.get("offset")) or execute(statement, params), 1, now, limit=20)
+    assert len([offset for offset in pages if offset is not None]) < 600 // sql.PAGE, "it stopped early"
