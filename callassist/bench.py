@@ -24,10 +24,14 @@ import termios
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render")
+# A million-account ledger takes minutes and gigabytes to build: only on request (--only).
+LEDGER_NAMES = ("worklist_next_1m", "import_rows")
+NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render") + LEDGER_NAMES
+LEDGER_ACCOUNTS = int(os.environ.get("CALLASSIST_BENCH_ACCOUNTS", 1_000_000))
+LEDGER_COLLECTORS = 100
 BARE_APP = '''
 import sys
 from textual.app import App
@@ -188,7 +192,7 @@ def bench_event_append(work: Path, url: str, appends: int) -> Figure:
 
     settings = Settings(data_dir=work, collector="bench")
     workspace = Workspace.open(settings, url, "en")
-    first = workspace.worklist()[0].account_id
+    first = workspace.worklist().rows[0].account_id
     active = workspace.begin_call(first)
     samples = []
     for n in range(appends):
@@ -244,13 +248,87 @@ def bench_template_render(renders: int) -> Figure:
     return Figure(samples, floor)
 
 
+@dataclass
+class Rate:
+    rows: int
+    seconds: float
+
+    def summary(self) -> dict:
+        return {"rows": self.rows, "seconds": round(self.seconds, 2), "rows_per_s": round(self.rows / self.seconds)}
+
+
+def write_ledger(path: Path, accounts: int, collectors: int) -> None:
+    """An accounts file of `accounts` rows (one invoice each), spread over `collectors`."""
+    import csv
+    import random
+
+    rng = random.Random(1)
+    zones = ("Asia/Shanghai", "Asia/Taipei", "America/New_York", "Europe/London")
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["debtor_id", "debtor_name", "timezone", "work_starts", "contact_name", "phone", "account_id", "collector", "currency", "flags", "invoice_number", "invoice_date", "due_date", "amount"])
+        for n in range(accounts):
+            late = rng.randint(-20, 420)
+            due = datetime(2026, 11, 20) - timedelta(days=late)
+            writer.writerow([f"D{n}", f"Debtor {n} 有限公司", zones[n % 4], rng.choice(("", "08:30", "09:00")), "王建国", f"+86 21 {n:08d}", f"A{n}", f"c{n % collectors}", "CNY",
+                             "owner_change" if rng.random() < 0.01 else "", f"INV{n}", (due - timedelta(days=30)).date().isoformat(), due.date().isoformat(), f"{rng.randint(100, 900000)}.00"])
+
+
+def bench_ledger(work: Path, names: list[str], samples: int = 300) -> dict:
+    """import_rows: a million-row accounts file checked and stored; worklist_next_1m: the
+    next 20 calls for one of 100 collectors, beside a raw sqlite3 query on the same index."""
+    import random
+
+    from callassist.core.ledger_csv import read_accounts
+    from callassist.core.priority import DEFAULT_CLASS_DAYS
+    from callassist.store import db, ledger, queries
+
+    path = work / "ledger.csv"
+    write_ledger(path, LEDGER_ACCOUNTS, LEDGER_COLLECTORS)
+    url = f"sqlite:///{work / 'ledger.db'}"
+    engine = db.open_engine(url)
+    today = datetime.now(timezone.utc).date()
+    started = time.perf_counter()
+    with db.session(engine) as session:
+        ledger.import_accounts(read_accounts(path), default_collector="bench", today=today, class_days=DEFAULT_CLASS_DAYS, session=session)
+        session.commit()
+    results = {}
+    if "import_rows" in names:
+        results["import_rows"] = Rate(LEDGER_ACCOUNTS, time.perf_counter() - started)
+    if "worklist_next_1m" in names:
+        rng = random.Random(3)
+        with db.session(engine) as session:
+            ids = [queries.collector_by_name(f"c{n}", session=session).id for n in range(LEDGER_COLLECTORS)]
+            timed = []
+            for _ in range(samples):
+                collector = rng.choice(ids)
+                now = datetime.now(timezone.utc)
+                begun = time.perf_counter()
+                queries.worklist(collector, now, session=session, limit=20)
+                timed.append((time.perf_counter() - begun) * 1000)
+        raw = sqlite3.connect(work / "ledger.db")
+        floor = []
+        for _ in range(samples):
+            collector = rng.choice(ids)
+            begun = time.perf_counter()
+            raw.execute("SELECT id FROM account WHERE collector_id = ? AND closed = 0 ORDER BY priority DESC LIMIT 20", (collector,)).fetchall()
+            floor.append((time.perf_counter() - begun) * 1000)
+        raw.close()
+        results["worklist_next_1m"] = Figure(timed, floor)
+    engine.dispose()
+    return results
+
+
 def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends: int = 200, renders: int = 2000) -> dict:
-    chosen = [name for name in NAMES if not only or name in only]
+    chosen = [name for name in NAMES if (name in only if only else name not in LEDGER_NAMES)]
     work = Path(tempfile.mkdtemp(prefix="callassist-bench-"))
     try:
-        url = _demo_database(work)
         results = {}
-        for name in chosen:
+        ledger_names = [name for name in chosen if name in LEDGER_NAMES]
+        if ledger_names:
+            results.update({name: figure.summary() for name, figure in bench_ledger(work, ledger_names).items()})
+        url = _demo_database(work) if len(ledger_names) < len(chosen) else None
+        for name in [name for name in chosen if name not in LEDGER_NAMES]:
             if name == "cold_start":
                 figure = bench_cold_start(work, url, runs)
             elif name == "keypress_to_prompt":
@@ -268,6 +346,9 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
 def format_table(results: dict) -> str:
     lines = [f"{'name':<20}{'median ms':>11}{'p99 ms':>10}{'floor ms':>10}{'ratio':>8}"]
     for name, r in results.items():
+        if "rows_per_s" in r:
+            lines.append(f"{name:<20}{r['rows']:,} rows in {r['seconds']} s: {r['rows_per_s']:,} rows/s")
+            continue
         lines.append(f"{name:<20}{r['median_ms']:>11.3f}{r['p99_ms']:>10.3f}{r['floor_ms']:>10.3f}{r['ratio']:>8.2f}")
     return "\n".join(lines)
 

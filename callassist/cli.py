@@ -368,10 +368,11 @@ def promises_evaluate(
 
 @app.command()
 def bench(
-    only: Optional[list[str]] = typer.Option(None, "--only", help="cold_start, keypress_to_prompt, event_append, template_render (repeatable)."),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="cold_start, keypress_to_prompt, event_append, template_render, or (only on request: a million accounts) worklist_next_1m, import_rows. Repeatable."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object {name: {median_ms, p99_ms, floor_ms, ratio}}."),
 ) -> None:
-    """Measure start-up, keypress-to-prompt, event append and template render, each beside its floor."""
+    """Measure start-up, keypress-to-prompt, event append and template render, each beside
+    its floor; with --only, also the worklist and the import on a million-account ledger."""
     from callassist import bench as benchmark
 
     unknown = set(only or ()) - set(benchmark.NAMES)

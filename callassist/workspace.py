@@ -18,6 +18,7 @@ from callassist.core.call import Call, Event, utc_now
 from callassist.core.calls import CallSummary
 from callassist.core.figures import Figures, figures
 from callassist.core.flow import LoadedFlow
+from callassist.core.ledger_csv import PaymentIn
 from callassist.core.lint import check_content, forbidden_list
 from callassist.core.objections import Catalog
 from callassist.core.personas import PERSONAS_DIR, Persona, load_personas
@@ -30,7 +31,7 @@ from callassist.store import db, ledger, queries
 from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.events import ChainBreak
 from callassist.store.errors import StoreError
-from callassist.store.models import Call as CallRow, Review
+from callassist.store.models import Account as AccountRow, Call as CallRow, Review
 from callassist.store.queries import UnfinishedCall
 from callassist.store.sql import Worklist
 
@@ -143,6 +144,16 @@ class Workspace:
             counts = ledger.evaluate_promises(today=self.clock().date(), grace_days=self.settings.promise_grace_days, class_days=self.settings.class_days, session=session)
             session.commit()
         return counts
+
+    def record_payment(self, account_id: int, amount: Decimal, paid_on: date, method: str, reference: str) -> dict[str, int]:
+        """Store a payment typed in by the collector, matched to the account's open promises;
+        how many promises it settled as kept, partly kept or broken."""
+        with database_errors("cannot store the payment"), db.session(self.engine) as session:
+            external = session.get(AccountRow, account_id).external_id
+            payment = PaymentIn(0, f"entered-{uuid.uuid4()}", external, paid_on, amount, None, method, reference.strip())
+            result = ledger.import_payments([payment], path="entered", source="entered", today=self.clock().date(), grace_days=self.settings.promise_grace_days, class_days=self.settings.class_days, session=session)
+            session.commit()
+        return result.details
 
     def unfinished(self) -> list[UnfinishedCall]:
         with database_errors("cannot read unfinished calls"), db.session(self.engine) as session:

@@ -96,6 +96,21 @@ def parse_when(text: str, local_now: datetime, day_starts: time) -> datetime | N
     return datetime.combine(day, time(hour, minute), local_now.tzinfo)
 
 
+def check_payment(amount_text: str, date_text: str, currency: str, today: date) -> tuple[tuple[Decimal, date] | None, list[FieldError]]:
+    """A payment typed in: a positive amount in the account's currency, paid on a real
+    day that is not in the future."""
+    errors: list[FieldError] = []
+    amount = _amount(amount_text, currency, "amount", errors)
+    if amount is not None and amount <= 0:
+        errors.append(FieldError("amount", "err_amount_positive"))
+    paid_on = parse_date(date_text)
+    if paid_on is None:
+        errors.append(FieldError("paid_on", "err_date", (("value", date_text.strip()),)))
+    elif paid_on > today:
+        errors.append(FieldError("paid_on", "err_paid_future", (("today", today.isoformat()),)))
+    return (None, errors) if errors else ((amount, paid_on), [])
+
+
 def check_promise(
     total_text: str,
     rows: list[tuple[str, str]],

@@ -65,7 +65,7 @@ class WorklistScreen(Screen):
 
     def on_mount(self) -> None:
         locale = self.locale
-        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("p", "practice", "practice", None), ("v", "calls", "calls_key", None), ("f", "figures", "dashboard_key", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
+        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("p", "practice", "practice", None), ("m", "payment", "payment_key", None), ("v", "calls", "calls_key", None), ("f", "figures", "dashboard_key", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
         self.query_one("#worklist-header", Static).update(Text(label("worklist", locale), style="bold"))
         self.load()
 
@@ -205,6 +205,32 @@ class WorklistScreen(Screen):
     def row_selected(self, event: LineTable.Selected) -> None:
         event.stop()
         self.app.begin_call(int(event.key))
+
+    def action_payment(self) -> None:
+        """Record money received on the highlighted account; the list follows."""
+        from callassist.tui.screens.payment import PaymentScreen
+
+        key = self.query_one(LineTable).cursor_key
+        row = next((r for r in self.rows if str(r.account_id) == key), None)
+        if row is None or self.app.workspace is None:
+            self.app.bell()
+            return
+
+        def entered(result) -> None:
+            if result is not None:
+                self.store_payment(row.account_id, *result)
+
+        self.app.push_screen(PaymentScreen(self.locale, row.debtor, row.currency, self.app.now().date()), entered)
+
+    @work(thread=True, group="payment")
+    def store_payment(self, account_id: int, amount, paid_on, method: str, reference: str) -> None:
+        try:
+            counts = self.app.workspace.record_payment(account_id, amount, paid_on, method, reference)
+        except StoreError as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.app.notify, label("payment_stored", self.locale, **counts), markup=False)
+        self.post_message(self.Loaded(self.app.workspace.worklist()))
 
     def action_figures(self) -> None:
         self.app.show_dashboard()

@@ -1,0 +1,48 @@
+"""A payment typed in on the worklist: checked, stored, matched to the open promise, and
+the list follows (Pilot, asserting on what the database holds)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import select
+
+from callassist.store import db
+from callassist.store.models import Account, Instalment, Payment, Promise
+from callassist.tui.screens.payment import PaymentScreen
+from callassist.tui.widgets.line_table import LineTable
+from tests.tui.conftest import press, settle
+
+
+async def test_a_payment_keeps_the_promise_it_pays(make_app, db_url):
+    async with make_app("zh").run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        worklist = pilot.app.screen
+        index = next(n for n, row in enumerate(worklist.rows) if row.promise_due is not None)
+        row = worklist.rows[index]
+        table = worklist.query_one(LineTable)
+        table.move_cursor(index)
+        await press(pilot, "m")
+        form = pilot.app.screen
+        assert isinstance(form, PaymentScreen)
+        form.query_one("#amount").value = "12,5OO"
+        await press(pilot, "ctrl+s")
+        assert "金额无效" in str(form.query_one("#payment-errors").render()), "a typo is refused before anything is stored"
+        form.query_one("#amount").value = str(row.promise_amount)
+        form.query_one("#paid-on").value = "2026-11-21"
+        await press(pilot, "ctrl+s")
+        assert "不能是未来日期" in str(form.query_one("#payment-errors").render())
+        form.query_one("#paid-on").value = "2026-11-20"
+        form.query_one("#reference").value = "回单 8812"
+        await press(pilot, "ctrl+s")
+        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
+        assert all(r.promise_due is None for r in pilot.app.screen.rows if r.account_id == row.account_id)
+    engine = db.make_engine(db_url)
+    with db.session(engine) as session:
+        [payment] = session.exec(select(Payment)).all()
+        assert (payment.account_id, payment.amount, payment.source, payment.reference, payment.unmatched) == (row.account_id, row.promise_amount, "entered", "回单 8812", Decimal(0))
+        promise = session.exec(select(Promise).where(Promise.account_id == row.account_id, Promise.status == "kept", Promise.decided_on.is_not(None))).one()
+        assert session.exec(select(Instalment).where(Instalment.promise_id == promise.id)).one().paid == row.promise_amount
+        assert session.get(Account, row.account_id).balance == row.balance - row.promise_amount
+    engine.dispose()
