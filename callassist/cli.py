@@ -27,6 +27,17 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _open_store(options: Options):
+    """The engine on the configured database, schema up to date; one line and exit 2 if not."""
+    from callassist.store import db as store_db
+    from callassist.store.errors import StoreError
+
+    try:
+        return store_db.open_engine(options.settings.database_url())
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+
+
 def option(flag: str):
     spec = GLOBAL_OPTIONS[flag]
     return typer.Option(None, flag, envvar=spec.envvar, help=spec.help)
@@ -102,16 +113,8 @@ def demo(
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Bring the database schema up to date (runs the Alembic migrations)."""
-    from callassist.store import db as store_db
-
-    from callassist.store.errors import StoreError
-
-    url = ctx.obj.settings.database_url()
-    try:
-        store_db.open_engine(url).dispose()
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    typer.echo(f"Schema up to date: {url}")
+    _open_store(ctx.obj).dispose()
+    typer.echo(f"Schema up to date: {ctx.obj.settings.database_url()}")
 
 
 @app.command()
@@ -145,7 +148,6 @@ def report(
     from callassist.core.promises import parse_date
     from callassist.store import db as store_db
     from callassist.store import queries
-    from callassist.store.errors import StoreError
 
     options: Options = ctx.obj
     _choice(fmt, ("table", "csv", "json"), "--format")
@@ -156,13 +158,10 @@ def report(
             days[name] = parse_date(raw)
             if days[name] is None:
                 raise fail(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
-    url = options.settings.database_url()
-    try:
-        engine = store_db.open_engine(url)
-        with store_db.session(engine) as session:
-            records = queries.call_records(session=session, date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
+    engine = _open_store(options)
+    with store_db.session(engine) as session:
+        records = queries.call_records(session=session, date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
+    engine.dispose()
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
     states = flow.flow.state_labels(lang) if flow else {}
     excuses = catalog.names(lang) if catalog else {}
@@ -204,14 +203,10 @@ def export(
 
     from callassist.store import db as store_db
     from callassist.store import queries
-    from callassist.store.errors import StoreError
 
     _choice(what, queries.EXPORTS, "WHAT")
     _choice(fmt, ("csv", "jsonl"), "--format")
-    try:
-        engine = store_db.open_engine(ctx.obj.settings.database_url())
-    except StoreError as exc:
-        raise fail(str(exc)) from None
+    engine = _open_store(ctx.obj)
     with store_db.session(engine) as session:
         writer = None
         for row in queries.export_rows(what, session=session):
@@ -236,13 +231,8 @@ def audit_verify(
     """
     from callassist.store import db as store_db
     from callassist.store import queries
-    from callassist.store.errors import StoreError
 
-    url = ctx.obj.settings.database_url()
-    try:
-        engine = store_db.open_engine(url)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
+    engine = _open_store(ctx.obj)
     broken = 0
     with store_db.session(engine) as session:
         ids = [call] if call else queries.all_call_ids(session=session)
@@ -250,7 +240,7 @@ def audit_verify(
             try:
                 found = queries.verify_call(call_id, session=session)
             except LookupError:
-                raise fail(f"no call {call_id!r} in {url}") from None
+                raise fail(f"no call {call_id!r} in {ctx.obj.settings.database_url()}") from None
             if found is None:
                 typer.echo(f"ok      {call_id}")
             else:
@@ -259,16 +249,6 @@ def audit_verify(
     engine.dispose()
     typer.echo(f"{len(ids)} call(s) checked, {broken} broken", err=True)
     raise typer.Exit(1 if broken else 0)
-
-
-def _open_store(options: Options):
-    from callassist.store import db as store_db
-    from callassist.store.errors import StoreError
-
-    try:
-        return store_db.open_engine(options.settings.database_url())
-    except StoreError as exc:
-        raise fail(str(exc)) from None
 
 
 def _import(ctx: typer.Context, path: Path, kind: str) -> None:
@@ -488,17 +468,15 @@ def _account_snapshot(options: Options, account_id: int):
 
     from callassist.store import db as store_db
     from callassist.store import queries
-    from callassist.store.errors import StoreError
 
-    url = options.settings.database_url()
+    engine = _open_store(options)
     try:
-        engine = store_db.open_engine(url)
         with store_db.session(engine) as session:
             snapshot = queries.account_snapshot(account_id, session=session)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
     except LookupError:
-        raise fail(f"no account {account_id} in {url}") from None
+        raise fail(f"no account {account_id} in {options.settings.database_url()}") from None
+    finally:
+        engine.dispose()
     return snapshot, datetime.now(timezone.utc)
 
 

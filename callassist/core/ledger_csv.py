@@ -14,12 +14,12 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
-from callassist.core.money import MoneyError, check_currency
+from callassist.core.money import MoneyError, check_currency, parse_amount
 from callassist.core.priority import WARNING_SIGNS, parse_flags
 from callassist.core.promises import parse_date
 
@@ -199,28 +199,17 @@ def _currency_problem(code: str) -> str | None:
         return str(exc)
 
 
-@lru_cache(maxsize=None)
-def _places(code: str) -> int:
-    from babel.numbers import get_currency_precision
-
-    return get_currency_precision(code)
-
-
-def _amount(text: str, currency: str | None, column: str, report: Callable[[str, str], None], positive: bool = True) -> Decimal | None:
+def _amount(text: str, currency: str | None, column: str, report: Callable[[str, str], None]) -> Decimal | None:
+    """A positive amount, as money.parse_amount reads it (in the currency's decimal places
+    when the currency is known)."""
     try:
-        value = Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        report(column, f"{text!r} is not an amount: digits and one decimal point, e.g. 12500.00")
+        value = parse_amount(text, currency if currency and _currency_problem(currency) is None else None)
+    except MoneyError as exc:
+        report(column, str(exc))
         return None
-    if not value.is_finite() or (value <= 0 if positive else value < 0):
-        report(column, f"{text!r}: the amount must be above zero" if positive else f"{text!r}: the amount cannot be negative")
+    if value <= 0:
+        report(column, f"{text!r}: the amount must be above zero")
         return None
-    if currency and _currency_problem(currency) is None:
-        places = _places(currency)
-        exponent = value.as_tuple().exponent
-        if -exponent > places:
-            report(column, f"{currency} takes at most {places} decimal places, got {text!r}")
-            return None
     return value
 
 

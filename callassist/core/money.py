@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision, is_currency
 
@@ -45,8 +46,15 @@ def check_currency(code: str) -> str:
     return code
 
 
-def parse_amount(text: str, currency: str) -> Decimal:
-    """Parse what a user typed as an amount in `currency`; thousands separators are allowed."""
+@lru_cache(maxsize=None)
+def currency_places(currency: str) -> int:
+    """Decimal places the currency is counted in (2 for CNY, 0 for JPY); looked up once."""
+    return get_currency_precision(currency)
+
+
+def parse_amount(text: str, currency: str | None) -> Decimal:
+    """Parse what a user typed as an amount in `currency` (its decimal places checked;
+    None when the currency is itself in doubt); thousands separators are allowed."""
     cleaned = text.strip().replace(",", "").replace("，", "").replace(" ", "")
     for symbol in ("¥", "￥", "$", "€", "£"):
         cleaned = cleaned.replace(symbol, "")
@@ -58,7 +66,9 @@ def parse_amount(text: str, currency: str) -> Decimal:
         raise MoneyError(f"{text.strip()!r} is not an amount: use digits and one decimal point, e.g. 12500.00") from None
     if not value.is_finite():
         raise MoneyError(f"{text.strip()!r} is not an amount: use digits and one decimal point, e.g. 12500.00")
-    places = get_currency_precision(currency)
+    if currency is None:
+        return value
+    places = currency_places(currency)
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
         raise MoneyError(f"{currency} takes at most {places} decimal places, got {text.strip()!r}")

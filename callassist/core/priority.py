@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,9 +54,6 @@ class Reason:
     key: str
     points: float
     values: tuple[tuple[str, object], ...] = ()
-
-    def value(self, name: str):
-        return dict(self.values)[name]
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,13 @@ def parse_flags(text: str | None) -> tuple[str, ...]:
     return tuple(part for part in text.replace(";", ",").replace(" ", ",").split(",") if part)
 
 
-def standing(facts: AccountFacts, today: date, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> tuple[float, tuple[Reason, ...]]:
+class Standing(NamedTuple):
+    points: float
+    reasons: tuple[Reason, ...]
+    debt_class: str
+
+
+def standing(facts: AccountFacts, today: date, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> Standing:
     """The ledger's part of the score, with its reasons. Higher is more urgent: the earlier
     a debt is chased the more is recovered, larger balances matter more (logarithmically),
     a broken promise calls for a prompt follow-up, and news about the debtor for action."""
@@ -149,8 +153,7 @@ def standing(facts: AccountFacts, today: date, class_days: tuple[int, ...] = DEF
         reasons.append(Reason("no_call_this_month", 6.0))
     elif facts.calls_in_month >= CALLS_A_MONTH:
         reasons.append(Reason("calls_this_month", -12.0, (("count", facts.calls_in_month),)))
-    score = sum(reason.points for reason in reasons)
-    return round(score, 3), tuple(reasons)
+    return Standing(round(sum(reason.points for reason in reasons), 3), tuple(reasons), kind)
 
 
 def local_zone(name: str) -> ZoneInfo | None:
@@ -208,8 +211,9 @@ def next_income_date(today: date, day: int) -> date:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def top_reasons(reasons: tuple[Reason, ...], count: int = 3) -> tuple[Reason, ...]:
-    """The reasons that weigh most, whichever way they push."""
+def top_reasons(reasons: tuple[Reason, ...], count: int | None = None) -> tuple[Reason, ...]:
+    """The reasons that weigh most, whichever way they push (all of them, heaviest first,
+    without `count`)."""
     return tuple(sorted(reasons, key=lambda reason: -abs(reason.points))[:count])
 
 

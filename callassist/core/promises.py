@@ -82,18 +82,19 @@ def parse_date(text: str) -> date | None:
 _CLOCK_RE = re.compile(r"^\s*(?:(?P<day>.+?)\s+)?(?P<hour>\d{1,2})\s*[:：]\s*(?P<minute>\d{2})\s*$")
 
 
-def parse_when(text: str, local_now: datetime, day_starts: time) -> datetime | None:
-    """A next contact as typed, in the debtor's local time: "2026-12-01 10:30", "10:30"
-    (today), or a date alone (at the start of their working day). None if not understood."""
+def parse_when(text: str, local_now: datetime, day_starts: time) -> tuple[datetime, bool] | None:
+    """A next contact as typed, in the debtor's local time, and whether a time of day was
+    given: "2026-12-01 10:30", "10:30" (today), or a date alone (at the start of their
+    working day). None if not understood."""
     match = _CLOCK_RE.match(text)
     if match is None:
         day = parse_date(text)
-        return None if day is None else datetime.combine(day, day_starts, local_now.tzinfo)
+        return None if day is None else (datetime.combine(day, day_starts, local_now.tzinfo), False)
     day = parse_date(match["day"]) if match["day"] else local_now.date()
     hour, minute = int(match["hour"]), int(match["minute"])
     if day is None or hour > 23 or minute > 59:
         return None
-    return datetime.combine(day, time(hour, minute), local_now.tzinfo)
+    return datetime.combine(day, time(hour, minute), local_now.tzinfo), True
 
 
 def check_payment(amount_text: str, date_text: str, currency: str, today: date) -> tuple[tuple[Decimal, date] | None, list[FieldError]]:

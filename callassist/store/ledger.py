@@ -131,7 +131,7 @@ def import_accounts(accounts: list[AccountIn], *, default_collector: str, today:
             balance, oldest = open_position([(i.due_on, i.amount) for i in account.invoices], Decimal(0))
             facts = AccountFacts(oldest, balance, account.currency, flags=parse_flags(account.flags))
             new_accounts.append(account)
-            new_rows.append({"external_id": account.external_id, **values, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days)[0], "priority_on": today})
+            new_rows.append({"external_id": account.external_id, **values, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days).points, "priority_on": today})
         else:
             existing.append((account, stored.id))
             if any(getattr(stored, name) != value for name, value in values.items()):
@@ -222,7 +222,7 @@ def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[in
             calls = account.calls_in_month if account.calls_month == month_of(today) else 0
             facts = AccountFacts(oldest, balance, account.currency, account.broken_promises, account.last_broken_on, account.last_contact_at.date() if account.last_contact_at else None, parse_flags(account.flags), calls)
             due, amount = promised.get(account.id, (None, None))
-            rows.append({"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days)[0], "priority_on": today, "next_promise_due": due, "next_promise_amount": amount})
+            rows.append({"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days).points, "priority_on": today, "next_promise_due": due, "next_promise_amount": amount})
     if rows:
         statement = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("key")).values({name: bindparam(name) for name in rows[0] if name != "key"})
         connection.execute(statement, rows)

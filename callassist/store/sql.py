@@ -1,7 +1,7 @@
 """The worklist's SQL, written once: SQLAlchemy runs it on any database, and on SQLite
 the first paint runs it through the standard library before SQLAlchemy is even loaded.
 
-Both drivers accept :named parameters. Values are normalised by `worklist_row`, since
+Both drivers accept :named parameters. Values are normalised by `score_row`, since
 SQLite returns text where PostgreSQL returns dates and numerics.
 """
 
@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from callassist.core.priority import (
-    DEFAULT_CLASS_DAYS, MOMENT_CEILING, AccountFacts, Moment, Reason, days_past_due, debt_class, local_zone, moment,
-    parse_flags, parse_work_starts, standing,
+    DEFAULT_CLASS_DAYS, MOMENT_CEILING, AccountFacts, Moment, Reason, days_past_due, moment, parse_flags,
+    parse_work_starts, standing, top_reasons,
 )
 
 SCHEMA_HEAD = "0004"  # the newest Alembic revision; a test keeps it in step
@@ -63,7 +63,7 @@ class WorklistRow:
     debt_class: str
     score: float
     reasons: tuple[Reason, ...]  # every reason, the heaviest first
-    local_now: datetime | None  # the debtor's clock when the list was read
+    days_late: int  # days past due (negative: not due yet)
 
 
 @dataclass(frozen=True)
@@ -106,18 +106,15 @@ def score_row(row, now: datetime, class_days: tuple[int, ...]) -> WorklistRow:
     balance = Decimal(str(balance))
     oldest, last_at, last_broken, promise_due = as_date(oldest), as_datetime(last_at), as_date(last_broken), as_date(promise_due)
     promise_amount = None if promise_amount is None else Decimal(str(promise_amount))
-    zone_info = local_zone(zone)
-    local = now.astimezone(zone_info) if zone_info else None
     # The day the stored standing was worked out for (see ledger.refresh_standing): the
     # early stop in read_worklist needs the standing here to be the stored one.
     today = now.astimezone(timezone.utc).date()
     facts = AccountFacts(oldest, balance, currency, broken or 0, last_broken, last_at.date() if last_at else None, parse_flags(flags), calls_in_month if calls_month == month_of(today) else 0)
-    kept, kept_reasons = standing(facts, today, class_days)
+    kept = standing(facts, today, class_days)
     when = Moment(zone, parse_work_starts(work_starts), income_day, as_datetime(callback_at), promise_due, promise_amount, currency)
     now_points, now_reasons = moment(when, now)
-    reasons = tuple(sorted(kept_reasons + now_reasons, key=lambda reason: -abs(reason.points)))
-    kind = debt_class(days_past_due(oldest, today), facts.broken_promises, facts.flags, class_days)
-    return WorklistRow(account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome, promise_due, promise_amount, kind, round(kept + now_points, 3), reasons, local)
+    score = round(kept.points + now_points, 3)
+    return WorklistRow(account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome, promise_due, promise_amount, kept.debt_class, score, top_reasons(kept.reasons + now_reasons), days_past_due(oldest, today))
 
 
 def unfinished_row(row) -> UnfinishedCall:

@@ -17,7 +17,7 @@ TODAY = date(2026, 11, 20)
 
 
 def _score(facts: AccountFacts, when: Moment, now=FRIDAY_1040_SHANGHAI):
-    kept, kept_reasons = standing(facts, TODAY)
+    kept, kept_reasons, _ = standing(facts, TODAY)
     then, then_reasons = moment(when, now)
     return round(kept + then, 3), top_reasons(kept_reasons + then_reasons, 3)
 
@@ -82,7 +82,7 @@ def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
             facts = AccountFacts(oldest, balance, "CNY")
             session.add(Account(
                 external_id=f"A{n}", debtor_id=debtor.id, contact_id=contact.id, collector_id=collector.id, currency="CNY", balance=balance, oldest_due=oldest,
-                priority=standing(facts, now.date())[0], priority_on=now.date(),
+                priority=standing(facts, now.date()).points, priority_on=now.date(),
                 callback_at=now + timedelta(minutes=rng.randint(-600, 600)) if rng.random() < 0.05 else None,
                 next_promise_due=TODAY if rng.random() < 0.05 else None, next_promise_amount=Decimal(100),
             ))

@@ -146,7 +146,7 @@ def test_a_broken_promise_moves_the_account_up_and_into_the_next_call(engine, st
     score = lambda rows: next(r.score for r in rows if r.debtor == "苏州恒通机电有限公司")  # noqa: E731
     assert score(after) - score(before) >= 35 + 5  # the follow-up, and one broken promise on record
     assert after[0].debtor == "苏州恒通机电有限公司"
-    assert after[0].reasons[0].key == "promise_broken" and after[0].reasons[0].value("days") == 6
+    assert after[0].reasons[0].key == "promise_broken" and after[0].reasons[0].values == (("days", 6),)
     context = build_context(snapshot, locale="en", collector="wang", creditor="Northbridge", now=later)
     call = CoreCall(standard_flow, catalog, context, snapshot.money, clock=lambda: later)
     call.start({})

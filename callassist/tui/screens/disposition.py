@@ -83,7 +83,8 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
         disposition = self._value()
         note = self.query_one("#note", Input).value.strip()
         next_text = self.query_one("#next-contact", Input).value.strip()
-        when = parse_when(next_text, self.local_now, self.day_starts) if next_text else None
+        parsed = parse_when(next_text, self.local_now, self.day_starts) if next_text else None
+        when, timed = parsed or (None, False)
         error = None
         if disposition is None:
             error = label("disposition", self.locale) + "?"
@@ -101,8 +102,8 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
             self.query_one("#disposition-errors", Static).update(Text(error, style="red"))
             return
         # A time, or any date agreed as a callback, is a callback: the worklist brings it up then.
-        timed = when is not None and (disposition == "callback" or ":" in next_text or "：" in next_text)
-        self.dismiss((disposition, note, when.date() if when else None, when if timed else None))
+        callback = when if when is not None and (timed or disposition == "callback") else None
+        self.dismiss((disposition, note, when.date() if when else None, callback))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

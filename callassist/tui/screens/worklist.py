@@ -13,7 +13,6 @@ from textual.widgets import Static
 
 from callassist.core.i18n import fmt_short_date, label
 from callassist.core.money import Money, format_money
-from callassist.core.priority import top_reasons
 from callassist.core.reasons import describe_reason
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
@@ -157,14 +156,12 @@ class WorklistScreen(Screen):
         columns = [Column(label("col_debtor", locale), debtor_width)]
         columns += [Column(label(key, locale), width, right=key in ("col_balance", "col_dpd")) for key, width in widths.items()]
         columns.append(Column(label("col_why", locale), max(12, room - debtor_width)))
-        today = self.app.now().date()
         rows = self.rows
 
         def cells_of(index: int) -> list[str]:
             row = rows[index]
-            dpd = max(0, (today - row.oldest_due).days) if row.oldest_due else 0
             why = ("；" if locale == "zh" else "; ").join(describe_reason(reason, locale) for reason in row.reasons if reason.key not in COLUMN_REASONS and reason.points > 0)
-            cells = [row.debtor, format_money(Money(row.balance, row.currency), locale), str(dpd)]
+            cells = [row.debtor, format_money(Money(row.balance, row.currency), locale), str(max(0, row.days_late))]
             if wide:
                 last = fmt_short_date(row.last_contact_at.date(), locale) if row.last_contact_at else label("never", locale)
                 cells += [label(f"class_{row.debt_class}", locale), last, fmt_short_date(row.promise_due, locale) if row.promise_due else ""]
@@ -191,7 +188,7 @@ class WorklistScreen(Screen):
             if row.promise_amount is not None:
                 text.append(" " + format_money(Money(row.promise_amount, row.currency), locale))
         text.append("\n")
-        for number, reason in enumerate(top_reasons(row.reasons, 4)):
+        for number, reason in enumerate(row.reasons[:4]):
             text.append(" · " if number else "", style="dim")
             text.append(describe_reason(reason, locale), style="green" if reason.points > 0 else "yellow")
         self.query_one("#worklist-detail", Static).update(text, layout=False)
