@@ -223,13 +223,21 @@ def judge_promise(statuses: list[str], paid: Decimal) -> str:
     return "open"
 
 
+def outstanding(amounts: list[Decimal], paid: Decimal) -> list[Decimal]:
+    """What is still owed on each of `amounts` (in due order) once `paid` has settled the
+    oldest first."""
+    left = []
+    for amount in amounts:
+        covered = min(amount, max(paid, Decimal(0)))
+        paid -= covered
+        left.append(amount - covered)
+    return left
+
+
 def open_position(invoices: list[tuple[date, Decimal]], paid: Decimal) -> tuple[Decimal, date | None]:
     """The balance and the due date of the oldest invoice not yet covered, when payments
     settle the oldest invoices first."""
-    balance = sum((amount for _, amount in invoices), Decimal(0)) - paid
-    covered = paid
-    for due, amount in sorted(invoices):
-        if covered < amount:
-            return balance, due
-        covered -= amount
-    return balance, None
+    ordered = sorted(invoices)
+    balance = sum((amount for _, amount in ordered), Decimal(0)) - paid
+    owed = outstanding([amount for _, amount in ordered], paid)
+    return balance, next((due for (due, _), left in zip(ordered, owed) if left > 0), None)

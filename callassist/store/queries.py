@@ -20,6 +20,7 @@ from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
 from callassist.core.calls import CallSummary
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
+from callassist.core.promises import outstanding
 from callassist.core.figures import CallRecord
 from callassist.store import sql
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
@@ -52,7 +53,9 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         raise LookupError(f"no account {account_id}")
     debtor = session.get(Debtor, account.debtor_id)
     contact = session.get(Contact, account.contact_id)
-    invoices = session.exec(select(Invoice).where(Invoice.account_id == account_id).order_by(Invoice.due_on)).all()
+    invoices = session.exec(select(Invoice).where(Invoice.account_id == account_id).order_by(Invoice.due_on, Invoice.id)).all()
+    # What payments have settled (the oldest invoices first) is not owed, and not said, any more.
+    owed = outstanding([i.amount for i in invoices], sum((i.amount for i in invoices), Decimal(0)) - account.balance)
     promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by(Promise.created_at.desc())).all()
     past = []
     for promise in promises:
@@ -68,7 +71,7 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         timezone=debtor.timezone,
         currency=account.currency,
         balance=account.balance,
-        invoices=tuple(InvoiceLine(i.number, i.issued_on, i.due_on, i.amount) for i in invoices),
+        invoices=tuple(InvoiceLine(i.number, i.issued_on, i.due_on, left) for i, left in zip(invoices, owed) if left > 0),
         promises=tuple(past),
         flags=parse_flags(account.flags),
         work_starts=parse_work_starts(debtor.work_starts),

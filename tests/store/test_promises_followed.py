@@ -153,3 +153,18 @@ def test_a_broken_promise_moves_the_account_up_and_into_the_next_call(engine, st
     for trigger in ("dial", "right_party", "can_talk"):
         call.choose(trigger)
     assert "you promised CN¥5,000.00 by Nov 10, 2026, and it has not arrived" in call.step.text
+
+
+def test_what_payments_settled_is_no_longer_shown_or_said(engine, standard_flow, catalog):
+    _pay(engine, date(2026, 11, 5), "13000.00", today=date(2026, 11, 5))
+    with db.session(engine) as session:
+        snapshot = queries.account_snapshot(_account(session, "A-1").id, session=session)
+    # 12,500 due on Aug 1 is paid off, and 500 of the 8,000 due on Sep 1.
+    assert [(i.number, i.amount) for i in snapshot.invoices] == [("INV-1002", Decimal("7500.00"))]
+    assert snapshot.balance == Decimal("7500.00") and snapshot.days_past_due(date(2026, 11, 5)) == 65
+    later = datetime(2026, 11, 5, 2, 0, tzinfo=timezone.utc)
+    call = CoreCall(standard_flow, catalog, build_context(snapshot, locale="en", collector="wang", creditor="Northbridge", now=later), snapshot.money, clock=lambda: later)
+    call.start({})
+    for trigger in ("dial", "right_party", "can_talk"):
+        call.choose(trigger)
+    assert "The oldest invoice, INV-1002, was due on Sep 1, 2026." in call.step.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from rich.text import Text
 from typing import Callable
@@ -41,7 +41,7 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
             yield Label(t("disposition_note_optional"), id="note-label", markup=False)
             yield Input(id="note", compact=True)
             yield Label(t("next_contact"), markup=False)
-            yield Input(id="next-contact", compact=True, placeholder=f"{self.local_now.date().isoformat()} 15:00")
+            yield Input(id="next-contact", compact=True, placeholder=f"{(self.local_now + timedelta(days=1)).date().isoformat()} 10:00")
             yield Static(id="disposition-errors")
             with Horizontal(classes="buttons"):
                 yield Button(f"Ctrl+S {t('save')}", id="save", variant="primary", compact=True)
