@@ -31,7 +31,9 @@ JOIN contact c ON c.id = a.contact_id
 WHERE a.collector_id = :collector_id AND a.closed = :closed
 """
 # Each walks its own index (see models.Account); none scans the collector's accounts.
-BY_STANDING = ACCOUNT_COLUMNS + "ORDER BY a.priority DESC, a.id DESC LIMIT :limit OFFSET :offset"
+BY_STANDING = ACCOUNT_COLUMNS + "ORDER BY a.priority DESC, a.id DESC LIMIT :limit"
+# The next page starts after the last row read (an OFFSET would walk the index again from the top).
+BY_STANDING_AFTER = ACCOUNT_COLUMNS + "AND (a.priority < :priority OR (a.priority = :priority AND a.id < :after)) ORDER BY a.priority DESC, a.id DESC LIMIT :limit"
 CALLBACKS = ACCOUNT_COLUMNS + "AND a.callback_at IS NOT NULL ORDER BY a.callback_at LIMIT :limit"
 PROMISES_DUE = ACCOUNT_COLUMNS + "AND a.next_promise_due BETWEEN :first AND :last ORDER BY a.next_promise_due LIMIT :limit"
 OPEN_COUNT = "SELECT count(*) FROM account WHERE collector_id = :collector_id AND closed = :closed"
@@ -142,16 +144,15 @@ def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[i
     keep(execute(CALLBACKS, params | {"limit": limit}))
     # A day either side: the debtors' local dates, whatever their zones.
     keep(execute(PROMISES_DUE, params | {"first": (today - timedelta(days=1)).isoformat(), "last": (today + timedelta(days=1)).isoformat(), "limit": limit}))
-    offset = 0
+    page = execute(BY_STANDING, params | {"limit": PAGE})
     while True:
-        page = execute(BY_STANDING, params | {"limit": PAGE, "offset": offset})
         keep(page)
-        offset += PAGE
         if len(page) < PAGE:
             break
         best = sorted((row.score for row in scored.values()), reverse=True)
         if len(best) >= limit and float(page[-1][-1]) + MOMENT_CEILING < best[limit - 1]:
             break
+        page = execute(BY_STANDING_AFTER, params | {"limit": PAGE, "priority": page[-1][-1], "after": page[-1][0]})
     rows = sorted(scored.values(), key=lambda row: (-row.score, row.account_id))[:limit]
     total = execute(OPEN_COUNT, params)[0][0]
     return Worklist(rows, total)
