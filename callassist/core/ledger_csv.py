@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import operator
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
-from callassist.core.money import MoneyError, check_currency, parse_amount
+from callassist.core.money import MoneyError, check_currency, currency_places, parse_amount
 from callassist.core.priority import WARNING_SIGNS, parse_flags
 from callassist.core.promises import parse_date
 
@@ -75,7 +76,7 @@ class LedgerFileError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceIn:
     number: str
     issued_on: date
@@ -83,7 +84,7 @@ class InvoiceIn:
     amount: Decimal
 
 
-@dataclass
+@dataclass(slots=True)
 class AccountIn:
     """One account with its debtor, contact and invoices, as the file says them."""
 
@@ -133,9 +134,10 @@ def read_text(path: Path) -> str:
             raise LedgerFileError([RowProblem(str(path), line, "file", "is neither UTF-8 nor GBK text: save it as UTF-8 CSV")]) from None
 
 
-def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, {column: stripped text}) for each data row; header and shape problems are
-    added to `problems`. Lines are those an editor shows (a quoted value may span lines)."""
+def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(line, values) for each data row, the values stripped and in the order of `columns`
+    ("" for an optional column the file leaves out); header and shape problems are added
+    to `problems`. Lines are those an editor shows (a quoted value may span lines)."""
     shown = str(path)
     reader = csv.reader(io.StringIO(read_text(path), newline=""))
     try:
@@ -161,6 +163,9 @@ def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tup
         seen.add(name)
     if problems:
         return
+    # A column the file leaves out is read from the "" put after each row's values.
+    pick = operator.itemgetter(*(header.index(name) if name in header else len(header) for name in columns))
+    width = len(header)
     line = reader.line_num + 1
     while True:
         try:
@@ -170,11 +175,13 @@ def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tup
         except csv.Error as exc:
             problems.append(RowProblem(shown, line, "row", f"not CSV: {exc}"))
             return
-        if values and any(value.strip() for value in values):
-            if len(values) != len(header):
-                problems.append(RowProblem(shown, line, "row", f"{len(values)} values, but the header names {len(header)} columns"))
-            else:
-                yield line, {name: value.strip() for name, value in zip(header, values)}
+        if len(values) == width:
+            values = [value.strip() for value in values]
+            if any(values):
+                values.append("")
+                yield line, pick(values)
+        elif values and any(value.strip() for value in values):
+            problems.append(RowProblem(shown, line, "row", f"{len(values)} values, but the header names {width} columns"))
         line = reader.line_num + 1
 
 
@@ -199,28 +206,67 @@ def _currency_problem(code: str) -> str | None:
         return str(exc)
 
 
-def _amount(text: str, currency: str | None, column: str, report: Callable[[str, str], None]) -> Decimal | None:
+# What a ledger usually holds, read without the detours of money.parse_amount.
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(?:\.([0-9]{1,6}))?")
+
+
+def _amount(text: str, currency: str | None) -> tuple[Decimal | None, str | None]:
     """A positive amount, as money.parse_amount reads it (in the currency's decimal places
-    when the currency is known)."""
-    try:
-        value = parse_amount(text, currency if currency and _currency_problem(currency) is None else None)
-    except MoneyError as exc:
-        report(column, str(exc))
-        return None
+    when the currency is known), or the problem with it."""
+    known = currency if currency and _currency_problem(currency) is None else None
+    plain = _PLAIN_AMOUNT.fullmatch(text)
+    if plain and (known is None or plain.group(1) is None or len(plain.group(1)) <= currency_places(known)):
+        value = Decimal(text)
+    else:
+        try:
+            value = parse_amount(text, known)
+        except MoneyError as exc:
+            return None, str(exc)
     if value <= 0:
-        report(column, f"{text!r}: the amount must be above zero")
-        return None
-    return value
+        return None, f"{text!r}: the amount must be above zero"
+    return value, None
 
 
-def _date(text: str, column: str, report: Callable[[str, str], None]) -> date | None:
+def _date(text: str) -> tuple[date | None, str | None]:
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(text), None
     except ValueError:
         found = parse_date(text)
         if found is None:
-            report(column, f"{text!r} is not a real date: use YYYY-MM-DD, e.g. 2026-11-30" if text else "a date is required, YYYY-MM-DD")
-        return found
+            return None, f"{text!r} is not a real date: use YYYY-MM-DD, e.g. 2026-11-30" if text else "a date is required, YYYY-MM-DD"
+        return found, None
+
+
+@lru_cache(maxsize=None)
+def _work_starts(text: str) -> tuple[str | None, str | None]:
+    try:
+        return time.fromisoformat(text).strftime("%H:%M"), None
+    except ValueError:
+        return text, f"{text!r} is not a time of day: use HH:MM, e.g. 08:30"
+
+
+@lru_cache(maxsize=None)
+def _income_day(text: str) -> tuple[int | None, str | None]:
+    if text.isdigit() and 1 <= int(text) <= 31:
+        return int(text), None
+    return None, f"{text!r}: use a day of the month, 1 to 31"
+
+
+@lru_cache(maxsize=None)
+def _flags(text: str) -> tuple[str, tuple[str, ...]]:
+    """The warning signs as stored ("moving,insolvency"), and the problem with each unknown one."""
+    flags = parse_flags(text)
+    problems = []
+    for flag in flags:
+        if flag not in WARNING_SIGNS:
+            close = difflib.get_close_matches(flag, WARNING_SIGNS, n=1)
+            problems.append(f"unknown warning sign {flag!r}" + (f" (did you mean {close[0]}?)" if close else f"; use {', '.join(WARNING_SIGNS)}"))
+    return ",".join(flags), tuple(problems)
+
+
+@lru_cache(maxsize=None)
+def _collector_problem(name: str) -> str | None:
+    return None if _COLLECTOR_NAME.match(name) else f"{name!r}: a user name of letters, digits, '.', '@', '_' or '-'"
 
 
 def read_accounts(path: Path, progress: Callable[[int], None] | None = None) -> list[AccountIn]:
@@ -231,78 +277,81 @@ def read_accounts(path: Path, progress: Callable[[int], None] | None = None) -> 
     accounts: dict[str, AccountIn] = {}
     debtors: dict[str, tuple[int, tuple]] = {}
     invoices: dict[tuple[str, str], int] = {}
-    for count, (line, row) in enumerate(_rows(path, ACCOUNT_COLUMNS, problems), 1):
-        if progress and count % 10000 == 0:
-            progress(10000)
+    line = 0
 
-        def report(column: str, message: str, line=line) -> None:
+    def report(column: str, message: str | None) -> None:
+        if message:
             problems.append(RowProblem(shown, line, column, message))
 
-        debtor_id, account_id = row["debtor_id"], row["account_id"]
-        for column in ("debtor_id", "debtor_name", "account_id"):
-            if not row[column]:
-                report(column, "a value is required")
-        if not row["contact_name"]:
+    for count, (line, values) in enumerate(_rows(path, ACCOUNT_COLUMNS, problems), 1):
+        if progress and count % 10000 == 0:
+            progress(10000)
+        (debtor_id, debtor_name, kind, zone, work_starts, income, contact_name, contact_role, phone,
+         account_id, collector, currency, flags, number, issued_text, due_text, amount_text) = values
+        if not debtor_id:
+            report("debtor_id", "a value is required")
+        if not debtor_name:
+            report("debtor_name", "a value is required")
+        if not account_id:
+            report("account_id", "a value is required")
+        if not contact_name:
             report("contact_name", "missing contact: the person to ask for is required")
-        if not row["phone"]:
+        if not phone:
             report("phone", "missing contact: a phone number is required")
-        zone_problem = _zone_problem(row["timezone"])
-        if zone_problem:
-            report("timezone", zone_problem)
-        currency = row["currency"].upper()
-        currency_problem = _currency_problem(currency)
-        if currency_problem:
-            report("currency", currency_problem)
-        kind = row.get("debtor_kind") or "company"
+        report("timezone", _zone_problem(zone))
+        currency = currency.upper()
+        report("currency", _currency_problem(currency))
+        kind = kind or "company"
         if kind not in DEBTOR_KINDS:
             report("debtor_kind", f"{kind!r}: use company or consumer")
-        work_starts = row.get("work_starts") or None
         if work_starts:
-            try:
-                work_starts = time.fromisoformat(work_starts).strftime("%H:%M")
-            except ValueError:
-                report("work_starts", f"{work_starts!r} is not a time of day: use HH:MM, e.g. 08:30")
+            work_starts, problem = _work_starts(work_starts)
+            report("work_starts", problem)
+        else:
+            work_starts = None
         income_day = None
-        if row.get("income_day"):
-            if row["income_day"].isdigit() and 1 <= int(row["income_day"]) <= 31:
-                income_day = int(row["income_day"])
-            else:
-                report("income_day", f"{row['income_day']!r}: use a day of the month, 1 to 31")
-        flags = parse_flags(row.get("flags"))
-        for flag in flags:
-            if flag not in WARNING_SIGNS:
-                close = difflib.get_close_matches(flag, WARNING_SIGNS, n=1)
-                report("flags", f"unknown warning sign {flag!r}" + (f" (did you mean {close[0]}?)" if close else f"; use {', '.join(WARNING_SIGNS)}"))
-        collector = row.get("collector") or None
-        if collector and not _COLLECTOR_NAME.match(collector):
-            report("collector", f"{collector!r}: a user name of letters, digits, '.', '@', '_' or '-'")
-        issued = _date(row["invoice_date"], "invoice_date", report)
-        due = _date(row["due_date"], "due_date", report)
+        if income:
+            income_day, problem = _income_day(income)
+            report("income_day", problem)
+        if flags:
+            flags, flag_problems = _flags(flags)
+            for problem in flag_problems:
+                report("flags", problem)
+        if collector:
+            report("collector", _collector_problem(collector))
+        else:
+            collector = None
+        issued, problem = _date(issued_text)
+        report("invoice_date", problem)
+        due, problem = _date(due_text)
+        report("due_date", problem)
         if issued and due and due < issued:
             report("due_date", f"{due.isoformat()} is before the invoice date {issued.isoformat()}")
-        amount = _amount(row["amount"], currency, "amount", report)
-        if not row["invoice_number"]:
+        amount, problem = _amount(amount_text, currency)
+        report("amount", problem)
+        if not number:
             report("invoice_number", "a value is required")
 
-        debtor_values = (row["debtor_name"], kind, row["timezone"], work_starts, income_day)
+        debtor_values = (debtor_name, kind, zone, work_starts, income_day)
         earlier = debtors.setdefault(debtor_id, (line, debtor_values))
         if earlier[1] != debtor_values:
             report("debtor_id", f"debtor {debtor_id} is already on line {earlier[0]} with other values ({_differences(('debtor_name', 'debtor_kind', 'timezone', 'work_starts', 'income_day'), earlier[1], debtor_values)})")
-        account = AccountIn(line, account_id, debtor_id, row["debtor_name"], kind, row["timezone"], work_starts, income_day,
-                            row["contact_name"], row.get("contact_role", ""), row["phone"], collector, currency, ",".join(flags))
-        known = accounts.setdefault(account_id, account)
-        if known is not account:
+        known = accounts.get(account_id)
+        if known is None:
+            known = accounts[account_id] = AccountIn(line, account_id, debtor_id, debtor_name, kind, zone, work_starts, income_day,
+                                                     contact_name, contact_role, phone, collector, currency, flags)
+        else:
             fields = ("debtor_id", "contact_name", "phone", "collector", "currency", "flags")
-            mine = tuple(getattr(account, name) for name in fields)
+            mine = (debtor_id, contact_name, phone, collector, currency, flags)
             theirs = tuple(getattr(known, name) for name in fields)
             if mine != theirs:
                 report("account_id", f"duplicate account: {account_id} is already on line {known.line} with other values ({_differences(fields, theirs, mine)}); each of its rows must agree")
-        key = (account_id, row["invoice_number"])
-        if row["invoice_number"] and key in invoices:
-            report("invoice_number", f"invoice {row['invoice_number']} of account {account_id} is already on line {invoices[key]}")
-        invoices.setdefault(key, line)
+        key = (account_id, number)
+        first = invoices.setdefault(key, line)
+        if number and first != line:
+            report("invoice_number", f"invoice {number} of account {account_id} is already on line {first}")
         if issued and due and amount is not None:
-            known.invoices.append(InvoiceIn(row["invoice_number"], issued, due, amount))
+            known.invoices.append(InvoiceIn(number, issued, due, amount))
     if problems:
         raise LedgerFileError(sorted(problems, key=lambda p: p.line))
     return list(accounts.values())
@@ -314,23 +363,29 @@ def read_payments(path: Path, today: date) -> tuple[list[PaymentIn], list[RowPro
     problems: list[RowProblem] = []
     shown = str(path)
     payments: dict[str, PaymentIn] = {}
-    for line, row in _rows(path, PAYMENT_COLUMNS, problems):
-        def report(column: str, message: str, line=line) -> None:
+    line = 0
+
+    def report(column: str, message: str | None) -> None:
+        if message:
             problems.append(RowProblem(shown, line, column, message))
 
-        for column in ("payment_id", "account_id"):
-            if not row[column]:
-                report(column, "a value is required")
-        currency = (row.get("currency") or "").upper() or None
-        if currency and _currency_problem(currency):
+    for line, (payment_id, account_id, paid_text, amount_text, currency, method, reference) in _rows(path, PAYMENT_COLUMNS, problems):
+        if not payment_id:
+            report("payment_id", "a value is required")
+        if not account_id:
+            report("account_id", "a value is required")
+        currency = currency.upper() or None
+        if currency:
             report("currency", _currency_problem(currency))
-        paid_on = _date(row["paid_on"], "paid_on", report)
+        paid_on, problem = _date(paid_text)
+        report("paid_on", problem)
         if paid_on and paid_on > today:
             report("paid_on", f"{paid_on.isoformat()} is in the future (today is {today.isoformat()})")
-        amount = _amount(row["amount"], currency, "amount", report)
+        amount, problem = _amount(amount_text, currency)
+        report("amount", problem)
         if paid_on is None or amount is None:
             continue
-        payment = PaymentIn(line, row["payment_id"], row["account_id"], paid_on, amount, currency, row.get("method", ""), row.get("reference", ""))
+        payment = PaymentIn(line, payment_id, account_id, paid_on, amount, currency, method, reference)
         earlier = payments.setdefault(payment.external_id, payment)
         if earlier is not payment:
             report("payment_id", f"payment {payment.external_id} is already on line {earlier.line}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -38,16 +38,12 @@ DAY_POINTS = {4: ("day_best", 8.0), 3: ("day_good", 6.0), 1: ("day_good", 5.0), 
 FIRST_MINUTES = 15
 FIRST_MINUTES_POINTS = 12.0
 INCOME_POINTS = 8.0
-# The most the hour, day and income date can add: the worklist reads accounts in order of
-# standing and stops once no account further down could overtake with this much.
-MOMENT_CEILING = max(points for _, points in DAY_POINTS.values()) + FIRST_MINUTES_POINTS + INCOME_POINTS
 CALLBACK_POINTS = 100.0
 CALLBACK_EARLY = timedelta(minutes=5)
 PROMISE_DUE_POINTS = 25.0
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """One cause of an account's place: a label key (reason_<key>), its points and the
     values the label needs (days, an amount, a local time...)."""
 
@@ -56,9 +52,9 @@ class Reason:
     values: tuple[tuple[str, object], ...] = ()
 
 
-@dataclass(frozen=True)
-class AccountFacts:
-    """What the ledger knows of an account that bears on its standing."""
+class AccountFacts(NamedTuple):
+    """What the ledger knows of an account that bears on its standing (a tuple: imports
+    make a million of them)."""
 
     oldest_due: date | None
     balance: Decimal
@@ -70,8 +66,7 @@ class AccountFacts:
     calls_in_month: int = 0
 
 
-@dataclass(frozen=True)
-class Moment:
+class Moment(NamedTuple):
     """What the clock says about calling an account now."""
 
     timezone: str
@@ -102,7 +97,11 @@ def days_past_due(oldest_due: date | None, today: date) -> int:
 def debt_class(days_late: int, broken_promises: int = 0, flags: tuple[str, ...] = (), class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> str:
     """One of the five classes: from how late the oldest invoice is, one class worse after
     two broken promises, and at least doubtful for a debtor showing insolvency."""
-    index = next((i for i, limit in enumerate(class_days) if days_late <= limit), len(class_days))
+    index = len(class_days)
+    for position, limit in enumerate(class_days):
+        if days_late <= limit:
+            index = position
+            break
     if broken_promises >= 2 and index in (1, 2):
         index += 1
     if "insolvency" in flags:
@@ -123,37 +122,48 @@ class Standing(NamedTuple):
     debt_class: str
 
 
-def standing(facts: AccountFacts, today: date, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> Standing:
-    """The ledger's part of the score, with its reasons. Higher is more urgent: the earlier
-    a debt is chased the more is recovered, larger balances matter more (logarithmically),
-    a broken promise calls for a prompt follow-up, and news about the debtor for action."""
+def standing(facts: AccountFacts, today: date, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, explain: bool = True) -> Standing:
+    """The ledger's part of the score, with its reasons (none unless `explain`: an import
+    needs only the points). Higher is more urgent: the earlier a debt is chased the more
+    is recovered, larger balances matter more (logarithmically), a broken promise calls
+    for a prompt follow-up, and news about the debtor for action."""
     late = days_past_due(facts.oldest_due, today)
     kind = debt_class(late, facts.broken_promises, facts.flags, class_days)
-    reasons: list[Reason] = []
+    explained: list[Reason] = []
     if late > 0:
         lateness = 10 + 30 * min(late, 180) / 180
-        reasons.append(Reason("days_past_due", lateness, (("days", late),)))
+        if explain:
+            explained.append(Reason("days_past_due", lateness, (("days", late),)))
     elif late >= -3:
         lateness = 15.0  # remind a few days before the due date
-        reasons.append(Reason("due_soon", lateness, (("days", -late),)))
+        if explain:
+            explained.append(Reason("due_soon", lateness, (("days", -late),)))
     else:
         lateness = 0.0
     size = 4 * math.log10(max(float(facts.balance), 1.0))
-    reasons.append(Reason("balance", size, (("amount", facts.balance), ("currency", facts.currency))))
-    intensity = CLASS_INTENSITY[kind]
+    if explain:
+        explained.append(Reason("balance", size, (("amount", facts.balance), ("currency", facts.currency))))
+    points = [lateness, size]  # in the order of the reasons, so both add up alike
+
+    def add(key: str, value: float, values: tuple = ()) -> None:
+        points.append(value)
+        if explain:
+            explained.append(Reason(key, value, values))
+
     if kind not in ("current", "collection"):
-        reasons.append(Reason("class", (intensity - 1) * (lateness + size), (("class", kind),)))
+        add("class", (CLASS_INTENSITY[kind] - 1) * (lateness + size), (("class", kind),))
     if facts.last_broken_on is not None and (facts.last_contact_on is None or facts.last_contact_on <= facts.last_broken_on):
-        reasons.append(Reason("promise_broken", 35.0, (("days", max(0, (today - facts.last_broken_on).days)),)))
+        add("promise_broken", 35.0, (("days", max(0, (today - facts.last_broken_on).days)),))
     if facts.broken_promises:
-        reasons.append(Reason("broken_count", 5.0 * min(facts.broken_promises, 3), (("count", facts.broken_promises),)))
-    for flag in [flag for flag in facts.flags if flag in WARNING_SIGNS][:2]:
-        reasons.append(Reason("warning", 20.0, (("sign", flag),)))
+        add("broken_count", 5.0 * min(facts.broken_promises, 3), (("count", facts.broken_promises),))
+    if facts.flags:
+        for flag in [flag for flag in facts.flags if flag in WARNING_SIGNS][:2]:
+            add("warning", 20.0, (("sign", flag),))
     if late > 0 and facts.calls_in_month == 0:
-        reasons.append(Reason("no_call_this_month", 6.0))
+        add("no_call_this_month", 6.0)
     elif facts.calls_in_month >= CALLS_A_MONTH:
-        reasons.append(Reason("calls_this_month", -12.0, (("count", facts.calls_in_month),)))
-    return Standing(round(sum(reason.points for reason in reasons), 3), tuple(reasons), kind)
+        add("calls_this_month", -12.0, (("count", facts.calls_in_month),))
+    return Standing(round(sum(points), 3), tuple(explained), kind)
 
 
 def local_zone(name: str) -> ZoneInfo | None:
@@ -198,6 +208,24 @@ def moment(when: Moment, now: datetime) -> tuple[float, tuple[Reason, ...]]:
         if 1 <= days <= 3:
             reasons.append(Reason("before_income", INCOME_POINTS, (("days", days),)))
     return round(sum(reason.points for reason in reasons), 3), tuple(reasons)
+
+
+def clock_key(timezone: str, work_starts: str | None) -> str:
+    """What the hour means for a debtor, as the worklist index keeps it: the time zone and
+    when their day starts, "Asia/Shanghai|08:30" ("Asia/Shanghai|" when unknown)."""
+    return f"{timezone}|{work_starts or ''}"
+
+
+def parse_clock_key(key: str) -> tuple[str, time | None]:
+    zone, _, starts = key.partition("|")
+    return zone, parse_work_starts(starts)
+
+
+@lru_cache(maxsize=64)
+def income_days_soon(today: date) -> frozenset[int]:
+    """The income days (1-31) whose next date is one to three days after `today`: the
+    debtors whose money is about to come in."""
+    return frozenset(day for day in range(1, 32) if 1 <= (next_income_date(today, day) - today).days <= 3)
 
 
 def next_income_date(today: date, day: int) -> date:

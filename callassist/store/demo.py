@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from zoneinfo import ZoneInfo
 
 from callassist.core.priority import DEFAULT_CLASS_DAYS
-from callassist.store.ledger import settle_accounts
+from callassist.store.ledger import debtor_clock, settle_accounts
 from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Promise
 
 CN_COMPANIES = [
@@ -105,6 +105,7 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
     broken = {"broken": 1, "broken_twice": 2}.get(history, 0)
     account = Account(
         external_id=f"A{index:05d}", debtor_id=debtor.id, contact_id=contact.id, collector_id=owner.id, currency=currency,
+        **debtor_clock(debtor.timezone, debtor.work_starts, debtor.income_day),
         balance=balance, oldest_due=oldest, broken_promises=broken, last_broken_on=today - timedelta(days=25) if broken else None,
         flags=rng.choice(["", "", "", "", "", "", "", "", "owner_change", "moving", "insolvency"]),
         last_contact_at=None if history == "none" else datetime.combine(today - timedelta(days=rng.randint(2, 20)), time(3, 0), timezone.utc),

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Callable, Iterable
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Boolean, Date, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from callassist.core.ledger_csv import AccountIn, LedgerFileError, PaymentIn, RowProblem
-from callassist.core.priority import AccountFacts, parse_flags, standing
+from callassist.core.priority import AccountFacts, clock_key, parse_flags, standing
 from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
 from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
 from callassist.store.sql import month_of
@@ -46,6 +47,11 @@ def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
         yield values[start : start + size]
 
 
+def debtor_clock(timezone: str, work_starts: str | None, income_day: int | None) -> dict:
+    """The account columns that copy the debtor's clock and income day for the worklist."""
+    return {"clock": clock_key(timezone, work_starts), "income_day": income_day}
+
+
 def _collector_ids(names: set[str], session: Session) -> dict[str, int]:
     connection = session.connection()
     table = Collector.__table__
@@ -55,9 +61,30 @@ def _collector_ids(names: set[str], session: Session) -> dict[str, int]:
     return known
 
 
-def _insert_with_ids(table, rows: list[dict], session: Session) -> list[int]:
-    """Insert rows in one executemany, with ids taken beforehand: on SQLite an insert that
-    returns ids runs row by row, ten times slower for a large ledger."""
+def _insert_rows(table, columns: tuple[str, ...], rows: list[tuple], session: Session) -> None:
+    """Insert rows (tuples in the order of `columns`) in one executemany through the
+    driver. Values are converted as SQLAlchemy would for this database (money as exact
+    text on SQLite), without its work per row, most of a large import's time otherwise."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    converted = []
+    for name, values in zip(columns, zip(*rows)):
+        kind = table.c[name].type
+        process = kind.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and isinstance(kind, (Date, Boolean)):
+            process = lru_cache(maxsize=4096)(process)  # few distinct values: each converted once
+        converted.append(values if process is None else map(process, values))
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    statement = f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    connection.exec_driver_sql(statement, list(zip(*converted)))
+
+
+def _insert_with_ids(table, columns: tuple[str, ...], rows: list[tuple], session: Session) -> list[int]:
+    """Insert rows as _insert_rows does, with ids taken beforehand (an insert that returns
+    ids runs row by row on SQLite); returns the ids, in the order of the rows."""
     if not rows:
         return []
     connection = session.connection()
@@ -67,8 +94,14 @@ def _insert_with_ids(table, rows: list[dict], session: Session) -> list[int]:
     else:  # SQLite: one writer at a time, inside this transaction
         start = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
         ids = list(range(start, start + len(rows)))
-    connection.execute(insert(table), [row | {"id": key} for row, key in zip(rows, ids)])
+    _insert_rows(table, ("id", *columns), [(key, *row) for key, row in zip(ids, rows)], session)
     return ids
+
+
+_DEBTOR_COLUMNS = ("external_id", "name", "kind", "timezone", "work_starts", "income_day")
+_CONTACT_COLUMNS = ("debtor_id", "name", "role", "phone", "is_primary")
+_ACCOUNT_COLUMNS = ("external_id", "debtor_id", "contact_id", "collector_id", "currency", "flags", "clock", "income_day", "balance", "oldest_due", "closed", "priority", "priority_on")
+_INVOICE_COLUMNS = ("account_id", "number", "issued_on", "due_on", "amount")
 
 
 def import_accounts(accounts: list[AccountIn], *, default_collector: str, today: date, class_days: tuple[int, ...], session: Session, progress: Callable[[int], None] | None = None) -> ImportResult:
@@ -79,23 +112,26 @@ def import_accounts(accounts: list[AccountIn], *, default_collector: str, today:
     result = ImportResult(details={"invoices_added": 0, "invoices_changed": 0})
     collectors = _collector_ids({a.collector or default_collector for a in accounts}, session)
     debtor_rows = {row.external_id: row for row in connection.execute(select(_DEBTORS)).all()}
-    account_rows = {row.external_id: row for row in connection.execute(select(_ACCOUNTS.c.id, _ACCOUNTS.c.external_id, _ACCOUNTS.c.debtor_id, _ACCOUNTS.c.contact_id, _ACCOUNTS.c.collector_id, _ACCOUNTS.c.currency, _ACCOUNTS.c.flags)).all()}
+    account_rows = {row.external_id: row for row in connection.execute(select(_ACCOUNTS.c.id, _ACCOUNTS.c.external_id, _ACCOUNTS.c.debtor_id, _ACCOUNTS.c.contact_id, _ACCOUNTS.c.collector_id, _ACCOUNTS.c.currency, _ACCOUNTS.c.flags, _ACCOUNTS.c.clock, _ACCOUNTS.c.income_day)).all()}
     changed_debtors: set[str] = set()
 
     # Debtors first: contacts and accounts refer to them.
     debtor_ids: dict[str, int] = {}
-    new_debtors: dict[str, dict] = {}
+    new_debtors: dict[str, tuple] = {}
     for account in accounts:
-        values = {"name": account.debtor_name, "kind": account.debtor_kind, "timezone": account.timezone, "work_starts": account.work_starts, "income_day": account.income_day}
+        if account.debtor_id in debtor_ids or account.debtor_id in new_debtors:
+            continue  # the file has one set of values per debtor (ledger_csv checks)
+        values = (account.debtor_name, account.debtor_kind, account.timezone, account.work_starts, account.income_day)
         stored = debtor_rows.get(account.debtor_id)
         if stored is None:
-            new_debtors.setdefault(account.debtor_id, {"external_id": account.debtor_id, **values})
+            new_debtors[account.debtor_id] = (account.debtor_id, *values)
             continue
         debtor_ids[account.debtor_id] = stored.id
-        if account.debtor_id not in changed_debtors and any(getattr(stored, name) != value for name, value in values.items()):
-            connection.execute(update(_DEBTORS).where(_DEBTORS.c.id == stored.id).values(**values))
+        if (stored.name, stored.kind, stored.timezone, stored.work_starts, stored.income_day) != values:
+            connection.execute(update(_DEBTORS).where(_DEBTORS.c.id == stored.id).values(dict(zip(_DEBTOR_COLUMNS[1:], values))))
+            connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.debtor_id == stored.id).values(**debtor_clock(account.timezone, account.work_starts, account.income_day)))
             changed_debtors.add(account.debtor_id)
-    debtor_ids.update(zip(new_debtors, _insert_with_ids(_DEBTORS, list(new_debtors.values()), session)))
+    debtor_ids.update(zip(new_debtors, _insert_with_ids(_DEBTORS, _DEBTOR_COLUMNS, list(new_debtors.values()), session)))
 
     # Contacts are the debtor's people, one per phone number.
     contact_rows = {}
@@ -103,51 +139,55 @@ def import_accounts(accounts: list[AccountIn], *, default_collector: str, today:
         for row in connection.execute(select(_CONTACTS.c.id, _CONTACTS.c.debtor_id, _CONTACTS.c.phone, _CONTACTS.c.name, _CONTACTS.c.role)).all():
             contact_rows[(row.debtor_id, row.phone)] = row
     contact_ids: dict[tuple[int, str], int] = {}
-    new_contacts: dict[tuple[int, str], dict] = {}
+    new_contacts: dict[tuple[int, str], tuple] = {}
     changed_contacts: set[tuple[int, str]] = set()
     for account in accounts:
         key = (debtor_ids[account.debtor_id], account.phone)
+        if key in contact_ids or key in new_contacts:
+            continue
         stored = contact_rows.get(key)
         if stored is None:
-            new_contacts.setdefault(key, {"debtor_id": key[0], "name": account.contact_name, "role": account.contact_role, "phone": account.phone, "is_primary": True})
+            new_contacts[key] = (key[0], account.contact_name, account.contact_role, account.phone, True)
             continue
         contact_ids[key] = stored.id
-        if key not in changed_contacts and (stored.name, stored.role) != (account.contact_name, account.contact_role):
+        if (stored.name, stored.role) != (account.contact_name, account.contact_role):
             connection.execute(update(_CONTACTS).where(_CONTACTS.c.id == stored.id).values(name=account.contact_name, role=account.contact_role))
             changed_contacts.add(key)
-    contact_ids.update(zip(new_contacts, _insert_with_ids(_CONTACTS, list(new_contacts.values()), session)))
+    contact_ids.update(zip(new_contacts, _insert_with_ids(_CONTACTS, _CONTACT_COLUMNS, list(new_contacts.values()), session)))
 
     # Accounts, then their invoices.
     new_accounts: list[AccountIn] = []
-    new_rows: list[dict] = []
+    new_rows: list[tuple] = []
     existing: list[tuple[AccountIn, int]] = []
     changed: set[int] = set()
+    clocks: dict[tuple[str, str | None], str] = {}
     for done, account in enumerate(accounts, 1):
         debtor_id = debtor_ids[account.debtor_id]
         contact_key = (debtor_id, account.phone)
-        values = {"debtor_id": debtor_id, "contact_id": contact_ids[contact_key], "collector_id": collectors[account.collector or default_collector], "currency": account.currency, "flags": account.flags}
+        zone_start = (account.timezone, account.work_starts)
+        clock = clocks.get(zone_start) or clocks.setdefault(zone_start, clock_key(*zone_start))
+        values = (debtor_id, contact_ids[contact_key], collectors[account.collector or default_collector], account.currency, account.flags, clock, account.income_day)
         stored = account_rows.get(account.external_id)
         if stored is None:
             balance, oldest = open_position([(i.due_on, i.amount) for i in account.invoices], Decimal(0))
             facts = AccountFacts(oldest, balance, account.currency, flags=parse_flags(account.flags))
             new_accounts.append(account)
-            new_rows.append({"external_id": account.external_id, **values, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days).points, "priority_on": today})
+            new_rows.append((account.external_id, *values, balance, oldest, balance <= 0, standing(facts, today, class_days, explain=False).points, today))
         else:
             existing.append((account, stored.id))
-            if any(getattr(stored, name) != value for name, value in values.items()):
-                connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == stored.id).values(**values))
+            if (stored.debtor_id, stored.contact_id, stored.collector_id, stored.currency, stored.flags, stored.clock, stored.income_day) != values:
+                connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == stored.id).values(dict(zip(_ACCOUNT_COLUMNS[1:8], values))))
                 changed.add(stored.id)
             elif account.debtor_id in changed_debtors or contact_key in changed_contacts:
                 changed.add(stored.id)
         if progress and done % 10000 == 0:
             progress(10000)
     invoice_rows = []
-    for account, account_id in zip(new_accounts, _insert_with_ids(_ACCOUNTS, new_rows, session)):
-        invoice_rows += [{"account_id": account_id, "number": i.number, "issued_on": i.issued_on, "due_on": i.due_on, "amount": i.amount} for i in account.invoices]
+    for account, account_id in zip(new_accounts, _insert_with_ids(_ACCOUNTS, _ACCOUNT_COLUMNS, new_rows, session)):
+        invoice_rows += [(account_id, i.number, i.issued_on, i.due_on, i.amount) for i in account.invoices]
     result.details["invoices_added"] = len(invoice_rows)
     changed |= _update_invoices(existing, invoice_rows, result, session)
-    if invoice_rows:
-        connection.execute(insert(_INVOICES), invoice_rows)
+    _insert_rows(_INVOICES, _INVOICE_COLUMNS, invoice_rows, session)
     if changed:
         settle_accounts(sorted(changed), today=today, class_days=class_days, session=session)
     if progress:
@@ -172,7 +212,7 @@ def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[d
         for invoice in account.invoices:
             row = stored.get((account_id, invoice.number))
             if row is None:
-                invoice_rows.append({"account_id": account_id, "number": invoice.number, "issued_on": invoice.issued_on, "due_on": invoice.due_on, "amount": invoice.amount})
+                invoice_rows.append((account_id, invoice.number, invoice.issued_on, invoice.due_on, invoice.amount))
                 result.details["invoices_added"] += 1
                 touched.add(account_id)
             elif (row.issued_on, row.due_on, row.amount) != (invoice.issued_on, invoice.due_on, invoice.amount):
@@ -222,7 +262,7 @@ def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[in
             calls = account.calls_in_month if account.calls_month == month_of(today) else 0
             facts = AccountFacts(oldest, balance, account.currency, account.broken_promises, account.last_broken_on, account.last_contact_at.date() if account.last_contact_at else None, parse_flags(account.flags), calls)
             due, amount = promised.get(account.id, (None, None))
-            rows.append({"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days).points, "priority_on": today, "next_promise_due": due, "next_promise_amount": amount})
+            rows.append({"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days, explain=False).points, "priority_on": today, "next_promise_due": due, "next_promise_amount": amount})
     if rows:
         statement = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("key")).values({name: bindparam(name) for name in rows[0] if name != "key"})
         connection.execute(statement, rows)

@@ -45,9 +45,11 @@ class Contact(SQLModel, table=True):
 
 
 class Account(SQLModel, table=True):
-    # The worklist walks the first index; the other two find what is due now without a scan.
+    # The worklist walks each clock's accounts by standing (the first two indexes); the
+    # other two find what is due now without a scan.
     __table_args__ = (
-        Index("ix_account_worklist", "collector_id", "closed", "priority"),
+        Index("ix_account_worklist", "collector_id", "closed", "clock", "priority", "id"),
+        Index("ix_account_income", "collector_id", "closed", "clock", "income_day", "priority", "id"),
         Index("ix_account_callback", "collector_id", "closed", "callback_at"),
         Index("ix_account_promise_due", "collector_id", "closed", "next_promise_due"),
     )
@@ -61,6 +63,9 @@ class Account(SQLModel, table=True):
     oldest_due: date | None = None
     priority: float = 0.0  # the part of the score that does not depend on the hour (see core/priority.py)
     priority_on: date | None = None  # the day `priority` was worked out for
+    # The debtor's clock and income day, kept here for the worklist's indexes (see ledger.debtor_clock).
+    clock: str  # core.priority.clock_key: "Asia/Shanghai|08:30"
+    income_day: int | None = None
     closed: bool = False
     last_contact_at: datetime | None = time_field(nullable=True)
     last_outcome: str | None = None

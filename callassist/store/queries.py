@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Callable
 from decimal import Decimal
 
@@ -43,8 +44,26 @@ def worklist(collector_id: int, now: datetime, *, session: Session, class_days: 
     return sql.read_worklist(_executor(session), collector_id, now, class_days, limit)
 
 
+def next_calls(collector_id: int, now: datetime, *, session: Session, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = 20) -> list[sql.WorklistRow]:
+    """Only the best `limit` calls now, with their reasons (the worklist without its count)."""
+    return sql.read_next_calls(_executor(session), collector_id, now, class_days, limit)
+
+
+@lru_cache(maxsize=256)
+def _text(statement: str):
+    """The worklist's statements are few and run often: each is parsed once."""
+    return text(statement)
+
+
 def _executor(session: Session):
-    return lambda statement, params: session.connection().execute(text(statement), params).all()
+    """Runs sql's statements in the session's transaction. On SQLite they go straight to
+    the driver, which takes their :named parameters as they are (as on the first paint):
+    SQLAlchemy's work per statement would be most of the worklist's time."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        return lambda statement, params: driver.execute(statement, params).fetchall()
+    return lambda statement, params: connection.execute(_text(statement), params).all()
 
 
 def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:

@@ -7,16 +7,18 @@ SQLite returns text where PostgreSQL returns dates and numerics.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from callassist.core.priority import (
-    DEFAULT_CLASS_DAYS, MOMENT_CEILING, AccountFacts, Moment, Reason, days_past_due, moment, parse_flags,
-    parse_work_starts, standing, top_reasons,
+    CALLBACK_EARLY, DEFAULT_CLASS_DAYS, AccountFacts, Moment, Reason, days_past_due, income_days_soon, local_zone, moment,
+    parse_clock_key, parse_flags, parse_work_starts, standing, top_reasons,
 )
 
-SCHEMA_HEAD = "0004"  # the newest Alembic revision; a test keeps it in step
+SCHEMA_HEAD = "0005"  # the newest Alembic revision; a test keeps it in step
 
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
 
@@ -28,16 +30,31 @@ SELECT a.id, d.name, c.name, c.phone, a.currency, a.balance, a.oldest_due, a.las
 FROM account a
 JOIN debtor d ON d.id = a.debtor_id
 JOIN contact c ON c.id = a.contact_id
-WHERE a.collector_id = :collector_id AND a.closed = :closed
 """
-# Each walks its own index (see models.Account); none scans the collector's accounts.
-BY_STANDING = ACCOUNT_COLUMNS + "ORDER BY a.priority DESC, a.id DESC LIMIT :limit"
-# The next page starts after the last row read (an OFFSET would walk the index again from the top).
-BY_STANDING_AFTER = ACCOUNT_COLUMNS + "AND (a.priority < :priority OR (a.priority = :priority AND a.id < :after)) ORDER BY a.priority DESC, a.id DESC LIMIT :limit"
-CALLBACKS = ACCOUNT_COLUMNS + "AND a.callback_at IS NOT NULL ORDER BY a.callback_at LIMIT :limit"
-PROMISES_DUE = ACCOUNT_COLUMNS + "AND a.next_promise_due BETWEEN :first AND :last ORDER BY a.next_promise_due LIMIT :limit"
+COLLECTOR_OPEN_ACCOUNTS = ACCOUNT_COLUMNS + "WHERE a.collector_id = :collector_id AND a.closed = :closed\n"
+# The collector's distinct clocks, one index seek each (a loose index scan).
+CLOCKS = """
+WITH RECURSIVE clocks(clock) AS (
+    SELECT min(clock) FROM account WHERE collector_id = :collector_id AND closed = :closed
+    UNION ALL
+    SELECT (SELECT min(a.clock) FROM account a WHERE a.collector_id = :collector_id AND a.closed = :closed AND a.clock > clocks.clock)
+    FROM clocks WHERE clocks.clock IS NOT NULL
+)
+SELECT clock FROM clocks WHERE clock IS NOT NULL
+"""
+# One clock's accounts by standing (ix_account_worklist), or those of its debtors whose
+# income day is `day` (ix_account_income); a page starts after the last row read.
+_WALK = "SELECT {n} AS walk, id, priority FROM (SELECT id, priority FROM account WHERE collector_id = :collector_id AND closed = :closed AND clock = :clock_{n}{day}{after} ORDER BY priority DESC, id DESC LIMIT :limit_{n}) AS walk_{n}"
+_WALK_DAY = " AND income_day = :day_{n}"
+_WALK_AFTER = " AND (priority < :priority_{n} OR (priority = :priority_{n} AND id < :after_{n}))"
+# By id alone: the collector's index would be walked otherwise.
+FIRST_ROWS = 4
+BY_ID = ACCOUNT_COLUMNS + "WHERE a.id IN ({ids})"
+# These can add more than any clock, so all of them are read, each by its own index (see
+# models.Account): callbacks due now, and promises due on the debtor's local date.
+CALLBACKS_DUE = COLLECTOR_OPEN_ACCOUNTS + "AND a.callback_at <= :due"
+PROMISES_DUE = COLLECTOR_OPEN_ACCOUNTS + "AND a.next_promise_due BETWEEN :first AND :last"
 OPEN_COUNT = "SELECT count(*) FROM account WHERE collector_id = :collector_id AND closed = :closed"
-PAGE = 40
 # How many accounts the worklist offers: a day's calls and more, never the whole ledger.
 WORKLIST_SIZE = 100
 
@@ -97,6 +114,12 @@ def as_datetime(value) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+def sql_instant(instant: datetime) -> str:
+    """An instant as a parameter both drivers compare with a stored time: SQLite compares
+    the text SQLAlchemy wrote ("2026-11-18 19:15:00.000000"), PostgreSQL reads the zone."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+
+
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
@@ -124,13 +147,74 @@ def unfinished_row(row) -> UnfinishedCall:
     return UnfinishedCall(call_id, account_id, debtor, state, as_datetime(started))
 
 
+@dataclass
+class _Walk:
+    """Accounts in order of standing whose moment is the same now: those of one clock, or
+    those of its debtors with one income day (worth INCOME_POINTS more in its days)."""
+
+    clock: str
+    day: int | None
+    points: float  # what the clock adds now
+    rows: list[tuple[int, float]]  # (id, standing) read and not yet taken, the next one last
+    after: tuple[float, int] | None = None  # the last row read
+    done: bool = False  # nothing is left past `rows`
+
+
+def _walks(clocks: list[str], now: datetime) -> list[_Walk]:
+    walks = []
+    for clock in clocks:
+        zone_name, starts = parse_clock_key(clock)
+        walks.append(_Walk(clock, None, moment(Moment(zone_name, starts), now)[0], []))
+        zone = local_zone(zone_name)
+        days = sorted(income_days_soon(now.astimezone(zone).date())) if zone is not None else []
+        if days:  # every one of these days adds the same
+            points = moment(Moment(zone_name, starts, days[0]), now)[0]
+            walks += [_Walk(clock, day, points, []) for day in days]
+    return walks
+
+
+@lru_cache(maxsize=256)
+def _walks_statement(shape: tuple[tuple[bool, bool], ...]) -> str:
+    """One statement reading every walk of `shape` (by an income day?, after a row read?)."""
+    return " UNION ALL ".join(_WALK.format(n=n, day=_WALK_DAY.format(n=n) if by_day else "", after=_WALK_AFTER.format(n=n) if after else "") for n, (by_day, after) in enumerate(shape))
+
+
+def _read_walks(execute, params: dict, walks: list[_Walk], size: int) -> None:
+    """The next `size` rows of each walk, in one statement."""
+    values = dict(params)
+    for n, walk in enumerate(walks):
+        values[f"clock_{n}"] = walk.clock
+        values[f"limit_{n}"] = size
+        if walk.day is not None:
+            values[f"day_{n}"] = walk.day
+        if walk.after:
+            values[f"priority_{n}"], values[f"after_{n}"] = walk.after
+    got: list[list[tuple[int, float]]] = [[] for _ in walks]
+    for n, account_id, priority in execute(_walks_statement(tuple((walk.day is not None, walk.after is not None) for walk in walks)), values):
+        got[n].append((account_id, float(priority)))
+    for walk, rows in zip(walks, got):
+        walk.rows = rows[::-1]  # taken from the end
+        walk.done = len(rows) < size
+        if rows:
+            walk.after = (rows[-1][1], rows[-1][0])
+
+
 def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE) -> Worklist:
+    """The worklist: the `limit` best calls now, and how many accounts the collector has
+    open (a count that reads the collector's whole index: a third of the time on 10,000)."""
+    rows = read_next_calls(execute, collector_id, now, class_days, limit)
+    return Worklist(rows, execute(OPEN_COUNT, {"collector_id": collector_id, "closed": False})[0][0])
+
+
+def read_next_calls(execute, collector_id: int, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE) -> list[WorklistRow]:
     """The `limit` best calls now, through `execute(sql, params) -> rows`, whichever driver.
 
-    Accounts come in order of their stored standing; the clock can add at most
-    MOMENT_CEILING to any of them, so reading stops once the next account could not
-    overtake the last one kept. Callbacks and promises due (which can add more) are
-    read by their own indexes. The result is the exact top `limit`.
+    Outside callbacks and promises due (read by their own indexes, since they can add
+    much), an account's score is its stored standing plus what its clock adds now, the
+    same for every account of the clock, or of the clock and an income day. So each such
+    walk is read in order of standing, the walks are merged by score, and reading stops
+    once no walk's next account could overtake the last one kept. Only the accounts
+    taken are scored in full; the result is the exact top `limit`.
     """
     params = {"collector_id": collector_id, "closed": False}
     scored: dict[int, WorklistRow] = {}
@@ -141,21 +225,40 @@ def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[i
                 scored[row[0]] = score_row(row, now, class_days)
 
     today = now.date()
-    keep(execute(CALLBACKS, params | {"limit": limit}))
+    keep(execute(CALLBACKS_DUE, params | {"due": sql_instant(now + CALLBACK_EARLY)}))
     # A day either side: the debtors' local dates, whatever their zones.
-    keep(execute(PROMISES_DUE, params | {"first": (today - timedelta(days=1)).isoformat(), "last": (today + timedelta(days=1)).isoformat(), "limit": limit}))
-    page = execute(BY_STANDING, params | {"limit": PAGE})
-    while True:
-        keep(page)
-        if len(page) < PAGE:
-            break
+    keep(execute(PROMISES_DUE, params | {"first": (today - timedelta(days=1)).isoformat(), "last": (today + timedelta(days=1)).isoformat()}))
+    walks = _walks([row[0] for row in execute(CLOCKS, params)], now)
+    if walks:
+        # A few rows of each to begin with: the best calls come from few of them, which
+        # are then read further.
+        _read_walks(execute, params, walks, FIRST_ROWS)
+    heap = []
+
+    def advance(n: int) -> None:
+        walk = walks[n]
+        if not walk.rows and not walk.done:
+            _read_walks(execute, params, [walk], limit)
+        if walk.rows:
+            account_id, priority = walk.rows.pop()
+            heapq.heappush(heap, (-round(priority + walk.points, 3), account_id, n))
+
+    for n in range(len(walks)):
+        advance(n)
+    while heap:
         best = sorted((row.score for row in scored.values()), reverse=True)
-        if len(best) >= limit and float(page[-1][-1]) + MOMENT_CEILING < best[limit - 1]:
+        floor = best[limit - 1] if len(best) >= limit else None
+        taken: dict[int, None] = {}
+        while heap and len(taken) < limit and (floor is None or -heap[0][0] >= floor):
+            _, account_id, n = heapq.heappop(heap)
+            if account_id not in scored:
+                taken[account_id] = None
+            advance(n)
+        if not taken:
             break
-        page = execute(BY_STANDING_AFTER, params | {"limit": PAGE, "priority": page[-1][-1], "after": page[-1][0]})
-    rows = sorted(scored.values(), key=lambda row: (-row.score, row.account_id))[:limit]
-    total = execute(OPEN_COUNT, params)[0][0]
-    return Worklist(rows, total)
+        ids = list(taken) + [0] * (limit - len(taken))  # one statement text for every batch
+        keep(execute(BY_ID.format(ids=", ".join(f":id_{n}" for n in range(len(ids)))), {f"id_{n}": key for n, key in enumerate(ids)}))
+    return sorted(scored.values(), key=lambda row: (-row.score, row.account_id))[:limit]
 
 
 def read_unfinished(execute, collector_id: int) -> list[UnfinishedCall]:

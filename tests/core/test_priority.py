@@ -57,15 +57,18 @@ def test_a_crafted_ledger_is_ordered_with_its_reasons():
 
 
 def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
-    """read_worklist stops reading once no account further down could overtake; compare
-    with scoring every account, on a ledger whose hours, callbacks and promises vary."""
+    """read_worklist merges each clock's accounts by score and stops once none further down
+    could overtake: compare with scoring every account, at hours that favour different
+    clocks (first minutes, lunch, a weekend, income days ahead), for several sizes."""
     from callassist.store import db
+    from callassist.store.ledger import debtor_clock
     from callassist.store.models import Account, Collector, Contact, Debtor
 
     engine = db.open_engine(db.sqlite_url(tmp_path / "top.db"))
     rng = random.Random(5)
     zones = ["Asia/Shanghai", "Europe/London", "America/Chicago", "Australia/Sydney"]
-    now = datetime(2026, 11, 19, 1, 5, tzinfo=timezone.utc)
+    first = datetime(2026, 11, 19, 1, 5, tzinfo=timezone.utc)
+    facts = {}
     with db.session(engine) as session:
         collector = Collector(name="wang", display_name="wang")
         session.add(collector)
@@ -77,25 +80,43 @@ def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
             contact = Contact(debtor_id=debtor.id, name="x", role="y", phone=str(n))
             session.add(contact)
             session.flush()
-            oldest = now.date() - timedelta(days=rng.randint(-10, 400))
+            oldest = first.date() - timedelta(days=rng.randint(-10, 400))
             balance = Decimal(rng.randint(100, 500000))
-            facts = AccountFacts(oldest, balance, "CNY")
-            session.add(Account(
+            account = Account(
                 external_id=f"A{n}", debtor_id=debtor.id, contact_id=contact.id, collector_id=collector.id, currency="CNY", balance=balance, oldest_due=oldest,
-                priority=standing(facts, now.date()).points, priority_on=now.date(),
-                callback_at=now + timedelta(minutes=rng.randint(-600, 600)) if rng.random() < 0.05 else None,
+                **debtor_clock(debtor.timezone, debtor.work_starts, debtor.income_day),
+                callback_at=first + timedelta(minutes=rng.randint(-600, 600)) if rng.random() < 0.05 else None,
                 next_promise_due=TODAY if rng.random() < 0.05 else None, next_promise_amount=Decimal(100),
-            ))
+            )
+            session.add(account)
+            session.flush()
+            facts[account.id] = AccountFacts(oldest, balance, "CNY")
         session.commit()
     path = str(tmp_path / "top.db")
     engine.dispose()
     connection = sqlite3.connect(path)
     execute = lambda statement, params: connection.execute(statement, params).fetchall()  # noqa: E731
-    everything = [sql.score_row(row, now, (0, 90, 180, 365)) for row in execute(sql.ACCOUNT_COLUMNS, {"collector_id": 1, "closed": False})]
-    expected = sorted(everything, key=lambda row: (-row.score, row.account_id))[:20]
-    picked = sql.read_worklist(execute, 1, now, limit=20)
-    assert [(r.account_id, r.score) for r in picked.rows] == [(r.account_id, r.score) for r in expected]
-    assert picked.rows == expected and picked.total == 600
-    pages = []
-    sql.read_worklist(lambda statement, params: pages.append("priority DESC" in statement) or execute(statement, params), 1, now, limit=20)
-    assert 1 < sum(pages) < 600 // sql.PAGE, "it read more than one page and stopped early"
+    instants = [
+        first,  # Thursday 09:05 in Shanghai: the first minutes of a 09:00 start; income on the 21st is 2 days away
+        datetime(2026, 11, 19, 14, 10, tzinfo=timezone.utc),  # 08:10 in Chicago, after midnight in Shanghai
+        datetime(2026, 11, 20, 4, 30, tzinfo=timezone.utc),  # Friday lunch in Shanghai, before dawn in London
+        datetime(2026, 11, 21, 15, 0, tzinfo=timezone.utc),  # Saturday, and Sunday in Sydney
+        datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc),  # Monday; income on the 3rd is 3 days away
+    ]
+    for now in instants:
+        # The standing as ledger.refresh_standing leaves it for the day.
+        connection.executemany("UPDATE account SET priority = ?, priority_on = ? WHERE id = ?", [(standing(f, now.date()).points, now.date().isoformat(), key) for key, f in facts.items()])
+        everything = [sql.score_row(row, now, (0, 90, 180, 365)) for row in execute(sql.COLLECTOR_OPEN_ACCOUNTS, {"collector_id": 1, "closed": False})]
+        for limit in (5, 20, 100):
+            expected = sorted(everything, key=lambda row: (-row.score, row.account_id))[:limit]
+            scored = []
+
+            def counting(statement, params):
+                if "a.id IN" in statement:
+                    scored.extend(value for key, value in params.items() if key.startswith("id_") and value)
+                return execute(statement, params)
+
+            picked = sql.read_worklist(counting, 1, now, limit=limit)
+            assert [(r.account_id, r.score) for r in picked.rows] == [(r.account_id, r.score) for r in expected], now
+            assert picked.rows == expected and picked.total == 600
+            assert len(scored) <= 2 * limit, f"{now}: scored {len(scored)} accounts in full for the top {limit}"

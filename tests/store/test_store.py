@@ -211,6 +211,10 @@ def test_a_database_from_the_first_release_is_migrated_with_its_calls(tmp_path):
         assert connection.exec_driver_sql("SELECT id, account_id, persona FROM call").all() == [("c1", 1, None)]
         assert connection.exec_driver_sql("SELECT count(*) FROM callevent").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        # 0005 gave the account its debtor's clock, which the worklist walks.
+        assert connection.exec_driver_sql("SELECT clock, income_day FROM account").all() == [("Asia/Shanghai|", None)]
+    with db.session(engine) as session:
+        assert [row.account_id for row in queries.worklist(1, NOW, session=session).rows] == [1]
     engine.dispose()
 
 
