@@ -8,16 +8,17 @@ evaluation is stored whole or not at all.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import Boolean, Date, bindparam, func, insert, select, update
 from sqlmodel import Session
 
-from callassist.core.ledger_csv import AccountIn, LedgerFileError, PaymentIn, RowProblem
+from callassist.core.ledger_csv import PAYMENT_COLUMNS, AccountIn, LedgerFileError, PaymentIn, RowProblem, gc_paused, in_file_order
 from callassist.core.priority import AccountFacts, clock_key, parse_flags, standing
 from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
 from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
@@ -32,6 +33,7 @@ _PROMISES = Promise.__table__
 _INSTALMENTS = Instalment.__table__
 # Rows per statement when reading by id lists: well under every database's parameter limit.
 CHUNK = 500
+BULK_CACHE_KIB = 512 * 1024  # SQLite's page cache during an import (it takes pages only as it needs them)
 
 
 @dataclass
@@ -98,6 +100,30 @@ def _insert_with_ids(table, columns: tuple[str, ...], rows: list[tuple], session
     return ids
 
 
+@contextmanager
+def _bulk_load(tables: list, session: Session) -> Iterator[None]:
+    """Room for a large import: the secondary indexes of the tables still empty are
+    dropped while their rows go in and built again after (one sort each, where a large
+    ledger would otherwise insert into every index at random places), and on SQLite the
+    page cache is made large enough for the ledger's pages for the transaction."""
+    connection = session.connection()
+    empty = [table for table in tables if connection.execute(select(table.c.id).limit(1)).first() is None]
+    indexes = [index for table in empty for index in table.indexes]
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
+    for index in indexes:
+        index.drop(connection)
+    try:
+        yield
+        for index in indexes:
+            index.create(connection)
+    finally:
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA cache_size={cache}")
+
+
 _DEBTOR_COLUMNS = ("external_id", "name", "kind", "timezone", "work_starts", "income_day")
 _CONTACT_COLUMNS = ("debtor_id", "name", "role", "phone", "is_primary")
 _ACCOUNT_COLUMNS = ("external_id", "debtor_id", "contact_id", "collector_id", "currency", "flags", "clock", "income_day", "balance", "oldest_due", "closed", "priority", "priority_on")
@@ -108,6 +134,11 @@ def import_accounts(accounts: list[AccountIn], *, default_collector: str, today:
     """Store checked accounts: new ones added, changed ones updated, the same ones left
     alone (keyed by the ledger's ids), so importing a file twice changes nothing.
     `progress(n)` hears of every n accounts handled."""
+    with gc_paused(), _bulk_load([_DEBTORS, _CONTACTS, _ACCOUNTS, _INVOICES], session):
+        return _import_accounts(accounts, default_collector, today, class_days, session, progress)
+
+
+def _import_accounts(accounts: list[AccountIn], default_collector: str, today: date, class_days: tuple[int, ...], session: Session, progress: Callable[[int], None] | None) -> ImportResult:
     connection = session.connection()
     result = ImportResult(details={"invoices_added": 0, "invoices_changed": 0})
     collectors = _collector_ids({a.collector or default_collector for a in accounts}, session)
@@ -309,7 +340,7 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
         elif earlier != (account[0], payment.paid_on, payment.amount):
             problems.append(RowProblem(path, payment.line, "payment_id", f"payment {payment.external_id} is already stored with other values (paid on {earlier[1].isoformat()}, {earlier[2]})"))
     if problems:
-        raise LedgerFileError(sorted(problems, key=lambda p: p.line))
+        raise LedgerFileError(in_file_order(problems, PAYMENT_COLUMNS))
     touched = sorted({account_id for _, account_id, _ in new})
     unmatched = _match_payments(new, grace_days, session)
     now = datetime.now(timezone.utc)

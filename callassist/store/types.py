@@ -23,7 +23,8 @@ class Amount(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        value = Decimal(value)
+        if not isinstance(value, Decimal):
+            value = Decimal(value)
         return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):

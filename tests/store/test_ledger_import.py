@@ -120,3 +120,23 @@ def test_payments_are_checked_against_the_ledger_before_anything_is_stored(engin
         assert (result.added, result.unchanged) == expected
     with db.session(engine) as session:
         assert session.exec(text("SELECT balance FROM account WHERE external_id = 'A-1'")).one()[0] == "15500.00"
+
+
+def test_rows_that_disagree_about_an_invoice_or_a_debtor_are_named_with_the_first_line(tmp_path):
+    rows = (FIXTURES / "accounts.csv").read_text(encoding="utf-8").splitlines()
+    rows += [
+        "",  # a blank line is passed over
+        rows[2].replace("8000.00", "8100.00"),  # INV-1002 of A-1 again (line 7)
+        rows[3].replace("A-2", "A-9").replace("America/New_York", "America/Chicago"),  # D-2 somewhere else (line 8)
+        "D-5,Short Row,company",  # line 9
+    ]
+    edited = tmp_path / "disagree.csv"
+    edited.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(LedgerFileError) as caught:
+        read_accounts(edited)
+    assert [str(p).split(": ", 1)[1] for p in caught.value.problems] == [
+        "invoice_number: invoice INV-1002 of account A-1 is already on line 3",
+        "debtor_id: debtor D-2 is already on line 4 with other values (timezone 'America/New_York' there, 'America/Chicago' here)",
+        "row: 3 values, but the header names 17 columns",
+    ]
+    assert [p.line for p in caught.value.problems] == [7, 8, 9]
