@@ -219,20 +219,22 @@ def _currency_problem(code: str) -> str | None:
         return str(exc)
 
 
-# What a ledger usually holds, read without the detours of money.parse_amount.
-_PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(?:\.([0-9]{1,6}))?")
+@lru_cache(maxsize=None)
+def _plain_amount(currency: str | None) -> re.Pattern:
+    """What a ledger usually holds, digits in the currency's places, read without the
+    detours of money.parse_amount (separators, symbols, its messages)."""
+    places = currency_places(currency) if currency and _currency_problem(currency) is None else 6
+    return re.compile(r"[0-9]{1,15}" + (rf"(?:\.[0-9]{{1,{places}}})?" if places else ""))
 
 
 def _amount(text: str, currency: str | None) -> tuple[Decimal | None, str | None]:
     """A positive amount, as money.parse_amount reads it (in the currency's decimal places
     when the currency is known), or the problem with it."""
-    known = currency if currency and _currency_problem(currency) is None else None
-    plain = _PLAIN_AMOUNT.fullmatch(text)
-    if plain and (known is None or plain.group(1) is None or len(plain.group(1)) <= currency_places(known)):
+    if _plain_amount(currency).fullmatch(text):
         value = Decimal(text)
     else:
         try:
-            value = parse_amount(text, known)
+            value = parse_amount(text, currency if currency and _currency_problem(currency) is None else None)
         except MoneyError as exc:
             return None, str(exc)
     if value <= 0:
@@ -289,6 +291,10 @@ def read_accounts(path: Path, progress: Callable[[int], None] | None = None) -> 
         return _read_accounts(path, progress)
 
 
+# ACCOUNT_COLUMNS up to the invoice's own: what the rows of one account repeat.
+_ACCOUNT_PART = list(ACCOUNT_COLUMNS).index("invoice_number")
+
+
 def _read_accounts(path: Path, progress: Callable[[int], None] | None) -> list[AccountIn]:
     problems: list[RowProblem] = []
     shown = str(path)
@@ -300,45 +306,23 @@ def _read_accounts(path: Path, progress: Callable[[int], None] | None) -> list[A
         if message:
             problems.append(RowProblem(shown, line, column, message))
 
+    # An account's rows usually follow one another with the same account columns: those
+    # are checked on the first of them, and again only where they differ or were wrong.
+    last_part: tuple | None = None
+    last_account: AccountIn | None = None
     for count, (line, values) in enumerate(_rows(path, ACCOUNT_COLUMNS, problems), 1):
         if progress and count % 10000 == 0:
             progress(10000)
-        (debtor_id, debtor_name, kind, zone, work_starts, income, contact_name, contact_role, phone,
-         account_id, collector, currency, flags, number, issued_text, due_text, amount_text) = values
-        # Most rows have no problem: each check costs little when it finds none.
-        if not (debtor_id and debtor_name and account_id and contact_name and phone and number):
-            for column, value in (("debtor_id", debtor_id), ("debtor_name", debtor_name), ("account_id", account_id), ("invoice_number", number)):
-                if not value:
-                    report(column, "a value is required")
-            if not contact_name:
-                report("contact_name", "missing contact: the person to ask for is required")
-            if not phone:
-                report("phone", "missing contact: a phone number is required")
-        if problem := _zone_problem(zone):
-            report("timezone", problem)
-        currency = currency.upper()
-        if problem := _currency_problem(currency):
-            report("currency", problem)
-        kind = kind or "company"
-        if kind not in DEBTOR_KINDS:
-            report("debtor_kind", f"{kind!r}: use company or consumer")
-        if work_starts:
-            work_starts, problem = _work_starts(work_starts)
-            report("work_starts", problem)
+        part = values[:_ACCOUNT_PART]
+        number, issued_text, due_text, amount_text = values[_ACCOUNT_PART:]
+        if part == last_part:
+            known = last_account
         else:
-            work_starts = None
-        income_day = None
-        if income:
-            income_day, problem = _income_day(income)
-            report("income_day", problem)
-        if flags:
-            flags, flag_problems = _flags(flags)
-            for problem in flag_problems:
-                report("flags", problem)
-        if collector:
-            report("collector", _collector_problem(collector))
-        else:
-            collector = None
+            found = len(problems)
+            known = _account_part(line, part, accounts, debtors, report)
+            last_part, last_account = (part, known) if len(problems) == found else (None, None)
+        if not number:
+            report("invoice_number", "a value is required")
         issued, problem = _date(issued_text)
         if problem:
             report("invoice_date", problem)
@@ -347,36 +331,76 @@ def _read_accounts(path: Path, progress: Callable[[int], None] | None) -> list[A
             report("due_date", problem)
         if issued and due and due < issued:
             report("due_date", f"{due.isoformat()} is before the invoice date {issued.isoformat()}")
-        amount, problem = _amount(amount_text, currency)
+        amount, problem = _amount(amount_text, known.currency)
         if problem:
             report("amount", problem)
-
-        known = accounts.get(account_id)
-        if known is None:
-            known = accounts[account_id] = AccountIn(line, account_id, debtor_id, debtor_name, kind, zone, work_starts, income_day,
-                                                     contact_name, contact_role, phone, collector, currency, flags)
-        else:
-            fields = ("debtor_id", "contact_name", "phone", "collector", "currency", "flags")
-            mine = (debtor_id, contact_name, phone, collector, currency, flags)
-            theirs = tuple(getattr(known, name) for name in fields)
-            if mine != theirs:
-                report("account_id", f"duplicate account: {account_id} is already on line {known.line} with other values ({_differences(fields, theirs, mine)}); each of its rows must agree")
-            for invoice in known.invoices:
-                if number and invoice.number == number:
-                    report("invoice_number", f"invoice {number} of account {account_id} is already on line {invoice.line}")
-        # A debtor's first account keeps what the file says of the debtor.
-        first = debtors.setdefault(debtor_id, known)
-        if first is not known or first.line != line:
-            fields = ("debtor_name", "debtor_kind", "timezone", "work_starts", "income_day")
-            mine = (debtor_name, kind, zone, work_starts, income_day)
-            theirs = tuple(getattr(first, name) for name in fields)
-            if mine != theirs:
-                report("debtor_id", f"debtor {debtor_id} is already on line {first.line} with other values ({_differences(fields, theirs, mine)})")
+        if number and len(known.invoices) and any(invoice.number == number for invoice in known.invoices):
+            first = next(invoice.line for invoice in known.invoices if invoice.number == number)
+            report("invoice_number", f"invoice {number} of account {known.external_id} is already on line {first}")
         if issued and due and amount is not None:
             known.invoices.append(InvoiceIn(line, number, issued, due, amount))
     if problems:
         raise LedgerFileError(in_file_order(problems, ACCOUNT_COLUMNS))
     return list(accounts.values())
+
+
+def _account_part(line: int, part: tuple[str, ...], accounts: dict[str, AccountIn], debtors: dict[str, AccountIn], report: Callable[[str, str | None], None]) -> AccountIn:
+    """Check the debtor, contact and account columns of a row; the account they name (new,
+    or the one an earlier row gave, which they must agree with)."""
+    (debtor_id, debtor_name, kind, zone, work_starts, income, contact_name, contact_role, phone,
+     account_id, collector, currency, flags) = part
+    if not (debtor_id and debtor_name and account_id and contact_name and phone):
+        for column, value in (("debtor_id", debtor_id), ("debtor_name", debtor_name), ("account_id", account_id)):
+            if not value:
+                report(column, "a value is required")
+        if not contact_name:
+            report("contact_name", "missing contact: the person to ask for is required")
+        if not phone:
+            report("phone", "missing contact: a phone number is required")
+    if problem := _zone_problem(zone):
+        report("timezone", problem)
+    currency = currency.upper()
+    if problem := _currency_problem(currency):
+        report("currency", problem)
+    kind = kind or "company"
+    if kind not in DEBTOR_KINDS:
+        report("debtor_kind", f"{kind!r}: use company or consumer")
+    if work_starts:
+        work_starts, problem = _work_starts(work_starts)
+        report("work_starts", problem)
+    else:
+        work_starts = None
+    income_day = None
+    if income:
+        income_day, problem = _income_day(income)
+        report("income_day", problem)
+    if flags:
+        flags, flag_problems = _flags(flags)
+        for problem in flag_problems:
+            report("flags", problem)
+    if collector:
+        report("collector", _collector_problem(collector))
+    else:
+        collector = None
+    known = accounts.get(account_id)
+    if known is None:
+        known = accounts[account_id] = AccountIn(line, account_id, debtor_id, debtor_name, kind, zone, work_starts, income_day,
+                                                 contact_name, contact_role, phone, collector, currency, flags)
+    else:
+        mine = (debtor_id, contact_name, phone, collector, currency, flags)
+        theirs = (known.debtor_id, known.contact_name, known.phone, known.collector, known.currency, known.flags)
+        if mine != theirs:
+            fields = ("debtor_id", "contact_name", "phone", "collector", "currency", "flags")
+            report("account_id", f"duplicate account: {account_id} is already on line {known.line} with other values ({_differences(fields, theirs, mine)}); each of its rows must agree")
+    # A debtor's first account keeps what the file says of the debtor.
+    first = debtors.setdefault(debtor_id, known)
+    if first is not known or first.line != line:
+        mine = (debtor_name, kind, zone, work_starts, income_day)
+        theirs = (first.debtor_name, first.debtor_kind, first.timezone, first.work_starts, first.income_day)
+        if mine != theirs:
+            fields = ("debtor_name", "debtor_kind", "timezone", "work_starts", "income_day")
+            report("debtor_id", f"debtor {debtor_id} is already on line {first.line} with other values ({_differences(fields, theirs, mine)})")
+    return known
 
 
 def read_payments(path: Path, today: date) -> tuple[list[PaymentIn], list[RowProblem]]:

@@ -238,7 +238,7 @@ def open_position(invoices: list[tuple[date, Decimal]], paid: Decimal) -> tuple[
     """The balance and the due date of the oldest invoice not yet covered, when payments
     settle the oldest invoices first."""
     if not paid and invoices and all(amount > 0 for _, amount in invoices):  # as an import finds most accounts
-        return sum((amount for _, amount in invoices), Decimal(0)), min(due for due, _ in invoices)
+        return sum(amount for _, amount in invoices), min(due for due, _ in invoices)
     ordered = sorted(invoices)
     balance = sum((amount for _, amount in ordered), Decimal(0)) - paid
     owed = outstanding([amount for _, amount in ordered], paid)

@@ -33,6 +33,7 @@ _PROMISES = Promise.__table__
 _INSTALMENTS = Instalment.__table__
 # Rows per statement when reading by id lists: well under every database's parameter limit.
 CHUNK = 500
+NOTHING_PAID = Decimal(0)
 BULK_CACHE_KIB = 512 * 1024  # SQLite's page cache during an import (it takes pages only as it needs them)
 
 
@@ -200,8 +201,8 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
         values = (debtor_id, contact_ids[contact_key], collectors[account.collector or default_collector], account.currency, account.flags, clock, account.income_day)
         stored = account_rows.get(account.external_id)
         if stored is None:
-            balance, oldest = open_position([(i.due_on, i.amount) for i in account.invoices], Decimal(0))
-            facts = AccountFacts(oldest, balance, account.currency, flags=parse_flags(account.flags))
+            balance, oldest = open_position([(i.due_on, i.amount) for i in account.invoices], NOTHING_PAID)
+            facts = AccountFacts(oldest, balance, account.currency, 0, None, None, parse_flags(account.flags) if account.flags else ())
             new_accounts.append(account)
             new_rows.append((account.external_id, *values, balance, oldest, balance <= 0, standing(facts, today, class_days, explain=False).points, today))
         else:

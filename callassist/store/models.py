@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from callassist.store.types import Amount, UTCDateTime
+
+
+def only_where(condition: str) -> dict:
+    """A partial index's condition, for both databases."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
 def amount_field(**kwargs) -> Decimal:
@@ -46,12 +51,13 @@ class Contact(SQLModel, table=True):
 
 class Account(SQLModel, table=True):
     # The worklist walks each clock's accounts by standing (the first two indexes); the
-    # other two find what is due now without a scan.
+    # other two find what is due now without a scan. All but the first hold only the
+    # accounts that have what they index: a few in a large ledger.
     __table_args__ = (
         Index("ix_account_worklist", "collector_id", "closed", "clock", "priority", "id"),
-        Index("ix_account_income", "collector_id", "closed", "clock", "income_day", "priority", "id"),
-        Index("ix_account_callback", "collector_id", "closed", "callback_at"),
-        Index("ix_account_promise_due", "collector_id", "closed", "next_promise_due"),
+        Index("ix_account_income", "collector_id", "closed", "clock", "income_day", "priority", "id", **only_where("income_day IS NOT NULL")),
+        Index("ix_account_callback", "collector_id", "closed", "callback_at", **only_where("callback_at IS NOT NULL")),
+        Index("ix_account_promise_due", "collector_id", "closed", "next_promise_due", **only_where("next_promise_due IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(unique=True)
