@@ -230,7 +230,7 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
     return result
 
 
-def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[dict], result: ImportResult, session: Session) -> set[int]:
+def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[tuple], result: ImportResult, session: Session) -> set[int]:
     """Invoices of accounts already stored: new ones queued in `invoice_rows`, changed ones
     updated. Returns the accounts whose invoices or details changed."""
     connection = session.connection()
