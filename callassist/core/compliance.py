@@ -1,0 +1,174 @@
+"""When a debtor may be called: the hours and contact caps of a jurisdiction's profile,
+checked against the calls already made, in the debtor's local time.
+
+A profile is data (`cn` and `us` are built in). `ContactRules` is what a call carries
+from its start: the profile, the debtor's zone and the earlier attempts; it answers, at
+any instant, what would block dialling now and what is left of each budget. Only the
+standard library is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SUPERVISOR = "supervisor"
+ROLES = ("collector", SUPERVISOR, "trainer")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The contact rules of one jurisdiction. Counts of None do not apply there."""
+
+    name: str
+    source: str  # where the rules come from, as the README cites them
+    window: tuple[time, time]  # calls allowed from the first up to (not at) the second, debtor local time
+    zones: tuple[str, ...]  # the zones its debtors live in: an unknown zone must satisfy all of them
+    conversations_per_debtor_day: int | None = None
+    unanswered_per_phone_day: int | None = None
+    attempts_per_debt_week: int | None = None  # over the day and the six before it
+    quiet_days_after_conversation: int | None = None  # the conversation's day is the first
+    retention_years: int = 5
+    disclosure: bool = False  # the first conversation says it is an attempt to collect a debt
+
+
+PROFILES = {
+    "cn": Profile(
+        "cn", "the collection industry's self-regulation as this project adopts it: no calls 22:00-08:00, caps per debtor and per number a day, records kept 5 years",
+        (time(8, 0), time(22, 0)), ("Asia/Shanghai",),
+        conversations_per_debtor_day=3, unanswered_per_phone_day=6, retention_years=5,
+    ),
+    "us": Profile(
+        "us", "FDCPA 15 U.S.C. 1692c(a)(1) (08:00-21:00) and Regulation F 12 CFR 1006.14 (7 attempts in 7 days; 7 days after a conversation), 1006.100 (records), 1006.18(e) (disclosure)",
+        (time(8, 0), time(21, 0)),
+        ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"),
+        attempts_per_debt_week=7, quiet_days_after_conversation=7, retention_years=3, disclosure=True,
+    ),
+}
+
+
+def profile(name: str) -> Profile:
+    """A built-in profile; ValueError naming the ones there are."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown compliance profile {name!r}: use one of {', '.join(PROFILES)}") from None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An earlier call that was dialled (a call closed before dialling is none)."""
+
+    at: datetime  # when it was dialled
+    account_id: int
+    phone: str
+    answered: bool  # someone picked up (voicemail is not an answer)
+    conversation: bool  # the right party was reached
+
+
+@dataclass(frozen=True)
+class Block:
+    """A rule that stops a dial now: a label key (block_<rule>) and the values it needs."""
+
+    rule: str
+    values: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the rules leave, as the call screen shows it before dialling."""
+
+    profile: str
+    local_time: datetime | None  # None when the debtor's zone is unknown
+    zone_known: bool
+    conversations_today: int
+    unanswered_today: int  # on this number
+    attempts_this_week: int  # on this debt
+    last_conversation_days: int | None  # days since the last conversation about this debt
+    blocks: tuple[Block, ...]
+
+    def as_payload(self) -> dict:
+        return {
+            "profile": self.profile, "local_time": self.local_time.isoformat() if self.local_time else None, "zone_known": self.zone_known,
+            "conversations_today": self.conversations_today, "unanswered_today": self.unanswered_today, "attempts_this_week": self.attempts_this_week,
+            "last_conversation_days": self.last_conversation_days, "blocks": [block.rule for block in self.blocks],
+        }
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class ContactRules:
+    """The rules for dialling one account's contact, with the calls made before this one
+    (to any account of the same debtor)."""
+
+    profile: Profile
+    timezone: str
+    account_id: int
+    phone: str
+    attempts: tuple[Attempt, ...]
+
+    def budget(self, now: datetime) -> Budget:
+        """What is left now and what blocks a dial. An unknown zone is read the strictest
+        way: every zone of the profile must allow the call, and each count is the
+        highest any of them gives."""
+        zone = _zone(self.timezone)
+        readings = [self._reading(now, each) for each in ([zone] if zone is not None else [ZoneInfo(name) for name in self.profile.zones])]
+        blocks: dict[str, Block] = {}
+        if zone is None:
+            blocks["unknown_zone"] = Block("unknown_zone", (("zone", self.timezone),))
+        for reading in readings:
+            for block in reading.blocks:
+                blocks.setdefault(block.rule, block)
+        since = [reading.since_conversation for reading in readings if reading.since_conversation is not None]
+        return Budget(
+            self.profile.name, now.astimezone(zone) if zone else None, zone is not None,
+            max(reading.conversations for reading in readings), max(reading.unanswered for reading in readings),
+            max(reading.attempts for reading in readings), min(since) if since else None, tuple(blocks.values()),
+        )
+
+    def _reading(self, now: datetime, zone: ZoneInfo) -> _Reading:
+        rules = self.profile
+        local = now.astimezone(zone)
+        today = local.date()
+
+        def day_of(attempt: Attempt) -> date:
+            return attempt.at.astimezone(zone).date()
+
+        earlier = [attempt for attempt in self.attempts if attempt.at <= now]
+        conversations = sum(1 for a in earlier if a.conversation and day_of(a) == today)
+        unanswered = sum(1 for a in earlier if not a.answered and a.phone == self.phone and day_of(a) == today)
+        week = today - timedelta(days=6)
+        attempts = sum(1 for a in earlier if a.account_id == self.account_id and week <= day_of(a) <= today)
+        talked = [day_of(a) for a in earlier if a.conversation and a.account_id == self.account_id]
+        since = (today - max(talked)).days if talked else None
+        blocks = []
+        opens, closes = rules.window
+        if not opens <= local.time() < closes:
+            blocks.append(Block("hours", (("local", local), ("opens", opens), ("closes", closes))))
+        if rules.conversations_per_debtor_day is not None and conversations >= rules.conversations_per_debtor_day:
+            blocks.append(Block("conversations_cap", (("count", conversations), ("cap", rules.conversations_per_debtor_day))))
+        if rules.unanswered_per_phone_day is not None and unanswered >= rules.unanswered_per_phone_day:
+            blocks.append(Block("unanswered_cap", (("count", unanswered), ("cap", rules.unanswered_per_phone_day))))
+        if rules.attempts_per_debt_week is not None and attempts >= rules.attempts_per_debt_week:
+            blocks.append(Block("attempts_cap", (("count", attempts), ("cap", rules.attempts_per_debt_week))))
+        if rules.quiet_days_after_conversation is not None and since is not None and since < rules.quiet_days_after_conversation:
+            blocks.append(Block("after_conversation", (("day", since + 1), ("days", rules.quiet_days_after_conversation))))
+        return _Reading(conversations, unanswered, attempts, since, tuple(blocks))
+
+
+class _Reading(NamedTuple):
+    """The counts and blocks in one zone."""
+
+    conversations: int
+    unanswered: int
+    attempts: int
+    since_conversation: int | None
+    blocks: tuple[Block, ...]

@@ -1,0 +1,105 @@
+"""Contact rules with an injected clock: each window edge (daylight-saving days too), each
+cap at the call it stops, and an unknown zone read the strictest way."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from callassist.core.compliance import Attempt, ContactRules, profile
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NEW_YORK = ZoneInfo("America/New_York")
+PHONE = "+86 21 5550 1001"
+
+
+def _rules(name: str, zone: str, attempts=()) -> ContactRules:
+    return ContactRules(profile(name), zone, 1, PHONE, tuple(attempts))
+
+
+def _rules_blocking(rules: ContactRules, local: datetime) -> list[str]:
+    return [block.rule for block in rules.budget(local.astimezone(timezone.utc)).blocks]
+
+
+@pytest.mark.parametrize(("clock", "blocked"), [
+    ((7, 59, 59), ["hours"]), ((8, 0, 0), []), ((21, 59, 59), []), ((22, 0, 0), ["hours"]), ((23, 30, 0), ["hours"]),
+])
+def test_cn_calls_only_from_eight_to_ten_in_the_evening(clock, blocked):
+    local = datetime(2026, 11, 20, *clock, tzinfo=SHANGHAI)
+    assert _rules_blocking(_rules("cn", "Asia/Shanghai"), local) == blocked
+
+
+@pytest.mark.parametrize(("day", "clock", "blocked"), [
+    # 8 March 2026: clocks go forward at 02:00, so 08:00 is 12:00 UTC, not 13:00.
+    ((2026, 3, 8), (7, 59, 59), ["hours"]), ((2026, 3, 8), (8, 0, 0), []), ((2026, 3, 8), (20, 59, 59), []), ((2026, 3, 8), (21, 0, 0), ["hours"]),
+    # 1 November 2026: clocks go back at 02:00, and the day has 25 hours.
+    ((2026, 11, 1), (7, 59, 59), ["hours"]), ((2026, 11, 1), (8, 0, 0), []), ((2026, 11, 1), (21, 0, 0), ["hours"]),
+])
+def test_us_hours_hold_on_daylight_saving_days(day, clock, blocked):
+    local = datetime(*day, *clock, tzinfo=NEW_YORK)
+    assert _rules_blocking(_rules("us", "America/New_York"), local) == blocked
+    utc = {((2026, 3, 8), (8, 0, 0)): (12, 0), ((2026, 11, 1), (8, 0, 0)): (13, 0)}.get((day, clock))
+    if utc:
+        assert local.astimezone(timezone.utc).hour == utc[0]
+
+
+def test_us_seven_attempts_in_seven_days_the_eighth_is_stopped():
+    start = datetime(2026, 11, 16, 10, 0, tzinfo=NEW_YORK)  # a Monday
+    made = [Attempt((start + timedelta(days=n)).astimezone(timezone.utc), 1, PHONE, answered=False, conversation=False) for n in range(6)]
+    saturday = start + timedelta(days=5, hours=3)
+    budget = _rules("us", "America/New_York", made).budget(saturday.astimezone(timezone.utc))
+    assert budget.attempts_this_week == 6 and budget.blocks == ()  # the 7th may be made
+    made.append(Attempt(saturday.astimezone(timezone.utc), 1, PHONE, answered=False, conversation=False))
+    later = _rules("us", "America/New_York", made).budget((saturday + timedelta(hours=1)).astimezone(timezone.utc))
+    assert later.attempts_this_week == 7 and [b.rule for b in later.blocks] == ["attempts_cap"]
+    # A week after the first, it has left the window: the 8th may go on the Monday after.
+    monday = (start + timedelta(days=7)).astimezone(timezone.utc)
+    assert _rules("us", "America/New_York", made).budget(monday).blocks == ()
+    # Another debt of the same debtor has its own count.
+    other = ContactRules(profile("us"), "America/New_York", 2, PHONE, tuple(made))
+    assert other.budget((saturday + timedelta(hours=1)).astimezone(timezone.utc)).attempts_this_week == 0
+
+
+def test_us_no_call_in_the_seven_days_after_a_conversation():
+    talked = datetime(2026, 11, 2, 10, 0, tzinfo=NEW_YORK)  # day 1
+    made = [Attempt(talked.astimezone(timezone.utc), 1, PHONE, answered=True, conversation=True)]
+    rules = _rules("us", "America/New_York", made)
+    day7 = rules.budget((talked + timedelta(days=6, hours=1)).astimezone(timezone.utc))
+    assert [b.rule for b in day7.blocks] == ["after_conversation"] and dict(day7.blocks[0].values)["day"] == 7
+    day8 = rules.budget((talked + timedelta(days=7)).astimezone(timezone.utc))
+    assert day8.blocks == () and day8.last_conversation_days == 7
+
+
+def test_cn_caps_conversations_per_debtor_and_unanswered_per_number():
+    morning = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
+    at = lambda minutes: (morning + timedelta(minutes=minutes)).astimezone(timezone.utc)  # noqa: E731
+    # Two conversations on this account and one on another account of the same debtor.
+    talks = [Attempt(at(0), 1, PHONE, True, True), Attempt(at(10), 2, "+86 21 5550 9999", True, True)]
+    rules = _rules("cn", "Asia/Shanghai", talks)
+    assert rules.budget(at(20)).conversations_today == 2 and rules.budget(at(20)).blocks == ()
+    talks.append(Attempt(at(30), 1, PHONE, True, True))
+    assert [b.rule for b in _rules("cn", "Asia/Shanghai", talks).budget(at(40)).blocks] == ["conversations_cap"]
+    # Yesterday's do not count.
+    assert _rules("cn", "Asia/Shanghai", talks).budget(at(24 * 60)).blocks == ()
+    missed = [Attempt(at(n), 1, PHONE, False, False) for n in range(5)] + [Attempt(at(5), 1, "+86 21 5550 0000", False, False)]
+    assert _rules("cn", "Asia/Shanghai", missed).budget(at(50)).unanswered_today == 5
+    missed.append(Attempt(at(6), 1, PHONE, False, False))
+    budget = _rules("cn", "Asia/Shanghai", missed).budget(at(50))
+    assert budget.unanswered_today == 6 and [b.rule for b in budget.blocks] == ["unanswered_cap"]
+
+
+def test_an_unknown_zone_is_flagged_and_read_the_strictest_way():
+    # 14:00 in New York is 09:00 in Honolulu: every US zone allows it.
+    fine = datetime(2026, 11, 20, 14, 0, tzinfo=NEW_YORK).astimezone(timezone.utc)
+    assert [b.rule for b in _rules("us", "America/Nowhere", ()).budget(fine).blocks] == ["unknown_zone"]
+    # 09:00 in New York is before eight in Chicago and everywhere west of it.
+    early = datetime(2026, 11, 20, 9, 0, tzinfo=NEW_YORK).astimezone(timezone.utc)
+    budget = _rules("us", "America/Nowhere", ()).budget(early)
+    assert [b.rule for b in budget.blocks] == ["unknown_zone", "hours"] and budget.local_time is None and not budget.zone_known
+
+
+def test_an_unknown_profile_names_the_ones_there_are():
+    with pytest.raises(ValueError, match="unknown compliance profile 'eu': use one of cn, us"):
+        profile("eu")
