@@ -51,10 +51,12 @@ def main_options(
     locale: Optional[str] = option("--locale"),
     scripts_dir: Optional[Path] = option("--scripts-dir"),
     objections_dir: Optional[Path] = option("--objections-dir"),
+    role: Optional[str] = option("--role"),
+    compliance: Optional[str] = option("--compliance"),
 ) -> None:
     """Open the worklist on the default database when no command is given."""
     try:
-        ctx.obj = Options(db, collector, locale, scripts_dir, objections_dir)
+        ctx.obj = Options(db, collector, locale, scripts_dir, objections_dir, role, compliance)
     except UsageError as exc:
         raise fail(str(exc)) from None
     if ctx.invoked_subcommand is None:

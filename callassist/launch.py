@@ -30,6 +30,8 @@ GLOBAL_OPTIONS = {
     "--locale": GlobalOption("locale", str, "en or zh (zh_TW and other Chinese locales map to zh); default: the system locale."),
     "--scripts-dir": GlobalOption("scripts_dir", Path, "A trainer's scripts/ folder."),
     "--objections-dir": GlobalOption("objections_dir", Path, "A trainer's objections/ folder."),
+    "--role": GlobalOption("role", str, "collector (default), supervisor or trainer: what you may see and do."),
+    "--compliance": GlobalOption("compliance", str, "The contact rules in force: cn (default) or us."),
 }
 
 
@@ -40,11 +42,12 @@ class UsageError(Exception):
 class Options:
     """The global options, resolved into settings once, each checked with a clear error."""
 
-    def __init__(self, db: str | None = None, collector: str | None = None, locale: str | None = None, scripts_dir: Path | None = None, objections_dir: Path | None = None) -> None:
+    def __init__(self, db: str | None = None, collector: str | None = None, locale: str | None = None, scripts_dir: Path | None = None, objections_dir: Path | None = None,
+                 role: str | None = None, compliance: str | None = None) -> None:
         from callassist.settings import Settings, SettingsError
 
         try:
-            self.settings = Settings.load(db=db, collector=collector, locale=locale, scripts_dir=scripts_dir, objections_dir=objections_dir)
+            self.settings = Settings.load(db=db, collector=collector, locale=locale, scripts_dir=scripts_dir, objections_dir=objections_dir, role=role, compliance=compliance)
         except SettingsError as exc:
             raise UsageError(str(exc)) from None
         url = self.settings.db

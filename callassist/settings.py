@@ -14,6 +14,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from callassist.core.compliance import ROLES, Profile
+from callassist.core.compliance import profile as compliance_profile
 from callassist.core.priority import parse_class_days
 from callassist.core.promises import DEFAULT_GRACE_DAYS
 
@@ -52,6 +54,8 @@ class Settings:
     promise_grace_days: int = DEFAULT_GRACE_DAYS
     # Days past due at which an account moves to the next debt class (collection, watch, doubtful, write-off).
     debt_class_days: str = "0,90,180,365"
+    role: str = "collector"  # collector, supervisor or trainer
+    compliance: str = "cn"  # the contact rules in force (core/compliance.py)
 
     def __post_init__(self) -> None:
         try:
@@ -60,6 +64,16 @@ class Settings:
             raise SettingsError(f"{ENV_PREFIX}DEBT_CLASS_DAYS: {exc}") from None
         if self.promise_grace_days < 0:
             raise SettingsError(f"{ENV_PREFIX}PROMISE_GRACE_DAYS={self.promise_grace_days}: must be 0 or more days")
+        if self.role not in ROLES:
+            raise SettingsError(f"role {self.role!r} (--role, {ENV_PREFIX}ROLE): use {', '.join(ROLES)}")
+        try:
+            compliance_profile(self.compliance)
+        except ValueError as exc:
+            raise SettingsError(f"--compliance, {ENV_PREFIX}COMPLIANCE: {exc}") from None
+
+    @property
+    def contact_rules(self) -> Profile:
+        return compliance_profile(self.compliance)
 
     @property
     def class_days(self) -> tuple[int, int, int, int]:

@@ -7,7 +7,7 @@ import threading
 from contextlib import contextmanager
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.engine import Engine
@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
 from callassist.core.calls import CallSummary
+from callassist.core.compliance import ContactRules
 from callassist.core.figures import Figures, figures
 from callassist.core.flow import LoadedFlow
 from callassist.core.ledger_csv import PaymentIn
@@ -34,6 +35,9 @@ from callassist.store.errors import StoreError
 from callassist.store.models import Account as AccountRow, Call as CallRow, Review
 from callassist.store.queries import UnfinishedCall
 from callassist.store.sql import Worklist
+
+# How far back the contact rules look: a week, and a day for the debtors' zones.
+CONTACT_LOOKBACK = timedelta(days=8)
 
 
 @contextmanager
@@ -167,6 +171,12 @@ class Workspace:
         context = build_context(snapshot, locale=locale, collector=self.collector, creditor=self.settings.creditor(locale), now=now, class_days=self.settings.class_days)
         return Call(self.flow, self.catalog, context, snapshot.money, clock=self.clock)
 
+    def _contact_rules(self, snapshot: AccountSnapshot, now: datetime, session, excluding: str | None = None) -> ContactRules:
+        """The rules in force for dialling this account, with the debtor's calls of the
+        last days (a day more than the longest rule looks back)."""
+        attempts = queries.contact_attempts(snapshot.account_id, now - CONTACT_LOOKBACK, session=session, excluding=excluding)
+        return ContactRules(self.settings.contact_rules, snapshot.timezone, snapshot.account_id, snapshot.phone, tuple(attempts))
+
     def begin_call(self, account_id: int) -> ActiveCall:
         """Open a call on an account and store its first events before anything is shown."""
         with database_errors("cannot start the call"), db.session(self.engine) as session:
@@ -174,6 +184,7 @@ class Workspace:
             call = self._new_call(snapshot, self.locale)
             call_id = str(uuid.uuid4())
             started = self.clock()
+            call.contact_rules = self._contact_rules(snapshot, started, session)
             card = {
                 "account_id": account_id,
                 "collector": self.collector,
@@ -183,6 +194,7 @@ class Workspace:
                 "balance": str(snapshot.balance),
                 "currency": snapshot.currency,
                 "debtor_local_time": snapshot.local_now(started).isoformat(),
+                "contact_rules": call.contact_rules.budget(started).as_payload(),
             }
             row = CallRow(id=call_id, account_id=account_id, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state)
             queries.start_call(row, call.start(card), session=session)
@@ -212,6 +224,7 @@ class Workspace:
             snapshot = queries.account_snapshot(row.account_id, session=session)
             events = queries.call_events(call_id, session=session)
             call = self._new_call(snapshot, row.locale)
+            call.contact_rules = self._contact_rules(snapshot, self.clock(), session, excluding=call_id)
             call.resume(events)
             queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, self.clock())], session=session)
         return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True, drafts=self.drafts.load_all(call_id))

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from transitions import Machine, MachineError
 
+from callassist.core.compliance import SUPERVISOR, Block, ContactRules
 from callassist.core.conditions import condition
 from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
 from callassist.core.flow import DISPOSITIONS, LoadedFlow, Transition
@@ -100,6 +101,10 @@ class Call:
     ended: bool = False
     suggested_disposition: str | None = None
     cursor: _Cursor = field(default_factory=_Cursor)
+    # When the debtor may be called (None for practice calls and previews), and whether a
+    # supervisor has overridden what blocks it.
+    contact_rules: ContactRules | None = None
+    overridden: bool = False
 
     def __post_init__(self) -> None:
         flow = self.loaded.flow
@@ -151,9 +156,16 @@ class Call:
     def state_label(self, state: str) -> str:
         return self.loaded.flow.states[state].label.get(self.locale)
 
+    def dial_blocks(self) -> tuple[Block, ...]:
+        """What stops dialling now: the contact rules, checked at this instant, until a
+        supervisor overrides them. Nothing is dialled from the first step while any holds."""
+        if self.contact_rules is None or self.overridden or self.ended or self.state != self.loaded.flow.initial:
+            return ()
+        return self.contact_rules.budget(self.clock()).blocks
+
     def choices(self) -> list[Choice]:
         """The choices the machine allows from the current step, in flow order."""
-        if self.ended:
+        if self.ended or self.dial_blocks():
             return []
         offered: list[Choice] = []
         seen: set[str] = set()
@@ -205,6 +217,9 @@ class Call:
         """Take the choice `trigger` (what the debtor did) if the machine allows it now."""
         if self.ended:
             raise CallError("the call has ended")
+        blocks = self.dial_blocks()
+        if blocks:
+            raise CallError(f"dialling is blocked by the contact rules: {', '.join(block.rule for block in blocks)}")
         source = self.state
         try:
             moved = self.cursor.trigger(trigger)
@@ -261,6 +276,25 @@ class Call:
         entered = self._enter(self.state)
         payload = promise.as_payload() | {"readback": entered.payload["text"]}
         return [Event("promise_captured", payload, self.clock()), entered]
+
+    def override(self, reason: str, by: str, role: str) -> list[Event]:
+        """A supervisor lets the call be dialled despite the contact rules, saying why;
+        the step is shown again with its choices."""
+        blocks = self.dial_blocks()
+        if not blocks:
+            raise CallError("nothing blocks this call")
+        if role != SUPERVISOR:
+            raise CallError(f"only a supervisor may override the contact rules, not a {role}")
+        if not reason.strip():
+            raise CallError("an override needs a reason")
+        self.overridden = True
+        payload = {"rules": [block.rule for block in blocks], "reason": reason.strip(), "by": by, "role": role, "state": self.state}
+        return [Event("compliance_override", payload, self.clock()), self._enter(self.state)]
+
+    def show_again(self) -> list[Event]:
+        """The step rendered again, for when what it may offer has changed with the clock
+        (the debtor's call hours opened or closed while the step was on screen)."""
+        return [self._enter(self.state)]
 
     def add_note(self, text: str) -> list[Event]:
         text = text.strip()
@@ -353,5 +387,7 @@ class Call:
             elif event.kind == "promise_captured":
                 self.promise = Promise.from_payload(payload)
                 self.suggested_disposition = "promise"
+            elif event.kind == "compliance_override":
+                self.overridden = True
             elif event.kind == "call_ended":
                 self.ended = True

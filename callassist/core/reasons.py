@@ -1,9 +1,10 @@
-"""The reasons behind a worklist row, in the collector's words."""
+"""The reasons behind a worklist row, and what the contact rules allow, in the collector's words."""
 
 from __future__ import annotations
 
 from babel.dates import get_day_names
 
+from callassist.core.compliance import Block, Budget, Profile
 from callassist.core.i18n import babel_locale, fmt_short_date, fmt_time, label
 from callassist.core.money import Money, format_money
 from callassist.core.priority import Reason
@@ -29,3 +30,30 @@ def describe_reason(reason: Reason, locale: str) -> str:
         if name in values:
             words[name] = values[name]
     return label(f"reason_{reason.key}", locale, **words)
+
+
+def describe_block(block: Block, profile: str, locale: str) -> str:
+    """A rule that stops a dial, with the figures that break it."""
+    values = dict(block.values)
+    words: dict[str, object] = {name: values[name] for name in ("count", "cap", "day", "days", "zone") if name in values}
+    if "local" in values:
+        words["time"] = fmt_time(values["local"], locale)
+        words["opens"], words["closes"] = (moment.strftime("%H:%M") for moment in (values["opens"], values["closes"]))
+    return label(f"block_{block.rule}", locale, profile=profile, **words)
+
+
+def describe_budget(budget: Budget, rules: Profile, locale: str) -> str:
+    """What the contact rules leave before dialling, on one line."""
+    if budget.local_time is None:
+        parts = [label("rules_line_unknown_zone", locale, profile=rules.name)]
+    else:
+        parts = [label("rules_line", locale, profile=rules.name, time=fmt_time(budget.local_time, locale))]
+    if rules.conversations_per_debtor_day is not None:
+        parts.append(label("rules_conversations", locale, count=budget.conversations_today, cap=rules.conversations_per_debtor_day))
+    if rules.unanswered_per_phone_day is not None:
+        parts.append(label("rules_unanswered", locale, count=budget.unanswered_today, cap=rules.unanswered_per_phone_day))
+    if rules.attempts_per_debt_week is not None:
+        parts.append(label("rules_attempts", locale, count=budget.attempts_this_week, cap=rules.attempts_per_debt_week))
+    if budget.last_conversation_days is not None:
+        parts.append(label("rules_last_conversation_today", locale) if budget.last_conversation_days == 0 else label("rules_last_conversation", locale, days=budget.last_conversation_days))
+    return " · ".join(parts)

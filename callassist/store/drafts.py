@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 # The form whose draft an event makes obsolete.
-DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition"}
+DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition", "compliance_override": "override"}
 
 
 class Drafts:

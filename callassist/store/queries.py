@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
 from callassist.core.calls import CallSummary
+from callassist.core.compliance import Attempt
+from callassist.core.flow import VERIFIED
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
 from callassist.core.figures import CallRecord
@@ -227,6 +229,30 @@ def sibling_events(call_id: str, *, session: Session) -> list[list[Event]] | Non
         return None
     others = session.exec(select(Call.id).where(Call.account_id == account_id, Call.id != call_id)).all()
     return [call_events(other, session=session) for other in others]
+
+
+def contact_attempts(account_id: int, since: datetime, *, session: Session, excluding: str | None = None) -> list[Attempt]:
+    """The calls dialled since `since` to any account of this account's debtor (practice
+    calls never count), as the contact rules count them. A call is dialled once its first
+    step has a choice made (what the phone did); `excluding` leaves out the call under way."""
+    debtor_id = session.get(Account, account_id).debtor_id
+    calls = session.exec(
+        select(Call.id, Call.account_id).join(Account, Account.id == Call.account_id)
+        .where(Account.debtor_id == debtor_id, Call.practice == False, Call.started_at >= since)  # noqa: E712
+    ).all()
+    attempts = []
+    for call_id, called_account in calls:
+        if call_id == excluding:
+            continue
+        events = call_events(call_id, session=session)
+        choices = [event for event in events if event.kind == "choice_made"]
+        if not choices:
+            continue
+        phone = events[0].payload.get("phone", "") if events[0].kind == "call_started" else ""
+        answered = not any(choice.payload.get("disposition") == "no_answer" for choice in choices)
+        talked = any(VERIFIED in choice.payload.get("sets", ()) for choice in choices)
+        attempts.append(Attempt(choices[0].at, called_account, phone, answered, talked))
+    return attempts
 
 
 def call_records(*, session: Session, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> list[CallRecord]:

@@ -22,10 +22,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from callassist.core.call import CallError, Event
+from callassist.core.compliance import SUPERVISOR
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS
 from callassist.core.priority import DEFAULT_WORK_STARTS
 from callassist.core.problems import ContentError
+from callassist.core.reasons import describe_block, describe_budget
 from callassist.store.drafts import DRAFTED_BY
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
@@ -39,7 +41,7 @@ if TYPE_CHECKING:  # the workspace loads the database library; the screen must n
     from callassist.workspace import ActiveCall
 
 RETRY_SECONDS = 1.0
-FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_call"}
+FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_call", "override": "override_title"}
 SAVING_NOTICE_AFTER = 0.25
 
 
@@ -82,6 +84,7 @@ class CallScreen(Screen):
         with Horizontal(id="call-body"):
             yield PromptPanel(id="prompt")
             yield AccountCard(id="account")
+        yield Static(id="rules")
         yield Static(id="status")
         yield ObjectionPanel(id="objections")
         yield ChoiceBar(id="choices")
@@ -89,6 +92,8 @@ class CallScreen(Screen):
 
     def on_mount(self) -> None:
         bind_localized(self, self.locale, [("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("question_mark", "keys", "help", "?")])
+        # Shown on the rules line when it applies, not in the key bar.
+        self._bindings.bind("ctrl+o", "override", label("override_key", self.locale), show=False)
         self.query_one("#status", Static).display = False
         self.query_one(ChoiceBar).heading = label("choices", self.locale)
         self.query_one(ChoiceBar).reserve(self.every_step_choices())
@@ -117,6 +122,31 @@ class CallScreen(Screen):
         if minute != self.card_minute:  # the debtor's local time on the card
             self.card_minute = minute
             self.query_one(AccountCard).show(self.active.snapshot, self.locale, now, self.app.workspace.settings.class_days)
+            self.show_rules()
+        # The debtor's call hours may open or close while the first step is on screen:
+        # the step is stored again with what it may offer now.
+        if self.pending is None and self.call.contact_rules is not None and self.call.state == self.call.loaded.flow.initial and not self.call.ended:
+            if bool(self.call.dial_blocks()) == bool(self.call.step.choices):
+                self.apply(self.call.show_again)
+
+    def show_rules(self) -> None:
+        """Before dialling: what the contact rules leave, and what blocks the call now."""
+        call = self.call
+        line = self.query_one("#rules", Static)
+        if call.contact_rules is None or call.ended or call.state != call.loaded.flow.initial:
+            line.display = False
+            return
+        rules = call.contact_rules.profile
+        text = Text(describe_budget(call.contact_rules.budget(call.clock()), rules, self.locale), style="dim")
+        blocks = call.dial_blocks()
+        if blocks:
+            reasons = "; ".join(describe_block(block, rules.name, self.locale) for block in blocks)
+            text.append("\n" + label("dial_blocked", self.locale, reasons=reasons), style="bold red")
+            text.append(f"  ^o {label('override_key', self.locale)}", style="bold")
+        elif call.overridden:
+            text.append("\n" + label("rules_overridden", self.locale), style="bold yellow")
+        line.update(text)
+        line.display = True
 
     def refresh_call(self) -> None:
         call = self.call
@@ -130,6 +160,7 @@ class CallScreen(Screen):
             extra.append(("x", label("end_call", self.locale)))
         self.query_one(ChoiceBar).show(choices, label("choices", self.locale), extra)
         self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection())
+        self.show_rules()
         rehearsal = self.active.rehearsal
         if rehearsal is not None:
             said = Text(label("persona_says", self.locale), style="bold")
@@ -237,6 +268,27 @@ class CallScreen(Screen):
                 self.apply(lambda: self.call.add_note(text))
 
         self.app.push_screen(NoteScreen(self.locale, *self.draft_of("note")), saved)
+
+    def action_override(self) -> None:
+        """A supervisor lets a blocked call be dialled, saying why (stored as an event)."""
+        blocks = self.call.dial_blocks()
+        if not blocks:
+            self.app.notify(label("override_nothing", self.locale))
+            return
+        role = self.app.workspace.settings.role
+        if role != SUPERVISOR:
+            self.app.notify(label("override_supervisor_only", self.locale, role=role), severity="warning", markup=False)
+            return
+        from callassist.tui.screens.note import NoteScreen
+
+        def given(reason: str | None) -> None:
+            if reason:
+                self.apply(lambda: self.call.override(reason, self.app.collector, role))
+
+        rules = self.call.contact_rules.profile
+        reasons = "; ".join(describe_block(block, rules.name, self.locale) for block in blocks)
+        self.app.push_screen(NoteScreen(self.locale, *self.draft_of("override"), title=label("override_title", self.locale),
+                                        intro=label("override_rules", self.locale, reasons=reasons), placeholder=label("override_reason", self.locale)), given)
 
     def action_promise(self) -> None:
         if not self.call.in_promise_step():

@@ -1,4 +1,5 @@
-"""A note at any moment of the call; what is typed is kept as a draft until saved."""
+"""One line of text during a call (a note, an override's reason); what is typed is kept
+as a draft until saved."""
 
 from __future__ import annotations
 
@@ -18,14 +19,19 @@ class NoteScreen(DraftedForm[str | None]):
     CSS_PATH = "note.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None]) -> None:
+    def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None], title: str | None = None, intro: str = "", placeholder: str | None = None) -> None:
         super().__init__(draft, keep)
         self.locale = locale
+        self.title_text = title or label("note", locale)
+        self.intro = intro
+        self.placeholder = placeholder or label("note_placeholder", locale)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-box"):
-            yield Static(label("note", self.locale), classes="title", markup=False)
-            yield Input(placeholder=label("note_placeholder", self.locale), id="note-input")
+            yield Static(self.title_text, classes="title", markup=False)
+            if self.intro:
+                yield Static(self.intro, classes="intro", markup=False)
+            yield Input(placeholder=self.placeholder, id="note-input")
             yield Static(f"Enter {label('save', self.locale)} · Esc {label('cancel', self.locale)}", classes="hint", markup=False)
 
     def on_mount(self) -> None:
