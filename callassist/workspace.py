@@ -19,6 +19,8 @@ from callassist.core.calls import CallSummary
 from callassist.core.compliance import ContactRules
 from callassist.core.figures import Figures, figures
 from callassist.core.flow import LoadedFlow
+from callassist.core.forbidden import ForbiddenLanguage
+from callassist.core.i18n import label
 from callassist.core.ledger_csv import PaymentIn
 from callassist.core.lint import check_content, forbidden_list
 from callassist.core.objections import Catalog
@@ -94,6 +96,7 @@ class Workspace:
         self.drafts = Drafts(self.settings.drafts_dir)
         self._content_lock = threading.Lock()
         self._content_loaded = False
+        self._forbidden: ForbiddenLanguage | None = None
 
     @classmethod
     def open(cls, settings: Settings, url: str, locale: str) -> Workspace:
@@ -296,6 +299,15 @@ class Workspace:
             form = DRAFTED_BY.get(event.kind)
             if form:
                 self.drafts.discard(call_id, form)
+
+    def note_warnings(self, text: str, locale: str) -> list[str]:
+        """What in a note a collector must not write (the trainers' forbidden list), each
+        with what to say instead; shown before the note is saved."""
+        with self._content_lock:
+            if self._forbidden is None:
+                self._forbidden = forbidden_list(self.settings.scripts_dir)[0] or ForbiddenLanguage({})
+        return [label("note_forbidden", locale, phrase=hit.phrase, what=label(f"forbidden_{hit.category}", locale), instead=label(f"forbidden_{hit.category}_instead", locale))
+                for hit in self._forbidden.find(text, locale)]
 
     def debtor_today(self, snapshot: AccountSnapshot) -> date:
         return snapshot.local_now(self.clock()).date()

@@ -21,6 +21,7 @@ from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import Catalog
 from callassist.core.promises import Promise
+from callassist.core.redact import redact
 
 OBJECTION_TRIGGER = "raise_objection"
 # Dispositions after which a supervisor needs the collector's words, not just a code.
@@ -81,6 +82,13 @@ class Step:
 def stored_choices(step_entered: dict) -> tuple[Choice, ...]:
     """The choices a stored step offered (what the collector saw, whatever the script says now)."""
     return tuple(Choice(c["trigger"], c["key"], c["label"], c["dest"]) for c in step_entered.get("choices", ()))
+
+
+def _masked(name: str, text: str) -> dict[str, Any]:
+    """Free text for an event: stripped, card numbers and security codes masked, and
+    `redacted` naming what was masked (when anything was)."""
+    masked, kinds = redact(text.strip())
+    return {name: masked, "redacted": list(kinds)} if kinds else {name: masked}
 
 
 def utc_now() -> datetime:
@@ -288,7 +296,7 @@ class Call:
         if not reason.strip():
             raise CallError("an override needs a reason")
         self.overridden = True
-        payload = {"rules": [block.rule for block in blocks], "reason": reason.strip(), "by": by, "role": role, "state": self.state}
+        payload = {"rules": [block.rule for block in blocks], **_masked("reason", reason), "by": by, "role": role, "state": self.state}
         return [Event("compliance_override", payload, self.clock()), self._enter(self.state)]
 
     def show_again(self) -> list[Event]:
@@ -297,10 +305,10 @@ class Call:
         return [self._enter(self.state)]
 
     def add_note(self, text: str) -> list[Event]:
-        text = text.strip()
-        if not text:
+        """A note, with any card number or security code masked before it is stored."""
+        if not text.strip():
             raise CallError("an empty note is not stored")
-        return [Event("note_added", {"text": text, "state": self.state}, self.clock())]
+        return [Event("note_added", {**_masked("text", text), "state": self.state}, self.clock())]
 
     def end(self, disposition: str, note: str = "", next_contact: date | None = None, callback_at: datetime | None = None) -> list[Event]:
         """The call's last event. `callback_at` (aware, in the future) is a time agreed to
@@ -317,7 +325,7 @@ class Call:
         if callback_at is not None and (callback_at.tzinfo is None or callback_at <= now):
             raise CallError("a callback time must be a time zone-aware moment in the future")
         self.ended = True
-        payload = {"disposition": disposition, "note": note.strip(), "state": self.state, "next_contact": next_contact.isoformat() if next_contact else None}
+        payload = {"disposition": disposition, **_masked("note", note), "state": self.state, "next_contact": next_contact.isoformat() if next_contact else None}
         if callback_at is not None:
             payload["callback_at"] = callback_at.astimezone(timezone.utc).isoformat()
         return [Event("call_ended", payload, now)]

@@ -15,18 +15,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from callassist.core.flow import Phrases
+from callassist.core.i18n import label
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.yamlfile import line_of, load_model
 
 FORBIDDEN_FILE = "forbidden.yaml"
 CATEGORIES = ("insult", "threat", "impersonation", "blacklist", "exaggeration")
-HINTS = {
-    "insult": ("an insult", "courtesy to everyone, whatever the debtor says"),
-    "threat": ("a threat", "only lawful pressure: a role change, stopping supply, a formal notice"),
-    "impersonation": ("impersonating an authority", "say who you are: the creditor's collector"),
-    "blacklist": ("an invented blacklist", "name only consequences that really follow"),
-    "exaggeration": ("an exaggerated consequence", "name only consequences that really follow"),
-}
+# What each category is and what to say instead (lint's messages are in English).
+HINTS = {category: (label(f"forbidden_{category}", "en"), label(f"forbidden_{category}_instead", "en")) for category in CATEGORIES}
 
 
 class ForbiddenFile(BaseModel):

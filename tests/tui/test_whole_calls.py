@@ -274,3 +274,29 @@ async def test_a_prompt_taller_than_the_panel_scrolls(make_app):
         assert body.size.height == tall and panel.scroll_y == 0
         shown = str(body.render())
         assert shown.strip() == screen.call.step.text.strip()
+
+
+async def test_a_note_is_checked_before_saving_and_stored_without_card_details(make_app, db_url):
+    async with make_app("en").run_test() as pilot:
+        await start_first_call(pilot)
+        await press(pilot, "n")
+        typed = "he is a liar; paid by card 4111 1111 1111 1111, CVV 123 [b]x[/b]"
+        pilot.app.screen.query_one(Input).value = typed
+        await press(pilot, "enter")
+        # Flagged first: the form stays, naming the phrase and what to say instead.
+        warning = pilot.app.screen.query_one("#note-warning", Static)
+        assert warning.display and "'liar' is an insult: courtesy to everyone" in str(warning.render())
+        await press(pilot, "enter")  # as written, the collector was told
+        await press(pilot, "x")
+        form = pilot.app.screen
+        form.query_one("#disposition", Select).value = "refused"
+        form.query_one("#note", Input).value = "refused, called me an idiot; read out card 5500 0000 0000 0004"
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is form and "'idiot' is an insult" in str(form.query_one("#disposition-errors", Static).render())
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, WorklistScreen)
+    [(call, events)] = stored_calls(db_url)
+    note = next(e.payload for e in events if e.kind == "note_added")
+    assert note["text"] == "he is a liar; paid by card [card ····1111], CVV [···] [b]x[/b]" and note["redacted"] == ["card", "security_code"]
+    assert events[-1].payload["note"] == "refused, called me an idiot; read out card [card ····0004]" and events[-1].payload["redacted"] == ["card"]
+    assert "4111" not in "".join(e.payload.get("text", "") for e in events if e.kind == "note_added")

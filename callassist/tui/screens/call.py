@@ -126,7 +126,7 @@ class CallScreen(Screen):
         # The debtor's call hours may open or close while the first step is on screen:
         # the step is stored again with what it may offer now.
         if self.pending is None and self.call.contact_rules is not None and self.call.state == self.call.loaded.flow.initial and not self.call.ended:
-            if bool(self.call.dial_blocks()) == bool(self.call.step.choices):
+            if tuple(self.call.choices()) != self.call.step.choices:
                 self.apply(self.call.show_again)
 
     def show_rules(self) -> None:
@@ -223,6 +223,9 @@ class CallScreen(Screen):
             self.active.rehearsal.observe(message.events)
         for event in message.events:
             self.drafts.pop(DRAFTED_BY.get(event.kind, ""), None)
+            if event.payload.get("redacted"):
+                kinds = ", ".join(label(f"redacted_{kind}", self.locale) for kind in event.payload["redacted"])
+                self.app.notify(label("redacted_notice", self.locale, kinds=kinds), severity="warning", markup=False)
             if event.kind == "note_added":
                 self.app.notify(label("note_saved", self.locale), timeout=2)
             elif event.kind == "call_ended":
@@ -267,7 +270,7 @@ class CallScreen(Screen):
             if text:
                 self.apply(lambda: self.call.add_note(text))
 
-        self.app.push_screen(NoteScreen(self.locale, *self.draft_of("note")), saved)
+        self.app.push_screen(NoteScreen(self.locale, *self.draft_of("note"), check=self.note_warnings), saved)
 
     def action_override(self) -> None:
         """A supervisor lets a blocked call be dialled, saying why (stored as an event)."""
@@ -289,6 +292,9 @@ class CallScreen(Screen):
         reasons = "; ".join(describe_block(block, rules.name, self.locale) for block in blocks)
         self.app.push_screen(NoteScreen(self.locale, *self.draft_of("override"), title=label("override_title", self.locale),
                                         intro=label("override_rules", self.locale, reasons=reasons), placeholder=label("override_reason", self.locale)), given)
+
+    def note_warnings(self, text: str) -> list[str]:
+        return self.app.workspace.note_warnings(text, self.locale)
 
     def action_promise(self) -> None:
         if not self.call.in_promise_step():
@@ -313,7 +319,8 @@ class CallScreen(Screen):
 
         snapshot = self.active.snapshot
         local_now = snapshot.local_now(self.app.now())
-        self.app.push_screen(DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, local_now, snapshot.work_starts or DEFAULT_WORK_STARTS, *self.draft_of("disposition")), chosen)
+        self.app.push_screen(DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, local_now, snapshot.work_starts or DEFAULT_WORK_STARTS,
+                                               *self.draft_of("disposition"), check=self.note_warnings), chosen)
 
     def ending(self, disposition: str, note: str, next_contact: date | None, callback_at: datetime | None = None) -> list[Event]:
         """The call's end; a practice call's score is stored with it."""

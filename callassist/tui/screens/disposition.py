@@ -24,8 +24,9 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
     CSS_PATH = "disposition.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, locale: str, suggested: str | None, has_promise: bool, local_now: datetime, day_starts: time, draft: dict, keep: Callable[[dict], None]) -> None:
-        super().__init__(draft, keep)
+    def __init__(self, locale: str, suggested: str | None, has_promise: bool, local_now: datetime, day_starts: time, draft: dict, keep: Callable[[dict], None],
+                 check: Callable[[str], list[str]] | None = None) -> None:
+        super().__init__(draft, keep, check)
         self.local_now = local_now  # the debtor's clock: a next contact is typed in their time
         self.day_starts = day_starts
         self.locale = locale
@@ -98,6 +99,8 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
             error = label("err_callback_time", self.locale)
         elif when is not None and when <= self.local_now:
             error = label("err_next_contact_past", self.locale, now=self.local_now.strftime("%Y-%m-%d %H:%M"))
+        elif problems := self.warnings_first(note):
+            error = "\n".join(problems + [label("note_check", self.locale)])
         if error:
             self.query_one("#disposition-errors", Static).update(Text(error, style="red"))
             return

@@ -19,8 +19,9 @@ class NoteScreen(DraftedForm[str | None]):
     CSS_PATH = "note.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None], title: str | None = None, intro: str = "", placeholder: str | None = None) -> None:
-        super().__init__(draft, keep)
+    def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None], title: str | None = None, intro: str = "", placeholder: str | None = None,
+                 check: Callable[[str], list[str]] | None = None) -> None:
+        super().__init__(draft, keep, check)
         self.locale = locale
         self.title_text = title or label("note", locale)
         self.intro = intro
@@ -31,10 +32,12 @@ class NoteScreen(DraftedForm[str | None]):
             yield Static(self.title_text, classes="title", markup=False)
             if self.intro:
                 yield Static(self.intro, classes="intro", markup=False)
+            yield Static(id="note-warning", markup=False)
             yield Input(placeholder=self.placeholder, id="note-input")
             yield Static(f"Enter {label('save', self.locale)} · Esc {label('cancel', self.locale)}", classes="hint", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#note-warning", Static).display = False
         field = self.query_one(Input)
         field.value = self.draft.get("text", "")
         field.focus()
@@ -45,7 +48,14 @@ class NoteScreen(DraftedForm[str | None]):
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        text = event.value.strip()
+        problems = self.warnings_first(text)
+        if problems:
+            warning = self.query_one("#note-warning", Static)
+            warning.update("\n".join(problems + [label("note_check", self.locale)]))
+            warning.display = True
+            return
+        self.dismiss(text or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
