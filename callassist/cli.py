@@ -222,6 +222,55 @@ def export(
     engine.dispose()
 
 
+@app.command()
+def purge(
+    ctx: typer.Context,
+    before: str = typer.Option(..., "--before", help="Delete the calls started before this day (YYYY-MM-DD, UTC)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before deleting."),
+) -> None:
+    """Delete call records once the contact rules no longer require them (a supervisor's
+    task). Anything younger than the profile's retention is refused; every purge is logged."""
+    from datetime import datetime, time, timezone
+
+    from callassist.core.compliance import SUPERVISOR, retention_floor
+    from callassist.core.promises import parse_date
+    from callassist.store import db as store_db
+    from callassist.store import queries
+    from callassist.store.models import PurgeLog
+
+    settings = ctx.obj.settings
+    day = parse_date(before)
+    if day is None:
+        raise fail(f"--before {before!r} is not a real date: use YYYY-MM-DD, e.g. 2020-01-01")
+    if settings.role != SUPERVISOR:
+        raise fail(f"only a supervisor may purge records (--role supervisor); this session's role is {settings.role}")
+    rules = settings.contact_rules
+    now = datetime.now(timezone.utc)
+    floor = retention_floor(rules, now.date())
+    if day > floor:
+        raise fail(f"the {rules.name} rules keep call records at least {rules.retention_years} years: --before may be {floor.isoformat()} at the latest (today is {now.date().isoformat()})")
+    engine = _open_store(ctx.obj)
+    cutoff = datetime.combine(day, time(0, 0), timezone.utc)
+
+    def entry() -> PurgeLog:
+        return PurgeLog(purged_at=now, by=settings.collector, role=settings.role, profile=rules.name, before=day, calls=0, events=0, reviews=0)
+
+    with store_db.session(engine) as session:
+        found = queries.purge_calls(cutoff, entry(), session=session, dry_run=True)
+        typer.echo(f"calls started before {day.isoformat()}: {found.calls} call(s), {found.events} event(s), {found.reviews} review(s)")
+        if not found.calls:
+            engine.dispose()
+            return
+        if not yes and not typer.confirm("Delete them for good?", default=False):
+            typer.echo("nothing was deleted")
+            engine.dispose()
+            return
+        log = queries.purge_calls(cutoff, entry(), session=session)
+        session.commit()
+        typer.echo(f"deleted {log.calls} call(s), {log.events} event(s), {log.reviews} review(s); logged as purge {log.id} by {log.by}")
+    engine.dispose()
+
+
 @audit_app.command("verify")
 def audit_verify(
     ctx: typer.Context,

@@ -178,7 +178,7 @@ class Workspace:
         """The rules in force for dialling this account, with the debtor's calls of the
         last days (a day more than the longest rule looks back)."""
         attempts = queries.contact_attempts(snapshot.account_id, now - CONTACT_LOOKBACK, session=session, excluding=excluding)
-        return ContactRules(self.settings.contact_rules, snapshot.timezone, snapshot.account_id, snapshot.phone, tuple(attempts))
+        return ContactRules(self.settings.contact_rules, snapshot.timezone, snapshot.account_id, snapshot.phone, tuple(attempts), snapshot.contact_stop)
 
     def begin_call(self, account_id: int) -> ActiveCall:
         """Open a call on an account and store its first events before anything is shown."""

@@ -135,3 +135,44 @@ def test_report_and_export_on_the_demo_history(tmp_path):
     assert {e["call_id"] for e in events} == {c["call_id"] for c in calls} and events[0]["seq"] == 1
     assert runner.invoke(app, ["--db", url, "report", "--from", "2026-02-30"]).exit_code == 2
     assert runner.invoke(app, ["--db", url, "export", "accounts"]).exit_code == 2
+
+
+def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from callassist.core.compliance import profile, retention_floor
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    assert runner.invoke(app, ["--db", url, "--collector", "lin", "demo", "--no-open"]).exit_code == 0
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        recent = connection.exec_driver_sql("SELECT count(*) FROM call").scalar()
+        account, collector = connection.exec_driver_sql("SELECT account_id, collector_id FROM call LIMIT 1").one()
+        for n in (1, 2):
+            connection.exec_driver_sql(f"INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('old{n}', {account}, {collector}, 'standard', 'h', 'en', '2019-05-0{n} 02:00:00.000000', 'wrap_up', 0)")
+            connection.exec_driver_sql(f"INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('old{n}', 1, 'call_started', '2019-05-0{n} 02:00:00.000000', '{{}}', 'g', 'h{n}')")
+        connection.exec_driver_sql("INSERT INTO review (call_id, reviewer, score, comment, created_at) VALUES ('old1', 'zhou', 4, '', '2019-05-02 02:00:00.000000')")
+        connection.exec_driver_sql(f"INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES ({account}, 'old1', 'CNY', '10.00', 'cash', 'sms', 'kept', '2019-05-01 02:00:00.000000')")
+    engine.dispose()
+    floor = retention_floor(profile("cn"), datetime.now(timezone.utc).date())
+
+    as_collector = runner.invoke(app, ["--db", url, "purge", "--before", floor.isoformat(), "--yes"])
+    assert as_collector.exit_code == 2 and "only a supervisor may purge records" in as_collector.output
+    too_young = runner.invoke(app, ["--db", url, "--role", "supervisor", "purge", "--before", (floor + timedelta(days=1)).isoformat(), "--yes"])
+    assert too_young.exit_code == 2 and f"keep call records at least 5 years: --before may be {floor.isoformat()} at the latest" in too_young.output
+    us_floor = retention_floor(profile("us"), datetime.now(timezone.utc).date())
+    assert "at least 3 years" in runner.invoke(app, ["--db", url, "--role", "supervisor", "--compliance", "us", "purge", "--before", (us_floor + timedelta(days=1)).isoformat()]).output
+    bad = runner.invoke(app, ["--db", url, "--role", "supervisor", "purge", "--before", "2019-02-30"])
+    assert bad.exit_code == 2 and "'2019-02-30' is not a real date" in bad.output
+    asked = runner.invoke(app, ["--db", url, "--role", "supervisor", "--collector", "zhou", "purge", "--before", floor.isoformat()], input="n\n")
+    assert "2 call(s), 2 event(s), 1 review(s)" in asked.output and "nothing was deleted" in asked.output
+
+    done = runner.invoke(app, ["--db", url, "--role", "supervisor", "--collector", "zhou", "purge", "--before", floor.isoformat(), "--yes"])
+    assert done.exit_code == 0 and "deleted 2 call(s), 2 event(s), 1 review(s); logged as purge 1 by zhou" in done.output
+    engine = db.make_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM call").scalar() == recent  # the demo's calls are younger
+        assert connection.exec_driver_sql("SELECT count(*) FROM callevent WHERE call_id LIKE 'old%'").scalar() == 0
+        assert connection.exec_driver_sql("SELECT call_id, status FROM promise WHERE created_at < '2020-01-01'").all() == [(None, "kept")]
+        assert connection.exec_driver_sql("SELECT by, role, profile, before, calls, events, reviews FROM purgelog").all() == [("zhou", "supervisor", "cn", floor.isoformat(), 2, 2, 1)]
+    engine.dispose()

@@ -45,6 +45,7 @@ class AccountSnapshot:
     promises: tuple[PastPromise, ...]  # newest first
     flags: tuple[str, ...] = ()  # warning signs on the account
     work_starts: time | None = None  # when the debtor's working day starts, local time
+    contact_stop: str | None = None  # what the contact asked (core/compliance.py STOPS)
 
     @property
     def broken_promises(self) -> int:

@@ -13,10 +13,10 @@ from typing import Any, Callable
 
 from transitions import Machine, MachineError
 
-from callassist.core.compliance import SUPERVISOR, Block, ContactRules
+from callassist.core.compliance import STOPS, SUPERVISOR, Block, ContactRules
 from callassist.core.conditions import condition
 from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
-from callassist.core.flow import DISPOSITIONS, LoadedFlow, Transition
+from callassist.core.flow import DISPOSITIONS, LoadedFlow, Transition, purpose_states
 from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import Catalog
@@ -117,6 +117,7 @@ class Call:
     def __post_init__(self) -> None:
         flow = self.loaded.flow
         self.templates = self.loaded.templates_for(self.context.locale)
+        self._purpose_states = purpose_states(flow)
         self._by_trigger: dict[str, list[Transition]] = {}
         machine_transitions = []
         for transition in flow.transitions:
@@ -291,6 +292,8 @@ class Call:
         blocks = self.dial_blocks()
         if not blocks:
             raise CallError("nothing blocks this call")
+        if not all(block.overridable for block in blocks):
+            raise CallError("the contact asked not to be called: no override lifts that")
         if role != SUPERVISOR:
             raise CallError(f"only a supervisor may override the contact rules, not a {role}")
         if not reason.strip():
@@ -310,9 +313,12 @@ class Call:
             raise CallError("an empty note is not stored")
         return [Event("note_added", {**_masked("text", text), "state": self.state}, self.clock())]
 
-    def end(self, disposition: str, note: str = "", next_contact: date | None = None, callback_at: datetime | None = None) -> list[Event]:
+    def end(self, disposition: str, note: str = "", next_contact: date | None = None, callback_at: datetime | None = None, contact_stop: str | None = None) -> list[Event]:
         """The call's last event. `callback_at` (aware, in the future) is a time agreed to
-        call back: the account comes to the top of the worklist then."""
+        call back: the account comes to the top of the worklist then. `contact_stop` is
+        what the contact asked (STOPS): they are never offered for a call again."""
+        if contact_stop is not None and contact_stop not in STOPS:
+            raise CallError(f"unknown request {contact_stop!r}: use one of {', '.join(STOPS)}")
         if self.ended:
             raise CallError("the call has ended")
         if disposition not in DISPOSITIONS:
@@ -328,6 +334,8 @@ class Call:
         payload = {"disposition": disposition, **_masked("note", note), "state": self.state, "next_contact": next_contact.isoformat() if next_contact else None}
         if callback_at is not None:
             payload["callback_at"] = callback_at.astimezone(timezone.utc).isoformat()
+        if contact_stop is not None:
+            payload["contact_stop"] = contact_stop
         return [Event("call_ended", payload, now)]
 
     # ---- rendering -----------------------------------------------------------------
@@ -362,6 +370,9 @@ class Call:
         """Render the step (with `rebuttal` when the caller has just rendered it)."""
         spec = self.loaded.flow.states[state]
         text = self.templates.render(spec.template_name(state), self._render_context(rebuttal))
+        if self.contact_rules is not None and self.contact_rules.profile.disclosure and state in self._purpose_states:
+            # Where the rules require it, the purpose step opens with the collector's disclosure, whatever the script says.
+            text = label("disclosure_debt_collector", self.locale) + "\n\n" + text
         choices = tuple(self.choices())
         self.step = Step(state, spec.label.get(self.locale), text, choices)
         offered = [{"key": c.key, "label": c.label, "trigger": c.trigger, "dest": c.dest} for c in choices]

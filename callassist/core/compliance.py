@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SUPERVISOR = "supervisor"
 ROLES = ("collector", SUPERVISOR, "trainer")
+# What a contact can ask that ends calls to them for good: no override lifts it.
+STOPS = ("do_not_call", "cease_contact")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,16 @@ def profile(name: str) -> Profile:
         raise ValueError(f"unknown compliance profile {name!r}: use one of {', '.join(PROFILES)}") from None
 
 
+def retention_floor(rules: Profile, today: date) -> date:
+    """The newest day whose records may be deleted: everything kept at least the
+    profile's years (29 February counts back to the 28th in a common year)."""
+    year = today.year - rules.retention_years
+    try:
+        return today.replace(year=year)
+    except ValueError:
+        return today.replace(year=year, day=28)
+
+
 @dataclass(frozen=True)
 class Attempt:
     """An earlier call that was dialled (a call closed before dialling is none)."""
@@ -74,6 +86,10 @@ class Block:
 
     rule: str
     values: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def overridable(self) -> bool:
+        return self.rule not in STOPS
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,7 @@ class ContactRules:
     account_id: int
     phone: str
     attempts: tuple[Attempt, ...]
+    stop: str | None = None  # what the contact asked (STOPS)
 
     def budget(self, now: datetime) -> Budget:
         """What is left now and what blocks a dial. An unknown zone is read the strictest
@@ -122,6 +139,8 @@ class ContactRules:
         zone = _zone(self.timezone)
         readings = [self._reading(now, each) for each in ([zone] if zone is not None else [ZoneInfo(name) for name in self.profile.zones])]
         blocks: dict[str, Block] = {}
+        if self.stop:
+            blocks[self.stop] = Block(self.stop)
         if zone is None:
             blocks["unknown_zone"] = Block("unknown_zone", (("zone", self.timezone),))
         for reading in readings:

@@ -27,6 +27,7 @@ DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "r
 RESERVED_KEYS = frozenset("123456nmx?q")
 TRIGGER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 VERIFIED = "right_party_verified"
+PURPOSE = "purpose_stated"
 
 
 class Strict(BaseModel):
@@ -271,17 +272,23 @@ def _closure(start: set[str], leads: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-def states_before_verification(flow: Flow) -> set[str]:
-    """States a call can be in, with someone on the line, before the right party is
-    verified: no debt details there. The initial state is read before dialling, so it
-    counts only if a choice leads back into it."""
+def states_before(flow: Flow, fact: str) -> set[str]:
+    """States a call can be in, with someone on the line, before `fact` is established
+    (right_party_verified: no debt details there yet). The initial state is read before
+    dialling, so it counts only if a choice leads back into it."""
     leads: dict[str, set[str]] = {state: set() for state in flow.states}
     for transition in flow.transitions:
-        if VERIFIED in transition.conditions or VERIFIED in transition.sets:
+        if fact in transition.conditions or fact in transition.sets:
             continue
         for source in transition.sources:
             leads[source].add(transition.dest)
-    if VERIFIED not in flow.objections.conditions:
+    if fact not in flow.objections.conditions:
         for source in flow.objections.allowed_from:
             leads[source].add(flow.objections.state)
     return _closure(set(leads[flow.initial]), leads)
+
+
+def purpose_states(flow: Flow) -> set[str]:
+    """The steps where the collector says who they are and why they call: those a choice
+    setting purpose_stated leaves. The only steps that may name the debt before it."""
+    return {source for transition in flow.transitions if PURPOSE in transition.sets for source in transition.sources}

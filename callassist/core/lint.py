@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from callassist.core.context import DEBT_DETAILS
-from callassist.core.flow import FLOW_FILE, LoadedFlow, load_flow, states_before_verification
+from callassist.core.flow import FLOW_FILE, PURPOSE, VERIFIED, LoadedFlow, load_flow, purpose_states, states_before
 from callassist.core.forbidden import FORBIDDEN_FILE, ForbiddenLanguage, load_forbidden
 from callassist.core.i18n import LOCALES
 from callassist.core.objections import Catalog, load_catalog
@@ -38,13 +38,17 @@ def check_script(directory: Path, forbidden: ForbiddenLanguage | None) -> tuple[
         return None, exc.problems
     flow, lines = loaded.flow, loaded.lines
     flow_path = directory / FLOW_FILE
-    before = states_before_verification(flow)
+    before = states_before(flow, VERIFIED)
+    unannounced = states_before(flow, PURPOSE) - purpose_states(flow)
     problems: list[Problem] = []
     env = make_environment()
     for state_id, state in flow.states.items():
         line, col = line_of(lines, ("states", state_id))
         if state_id in before and state.discloses_debt:
             problems.append(Problem(display_path(flow_path), line, col, "E027", f"state {state_id!r} discloses the debt but can be reached before the right party is verified", "only a verified debtor may hear debt details; require right_party_verified on the way in"))
+        elif state_id in unannounced and state.discloses_debt:
+            problems.append(Problem(display_path(flow_path), line, col, "E019", f"state {state_id!r} names the debt but can be reached before the collector has said who they are and why they call",
+                                    "require purpose_stated on the way in (set by the choice that leaves the purpose step)"))
         for locale in LOCALES:
             path = loaded.template_path(locale, state.template_name(state_id))
             source = loaded.template_source(locale, state.template_name(state_id))

@@ -47,6 +47,9 @@ class Contact(SQLModel, table=True):
     role: str
     phone: str = Field(index=True)
     is_primary: bool = True
+    # do_not_call (this number asked not to be called) or cease_contact (the debtor asked
+    # for no more contact): never offered for a call again (core/compliance.py STOPS).
+    stop: str | None = None
 
 
 class Account(SQLModel, table=True):
@@ -169,3 +172,18 @@ class Review(SQLModel, table=True):
     score: int
     comment: str = ""
     created_at: datetime = time_field()
+
+
+class PurgeLog(SQLModel, table=True):
+    """A purge of old records (callassist purge): when, by whom, under which rules, and
+    how much went."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    purged_at: datetime = time_field()
+    by: str
+    role: str
+    profile: str
+    before: date  # calls started before this day were deleted
+    calls: int
+    events: int
+    reviews: int

@@ -27,7 +27,7 @@ from callassist.core.promises import outstanding
 from callassist.core.figures import CallRecord
 from callassist.store import sql
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
-from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise, Review
+from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.ledger import next_promises
 from callassist.store.sql import UnfinishedCall, Worklist, month_of
 
@@ -89,6 +89,7 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         contact_name=contact.name,
         contact_role=contact.role,
         phone=contact.phone,
+        contact_stop=contact.stop,
         timezone=debtor.timezone,
         currency=account.currency,
         balance=account.balance,
@@ -174,6 +175,9 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
                 callback_at=datetime.fromisoformat(callback) if callback else None,
                 calls_in_month=case((_ACCOUNTS.c.calls_month == month, _ACCOUNTS.c.calls_in_month + 1), else_=1), calls_month=month,
             ))
+            if payload.get("contact_stop"):
+                contact_id = select(_ACCOUNTS.c.contact_id).where(_ACCOUNTS.c.id == account_id).scalar_subquery()
+                connection.execute(update(Contact.__table__).where(Contact.__table__.c.id == contact_id).values(stop=payload["contact_stop"]))
 
 
 def call_events(call_id: str, *, session: Session) -> list[Event]:
@@ -253,6 +257,27 @@ def contact_attempts(account_id: int, since: datetime, *, session: Session, excl
         talked = any(VERIFIED in choice.payload.get("sets", ()) for choice in choices)
         attempts.append(Attempt(choices[0].at, called_account, phone, answered, talked))
     return attempts
+
+
+def purge_calls(before: datetime, log: PurgeLog, *, session: Session, dry_run: bool = False) -> PurgeLog:
+    """Delete every call started before `before`, with its events and reviews; promises
+    made on those calls stay in the ledger, no longer tied to a call. `log` gets the
+    counts and is stored beside the deletion (nothing is stored on a dry run)."""
+    ids = list(session.exec(select(Call.id).where(Call.started_at < before)).all())
+    log.calls, log.events, log.reviews = len(ids), 0, 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        log.events += session.exec(select(func.count()).select_from(CallEvent).where(CallEvent.call_id.in_(chunk))).one()
+        log.reviews += session.exec(select(func.count()).select_from(Review).where(Review.call_id.in_(chunk))).one()
+        if not dry_run:
+            connection = session.connection()
+            connection.execute(update(Promise.__table__).where(Promise.__table__.c.call_id.in_(chunk)).values(call_id=None))
+            for table in (CallEvent.__table__, Review.__table__):
+                connection.execute(table.delete().where(table.c.call_id.in_(chunk)))
+            connection.execute(Call.__table__.delete().where(Call.__table__.c.id.in_(chunk)))
+    if not dry_run:
+        session.add(log)
+    return log
 
 
 def call_records(*, session: Session, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> list[CallRecord]:

@@ -18,7 +18,7 @@ from callassist.core.priority import (
     parse_clock_key, parse_flags, parse_work_starts, standing, top_reasons,
 )
 
-SCHEMA_HEAD = "0005"  # the newest Alembic revision; a test keeps it in step
+SCHEMA_HEAD = "0006"  # the newest Alembic revision; a test keeps it in step
 
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
 
@@ -31,7 +31,8 @@ FROM account a
 JOIN debtor d ON d.id = a.debtor_id
 JOIN contact c ON c.id = a.contact_id
 """
-COLLECTOR_OPEN_ACCOUNTS = ACCOUNT_COLUMNS + "WHERE a.collector_id = :collector_id AND a.closed = :closed\n"
+# A contact who asked not to be called is never offered (core/compliance.py STOPS).
+COLLECTOR_OPEN_ACCOUNTS = ACCOUNT_COLUMNS + "WHERE a.collector_id = :collector_id AND a.closed = :closed AND c.stop IS NULL\n"
 # The collector's distinct clocks, one index seek each (a loose index scan).
 CLOCKS = """
 WITH RECURSIVE clocks(clock) AS (
@@ -49,7 +50,7 @@ _WALK_DAY = " AND income_day = :day_{n}"
 _WALK_AFTER = " AND (priority < :priority_{n} OR (priority = :priority_{n} AND id < :after_{n}))"
 # By id alone: the collector's index would be walked otherwise.
 FIRST_ROWS = 4
-BY_ID = ACCOUNT_COLUMNS + "WHERE a.id IN ({ids})"
+BY_ID = ACCOUNT_COLUMNS + "WHERE a.id IN ({ids}) AND c.stop IS NULL"
 # These can add more than any clock, so all of them are read, each by its own index (see
 # models.Account): callbacks due now, and promises due on the debtor's local date.
 CALLBACKS_DUE = COLLECTOR_OPEN_ACCOUNTS + "AND a.callback_at <= :due"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callassist.core.flow import states_before_verification
+from callassist.core.flow import PURPOSE, VERIFIED, purpose_states, states_before
 from callassist.core.i18n import LABELS, LOCALES
 from callassist.core.objections import EXCUSE_IDS, MIN_RUNGS
 from callassist.core.preflight import preflight
@@ -37,10 +37,18 @@ def test_every_rung_is_tagged_and_asks_for_a_commitment(catalog, make_call):
 
 def test_states_before_verification_never_name_the_amount(standard_flow, make_call):
     """Rendered for a real account, the steps a third party may hear say nothing of the debt."""
-    before = states_before_verification(standard_flow.flow)
+    before = states_before(standard_flow.flow, VERIFIED)
     assert before >= {"reach_party", "gatekeeper", "callback", "wrap_up"} and "purpose" not in before
     for locale in LOCALES:
         call = make_call(locale)
         for state in before:
             text = call.render_at(state).payload["text"]
             assert "48,250" not in text and "INV-" not in text, (locale, state)
+
+
+def test_the_debt_is_named_only_after_the_collector_said_who_calls_and_why(standard_flow):
+    """Before purpose_stated, the only step that names the debt is the purpose step itself."""
+    flow = standard_flow.flow
+    named = {state for state, spec in flow.states.items() if spec.discloses_debt}
+    assert purpose_states(flow) == {"purpose"}
+    assert named & states_before(flow, PURPOSE) == {"purpose"}

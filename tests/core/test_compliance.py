@@ -103,3 +103,21 @@ def test_an_unknown_zone_is_flagged_and_read_the_strictest_way():
 def test_an_unknown_profile_names_the_ones_there_are():
     with pytest.raises(ValueError, match="unknown compliance profile 'eu': use one of cn, us"):
         profile("eu")
+
+
+def test_records_are_kept_the_profiles_years():
+    from datetime import date
+
+    from callassist.core.compliance import retention_floor
+
+    assert retention_floor(profile("cn"), date(2026, 12, 1)) == date(2021, 12, 1)
+    assert retention_floor(profile("us"), date(2026, 12, 1)) == date(2023, 12, 1)
+    assert retention_floor(profile("us"), date(2028, 2, 29)) == date(2025, 2, 28)
+
+
+def test_a_contact_who_asked_not_to_be_called_is_blocked_for_good():
+    rules = ContactRules(profile("cn"), "Asia/Shanghai", 1, PHONE, (), stop="do_not_call")
+    noon = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    blocks = rules.budget(noon).blocks
+    assert [b.rule for b in blocks] == ["do_not_call"] and not blocks[0].overridable
+    assert [b.rule for b in ContactRules(profile("us"), "America/Nowhere", 1, PHONE, (), stop="cease_contact").budget(noon).blocks][0] == "cease_contact"

@@ -85,6 +85,15 @@ def test_every_check_finds_its_broken_file_at_its_line(content):
     expect("E027", broken / "en" / "gatekeeper.j2", 1)
     _edit(broken / "en" / "gatekeeper.j2", "Be courteous.", "Be courteous. He owes {{ balance }}.")
 
+    # The debt named before the collector said who calls and why (E019): excuses answered
+    # from the purpose step itself lead to every step after it.
+    broken = _script(scripts, "purpose")
+    flow = broken / "flow.yaml"
+    _edit(flow, "  allowed_from: [confirm_amount,", "  allowed_from: [purpose, confirm_amount,")
+    _edit(flow, "  conditions: [right_party_verified, purpose_stated]", "  conditions: [right_party_verified]")
+    for state in ("dispute", "objection", "negotiate", "promise", "escalate"):
+        expect("E019", flow, _line(flow, f"  {state}:"))
+
     # Templates of the standard copy: an unknown variable (E030), Jinja syntax (E031),
     # reaching for Python internals (E032), a template missing in one locale (E034),
     # forbidden language (E050)

@@ -142,7 +142,8 @@ class CallScreen(Screen):
         if blocks:
             reasons = "; ".join(describe_block(block, rules.name, self.locale) for block in blocks)
             text.append("\n" + label("dial_blocked", self.locale, reasons=reasons), style="bold red")
-            text.append(f"  ^o {label('override_key', self.locale)}", style="bold")
+            if all(block.overridable for block in blocks):
+                text.append(f"  ^o {label('override_key', self.locale)}", style="bold")
         elif call.overridden:
             text.append("\n" + label("rules_overridden", self.locale), style="bold yellow")
         line.update(text)
@@ -278,6 +279,9 @@ class CallScreen(Screen):
         if not blocks:
             self.app.notify(label("override_nothing", self.locale))
             return
+        if not all(block.overridable for block in blocks):
+            self.app.notify(label("override_stop", self.locale), severity="warning")
+            return
         role = self.app.workspace.settings.role
         if role != SUPERVISOR:
             self.app.notify(label("override_supervisor_only", self.locale, role=role), severity="warning", markup=False)
@@ -313,7 +317,7 @@ class CallScreen(Screen):
     def action_end_call(self) -> None:
         from callassist.tui.screens.disposition import DispositionScreen
 
-        def chosen(result: tuple[str, str, date | None, datetime | None] | None) -> None:
+        def chosen(result: tuple[str, str, date | None, datetime | None, str | None] | None) -> None:
             if result is not None:
                 self.apply(lambda: self.ending(*result))
 
@@ -322,9 +326,9 @@ class CallScreen(Screen):
         self.app.push_screen(DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, local_now, snapshot.work_starts or DEFAULT_WORK_STARTS,
                                                *self.draft_of("disposition"), check=self.note_warnings), chosen)
 
-    def ending(self, disposition: str, note: str, next_contact: date | None, callback_at: datetime | None = None) -> list[Event]:
+    def ending(self, disposition: str, note: str, next_contact: date | None, callback_at: datetime | None = None, contact_stop: str | None = None) -> list[Event]:
         """The call's end; a practice call's score is stored with it."""
-        events = self.call.end(disposition, note, next_contact, callback_at)
+        events = self.call.end(disposition, note, next_contact, callback_at, contact_stop)
         if self.active.rehearsal is not None:
             events.append(self.active.rehearsal.scored(self.call))
         return events

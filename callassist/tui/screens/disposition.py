@@ -1,4 +1,5 @@
-"""End the call: the outcome, a note where the outcome needs one, the next contact date."""
+"""End the call: the outcome, a note where the outcome needs one, the next contact date,
+and whether the contact asked not to be called again."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from callassist.core.call import NOTE_REQUIRED
+from callassist.core.compliance import STOPS
 from callassist.core.flow import DISPOSITIONS
 from callassist.core.i18n import label
 from callassist.core.promises import parse_when
 from callassist.tui.screens.drafted import DraftedForm
 
 
-class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None] | None]):
+class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None, str | None] | None]):
     CSS_PATH = "disposition.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
@@ -43,6 +45,8 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
             yield Input(id="note", compact=True)
             yield Label(t("next_contact"), markup=False)
             yield Input(id="next-contact", compact=True, placeholder=f"{(self.local_now + timedelta(days=1)).date().isoformat()} 10:00")
+            yield Label(t("contact_stop"), markup=False)
+            yield Select([(t(f"stop_{stop}"), stop) for stop in STOPS], id="contact-stop", compact=True, prompt="—")
             yield Static(id="disposition-errors")
             with Horizontal(classes="buttons"):
                 yield Button(f"Ctrl+S {t('save')}", id="save", variant="primary", compact=True)
@@ -54,11 +58,13 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
             self.query_one("#disposition", Select).value = draft["disposition"]
         self.query_one("#note", Input).value = draft.get("note", "")
         self.query_one("#next-contact", Input).value = draft.get("next_contact", "")
+        if draft.get("contact_stop"):
+            self.query_one("#contact-stop", Select).value = draft["contact_stop"]
         self._note_label()
         self.query_one("#disposition", Select).focus()
 
-    def _value(self) -> str | None:
-        value = self.query_one("#disposition", Select).value
+    def _value(self, select: str = "#disposition") -> str | None:
+        value = self.query_one(select, Select).value
         return None if value is Select.NULL else str(value)
 
     def _note_label(self) -> None:
@@ -69,7 +75,8 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
     @on(Input.Changed)
     def changed(self) -> None:
         self._note_label()
-        fields = {"disposition": self._value() or "", "note": self.query_one("#note", Input).value, "next_contact": self.query_one("#next-contact", Input).value}
+        fields = {"disposition": self._value() or "", "note": self.query_one("#note", Input).value, "next_contact": self.query_one("#next-contact", Input).value,
+                  "contact_stop": self._value("#contact-stop") or ""}
         self.keep_fields(fields)
 
     @on(Button.Pressed)
@@ -106,7 +113,7 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
             return
         # A time, or any date agreed as a callback, is a callback: the worklist brings it up then.
         callback = when if when is not None and (timed or disposition == "callback") else None
-        self.dismiss((disposition, note, when.date() if when else None, callback))
+        self.dismiss((disposition, note, when.date() if when else None, callback, self._value("#contact-stop")))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
