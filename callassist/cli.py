@@ -38,6 +38,13 @@ def _open_store(options: Options):
         raise fail(str(exc)) from None
 
 
+def _viewer(options: Options):
+    """Who runs the command, and so which calls they may read."""
+    from callassist.core.compliance import Viewer
+
+    return Viewer(options.settings.collector, options.settings.role)
+
+
 def option(flag: str):
     spec = GLOBAL_OPTIONS[flag]
     return typer.Option(None, flag, envvar=spec.envvar, help=spec.help)
@@ -162,7 +169,7 @@ def report(
                 raise fail(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
     engine = _open_store(options)
     with store_db.session(engine) as session:
-        records = queries.call_records(session=session, date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
+        records = queries.call_records(session=session, viewer=_viewer(options), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
     engine.dispose()
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
     states = flow.flow.state_labels(lang) if flow else {}
@@ -211,7 +218,7 @@ def export(
     engine = _open_store(ctx.obj)
     with store_db.session(engine) as session:
         writer = None
-        for row in queries.export_rows(what, session=session):
+        for row in queries.export_rows(what, session=session, viewer=_viewer(ctx.obj)):
             if fmt == "jsonl":
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
                 continue

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
 from callassist.core.calls import CallSummary
-from callassist.core.compliance import ContactRules
+from callassist.core.compliance import ContactRules, Viewer
 from callassist.core.figures import Figures, figures
 from callassist.core.flow import LoadedFlow
 from callassist.core.forbidden import ForbiddenLanguage
@@ -133,6 +133,11 @@ class Workspace:
         return self.problems
 
     @property
+    def viewer(self) -> Viewer:
+        """Who runs the app, and so which stored calls they may read."""
+        return Viewer(self.collector, self.settings.role)
+
+    @property
     def fee_allowance(self) -> Decimal:
         return self.settings.promise_fee_allowance
 
@@ -234,15 +239,16 @@ class Workspace:
 
     def replay(self, call_id: str) -> StoredCall:
         """A stored call for replay: its events, checked against their hash chain first.
-        When the chain is broken, only the events before the break are given.
+        When the chain is broken, only the events before the break are given. A trainer
+        reads it without personal data.
 
-        LookupError when there is no such call."""
+        LookupError when there is no such call; AccessDenied for another collector's call."""
         with database_errors("cannot read the call"), db.session(self.engine) as session:
             row = session.get(CallRow, call_id)
             if row is None:
                 raise LookupError(call_id)
+            events = queries.readable_call(call_id, self.viewer, session=session)
             broken = queries.verify_call(call_id, session=session)
-            events = queries.call_events(call_id, session=session)
             reviews = queries.reviews(call_id, session=session)
             siblings = queries.sibling_events(call_id, session=session)
         if broken is not None:
@@ -267,7 +273,7 @@ class Workspace:
             return tuple(line.item for line in lines if line.result == "fail")
 
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
-            return queries.call_summaries(session=session, flags_of=flags_of if self.flow is not None else None)
+            return queries.call_summaries(session=session, viewer=self.viewer, flags_of=flags_of if self.flow is not None else None)
 
     def excuse_names(self, locale: str) -> dict[str, str]:
         """The six excuses' names in `locale` (empty until a catalog has loaded)."""
@@ -276,7 +282,7 @@ class Workspace:
     def team_figures(self) -> Figures:
         """The figures of every real call, as of today."""
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
-            records = queries.call_records(session=session)
+            records = queries.call_records(session=session, viewer=self.viewer)
         return figures(records, self.clock().date())
 
     def scorecard(self, stored: StoredCall, locale: str) -> list[ScoreLine]:

@@ -115,26 +115,70 @@ def test_audit_verify_names_the_broken_call_and_event(tmp_path):
 
 
 def test_report_and_export_on_the_demo_history(tmp_path):
+    """The team's figures and records, as a supervisor reads them."""
     import csv
     import io
     import json
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
-    figures = runner.invoke(app, ["--db", url, "report", "--format", "json"])
+    figures = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--format", "json"])
     assert figures.exit_code == 0, figures.output
     data = json.loads(figures.stdout)
-    calls = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "export", "calls"]).stdout)))
+    calls = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "calls"]).stdout)))
     assert data["calls"]["calls_count"] == len(calls) == 300
     assert 0 < data["calls"]["promises"]["share"] <= 1 and data["excuses"] and data["rungs"]
-    only = json.loads(runner.invoke(app, ["--db", url, "report", "--format", "json", "--collector", "li.na", "--from", "2000-01-01"]).stdout)
+    only = json.loads(runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--format", "json", "--collector", "li.na", "--from", "2000-01-01"]).stdout)
     assert only["calls"]["calls_count"] == sum(c["collector"] == "li.na" for c in calls)
-    table = runner.invoke(app, ["--db", url, "report", "--locale", "zh"])
+    table = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--locale", "zh"])
     assert table.exit_code == 0 and "联系到本人" in table.stdout
-    events = [json.loads(line) for line in runner.invoke(app, ["--db", url, "export", "events", "--format", "jsonl"]).stdout.splitlines()]
+    events = [json.loads(line) for line in runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "events", "--format", "jsonl"]).stdout.splitlines()]
     assert {e["call_id"] for e in events} == {c["call_id"] for c in calls} and events[0]["seq"] == 1
-    assert runner.invoke(app, ["--db", url, "report", "--from", "2026-02-30"]).exit_code == 2
-    assert runner.invoke(app, ["--db", url, "export", "accounts"]).exit_code == 2
+    assert runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--from", "2026-02-30"]).exit_code == 2
+    assert runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "accounts"]).exit_code == 2
+
+
+def test_a_collector_reads_only_their_own_calls_and_a_trainer_none_of_the_personal_data(tmp_path):
+    import csv
+    import io
+    import json
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    team = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "calls"]).stdout)))
+    mine = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--collector", "li.na", "export", "calls"]).stdout)))
+    assert mine and {c["collector"] for c in mine} == {"li.na"} and len(mine) == sum(c["collector"] == "li.na" for c in team)
+    figures = json.loads(runner.invoke(app, ["--db", url, "--collector", "li.na", "report", "--format", "json", "--collector", "zhou"]).stdout)
+    assert figures["calls"]["calls_count"] == len(mine)  # a collector's figures are their own, whichever they ask for
+
+    events = [json.loads(line) for line in runner.invoke(app, ["--db", url, "--role", "trainer", "export", "events", "--format", "jsonl"]).stdout.splitlines()]
+    raw = [json.loads(line) for line in runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "events", "--format", "jsonl"]).stdout.splitlines()]
+    assert len(events) == len(raw)
+    names = {json.loads(e["payload"])["debtor"] for e in raw if e["kind"] == "call_started"} | {json.loads(e["payload"])["contact"] for e in raw if e["kind"] == "call_started"}
+    phones = {json.loads(e["payload"])["phone"] for e in raw if e["kind"] == "call_started"}
+    shown = "".join(e["payload"] for e in events)
+    assert not any(secret in shown for secret in names | phones)
+    assert "[debtor]" in shown and "[phone]" in shown
+    started = [json.loads(e["payload"]) for e in events if e["kind"] == "call_started"]
+    assert all(card["account_id"] is None and card["debtor"] == "[debtor]" for card in started)
+    calls = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--role", "trainer", "export", "calls"]).stdout)))
+    assert len(calls) == len(team) and all(c["account_id"] == "" for c in calls)
+
+    # The same checks in the store, for a replay.
+    import pytest
+
+    from callassist.core.compliance import Viewer
+    from callassist.store.errors import AccessDenied
+
+    theirs = next(c["call_id"] for c in team if c["collector"] != "li.na" and c["practice"] == "False")
+    engine = db.make_engine(url)
+    with db.session(engine) as session:
+        with pytest.raises(AccessDenied, match="a collector reads only their own calls"):
+            queries.readable_call(theirs, Viewer("li.na", "collector"), session=session)
+        card = queries.readable_call(theirs, Viewer("chen", "trainer"), session=session)[0].payload
+        assert card["debtor"] == "[debtor]" and card["phone"] == "[phone]" and card["account_id"] is None
+        assert queries.readable_call(theirs, Viewer("zhou", "supervisor"), session=session)[0].payload["debtor"] not in ("[debtor]", "")
+    engine.dispose()
 
 
 def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):

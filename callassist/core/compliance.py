@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SUPERVISOR = "supervisor"
@@ -191,3 +191,44 @@ class _Reading(NamedTuple):
     attempts: int
     since_conversation: int | None
     blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads the stored calls, and so what they may see: a collector their own calls,
+    a supervisor the team's, a trainer every call without its personal data."""
+
+    name: str
+    role: str
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.role != "trainer"
+
+    def may_see(self, collector: str) -> bool:
+        """Whether a call made by `collector` is one this viewer may read."""
+        return self.role != "collector" or collector == self.name
+
+
+# What stands for personal data where a viewer may not see it.
+MASKS = {"debtor": "[debtor]", "contact": "[contact]", "phone": "[phone]"}
+
+
+def masker(card: dict) -> Callable[[object], object]:
+    """What hides a call's personal data, from its first event's card: the debtor's and
+    the contact's names and the phone number, wherever they appear (the step texts name
+    them), and the account's id."""
+    secrets = sorted(((str(card[key]), mask) for key, mask in MASKS.items() if card.get(key)), key=lambda pair: -len(pair[0]))
+
+    def hide(value: object) -> object:
+        if isinstance(value, str):
+            for secret, mask in secrets:
+                value = value.replace(secret, mask)
+            return value
+        if isinstance(value, dict):
+            return {key: None if key == "account_id" else hide(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [hide(item) for item in value]
+        return value
+
+    return hide

@@ -20,12 +20,13 @@ from sqlmodel import Session, select
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
 from callassist.core.calls import CallSummary
-from callassist.core.compliance import Attempt
+from callassist.core.compliance import Attempt, Viewer, masker
 from callassist.core.flow import VERIFIED
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
 from callassist.core.figures import CallRecord
 from callassist.store import sql
+from callassist.store.errors import AccessDenied
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.ledger import next_promises
@@ -197,9 +198,10 @@ def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
     return verify_chain(call_id, rows, ended=call.ended_at is not None)
 
 
-def call_summaries(*, session: Session, flags_of: Callable[[list[Event], list[list[Event]]], tuple[str, ...]] | None = None) -> list[CallSummary]:
-    """Every stored call for the calls browser: who, whom, outcome, excuses, promise, notes,
-    and the flags `flags_of` finds in its events and those of the other calls to the same
+def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list[Event], list[list[Event]]], tuple[str, ...]] | None = None) -> list[CallSummary]:
+    """The stored calls `viewer` may read, for the calls browser: who, whom, outcome,
+    excuses, promise, notes (without personal data for a viewer who may not see it), and
+    the flags `flags_of` finds in its events and those of the other calls to the same
     account (the scorecard's failed items)."""
     rows = session.exec(
         select(Call, Collector.name, Debtor.name)
@@ -216,14 +218,36 @@ def call_summaries(*, session: Session, flags_of: Callable[[list[Event], list[li
             by_account[call.account_id].append(call.id)
     summaries = []
     for call, collector, debtor in rows:
+        if not viewer.may_see(collector):
+            continue
         stored = events[call.id]
         others = [events[other] for other in by_account.get(call.account_id, ()) if other != call.id]
         excuses = tuple(dict.fromkeys(e.payload["excuse"] for e in stored if e.kind == "objection_raised"))
         notes = tuple(note for e in stored if e.kind in ("note_added", "call_ended") for note in [e.payload.get("text") or e.payload.get("note")] if note)
-        started = stored[0].payload.get("debtor", "") if stored and stored[0].kind == "call_started" else ""
+        card = stored[0].payload if stored and stored[0].kind == "call_started" else {}
+        shown = debtor or card.get("debtor", "")
+        if not viewer.sees_personal_data:
+            hide = masker(card | {"debtor": shown})
+            shown, notes = hide(shown), tuple(hide(note) for note in notes)
         flags = flags_of(stored, others) if flags_of else ()
-        summaries.append(CallSummary(call.id, call.started_at, call.ended_at, collector, debtor or started, call.practice, call.disposition, excuses, any(e.kind == "promise_captured" for e in stored), notes, flags))
+        summaries.append(CallSummary(call.id, call.started_at, call.ended_at, collector, shown, call.practice, call.disposition, excuses, any(e.kind == "promise_captured" for e in stored), notes, flags))
     return summaries
+
+
+def readable_call(call_id: str, viewer: Viewer, *, session: Session) -> list[Event]:
+    """A call's events as `viewer` may read them: AccessDenied for another collector's
+    call, personal data masked for a viewer who may not see it; LookupError if none."""
+    call = session.get(Call, call_id)
+    if call is None:
+        raise LookupError(call_id)
+    made_by = session.get(Collector, call.collector_id).name
+    if not viewer.may_see(made_by):
+        raise AccessDenied(f"call {call_id} was made by {made_by}: a collector reads only their own calls (--role supervisor reads the team's)")
+    events = call_events(call_id, session=session)
+    if viewer.sees_personal_data or not events:
+        return events
+    hide = masker(events[0].payload)
+    return [Event(event.kind, hide(event.payload), event.at) for event in events]
 
 
 def sibling_events(call_id: str, *, session: Session) -> list[list[Event]] | None:
@@ -280,8 +304,11 @@ def purge_calls(before: datetime, log: PurgeLog, *, session: Session, dry_run: b
     return log
 
 
-def call_records(*, session: Session, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> list[CallRecord]:
-    """Real (not practice) calls with their events and their promise's fate, for team figures."""
+def call_records(*, session: Session, viewer: Viewer, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> list[CallRecord]:
+    """Real (not practice) calls with their events and their promise's fate, for team
+    figures; a collector's figures are of their own calls."""
+    if viewer.role == "collector":
+        collector = viewer.name
     query = select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).where(Call.practice == False)  # noqa: E712
     if collector:
         query = query.where(Collector.name == collector)
@@ -310,19 +337,37 @@ def reviews(call_id: str, *, session: Session) -> list[Review]:
 EXPORTS = ("calls", "events", "promises")
 
 
-def export_rows(what: str, *, session: Session):
-    """Rows of plain values for other tools: every call, every event, or every promise."""
+def export_rows(what: str, *, session: Session, viewer: Viewer):
+    """Rows of plain values for other tools: every call, every event, or every promise that
+    `viewer` may read (a collector's own; for a trainer, without personal data)."""
+    collectors = dict(session.exec(select(Collector.id, Collector.name)).all())
+    made_by = {call_id: collectors[collector_id] for call_id, collector_id in session.exec(select(Call.id, Call.collector_id)).all()}
+    masking = not viewer.sees_personal_data
     if what == "calls":
         for call, collector in session.exec(select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(Call.started_at)).all():
-            yield {"call_id": call.id, "started_at": call.started_at.isoformat(), "ended_at": call.ended_at.isoformat() if call.ended_at else None, "collector": collector, "account_id": call.account_id, "disposition": call.disposition, "practice": call.practice, "persona": call.persona, "script": call.script, "script_hash": call.script_hash, "locale": call.locale}
+            if viewer.may_see(collector):
+                yield {"call_id": call.id, "started_at": call.started_at.isoformat(), "ended_at": call.ended_at.isoformat() if call.ended_at else None, "collector": collector, "account_id": None if masking else call.account_id,
+                       "disposition": call.disposition, "practice": call.practice, "persona": call.persona, "script": call.script, "script_hash": call.script_hash, "locale": call.locale}
     elif what == "events":
+        hide = None
         for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
-            yield {"call_id": row.call_id, "seq": row.seq, "kind": row.kind, "at": row.at.isoformat(), "payload": row.payload, "hash": row.hash}
+            if not viewer.may_see(made_by[row.call_id]):
+                continue
+            payload = row.payload
+            if masking:
+                if row.seq == 1:
+                    hide = masker(json.loads(row.payload))
+                payload = canonical(hide(json.loads(row.payload)))
+            yield {"call_id": row.call_id, "seq": row.seq, "kind": row.kind, "at": row.at.isoformat(), "payload": payload, "hash": row.hash}
     else:
         first_due = dict(session.exec(select(Instalment.promise_id, func.min(Instalment.due_on)).group_by(Instalment.promise_id)).all())
+        owners = {account_id: collectors[collector_id] for account_id, collector_id in session.exec(select(Account.id, Account.collector_id)).all()}
         for promise in session.exec(select(Promise).order_by(Promise.id)).all():
+            if not viewer.may_see(owners[promise.account_id]):
+                continue
             due = first_due.get(promise.id)
-            yield {"promise_id": promise.id, "account_id": promise.account_id, "call_id": promise.call_id, "currency": promise.currency, "total": str(promise.total), "method": promise.method, "channel": promise.channel, "status": promise.status, "created_at": promise.created_at.isoformat(), "first_due": due.isoformat() if due else None}
+            yield {"promise_id": promise.id, "account_id": None if masking else promise.account_id, "call_id": promise.call_id, "currency": promise.currency, "total": str(promise.total), "method": promise.method,
+                   "channel": promise.channel, "status": promise.status, "created_at": promise.created_at.isoformat(), "first_due": due.isoformat() if due else None}
 
 
 def all_call_ids(*, session: Session) -> list[str]:
