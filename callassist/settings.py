@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -66,14 +67,12 @@ class Settings:
             raise SettingsError(f"{ENV_PREFIX}PROMISE_GRACE_DAYS={self.promise_grace_days}: must be 0 or more days")
         if self.role not in ROLES:
             raise SettingsError(f"role {self.role!r} (--role, {ENV_PREFIX}ROLE): use {', '.join(ROLES)}")
-        try:
-            compliance_profile(self.compliance)
-        except ValueError as exc:
-            raise SettingsError(f"--compliance, {ENV_PREFIX}COMPLIANCE: {exc}") from None
+        _profile(self.compliance)  # a profile that cannot be used is said at start, not mid-call
 
     @property
     def contact_rules(self) -> Profile:
-        return compliance_profile(self.compliance)
+        """The profile in force: a built-in name, or a YAML file of one (core/profiles.py)."""
+        return _profile(self.compliance)
 
     @property
     def class_days(self) -> tuple[int, int, int, int]:
@@ -103,6 +102,22 @@ class Settings:
     @property
     def drafts_dir(self) -> Path:
         return self.data_dir / "drafts"
+
+
+@lru_cache(maxsize=8)
+def _profile(name: str) -> Profile:
+    if not name.endswith((".yaml", ".yml")):
+        try:
+            return compliance_profile(name)
+        except ValueError as exc:
+            raise SettingsError(f"--compliance, {ENV_PREFIX}COMPLIANCE: {exc}; or the path of a YAML profile") from None
+    from callassist.core.problems import ContentError
+    from callassist.core.profiles import load_profile
+
+    try:
+        return load_profile(Path(name).expanduser())
+    except ContentError as exc:
+        raise SettingsError("the compliance profile has problems:\n" + "\n".join(str(problem) for problem in exc.problems)) from None
 
 
 def _convert(name: str, kind: str, raw):

@@ -1,0 +1,48 @@
+"""A custom contact-rule profile as a file: used as written, or refused with each problem
+at its line."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from callassist.core.compliance import ContactRules
+from callassist.core.problems import ContentError
+from callassist.core.profiles import load_profile
+from callassist.settings import Settings, SettingsError
+
+GOOD = """\
+name: hk
+source: our counsel's reading, 2026
+window: {from: "09:00", to: "20:30"}
+zones: [Asia/Hong_Kong]
+conversations_per_debtor_day: 2
+retention_years: 7
+"""
+
+
+def test_a_profile_file_is_used_as_written(tmp_path):
+    path = tmp_path / "hk.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    rules = load_profile(path)
+    assert (rules.name, rules.window[1].hour, rules.window[1].minute, rules.retention_years, rules.unanswered_per_phone_day) == ("hk", 20, 30, 7, None)
+    late = datetime(2026, 11, 20, 20, 30, tzinfo=ZoneInfo("Asia/Hong_Kong")).astimezone(timezone.utc)
+    assert [b.rule for b in ContactRules(rules, "Asia/Hong_Kong", 1, "+852", ()).budget(late).blocks] == ["hours"]
+    assert Settings.load(compliance=str(path)).contact_rules == rules
+
+
+def test_a_broken_profile_file_names_each_problem_at_its_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD.replace('to: "20:30"', 'to: "08:00"').replace("Asia/Hong_Kong", "Asia/Hongkong_").replace("retention_years: 7", "retention_year: 7"), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_profile(path)
+    found = sorted((p.line, p.message) for p in caught.value.problems)
+    assert [line for line, _ in found] == [1, 3, 4, 6], found
+    assert found[0][1] == "missing key 'retention_years'" and "close after it opens (09:00 to 08:00)" in found[1][1]
+    assert "unknown time zone 'Asia/Hongkong_'" in found[2][1] and "unknown key 'retention_year'" in found[3][1]
+    with pytest.raises(SettingsError, match="bad.yaml:3:1: E012 window: Value error, the window must close"):
+        Settings.load(compliance=str(path))
+    with pytest.raises(SettingsError, match="no such profile file"):
+        Settings.load(compliance=str(tmp_path / "missing.yaml"))
