@@ -95,7 +95,8 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
         return Workspace.open(settings, url, options.locale)
 
     quick_read = None
-    if url.startswith("sqlite:///") and replay is None:
+    # A trainer's worklist is empty: the first paint must not show the ledger either.
+    if url.startswith("sqlite:///") and replay is None and settings.role != "trainer":
         from callassist.store.sql import quick_sqlite_read
 
         path = url.removeprefix("sqlite:///")

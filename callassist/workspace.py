@@ -142,7 +142,10 @@ class Workspace:
         return self.settings.promise_fee_allowance
 
     def worklist(self) -> Worklist:
-        """The best calls now, after settling any account whose standing is stale."""
+        """The best calls now, after settling any account whose standing is stale (none
+        for a trainer, who works with content and practice calls)."""
+        if not self.viewer.works_accounts:
+            return Worklist([], 0)
         now = self.clock()
         with database_errors("cannot read the worklist"), db.session(self.engine) as session:
             if ledger.refresh_standing(self.collector_id, today=now.date(), class_days=self.settings.class_days, session=session):
@@ -161,6 +164,7 @@ class Workspace:
         """Store a payment typed in by the collector, matched to the account's open promises;
         how many promises it settled as kept, partly kept or broken."""
         with database_errors("cannot store the payment"), db.session(self.engine) as session:
+            queries.check_account_access(account_id, self.viewer, self.collector_id, session=session)
             external = session.get(AccountRow, account_id).external_id
             payment = PaymentIn(0, f"entered-{uuid.uuid4()}", external, paid_on, amount, None, method, reference.strip())
             result = ledger.import_payments([payment], path="entered", source="entered", today=self.clock().date(), grace_days=self.settings.promise_grace_days, class_days=self.settings.class_days, session=session)
@@ -188,6 +192,7 @@ class Workspace:
     def begin_call(self, account_id: int) -> ActiveCall:
         """Open a call on an account and store its first events before anything is shown."""
         with database_errors("cannot start the call"), db.session(self.engine) as session:
+            queries.check_account_access(account_id, self.viewer, self.collector_id, session=session)
             snapshot = queries.account_snapshot(account_id, session=session)
             call = self._new_call(snapshot, self.locale)
             call_id = str(uuid.uuid4())

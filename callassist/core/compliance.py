@@ -205,6 +205,11 @@ class Viewer:
     def sees_personal_data(self) -> bool:
         return self.role != "trainer"
 
+    @property
+    def works_accounts(self) -> bool:
+        """Whether the worklist and calls on accounts are for this viewer."""
+        return self.role != "trainer"
+
     def may_see(self, collector: str) -> bool:
         """Whether a call made by `collector` is one this viewer may read."""
         return self.role != "collector" or collector == self.name

@@ -234,6 +234,18 @@ def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list
     return summaries
 
 
+def check_account_access(account_id: int, viewer: Viewer, collector_id: int, *, session: Session) -> None:
+    """AccessDenied unless `viewer` may work this account: a collector their own, a
+    supervisor any; a trainer none (content and practice calls, not the ledger)."""
+    if viewer.role == "trainer":
+        raise AccessDenied("a trainer works with scripts and practice calls, not with accounts (--role collector or supervisor)")
+    account = session.get(Account, account_id)
+    if account is None:
+        raise LookupError(f"no account {account_id}")
+    if viewer.role == "collector" and account.collector_id != collector_id:
+        raise AccessDenied(f"account {account.external_id} belongs to another collector: a collector works only their own accounts")
+
+
 def readable_call(call_id: str, viewer: Viewer, *, session: Session) -> list[Event]:
     """A call's events as `viewer` may read them: AccessDenied for another collector's
     call, personal data masked for a viewer who may not see it; LookupError if none."""

@@ -265,3 +265,40 @@ def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
     flags = sorted((summary.started_at.hour, summary.flags) for summary in workspace.call_summaries())
     assert flags == [(2, ()), (15, ("call_hours",))]
     workspace.engine.dispose()
+
+
+def test_who_may_work_an_account_is_checked_in_the_store(tmp_path):
+    from callassist.settings import Settings
+    from callassist.store.errors import AccessDenied
+    from callassist.store.models import Account, Collector
+    from callassist.workspace import Workspace
+    from tests.conftest import OBJECTIONS, SCRIPTS
+
+    url = db.sqlite_url(tmp_path / "roles.db")
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with db.session(engine) as session:
+        demo.populate(session, "wang", TODAY)
+        colleague = session.exec(select(Collector).where(Collector.name == "colleague")).one()
+        theirs = session.exec(select(Account.id).where(Account.collector_id == colleague.id)).first()
+    engine.dispose()
+
+    def workspace(role: str) -> Workspace:
+        opened = Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS, role=role), url, "en")
+        opened.clock = lambda: NOW
+        return opened
+
+    collector = workspace("collector")
+    mine = collector.worklist().rows[0].account_id
+    assert collector.begin_call(mine).call_id
+    with pytest.raises(AccessDenied, match="belongs to another collector"):
+        collector.begin_call(theirs)
+    with pytest.raises(AccessDenied, match="belongs to another collector"):
+        collector.record_payment(theirs, Decimal("10"), TODAY, "cash", "")
+    assert workspace("supervisor").begin_call(theirs).call_id
+    trainer = workspace("trainer")
+    assert trainer.worklist().rows == [] and trainer.worklist().total == 0
+    with pytest.raises(AccessDenied, match="a trainer works with scripts and practice calls"):
+        trainer.begin_call(mine)
+    for opened in (collector, trainer):
+        opened.engine.dispose()
