@@ -99,7 +99,11 @@ async def test_the_amount_cannot_be_reached_before_verification(tmp_path, db_url
         # excuses and the promise form are all out of reach.
         await press(pilot, "o", "y", "4", "m", "p")
         assert screen.call.state == "reach_party"
-        await press(pilot, "r", "y")
+        card = lambda: str(screen.query_one("#account", Static).render())  # noqa: E731
+        assert "Owed: shown once verified" in card() and "CN¥" not in card()
+        await press(pilot, "r")
+        assert "CN¥" in card() and "shown once verified" not in card()
+        await press(pilot, "y")
         assert screen.call.state == "purpose"
         await press(pilot, "4")  # an excuse before the collector said who calls and why
         assert screen.call.state == "purpose" and screen.call.objection is None

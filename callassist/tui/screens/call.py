@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from callassist.core.call import CallError, Event
+from callassist.core.flow import VERIFIED, states_before
 from callassist.core.compliance import SUPERVISOR
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS
@@ -66,6 +67,8 @@ class CallScreen(Screen):
         self.active = active
         self.pending: list[Event] | None = None
         self.card_minute = None
+        self.card_debt: bool | None = None  # whether the card shows what is owed
+        self.unverified = states_before(active.call.loaded.flow, VERIFIED)
         # What the forms hold but no event does yet; kept on disk by save_draft.
         self.drafts: dict[str, dict] = dict(active.drafts)
 
@@ -121,13 +124,23 @@ class CallScreen(Screen):
         minute = now.replace(second=0, microsecond=0)
         if minute != self.card_minute:  # the debtor's local time on the card
             self.card_minute = minute
-            self.query_one(AccountCard).show(self.active.snapshot, self.locale, now, self.app.workspace.settings.class_days)
+            self.show_card()
             self.show_rules()
         # The debtor's call hours may open or close while the first step is on screen:
         # the step is stored again with what it may offer now.
         if self.pending is None and self.call.contact_rules is not None and self.call.state == self.call.loaded.flow.initial and not self.call.ended:
             if tuple(self.call.choices()) != self.call.step.choices:
                 self.apply(self.call.show_again)
+
+    def debt_on_card(self) -> bool:
+        """What is owed stays off the card while someone not yet verified is on the line
+        (after dialling, before the right person is confirmed)."""
+        call = self.call
+        return VERIFIED in call.facts or call.state == call.loaded.flow.initial or call.state not in self.unverified
+
+    def show_card(self) -> None:
+        self.card_debt = self.debt_on_card()
+        self.query_one(AccountCard).show(self.active.snapshot, self.locale, self.app.now(), self.app.workspace.settings.class_days, self.card_debt)
 
     def show_rules(self) -> None:
         """Before dialling: what the contact rules leave, and what blocks the call now."""
@@ -162,6 +175,8 @@ class CallScreen(Screen):
         self.query_one(ChoiceBar).show(choices, label("choices", self.locale), extra)
         self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection())
         self.show_rules()
+        if self.card_debt is not None and self.card_debt != self.debt_on_card():
+            self.show_card()
         rehearsal = self.active.rehearsal
         if rehearsal is not None:
             said = Text(label("persona_says", self.locale), style="bold")

@@ -18,7 +18,9 @@ MAX_PROMISES = 3
 class AccountCard(Static):
     """Every value comes from data, so it is built as Text and never parsed as markup."""
 
-    def show(self, snapshot: AccountSnapshot, locale: str, now: datetime, class_days: tuple[int, ...]) -> None:
+    def show(self, snapshot: AccountSnapshot, locale: str, now: datetime, class_days: tuple[int, ...], debt: bool = True) -> None:
+        """The card; without what is owed (`debt` False) while someone not yet verified is
+        on the line, so nothing on screen invites saying it to them."""
         local = snapshot.local_now(now)
         today = local.date()
         dpd = snapshot.days_past_due(today)
@@ -30,6 +32,10 @@ class AccountCard(Static):
         text.append(snapshot.phone + "\n")
         text.append(f"{label('local_time', locale)} ", style="dim")
         text.append(f"{fmt_time(local, locale)} {local.tzname()}\n")
+        if not debt:
+            text.append(label("debt_hidden", locale), style="yellow")
+            self.update(text)
+            return
         text.append(f"{label('balance', locale)} ", style="dim")
         text.append(money(snapshot.balance), style="bold")
         text.append("\n" + label("days_late", locale, days=dpd) + f" · {label('class_' + snapshot.debt_class(today, class_days), locale)}\n")
