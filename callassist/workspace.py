@@ -97,6 +97,9 @@ class Workspace:
         self._content_lock = threading.Lock()
         self._content_loaded = False
         self._forbidden: ForbiddenLanguage | None = None
+        # Calls this workspace began: never offered to resume as left over, though the
+        # list of unfinished calls may be read after the first of them began.
+        self._begun: set[str] = set()
 
     @classmethod
     def open(cls, settings: Settings, url: str, locale: str) -> Workspace:
@@ -172,8 +175,9 @@ class Workspace:
         return result.details
 
     def unfinished(self) -> list[UnfinishedCall]:
+        """The collector's calls left unfinished, by a crash or a closed terminal."""
         with database_errors("cannot read unfinished calls"), db.session(self.engine) as session:
-            return queries.unfinished_calls(self.collector_id, session=session)
+            return [call for call in queries.unfinished_calls(self.collector_id, session=session) if call.call_id not in self._begun]
 
     def _new_call(self, snapshot: AccountSnapshot, locale: str) -> Call:
         self.ensure_content()
@@ -196,6 +200,7 @@ class Workspace:
             snapshot = queries.account_snapshot(account_id, session=session)
             call = self._new_call(snapshot, self.locale)
             call_id = str(uuid.uuid4())
+            self._begun.add(call_id)
             started = self.clock()
             call.contact_rules = self._contact_rules(snapshot, started, session)
             card = {

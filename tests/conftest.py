@@ -56,3 +56,32 @@ def make_call(standard_flow, catalog, sample_account):
         return Call(standard_flow, catalog, context, sample_account.money, clock=lambda: NOW)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The suite's own PostgreSQL server (see tests/pg/server.py); skipped, saying why,
+    only on a machine without PostgreSQL."""
+    from tests.pg.server import Server, binaries
+
+    bindir = binaries()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed here (no initdb): the PostgreSQL tests need its binaries")
+    server = Server(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres) -> str:
+    """A fresh database on the suite's PostgreSQL."""
+    return postgres.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A fresh, empty database of each kind the store runs on: the store's tests run on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("pg_url")

@@ -28,7 +28,14 @@ class Amount(TypeDecorator):
         return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
-        return None if value is None else Decimal(value)
+        if value is None:
+            return None
+        value = Decimal(value)
+        if dialect.name == "sqlite":
+            return value  # the text as written
+        # NUMERIC(18, 4) pads every amount to four places; 87958.0000 would read as more
+        # places than the currency has. The value is the same with the padding off.
+        return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 class UTCDateTime(TypeDecorator):

@@ -33,8 +33,8 @@ def _dump(engine) -> dict[str, list]:
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = db.open_engine(db.sqlite_url(tmp_path / "ledger.db"))
+def engine(store_url):
+    engine = db.open_engine(store_url)
     yield engine
     engine.dispose()
 
@@ -75,7 +75,7 @@ def test_a_changed_row_updates_only_its_account(engine, tmp_path):
     result = _import(engine, edited)
     assert (result.added, result.changed, result.unchanged, result.details["invoices_changed"]) == (0, 1, 2, 1)
     with db.session(engine) as session:
-        assert session.exec(text("SELECT balance FROM account WHERE external_id = 'A-2'")).one()[0] == "4300.50"
+        assert Decimal(str(session.exec(text("SELECT balance FROM account WHERE external_id = 'A-2'")).one()[0])) == Decimal("4300.50")
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
@@ -119,7 +119,7 @@ def test_payments_are_checked_against_the_ledger_before_anything_is_stored(engin
             session.commit()
         assert (result.added, result.unchanged) == expected
     with db.session(engine) as session:
-        assert session.exec(text("SELECT balance FROM account WHERE external_id = 'A-1'")).one()[0] == "15500.00"
+        assert Decimal(str(session.exec(text("SELECT balance FROM account WHERE external_id = 'A-1'")).one()[0])) == Decimal("15500.00")
 
 
 def test_rows_that_disagree_about_an_invoice_or_a_debtor_are_named_with_the_first_line(tmp_path):

@@ -25,8 +25,8 @@ NOON = datetime(2026, 11, 2, 4, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = db.open_engine(db.sqlite_url(tmp_path / "promises.db"))
+def engine(store_url):
+    engine = db.open_engine(store_url)
     with db.session(engine) as session:
         ledger.import_accounts(read_accounts(FIXTURES / "accounts.csv"), default_collector="wang", today=MADE, class_days=DEFAULT_CLASS_DAYS, session=session)
         session.commit()

@@ -24,7 +24,15 @@ from tests.conftest import NOW, TODAY
 
 
 @pytest.fixture
-def engine(tmp_path):
+def engine(store_url):
+    engine = db.make_engine(store_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
     engine = db.make_engine(db.sqlite_url(tmp_path / "t.db"))
     db.upgrade(engine)
     yield engine
@@ -44,8 +52,8 @@ def test_migrations_match_the_models(engine):
     assert diff == []
 
 
-def test_sqlite_is_durable(engine):
-    with engine.connect() as connection:
+def test_sqlite_is_durable(sqlite_engine):
+    with sqlite_engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
@@ -159,9 +167,12 @@ def test_schema_head_constant_is_the_newest_migration():
     assert ScriptDirectory.from_config(db.alembic_config()).get_current_head() == SCHEMA_HEAD
 
 
-def test_quick_read_gives_the_same_worklist_as_sqlalchemy(engine, ledger, tmp_path):
+def test_quick_read_gives_the_same_worklist_as_sqlalchemy(sqlite_engine, tmp_path):
     from callassist.store.sql import quick_sqlite_read
 
+    engine = sqlite_engine
+    with db.session(engine) as session:
+        demo.populate(session, "wang", TODAY)
     with db.session(engine) as session:
         me = queries.collector_by_name("wang", session=session)
         expected = queries.worklist(me.id, NOW, session=session).rows

@@ -19,15 +19,19 @@ def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
 
 
-@pytest.fixture
-def db_url(settings) -> str:
-    url = settings.demo_url()
+def with_demo_ledger(url: str) -> str:
+    """The database at `url` brought to the newest schema and given the demo ledger."""
     engine = db.make_engine(url)
     db.upgrade(engine)
     with db.session(engine) as session:
         demo.populate(session, "wang", TODAY)
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def db_url(settings) -> str:
+    return with_demo_ledger(settings.demo_url())
 
 
 @pytest.fixture

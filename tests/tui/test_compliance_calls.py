@@ -6,6 +6,8 @@ heard who calls and why; under `us`, the purpose step opens with the disclosure.
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import datetime, timedelta, timezone
 
 from textual.widgets import Input, Static
@@ -16,7 +18,14 @@ from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.note import NoteScreen
 from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
-from tests.tui.conftest import press, settle, stored_calls
+from tests.tui.conftest import press, settle, stored_calls, with_demo_ledger
+
+
+@pytest.fixture
+def db_url(store_url) -> str:
+    """These calls run on SQLite and on PostgreSQL alike."""
+    return with_demo_ledger(store_url)
+
 
 LATE = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)  # Friday 23:00 in Shanghai
 

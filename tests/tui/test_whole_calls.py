@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import timedelta
 
 from sqlmodel import select
@@ -15,10 +17,16 @@ from callassist.tui.screens.resume import ResumeScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from callassist.tui.widgets.line_table import LineTable
 from tests.conftest import NOW, TODAY
-from tests.tui.conftest import press, settle, stored_calls
+from tests.tui.conftest import press, settle, stored_calls, with_demo_ledger
 
 from textual.widgets import Input, Select, Static
 
+
+
+@pytest.fixture
+def db_url(store_url) -> str:
+    """These calls run on SQLite and on PostgreSQL alike."""
+    return with_demo_ledger(store_url)
 
 def kinds(events) -> list[str]:
     return [e.kind for e in events]
