@@ -1,5 +1,6 @@
 """When a debtor may be called: the hours and contact caps of a jurisdiction's profile,
-checked against the calls already made, in the debtor's local time.
+checked against the calls already made, in the debtor's local time. (Tuples, not
+dataclasses: settings import this before the first paint.)
 
 A profile is data (`cn` and `us` are built in). `ContactRules` is what a call carries
 from its start: the profile, the debtor's zone and the earlier attempts; it answers, at
@@ -9,7 +10,6 @@ standard library is used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Callable, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,8 +20,7 @@ ROLES = ("collector", SUPERVISOR, "trainer")
 STOPS = ("do_not_call", "cease_contact")
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     """The contact rules of one jurisdiction. Counts of None do not apply there."""
 
     name: str
@@ -69,8 +68,7 @@ def retention_floor(rules: Profile, today: date) -> date:
         return today.replace(year=year, day=28)
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     """An earlier call that was dialled (a call closed before dialling is none)."""
 
     at: datetime  # when it was dialled
@@ -80,8 +78,7 @@ class Attempt:
     conversation: bool  # the right party was reached
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """A rule that stops a dial now: a label key (block_<rule>) and the values it needs."""
 
     rule: str
@@ -92,8 +89,7 @@ class Block:
         return self.rule not in STOPS
 
 
-@dataclass(frozen=True)
-class Budget:
+class Budget(NamedTuple):
     """What the rules leave, as the call screen shows it before dialling."""
 
     profile: str
@@ -120,8 +116,7 @@ def _zone(name: str) -> ZoneInfo | None:
         return None
 
 
-@dataclass(frozen=True)
-class ContactRules:
+class ContactRules(NamedTuple):
     """The rules for dialling one account's contact, with the calls made before this one
     (to any account of the same debtor)."""
 
@@ -193,8 +188,7 @@ class _Reading(NamedTuple):
     blocks: tuple[Block, ...]
 
 
-@dataclass(frozen=True)
-class Viewer:
+class Viewer(NamedTuple):
     """Who reads the stored calls, and so what they may see: a collector their own calls,
     a supervisor the team's, a trainer every call without its personal data."""
 

@@ -313,3 +313,18 @@ def test_who_may_work_an_account_is_checked_in_the_store(tmp_path):
         trainer.begin_call(mine)
     for opened in (collector, trainer):
         opened.engine.dispose()
+
+
+def test_the_next_calls_are_exactly_the_best_on_either_database(engine, ledger):
+    """The merged read of the clocks' lists, on SQLite and PostgreSQL, against scoring
+    every account, at hours that favour different debtors."""
+    from callassist.store import sql
+
+    with db.session(engine) as session:
+        me = queries.collector_by_name("wang", session=session)
+        execute = queries._executor(session)
+        for hours in (0, 6, 13, 20):
+            now = NOW + timedelta(hours=hours)
+            everything = [sql.score_row(row, now, DEFAULT_CLASS_DAYS) for row in execute(sql.COLLECTOR_OPEN_ACCOUNTS, {"collector_id": me.id, "closed": False})]
+            expected = sorted(everything, key=lambda row: (-row.score, row.account_id))[:10]
+            assert queries.next_calls(me.id, now, session=session, limit=10) == expected, hours
