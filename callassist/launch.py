@@ -31,7 +31,7 @@ GLOBAL_OPTIONS = {
     "--scripts-dir": GlobalOption("scripts_dir", Path, "A trainer's scripts/ folder."),
     "--objections-dir": GlobalOption("objections_dir", Path, "A trainer's objections/ folder."),
     "--role": GlobalOption("role", str, "collector (default), supervisor or trainer: what you may see and do."),
-    "--compliance": GlobalOption("compliance", str, "The contact rules in force: cn (default) or us."),
+    "--compliance": GlobalOption("compliance", str, "The contact rules in force: cn (default), us, or the path of a YAML profile."),
 }
 
 
@@ -85,6 +85,7 @@ def global_options_only(argv: list[str]) -> dict | None:
 
 
 def run_tui(options: Options, url: str, replay: str | None = None) -> None:
+    from callassist.core.compliance import Viewer
     from callassist.tui.app import CallAssistApp
 
     settings = options.settings
@@ -96,7 +97,7 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
 
     quick_read = None
     # A trainer's worklist is empty: the first paint must not show the ledger either.
-    if url.startswith("sqlite:///") and replay is None and settings.role != "trainer":
+    if url.startswith("sqlite:///") and replay is None and Viewer(settings.collector, settings.role).sees_personal_data:
         from callassist.store.sql import quick_sqlite_read
 
         path = url.removeprefix("sqlite:///")

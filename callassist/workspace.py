@@ -96,7 +96,7 @@ class Workspace:
         self.drafts = Drafts(self.settings.drafts_dir)
         self._content_lock = threading.Lock()
         self._content_loaded = False
-        self._forbidden: ForbiddenLanguage | None = None
+        self.forbidden: ForbiddenLanguage | None = None  # the trainers' list, once the content has loaded (None: it does not parse)
         # Calls this workspace began: never offered to resume as left over, though the
         # list of unfinished calls may be read after the first of them began.
         self._begun: set[str] = set()
@@ -121,6 +121,9 @@ class Workspace:
 
     def _use(self, flow: LoadedFlow | None, catalog: Catalog | None, problems: list[Problem]) -> None:
         self._content_loaded = True
+        # Read here, in the worker that loads the content: the note forms check against it
+        # on the UI thread, which must never wait for a file.
+        self.forbidden = forbidden_list(self.settings.scripts_dir)[0]
         if not problems:
             self.flow, self.catalog = flow, catalog
             self.personas, self.persona_problems = load_personas(self.settings.objections_dir / PERSONAS_DIR, flow.flow, catalog)
@@ -147,7 +150,7 @@ class Workspace:
     def worklist(self) -> Worklist:
         """The best calls now, after settling any account whose standing is stale (none
         for a trainer, who works with content and practice calls)."""
-        if not self.viewer.works_accounts:
+        if not self.viewer.sees_personal_data:
             return Worklist([], 0)
         now = self.clock()
         with database_errors("cannot read the worklist"), db.session(self.engine) as session:
@@ -276,10 +279,9 @@ class Workspace:
     def call_summaries(self) -> list[CallSummary]:
         """Every stored call for the calls browser, flagged with its failed scorecard items."""
         self.ensure_content()
-        forbidden = forbidden_list(self.settings.scripts_dir)[0]
 
         def flags_of(events: list[Event], others: list[list[Event]]) -> tuple[str, ...]:
-            lines = scorecard(events, self.flow.flow, self.locale, forbidden, same_day_contacts(events, others))
+            lines = scorecard(events, self.flow.flow, self.locale, self.forbidden, same_day_contacts(events, others), self.settings.contact_rules)
             return tuple(line.item for line in lines if line.result == "fail")
 
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
@@ -300,8 +302,7 @@ class Workspace:
         self.ensure_content()
         if self.flow is None:
             return []
-        forbidden, _ = forbidden_list(self.settings.scripts_dir)
-        return scorecard(stored.events, self.flow.flow, locale, forbidden, stored.same_day)
+        return scorecard(stored.events, self.flow.flow, locale, self.forbidden, stored.same_day, self.settings.contact_rules)
 
     def store(self, call_id: str, events: list[Event]) -> None:
         """Commit events durably; StoreError if the database cannot take them now.
@@ -319,11 +320,10 @@ class Workspace:
     def note_warnings(self, text: str, locale: str) -> list[str]:
         """What in a note a collector must not write (the trainers' forbidden list), each
         with what to say instead; shown before the note is saved."""
-        with self._content_lock:
-            if self._forbidden is None:
-                self._forbidden = forbidden_list(self.settings.scripts_dir)[0] or ForbiddenLanguage({})
+        if self.forbidden is None:
+            return []
         return [label("note_forbidden", locale, phrase=hit.phrase, what=label(f"forbidden_{hit.category}", locale), instead=label(f"forbidden_{hit.category}_instead", locale))
-                for hit in self._forbidden.find(text, locale)]
+                for hit in self.forbidden.find(text, locale)]
 
     def debtor_today(self, snapshot: AccountSnapshot) -> date:
         return snapshot.local_now(self.clock()).date()

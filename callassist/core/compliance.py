@@ -197,16 +197,17 @@ class Viewer(NamedTuple):
 
     @property
     def sees_personal_data(self) -> bool:
+        """Names, phones and ids; and so accounts, which are nothing without them."""
         return self.role != "trainer"
 
     @property
-    def works_accounts(self) -> bool:
-        """Whether the worklist and calls on accounts are for this viewer."""
-        return self.role != "trainer"
+    def reads_team(self) -> bool:
+        """Every collector's calls and accounts, not only this viewer's own."""
+        return self.role != "collector"
 
     def may_see(self, collector: str) -> bool:
         """Whether a call made by `collector` is one this viewer may read."""
-        return self.role != "collector" or collector == self.name
+        return self.reads_team or collector == self.name
 
 
 # What stands for personal data where a viewer may not see it.

@@ -334,8 +334,8 @@ def _read_accounts(path: Path, progress: Callable[[int], None] | None) -> list[A
         amount, problem = _amount(amount_text, known.currency)
         if problem:
             report("amount", problem)
-        if number and len(known.invoices) and any(invoice.number == number for invoice in known.invoices):
-            first = next(invoice.line for invoice in known.invoices if invoice.number == number)
+        first = next((invoice.line for invoice in known.invoices if invoice.number == number), None) if number and known.invoices else None
+        if first is not None:
             report("invoice_number", f"invoice {number} of account {known.external_id} is already on line {first}")
         if issued and due and amount is not None:
             known.invoices.append(InvoiceIn(line, number, issued, due, amount))

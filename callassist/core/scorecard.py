@@ -7,20 +7,16 @@ supervisor can jump there in the replay.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from callassist.core.call import Event
+from callassist.core.compliance import PROFILES, Profile
 from callassist.core.flow import VERIFIED, Flow
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.i18n import label
 from callassist.core.objections import asks_question
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "n/a"
-# The cn rules, until compliance profiles set them: the calling window in the debtor's
-# local time, connected conversations per debtor a day, unanswered attempts a day.
-CALL_WINDOW = (time(8, 0), time(22, 0))
-MAX_CONVERSATIONS_A_DAY = 3
-MAX_UNANSWERED_A_DAY = 6
 ITEMS = ("identity_purpose", "verified_before_debt", "good_time", "amount_confirmed", "rebuttal_matched", "commitment_asked", "promise_read_back", "call_hours", "contact_caps", "clean_notes")
 
 
@@ -37,8 +33,16 @@ def _local_day(events: list[Event]) -> date | None:
     return datetime.fromisoformat(local).date() if local else None
 
 
-def _connected(events: list[Event]) -> bool:
+def reached_right_party(events: list[Event]) -> bool:
+    """Whether a call was a conversation with the debtor: the right party verified."""
     return any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in events)
+
+
+def rules_of(events: list[Event], rules: Profile) -> Profile:
+    """The contact rules a call was made under: the built-in profile its first event names,
+    else `rules` (the ones in force now)."""
+    name = (events[0].payload.get("contact_rules") or {}).get("profile") if events and events[0].kind == "call_started" else None
+    return PROFILES[name] if name in PROFILES and name != rules.name else rules
 
 
 def same_day_contacts(events: list[Event], others: list[list[Event]]) -> tuple[int, int] | None:
@@ -47,13 +51,16 @@ def same_day_contacts(events: list[Event], others: list[list[Event]]) -> tuple[i
     if day is None:
         return None
     earlier = [other for other in others if other and other[0].at < events[0].at and _local_day(other) == day]
-    conversations = sum(_connected(other) for other in earlier)
+    conversations = sum(reached_right_party(other) for other in earlier)
     return conversations, len(earlier) - conversations
 
 
-def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: ForbiddenLanguage | None = None, same_day: tuple[int, int] | None = None) -> list[ScoreLine]:
-    """Every item of the scorecard, in ITEMS order. `same_day` (see same_day_contacts)
-    scores the contact caps; without it they do not apply."""
+def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: ForbiddenLanguage | None = None, same_day: tuple[int, int] | None = None,
+              rules: Profile = PROFILES["cn"]) -> list[ScoreLine]:
+    """Every item of the scorecard, in ITEMS order. The call hours and caps are those of
+    the contact rules the call was made under (see rules_of); `same_day` (see
+    same_day_contacts) scores the caps, which without it do not apply."""
+    rules = rules_of(events, rules)
     facts: dict[str, int] = {}  # fact -> seq of the choice that set it
     for seq, event in enumerate(events, 1):
         if event.kind == "choice_made":
@@ -76,8 +83,8 @@ def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: Forbidden
         lines.append(line("amount_confirmed", PASS, facts.get("amount_confirmed") or facts["dispute_logged"]))
     else:
         lines.append(line("amount_confirmed", FAIL if "purpose_stated" in facts else NOT_APPLICABLE, None))
-    lines += [_rebuttals(events, line), _commitments(events, line), _read_back(events, flow, line), _hours(events, line)]
-    lines.append(_caps(events, same_day, line))
+    lines += [_rebuttals(events, line), _commitments(events, line), _read_back(events, flow, line), _hours(events, rules, line)]
+    lines.append(_caps(events, same_day, rules, line))
     lines.append(_notes(events, locale, forbidden, line))
     return lines
 
@@ -129,25 +136,29 @@ def _read_back(events, flow: Flow, line) -> ScoreLine:
     return line("promise_read_back", PASS if confirmed else FAIL, confirmed or captured[-1])
 
 
-def _hours(events, line) -> ScoreLine:
+def _hours(events, rules: Profile, line) -> ScoreLine:
     local = events[0].payload.get("debtor_local_time") if events and events[0].kind == "call_started" else None
     if not local:
         return line("call_hours", NOT_APPLICABLE, None)
     at = datetime.fromisoformat(local)
-    start, end = CALL_WINDOW
+    start, end = rules.window
     ok = start <= at.time() < end
-    return line("call_hours", PASS if ok else FAIL, 1, local=at.strftime("%H:%M"))
+    return line("call_hours", PASS if ok else FAIL, 1, local=at.strftime("%H:%M"), opens=start.strftime("%H:%M"), closes=end.strftime("%H:%M"))
 
 
-def _caps(events, same_day, line) -> ScoreLine:
+def _caps(events, same_day, rules: Profile, line) -> ScoreLine:
     if same_day is None:
         return line("contact_caps", NOT_APPLICABLE, None)
     conversations, unanswered = same_day
-    if _connected(events):
-        result = PASS if conversations < MAX_CONVERSATIONS_A_DAY else FAIL
-        return line("contact_caps", result, 1, "_conversation", count=conversations + 1, limit=MAX_CONVERSATIONS_A_DAY)
-    result = PASS if unanswered < MAX_UNANSWERED_A_DAY else FAIL
-    return line("contact_caps", result, 1, "_attempt", count=unanswered + 1, limit=MAX_UNANSWERED_A_DAY)
+    if reached_right_party(events):
+        cap = rules.conversations_per_debtor_day
+        if cap is None:
+            return line("contact_caps", NOT_APPLICABLE, None)
+        return line("contact_caps", PASS if conversations < cap else FAIL, 1, "_conversation", count=conversations + 1, limit=cap)
+    cap = rules.unanswered_per_phone_day
+    if cap is None:
+        return line("contact_caps", NOT_APPLICABLE, None)
+    return line("contact_caps", PASS if unanswered < cap else FAIL, 1, "_attempt", count=unanswered + 1, limit=cap)
 
 
 def _notes(events, locale: str, forbidden: ForbiddenLanguage | None, line) -> ScoreLine:

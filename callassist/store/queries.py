@@ -21,7 +21,7 @@ from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
 from callassist.core.calls import CallSummary
 from callassist.core.compliance import Attempt, Viewer, masker
-from callassist.core.flow import VERIFIED
+from callassist.core.scorecard import reached_right_party
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
 from callassist.core.figures import CallRecord
@@ -237,12 +237,12 @@ def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list
 def check_account_access(account_id: int, viewer: Viewer, collector_id: int, *, session: Session) -> None:
     """AccessDenied unless `viewer` may work this account: a collector their own, a
     supervisor any; a trainer none (content and practice calls, not the ledger)."""
-    if viewer.role == "trainer":
+    if not viewer.sees_personal_data:
         raise AccessDenied("a trainer works with scripts and practice calls, not with accounts (--role collector or supervisor)")
     account = session.get(Account, account_id)
     if account is None:
         raise LookupError(f"no account {account_id}")
-    if viewer.role == "collector" and account.collector_id != collector_id:
+    if not viewer.reads_team and account.collector_id != collector_id:
         raise AccessDenied(f"account {account.external_id} belongs to another collector: a collector works only their own accounts")
 
 
@@ -290,8 +290,7 @@ def contact_attempts(account_id: int, since: datetime, *, session: Session, excl
             continue
         phone = events[0].payload.get("phone", "") if events[0].kind == "call_started" else ""
         answered = not any(choice.payload.get("disposition") == "no_answer" for choice in choices)
-        talked = any(VERIFIED in choice.payload.get("sets", ()) for choice in choices)
-        attempts.append(Attempt(choices[0].at, called_account, phone, answered, talked))
+        attempts.append(Attempt(choices[0].at, called_account, phone, answered, reached_right_party(events)))
     return attempts
 
 
@@ -319,7 +318,7 @@ def purge_calls(before: datetime, log: PurgeLog, *, session: Session, dry_run: b
 def call_records(*, session: Session, viewer: Viewer, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> list[CallRecord]:
     """Real (not practice) calls with their events and their promise's fate, for team
     figures; a collector's figures are of their own calls."""
-    if viewer.role == "collector":
+    if not viewer.reads_team:
         collector = viewer.name
     query = select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).where(Call.practice == False)  # noqa: E712
     if collector:
@@ -361,14 +360,14 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
                 yield {"call_id": call.id, "started_at": call.started_at.isoformat(), "ended_at": call.ended_at.isoformat() if call.ended_at else None, "collector": collector, "account_id": None if masking else call.account_id,
                        "disposition": call.disposition, "practice": call.practice, "persona": call.persona, "script": call.script, "script_hash": call.script_hash, "locale": call.locale}
     elif what == "events":
-        hide = None
+        hide, masked_call = None, None
         for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
             if not viewer.may_see(made_by[row.call_id]):
                 continue
             payload = row.payload
             if masking:
-                if row.seq == 1:
-                    hide = masker(json.loads(row.payload))
+                if row.call_id != masked_call:  # the call's first event read is its card
+                    hide, masked_call = masker(json.loads(row.payload)), row.call_id
                 payload = canonical(hide(json.loads(row.payload)))
             yield {"call_id": row.call_id, "seq": row.seq, "kind": row.kind, "at": row.at.isoformat(), "payload": payload, "hash": row.hash}
     else:

@@ -88,3 +88,17 @@ def test_a_debtor_who_asks_to_talk_later_is_not_a_failure(make_call, standard_fl
     lines = _by_item(scorecard(events, standard_flow.flow, "en", same_day=(0, 0)))
     assert [item for item, line in lines.items() if line.result == "fail"] == []
     assert lines["good_time"].result == "pass" and lines["identity_purpose"].result == "n/a"
+
+
+def test_hours_are_those_of_the_rules_the_call_was_made_under(make_call, standard_flow):
+    from callassist.core.compliance import profile
+
+    def hours(rules_named: str | None, in_force: str) -> str:
+        card = {"debtor_local_time": "2026-11-20T21:30:00-05:00"} | ({"contact_rules": {"profile": rules_named}} if rules_named else {})
+        events = make_call("en").start(card)
+        line = _by_item(scorecard(events, standard_flow.flow, "en", rules=profile(in_force)))["call_hours"]
+        return f"{line.result}: {line.detail}"
+
+    assert hours("us", "cn") == "fail: Called at 21:30, the debtor's time: outside 08:00-21:00."
+    assert hours("cn", "us") == "pass: Called at 21:30, the debtor's time: inside 08:00-22:00."
+    assert hours(None, "us").startswith("fail")  # a call from before the rules were recorded: those in force

@@ -131,7 +131,7 @@ class WorklistScreen(Screen):
             for problem in workspace.problems[:8]:
                 text.append(str(problem) + "\n")
         if not self.rows:
-            trainer = workspace is not None and not workspace.viewer.works_accounts
+            trainer = workspace is not None and not workspace.viewer.sees_personal_data
             text.append(label("trainer_no_accounts" if trainer else "no_accounts", self.locale, collector=self.app.collector))
         text.rstrip()
         panel = self.query_one("#content-problems", Static)
