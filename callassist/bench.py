@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from callassist.store.sql import TEAM_POOL
+
 # A million-account ledger takes minutes and gigabytes to build: only on request (--only).
 LEDGER_NAMES = ("worklist_next_1m", "import_rows")
 NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render") + LEDGER_NAMES
@@ -262,9 +264,10 @@ class Rate:
                 "floor_rows_per_s": round(self.rows / self.floor_seconds), "ratio": round(self.seconds / self.floor_seconds, 2)}
 
 
-def write_ledger(path: Path, accounts: int, collectors: int, most_invoices: int = LEDGER_MOST_INVOICES) -> int:
-    """An accounts file of `accounts` accounts spread over `collectors`, each with one to
-    `most_invoices` invoices (one row each); returns the number of rows."""
+def write_ledger(path: Path, accounts: int, collectors: int, most_invoices: int = LEDGER_MOST_INVOICES, team: bool = False) -> int:
+    """An accounts file of `accounts` accounts spread over `collectors` (with `team`, all
+    in the team's shared queue), each with one to `most_invoices` invoices (one row
+    each); returns the number of rows."""
     import csv
     import random
 
@@ -278,7 +281,7 @@ def write_ledger(path: Path, accounts: int, collectors: int, most_invoices: int 
             # Every collector has debtors in every zone, with several starts of day and a
             # third of them an income day: each collector's worklist merges many clocks.
             debtor = [f"D{n}", f"Debtor {n} 有限公司", rng.choices(zones, (6, 2, 1, 1))[0], rng.choice(("", "08:30", "09:00")), rng.choice(("", "", str(rng.randint(1, 31)))), "王建国", f"+86 21 {n:08d}",
-                      f"A{n}", f"c{n % collectors}", "CNY", "owner_change" if rng.random() < 0.01 else ""]
+                      f"A{n}", TEAM_POOL if team else f"c{n % collectors}", "CNY", "owner_change" if rng.random() < 0.01 else ""]
             late = rng.randint(-20, 420)
             for k in range(rng.choices(range(1, most_invoices + 1), (40, 25, 20, 15)[:most_invoices])[0]):
                 due = datetime(2026, 11, 20) - timedelta(days=late - 30 * k)

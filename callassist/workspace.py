@@ -30,9 +30,10 @@ from callassist.core.preflight import sample_snapshot
 from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
-from callassist.store import db, ledger, queries
+from callassist.store import claims, db, ledger, queries
 from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.events import ChainBreak
+from callassist.store.outbox import Batch, Outbox, OutboxError
 from callassist.store.errors import StoreError
 from callassist.store.models import Account as AccountRow, Call as CallRow, Review
 from callassist.store.queries import UnfinishedCall
@@ -40,6 +41,9 @@ from callassist.store.sql import Worklist
 
 # How far back the contact rules look: a week, and a day for the debtors' zones.
 CONTACT_LOOKBACK = timedelta(days=8)
+# How many of the best accounts a collector asking for the next call may be given: the
+# first that no one else's call holds.
+CLAIM_CANDIDATES = 20
 
 
 @contextmanager
@@ -48,8 +52,11 @@ def database_errors(doing: str):
     try:
         yield
     except (SQLAlchemyError, OSError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise StoreError(f"{doing}: {reason}") from exc
+        raise StoreError(f"{doing}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 @dataclass
@@ -100,6 +107,12 @@ class Workspace:
         # Calls this workspace began: never offered to resume as left over, though the
         # list of unfinished calls may be read after the first of them began.
         self._begun: set[str] = set()
+        # Where events wait while the database is out of reach (store/outbox.py), and how
+        # many events of each call on screen are stored, there or in the database.
+        self.outbox = Outbox(self.settings.data_dir / "outbox")
+        self.offline = False  # some events wait in the outbox
+        self._stored_seq: dict[str, int] = {}
+        self._flush_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, url: str, locale: str) -> Workspace:
@@ -110,7 +123,11 @@ class Workspace:
         engine = db.open_engine(url)
         with database_errors(f"cannot open the database {url}"), db.session(engine) as session:
             collector = queries.collector_by_name(settings.collector, session=session, create=True)
-        return cls(settings, engine, locale, settings.collector, collector.id, None, None)
+        workspace = cls(settings, engine, locale, settings.collector, collector.id, None, None)
+        # Events left waiting by a program that lost the database and then stopped: stored
+        # before anything is read, so a call to resume is whole.
+        workspace.flush_outbox()
+        return workspace
 
     def ensure_content(self) -> list[Problem]:
         """Load and check the script and the catalog once; returns the problems found."""
@@ -197,28 +214,47 @@ class Workspace:
         return ContactRules(self.settings.contact_rules, snapshot.timezone, snapshot.account_id, snapshot.phone, tuple(attempts), snapshot.contact_stop)
 
     def begin_call(self, account_id: int) -> ActiveCall:
-        """Open a call on an account and store its first events before anything is shown."""
+        """Open a call on an account, held for this call (AccountBusy if another open call
+        holds it), and store its first events before anything is shown."""
         with database_errors("cannot start the call"), db.session(self.engine) as session:
             queries.check_account_access(account_id, self.viewer, self.collector_id, session=session)
-            snapshot = queries.account_snapshot(account_id, session=session)
-            call = self._new_call(snapshot, self.locale)
             call_id = str(uuid.uuid4())
-            self._begun.add(call_id)
-            started = self.clock()
-            call.contact_rules = self._contact_rules(snapshot, started, session)
-            card = {
-                "account_id": account_id,
-                "collector": self.collector,
-                "debtor": snapshot.debtor,
-                "contact": snapshot.contact_name,
-                "phone": snapshot.phone,
-                "balance": str(snapshot.balance),
-                "currency": snapshot.currency,
-                "debtor_local_time": snapshot.local_now(started).isoformat(),
-                "contact_rules": call.contact_rules.budget(started).as_payload(),
-            }
-            row = CallRow(id=call_id, account_id=account_id, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state)
-            queries.start_call(row, call.start(card), session=session)
+            claims.claim_account(account_id, self.collector_id, call_id, self.clock(), session=session)
+            return self._open_call(account_id, call_id, session)
+
+    def begin_next_call(self) -> ActiveCall | None:
+        """Open a call on the best account now that no one else's call holds (claimed in
+        the same transaction); None when there is none."""
+        if not self.viewer.sees_personal_data:
+            return None
+        with database_errors("cannot start the call"), db.session(self.engine) as session:
+            call_id = str(uuid.uuid4())
+            now = self.clock()
+            best = queries.next_calls(self.collector_id, now, session=session, class_days=self.settings.class_days, limit=CLAIM_CANDIDATES)
+            account_id = claims.claim_first([row.account_id for row in best], self.collector_id, call_id, now, session=session)
+            return None if account_id is None else self._open_call(account_id, call_id, session)
+
+    def _open_call(self, account_id: int, call_id: str, session) -> ActiveCall:
+        snapshot = queries.account_snapshot(account_id, session=session)
+        call = self._new_call(snapshot, self.locale)
+        self._begun.add(call_id)
+        started = self.clock()
+        call.contact_rules = self._contact_rules(snapshot, started, session)
+        card = {
+            "account_id": account_id,
+            "collector": self.collector,
+            "debtor": snapshot.debtor,
+            "contact": snapshot.contact_name,
+            "phone": snapshot.phone,
+            "balance": str(snapshot.balance),
+            "currency": snapshot.currency,
+            "debtor_local_time": snapshot.local_now(started).isoformat(),
+            "contact_rules": call.contact_rules.budget(started).as_payload(),
+        }
+        row = CallRow(id=call_id, account_id=account_id, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state)
+        events = call.start(card)
+        queries.start_call(row, events, session=session)
+        self._stored_seq[call_id] = len(events)
         return ActiveCall(call_id, call, snapshot, started)
 
     def begin_practice(self, persona_id: str) -> ActiveCall:
@@ -234,6 +270,7 @@ class Workspace:
             row = CallRow(id=call_id, account_id=None, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state, practice=True, persona=persona_id)
             events = call.start(card)
             queries.start_call(row, events, session=session)
+            self._stored_seq[call_id] = len(events)
         rehearsal = Rehearsal(persona, self.locale)
         rehearsal.observe(events)
         return ActiveCall(call_id, call, snapshot, started, rehearsal=rehearsal)
@@ -242,12 +279,14 @@ class Workspace:
         """Fold an unfinished call's stored events back into a Call, and note the resumption."""
         with database_errors("cannot resume the call"), db.session(self.engine) as session:
             row = session.get(CallRow, call_id)
+            claims.claim_account(row.account_id, self.collector_id, call_id, self.clock(), session=session)
             snapshot = queries.account_snapshot(row.account_id, session=session)
             events = queries.call_events(call_id, session=session)
             call = self._new_call(snapshot, row.locale)
             call.contact_rules = self._contact_rules(snapshot, self.clock(), session, excluding=call_id)
             call.resume(events)
-            queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, self.clock())], session=session)
+            queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, self.clock())], session=session, after_seq=len(events))
+            self._stored_seq[call_id] = len(events) + 1
         return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True, drafts=self.drafts.load_all(call_id))
 
     def replay(self, call_id: str) -> StoredCall:
@@ -304,18 +343,65 @@ class Workspace:
             return []
         return scorecard(stored.events, self.flow.flow, locale, self.forbidden, stored.same_day, self.settings.contact_rules)
 
-    def store(self, call_id: str, events: list[Event]) -> None:
-        """Commit events durably; StoreError if the database cannot take them now.
+    def renew_claim(self, active: ActiveCall) -> str | None:
+        """Keep holding the account of the call on screen; None while it is held, else who
+        holds it now (the claim lapsed while this program could not renew it)."""
+        with database_errors("cannot renew the call's hold on its account"), db.session(self.engine) as session:
+            if claims.renew(active.call_id, self.clock(), session=session):
+                session.commit()
+                return None
+            return claims.busy(active.snapshot.account_id, session=session).holder or "?"
+
+    def store(self, call_id: str, events: list[Event]) -> bool:
+        """Commit events durably: in the database, or, while it is out of reach, in the
+        outbox on this computer, to be sent in order later (flush_outbox). True when they
+        are in the database; StoreError if neither can take them now.
 
         Only once a form's event is stored is its draft discarded: until then the
         draft is the only copy of what was typed.
         """
-        with database_errors("storing events"), db.session(self.engine) as session:
-            queries.append_events(call_id, events, session=session)
+        after = self._stored_seq[call_id]
+        in_database = False
+        if not self.outbox.has(call_id):  # else behind the events already waiting
+            try:
+                db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=after))
+                in_database = True
+            except (SQLAlchemyError, OSError) as exc:
+                if not db.out_of_reach(exc):
+                    raise StoreError(f"storing events: {_first_line(exc)}") from exc
+        if not in_database:
+            try:
+                self.outbox.add(call_id, Batch(after, events))
+            except OSError as exc:
+                raise StoreError(f"the database is out of reach and the events cannot be kept on this computer either: {exc}") from exc
+            self.offline = True
+        self._stored_seq[call_id] = after + len(events)
         for event in events:
             form = DRAFTED_BY.get(event.kind)
             if form:
                 self.drafts.discard(call_id, form)
+        return in_database
+
+    def flush_outbox(self) -> int:
+        """Send the events waiting in the outbox, each call's in order; how many were
+        stored. StoreError while the database is still out of reach (those sent stay sent)."""
+        sent = 0
+        with self._flush_lock:
+            for call_id in self.outbox.calls():
+                done = 0
+                try:
+                    for batch in self.outbox.batches(call_id):
+                        with database_errors("sending the events kept on this computer"):
+                            db.run_retrying(self.engine, lambda session: queries.append_events(call_id, batch.events, session=session, after_seq=batch.after_seq))
+                        done += 1
+                        sent += len(batch.events)
+                except OutboxError as exc:
+                    raise StoreError(str(exc)) from exc
+                finally:
+                    if done:
+                        self.outbox.sent(call_id, done)
+            self.offline = bool(self.outbox.calls())
+        return sent
 
     def note_warnings(self, text: str, locale: str) -> list[str]:
         """What in a note a collector must not write (the trainers' forbidden list), each

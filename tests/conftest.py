@@ -58,10 +58,9 @@ def make_call(standard_flow, catalog, sample_account):
     return make
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """The suite's own PostgreSQL server (see tests/pg/server.py); skipped, saying why,
-    only on a machine without PostgreSQL."""
+def _own_server():
+    """A PostgreSQL server of the suite's own (see tests/pg/server.py); skipped, saying
+    why, only on a machine without PostgreSQL."""
     from tests.pg.server import Server, binaries
 
     bindir = binaries()
@@ -71,6 +70,18 @@ def postgres():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The server most PostgreSQL tests share, each on a database of its own."""
+    yield from _own_server()
+
+
+@pytest.fixture
+def killable_postgres():
+    """A server of the test's own, which it may kill and start again."""
+    yield from _own_server()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from callassist.store.errors import StoreError
@@ -102,3 +102,31 @@ def upgrade(engine: Engine) -> None:
 
 def session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
+
+
+# PostgreSQL's "try the transaction again": a serialization failure or a deadlock.
+RETRY_STATES = frozenset({"40001", "40P01"})
+RETRIES = 3
+
+
+def must_retry(exc: BaseException) -> bool:
+    """The database undid the transaction and asks for it to be run again."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRY_STATES
+
+
+def out_of_reach(exc: BaseException) -> bool:
+    """The database cannot be reached now (connection lost or refused, server gone, SQLite
+    file locked too long), as opposed to refusing what was asked of it."""
+    return isinstance(exc, (OperationalError, InterfaceError, OSError)) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def run_retrying(engine: Engine, work):
+    """`work(session)` in a transaction of its own, run again (up to RETRIES times) when
+    the database asks for that; the work must commit, and be safe to run twice."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            with session(engine) as current:
+                return work(current)
+        except DBAPIError as exc:
+            if attempt == RETRIES or not must_retry(exc):
+                raise

@@ -1,5 +1,9 @@
 """Store errors the interface may catch without importing a database library."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
 
 class StoreError(Exception):
     """Storing failed (database unreachable, disk full, locked too long); the text says why."""
@@ -7,3 +11,15 @@ class StoreError(Exception):
 
 class AccessDenied(StoreError):
     """The role in use may not read these records; the text says which and why."""
+
+
+class AccountBusy(StoreError):
+    """Someone else's open call holds the account: who (None while their claim is being
+    made), and since when."""
+
+    def __init__(self, account_id: int, holder: str | None, since: datetime | None) -> None:
+        self.account_id, self.holder, self.since = account_id, holder, since
+        if holder is None:
+            super().__init__(f"account {account_id} is being claimed by someone else right now")
+        else:
+            super().__init__(f"{holder} is on a call with account {account_id} since {since:%H:%M} UTC")

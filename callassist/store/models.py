@@ -187,3 +187,16 @@ class PurgeLog(SQLModel, table=True):
     calls: int
     events: int
     reviews: int
+
+
+class Claim(SQLModel, table=True):
+    """An account held by a collector's open call, so that no one else calls it meanwhile.
+
+    A claim lasts until the call ends, or until `expires_at` when the collector's program
+    stops renewing it (it died, or lost the database): then the account is free again."""
+
+    account_id: int = Field(primary_key=True, foreign_key="account.id")
+    collector_id: int = Field(foreign_key="collector.id")
+    call_id: str  # the call that holds it (made in the same transaction, so no key to it)
+    claimed_at: datetime = time_field()
+    expires_at: datetime = time_field()

@@ -25,8 +25,8 @@ from callassist.core.scorecard import reached_right_party
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
 from callassist.core.figures import CallRecord
-from callassist.store import sql
-from callassist.store.errors import AccessDenied
+from callassist.store import claims, sql
+from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.ledger import next_promises
@@ -49,7 +49,8 @@ def worklist(collector_id: int, now: datetime, *, session: Session, class_days: 
 
 def next_calls(collector_id: int, now: datetime, *, session: Session, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = 20) -> list[sql.WorklistRow]:
     """Only the best `limit` calls now, with their reasons (the worklist without its count)."""
-    return sql.read_next_calls(_executor(session), collector_id, now, class_days, limit)
+    execute = _executor(session)
+    return sql.read_next_calls(execute, sql.worklist_owners(execute, collector_id), now, class_days, limit)
 
 
 @lru_cache(maxsize=256)
@@ -114,13 +115,17 @@ def record_call(call: Call, events: list[Event], *, session: Session) -> None:
     _append(call.id, events, session)
 
 
-def append_events(call_id: str, events: list[Event], *, session: Session) -> None:
+def append_events(call_id: str, events: list[Event], *, session: Session, after_seq: int | None = None) -> bool:
     """Store events at the end of the call's chain, and what they imply, in one transaction.
 
+    With `after_seq` (the last event the caller knows is stored) the events are stored
+    only there: if the chain already holds them there (a commit whose answer was lost),
+    nothing is stored and False is returned; StoreError if the chain holds anything else.
     This is on every keystroke's path, so it uses Core statements rather than ORM objects.
     """
-    _append(call_id, events, session)
+    stored = _append(call_id, events, session, after_seq)
     session.commit()
+    return stored
 
 
 _EVENTS = CallEvent.__table__
@@ -128,12 +133,16 @@ _CALLS = Call.__table__
 _ACCOUNTS = Account.__table__
 
 
-def _append(call_id: str, events: list[Event], session: Session) -> None:
+def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None) -> bool:
     if not events:
-        return
+        return False
     connection = session.connection()
     last = connection.execute(select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.call_id == call_id).order_by(_EVENTS.c.seq.desc()).limit(1)).first()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    if after_seq is not None and seq != after_seq:
+        if _already_stored(call_id, events, after_seq, connection):
+            return False
+        raise StoreError(f"call {call_id}: these events follow event {after_seq}, but the database holds {seq} events of the call, and not these")
     rows = []
     for event in events:
         seq += 1
@@ -144,6 +153,14 @@ def _append(call_id: str, events: list[Event], session: Session) -> None:
     connection.execute(insert(_EVENTS), rows)
     for event in events:
         _apply(call_id, event, session)
+    return True
+
+
+def _already_stored(call_id: str, events: list[Event], after_seq: int, connection) -> bool:
+    stored = connection.execute(
+        select(_EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.payload).where(_EVENTS.c.call_id == call_id, _EVENTS.c.seq > after_seq, _EVENTS.c.seq <= after_seq + len(events)).order_by(_EVENTS.c.seq)
+    ).all()
+    return [(row.kind, row.at, row.payload) for row in stored] == [(event.kind, event.at, canonical(event.payload)) for event in events]
 
 
 def _apply(call_id: str, event: Event, session: Session) -> None:
@@ -166,6 +183,7 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
         connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(next_promise_due=due, next_promise_amount=amount))
     elif event.kind == "call_ended":
         connection.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(ended_at=event.at, disposition=payload["disposition"]))
+        claims.release(call_id, session=session)
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is not None:
             month = month_of(event.at.date())
@@ -235,14 +253,14 @@ def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list
 
 
 def check_account_access(account_id: int, viewer: Viewer, collector_id: int, *, session: Session) -> None:
-    """AccessDenied unless `viewer` may work this account: a collector their own, a
-    supervisor any; a trainer none (content and practice calls, not the ledger)."""
+    """AccessDenied unless `viewer` may work this account: a collector their own and the
+    team's queue, a supervisor any; a trainer none (content and practice calls, not the ledger)."""
     if not viewer.sees_personal_data:
         raise AccessDenied("a trainer works with scripts and practice calls, not with accounts (--role collector or supervisor)")
     account = session.get(Account, account_id)
     if account is None:
         raise LookupError(f"no account {account_id}")
-    if not viewer.reads_team and account.collector_id != collector_id:
+    if not viewer.reads_team and account.collector_id not in sql.worklist_owners(_executor(session), collector_id):
         raise AccessDenied(f"account {account.external_id} belongs to another collector: a collector works only their own accounts")
 
 

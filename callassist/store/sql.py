@@ -18,9 +18,14 @@ from callassist.core.priority import (
     parse_clock_key, parse_flags, parse_work_starts, standing, top_reasons,
 )
 
-SCHEMA_HEAD = "0006"  # the newest Alembic revision; a test keeps it in step
+SCHEMA_HEAD = "0007"  # the newest Alembic revision; a test keeps it in step
 
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
+# The collector whose accounts are the team's shared queue: every collector's worklist
+# offers them too, and a claim keeps each with one collector at a time (store/claims.py).
+TEAM_POOL = "@team"
+# Accounts an open call holds now (store/claims.py): offered to no one else.
+HELD = "SELECT account_id FROM claim WHERE expires_at > :now"
 
 # What scoring needs of an account, and what the worklist shows of it.
 ACCOUNT_COLUMNS = """
@@ -202,13 +207,29 @@ def _read_walks(execute, params: dict, walks: list[_Walk], size: int) -> None:
 
 def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE) -> Worklist:
     """The worklist: the `limit` best calls now, and how many accounts the collector has
-    open (a count that reads the collector's whole index: a third of the time on 10,000)."""
-    rows = read_next_calls(execute, collector_id, now, class_days, limit)
-    return Worklist(rows, execute(OPEN_COUNT, {"collector_id": collector_id, "closed": False})[0][0])
+    open, the team's included (a count that reads the collector's whole index: a third of
+    the time on 10,000)."""
+    owners = worklist_owners(execute, collector_id)
+    rows = read_next_calls(execute, owners, now, class_days, limit)
+    return Worklist(rows, sum(execute(OPEN_COUNT, {"collector_id": owner, "closed": False})[0][0] for owner in owners))
 
 
-def read_next_calls(execute, collector_id: int, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE) -> list[WorklistRow]:
-    """The `limit` best calls now, through `execute(sql, params) -> rows`, whichever driver.
+def worklist_owners(execute, collector_id: int) -> tuple[int, ...]:
+    """Whose accounts a collector's worklist offers: their own, and the team's queue if there is one."""
+    pool = execute(COLLECTOR_ID, {"name": TEAM_POOL})
+    return (collector_id,) if not pool or pool[0][0] == collector_id else (collector_id, pool[0][0])
+
+
+def read_next_calls(execute, owners: tuple[int, ...], now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE) -> list[WorklistRow]:
+    """The `limit` best calls now among the open accounts of `owners` that no open call
+    holds, through `execute(sql, params) -> rows`, whichever driver."""
+    held = {row[0] for row in execute(HELD, {"now": sql_instant(now)})}
+    best = [row for owner in owners for row in _read_best(execute, owner, now, class_days, limit + len(held)) if row.account_id not in held]
+    return sorted(best, key=lambda row: (-row.score, row.account_id))[:limit]
+
+
+def _read_best(execute, collector_id: int, now: datetime, class_days: tuple[int, ...], limit: int) -> list[WorklistRow]:
+    """The `limit` best calls now among one collector's open accounts.
 
     Outside callbacks and promises due (read by their own indexes, since they can add
     much), an account's score is its stored standing plus what its clock adds now, the

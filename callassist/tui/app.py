@@ -12,12 +12,14 @@ from textual.binding import Binding
 from textual.message import Message
 
 from callassist.core.i18n import label
-from callassist.store.errors import StoreError
+from callassist.store.errors import AccountBusy, StoreError
 from callassist.tui.commands import AccountCommands
 from callassist.tui.screens.worklist import WorklistScreen
 
 
 GIL_SWITCH_INTERVAL = 0.0005
+# How often events kept on this computer (the database out of reach) are sent again.
+OUTBOX_SECONDS = 2.0
 
 
 class CallAssistApp(App):
@@ -39,8 +41,9 @@ class CallAssistApp(App):
             super().__init__()
 
     class CallRefused(Message):
-        def __init__(self, problems: list[str]) -> None:
+        def __init__(self, problems: list[str], heading: str = "script_refused") -> None:
             self.problems = problems
+            self.heading = heading  # a label key
             super().__init__()
 
     def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None, replay: str | None = None) -> None:
@@ -74,6 +77,7 @@ class CallAssistApp(App):
 
     def on_mount(self) -> None:
         self.title = label("app_title", self.locale)
+        self.set_interval(OUTBOX_SECONDS, self.send_outbox)
         if self.replay:
             from callassist.tui.screens.replay import ReplayScreen
 
@@ -81,12 +85,32 @@ class CallAssistApp(App):
         else:
             self.push_screen(WorklistScreen())
 
+    def send_outbox(self) -> None:
+        if self.workspace is not None and self.workspace.offline:
+            self._send_outbox()
+
+    @work(thread=True, exclusive=True, group="outbox")
+    def _send_outbox(self) -> None:
+        try:
+            sent = self.workspace.flush_outbox()
+        except StoreError:
+            return  # still out of reach: the screen keeps saying so, and this runs again
+        if sent:
+            self.call_from_thread(self.back_online, sent)
+
+    def back_online(self, sent: int) -> None:
+        self.notify(label("outbox_sent", self.locale, count=sent), timeout=6)
+        for screen in self.screen_stack:
+            if hasattr(screen, "show_offline"):
+                screen.show_offline()
+
     def in_call(self) -> bool:
         # Checked by marker, not class: importing the call screen here, on the UI thread,
         # could race a worker importing the same heavy modules.
         return any(getattr(screen, "is_call_screen", False) for screen in self.screen_stack)
 
-    def begin_call(self, account_id: int) -> None:
+    def begin_call(self, account_id: int | None) -> None:
+        """A call on this account, or (None) on the best one no one else is calling."""
         if self.in_call():
             self.bell()
             return
@@ -119,13 +143,24 @@ class CallAssistApp(App):
             workspace = self.ensure_workspace()
             if persona_id:
                 active = workspace.begin_practice(persona_id)
+            elif call_id:
+                active = workspace.resume_call(call_id)
+            elif account_id is None:
+                active = workspace.begin_next_call()
+                if active is None:
+                    self.post_message(self.CallRefused([], "no_free_account"))
+                    return
             else:
-                active = workspace.resume_call(call_id) if call_id else workspace.begin_call(account_id)
+                active = workspace.begin_call(account_id)
         except ContentError as exc:
             self.post_message(self.CallRefused([str(p) for p in exc.problems]))
             return
+        except AccountBusy as exc:
+            since = exc.since.astimezone().strftime("%H:%M") if exc.since else ""
+            self.post_message(self.CallRefused([label("account_busy", self.locale, holder=exc.holder, since=since) if exc.holder else label("account_claiming", self.locale)], "account_taken"))
+            return
         except StoreError as exc:
-            self.post_message(self.CallRefused([str(exc)]))
+            self.post_message(self.CallRefused([str(exc)], "call_not_started"))
             return
         self.post_message(self.CallReady(active))
 
@@ -138,7 +173,12 @@ class CallAssistApp(App):
 
     @on(CallRefused)
     def refuse_call(self, message: CallRefused) -> None:
-        self.notify("\n".join([label("script_refused", self.locale)] + message.problems[:6]), severity="error", timeout=15, markup=False)
+        taken = message.heading in ("account_taken", "no_free_account")
+        self.notify("\n".join([label(message.heading, self.locale)] + message.problems[:6]), severity="warning" if taken else "error", timeout=8 if taken else 15, markup=False)
+        if taken:  # the list still shows what someone else is calling now
+            for screen in self.screen_stack:
+                if isinstance(screen, WorklistScreen):
+                    screen.load()
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

@@ -49,8 +49,16 @@ class Server:
         if self.as_postgres:
             shutil.chown(self.root, "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        self.launch()
+
+    def launch(self) -> None:
+        """Run the server on its data folder (again, after kill)."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+
+    def kill(self) -> None:
+        """Stop the server at once, as a crash would: open connections are cut."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -66,7 +74,7 @@ class Server:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+            self.kill()
         except subprocess.CalledProcessError:
             pass
         for _ in range(50):

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the workspace loads the database library; the screen must n
     from callassist.workspace import ActiveCall
 
 RETRY_SECONDS = 1.0
+RENEW_CLAIM_SECONDS = 60.0  # store/claims.py RENEW_EVERY: the screen may not import the store's database code
 FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_call", "override": "override_title"}
 SAVING_NOTICE_AFTER = 0.25
 
@@ -52,8 +53,9 @@ class CallScreen(Screen):
     BINDINGS = [Binding(str(n), f"excuse('{excuse}')", excuse, show=False) for n, excuse in enumerate(EXCUSE_IDS, 1)]
 
     class Stored(Message):
-        def __init__(self, events: list[Event]) -> None:
+        def __init__(self, events: list[Event], offline: bool = False) -> None:
             self.events = events
+            self.offline = offline  # kept on this computer: the database is out of reach
             super().__init__()
 
     class StoreFailed(Message):
@@ -101,6 +103,8 @@ class CallScreen(Screen):
         self.query_one(ChoiceBar).heading = label("choices", self.locale)
         self.query_one(ChoiceBar).reserve(self.every_step_choices())
         self.set_interval(1.0, self._tick)
+        if self.active.rehearsal is None:  # a practice call holds no account
+            self.set_interval(RENEW_CLAIM_SECONDS, self.renew_claim)
         self._tick()
         self.refresh_call()
         if self.drafts:
@@ -194,12 +198,29 @@ class CallScreen(Screen):
             steps.append(items or [("x", label("end_call", self.locale))])
         return steps
 
+    def show_offline(self) -> None:
+        """While events wait on this computer for the database, the screen says so."""
+        if self.app.workspace.offline:
+            self.show_status(label("offline_kept", self.locale), "bold yellow")
+        else:
+            self.show_status("")
+
     def show_status(self, message: str, style: str = "yellow") -> None:
         status = self.query_one("#status", Static)
         if not message and not status.display:
             return
         status.update(Text(message, style=style))
         status.display = bool(message)
+
+    @work(thread=True, exclusive=True, group="claim")
+    def renew_claim(self) -> None:
+        """Keep the account held while the call is on screen (store/claims.py)."""
+        try:
+            holder = self.app.workspace.renew_claim(self.active)
+        except StoreError:
+            return  # out of reach: the events wait on this computer (see store()), the claim is renewed once back
+        if holder is not None:
+            self.app.call_from_thread(self.app.notify, label("claim_lost", self.locale, holder=holder), severity="error", timeout=20, markup=False)
 
     # ---- changing: every change goes through apply() ---------------------------------
 
@@ -224,17 +245,17 @@ class CallScreen(Screen):
     @work(thread=True, group="store")
     def store(self, events: list[Event]) -> None:
         try:
-            self.app.workspace.store(self.active.call_id, events)
+            in_database = self.app.workspace.store(self.active.call_id, events)
         except StoreError as exc:
             self.post_message(self.StoreFailed(events, str(exc)))
         else:
-            self.post_message(self.Stored(events))
+            self.post_message(self.Stored(events, offline=not in_database))
 
     @on(Stored)
     def stored(self, message: Stored) -> None:
         self.pending = None
         self.saving_notice.stop()
-        self.show_status("")
+        self.show_offline()
         if self.active.rehearsal is not None:
             self.active.rehearsal.observe(message.events)
         for event in message.events:

@@ -32,7 +32,7 @@ class KeysScreen(ModalScreen[None]):
         table.add_column()
         rows: list[tuple[str, str]] = []
         if self.choices is None:
-            rows += [("↑ ↓", t("worklist")), ("Enter", t("start_call")), ("r", t("reload")), ("p", t("practice")), ("v", t("calls_key")), ("f", t("dashboard_key"))]
+            rows += [("↑ ↓", t("worklist")), ("Enter", t("start_call")), ("n", t("next_call_long")), ("r", t("reload")), ("p", t("practice")), ("m", t("payment_key")), ("v", t("calls_key")), ("f", t("dashboard_key"))]
         else:
             rows += [(c.key, c.label) for c in self.choices]
             rows += [(str(n), self.excuse_names.get(e, e)) for n, e in enumerate(EXCUSE_IDS, 1)]

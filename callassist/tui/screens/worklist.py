@@ -22,6 +22,8 @@ from callassist.tui.widgets.line_table import Column, LineTable
 
 # Seconds the background opening of the workspace waits for the first frame.
 FIRST_PAINT_WAIT = 2.0
+# How soon a worklist that could not be read is read again.
+RELOAD_SECONDS = 5.0
 # From this width on, the worklist also shows the class, the last call and the next promise.
 WIDE = 110
 # Shown in their own columns, so not repeated under "why now".
@@ -64,7 +66,9 @@ class WorklistScreen(Screen):
 
     def on_mount(self) -> None:
         locale = self.locale
-        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("r", "reload", "reload", None), ("p", "practice", "practice", None), ("m", "payment", "payment_key", None), ("v", "calls", "calls_key", None), ("f", "figures", "dashboard_key", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
+        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("n", "next_call", "next_call", None), ("p", "practice", "practice", None), ("m", "payment", "payment_key", None), ("v", "calls", "calls_key", None), ("f", "figures", "dashboard_key", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
+        # Listed under ?, not in the key bar, which has no room for it at 80 columns.
+        self._bindings.bind("r", "reload", label("reload", locale), show=False)
         self.query_one("#worklist-header", Static).update(Text(label("worklist", locale), style="bold"))
         self.load()
 
@@ -85,6 +89,7 @@ class WorklistScreen(Screen):
             self.post_message(self.Loaded(quick))
             # Heavy imports in this thread would hold the GIL the first paint needs.
             self.painted.wait(timeout=FIRST_PAINT_WAIT)
+        opened = self.app.workspace is not None
         try:
             workspace = self.app.ensure_workspace()
             followed = workspace.follow_up_promises() if not self.app.promises_followed else None
@@ -96,7 +101,12 @@ class WorklistScreen(Screen):
             workspace.ensure_content()
             self.post_message(self.Ready(workspace.unfinished()))
         except StoreError as exc:
-            self.app.call_from_thread(self.app.exit, return_code=1, message=f"callassist: {exc}")
+            if not opened:  # the database could not be opened at all
+                self.app.call_from_thread(self.app.exit, return_code=1, message=f"callassist: {exc}")
+                return
+            # Lost since (a team's database, a dropped connection): the list shown stays.
+            self.app.call_from_thread(self.app.notify, label("worklist_unreachable", self.locale, error=str(exc)), severity="warning", timeout=RELOAD_SECONDS, markup=False)
+            self.app.call_from_thread(self.set_timer, RELOAD_SECONDS, self.load)
 
     @on(Loaded)
     def show_rows(self, message: Loaded) -> None:
@@ -198,6 +208,10 @@ class WorklistScreen(Screen):
         key = self.query_one(LineTable).cursor_key
         if self.rows and key is not None:
             self.app.begin_call(int(key))
+
+    def action_next_call(self) -> None:
+        """A call on the best account now that no one else is calling (claimed for it)."""
+        self.app.begin_call(None)
 
     @on(LineTable.Selected)
     def row_selected(self, event: LineTable.Selected) -> None:
