@@ -31,7 +31,10 @@ from callassist.store.sql import TEAM_POOL
 
 # A million-account ledger takes minutes and gigabytes to build: only on request (--only).
 LEDGER_NAMES = ("worklist_next_1m", "import_rows")
-NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render") + LEDGER_NAMES
+# Team mode on a PostgreSQL server of the bench's own, also a million accounts (bench_team.py).
+TEAM_NAMES = ("pg_claim_next", "pg_worklist_next", "pg_event_append", "pg_team_keypress_p99")
+ON_REQUEST = LEDGER_NAMES + TEAM_NAMES
+NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render") + ON_REQUEST
 LEDGER_ACCOUNTS = int(os.environ.get("CALLASSIST_BENCH_ACCOUNTS", 1_000_000))
 LEDGER_COLLECTORS = 100
 # Invoices per account, one to this many (40, 25, 20 and 15 in a hundred): 1 gives the
@@ -368,15 +371,21 @@ def bench_ledger(work: Path, names: list[str], samples: int = 300) -> dict:
 
 
 def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends: int = 200, renders: int = 2000) -> dict:
-    chosen = [name for name in NAMES if (name in only if only else name not in LEDGER_NAMES)]
+    chosen = [name for name in NAMES if (name in only if only else name not in ON_REQUEST)]
     work = Path(tempfile.mkdtemp(prefix="callassist-bench-"))
     try:
         results = {}
         ledger_names = [name for name in chosen if name in LEDGER_NAMES]
         if ledger_names:
             results.update({name: figure.summary() for name, figure in bench_ledger(work, ledger_names).items()})
-        url = _demo_database(work) if len(ledger_names) < len(chosen) else None
-        for name in [name for name in chosen if name not in LEDGER_NAMES]:
+        team_names = [name for name in chosen if name in TEAM_NAMES]
+        if team_names:
+            from callassist.bench_team import bench_team
+
+            results.update({name: figure.summary() for name, figure in bench_team(work, team_names).items()})
+        desk_names = [name for name in chosen if name not in ON_REQUEST]
+        url = _demo_database(work) if desk_names else None
+        for name in desk_names:
             if name == "cold_start":
                 figure = bench_cold_start(work, url, runs)
             elif name == "keypress_to_prompt":

@@ -126,6 +126,41 @@ def db_upgrade(ctx: typer.Context) -> None:
     typer.echo(f"Schema up to date: {ctx.obj.settings.database_url()}")
 
 
+@db_app.command("grant")
+def db_grant(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The person's user name: their database login and their name in callassist."),
+    role: str = typer.Option("collector", "--role", help="collector, supervisor or trainer."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the login's password from the first line of standard input."),
+) -> None:
+    """Let a person of the team log in to the team's PostgreSQL database as their own role.
+
+    Run as the owner of the tables (--db with the owner's URL). A collector's connection
+    then reads only their own accounts, the team's queue and their own calls; a
+    supervisor's reads everything; a trainer's only their own practice calls.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from callassist.store import db as store_db, team
+    from callassist.store.errors import StoreError
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    if password_stdin and not password:
+        raise fail("--password-stdin: the first line of standard input is empty")
+    engine = _open_store(ctx.obj)
+    try:
+        with store_db.session(engine) as session:
+            made = team.grant(name, role, session=session, password=password)
+            session.commit()
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except SQLAlchemyError as exc:  # a refusal (not the owner, no CREATEROLE): said in one line
+        raise fail(f"cannot grant {name} the {role} role: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{'Made' if made else 'Changed'} the login {name}: {role} of the team{' (no password: set one with --password-stdin)' if password is None and made else ''}.")
+
+
 @app.command()
 def replay(ctx: typer.Context, call_id: str = typer.Argument(..., help="The call's id (see `callassist audit verify`).")) -> None:
     """Replay a stored call step by step, as the collector saw it (its hash chain checked first)."""
@@ -406,11 +441,12 @@ def promises_evaluate(
 
 @app.command()
 def bench(
-    only: Optional[list[str]] = typer.Option(None, "--only", help="cold_start, keypress_to_prompt, event_append, template_render, or (only on request: a million accounts) worklist_next_1m, import_rows. Repeatable."),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="cold_start, keypress_to_prompt, event_append, template_render, or (only on request: a million accounts) worklist_next_1m, import_rows, and on a PostgreSQL server of its own pg_claim_next, pg_worklist_next, pg_event_append, pg_team_keypress_p99. Repeatable."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object {name: {median_ms, p99_ms, floor_ms, ratio}}."),
 ) -> None:
     """Measure start-up, keypress-to-prompt, event append and template render, each beside
-    its floor; with --only, also the worklist and the import on a million-account ledger."""
+    its floor; with --only, also the worklist and the import on a million-account ledger,
+    and team mode on PostgreSQL."""
     from callassist import bench as benchmark
 
     unknown = set(only or ()) - set(benchmark.NAMES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -30,7 +30,7 @@ from callassist.core.preflight import sample_snapshot
 from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.settings import Settings
-from callassist.store import claims, db, ledger, queries
+from callassist.store import claims, db, ledger, queries, sql, team
 from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.events import ChainBreak
 from callassist.store.outbox import Batch, Outbox, OutboxError
@@ -41,9 +41,6 @@ from callassist.store.sql import Worklist
 
 # How far back the contact rules look: a week, and a day for the debtors' zones.
 CONTACT_LOOKBACK = timedelta(days=8)
-# How many of the best accounts a collector asking for the next call may be given: the
-# first that no one else's call holds.
-CLAIM_CANDIDATES = 20
 
 
 @contextmanager
@@ -122,7 +119,13 @@ class Workspace:
         """
         engine = db.open_engine(url)
         with database_errors(f"cannot open the database {url}"), db.session(engine) as session:
-            collector = queries.collector_by_name(settings.collector, session=session, create=True)
+            member = team.identity(session)
+            if member is not None:
+                # A team's database says who this is and what they may do (store/team.py).
+                settings = replace(settings, collector=member[0], role=member[1])
+            collector = queries.collector_by_name(settings.collector, session=session, create=member is None)
+            if collector is None:
+                raise StoreError(f"{settings.collector} may log in to {url} but is not in its team: a supervisor runs callassist db grant {settings.collector} --role {settings.role}")
         workspace = cls(settings, engine, locale, settings.collector, collector.id, None, None)
         # Events left waiting by a program that lost the database and then stopped: stored
         # before anything is read, so a call to resume is whole.
@@ -170,10 +173,17 @@ class Workspace:
         if not self.viewer.sees_personal_data:
             return Worklist([], 0)
         now = self.clock()
-        with database_errors("cannot read the worklist"), db.session(self.engine) as session:
-            if ledger.refresh_standing(self.collector_id, today=now.date(), class_days=self.settings.class_days, session=session):
+
+        def read(session) -> Worklist:
+            # The team's queue too: a call by anyone leaves its account's standing stale.
+            owners = queries.worklist_owners(self.collector_id, session=session)
+            if sum(ledger.refresh_standing(owner, today=now.date(), class_days=self.settings.class_days, session=session) for owner in owners):
                 session.commit()
             return queries.worklist(self.collector_id, now, session=session, class_days=self.settings.class_days)
+
+        # Collectors settling the same accounts of the queue at once may deadlock; one is run again.
+        with database_errors("cannot read the worklist"):
+            return db.run_retrying(self.engine, read)
 
     def follow_up_promises(self) -> dict[str, int]:
         """Judge every open promise as of today (start-up and on demand): how many became
@@ -216,23 +226,37 @@ class Workspace:
     def begin_call(self, account_id: int) -> ActiveCall:
         """Open a call on an account, held for this call (AccountBusy if another open call
         holds it), and store its first events before anything is shown."""
-        with database_errors("cannot start the call"), db.session(self.engine) as session:
+        def attempt(session) -> ActiveCall:
             queries.check_account_access(account_id, self.viewer, self.collector_id, session=session)
             call_id = str(uuid.uuid4())
             claims.claim_account(account_id, self.collector_id, call_id, self.clock(), session=session)
             return self._open_call(account_id, call_id, session)
 
-    def begin_next_call(self) -> ActiveCall | None:
-        """Open a call on the best account now that no one else's call holds (claimed in
-        the same transaction); None when there is none."""
+        with database_errors("cannot start the call"):
+            return db.run_retrying(self.engine, attempt)
+
+    def begin_next_call(self, listed: list[int] | None = None, listed_at: datetime | None = None) -> ActiveCall | None:
+        """Open a call on the first account of the worklist that is still to be called
+        (store/claims.py), claimed in the same transaction; None when there is none.
+
+        `listed` is the worklist as read at `listed_at` (the one on screen): claiming from
+        it is one statement. Once none of it is left, the worklist is read again."""
         if not self.viewer.sees_personal_data:
             return None
-        with database_errors("cannot start the call"), db.session(self.engine) as session:
+
+        def attempt(session) -> ActiveCall | None:
             call_id = str(uuid.uuid4())
-            now = self.clock()
-            best = queries.next_calls(self.collector_id, now, session=session, class_days=self.settings.class_days, limit=CLAIM_CANDIDATES)
-            account_id = claims.claim_first([row.account_id for row in best], self.collector_id, call_id, now, session=session)
+            account_id = claims.claim_first(listed, self.collector_id, call_id, listed_at, session=session) if listed else None
+            if account_id is None:
+                now = self.clock()
+                best = queries.next_calls(self.collector_id, now, session=session, class_days=self.settings.class_days, limit=sql.WORKLIST_SIZE)
+                account_id = claims.claim_first([row.account_id for row in best], self.collector_id, call_id, now, session=session)
             return None if account_id is None else self._open_call(account_id, call_id, session)
+
+        # Many collectors claiming at once can deadlock one another now and then; the
+        # database undoes one of them, which is simply run again.
+        with database_errors("cannot start the call"):
+            return db.run_retrying(self.engine, attempt)
 
     def _open_call(self, account_id: int, call_id: str, session) -> ActiveCall:
         snapshot = queries.account_snapshot(account_id, session=session)
@@ -329,6 +353,11 @@ class Workspace:
     def excuse_names(self, locale: str) -> dict[str, str]:
         """The six excuses' names in `locale` (empty until a catalog has loaded)."""
         return self.catalog.names(locale) if self.catalog else {}
+
+    def calls_in_progress(self) -> list[tuple[str, str, str, str, datetime]]:
+        """The team's calls on screen now: (call id, collector, debtor, step, started)."""
+        with database_errors("cannot read the calls in progress"), db.session(self.engine) as session:
+            return queries.calls_in_progress(self.clock(), self.viewer, session=session)
 
     def team_figures(self) -> Figures:
         """The figures of every real call, as of today."""

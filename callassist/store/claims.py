@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, bindparam, delete, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from callassist.store.errors import AccountBusy
-from callassist.store.models import Account, Claim, Collector
+from callassist.store.models import Claim, Collector
+from callassist.store.types import UTCDateTime
 
 # How long a claim outlives the last sign of its program: longer than any pause in a
 # call (a form being filled in), short enough for a team not to miss an account for long.
@@ -29,56 +30,63 @@ LEASE = timedelta(minutes=5)
 RENEW_EVERY = timedelta(minutes=1)
 
 _CLAIMS = Claim.__table__
-_ACCOUNTS = Account.__table__
 
-
-def _upsert(session: Session):
-    return (postgresql if session.connection().dialect.name == "postgresql" else sqlite).insert(_CLAIMS)
-
-
-def _taking(statement, now: datetime):
-    """The upsert that takes an account over a lapsed claim or one of the same call."""
-    excluded = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[_CLAIMS.c.account_id],
-        set_={"collector_id": excluded.collector_id, "call_id": excluded.call_id, "claimed_at": excluded.claimed_at, "expires_at": excluded.expires_at},
-        where=(_CLAIMS.c.expires_at <= now) | (_CLAIMS.c.call_id == excluded.call_id),
-    ).returning(_CLAIMS.c.account_id)
+# Taking a hold: over no claim, a lapsed one, or one of the same call (a resumed call).
+_TAKE = """
+ON CONFLICT (account_id) DO UPDATE SET collector_id = excluded.collector_id, call_id = excluded.call_id,
+    claimed_at = excluded.claimed_at, expires_at = excluded.expires_at
+WHERE claim.expires_at <= excluded.claimed_at OR claim.call_id = excluded.call_id
+RETURNING account_id
+"""
+_CLAIM_ACCOUNT = "INSERT INTO claim (account_id, collector_id, call_id, claimed_at, expires_at) VALUES (:account, :collector, :call, :now, :until)" + _TAKE
+# The first listed account still to be called: open, its contact not stopped, not called
+# since the list was read, held by no other call. On PostgreSQL the whole list in one
+# statement, passing over the accounts others are claiming this moment.
+_CLAIM_FIRST = """
+INSERT INTO claim (account_id, collector_id, call_id, claimed_at, expires_at)
+SELECT id, :collector, :call, :now, :until FROM (
+    SELECT a.id FROM account a
+    WHERE {listed} AND NOT a.closed AND (a.last_contact_at IS NULL OR a.last_contact_at < :now)
+      AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.id = a.contact_id AND c.stop IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM claim h WHERE h.account_id = a.id AND h.expires_at > :now AND h.call_id <> :call)
+    {order} LIMIT 1 {lock}
+) AS free
+WHERE true""" + _TAKE  # the WHERE tells SQLite's parser that ON CONFLICT is the insert's
+_TIMES = (bindparam("now", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime()))
+_STATEMENTS = {
+    "claim_account": text(_CLAIM_ACCOUNT).bindparams(*_TIMES),
+    "postgresql": text(_CLAIM_FIRST.format(listed="a.id = ANY(:listed)", order="ORDER BY array_position(:listed, a.id)", lock="FOR UPDATE OF a SKIP LOCKED"))
+    .bindparams(*_TIMES, bindparam("listed", type_=postgresql.ARRAY(Integer))),
+    "sqlite": text(_CLAIM_FIRST.format(listed="a.id = :listed", order="", lock="")).bindparams(*_TIMES),  # one writer at a time: one account a statement
+}
 
 
 def claim_account(account_id: int, collector_id: int, call_id: str, now: datetime, *, session: Session) -> None:
     """Hold the account for this call (the caller commits); AccountBusy, saying who holds
     it and since when, when another open call does."""
-    statement = _upsert(session).values(account_id=account_id, collector_id=collector_id, call_id=call_id, claimed_at=now, expires_at=now + LEASE)
-    if session.connection().execute(_taking(statement, now)).first() is None:
+    values = {"account": account_id, "collector": collector_id, "call": call_id, "now": now, "until": now + LEASE}
+    if session.connection().execute(_STATEMENTS["claim_account"], values).first() is None:
         raise busy(account_id, session=session)
 
 
 def claim_first(account_ids: list[int], collector_id: int, call_id: str, now: datetime, *, session: Session) -> int | None:
-    """Hold the first account of `account_ids` (best first) that no open call holds, for
-    this call; its id, or None when every one is held. The caller commits."""
+    """Hold the first account of `account_ids` (best first, as read at `now`) that is
+    still to be called, for this call; its id, or None when none is. Still to be called:
+    open, its contact not stopped, not called since `now`, and held by no open call. The
+    caller commits."""
     if not account_ids:
         return None
     connection = session.connection()
+    values = {"collector": collector_id, "call": call_id, "now": now, "until": now + LEASE}
     if connection.dialect.name != "postgresql":
-        # One writer at a time on SQLite: the first free one is simply tried in turn.
         for account_id in account_ids:
-            statement = _upsert(session).values(account_id=account_id, collector_id=collector_id, call_id=call_id, claimed_at=now, expires_at=now + LEASE)
-            if connection.execute(_taking(statement, now)).first() is not None:
+            if connection.execute(_STATEMENTS["sqlite"], values | {"listed": account_id}).first() is not None:
                 return account_id
         return None
-    wanted = postgresql.array(account_ids)
-    held = select(_CLAIMS.c.account_id).where(_CLAIMS.c.account_id == _ACCOUNTS.c.id, _CLAIMS.c.expires_at > now, _CLAIMS.c.call_id != call_id)
-    free = (
-        select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.id == func.any(wanted), _ACCOUNTS.c.closed == False, ~held.exists())  # noqa: E712
-        .order_by(func.array_position(wanted, _ACCOUNTS.c.id)).limit(1).with_for_update(of=_ACCOUNTS, skip_locked=True).cte("free")
-    )
-    rows = select(free.c.id, literal(collector_id), literal(call_id), literal(now, _CLAIMS.c.claimed_at.type), literal(now + LEASE, _CLAIMS.c.expires_at.type))
-    statement = postgresql.insert(_CLAIMS).from_select(["account_id", "collector_id", "call_id", "claimed_at", "expires_at"], rows)
-    taken = connection.execute(_taking(statement, now)).first()
+    taken = connection.execute(_STATEMENTS["postgresql"], values | {"listed": account_ids}).first()
     if taken is not None:
         return taken[0]
-    # Lost a race with a claim committed after this statement began, or all are held:
+    # Lost a race with a claim committed after this statement began, or none is free:
     # the accounts found held are left out and the rest tried again.
     free_now = [account_id for account_id in account_ids if account_id not in held_accounts(account_ids, now, session=session, but=call_id)]
     return claim_first(free_now, collector_id, call_id, now, session=session) if len(free_now) < len(account_ids) else None

@@ -106,7 +106,9 @@ def _bulk_load(tables: list, session: Session) -> Iterator[None]:
     """Room for a large import: the secondary indexes of the tables still empty are
     dropped while their rows go in and built again after (one sort each, where a large
     ledger would otherwise insert into every index at random places), and on SQLite the
-    page cache is made large enough for the ledger's pages for the transaction."""
+    page cache is made large enough for the ledger's pages for the transaction. On
+    PostgreSQL the tables' statistics are taken again after, so that the very next
+    queries are planned for the rows now there, not for the empty tables."""
     connection = session.connection()
     empty = [table for table in tables if connection.execute(select(table.c.id).limit(1)).first() is None]
     indexes = [index for table in empty for index in table.indexes]
@@ -120,6 +122,8 @@ def _bulk_load(tables: list, session: Session) -> Iterator[None]:
         yield
         for index in indexes:
             index.create(connection)
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"ANALYZE {', '.join(table.name for table in tables)}")
     finally:
         if sqlite:
             connection.exec_driver_sql(f"PRAGMA cache_size={cache}")

@@ -41,6 +41,8 @@ class Debtor(SQLModel, table=True):
 
 
 class Contact(SQLModel, table=True):
+    # The few contacts who asked not to be called, found without a scan when an account is claimed.
+    __table_args__ = (Index("ix_contact_stopped", "id", **only_where("stop IS NOT NULL")),)
     id: int | None = Field(default=None, primary_key=True)
     debtor_id: int = Field(foreign_key="debtor.id", index=True)
     name: str

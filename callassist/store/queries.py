@@ -8,6 +8,7 @@ all of them or none.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from datetime import date, datetime
 from functools import lru_cache
@@ -28,7 +29,7 @@ from callassist.core.figures import CallRecord
 from callassist.store import claims, sql
 from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
-from callassist.store.models import Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
+from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.ledger import next_promises
 from callassist.store.sql import UnfinishedCall, Worklist, month_of
 
@@ -47,6 +48,11 @@ def worklist(collector_id: int, now: datetime, *, session: Session, class_days: 
     return sql.read_worklist(_executor(session), collector_id, now, class_days, limit)
 
 
+def worklist_owners(collector_id: int, *, session: Session) -> tuple[int, ...]:
+    """Whose accounts the collector's worklist offers: their own and the team's queue."""
+    return sql.worklist_owners(_executor(session), collector_id)
+
+
 def next_calls(collector_id: int, now: datetime, *, session: Session, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = 20) -> list[sql.WorklistRow]:
     """Only the best `limit` calls now, with their reasons (the worklist without its count)."""
     execute = _executor(session)
@@ -54,20 +60,27 @@ def next_calls(collector_id: int, now: datetime, *, session: Session, class_days
 
 
 @lru_cache(maxsize=256)
-def _text(statement: str):
-    """The worklist's statements are few and run often: each is parsed once."""
-    return text(statement)
+def _pyformat(statement: str) -> str:
+    """A statement's :named parameters as psycopg takes them (%(named)s); the worklist's
+    statements are few and run often, so each is rewritten once."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", statement.replace("%", "%%"))
 
 
 def _executor(session: Session):
-    """Runs sql's statements in the session's transaction. On SQLite they go straight to
-    the driver, which takes their :named parameters as they are (as on the first paint):
-    SQLAlchemy's work per statement would be most of the worklist's time."""
+    """Runs sql's statements in the session's transaction, straight through the driver:
+    SQLAlchemy's work per statement would be most of the worklist's time. SQLite takes
+    their :named parameters as they are (as on the first paint); psycopg its own way."""
     connection = session.connection()
+    driver = connection.connection.driver_connection
     if connection.dialect.name == "sqlite":
-        driver = connection.connection.driver_connection
         return lambda statement, params: driver.execute(statement, params).fetchall()
-    return lambda statement, params: connection.execute(_text(statement), params).all()
+
+    def execute(statement: str, params: dict) -> list:
+        with driver.cursor() as cursor:
+            cursor.execute(_pyformat(statement), params)
+            return cursor.fetchall()
+
+    return execute
 
 
 def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
@@ -252,14 +265,29 @@ def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list
     return summaries
 
 
+def calls_in_progress(now: datetime, viewer: Viewer, *, session: Session) -> list[tuple[str, str, str, str, datetime]]:
+    """The calls on someone's screen now (their account held, store/claims.py), oldest
+    first, as (call id, collector, debtor, step, started) that `viewer` may read; none for
+    a viewer who may not see personal data."""
+    if not viewer.sees_personal_data:
+        return []
+    rows = session.exec(
+        select(Call.id, Collector.name, Debtor.name, Call.state, Call.started_at)
+        .join(Claim, Claim.call_id == Call.id).join(Collector, Collector.id == Call.collector_id)
+        .join(Account, Account.id == Call.account_id).join(Debtor, Debtor.id == Account.debtor_id)
+        .where(Claim.expires_at > now, Call.ended_at == None).order_by(Call.started_at)  # noqa: E711
+    ).all()
+    return [tuple(row) for row in rows if viewer.may_see(row[1])]
+
+
 def check_account_access(account_id: int, viewer: Viewer, collector_id: int, *, session: Session) -> None:
     """AccessDenied unless `viewer` may work this account: a collector their own and the
     team's queue, a supervisor any; a trainer none (content and practice calls, not the ledger)."""
     if not viewer.sees_personal_data:
         raise AccessDenied("a trainer works with scripts and practice calls, not with accounts (--role collector or supervisor)")
     account = session.get(Account, account_id)
-    if account is None:
-        raise LookupError(f"no account {account_id}")
+    if account is None:  # or, on a team's database, one its policies keep from this user
+        raise AccessDenied(f"no account {account_id} that {viewer.name} may work")
     if not viewer.reads_team and account.collector_id not in sql.worklist_owners(_executor(session), collector_id):
         raise AccessDenied(f"account {account.external_id} belongs to another collector: a collector works only their own accounts")
 

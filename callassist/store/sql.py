@@ -18,7 +18,7 @@ from callassist.core.priority import (
     parse_clock_key, parse_flags, parse_work_starts, standing, top_reasons,
 )
 
-SCHEMA_HEAD = "0007"  # the newest Alembic revision; a test keeps it in step
+SCHEMA_HEAD = "0008"  # the newest Alembic revision; a test keeps it in step
 
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
 # The collector whose accounts are the team's shared queue: every collector's worklist
@@ -95,6 +95,7 @@ class WorklistRow:
 class Worklist:
     rows: list[WorklistRow]  # the best calls now, best first
     total: int  # the collector's open accounts
+    at: datetime | None = None  # when it was read: what was called since is not claimed from it
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[i
     the time on 10,000)."""
     owners = worklist_owners(execute, collector_id)
     rows = read_next_calls(execute, owners, now, class_days, limit)
-    return Worklist(rows, sum(execute(OPEN_COUNT, {"collector_id": owner, "closed": False})[0][0] for owner in owners))
+    return Worklist(rows, sum(execute(OPEN_COUNT, {"collector_id": owner, "closed": False})[0][0] for owner in owners), now)
 
 
 def worklist_owners(execute, collector_id: int) -> tuple[int, ...]:

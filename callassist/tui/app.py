@@ -70,6 +70,7 @@ class CallAssistApp(App):
             if self.workspace is None:
                 self.workspace = self.open_workspace()
                 self.workspace.clock = self.clock
+                self.collector = self.workspace.collector  # a team's database may say who this is
             return self.workspace
 
     def now(self) -> datetime:
@@ -109,12 +110,19 @@ class CallAssistApp(App):
         # could race a worker importing the same heavy modules.
         return any(getattr(screen, "is_call_screen", False) for screen in self.screen_stack)
 
-    def begin_call(self, account_id: int | None) -> None:
-        """A call on this account, or (None) on the best one no one else is calling."""
+    def begin_call(self, account_id: int) -> None:
         if self.in_call():
             self.bell()
             return
         self._open_call(account_id, None)
+
+    def begin_next_call(self, listed: list[int], listed_at) -> None:
+        """A call on the first account of the list on screen (read at `listed_at`) that is
+        still to be called: no one else has called it since or is calling it now."""
+        if self.in_call():
+            self.bell()
+            return
+        self._open_call(None, None, listed=listed, listed_at=listed_at)
 
     def offer_resume(self, unfinished) -> None:
         from callassist.tui.screens.resume import ResumeScreen
@@ -136,7 +144,7 @@ class CallAssistApp(App):
         self.push_screen(PracticeScreen(self.locale, workspace.personas, names, problems), lambda persona: persona and self._open_call(None, None, persona))
 
     @work(thread=True, exclusive=True, group="open-call")
-    def _open_call(self, account_id: int | None, call_id: str | None, persona_id: str | None = None) -> None:
+    def _open_call(self, account_id: int | None, call_id: str | None, persona_id: str | None = None, listed: list[int] | None = None, listed_at=None) -> None:
         from callassist.core.problems import ContentError
 
         try:
@@ -146,7 +154,7 @@ class CallAssistApp(App):
             elif call_id:
                 active = workspace.resume_call(call_id)
             elif account_id is None:
-                active = workspace.begin_next_call()
+                active = workspace.begin_next_call(listed, listed_at)
                 if active is None:
                     self.post_message(self.CallRefused([], "no_free_account"))
                     return

@@ -110,3 +110,11 @@ def test_a_call_end_releases_only_its_own_claim(tmp_path, team_url):
     wang.store(first.call_id, [Event("call_ended", {"disposition": "no_answer"}, NOW)])
     with db.session(wang.engine) as session:
         assert [claim.call_id for claim in session.exec(select(Claim)).all()] == [second.call_id]
+
+
+def test_an_account_called_since_the_list_was_read_is_not_claimed(tmp_path, team_url):
+    wang, li = desk(tmp_path, team_url, "wang"), desk(tmp_path, team_url, "li")
+    listed = [row.account_id for row in li.worklist().rows[:2]]
+    end(wang, wang.begin_call(listed[0]))  # called and done while li's list was on screen
+    with db.session(li.engine) as session:
+        assert claims.claim_first(listed, li.collector_id, "li-call", NOW, session=session) == listed[1]

@@ -4,7 +4,7 @@ hash chain verifies."""
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 import time
 from collections import Counter, defaultdict
 
@@ -19,8 +19,31 @@ from callassist.store.models import Account, Call, Claim, Contact
 from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 
-COLLECTORS = 20
+COLLECTORS = 20  # processes, as each collector runs a program of their own
 ACCOUNTS = 5000
+
+
+def collector(tmp_path, url: str, name: str, start, results) -> None:
+    """One collector's program: the next call from the list on screen, until none is left.
+    Reports (account, from, to, name) for every call, or what went wrong."""
+    try:
+        settings = Settings(data_dir=tmp_path / name, collector=name, scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
+        desk = Workspace.open(settings, url, "en")
+        desk.clock = lambda: NOW
+        desk.ensure_content()
+        worked = []
+        start.wait()
+        listed = desk.worklist()  # as on the collector's screen
+        while (active := desk.begin_next_call([row.account_id for row in listed.rows], listed.at)) is not None:
+            begun = time.monotonic()
+            if active.snapshot.account_id not in {row.account_id for row in listed.rows}:
+                listed = desk.worklist()  # the list on screen ran out: the screen reads it again
+            # The debtor asks not to be called again: the account leaves every worklist.
+            desk.store(active.call_id, active.call.end("refused", "asked for no more calls", None, None, "cease_contact"))
+            worked.append((active.snapshot.account_id, begun, time.monotonic(), name))
+        results.put(worked)
+    except BaseException as exc:  # noqa: BLE001 - the test reports it
+        results.put(f"{name}: {type(exc).__name__}: {exc}")
 
 
 def test_twenty_collectors_work_the_team_queue_at_once(tmp_path, pg_url):
@@ -30,33 +53,22 @@ def test_twenty_collectors_work_the_team_queue_at_once(tmp_path, pg_url):
     with db.session(engine) as session:
         ledger.import_accounts(read_accounts(path), default_collector="lead", today=TODAY, class_days=DEFAULT_CLASS_DAYS, session=session)
         session.commit()
-    desks = []
-    for n in range(COLLECTORS):
-        settings = Settings(data_dir=tmp_path / f"c{n}", collector=f"c{n}", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
-        desk = Workspace.open(settings, pg_url, "en")
-        desk.clock = lambda: NOW
-        desk.ensure_content()
-        desks.append(desk)
-    held: dict[int, list[tuple[float, float, str]]] = defaultdict(list)  # account: (from, to, who), as each desk saw it
-    failures: list[BaseException] = []
-    start = threading.Barrier(COLLECTORS)
-
-    def work(desk: Workspace) -> None:
-        try:
-            start.wait()
-            while (active := desk.begin_next_call()) is not None:
-                begun = time.monotonic()
-                # The debtor asks not to be called again: the account leaves every worklist.
-                desk.store(active.call_id, active.call.end("refused", "asked for no more calls", None, None, "cease_contact"))
-                held[active.snapshot.account_id].append((begun, time.monotonic(), desk.collector))
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=work, args=(desk,)) for desk in desks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    engine.dispose()  # nothing of the parent's shared with the collectors' processes
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(COLLECTORS)
+    results = context.Queue()
+    collectors = [context.Process(target=collector, args=(tmp_path, pg_url, f"c{n}", start, results)) for n in range(COLLECTORS)]
+    for process in collectors:
+        process.start()
+    reports = [results.get(timeout=600) for _ in collectors]
+    for process in collectors:
+        process.join()
+    failures = [report for report in reports if isinstance(report, str)]
+    held: dict[int, list[tuple[float, float, str]]] = defaultdict(list)  # account: (from, to, who), as each collector saw it
+    for report in reports:
+        if not isinstance(report, str):
+            for account_id, *span in report:
+                held[account_id].append(tuple(span))
     assert failures == []
     assert len(held) == ACCOUNTS, "every account was worked"
     assert all(len(spans) == 1 for spans in held.values()), "and each by one call"

@@ -24,6 +24,10 @@ from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.line_table import Column, LineTable
 
 
+# How often the list of calls is read again while it is open.
+LIVE_SECONDS = 5.0
+
+
 class CallsScreen(Screen):
     CSS_PATH = "calls.tcss"
     AUTO_FOCUS = "LineTable"
@@ -38,6 +42,7 @@ class CallsScreen(Screen):
         super().__init__()
         self.calls: list = []
         self.shown: list = []
+        self.offered: dict[str, list] = {}  # the choices each filter was given
 
     @property
     def locale(self) -> str:
@@ -67,6 +72,8 @@ class CallsScreen(Screen):
         bind_localized(self, self.locale, [("enter", "replay", "replay_title", None), ("escape", "close", "back", "esc")])
         self.query_one("#calls-problem", Static).display = False
         self.load()
+        # The team's calls as they happen: read again while the list is open.
+        self.set_interval(LIVE_SECONDS, self.load)
 
     @work(thread=True, exclusive=True)
     def load(self) -> None:
@@ -82,10 +89,21 @@ class CallsScreen(Screen):
         self.calls = message.calls
         names = self.excuse_names()
         if names:
-            self.query_one("#excuse", Select).set_options([(name, excuse) for excuse, name in names.items()])
-        collectors = sorted({call.collector for call in self.calls})
-        self.query_one("#collector", Select).set_options([(name, name) for name in collectors])
+            self.offer("excuse", [(name, excuse) for excuse, name in names.items()])
+        self.offer("collector", [(name, name) for name in sorted({call.collector for call in self.calls})])
         self.refilter()
+
+    def offer(self, widget_id: str, options: list[tuple[str, str]]) -> None:
+        """A filter's choices, set again only when they changed (a new collector's first
+        call), keeping what the supervisor chose."""
+        if self.offered.get(widget_id) == options:
+            return
+        self.offered[widget_id] = options
+        select = self.query_one(f"#{widget_id}", Select)
+        chosen = select.value
+        select.set_options(options)
+        if any(value == chosen for _, value in options):
+            select.value = chosen
 
     # ---- filtering --------------------------------------------------------------------
 
@@ -145,7 +163,7 @@ class CallsScreen(Screen):
                 outcome = "⚑ " + outcome
             return [f"{fmt_short_date(started.date(), locale)} {started:%H:%M}", call.collector, debtor, outcome, ", ".join(names.get(e, e) for e in call.excuses), "✓" if call.promised else "", f"{minutes}:{seconds:02d}"]
 
-        self.query_one(LineTable).set_rows(columns, [call.call_id for call in shown], cells_of)
+        self.query_one(LineTable).set_rows(columns, [call.call_id for call in shown], cells_of, follow_key=True)
         header = Text(label("calls_title", locale), style="bold")
         header.append("  " + label("calls_count", locale, shown=len(shown), total=len(self.calls)), style="dim")
         self.query_one("#calls-header", Static).update(header)

@@ -19,13 +19,18 @@ from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.key_bar import KeyBar
 
 
+# How often the figures and the calls in progress are read again while on screen.
+LIVE_SECONDS = 5.0
+
+
 class DashboardScreen(Screen):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [Binding("q", "close", show=False)]
 
     class Loaded(Message):
-        def __init__(self, result) -> None:
+        def __init__(self, result, live: list) -> None:
             self.result = result
+            self.live = live  # the calls in progress
             super().__init__()
 
     @property
@@ -35,6 +40,7 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(Text(label("dashboard_title", self.locale), style="bold"), id="dashboard-header")
         with VerticalScroll(id="dashboard-body"):
+            yield Static(id="live")
             yield Static(id="summary")
             yield Static(Text(label("dashboard_per_day", self.locale), style="bold"), classes="chart-title")
             yield PlotextPlot(id="per-day")
@@ -51,6 +57,8 @@ class DashboardScreen(Screen):
     def on_mount(self) -> None:
         bind_localized(self, self.locale, [("escape", "close", "back", "esc")])
         self.load()
+        # The team's calls as they happen: read again while the figures are open.
+        self.set_interval(LIVE_SECONDS, self.load)
 
     @work(thread=True, exclusive=True)
     def load(self) -> None:
@@ -58,10 +66,11 @@ class DashboardScreen(Screen):
             workspace = self.app.ensure_workspace()
             workspace.ensure_content()
             result = workspace.team_figures()
+            live = workspace.calls_in_progress()
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
-        self.post_message(self.Loaded(result))
+        self.post_message(self.Loaded(result, live))
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
@@ -70,6 +79,15 @@ class DashboardScreen(Screen):
         t = lambda key, **values: label(key, locale, **values)  # noqa: E731
         workspace = self.app.workspace
         states = workspace.flow.flow.state_labels(locale) if workspace.flow else {}
+
+        live = Text(t("dashboard_live", count=len(message.live)), style="bold")
+        now = self.app.now()
+        for _, collector, debtor, state, started in message.live:
+            minutes = max(0, int((now - started).total_seconds() // 60))
+            live.append(f"\n  {collector}", style="bold")
+            live.append(f" · {debtor} · {states.get(state, state)} · ")
+            live.append(t("dashboard_minutes", minutes=minutes), style="dim")
+        self.query_one("#live", Static).update(live)
 
         summary = Text()
         for key, value, share in (("report_calls_count", result.calls, None), ("report_right_party_contacts", result.right_party, result.right_party_rate), ("report_promises", result.promises, result.promise_rate), ("report_kept", result.kept, result.kept_rate), ("report_broken", result.broken, result.broken_rate)):

@@ -21,11 +21,14 @@ from textual.widgets.option_list import Option
 from callassist.core.i18n import fmt_clock, fmt_datetime, label
 from callassist.core.money import Money, format_money
 from callassist.store.errors import StoreError
+from callassist.store.events import ENDING_KINDS
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.objection_panel import describe_rung
 
 SPEEDS = (1, 2, 4)
+# How often a call in progress is read again while its replay is open.
+LIVE_SECONDS = 2.0
 SHORTEST_STEP = 0.05  # seconds: events stored in the same instant still show one by one
 
 
@@ -60,6 +63,7 @@ class ReplayScreen(Screen):
         self.stored = None
         self.card: list = []
         self.reviews: list = []
+        self.live = None  # reads a call in progress again, until it ends
 
     @property
     def locale(self) -> str:
@@ -107,10 +111,15 @@ class ReplayScreen(Screen):
         if stored is None:
             self.query_one("#integrity", Static).update(Text(label("replay_no_call", self.locale, call_id=self.call_id), style="bold red"))
             return
+        if self.stored is not None:
+            self.followed(stored, message.card)
+            return
         self.stored = stored
         self.card = message.card
         self.shown = frames(stored.events, self.locale, self.app.workspace.excuse_names(self.locale))
         self.waits = pauses(self.shown, skip_silences=False)
+        if self.under_way():  # a call in progress: its new steps are added as they are stored
+            self.live = self.set_interval(LIVE_SECONDS, self.load)
         header = Text(label("replay_title", self.locale), style="bold")
         header.append(f"  {stored.debtor} · {stored.collector} · {fmt_datetime(stored.started_at.astimezone(), self.locale)}", style="dim")
         if stored.practice:
@@ -124,9 +133,36 @@ class ReplayScreen(Screen):
             integrity.update(Text("✓ " + label("replay_intact", self.locale), style="green"))
         self.show_reviews(stored.reviews)
         timeline = self.query_one(OptionList)
-        timeline.add_options([Option(Text(f"{fmt_clock(frame.at.astimezone(), self.locale):>11}  {frame.happened}", no_wrap=True, overflow="ellipsis"), id=str(frame.seq)) for frame in self.shown])
+        timeline.add_options([self.option(frame) for frame in self.shown])
         timeline.focus()
         self.show(0)
+
+    def under_way(self) -> bool:
+        events = self.stored.events
+        return self.stored.broken is None and bool(events) and events[-1].kind not in ENDING_KINDS
+
+    def followed(self, stored, card: list) -> None:
+        """A call in progress read again: the new steps are added to the timeline, and
+        whoever was watching the last step is moved on to the newest."""
+        from callassist.core.replay import frames, pauses
+
+        shown = frames(stored.events, self.locale, self.app.workspace.excuse_names(self.locale))
+        new = shown[len(self.shown):]
+        watching_last = self.index == len(self.shown) - 1 and self.timer is None
+        self.stored, self.card, self.shown = stored, card, shown
+        self.waits = pauses(self.shown, self.skip_silences)
+        if new:
+            self.query_one(OptionList).add_options([self.option(frame) for frame in new])
+            if watching_last:
+                self.show(len(self.shown) - 1)
+        self.show_reviews(stored.reviews)
+        if not self.under_way() and self.live is not None:
+            self.live.stop()
+            self.live = None
+        self.show_status()
+
+    def option(self, frame) -> Option:
+        return Option(Text(f"{fmt_clock(frame.at.astimezone(), self.locale):>11}  {frame.happened}", no_wrap=True, overflow="ellipsis"), id=str(frame.seq))
 
     # ---- showing one frame ------------------------------------------------------------
 

@@ -49,6 +49,7 @@ class WorklistScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list = []
+        self.listed_at = None  # when the list on screen was read
         self.offered_resume = False
         self.filled_width = 0
         self.painted = threading.Event()
@@ -112,6 +113,7 @@ class WorklistScreen(Screen):
     def show_rows(self, message: Loaded) -> None:
         locale = self.locale
         self.rows = message.worklist.rows
+        self.listed_at = message.worklist.at
         self.app.accounts = [(r.account_id, r.debtor, r.contact, r.phone) for r in self.rows]
         header = Text(label("worklist", locale), style="bold")
         header.append("  " + label("worklist_sub", locale, collector=self.app.collector, shown=len(self.rows), count=message.worklist.total), style="dim")
@@ -211,7 +213,7 @@ class WorklistScreen(Screen):
 
     def action_next_call(self) -> None:
         """A call on the best account now that no one else is calling (claimed for it)."""
-        self.app.begin_call(None)
+        self.app.begin_next_call([row.account_id for row in self.rows], self.listed_at)
 
     @on(LineTable.Selected)
     def row_selected(self, event: LineTable.Selected) -> None:

@@ -87,13 +87,15 @@ class LineTable(ScrollView, can_focus=True):
 
     # ---- content --------------------------------------------------------------------
 
-    def set_rows(self, columns: list[Column], keys: list[str], cells_of: Callable[[int], list[str]]) -> None:
+    def set_rows(self, columns: list[Column], keys: list[str], cells_of: Callable[[int], list[str]], follow_key: bool = False) -> None:
         """Show one row per key; `cells_of(index)` gives a row's strings, one per column.
-        The cursor stays on the same row number."""
+        The cursor stays on the same row number, or with `follow_key` on the same row
+        wherever it moved (a list refreshed while it is read)."""
+        was = self.cursor_key if follow_key else None
         self.columns, self.keys, self.cells_of, self.lines = columns, keys, cells_of, {}
         self.header = self._line([c.title for c in columns])
         self.virtual_size = Size(cell_len(self.header), len(keys) + 1)
-        self.cursor = min(self.cursor, max(0, len(keys) - 1))
+        self.cursor = keys.index(was) if was in keys else min(self.cursor, max(0, len(keys) - 1))
         self.refresh()
         self._highlighted()
 

@@ -28,7 +28,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['collector_id'], ['collector.id'], ),
     sa.PrimaryKeyConstraint('account_id')
     )
+    with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.create_index('ix_contact_stopped', ['id'], unique=False, sqlite_where=sa.text('stop IS NOT NULL'), postgresql_where=sa.text('stop IS NOT NULL'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.drop_index('ix_contact_stopped', sqlite_where=sa.text('stop IS NOT NULL'), postgresql_where=sa.text('stop IS NOT NULL'))
     op.drop_table('claim')

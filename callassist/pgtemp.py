@@ -1,6 +1,6 @@
-"""A PostgreSQL server of the suite's own: initdb and pg_ctl from the binaries on this
-machine, in a temporary folder, on a free port (run as the `postgres` user when the
-suite runs as root, which PostgreSQL refuses to be). Stopped when the session ends."""
+"""A throwaway PostgreSQL server for the test suite and the benchmarks: initdb and
+pg_ctl from the binaries on this machine, in a temporary folder, on a free port (run as
+the `postgres` user when run as root, which PostgreSQL refuses to be)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,11 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, durable: bool = False) -> None:
+        """`durable`: commits wait for the disk (fsync), as on a real server; the tests'
+        server does without, which only matters if the machine loses power."""
         self.bindir = bindir
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="callassist-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -53,7 +56,7 @@ class Server:
 
     def launch(self) -> None:
         """Run the server on its data folder (again, after kill)."""
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync={'on' if self.durable else 'off'} -c synchronous_commit=on -c max_connections=200"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
 
     def kill(self) -> None:

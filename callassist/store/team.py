@@ -1,0 +1,71 @@
+"""Team mode on PostgreSQL: each person connects as a database role of their own, in one
+of three groups, and the row-level security of migration 0008 decides what they read.
+
+`grant` is what `callassist db grant` runs, as the tables' owner: the login role, its
+group and the person's name in the collector table. `identity` tells the program who a
+connection is, so that the database, not a command-line flag, says whose work it is.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from callassist.store.errors import StoreError
+from callassist.store.models import Collector
+
+GROUPS = {"collector": "callassist_collector", "supervisor": "callassist_supervisor", "trainer": "callassist_trainer"}
+
+
+def _postgresql(session: Session) -> None:
+    if session.connection().dialect.name != "postgresql":
+        raise StoreError("database roles are for a team's PostgreSQL database; a SQLite file is one desk's, with no roles")
+
+
+def grant(name: str, role: str, *, session: Session, password: str | None = None) -> bool:
+    """Let `name` log in as a `role` of the team (a group of GROUPS), with `password` if
+    given, and only that role; True when the login role was made, False when it existed.
+    The caller commits."""
+    import psycopg
+    from psycopg import sql as psql
+
+    _postgresql(session)
+    if role not in GROUPS:
+        raise StoreError(f"role {role!r}: use {', '.join(GROUPS)}")
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    made = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": name}).first() is None
+    login = psql.SQL("CREATE ROLE {} LOGIN" if made else "ALTER ROLE {} LOGIN").format(psql.Identifier(name))
+    if password is not None:
+        login = psql.SQL("{} PASSWORD {}").format(login, psql.Literal(password))
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(login)
+            for other in GROUPS.values():
+                if other != GROUPS[role]:
+                    cursor.execute(psql.SQL("REVOKE {} FROM {}").format(psql.Identifier(other), psql.Identifier(name)))
+            cursor.execute(psql.SQL("GRANT {} TO {}").format(psql.Identifier(GROUPS[role]), psql.Identifier(name)))
+    except psycopg.Error as exc:  # not the owner, or no right to make roles
+        raise StoreError(f"cannot grant {name} the {role} role: {str(exc).splitlines()[0]}") from exc
+    if session.exec(Collector.__table__.select().where(Collector.__table__.c.name == name)).first() is None:
+        session.add(Collector(name=name, display_name=name))
+    session.flush()
+    return made
+
+
+def identity(session: Session) -> tuple[str, str] | None:
+    """The connection's user and team role (collector, supervisor or trainer), or None
+    for a user in no team group (the tables' owner, or any database but PostgreSQL)."""
+    if session.connection().dialect.name != "postgresql":
+        return None
+    rows = session.connection().execute(text(
+        "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = current_user AND g.rolname = ANY(:groups)"
+    ), {"groups": list(GROUPS.values())}).scalars().all()
+    if not rows:
+        return None
+    user = session.connection().execute(text("SELECT current_user")).scalar_one()
+    # In two groups at once (made by hand): the one that may do least.
+    for role in ("trainer", "collector", "supervisor"):
+        if GROUPS[role] in rows:
+            return user, role
+    return None
