@@ -4,6 +4,7 @@ screens run in worker threads. No terminal code here, so it is tested directly."
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 import uuid
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,10 @@ from callassist.store.sql import Worklist
 
 # How far back the contact rules look: a week, and a day for the debtors' zones.
 CONTACT_LOOKBACK = timedelta(days=8)
+# The next call's account when the list on screen has none left: the first still to be
+# called of the best few now, tried again after these seconds while others hold them.
+CLAIM_CANDIDATES = 20
+CLAIM_WAITS = (0.05, 0.2)
 
 
 @contextmanager
@@ -247,9 +252,14 @@ class Workspace:
         def attempt(session) -> ActiveCall | None:
             call_id = str(uuid.uuid4())
             account_id = claims.claim_first(listed, self.collector_id, call_id, listed_at, session=session) if listed else None
-            if account_id is None:
+            # None of the list is left: the best now, read again. Accounts another program is
+            # writing that moment (settling their standing) are passed over, so a few tries.
+            for wait in (0.0,) + CLAIM_WAITS:
+                if account_id is not None:
+                    break
+                time.sleep(wait)
                 now = self.clock()
-                best = queries.next_calls(self.collector_id, now, session=session, class_days=self.settings.class_days, limit=sql.WORKLIST_SIZE)
+                best = queries.next_calls(self.collector_id, now, session=session, class_days=self.settings.class_days, limit=CLAIM_CANDIDATES)
                 account_id = claims.claim_first([row.account_id for row in best], self.collector_id, call_id, now, session=session)
             return None if account_id is None else self._open_call(account_id, call_id, session)
 

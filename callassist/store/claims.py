@@ -83,12 +83,18 @@ def claim_first(account_ids: list[int], collector_id: int, call_id: str, now: da
             if connection.execute(_STATEMENTS["sqlite"], values | {"listed": account_id}).first() is not None:
                 return account_id
         return None
+    # A claim that loses a race still locks the row it lost to; undone at once, so the
+    # call holding it is not kept waiting at its end while this one starts.
+    attempt = connection.begin_nested()
     taken = connection.execute(_STATEMENTS["postgresql"], values | {"listed": account_ids}).first()
     if taken is not None:
+        attempt.commit()
         return taken[0]
+    attempt.rollback()
     # Lost a race with a claim committed after this statement began, or none is free:
     # the accounts found held are left out and the rest tried again.
-    free_now = [account_id for account_id in account_ids if account_id not in held_accounts(account_ids, now, session=session, but=call_id)]
+    held = held_accounts(account_ids, now, session=session, but=call_id)
+    free_now = [account_id for account_id in account_ids if account_id not in held]
     return claim_first(free_now, collector_id, call_id, now, session=session) if len(free_now) < len(account_ids) else None
 
 

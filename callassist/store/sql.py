@@ -50,7 +50,10 @@ SELECT clock FROM clocks WHERE clock IS NOT NULL
 """
 # One clock's accounts by standing (ix_account_worklist), or those of its debtors whose
 # income day is `day` (ix_account_income); a page starts after the last row read.
-_WALK = "SELECT {n} AS walk, id, priority FROM (SELECT id, priority FROM account WHERE collector_id = :collector_id AND closed = :closed AND clock = :clock_{n}{day}{after} ORDER BY priority DESC, id DESC LIMIT :limit_{n}) AS walk_{n}"
+# Accounts whose contact asked not to be called are passed over here, by the few rows of
+# ix_contact_stopped, not read and dropped after: they may be many at the top.
+_WALK = ("SELECT {n} AS walk, id, priority FROM (SELECT id, priority FROM account WHERE collector_id = :collector_id AND closed = :closed AND clock = :clock_{n}{day}{after}"
+         " AND NOT EXISTS (SELECT 1 FROM contact WHERE contact.id = account.contact_id AND contact.stop IS NOT NULL) ORDER BY priority DESC, id DESC LIMIT :limit_{n}) AS walk_{n}")
 _WALK_DAY = " AND income_day = :day_{n}"
 _WALK_AFTER = " AND (priority < :priority_{n} OR (priority = :priority_{n} AND id < :after_{n}))"
 # By id alone: the collector's index would be walked otherwise.
