@@ -90,3 +90,43 @@ async def test_a_call_goes_on_while_the_database_is_down_and_the_screen_says_so(
         assert session.exec(select(Call)).one().state == "purpose"
     engine.dispose()
     assert [e.payload.get("trigger") for e in events if e.kind == "choice_made"] == ["dial", "right_party", "can_talk"]
+
+
+async def test_a_supervisor_sees_the_teams_calls_as_they_happen(db_url, tmp_path):
+    from textual.widgets import OptionList
+
+    from callassist.tui.screens.calls import CallsScreen
+    from callassist.tui.screens.dashboard import DashboardScreen
+    from callassist.tui.screens.replay import ReplayScreen
+
+    boss_settings = Settings(data_dir=tmp_path / "boss-app", collector="boss", role="supervisor", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
+    app = CallAssistApp(lambda: Workspace.open(boss_settings, db_url, "en"), "en", "boss", clock=lambda: NOW)
+    wang = Workspace.open(Settings(data_dir=tmp_path / "wang", collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), db_url, "en")
+    wang.clock = lambda: NOW
+
+    async def until(check, seconds: float = 12.0) -> None:
+        for _ in range(int(seconds * 10)):
+            await pilot.pause(0.1)
+            if check():
+                return
+        raise AssertionError("not seen in time")
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "f")
+        assert isinstance(pilot.app.screen, DashboardScreen)
+        live = pilot.app.screen.query_one("#live")
+        await until(lambda: "In calls now: 0" in str(live.render()))
+        active = wang.begin_call(wang.worklist().rows[0].account_id)
+        await until(lambda: "In calls now: 1" in str(live.render()) and "wang" in str(live.render()))
+        await press(pilot, "escape", "v")
+        assert isinstance(pilot.app.screen, CallsScreen)
+        await until(lambda: any(call.call_id == active.call_id for call in pilot.app.screen.calls))
+        pilot.app.screen.query_one(LineTable).cursor = [call.call_id for call in pilot.app.screen.shown].index(active.call_id)
+        await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, ReplayScreen)
+        timeline = pilot.app.screen.query_one(OptionList)
+        await until(lambda: timeline.option_count > 0)
+        before = timeline.option_count
+        wang.store(active.call_id, active.call.choose("dial"))
+        await until(lambda: timeline.option_count > before)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,13 +21,10 @@ from callassist.core.promises import parse_date
 from callassist.core.scorecard import ITEMS
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
+from callassist.tui.live import read_again
 from callassist.tui.screens.worklist import WIDE
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.line_table import Column, LineTable
-
-
-# How often the list of calls is read again while it is open.
-LIVE_SECONDS = 5.0
 
 
 class CallsScreen(Screen):
@@ -72,17 +71,19 @@ class CallsScreen(Screen):
         bind_localized(self, self.locale, [("enter", "replay", "replay_title", None), ("escape", "close", "back", "esc")])
         self.query_one("#calls-problem", Static).display = False
         self.load()
-        # The team's calls as they happen: read again while the list is open.
-        self.set_interval(LIVE_SECONDS, self.load)
 
     @work(thread=True, exclusive=True)
     def load(self) -> None:
+        """The calls, and (the team's calls as they happen) again after a pause."""
+        began = time.perf_counter()
         try:
             calls = self.app.ensure_workspace().call_summaries()
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
-            return
-        self.post_message(self.Loaded(calls))
+            calls = None
+        read_again(self, time.perf_counter() - began, self.load)
+        if calls is not None:
+            self.post_message(self.Loaded(calls))
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:

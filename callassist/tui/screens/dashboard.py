@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -16,11 +18,8 @@ from textual_plotext import PlotextPlot
 from callassist.core.i18n import label
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
+from callassist.tui.live import LIVE_SECONDS, read_again
 from callassist.tui.widgets.key_bar import KeyBar
-
-
-# How often the figures and the calls in progress are read again while on screen.
-LIVE_SECONDS = 5.0
 
 
 class DashboardScreen(Screen):
@@ -28,9 +27,13 @@ class DashboardScreen(Screen):
     BINDINGS = [Binding("q", "close", show=False)]
 
     class Loaded(Message):
-        def __init__(self, result, live: list) -> None:
+        def __init__(self, result) -> None:
             self.result = result
-            self.live = live  # the calls in progress
+            super().__init__()
+
+    class InProgress(Message):
+        def __init__(self, calls: list) -> None:
+            self.calls = calls
             super().__init__()
 
     @property
@@ -56,21 +59,47 @@ class DashboardScreen(Screen):
 
     def on_mount(self) -> None:
         bind_localized(self, self.locale, [("escape", "close", "back", "esc")])
+        # The team's calls as they happen: those in progress every few seconds (one small
+        # read), the figures, which read every call of the period, after a longer rest.
         self.load()
-        # The team's calls as they happen: read again while the figures are open.
-        self.set_interval(LIVE_SECONDS, self.load)
+        self.load_in_progress()
+        self.set_interval(LIVE_SECONDS, self.load_in_progress)
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, group="figures")
     def load(self) -> None:
+        began = time.perf_counter()
         try:
             workspace = self.app.ensure_workspace()
             workspace.ensure_content()
             result = workspace.team_figures()
-            live = workspace.calls_in_progress()
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
-            return
-        self.post_message(self.Loaded(result, live))
+            result = None
+        read_again(self, time.perf_counter() - began, self.load)
+        if result is not None:
+            self.post_message(self.Loaded(result))
+
+    @work(thread=True, exclusive=True, group="in-progress")
+    def load_in_progress(self) -> None:
+        try:
+            calls = self.app.ensure_workspace().calls_in_progress()
+        except StoreError:
+            return  # said by the figures' read
+        self.post_message(self.InProgress(calls))
+
+    @on(InProgress)
+    def in_progress(self, message: InProgress) -> None:
+        t = lambda key, **values: label(key, self.locale, **values)  # noqa: E731
+        workspace = self.app.workspace
+        states = workspace.flow.flow.state_labels(self.locale) if workspace.flow else {}
+        live = Text(t("dashboard_live", count=len(message.calls)), style="bold")
+        now = self.app.now()
+        for _, collector, debtor, state, started in message.calls:
+            minutes = max(0, int((now - started).total_seconds() // 60))
+            live.append(f"\n  {collector}", style="bold")
+            live.append(f" · {debtor} · {states.get(state, state)} · ")
+            live.append(t("dashboard_minutes", minutes=minutes), style="dim")
+        self.query_one("#live", Static).update(live)
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
@@ -79,15 +108,6 @@ class DashboardScreen(Screen):
         t = lambda key, **values: label(key, locale, **values)  # noqa: E731
         workspace = self.app.workspace
         states = workspace.flow.flow.state_labels(locale) if workspace.flow else {}
-
-        live = Text(t("dashboard_live", count=len(message.live)), style="bold")
-        now = self.app.now()
-        for _, collector, debtor, state, started in message.live:
-            minutes = max(0, int((now - started).total_seconds() // 60))
-            live.append(f"\n  {collector}", style="bold")
-            live.append(f" · {debtor} · {states.get(state, state)} · ")
-            live.append(t("dashboard_minutes", minutes=minutes), style="dim")
-        self.query_one("#live", Static).update(live)
 
         summary = Text()
         for key, value, share in (("report_calls_count", result.calls, None), ("report_right_party_contacts", result.right_party, result.right_party_rate), ("report_promises", result.promises, result.promise_rate), ("report_kept", result.kept, result.kept_rate), ("report_broken", result.broken, result.broken_rate)):

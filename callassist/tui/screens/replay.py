@@ -23,12 +23,11 @@ from callassist.core.money import Money, format_money
 from callassist.store.errors import StoreError
 from callassist.store.events import ENDING_KINDS
 from callassist.tui.bindings import bind_localized
+from callassist.tui.live import LIVE_SECONDS
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.objection_panel import describe_rung
 
 SPEEDS = (1, 2, 4)
-# How often a call in progress is read again while its replay is open.
-LIVE_SECONDS = 2.0
 SHORTEST_STEP = 0.05  # seconds: events stored in the same instant still show one by one
 
 
