@@ -73,7 +73,7 @@ def claim_first(account_ids: list[int], collector_id: int, call_id: str, now: da
     """Hold the first account of `account_ids` (best first, as read at `now`) that is
     still to be called, for this call; its id, or None when none is. Still to be called:
     open, its contact not stopped, not called since `now`, and held by no open call. The
-    caller commits."""
+    caller commits; this must be the first write of its transaction (see below)."""
     if not account_ids:
         return None
     connection = session.connection()
@@ -83,14 +83,13 @@ def claim_first(account_ids: list[int], collector_id: int, call_id: str, now: da
             if connection.execute(_STATEMENTS["sqlite"], values | {"listed": account_id}).first() is not None:
                 return account_id
         return None
-    # A claim that loses a race still locks the row it lost to; undone at once, so the
-    # call holding it is not kept waiting at its end while this one starts.
-    attempt = connection.begin_nested()
     taken = connection.execute(_STATEMENTS["postgresql"], values | {"listed": account_ids}).first()
     if taken is not None:
-        attempt.commit()
         return taken[0]
-    attempt.rollback()
+    # A claim that lost a race still locks the row it lost to: the transaction, which has
+    # done nothing else yet, is undone at once, so that the call holding that account is
+    # not kept waiting at its end while this one starts.
+    session.rollback()
     # Lost a race with a claim committed after this statement began, or none is free:
     # the accounts found held are left out and the rest tried again.
     held = held_accounts(account_ids, now, session=session, but=call_id)
