@@ -109,11 +109,13 @@ class Workspace:
         # Calls this workspace began: never offered to resume as left over, though the
         # list of unfinished calls may be read after the first of them began.
         self._begun: set[str] = set()
-        # Where events wait while the database is out of reach (store/outbox.py), and how
-        # many events of each call on screen are stored, there or in the database.
+        # Where events wait while the database is out of reach (store/outbox.py), how many
+        # events of each call on screen are stored, there or in the database, and where
+        # the call's chain ends in the database when this program's last store put it there.
         self.outbox = Outbox(self.settings.data_dir / "outbox")
         self.offline = False  # some events wait in the outbox
         self._stored_seq: dict[str, int] = {}
+        self._chain_end: dict[str, tuple[int, str]] = {}
         self._flush_lock = threading.Lock()
 
     @classmethod
@@ -287,7 +289,7 @@ class Workspace:
         }
         row = CallRow(id=call_id, account_id=account_id, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state)
         events = call.start(card)
-        queries.start_call(row, events, session=session)
+        self._chain_end[call_id] = queries.start_call(row, events, session=session)
         self._stored_seq[call_id] = len(events)
         return ActiveCall(call_id, call, snapshot, started)
 
@@ -303,7 +305,7 @@ class Workspace:
             card = {"practice": True, "persona": persona_id, "collector": self.collector, "debtor": snapshot.debtor, "contact": snapshot.contact_name, "phone": snapshot.phone, "balance": str(snapshot.balance), "currency": snapshot.currency, "debtor_local_time": snapshot.local_now(started).isoformat()}
             row = CallRow(id=call_id, account_id=None, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state, practice=True, persona=persona_id)
             events = call.start(card)
-            queries.start_call(row, events, session=session)
+            self._chain_end[call_id] = queries.start_call(row, events, session=session)
             self._stored_seq[call_id] = len(events)
         rehearsal = Rehearsal(persona, self.locale)
         rehearsal.observe(events)
@@ -319,7 +321,7 @@ class Workspace:
             call = self._new_call(snapshot, row.locale)
             call.contact_rules = self._contact_rules(snapshot, self.clock(), session, excluding=call_id)
             call.resume(events)
-            queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, self.clock())], session=session, after_seq=len(events))
+            self._chain_end[call_id] = queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, self.clock())], session=session, after_seq=len(events))
             self._stored_seq[call_id] = len(events) + 1
         return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True, drafts=self.drafts.load_all(call_id))
 
@@ -400,10 +402,12 @@ class Workspace:
         draft is the only copy of what was typed.
         """
         after = self._stored_seq[call_id]
+        known = self._chain_end.pop(call_id, None)  # kept again only once these are in the database
         in_database = False
         if not self.outbox.has(call_id):  # else behind the events already waiting
             try:
-                db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=after))
+                self._chain_end[call_id] = db.run_retrying(self.engine, lambda session: queries.append_events(
+                    call_id, events, session=session, after_seq=after, chain_end=known if known and known[0] == after else None))
                 in_database = True
             except (SQLAlchemyError, OSError) as exc:
                 if not db.out_of_reach(exc):

@@ -16,6 +16,7 @@ from typing import Callable
 from decimal import Decimal
 
 from sqlalchemy import case, func, insert, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
@@ -115,30 +116,43 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
     )
 
 
-def start_call(call: Call, events: list[Event], *, session: Session) -> None:
-    """Create the call row and store its first events in one transaction."""
-    record_call(call, events, session=session)
+def start_call(call: Call, events: list[Event], *, session: Session) -> tuple[int, str]:
+    """Create the call row and store its first events in one transaction; the chain's end
+    (seq, hash) after them."""
+    end = record_call(call, events, session=session)
     session.commit()
+    return end
 
 
-def record_call(call: Call, events: list[Event], *, session: Session) -> None:
+def record_call(call: Call, events: list[Event], *, session: Session) -> tuple[int, str]:
     """Add the call row and its events to the session's transaction (the caller commits)."""
     session.add(call)
     session.flush()
-    _append(call.id, events, session)
+    return _append(call.id, events, session)
 
 
-def append_events(call_id: str, events: list[Event], *, session: Session, after_seq: int | None = None) -> bool:
-    """Store events at the end of the call's chain, and what they imply, in one transaction.
+def append_events(call_id: str, events: list[Event], *, session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None) -> tuple[int, str]:
+    """Store events at the end of the call's chain, and what they imply, in one transaction;
+    the chain's end (seq, hash) after them.
 
     With `after_seq` (the last event the caller knows is stored) the events are stored
     only there: if the chain already holds them there (a commit whose answer was lost),
-    nothing is stored and False is returned; StoreError if the chain holds anything else.
-    This is on every keystroke's path, so it uses Core statements rather than ORM objects.
+    nothing is stored; StoreError if the chain holds anything else. With `chain_end` (the
+    end the caller's last store left) the end is not read first, which saves a round trip
+    on every keystroke; should the chain have moved on meanwhile, its unique (call, seq)
+    refuses the events, and they go the checked way. Core statements, not ORM objects:
+    this is on every keystroke's path.
     """
-    stored = _append(call_id, events, session, after_seq)
-    session.commit()
-    return stored
+    try:
+        end = _append(call_id, events, session, after_seq, chain_end)
+        session.commit()
+    except IntegrityError:
+        if chain_end is None:
+            raise
+        session.rollback()
+        end = _append(call_id, events, session, chain_end[0])
+        session.commit()
+    return end
 
 
 _EVENTS = CallEvent.__table__
@@ -146,16 +160,20 @@ _CALLS = Call.__table__
 _ACCOUNTS = Account.__table__
 
 
-def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None) -> bool:
-    if not events:
-        return False
+def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None) -> tuple[int, str]:
     connection = session.connection()
-    last = connection.execute(select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.call_id == call_id).order_by(_EVENTS.c.seq.desc()).limit(1)).first()
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
-    if after_seq is not None and seq != after_seq:
-        if _already_stored(call_id, events, after_seq, connection):
-            return False
-        raise StoreError(f"call {call_id}: these events follow event {after_seq}, but the database holds {seq} events of the call, and not these")
+    if chain_end is not None:
+        seq, prev = chain_end
+    else:
+        last = connection.execute(select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.call_id == call_id).order_by(_EVENTS.c.seq.desc()).limit(1)).first()
+        seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+        if after_seq is not None and seq != after_seq:
+            stored = _stored_as(call_id, events, after_seq, connection)
+            if stored is None:
+                raise StoreError(f"call {call_id}: these events follow event {after_seq}, but the database holds {seq} events of the call, and not these")
+            return stored
+    if not events:
+        return seq, prev
     rows = []
     for event in events:
         seq += 1
@@ -166,14 +184,17 @@ def _append(call_id: str, events: list[Event], session: Session, after_seq: int 
     connection.execute(insert(_EVENTS), rows)
     for event in events:
         _apply(call_id, event, session)
-    return True
+    return seq, prev
 
 
-def _already_stored(call_id: str, events: list[Event], after_seq: int, connection) -> bool:
+def _stored_as(call_id: str, events: list[Event], after_seq: int, connection) -> tuple[int, str] | None:
+    """Where the chain ends after these events if it already holds them after `after_seq`, else None."""
     stored = connection.execute(
-        select(_EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.payload).where(_EVENTS.c.call_id == call_id, _EVENTS.c.seq > after_seq, _EVENTS.c.seq <= after_seq + len(events)).order_by(_EVENTS.c.seq)
+        select(_EVENTS.c.seq, _EVENTS.c.hash, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.payload).where(_EVENTS.c.call_id == call_id, _EVENTS.c.seq > after_seq, _EVENTS.c.seq <= after_seq + len(events)).order_by(_EVENTS.c.seq)
     ).all()
-    return [(row.kind, row.at, row.payload) for row in stored] == [(event.kind, event.at, canonical(event.payload)) for event in events]
+    if [(row.kind, row.at, row.payload) for row in stored] != [(event.kind, event.at, canonical(event.payload)) for event in events]:
+        return None
+    return (stored[-1].seq, stored[-1].hash) if stored else None
 
 
 def _apply(call_id: str, event: Event, session: Session) -> None:

@@ -134,3 +134,20 @@ def test_events_left_waiting_by_a_stopped_program_are_stored_when_it_opens_again
     assert resumed.call.state == active.call.state
     with db.session(again.engine) as session:
         assert session.get(Call, active.call_id).state == active.call.state
+
+
+def test_a_chain_moved_on_by_another_program_is_never_forked(tmp_path, store_url):
+    engine = db.make_engine(store_url)
+    db.upgrade(engine)
+    with db.session(engine) as session:
+        demo.populate(session, "wang", TODAY)
+    engine.dispose()
+    first = open_desk(tmp_path, store_url)
+    active = first.begin_call(first.worklist().rows[0].account_id)
+    assert first.store(active.call_id, active.call.choose("dial")) is True  # the chain's end known, not read
+    other = open_desk(tmp_path, store_url)
+    other.resume_call(active.call_id)  # the same call taken up in a second terminal
+    with pytest.raises(StoreError, match="holds"):
+        first.store(active.call_id, active.call.choose("right_party"))
+    stored, broken, _ = stored_events(store_url, active.call_id)
+    assert broken is None and stored[-1].kind == "call_resumed"
