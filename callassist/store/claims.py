@@ -97,13 +97,9 @@ def claim_first(account_ids: list[int], collector_id: int, call_id: str, now: da
     return claim_first(free_now, collector_id, call_id, now, session=session) if len(free_now) < len(account_ids) else None
 
 
-def held_accounts(account_ids: list[int] | None, now: datetime, *, session: Session, but: str | None = None) -> set[int]:
-    """Which of these accounts (all, for None) an open call other than `but` holds now."""
-    query = select(_CLAIMS.c.account_id).where(_CLAIMS.c.expires_at > now)
-    if account_ids is not None:
-        query = query.where(_CLAIMS.c.account_id.in_(account_ids))
-    if but is not None:
-        query = query.where(_CLAIMS.c.call_id != but)
+def held_accounts(account_ids: list[int], now: datetime, *, session: Session, but: str) -> set[int]:
+    """Which of these accounts an open call other than `but` holds now."""
+    query = select(_CLAIMS.c.account_id).where(_CLAIMS.c.expires_at > now, _CLAIMS.c.account_id.in_(account_ids), _CLAIMS.c.call_id != but)
     return set(session.connection().execute(query).scalars())
 
 

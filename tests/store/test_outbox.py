@@ -17,6 +17,7 @@ from callassist.store.outbox import Batch, Outbox, OutboxError
 from callassist.store.sql import TEAM_POOL
 from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
+from tests.tui.conftest import with_demo_ledger
 
 
 def test_the_outbox_keeps_batches_in_order_and_drops_what_was_sent(tmp_path):
@@ -94,11 +95,7 @@ def test_a_call_goes_on_while_the_server_is_down_and_is_whole_once_it_is_back(tm
 
 
 def test_events_stored_before_the_answer_was_lost_are_not_stored_twice(tmp_path, pg_url):
-    engine = db.make_engine(pg_url)
-    db.upgrade(engine)
-    with db.session(engine) as session:
-        demo.populate(session, "wang", TODAY)
-    engine.dispose()
+    with_demo_ledger(pg_url)
     desk = open_desk(tmp_path, pg_url)
     active = desk.begin_call(desk.worklist().rows[0].account_id)
     events = active.call.choose(active.call.step.choices[0].trigger)
@@ -117,11 +114,7 @@ def test_events_stored_before_the_answer_was_lost_are_not_stored_twice(tmp_path,
 
 
 def test_events_left_waiting_by_a_stopped_program_are_stored_when_it_opens_again(tmp_path, pg_url):
-    engine = db.make_engine(pg_url)
-    db.upgrade(engine)
-    with db.session(engine) as session:
-        demo.populate(session, "wang", TODAY)
-    engine.dispose()
+    with_demo_ledger(pg_url)
     desk = open_desk(tmp_path, pg_url)
     active = desk.begin_call(desk.worklist().rows[0].account_id)
     after = len(stored_events(pg_url, active.call_id)[0])
@@ -137,11 +130,7 @@ def test_events_left_waiting_by_a_stopped_program_are_stored_when_it_opens_again
 
 
 def test_a_chain_moved_on_by_another_program_is_never_forked(tmp_path, store_url):
-    engine = db.make_engine(store_url)
-    db.upgrade(engine)
-    with db.session(engine) as session:
-        demo.populate(session, "wang", TODAY)
-    engine.dispose()
+    with_demo_ledger(store_url)
     first = open_desk(tmp_path, store_url)
     active = first.begin_call(first.worklist().rows[0].account_id)
     assert first.store(active.call_id, active.call.choose("dial")) is True  # the chain's end known, not read

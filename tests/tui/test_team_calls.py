@@ -7,15 +7,15 @@ from __future__ import annotations
 from sqlmodel import select
 
 from callassist.settings import Settings
-from callassist.store import db, demo, queries
+from callassist.store import db, queries
 from callassist.store.models import Call
 from callassist.tui.app import CallAssistApp
 from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from callassist.tui.widgets.line_table import LineTable
 from callassist.workspace import Workspace
-from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
-from tests.tui.conftest import press, settle
+from tests.conftest import NOW, OBJECTIONS, SCRIPTS
+from tests.tui.conftest import press, settle, with_demo_ledger
 
 
 def supervisor(tmp_path, url: str) -> Workspace:
@@ -55,11 +55,7 @@ async def test_an_account_someone_else_is_calling_is_refused_with_who(make_app, 
 
 
 async def test_a_call_goes_on_while_the_database_is_down_and_the_screen_says_so(tmp_path, killable_postgres):
-    url = killable_postgres.new_database()
-    engine = db.open_engine(url)
-    with db.session(engine) as session:
-        demo.populate(session, "wang", TODAY)
-    engine.dispose()
+    url = with_demo_ledger(killable_postgres.new_database())
     settings = Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
     app = CallAssistApp(lambda: Workspace.open(settings, url, "en"), "en", "wang", clock=lambda: NOW)
     async with app.run_test(size=(80, 24)) as pilot:
