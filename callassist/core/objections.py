@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from callassist.core.context import CallContext, RebuttalView
 from callassist.core.flow import Phrases, Text
+from callassist.core.quickfind import EXAMPLE_WEIGHT, ExcuseFinder, Pattern, same_phrase
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.templates import inspect_template, make_environment, render_error
@@ -25,6 +26,8 @@ EXCUSE_IDS = ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down")
 PRINCIPLES = ("reason", "relationship", "interest", "law")
 COUNTERS = ("persist", "stick", "frequent", "press", "quick")
 MIN_RUNGS = 3
+MIN_CUES = 3
+MAX_CUE_WEIGHT = 3.0
 CLOSING_QUOTES = "\"'”’」』)）"
 # Jinja compiles a template made from a string under this file name.
 _STRING_TEMPLATE = "<template>"
@@ -40,6 +43,25 @@ class Rung(BaseModel):
     commitment: str = Field(min_length=1, description="The closing question asking for a date or an amount; must end with ? or ？.")
 
 
+class WeightedCue(BaseModel):
+    """A cue phrase with how strongly it points at this excuse (1 unless said)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    phrase: str = Field(min_length=1)
+    weight: float = Field(gt=0, le=MAX_CUE_WEIGHT, description="How strongly the phrase points at this excuse: 1 is a plain cue; a phrase listed under two excuses needs one under each.")
+
+
+Cue = str | WeightedCue
+
+
+class Cues(BaseModel):
+    """Short phrases a debtor using this excuse says, per locale: what the quick-find matches."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: list[Cue] = Field(min_length=MIN_CUES)
+    zh: list[Cue] = Field(min_length=MIN_CUES)
+
+
 class Ladders(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     en: list[Rung] = Field(min_length=MIN_RUNGS)
@@ -53,7 +75,8 @@ class Excuse(BaseModel):
     id: Literal[EXCUSE_IDS]  # type: ignore[valid-type]
     name: Text
     description: Text
-    phrases: Phrases
+    cues: Cues
+    examples: Phrases = Field(description="Whole utterances a debtor might say, per locale; the quick-find learns from them as it does from cues.")
     ladder: Ladders
 
 
@@ -73,6 +96,13 @@ class Catalog:
     def __init__(self, excuses: dict[str, Excuse], compiled: dict[tuple[str, str], list[_CompiledRung]]) -> None:
         self.excuses = excuses
         self._compiled = compiled
+        self._finder: ExcuseFinder | None = None
+
+    def finder(self) -> ExcuseFinder:
+        """The quick-find over this catalog's cues and examples (built on first use)."""
+        if self._finder is None:
+            self._finder = ExcuseFinder(list(_patterns(self.excuses)), EXCUSE_IDS)
+        return self._finder
 
     def names(self, locale: str) -> dict[str, str]:
         """Each excuse's name in `locale`, by id, in DOMAIN.md's order."""
@@ -108,6 +138,18 @@ class Catalog:
         )
 
 
+def _patterns(excuses: dict[str, Excuse]):
+    for excuse_id, excuse in excuses.items():
+        for locale in ("en", "zh"):
+            for cue in getattr(excuse.cues, locale):
+                if isinstance(cue, WeightedCue):
+                    yield Pattern(excuse_id, locale, cue.phrase, cue.weight)
+                else:
+                    yield Pattern(excuse_id, locale, cue, 1.0)
+            for example in getattr(excuse.examples, locale):
+                yield Pattern(excuse_id, locale, example, EXAMPLE_WEIGHT, example=True)
+
+
 def _render(template: jinja2.Template, values: dict, path: str, line: int) -> str:
     try:
         return template.render(values).strip()
@@ -127,6 +169,7 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
     env = make_environment()
     problems: list[Problem] = []
     excuses: dict[str, Excuse] = {}
+    line_maps: dict[str, LineMap] = {}
     compiled: dict[tuple[str, str], list[_CompiledRung]] = {}
     for excuse_id in EXCUSE_IDS:
         path = directory / f"{excuse_id}.yaml"
@@ -144,11 +187,44 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
             problems.append(Problem(shown, line, col, "E041", f"file {path.name} declares id {excuse.id!r}", f"use id: {excuse_id}"))
             continue
         excuses[excuse_id] = excuse
+        line_maps[excuse_id] = lines
         for locale in ("en", "zh"):
             compiled[(excuse_id, locale)] = _compile_ladder(env, excuse, locale, lines, shown, problems, forbidden)
+    problems.extend(_shared_phrases(excuses, line_maps, directory))
     if problems:
         raise ContentError(problems)
     return Catalog(excuses, compiled)
+
+
+def _shared_phrases(excuses: dict[str, Excuse], line_maps: dict[str, LineMap], directory: Path) -> list[Problem]:
+    """A phrase under two excuses must say, under each, how strongly it points there;
+    an example under two excuses, or one with nothing to match, teaches nothing."""
+    where: dict[str, list[tuple[str, str, int, bool, bool]]] = {}  # phrase -> (excuse, locale, index, weighted, example)
+    problems = []
+    for excuse_id, excuse in excuses.items():
+        shown = display_path(directory / f"{excuse_id}.yaml")
+        for field in ("cues", "examples"):
+            for locale in ("en", "zh"):
+                for index, entry in enumerate(getattr(getattr(excuse, field), locale)):
+                    text = entry.phrase if isinstance(entry, WeightedCue) else entry
+                    key = same_phrase(text)
+                    if not key:
+                        line, col = line_of(line_maps[excuse_id], (field, locale, index))
+                        problems.append(Problem(shown, line, col, "E044", f"{text!r} has no words or characters to match", "write what a debtor says"))
+                        continue
+                    where.setdefault(key, []).append((excuse_id, field, locale, index, isinstance(entry, WeightedCue)))
+    for key, places in where.items():
+        excuse_ids = sorted({place[0] for place in places}, key=EXCUSE_IDS.index)
+        if len(excuse_ids) < 2:
+            continue
+        for excuse_id, field, locale, index, weighted in places:
+            if weighted:
+                continue
+            others = ", ".join(e for e in excuse_ids if e != excuse_id)
+            line, col = line_of(line_maps[excuse_id], (field, locale, index))
+            hint = "give it a weight under each excuse, e.g. {phrase: ..., weight: 0.5}, or keep it under one" if field == "cues" else "keep an example under one excuse only"
+            problems.append(Problem(display_path(directory / f"{excuse_id}.yaml"), line, col, "E045", f"{key!r} is listed under {others} too, without a weight", hint))
+    return problems
 
 
 def _compile_ladder(env, excuse: Excuse, locale: str, lines: LineMap, shown: str, problems: list[Problem], forbidden: ForbiddenLanguage | None) -> list[_CompiledRung]:

@@ -1,0 +1,154 @@
+"""Objection quick-find: accuracy on debtors' words the catalog never saw, and the lint of cues."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from callassist.core.objections import EXCUSE_IDS, load_catalog
+from callassist.core.problems import ContentError
+from callassist.core.quickfind import conversion_for, same_phrase
+from tests.conftest import OBJECTIONS
+
+DATA = Path(__file__).parent / "data"
+
+
+def _utterances(name: str) -> list[tuple[str, str, str]]:
+    rows = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            excuse, script, text = line.split("\t")
+            assert excuse in EXCUSE_IDS, line
+            rows.append((excuse, script, text))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def finder():
+    return load_catalog(OBJECTIONS).finder()
+
+
+def _measure(finder, rows):
+    top1 = top3 = 0
+    confusion: Counter = Counter()
+    for excuse, _, text in rows:
+        ranked = [m.excuse for m in finder.rank(text)]
+        confusion[(excuse, ranked[0])] += 1
+        top1 += ranked[0] == excuse
+        top3 += excuse in ranked[:3]
+    return top1 / len(rows), top3 / len(rows), confusion
+
+
+def _matrix(confusion: Counter) -> str:
+    width = max(map(len, EXCUSE_IDS)) + 1
+    lines = ["said \\ found".ljust(width + 2) + "".join(e[:9].rjust(10) for e in EXCUSE_IDS)]
+    for said in EXCUSE_IDS:
+        lines.append(said.ljust(width + 2) + "".join(str(confusion[(said, found)]).rjust(10) for found in EXCUSE_IDS))
+    return "\n".join(lines)
+
+
+def test_the_evaluation_set_is_large_and_covers_every_excuse_and_script():
+    rows = _utterances("excuse_utterances.tsv")
+    assert len(rows) >= 150
+    by_excuse = Counter(excuse for excuse, _, _ in rows)
+    assert set(by_excuse) == set(EXCUSE_IDS) and min(by_excuse.values()) >= 20
+    by_script = Counter(script for _, script, _ in rows)
+    assert by_script["en"] >= 40 and by_script["hans"] >= 40 and by_script["hant"] >= 20 and by_script["mixed"] >= 6
+
+
+def test_top_1_and_top_3_accuracy_on_the_evaluation_set(finder, capsys):
+    rows = _utterances("excuse_utterances.tsv")
+    top1, top3, confusion = _measure(finder, rows)
+    with capsys.disabled():
+        print(f"\nquick-find on {len(rows)} utterances: top-1 {top1:.1%}, top-3 {top3:.1%}\n{_matrix(confusion)}")
+    assert top1 >= 0.85, _matrix(confusion)
+    assert top3 >= 0.97, _matrix(confusion)
+
+
+def test_words_nobody_tuned_for_stay_close(finder, capsys):
+    """The second set was written after the last tuning (83.3% and 98.3% when written):
+    a floor under it shows when the catalog is being fitted to the first set alone."""
+    rows = _utterances("excuse_utterances_later.tsv")
+    top1, top3, confusion = _measure(finder, rows)
+    with capsys.disabled():
+        print(f"\nquick-find on the later {len(rows)}: top-1 {top1:.1%}, top-3 {top3:.1%}")
+    assert top1 >= 0.80, _matrix(confusion)
+    assert top3 >= 0.95, _matrix(confusion)
+
+
+def test_the_evaluation_sets_are_not_copied_into_the_catalog(finder):
+    catalog = {same_phrase(p.text) for p in finder.patterns}
+    for name in ("excuse_utterances.tsv", "excuse_utterances_later.tsv"):
+        for _, _, text in _utterances(name):
+            assert same_phrase(text) not in catalog, text
+            best = finder.rank(text)[0]
+            # a near copy of an example matches it almost whole in both directions
+            assert best.score < 0.95, (text, best.cue)
+
+
+def test_traditional_simplified_mixed_and_misspelt_input_find_the_same_excuse(finder):
+    for typed in ("会计请假了", "會計請假了", "会记请假了", "accountant请假了", "the accountant is on leave", "the acountant is on leave"):
+        found = finder.rank(typed)[0]
+        assert found.excuse == "stall", (typed, found)
+    assert finder.rank("帳單沒收到")[0].excuse == "deflect"  # 帳 becomes 帐 in OpenCC, 账 in the catalog
+    assert finder.rank("we never recieved the invoce")[0].excuse == "deflect"
+
+
+def test_a_ranking_has_all_six_with_the_cue_that_matched(finder):
+    ranked = finder.rank("our accountant is away")
+    assert [m.excuse for m in ranked][0] == "stall" and sorted(m.excuse for m in ranked) == sorted(EXCUSE_IDS)
+    assert ranked[0].cue == "the accountant is away" and ranked[0].cue_locale == "en"
+    assert [m.score for m in ranked] == sorted((m.score for m in ranked), reverse=True)
+    assert finder.rank("   ") == finder.rank("") and all(m.score == 0 for m in finder.rank("xyzzy"))
+    assert len(finder.rank("会计不在", top=3)) == 3
+
+
+def test_taiwan_and_hong_kong_chinese_convert_their_vocabulary():
+    assert conversion_for("zh-TW") == "tw2sp" and conversion_for("zh_HK") == "hk2s"
+    assert conversion_for("zh") == conversion_for(None) == conversion_for("en") == "t2s"
+
+
+@pytest.fixture
+def objections(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(OBJECTIONS, tmp_path / "objections")
+    return tmp_path / "objections"
+
+
+def _insert_cue(path: Path, locale: str, entry: str) -> int:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines.index(f"  {locale}:", lines.index("cues:")) + 1
+    lines.insert(at, f"    - {entry}")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return at + 1
+
+
+def test_a_phrase_under_two_excuses_needs_a_weight_under_each(objections):
+    stall_line = _insert_cue(objections / "stall.yaml", "en", '"head office decides"')
+    with pytest.raises(ContentError) as caught:
+        load_catalog(objections)
+    found = {(p.code, p.path, p.line) for p in caught.value.problems}
+    deflect = objections / "deflect.yaml"
+    deflect_line = next(i for i, line in enumerate(deflect.read_text(encoding="utf-8").splitlines(), 1) if '"head office decides"' in line)
+    assert found == {("E045", "objections/stall.yaml", stall_line), ("E045", "objections/deflect.yaml", deflect_line)}
+    message = str(caught.value)
+    assert "listed under deflect too" in message and "weight" in message
+
+    # Weighted under both, the phrase is allowed, and counts as weighted.
+    (objections / "stall.yaml").write_text((objections / "stall.yaml").read_text(encoding="utf-8").replace('- "head office decides"', '- {phrase: "Head office decides!", weight: 0.3}'), encoding="utf-8")
+    deflect.write_text(deflect.read_text(encoding="utf-8").replace('- "head office decides"', '- {phrase: "head office decides", weight: 1.5}'), encoding="utf-8")
+    finder = load_catalog(objections).finder()
+    assert finder.rank("head office decides")[0].excuse == "deflect"
+
+
+def test_a_cue_with_nothing_to_match_and_a_bad_weight_are_refused(objections):
+    empty_line = _insert_cue(objections / "dodge.yaml", "zh", '"……"')
+    weight_line = _insert_cue(objections / "dispute.yaml", "en", "{phrase: too dear, weight: 0}")
+    with pytest.raises(ContentError) as caught:
+        load_catalog(objections)
+    found = {(p.code, p.path, p.line) for p in caught.value.problems}
+    assert ("E044", "objections/dodge.yaml", empty_line) in found
+    assert any(path == "objections/dispute.yaml" and line == weight_line for _, path, line in found), found
