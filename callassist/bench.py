@@ -34,7 +34,13 @@ LEDGER_NAMES = ("worklist_next_1m", "import_rows")
 # Team mode on a PostgreSQL server of the bench's own, also a million accounts (bench_team.py).
 TEAM_NAMES = ("pg_claim_next", "pg_worklist_next", "pg_event_append", "pg_team_keypress_p99")
 ON_REQUEST = LEDGER_NAMES + TEAM_NAMES
-NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render") + ON_REQUEST
+NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render", "classify") + ON_REQUEST
+# What a collector types into the quick-find, and a note's worth: both scripts, mixed, misspelt.
+CLASSIFY_UTTERANCES = (
+    "accountant away", "we never got the invoce", "他不在", "貨品質有問題，要打折", "会记请假了",
+    "invoice还没收到", "trust me, we have known each other for twenty years and I have never once let you down",
+    "这次一定，上次是真的出了意外，下周五之前肯定把钱打过去", "head office", "the boxes arrived damaged and half the order was missing",
+)
 LEDGER_ACCOUNTS = int(os.environ.get("CALLASSIST_BENCH_ACCOUNTS", 1_000_000))
 LEDGER_COLLECTORS = 100
 # Invoices per account, one to this many (40, 25, 20 and 15 in a hundred): 1 gives the
@@ -256,6 +262,30 @@ def bench_template_render(renders: int) -> Figure:
     return Figure(samples, floor)
 
 
+def bench_classify(rounds: int) -> Figure:
+    """The quick-find ranking one utterance, beside the least a matcher can do: prepare the
+    text and look for every cue in it once."""
+    from callassist.core.objections import load_catalog
+    from callassist.core.quickfind import normalise
+    from callassist.settings import Settings
+
+    finder = load_catalog(Settings().objections_dir).finder()
+    for utterance in CLASSIFY_UTTERANCES:  # OpenCC's and pypinyin's tables load on first use
+        finder.rank(utterance)
+    cues = [normalise(pattern.text) for pattern in finder.patterns]
+    samples, floor = [], []
+    for _ in range(rounds):
+        for utterance in CLASSIFY_UTTERANCES:
+            started = time.perf_counter()
+            finder.rank(utterance)
+            samples.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            typed = normalise(utterance)
+            [cue for cue in cues if cue in typed]
+            floor.append((time.perf_counter() - started) * 1000)
+    return Figure(samples, floor)
+
+
 @dataclass
 class Rate:
     rows: int
@@ -384,7 +414,7 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
 
             results.update({name: figure.summary() for name, figure in bench_team(work, team_names).items()})
         desk_names = [name for name in chosen if name not in ON_REQUEST]
-        url = _demo_database(work) if desk_names else None
+        url = _demo_database(work) if set(desk_names) - {"template_render", "classify"} else None
         for name in desk_names:
             if name == "cold_start":
                 figure = bench_cold_start(work, url, runs)
@@ -392,6 +422,8 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
                 figure = bench_keypress(work, url, presses)
             elif name == "event_append":
                 figure = bench_event_append(work, url, appends)
+            elif name == "classify":
+                figure = bench_classify(renders // len(CLASSIFY_UTTERANCES))
             else:
                 figure = bench_template_render(renders)
             results[name] = figure.summary()

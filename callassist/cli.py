@@ -19,6 +19,8 @@ import_app = typer.Typer(help="Bring a ledger in from CSV files: accounts with t
 app.add_typer(import_app, name="import")
 promises_app = typer.Typer(help="Follow promises to pay through until the money arrives.")
 app.add_typer(promises_app, name="promises")
+objections_app = typer.Typer(help="The catalog of the six excuses.")
+app.add_typer(objections_app, name="objections")
 
 
 def fail(message: str) -> typer.Exit:
@@ -439,9 +441,43 @@ def promises_evaluate(
     typer.echo(f"{day.isoformat()}: {counts['kept']} kept, {counts['partly_kept']} partly kept, {counts['broken']} broken (grace {options.settings.promise_grace_days} days)")
 
 
+@objections_app.command("classify")
+def objections_classify(
+    ctx: typer.Context,
+    locale: Optional[str] = typer.Option(None, "--locale", help="The utterances' language: en or zh. Traditional characters are converted either way; zh_TW and zh_HK convert Taiwan's and Hong Kong's vocabulary too."),
+    top: int = typer.Option(3, "--top", min=1, max=6, help="How many excuses to print per utterance, best first (1 to 6)."),
+) -> None:
+    """Which of the six excuses each line of standard input uses: for every line, the
+    excuse ids and their scores, tab-separated, best first (an empty line stays empty)."""
+    from callassist.core.objections import load_catalog
+    from callassist.core.problems import ContentError
+    from callassist.core.quickfind import conversion_for
+
+    options: Options = ctx.obj
+    _locale(options, locale)  # refuses what is neither en nor a Chinese variant
+    conversion = conversion_for(locale or options.settings.locale)
+    _, objections = _content_dirs(options, None, None)
+    try:
+        finder = load_catalog(objections).finder()
+    except ContentError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise fail(f"standard input line {number}: byte {exc.start + 1} is not UTF-8; save the file as UTF-8") from None
+        if not line.strip():
+            typer.echo("")
+            continue
+        ranked = finder.rank(line, conversion, top=top)
+        typer.echo("\t".join(f"{match.excuse}\t{match.score:.3f}" for match in ranked))
+
+
 @app.command()
 def bench(
-    only: Optional[list[str]] = typer.Option(None, "--only", help="cold_start, keypress_to_prompt, event_append, template_render, or (only on request: a million accounts) worklist_next_1m, import_rows, and on a PostgreSQL server of its own pg_claim_next, pg_worklist_next, pg_event_append, pg_team_keypress_p99. Repeatable."),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="cold_start, keypress_to_prompt, event_append, template_render, classify, or (only on request: a million accounts) worklist_next_1m, import_rows, and on a PostgreSQL server of its own pg_claim_next, pg_worklist_next, pg_event_append, pg_team_keypress_p99. Repeatable."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object {name: {median_ms, p99_ms, floor_ms, ratio}}."),
 ) -> None:
     """Measure start-up, keypress-to-prompt, event append and template render, each beside

@@ -76,3 +76,30 @@ def test_the_published_json_schemas_are_up_to_date():
         assert published == schema_text(kind), f"{folder}/{name} is out of date: run `callassist schema {kind} --write`"
     printed = runner.invoke(app, ["schema", "flow"])
     assert json.loads(printed.output)["$id"] == "flow.schema.json"
+
+
+def test_objections_classify_reads_lines_and_prints_ids_and_scores(tmp_path, monkeypatch):
+    typed = "the accountant is on leave\n\n我們沒收到發票\nhe is not in\n"
+    result = runner.invoke(app, ["--objections-dir", str(OBJECTIONS), "objections", "classify", "--top", "2"], input=typed.encode("utf-8"))
+    assert result.exit_code == 0, result.output
+    lines = result.output.split("\n")
+    assert lines[1] == "" and len(lines) == 5  # one answer a line, the empty line kept
+    first = lines[0].split("\t")
+    assert first[0] == "stall" and len(first) == 4 and float(first[1]) > float(first[3]) > 0
+    assert lines[2].split("\t")[0] == "deflect" and lines[3].split("\t")[0] == "dodge"
+    assert len(runner.invoke(app, ["--objections-dir", str(OBJECTIONS), "objections", "classify"], input=b"trust me\n").output.split("\t")) == 6  # three by default
+
+    taiwan = runner.invoke(app, ["--objections-dir", str(OBJECTIONS), "objections", "classify", "--locale", "zh_TW", "--top", "1"], input="帳單沒收到\n".encode("utf-8"))
+    assert taiwan.exit_code == 0 and taiwan.output.startswith("deflect\t")
+
+    bad_locale = runner.invoke(app, ["objections", "classify", "--locale", "fr"], input=b"x\n")
+    assert bad_locale.exit_code == 2 and "unsupported locale 'fr'" in bad_locale.output
+    not_utf8 = runner.invoke(app, ["--objections-dir", str(OBJECTIONS), "objections", "classify"], input=b"fine\n\xff\xfe broken\n")
+    assert not_utf8.exit_code == 2 and "standard input line 2: byte 1 is not UTF-8" in not_utf8.output and "Traceback" not in not_utf8.output
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(OBJECTIONS, tmp_path / "objections")
+    stall = tmp_path / "objections" / "stall.yaml"
+    stall.write_text(stall.read_text(encoding="utf-8").replace('    - "business is slow"', '    - "head office decides"'), encoding="utf-8")
+    broken = runner.invoke(app, ["--objections-dir", "objections", "objections", "classify"], input=b"x\n")
+    assert broken.exit_code == 1 and "objections/stall.yaml:" in broken.output and "E045" in broken.output
