@@ -249,8 +249,11 @@ class Call:
         )
         return [chosen, self._enter(self.state)]
 
-    def raise_objection(self, excuse_id: str) -> list[Event]:
-        """The debtor used an excuse: show the next rung of its ladder (first rung for a new one)."""
+    def raise_objection(self, excuse_id: str, found_with: str = "") -> list[Event]:
+        """The debtor used an excuse: show the next rung of its ladder (first rung for a new one).
+
+        `found_with`: the debtor's words the collector typed into the quick-find, kept
+        with the rebuttal (masked like a note) so a replay shows how it was found."""
         if not self.can_raise_objection():
             raise CallError("objections are answered once the right party is verified")
         events: list[Event] = []
@@ -269,7 +272,8 @@ class Call:
         events.append(
             Event(
                 "rebuttal_shown",
-                {"excuse": excuse_id, "rung": rebuttal.rung, "rungs": rebuttal.rungs, "principle": rebuttal.principle, "counters": list(rebuttal.counters), "text": rebuttal.text, "commitment": rebuttal.commitment},
+                {"excuse": excuse_id, "rung": rebuttal.rung, "rungs": rebuttal.rungs, "principle": rebuttal.principle, "counters": list(rebuttal.counters), "text": rebuttal.text, "commitment": rebuttal.commitment}
+                | (_masked("found_with", found_with) if found_with.strip() else {}),
                 self.clock(),
             )
         )

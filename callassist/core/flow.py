@@ -24,7 +24,7 @@ from callassist.core.yamlfile import LineMap, line_of, load_model
 FLOW_FILE = "flow.yaml"
 DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive")
 # Keys the call screen keeps for itself: the six excuses, note, promise form, end call, help, quit.
-RESERVED_KEYS = frozenset("123456nmx?q")
+RESERVED_KEYS = frozenset("123456nmx?q/")
 TRIGGER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 VERIFIED = "right_party_verified"
 PURPOSE = "purpose_stated"
@@ -68,7 +68,7 @@ class Transition(Strict):
     """A choice: what the debtor did, one key on the choice bar, and where the call goes."""
 
     trigger: str = Field(description="A name for the choice: lower-case letters, digits and _.")
-    key: str = Field(min_length=1, max_length=1, description="The key that takes this choice; not one of 1-6 n m x ? q.")
+    key: str = Field(min_length=1, max_length=1, description="The key that takes this choice; not one of 1-6 n m x ? q /.")
     label: Text = Field(description="What the choice bar says, in every locale.")
     source: str | list[str] = Field(description="The state (or states) this choice is offered in.")
     dest: str = Field(description="The state the call moves to.")

@@ -76,7 +76,8 @@ def _happened(event: Event, locale: str, excuse_names: dict[str, str]) -> str:
     if kind == "choice_made":
         return f"→ {payload['label']}"
     if kind == "rebuttal_shown":
-        return label("replay_rebuttal", locale, rung=payload["rung"], rungs=payload["rungs"])
+        found = label("replay_found_with", locale, typed=payload["found_with"]) if payload.get("found_with") else ""
+        return label("replay_rebuttal", locale, rung=payload["rung"], rungs=payload["rungs"]) + found
     if kind == "objection_raised":
         return label("replay_excuse", locale, excuse=excuse_names.get(payload["excuse"], payload["excuse"]))
     if kind == "note_added":

@@ -156,7 +156,7 @@ class CallAssistApp(App):
             elif account_id is None:
                 active = workspace.begin_next_call(listed, listed_at)
                 if active is None:
-                    self.post_message(self.CallRefused([], "no_free_account"))
+                    self.post_message(self.CallRefused([], "no_free_account" if listed else "nothing_to_call"))
                     return
             else:
                 active = workspace.begin_call(account_id)
@@ -181,7 +181,7 @@ class CallAssistApp(App):
 
     @on(CallRefused)
     def refuse_call(self, message: CallRefused) -> None:
-        taken = message.heading in ("account_taken", "no_free_account")
+        taken = message.heading in ("account_taken", "no_free_account", "nothing_to_call")
         self.notify("\n".join([label(message.heading, self.locale)] + message.problems[:6]), severity="warning" if taken else "error", timeout=8 if taken else 15, markup=False)
         if taken:  # the list still shows what someone else is calling now
             for screen in self.screen_stack:

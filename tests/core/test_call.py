@@ -164,3 +164,21 @@ def test_a_call_keeps_the_words_of_the_version_it_started_with(tmp_path, catalog
     entered = call.choose("dial")[-1]
     assert entered.payload["state"] == "reach_party" and "EDITED" not in entered.payload["text"]
     assert load_flow(tmp_path / "standard").content_hash != loaded.content_hash
+
+
+def test_words_typed_into_the_quick_find_are_kept_masked_with_the_rebuttal(make_call):
+    from callassist.core.replay import frames
+
+    call = make_call()
+    events = call.start({})
+    for trigger in HAPPY:
+        events += call.choose(trigger)
+    found = call.raise_objection("stall", found_with="  card 4111 1111 1111 1111, accountant away ")
+    rebuttal = next(e for e in found if e.kind == "rebuttal_shown")
+    assert rebuttal.payload["found_with"].endswith("accountant away") and "4111 1111" not in rebuttal.payload["found_with"]
+    assert rebuttal.payload["redacted"]
+    plain = call.raise_objection("stall")
+    assert "found_with" not in plain[0].payload
+    shown = frames(events + found + plain, "en")
+    rungs = [f.happened for f in shown if f.kind == "rebuttal_shown"]
+    assert rungs[0].startswith("rebuttal, rung 1 of 3 (found from “card") and rungs[1] == "rebuttal, rung 2 of 3"

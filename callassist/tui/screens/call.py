@@ -34,6 +34,7 @@ from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.account_card import AccountCard
 from callassist.tui.widgets.choice_bar import ChoiceBar
+from callassist.tui.widgets.excuse_finder import ExcuseFinderPanel
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.objection_panel import ObjectionPanel
 from callassist.tui.widgets.prompt_panel import PromptPanel
@@ -91,18 +92,20 @@ class CallScreen(Screen):
             yield AccountCard(id="account")
         yield Static(id="rules")
         yield Static(id="status")
+        yield ExcuseFinderPanel(self.call.catalog.finder, self.call.catalog.names(self.locale), self.locale, id="finder")
         yield ObjectionPanel(id="objections")
         yield ChoiceBar(id="choices")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        bind_localized(self, self.locale, [("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("question_mark", "keys", "help", "?")])
+        bind_localized(self, self.locale, [("slash", "find", "find_excuse", "/"), ("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("question_mark", "keys", "help", "?")])
         # Shown on the rules line when it applies, not in the key bar.
         self._bindings.bind("ctrl+o", "override", label("override_key", self.locale), show=False)
         self.query_one("#status", Static).display = False
         self.query_one(ChoiceBar).heading = label("choices", self.locale)
         self.query_one(ChoiceBar).reserve(self.every_step_choices())
         self.set_interval(1.0, self._tick)
+        self.prepare_finder()
         if self.active.rehearsal is None:  # a practice call holds no account
             self.set_interval(RENEW_CLAIM_SECONDS, self.renew_claim)
         self._tick()
@@ -294,11 +297,31 @@ class CallScreen(Screen):
                 self.apply(lambda: self.call.choose(choice.trigger))
                 return
 
-    def action_excuse(self, excuse_id: str) -> None:
+    def action_excuse(self, excuse_id: str, found_with: str = "") -> None:
         if not self.call.can_raise_objection():
             self.app.notify(label("objections_locked", self.locale), severity="warning")
             return
-        self.apply(lambda: self.call.raise_objection(excuse_id))
+        self.apply(lambda: self.call.raise_objection(excuse_id, found_with))
+
+    @work(thread=True, group="finder")
+    def prepare_finder(self) -> None:
+        """Build the quick-find off the UI thread: its Chinese tables take a moment to load."""
+        self.call.catalog.finder()
+
+    def action_find(self) -> None:
+        if not self.call.can_raise_objection():
+            self.app.notify(label("objections_locked", self.locale), severity="warning")
+            return
+        self.query_one(ExcuseFinderPanel).open()
+
+    @on(ExcuseFinderPanel.Chosen)
+    def found_excuse(self, message: ExcuseFinderPanel.Chosen) -> None:
+        self.set_focus(None)
+        self.action_excuse(message.excuse, message.typed)
+
+    @on(ExcuseFinderPanel.Closed)
+    def finder_closed(self) -> None:
+        self.set_focus(None)
 
     def action_note(self) -> None:
         from callassist.tui.screens.note import NoteScreen
