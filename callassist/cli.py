@@ -23,6 +23,9 @@ objections_app = typer.Typer(help="The catalog of the six excuses.")
 app.add_typer(objections_app, name="objections")
 
 
+MISSED_LISTED = 20  # calls with a missed objection shown in the table; CSV and JSON list all
+
+
 def fail(message: str) -> typer.Exit:
     """A usage error: one clear line on stderr, exit status 2, no traceback."""
     typer.echo(f"callassist: {message}", err=True)
@@ -211,7 +214,8 @@ def report(
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
     states = flow.flow.state_labels(lang) if flow else {}
     excuses = catalog.names(lang) if catalog else {}
-    rows = as_rows(figures(records, datetime.now(timezone.utc).date()), states, excuses)
+    detect = catalog.finder().detect if catalog else None
+    rows = as_rows(figures(records, datetime.now(timezone.utc).date(), detect), states, excuses)
     if fmt == "json":
         grouped: dict = {}
         for section, what, value, share in rows:
@@ -227,10 +231,19 @@ def report(
         from rich.cells import cell_len
 
         current = None
+        listed = 0
+        first_missed_call = next((i for i, row in enumerate(rows) if row[0] == "missed_objection_calls"), len(rows))
         for section, what, value, share in rows:
             if section != current:
                 typer.echo(("" if current is None else "\n") + label(f"report_{section}", lang))
                 current = section
+            if section == "missed_objection_calls":  # the call and its note, after the score
+                listed += 1
+                if listed <= MISSED_LISTED:
+                    typer.echo(f"  {value:5.2f}  {' '.join(what.split())}")
+                elif listed == len(rows) - first_missed_call:
+                    typer.echo("  " + label("report_more_calls", lang, count=listed - MISSED_LISTED))
+                continue
             name = label(f"report_{what}", lang) if section == "calls" else what
             line = f"  {name}{' ' * max(1, 34 - cell_len(name))}{value:>8}"
             typer.echo(line + (f"  {share:6.1%}" if share is not None else ""))

@@ -375,7 +375,7 @@ class Workspace:
         """The figures of every real call, as of today."""
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
             records = queries.call_records(session=session, viewer=self.viewer)
-        return figures(records, self.clock().date())
+        return figures(records, self.clock().date(), self.catalog.finder().detect if self.catalog else None)
 
     def scorecard(self, stored: StoredCall, locale: str) -> list[ScoreLine]:
         """The automatic scorecard of a stored call, against the script in use."""

@@ -128,6 +128,7 @@ def test_report_and_export_on_the_demo_history(tmp_path):
     calls = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "calls"]).stdout)))
     assert data["calls"]["calls_count"] == len(calls) == 300
     assert 0 < data["calls"]["promises"]["share"] <= 1 and data["excuses"] and data["rungs"]
+    assert sum(data["missed_objections"].values()) == len(data["missed_objection_calls"]) > 0  # the demo has stalls left unanswered
     only = json.loads(runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--format", "json", "--collector", "li.na", "--from", "2000-01-01"]).stdout)
     assert only["calls"]["calls_count"] == sum(c["collector"] == "li.na" for c in calls)
     table = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--locale", "zh"])

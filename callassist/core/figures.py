@@ -9,11 +9,13 @@ broken rates count promises whose first payment date has passed.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from callassist.core.call import Event
 from callassist.core.flow import VERIFIED
+from callassist.core.quickfind import Match
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,22 @@ class RungFigure:
         return self.led_to_promise / self.used if self.used else 0.0
 
 
+@dataclass(frozen=True)
+class MissedObjection:
+    """A call whose notes speak of an excuse the collector did not answer with its ladder."""
+
+    call_id: str
+    collector: str
+    day: date
+    excuse: str
+    score: float
+    note: str  # the note it was found in, as stored (masked)
+
+
+# A note's text -> the excuse it clearly speaks of, if any (ExcuseFinder.detect).
+Detector = Callable[[str], "Match | None"]
+
+
 @dataclass
 class Figures:
     calls: int = 0
@@ -50,6 +68,12 @@ class Figures:
     excuses: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
     rungs: dict[tuple[str, int], RungFigure] = field(default_factory=dict)
     per_day: list[tuple[date, int, int]] = field(default_factory=list)  # (day, calls, promises)
+    missed: list[MissedObjection] = field(default_factory=list)  # newest first
+
+    @property
+    def missed_by_excuse(self) -> list[tuple[str, int]]:
+        counts = Counter(m.excuse for m in self.missed)
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
     @property
     def right_party_rate(self) -> float:
@@ -68,7 +92,8 @@ class Figures:
         return self.broken / self.promises_due if self.promises_due else 0.0
 
 
-def figures(records: list[CallRecord], today: date) -> Figures:
+def figures(records: list[CallRecord], today: date, detect: Detector | None = None) -> Figures:
+    """The figures of these calls; with `detect`, also the objections missed in their notes."""
     result = Figures(calls=len(records))
     spent: dict[str, list[float]] = defaultdict(list)
     excuses: Counter = Counter()
@@ -98,7 +123,26 @@ def figures(records: list[CallRecord], today: date) -> Figures:
     result.phase_seconds = {state: sum(times) / len(times) for state, times in spent.items()}
     result.excuses = sorted(excuses.items(), key=lambda item: (-item[1], item[0]))
     result.rungs = dict(sorted(result.rungs.items()))
+    if detect is not None:
+        result.missed = sorted(filter(None, (_missed(record, detect) for record in records)), key=lambda m: (m.day, m.call_id), reverse=True)
     return result
+
+
+def _missed(record: CallRecord, detect: Detector) -> MissedObjection | None:
+    """The clearest excuse in the notes of a call in which no excuse was answered (a
+    dispute logged through the script's own steps counts as answered)."""
+    events = record.events
+    if any(e.kind == "objection_raised" for e in events):
+        return None
+    if any(e.kind == "choice_made" and "dispute_logged" in e.payload.get("sets", ()) for e in events):
+        return None
+    notes = [e.payload["text"] for e in events if e.kind == "note_added"]
+    notes += [e.payload["note"] for e in events if e.kind == "call_ended" and e.payload.get("note")]
+    found = [(detected, note) for note in notes if (detected := detect(note)) is not None]
+    if not found:
+        return None
+    detected, note = max(found, key=lambda item: item[0].score)
+    return MissedObjection(record.call_id, record.collector, record.day, detected.excuse, round(detected.score, 3), note)
 
 
 def _phases(events: list[Event], spent: dict[str, list[float]]) -> None:
@@ -130,4 +174,6 @@ def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str
     rows += [("seconds_per_phase", state_names.get(state, state), round(seconds, 1), None) for state, seconds in result.phase_seconds.items()]
     rows += [("excuses", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.excuses]
     rows += [("rungs", f"{excuse_names.get(excuse, excuse)} {rung}", figure.used, figure.share) for (excuse, rung), figure in result.rungs.items()]
+    rows += [("missed_objections", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.missed_by_excuse]
+    rows += [("missed_objection_calls", f"{m.day} {m.call_id} {m.collector} · {excuse_names.get(m.excuse, m.excuse)}: {m.note}", m.score, None) for m in result.missed]
     return rows

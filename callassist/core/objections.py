@@ -25,6 +25,7 @@ from callassist.core.yamlfile import CONTENT, LineMap, line_of, load_model
 EXCUSE_IDS = ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down")
 PRINCIPLES = ("reason", "relationship", "interest", "law")
 COUNTERS = ("persist", "stick", "frequent", "press", "quick")
+NOT_EXCUSES_FILE = "not_excuses.yaml"
 MIN_RUNGS = 3
 MIN_CUES = 3
 MAX_CUE_WEIGHT = 3.0
@@ -80,6 +81,15 @@ class Excuse(BaseModel):
     ladder: Ladders
 
 
+class NotExcuses(BaseModel):
+    """objections/not_excuses.yaml: notes collectors write that are no excuse, per locale,
+    so that looking for missed objections in notes leaves ordinary notes alone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: list[str] = Field(default_factory=list)
+    zh: list[str] = Field(default_factory=list)
+
+
 @dataclass
 class _CompiledRung:
     rung: Rung
@@ -93,15 +103,17 @@ class _CompiledRung:
 class Catalog:
     """The six excuses, compiled; renders any rung for a call's context."""
 
-    def __init__(self, excuses: dict[str, Excuse], compiled: dict[tuple[str, str], list[_CompiledRung]]) -> None:
+    def __init__(self, excuses: dict[str, Excuse], compiled: dict[tuple[str, str], list[_CompiledRung]], not_excuses: NotExcuses | None = None) -> None:
         self.excuses = excuses
         self._compiled = compiled
+        self.not_excuses = not_excuses or NotExcuses()
         self._finder: ExcuseFinder | None = None
 
     def finder(self) -> ExcuseFinder:
         """The quick-find over this catalog's cues and examples (built on first use)."""
         if self._finder is None:
-            self._finder = ExcuseFinder(list(_patterns(self.excuses)), EXCUSE_IDS)
+            ordinary = self.not_excuses.en + self.not_excuses.zh
+            self._finder = ExcuseFinder(list(_patterns(self.excuses)), EXCUSE_IDS, ordinary)
         return self._finder
 
     def names(self, locale: str) -> dict[str, str]:
@@ -191,9 +203,15 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
         for locale in ("en", "zh"):
             compiled[(excuse_id, locale)] = _compile_ladder(env, excuse, locale, lines, shown, problems, forbidden)
     problems.extend(_shared_phrases(excuses, line_maps, directory))
+    not_excuses = None
+    if (directory / NOT_EXCUSES_FILE).exists():
+        try:
+            not_excuses, _ = load_model(NotExcuses, directory / NOT_EXCUSES_FILE)
+        except ContentError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise ContentError(problems)
-    return Catalog(excuses, compiled)
+    return Catalog(excuses, compiled, not_excuses)
 
 
 def _shared_phrases(excuses: dict[str, Excuse], line_maps: dict[str, LineMap], directory: Path) -> list[Problem]:

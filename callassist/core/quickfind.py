@@ -31,6 +31,11 @@ SINGLE_CHARACTER = 0.5  # one Chinese character alone says less than a pair
 SECOND_MATCH = 0.4  # a second cue of the same excuse adds to the first
 NEAREST = 0.7  # the score: mostly the best-matching cue, the rest the words' votes across all cues
 DEFAULT_CONVERSION = "t2s"
+# A note names an excuse when it matches one this well, and better than any note that is none.
+DETECT_AT = 0.3
+DETECT_MARGIN = 0.1
+DETECT_COVERAGE = 0.6
+DETECT_EVIDENCE = 6.0  # a cue of at least two telling words (idf about 3-5 each)
 # Regional vocabulary as well as characters: 帳單 in Taiwan, 軟體 for 软件.
 CONVERSIONS = {"zh-tw": "tw2sp", "zh-hk": "hk2s"}
 # Simplified variants that OpenCC leaves apart from the form the catalog is written in.
@@ -165,7 +170,9 @@ class Match:
 class ExcuseFinder:
     """Ranks the six excuses for an utterance, using the catalog's cues and examples."""
 
-    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...]) -> None:
+    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...], ordinary: list[str] = ()) -> None:
+        """`ordinary`: notes that are no excuse. They are never ranked and change no
+        ranking; they tell detect() what an ordinary note looks like."""
         self.excuse_ids = excuse_ids
         self.patterns = patterns
         raw = [_features(*_runs(normalise(p.text))) for p in patterns]
@@ -191,6 +198,8 @@ class ExcuseFinder:
             for feature in features:
                 used[feature][pattern.excuse] += pattern.weight
         self._share = {f: {e: n / sum(by.values()) for e, n in by.items()} for f, by in used.items()}
+        self._unseen_idf = math.log((count + 1) / 0.5)
+        self._ordinary = [features for features in (_features(*_runs(normalise(text))) for text in ordinary) if features]
         # Typo repair: English stems by their one-letter deletions, Chinese characters by reading.
         self._by_deletion: dict[str, list[str]] = defaultdict(list)
         self._by_reading: dict[str, list[str]] = defaultdict(list)
@@ -204,7 +213,44 @@ class ExcuseFinder:
 
     def rank(self, utterance: str, conversion: str = DEFAULT_CONVERSION, top: int | None = None) -> list[Match]:
         """The six excuses for `utterance`, best first (all six, or the first `top`)."""
-        wanted = self._query(utterance, conversion)
+        matches = self._standings(self._query(utterance, conversion))
+        return matches[:top] if top else matches
+
+    def detect(self, text: str, conversion: str = DEFAULT_CONVERSION) -> Match | None:
+        """The excuse a note speaks of, if it clearly speaks of one: for supervisors looking
+        for objections a collector heard but did not answer."""
+        wanted = self._query(text, conversion)
+        whole = self._covered(wanted)
+        standings = [m for m in self._standings(wanted) if m.excuse in whole]
+        if not standings or standings[0].score < DETECT_AT:
+            return None
+        best = standings[0]
+        return best if best.score - self._like_ordinary(wanted) >= DETECT_MARGIN else None
+
+    def _covered(self, wanted: dict[str, float]) -> set[str]:
+        """The excuses one of whose cues or examples the text holds nearly whole: a word
+        or two in common is enough to rank, not to say a note speaks of an excuse."""
+        shared: dict[int, float] = defaultdict(float)
+        for feature, share in wanted.items():
+            idf = self._idf.get(feature)
+            if idf is not None:
+                for index, weight in self._postings[feature]:
+                    shared[index] += min(weight, share * idf)
+        return {self.patterns[i].excuse for i, found in shared.items() if found >= DETECT_COVERAGE * self._mass[i] and self._mass[i] >= DETECT_EVIDENCE}
+
+    def _like_ordinary(self, wanted: dict[str, float]) -> float:
+        """How closely the text matches the closest of the notes that are no excuse."""
+        weigh = lambda features: {f: share * self._idf.get(f, self._unseen_idf) for f, share in features.items()}  # noqa: E731
+        text = weigh(wanted)
+        mass = sum(text.values())
+        closest = 0.0
+        for features in map(weigh, self._ordinary):
+            shared = sum(min(weight, text[f]) for f, weight in features.items() if f in text)
+            if shared:
+                closest = max(closest, shared / math.sqrt(sum(features.values()) * mass))
+        return closest
+
+    def _standings(self, wanted: dict[str, float]) -> list[Match]:
         total = sum(self._idf.get(f, 0.0) * share for f, share in wanted.items())
         best: dict[str, list[tuple[float, int]]] = defaultdict(list)
         votes: dict[str, float] = defaultdict(float)
@@ -233,7 +279,7 @@ class ExcuseFinder:
             pattern = self.patterns[found[0][1]]
             matches.append(Match(excuse, round(score, 4), pattern.text, pattern.locale))
         matches.sort(key=lambda m: -m.score)  # stable: ties keep the catalog's order
-        return matches[:top] if top else matches
+        return matches
 
     def _query(self, utterance: str, conversion: str) -> dict[str, float]:
         words, runs = _runs(normalise(utterance, conversion))

@@ -33,7 +33,7 @@ SCENARIOS = [
 ]
 NOTES = {
     "en": {
-        "callback": ["Reception says the owner is back on Monday morning.", "Asked to call after 3 pm; finance meeting until then.", "Contact on leave this week, back Thursday."],
+        "callback": ["Reception says the owner is back on Monday morning.", "Asked to call after 3 pm; finance meeting until then.", "Contact on leave this week, back Thursday.", "Says the accountant is away until the end of the month; call then."],
         "dispute": ["Disputes one delivery; sending signed delivery notes today.", "Says the price on the last invoice is wrong; contract sent."],
         "wrong_party": ["Number belongs to another company now; need a new number."],
         "escalated": ["Refuses to commit; handed to the team lead.", "Wants to talk to my manager; passed on."],
@@ -41,7 +41,7 @@ NOTES = {
         "promise": ["Confirmed by email while on the call.", "Will send the bank slip the same day."],
     },
     "zh": {
-        "callback": ["前台说老板周一上午回来。", "对方下午三点后方便，之前在开财务会。", "联系人本周休假，周四回来。"],
+        "callback": ["前台说老板周一上午回来。", "对方下午三点后方便，之前在开财务会。", "联系人本周休假，周四回来。", "说会计月底前都不在，到时再打。"],
         "dispute": ["对一批货有异议，今天寄签收单。", "说最后一张发票价格不对，已发合同。"],
         "wrong_party": ["号码已经换给别的公司，需要新号码。"],
         "escalated": ["拒绝承诺，已转组长跟进。", "要求和我的经理谈，已转交。"],

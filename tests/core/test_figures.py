@@ -9,7 +9,7 @@ import pytest
 
 from callassist.core.account import build_context
 from callassist.core.call import Call
-from callassist.core.figures import CallRecord, figures
+from callassist.core.figures import CallRecord, as_rows, figures
 from callassist.core.promises import Instalment, Promise
 from tests.conftest import NOW, TODAY
 
@@ -76,3 +76,23 @@ def test_figures_match_the_hand_count(records):
     assert result.phase_seconds["objection"] == pytest.approx((10 + 10 + 20) / 3)
     assert {s: round(v, 2) for s, v in result.phase_seconds.items() if v != 10} == {"objection": 13.33, "promise": 20.0}
     assert figures([], TODAY).promise_rate == 0.0
+
+
+def test_missed_objections_are_excuses_in_the_notes_of_calls_that_raised_none(standard_flow, catalog, sample_account, records):
+    def make(n: int, actions: list, disposition: str, note: str, day=TODAY) -> CallRecord:
+        return CallRecord(f"m{n}", "li", day, _call(standard_flow, catalog, sample_account, actions, disposition, note))
+
+    missed = [
+        make(1, ["dial", "right_party", "not_now", "callback_agreed"], "callback", "Says the accountant is away until the end of the month.", TODAY - timedelta(days=1)),
+        make(2, TO_PAYMENT + ["refuses"], "refused", "说没收到发票，不肯付。"),
+    ]
+    answered = make(3, TO_PAYMENT + ["excuse:stall", "refuses"], "refused", "Says the accountant is away until the end of the month.")
+    disputed = make(4, TO_PAYMENT[:4] + ["amount_disputed", "dispute_logged"], "dispute", "Says the amount is wrong, not what we ordered.")
+    ordinary = make(5, ["no_answer"], "no_answer", "Left a voicemail.")
+    result = figures(records + missed + [answered, disputed, ordinary], TODAY, catalog.finder().detect)
+    assert [(m.call_id, m.excuse) for m in result.missed] == [("m2", "deflect"), ("m1", "stall")]
+    assert result.missed[0].note == "说没收到发票，不肯付。" and result.missed[0].collector == "li" and result.missed[0].score > 0.3
+    assert result.missed_by_excuse == [("deflect", 1), ("stall", 1)]
+    rows = [row for row in as_rows(result, {}, catalog.names("en")) if row[0].startswith("missed")]
+    assert rows[0] == ("missed_objections", "Deflect", 1, None) and rows[2][0] == "missed_objection_calls" and "m2 li · Deflect: 说没收到发票" in rows[2][1]
+    assert figures(records + missed, TODAY).missed == []  # without a detector, nothing is looked for

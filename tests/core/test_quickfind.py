@@ -59,24 +59,17 @@ def test_the_evaluation_set_is_large_and_covers_every_excuse_and_script():
     assert by_script["en"] >= 40 and by_script["hans"] >= 40 and by_script["hant"] >= 20 and by_script["mixed"] >= 6
 
 
-def test_top_1_and_top_3_accuracy_on_the_evaluation_set(finder, capsys):
-    rows = _utterances("excuse_utterances.tsv")
+# The first set is the issue's bar. The second was written after the catalog was last
+# tuned (83.3% and 98.3% then): a floor under it shows when the catalog is being fitted
+# to the first set alone.
+@pytest.mark.parametrize(("name", "top1_floor", "top3_floor"), [("excuse_utterances.tsv", 0.85, 0.97), ("excuse_utterances_later.tsv", 0.80, 0.95)])
+def test_top_1_and_top_3_accuracy(finder, capsys, name, top1_floor, top3_floor):
+    rows = _utterances(name)
     top1, top3, confusion = _measure(finder, rows)
     with capsys.disabled():
-        print(f"\nquick-find on {len(rows)} utterances: top-1 {top1:.1%}, top-3 {top3:.1%}\n{_matrix(confusion)}")
-    assert top1 >= 0.85, _matrix(confusion)
-    assert top3 >= 0.97, _matrix(confusion)
-
-
-def test_words_nobody_tuned_for_stay_close(finder, capsys):
-    """The second set was written after the last tuning (83.3% and 98.3% when written):
-    a floor under it shows when the catalog is being fitted to the first set alone."""
-    rows = _utterances("excuse_utterances_later.tsv")
-    top1, top3, confusion = _measure(finder, rows)
-    with capsys.disabled():
-        print(f"\nquick-find on the later {len(rows)}: top-1 {top1:.1%}, top-3 {top3:.1%}")
-    assert top1 >= 0.80, _matrix(confusion)
-    assert top3 >= 0.95, _matrix(confusion)
+        print(f"\nquick-find on {name} ({len(rows)}): top-1 {top1:.1%}, top-3 {top3:.1%}\n{_matrix(confusion)}")
+    assert top1 >= top1_floor, _matrix(confusion)
+    assert top3 >= top3_floor, _matrix(confusion)
 
 
 def test_the_evaluation_sets_are_not_copied_into_the_catalog(finder):
@@ -152,3 +145,31 @@ def test_a_cue_with_nothing_to_match_and_a_bad_weight_are_refused(objections):
     found = {(p.code, p.path, p.line) for p in caught.value.problems}
     assert ("E044", "objections/dodge.yaml", empty_line) in found
     assert any(path == "objections/dispute.yaml" and line == weight_line for _, path, line in found), found
+
+
+def _ordinary_notes() -> list[str]:
+    lines = (DATA / "ordinary_notes.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_notes_name_an_excuse_only_when_they_clearly_speak_of_one(finder, capsys):
+    """For missed objections: few flags on ordinary notes matter more than finding all
+    (0 of 36 flagged and 49% found when written)."""
+    rows = _utterances("excuse_utterances.tsv")
+    found = sum((match := finder.detect(text)) is not None and match.excuse == excuse for excuse, _, text in rows)
+    wrong = sum((match := finder.detect(text)) is not None and match.excuse != excuse for excuse, _, text in rows)
+    flagged = [note for note in _ordinary_notes() if finder.detect(note)]
+    with capsys.disabled():
+        print(f"\nmissed-objection detection: {found} of {len(rows)} excuses found, {wrong} named wrongly, {len(flagged)} of {len(_ordinary_notes())} ordinary notes flagged")
+    assert len(flagged) <= 1, flagged
+    assert found / len(rows) >= 0.45 and wrong <= found * 0.1
+    assert finder.detect("Debtor says our accountant is on leave until next week.").excuse == "stall"
+    assert finder.detect("Promised to pay on Friday.") is None and finder.detect("") is None
+
+
+def test_the_ordinary_notes_are_not_copied_into_the_catalog(finder):
+    catalog = load_catalog(OBJECTIONS)
+    written = {same_phrase(text) for text in catalog.not_excuses.en + catalog.not_excuses.zh}
+    assert len(written) >= 20
+    for note in _ordinary_notes():
+        assert same_phrase(note) not in written, note

@@ -38,3 +38,9 @@ def test_call_wide(snap_compare, make_app):
 def test_promise_form(snap_compare, make_app):
     keys = ("enter", "d", "r", "y", "o", "y", "f")
     assert snap_compare(make_app("en"), terminal_size=(80, 24), run_before=_run_before(*keys))
+
+
+@pytest.mark.parametrize(("locale", "words"), [("en", "acountant on leave"), ("zh", "會計請假了")], ids=["en", "zh"])
+def test_call_with_quick_find(snap_compare, make_app, locale, words):
+    keys = ("enter", "d", "r", "y", "o", "slash", *("space" if c == " " else c for c in words))
+    assert snap_compare(make_app(locale), terminal_size=(80, 24), run_before=_run_before(*keys))

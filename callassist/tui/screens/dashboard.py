@@ -114,6 +114,11 @@ class DashboardScreen(Screen):
             summary.append(f"{t(key)} ", style="dim")
             summary.append(str(value), style="bold")
             summary.append(f" ({share:.0%})   " if share is not None else "   ")
+        if result.missed:
+            names = workspace.excuse_names(locale)
+            summary.append(f"\n{t('dashboard_missed')} ", style="dim")
+            summary.append(str(len(result.missed)), style="bold")
+            summary.append(" (" + ", ".join(f"{names.get(excuse, excuse)} {count}" for excuse, count in result.missed_by_excuse) + ")")
         self.query_one("#summary", Static).update(summary)
 
         # plotext counts every character as one cell, so text inside a chart stays ASCII
