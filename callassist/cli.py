@@ -649,7 +649,7 @@ def graph(
 @app.command()
 def schema(
     ctx: typer.Context,
-    kind: str = typer.Argument(..., help="flow, objection or forbidden."),
+    kind: str = typer.Argument(..., help="flow, objection, forbidden, persona or not_excuses."),
     write: bool = typer.Option(False, "--write", help="Write it beside the content (scripts/ or objections/) instead of printing it."),
 ) -> None:
     """The JSON Schema of a trainer file, for editors (the published copies live beside the content)."""

@@ -159,7 +159,7 @@ def _patterns(excuses: dict[str, Excuse]):
                 else:
                     yield Pattern(excuse_id, locale, cue, 1.0)
             for example in getattr(excuse.examples, locale):
-                yield Pattern(excuse_id, locale, example, EXAMPLE_WEIGHT, example=True)
+                yield Pattern(excuse_id, locale, example, EXAMPLE_WEIGHT)
 
 
 def _render(template: jinja2.Template, values: dict, path: str, line: int) -> str:

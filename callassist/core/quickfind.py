@@ -154,7 +154,6 @@ class Pattern:
     locale: str
     text: str  # as the trainer wrote it
     weight: float
-    example: bool = False
 
 
 @dataclass(frozen=True)
