@@ -7,6 +7,7 @@ ends with a commitment question (its own field, so no rung can forget to ask).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -108,13 +109,16 @@ class Catalog:
         self._compiled = compiled
         self.not_excuses = not_excuses or NotExcuses()
         self._finder: ExcuseFinder | None = None
+        self._finder_lock = threading.Lock()
 
     def finder(self) -> ExcuseFinder:
-        """The quick-find over this catalog's cues and examples (built on first use)."""
-        if self._finder is None:
-            ordinary = self.not_excuses.en + self.not_excuses.zh
-            self._finder = ExcuseFinder(list(_patterns(self.excuses)), EXCUSE_IDS, ordinary)
-        return self._finder
+        """The quick-find over this catalog's cues and examples, built on first use (a
+        call screen's worker builds it; anyone asking meanwhile waits for that one)."""
+        with self._finder_lock:
+            if self._finder is None:
+                ordinary = self.not_excuses.en + self.not_excuses.zh
+                self._finder = ExcuseFinder(list(_patterns(self.excuses)), EXCUSE_IDS, ordinary)
+            return self._finder
 
     def names(self, locale: str) -> dict[str, str]:
         """Each excuse's name in `locale`, by id, in DOMAIN.md's order."""
@@ -217,10 +221,10 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
 def _shared_phrases(excuses: dict[str, Excuse], line_maps: dict[str, LineMap], directory: Path) -> list[Problem]:
     """A phrase under two excuses must say, under each, how strongly it points there;
     an example under two excuses, or one with nothing to match, teaches nothing."""
-    where: dict[str, list[tuple[str, str, int, bool, bool]]] = {}  # phrase -> (excuse, locale, index, weighted, example)
+    where: dict[str, list[tuple[str, str, str, int, bool]]] = {}  # phrase -> (excuse, field, locale, index, weighted)
+    shown = {excuse_id: display_path(directory / f"{excuse_id}.yaml") for excuse_id in excuses}
     problems = []
     for excuse_id, excuse in excuses.items():
-        shown = display_path(directory / f"{excuse_id}.yaml")
         for field in ("cues", "examples"):
             for locale in ("en", "zh"):
                 for index, entry in enumerate(getattr(getattr(excuse, field), locale)):
@@ -228,7 +232,7 @@ def _shared_phrases(excuses: dict[str, Excuse], line_maps: dict[str, LineMap], d
                     key = same_phrase(text)
                     if not key:
                         line, col = line_of(line_maps[excuse_id], (field, locale, index))
-                        problems.append(Problem(shown, line, col, "E044", f"{text!r} has no words or characters to match", "write what a debtor says"))
+                        problems.append(Problem(shown[excuse_id], line, col, "E044", f"{text!r} has no words or characters to match", "write what a debtor says"))
                         continue
                     where.setdefault(key, []).append((excuse_id, field, locale, index, isinstance(entry, WeightedCue)))
     for key, places in where.items():
@@ -241,7 +245,7 @@ def _shared_phrases(excuses: dict[str, Excuse], line_maps: dict[str, LineMap], d
             others = ", ".join(e for e in excuse_ids if e != excuse_id)
             line, col = line_of(line_maps[excuse_id], (field, locale, index))
             hint = "give it a weight under each excuse, e.g. {phrase: ..., weight: 0.5}, or keep it under one" if field == "cues" else "keep an example under one excuse only"
-            problems.append(Problem(display_path(directory / f"{excuse_id}.yaml"), line, col, "E045", f"{key!r} is listed under {others} too, without a weight", hint))
+            problems.append(Problem(shown[excuse_id], line, col, "E045", f"{key!r} is listed under {others} too, without a weight", hint))
     return problems
 
 

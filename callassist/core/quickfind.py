@@ -9,9 +9,10 @@ How text is compared, so that the way a collector types does not matter:
   half-width, case is folded; the catalog goes through the same steps.
 - English is compared by word stems and pairs of neighbouring words, Chinese by pairs of
   neighbouring characters; mixed input is both at once.
-- Typos: an English word one edit away from a catalog word counts as that word, and a
-  Chinese character typed as a homophone (the usual slip of a pinyin keyboard: 会记 for
-  会计) counts as the character that makes a catalog pair, at a little less weight.
+- Typos: an English word one edit away from a catalog word counts as that word (a word
+  misspelt is still the word), and a Chinese character typed as a homophone (the usual
+  slip of a pinyin keyboard: 会记 for 会计) adds the catalog pair it sounds like, at a
+  little less weight, since a pair that only sounds right may be another word.
 - Words found in many cues say little (inverse document frequency), so "pay" or "钱"
   rank nothing on their own.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 
 EXAMPLE_WEIGHT = 0.9  # an example utterance is evidence, a trainer's cue a little more
-REPAIRED = 0.8  # a typo's repair counts a little less than what was typed right
+REPAIRED = 0.8  # a homophone's repair counts a little less than what was typed right
 SINGLE_CHARACTER = 0.5  # one Chinese character alone says less than a pair
 SECOND_MATCH = 0.4  # a second cue of the same excuse adds to the first
 NEAREST = 0.7  # the score: mostly the best-matching cue, the rest the words' votes across all cues
@@ -198,7 +199,7 @@ class ExcuseFinder:
                 used[feature][pattern.excuse] += pattern.weight
         self._share = {f: {e: n / sum(by.values()) for e, n in by.items()} for f, by in used.items()}
         self._unseen_idf = math.log((count + 1) / 0.5)
-        self._ordinary = [features for features in (_features(*_runs(normalise(text))) for text in ordinary) if features]
+        self._ordinary = [(weighed, sum(weighed.values())) for weighed in (self._weigh(_features(*_runs(normalise(text)))) for text in ordinary) if weighed]
         # Typo repair: English stems by their one-letter deletions, Chinese characters by reading.
         self._by_deletion: dict[str, list[str]] = defaultdict(list)
         self._by_reading: dict[str, list[str]] = defaultdict(list)
@@ -212,57 +213,57 @@ class ExcuseFinder:
 
     def rank(self, utterance: str, conversion: str = DEFAULT_CONVERSION, top: int | None = None) -> list[Match]:
         """The six excuses for `utterance`, best first (all six, or the first `top`)."""
-        matches = self._standings(self._query(utterance, conversion))
+        wanted = self._query(utterance, conversion)
+        matches = self._standings(wanted, self._overlap(wanted))
         return matches[:top] if top else matches
 
     def detect(self, text: str, conversion: str = DEFAULT_CONVERSION) -> Match | None:
         """The excuse a note speaks of, if it clearly speaks of one: for supervisors looking
         for objections a collector heard but did not answer."""
         wanted = self._query(text, conversion)
-        whole = self._covered(wanted)
-        standings = [m for m in self._standings(wanted) if m.excuse in whole]
+        overlap = self._overlap(wanted)
+        # A word or two in common is enough to rank, not to say a note speaks of an excuse:
+        # one of the excuse's cues or examples must be there nearly whole.
+        whole = {self.patterns[i].excuse for i, shared in overlap.items() if shared >= DETECT_COVERAGE * self._mass[i] and self._mass[i] >= DETECT_EVIDENCE}
+        standings = [m for m in self._standings(wanted, overlap) if m.excuse in whole]
         if not standings or standings[0].score < DETECT_AT:
             return None
         best = standings[0]
         return best if best.score - self._like_ordinary(wanted) >= DETECT_MARGIN else None
 
-    def _covered(self, wanted: dict[str, float]) -> set[str]:
-        """The excuses one of whose cues or examples the text holds nearly whole: a word
-        or two in common is enough to rank, not to say a note speaks of an excuse."""
-        shared: dict[int, float] = defaultdict(float)
+    def _weigh(self, features: dict[str, float]) -> dict[str, float]:
+        return {f: share * self._idf.get(f, self._unseen_idf) for f, share in features.items()}
+
+    def _like_ordinary(self, wanted: dict[str, float]) -> float:
+        """How closely the text matches the closest of the notes that are no excuse."""
+        text = self._weigh(wanted)
+        mass = sum(text.values())
+        closest = 0.0
+        for features, their_mass in self._ordinary:
+            shared = sum(min(weight, text[f]) for f, weight in features.items() if f in text)
+            closest = max(closest, shared / math.sqrt(their_mass * mass))
+        return closest
+
+    def _overlap(self, wanted: dict[str, float]) -> dict[int, float]:
+        """Pattern index -> the weight of its features the text shares (idf-weighted)."""
+        overlap: dict[int, float] = defaultdict(float)
         for feature, share in wanted.items():
             idf = self._idf.get(feature)
             if idf is not None:
                 for index, weight in self._postings[feature]:
-                    shared[index] += min(weight, share * idf)
-        return {self.patterns[i].excuse for i, found in shared.items() if found >= DETECT_COVERAGE * self._mass[i] and self._mass[i] >= DETECT_EVIDENCE}
+                    overlap[index] += min(weight, share * idf)
+        return overlap
 
-    def _like_ordinary(self, wanted: dict[str, float]) -> float:
-        """How closely the text matches the closest of the notes that are no excuse."""
-        weigh = lambda features: {f: share * self._idf.get(f, self._unseen_idf) for f, share in features.items()}  # noqa: E731
-        text = weigh(wanted)
-        mass = sum(text.values())
-        closest = 0.0
-        for features in map(weigh, self._ordinary):
-            shared = sum(min(weight, text[f]) for f, weight in features.items() if f in text)
-            if shared:
-                closest = max(closest, shared / math.sqrt(sum(features.values()) * mass))
-        return closest
-
-    def _standings(self, wanted: dict[str, float]) -> list[Match]:
+    def _standings(self, wanted: dict[str, float], overlap: dict[int, float]) -> list[Match]:
         total = sum(self._idf.get(f, 0.0) * share for f, share in wanted.items())
         best: dict[str, list[tuple[float, int]]] = defaultdict(list)
         votes: dict[str, float] = defaultdict(float)
         if total > 0:
-            overlap: dict[int, float] = defaultdict(float)
             for feature, share in wanted.items():
                 idf = self._idf.get(feature)
-                if idf is None:
-                    continue
-                for excuse, share_of in self._share[feature].items():
-                    votes[excuse] += share * idf * share_of / total
-                for index, weight in self._postings[feature]:
-                    overlap[index] += min(weight, share * idf)
+                if idf is not None:
+                    for excuse, share_of in self._share[feature].items():
+                        votes[excuse] += share * idf * share_of / total
             for index, shared in overlap.items():
                 pattern = self.patterns[index]
                 similarity = shared / math.sqrt(self._mass[index] * total) * pattern.weight

@@ -297,11 +297,16 @@ class CallScreen(Screen):
                 self.apply(lambda: self.call.choose(choice.trigger))
                 return
 
-    def action_excuse(self, excuse_id: str, found_with: str = "") -> None:
+    def objections_allowed(self) -> bool:
+        """Whether excuses may be answered now; says why not when they may not."""
         if not self.call.can_raise_objection():
             self.app.notify(label("objections_locked", self.locale), severity="warning")
-            return
-        self.apply(lambda: self.call.raise_objection(excuse_id, found_with))
+            return False
+        return True
+
+    def action_excuse(self, excuse_id: str, found_with: str = "") -> None:
+        if self.objections_allowed():
+            self.apply(lambda: self.call.raise_objection(excuse_id, found_with))
 
     @work(thread=True, group="finder")
     def prepare_finder(self) -> None:
@@ -309,10 +314,8 @@ class CallScreen(Screen):
         self.call.catalog.finder()
 
     def action_find(self) -> None:
-        if not self.call.can_raise_objection():
-            self.app.notify(label("objections_locked", self.locale), severity="warning")
-            return
-        self.query_one(ExcuseFinderPanel).open()
+        if self.objections_allowed():
+            self.query_one(ExcuseFinderPanel).open()
 
     @on(ExcuseFinderPanel.Chosen)
     def found_excuse(self, message: ExcuseFinderPanel.Chosen) -> None:

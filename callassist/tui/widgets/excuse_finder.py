@@ -48,6 +48,7 @@ class ExcuseFinderPanel(Vertical):
         super().__init__(**kwargs)
         self.finder = finder  # built on first use (see CallScreen.prepare_finder)
         self.names = names
+        self.name_width = max(map(cell_len, names.values()))
         self.locale = locale
         self.ranked: list[Match] = []
         self.selected = 0
@@ -78,13 +79,12 @@ class ExcuseFinderPanel(Vertical):
     def show(self) -> None:
         text = Text()
         anything = any(match.score > 0 for match in self.ranked)
-        width = max(cell_len(name) for name in self.names.values())
         for index, match in enumerate(self.ranked):
             chosen = index == self.selected and anything
             name = self.names.get(match.excuse, match.excuse)
             line = Text(no_wrap=True, overflow="ellipsis")
             line.append("▶ " if chosen else "  ", style="bold")
-            line.append(name + " " * (width - cell_len(name)), style="bold" if match.score >= WEAK else "dim")
+            line.append(name + " " * (self.name_width - cell_len(name)), style="bold" if match.score >= WEAK else "dim")
             if anything:
                 line.append(f" {match.score:4.2f} ", style="dim")
             if match.cue and match.score >= WEAK:
