@@ -199,8 +199,20 @@ def bench_keypress(work: Path, url: str, presses: int) -> Figure:
     return Figure(samples, floor)
 
 
-def bench_event_append(work: Path, url: str, appends: int) -> Figure:
+def timed_notes(workspace, call_id: str, count: int) -> list[float]:
+    """Milliseconds each of `count` notes took to be stored, one event a store."""
     from callassist.core.call import Event
+
+    samples = []
+    for n in range(count):
+        event = Event("note_added", {"text": f"bench note {n}", "state": "prepare"}, datetime.now(timezone.utc))
+        started = time.perf_counter()
+        workspace.store(call_id, [event])
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def bench_event_append(work: Path, url: str, appends: int) -> Figure:
     from callassist.settings import Settings
     from callassist.workspace import Workspace
 
@@ -208,12 +220,7 @@ def bench_event_append(work: Path, url: str, appends: int) -> Figure:
     workspace = Workspace.open(settings, url, "en")
     first = workspace.worklist().rows[0].account_id
     active = workspace.begin_call(first)
-    samples = []
-    for n in range(appends):
-        event = Event("note_added", {"text": f"bench note {n}", "state": "prepare"}, datetime.now(timezone.utc))
-        started = time.perf_counter()
-        workspace.store(active.call_id, [event])
-        samples.append((time.perf_counter() - started) * 1000)
+    samples = timed_notes(workspace, active.call_id, appends)
     workspace.engine.dispose()
 
     raw = sqlite3.connect(work / "raw.db", isolation_level=None)

@@ -23,7 +23,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from callassist.bench import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, write_ledger
+from callassist.bench import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
 
 TEAM_COLLECTORS = 20
 # A call's keys, as the standard script takes them, and two notes; ended after the amount
@@ -138,16 +138,9 @@ def _desk(work: Path, url: str, name: str):
 def _event_append(work: Path, url: str, libpq: str, samples: int) -> Figure:
     import psycopg
 
-    from callassist.core.call import Event
-
     desk = _desk(work, url, "c0")
     active = desk.begin_next_call()
-    timed = []
-    for n in range(samples):
-        event = Event("note_added", {"text": f"bench note {n}", "state": "prepare"}, datetime.now(timezone.utc))
-        begun = time.perf_counter()
-        desk.store(active.call_id, [event])
-        timed.append((time.perf_counter() - begun) * 1000)
+    timed = timed_notes(desk, active.call_id, samples)
     desk.store(active.call_id, active.call.end("no_answer", "", None))
     desk.engine.dispose()
     floor = []
@@ -199,16 +192,23 @@ def _collector(work: Path, url: str, name: str, start, results) -> None:
         results.put(f"{name}: {type(exc).__name__}: {exc}")
 
 
-def _in_calls(work: Path, url: str, names: list[str]) -> list[float]:
+def in_processes(target, work: Path, url: str, names: list[str], timeout: float) -> list:
+    """Run `target(work, url, name, start, results)` in one forked process per name, all
+    let go at once (the `start` barrier); what each put on `results`, a str for a failure."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(len(names))
     results = context.Queue()
-    processes = [context.Process(target=_collector, args=(work, url, name, start, results)) for name in names]
+    processes = [context.Process(target=target, args=(work, url, name, start, results)) for name in names]
     for process in processes:
         process.start()
-    reports = [results.get(timeout=900) for _ in processes]
+    reports = [results.get(timeout=timeout) for _ in processes]
     for process in processes:
         process.join()
+    return reports
+
+
+def _in_calls(work: Path, url: str, names: list[str]) -> list[float]:
+    reports = in_processes(_collector, work, url, names, timeout=900)
     failed = [report for report in reports if isinstance(report, str)]
     if failed:
         raise RuntimeError("; ".join(failed))

@@ -4,13 +4,13 @@ hash chain verifies."""
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections import Counter, defaultdict
 
 from sqlmodel import func, select
 
 from callassist.bench import write_ledger
+from callassist.bench_team import in_processes
 from callassist.core.ledger_csv import read_accounts
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.settings import Settings
@@ -54,15 +54,7 @@ def test_twenty_collectors_work_the_team_queue_at_once(tmp_path, pg_url):
         ledger.import_accounts(read_accounts(path), default_collector="lead", today=TODAY, class_days=DEFAULT_CLASS_DAYS, session=session)
         session.commit()
     engine.dispose()  # nothing of the parent's shared with the collectors' processes
-    context = multiprocessing.get_context("fork")
-    start = context.Barrier(COLLECTORS)
-    results = context.Queue()
-    collectors = [context.Process(target=collector, args=(tmp_path, pg_url, f"c{n}", start, results)) for n in range(COLLECTORS)]
-    for process in collectors:
-        process.start()
-    reports = [results.get(timeout=600) for _ in collectors]
-    for process in collectors:
-        process.join()
+    reports = in_processes(collector, tmp_path, pg_url, [f"c{n}" for n in range(COLLECTORS)], timeout=600)
     failures = [report for report in reports if isinstance(report, str)]
     held: dict[int, list[tuple[float, float, str]]] = defaultdict(list)  # account: (from, to, who), as each collector saw it
     for report in reports:
