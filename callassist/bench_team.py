@@ -1,13 +1,15 @@
 """`callassist bench --only pg_...`: team mode on a PostgreSQL server of the bench's own,
 with commits waiting for the disk (fsync and synchronous_commit on), on a ledger of a
-million accounts over a hundred collectors.
+million accounts over a hundred collectors, each working as their own login (`db grant`),
+so that every figure includes the policies, functions and triggers of a team's database.
 
 pg_claim_next    claiming the next account from the list on a collector's screen (the
                  first still to be called, skipping what others are claiming), beside
-                 the same statement sent through psycopg alone;
+                 the same function called through psycopg alone;
 pg_worklist_next reading that list: the next 100 calls of one collector, with their
                  reasons, beside one raw query for the best 20 of one clock;
-pg_event_append  one event stored where a keystroke stores it, beside a bare INSERT;
+pg_event_append  one event stored where a keystroke stores it, beside a bare INSERT into
+                 a table of the same columns with no trigger;
 pg_team_keypress_p99
                  twenty collectors in calls at once, each a process of its own keying at
                  a brisk human pace: key to next prompt stored, beside one collector alone.
@@ -26,6 +28,7 @@ from pathlib import Path
 from callassist.bench import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
 
 TEAM_COLLECTORS = 20
+CLAIMING = 10  # the collectors whose claims pg_claim_next times, each on a connection of their own
 # A call's keys, as the standard script takes them, and two notes; ended after the amount
 # is agreed.
 CALL_KEYS = ("dial", "right_party", "can_talk", "purpose_stated", "amount_agreed")
@@ -44,7 +47,7 @@ def bench_team(work: Path, names: list[str], samples: int = 300) -> dict[str, Fi
     from callassist.core.ledger_csv import read_accounts
     from callassist.core.priority import DEFAULT_CLASS_DAYS
     from callassist.pgtemp import Server, binaries
-    from callassist.store import db, ledger
+    from callassist.store import db, ledger, team
 
     bindir = binaries()
     if bindir is None:
@@ -59,6 +62,8 @@ def bench_team(work: Path, names: list[str], samples: int = 300) -> dict[str, Fi
         engine = db.open_engine(url)
         with db.session(engine) as session:
             ledger.import_accounts(read_accounts(path), default_collector="bench", today=_moment().date(), class_days=DEFAULT_CLASS_DAYS, session=session)
+            for n in range(LEDGER_COLLECTORS):
+                team.grant(f"c{n}", "collector", session=session)
             session.commit()
         engine.dispose()
         libpq = f"host=127.0.0.1 port={server.port} dbname={url.rsplit('/', 1)[1]} user=postgres"
@@ -79,6 +84,13 @@ def _moment() -> datetime:
     return datetime.now(timezone.utc).replace(hour=2, minute=0, second=0, microsecond=0)
 
 
+def login(url: str, name: str) -> str:
+    """`name`'s own login to the database at `url`."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=name).render_as_string(hide_password=False)
+
+
 def _claim_next(url: str, libpq: str, samples: int) -> dict[str, Figure]:
     """pg_claim_next, and pg_worklist_next: reading the list it claims from (the next 100
     calls of one collector, as the worklist screen does), beside the best 20 of one clock."""
@@ -86,42 +98,53 @@ def _claim_next(url: str, libpq: str, samples: int) -> dict[str, Figure]:
 
     from callassist.store import claims, db, queries
 
-    engine = db.open_engine(url)
     now = _moment()
     rng = random.Random(5)
     listed, reads = {}, []
-    with db.session(engine) as session:
-        owners = [queries.collector_by_name(f"c{n}", session=session).id for n in range(LEDGER_COLLECTORS)]
-        for owner in owners:
+    claiming = {f"c{n}" for n in rng.sample(range(LEDGER_COLLECTORS), CLAIMING)}
+    engines, raws = {}, {}
+    owner = db.open_engine(url)
+    with db.session(owner) as session:
+        owners = {queries.collector_by_name(f"c{n}", session=session).id: f"c{n}" for n in range(LEDGER_COLLECTORS)}
+        for owner_id in owners:
             begun = time.perf_counter()
-            listed[owner] = [row.account_id for row in queries.next_calls(owner, now, session=session, limit=100)]
+            listed[owner_id] = [row.account_id for row in queries.next_calls(owner_id, now, session=session, limit=100)]
             reads.append((time.perf_counter() - begun) * 1000)
+    owner.dispose()
     timed, floor = [], []
-    statement = claims._STATEMENTS["postgresql"].text.replace(":listed", "%(listed)s").replace(":collector", "%(collector)s").replace(":call", "%(call)s").replace(":now", "%(now)s").replace(":until", "%(until)s")
+    for owner_id, name in owners.items():
+        if name in claiming:
+            engines[owner_id] = db.make_engine(login(url, name))
+            with engines[owner_id].connect() as warm:  # its connection made before the clock runs
+                warm.exec_driver_sql("SELECT 1")
+            raws[owner_id] = psycopg.connect(libpq.replace("user=postgres", f"user={name}"))
     with psycopg.connect(libpq) as raw:
         for _ in range(samples):
-            owner = rng.choice(owners)
+            owner_id = rng.choice(sorted(engines))
             call_id = str(uuid.uuid4())
             begun = time.perf_counter()
-            with db.session(engine) as session:
-                claims.claim_first(listed[owner], owner, call_id, now, session=session)
+            with db.session(engines[owner_id]) as session:
+                claims.claim_first(listed[owner_id], owner_id, call_id, now, session=session)
                 session.commit()
             timed.append((time.perf_counter() - begun) * 1000)
             raw.execute("DELETE FROM claim WHERE call_id = %s", (call_id,))
             raw.commit()
             call_id = str(uuid.uuid4())
             begun = time.perf_counter()
-            raw.execute(statement, {"listed": listed[owner], "collector": owner, "call": call_id, "now": now, "until": now + claims.LEASE}).fetchone()
-            raw.commit()
+            raws[owner_id].execute("SELECT callassist.claim_first(%s, %s, %s, %s)", (listed[owner_id], owner_id, call_id, now)).fetchone()
+            raws[owner_id].commit()
             floor.append((time.perf_counter() - begun) * 1000)
             raw.execute("DELETE FROM claim WHERE call_id = %s", (call_id,))
             raw.commit()
         walk = []
-        for owner in owners:
+        for owner_id in owners:
             begun = time.perf_counter()
-            raw.execute("SELECT id FROM account WHERE collector_id = %s AND closed = false AND clock = %s ORDER BY priority DESC, id DESC LIMIT 20", (owner, "Asia/Shanghai|")).fetchall()
+            raw.execute("SELECT id FROM account WHERE collector_id = %s AND closed = false AND clock = %s ORDER BY priority DESC, id DESC LIMIT 20", (owner_id, "Asia/Shanghai|")).fetchall()
             walk.append((time.perf_counter() - begun) * 1000)
-    engine.dispose()
+    for engine in engines.values():
+        engine.dispose()
+    for connection in raws.values():
+        connection.close()
     return {"pg_claim_next": Figure(timed, floor), "pg_worklist_next": Figure(reads, walk)}
 
 
@@ -129,7 +152,7 @@ def _desk(work: Path, url: str, name: str):
     from callassist.settings import Settings
     from callassist.workspace import Workspace
 
-    desk = Workspace.open(Settings(data_dir=work / name, collector=name), url, "en")
+    desk = Workspace.open(Settings(data_dir=work / name, collector=name), login(url, name), "en")
     desk.clock = _moment
     desk.ensure_content()
     return desk
@@ -145,10 +168,12 @@ def _event_append(work: Path, url: str, libpq: str, samples: int) -> Figure:
     desk.engine.dispose()
     floor = []
     with psycopg.connect(libpq) as raw:
+        raw.execute("CREATE TABLE bench_floor (id serial PRIMARY KEY, call_id text, seq integer, kind text, at timestamptz, payload text, prev_hash text, hash text, UNIQUE (call_id, seq))")
+        raw.commit()
         for n in range(samples):
             begun = time.perf_counter()
-            raw.execute("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        (active.call_id, 100000 + n, "note_added", datetime.now(timezone.utc), '{"text":"x"}', "0" * 64, "1" * 64))
+            raw.execute("INSERT INTO bench_floor (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                        (active.call_id, n, "note_added", datetime.now(timezone.utc), '{"text":"x"}', "0" * 64, "1" * 64))
             raw.commit()
             floor.append((time.perf_counter() - begun) * 1000)
     return Figure(timed, floor)

@@ -38,16 +38,23 @@ def _open_store(options: Options):
     from callassist.store.errors import StoreError
 
     try:
-        return store_db.open_engine(options.settings.database_url())
+        return store_db.open_engine(options.settings.database_url(), options.settings.contact_rules.retention_years)
     except StoreError as exc:
         raise fail(str(exc)) from None
 
 
-def _viewer(options: Options):
-    """Who runs the command, and so which calls they may read."""
+def _viewer(options: Options, session):
+    """Who runs the command, and so which calls they may read: on a team's database the
+    database says (store/team.py), elsewhere --collector and --role."""
     from callassist.core.compliance import Viewer
+    from callassist.store import team
+    from callassist.store.errors import StoreError
 
-    return Viewer(options.settings.collector, options.settings.role)
+    try:
+        member = team.identity(session)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    return Viewer(*member) if member else Viewer(options.settings.collector, options.settings.role)
 
 
 def option(flag: str):
@@ -92,6 +99,7 @@ def demo(
     from sqlalchemy.engine import make_url
 
     from callassist.core.lint import check_content
+    from callassist.core.redact import display_url
     from callassist.store import db as store_db
     from callassist.store import demo as demo_data
     from callassist.store import queries
@@ -105,7 +113,7 @@ def demo(
         for suffix in ("", "-wal", "-shm"):
             Path(parsed.database + suffix).unlink(missing_ok=True)
     try:
-        engine = store_db.open_engine(url)
+        engine = store_db.open_engine(url, options.settings.contact_rules.retention_years)
     except StoreError as exc:
         raise fail(str(exc)) from None
     with store_db.session(engine) as session:
@@ -116,9 +124,9 @@ def demo(
             flow, catalog, problems = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
             calls = populate_history(session, flow, catalog, today) if not problems else 0
             demo_data.schedule_callbacks(session, options.settings.collector, today)
-            typer.echo(f"Demo database with {count} accounts for {options.settings.collector} and {calls} past calls: {url}")
+            typer.echo(f"Demo database with {count} accounts for {options.settings.collector} and {calls} past calls: {display_url(url)}")
         else:
-            typer.echo(f"Demo database already there (use --reset to start over): {url}")
+            typer.echo(f"Demo database already there (use --reset to start over): {display_url(url)}")
     engine.dispose()
     if not no_open:
         run_tui(options, url)
@@ -126,9 +134,28 @@ def demo(
 
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
-    """Bring the database schema up to date (runs the Alembic migrations)."""
-    _open_store(ctx.obj).dispose()
-    typer.echo(f"Schema up to date: {ctx.obj.settings.database_url()}")
+    """Bring the database schema up to date (runs the Alembic migrations).
+
+    A database set up now keeps call records at least as long as the contact rules in
+    force say (--compliance); a profile asking for longer raises that floor, none lowers it.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from callassist.core.redact import display_url
+    from callassist.store import db as store_db
+
+    settings = ctx.obj.settings
+    engine = _open_store(ctx.obj)
+    try:
+        with store_db.session(engine) as session:
+            floor = store_db.raise_retention(session, settings.contact_rules.retention_years)
+            session.commit()
+    except SQLAlchemyError as exc:  # on a team's database only the owner may raise it
+        raise fail(f"the {settings.contact_rules.name} rules keep records longer than this database does; only the owner of its tables may raise that: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    typer.echo(f"Schema up to date: {display_url(settings.database_url())}")
+    typer.echo(f"Call records are kept at least {floor} years (no purge goes further).")
 
 
 @db_app.command("grant")
@@ -209,7 +236,7 @@ def report(
                 raise fail(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
     engine = _open_store(options)
     with store_db.session(engine) as session:
-        records = queries.call_records(session=session, viewer=_viewer(options), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
+        records = queries.call_records(session=session, viewer=_viewer(options, session), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
     engine.dispose()
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
     states = flow.flow.state_labels(lang) if flow else {}
@@ -268,7 +295,7 @@ def export(
     engine = _open_store(ctx.obj)
     with store_db.session(engine) as session:
         writer = None
-        for row in queries.export_rows(what, session=session, viewer=_viewer(ctx.obj)):
+        for row in queries.export_rows(what, session=session, viewer=_viewer(ctx.obj, session)):
             if fmt == "jsonl":
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
                 continue
@@ -286,46 +313,49 @@ def purge(
     yes: bool = typer.Option(False, "--yes", help="Do not ask before deleting."),
 ) -> None:
     """Delete call records once the contact rules no longer require them (a supervisor's
-    task). Anything younger than the profile's retention is refused; every purge is logged."""
-    from datetime import datetime, time, timezone
+    task). Anything younger than the profile's retention, or the floor the database was
+    set up with, is refused; every purge is logged."""
+    from datetime import datetime, timezone
 
-    from callassist.core.compliance import SUPERVISOR, retention_floor
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from callassist.core.compliance import SUPERVISOR
     from callassist.core.promises import parse_date
     from callassist.store import db as store_db
     from callassist.store import queries
+    from callassist.store.errors import StoreError
     from callassist.store.models import PurgeLog
 
     settings = ctx.obj.settings
     day = parse_date(before)
     if day is None:
         raise fail(f"--before {before!r} is not a real date: use YYYY-MM-DD, e.g. 2020-01-01")
-    if settings.role != SUPERVISOR:
-        raise fail(f"only a supervisor may purge records (--role supervisor); this session's role is {settings.role}")
     rules = settings.contact_rules
-    now = datetime.now(timezone.utc)
-    floor = retention_floor(rules, now.date())
-    if day > floor:
-        raise fail(f"the {rules.name} rules keep call records at least {rules.retention_years} years: --before may be {floor.isoformat()} at the latest (today is {now.date().isoformat()})")
+    # A profile file says where it came from: a built-in name alone would hide that.
+    profile = rules.name if settings.compliance == rules.name else f"{rules.name} ({settings.compliance})"
     engine = _open_store(ctx.obj)
-    cutoff = datetime.combine(day, time(0, 0), timezone.utc)
-
-    def entry() -> PurgeLog:
-        return PurgeLog(purged_at=now, by=settings.collector, role=settings.role, profile=rules.name, before=day, calls=0, events=0, reviews=0)
-
-    with store_db.session(engine) as session:
-        found = queries.purge_calls(cutoff, entry(), session=session, dry_run=True)
-        typer.echo(f"calls started before {day.isoformat()}: {found.calls} call(s), {found.events} event(s), {found.reviews} review(s)")
-        if not found.calls:
-            engine.dispose()
-            return
-        if not yes and not typer.confirm("Delete them for good?", default=False):
-            typer.echo("nothing was deleted")
-            engine.dispose()
-            return
-        log = queries.purge_calls(cutoff, entry(), session=session)
-        session.commit()
-        typer.echo(f"deleted {log.calls} call(s), {log.events} event(s), {log.reviews} review(s); logged as purge {log.id} by {log.by}")
-    engine.dispose()
+    try:
+        with store_db.session(engine) as session:
+            viewer = _viewer(ctx.obj, session)
+            if viewer.role != SUPERVISOR:
+                raise fail(f"only a supervisor may purge records (--role supervisor); this session's role is {viewer.role}")
+            log = PurgeLog(purged_at=datetime.now(timezone.utc), by=viewer.name, role=viewer.role, profile=profile, before=day, calls=0, events=0, reviews=0)
+            found = queries.purge_calls(log, rules.retention_years, session=session, dry_run=True)
+            typer.echo(f"calls started before {day.isoformat()}: {found.calls} call(s), {found.events} event(s), {found.reviews} review(s)")
+            if not found.calls:
+                return
+            if not yes and not typer.confirm("Delete them for good?", default=False):
+                typer.echo("nothing was deleted")
+                return
+            done = queries.purge_calls(log, rules.retention_years, session=session)
+            session.commit()
+            typer.echo(f"deleted {done.calls} call(s), {done.events} event(s), {done.reviews} review(s); logged as purge {done.id} by {done.by}")
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except SQLAlchemyError as exc:  # the database refused: on a team's, it checks again
+        raise fail(f"nothing was deleted: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
 
 
 @audit_app.command("verify")
@@ -333,22 +363,24 @@ def audit_verify(
     ctx: typer.Context,
     call: Optional[str] = typer.Option(None, "--call", help="Only this call (default: every call)."),
 ) -> None:
-    """Verify each call's hash chain; name the call and the first broken event.
+    """Verify each call's hash chain; name the call and the first broken event. Only the
+    calls the role may read are checked (a collector's own; a supervisor's, every call).
 
     Exit status: 0 all intact, 1 a call is broken, 2 usage error (such as an unknown call).
     """
+    from callassist.core.redact import display_url
     from callassist.store import db as store_db
     from callassist.store import queries
 
     engine = _open_store(ctx.obj)
     broken = 0
     with store_db.session(engine) as session:
-        ids = [call] if call else queries.all_call_ids(session=session)
+        readable = queries.readable_call_ids(_viewer(ctx.obj, session), session=session)
+        if call and call not in readable:
+            raise fail(f"no call {call!r} that you may read in {display_url(ctx.obj.settings.database_url())}")
+        ids = [call] if call else readable
         for call_id in ids:
-            try:
-                found = queries.verify_call(call_id, session=session)
-            except LookupError:
-                raise fail(f"no call {call_id!r} in {ctx.obj.settings.database_url()}") from None
+            found = queries.verify_call(call_id, session=session)
             if found is None:
                 typer.echo(f"ok      {call_id}")
             else:
@@ -609,6 +641,7 @@ def preview(
 def _account_snapshot(options: Options, account_id: int):
     from datetime import datetime, timezone
 
+    from callassist.core.redact import display_url
     from callassist.store import db as store_db
     from callassist.store import queries
 
@@ -617,7 +650,7 @@ def _account_snapshot(options: Options, account_id: int):
         with store_db.session(engine) as session:
             snapshot = queries.account_snapshot(account_id, session=session)
     except LookupError:
-        raise fail(f"no account {account_id} in {options.settings.database_url()}") from None
+        raise fail(f"no account {account_id} in {display_url(options.settings.database_url())}") from None
     finally:
         engine.dispose()
     return snapshot, datetime.now(timezone.utc)

@@ -52,7 +52,9 @@ class Options:
             raise UsageError(str(exc)) from None
         url = self.settings.db
         if url and not DB_URL.match(url):
-            raise UsageError(f"unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname")
+            from callassist.core.redact import display_url
+
+            raise UsageError(f"unsupported database URL {display_url(url)!r}: use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname")
         self.locale = checked_locale(self.settings.locale)
 
 

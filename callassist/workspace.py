@@ -30,10 +30,11 @@ from callassist.core.practice import Rehearsal
 from callassist.core.preflight import sample_snapshot
 from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
+from callassist.core.redact import display_url
 from callassist.settings import Settings
 from callassist.store import claims, db, ledger, queries, sql, team
 from callassist.store.drafts import DRAFTED_BY, Drafts
-from callassist.store.events import ChainBreak
+from callassist.store.events import ChainBreak, kept_offline
 from callassist.store.outbox import Batch, Outbox, OutboxError
 from callassist.store.errors import StoreError
 from callassist.store.models import Account as AccountRow, Call as CallRow, Review
@@ -124,15 +125,15 @@ class Workspace:
 
         StoreError, with the URL and the reason, when the database cannot be opened.
         """
-        engine = db.open_engine(url)
-        with database_errors(f"cannot open the database {url}"), db.session(engine) as session:
+        engine = db.open_engine(url, settings.contact_rules.retention_years)
+        with database_errors(f"cannot open the database {display_url(url)}"), db.session(engine) as session:
             member = team.identity(session)
             if member is not None:
                 # A team's database says who this is and what they may do (store/team.py).
                 settings = replace(settings, collector=member[0], role=member[1])
             collector = queries.collector_by_name(settings.collector, session=session, create=member is None)
             if collector is None:
-                raise StoreError(f"{settings.collector} may log in to {url} but is not in its team: a supervisor runs callassist db grant {settings.collector} --role {settings.role}")
+                raise StoreError(f"{settings.collector} may log in to {display_url(url)} but is not in its team: a supervisor runs callassist db grant {settings.collector} --role {settings.role}")
         workspace = cls(settings, engine, locale, settings.collector, collector.id, None, None)
         # Events left waiting by a program that lost the database and then stopped: stored
         # before anything is read, so a call to resume is whole.
@@ -434,8 +435,11 @@ class Workspace:
                 done = 0
                 try:
                     for batch in self.outbox.batches(call_id):
+                        # A team's database stamps each event with its own time, the time
+                        # it arrives: when it happened is kept in the event.
+                        events = [Event(event.kind, kept_offline(event.payload, event.at), event.at) for event in batch.events]
                         with database_errors("sending the events kept on this computer"):
-                            db.run_retrying(self.engine, lambda session: queries.append_events(call_id, batch.events, session=session, after_seq=batch.after_seq))
+                            db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=batch.after_seq))
                         done += 1
                         sent += len(batch.events)
                 except OutboxError as exc:

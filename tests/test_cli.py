@@ -95,8 +95,16 @@ def test_audit_verify_names_the_broken_call_and_event(tmp_path):
                 await press(pilot, "enter", "a", "x", "ctrl+s")
 
     asyncio.run(two_calls())
-    clean = runner.invoke(app, ["--db", url, "audit", "verify"])
+    clean = runner.invoke(app, ["--db", url, "--role", "supervisor", "audit", "verify"])
     assert clean.exit_code == 0 and clean.stdout.count("ok ") == 302 and "BROKEN" not in clean.stdout  # 300 demo calls and ours
+    # A collector checks (and learns the ids of) their own calls only.
+    own = runner.invoke(app, ["--db", url, "--collector", "wang", "audit", "verify"])
+    with db.make_engine(url).connect() as connection:
+        wangs = connection.execute(text("SELECT count(*) FROM call JOIN collector ON collector.id = call.collector_id WHERE collector.name = 'wang'")).scalar()
+        someone_elses = connection.execute(text("SELECT call.id FROM call JOIN collector ON collector.id = call.collector_id WHERE collector.name <> 'wang'")).scalars().first()
+    assert own.exit_code == 0 and own.stdout.count("ok ") == wangs < 302 and someone_elses not in own.stdout
+    refused = runner.invoke(app, ["--db", url, "--collector", "wang", "audit", "verify", "--call", someone_elses])
+    assert refused.exit_code == 2 and "no call" in refused.output
     engine = db.make_engine(url)
     with engine.begin() as connection:
         first, second = [row[0] for row in connection.execute(text("SELECT id FROM call WHERE id NOT LIKE 'demo-%' ORDER BY started_at, id"))]
@@ -104,11 +112,11 @@ def test_audit_verify_names_the_broken_call_and_event(tmp_path):
         last = connection.execute(text("SELECT max(seq) FROM callevent WHERE call_id = :c"), {"c": second}).scalar()
         connection.execute(text("DELETE FROM callevent WHERE call_id = :c AND seq = :s"), {"c": second, "s": last})
     engine.dispose()
-    broken = runner.invoke(app, ["--db", url, "audit", "verify"])
+    broken = runner.invoke(app, ["--db", url, "--role", "supervisor", "audit", "verify"])
     assert broken.exit_code == 1
     assert f"BROKEN  {first}: event 2: its content was changed" in broken.stdout
     assert f"BROKEN  {second}: event {last}: the call ended, but the events after {last - 1} are missing" in broken.stdout
-    one = runner.invoke(app, ["--db", url, "audit", "verify", "--call", first])
+    one = runner.invoke(app, ["--db", url, "--role", "supervisor", "audit", "verify", "--call", first])
     assert one.exit_code == 1 and second not in one.stdout
     unknown = runner.invoke(app, ["--db", url, "audit", "verify", "--call", "nope"])
     assert unknown.exit_code == 2 and "no call 'nope'" in unknown.output
@@ -199,14 +207,25 @@ def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
         connection.exec_driver_sql("INSERT INTO review (call_id, reviewer, score, comment, created_at) VALUES ('old1', 'zhou', 4, '', '2019-05-02 02:00:00.000000')")
         connection.exec_driver_sql(f"INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES ({account}, 'old1', 'CNY', '10.00', 'cash', 'sms', 'kept', '2019-05-01 02:00:00.000000')")
     engine.dispose()
-    floor = retention_floor(profile("cn"), datetime.now(timezone.utc).date())
+    floor = retention_floor(profile("cn").retention_years, datetime.now(timezone.utc).date())
 
     as_collector = runner.invoke(app, ["--db", url, "purge", "--before", floor.isoformat(), "--yes"])
     assert as_collector.exit_code == 2 and "only a supervisor may purge records" in as_collector.output
     too_young = runner.invoke(app, ["--db", url, "--role", "supervisor", "purge", "--before", (floor + timedelta(days=1)).isoformat(), "--yes"])
-    assert too_young.exit_code == 2 and f"keep call records at least 5 years: --before may be {floor.isoformat()} at the latest" in too_young.output
-    us_floor = retention_floor(profile("us"), datetime.now(timezone.utc).date())
-    assert "at least 3 years" in runner.invoke(app, ["--db", url, "--role", "supervisor", "--compliance", "us", "purge", "--before", (us_floor + timedelta(days=1)).isoformat()]).output
+    assert too_young.exit_code == 2 and f"kept at least 5 years here: --before may be {floor.isoformat()} at the latest" in too_young.output
+    # Rules that keep records for less cannot lower the floor the desk was set up with,
+    # whether built in or a file of one's own: they may only raise it.
+    us_floor = retention_floor(profile("us").retention_years, datetime.now(timezone.utc).date())
+    assert "at least 5 years here" in runner.invoke(app, ["--db", url, "--role", "supervisor", "--compliance", "us", "purge", "--before", us_floor.isoformat()]).output
+    short = tmp_path / "short.yaml"
+    short.write_text('name: short\nsource: a hostile file\nwindow: {from: "08:00", to: "22:00"}\nzones: [Asia/Shanghai]\nretention_years: 1\n', encoding="utf-8")
+    assert "at least 5 years here" in runner.invoke(app, ["--db", url, "--role", "supervisor", "--compliance", str(short), "purge", "--before", "2024-01-01", "--yes"]).output
+    (tmp_path / "cn.yaml").write_text(short.read_text().replace("name: short", "name: cn"), encoding="utf-8")
+    named_cn = runner.invoke(app, ["--db", url, "--role", "supervisor", "--compliance", str(tmp_path / "cn.yaml"), "purge", "--before", "2024-01-01", "--yes"])
+    assert named_cn.exit_code == 2 and "'cn' is a built-in profile's name" in named_cn.output
+    us_desk = f"sqlite:///{tmp_path / 'us.db'}"
+    assert runner.invoke(app, ["--db", us_desk, "--compliance", "us", "db", "upgrade"]).output.endswith("kept at least 3 years (no purge goes further).\n")
+    assert runner.invoke(app, ["--db", us_desk, "db", "upgrade"]).output.endswith("kept at least 5 years (no purge goes further).\n")  # cn raises it
     bad = runner.invoke(app, ["--db", url, "--role", "supervisor", "purge", "--before", "2019-02-30"])
     assert bad.exit_code == 2 and "'2019-02-30' is not a real date" in bad.output
     asked = runner.invoke(app, ["--db", url, "--role", "supervisor", "--collector", "zhou", "purge", "--before", floor.isoformat()], input="n\n")
@@ -220,4 +239,13 @@ def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
         assert connection.exec_driver_sql("SELECT count(*) FROM callevent WHERE call_id LIKE 'old%'").scalar() == 0
         assert connection.exec_driver_sql("SELECT call_id, status FROM promise WHERE created_at < '2020-01-01'").all() == [(None, "kept")]
         assert connection.exec_driver_sql("SELECT by, role, profile, before, calls, events, reviews FROM purgelog").all() == [("zhou", "supervisor", "cn", floor.isoformat(), 2, 2, 1)]
+        connection.exec_driver_sql(f"INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('old3', {account}, {collector}, 'standard', 'h', 'en', '2018-05-01 02:00:00.000000', 'wrap_up', 0)")
+        connection.commit()
+    engine.dispose()
+    longer = tmp_path / "long.yaml"
+    longer.write_text(short.read_text().replace("name: short", "name: hk").replace("retention_years: 1", "retention_years: 7"), encoding="utf-8")
+    runner.invoke(app, ["--db", url, "--role", "supervisor", "--collector", "zhou", "--compliance", str(longer), "purge", "--before", "2019-01-01", "--yes"])
+    engine = db.make_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT profile FROM purgelog WHERE id = 2").scalar() == f"hk ({longer})"  # a file says it is one
     engine.dispose()

@@ -58,10 +58,10 @@ def profile(name: str) -> Profile:
         raise ValueError(f"unknown compliance profile {name!r}: use one of {', '.join(PROFILES)}") from None
 
 
-def retention_floor(rules: Profile, today: date) -> date:
-    """The newest day whose records may be deleted: everything kept at least the
-    profile's years (29 February counts back to the 28th in a common year)."""
-    year = today.year - rules.retention_years
+def retention_floor(years: int, today: date) -> date:
+    """The newest day whose records may be deleted when they are kept at least `years`
+    (29 February counts back to the 28th in a common year)."""
+    year = today.year - years
     try:
         return today.replace(year=year)
     except ValueError:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from callassist.core.compliance import Profile
+from callassist.core.compliance import PROFILES, Profile
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.yamlfile import load_model
 
@@ -46,6 +46,14 @@ class ProfileFile(BaseModel):
     quiet_days_after_conversation: int | None = Field(None, ge=1)
     retention_years: int = Field(ge=1, le=100)
     disclosure: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _own_name(cls, name: str) -> str:
+        # A file named like a built-in profile would be logged (and read) as that one.
+        if name in PROFILES:
+            raise ValueError(f"{name!r} is a built-in profile's name: give the file's rules a name of their own, e.g. {name}-local")
+        return name
 
     @field_validator("zones")
     @classmethod

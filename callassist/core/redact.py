@@ -1,4 +1,5 @@
-"""Payment card numbers and security codes taken out of a note before it is stored.
+"""Secrets taken out of what is stored or shown: payment card numbers and security codes
+out of a note before it is stored, a password out of a database URL before it is shown.
 
 A debtor sometimes reads a card number out on the phone and a collector types it into a
 note; the call log is kept for years and replayed to supervisors, so it must never hold
@@ -17,6 +18,16 @@ SECURITY_CODE = re.compile(
     r"(?P<gap>\s*(?:[:：=#]|is|是|为)?\s*)(?P<code>\d{3,4})(?![\d])",
     re.IGNORECASE,
 )
+
+
+# A URL's password: after user: up to the last @ before the path, or a password= parameter.
+_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][\w+.-]*://[^/:@]*:)[^/]*@")
+_PARAMETER_PASSWORD = re.compile(r"(?P<head>[?&]password=)[^&]*", re.IGNORECASE)
+
+
+def display_url(url: str) -> str:
+    """A database URL as it may be shown or logged: its password, if any, as ***."""
+    return _PARAMETER_PASSWORD.sub(r"\g<head>***", _URL_PASSWORD.sub(r"\g<head>***@", url, count=1))
 
 
 def luhn_valid(digits: str) -> bool:

@@ -5,17 +5,20 @@ and deleted by the one that ends it. The program renews it while the call is on 
 if the program dies, or loses the database for longer than LEASE, the claim lapses and
 the account is free again. Taking a claim is one upsert on the account's key, which only
 succeeds over a lapsed claim or one of the same call (a resumed call), so two takers of
-the same account cannot both succeed on any database. On PostgreSQL the next free
-account of a list is found in the same statement, skipping the accounts other
-collectors are claiming at that moment (FOR UPDATE SKIP LOCKED), so they never queue
-behind one another.
+the same account cannot both succeed on any database.
+
+On PostgreSQL no login writes a claim itself: the database's functions take, search and
+renew holds (migration 0009), for the caller's own name, on accounts the caller may work,
+with the lease counted from the server's clock for a team login. The next free account
+of a list is found in the same statement, skipping the accounts other collectors are
+claiming at that moment (FOR UPDATE SKIP LOCKED), so they never queue behind one another.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, delete, select, text, update
+from sqlalchemy import Integer, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
@@ -25,6 +28,7 @@ from callassist.store.types import UTCDateTime
 
 # How long a claim outlives the last sign of its program: longer than any pause in a
 # call (a form being filled in), short enough for a team not to miss an account for long.
+# PostgreSQL's functions hold the same lease (migration 0009; a test keeps them in step).
 LEASE = timedelta(minutes=5)
 # How often the program renews the claims of the call on screen.
 RENEW_EVERY = timedelta(minutes=1)
@@ -35,37 +39,39 @@ _CLAIMS = Claim.__table__
 _TAKE = """
 ON CONFLICT (account_id) DO UPDATE SET collector_id = excluded.collector_id, call_id = excluded.call_id,
     claimed_at = excluded.claimed_at, expires_at = excluded.expires_at
-WHERE claim.expires_at <= excluded.claimed_at OR claim.call_id = excluded.call_id
+WHERE claim.expires_at <= excluded.claimed_at OR (claim.call_id = excluded.call_id AND claim.collector_id = excluded.collector_id)
 RETURNING account_id
 """
-_CLAIM_ACCOUNT = "INSERT INTO claim (account_id, collector_id, call_id, claimed_at, expires_at) VALUES (:account, :collector, :call, :now, :until)" + _TAKE
-# The first listed account still to be called: open, its contact not stopped, not called
-# since the list was read, held by no other call. On PostgreSQL the whole list in one
-# statement, passing over the accounts others are claiming this moment.
-_CLAIM_FIRST = """
+# The first listed account still to be called (one account a statement: SQLite has one
+# writer at a time): open, its contact not stopped, not called since the list was read,
+# held by no other call. PostgreSQL's claim_first says the same of a whole list.
+_CLAIM_LISTED = """
 INSERT INTO claim (account_id, collector_id, call_id, claimed_at, expires_at)
-SELECT id, :collector, :call, :now, :until FROM (
-    SELECT a.id FROM account a
-    WHERE {listed} AND NOT a.closed AND (a.last_contact_at IS NULL OR a.last_contact_at < :now)
-      AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.id = a.contact_id AND c.stop IS NOT NULL)
-      AND NOT EXISTS (SELECT 1 FROM claim h WHERE h.account_id = a.id AND h.expires_at > :now AND h.call_id <> :call)
-    {order} LIMIT 1 {lock}
-) AS free
-WHERE true""" + _TAKE  # the WHERE tells SQLite's parser that ON CONFLICT is the insert's
+SELECT id, :collector, :call, :now, :until FROM account a
+WHERE a.id = :listed AND NOT a.closed AND (a.last_contact_at IS NULL OR a.last_contact_at < :now)
+  AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.id = a.contact_id AND c.stop IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM claim h WHERE h.account_id = a.id AND h.expires_at > :now AND h.call_id <> :call)
+""" + _TAKE
 _TIMES = (bindparam("now", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime()))
 _STATEMENTS = {
-    "claim_account": text(_CLAIM_ACCOUNT).bindparams(*_TIMES),
-    "postgresql": text(_CLAIM_FIRST.format(listed="a.id = ANY(:listed)", order="ORDER BY array_position(:listed, a.id)", lock="FOR UPDATE OF a SKIP LOCKED"))
-    .bindparams(*_TIMES, bindparam("listed", type_=postgresql.ARRAY(Integer))),
-    "sqlite": text(_CLAIM_FIRST.format(listed="a.id = :listed", order="", lock="")).bindparams(*_TIMES),  # one writer at a time: one account a statement
+    "sqlite": {
+        "claim_account": text("INSERT INTO claim (account_id, collector_id, call_id, claimed_at, expires_at) VALUES (:account, :collector, :call, :now, :until)" + _TAKE).bindparams(*_TIMES),
+        "claim_first": text(_CLAIM_LISTED).bindparams(*_TIMES),
+    },
+    "postgresql": {
+        "claim_account": text("SELECT callassist.claim_account(:account, :collector, :call, :now)").bindparams(_TIMES[0]),
+        "claim_first": text("SELECT callassist.claim_first(:listed, :collector, :call, :now)").bindparams(_TIMES[0], bindparam("listed", type_=postgresql.ARRAY(Integer))),
+        "renew": text("SELECT callassist.renew(:call, :now)").bindparams(_TIMES[0]),
+    },
 }
 
 
 def claim_account(account_id: int, collector_id: int, call_id: str, now: datetime, *, session: Session) -> None:
     """Hold the account for this call (the caller commits); AccountBusy, saying who holds
     it and since when, when another open call does."""
+    connection = session.connection()
     values = {"account": account_id, "collector": collector_id, "call": call_id, "now": now, "until": now + LEASE}
-    if session.connection().execute(_STATEMENTS["claim_account"], values).first() is None:
+    if not connection.execute(_STATEMENTS[connection.dialect.name]["claim_account"], values).scalar():
         raise busy(account_id, session=session)
 
 
@@ -80,12 +86,12 @@ def claim_first(account_ids: list[int], collector_id: int, call_id: str, now: da
     values = {"collector": collector_id, "call": call_id, "now": now, "until": now + LEASE}
     if connection.dialect.name != "postgresql":
         for account_id in account_ids:
-            if connection.execute(_STATEMENTS["sqlite"], values | {"listed": account_id}).first() is not None:
+            if connection.execute(_STATEMENTS["sqlite"]["claim_first"], values | {"listed": account_id}).first() is not None:
                 return account_id
         return None
-    taken = connection.execute(_STATEMENTS["postgresql"], values | {"listed": account_ids}).first()
+    taken = connection.execute(_STATEMENTS["postgresql"]["claim_first"], values | {"listed": account_ids}).scalar()
     if taken is not None:
-        return taken[0]
+        return taken
     # A claim that lost a race still locks the row it lost to: the transaction, which has
     # done nothing else yet, is undone at once, so that the call holding that account is
     # not kept waiting at its end while this one starts.
@@ -106,13 +112,10 @@ def held_accounts(account_ids: list[int], now: datetime, *, session: Session, bu
 def renew(call_id: str, now: datetime, *, session: Session) -> bool:
     """Keep the call's claim for another LEASE; False when it lapsed and someone else
     holds the account now (the caller commits)."""
-    result = session.connection().execute(update(_CLAIMS).where(_CLAIMS.c.call_id == call_id).values(expires_at=now + LEASE))
-    return result.rowcount > 0
-
-
-def release(call_id: str, *, session: Session) -> None:
-    """The call is over: its account is free (in the transaction that ends it)."""
-    session.connection().execute(delete(_CLAIMS).where(_CLAIMS.c.call_id == call_id))
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return bool(connection.execute(_STATEMENTS["postgresql"]["renew"], {"call": call_id, "now": now}).scalar())
+    return connection.execute(update(_CLAIMS).where(_CLAIMS.c.call_id == call_id).values(expires_at=now + LEASE)).rowcount > 0
 
 
 def busy(account_id: int, *, session: Session) -> AccountBusy:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from callassist.core.redact import display_url
 from callassist.store.errors import StoreError
 from callassist.store.sql import SCHEMA_HEAD
 
@@ -24,16 +25,18 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def open_engine(url: str) -> Engine:
-    """An engine on an up-to-date schema; StoreError naming the URL and the reason if not."""
+def open_engine(url: str, retention_years: int | None = None) -> Engine:
+    """An engine on an up-to-date schema; StoreError naming the URL (never its password)
+    and the reason if not. `retention_years`: the floor a new database keeps to (see
+    upgrade)."""
     try:
         engine = make_engine(url)
-        upgrade(engine)
+        upgrade(engine, retention_years)
     except ImportError as exc:
-        raise StoreError(f"cannot open the database {url}: its driver is not installed ({exc.name}); for PostgreSQL: pip install 'psycopg[binary]'") from exc
-    except (SQLAlchemyError, OSError) as exc:
+        raise StoreError(f"cannot open the database {display_url(url)}: its driver is not installed ({exc.name}); for PostgreSQL: pip install 'psycopg[binary]'") from exc
+    except (SQLAlchemyError, OSError, RuntimeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise StoreError(f"cannot open the database {url}: {reason}") from exc
+        raise StoreError(f"cannot open the database {display_url(url)}: {reason}") from exc
     return engine
 
 
@@ -74,13 +77,18 @@ def schema_version(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration; Alembic is loaded only when there is work."""
+def upgrade(engine: Engine, retention_years: int | None = None) -> None:
+    """Bring the schema to the newest migration; Alembic is loaded only when there is work.
+
+    `retention_years` (the profile in force) is the floor under any purge that a database
+    set up now keeps to, stored in it by migration 0009 (5 years when not given); a later
+    profile may raise it (raise_retention), never lower it."""
     if schema_version(engine) == SCHEMA_HEAD:
         return
     from alembic import command
 
     config = alembic_config(engine)
+    config.attributes["retention_years"] = retention_years
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         if sqlite:
@@ -98,6 +106,24 @@ def upgrade(engine: Engine) -> None:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+
+
+RETENTION = "retention_years"
+
+
+def retention_years(session: Session) -> int:
+    """The floor under any purge that this database keeps to, in years."""
+    return int(session.connection().execute(text("SELECT value FROM storesetting WHERE name = :name"), {"name": RETENTION}).scalar_one())
+
+
+def raise_retention(session: Session, years: int) -> int:
+    """Keep records at least `years` from now on, if that is more than the stored floor
+    (only the tables' owner may, on a team's database); the floor now. The caller commits."""
+    stored = retention_years(session)
+    if years > stored:
+        session.connection().execute(text("UPDATE storesetting SET value = :years WHERE name = :name"), {"years": str(years), "name": RETENTION})
+        return years
+    return stored
 
 
 def session(engine: Engine) -> Session:

@@ -12,10 +12,26 @@ from dataclasses import dataclass
 from typing import Iterable
 
 GENESIS = "0" * 64
+# When an event kept on the program's computer while the database was out of reach
+# happened (a team's database stamps it with the time it arrived): not part of what the
+# event is, so the same event sent twice is recognised whether or not it carries it.
+OFFLINE_AT = "kept_offline_at"
 
 
 def canonical(payload: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def kept_offline(payload: dict, at) -> dict:
+    """The payload of an event sent from the outbox, saying when it happened."""
+    return payload | {OFFLINE_AT: at.isoformat()}
+
+
+def same_event(stored_payload: str, payload: dict) -> bool:
+    """Whether a stored payload (canonical JSON) is this event's, kept offline or not."""
+    stored = json.loads(stored_payload)
+    stored.pop(OFFLINE_AT, None)
+    return stored == {key: value for key, value in payload.items() if key != OFFLINE_AT}
 
 
 def event_hash(call_id: str, seq: int, kind: str, at_iso: str, payload_json: str, prev_hash: str) -> str:

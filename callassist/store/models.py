@@ -202,3 +202,11 @@ class Claim(SQLModel, table=True):
     call_id: str  # the call that holds it (made in the same transaction, so no key to it)
     claimed_at: datetime = time_field()
     expires_at: datetime = time_field()
+
+
+class StoreSetting(SQLModel, table=True):
+    """What the database itself keeps to: `retention_years`, the floor under any purge,
+    written when the database is set up (store/db.py) and raised, never lowered, after."""
+
+    name: str = Field(primary_key=True)
+    value: str

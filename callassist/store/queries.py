@@ -10,29 +10,30 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from typing import Callable
 from decimal import Decimal
 
-from sqlalchemy import case, func, insert, text, update
+from sqlalchemy import bindparam, case, func, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
 from callassist.core.calls import CallSummary
-from callassist.core.compliance import Attempt, Viewer, masker
+from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
 from callassist.core.scorecard import reached_right_party
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
 from callassist.core.figures import CallRecord
-from callassist.store import claims, sql
+from callassist.store import db, sql
 from callassist.store.errors import AccessDenied, StoreError
-from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, verify_chain
+from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.ledger import next_promises
 from callassist.store.sql import UnfinishedCall, Worklist, month_of
+from callassist.store.types import UTCDateTime
 
 
 def collector_by_name(name: str, *, session: Session, create: bool = False) -> Collector | None:
@@ -124,10 +125,23 @@ def start_call(call: Call, events: list[Event], *, session: Session) -> tuple[in
     return end
 
 
+# On PostgreSQL a call is opened only through the database's function (migration 0009),
+# which stamps a team login's call with the server's time and checks the account is held.
+_START_CALL = text("SELECT callassist.start_call(:id, :account, :collector, :script, :hash, :locale, :state, :practice, :persona, :started)").bindparams(
+    bindparam("started", type_=UTCDateTime()))
+
+
 def record_call(call: Call, events: list[Event], *, session: Session) -> tuple[int, str]:
-    """Add the call row and its events to the session's transaction (the caller commits)."""
-    session.add(call)
-    session.flush()
+    """Add the call row and its events to the session's transaction (the caller commits);
+    `call.started_at` becomes the time the database gave it."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        started = connection.execute(_START_CALL, {"id": call.id, "account": call.account_id, "collector": call.collector_id, "script": call.script, "hash": call.script_hash,
+                                                   "locale": call.locale, "state": call.state, "practice": call.practice, "persona": call.persona, "started": call.started_at}).scalar_one()
+        call.started_at = started.astimezone(timezone.utc)
+    else:
+        session.add(call)
+        session.flush()
     return _append(call.id, events, session)
 
 
@@ -174,36 +188,38 @@ def _append(call_id: str, events: list[Event], session: Session, after_seq: int 
             return stored
     if not events:
         return seq, prev
-    rows = []
-    for event in events:
-        seq += 1
-        payload = canonical(event.payload)
-        digest = event_hash(call_id, seq, event.kind, event.at.isoformat(), payload, prev)
-        rows.append({"call_id": call_id, "seq": seq, "kind": event.kind, "at": event.at, "payload": payload, "prev_hash": prev, "hash": digest})
-        prev = digest
-    connection.execute(insert(_EVENTS), rows)
+    rows = [{"call_id": call_id, "seq": seq + n, "kind": event.kind, "at": event.at, "payload": canonical(event.payload)} for n, event in enumerate(events, 1)]
+    if connection.dialect.name == "postgresql":
+        # The database sets a team login's times and makes the chain (migration 0009).
+        end = max(connection.execute(insert(_EVENTS).returning(_EVENTS.c.seq, _EVENTS.c.hash), rows).all())
+    else:
+        for row in rows:
+            row["prev_hash"] = prev
+            row["hash"] = prev = event_hash(call_id, row["seq"], row["kind"], row["at"].isoformat(), row["payload"], prev)
+        connection.execute(insert(_EVENTS), rows)
+        end = (rows[-1]["seq"], prev)
     for event in events:
         _apply(call_id, event, session)
-    return seq, prev
+    return tuple(end)
 
 
 def _stored_as(call_id: str, events: list[Event], after_seq: int, connection) -> tuple[int, str] | None:
-    """Where the chain ends after these events if it already holds them after `after_seq`, else None."""
+    """Where the chain ends after these events if it already holds them after `after_seq`,
+    else None. Compared by kind and payload: the database may have set their times."""
     stored = connection.execute(
-        select(_EVENTS.c.seq, _EVENTS.c.hash, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.payload).where(_EVENTS.c.call_id == call_id, _EVENTS.c.seq > after_seq, _EVENTS.c.seq <= after_seq + len(events)).order_by(_EVENTS.c.seq)
+        select(_EVENTS.c.seq, _EVENTS.c.hash, _EVENTS.c.kind, _EVENTS.c.payload).where(_EVENTS.c.call_id == call_id, _EVENTS.c.seq > after_seq, _EVENTS.c.seq <= after_seq + len(events)).order_by(_EVENTS.c.seq)
     ).all()
-    if [(row.kind, row.at, row.payload) for row in stored] != [(event.kind, event.at, canonical(event.payload)) for event in events]:
+    if len(stored) != len(events) or not all(row.kind == event.kind and same_event(row.payload, event.payload) for row, event in zip(stored, events)):
         return None
     return (stored[-1].seq, stored[-1].hash) if stored else None
 
 
 def _apply(call_id: str, event: Event, session: Session) -> None:
-    """What an event changes besides the log itself."""
+    """What an event changes in the ledger. Its effect on the call's own row (the step,
+    the end) and on the account's hold is the database's (triggers of migration 0009)."""
     connection = session.connection()
     payload = event.payload
-    if event.kind == "step_entered":
-        connection.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(state=payload["state"]))
-    elif event.kind == "promise_captured":
+    if event.kind == "promise_captured":
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is None:
             return  # a practice call: the promise is in its events, and no account owes it
@@ -216,8 +232,6 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
         due, amount = next_promises([account_id], session=session)[account_id]
         connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(next_promise_due=due, next_promise_amount=amount))
     elif event.kind == "call_ended":
-        connection.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(ended_at=event.at, disposition=payload["disposition"]))
-        claims.release(call_id, session=session)
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is not None:
             month = month_of(event.at.date())
@@ -361,24 +375,40 @@ def contact_attempts(account_id: int, since: datetime, *, session: Session, excl
     return attempts
 
 
-def purge_calls(before: datetime, log: PurgeLog, *, session: Session, dry_run: bool = False) -> PurgeLog:
-    """Delete every call started before `before`, with its events and reviews; promises
-    made on those calls stay in the ledger, no longer tied to a call. `log` gets the
-    counts and is stored beside the deletion (nothing is stored on a dry run)."""
-    ids = list(session.exec(select(Call.id).where(Call.started_at < before)).all())
+def purge_calls(log: PurgeLog, years: int, *, session: Session, dry_run: bool = False) -> PurgeLog:
+    """Delete every call started before `log.before` (UTC), with its events and reviews;
+    promises made on those calls stay in the ledger, no longer tied to a call. Refused
+    (StoreError) while that day is younger than `years` (the profile's) or the floor the
+    database keeps to, whichever is longer. `log` gets the counts and is stored in the
+    same transaction (nothing is stored or deleted on a dry run). On PostgreSQL the
+    database's own purge deletes, checks and logs (migration 0009); the caller commits."""
+    kept = max(years, db.retention_years(session))
+    latest = retention_floor(kept, log.purged_at.date())
+    if log.before > latest:
+        raise StoreError(f"call records are kept at least {kept} years here: --before may be {latest.isoformat()} at the latest (today is {log.purged_at.date().isoformat()})")
+    cutoff = datetime.combine(log.before, time(0, 0), timezone.utc)
+    ids = list(session.exec(select(Call.id).where(Call.started_at < cutoff)).all())
     log.calls, log.events, log.reviews = len(ids), 0, 0
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         log.events += session.exec(select(func.count()).select_from(CallEvent).where(CallEvent.call_id.in_(chunk))).one()
         log.reviews += session.exec(select(func.count()).select_from(Review).where(Review.call_id.in_(chunk))).one()
-        if not dry_run:
-            connection = session.connection()
-            connection.execute(update(Promise.__table__).where(Promise.__table__.c.call_id.in_(chunk)).values(call_id=None))
-            for table in (CallEvent.__table__, Review.__table__):
-                connection.execute(table.delete().where(table.c.call_id.in_(chunk)))
-            connection.execute(Call.__table__.delete().where(Call.__table__.c.id.in_(chunk)))
-    if not dry_run:
-        session.add(log)
+    if dry_run or not ids:
+        return log
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        found = connection.execute(text("SELECT * FROM callassist.purge(:before, :profile, :years, :today, :by)"),
+                                   {"before": log.before, "profile": log.profile, "years": years, "today": log.purged_at.date(), "by": log.by}).one()
+        log.id, log.calls, log.events, log.reviews = found
+        return log
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        connection.execute(update(Promise.__table__).where(Promise.__table__.c.call_id.in_(chunk)).values(call_id=None))
+        for table in (CallEvent.__table__, Review.__table__):
+            connection.execute(table.delete().where(table.c.call_id.in_(chunk)))
+        connection.execute(Call.__table__.delete().where(Call.__table__.c.id.in_(chunk)))
+    session.add(log)
+    session.flush()
     return log
 
 
@@ -448,9 +478,10 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
                    "channel": promise.channel, "status": promise.status, "created_at": promise.created_at.isoformat(), "first_due": due.isoformat() if due else None}
 
 
-def all_call_ids(*, session: Session) -> list[str]:
-    """Every call, oldest first."""
-    return list(session.exec(select(Call.id).order_by(Call.started_at, Call.id)).all())
+def readable_call_ids(viewer: Viewer, *, session: Session) -> list[str]:
+    """Every call `viewer` may read (a collector their own), oldest first."""
+    rows = session.exec(select(Call.id, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(Call.started_at, Call.id)).all()
+    return [call_id for call_id, made_by in rows if viewer.may_see(made_by)]
 
 
 def unfinished_calls(collector_id: int, *, session: Session) -> list[UnfinishedCall]:

@@ -54,18 +54,13 @@ def grant(name: str, role: str, *, session: Session, password: str | None = None
 
 
 def identity(session: Session) -> tuple[str, str] | None:
-    """The connection's user and team role (collector, supervisor or trainer), or None
-    for a user in no team group (the tables' owner, or any database but PostgreSQL)."""
+    """The connection's user and team role (collector, supervisor or trainer) as the
+    database itself decides it (callassist.caller(), migration 0009), or None for the
+    tables' owner and on any database but PostgreSQL. StoreError for a login that is in
+    none of the team's groups."""
     if session.connection().dialect.name != "postgresql":
         return None
-    rows = session.connection().execute(text(
-        "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = current_user AND g.rolname = ANY(:groups)"
-    ), {"groups": list(GROUPS.values())}).scalars().all()
-    if not rows:
-        return None
-    user = session.connection().execute(text("SELECT current_user")).scalar_one()
-    # In two groups at once (made by hand): the one that may do least.
-    for role in ("trainer", "collector", "supervisor"):
-        if GROUPS[role] in rows:
-            return user, role
-    return None
+    role, user = session.connection().execute(text("SELECT callassist.caller(), session_user")).one()
+    if role is None:
+        raise StoreError(f"{user} may log in but is in none of the team's groups: a supervisor runs callassist db grant {user} --role collector (or supervisor, trainer)")
+    return None if role == "owner" else (user, role)

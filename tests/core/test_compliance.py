@@ -110,9 +110,9 @@ def test_records_are_kept_the_profiles_years():
 
     from callassist.core.compliance import retention_floor
 
-    assert retention_floor(profile("cn"), date(2026, 12, 1)) == date(2021, 12, 1)
-    assert retention_floor(profile("us"), date(2026, 12, 1)) == date(2023, 12, 1)
-    assert retention_floor(profile("us"), date(2028, 2, 29)) == date(2025, 2, 28)
+    assert retention_floor(profile("cn").retention_years, date(2026, 12, 1)) == date(2021, 12, 1)
+    assert retention_floor(profile("us").retention_years, date(2026, 12, 1)) == date(2023, 12, 1)
+    assert retention_floor(profile("us").retention_years, date(2028, 2, 29)) == date(2025, 2, 28)
 
 
 def test_a_contact_who_asked_not_to_be_called_is_blocked_for_good():

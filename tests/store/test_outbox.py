@@ -13,6 +13,7 @@ from callassist.settings import Settings
 from callassist.store import db, demo, queries
 from callassist.store.errors import StoreError
 from callassist.store.models import Call, Claim
+from callassist.store.events import kept_offline
 from callassist.store.outbox import Batch, Outbox, OutboxError
 from callassist.store.sql import TEAM_POOL
 from callassist.workspace import Workspace
@@ -90,7 +91,8 @@ def test_a_call_goes_on_while_the_server_is_down_and_is_whole_once_it_is_back(tm
     assert desk.store(active.call_id, call.end("callback", "rings back after lunch", None)) is True  # straight to the database again
     events, broken, claims = stored_events(url, active.call_id)
     assert broken is None and claims == []
-    assert [(e.kind, e.payload) for e in events[-len(kept) - 1:-1]] == [(e.kind, e.payload) for e in kept]
+    # Each says when it happened, should the database have stamped it when it arrived.
+    assert [(e.kind, e.payload) for e in events[-len(kept) - 1:-1]] == [(e.kind, kept_offline(e.payload, e.at)) for e in kept]
     assert sum(e.kind == "note_added" for e in events) == 1
 
 

@@ -29,6 +29,31 @@ def with_demo_ledger(url: str) -> str:
     return url
 
 
+def as_team_login(url: str, name: str, role: str = "collector") -> str:
+    """The URL of `name`'s own login to the team's database at `url` (granted as its
+    owner, as `callassist db grant` does): what they do goes through the policies,
+    functions and triggers of a team's database."""
+    from sqlalchemy.engine import make_url
+
+    from callassist.store import team
+
+    engine = db.make_engine(url)
+    with db.session(engine) as session:
+        team.grant(name, role, session=session)
+        session.commit()
+    engine.dispose()
+    return make_url(url).set(username=name).render_as_string(hide_password=False)
+
+
+def as_owner(url: str) -> str:
+    """The same database as its tables' owner (on PostgreSQL, the suite's superuser), for
+    what a test sets up behind the app's back."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return url if parsed.get_backend_name() == "sqlite" else parsed.set(username="postgres").render_as_string(hide_password=False)
+
+
 @pytest.fixture
 def db_url(settings) -> str:
     return with_demo_ledger(settings.demo_url())

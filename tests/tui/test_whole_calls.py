@@ -6,6 +6,7 @@ import pytest
 
 from datetime import timedelta
 
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from callassist.store import db, queries
@@ -17,16 +18,21 @@ from callassist.tui.screens.resume import ResumeScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from callassist.tui.widgets.line_table import LineTable
 from tests.conftest import NOW, TODAY
-from tests.tui.conftest import press, settle, stored_calls, with_demo_ledger
+from tests.tui.conftest import as_owner, as_team_login, press, settle, stored_calls, with_demo_ledger
 
 from textual.widgets import Input, Select, Static
 
 
 
-@pytest.fixture
-def db_url(store_url) -> str:
-    """These calls run on SQLite and on PostgreSQL alike."""
-    return with_demo_ledger(store_url)
+@pytest.fixture(params=["sqlite", "postgresql", "postgresql, wang's own login"])
+def db_url(request, tmp_path) -> str:
+    """These calls run on SQLite and on PostgreSQL alike, there also as a team member's
+    own login (the database then stamps the times and makes the chain)."""
+    if request.param == "sqlite":
+        return with_demo_ledger(f"sqlite:///{tmp_path / 'store.db'}")
+    url = with_demo_ledger(request.getfixturevalue("pg_url"))
+    return as_team_login(url, "wang") if "login" in request.param else url
+
 
 def kinds(events) -> list[str]:
     return [e.kind for e in events]
@@ -101,6 +107,11 @@ async def test_right_party_objection_two_rungs_instalment_promise(make_app, db_u
     assert steps(events) == ["prepare", "reach_party", "good_time", "purpose", "confirm_amount", "ask_payment", "objection", "objection", "negotiate", "promise", "promise", "wrap_up"]
     rungs = [e.payload["rung"] for e in events if e.kind == "rebuttal_shown"]
     assert rungs == [1, 2]
+    # The program's clock says NOW; a team login's events carry the database's own time.
+    if make_url(db_url).username == "wang":
+        assert all(e.at > NOW for e in events) and [e.at for e in events] == sorted(e.at for e in events)
+    else:
+        assert all(e.at == NOW for e in events)
     captured = next(e for e in events if e.kind == "promise_captured").payload
     assert [i["due"] for i in captured["instalments"]] == [first, second]
     assert "WeChat" in captured["readback"]
@@ -222,7 +233,7 @@ async def test_kill_mid_call_and_resume(make_app, db_url, settings):
 
 
 async def test_names_are_shown_literally(make_app, db_url):
-    engine = db.make_engine(db_url)
+    engine = db.make_engine(as_owner(db_url))
     with db.session(engine) as session:
         rows = queries.worklist(queries.collector_by_name("wang", session=session).id, NOW, session=session).rows
         first = session.get(Debtor, session.get(Account, rows[0].account_id).debtor_id)

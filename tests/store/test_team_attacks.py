@@ -1,0 +1,481 @@
+"""Attacks on a team's PostgreSQL database, each made with a team member's own login (two
+collectors, a supervisor, a trainer; never the owner), as someone who wants row-level
+security to fail would make them: their own SQL, as through psql. Every attack must be
+refused, or find nothing, and leave the database exactly as it was.
+
+The database is set up as README's team section says: a tables' owner with CREATEROLE
+and no superuser rights, `db upgrade`, `db grant` for each person. wang and li are
+collectors with ledgers of their own and the team's queue between them; boss supervises;
+tina trains.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import psycopg
+import pytest
+from psycopg import errors
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from callassist.cli import app as cli
+from callassist.settings import Settings
+from callassist.store import claims, db, demo, queries
+from callassist.store.sql import TEAM_POOL
+from callassist.workspace import Workspace
+from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
+
+runner = CliRunner()
+TABLES = ("account", "debtor", "contact", "invoice", "promise", "instalment", "payment", "call", "callevent", "review", "claim", "collector", "purgelog", "storesetting")
+
+
+@dataclass(frozen=True)
+class Team:
+    url: str  # the owner's
+    ids: dict  # collector ids by name
+    wang_account: int  # one of wang's own, held by no one
+    li_account: int  # li's, held by li's open call
+    pool_account: int  # the team's queue
+    wang_ended: str  # a call of wang's that ended
+    wang_open: str  # a call of wang's under way
+    li_open: str  # li's call under way
+
+    def libpq(self, user: str) -> str:
+        parsed = make_url(self.url)
+        return f"host={parsed.host} port={parsed.port} dbname={parsed.database} user={user}"
+
+    def login_url(self, user: str) -> str:
+        return make_url(self.url).set(username=user).render_as_string(hide_password=False)
+
+    def sql(self, user: str, statement: str, params=()) -> list[tuple]:
+        with psycopg.connect(self.libpq(user), autocommit=True) as connection:
+            cursor = connection.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+
+
+def desk(tmp_path, team: Team, user: str) -> Workspace:
+    workspace = Workspace.open(Settings(data_dir=tmp_path / user, collector=user, scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), team.login_url(user), "en")
+    workspace.clock = lambda: NOW
+    return workspace
+
+
+def make_team(postgres, tmp_path) -> Team:
+    """A team's database as README sets one up, with a little history."""
+    owner, name = f"owner_{uuid.uuid4().hex[:8]}", f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres", autocommit=True) as superuser:
+        superuser.execute(f"CREATE ROLE {owner} LOGIN CREATEROLE")
+        superuser.execute(f'CREATE DATABASE "{name}" OWNER {owner}')
+    url = f"postgresql+psycopg://{owner}@127.0.0.1:{postgres.port}/{name}"
+    upgraded = runner.invoke(cli, ["--db", url, "db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    engine = db.open_engine(url)
+    with db.session(engine) as session:
+        demo.populate(session, "wang", TODAY)
+        session.commit()
+    engine.dispose()
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={owner} dbname={name}", autocommit=True) as owned:
+        owned.execute("UPDATE collector SET name = 'li' WHERE name = 'colleague'")
+        owned.execute("INSERT INTO collector (name, display_name) VALUES (%s, 'the team')", (TEAM_POOL,))
+        ids = dict(owned.execute("SELECT name, id FROM collector").fetchall())
+        owned.execute("UPDATE account SET collector_id = %s WHERE id IN (SELECT id FROM account WHERE collector_id = %s AND NOT closed ORDER BY id DESC LIMIT 5)", (ids[TEAM_POOL], ids["wang"]))
+        own = [row[0] for row in owned.execute("SELECT id FROM account WHERE collector_id = %s AND NOT closed ORDER BY id", (ids["wang"],))]
+        lis = [row[0] for row in owned.execute("SELECT id FROM account WHERE collector_id = %s AND NOT closed ORDER BY id", (ids["li"],))]
+        pool = owned.execute("SELECT min(id) FROM account WHERE collector_id = %s", (ids[TEAM_POOL],)).fetchone()[0]
+    for person, role in (("wang", "collector"), ("li", "collector"), ("boss", "supervisor"), ("tina", "trainer")):
+        granted = runner.invoke(cli, ["--db", url, "db", "grant", person, "--role", role])
+        assert granted.exit_code == 0, granted.output
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={owner} dbname={name}") as owned:
+        ids = dict(owned.execute("SELECT name, id FROM collector").fetchall())
+    team = Team(url, ids, own[2], lis[0], pool, "", "", "")
+    wang = desk(tmp_path, team, "wang")
+    ended = wang.begin_call(own[0])
+    wang.store(ended.call_id, ended.call.choose(ended.call.step.choices[0].trigger))
+    wang.store(ended.call_id, ended.call.end("no_answer", "", None))
+    under_way = wang.begin_call(own[1])
+    wang.record_payment(own[3], Decimal("100.00"), TODAY, "bank_transfer", "")  # what a collector's login may write, it can
+    li = desk(tmp_path, team, "li")
+    theirs = li.begin_call(lis[0])
+    for workspace in (wang, li):
+        workspace.engine.dispose()
+    return Team(url, ids, own[2], lis[0], pool, ended.call_id, under_way.call_id, theirs.call_id)
+
+
+@pytest.fixture(scope="module")
+def team(postgres, tmp_path_factory) -> Team:
+    return make_team(postgres, tmp_path_factory.mktemp("team"))
+
+
+def fingerprint(team: Team) -> dict[str, str]:
+    """Every row of every table, as the owner reads them."""
+    with psycopg.connect(team.libpq(make_url(team.url).username)) as owner:
+        return {table: owner.execute(f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t").fetchone()[0] for table in TABLES}
+
+
+ATTACKS = {}
+
+
+def attack(login: str):
+    """An attack made with `login`'s own connection (autocommit: each statement alone)."""
+    def register(function):
+        ATTACKS[function.__name__] = (login, function)
+        return function
+    return register
+
+
+def refused(connection, statement: str, params=(), error=errors.InsufficientPrivilege, match: str | None = None) -> None:
+    with pytest.raises(error, match=match):
+        connection.execute(statement, params)
+
+
+# 1. Temporary objects that would shadow what the policies read.
+@attack("wang")
+def temporary_table_named_collector(c, team):
+    refused(c, "CREATE TEMP TABLE collector (id integer, name text, display_name text)", match="temporary tables")
+
+
+@attack("tina")
+def trainer_temporary_table_named_account(c, team):
+    refused(c, "CREATE TEMP TABLE account (id integer, collector_id integer)", match="temporary tables")
+
+
+@attack("wang")
+def objects_in_the_tables_schema(c, team):
+    refused(c, "CREATE TABLE public.collector_copy (id integer)")
+    refused(c, "CREATE VIEW public.every_debtor AS SELECT * FROM debtor")
+    refused(c, "CREATE FUNCTION public.me() RETURNS integer LANGUAGE sql AS 'SELECT 1'")
+    refused(c, "CREATE SCHEMA mine")
+
+
+@attack("wang")
+def replace_the_databases_functions(c, team):
+    refused(c, "CREATE OR REPLACE FUNCTION callassist.caller() RETURNS text LANGUAGE sql AS $$ SELECT 'supervisor' $$")
+    refused(c, "CREATE FUNCTION callassist.helper() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$")
+    refused(c, "ALTER FUNCTION callassist.caller() OWNER TO wang")
+
+
+@attack("wang")
+def turn_the_policies_off(c, team):
+    refused(c, "ALTER TABLE account DISABLE ROW LEVEL SECURITY", match="must be owner")
+    refused(c, "DROP POLICY team_rows ON account", match="must be owner")
+    refused(c, "ALTER TABLE callevent DISABLE TRIGGER event_chain", match="must be owner")
+    c.execute("SET row_security = off")
+    refused(c, "SELECT * FROM debtor", match="row-level security")
+
+
+# 2. Holds: stolen, frozen, or made on accounts that are not one's own.
+@attack("wang")
+def steal_every_hold(c, team):
+    refused(c, "UPDATE claim SET collector_id = %s, expires_at = 'infinity'", (team.ids["wang"],))
+    refused(c, "DELETE FROM claim")
+    refused(c, "INSERT INTO claim (account_id, collector_id, call_id, claimed_at, expires_at) VALUES (%s, %s, 'mine', now(), 'infinity')", (team.pool_account, team.ids["wang"]))
+
+
+@attack("wang")
+def hold_another_collectors_account(c, team):
+    refused(c, "SELECT callassist.claim_account(%s, %s, 'mine', now())", (team.li_account, team.ids["wang"]), match=f"no account {team.li_account} that wang may work")
+    refused(c, "SELECT callassist.claim_account(%s, %s, 'mine', now())", (team.pool_account, team.ids["li"]), match="own name only")
+    assert c.execute("SELECT callassist.claim_first(%s, %s, 'mine', now())", ([team.li_account], team.ids["wang"])).fetchone() == (None,)
+    assert c.execute("SELECT callassist.renew(%s, 'infinity')", (team.li_open,)).fetchone() == (False,)
+
+
+@attack("wang")
+def learn_which_accounts_exist_from_errors(c, team):
+    errors_said = []
+    for account in (team.li_account, 999999):
+        with pytest.raises(errors.InsufficientPrivilege) as caught:
+            c.execute("SELECT callassist.claim_account(%s, %s, 'mine', now())", (account, team.ids["wang"]))
+        errors_said.append(str(caught.value).replace(str(account), "N"))
+        with pytest.raises(errors.InsufficientPrivilege) as caught:
+            c.execute("INSERT INTO payment (external_id, account_id, paid_on, currency, amount, unmatched, source, created_at) VALUES ('x', %s, current_date, 'CNY', 1, 1, 'entered', now())", (account,))
+        errors_said.append(str(caught.value))
+    assert errors_said[0] == errors_said[2] and errors_said[1] == errors_said[3], errors_said
+
+
+@attack("tina")
+def trainer_holds_an_account(c, team):
+    refused(c, "SELECT callassist.claim_account(%s, %s, 'mine', now())", (team.pool_account, team.ids["tina"]))
+    refused(c, "SELECT callassist.claim_first(%s, %s, 'mine', now())", ([team.pool_account], team.ids["tina"]))
+
+
+@attack("wang")
+def read_other_collectors_holds(c, team):
+    assert team.li_account not in {row[0] for row in c.execute("SELECT account_id FROM claim")}
+
+
+# 3. The call log forged by its writers.
+@attack("wang")
+def insert_a_call_directly(c, team):
+    refused(c, "INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('forged', %s, %s, 'standard', 'h', 'en', '2025-01-01', 'wrap_up', false)",
+            (team.wang_account, team.ids["wang"]))
+
+
+@attack("wang")
+def start_a_call_on_an_account_not_held(c, team):
+    refused(c, "SELECT callassist.start_call('forged', %s, %s, 'standard', 'h', 'en', 'prepare', false, NULL, '2025-01-01')", (team.wang_account, team.ids["wang"]), match="not held")
+    refused(c, "SELECT callassist.start_call('forged', %s, %s, 'standard', 'h', 'en', 'prepare', false, NULL, '2025-01-01')", (team.li_account, team.ids["li"]), match="own name only")
+
+
+@attack("tina")
+def trainer_starts_a_call_on_an_account(c, team):
+    refused(c, "SELECT callassist.start_call('forged', %s, %s, 'standard', 'h', 'en', 'prepare', false, NULL, now())", (team.pool_account, team.ids["tina"]))
+
+
+@attack("wang")
+def a_new_ending_for_an_ended_call(c, team):
+    last = c.execute("SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_ended,)).fetchone()[0]
+    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'call_ended', now(), '{\"disposition\": \"promise\"}')", (team.wang_ended, last + 1),
+            error=errors.ObjectNotInPrerequisiteState, match="has ended")
+
+
+@attack("wang")
+def events_out_of_their_place(c, team):
+    last = c.execute("SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_open,)).fetchone()[0]
+    for seq in (1, last, last + 2):
+        refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'note_added', now(), '{}')", (team.wang_open, seq), error=errors.UniqueViolation, match="does not extend its chain")
+    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'note_added', now(), 'not json')", (team.wang_open, last + 1), error=errors.InvalidTextRepresentation)
+
+
+@attack("wang")
+def forge_a_supervisors_override(c, team):
+    last = c.execute("SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_open,)).fetchone()[0]
+    override = '{"by": "boss", "role": "supervisor", "reason": "approved", "rules": ["hours"], "state": "prepare"}'
+    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'compliance_override', now(), %s)", (team.wang_open, last + 1, override), match="only a supervisor")
+
+
+@attack("li")
+def append_to_another_collectors_call(c, team):
+    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, 1, 'note_added', now(), '{}')", (team.wang_open,))
+
+
+@attack("wang")
+def rewrite_the_log(c, team):
+    refused(c, "UPDATE callevent SET payload = '{}' WHERE call_id = %s", (team.wang_ended,))
+    refused(c, "DELETE FROM callevent WHERE call_id = %s", (team.wang_ended,))
+    refused(c, "TRUNCATE callevent")
+    refused(c, "UPDATE call SET disposition = 'promise', ended_at = NULL WHERE id = %s", (team.wang_ended,))
+    refused(c, "DELETE FROM call WHERE id = %s", (team.wang_ended,))
+
+
+# 4. Deletion without trace.
+@attack("boss")
+def supervisor_deletes_calls_with_sql(c, team):
+    for table, column in (("review", "call_id"), ("callevent", "call_id"), ("call", "id")):
+        refused(c, f"DELETE FROM {table} WHERE {column} = %s", (team.wang_ended,))
+    refused(c, "TRUNCATE call CASCADE")
+    refused(c, "INSERT INTO purgelog (purged_at, by, role, profile, before, calls, events, reviews) VALUES (now(), 'someone', 'supervisor', 'cn', current_date, 0, 0, 0)")
+
+
+# 5. The retention floor lowered.
+@attack("boss")
+def supervisor_purges_younger_records(c, team):
+    refused(c, "SELECT * FROM callassist.purge(current_date, 'cn', 1, current_date, 'boss')", match="kept at least 5 years")
+    refused(c, "UPDATE storesetting SET value = '1'")
+
+
+@attack("wang")
+def collector_purges(c, team):
+    refused(c, "SELECT * FROM callassist.purge('2000-01-01', 'cn', 5, current_date, 'wang')", match="permission denied for function")
+
+
+# What one thinks of next: roles, copies, files, sequences, statistics, side channels.
+@attack("wang")
+def become_someone_else(c, team):
+    for role in ("callassist_supervisor", "boss", "callassist_keeper", make_url(team.url).username, "postgres"):
+        refused(c, f"SET ROLE {role}")
+    refused(c, "SET SESSION AUTHORIZATION boss")
+    refused(c, "GRANT callassist_supervisor TO wang")
+    refused(c, "ALTER ROLE wang BYPASSRLS")
+
+
+@attack("li")
+def copy_the_tables_out_and_in(c, team):
+    with c.cursor().copy("COPY account (collector_id) TO STDOUT") as copy:
+        owners = {int(row[0]) for row in copy.rows()}
+    assert owners == {team.ids["li"], team.ids[TEAM_POOL]}
+    with pytest.raises(errors.FeatureNotSupported, match="row-level security"):
+        with c.cursor().copy("COPY callevent FROM STDIN") as copy:
+            copy.write_row((1, team.wang_open, 99, "note_added", "2020-01-01", "{}", "x", "y"))
+    refused(c, "COPY debtor TO '/tmp/debtors.csv'")
+
+
+@attack("wang")
+def read_the_servers_files(c, team):
+    refused(c, "SELECT pg_read_file('postgresql.conf')")
+    refused(c, "SELECT pg_ls_dir('.')")
+    refused(c, "SELECT lo_import('/etc/passwd')")
+    refused(c, "CREATE EXTENSION dblink", error=psycopg.Error)
+
+
+@attack("wang")
+def reset_a_sequence(c, team):
+    refused(c, "SELECT setval('callevent_id_seq', 1)")
+    refused(c, "ALTER SEQUENCE promise_id_seq RESTART")
+
+
+@attack("li")
+def read_names_from_the_planners_statistics(c, team):
+    owner = make_url(team.url).username
+    team.sql(owner, "ANALYZE")
+    assert team.sql(owner, "SELECT count(*) FROM pg_stats WHERE tablename = 'debtor'")[0][0] > 0  # there is something to find
+    assert c.execute("SELECT count(*) FROM pg_stats WHERE tablename IN ('debtor', 'contact', 'callevent')").fetchone() == (0,)
+
+
+@attack("li")
+def a_side_channel_through_an_error(c, team):
+    wangs = team.sql(make_url(team.url).username, "SELECT d.name FROM debtor d JOIN account a ON a.debtor_id = d.id WHERE a.id = %s", (team.wang_account,))[0][0]
+    # A filter that fails on one of wang's debtors would tell li it exists, if it ran on his rows.
+    assert c.execute("SELECT count(*) FROM debtor WHERE 1 / (CASE WHEN name = %s THEN 0 ELSE 1 END) = 1", (wangs,)).fetchone()[0] > 0
+
+
+@attack("li")
+def stop_another_collectors_session(c, team):
+    with psycopg.connect(team.libpq("wang")) as wang:
+        pid = wang.info.backend_pid
+        refused(c, "SELECT pg_terminate_backend(%s)", (pid,))
+        assert c.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone() == ("<insufficient privilege>",)
+
+
+# The ledger: others' rows, and what a collector may never change on their own.
+@attack("wang")
+def change_another_collectors_account(c, team):
+    assert c.execute("UPDATE account SET balance = 0, closed = true WHERE id = %s", (team.li_account,)).rowcount == 0
+    assert c.execute("UPDATE contact SET stop = 'do_not_call' WHERE debtor_id = (SELECT debtor_id FROM account WHERE id = %s)", (team.li_account,)).rowcount == 0
+
+
+@attack("wang")
+def take_an_account_for_oneself(c, team):
+    refused(c, "UPDATE account SET collector_id = %s WHERE id = %s", (team.ids["wang"], team.pool_account))
+    refused(c, "UPDATE account SET collector_id = %s WHERE id = %s", (team.ids[TEAM_POOL], team.wang_account))
+    refused(c, "UPDATE contact SET phone = '000' WHERE id = (SELECT contact_id FROM account WHERE id = %s)", (team.wang_account,))
+
+
+@attack("tina")
+def trainer_reads_the_ledger(c, team):
+    assert c.execute("SELECT count(*) FROM debtor").fetchone() == (0,)
+    assert c.execute("SELECT count(*) FROM account").fetchone() == (0,)
+    assert c.execute("SELECT count(*) FROM callevent").fetchone() == (0,)
+    refused(c, "SELECT * FROM contact")
+    refused(c, "SELECT * FROM payment")
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_the_attack_is_refused_and_changes_nothing(team, name):
+    login, made = ATTACKS[name]
+    before = fingerprint(team)
+    with psycopg.connect(team.libpq(login), autocommit=True) as connection:
+        made(connection, team)
+    assert fingerprint(team) == before
+
+
+def test_policies_and_functions_name_their_tables_and_fix_their_search_path(team):
+    owner = make_url(team.url).username
+    functions = team.sql(owner, "SELECT p.proname, p.prosecdef, r.rolcanlogin, p.proconfig FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'callassist'")
+    assert {name for name, *_ in functions} >= {"caller", "claim_account", "claim_first", "renew", "start_call", "purge", "chain_event", "event_effects", "sign_review"}
+    assert all(config == ["search_path=pg_catalog, pg_temp"] for *_, config in functions), functions
+    assert all(not can_login for _, definer, can_login, _ in functions if definer), "SECURITY DEFINER functions belong to a role no one logs in as"
+    assert team.sql(owner, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'") == [(0,)]
+    assert team.sql(owner, "SELECT has_database_privilege('public', current_database(), 'TEMP')") == [(False,)]
+
+
+def test_shadowing_tables_change_nothing_even_where_temp_is_allowed(postgres, tmp_path):
+    """Were TEMP granted again by mistake, the policies still read the real tables."""
+    team = make_team(postgres, tmp_path)
+    owner = make_url(team.url).username
+    team.sql(owner, f'GRANT TEMPORARY ON DATABASE "{make_url(team.url).database}" TO wang')
+    with psycopg.connect(team.libpq("wang"), autocommit=True) as wang:
+        own = wang.execute("SELECT count(*) FROM account").fetchone()[0]
+        wang.execute("CREATE TEMP TABLE collector (id integer, name text, display_name text)")
+        wang.execute("INSERT INTO pg_temp.collector VALUES (%s, 'wang', 'wang'), (%s, 'wang', 'wang')", (team.ids["li"], team.ids["wang"]))
+        assert wang.execute("SELECT count(*) FROM account").fetchone()[0] == own
+        assert wang.execute("SELECT count(*) FROM account WHERE id = %s", (team.li_account,)).fetchone() == (0,)
+        assert wang.execute("SELECT callassist.caller()").fetchone() == ("collector",)
+
+
+def test_a_forged_call_gets_the_servers_time_and_chain(team):
+    """wang states a time years ago for a call, its hold and its events, and a hash of his
+    own: the database keeps its own time and makes the chain, which verifies."""
+    owner = make_url(team.url).username
+    long_ago = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    with psycopg.connect(team.libpq("wang")) as wang:
+        server_now = wang.execute("SELECT clock_timestamp()").fetchone()[0]
+        assert wang.execute("SELECT callassist.claim_account(%s, %s, 'forged', %s)", (team.wang_account, team.ids["wang"], long_ago)).fetchone() == (True,)
+        started = wang.execute("SELECT callassist.start_call('forged', %s, %s, 'standard', 'h', 'en', 'prepare', false, NULL, %s)", (team.wang_account, team.ids["wang"], long_ago)).fetchone()[0]
+        wang.commit()
+        with pytest.raises(errors.InsufficientPrivilege, match="names its own collector"):  # a card in li's name
+            wang.execute("INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES ('forged', 1, 'call_started', %s, '{\"collector\": \"li\"}')", (long_ago,))
+        wang.rollback()
+        for seq, kind in ((1, "call_started"), (2, "call_ended")):
+            wang.execute("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('forged', %s, %s, %s, %s, 'mine', 'mine')",
+                         (seq, kind, long_ago, '{"collector": "wang", "disposition": "promise"}'))
+    held = team.sql(owner, "SELECT claimed_at, expires_at FROM claim WHERE call_id = 'forged'")
+    assert held == [], "the call's end released its hold"
+    times = [at for (at,) in team.sql(owner, "SELECT at FROM callevent WHERE call_id = 'forged' ORDER BY seq")]
+    assert started >= server_now and all(at >= started for at in times) and times == sorted(times)
+    engine = db.make_engine(team.login_url("boss"))
+    with db.session(engine) as session:
+        assert queries.verify_call("forged", session=session) is None
+        ended = session.connection().exec_driver_sql("SELECT ended_at, disposition FROM call WHERE id = 'forged'").one()
+    engine.dispose()
+    assert ended == (times[1], "promise")
+
+
+def test_a_hold_lasts_the_servers_lease_whatever_the_program_says(tmp_path, team):
+    wang = desk(tmp_path, team, "wang")
+    wang.clock = lambda: NOW + timedelta(days=3650)  # a program whose clock says 2036
+    active = wang.begin_call(team.pool_account)
+    claimed, expires = team.sql(make_url(team.url).username, "SELECT claimed_at, expires_at FROM claim WHERE call_id = %s", (active.call_id,))[0]
+    assert expires - claimed == claims.LEASE and abs(claimed - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert wang.renew_claim(active) is None
+    wang.store(active.call_id, active.call.end("no_answer", "", None))
+    wang.engine.dispose()
+
+
+def test_a_review_is_signed_by_its_login(team):
+    with psycopg.connect(team.libpq("boss")) as boss:
+        boss.execute("INSERT INTO review (call_id, reviewer, score, comment, created_at) VALUES (%s, 'li', 5, 'not mine', '2019-01-01')", (team.wang_ended,))
+    assert team.sql("boss", "SELECT reviewer, created_at > now() - interval '1 minute' FROM review WHERE comment = 'not mine'") == [("boss", True)]
+
+
+def test_purge_runs_in_the_database_and_logs_itself(tmp_path, postgres):
+    team = make_team(postgres, tmp_path)
+    owner = make_url(team.url).username
+    old = datetime(2019, 5, 1, 2, tzinfo=timezone.utc)
+    # Calls of long ago, as a migration from an older system would have brought them in.
+    with psycopg.connect(team.libpq(owner)) as owned:
+        owned.execute("SELECT callassist.start_call('old', NULL, %s, 'standard', 'h', 'en', 'wrap_up', true, NULL, %s)", (team.ids["wang"], old))
+        owned.execute("INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES ('old', 1, 'call_started', %s, '{}')", (old,))
+    short = tmp_path / "short.yaml"
+    short.write_text('name: short\nsource: x\nwindow: {from: "08:00", to: "22:00"}\nzones: [Asia/Shanghai]\nretention_years: 1\n', encoding="utf-8")
+    lowered = runner.invoke(cli, ["--db", team.login_url("boss"), "--compliance", str(short), "purge", "--before", (datetime.now(timezone.utc) - timedelta(days=800)).date().isoformat(), "--yes"])
+    assert lowered.exit_code == 2 and "kept at least 5 years here" in lowered.output
+    as_collector = runner.invoke(cli, ["--db", team.login_url("wang"), "--role", "supervisor", "purge", "--before", "2020-01-01", "--yes"])
+    assert as_collector.exit_code == 2 and "only a supervisor may purge" in as_collector.output
+    done = runner.invoke(cli, ["--db", team.login_url("boss"), "--collector", "li", "purge", "--before", "2020-01-01", "--yes"])
+    assert done.exit_code == 0 and "deleted 1 call(s), 1 event(s), 0 review(s)" in done.output, done.output
+    assert team.sql(owner, "SELECT by, role, profile, calls, events FROM purgelog") == [("boss", "supervisor", "cn", 1, 1)]
+    assert team.sql(owner, "SELECT count(*) FROM call WHERE id = 'old'") == [(0,)]
+
+
+def test_audit_verify_lists_only_what_the_login_may_read(team):
+    li = runner.invoke(cli, ["--db", team.login_url("li"), "--role", "supervisor", "audit", "verify"])
+    assert li.exit_code == 0 and li.stdout.split() == ["ok", team.li_open]
+    boss = runner.invoke(cli, ["--db", team.login_url("boss"), "audit", "verify"])
+    assert {team.li_open, team.wang_open, team.wang_ended} <= set(boss.stdout.split())
+
+
+def test_passwords_are_never_printed(team):
+    owner = make_url(team.url).username
+    team.sql(owner, f"ALTER ROLE {owner} PASSWORD 'hunter2-secret'")
+    with_password = make_url(team.url).set(password="hunter2-secret").render_as_string(hide_password=False)
+    upgraded = runner.invoke(cli, ["--db", with_password, "db", "upgrade"])
+    assert upgraded.exit_code == 0 and "hunter2" not in upgraded.output and f"{owner}:***@" in upgraded.output
+    unreachable = make_url(with_password).set(port=1).render_as_string(hide_password=False)
+    for argv in (["db", "upgrade"], ["audit", "verify"], ["report"]):
+        failed = runner.invoke(cli, ["--db", unreachable, *argv])
+        assert failed.exit_code == 2 and "hunter2" not in failed.output and "***" in failed.output, failed.output
+    unsupported = runner.invoke(cli, ["--db", "mysql://root:hunter2-secret@db/x", "report"])
+    assert unsupported.exit_code == 2 and "hunter2" not in unsupported.output
