@@ -108,11 +108,14 @@ def figures(records: list[CallRecord], today: date, detect: Detector | None = No
             result.kept += record.promise_status == "kept"
             result.broken += record.promise_status == "broken"
         _phases(events, spent)
+        # A stored event without the values its kind carries (written by hand, not by the
+        # program) counts for nothing rather than stopping the team's figures.
         for index, event in enumerate(events):
-            if event.kind == "objection_raised":
-                excuses[event.payload["excuse"]] += 1
-            elif event.kind == "rebuttal_shown":
-                rung = result.rungs.setdefault((event.payload["excuse"], event.payload["rung"]), RungFigure())
+            excuse = event.payload.get("excuse")
+            if event.kind == "objection_raised" and excuse:
+                excuses[excuse] += 1
+            elif event.kind == "rebuttal_shown" and excuse and event.payload.get("rung"):
+                rung = result.rungs.setdefault((excuse, event.payload["rung"]), RungFigure())
                 rung.used += 1
                 rung.led_to_promise += any(e.kind == "promise_captured" for e in events[index + 1:])
     days: dict[date, list[int]] = defaultdict(lambda: [0, 0])
@@ -136,7 +139,7 @@ def _missed(record: CallRecord, detect: Detector) -> MissedObjection | None:
         return None
     if any(e.kind == "choice_made" and "dispute_logged" in e.payload.get("sets", ()) for e in events):
         return None
-    notes = [e.payload["text"] for e in events if e.kind == "note_added"]
+    notes = [e.payload["text"] for e in events if e.kind == "note_added" and e.payload.get("text")]
     notes += [e.payload["note"] for e in events if e.kind == "call_ended" and e.payload.get("note")]
     found = [(detected, note) for note in notes if (detected := detect(note)) is not None]
     if not found:
@@ -153,7 +156,7 @@ def _phases(events: list[Event], spent: dict[str, list[float]]) -> None:
         if entered is not None and event.kind in ("step_entered", "call_ended"):
             state, at = entered
             per_call[state] += (event.at - at).total_seconds()
-        if event.kind == "step_entered":
+        if event.kind == "step_entered" and event.payload.get("state"):
             entered = (event.payload["state"], event.at)
         elif event.kind == "call_ended":
             entered = None

@@ -226,7 +226,8 @@ def _stored_as(call_id: str, events: list[Event], after_seq: int, connection) ->
 
 def _apply(call_id: str, event: Event, session: Session) -> None:
     """What an event changes in the ledger. Its effect on the call's own row (the step,
-    the end) and on the account's hold is the database's (triggers of migration 0009)."""
+    the end), on the account's hold and on the contact's stop is the database's (triggers
+    of migration 0009)."""
     connection = session.connection()
     payload = event.payload
     if event.kind == "promise_captured":
@@ -252,9 +253,6 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
                 callback_at=datetime.fromisoformat(callback) if callback else None,
                 calls_in_month=case((_ACCOUNTS.c.calls_month == month, _ACCOUNTS.c.calls_in_month + 1), else_=1), calls_month=month,
             ))
-            if payload.get("contact_stop"):
-                contact_id = select(_ACCOUNTS.c.contact_id).where(_ACCOUNTS.c.id == account_id).scalar_subquery()
-                connection.execute(update(Contact.__table__).where(Contact.__table__.c.id == contact_id).values(stop=payload["contact_stop"]))
 
 
 def call_events(call_id: str, *, session: Session) -> list[Event]:
@@ -362,25 +360,39 @@ def sibling_events(call_id: str, *, session: Session) -> list[list[Event]] | Non
     return [call_events(other, session=session) for other in others]
 
 
+# What the contact rules count of a debtor's earlier calls: their first event and their
+# choices, reduced to the facts the rules need. On PostgreSQL the database's own function
+# reads them, whoever made the calls (a login reads only its own calls).
+_DEBTOR_CALLS = {
+    "postgresql": "SELECT * FROM callassist.debtor_calls(:account, :since, :excluding)",
+    "sqlite": """
+        SELECT c.id AS call_id, c.account_id, e.kind, e.at, json_extract(e.payload, '$.phone') AS phone,
+               json_extract(e.payload, '$.disposition') AS disposition, json_extract(e.payload, '$.sets') AS sets
+        FROM account mine JOIN account a ON a.debtor_id = mine.debtor_id JOIN call c ON c.account_id = a.id JOIN callevent e ON e.call_id = c.id
+        WHERE mine.id = :account AND NOT c.practice AND c.started_at >= :since AND c.id IS NOT :excluding AND e.kind IN ('call_started', 'choice_made')
+        ORDER BY c.id, e.seq""",
+}
+_DEBTOR_CALLS = {name: text(statement).bindparams(bindparam("since", type_=UTCDateTime())).columns(at=UTCDateTime()) for name, statement in _DEBTOR_CALLS.items()}
+
+
 def contact_attempts(account_id: int, since: datetime, *, session: Session, excluding: str | None = None) -> list[Attempt]:
-    """The calls dialled since `since` to any account of this account's debtor (practice
-    calls never count), as the contact rules count them. A call is dialled once its first
-    step has a choice made (what the phone did); `excluding` leaves out the call under way."""
-    debtor_id = session.get(Account, account_id).debtor_id
-    calls = session.exec(
-        select(Call.id, Call.account_id).join(Account, Account.id == Call.account_id)
-        .where(Account.debtor_id == debtor_id, Call.practice == False, Call.started_at >= since)  # noqa: E712
-    ).all()
+    """The calls dialled since `since` to any account of this account's debtor, by anyone
+    (practice calls never count), as the contact rules count them. A call is dialled once
+    its first step has a choice made (what the phone did); `excluding` leaves out the call
+    under way."""
+    connection = session.connection()
+    calls: dict[str, tuple[int, list[Event]]] = {}
+    for call_id, called_account, kind, at, phone, disposition, sets in connection.execute(
+            _DEBTOR_CALLS[connection.dialect.name], {"account": account_id, "since": since, "excluding": excluding}):
+        facts = {"phone": phone, "disposition": disposition, "sets": json.loads(sets) if sets else []}
+        calls.setdefault(call_id, (called_account, []))[1].append(Event(kind, facts, at))
     attempts = []
-    for call_id, called_account in calls:
-        if call_id == excluding:
-            continue
-        events = call_events(call_id, session=session)
+    for called_account, events in calls.values():
         choices = [event for event in events if event.kind == "choice_made"]
         if not choices:
             continue
-        phone = events[0].payload.get("phone", "") if events[0].kind == "call_started" else ""
-        answered = not any(choice.payload.get("disposition") == "no_answer" for choice in choices)
+        phone = (events[0].payload["phone"] or "") if events[0].kind == "call_started" else ""
+        answered = not any(choice.payload["disposition"] == "no_answer" for choice in choices)
         attempts.append(Attempt(choices[0].at, called_account, phone, answered, reached_right_party(events)))
     return attempts
 

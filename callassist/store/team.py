@@ -1,5 +1,6 @@
 """Team mode on PostgreSQL: each person connects as a database role of their own, in one
-of three groups, and the row-level security of migration 0008 decides what they read.
+of the database's three groups, and the database decides what they read and write
+(migrations 0008 and 0009).
 
 `grant` is what `callassist db grant` runs, as the tables' owner: the login role, its
 group and the person's name in the collector table. `identity` tells the program who a
@@ -14,7 +15,13 @@ from sqlmodel import Session
 from callassist.store.errors import StoreError
 from callassist.store.models import Collector
 
-GROUPS = {"collector": "callassist_collector", "supervisor": "callassist_supervisor", "trainer": "callassist_trainer"}
+ROLES = ("collector", "supervisor", "trainer")
+
+
+def groups(session: Session) -> dict[str, str]:
+    """This database's group role of each team role (its own, made by migration 0009)."""
+    rows = session.connection().execute(text("SELECT name, value FROM storesetting WHERE name IN ('role_collector', 'role_supervisor', 'role_trainer')")).all()
+    return {name.removeprefix("role_"): value for name, value in rows}
 
 
 def _postgresql(session: Session) -> None:
@@ -23,15 +30,16 @@ def _postgresql(session: Session) -> None:
 
 
 def grant(name: str, role: str, *, session: Session, password: str | None = None) -> bool:
-    """Let `name` log in as a `role` of the team (a group of GROUPS), with `password` if
-    given, and only that role; True when the login role was made, False when it existed.
-    The caller commits."""
+    """Let `name` log in as a `role` of the team (one of ROLES: this database's group of
+    it), with `password` if given, and only that role; True when the login role was made,
+    False when it existed. The caller commits."""
     import psycopg
     from psycopg import sql as psql
 
     _postgresql(session)
-    if role not in GROUPS:
-        raise StoreError(f"role {role!r}: use {', '.join(GROUPS)}")
+    if role not in ROLES:
+        raise StoreError(f"role {role!r}: use {', '.join(ROLES)}")
+    team = groups(session)
     connection = session.connection()
     driver = connection.connection.driver_connection
     made = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": name}).first() is None
@@ -41,10 +49,10 @@ def grant(name: str, role: str, *, session: Session, password: str | None = None
     try:
         with driver.cursor() as cursor:
             cursor.execute(login)
-            for other in GROUPS.values():
-                if other != GROUPS[role]:
+            for other in team.values():
+                if other != team[role]:
                     cursor.execute(psql.SQL("REVOKE {} FROM {}").format(psql.Identifier(other), psql.Identifier(name)))
-            cursor.execute(psql.SQL("GRANT {} TO {}").format(psql.Identifier(GROUPS[role]), psql.Identifier(name)))
+            cursor.execute(psql.SQL("GRANT {} TO {}").format(psql.Identifier(team[role]), psql.Identifier(name)))
     except psycopg.Error as exc:  # not the owner, or no right to make roles
         raise StoreError(f"cannot grant {name} the {role} role: {str(exc).splitlines()[0]}") from exc
     if session.exec(Collector.__table__.select().where(Collector.__table__.c.name == name)).first() is None:

@@ -109,7 +109,8 @@ def test_the_program_works_as_each_role_under_the_policies(tmp_path, team_db):
 
 def test_a_login_not_let_in_is_told_who_can(tmp_path, team_db):
     with psycopg.connect(libpq(team_db)) as owner:
-        owner.execute("CREATE ROLE stranger LOGIN IN ROLE callassist_collector")
+        group = owner.execute("SELECT value FROM storesetting WHERE name = 'role_collector'").fetchone()[0]
+        owner.execute(f"CREATE ROLE stranger LOGIN IN ROLE {group}")
     with pytest.raises(StoreError, match="callassist db grant stranger"):
         desk(tmp_path, team_db, "stranger")
 
@@ -126,3 +127,24 @@ def test_grant_says_what_it_needs(tmp_path, team_db):
     assert result.exit_code == 0 and "Changed the login li: supervisor" in result.output
     with db.session(db.make_engine(as_user(team_db, "li"))) as session:
         assert team.identity(session) == ("li", "supervisor")
+
+
+def test_a_team_of_0008s_shared_groups_moves_to_the_databases_own(pg_url):
+    """A database set up before 0009: its members of the server's shared groups become
+    members of its own groups, and they alone (with the owner) may connect."""
+    from alembic import command
+
+    engine = db.make_engine(pg_url)
+    config = db.alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0008")
+    with psycopg.connect(libpq(pg_url), autocommit=True) as owner:
+        owner.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'old_timer') THEN CREATE ROLE old_timer LOGIN; END IF; END $$")
+        owner.execute("GRANT callassist_supervisor TO old_timer")
+        owner.execute("INSERT INTO collector (name, display_name) VALUES ('old_timer', 'old timer')")
+    db.upgrade(engine)
+    engine.dispose()
+    with db.session(db.make_engine(as_user(pg_url, "old_timer"))) as session:
+        assert team.identity(session) == ("old_timer", "supervisor")
+        assert session.connection().exec_driver_sql("SELECT has_database_privilege('public', current_database(), 'CONNECT')").scalar() is False

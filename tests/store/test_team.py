@@ -8,11 +8,10 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 
-from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
 from callassist.bench import write_ledger
-from callassist.bench_team import in_processes
+from callassist.bench_team import in_processes, login
 from callassist.core.ledger_csv import read_accounts
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.settings import Settings
@@ -30,7 +29,7 @@ def collector(tmp_path, url: str, name: str, start, results) -> None:
     Reports (account, from, to, name) for every call, or what went wrong."""
     try:
         settings = Settings(data_dir=tmp_path / name, collector=name, scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
-        desk = Workspace.open(settings, make_url(url).set(username=name).render_as_string(hide_password=False), "en")
+        desk = Workspace.open(settings, login(url, name), "en")
         desk.clock = lambda: NOW
         desk.ensure_content()
         worked = []

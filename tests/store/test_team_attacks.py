@@ -43,6 +43,7 @@ class Team:
     wang_ended: str  # a call of wang's that ended
     wang_open: str  # a call of wang's under way
     li_open: str  # li's call under way
+    roles: dict  # this database's group roles and keeper, by team role
 
     def libpq(self, user: str) -> str:
         parsed = make_url(self.url)
@@ -90,7 +91,8 @@ def make_team(postgres, tmp_path) -> Team:
         assert granted.exit_code == 0, granted.output
     with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={owner} dbname={name}") as owned:
         ids = dict(owned.execute("SELECT name, id FROM collector").fetchall())
-    team = Team(url, ids, own[2], lis[0], pool, "", "", "")
+    roles = {name.removeprefix("role_"): value for name, value in psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={owner} dbname={name}").execute("SELECT name, value FROM storesetting WHERE name LIKE 'role_%'")}
+    team = Team(url, ids, own[2], lis[0], pool, "", "", "", roles)
     wang = desk(tmp_path, team, "wang")
     ended = wang.begin_call(own[0])
     wang.store(ended.call_id, ended.call.choose(ended.call.step.choices[0].trigger))
@@ -101,7 +103,7 @@ def make_team(postgres, tmp_path) -> Team:
     theirs = li.begin_call(lis[0])
     for workspace in (wang, li):
         workspace.engine.dispose()
-    return Team(url, ids, own[2], lis[0], pool, ended.call_id, under_way.call_id, theirs.call_id)
+    return Team(url, ids, own[2], lis[0], pool, ended.call_id, under_way.call_id, theirs.call_id, roles)
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +197,14 @@ def learn_which_accounts_exist_from_errors(c, team):
     assert errors_said[0] == errors_said[2] and errors_said[1] == errors_said[3], errors_said
 
 
+@attack("wang")
+def hold_an_account_without_calling_it(c, team):
+    # Held, and renewed every minute, with no call on it: refused when the hold commits.
+    refused(c, "SELECT callassist.claim_account(%s, %s, 'squat', now())", (team.pool_account, team.ids["wang"]), error=errors.ForeignKeyViolation, match="not an open call")
+    refused(c, "SELECT callassist.claim_first(%s, %s, 'squat', now())", ([team.pool_account], team.ids["wang"]), error=errors.ForeignKeyViolation, match="not an open call")
+    assert c.execute("SELECT callassist.renew(%s, now())", (team.wang_ended,)).fetchone() == (False,)
+
+
 @attack("tina")
 def trainer_holds_an_account(c, team):
     refused(c, "SELECT callassist.claim_account(%s, %s, 'mine', now())", (team.pool_account, team.ids["tina"]))
@@ -246,6 +256,48 @@ def forge_a_supervisors_override(c, team):
     refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'compliance_override', now(), %s)", (team.wang_open, last + 1, override), match="only a supervisor")
 
 
+@attack("boss")
+def supervisor_writes_into_a_collectors_call(c, team):
+    last = c.execute("SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_open,)).fetchone()[0]
+    for kind, payload in (("note_added", '{"text": "written by boss"}'), ("call_ended", '{"disposition": "refused"}')):
+        refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, %s, now(), %s)", (team.wang_open, last + 1, kind, payload), match="row-level security")
+
+
+@attack("wang")
+def tie_a_promise_to_another_collectors_call(c, team):
+    refused(c, "INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES (%s, %s, 'CNY', 1, 'cash', 'sms', 'broken', now())",
+            (team.pool_account, team.li_open), match="row-level security")
+    refused(c, "INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES (%s, %s, 'CNY', 1, 'cash', 'sms', 'broken', now())",
+            (team.wang_account, team.wang_open), match="row-level security")  # his own call, but on another account
+
+
+@attack("wang")
+def take_the_ids_others_will_need(c, team):
+    last = c.execute("SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_open,)).fetchone()[0]
+    refused(c, "INSERT INTO callevent (id, call_id, seq, kind, at, payload) VALUES (nextval('callevent_id_seq') + 1, %s, %s, 'note_added', now(), '{}')", (team.wang_open, last + 1))
+    refused(c, "SELECT nextval('purgelog_id_seq')")
+    refused(c, "SELECT nextval('review_id_seq')")
+
+
+@attack("wang")
+def an_event_that_is_no_object(c, team):
+    last = c.execute("SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_open,)).fetchone()[0]
+    for payload in ("[]", '"text"', "null"):
+        refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'note_added', now(), %s)", (team.wang_open, last + 1, payload), error=errors.InvalidTextRepresentation)
+
+
+@attack("wang")
+def lift_a_stop(c, team):
+    contact = "(SELECT contact_id FROM account WHERE id = %s)"
+    refused(c, f"UPDATE contact SET stop = NULL WHERE id = {contact}", (team.wang_account,))
+    refused(c, f"UPDATE contact SET stop = 'do_not_call' WHERE id = {contact}", (team.pool_account,))
+
+
+@attack("boss")
+def supervisor_lifts_a_stop(c, team):
+    refused(c, "UPDATE contact SET stop = NULL")
+
+
 @attack("li")
 def append_to_another_collectors_call(c, team):
     refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, 1, 'note_added', now(), '{}')", (team.wang_open,))
@@ -284,10 +336,10 @@ def collector_purges(c, team):
 # What one thinks of next: roles, copies, files, sequences, statistics, side channels.
 @attack("wang")
 def become_someone_else(c, team):
-    for role in ("callassist_supervisor", "boss", "callassist_keeper", make_url(team.url).username, "postgres"):
+    for role in (team.roles["supervisor"], "boss", team.roles["keeper"], make_url(team.url).username, "postgres"):
         refused(c, f"SET ROLE {role}")
     refused(c, "SET SESSION AUTHORIZATION boss")
-    refused(c, "GRANT callassist_supervisor TO wang")
+    refused(c, f"GRANT {team.roles['supervisor']} TO wang")
     refused(c, "ALTER ROLE wang BYPASSRLS")
 
 
@@ -296,9 +348,12 @@ def copy_the_tables_out_and_in(c, team):
     with c.cursor().copy("COPY account (collector_id) TO STDOUT") as copy:
         owners = {int(row[0]) for row in copy.rows()}
     assert owners == {team.ids["li"], team.ids[TEAM_POOL]}
-    with pytest.raises(errors.FeatureNotSupported, match="row-level security"):
+    with pytest.raises(errors.InsufficientPrivilege):  # ids are the sequences' to give
         with c.cursor().copy("COPY callevent FROM STDIN") as copy:
             copy.write_row((1, team.wang_open, 99, "note_added", "2020-01-01", "{}", "x", "y"))
+    with pytest.raises(errors.FeatureNotSupported, match="row-level security"):
+        with c.cursor().copy("COPY callevent (call_id, seq, kind, at, payload) FROM STDIN") as copy:
+            copy.write_row((team.wang_open, 99, "note_added", "2020-01-01", "{}"))
     refused(c, "COPY debtor TO '/tmp/debtors.csv'")
 
 
@@ -343,7 +398,7 @@ def stop_another_collectors_session(c, team):
 @attack("wang")
 def change_another_collectors_account(c, team):
     assert c.execute("UPDATE account SET balance = 0, closed = true WHERE id = %s", (team.li_account,)).rowcount == 0
-    assert c.execute("UPDATE contact SET stop = 'do_not_call' WHERE debtor_id = (SELECT debtor_id FROM account WHERE id = %s)", (team.li_account,)).rowcount == 0
+    assert c.execute("UPDATE promise SET status = 'kept' WHERE account_id = %s", (team.li_account,)).rowcount == 0
 
 
 @attack("wang")
@@ -477,5 +532,62 @@ def test_passwords_are_never_printed(team):
     for argv in (["db", "upgrade"], ["audit", "verify"], ["report"]):
         failed = runner.invoke(cli, ["--db", unreachable, *argv])
         assert failed.exit_code == 2 and "hunter2" not in failed.output and "***" in failed.output, failed.output
+    slashed = runner.invoke(cli, ["--db", make_url(unreachable).set(password="Zm9v/YmFy+hunter2").render_as_string(hide_password=False), "report"])
+    assert slashed.exit_code == 2 and "hunter2" not in slashed.output and "YmFy" not in slashed.output, slashed.output
     unsupported = runner.invoke(cli, ["--db", "mysql://root:hunter2-secret@db/x", "report"])
     assert unsupported.exit_code == 2 and "hunter2" not in unsupported.output
+
+
+def test_a_login_of_another_team_on_the_same_server_is_kept_out(postgres, tmp_path, team):
+    """Roles belong to the whole server; each team's groups and connections are its own."""
+    owner, name = f"owner_{uuid.uuid4().hex[:8]}", f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres", autocommit=True) as superuser:
+        superuser.execute(f"CREATE ROLE {owner} LOGIN CREATEROLE")
+        superuser.execute(f'CREATE DATABASE "{name}" OWNER {owner}')
+    other = f"postgresql+psycopg://{owner}@127.0.0.1:{postgres.port}/{name}"
+    assert runner.invoke(cli, ["--db", other, "db", "upgrade"]).exit_code == 0
+    for person, role in (("zhang", "collector"), ("wang", "trainer")):  # wang trains the other team
+        assert runner.invoke(cli, ["--db", other, "db", "grant", person, "--role", role]).exit_code == 0
+    for login, database in (("zhang", make_url(team.url).database), ("boss", name), ("li", name)):
+        with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+            psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={login} dbname={database}")
+    assert team.sql("wang", "SELECT callassist.caller()") == [("collector",)], "a role in one team is not a role in another"
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=wang dbname={name}") as elsewhere:
+        assert elsewhere.execute("SELECT callassist.caller()").fetchone() == ("trainer",)
+
+
+ALL_DAY = 'name: all-day\nsource: a test\nwindow: {from: "00:00", to: "23:59"}\nzones: [Asia/Shanghai]\nconversations_per_debtor_day: 3\nretention_years: 5\n'
+
+
+def test_the_contact_rules_count_every_collectors_calls(tmp_path, team):
+    """li talks to a debtor of the team's queue three times today; wang's next call to the
+    same debtor is blocked, though his login cannot read li's calls."""
+    rules = tmp_path / "all-day.yaml"
+    rules.write_text(ALL_DAY, encoding="utf-8")
+    desks = {}
+    for person in ("li", "wang"):
+        desks[person] = Workspace.open(Settings(data_dir=tmp_path / person, collector=person, scripts_dir=SCRIPTS, objections_dir=OBJECTIONS, compliance=str(rules)), team.login_url(person), "en")
+    owner = make_url(team.url).username
+    account = team.sql(owner, "SELECT max(id) FROM account WHERE collector_id = %s", (team.ids[TEAM_POOL],))[0][0]
+    for _ in range(3):
+        active = desks["li"].begin_call(account)
+        for trigger in ("dial", "right_party"):
+            desks["li"].store(active.call_id, active.call.choose(trigger))
+        desks["li"].store(active.call_id, active.call.end("refused", "not today", None))
+    assert team.sql("wang", "SELECT count(*) FROM call WHERE account_id = %s", (account,)) == [(0,)]
+    active = desks["wang"].begin_call(account)
+    now = datetime.now(timezone.utc)
+    assert "conversations_cap" in [block.rule for block in active.call.contact_rules.budget(now).blocks]
+    desks["wang"].store(active.call_id, active.call.end("no_answer", "", None))
+    for desk_of in desks.values():
+        desk_of.engine.dispose()
+
+
+def test_an_event_written_by_hand_does_not_stop_the_teams_figures(team):
+    last = team.sql("wang", "SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_open,))[0][0]
+    team.sql("wang", "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'note_added', now(), '{}'), (%s, %s, 'objection_raised', now(), '{}')",
+             (team.wang_open, last + 1, team.wang_open, last + 2))
+    for login in ("boss", "wang", "tina"):
+        for fmt in ("table", "json"):
+            figures = runner.invoke(cli, ["--db", team.login_url(login), "report", "--format", fmt])
+            assert figures.exit_code == 0, (login, figures.output)

@@ -8,29 +8,41 @@ Create Date: 2026-12-02
 
 On every database: a `storesetting` table holding the retention floor (the years of the
 profile `db upgrade` ran under, see store/db.py), and triggers that give a stored event
-its effect on the call's row (the step it is at, its end) and release the account's hold
-when the call ends, so that no program writes those rows itself. SQLite rebuilds a table
+its effect on the call's row (the step it is at, its end), release the account's hold
+when the call ends and record the contact's stop it asked for, so that no program writes
+those rows itself. SQLite rebuilds a table
 to alter it (batch mode) and drops its triggers then: a later migration that alters
 `callevent` must make them again.
 
 On PostgreSQL, what 0008 left to each program's good faith moves into the database:
+- Roles of this database's own. PostgreSQL's roles belong to the whole server, and 0008's
+  three groups were shared by every team on it: a member of one team's group was one of
+  every team's. Now each database has its groups and its keeper
+  (`callassist_<database>_collector`, ..., named in `storesetting`); the members of 0008's
+  groups who are in this team's collector table move to them; only they (and the owner)
+  may connect to the database.
 - The policies name every table by schema and call no helper function: PostgreSQL binds
   their tables when they are made, so a temporary table named `collector` changes nothing
   a policy sees. Logins may not make temporary objects at all (TEMP revoked from PUBLIC).
 - Functions in the `callassist` schema, each with a fixed search_path and tables named by
-  schema. Those that must write what no login may (holds, calls, purges, the effects of
-  an event) are SECURITY DEFINER, owned by `callassist_keeper`, a role no one logs in as.
+  schema. Those that must read or write what no login may (holds, calls, purges, the
+  effects of an event, the debtor's earlier calls that the contact rules count) are
+  SECURITY DEFINER, owned by the keeper, a role no one logs in as.
 - `callassist.caller()` says who a session is: a team login by its group, or the owner
-  (the tables' owner, a member of callassist_keeper, or a superuser), who runs the
-  migrations and imports and may state times (a demo's past calls); a team login's times
-  are the server's.
+  (the tables' owner, a member of the keeper, or a superuser), who runs the migrations
+  and imports and may state times (a demo's past calls); a team login's times are the
+  server's.
 - Holds: no login writes `claim`; claim_account, claim_first and renew take, search and
   renew a hold for the caller's own collector, on accounts the caller may work, with a
-  lease of 5 minutes from the server's clock (store/claims.py LEASE).
+  lease of 5 minutes from the server's clock (store/claims.py LEASE). A team login's hold
+  must be for a call of theirs, open at the end of the transaction that takes or renews it.
 - Calls: no login inserts or updates `call`; start_call opens one under the caller's own
   name at the server's time, on an account the caller holds for it (or none, practice).
+  Events, promises and their instalments are added to one's own calls only; a contact's
+  stop is written by the end of the call that records it, never by a login, and never
+  lifted. Rows are added with the ids their sequences give.
 - Events: a trigger refuses an event that does not extend its call's chain (its seq must
-  be the next) or follows the call's end, refuses a payload that is not JSON, sets the
+  be the next) or follows the call's end, refuses a payload that is not a JSON object, sets the
   time (the server's, never earlier than the event before) and computes the hash chain
   exactly as store/events.py does. What speaks for a person must name the login: a call's
   card its collector, an override of the contact rules a supervisor. Reviews are signed
@@ -38,6 +50,8 @@ On PostgreSQL, what 0008 left to each program's good faith moves into the databa
 - Deletion: no login deletes calls, events or reviews; purge deletes, in the database,
   what is older than the floor, and logs itself in the same transaction.
 """
+
+import re
 
 from alembic import context, op
 import sqlalchemy as sa
@@ -48,40 +62,58 @@ down_revision = '0008'
 branch_labels = None
 depends_on = None
 
-GROUPS = {"collector": "callassist_collector", "supervisor": "callassist_supervisor", "trainer": "callassist_trainer"}
-KEEPER = "callassist_keeper"
+# 0008's groups, shared by every database on the server.
+SHARED_GROUPS = {"collector": "callassist_collector", "supervisor": "callassist_supervisor", "trainer": "callassist_trainer"}
+ROLES = ("collector", "supervisor", "trainer", "keeper")
 LEASE = "interval '5 minutes'"
 TEAM_POOL = "'@team'"
 DEFAULT_RETENTION_YEARS = 5  # the cn profile's, when db upgrade names none
 LOCKED = "SET search_path = pg_catalog, pg_temp"
+VERIFIED = "right_party_verified"  # core/conditions.py: the fact that makes a call a conversation
 
 _READ_BY_ALL = ["alembic_version", "collector", "storesetting", "call", "callevent", "review"]
 _LEDGER = ["account", "debtor", "contact", "invoice", "promise", "instalment", "payment", "claim"]
 # What a collector's program changes on an account: its standing, what a call or a
-# payment leaves on it; never whose it is, whom it is for or its currency.
+# payment leaves on it; never whose it is, whom it is for, its currency or warning signs.
 _ACCOUNT_WORK = "balance, oldest_due, priority, priority_on, closed, last_contact_at, last_outcome, broken_promises, last_broken_on, calls_month, calls_in_month, callback_at, next_promise_due, next_promise_amount"
+# Rows a call or a payment adds, without their ids: those come from the sequences, so no
+# login can take an id that another's next row will need.
+_ADDED = {
+    "callevent": "call_id, seq, kind, at, payload, prev_hash, hash",
+    "promise": "account_id, call_id, currency, total, method, channel, status, created_at, decided_on",
+    "instalment": "promise_id, seq, due_on, amount, paid, status",
+    "payment": "external_id, account_id, paid_on, currency, amount, unmatched, method, reference, source, created_at",
+    "review": "call_id, reviewer, score, comment, created_at",
+}
 TEAM_TABLES = {
     "collector": [
         ("SELECT", _READ_BY_ALL + _LEDGER),
-        ("INSERT", ["callevent", "promise", "instalment", "payment"]),
+        *((f"INSERT ({_ADDED[table]})", [table]) for table in ("callevent", "promise", "instalment", "payment")),
         (f"UPDATE ({_ACCOUNT_WORK})", ["account"]),
-        ("UPDATE (stop)", ["contact"]),
         ("UPDATE (status, decided_on)", ["promise"]),
         ("UPDATE (paid, status)", ["instalment"]),
     ],
     "supervisor": [
         ("SELECT", _READ_BY_ALL + _LEDGER + ["purgelog"]),
-        ("INSERT", ["callevent", "promise", "instalment", "payment", "review", "collector", "debtor", "contact", "account", "invoice"]),
-        ("UPDATE", ["account", "contact", "debtor", "invoice"]),
+        *((f"INSERT ({_ADDED[table]})", [table]) for table in ("callevent", "promise", "instalment", "payment", "review")),
+        # Imports take their ids beforehand (store/ledger.py) and never touch a stop.
+        ("INSERT", ["collector", "debtor", "contact", "account", "invoice"]),
+        ("UPDATE", ["account", "debtor", "invoice"]),
+        ("UPDATE (debtor_id, name, role, phone, is_primary)", ["contact"]),
         ("UPDATE (status, decided_on)", ["promise"]),
         ("UPDATE (paid, status)", ["instalment"]),
     ],
     # Practice calls of their own; the ledger's tables are read only for the joins of
-    # the calls browser, where the policies leave a trainer no rows.
+    # the calls browser and the figures, where the policies leave a trainer no rows.
     "trainer": [
-        ("SELECT", _READ_BY_ALL + ["account", "debtor"]),
-        ("INSERT", ["callevent"]),
+        ("SELECT", _READ_BY_ALL + ["account", "debtor", "promise", "instalment"]),
+        (f"INSERT ({_ADDED['callevent']})", ["callevent"]),
     ],
+}
+SEQUENCES = {
+    "collector": ["callevent", "promise", "instalment", "payment"],
+    "supervisor": ["callevent", "promise", "instalment", "payment", "review", "collector", "debtor", "contact", "account", "invoice"],
+    "trainer": ["callevent"],
 }
 # What the keeper's functions touch, and only that.
 KEEPER_TABLES = [
@@ -91,33 +123,46 @@ KEEPER_TABLES = [
     ("SELECT, DELETE", ["callevent", "review"]),
     ("SELECT", ["account", "contact", "collector", "storesetting", "promise"]),
     ("UPDATE (call_id)", ["promise"]),
+    ("UPDATE (stop)", ["contact"]),
     ("UPDATE (closed)", ["account"]),  # to lock the account being claimed (FOR UPDATE)
     ("SELECT, INSERT", ["purgelog"]),
 ]
 _KEEPER_POLICY_TABLES = ["claim", "call", "callevent", "review", "promise", "account", "contact"]
 
 
-def _policies(s: str) -> dict[str, str]:
-    """Each table's rows, by whom they belong to. Tables are named by schema and bound when
+def role_names(bind) -> dict[str, str]:
+    """This database's own roles: callassist_<database>_<role>, or by the database's oid
+    when its name is not a plain short identifier."""
+    database, oid = bind.execute(sa.text("SELECT datname, oid FROM pg_database WHERE datname = current_database()")).one()
+    tag = database if re.fullmatch(r"[a-z_][a-z0-9_]{0,30}", database) else f"db{oid}"
+    return {role: f"callassist_{tag}_{role}" for role in ROLES}
+
+
+def _policies(s: str, r: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    """Each table's rows, by whom they belong to, as (which rows a login reads and changes,
+    which rows it may add when that is narrower). Tables are named by schema and bound when
     the policy is made; `current_user` is the login (or the keeper, inside its functions)."""
     me = f"(SELECT id FROM {s}.collector WHERE name = current_user)"
-    supervising = "pg_has_role(current_user, 'callassist_supervisor', 'USAGE')"
-    team_queue = f"(collector_id = (SELECT id FROM {s}.collector WHERE name = {TEAM_POOL}) AND pg_has_role(current_user, 'callassist_collector', 'USAGE'))"
+    supervising = f"pg_has_role(current_user, '{r['supervisor']}', 'USAGE')"
+    team_queue = f"(collector_id = (SELECT id FROM {s}.collector WHERE name = {TEAM_POOL}) AND pg_has_role(current_user, '{r['collector']}', 'USAGE'))"
+    own_call = f"SELECT 1 FROM {s}.call c WHERE c.collector_id = {me} AND c.id = "
     return {
-        "account": f"{supervising} OR collector_id = {me} OR {team_queue}",
-        "debtor": f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.debtor_id = debtor.id)",
-        "contact": f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.debtor_id = contact.debtor_id)",
-        "invoice": f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = invoice.account_id)",
-        "promise": f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = promise.account_id)",
-        "payment": f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = payment.account_id)",
-        "instalment": f"EXISTS (SELECT 1 FROM {s}.promise p WHERE p.id = instalment.promise_id)",
-        "call": f"{supervising} OR collector_id = {me}",
-        "callevent": f"EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = callevent.call_id)",
-        "review": f"EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = review.call_id)",
+        "account": (f"{supervising} OR collector_id = {me} OR {team_queue}", None),
+        "debtor": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.debtor_id = debtor.id)", None),
+        "contact": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.debtor_id = contact.debtor_id)", None),
+        "invoice": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = invoice.account_id)", None),
+        "promise": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = promise.account_id)",
+                    f"EXISTS ({own_call}promise.call_id AND c.account_id = promise.account_id)"),
+        "payment": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = payment.account_id)", None),
+        "instalment": (f"EXISTS (SELECT 1 FROM {s}.promise p WHERE p.id = instalment.promise_id)",
+                       f"EXISTS (SELECT 1 FROM {s}.promise p WHERE p.id = instalment.promise_id AND EXISTS ({own_call}p.call_id))"),
+        "call": (f"{supervising} OR collector_id = {me}", None),
+        "callevent": (f"EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = callevent.call_id)", f"EXISTS ({own_call}callevent.call_id)"),
+        "review": (f"EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = review.call_id)", None),
     }
 
 
-def _functions(s: str) -> list[str]:
+def _functions(s: str, r: dict[str, str]) -> list[str]:
     """The schema callassist's functions, in the order they are made."""
     team_member = "who IS NULL OR who <> 'owner'"
     must_be_in_team = f"""
@@ -134,6 +179,10 @@ def _functions(s: str) -> list[str]:
         WHERE held.expires_at <= excluded.claimed_at OR (held.call_id = excluded.call_id AND held.collector_id = excluded.collector_id)
         RETURNING held.account_id INTO taken;"""
     may_work = f"(who IN ('owner', 'supervisor') OR a.collector_id = me OR a.collector_id = (SELECT p.id FROM {s}.collector p WHERE p.name = {TEAM_POOL}))"
+    no_account = f"""
+        IF NOT EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = account AND {may_work}) THEN
+            RAISE EXCEPTION 'no account % that % may work', account, session_user USING ERRCODE = '42501';
+        END IF;"""
     iso = ("to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
            " || CASE WHEN extract(microseconds FROM NEW.at)::bigint % 1000000 = 0 THEN '' ELSE to_char(NEW.at AT TIME ZONE 'UTC', '.US') END || '+00:00'")
     return [
@@ -144,21 +193,18 @@ def _functions(s: str) -> list[str]:
         BEGIN
             RETURN (SELECT CASE
                 WHEN r.rolsuper THEN 'owner'
-                WHEN pg_has_role(r.oid, 'callassist_trainer', 'USAGE') THEN 'trainer'
-                WHEN pg_has_role(r.oid, 'callassist_collector', 'USAGE') THEN 'collector'
-                WHEN pg_has_role(r.oid, 'callassist_supervisor', 'USAGE') THEN 'supervisor'
-                WHEN pg_has_role(r.oid, '{KEEPER}', 'USAGE') THEN 'owner'
+                WHEN pg_has_role(r.oid, '{r['trainer']}', 'USAGE') THEN 'trainer'
+                WHEN pg_has_role(r.oid, '{r['collector']}', 'USAGE') THEN 'collector'
+                WHEN pg_has_role(r.oid, '{r['supervisor']}', 'USAGE') THEN 'supervisor'
+                WHEN pg_has_role(r.oid, '{r['keeper']}', 'USAGE') THEN 'owner'
             END FROM pg_roles r WHERE r.rolname = session_user);
         END $$""",
         f"""CREATE FUNCTION callassist.claim_account(account integer, collector integer, call text, stated timestamptz) RETURNS boolean
         LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
         DECLARE who text := callassist.caller(); me integer; moment timestamptz := stated; taken integer;
         BEGIN
-            IF {team_member} THEN {must_be_in_team} {own_name} {no_trainer}
+            IF {team_member} THEN {must_be_in_team} {own_name} {no_trainer} {no_account}
                 moment := clock_timestamp();
-                IF NOT EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = account AND {may_work}) THEN
-                    RAISE EXCEPTION 'no account % that % may work', account, session_user USING ERRCODE = '42501';
-                END IF;
             END IF;
             INSERT INTO {s}.claim AS held (account_id, collector_id, call_id, claimed_at, expires_at)
             VALUES (account, collector, call, moment, moment + {LEASE}) {take}
@@ -191,6 +237,17 @@ def _functions(s: str) -> list[str]:
             UPDATE {s}.claim SET expires_at = moment + {LEASE} WHERE call_id = call AND (who = 'owner' OR collector_id = me);
             RETURN FOUND;
         END $$""",
+        # A team login's hold is for a call of theirs, open when its transaction commits:
+        # no holding accounts without calling them.
+        f"""CREATE FUNCTION callassist.hold_has_its_call() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
+        BEGIN
+            IF callassist.caller() IS DISTINCT FROM 'owner'
+                    AND EXISTS (SELECT 1 FROM {s}.claim h WHERE h.account_id = NEW.account_id AND h.call_id = NEW.call_id)
+                    AND NOT EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = NEW.call_id AND c.collector_id = NEW.collector_id AND c.ended_at IS NULL) THEN
+                RAISE EXCEPTION 'account % is held for call %, which is not an open call of %', NEW.account_id, NEW.call_id, session_user USING ERRCODE = '23503';
+            END IF;
+            RETURN NULL;
+        END $$""",
         f"""CREATE FUNCTION callassist.start_call(call text, account integer, collector integer, script text, script_hash text, locale text, state text, practice boolean, persona text, stated timestamptz) RETURNS timestamptz
         LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
         DECLARE who text := callassist.caller(); me integer; started timestamptz := stated;
@@ -206,6 +263,24 @@ def _functions(s: str) -> list[str]:
             INSERT INTO {s}.call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice, persona)
             VALUES (call, account, collector, script, script_hash, locale, started, state, practice, persona);
             RETURN started;
+        END $$""",
+        # What the contact rules count of the debtor's earlier calls, whoever made them:
+        # when each was dialled, on which number, what the phone did and whether the right
+        # party was reached. No words of those calls, only these facts of their events.
+        f"""CREATE FUNCTION callassist.debtor_calls(account integer, since timestamptz, excluding text)
+        RETURNS TABLE (call_id text, account_id integer, kind text, at timestamptz, phone text, disposition text, sets text)
+        LANGUAGE plpgsql STABLE SECURITY DEFINER {LOCKED} AS $$
+        DECLARE who text := callassist.caller(); me integer;
+        BEGIN
+            IF {team_member} THEN {must_be_in_team} {no_trainer} {no_account}
+            END IF;
+            RETURN QUERY
+                SELECT c.id::text, c.account_id, e.kind::text, e.at, e.payload::json ->> 'phone', e.payload::json ->> 'disposition', (e.payload::json -> 'sets')::text
+                FROM {s}.account mine JOIN {s}.account a ON a.debtor_id = mine.debtor_id
+                JOIN {s}.call c ON c.account_id = a.id JOIN {s}.callevent e ON e.call_id = c.id
+                WHERE mine.id = account AND NOT c.practice AND c.started_at >= since AND c.id IS DISTINCT FROM excluding
+                  AND e.kind IN ('call_started', 'choice_made')
+                ORDER BY c.id, e.seq;
         END $$""",
         f"""CREATE FUNCTION callassist.purge(before date, profile text, years integer, stated_today date, stated_by text)
         RETURNS TABLE (log_id integer, calls integer, events integer, reviews integer)
@@ -238,8 +313,8 @@ def _functions(s: str) -> list[str]:
             RETURNING id INTO log_id;
             RETURN NEXT;
         END $$""",
-        # Each event as it is stored: the next of its call's chain, not after its end,
-        # JSON, at the server's time for a team login, with its hash (store/events.py).
+        # Each event as it is stored: the next of its call's chain, not after its end, a
+        # JSON object, at the server's time for a team login, with its hash (store/events.py).
         # What speaks for a person says the login's own name: the card that opens a call,
         # a supervisor's override of the contact rules.
         f"""CREATE FUNCTION callassist.chain_event() RETURNS trigger LANGUAGE plpgsql {LOCKED} AS $$
@@ -256,6 +331,9 @@ def _functions(s: str) -> list[str]:
                 RAISE EXCEPTION 'call %: event % does not extend its chain, which ends at event %', NEW.call_id, NEW.seq, last_seq USING ERRCODE = '23505';
             END IF;
             said := NEW.payload::json;
+            IF json_typeof(said) <> 'object' THEN
+                RAISE EXCEPTION 'call %: event % is not a JSON object', NEW.call_id, NEW.seq USING ERRCODE = '22P02';
+            END IF;
             IF who IS DISTINCT FROM 'owner' THEN
                 NEW.at := greatest(clock_timestamp(), last_at);
                 IF NEW.kind = 'call_started' AND (said ->> 'collector') IS DISTINCT FROM session_user THEN
@@ -278,6 +356,9 @@ def _functions(s: str) -> list[str]:
             ELSE
                 UPDATE {s}.call SET ended_at = NEW.at, disposition = NEW.payload::json ->> 'disposition' WHERE id = NEW.call_id;
                 DELETE FROM {s}.claim WHERE call_id = NEW.call_id;
+                UPDATE {s}.contact SET stop = NEW.payload::json ->> 'contact_stop'
+                WHERE stop IS NULL AND NEW.payload::json ->> 'contact_stop' IS NOT NULL
+                  AND id = (SELECT a.contact_id FROM {s}.call c JOIN {s}.account a ON a.id = c.account_id WHERE c.id = NEW.call_id);
             END IF;
             RETURN NULL;
         END $$""",
@@ -293,22 +374,31 @@ def _functions(s: str) -> list[str]:
 
 
 # Which functions run with the keeper's rights, and who may call each.
-DEFINERS = ["claim_account(integer, integer, text, timestamptz)", "claim_first(integer[], integer, text, timestamptz)", "renew(text, timestamptz)",
-            "start_call(text, integer, integer, text, text, text, text, boolean, text, timestamptz)", "purge(date, text, integer, date, text)", "event_effects()"]
+DEFINERS = ["claim_account(integer, integer, text, timestamptz)", "claim_first(integer[], integer, text, timestamptz)", "renew(text, timestamptz)", "hold_has_its_call()",
+            "start_call(text, integer, integer, text, text, text, text, boolean, text, timestamptz)", "debtor_calls(integer, timestamptz, text)",
+            "purge(date, text, integer, date, text)", "event_effects()"]
 EXECUTE = {
     "claim_account(integer, integer, text, timestamptz)": ["collector", "supervisor"],
     "claim_first(integer[], integer, text, timestamptz)": ["collector", "supervisor"],
     "renew(text, timestamptz)": ["collector", "supervisor"],
     "start_call(text, integer, integer, text, text, text, text, boolean, text, timestamptz)": ["collector", "supervisor", "trainer"],
+    "debtor_calls(integer, timestamptz, text)": ["collector", "supervisor"],
     "purge(date, text, integer, date, text)": ["supervisor"],
 }
-# SQLite: the same effects of an event on its call's row and hold.
+# SQLite: the same effects of an event on its call's row, its hold and its contact.
 SQLITE_TRIGGERS = {
     "event_effects_step": "AFTER INSERT ON callevent WHEN NEW.kind = 'step_entered' BEGIN UPDATE call SET state = json_extract(NEW.payload, '$.state') WHERE id = NEW.call_id; END",
     "event_effects_end": ("AFTER INSERT ON callevent WHEN NEW.kind = 'call_ended' BEGIN"
                           " UPDATE call SET ended_at = NEW.at, disposition = json_extract(NEW.payload, '$.disposition') WHERE id = NEW.call_id;"
-                          " DELETE FROM claim WHERE call_id = NEW.call_id; END"),
+                          " DELETE FROM claim WHERE call_id = NEW.call_id;"
+                          " UPDATE contact SET stop = json_extract(NEW.payload, '$.contact_stop')"
+                          " WHERE stop IS NULL AND json_extract(NEW.payload, '$.contact_stop') IS NOT NULL"
+                          " AND id = (SELECT a.contact_id FROM call c JOIN account a ON a.id = c.account_id WHERE c.id = NEW.call_id); END"),
 }
+
+
+def _on(s: str, tables: list[str]) -> str:
+    return ", ".join(f"{s}.{table}" for table in tables)
 
 
 def upgrade() -> None:
@@ -326,50 +416,70 @@ def upgrade() -> None:
         return
     s = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
     database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
-    # No login makes objects that could stand in for the schema's: no temporary tables,
-    # nothing new in the tables' schema.
-    op.execute(f'REVOKE TEMPORARY ON DATABASE "{database}" FROM PUBLIC')
+    r = role_names(bind)
+    groups = [r[role] for role in SHARED_GROUPS]
+    for role, name in r.items():
+        op.execute(sa.text("INSERT INTO storesetting (name, value) VALUES (:name, :value)").bindparams(name=f"role_{role}", value=name))
+        op.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{name}') THEN CREATE ROLE {name} NOLOGIN; END IF; END $$")
+    op.execute(f"DO $$ BEGIN IF NOT pg_has_role(current_user, '{r['keeper']}', 'MEMBER') THEN EXECUTE 'GRANT {r['keeper']} TO ' || quote_ident(current_user); END IF; END $$")
+    # This team's members of 0008's shared groups: the same role, in this database's group.
+    for role, shared in SHARED_GROUPS.items():
+        op.execute(f"""DO $$ DECLARE login text; BEGIN
+            FOR login IN SELECT u.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+                         JOIN {s}.collector c ON c.name = u.rolname WHERE g.rolname = '{shared}' LOOP
+                EXECUTE format('GRANT %I TO %I', '{r[role]}', login);
+            END LOOP; END $$""")
+    # Only this team connects, and no login makes objects that could stand in for the
+    # schema's: no temporary tables, nothing new in the tables' schema.
+    op.execute(f'REVOKE CONNECT, TEMPORARY ON DATABASE "{database}" FROM PUBLIC')
+    op.execute(f'GRANT CONNECT ON DATABASE "{database}" TO {", ".join(groups)}')
     op.execute(f'REVOKE CREATE ON SCHEMA "{s}" FROM PUBLIC')
-    if bind.execute(sa.text("SELECT has_database_privilege('public', current_database(), 'TEMP')")).scalar_one():
-        raise RuntimeError(f"every login may still make temporary tables in {database}: run callassist db upgrade as the database's owner (or REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC as one)")
-    op.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{KEEPER}') THEN CREATE ROLE {KEEPER} NOLOGIN; END IF; END $$")
-    op.execute(f"DO $$ BEGIN IF NOT pg_has_role(current_user, '{KEEPER}', 'MEMBER') THEN EXECUTE 'GRANT {KEEPER} TO ' || quote_ident(current_user); END IF; END $$")
+    if bind.execute(sa.text("SELECT has_database_privilege('public', current_database(), 'TEMP') OR has_database_privilege('public', current_database(), 'CONNECT')")).scalar_one():
+        raise RuntimeError(f"every login may still connect to {database} and make temporary tables there: run callassist db upgrade as the database's owner (or, as one, REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC)")
     op.execute("CREATE SCHEMA callassist")
     op.execute("GRANT USAGE ON SCHEMA callassist TO PUBLIC")  # what is in it, each function says
-    op.execute(f"GRANT CREATE ON SCHEMA callassist TO {KEEPER}")  # to own its functions
-    # 0008's policies called helpers whose tables were found at run time; gone.
-    for table in _policies(s):
+    op.execute(f"GRANT CREATE ON SCHEMA callassist TO {r['keeper']}")  # to own its functions
+    # 0008's policies called helpers whose tables were found at run time, and asked only
+    # for the shared groups: gone, with everything 0008 granted those groups here.
+    for table in _policies(s, r):
         op.execute(f"DROP POLICY team_rows ON {s}.{table}")
     for policy in ("team_reads", "team_takes", "team_renews", "team_releases"):
         op.execute(f"DROP POLICY {policy} ON {s}.claim")
     op.execute("DROP FUNCTION callassist_may_read_call(integer)")
     op.execute("DROP FUNCTION callassist_may_read(integer)")
-    for table, condition in _policies(s).items():
-        op.execute(f"CREATE POLICY team_rows ON {s}.{table} USING ({condition})")
+    tables = sorted(set(_READ_BY_ALL + _LEDGER + ["purgelog"]))
+    for shared in SHARED_GROUPS.values():
+        op.execute(f"REVOKE ALL ON {_on(s, tables)} FROM {shared}")
+        op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {shared}")
+    for table, (rows, added) in _policies(s, r).items():
+        if added is None:
+            op.execute(f"CREATE POLICY team_rows ON {s}.{table} USING ({rows})")
+        else:
+            for command in ("SELECT", "UPDATE", "DELETE"):
+                op.execute(f"CREATE POLICY team_{command.lower()} ON {s}.{table} FOR {command} USING ({rows})")
+            op.execute(f"CREATE POLICY team_insert ON {s}.{table} FOR INSERT WITH CHECK (({rows}) AND {added})")
     op.execute(f"CREATE POLICY team_reads ON {s}.claim FOR SELECT USING (EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = claim.account_id))")
     for table in _KEEPER_POLICY_TABLES:
-        op.execute(f"CREATE POLICY keeper ON {s}.{table} TO {KEEPER} USING (true) WITH CHECK (true)")
-    for statement in _functions(s):
+        op.execute(f"CREATE POLICY keeper ON {s}.{table} TO {r['keeper']} USING (true) WITH CHECK (true)")
+    for statement in _functions(s, r):
         op.execute(statement)
     op.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA callassist FROM PUBLIC")
     for signature in DEFINERS:
-        op.execute(f"ALTER FUNCTION callassist.{signature} OWNER TO {KEEPER}")
+        op.execute(f"ALTER FUNCTION callassist.{signature} OWNER TO {r['keeper']}")
     op.execute("GRANT EXECUTE ON FUNCTION callassist.caller() TO PUBLIC")  # who one is, to anyone
-    for signature, groups in EXECUTE.items():
-        op.execute(f"GRANT EXECUTE ON FUNCTION callassist.{signature} TO {', '.join(GROUPS[group] for group in groups)}")
+    for signature, callers in EXECUTE.items():
+        op.execute(f"GRANT EXECUTE ON FUNCTION callassist.{signature} TO {', '.join(r[role] for role in callers)}")
     op.execute(f"CREATE TRIGGER event_chain BEFORE INSERT ON {s}.callevent FOR EACH ROW EXECUTE FUNCTION callassist.chain_event()")
     op.execute(f"CREATE TRIGGER event_effects AFTER INSERT ON {s}.callevent FOR EACH ROW WHEN (NEW.kind IN ('step_entered', 'call_ended')) EXECUTE FUNCTION callassist.event_effects()")
     op.execute(f"CREATE TRIGGER sign_review BEFORE INSERT ON {s}.review FOR EACH ROW EXECUTE FUNCTION callassist.sign_review()")
-    # Privileges from nothing: what 0008 granted goes, and each group gets what it needs.
-    tables = sorted({table for grants in TEAM_TABLES.values() for _, names in grants for table in names} | {"purgelog"})
-    for group in GROUPS.values():
-        op.execute(f"REVOKE ALL ON {', '.join(f'{s}.{table}' for table in tables)} FROM {group}")
-    for group, grants in TEAM_TABLES.items():
+    op.execute(f"CREATE CONSTRAINT TRIGGER hold_has_its_call AFTER INSERT OR UPDATE ON {s}.claim DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION callassist.hold_has_its_call()")
+    for role, grants in TEAM_TABLES.items():
         for privileges, names in grants:
-            op.execute(f"GRANT {privileges} ON {', '.join(f'{s}.{table}' for table in names)} TO {GROUPS[group]}")
+            op.execute(f"GRANT {privileges} ON {_on(s, names)} TO {r[role]}")
+        op.execute(f"GRANT USAGE ON SEQUENCE {', '.join(f'{s}.{table}_id_seq' for table in SEQUENCES[role])} TO {r[role]}")
     for privileges, names in KEEPER_TABLES:
-        op.execute(f"GRANT {privileges} ON {', '.join(f'{s}.{table}' for table in names)} TO {KEEPER}")
-    op.execute(f"GRANT USAGE ON SEQUENCE {s}.purgelog_id_seq TO {KEEPER}")
+        op.execute(f"GRANT {privileges} ON {_on(s, names)} TO {r['keeper']}")
+    op.execute(f"GRANT USAGE ON SEQUENCE {s}.purgelog_id_seq TO {r['keeper']}")
 
 
 def downgrade() -> None:
@@ -380,20 +490,24 @@ def downgrade() -> None:
         op.drop_table('storesetting')
         return
     s = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
-    for trigger, table in (("event_chain", "callevent"), ("event_effects", "callevent"), ("sign_review", "review")):
+    database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
+    r = role_names(bind)
+    for trigger, table in (("event_chain", "callevent"), ("event_effects", "callevent"), ("sign_review", "review"), ("hold_has_its_call", "claim")):
         op.execute(f"DROP TRIGGER {trigger} ON {s}.{table}")
     op.execute("DROP SCHEMA callassist CASCADE")
-    for table in _policies(s):
-        op.execute(f"DROP POLICY team_rows ON {s}.{table}")
+    for table, (_, added) in _policies(s, r).items():
+        for policy in (("team_rows",) if added is None else ("team_select", "team_update", "team_delete", "team_insert")):
+            op.execute(f"DROP POLICY {policy} ON {s}.{table}")
     op.execute(f"DROP POLICY team_reads ON {s}.claim")
     for table in _KEEPER_POLICY_TABLES:
         op.execute(f"DROP POLICY keeper ON {s}.{table}")
-    for privileges, names in KEEPER_TABLES:
-        op.execute(f"REVOKE {privileges} ON {', '.join(f'{s}.{table}' for table in names)} FROM {KEEPER}")
-    op.execute(f"REVOKE USAGE ON SEQUENCE {s}.purgelog_id_seq FROM {KEEPER}")
-    for group, grants in TEAM_TABLES.items():
-        for privileges, names in grants:
-            op.execute(f"REVOKE {privileges} ON {', '.join(f'{s}.{table}' for table in names)} FROM {GROUPS[group]}")
+    tables = sorted(set(_READ_BY_ALL + _LEDGER + ["purgelog"]))
+    for name in r.values():
+        op.execute(f"REVOKE ALL ON {_on(s, tables)} FROM {name}")
+        op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {name}")
+        op.execute(f'REVOKE ALL ON DATABASE "{database}" FROM {name}')
+    op.execute(f'GRANT CONNECT ON DATABASE "{database}" TO PUBLIC')
     op.drop_table('storesetting')
-    # 0008's policies, helpers and grants, made as 0008 makes them.
+    # 0008's policies, helpers and grants, made as 0008 makes them; its shared groups'
+    # members are who they were (this database's roles are left, holding nothing here).
     context.script.get_revision("0008").module.upgrade()
