@@ -32,7 +32,7 @@ from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.core.redact import display_url
 from callassist.settings import Settings
-from callassist.store import claims, db, ledger, queries, sql, team
+from callassist.store import claims, db, ledger, queries, team
 from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.events import ChainBreak, kept_offline
 from callassist.store.outbox import Batch, Outbox, OutboxError

@@ -363,7 +363,7 @@ def sibling_events(call_id: str, *, session: Session) -> list[list[Event]] | Non
 # What the contact rules count of a debtor's earlier calls: their first event and their
 # choices, reduced to the facts the rules need. On PostgreSQL the database's own function
 # reads them, whoever made the calls (a login reads only its own calls).
-_DEBTOR_CALLS = {
+_DEBTOR_CALLS_SQL = {
     "postgresql": "SELECT * FROM callassist.debtor_calls(:account, :since, :excluding)",
     "sqlite": """
         SELECT c.id AS call_id, c.account_id, e.kind, e.at, json_extract(e.payload, '$.phone') AS phone,
@@ -372,7 +372,7 @@ _DEBTOR_CALLS = {
         WHERE mine.id = :account AND NOT c.practice AND c.started_at >= :since AND c.id IS NOT :excluding AND e.kind IN ('call_started', 'choice_made')
         ORDER BY c.id, e.seq""",
 }
-_DEBTOR_CALLS = {name: text(statement).bindparams(bindparam("since", type_=UTCDateTime())).columns(at=UTCDateTime()) for name, statement in _DEBTOR_CALLS.items()}
+_DEBTOR_CALLS = {name: text(statement).bindparams(bindparam("since", type_=UTCDateTime())).columns(at=UTCDateTime()) for name, statement in _DEBTOR_CALLS_SQL.items()}
 
 
 def contact_attempts(account_id: int, since: datetime, *, session: Session, excluding: str | None = None) -> list[Attempt]:

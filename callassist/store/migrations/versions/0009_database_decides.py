@@ -173,7 +173,7 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
         IF collector IS DISTINCT FROM me THEN RAISE EXCEPTION '% works under their own name only', session_user USING ERRCODE = '42501'; END IF;"""
     no_trainer = """
         IF who = 'trainer' THEN RAISE EXCEPTION 'a trainer works with scripts and practice calls, not with accounts' USING ERRCODE = '42501'; END IF;"""
-    take = f"""
+    take = """
         ON CONFLICT (account_id) DO UPDATE SET collector_id = excluded.collector_id, call_id = excluded.call_id,
             claimed_at = excluded.claimed_at, expires_at = excluded.expires_at
         WHERE held.expires_at <= excluded.claimed_at OR (held.call_id = excluded.call_id AND held.collector_id = excluded.collector_id)
