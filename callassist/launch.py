@@ -55,6 +55,12 @@ class Options:
             from callassist.core.redact import display_url
 
             raise UsageError(f"unsupported database URL {display_url(url)!r}: use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname")
+        if url and url.lower().startswith("postgresql") and url.count("@") > 1:
+            from callassist.core.redact import display_url
+
+            # Read as the driver would, the rest of such a password becomes the host's name,
+            # and the driver's error would print it.
+            raise UsageError(f"database URL {display_url(url)!r}: its password holds an @; write each @ in it as %40 (and / ? # as %2F %3F %23)")
         self.locale = checked_locale(self.settings.locale)
 
 

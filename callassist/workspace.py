@@ -134,7 +134,12 @@ class Workspace:
             collector = queries.collector_by_name(settings.collector, session=session, create=member is None)
             if collector is None:
                 raise StoreError(f"{settings.collector} may log in to {display_url(url)} but is not in its team: a supervisor runs callassist db grant {settings.collector} --role {settings.role}")
+            offset = team.clock_offset(session) if member is not None else None
         workspace = cls(settings, engine, locale, settings.collector, collector.id, None, None)
+        if offset is not None:
+            # The server stamps a team's events: the contact rules go by its clock, so a
+            # desk whose clock is wrong neither dials out of hours nor blocks in hours.
+            workspace.clock = lambda: utc_now() + offset
         # Events left waiting by a program that lost the database and then stopped: stored
         # before anything is read, so a call to resume is whole.
         workspace.flush_outbox()

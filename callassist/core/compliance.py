@@ -72,8 +72,8 @@ class Attempt(NamedTuple):
     """An earlier call that was dialled (a call closed before dialling is none)."""
 
     at: datetime  # when it was dialled
-    account_id: int
-    phone: str
+    account_id: int | None  # None: another account of the same debtor
+    phone: str | None  # None: another number than the account's contact's
     answered: bool  # someone picked up (voicemail is not an answer)
     conversation: bool  # the right party was reached
 

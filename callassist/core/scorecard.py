@@ -28,9 +28,20 @@ class ScoreLine:
     detail: str
 
 
-def _local_day(events: list[Event]) -> date | None:
+def _dialled_local(events: list[Event]) -> datetime | None:
+    """When the call was dialled (its first choice; its start if it never was), in the
+    debtor's time: the stored time of that event (a team's server's, not the desk's
+    clock) at the offset the call's card showed."""
     local = events[0].payload.get("debtor_local_time") if events and events[0].kind == "call_started" else None
-    return datetime.fromisoformat(local).date() if local else None
+    if not local:
+        return None
+    dialled = next((e.at for e in events if e.kind == "choice_made"), events[0].at)
+    return dialled.astimezone(datetime.fromisoformat(local).tzinfo)
+
+
+def _local_day(events: list[Event]) -> date | None:
+    local = _dialled_local(events)
+    return local.date() if local else None
 
 
 def reached_right_party(events: list[Event]) -> bool:
@@ -137,13 +148,13 @@ def _read_back(events, flow: Flow, line) -> ScoreLine:
 
 
 def _hours(events, rules: Profile, line) -> ScoreLine:
-    local = events[0].payload.get("debtor_local_time") if events and events[0].kind == "call_started" else None
-    if not local:
+    at = _dialled_local(events)
+    if at is None:
         return line("call_hours", NOT_APPLICABLE, None)
-    at = datetime.fromisoformat(local)
     start, end = rules.window
     ok = start <= at.time() < end
-    return line("call_hours", PASS if ok else FAIL, 1, local=at.strftime("%H:%M"), opens=start.strftime("%H:%M"), closes=end.strftime("%H:%M"))
+    dialled = next((seq for seq, e in enumerate(events, 1) if e.kind == "choice_made"), 1)
+    return line("call_hours", PASS if ok else FAIL, dialled, local=at.strftime("%H:%M"), opens=start.strftime("%H:%M"), closes=end.strftime("%H:%M"))
 
 
 def _caps(events, same_day, rules: Profile, line) -> ScoreLine:

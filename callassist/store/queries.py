@@ -366,11 +366,12 @@ def sibling_events(call_id: str, *, session: Session) -> list[list[Event]] | Non
 _DEBTOR_CALLS_SQL = {
     "postgresql": "SELECT * FROM callassist.debtor_calls(:account, :since, :excluding)",
     "sqlite": """
-        SELECT c.id AS call_id, c.account_id, e.kind, e.at, json_extract(e.payload, '$.phone') AS phone,
+        SELECT dense_rank() OVER (ORDER BY c.started_at, c.id) AS call_no, a.id = mine.id AS this_account, e.kind, e.at,
+               (SELECT t.phone FROM contact t WHERE t.id = mine.contact_id AND t.phone IS json_extract(e.payload, '$.phone')) AS phone,
                json_extract(e.payload, '$.disposition') AS disposition, json_extract(e.payload, '$.sets') AS sets
         FROM account mine JOIN account a ON a.debtor_id = mine.debtor_id JOIN call c ON c.account_id = a.id JOIN callevent e ON e.call_id = c.id
         WHERE mine.id = :account AND NOT c.practice AND c.started_at >= :since AND c.id IS NOT :excluding AND e.kind IN ('call_started', 'choice_made')
-        ORDER BY c.id, e.seq""",
+        ORDER BY c.started_at, c.id, e.seq""",
 }
 _DEBTOR_CALLS = {name: text(statement).bindparams(bindparam("since", type_=UTCDateTime())).columns(at=UTCDateTime()) for name, statement in _DEBTOR_CALLS_SQL.items()}
 
@@ -379,21 +380,22 @@ def contact_attempts(account_id: int, since: datetime, *, session: Session, excl
     """The calls dialled since `since` to any account of this account's debtor, by anyone
     (practice calls never count), as the contact rules count them. A call is dialled once
     its first step has a choice made (what the phone did); `excluding` leaves out the call
-    under way."""
+    under way. Of another account's call only the facts the rules count are read: an
+    attempt on another account has account_id None, and on another number phone None."""
     connection = session.connection()
-    calls: dict[str, tuple[int, list[Event]]] = {}
-    for call_id, called_account, kind, at, phone, disposition, sets in connection.execute(
+    calls: dict[int, tuple[bool, list[Event]]] = {}
+    for call_no, this_account, kind, at, phone, disposition, sets in connection.execute(
             _DEBTOR_CALLS[connection.dialect.name], {"account": account_id, "since": since, "excluding": excluding}):
         facts = {"phone": phone, "disposition": disposition, "sets": json.loads(sets) if sets else []}
-        calls.setdefault(call_id, (called_account, []))[1].append(Event(kind, facts, at))
+        calls.setdefault(call_no, (bool(this_account), []))[1].append(Event(kind, facts, at))
     attempts = []
-    for called_account, events in calls.values():
+    for this_account, events in calls.values():
         choices = [event for event in events if event.kind == "choice_made"]
         if not choices:
             continue
-        phone = (events[0].payload["phone"] or "") if events[0].kind == "call_started" else ""
+        dialled = events[0].payload["phone"] if events[0].kind == "call_started" else None
         answered = not any(choice.payload["disposition"] == "no_answer" for choice in choices)
-        attempts.append(Attempt(choices[0].at, called_account, phone, answered, reached_right_party(events)))
+        attempts.append(Attempt(choices[0].at, account_id if this_account else None, dialled, answered, reached_right_party(events)))
     return attempts
 
 

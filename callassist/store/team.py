@@ -9,9 +9,12 @@ connection is, so that the database, not a command-line flag, says whose work it
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import text
 from sqlmodel import Session
 
+from callassist.core.call import utc_now
 from callassist.store.errors import StoreError
 from callassist.store.models import Collector
 
@@ -59,6 +62,15 @@ def grant(name: str, role: str, *, session: Session, password: str | None = None
         session.add(Collector(name=name, display_name=name))
     session.flush()
     return made
+
+
+def clock_offset(session: Session) -> timedelta:
+    """How far the database server's clock is ahead of this machine's: a team's events are
+    stamped by the server, and the contact rules must read the same clock."""
+    before = utc_now()
+    server = session.connection().execute(text("SELECT clock_timestamp()")).scalar_one()
+    after = utc_now()
+    return server - (before + (after - before) / 2)
 
 
 def identity(session: Session) -> tuple[str, str] | None:

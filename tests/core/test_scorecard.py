@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from callassist.core.forbidden import load_forbidden
@@ -38,10 +39,17 @@ def test_a_good_call_passes_with_the_proving_events(make_call, standard_flow):
     assert lines["rebuttal_matched"].detail == "1 excuse(s), each answered with its own ladder."
 
 
+def _stamped(events, at):
+    """The events as the database stamped them, at `at` (a team's server's clock)."""
+    return [replace(e, at=at) for e in events]
+
+
 def test_failures_and_not_applicable(make_call, standard_flow):
     call = make_call("zh")
-    events = call.start({"debtor_local_time": "2026-11-20T23:10:00+08:00"})
+    # The desk's clock (and so its card) said 10:00; the server stamped the call 23:10 Shanghai time.
+    events = call.start({"debtor_local_time": "2026-11-20T10:00:00+08:00"})
     events += call.choose("dial") + call.choose("someone_else") + call.add_note("前台说他是个骗子") + call.choose("contact_unavailable")
+    events = _stamped(events, datetime(2026, 11, 20, 15, 10, tzinfo=timezone.utc))
     lines = _by_item(scorecard(events, standard_flow.flow, "zh", _forbidden()))
     assert lines["identity_purpose"].result == "n/a" and lines["verified_before_debt"].result == "n/a"
     assert lines["call_hours"].result == "fail" and "23:10" in lines["call_hours"].detail
@@ -56,19 +64,16 @@ def test_failures_and_not_applicable(make_call, standard_flow):
 
 
 def test_contact_caps_count_the_debtors_day(make_call, standard_flow):
-    from dataclasses import replace
-    from datetime import timedelta
-
     from callassist.core.scorecard import same_day_contacts
     from tests.conftest import NOW
 
-    def call(hours: int, connected: bool, local: str = "2026-11-20T10:00:00+08:00") -> list:
+    def call(hours: int, connected: bool) -> list:
         c = make_call("en")
-        events = c.start({"debtor_local_time": local})
+        events = c.start({"debtor_local_time": "2026-11-20T10:00:00+08:00"})
         events += c.choose("dial") + c.choose("right_party") if connected else c.choose("no_answer")
-        return [replace(e, at=NOW + timedelta(hours=hours)) for e in events]
+        return _stamped(events, NOW + timedelta(hours=hours))
 
-    earlier = [call(0, True), call(1, True), call(2, True), call(3, False), call(4, True, local="2026-11-19T10:00:00+08:00")]
+    earlier = [call(0, True), call(1, True), call(2, True), call(3, False), call(-20, True)]  # the last: the day before, 14:00 Shanghai time
     fourth = call(5, True)
     assert same_day_contacts(fourth, earlier) == (3, 1)
     line = _by_item(scorecard(fourth, standard_flow.flow, "en", same_day=same_day_contacts(fourth, earlier)))["contact_caps"]
@@ -95,7 +100,7 @@ def test_hours_are_those_of_the_rules_the_call_was_made_under(make_call, standar
 
     def hours(rules_named: str | None, in_force: str) -> str:
         card = {"debtor_local_time": "2026-11-20T21:30:00-05:00"} | ({"contact_rules": {"profile": rules_named}} if rules_named else {})
-        events = make_call("en").start(card)
+        events = _stamped(make_call("en").start(card), datetime(2026, 11, 21, 2, 30, tzinfo=timezone.utc))
         line = _by_item(scorecard(events, standard_flow.flow, "en", rules=profile(in_force)))["call_hours"]
         return f"{line.result}: {line.detail}"
 

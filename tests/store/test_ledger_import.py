@@ -78,6 +78,21 @@ def test_a_changed_row_updates_only_its_account(engine, tmp_path):
         assert Decimal(str(session.exec(text("SELECT balance FROM account WHERE external_id = 'A-2'")).one()[0])) == Decimal("4300.50")
 
 
+def test_a_new_number_for_a_contact_who_asked_to_stop_keeps_the_stop(engine, tmp_path):
+    """An import that brings a new phone for an account moves it to a new contact row; the
+    stop the contact asked for goes with it (migration 0009, both databases)."""
+    _import(engine, FIXTURES / "accounts.csv")
+    with engine.begin() as connection:
+        old_phone = connection.execute(text("SELECT c.phone FROM contact c JOIN account a ON a.contact_id = c.id WHERE a.external_id = 'A-1'")).scalar_one()
+        connection.execute(text("UPDATE contact SET stop = 'cease_contact' WHERE id = (SELECT contact_id FROM account WHERE external_id = 'A-1')"))
+    moved = tmp_path / "moved.csv"
+    moved.write_text((FIXTURES / "accounts.csv").read_text(encoding="utf-8").replace(old_phone, "+86 21 5550 7777"), encoding="utf-8")
+    _import(engine, moved)
+    with engine.connect() as connection:
+        now = connection.execute(text("SELECT c.phone, c.stop FROM contact c JOIN account a ON a.contact_id = c.id WHERE a.external_id = 'A-1'")).one()
+    assert tuple(now) == ("+86 21 5550 7777", "cease_contact")
+
+
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
 def test_gbk_and_bom_files_import_alike(engine, tmp_path, encoding):
     copy = tmp_path / f"accounts-{encoding}.csv"

@@ -43,6 +43,7 @@ class Team:
     wang_ended: str  # a call of wang's that ended
     wang_open: str  # a call of wang's under way
     li_open: str  # li's call under way
+    stopped_account: int  # wang's, whose contact asked not to be called
     roles: dict  # this database's group roles and keeper, by team role
 
     def libpq(self, user: str) -> str:
@@ -92,7 +93,9 @@ def make_team(postgres, tmp_path) -> Team:
     with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={owner} dbname={name}") as owned:
         ids = dict(owned.execute("SELECT name, id FROM collector").fetchall())
     roles = {name.removeprefix("role_"): value for name, value in psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={owner} dbname={name}").execute("SELECT name, value FROM storesetting WHERE name LIKE 'role_%'")}
-    team = Team(url, ids, own[2], lis[0], pool, "", "", "", roles)
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={owner} dbname={name}", autocommit=True) as owned:
+        owned.execute("UPDATE contact SET stop = 'cease_contact' WHERE id = (SELECT contact_id FROM account WHERE id = %s)", (own[4],))
+    team = Team(url, ids, own[2], lis[0], pool, "", "", "", own[4], roles)
     wang = desk(tmp_path, team, "wang")
     ended = wang.begin_call(own[0])
     wang.store(ended.call_id, ended.call.choose(ended.call.step.choices[0].trigger))
@@ -103,7 +106,7 @@ def make_team(postgres, tmp_path) -> Team:
     theirs = li.begin_call(lis[0])
     for workspace in (wang, li):
         workspace.engine.dispose()
-    return Team(url, ids, own[2], lis[0], pool, ended.call_id, under_way.call_id, theirs.call_id, roles)
+    return Team(url, ids, own[2], lis[0], pool, ended.call_id, under_way.call_id, theirs.call_id, own[4], roles)
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +208,21 @@ def hold_an_account_without_calling_it(c, team):
     assert c.execute("SELECT callassist.renew(%s, now())", (team.wang_ended,)).fetchone() == (False,)
 
 
+@attack("wang")
+def hold_an_account_for_a_call_on_another(c, team):
+    # His open call is on another account; a practice call is on none: neither holds this one.
+    refused(c, "SELECT callassist.claim_account(%s, %s, %s, now())", (team.pool_account, team.ids["wang"], team.wang_open), error=errors.ForeignKeyViolation, match="not an open call")
+    refused(c, "SELECT callassist.start_call('drill', NULL, %s, 'standard', 'h', 'en', 'prepare', true, 'stall', now()), callassist.claim_account(%s, %s, 'drill', now())",
+            (team.ids["wang"], team.pool_account, team.ids["wang"]), error=errors.ForeignKeyViolation, match="not an open call")
+
+
+@attack("wang")
+def call_a_contact_who_asked_not_to_be_called(c, team):
+    refused(c, "SELECT callassist.claim_account(%s, %s, 'again', now()), callassist.start_call('again', %s, %s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
+            (team.stopped_account, team.ids["wang"], team.stopped_account, team.ids["wang"]), match="asked not to be called")
+    assert c.execute("SELECT callassist.claim_first(%s, %s, 'again', now())", ([team.stopped_account], team.ids["wang"])).fetchone() == (None,)
+
+
 @attack("tina")
 def trainer_holds_an_account(c, team):
     refused(c, "SELECT callassist.claim_account(%s, %s, 'mine', now())", (team.pool_account, team.ids["tina"]))
@@ -259,7 +277,7 @@ def forge_a_supervisors_override(c, team):
 @attack("boss")
 def supervisor_writes_into_a_collectors_call(c, team):
     last = c.execute("SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_open,)).fetchone()[0]
-    for kind, payload in (("note_added", '{"text": "written by boss"}'), ("call_ended", '{"disposition": "refused"}')):
+    for kind, payload in (("note_added", '{"text": "written by boss", "state": "prepare"}'), ("call_ended", '{"disposition": "refused", "state": "wrap_up"}')):
         refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, %s, now(), %s)", (team.wang_open, last + 1, kind, payload), match="row-level security")
 
 
@@ -296,11 +314,67 @@ def lift_a_stop(c, team):
 @attack("boss")
 def supervisor_lifts_a_stop(c, team):
     refused(c, "UPDATE contact SET stop = NULL")
+    debtor = c.execute("SELECT debtor_id FROM account WHERE id = %s", (team.stopped_account,)).fetchone()[0]
+    refused(c, "INSERT INTO contact (id, debtor_id, name, role, phone, is_primary, stop) VALUES (nextval('contact_id_seq'), %s, 'x', 'debtor', '+86 21 5550 0101', true, 'do_not_call')", (debtor,))
+    # A new number for the contact (as an import brings one): the account keeps the stop.
+    with c.transaction():
+        fresh = c.execute("INSERT INTO contact (id, debtor_id, name, role, phone, is_primary) VALUES (nextval('contact_id_seq'), %s, 'x', 'debtor', '+86 21 5550 0102', true) RETURNING id", (debtor,)).fetchone()[0]
+        c.execute("UPDATE account SET contact_id = %s WHERE id = %s", (fresh, team.stopped_account))
+        assert c.execute("SELECT stop FROM contact WHERE id = %s", (fresh,)).fetchone() == ("cease_contact",)
+        raise psycopg.Rollback()
+
+
+@attack("wang")
+def take_a_payment_id_the_bank_file_will_bring(c, team):
+    refused(c, "INSERT INTO payment (external_id, account_id, paid_on, currency, amount, unmatched, source, created_at) VALUES ('BANK-2026-0001', %s, current_date, 'CNY', 1, 1, 'entered', now())",
+            (team.wang_account,), match="row-level security")
+
+
+@attack("wang")
+def learn_other_collectors_calls_from_the_contact_rules(c, team):
+    debtor = c.execute("SELECT debtor_id FROM account WHERE id = %s", (team.pool_account,)).fetchone()[0]
+    counted = c.execute("SELECT * FROM callassist.debtor_calls(%s, '-infinity', NULL)", (team.pool_account,)).fetchall()
+    said = repr(counted)
+    assert team.li_open not in said and str(team.li_account) not in said and str(debtor) not in said
+
+
+def _event(c, team, kind: str, payload: str) -> None:
+    last = c.execute("SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_open,)).fetchone()[0]
+    c.execute("INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, %s, now(), %s)", (team.wang_open, last + 1, kind, payload))
+
+
+HAND_MADE_EVENTS = [  # each would stop a report, a replay or another collector's contact rules
+    ("choice_made", '{"trigger": "dial", "from": "prepare", "to": "reach_party", "label": "Dial", "sets": 5, "disposition": null}'),
+    ("choice_made", '{"trigger": "dial", "from": "prepare", "to": "reach_party", "label": "Dial", "sets": [["x"]], "disposition": null}'),
+    ("choice_made", '{"trigger": "dial", "from": "prepare", "to": "reach_party", "sets": [], "disposition": null}'),
+    ("objection_raised", '{"state": "objections"}'),
+    ("objection_raised", '{"excuse": {"id": "stall"}, "state": "objections"}'),
+    ("rebuttal_shown", '{"excuse": "stall", "rung": 1e400, "rungs": 3, "principle": "reason", "counters": [], "text": "t"}'),
+    ("rebuttal_shown", '{"excuse": "stall", "rung": 1.5, "rungs": 3, "principle": "reason", "counters": [], "text": "t"}'),
+    ("note_added", '{}'),
+    ("note_added", '{"text": "' + "x" * 70000 + '", "state": "prepare"}'),
+    ("note_added", '{"text": "n", "state": "prepare", "extra": ' + "[" * 40 + "]" * 40 + '}'),
+    ("call_ended", '{"disposition": "refused", "state": "wrap_up", "next_contact": "2026-02-30"}'),
+    ("call_ended", '{"disposition": "refused", "state": "wrap_up", "callback_at": "tomorrow"}'),
+    ("call_ended", '{"disposition": "refused", "state": "wrap_up", "contact_stop": "please"}'),
+    ("promise_captured", '{"currency": "CNY", "total": "1e5", "method": "cash", "channel": "sms", "instalments": []}'),
+    ("promise_captured", '{"currency": "CNY", "total": "100", "method": "cash", "channel": "sms", "instalments": [{"due": "soon", "amount": "100"}]}'),
+    ("call_started", '{"script": "standard", "locale": "en", "collector": "wang", "debtor_local_time": "10 am"}'),
+    ("step_entered", '{"state": "prepare", "label": "Prepare", "text": "t", "choices": [{"key": "1"}]}'),
+    ("made_up", '{"anything": true}'),
+]
+
+
+@attack("wang")
+def events_not_as_the_program_writes_them(c, team):
+    for kind, payload in HAND_MADE_EVENTS:
+        with pytest.raises(errors.CheckViolation, match="not as the program writes it"):
+            _event(c, team, kind, payload)
 
 
 @attack("li")
 def append_to_another_collectors_call(c, team):
-    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, 1, 'note_added', now(), '{}')", (team.wang_open,))
+    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, 1, 'note_added', now(), '{\"text\": \"li was here\", \"state\": \"prepare\"}')", (team.wang_open,))
 
 
 @attack("wang")
@@ -463,9 +537,8 @@ def test_a_forged_call_gets_the_servers_time_and_chain(team):
         with pytest.raises(errors.InsufficientPrivilege, match="names its own collector"):  # a card in li's name
             wang.execute("INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES ('forged', 1, 'call_started', %s, '{\"collector\": \"li\"}')", (long_ago,))
         wang.rollback()
-        for seq, kind in ((1, "call_started"), (2, "call_ended")):
-            wang.execute("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('forged', %s, %s, %s, %s, 'mine', 'mine')",
-                         (seq, kind, long_ago, '{"collector": "wang", "disposition": "promise"}'))
+        for seq, kind, payload in ((1, "call_started", '{"script": "standard", "locale": "en", "collector": "wang"}'), (2, "call_ended", '{"disposition": "promise", "state": "wrap_up"}')):
+            wang.execute("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('forged', %s, %s, %s, %s, 'mine', 'mine')", (seq, kind, long_ago, payload))
     held = team.sql(owner, "SELECT claimed_at, expires_at FROM claim WHERE call_id = 'forged'")
     assert held == [], "the call's end released its hold"
     times = [at for (at,) in team.sql(owner, "SELECT at FROM callevent WHERE call_id = 'forged' ORDER BY seq")]
@@ -532,10 +605,41 @@ def test_passwords_are_never_printed(team):
     for argv in (["db", "upgrade"], ["audit", "verify"], ["report"]):
         failed = runner.invoke(cli, ["--db", unreachable, *argv])
         assert failed.exit_code == 2 and "hunter2" not in failed.output and "***" in failed.output, failed.output
-    slashed = runner.invoke(cli, ["--db", make_url(unreachable).set(password="Zm9v/YmFy+hunter2").render_as_string(hide_password=False), "report"])
-    assert slashed.exit_code == 2 and "hunter2" not in slashed.output and "YmFy" not in slashed.output, slashed.output
+    for odd in ("Zm9v/YmFy+hunter2", "a?b#c@hunter2", "#hunter2?x=1"):
+        typed = unreachable.replace("hunter2-secret", odd)  # as typed, not as a URL would escape it
+        said = runner.invoke(cli, ["--db", typed, "report"])
+        assert said.exit_code == 2 and "hunter2" not in said.output and odd[:4] not in said.output, said.output
     unsupported = runner.invoke(cli, ["--db", "mysql://root:hunter2-secret@db/x", "report"])
     assert unsupported.exit_code == 2 and "hunter2" not in unsupported.output
+
+
+def test_a_database_whose_name_is_not_plain_has_roles_no_other_can_name(postgres):
+    """callassist_<oid>_…: a plain name starts with a letter, so no database's roles clash."""
+    owner, name = f"owner_{uuid.uuid4().hex[:8]}", f"Team {uuid.uuid4().hex[:6]}"
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres", autocommit=True) as superuser:
+        superuser.execute(f"CREATE ROLE {owner} LOGIN CREATEROLE")
+        superuser.execute(f'CREATE DATABASE "{name}" OWNER {owner}')
+        oid = superuser.execute("SELECT oid FROM pg_database WHERE datname = %s", (name,)).fetchone()[0]
+    url = f"postgresql+psycopg://{owner}@127.0.0.1:{postgres.port}/{name.replace(' ', '%20')}"
+    assert runner.invoke(cli, ["--db", url, "db", "upgrade"]).exit_code == 0
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={owner} dbname='{name}'") as owned:
+        assert dict(owned.execute("SELECT name, value FROM storesetting WHERE name = 'role_collector'").fetchall()) == {"role_collector": f"callassist_{oid}_collector"}
+
+
+def test_a_desk_with_a_wrong_clock_goes_by_the_servers(tmp_path, team, monkeypatch):
+    """A desk three hours fast neither dials out of hours nor blocks in hours: the contact
+    rules read the server's clock, which stamps the events."""
+    from callassist.core import call as core_call
+    from callassist.store import team as store_team
+    from callassist import workspace as desk_module
+
+    fast = lambda: datetime.now(timezone.utc) + timedelta(hours=3)  # noqa: E731
+    for module in (core_call, store_team, desk_module):
+        monkeypatch.setattr(module, "utc_now", fast)
+    workspace = Workspace.open(Settings(data_dir=tmp_path / "fast", collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), team.login_url("wang"), "en")
+    server = team.sql("wang", "SELECT clock_timestamp()")[0][0]
+    assert abs(workspace.clock() - server) < timedelta(seconds=5)
+    workspace.engine.dispose()
 
 
 def test_a_login_of_another_team_on_the_same_server_is_kept_out(postgres, tmp_path, team):
@@ -584,9 +688,10 @@ def test_the_contact_rules_count_every_collectors_calls(tmp_path, team):
 
 
 def test_an_event_written_by_hand_does_not_stop_the_teams_figures(team):
-    last = team.sql("wang", "SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_open,))[0][0]
-    team.sql("wang", "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'note_added', now(), '{}'), (%s, %s, 'objection_raised', now(), '{}')",
-             (team.wang_open, last + 1, team.wang_open, last + 2))
+    """An event in the program's shape but of no excuse, step or state the program knows."""
+    with psycopg.connect(team.libpq("wang"), autocommit=True) as wang:
+        _event(wang, team, "objection_raised", '{"excuse": "no_such_excuse", "state": "nowhere"}')
+        _event(wang, team, "rebuttal_shown", '{"excuse": "no_such_excuse", "rung": 7, "rungs": 2, "principle": "none", "counters": ["x"], "text": "[b]hi[/b]"}')
     for login in ("boss", "wang", "tina"):
         for fmt in ("table", "json"):
             figures = runner.invoke(cli, ["--db", team.login_url(login), "report", "--format", fmt])

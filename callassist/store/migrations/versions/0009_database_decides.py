@@ -10,7 +10,8 @@ On every database: a `storesetting` table holding the retention floor (the years
 profile `db upgrade` ran under, see store/db.py), and triggers that give a stored event
 its effect on the call's row (the step it is at, its end), release the account's hold
 when the call ends and record the contact's stop it asked for, so that no program writes
-those rows itself. SQLite rebuilds a table
+those rows itself; and one that carries a contact's stop to the contact its account
+moves to. SQLite rebuilds a table
 to alter it (batch mode) and drops its triggers then: a later migration that alters
 `callevent` must make them again.
 
@@ -35,16 +36,19 @@ On PostgreSQL, what 0008 left to each program's good faith moves into the databa
 - Holds: no login writes `claim`; claim_account, claim_first and renew take, search and
   renew a hold for the caller's own collector, on accounts the caller may work, with a
   lease of 5 minutes from the server's clock (store/claims.py LEASE). A team login's hold
-  must be for a call of theirs, open at the end of the transaction that takes or renews it.
+  must be for an open call of theirs on that account, at the end of the transaction that
+  takes or renews it.
 - Calls: no login inserts or updates `call`; start_call opens one under the caller's own
-  name at the server's time, on an account the caller holds for it (or none, practice).
+  name at the server's time, on an account the caller holds for it and whose contact has
+  not asked to stop (or none, practice).
   Events, promises and their instalments are added to one's own calls only; a contact's
   stop is written by the end of the call that records it, never by a login, and never
   lifted. Rows are added with the ids their sequences give.
 - Events: a trigger refuses an event that does not extend its call's chain (its seq must
   be the next) or follows the call's end, refuses a payload that is not a JSON object, sets the
   time (the server's, never earlier than the event before) and computes the hash chain
-  exactly as store/events.py does. What speaks for a person must name the login: a call's
+  exactly as store/events.py does. A team login's event must have the shape the program
+  writes (EVENT_SHAPES, EVENT_LIMITS). What speaks for a person must name the login: a call's
   card its collector, an override of the contact rules a supervisor. Reviews are signed
   by the session's login.
 - Deletion: no login deletes calls, events or reviews; purge deletes, in the database,
@@ -71,7 +75,69 @@ DEFAULT_RETENTION_YEARS = 5  # the cn profile's, when db upgrade names none
 LOCKED = "SET search_path = pg_catalog, pg_temp"
 # A login's name as the collector table's index can find it (a name's own collation is C).
 LOGIN = '{user}::text COLLATE "default"'
-VERIFIED = "right_party_verified"  # core/conditions.py: the fact that makes a call a conversation
+ENTERED = "entered-"  # workspace.record_payment: the id of a payment typed in at the desk
+
+# Each kind of event as core/call.py and core/practice.py write it: the fields every
+# reader of the log relies on, by type. "?" lets a field be absent or null; "[shape]" is a
+# list of objects of that shape. An event a team login writes by hand must fit, so no
+# hand-made row stops a report, a replay or another collector's contact rules.
+EVENT_SHAPES = {
+    "call_started": {"script": "text", "locale": "text", "collector": "text", "phone": "text?", "debtor_local_time": "moment?", "contact_rules": "object?"},
+    "step_entered": {"state": "text", "label": "text", "text": "text", "discloses_debt": "boolean?", "choices": "[choice]?"},
+    "choice_made": {"trigger": "text", "from": "text", "to": "text", "label": "text", "sets": "texts", "disposition": "text?"},
+    "objection_raised": {"excuse": "text", "state": "text"},
+    "rebuttal_shown": {"excuse": "text", "rung": "integer", "rungs": "integer", "principle": "text", "counters": "texts", "text": "text", "commitment": "text?", "found_with": "text?"},
+    "promise_captured": {"currency": "text", "total": "amount", "method": "text", "channel": "text", "instalments": "[instalment]", "readback": "text?"},
+    "compliance_override": {"rules": "texts", "reason": "text", "by": "text", "role": "text", "state": "text"},
+    "note_added": {"text": "text", "state": "text"},
+    "call_resumed": {"state": "text", "after_seq": "integer"},
+    "call_ended": {"disposition": "text", "note": "text?", "state": "text", "next_contact": "date?", "callback_at": "moment?", "contact_stop": "stop?"},
+    "practice_scored": {"persona": "text", "passed": "integer", "items": "integer", "score": "integer", "results": "[result]"},
+    # parts of the above
+    "choice": {"key": "text", "label": "text", "trigger": "text", "dest": "text"},
+    "instalment": {"due": "date", "amount": "amount"},
+    "result": {"item": "text", "passed": "boolean", "detail": "text"},
+}
+EVENT_LIMITS = {"bytes": 65536, "depth": 4, "number": "1e15"}  # a payload's size, its nesting, its numbers' size
+STOPS = ("do_not_call", "cease_contact")  # core/compliance.py
+_TYPE_TESTS = {
+    "text": "jsonb_typeof({v}) = 'string'",
+    "boolean": "jsonb_typeof({v}) = 'boolean'",
+    "integer": "jsonb_typeof({v}) = 'number' AND ({v})::numeric = trunc(({v})::numeric)",
+    "object": "jsonb_typeof({v}) = 'object'",
+    "texts": """jsonb_typeof({v}) = 'array' AND NOT jsonb_path_exists({v}, 'strict $[*] ? (@.type() != "string")')""",
+    "amount": r"jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' ~ '^-?\d{{1,15}}(\.\d{{1,6}})?$'",
+    "date": r"jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' ~ '^\d{{4}}-\d{{2}}-\d{{2}}$' AND callassist.parses({v} #>> '{{}}', 'date')",
+    "moment": (r"jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' ~ '^\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}}(\.\d{{1,6}})?([+-]\d{{2}}:\d{{2}}|Z)$'"
+               " AND callassist.parses({v} #>> '{{}}', 'timestamptz')"),
+    "stop": f"{{v}} #>> '{{{{}}}}' IN ({', '.join(repr(stop) for stop in STOPS)}) AND jsonb_typeof({{v}}) = 'string'",
+}
+_TYPE_NAMES = {"text": "text", "boolean": "true or false", "integer": "a whole number", "object": "a JSON object", "texts": "a list of texts",
+               "amount": "an amount such as 1200.50", "date": "a date such as 2026-12-03", "moment": "a time with its offset such as 2026-12-03T09:30:00+08:00",
+               "stop": " or ".join(STOPS)}
+
+
+def _shape_checks() -> str:
+    """PL/pgSQL that returns what is wrong with `said` as a `shape` (EVENT_SHAPES)."""
+    branches = []
+    for shape, fields in EVENT_SHAPES.items():
+        tests = []
+        for name, kind in fields.items():
+            value = f"(said -> '{name}')"
+            optional, kind = kind.endswith("?"), kind.rstrip("?")
+            if kind.startswith("["):
+                part = kind.strip("[]")
+                test = f"""IF jsonb_typeof({value}) IS DISTINCT FROM 'array' THEN RETURN '{name} must be a list'; END IF;
+                FOR item IN SELECT * FROM jsonb_array_elements({value}) LOOP
+                    problem := callassist.shape_problem('{part}', item);
+                    IF problem IS NOT NULL THEN RETURN '{name}: ' || problem; END IF;
+                END LOOP;"""
+            else:
+                test = f"IF NOT coalesce({_TYPE_TESTS[kind].format(v=value)}, false) THEN RETURN '{name} must be {_TYPE_NAMES[kind]}'; END IF;"
+            tests.append(f"IF coalesce(jsonb_typeof({value}), 'null') <> 'null' THEN {test} END IF;" if optional else test)
+        branches.append(f"WHEN '{shape}' THEN\n                " + "\n                ".join(tests))
+    return "\n            ".join(branches)
+
 
 _READ_BY_ALL = ["alembic_version", "collector", "storesetting", "call", "callevent", "review"]
 _LEDGER = ["account", "debtor", "contact", "invoice", "promise", "instalment", "payment", "claim"]
@@ -99,7 +165,8 @@ TEAM_TABLES = {
         ("SELECT", _READ_BY_ALL + _LEDGER + ["purgelog"]),
         *((f"INSERT ({_ADDED[table]})", [table]) for table in ("callevent", "promise", "instalment", "payment", "review")),
         # Imports take their ids beforehand (store/ledger.py) and never touch a stop.
-        ("INSERT", ["collector", "debtor", "contact", "account", "invoice"]),
+        ("INSERT", ["collector", "debtor", "account", "invoice"]),
+        ("INSERT (id, debtor_id, name, role, phone, is_primary)", ["contact"]),
         ("UPDATE", ["account", "debtor", "invoice"]),
         ("UPDATE (debtor_id, name, role, phone, is_primary)", ["contact"]),
         ("UPDATE (status, decided_on)", ["promise"]),
@@ -125,7 +192,7 @@ KEEPER_TABLES = [
     ("SELECT, DELETE", ["callevent", "review"]),
     ("SELECT", ["account", "contact", "collector", "storesetting", "promise"]),
     ("UPDATE (call_id)", ["promise"]),
-    ("UPDATE (stop)", ["contact"]),
+    ("UPDATE (stop)", ["contact"]),  # a call's end records it; a new number of the contact's keeps it
     ("UPDATE (closed)", ["account"]),  # to lock the account being claimed (FOR UPDATE)
     ("SELECT, INSERT", ["purgelog"]),
 ]
@@ -133,10 +200,11 @@ _KEEPER_POLICY_TABLES = ["claim", "call", "callevent", "review", "promise", "acc
 
 
 def role_names(bind) -> dict[str, str]:
-    """This database's own roles: callassist_<database>_<role>, or by the database's oid
-    when its name is not a plain short identifier."""
+    """This database's own roles: callassist_<database>_<role>, or callassist_<oid>_<role>
+    when its name is not a plain short identifier (a plain name never starts with a digit,
+    so no other database's roles have that name)."""
     database, oid = bind.execute(sa.text("SELECT datname, oid FROM pg_database WHERE datname = current_database()")).one()
-    tag = database if re.fullmatch(r"[a-z_][a-z0-9_]{0,30}", database) else f"db{oid}"
+    tag = database if re.fullmatch(r"[a-z_][a-z0-9_]{0,30}", database) else str(oid)
     return {role: f"callassist_{tag}_{role}" for role in ROLES}
 
 
@@ -156,7 +224,10 @@ def _policies(s: str, r: dict[str, str]) -> dict[str, tuple[str, str | None]]:
         "invoice": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = invoice.account_id)", None),
         "promise": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = promise.account_id)",
                     f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = promise.account_id) AND EXISTS ({own_call}promise.call_id AND c.account_id = promise.account_id)"),
-        "payment": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = payment.account_id)", None),
+        # A collector's payment is one typed in at the desk (workspace.record_payment): its
+        # id is the program's, so no login takes an id the next import of the bank's needs.
+        "payment": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = payment.account_id)",
+                    f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = payment.account_id) AND ({supervising} OR payment.external_id LIKE '{ENTERED}%')"),
         "instalment": (f"EXISTS (SELECT 1 FROM {s}.promise p WHERE p.id = instalment.promise_id)",
                        f"EXISTS (SELECT 1 FROM {s}.promise p WHERE p.id = instalment.promise_id AND EXISTS ({own_call}p.call_id))"),
         "call": (f"{supervising} OR collector_id = {me}", None),
@@ -240,13 +311,14 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             UPDATE {s}.claim SET expires_at = moment + {LEASE} WHERE call_id = call AND (who = 'owner' OR collector_id = me);
             RETURN FOUND;
         END $$""",
-        # A team login's hold is for a call of theirs, open when its transaction commits:
-        # no holding accounts without calling them.
+        # A team login's hold is for a call of theirs on that account, open when its
+        # transaction commits: no holding accounts without calling them.
         f"""CREATE FUNCTION callassist.hold_has_its_call() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
         BEGIN
             IF callassist.caller() IS DISTINCT FROM 'owner'
                     AND EXISTS (SELECT 1 FROM {s}.claim h WHERE h.account_id = NEW.account_id AND h.call_id = NEW.call_id)
-                    AND NOT EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = NEW.call_id AND c.collector_id = NEW.collector_id AND c.ended_at IS NULL) THEN
+                    AND NOT EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = NEW.call_id AND c.collector_id = NEW.collector_id AND c.account_id = NEW.account_id
+                                    AND NOT c.practice AND c.ended_at IS NULL) THEN
                 RAISE EXCEPTION 'account % is held for call %, which is not an open call of %', NEW.account_id, NEW.call_id, session_user USING ERRCODE = '23503';
             END IF;
             RETURN NULL;
@@ -261,6 +333,8 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
                     IF account IS NOT NULL THEN RAISE EXCEPTION 'a practice call works no account' USING ERRCODE = '42501'; END IF;
                 ELSIF NOT EXISTS (SELECT 1 FROM {s}.claim h WHERE h.account_id = account AND h.call_id = call AND h.collector_id = me AND h.expires_at > started) THEN
                     RAISE EXCEPTION 'call %: its account is not held for it (a call starts on an account its collector holds)', call USING ERRCODE = '42501';
+                ELSIF EXISTS (SELECT 1 FROM {s}.account a JOIN {s}.contact c ON c.id = a.contact_id WHERE a.id = account AND c.stop IS NOT NULL) THEN
+                    RAISE EXCEPTION 'account %: its contact asked not to be called', account USING ERRCODE = '42501';
                 END IF;
             END IF;
             INSERT INTO {s}.call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice, persona)
@@ -268,22 +342,25 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             RETURN started;
         END $$""",
         # What the contact rules count of the debtor's earlier calls, whoever made them:
-        # when each was dialled, on which number, what the phone did and whether the right
-        # party was reached. No words of those calls, only these facts of their events.
+        # when each was dialled, whether on this account and on its number, what the phone
+        # did and whether the right party was reached. Only these facts of their events:
+        # no words, no ids, no other number (a call is a number in the order they began).
         f"""CREATE FUNCTION callassist.debtor_calls(account integer, since timestamptz, excluding text)
-        RETURNS TABLE (call_id text, account_id integer, kind text, at timestamptz, phone text, disposition text, sets text)
+        RETURNS TABLE (call_no bigint, this_account boolean, kind text, at timestamptz, phone text, disposition text, sets text)
         LANGUAGE plpgsql STABLE SECURITY DEFINER {LOCKED} AS $$
         DECLARE who text := callassist.caller(); me integer;
         BEGIN
             IF {team_member} THEN {must_be_in_team} {no_trainer} {no_account}
             END IF;
             RETURN QUERY
-                SELECT c.id::text, c.account_id, e.kind::text, e.at, e.payload::json ->> 'phone', e.payload::json ->> 'disposition', (e.payload::json -> 'sets')::text
+                SELECT dense_rank() OVER (ORDER BY c.started_at, c.id), a.id = mine.id, e.kind::text, e.at,
+                       (SELECT t.phone::text FROM {s}.contact t WHERE t.id = mine.contact_id AND t.phone = e.payload::json ->> 'phone'),
+                       e.payload::json ->> 'disposition', (e.payload::json -> 'sets')::text
                 FROM {s}.account mine JOIN {s}.account a ON a.debtor_id = mine.debtor_id
                 JOIN {s}.call c ON c.account_id = a.id JOIN {s}.callevent e ON e.call_id = c.id
                 WHERE mine.id = account AND NOT c.practice AND c.started_at >= since AND c.id IS DISTINCT FROM excluding
                   AND e.kind IN ('call_started', 'choice_made')
-                ORDER BY c.id, e.seq;
+                ORDER BY c.started_at, c.id, e.seq;
         END $$""",
         f"""CREATE FUNCTION callassist.purge(before date, profile text, years integer, stated_today date, stated_by text)
         RETURNS TABLE (log_id integer, calls integer, events integer, reviews integer)
@@ -321,7 +398,7 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
         # What speaks for a person says the login's own name: the card that opens a call,
         # a supervisor's override of the contact rules.
         f"""CREATE FUNCTION callassist.chain_event() RETURNS trigger LANGUAGE plpgsql {LOCKED} AS $$
-        DECLARE said json; last_seq integer; last_kind text; last_at timestamptz; last_hash text;
+        DECLARE said jsonb; last_seq integer; last_kind text; last_at timestamptz; last_hash text; problem text;
         BEGIN
             SELECT e.seq, e.kind, e.at, e.hash INTO last_seq, last_kind, last_at, last_hash
             FROM {s}.callevent e WHERE e.call_id = NEW.call_id ORDER BY e.seq DESC LIMIT 1;
@@ -333,8 +410,8 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             IF NEW.seq IS DISTINCT FROM last_seq + 1 THEN
                 RAISE EXCEPTION 'call %: event % does not extend its chain, which ends at event %', NEW.call_id, NEW.seq, last_seq USING ERRCODE = '23505';
             END IF;
-            said := NEW.payload::json;
-            IF json_typeof(said) <> 'object' THEN
+            said := NEW.payload::jsonb;
+            IF jsonb_typeof(said) <> 'object' THEN
                 RAISE EXCEPTION 'call %: event % is not a JSON object', NEW.call_id, NEW.seq USING ERRCODE = '22P02';
             END IF;
             -- The owner, as caller() says, asked the cheap way: this runs for every event.
@@ -346,12 +423,38 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
                 IF NEW.kind = 'compliance_override' AND (callassist.caller() IS DISTINCT FROM 'supervisor' OR (said ->> 'by') IS DISTINCT FROM session_user OR (said ->> 'role') IS DISTINCT FROM 'supervisor') THEN
                     RAISE EXCEPTION 'only a supervisor overrides the contact rules, in their own name' USING ERRCODE = '42501';
                 END IF;
+                problem := CASE
+                    WHEN octet_length(NEW.payload) > {EVENT_LIMITS['bytes']} THEN 'it is longer than {EVENT_LIMITS['bytes']} bytes'
+                    WHEN jsonb_path_exists(said, 'strict $.**{{{EVENT_LIMITS['depth']} to last}}') THEN 'it nests deeper than {EVENT_LIMITS['depth'] - 1} levels'
+                    WHEN jsonb_path_exists(said, 'lax $.** ? (@.type() == "number" && (@ > {EVENT_LIMITS['number']} || @ < -{EVENT_LIMITS['number']}))') THEN 'it holds a number beyond {EVENT_LIMITS['number']}'
+                    ELSE callassist.shape_problem(NEW.kind, said) END;
+                IF problem IS NOT NULL THEN
+                    RAISE EXCEPTION 'call %: event % (%) is not as the program writes it: %', NEW.call_id, NEW.seq, NEW.kind, problem USING ERRCODE = '23514';
+                END IF;
             ELSIF NEW.at IS NULL THEN
                 NEW.at := greatest(clock_timestamp(), last_at);
             END IF;
             NEW.prev_hash := last_hash;
             NEW.hash := encode(sha256(convert_to(concat_ws(E'\\x1f', NEW.call_id, NEW.seq::text, NEW.kind, {iso}, NEW.payload, NEW.prev_hash) || E'\\x1f', 'UTF8')), 'hex');
             RETURN NEW;
+        END $$""",
+        f"""CREATE FUNCTION callassist.parses(value text, type text) RETURNS boolean LANGUAGE plpgsql STABLE {LOCKED} AS $$
+        BEGIN
+            CASE type WHEN 'date' THEN PERFORM value::date; WHEN 'timestamptz' THEN PERFORM value::timestamptz; END CASE;
+            RETURN true;
+        EXCEPTION WHEN others THEN
+            RETURN false;
+        END $$""",
+        # What is wrong with a payload as a shape of EVENT_SHAPES, or NULL.
+        f"""CREATE FUNCTION callassist.shape_problem(shape text, said jsonb) RETURNS text LANGUAGE plpgsql STABLE {LOCKED} AS $$
+        DECLARE item jsonb; problem text;
+        BEGIN
+            IF jsonb_typeof(said) IS DISTINCT FROM 'object' THEN RETURN 'it is not a JSON object'; END IF;
+            CASE shape
+            {_shape_checks()}
+            ELSE RETURN 'it is no kind of event the program writes';
+            END CASE;
+            RETURN NULL;
         END $$""",
         f"""CREATE FUNCTION callassist.event_effects() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
         BEGIN
@@ -364,6 +467,14 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
                 WHERE stop IS NULL AND NEW.payload::json ->> 'contact_stop' IS NOT NULL
                   AND id = (SELECT a.contact_id FROM {s}.call c JOIN {s}.account a ON a.id = c.account_id WHERE c.id = NEW.call_id);
             END IF;
+            RETURN NULL;
+        END $$""",
+        # An account moved to another contact of the debtor (an import's new number, a
+        # supervisor's change) keeps the stop its contact asked for.
+        f"""CREATE FUNCTION callassist.carry_stop() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
+        BEGIN
+            UPDATE {s}.contact SET stop = (SELECT o.stop FROM {s}.contact o WHERE o.id = OLD.contact_id)
+            WHERE id = NEW.contact_id AND stop IS NULL AND EXISTS (SELECT 1 FROM {s}.contact o WHERE o.id = OLD.contact_id AND o.stop IS NOT NULL);
             RETURN NULL;
         END $$""",
         f"""CREATE FUNCTION callassist.sign_review() RETURNS trigger LANGUAGE plpgsql {LOCKED} AS $$
@@ -380,7 +491,7 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
 # Which functions run with the keeper's rights, and who may call each.
 DEFINERS = ["claim_account(integer, integer, text, timestamptz)", "claim_first(integer[], integer, text, timestamptz)", "renew(text, timestamptz)", "hold_has_its_call()",
             "start_call(text, integer, integer, text, text, text, text, boolean, text, timestamptz)", "debtor_calls(integer, timestamptz, text)",
-            "purge(date, text, integer, date, text)", "event_effects()"]
+            "purge(date, text, integer, date, text)", "event_effects()", "carry_stop()"]
 EXECUTE = {
     "claim_account(integer, integer, text, timestamptz)": ["collector", "supervisor"],
     "claim_first(integer[], integer, text, timestamptz)": ["collector", "supervisor"],
@@ -388,8 +499,12 @@ EXECUTE = {
     "start_call(text, integer, integer, text, text, text, text, boolean, text, timestamptz)": ["collector", "supervisor", "trainer"],
     "debtor_calls(integer, timestamptz, text)": ["collector", "supervisor"],
     "purge(date, text, integer, date, text)": ["supervisor"],
+    # What an event's trigger asks of its payload, as the login that writes it.
+    "shape_problem(text, jsonb)": ["collector", "supervisor", "trainer"],
+    "parses(text, text)": ["collector", "supervisor", "trainer"],
 }
-# SQLite: the same effects of an event on its call's row, its hold and its contact.
+# SQLite: the same effects of an event on its call's row, its hold and its contact, and
+# the same stop kept when an account moves to another contact.
 SQLITE_TRIGGERS = {
     "event_effects_step": "AFTER INSERT ON callevent WHEN NEW.kind = 'step_entered' BEGIN UPDATE call SET state = json_extract(NEW.payload, '$.state') WHERE id = NEW.call_id; END",
     "event_effects_end": ("AFTER INSERT ON callevent WHEN NEW.kind = 'call_ended' BEGIN"
@@ -398,6 +513,9 @@ SQLITE_TRIGGERS = {
                           " UPDATE contact SET stop = json_extract(NEW.payload, '$.contact_stop')"
                           " WHERE stop IS NULL AND json_extract(NEW.payload, '$.contact_stop') IS NOT NULL"
                           " AND id = (SELECT a.contact_id FROM call c JOIN account a ON a.id = c.account_id WHERE c.id = NEW.call_id); END"),
+    "carry_stop": ("AFTER UPDATE OF contact_id ON account WHEN OLD.contact_id IS NOT NEW.contact_id BEGIN"
+                   " UPDATE contact SET stop = (SELECT o.stop FROM contact o WHERE o.id = OLD.contact_id)"
+                   " WHERE id = NEW.contact_id AND stop IS NULL AND EXISTS (SELECT 1 FROM contact o WHERE o.id = OLD.contact_id AND o.stop IS NOT NULL); END"),
 }
 
 
@@ -476,6 +594,7 @@ def upgrade() -> None:
     op.execute(f"CREATE TRIGGER event_chain BEFORE INSERT ON {s}.callevent FOR EACH ROW EXECUTE FUNCTION callassist.chain_event()")
     op.execute(f"CREATE TRIGGER event_effects AFTER INSERT ON {s}.callevent FOR EACH ROW WHEN (NEW.kind IN ('step_entered', 'call_ended')) EXECUTE FUNCTION callassist.event_effects()")
     op.execute(f"CREATE TRIGGER sign_review BEFORE INSERT ON {s}.review FOR EACH ROW EXECUTE FUNCTION callassist.sign_review()")
+    op.execute(f"CREATE TRIGGER carry_stop AFTER UPDATE OF contact_id ON {s}.account FOR EACH ROW WHEN (OLD.contact_id IS DISTINCT FROM NEW.contact_id) EXECUTE FUNCTION callassist.carry_stop()")
     op.execute(f"CREATE CONSTRAINT TRIGGER hold_has_its_call AFTER INSERT OR UPDATE ON {s}.claim DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION callassist.hold_has_its_call()")
     for role, grants in TEAM_TABLES.items():
         for privileges, names in grants:
@@ -496,7 +615,7 @@ def downgrade() -> None:
     s = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
     database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
     r = role_names(bind)
-    for trigger, table in (("event_chain", "callevent"), ("event_effects", "callevent"), ("sign_review", "review"), ("hold_has_its_call", "claim")):
+    for trigger, table in (("event_chain", "callevent"), ("event_effects", "callevent"), ("sign_review", "review"), ("hold_has_its_call", "claim"), ("carry_stop", "account")):
         op.execute(f"DROP TRIGGER {trigger} ON {s}.{table}")
     op.execute("DROP SCHEMA callassist CASCADE")
     for table, (_, added) in _policies(s, r).items():
