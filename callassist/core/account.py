@@ -8,7 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from callassist.core.context import CallContext, InvoiceView, PastPromiseView
-from callassist.core.i18n import fmt_date, fmt_time, label
+from callassist.core.i18n import fmt_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.priority import DEFAULT_CLASS_DAYS, debt_class
 
@@ -85,7 +85,7 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
         for i in sorted(snapshot.invoices, key=lambda i: i.due)
     )
     last = snapshot.promises[0] if snapshot.promises else None
-    last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, label(f"status_{last.status}", locale), money(last.paid)) if last else None
+    last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, value_label("status", last.status, locale), money(last.paid)) if last else None
     dpd = snapshot.days_past_due(today)
     return CallContext(
         locale=locale,

@@ -807,3 +807,11 @@ LABELS: dict[str, dict[str, str]] = {
 def label(key: str, locale: str, **values: object) -> str:
     """The interface text `key` in `locale`, with {placeholders} filled in."""
     return LABELS[locale][key].format(**values)
+
+
+def value_label(group: str, value: object, locale: str) -> str:
+    """The words for a value read from stored data (`group`_`value`: an outcome, a status,
+    an event's kind): the value itself when it is none the program knows, so a row
+    written by other means is shown as it is rather than stopping the screen."""
+    text = LABELS[locale].get(f"{group}_{value}")
+    return text if text is not None else str(value)

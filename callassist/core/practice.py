@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from callassist.core.call import Call, Event
-from callassist.core.i18n import fmt_date, label
+from callassist.core.i18n import fmt_date, label, value_label
 from callassist.core.personas import Persona, PersonaExcuse
 from callassist.core.preview import happy_path
 
@@ -94,7 +94,7 @@ class Rehearsal:
         confirmed = any(e.kind == "choice_made" and e.payload["to"] in _finals(call) and e.payload["from"] == call.loaded.flow.promise_state for e in self.events)
         if captured and captured[-1].payload["instalments"] and captured[-1].payload["channel"] and confirmed:
             first = fmt_date(date.fromisoformat(captured[-1].payload["instalments"][0]["due"]), locale)
-            return ScoreItem("promise", True, label("score_promise_ok", locale, due=first, channel=label(f"channel_{captured[-1].payload['channel']}", locale)))
+            return ScoreItem("promise", True, label("score_promise_ok", locale, due=first, channel=value_label("channel", captured[-1].payload["channel"], locale)))
         return ScoreItem("promise", False, label("score_promise_unread", locale) if captured else label("score_promise_none", locale))
 
     def scored(self, call: Call) -> Event:

@@ -23,7 +23,7 @@ SECURITY_CODE = re.compile(
 # A URL's password: after user: up to the last @ of the URL (a password may hold / ? # @;
 # more is hidden than the password when a query holds an @, never less), or a password=
 # parameter.
-_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][\w+.-]*://[^/:@]*:).*@")
+_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][\w+.-]*://[^/:@]*:).*@", re.DOTALL)
 _PARAMETER_PASSWORD = re.compile(r"(?P<head>[?&]password=)[^&]*", re.IGNORECASE)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from callassist.core.call import OBJECTION_TRIGGER, Event, LadderPosition
-from callassist.core.i18n import label
+from callassist.core.i18n import label, value_label
 
 # With "skip silences", no pause between two events lasts longer than this.
 SILENCE = timedelta(seconds=1)
@@ -85,8 +85,8 @@ def _happened(event: Event, locale: str, excuse_names: dict[str, str]) -> str:
     if kind == "promise_captured":
         return label("replay_promise", locale, total=payload["total"], currency=payload["currency"])
     if kind == "call_ended":
-        return label("replay_ended", locale, disposition=label(f"disp_{payload['disposition']}", locale))
-    return label(f"replay_{kind}", locale)
+        return label("replay_ended", locale, disposition=value_label("disp", payload["disposition"], locale))
+    return value_label("replay", kind, locale)
 
 
 def pauses(shown: list[Frame], skip_silences: bool) -> list[float]:

@@ -33,10 +33,14 @@ def _dialled_local(events: list[Event]) -> datetime | None:
     debtor's time: the stored time of that event (a team's server's, not the desk's
     clock) at the offset the call's card showed."""
     local = events[0].payload.get("debtor_local_time") if events and events[0].kind == "call_started" else None
-    if not local:
+    try:
+        zone = datetime.fromisoformat(local).tzinfo if isinstance(local, str) else None
+    except ValueError:  # not written by the program: judged as a call with no card
+        zone = None
+    if zone is None:
         return None
     dialled = next((e.at for e in events if e.kind == "choice_made"), events[0].at)
-    return dialled.astimezone(datetime.fromisoformat(local).tzinfo)
+    return dialled.astimezone(zone)
 
 
 def _local_day(events: list[Event]) -> date | None:
@@ -52,8 +56,9 @@ def reached_right_party(events: list[Event]) -> bool:
 def rules_of(events: list[Event], rules: Profile) -> Profile:
     """The contact rules a call was made under: the built-in profile its first event names,
     else `rules` (the ones in force now)."""
-    name = (events[0].payload.get("contact_rules") or {}).get("profile") if events and events[0].kind == "call_started" else None
-    return PROFILES[name] if name in PROFILES and name != rules.name else rules
+    recorded = events[0].payload.get("contact_rules") if events and events[0].kind == "call_started" else None
+    name = recorded.get("profile") if isinstance(recorded, dict) else None
+    return PROFILES[name] if isinstance(name, str) and name in PROFILES and name != rules.name else rules
 
 
 def same_day_contacts(events: list[Event], others: list[list[Event]]) -> tuple[int, int] | None:

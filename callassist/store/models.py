@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from callassist.store.types import Amount, UTCDateTime
@@ -22,6 +22,16 @@ def amount_field(**kwargs) -> Decimal:
 
 def time_field(nullable: bool = False) -> datetime:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+# The ids of what calls and reviews add, on PostgreSQL: 64 bits, so that no login's
+# refused inserts (each takes an id) use them up (migration 0009). A SQLite row's id is
+# its rowid, which is 64 bits already.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def big_id_field() -> int | None:
+    return Field(default=None, sa_column=Column(BIG_ID, primary_key=True))
 
 
 class Collector(SQLModel, table=True):
@@ -116,7 +126,7 @@ class Call(SQLModel, table=True):
 
 class CallEvent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("call_id", "seq", name="uq_callevent_call_seq"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = big_id_field()
     call_id: str = Field(foreign_key="call.id", index=True)
     seq: int
     kind: str
@@ -127,7 +137,7 @@ class CallEvent(SQLModel, table=True):
 
 
 class Promise(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = big_id_field()
     account_id: int = Field(foreign_key="account.id", index=True)
     call_id: str | None = Field(default=None, foreign_key="call.id")
     currency: str
@@ -140,8 +150,8 @@ class Promise(SQLModel, table=True):
 
 
 class Instalment(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    promise_id: int = Field(foreign_key="promise.id", index=True)
+    id: int | None = big_id_field()
+    promise_id: int = Field(sa_column=Column(BIG_ID, ForeignKey("promise.id"), index=True, nullable=False))
     seq: int
     due_on: date
     amount: Decimal = amount_field()
@@ -152,7 +162,7 @@ class Instalment(SQLModel, table=True):
 class Payment(SQLModel, table=True):
     """Money received on an account, from an import (keyed by its external id) or typed in."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = big_id_field()
     external_id: str = Field(unique=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     paid_on: date
@@ -168,7 +178,7 @@ class Payment(SQLModel, table=True):
 class Review(SQLModel, table=True):
     """A supervisor's score of a call (1 to 5) and comment, with who and when."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = big_id_field()
     call_id: str = Field(foreign_key="call.id", index=True)
     reviewer: str
     score: int

@@ -21,9 +21,9 @@ from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import Event
+from callassist.core.flow import VERIFIED
 from callassist.core.calls import CallSummary
 from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
-from callassist.core.scorecard import reached_right_party
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
 from callassist.core.figures import CallRecord
@@ -366,37 +366,30 @@ def sibling_events(call_id: str, *, session: Session) -> list[list[Event]] | Non
 _DEBTOR_CALLS_SQL = {
     "postgresql": "SELECT * FROM callassist.debtor_calls(:account, :since, :excluding)",
     "sqlite": """
-        SELECT dense_rank() OVER (ORDER BY c.started_at, c.id) AS call_no, a.id = mine.id AS this_account, e.kind, e.at,
-               (SELECT t.phone FROM contact t WHERE t.id = mine.contact_id AND t.phone IS json_extract(e.payload, '$.phone')) AS phone,
-               json_extract(e.payload, '$.disposition') AS disposition, json_extract(e.payload, '$.sets') AS sets
-        FROM account mine JOIN account a ON a.debtor_id = mine.debtor_id JOIN call c ON c.account_id = a.id JOIN callevent e ON e.call_id = c.id
+        SELECT min(CASE WHEN e.kind = 'choice_made' THEN e.at END) AS dialled_at, max(a.id = mine.id) AS this_account,
+               max(CASE WHEN e.kind = 'call_started' AND t.phone IS json_extract(e.payload, '$.phone') THEN t.phone END) AS phone,
+               NOT max(e.kind = 'choice_made' AND json_extract(e.payload, '$.disposition') IS 'no_answer') AS answered,
+               max(e.kind = 'choice_made' AND EXISTS (SELECT 1 FROM json_each(e.payload, '$.sets') WHERE value = :verified)) AS conversation
+        FROM account mine JOIN contact t ON t.id = mine.contact_id JOIN account a ON a.debtor_id = mine.debtor_id
+        JOIN call c ON c.account_id = a.id JOIN callevent e ON e.call_id = c.id
         WHERE mine.id = :account AND NOT c.practice AND c.started_at >= :since AND c.id IS NOT :excluding AND e.kind IN ('call_started', 'choice_made')
-        ORDER BY c.started_at, c.id, e.seq""",
+        GROUP BY c.id HAVING max(e.kind = 'choice_made')
+        ORDER BY dialled_at""",
 }
-_DEBTOR_CALLS = {name: text(statement).bindparams(bindparam("since", type_=UTCDateTime())).columns(at=UTCDateTime()) for name, statement in _DEBTOR_CALLS_SQL.items()}
+_DEBTOR_CALLS = {name: text(statement).bindparams(bindparam("since", type_=UTCDateTime())).columns(dialled_at=UTCDateTime()) for name, statement in _DEBTOR_CALLS_SQL.items()}
 
 
 def contact_attempts(account_id: int, since: datetime, *, session: Session, excluding: str | None = None) -> list[Attempt]:
     """The calls dialled since `since` to any account of this account's debtor, by anyone
     (practice calls never count), as the contact rules count them. A call is dialled once
     its first step has a choice made (what the phone did); `excluding` leaves out the call
-    under way. Of another account's call only the facts the rules count are read: an
-    attempt on another account has account_id None, and on another number phone None."""
+    under way. Of each only what the rules count is read (migration 0009's
+    callassist.debtor_calls on PostgreSQL): an attempt on another account has account_id
+    None, and on another number than this account's contact's phone None."""
     connection = session.connection()
-    calls: dict[int, tuple[bool, list[Event]]] = {}
-    for call_no, this_account, kind, at, phone, disposition, sets in connection.execute(
-            _DEBTOR_CALLS[connection.dialect.name], {"account": account_id, "since": since, "excluding": excluding}):
-        facts = {"phone": phone, "disposition": disposition, "sets": json.loads(sets) if sets else []}
-        calls.setdefault(call_no, (bool(this_account), []))[1].append(Event(kind, facts, at))
-    attempts = []
-    for this_account, events in calls.values():
-        choices = [event for event in events if event.kind == "choice_made"]
-        if not choices:
-            continue
-        dialled = events[0].payload["phone"] if events[0].kind == "call_started" else None
-        answered = not any(choice.payload["disposition"] == "no_answer" for choice in choices)
-        attempts.append(Attempt(choices[0].at, account_id if this_account else None, dialled, answered, reached_right_party(events)))
-    return attempts
+    parameters = {"account": account_id, "since": since, "excluding": excluding} | ({"verified": VERIFIED} if connection.dialect.name == "sqlite" else {})
+    return [Attempt(dialled_at, account_id if this_account else None, phone, bool(answered), bool(conversation))
+            for dialled_at, this_account, phone, answered, conversation in connection.execute(_DEBTOR_CALLS[connection.dialect.name], parameters)]
 
 
 def purge_calls(log: PurgeLog, years: int, *, session: Session, dry_run: bool = False) -> PurgeLog:

@@ -212,8 +212,10 @@ def hold_an_account_without_calling_it(c, team):
 def hold_an_account_for_a_call_on_another(c, team):
     # His open call is on another account; a practice call is on none: neither holds this one.
     refused(c, "SELECT callassist.claim_account(%s, %s, %s, now())", (team.pool_account, team.ids["wang"], team.wang_open), error=errors.ForeignKeyViolation, match="not an open call")
-    refused(c, "SELECT callassist.start_call('drill', NULL, %s, 'standard', 'h', 'en', 'prepare', true, 'stall', now()), callassist.claim_account(%s, %s, 'drill', now())",
-            (team.ids["wang"], team.pool_account, team.ids["wang"]), error=errors.ForeignKeyViolation, match="not an open call")
+    with pytest.raises(errors.ForeignKeyViolation, match="not an open call"), c.transaction():
+        c.execute("SELECT callassist.start_call('drill', NULL, %s, 'standard', 'h', 'en', 'prepare', true, 'stall', now())", (team.ids["wang"],))
+        c.execute("""INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES ('drill', 1, 'call_started', now(), '{"script": "standard", "locale": "en", "collector": "wang"}')""")
+        c.execute("SELECT callassist.claim_account(%s, %s, 'drill', now())", (team.pool_account, team.ids["wang"]))
 
 
 @attack("wang")
@@ -333,8 +335,9 @@ def take_a_payment_id_the_bank_file_will_bring(c, team):
 @attack("wang")
 def learn_other_collectors_calls_from_the_contact_rules(c, team):
     debtor = c.execute("SELECT debtor_id FROM account WHERE id = %s", (team.pool_account,)).fetchone()[0]
-    counted = c.execute("SELECT * FROM callassist.debtor_calls(%s, '-infinity', NULL)", (team.pool_account,)).fetchall()
-    said = repr(counted)
+    cursor = c.execute("SELECT * FROM callassist.debtor_calls(%s, '-infinity', NULL)", (team.pool_account,))
+    assert [column.name for column in cursor.description] == ["dialled_at", "this_account", "phone", "answered", "conversation"]
+    said = repr(cursor.fetchall())
     assert team.li_open not in said and str(team.li_account) not in said and str(debtor) not in said
 
 
@@ -362,6 +365,20 @@ HAND_MADE_EVENTS = [  # each would stop a report, a replay or another collector'
     ("call_started", '{"script": "standard", "locale": "en", "collector": "wang", "debtor_local_time": "10 am"}'),
     ("step_entered", '{"state": "prepare", "label": "Prepare", "text": "t", "choices": [{"key": "1"}]}'),
     ("made_up", '{"anything": true}'),
+    ("instalment", '{"due": "2026-01-01", "amount": "1"}'),  # a part of an event, not a kind
+    ("call_started", '{"script": "standard", "locale": "en", "collector": "wang"}'),  # a second card
+    ("practice_scored", '{"persona": "x", "passed": 0, "items": 0, "score": 0, "results": []}'),  # before the end: the call could never end
+    ("call_ended", '{"disposition": "zzz", "state": "wrap_up"}'),
+    ("choice_made", '{"trigger": "dial", "from": "prepare", "to": "reach_party", "label": "Dial", "sets": [], "disposition": "zzz"}'),
+    ("note_added", '{"text": "n", "state": "prepare", "redacted": "card"}'),
+]
+# A second card, as a call's first event would carry it: each field a reader takes from it.
+HAND_MADE_CARDS = [
+    '{"script": "standard", "locale": "en", "collector": "wang", "contact_rules": {"profile": ["cn"]}}',
+    '{"script": "standard", "locale": "en", "collector": "wang", "debtor_local_time": "2026-12-03T24:00:00+08:00"}',
+    '{"script": "standard", "locale": "en", "collector": "wang", "debtor_local_time": "2026-12-03T23:59:60+08:00"}',
+    '{"script": "standard", "locale": "en", "collector": "wang", "debtor": "X", "balance": "abc", "currency": "CNY"}',
+    '{"script": "standard", "locale": "en", "collector": "wang", "debtor": "X", "balance": "1.00", "currency": "yuan"}',
 ]
 
 
@@ -372,9 +389,38 @@ def events_not_as_the_program_writes_them(c, team):
             _event(c, team, kind, payload)
 
 
+@attack("wang")
+def a_call_whose_card_no_reader_can_read(c, team):
+    for card in HAND_MADE_CARDS:
+        with pytest.raises(errors.CheckViolation, match="not as the program writes it"), c.transaction():
+            c.execute("SELECT callassist.claim_account(%(account)s, %(me)s, 'odd', now()), callassist.start_call('odd', %(account)s, %(me)s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
+                      {"account": team.wang_account, "me": team.ids["wang"]})
+            c.execute("INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES ('odd', 1, 'call_started', now(), %s)", (card,))
+
+
+@attack("wang")
+def a_call_with_no_events(c, team):
+    refused(c, "SELECT callassist.claim_account(%(account)s, %(me)s, 'bare', now()), callassist.start_call('bare', %(account)s, %(me)s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
+            {"account": team.wang_account, "me": team.ids["wang"]}, error=errors.ForeignKeyViolation, match="has no events")
+
+
+@attack("wang")
+def hold_many_accounts_at_once(c, team):
+    free = [row[0] for row in c.execute("SELECT id FROM account a WHERE NOT closed AND NOT EXISTS (SELECT 1 FROM claim h WHERE h.account_id = a.id) ORDER BY id LIMIT 4")]
+    takes = ", ".join(f"callassist.claim_account({account}, {team.ids['wang']}, 'many{n}', now())" for n, account in enumerate(free))
+    refused(c, f"SELECT {takes}", error=errors.ConfigurationLimitExceeded, match="holds 3 accounts already")
+
+
+@attack("wang")
+def draw_ids_until_none_are_left(c, team):
+    for table in ("callevent", "promise", "instalment", "payment", "review"):
+        refused(c, f"SELECT nextval('{table}_id_seq')")
+
+
 @attack("li")
 def append_to_another_collectors_call(c, team):
-    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, 1, 'note_added', now(), '{\"text\": \"li was here\", \"state\": \"prepare\"}')", (team.wang_open,))
+    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, 1, 'call_started', now(), '{\"script\": \"standard\", \"locale\": \"en\", \"collector\": \"li\"}')", (team.wang_open,),
+            match="row-level security")
 
 
 @attack("wang")
@@ -533,10 +579,8 @@ def test_a_forged_call_gets_the_servers_time_and_chain(team):
         server_now = wang.execute("SELECT clock_timestamp()").fetchone()[0]
         assert wang.execute("SELECT callassist.claim_account(%s, %s, 'forged', %s)", (team.wang_account, team.ids["wang"], long_ago)).fetchone() == (True,)
         started = wang.execute("SELECT callassist.start_call('forged', %s, %s, 'standard', 'h', 'en', 'prepare', false, NULL, %s)", (team.wang_account, team.ids["wang"], long_ago)).fetchone()[0]
-        wang.commit()
-        with pytest.raises(errors.InsufficientPrivilege, match="names its own collector"):  # a card in li's name
+        with pytest.raises(errors.InsufficientPrivilege, match="names its own collector"), wang.transaction():  # a card in li's name
             wang.execute("INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES ('forged', 1, 'call_started', %s, '{\"collector\": \"li\"}')", (long_ago,))
-        wang.rollback()
         for seq, kind, payload in ((1, "call_started", '{"script": "standard", "locale": "en", "collector": "wang"}'), (2, "call_ended", '{"disposition": "promise", "state": "wrap_up"}')):
             wang.execute("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('forged', %s, %s, %s, %s, 'mine', 'mine')", (seq, kind, long_ago, payload))
     held = team.sql(owner, "SELECT claimed_at, expires_at FROM claim WHERE call_id = 'forged'")
@@ -605,7 +649,7 @@ def test_passwords_are_never_printed(team):
     for argv in (["db", "upgrade"], ["audit", "verify"], ["report"]):
         failed = runner.invoke(cli, ["--db", unreachable, *argv])
         assert failed.exit_code == 2 and "hunter2" not in failed.output and "***" in failed.output, failed.output
-    for odd in ("Zm9v/YmFy+hunter2", "a?b#c@hunter2", "#hunter2?x=1"):
+    for odd in ("Zm9v/YmFy+hunter2", "a?b#c@hunter2", "#hunter2?x=1", "secret\nhunter2"):
         typed = unreachable.replace("hunter2-secret", odd)  # as typed, not as a URL would escape it
         said = runner.invoke(cli, ["--db", typed, "report"])
         assert said.exit_code == 2 and "hunter2" not in said.output and odd[:4] not in said.output, said.output
@@ -624,6 +668,22 @@ def test_a_database_whose_name_is_not_plain_has_roles_no_other_can_name(postgres
     assert runner.invoke(cli, ["--db", url, "db", "upgrade"]).exit_code == 0
     with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user={owner} dbname='{name}'") as owned:
         assert dict(owned.execute("SELECT name, value FROM storesetting WHERE name = 'role_collector'").fetchall()) == {"role_collector": f"callassist_{oid}_collector"}
+
+
+def test_a_number_that_asked_to_stop_is_not_called_under_another_contact(team):
+    """boss gives another account's contact the number whose contact asked to stop: wang
+    may not call it there either."""
+    owner = make_url(team.url).username
+    stopped_phone = team.sql(owner, "SELECT c.phone FROM contact c JOIN account a ON a.contact_id = c.id WHERE a.id = %s", (team.stopped_account,))[0][0]
+    contact, phone = team.sql(owner, "SELECT c.id, c.phone FROM contact c JOIN account a ON a.contact_id = c.id WHERE a.id = %s", (team.wang_account,))[0]
+    team.sql("boss", "UPDATE contact SET phone = %s WHERE id = %s", (stopped_phone, contact))
+    try:
+        with psycopg.connect(team.libpq("wang"), autocommit=True) as wang:
+            refused(wang, "SELECT callassist.claim_account(%(account)s, %(me)s, 'renamed', now()), callassist.start_call('renamed', %(account)s, %(me)s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
+                    {"account": team.wang_account, "me": team.ids["wang"]}, match="asked not to be called")
+            assert wang.execute("SELECT callassist.claim_first(%s, %s, 'renamed', now())", ([team.wang_account], team.ids["wang"])).fetchone() == (None,)
+    finally:
+        team.sql(owner, "UPDATE contact SET phone = %s WHERE id = %s", (phone, contact))
 
 
 def test_a_desk_with_a_wrong_clock_goes_by_the_servers(tmp_path, team, monkeypatch):

@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from callassist.core.calls import ANY_FLAG, SORTS, CallFilter, browse
 from callassist.core.flow import DISPOSITIONS
-from callassist.core.i18n import fmt_short_date, label
+from callassist.core.i18n import fmt_short_date, label, value_label
 from callassist.core.objections import EXCUSE_IDS
 from callassist.core.promises import parse_date
 from callassist.core.scorecard import ITEMS
@@ -157,7 +157,7 @@ class CallsScreen(Screen):
         def cells_of(index: int) -> list[str]:
             call = shown[index]
             started = call.started_at.astimezone()
-            outcome = label(f"disp_{call.disposition}", locale) if call.disposition else label("calls_unfinished", locale)
+            outcome = value_label("disp", call.disposition, locale) if call.disposition else label("calls_unfinished", locale)
             minutes, seconds = divmod(call.seconds, 60)
             debtor = (label("practice_badge", locale) + " " if call.practice else "") + call.debtor
             if call.flags:

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from callassist.core.i18n import fmt_clock, fmt_datetime, label
+from callassist.core.i18n import fmt_clock, fmt_datetime, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.store.errors import StoreError
 from callassist.store.events import ENDING_KINDS
@@ -187,7 +187,7 @@ class ReplayScreen(Screen):
             for note in frame.notes:
                 extra.append(f"· {note}\n")
         if frame.disposition:
-            extra.append(label("replay_ended", self.locale, disposition=label(f"disp_{frame.disposition}", self.locale)) + "\n", style="bold")
+            extra.append(label("replay_ended", self.locale, disposition=value_label("disp", frame.disposition, self.locale)) + "\n", style="bold")
         card = frame.card
         if card.get("debtor"):
             balance = format_money(Money(Decimal(card["balance"]), card["currency"]), self.locale) if card.get("balance") else ""

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callassist.core.i18n import fmt_short_date, label
+from callassist.core.i18n import fmt_short_date, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.reasons import describe_reason
 from callassist.store.errors import StoreError
@@ -194,7 +194,7 @@ class WorklistScreen(Screen):
             text.append(f" · {label('col_last', locale)} ", style="dim")
             text.append(fmt_short_date(row.last_contact_at.date(), locale))
             if row.last_outcome:
-                text.append(" " + label(f"disp_{row.last_outcome}", locale))
+                text.append(" " + value_label("disp", row.last_outcome, locale))
         if row.promise_due:
             text.append(f" · {label('col_promise', locale)} ", style="dim")
             text.append(fmt_short_date(row.promise_due, locale))

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from callassist.core.account import AccountSnapshot
-from callassist.core.i18n import fmt_short_date, fmt_time, label
+from callassist.core.i18n import fmt_short_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
 
 MAX_INVOICES = 4
@@ -51,6 +51,6 @@ class AccountCard(Static):
         for promise in snapshot.promises[:MAX_PROMISES]:
             style = {"broken": "red", "partly_kept": "yellow", "kept": "green"}.get(promise.status, "")
             text.append(f" {fmt_short_date(promise.due, locale)} {money(promise.amount)} ")
-            text.append(label(f"status_{promise.status}", locale) + "\n", style=style)
+            text.append(value_label("status", promise.status, locale) + "\n", style=style)
         text.rstrip()
         self.update(text)

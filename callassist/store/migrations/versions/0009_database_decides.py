@@ -76,67 +76,81 @@ LOCKED = "SET search_path = pg_catalog, pg_temp"
 # A login's name as the collector table's index can find it (a name's own collation is C).
 LOGIN = '{user}::text COLLATE "default"'
 ENTERED = "entered-"  # workspace.record_payment: the id of a payment typed in at the desk
+VERIFIED = "right_party_verified"  # core/conditions.py: the fact that makes a call a conversation
+MAX_HOLDS = 3  # accounts a team login holds at once: a call on screen, one or two a crash left
 
 # Each kind of event as core/call.py and core/practice.py write it: the fields every
-# reader of the log relies on, by type. "?" lets a field be absent or null; "[shape]" is a
-# list of objects of that shape. An event a team login writes by hand must fit, so no
-# hand-made row stops a report, a replay or another collector's contact rules.
+# reader of the log relies on, by type. "?" lets a field be absent or null; "[part]" is a
+# list of objects of that part's shape, "{part}" one such object. An event a team login
+# writes by hand must fit, so no hand-made row stops a report, a replay or another
+# collector's contact rules. COMMON fields may come with any kind.
 EVENT_SHAPES = {
-    "call_started": {"script": "text", "locale": "text", "collector": "text", "phone": "text?", "debtor_local_time": "moment?", "contact_rules": "object?"},
+    "call_started": {"script": "text", "locale": "text", "collector": "text", "phone": "text?", "debtor": "text?", "contact": "text?", "balance": "amount?",
+                     "currency": "currency?", "account_id": "integer?", "practice": "boolean?", "persona": "text?", "debtor_local_time": "moment?", "contact_rules": "{rules}?"},
     "step_entered": {"state": "text", "label": "text", "text": "text", "discloses_debt": "boolean?", "choices": "[choice]?"},
-    "choice_made": {"trigger": "text", "from": "text", "to": "text", "label": "text", "sets": "texts", "disposition": "text?"},
+    "choice_made": {"trigger": "text", "from": "text", "to": "text", "label": "text", "sets": "texts", "disposition": "disposition?"},
     "objection_raised": {"excuse": "text", "state": "text"},
     "rebuttal_shown": {"excuse": "text", "rung": "integer", "rungs": "integer", "principle": "text", "counters": "texts", "text": "text", "commitment": "text?", "found_with": "text?"},
-    "promise_captured": {"currency": "text", "total": "amount", "method": "text", "channel": "text", "instalments": "[instalment]", "readback": "text?"},
+    "promise_captured": {"currency": "currency", "total": "amount", "method": "text", "channel": "text", "instalments": "[instalment]", "readback": "text?"},
     "compliance_override": {"rules": "texts", "reason": "text", "by": "text", "role": "text", "state": "text"},
     "note_added": {"text": "text", "state": "text"},
     "call_resumed": {"state": "text", "after_seq": "integer"},
-    "call_ended": {"disposition": "text", "note": "text?", "state": "text", "next_contact": "date?", "callback_at": "moment?", "contact_stop": "stop?"},
+    "call_ended": {"disposition": "disposition", "note": "text?", "state": "text", "next_contact": "date?", "callback_at": "moment?", "contact_stop": "stop?"},
     "practice_scored": {"persona": "text", "passed": "integer", "items": "integer", "score": "integer", "results": "[result]"},
-    # parts of the above
+}
+COMMON = {"redacted": "texts?", "kept_offline_at": "moment?"}
+PARTS = {
     "choice": {"key": "text", "label": "text", "trigger": "text", "dest": "text"},
     "instalment": {"due": "date", "amount": "amount"},
     "result": {"item": "text", "passed": "boolean", "detail": "text"},
+    "rules": {"profile": "text?", "local_time": "moment?", "zone_known": "boolean?", "conversations_today": "integer?", "unanswered_today": "integer?",
+              "attempts_this_week": "integer?", "last_conversation_days": "integer?", "blocks": "texts?"},
 }
 EVENT_LIMITS = {"bytes": 65536, "depth": 4, "number": "1e15"}  # a payload's size, its nesting, its numbers' size
 STOPS = ("do_not_call", "cease_contact")  # core/compliance.py
+DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive")  # core/flow.py
+_DATE = r"\d{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+_TIME = r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{{1,6}})?([+-]([01]\d|2[0-3]):[0-5]\d|Z)"
 _TYPE_TESTS = {
     "text": "jsonb_typeof({v}) = 'string'",
     "boolean": "jsonb_typeof({v}) = 'boolean'",
     "integer": "jsonb_typeof({v}) = 'number' AND ({v})::numeric = trunc(({v})::numeric)",
-    "object": "jsonb_typeof({v}) = 'object'",
     "texts": """jsonb_typeof({v}) = 'array' AND NOT jsonb_path_exists({v}, 'strict $[*] ? (@.type() != "string")')""",
     "amount": r"jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' ~ '^-?\d{{1,15}}(\.\d{{1,6}})?$'",
-    "date": r"jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' ~ '^\d{{4}}-\d{{2}}-\d{{2}}$' AND callassist.parses({v} #>> '{{}}', 'date')",
-    "moment": (r"jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' ~ '^\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}}(\.\d{{1,6}})?([+-]\d{{2}}:\d{{2}}|Z)$'"
-               " AND callassist.parses({v} #>> '{{}}', 'timestamptz')"),
-    "stop": f"{{v}} #>> '{{{{}}}}' IN ({', '.join(repr(stop) for stop in STOPS)}) AND jsonb_typeof({{v}}) = 'string'",
+    "currency": r"jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' ~ '^[A-Z]{{3}}$'",
+    "date": rf"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' ~ '^{_DATE}$' AND callassist.parses({{v}} #>> '{{{{}}}}', 'date')",
+    "moment": rf"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' ~ '^{_DATE}T{_TIME}$' AND callassist.parses({{v}} #>> '{{{{}}}}', 'timestamptz')",
+    "stop": f"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' IN ({', '.join(repr(stop) for stop in STOPS)})",
+    "disposition": f"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' IN ({', '.join(repr(name) for name in DISPOSITIONS)})",
 }
-_TYPE_NAMES = {"text": "text", "boolean": "true or false", "integer": "a whole number", "object": "a JSON object", "texts": "a list of texts",
-               "amount": "an amount such as 1200.50", "date": "a date such as 2026-12-03", "moment": "a time with its offset such as 2026-12-03T09:30:00+08:00",
-               "stop": " or ".join(STOPS)}
+_TYPE_NAMES = {"text": "text", "boolean": "true or false", "integer": "a whole number", "texts": "a list of texts", "amount": "an amount such as 1200.50",
+               "currency": "a currency code such as CNY", "date": "a date such as 2026-12-03", "moment": "a time with its offset such as 2026-12-03T09:30:00+08:00",
+               "stop": " or ".join(STOPS), "disposition": "one of " + ", ".join(DISPOSITIONS)}
+
+
+def _field_test(name: str, kind: str) -> str:
+    """PL/pgSQL returning what is wrong with the field `name` of `said` as a `kind`."""
+    value = f"(said -> '{name}')"
+    optional, kind = kind.endswith("?"), kind.rstrip("?")
+    if kind.startswith("["):
+        test = f"""IF jsonb_typeof({value}) IS DISTINCT FROM 'array' THEN RETURN '{name} must be a list'; END IF;
+                FOR item IN SELECT * FROM jsonb_array_elements({value}) LOOP
+                    problem := callassist.shape_problem('{kind.strip("[]")}', item);
+                    IF problem IS NOT NULL THEN RETURN '{name}: ' || problem; END IF;
+                END LOOP;"""
+    elif kind.startswith("{"):
+        test = f"""problem := callassist.shape_problem('{kind.strip("{}")}', {value});
+                IF problem IS NOT NULL THEN RETURN '{name}: ' || problem; END IF;"""
+    else:
+        test = f"IF NOT coalesce({_TYPE_TESTS[kind].format(v=value)}, false) THEN RETURN '{name} must be {_TYPE_NAMES[kind]}'; END IF;"
+    return f"IF coalesce(jsonb_typeof({value}), 'null') <> 'null' THEN {test} END IF;" if optional else test
 
 
 def _shape_checks() -> str:
-    """PL/pgSQL that returns what is wrong with `said` as a `shape` (EVENT_SHAPES)."""
-    branches = []
-    for shape, fields in EVENT_SHAPES.items():
-        tests = []
-        for name, kind in fields.items():
-            value = f"(said -> '{name}')"
-            optional, kind = kind.endswith("?"), kind.rstrip("?")
-            if kind.startswith("["):
-                part = kind.strip("[]")
-                test = f"""IF jsonb_typeof({value}) IS DISTINCT FROM 'array' THEN RETURN '{name} must be a list'; END IF;
-                FOR item IN SELECT * FROM jsonb_array_elements({value}) LOOP
-                    problem := callassist.shape_problem('{part}', item);
-                    IF problem IS NOT NULL THEN RETURN '{name}: ' || problem; END IF;
-                END LOOP;"""
-            else:
-                test = f"IF NOT coalesce({_TYPE_TESTS[kind].format(v=value)}, false) THEN RETURN '{name} must be {_TYPE_NAMES[kind]}'; END IF;"
-            tests.append(f"IF coalesce(jsonb_typeof({value}), 'null') <> 'null' THEN {test} END IF;" if optional else test)
-        branches.append(f"WHEN '{shape}' THEN\n                " + "\n                ".join(tests))
-    return "\n            ".join(branches)
+    """The branches of shape_problem: one for each kind of event (with COMMON) and each part."""
+    shapes = {kind: fields | COMMON for kind, fields in EVENT_SHAPES.items()} | PARTS
+    return "\n            ".join(f"WHEN '{shape}' THEN\n                " + "\n                ".join(_field_test(name, kind) for name, kind in fields.items())
+                                   for shape, fields in shapes.items())
 
 
 _READ_BY_ALL = ["alembic_version", "collector", "storesetting", "call", "callevent", "review"]
@@ -179,11 +193,12 @@ TEAM_TABLES = {
         (f"INSERT ({_ADDED['callevent']})", ["callevent"]),
     ],
 }
-SEQUENCES = {
-    "collector": ["callevent", "promise", "instalment", "payment"],
-    "supervisor": ["callevent", "promise", "instalment", "payment", "review", "collector", "debtor", "contact", "account", "invoice"],
-    "trainer": ["callevent"],
-}
+# The rows a call or a review adds take their ids from an identity: PostgreSQL asks no
+# right on its sequence then, so no login may draw ids (nextval) by the million until
+# none is left for the team; and 64-bit ones, which no login's refused inserts (each
+# takes an id) use up. A supervisor's imports take theirs beforehand.
+IDENTITY_TABLES = ["callevent", "promise", "instalment", "payment", "review"]
+SEQUENCES = {"supervisor": ["collector", "debtor", "contact", "account", "invoice"]}
 # What the keeper's functions touch, and only that.
 KEEPER_TABLES = [
     ("SELECT, INSERT, UPDATE, DELETE", ["claim"]),
@@ -252,6 +267,12 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             claimed_at = excluded.claimed_at, expires_at = excluded.expires_at
         WHERE held.expires_at <= excluded.claimed_at OR (held.call_id = excluded.call_id AND held.collector_id = excluded.collector_id)
         RETURNING held.account_id INTO taken;"""
+    few_holds = f"""
+                IF (SELECT count(*) FROM {s}.claim h WHERE h.collector_id = me AND h.call_id <> call AND h.expires_at > moment) >= {MAX_HOLDS} THEN
+                    RAISE EXCEPTION '% holds {MAX_HOLDS} accounts already: a call ends, or its hold lapses, before another starts', session_user USING ERRCODE = '53400';
+                END IF;"""
+    # A number someone asked not to be called, whichever contact row holds it.
+    stopped = f"EXISTS (SELECT 1 FROM {s}.contact c JOIN {s}.contact t ON t.phone = c.phone WHERE c.id = a.contact_id AND t.stop IS NOT NULL)"
     may_work = f"(who IN ('owner', 'supervisor') OR a.collector_id = me OR a.collector_id = (SELECT p.id FROM {s}.collector p WHERE p.name = {TEAM_POOL}))"
     no_account = f"""
         IF NOT EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = account AND {may_work}) THEN
@@ -278,7 +299,7 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
         DECLARE who text := callassist.caller(); me integer; moment timestamptz := stated; taken integer;
         BEGIN
             IF {team_member} THEN {must_be_in_team} {own_name} {no_trainer} {no_account}
-                moment := clock_timestamp();
+                moment := clock_timestamp(); {few_holds}
             END IF;
             INSERT INTO {s}.claim AS held (account_id, collector_id, call_id, claimed_at, expires_at)
             VALUES (account, collector, call, moment, moment + {LEASE}) {take}
@@ -289,13 +310,13 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
         DECLARE who text := callassist.caller(); me integer; moment timestamptz := listed_at; taken integer;
         BEGIN
             IF {team_member} THEN {must_be_in_team} {own_name} {no_trainer}
-                moment := clock_timestamp();
+                moment := clock_timestamp(); {few_holds}
             END IF;
             INSERT INTO {s}.claim AS held (account_id, collector_id, call_id, claimed_at, expires_at)
             SELECT free.id, collector, call, moment, moment + {LEASE} FROM (
                 SELECT a.id FROM {s}.account a
                 WHERE a.id = ANY(listed) AND {may_work} AND NOT a.closed AND (a.last_contact_at IS NULL OR a.last_contact_at < listed_at)
-                  AND NOT EXISTS (SELECT 1 FROM {s}.contact c WHERE c.id = a.contact_id AND c.stop IS NOT NULL)
+                  AND NOT {stopped}
                   AND NOT EXISTS (SELECT 1 FROM {s}.claim h WHERE h.account_id = a.id AND h.expires_at > moment AND h.call_id <> call)
                 ORDER BY array_position(listed, a.id) LIMIT 1 FOR UPDATE OF a SKIP LOCKED
             ) AS free {take}
@@ -323,6 +344,14 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             END IF;
             RETURN NULL;
         END $$""",
+        # A team login's call is stored with its first event, in the same transaction.
+        f"""CREATE FUNCTION callassist.call_has_its_card() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
+        BEGIN
+            IF callassist.caller() IS DISTINCT FROM 'owner' AND NOT EXISTS (SELECT 1 FROM {s}.callevent e WHERE e.call_id = NEW.id) THEN
+                RAISE EXCEPTION 'call % has no events: a call is stored with its first', NEW.id USING ERRCODE = '23503';
+            END IF;
+            RETURN NULL;
+        END $$""",
         f"""CREATE FUNCTION callassist.start_call(call text, account integer, collector integer, script text, script_hash text, locale text, state text, practice boolean, persona text, stated timestamptz) RETURNS timestamptz
         LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
         DECLARE who text := callassist.caller(); me integer; started timestamptz := stated;
@@ -333,8 +362,8 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
                     IF account IS NOT NULL THEN RAISE EXCEPTION 'a practice call works no account' USING ERRCODE = '42501'; END IF;
                 ELSIF NOT EXISTS (SELECT 1 FROM {s}.claim h WHERE h.account_id = account AND h.call_id = call AND h.collector_id = me AND h.expires_at > started) THEN
                     RAISE EXCEPTION 'call %: its account is not held for it (a call starts on an account its collector holds)', call USING ERRCODE = '42501';
-                ELSIF EXISTS (SELECT 1 FROM {s}.account a JOIN {s}.contact c ON c.id = a.contact_id WHERE a.id = account AND c.stop IS NOT NULL) THEN
-                    RAISE EXCEPTION 'account %: its contact asked not to be called', account USING ERRCODE = '42501';
+                ELSIF EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = account AND {stopped}) THEN
+                    RAISE EXCEPTION 'account %: its contact''s number asked not to be called', account USING ERRCODE = '42501';
                 END IF;
             END IF;
             INSERT INTO {s}.call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice, persona)
@@ -342,25 +371,27 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             RETURN started;
         END $$""",
         # What the contact rules count of the debtor's earlier calls, whoever made them:
-        # when each was dialled, whether on this account and on its number, what the phone
-        # did and whether the right party was reached. Only these facts of their events:
-        # no words, no ids, no other number (a call is a number in the order they began).
+        # for each call dialled, when, whether on this account and on its number, whether
+        # anyone answered and whether the right party was reached. Nothing else: no
+        # words, steps, outcomes or ids, no other number.
         f"""CREATE FUNCTION callassist.debtor_calls(account integer, since timestamptz, excluding text)
-        RETURNS TABLE (call_no bigint, this_account boolean, kind text, at timestamptz, phone text, disposition text, sets text)
+        RETURNS TABLE (dialled_at timestamptz, this_account boolean, phone text, answered boolean, conversation boolean)
         LANGUAGE plpgsql STABLE SECURITY DEFINER {LOCKED} AS $$
         DECLARE who text := callassist.caller(); me integer;
         BEGIN
             IF {team_member} THEN {must_be_in_team} {no_trainer} {no_account}
             END IF;
             RETURN QUERY
-                SELECT dense_rank() OVER (ORDER BY c.started_at, c.id), a.id = mine.id, e.kind::text, e.at,
-                       (SELECT t.phone::text FROM {s}.contact t WHERE t.id = mine.contact_id AND t.phone = e.payload::json ->> 'phone'),
-                       e.payload::json ->> 'disposition', (e.payload::json -> 'sets')::text
-                FROM {s}.account mine JOIN {s}.account a ON a.debtor_id = mine.debtor_id
+                SELECT min(e.at) FILTER (WHERE e.kind = 'choice_made'), bool_or(a.id = mine.id),
+                       max(t.phone::text) FILTER (WHERE e.kind = 'call_started' AND t.phone = e.payload::jsonb ->> 'phone'),
+                       NOT coalesce(bool_or(e.kind = 'choice_made' AND e.payload::jsonb ->> 'disposition' = 'no_answer'), false),
+                       coalesce(bool_or(e.kind = 'choice_made' AND e.payload::jsonb -> 'sets' ? '{VERIFIED}'), false)
+                FROM {s}.account mine JOIN {s}.contact t ON t.id = mine.contact_id JOIN {s}.account a ON a.debtor_id = mine.debtor_id
                 JOIN {s}.call c ON c.account_id = a.id JOIN {s}.callevent e ON e.call_id = c.id
                 WHERE mine.id = account AND NOT c.practice AND c.started_at >= since AND c.id IS DISTINCT FROM excluding
                   AND e.kind IN ('call_started', 'choice_made')
-                ORDER BY c.started_at, c.id, e.seq;
+                GROUP BY c.id HAVING bool_or(e.kind = 'choice_made')
+                ORDER BY 1;
         END $$""",
         f"""CREATE FUNCTION callassist.purge(before date, profile text, years integer, stated_today date, stated_by text)
         RETURNS TABLE (log_id integer, calls integer, events integer, reviews integer)
@@ -424,6 +455,9 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
                     RAISE EXCEPTION 'only a supervisor overrides the contact rules, in their own name' USING ERRCODE = '42501';
                 END IF;
                 problem := CASE
+                    WHEN NEW.kind NOT IN ({", ".join(repr(kind) for kind in EVENT_SHAPES)}) THEN 'it is no kind of event the program writes'
+                    WHEN (NEW.seq = 1) <> (NEW.kind = 'call_started') THEN 'a call opens with its call_started, and has one'
+                    WHEN NEW.kind = 'practice_scored' AND last_kind IS DISTINCT FROM 'call_ended' THEN 'a practice call is scored once it has ended'
                     WHEN octet_length(NEW.payload) > {EVENT_LIMITS['bytes']} THEN 'it is longer than {EVENT_LIMITS['bytes']} bytes'
                     WHEN jsonb_path_exists(said, 'strict $.**{{{EVENT_LIMITS['depth']} to last}}') THEN 'it nests deeper than {EVENT_LIMITS['depth'] - 1} levels'
                     WHEN jsonb_path_exists(said, 'lax $.** ? (@.type() == "number" && (@ > {EVENT_LIMITS['number']} || @ < -{EVENT_LIMITS['number']}))') THEN 'it holds a number beyond {EVENT_LIMITS['number']}'
@@ -489,7 +523,7 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
 
 
 # Which functions run with the keeper's rights, and who may call each.
-DEFINERS = ["claim_account(integer, integer, text, timestamptz)", "claim_first(integer[], integer, text, timestamptz)", "renew(text, timestamptz)", "hold_has_its_call()",
+DEFINERS = ["claim_account(integer, integer, text, timestamptz)", "claim_first(integer[], integer, text, timestamptz)", "renew(text, timestamptz)", "hold_has_its_call()", "call_has_its_card()",
             "start_call(text, integer, integer, text, text, text, text, boolean, text, timestamptz)", "debtor_calls(integer, timestamptz, text)",
             "purge(date, text, integer, date, text)", "event_effects()", "carry_stop()"]
 EXECUTE = {
@@ -569,6 +603,13 @@ def upgrade() -> None:
         op.execute(f"DROP POLICY {policy} ON {s}.claim")
     op.execute("DROP FUNCTION callassist_may_read_call(integer)")
     op.execute("DROP FUNCTION callassist_may_read(integer)")
+    op.execute(f"ALTER TABLE {s}.instalment ALTER COLUMN promise_id TYPE bigint")
+    for table in IDENTITY_TABLES:
+        op.execute(f"ALTER TABLE {s}.{table} ALTER COLUMN id DROP DEFAULT")
+        op.execute(f"DROP SEQUENCE {s}.{table}_id_seq")
+        op.execute(f"ALTER TABLE {s}.{table} ALTER COLUMN id TYPE bigint")
+        op.execute(f"ALTER TABLE {s}.{table} ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY")
+        op.execute(f"SELECT setval(pg_get_serial_sequence('{s}.{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {s}.{table}")
     tables = sorted(set(_READ_BY_ALL + _LEDGER + ["purgelog"]))
     for shared in SHARED_GROUPS.values():
         op.execute(f"REVOKE ALL ON {_on(s, tables)} FROM {shared}")
@@ -596,10 +637,12 @@ def upgrade() -> None:
     op.execute(f"CREATE TRIGGER sign_review BEFORE INSERT ON {s}.review FOR EACH ROW EXECUTE FUNCTION callassist.sign_review()")
     op.execute(f"CREATE TRIGGER carry_stop AFTER UPDATE OF contact_id ON {s}.account FOR EACH ROW WHEN (OLD.contact_id IS DISTINCT FROM NEW.contact_id) EXECUTE FUNCTION callassist.carry_stop()")
     op.execute(f"CREATE CONSTRAINT TRIGGER hold_has_its_call AFTER INSERT OR UPDATE ON {s}.claim DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION callassist.hold_has_its_call()")
+    op.execute(f"CREATE CONSTRAINT TRIGGER call_has_its_card AFTER INSERT ON {s}.call DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION callassist.call_has_its_card()")
     for role, grants in TEAM_TABLES.items():
         for privileges, names in grants:
             op.execute(f"GRANT {privileges} ON {_on(s, names)} TO {r[role]}")
-        op.execute(f"GRANT USAGE ON SEQUENCE {', '.join(f'{s}.{table}_id_seq' for table in SEQUENCES[role])} TO {r[role]}")
+    for role, tables in SEQUENCES.items():
+        op.execute(f"GRANT USAGE ON SEQUENCE {', '.join(f'{s}.{table}_id_seq' for table in tables)} TO {r[role]}")
     for privileges, names in KEEPER_TABLES:
         op.execute(f"GRANT {privileges} ON {_on(s, names)} TO {r['keeper']}")
     op.execute(f"GRANT USAGE ON SEQUENCE {s}.purgelog_id_seq TO {r['keeper']}")
@@ -615,7 +658,7 @@ def downgrade() -> None:
     s = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
     database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
     r = role_names(bind)
-    for trigger, table in (("event_chain", "callevent"), ("event_effects", "callevent"), ("sign_review", "review"), ("hold_has_its_call", "claim"), ("carry_stop", "account")):
+    for trigger, table in (("event_chain", "callevent"), ("event_effects", "callevent"), ("sign_review", "review"), ("hold_has_its_call", "claim"), ("call_has_its_card", "call"), ("carry_stop", "account")):
         op.execute(f"DROP TRIGGER {trigger} ON {s}.{table}")
     op.execute("DROP SCHEMA callassist CASCADE")
     for table, (_, added) in _policies(s, r).items():
@@ -624,6 +667,13 @@ def downgrade() -> None:
     op.execute(f"DROP POLICY team_reads ON {s}.claim")
     for table in _KEEPER_POLICY_TABLES:
         op.execute(f"DROP POLICY keeper ON {s}.{table}")
+    for table in IDENTITY_TABLES:
+        op.execute(f"ALTER TABLE {s}.{table} ALTER COLUMN id DROP IDENTITY")
+        op.execute(f"ALTER TABLE {s}.{table} ALTER COLUMN id TYPE integer")
+        op.execute(f"CREATE SEQUENCE {s}.{table}_id_seq AS integer OWNED BY {s}.{table}.id")
+        op.execute(f"ALTER TABLE {s}.{table} ALTER COLUMN id SET DEFAULT nextval('{s}.{table}_id_seq')")
+        op.execute(f"SELECT setval('{s}.{table}_id_seq', coalesce(max(id), 0) + 1, false) FROM {s}.{table}")
+    op.execute(f"ALTER TABLE {s}.instalment ALTER COLUMN promise_id TYPE integer")
     tables = sorted(set(_READ_BY_ALL + _LEDGER + ["purgelog"]))
     for name in r.values():
         op.execute(f"REVOKE ALL ON {_on(s, tables)} FROM {name}")
