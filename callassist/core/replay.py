@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from callassist.core.call import OBJECTION_TRIGGER, Event, LadderPosition
 from callassist.core.i18n import label, value_label
+from callassist.core.money import Money, format_money
 
 # With "skip silences", no pause between two events lasts longer than this.
 SILENCE = timedelta(seconds=1)
@@ -98,3 +100,12 @@ def pauses(shown: list[Frame], skip_silences: bool) -> list[float]:
             gap = min(gap, SILENCE)
         waits.append(max(gap.total_seconds(), 0.0))
     return waits
+
+
+def card_balance(card: dict, locale: str) -> str:
+    """The balance a call's card showed, formatted; as it is stored when it is no amount
+    and currency the program would have written."""
+    try:
+        return format_money(Money(Decimal(card["balance"]), card["currency"]), locale)
+    except (KeyError, TypeError, ArithmeticError, ValueError):
+        return " ".join(str(card.get(key) or "") for key in ("balance", "currency")).strip()

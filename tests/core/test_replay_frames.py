@@ -21,3 +21,11 @@ def test_frames_follow_the_events_and_pauses_skip_silences(make_call):
     assert shown[-1].happened == "note: asked for Li"
     assert pauses(shown, skip_silences=False) == [0.0, 10.0, 10.0, 10.0, 10.0]
     assert pauses(shown, skip_silences=True) == [0.0, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_a_cards_balance_is_shown_as_stored_when_it_is_no_amount():
+    from callassist.core.replay import card_balance
+
+    assert card_balance({"balance": "48250.00", "currency": "CNY"}, "en") == "CN¥48,250.00"
+    assert card_balance({"balance": "1.00", "currency": "ZZZ"}, "en") == "1.00 ZZZ"
+    assert card_balance({"balance": "abc"}, "zh") == "abc"

@@ -46,9 +46,16 @@ def ledger(engine):
     return count
 
 
+# Made by migration 0009 for the team database's own functions, which the models do not query.
+DATABASE_ONLY_INDEXES = {"ix_contact_stopped_digits"}
+
+
 def test_migrations_match_the_models(engine):
+    def compared(item, name, kind, reflected, other) -> bool:
+        return not (kind == "index" and name in DATABASE_ONLY_INDEXES)
+
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"include_object": compared}), SQLModel.metadata)
     assert diff == []
 
 

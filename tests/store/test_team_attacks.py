@@ -11,7 +11,9 @@ tina trains.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -324,6 +326,21 @@ def supervisor_lifts_a_stop(c, team):
         c.execute("UPDATE account SET contact_id = %s WHERE id = %s", (fresh, team.stopped_account))
         assert c.execute("SELECT stop FROM contact WHERE id = %s", (fresh,)).fetchone() == ("cease_contact",)
         raise psycopg.Rollback()
+
+
+@attack("boss")
+def free_a_stopped_number_for_another_contact(c, team):
+    refused(c, "UPDATE contact SET phone = '+86 10 0000 0001' WHERE id = (SELECT contact_id FROM account WHERE id = %s)", (team.stopped_account,), match="stays as it was")
+
+
+@attack("wang")
+def dates_and_amounts_no_reader_can_read(c, team):
+    for column, value in (("last_contact_at", "infinity"), ("callback_at", "9999-12-31 23:59:59+00"), ("oldest_due", "infinity"), ("next_promise_due", "20000-01-01"),
+                          ("last_broken_on", "-infinity"), ("balance", "NaN"), ("next_promise_amount", "NaN"), ("priority", "Infinity")):
+        refused(c, f"UPDATE account SET {column} = %s WHERE id = %s", (value, team.pool_account), error=errors.CheckViolation, match="bounded")
+    account = c.execute("SELECT account_id FROM call WHERE id = %s", (team.wang_open,)).fetchone()[0]
+    refused(c, "INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES (%s, %s, 'CNY', 'NaN', 'cash', 'sms', 'open', now())",
+            (account, team.wang_open), error=errors.CheckViolation, match="bounded")
 
 
 @attack("wang")
@@ -674,7 +691,7 @@ def test_a_number_that_asked_to_stop_is_not_called_under_another_contact(team):
     """boss gives another account's contact the number whose contact asked to stop: wang
     may not call it there either."""
     owner = make_url(team.url).username
-    stopped_phone = team.sql(owner, "SELECT c.phone FROM contact c JOIN account a ON a.contact_id = c.id WHERE a.id = %s", (team.stopped_account,))[0][0]
+    stopped_phone = team.sql(owner, "SELECT c.phone FROM contact c JOIN account a ON a.contact_id = c.id WHERE a.id = %s", (team.stopped_account,))[0][0].replace(" ", "")
     contact, phone = team.sql(owner, "SELECT c.id, c.phone FROM contact c JOIN account a ON a.contact_id = c.id WHERE a.id = %s", (team.wang_account,))[0]
     team.sql("boss", "UPDATE contact SET phone = %s WHERE id = %s", (stopped_phone, contact))
     try:
@@ -684,6 +701,41 @@ def test_a_number_that_asked_to_stop_is_not_called_under_another_contact(team):
             assert wang.execute("SELECT callassist.claim_first(%s, %s, 'renamed', now())", ([team.wang_account], team.ids["wang"])).fetchone() == (None,)
     finally:
         team.sql(owner, "UPDATE contact SET phone = %s WHERE id = %s", (phone, contact))
+
+
+def test_holds_taken_at_once_or_revived_stay_within_the_limit(postgres, tmp_path):
+    """wang opens six calls at the same moment in six sessions, holding one already: two
+    more commit. With his holds lapsed he takes three anew; an old one is not revived."""
+    team = make_team(postgres, tmp_path)
+    owner = make_url(team.url).username
+    free = [row[0] for row in team.sql("wang", "SELECT id FROM account a WHERE NOT closed AND NOT EXISTS (SELECT 1 FROM claim h WHERE h.account_id = a.id) ORDER BY id LIMIT 9")]
+    card = '{"script": "standard", "locale": "en", "collector": "wang"}'
+    barrier = threading.Barrier(6)
+
+    def open_call(account: int, wait: bool = False) -> bool:
+        call = f"call-{account}"
+        with psycopg.connect(team.libpq("wang")) as c:
+            if wait:
+                barrier.wait()
+            try:
+                c.execute("SELECT callassist.claim_account(%s, %s, %s, now())", (account, team.ids["wang"], call))
+                c.execute("SELECT callassist.start_call(%s, %s, %s, 'standard', 'h', 'en', 'prepare', false, NULL, now())", (call, account, team.ids["wang"]))
+                c.execute("INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, 1, 'call_started', now(), %s)", (call, card))
+                c.commit()
+                return True
+            except errors.ConfigurationLimitExceeded:
+                return False
+
+    with ThreadPoolExecutor(6) as pool:
+        taken = list(pool.map(lambda account: open_call(account, wait=True), free[:6]))
+    live = "SELECT count(*) FROM claim WHERE collector_id = %s AND expires_at > now()"
+    assert (sum(taken), team.sql(owner, live, (team.ids["wang"],))) == (2, [(3,)])
+    team.sql(owner, "UPDATE claim SET expires_at = now() - interval '1 minute' WHERE collector_id = %s", (team.ids["wang"],))
+    assert [open_call(account) for account in free[6:]] == [True, True, True]
+    lapsed = f"call-{free[taken.index(True)]}"
+    with psycopg.connect(team.libpq("wang"), autocommit=True) as wang:
+        refused(wang, "SELECT callassist.renew(%s, now())", (lapsed,), error=errors.ConfigurationLimitExceeded, match="holds 3 accounts already")
+    assert team.sql(owner, live, (team.ids["wang"],)) == [(3,)]
 
 
 def test_a_desk_with_a_wrong_clock_goes_by_the_servers(tmp_path, team, monkeypatch):

@@ -192,3 +192,11 @@ async def test_the_dashboard_shows_the_team_figures(make_app, db_url):
         assert len(dashboard.query(PlotextPlot)) == 3 and {"prepare", "promise", "wrap_up"} <= set(result.phase_seconds)
         await press(pilot, "escape")
         assert not isinstance(pilot.app.screen, DashboardScreen)
+
+
+def test_a_rung_stored_with_words_the_program_lacks_is_shown_as_stored():
+    from callassist.core.call import LadderPosition
+    from callassist.tui.widgets.objection_panel import describe_rung
+
+    shown = describe_rung(LadderPosition("Stall", 1, 3, "zzz", ("persist", "yyy")), "zh").plain
+    assert "zzz" in shown and "缠, yyy" in shown

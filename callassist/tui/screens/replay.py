@@ -6,8 +6,6 @@ top, and only the events before the break are played.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,7 +17,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from callassist.core.i18n import fmt_clock, fmt_datetime, label, value_label
-from callassist.core.money import Money, format_money
 from callassist.store.errors import StoreError
 from callassist.store.events import ENDING_KINDS
 from callassist.tui.bindings import bind_localized
@@ -190,7 +187,9 @@ class ReplayScreen(Screen):
             extra.append(label("replay_ended", self.locale, disposition=value_label("disp", frame.disposition, self.locale)) + "\n", style="bold")
         card = frame.card
         if card.get("debtor"):
-            balance = format_money(Money(Decimal(card["balance"]), card["currency"]), self.locale) if card.get("balance") else ""
+            from callassist.core.replay import card_balance
+
+            balance = card_balance(card, self.locale) if card.get("balance") else ""
             extra.append("\n" + label("replay_card", self.locale, debtor=card["debtor"], contact=card.get("contact", ""), phone=card.get("phone", ""), balance=balance), style="dim")
         self.query_one("#then-extra", Static).update(extra)
         self.show_status()

@@ -37,10 +37,11 @@ On PostgreSQL, what 0008 left to each program's good faith moves into the databa
   renew a hold for the caller's own collector, on accounts the caller may work, with a
   lease of 5 minutes from the server's clock (store/claims.py LEASE). A team login's hold
   must be for an open call of theirs on that account, at the end of the transaction that
-  takes or renews it.
+  takes or renews it; they hold at most MAX_HOLDS accounts at once.
 - Calls: no login inserts or updates `call`; start_call opens one under the caller's own
-  name at the server's time, on an account the caller holds for it and whose contact has
-  not asked to stop (or none, practice).
+  name at the server's time, on an account the caller holds for it and whose contact's
+  number has not asked to stop, under any contact (or none, practice); it commits with its
+  first event. A stopped contact's number never changes.
   Events, promises and their instalments are added to one's own calls only; a contact's
   stop is written by the end of the call that records it, never by a login, and never
   lifted. Rows are added with the ids their sequences give.
@@ -48,7 +49,10 @@ On PostgreSQL, what 0008 left to each program's good faith moves into the databa
   be the next) or follows the call's end, refuses a payload that is not a JSON object, sets the
   time (the server's, never earlier than the event before) and computes the hash chain
   exactly as store/events.py does. A team login's event must have the shape the program
-  writes (EVENT_SHAPES, EVENT_LIMITS). What speaks for a person must name the login: a call's
+  writes (EVENT_SHAPES, EVENT_LIMITS).
+- Ids: the rows a call or a review adds take 64-bit identities, whose sequences no login
+  may draw from. The ledger's dates and amounts stay within what the program reads
+  (LEDGER_BOUNDS). What speaks for a person must name the login: a call's
   card its collector, an override of the contact rules a supervisor. Reviews are signed
   by the session's login.
 - Deletion: no login deletes calls, events or reviews; purge deletes, in the database,
@@ -78,6 +82,7 @@ LOGIN = '{user}::text COLLATE "default"'
 ENTERED = "entered-"  # workspace.record_payment: the id of a payment typed in at the desk
 VERIFIED = "right_party_verified"  # core/conditions.py: the fact that makes a call a conversation
 MAX_HOLDS = 3  # accounts a team login holds at once: a call on screen, one or two a crash left
+DIGITS = "regexp_replace({phone}, '[^0-9]', '', 'g')"  # a phone number as its digits alone
 
 # Each kind of event as core/call.py and core/practice.py write it: the fields every
 # reader of the log relies on, by type. "?" lets a field be absent or null; "[part]" is a
@@ -108,6 +113,17 @@ PARTS = {
 }
 EVENT_LIMITS = {"bytes": 65536, "depth": 4, "number": "1e15"}  # a payload's size, its nesting, its numbers' size
 STOPS = ("do_not_call", "cease_contact")  # core/compliance.py
+# What a login may write in the ledger's dates, times and amounts: within what the program
+# reads (no infinity, no year past 9999 or near it, no NaN), for every login and the owner.
+_DAYS = "BETWEEN '1900-01-01' AND '2199-12-31'"
+_MONEY = "BETWEEN -1e14 AND 1e14"
+LEDGER_BOUNDS = {
+    "account": {"balance": _MONEY, "next_promise_amount": _MONEY, "priority": "BETWEEN -1e9 AND 1e9", "oldest_due": _DAYS, "priority_on": _DAYS,
+                "last_contact_at": _DAYS, "callback_at": _DAYS, "next_promise_due": _DAYS, "last_broken_on": _DAYS},
+    "promise": {"total": _MONEY, "created_at": _DAYS, "decided_on": _DAYS},
+    "instalment": {"amount": _MONEY, "paid": _MONEY, "due_on": _DAYS},
+    "payment": {"amount": _MONEY, "unmatched": _MONEY, "paid_on": _DAYS, "created_at": _DAYS},
+}
 DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive")  # core/flow.py
 _DATE = r"\d{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 _TIME = r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{{1,6}})?([+-]([01]\d|2[0-3]):[0-5]\d|Z)"
@@ -206,6 +222,7 @@ KEEPER_TABLES = [
     ("UPDATE (state, ended_at, disposition)", ["call"]),
     ("SELECT, DELETE", ["callevent", "review"]),
     ("SELECT", ["account", "contact", "collector", "storesetting", "promise"]),
+    ("UPDATE (display_name)", ["collector"]),  # to lock a collector's row while their holds are counted (FOR NO KEY UPDATE)
     ("UPDATE (call_id)", ["promise"]),
     ("UPDATE (stop)", ["contact"]),  # a call's end records it; a new number of the contact's keeps it
     ("UPDATE (closed)", ["account"]),  # to lock the account being claimed (FOR UPDATE)
@@ -267,12 +284,20 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             claimed_at = excluded.claimed_at, expires_at = excluded.expires_at
         WHERE held.expires_at <= excluded.claimed_at OR (held.call_id = excluded.call_id AND held.collector_id = excluded.collector_id)
         RETURNING held.account_id INTO taken;"""
+    # Counted one transaction of the collector's at a time (their collector row locked,
+    # which no login may lock itself), each count seeing what the last one committed.
     few_holds = f"""
+                IF current_setting('transaction_isolation') <> 'read committed' THEN
+                    RAISE EXCEPTION 'holds are taken in read committed transactions' USING ERRCODE = '25001';
+                END IF;
+                PERFORM 1 FROM {s}.collector c WHERE c.id = me FOR NO KEY UPDATE;
                 IF (SELECT count(*) FROM {s}.claim h WHERE h.collector_id = me AND h.call_id <> call AND h.expires_at > moment) >= {MAX_HOLDS} THEN
                     RAISE EXCEPTION '% holds {MAX_HOLDS} accounts already: a call ends, or its hold lapses, before another starts', session_user USING ERRCODE = '53400';
                 END IF;"""
-    # A number someone asked not to be called, whichever contact row holds it.
-    stopped = f"EXISTS (SELECT 1 FROM {s}.contact c JOIN {s}.contact t ON t.phone = c.phone WHERE c.id = a.contact_id AND t.stop IS NOT NULL)"
+    # A number someone asked not to be called, whichever contact row holds it, however it
+    # is spaced (ix_contact_stopped_digits).
+    stopped = (f"EXISTS (SELECT 1 FROM {s}.contact c JOIN {s}.contact t ON {DIGITS.format(phone='t.phone')} = {DIGITS.format(phone='c.phone')}"
+               " WHERE c.id = a.contact_id AND t.stop IS NOT NULL)")
     may_work = f"(who IN ('owner', 'supervisor') OR a.collector_id = me OR a.collector_id = (SELECT p.id FROM {s}.collector p WHERE p.name = {TEAM_POOL}))"
     no_account = f"""
         IF NOT EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = account AND {may_work}) THEN
@@ -328,6 +353,8 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
         BEGIN
             IF {team_member} THEN {must_be_in_team}
                 moment := clock_timestamp();
+                IF EXISTS (SELECT 1 FROM {s}.claim h WHERE h.call_id = call AND h.collector_id = me AND h.expires_at <= moment) THEN {few_holds}
+                END IF;
             END IF;
             UPDATE {s}.claim SET expires_at = moment + {LEASE} WHERE call_id = call AND (who = 'owner' OR collector_id = me);
             RETURN FOUND;
@@ -503,6 +530,15 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             END IF;
             RETURN NULL;
         END $$""",
+        # A contact who asked to stop keeps their number: a supervisor's edit would otherwise
+        # free it for another contact row.
+        f"""CREATE FUNCTION callassist.keep_stopped_number() RETURNS trigger LANGUAGE plpgsql {LOCKED} AS $$
+        BEGIN
+            IF OLD.stop IS NOT NULL AND NEW.phone IS DISTINCT FROM OLD.phone AND callassist.caller() IS DISTINCT FROM 'owner' THEN
+                RAISE EXCEPTION 'contact %: asked not to be called, its number stays as it was', OLD.id USING ERRCODE = '42501';
+            END IF;
+            RETURN NEW;
+        END $$""",
         # An account moved to another contact of the debtor (an import's new number, a
         # supervisor's change) keeps the stop its contact asked for.
         f"""CREATE FUNCTION callassist.carry_stop() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
@@ -635,6 +671,12 @@ def upgrade() -> None:
     op.execute(f"CREATE TRIGGER event_chain BEFORE INSERT ON {s}.callevent FOR EACH ROW EXECUTE FUNCTION callassist.chain_event()")
     op.execute(f"CREATE TRIGGER event_effects AFTER INSERT ON {s}.callevent FOR EACH ROW WHEN (NEW.kind IN ('step_entered', 'call_ended')) EXECUTE FUNCTION callassist.event_effects()")
     op.execute(f"CREATE TRIGGER sign_review BEFORE INSERT ON {s}.review FOR EACH ROW EXECUTE FUNCTION callassist.sign_review()")
+    for table, checks in LEDGER_BOUNDS.items():
+        for column, bound in checks.items():
+            # NOT VALID: rows stored before are not read again, every new or changed one is checked.
+            op.execute(f"ALTER TABLE {s}.{table} ADD CONSTRAINT ck_{table}_{column}_bounded CHECK ({column} IS NULL OR {column} {bound}) NOT VALID")
+    op.execute(f"CREATE TRIGGER keep_stopped_number BEFORE UPDATE OF phone ON {s}.contact FOR EACH ROW EXECUTE FUNCTION callassist.keep_stopped_number()")
+    op.execute(f"CREATE INDEX ix_contact_stopped_digits ON {s}.contact ({DIGITS.format(phone='phone')}) WHERE stop IS NOT NULL")
     op.execute(f"CREATE TRIGGER carry_stop AFTER UPDATE OF contact_id ON {s}.account FOR EACH ROW WHEN (OLD.contact_id IS DISTINCT FROM NEW.contact_id) EXECUTE FUNCTION callassist.carry_stop()")
     op.execute(f"CREATE CONSTRAINT TRIGGER hold_has_its_call AFTER INSERT OR UPDATE ON {s}.claim DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION callassist.hold_has_its_call()")
     op.execute(f"CREATE CONSTRAINT TRIGGER call_has_its_card AFTER INSERT ON {s}.call DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION callassist.call_has_its_card()")
@@ -658,8 +700,12 @@ def downgrade() -> None:
     s = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
     database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
     r = role_names(bind)
-    for trigger, table in (("event_chain", "callevent"), ("event_effects", "callevent"), ("sign_review", "review"), ("hold_has_its_call", "claim"), ("call_has_its_card", "call"), ("carry_stop", "account")):
+    for trigger, table in (("event_chain", "callevent"), ("event_effects", "callevent"), ("sign_review", "review"), ("hold_has_its_call", "claim"), ("call_has_its_card", "call"), ("carry_stop", "account"), ("keep_stopped_number", "contact")):
         op.execute(f"DROP TRIGGER {trigger} ON {s}.{table}")
+    op.execute(f"DROP INDEX {s}.ix_contact_stopped_digits")
+    for table, checks in LEDGER_BOUNDS.items():
+        for column in checks:
+            op.execute(f"ALTER TABLE {s}.{table} DROP CONSTRAINT ck_{table}_{column}_bounded")
     op.execute("DROP SCHEMA callassist CASCADE")
     for table, (_, added) in _policies(s, r).items():
         for policy in (("team_rows",) if added is None else ("team_select", "team_update", "team_delete", "team_insert")):
