@@ -33,7 +33,8 @@ from callassist.store.sql import TEAM_POOL
 LEDGER_NAMES = ("worklist_next_1m", "import_rows")
 # Team mode on a PostgreSQL server of the bench's own, also a million accounts (bench_team.py).
 TEAM_NAMES = ("pg_claim_next", "pg_worklist_next", "pg_event_append", "pg_team_keypress_p99")
-ON_REQUEST = LEDGER_NAMES + TEAM_NAMES
+AUDIT_NAMES = ("audit_verify_1m",)
+ON_REQUEST = LEDGER_NAMES + TEAM_NAMES + AUDIT_NAMES
 NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render", "classify") + ON_REQUEST
 # What a collector types into the quick-find, and a note's worth: both scripts, mixed, misspelt.
 CLASSIFY_UTTERANCES = (
@@ -43,6 +44,8 @@ CLASSIFY_UTTERANCES = (
 )
 LEDGER_ACCOUNTS = int(os.environ.get("CALLASSIST_BENCH_ACCOUNTS", 1_000_000))
 LEDGER_COLLECTORS = 100
+AUDIT_EVENTS = int(os.environ.get("CALLASSIST_BENCH_EVENTS", 1_000_000))
+AUDIT_EVENTS_PER_CALL = 30
 # Invoices per account, one to this many (40, 25, 20 and 15 in a hundred): 1 gives the
 # dearest file per row, where every row brings a debtor, a contact and an account too.
 LEDGER_MOST_INVOICES = int(os.environ.get("CALLASSIST_BENCH_MOST_INVOICES", 4))
@@ -407,6 +410,59 @@ def bench_ledger(work: Path, names: list[str], samples: int = 300) -> dict:
     return results
 
 
+def bench_audit_verify(work: Path, events: int = AUDIT_EVENTS) -> Rate:
+    """`audit verify --checkpoints` over `events` stored events (calls of 30, one
+    checkpoint): every chain, then the log against the checkpoint. The floor is sqlite3
+    alone reading the same rows in the same order."""
+    from datetime import datetime, timedelta, timezone
+
+    from callassist.core.checkpoints import make_key, load_key
+    from callassist.store import auditlog, db
+    from callassist.store.events import GENESIS, canonical, event_hash
+
+    url = f"sqlite:///{work / 'audit.db'}"
+    engine = db.open_engine(url)
+    engine.dispose()
+    raw = sqlite3.connect(work / "audit.db", isolation_level=None)
+    raw.execute("BEGIN")
+    raw.execute("INSERT INTO collector (name, display_name) VALUES ('bench', 'Bench')")
+    start = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+    payload = canonical({"text": "Said she would ask the owner today and call back before five; invoice INV-1001 is the one in question.", "redacted": []})
+    rows, calls = [], []
+    for n in range(events):
+        call_number, seq = divmod(n, AUDIT_EVENTS_PER_CALL)
+        call_id = f"bench-{call_number:07d}"
+        if seq == 0:
+            prev = GENESIS
+            calls.append((call_id, (start + timedelta(minutes=call_number)).strftime("%Y-%m-%d %H:%M:%S.%f")))
+        at = start + timedelta(minutes=call_number, seconds=seq)
+        digest = event_hash(call_id, seq + 1, "note_added", at.isoformat(), payload, prev)
+        rows.append((call_id, seq + 1, "note_added", at.strftime("%Y-%m-%d %H:%M:%S.%f"), payload, prev, digest))
+        prev = digest
+    raw.executemany("INSERT INTO call (id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES (?, 1, 'standard', 'x', 'en', ?, 'wrap_up', 0)", calls)
+    raw.executemany("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    raw.execute("COMMIT")
+    del rows
+    make_key(work / "audit.pem")
+    engine = db.open_engine(url)
+    with db.session(engine) as session:
+        checkpoint = auditlog.take_checkpoint(load_key(work / "audit.pem"), "bench", work / "checkpoints.jsonl", session=session, floor_years=5, now=datetime.now(timezone.utc))
+    started = time.perf_counter()
+    with db.session(engine) as session:
+        found = auditlog.verify_chains([call_id for call_id, _ in calls], session=session)
+        check = auditlog.check_against([checkpoint], session=session, floor_years=5, now=datetime.now(timezone.utc))
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    if any(found.values()) or check.findings:
+        raise RuntimeError(f"the benchmark's own log does not verify: {check.findings[:3]}")
+    started = time.perf_counter()
+    for _ in raw.execute("SELECT call_id, seq, kind, at, payload, prev_hash, hash FROM callevent ORDER BY call_id, seq"):
+        pass
+    floor = time.perf_counter() - started
+    raw.close()
+    return Rate(events, seconds, floor)
+
+
 def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends: int = 200, renders: int = 2000) -> dict:
     chosen = [name for name in NAMES if (name in only if only else name not in ON_REQUEST)]
     work = Path(tempfile.mkdtemp(prefix="callassist-bench-"))
@@ -415,6 +471,8 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
         ledger_names = [name for name in chosen if name in LEDGER_NAMES]
         if ledger_names:
             results.update({name: figure.summary() for name, figure in bench_ledger(work, ledger_names).items()})
+        if "audit_verify_1m" in chosen:
+            results["audit_verify_1m"] = bench_audit_verify(work).summary()
         team_names = [name for name in chosen if name in TEAM_NAMES]
         if team_names:
             from callassist.bench_team import bench_team

@@ -362,33 +362,238 @@ def purge(
 def audit_verify(
     ctx: typer.Context,
     call: Optional[str] = typer.Option(None, "--call", help="Only this call (default: every call)."),
+    checkpoints: Optional[Path] = typer.Option(None, "--checkpoints", help="A file of signed checkpoints (audit checkpoint) to check the log against: a copy kept off this machine is best."),
+    trust: list[Path] = typer.Option([], "--trust", help="A public key (.pub) whose checkpoints count; repeat for more. Default: your own signing key's."),
 ) -> None:
     """Verify each call's hash chain; name the call and the first broken event. Only the
     calls the role may read are checked (a collector's own; a supervisor's, every call).
 
-    Exit status: 0 all intact, 1 a call is broken, 2 usage error (such as an unknown call).
+    With --checkpoints (a supervisor; every call): also that the log still extends every
+    checkpoint in the file, so that a call rewritten with new hashes, removed, inserted
+    or reordered since is found. Without it, such a consistent rewrite cannot be seen.
+
+    Exit status: 0 all intact, 1 something was changed, 2 usage error (such as an unknown call).
     """
+    from datetime import datetime, timezone
+
+    from callassist.core.checkpoints import CheckpointError, fingerprint, read_trusted
     from callassist.core.redact import display_url
+    from callassist.store import auditlog
     from callassist.store import db as store_db
     from callassist.store import queries
 
+    settings = ctx.obj.settings
     engine = _open_store(ctx.obj)
     broken = 0
-    with store_db.session(engine) as session:
-        readable = queries.readable_call_ids(_viewer(ctx.obj, session), session=session)
-        if call and call not in readable:
-            raise fail(f"no call {call!r} that you may read in {display_url(ctx.obj.settings.database_url())}")
-        ids = [call] if call else readable
-        for call_id in ids:
-            found = queries.verify_call(call_id, session=session)
-            if found is None:
-                typer.echo(f"ok      {call_id}")
-            else:
-                broken += 1
-                typer.echo(f"BROKEN  {call_id}: event {found.seq}: {found.reason}")
-    engine.dispose()
-    typer.echo(f"{len(ids)} call(s) checked, {broken} broken", err=True)
-    raise typer.Exit(1 if broken else 0)
+    try:
+        with store_db.session(engine) as session:
+            viewer = _viewer(ctx.obj, session)
+            readable = queries.readable_call_ids(viewer, session=session)
+            if call and call not in readable:
+                raise fail(f"no call {call!r} that you may read in {display_url(settings.database_url())}")
+            if checkpoints is not None and (call or not viewer.reads_team):
+                raise fail("--checkpoints checks the whole log: a supervisor's, without --call" if call else f"--checkpoints checks every call's place in the log: a supervisor's work; this session's role is {viewer.role}")
+            ids = [call] if call else readable
+            with _progress("checking calls", _event_count(session)) as advance:
+                found = auditlog.verify_chains(ids, session=session, progress=advance)
+            for call_id in ids:
+                if found[call_id] is None:
+                    typer.echo(f"ok      {call_id}")
+                else:
+                    broken += 1
+                    typer.echo(f"BROKEN  {call_id}: event {found[call_id].seq}: {found[call_id].reason}")
+            typer.echo(f"{len(ids)} call(s) checked, {broken} broken", err=True)
+            if checkpoints is None:
+                if not call:
+                    typer.echo("without --checkpoints this cannot tell a call rewritten with new hashes, or removed whole, from one never changed", err=True)
+                raise typer.Exit(1 if broken else 0)
+            try:
+                trusted = {read_trusted(path) for path in trust} or ({read_trusted(settings.signing_key)} if settings.signing_key.exists() else None)
+                usable, findings = auditlog.file_checkpoints(checkpoints, auditlog.log_id(session=session), auditlog.recorded_checkpoints(session=session), trusted)
+            except CheckpointError as exc:
+                raise fail(str(exc)) from None
+            if trusted is None:
+                keys = sorted({fingerprint(c.key) for c in usable})
+                typer.echo(f"no key to trust given (--trust): signatures checked against the keys the file names ({', '.join(keys) or 'none'}); compare them with the signers' own", err=True)
+            with _progress("checking the log", auditlog.log_size(session=session)) as advance:
+                check = auditlog.check_against(usable, session=session, floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years),
+                                               now=datetime.now(timezone.utc), progress=advance)
+            findings += check.findings
+            for finding in findings:
+                typer.echo(f"{finding.tag:<8}{finding.call_id + ': ' if finding.call_id else ''}{finding.text}")
+            typer.echo(f"the log: {check.size} entries; {len(usable)} checkpoint(s) of {checkpoints} checked, {len(findings)} finding(s)", err=True)
+    finally:
+        engine.dispose()
+    raise typer.Exit(1 if broken or findings else 0)
+
+
+def _event_count(session) -> int:
+    from sqlalchemy import text
+
+    return session.connection().execute(text("SELECT count(*) FROM callevent")).scalar_one()
+
+
+def _progress(description: str, total: int):
+    """A progress bar on stderr (when it is a terminal); yields what advances it."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    @contextmanager
+    def bar():
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True,
+                      disable=not sys.stderr.isatty(), console=_stderr()) as shown:
+            task = shown.add_task(description, total=total)
+            yield lambda done: shown.advance(task, done)
+    return bar()
+
+
+@audit_app.command("keygen")
+def audit_keygen(ctx: typer.Context, key: Optional[Path] = typer.Option(None, "--key", help="Where to write it (default: audit/signing-key.pem in the data dir, or $CALLASSIST_AUDIT_KEY).")) -> None:
+    """Make the key that signs checkpoints (Ed25519, mode 0600; never overwritten) and its
+    public half beside it (.pub), which auditors use to check your checkpoints."""
+    from callassist.core.checkpoints import CheckpointError, fingerprint, make_key, public_key_path
+
+    path = key or ctx.obj.settings.signing_key
+    try:
+        public = make_key(path)
+    except (CheckpointError, OSError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"signing key {path} (mode 0600): keep it to yourself, off the database's machine if you can")
+    typer.echo(f"public key {public_key_path(path)}: fingerprint {fingerprint(public)}; give it to whoever checks your checkpoints")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    ctx: typer.Context,
+    key: Optional[Path] = typer.Option(None, "--key", help="The signing key (default: audit/signing-key.pem in the data dir, or $CALLASSIST_AUDIT_KEY)."),
+    checkpoints: Optional[Path] = typer.Option(None, "--checkpoints", help="The file to append to (default: audit/checkpoints.jsonl in the data dir, or $CALLASSIST_CHECKPOINTS)."),
+) -> None:
+    """Sign the log's head (size, root hash, time) and append it to the checkpoint file,
+    after checking that the log still extends every checkpoint before it. Copy the file
+    off this machine (mail, WORM storage, a git repository): what it holds, no later
+    writer of the database can take back."""
+    from dataclasses import replace
+
+    from callassist.core.checkpoints import CheckpointError, fingerprint
+
+    options: Options = ctx.obj
+    settings = replace(options.settings, audit_key=key or options.settings.audit_key, checkpoints=checkpoints or options.settings.checkpoints)
+    try:
+        found = _checkpoint(options, settings)
+    except CheckpointError as exc:
+        raise fail(str(exc)) from None
+    if found is None:
+        typer.echo(f"the log has not grown since its last checkpoint; nothing to sign ({settings.checkpoint_file})")
+        return
+    typer.echo(f"checkpoint {found.number}: {found.size} entries, root {found.root[:16]}..., signed by {found.by} with key {fingerprint(found.key)}, appended to {settings.checkpoint_file}")
+
+
+def _checkpoint(options: Options, settings):
+    """Take a checkpoint with the settings' key and file; None when the log has not grown."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from callassist.store import auditlog
+    from callassist.store import db as store_db
+
+    from callassist.core.checkpoints import own_key
+
+    signing = own_key(settings.signing_key)
+    engine = _open_store(options)
+    try:
+        with store_db.session(engine) as session:
+            viewer = _viewer(options, session)
+            if not viewer.reads_team:
+                raise fail(f"checkpoints are a supervisor's to sign (--role supervisor); this session's role is {viewer.role}")
+            return auditlog.take_checkpoint(signing, viewer.name, settings.checkpoint_file, session=session,
+                                            floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(timezone.utc))
+    except auditlog.LogRefused as exc:
+        typer.echo(str(exc))
+        typer.echo("callassist: nothing was signed: the log no longer extends its checkpoints (see above; `callassist audit verify --checkpoints FILE`)", err=True)
+        raise typer.Exit(1) from None
+    except SQLAlchemyError as exc:
+        raise fail(f"nothing was signed: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+
+
+@audit_app.command("proof")
+def audit_proof(
+    ctx: typer.Context,
+    call_id: str = typer.Argument(..., help="The call to prove."),
+    checkpoints: Optional[Path] = typer.Option(None, "--checkpoints", help="The checkpoint file (default: audit/checkpoints.jsonl in the data dir)."),
+    number: Optional[int] = typer.Option(None, "--number", help="Prove against this checkpoint (default: the newest that holds the call)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the proof here (default: standard output)."),
+) -> None:
+    """Print what an auditor needs to check one call on their own: its events as stored
+    and, for each, the path from its leaf to a signed checkpoint's root (JSON). Check it
+    with `callassist audit verify-proof`, without the database."""
+    import json
+
+    from callassist.core.checkpoints import CheckpointError
+    from callassist.store import auditlog
+    from callassist.store import db as store_db
+    from callassist.store import queries
+
+    path = checkpoints or ctx.obj.settings.checkpoint_file
+    engine = _open_store(ctx.obj)
+    try:
+        with store_db.session(engine) as session:
+            viewer = _viewer(ctx.obj, session)
+            if not viewer.reads_team:
+                raise fail(f"proofs are read from the whole log: a supervisor's work; this session's role is {viewer.role}")
+            if call_id not in queries.readable_call_ids(viewer, session=session):
+                raise fail(f"no call {call_id!r} in this database")
+            try:
+                usable, findings = auditlog.file_checkpoints(path, auditlog.log_id(session=session), [], None)
+            except CheckpointError as exc:
+                raise fail(str(exc)) from None
+            first = auditlog.first_position(call_id, session=session)
+            holding = [c for c in usable if first is not None and c.size > first and (number is None or c.number == number)]
+            if not holding:
+                raise fail(f"no checkpoint in {path} holds call {call_id}" + (f" as number {number}" if number else "") + ": take one (`callassist audit checkpoint`) and try again")
+            chosen = max(holding, key=lambda c: c.number)
+            try:
+                made = auditlog.proof(call_id, chosen, session=session)
+            except (LookupError, auditlog.LogRefused) as exc:
+                raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    text = json.dumps(made, ensure_ascii=False, indent=1) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"proof of call {call_id} against checkpoint {chosen.number}: {len(made['events'])} event(s), written to {out}", err=True)
+
+
+@audit_app.command("verify-proof")
+def audit_verify_proof(
+    proof: Path = typer.Argument(..., help="A proof from `callassist audit proof`."),
+    trust: list[Path] = typer.Option([], "--trust", help="The signer's public key (.pub); repeat for more. Without it, the key the proof names is shown to compare by hand."),
+) -> None:
+    """Check a proof without the database: the checkpoint's signature, the call's chain,
+    and each event's path to the signed root. Exit 0 when it holds, 1 when not."""
+    from callassist.core.checkpoints import CheckpointError, fingerprint, read_trusted
+    from callassist.store.auditlog import ProofError, check_proof
+
+    try:
+        trusted = {read_trusted(path) for path in trust} or None
+        result = check_proof(proof, trusted)
+    except (CheckpointError, ProofError) as exc:
+        raise fail(str(exc)) from None
+    for problem in result.problems:
+        typer.echo(f"BROKEN  {problem}")
+    if result.problems:
+        raise typer.Exit(1)
+    checkpoint = result.checkpoint
+    typer.echo(f"ok      call {result.call_id}: events {result.first}-{result.last} are in checkpoint {checkpoint.number} ({checkpoint.size} entries, taken {checkpoint.time} by {checkpoint.by}, key {fingerprint(checkpoint.key)})")
+    if trusted is None:
+        typer.echo(f"no --trust: the checkpoint's signature holds for key {fingerprint(checkpoint.key)}; make sure that is the signer's", err=True)
+    if result.later:
+        typer.echo(f"{result.later} later event(s) of the call came after the checkpoint and are not proved", err=True)
 
 
 def _import(ctx: typer.Context, path: Path, kind: str) -> None:

@@ -110,7 +110,32 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
 
         path = url.removeprefix("sqlite:///")
         quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days)  # noqa: E731
-    CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay).run()
+    tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay)
+    tui.run()
+    if tui.return_code in (0, None):
+        daily_checkpoint(tui.workspace)
+
+
+def daily_checkpoint(workspace) -> None:
+    """The day's first run leaves a signed checkpoint of the log behind, so that a desk
+    that never runs `audit checkpoint` has them too; said on stderr, after the screen."""
+    if workspace is None:
+        return
+    from callassist.core.checkpoints import CheckpointError
+    from callassist.store.auditlog import LogRefused
+    from callassist.store.errors import StoreError
+
+    where = workspace.settings.checkpoint_file
+    try:
+        made = workspace.checkpoint(daily=True)
+    except LogRefused as exc:
+        print(f"callassist: no checkpoint signed: the log no longer extends its checkpoints\n{exc}\n(callassist audit verify --checkpoints {where})", file=sys.stderr)
+        return
+    except (CheckpointError, StoreError) as exc:
+        print(f"callassist: no checkpoint signed: {exc}", file=sys.stderr)
+        return
+    if made is not None:
+        print(f"callassist: the day's checkpoint of the log ({made.size} entries) signed into {where}; keep a copy of that file off this machine", file=sys.stderr)
 
 
 def main() -> None:

@@ -57,6 +57,8 @@ class Settings:
     debt_class_days: str = "0,90,180,365"
     role: str = "collector"  # collector, supervisor or trainer
     compliance: str = "cn"  # the contact rules in force (core/compliance.py)
+    audit_key: Path | None = None  # the key checkpoints are signed with; default: audit/signing-key.pem in data_dir
+    checkpoints: Path | None = None  # the file of signed checkpoints; default: audit/checkpoints.jsonl in data_dir
 
     def __post_init__(self) -> None:
         try:
@@ -103,6 +105,14 @@ class Settings:
     def drafts_dir(self) -> Path:
         return self.data_dir / "drafts"
 
+    @property
+    def signing_key(self) -> Path:
+        return self.audit_key or self.data_dir / "audit" / "signing-key.pem"
+
+    @property
+    def checkpoint_file(self) -> Path:
+        return self.checkpoints or self.data_dir / "audit" / "checkpoints.jsonl"
+
 
 @lru_cache(maxsize=8)
 def _profile(name: str) -> Profile:
@@ -123,7 +133,7 @@ def _profile(name: str) -> Profile:
 def _convert(name: str, kind: str, raw):
     if not isinstance(raw, str):
         return raw
-    if kind == "Path":
+    if kind in ("Path", "Path | None"):
         return Path(raw).expanduser()
     if kind == "int":
         try:

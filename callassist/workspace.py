@@ -171,6 +171,24 @@ class Workspace:
             self._use(*loaded)
         return self.problems
 
+    def checkpoint(self, *, daily: bool):
+        """Sign the log's head (audit checkpoint) with this desk's key, made (mode 0600) the
+        first time, into its checkpoint file. With `daily`, only when none was taken today.
+        None when there is nothing to sign, or this login may not (a team's collectors and
+        trainers: the team's supervisors sign); LogRefused when the log no longer extends
+        a checkpoint; CheckpointError for a key that cannot be used."""
+        from callassist.core.checkpoints import own_key
+        from callassist.store import auditlog
+
+        if self.engine.dialect.name != "sqlite" and not self.viewer.reads_team:
+            return None
+        now = self.clock()
+        with database_errors("cannot take a checkpoint of the log"), db.session(self.engine) as session:
+            if daily and any(kept.taken_at.astimezone().date() == now.astimezone().date() for kept in auditlog.recorded_checkpoints(session=session)):
+                return None
+            return auditlog.take_checkpoint(own_key(self.settings.signing_key, make=True), self.collector, self.settings.checkpoint_file, session=session,
+                                            floor_years=max(db.retention_years(session), self.settings.contact_rules.retention_years), now=now)
+
     @property
     def viewer(self) -> Viewer:
         """Who runs the app, and so which stored calls they may read."""

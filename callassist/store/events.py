@@ -35,11 +35,8 @@ def same_event(stored_payload: str, payload: dict) -> bool:
 
 
 def event_hash(call_id: str, seq: int, kind: str, at_iso: str, payload_json: str, prev_hash: str) -> str:
-    digest = hashlib.sha256()
-    for part in (call_id, str(seq), kind, at_iso, payload_json, prev_hash):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x1f")
-    return digest.hexdigest()
+    """SHA-256 of the parts, each followed by a unit separator (0x1f)."""
+    return hashlib.sha256(f"{call_id}\x1f{seq}\x1f{kind}\x1f{at_iso}\x1f{payload_json}\x1f{prev_hash}\x1f".encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -51,26 +48,65 @@ class ChainBreak:
 ENDING_KINDS = frozenset({"call_ended", "practice_scored"})
 
 
-def verify_chain(call_id: str, rows: Iterable, ended: bool = False) -> ChainBreak | None:
-    """The first place the chain of a call's events (ordered by seq) is broken, or None.
+def event_entry(call_id: str, seq: int, at_iso: str, chain_hash: str) -> bytes:
+    """An event as the team-wide log's Merkle leaf holds it (store/auditlog.py): where it
+    is, when, and its chain hash, which covers the rest."""
+    return "\x1f".join(("event", call_id, str(seq), at_iso, chain_hash)).encode("utf-8")
 
-    With `ended` (the call row says the call ended) the chain must also end with the
-    call's end: events cut off the tail are missing too."""
-    prev = GENESIS
-    expected_seq = 1
-    last_kind = None
+
+class ChainCheck:
+    """A call's chain, checked an event at a time (in seq order): the first break, if any."""
+
+    def __init__(self, call_id: str) -> None:
+        self.call_id = call_id
+        self.broken: ChainBreak | None = None
+        self._prev = GENESIS
+        self._next = 1
+        self._last_kind: str | None = None
+
+    def add(self, seq: int, kind: str, at_iso: str | None, payload: str, prev_hash: str, stored_hash: str) -> None:
+        """The next stored event; `at_iso` None when its stored time does not parse."""
+        if self.broken is not None:
+            return
+        if seq != self._next:
+            self.broken = ChainBreak(self._next, f"event {self._next} is missing")
+        elif at_iso is None:
+            self.broken = ChainBreak(seq, "its time is not a time")
+        elif prev_hash != self._prev:
+            self.broken = ChainBreak(seq, "does not follow the event before it")
+        elif event_hash(self.call_id, seq, kind, at_iso, payload, prev_hash) != stored_hash:
+            self.broken = ChainBreak(seq, "its content was changed")
+        elif not _json_object(payload):
+            self.broken = ChainBreak(seq, "its payload is not a JSON object")
+        else:
+            self._prev = stored_hash
+            self._next += 1
+            self._last_kind = kind
+
+    def finish(self, ended: bool) -> ChainBreak | None:
+        """With `ended` (the call row says the call ended) the chain must also end with the
+        call's end: events cut off the tail are missing too."""
+        if self.broken is None and self._next == 1:
+            self.broken = ChainBreak(1, "the call has no events")
+        if self.broken is None and ended and self._last_kind not in ENDING_KINDS:
+            self.broken = ChainBreak(self._next, f"the call ended, but the events after {self._next - 1} are missing")
+        return self.broken
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _json_object(payload: str) -> bool:
+    try:
+        found, end = _DECODER.raw_decode(payload)  # without json.loads' wrapper: audit verify reads a million
+    except ValueError:
+        return False
+    return end == len(payload) and isinstance(found, dict)
+
+
+def verify_chain(call_id: str, rows: Iterable, ended: bool = False) -> ChainBreak | None:
+    """The first place the chain of a call's events (ordered by seq) is broken, or None."""
+    check = ChainCheck(call_id)
     for row in rows:
-        if row.seq != expected_seq:
-            return ChainBreak(expected_seq, f"event {expected_seq} is missing")
-        if row.prev_hash != prev:
-            return ChainBreak(row.seq, "does not follow the event before it")
-        if event_hash(call_id, row.seq, row.kind, row.at.isoformat(), row.payload, row.prev_hash) != row.hash:
-            return ChainBreak(row.seq, "its content was changed")
-        prev = row.hash
-        expected_seq += 1
-        last_kind = row.kind
-    if expected_seq == 1:
-        return ChainBreak(1, "the call has no events")
-    if ended and last_kind not in ENDING_KINDS:
-        return ChainBreak(expected_seq, f"the call ended, but the events after {expected_seq - 1} are missing")
-    return None
+        check.add(row.seq, row.kind, row.at.isoformat(), row.payload, row.prev_hash, row.hash)
+    return check.finish(ended)

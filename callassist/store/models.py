@@ -220,3 +220,30 @@ class StoreSetting(SQLModel, table=True):
 
     name: str = Field(primary_key=True)
     value: str
+
+
+class LogEntry(SQLModel, table=True):
+    """The team-wide log: every stored event, and every purge, in the one order they
+    entered it (store/auditlog.py). Each row holds what its Merkle leaf is made of, so the
+    log's root is known from these rows alone, after a purge too; no personal data."""
+
+    position: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    call_id: str | None = None  # an event's call and place in it; null for a purge
+    seq: int | None = None
+    at: datetime | None = time_field(nullable=True)  # the event's time
+    hash: str | None = None  # the event's chain hash
+    purge_id: int | None = None  # a purge (purgelog.id); null for an event
+    __table_args__ = (UniqueConstraint("call_id", "seq", name="uq_logentry_call_seq"), UniqueConstraint("purge_id", name="uq_logentry_purge"))
+
+
+class LogCheckpoint(SQLModel, table=True):
+    """A signed checkpoint of the log as the database recorded it when it was taken: the
+    file kept elsewhere is checked against these, so a line cut from it is noticed."""
+
+    number: int = Field(primary_key=True)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    root: str
+    taken_at: datetime = time_field()
+    by: str
+    key: str  # hex of the Ed25519 public key
+    sig: str

@@ -201,7 +201,25 @@ class CallAssistApp(App):
         if self.in_call():
             self.bell()
             return
-        self.push_screen(DashboardScreen())
+        # A supervisor leaving the dashboard leaves a signed checkpoint of the log behind.
+        self.push_screen(DashboardScreen(), lambda _closed: self.checkpoint_log() if self.workspace and self.workspace.viewer.reads_team else None)
+
+    @work(thread=True, exclusive=True, group="checkpoint")
+    def checkpoint_log(self) -> None:
+        from callassist.core.checkpoints import CheckpointError
+        from callassist.store.auditlog import LogRefused
+
+        path = str(self.workspace.settings.checkpoint_file)
+        try:
+            made = self.workspace.checkpoint(daily=False)
+        except LogRefused:
+            self.call_from_thread(self.notify, label("checkpoint_refused", self.locale, path=path), severity="error", timeout=20, markup=False)
+            return
+        except (CheckpointError, StoreError) as exc:
+            self.call_from_thread(self.notify, label("checkpoint_failed", self.locale, error=str(exc)), severity="error", timeout=12, markup=False)
+            return
+        if made is not None:
+            self.call_from_thread(self.notify, label("checkpoint_signed", self.locale, number=made.number, size=made.size, path=path), timeout=8, markup=False)
 
     def browse_calls(self) -> None:
         from callassist.tui.screens.calls import CallsScreen

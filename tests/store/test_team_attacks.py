@@ -32,7 +32,8 @@ from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 
 runner = CliRunner()
-TABLES = ("account", "debtor", "contact", "invoice", "promise", "instalment", "payment", "call", "callevent", "review", "claim", "collector", "purgelog", "storesetting")
+TABLES = ("account", "debtor", "contact", "invoice", "promise", "instalment", "payment", "call", "callevent", "review", "claim", "collector", "purgelog", "storesetting",
+          "logentry", "logcheckpoint")
 
 
 @dataclass(frozen=True)
@@ -554,9 +555,40 @@ def trainer_reads_the_ledger(c, team):
     refused(c, "SELECT * FROM payment")
 
 
+# 6. The team-wide log (issue 17): only its function adds to it, no one rewrites it.
+@attack("wang")
+def collector_writes_or_reads_the_log(c, team):
+    refused(c, "SELECT callassist.sequence_log()", match="permission denied for function")
+    refused(c, "SELECT * FROM logentry")
+    refused(c, "INSERT INTO logentry (position, call_id, seq, at, hash) VALUES (1000000, 'forged', 1, now(), 'x')")
+    refused(c, "INSERT INTO logcheckpoint (number, size, root, taken_at, by, key, sig) VALUES (99, 1, 'x', now(), 'wang', 'k', 's')")
+    refused(c, "SELECT * FROM logcheckpoint")
+
+
+@attack("tina")
+def trainer_writes_or_reads_the_log(c, team):
+    refused(c, "SELECT callassist.sequence_log()", match="permission denied for function")
+    refused(c, "SELECT * FROM logentry")
+
+
+@attack("boss")
+def supervisor_rewrites_the_log(c, team):
+    c.execute("SELECT callassist.sequence_log()")  # what a checkpoint does first: it may
+    before = c.execute("SELECT md5(string_agg(l::text, '|' ORDER BY position)) FROM logentry l").fetchone()
+    refused(c, "UPDATE logentry SET hash = 'forged'")
+    refused(c, "DELETE FROM logentry")
+    refused(c, "TRUNCATE logentry")
+    refused(c, "INSERT INTO logentry (position, call_id, seq, at, hash) VALUES (1000000, 'forged', 1, now(), 'x')")
+    refused(c, "UPDATE logcheckpoint SET root = 'forged'")
+    refused(c, "DELETE FROM logcheckpoint")
+    refused(c, "ALTER FUNCTION callassist.sequence_log() OWNER TO CURRENT_USER", error=errors.InsufficientPrivilege)
+    assert c.execute("SELECT md5(string_agg(l::text, '|' ORDER BY position)) FROM logentry l").fetchone() == before
+
+
 @pytest.mark.parametrize("name", list(ATTACKS))
 def test_the_attack_is_refused_and_changes_nothing(team, name):
     login, made = ATTACKS[name]
+    team.sql(make_url(team.url).username, "SELECT callassist.sequence_log()")  # the log up to date, as after a checkpoint
     before = fingerprint(team)
     with psycopg.connect(team.libpq(login), autocommit=True) as connection:
         made(connection, team)
@@ -708,7 +740,9 @@ def test_holds_taken_at_once_or_revived_stay_within_the_limit(postgres, tmp_path
     more commit. With his holds lapsed he takes three anew; an old one is not revived."""
     team = make_team(postgres, tmp_path)
     owner = make_url(team.url).username
-    free = [row[0] for row in team.sql("wang", "SELECT id FROM account a WHERE NOT closed AND NOT EXISTS (SELECT 1 FROM claim h WHERE h.account_id = a.id) ORDER BY id LIMIT 9")]
+    # Accounts a call may start on: free, and not the one whose contact asked to stop (else
+    # whichever session got there first would fail for that reason, not the count's).
+    free = [row[0] for row in team.sql("wang", "SELECT id FROM account a WHERE NOT closed AND id <> %s AND NOT EXISTS (SELECT 1 FROM claim h WHERE h.account_id = a.id) ORDER BY id LIMIT 9", (team.stopped_account,))]
     card = '{"script": "standard", "locale": "en", "collector": "wang"}'
     barrier = threading.Barrier(6)
 
@@ -808,3 +842,36 @@ def test_an_event_written_by_hand_does_not_stop_the_teams_figures(team):
         for fmt in ("table", "json"):
             figures = runner.invoke(cli, ["--db", team.login_url(login), "report", "--format", fmt])
             assert figures.exit_code == 0, (login, figures.output)
+
+
+def test_a_supervisors_checkpoints_catch_the_owners_rewrite(tmp_path, team):
+    """The owner bypasses every policy: a checkpoint signed with a key on the supervisor's
+    own machine still shows what the owner changed afterwards."""
+    key, checkpoints = tmp_path / "boss.pem", tmp_path / "boss-checkpoints.jsonl"
+    boss = ["--db", team.login_url("boss"), "audit"]
+    assert runner.invoke(cli, [*boss, "keygen", "--key", str(key)]).exit_code == 0
+    refused = runner.invoke(cli, ["--db", team.login_url("wang"), "audit", "checkpoint", "--key", str(key), "--checkpoints", str(checkpoints)])
+    assert refused.exit_code == 2 and "a supervisor's to sign" in refused.output
+    signed = runner.invoke(cli, [*boss, "checkpoint", "--key", str(key), "--checkpoints", str(checkpoints)])
+    assert signed.exit_code == 0 and "checkpoint 1:" in signed.stdout, signed.output
+    check = [*boss, "verify", "--checkpoints", str(checkpoints), "--trust", f"{key}.pub"]
+    clean = runner.invoke(cli, check)
+    assert clean.exit_code == 0 and "0 finding(s)" in clean.stderr, clean.output
+    owner = make_url(team.url).username
+    last = team.sql(owner, "SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_ended,))[0][0]
+    payload = team.sql(owner, "SELECT payload FROM callevent WHERE call_id = %s AND seq = %s", (team.wang_ended, last))[0][0]
+    forged = payload.replace('"no_answer"', '"promise"')
+    assert forged != payload
+    at, prev = team.sql(owner, "SELECT at, prev_hash FROM callevent WHERE call_id = %s AND seq = %s", (team.wang_ended, last))[0]
+    from datetime import timezone
+
+    from callassist.store.events import event_hash
+    digest = event_hash(team.wang_ended, last, "call_ended", at.astimezone(timezone.utc).isoformat(), forged, prev)
+    team.sql(owner, "UPDATE callevent SET payload = %s, hash = %s WHERE call_id = %s AND seq = %s", (forged, digest, team.wang_ended, last))
+    assert runner.invoke(cli, [*boss, "verify"]).exit_code == 0  # the chain alone cannot tell
+    found = runner.invoke(cli, check)
+    assert found.exit_code == 1 and f"CHANGED {team.wang_ended}: event {last}: not as it was at checkpoint 1" in found.stdout
+    again = runner.invoke(cli, [*boss, "checkpoint", "--key", str(key), "--checkpoints", str(checkpoints)])
+    assert again.exit_code == 1 and "nothing was signed" in again.stderr
+    team.sql(owner, "UPDATE callevent SET payload = %s, hash = %s WHERE call_id = %s AND seq = %s", (payload, team.sql(owner, "SELECT hash FROM logentry WHERE call_id = %s AND seq = %s", (team.wang_ended, last))[0][0], team.wang_ended, last))
+    assert runner.invoke(cli, check).exit_code == 0

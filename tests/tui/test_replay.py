@@ -200,3 +200,45 @@ def test_a_rung_stored_with_words_the_program_lacks_is_shown_as_stored():
 
     shown = describe_rung(LadderPosition("Stall", 1, 3, "zzz", ("persist", "yyy")), "zh").plain
     assert "zzz" in shown and "缠, yyy" in shown
+
+
+async def test_a_supervisor_leaving_the_dashboard_signs_a_checkpoint(tmp_path, db_url):
+    import json
+    from datetime import timedelta
+
+    from callassist.core.checkpoints import Checkpoint, signature_problem
+    from callassist.launch import daily_checkpoint
+    from callassist.tui.app import CallAssistApp
+    from callassist.workspace import Workspace
+    from tests.conftest import NOW
+
+    boss = Settings(data_dir=tmp_path / "boss", collector="zhou", role="supervisor", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
+    app = CallAssistApp(lambda: Workspace.open(boss, db_url, "en"), "en", "zhou", clock=lambda: NOW)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "f")
+        await settle(pilot)
+        await press(pilot, "escape")
+        await settle(pilot)
+        file = boss.checkpoint_file
+        lines = file.read_text().splitlines()
+        assert len(lines) == 1 and signature_problem(Checkpoint(**json.loads(lines[0]))) is None
+        assert (boss.signing_key.stat().st_mode & 0o777) == 0o600
+        assert any("Checkpoint 1 of the log" in str(n.message) for n in pilot.app._notifications)
+    # The day's first run signs on leaving; a second run that day does not.
+    desk = Settings(data_dir=tmp_path / "wang", collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
+    workspace = Workspace.open(desk, db_url, "en")
+    workspace.clock = lambda: NOW
+    daily_checkpoint(workspace)
+    assert not desk.checkpoint_file.exists()  # boss signed today already: the desk's day has its checkpoint
+    workspace.clock = lambda: NOW + timedelta(days=1)
+    daily_checkpoint(workspace)
+    assert not desk.checkpoint_file.exists()  # nothing stored since: nothing new to sign
+    workspace.ensure_content()
+    active = workspace.begin_call(workspace.worklist().rows[0].account_id)
+    workspace.store(active.call_id, active.call.end("no_answer", "", None))
+    daily_checkpoint(workspace)
+    assert len(desk.checkpoint_file.read_text().splitlines()) == 1
+    daily_checkpoint(workspace)
+    assert len(desk.checkpoint_file.read_text().splitlines()) == 1
+    workspace.engine.dispose()

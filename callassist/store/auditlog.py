@@ -1,0 +1,447 @@
+"""The team-wide log and what `audit verify` checks against it.
+
+Every stored event, and every purge, enters one append-only order (`logentry`) when the
+log is next sequenced (a checkpoint does that first); the Merkle root of that order is
+what a checkpoint signs (core/checkpoints.py). A log entry holds what its leaf is made of,
+so the root is known from the log alone, after a lawful purge too; its copy of each
+event's hash tells which call and event changed since, unless the log's record was
+rewritten as well, when the root no longer matching says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable, Iterable, Iterator
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from callassist.core.checkpoints import Checkpoint
+from callassist.core.compliance import retention_floor
+from callassist.core.merkle import Frontier, Tree, leaf_hash
+from callassist.store.events import ChainBreak, ChainCheck, event_entry
+from callassist.store.models import LogCheckpoint
+
+LOG_ID = "log_id"
+# How long before a checkpoint a call may have begun and still enter the log after it:
+# a desk stamps an event, then waits for the database (busy_timeout 5 s) to store it.
+IN_FLIGHT = timedelta(minutes=10)
+Progress = Callable[[int], None]
+
+
+def _none(_done: int) -> None:
+    return None
+
+
+def log_id(*, session: Session) -> str:
+    return session.connection().execute(text("SELECT value FROM storesetting WHERE name = :name"), {"name": LOG_ID}).scalar_one()
+
+
+def _postgres(session: Session) -> bool:
+    return session.connection().dialect.name == "postgresql"
+
+
+def log_size(*, session: Session) -> int:
+    return session.connection().execute(text("SELECT coalesce(max(position) + 1, 0) FROM logentry")).scalar_one()
+
+
+def sequence(*, session: Session) -> int:
+    """Append to the log every stored event, then every purge, not in it yet (events in
+    the order they were stored); the log's size after. The caller commits. On PostgreSQL
+    the database's own function does it (only a supervisor or the owner may)."""
+    connection = session.connection()
+    if _postgres(session):
+        return connection.execute(text("SELECT callassist.sequence_log()")).scalar_one()
+    size = "(SELECT coalesce(max(l.position) + 1, 0) FROM logentry l)"
+    connection.execute(text(f"""INSERT INTO logentry (position, call_id, seq, at, hash)
+        SELECT {size} + row_number() OVER (ORDER BY e.id) - 1, e.call_id, e.seq, e.at, e.hash FROM callevent e
+        WHERE NOT EXISTS (SELECT 1 FROM logentry l WHERE l.call_id = e.call_id AND l.seq = e.seq)"""))
+    connection.execute(text(f"""INSERT INTO logentry (position, purge_id)
+        SELECT {size} + row_number() OVER (ORDER BY p.id) - 1, p.id FROM purgelog p
+        WHERE NOT EXISTS (SELECT 1 FROM logentry l WHERE l.purge_id = p.id)"""))
+    return log_size(session=session)
+
+
+def iso_time(raw) -> str | None:
+    """A stored time as the chain hashed it (aware, UTC, ISO 8601), or None when it is not
+    a time; the driver gives SQLite's as text, PostgreSQL's as a datetime."""
+    if isinstance(raw, str):
+        try:
+            parsed = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+        if len(raw) == 26 and raw[10] == " " and raw[19] == ".":  # SQLite's: UTC, to the microsecond
+            return f"{raw[:10]}T{raw[11:19]}{'' if raw.endswith('000000') else raw[19:]}+00:00"
+        raw = parsed
+    if not isinstance(raw, datetime):
+        return None
+    return (raw.replace(tzinfo=timezone.utc) if raw.tzinfo is None else raw.astimezone(timezone.utc)).isoformat()
+
+
+def _rows(session: Session, sql: str, params: dict | None = None) -> Iterator[tuple]:
+    """A query's rows as plain tuples, streamed: a million events do not go through the ORM."""
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        if params and _postgres(session):
+            cursor.execute(sql.replace("?", "%s"), tuple(params.values()))
+        else:
+            cursor.execute(sql, tuple((params or {}).values()))
+        while batch := cursor.fetchmany(5000):
+            yield from batch
+    finally:
+        cursor.close()
+
+
+def verify_chains(call_ids: Iterable[str], *, session: Session, progress: Progress = _none) -> dict[str, ChainBreak | None]:
+    """Each call's chain checked, for the calls named (the others are not read): where it
+    first breaks, or None. A row that is not what the program writes (a payload that is
+    not JSON, a time that is not one) is a break like any other."""
+    wanted = set(call_ids)
+    ended = {call_id: bool(done) for call_id, done in _rows(session, "SELECT id, ended_at IS NOT NULL FROM call") if call_id in wanted}
+    checks: dict[str, ChainCheck] = {}
+    current: ChainCheck | None = None
+    done = 0
+    for call_id, seq, kind, at, payload, prev_hash, stored_hash in _rows(session, "SELECT call_id, seq, kind, at, payload, prev_hash, hash FROM callevent ORDER BY call_id, seq"):
+        done += 1
+        if done % 10000 == 0:
+            progress(10000)
+        if current is None or current.call_id != call_id:
+            if call_id not in wanted:
+                current = None
+                continue
+            current = checks[call_id] = ChainCheck(call_id)
+        current.add(seq, kind, iso_time(at), payload, prev_hash, stored_hash)
+    progress(done % 10000)
+    return {call_id: (checks.get(call_id) or ChainCheck(call_id)).finish(ended.get(call_id, False)) for call_id in wanted}
+
+
+def recorded_checkpoints(*, session: Session) -> list[LogCheckpoint]:
+    return list(session.exec(LogCheckpoint.__table__.select().order_by(LogCheckpoint.number)).all())  # type: ignore[arg-type]
+
+
+def record_checkpoint(checkpoint: Checkpoint, *, session: Session) -> None:
+    """Keep in the database that this checkpoint was taken; the caller commits."""
+    session.add(LogCheckpoint(number=checkpoint.number, size=checkpoint.size, root=checkpoint.root, taken_at=checkpoint.taken_at,
+                              by=checkpoint.by, key=checkpoint.key, sig=checkpoint.sig))
+
+
+def next_checkpoint_number(*, session: Session) -> int:
+    return session.connection().execute(text("SELECT coalesce(max(number), 0) + 1 FROM logcheckpoint")).scalar_one()
+
+
+def _purge_entry(purge_id: int, purged_at, by: str, role: str, profile: str, before, calls: int, events: int, reviews: int) -> bytes:
+    day = before if isinstance(before, str) else before.isoformat()
+    return "\x1f".join(("purge", str(purge_id), iso_time(purged_at) or str(purged_at), by, role, profile, day, str(calls), str(events), str(reviews))).encode("utf-8")
+
+
+_GONE_LEAF = leaf_hash(b"gone")
+_LOG_ROWS = """SELECT l.position, l.call_id, l.seq, l.at, l.hash, l.purge_id, e.at, e.hash
+               FROM logentry l LEFT JOIN callevent e ON e.call_id = l.call_id AND e.seq = l.seq ORDER BY l.position"""
+_PURGES = 'SELECT id, purged_at, "by", role, profile, "before", calls, events, reviews FROM purgelog'
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something `audit verify` found against the log: TAG, the call (or None), what."""
+
+    tag: str  # CHANGED, GONE, ADDED, LOG
+    call_id: str | None
+    text: str
+
+
+@dataclass
+class LogCheck:
+    size: int = 0
+    roots: dict[int, bytes] = field(default_factory=dict)  # the log's root at each size asked for
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class _Purge:
+    id: int
+    position: int | None
+    purged_at: datetime
+    before: date
+
+
+def _lawful(purge: _Purge, floor_years: int, now: datetime) -> bool:
+    """A purge as the program does them: done by now, of calls at least the floor old."""
+    return purge.purged_at <= now and purge.before <= retention_floor(floor_years, purge.purged_at.date())
+
+
+def _purges(session: Session) -> dict[int, tuple[bytes, _Purge]]:
+    """Every purge logged: the log entry it makes, and what judges the calls it removed."""
+    found = {}
+    for row in _rows(session, _PURGES):
+        purged_at = datetime.fromisoformat(iso_time(row[1]) or "9999-12-31T00:00:00+00:00")
+        before = row[5] if isinstance(row[5], date) else date.fromisoformat(str(row[5])[:10])
+        found[row[0]] = (_purge_entry(*row), _Purge(row[0], None, purged_at, before))
+    return found
+
+
+def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge]]) -> Iterator[tuple]:
+    """The log in order: each entry's position and leaf, with what was stored for it and
+    its event's stored time and hash now (None: no such event any more). A purge's entry
+    has no call, and its purge's id where an event's seq would be."""
+    for position, call_id, seq, at, stored_hash, purge_id, now_at, now_hash in _rows(session, _LOG_ROWS):
+        if purge_id is not None:
+            leaf = leaf_hash(purges[purge_id][0]) if purge_id in purges else _GONE_LEAF
+            yield position, leaf, None, purge_id, None, None, None, None
+        else:
+            at_iso = iso_time(at) or str(at)
+            yield position, leaf_hash(event_entry(call_id, seq, at_iso, stored_hash)), call_id, seq, at_iso, (at, stored_hash), now_at, now_hash
+
+
+def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none, where: Callable[[int], str] | None = None) -> LogCheck:
+    """Read the log in order: its root at each of `sizes`, and each entry whose event has
+    changed since it entered, or is gone without a lawful purge (one done by `now`, of
+    calls older than `floor_years` when it ran, entered after them). `where(position)`
+    says which checkpoint an entry is in, for the findings."""
+    wanted = set(sizes)
+    check = LogCheck()
+    frontier = Frontier()
+    where = where or (lambda position: "when it entered the log")
+    purges = _purges(session)
+    gone: dict[str, list[tuple[int, int, str]]] = {}
+    for position, leaf, call_id, seq, at_iso, stored, now_at, now_hash in _entries(session, purges):
+        if position != frontier.size:
+            check.findings.append(Finding("LOG", None, f"the log has no entry {frontier.size}: entries were removed from it"))
+            break
+        if call_id is None:
+            if seq in purges:
+                purges[seq][1].position = position
+            else:
+                check.findings.append(Finding("LOG", None, f"purge {seq}, present {where(position)}, is gone from the purge log"))
+        elif now_hash is None:
+            gone.setdefault(call_id, []).append((position, seq, at_iso))
+        elif (now_at, now_hash) != stored:
+            check.findings.append(Finding("CHANGED", call_id, f"event {seq}: not as it was {where(position)}"))
+        frontier.append(leaf)
+        if frontier.size in wanted:
+            check.roots[frontier.size] = frontier.root()
+        if frontier.size % 10000 == 0:
+            progress(10000)
+    progress(frontier.size % 10000)
+    check.size = frontier.size
+    if 0 in wanted:
+        check.roots[0] = Frontier().root()
+    lawful = [purge for _, purge in purges.values() if _lawful(purge, floor_years, now)]
+    for call_id, entries in gone.items():
+        first_position, _, first_at = entries[0]
+        started = datetime.fromisoformat(first_at)
+        if any(started < datetime.combine(p.before, time(0), timezone.utc) and (p.position is None or p.position > first_position) for p in lawful):
+            continue
+        seqs = [seq for _, seq, _ in entries]
+        check.findings.append(Finding("GONE", call_id, f"present {where(first_position)}, is gone: event(s) {_ranges(seqs)}, and no purge may have removed them"))
+    return check
+
+
+def _ranges(numbers: list[int]) -> str:
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def added_after(taken_at: datetime, *, session: Session) -> list[tuple[str, str]]:
+    """Calls dated before `taken_at` (less the time a desk's store may take) whose first
+    event is not in the log: added to the database after a checkpoint that should hold
+    them. Each as (call id, its first event's time)."""
+    cutoff = taken_at - IN_FLIGHT
+    found = []
+    for call_id, at in _rows(session, "SELECT e.call_id, e.at FROM callevent e WHERE e.seq = 1 AND NOT EXISTS (SELECT 1 FROM logentry l WHERE l.call_id = e.call_id AND l.seq = 1)"):
+        at_iso = iso_time(at)
+        if at_iso is None or datetime.fromisoformat(at_iso) < cutoff:
+            found.append((call_id, at_iso or str(at)))
+    return found
+
+
+def leaves(*, session: Session, size: int) -> list[bytes]:
+    """The first `size` leaves of the log, for a tree to prove inclusion in."""
+    found: list[bytes] = []
+    for _, leaf, *_ in _entries(session, _purges(session)):
+        if len(found) == size:
+            break
+        found.append(leaf)
+    return found
+
+
+def proof(call_id: str, checkpoint: Checkpoint, *, session: Session) -> dict:
+    """What an auditor needs to check one call against a checkpoint without the database:
+    the call's events as stored, and for each in the checkpoint the path from its leaf to
+    the signed root. Raises LookupError when none of the call's events is in it."""
+    positions = {seq: position for position, seq in _rows(session, "SELECT position, seq FROM logentry WHERE call_id = ? ORDER BY position", {"call": call_id}) if position < checkpoint.size}
+    if not positions:
+        raise LookupError(f"no event of call {call_id} is in checkpoint {checkpoint.number} (of {checkpoint.size} entries)")
+    tree = Tree(leaves(session=session, size=checkpoint.size))
+    if tree.root().hex() != checkpoint.root:
+        raise LogRefused(f"the log's first {checkpoint.size} entries no longer have the root checkpoint {checkpoint.number} signed: no proof can hold (`callassist audit verify --checkpoints FILE` says what changed)")
+    events = []
+    later = 0
+    for seq, kind, at, payload, prev_hash, stored_hash in _rows(session, "SELECT seq, kind, at, payload, prev_hash, hash FROM callevent WHERE call_id = ? ORDER BY seq", {"call": call_id}):
+        if seq not in positions:
+            later += 1
+            continue
+        events.append({"seq": seq, "kind": kind, "at": iso_time(at) or str(at), "payload": payload, "prev_hash": prev_hash, "hash": stored_hash,
+                       "position": positions[seq], "path": [node.hex() for node in tree.inclusion_path(positions[seq])]})
+    return {"format": "callassist-proof/1", "call_id": call_id, "checkpoint": json.loads(checkpoint.line()), "events": events, "events_after_checkpoint": later}
+
+
+class LogRefused(ValueError):
+    """The log no longer extends a checkpoint: nothing is signed over it."""
+
+
+def file_checkpoints(path, log: str, recorded: list[LogCheckpoint], trusted: set[str] | None) -> tuple[list[Checkpoint], list[Finding]]:
+    """The checkpoints of this log in the file at `path` whose signatures hold (by a
+    trusted key, when `trusted` is given), and what is wrong with the file: lines that are
+    not checkpoints, signatures that do not hold, checkpoints the database recorded that
+    the file lacks (cut short, or an old copy)."""
+    from callassist.core import checkpoints as signed
+
+    found, problems = signed.read(path)
+    findings = [Finding("LOG", None, f"{path} line {problem.line}: {problem.reason}") for problem in problems]
+    usable: list[Checkpoint] = []
+    for line, checkpoint in found:
+        if checkpoint.log != log:
+            continue
+        problem = signed.signature_problem(checkpoint)
+        if problem is None and trusted is not None and checkpoint.key not in trusted:
+            problem = f"signed by key {signed.fingerprint(checkpoint.key)}, which is not one you trust (--trust)"
+        if problem:
+            findings.append(Finding("LOG", None, f"{path} line {line}: checkpoint {checkpoint.number}: {problem}"))
+        else:
+            usable.append(checkpoint)
+    in_file = {(c.number, c.sig) for c in usable}
+    for kept in recorded:
+        if (trusted is None or kept.key in trusted) and (kept.number, kept.sig) not in in_file:
+            findings.append(Finding("LOG", None, f"checkpoint {kept.number} (size {kept.size}, taken {kept.taken_at.isoformat()} by {kept.by}) is recorded in the database but not in {path}: the file was cut short, or is an older copy"))
+    return usable, findings
+
+
+def where_in(checkpoints: list[Checkpoint]) -> Callable[[int], str]:
+    """Which checkpoint first covered a position of the log, in words."""
+    ordered = sorted(checkpoints, key=lambda c: c.size)
+
+    def where(position: int) -> str:
+        for checkpoint in ordered:
+            if position < checkpoint.size:
+                return f"at checkpoint {checkpoint.number} ({checkpoint.taken_at:%Y-%m-%d %H:%M} UTC)"
+        return "when it entered the log, after the last checkpoint"
+    return where
+
+
+def check_against(checkpoints: list[Checkpoint], *, session: Session, floor_years: int, now: datetime, progress: Progress = _none, sizes: Iterable[int] = ()) -> LogCheck:
+    """The log read against these checkpoints: each one's root and size must still be the
+    log's, each entry's event as it was, and no call dated before the last one added since
+    (the roots at `sizes` too)."""
+    check = walk_log(session=session, sizes={c.size for c in checkpoints} | set(sizes), floor_years=floor_years, now=now, progress=progress, where=where_in(checkpoints))
+    for checkpoint in sorted(checkpoints, key=lambda c: c.number):
+        if checkpoint.size > check.size:
+            check.findings.append(Finding("LOG", None, f"checkpoint {checkpoint.number} covers {checkpoint.size} entries; the log has {check.size}: entries were removed from it"))
+        elif check.roots.get(checkpoint.size, b"").hex() != checkpoint.root:
+            check.findings.append(Finding("LOG", None, f"checkpoint {checkpoint.number} (taken {checkpoint.taken_at:%Y-%m-%d %H:%M} UTC): the log's first {checkpoint.size} entries no longer have the root it signed: entries before it were changed, removed, added or reordered, the log's own record with them"))
+    if checkpoints:
+        last = max(checkpoints, key=lambda c: c.taken_at)
+        for call_id, at in added_after(last.taken_at, session=session):
+            check.findings.append(Finding("ADDED", call_id, f"dated {at}, before checkpoint {last.number} of {last.taken_at:%Y-%m-%d %H:%M} UTC, but not in it: added to the database after"))
+    return check
+
+
+def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, now: datetime) -> Checkpoint | None:
+    """Bring the log up to date, check that it still extends every checkpoint of the file
+    and of the database, then sign its head with `key`, append that to the file (written
+    through) and record it. None when the log has not grown since the last checkpoint.
+    LogRefused, with what was found, when the log no longer extends one: a rewritten log
+    is never signed over."""
+    from callassist.core import checkpoints as signed
+
+    size = sequence(session=session)
+    session.commit()
+    log = log_id(session=session)
+    recorded = recorded_checkpoints(session=session)
+    own = signed.public_hex(key)
+    known, findings = file_checkpoints(path, log, recorded, {own} | {kept.key for kept in recorded}) if path.exists() else ([], [])
+    known += [_as_checkpoint(kept, log) for kept in recorded if (kept.number, kept.sig) not in {(c.number, c.sig) for c in known}]
+    check = check_against(known, session=session, floor_years=floor_years, now=now, sizes={size})
+    findings += check.findings
+    if findings:
+        raise LogRefused("\n".join(f"{f.tag} {f.call_id + ': ' if f.call_id else ''}{f.text}" for f in findings))
+    latest = max(known, key=lambda c: c.number, default=None)
+    if latest is not None and latest.size == check.size:
+        return None
+    checkpoint = signed.sign(key, Checkpoint(log=log, number=next_checkpoint_number(session=session), size=check.size, root=check.roots[check.size].hex(),
+                                            time=now.astimezone(timezone.utc).isoformat(timespec="seconds"), by=by, key=own))
+    signed.append(path, checkpoint)
+    record_checkpoint(checkpoint, session=session)
+    session.commit()
+    return checkpoint
+
+
+def _as_checkpoint(kept: LogCheckpoint, log: str) -> Checkpoint:
+    return Checkpoint(log=log, number=kept.number, size=kept.size, root=kept.root, time=kept.taken_at.isoformat(timespec="seconds"), by=kept.by, key=kept.key, sig=kept.sig)
+
+
+class ProofError(ValueError):
+    """A proof file that cannot be read: which, and why."""
+
+
+@dataclass
+class ProofResult:
+    call_id: str
+    checkpoint: Checkpoint
+    first: int
+    last: int
+    later: int
+    problems: list[str]
+
+
+def check_proof(path, trusted: set[str] | None) -> ProofResult:
+    """A proof (from `proof`) checked on its own, without the database: the checkpoint's
+    signature (by a trusted key, when given), the call's chain from its first event, and
+    each event's path from its leaf to the signed root."""
+    from callassist.core import checkpoints as signed
+    from callassist.core.merkle import included
+
+    try:
+        made = json.loads(path.read_text(encoding="utf-8"))
+        checkpoint = signed.Checkpoint(**made["checkpoint"])
+        events = made["events"]
+        call_id = made["call_id"]
+        later = int(made.get("events_after_checkpoint", 0))
+        if made.get("format") != "callassist-proof/1" or not isinstance(call_id, str) or not isinstance(events, list) or not events:
+            raise ValueError("not a callassist proof of a call's events")
+        root = bytes.fromhex(checkpoint.root)
+    except OSError as exc:
+        raise ProofError(f"cannot read {path}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProofError(f"{path} is not a proof from `callassist audit proof` ({exc})") from None
+    problems = []
+    problem = signed.signature_problem(checkpoint)
+    if problem is None and trusted is not None and checkpoint.key not in trusted:
+        problem = f"signed by key {signed.fingerprint(checkpoint.key)}, which is not one you trust"
+    if problem:
+        problems.append(f"checkpoint {checkpoint.number}: {problem}")
+    chain = ChainCheck(call_id)
+    for event in events:
+        try:
+            seq, at, chain_hash, position = int(event["seq"]), str(event["at"]), str(event["hash"]), int(event["position"])
+            chain.add(seq, str(event["kind"]), at, str(event["payload"]), str(event["prev_hash"]), chain_hash)
+            path_ok = included(leaf_hash(event_entry(call_id, seq, at, chain_hash)), position, checkpoint.size, [bytes.fromhex(node) for node in event["path"]], root)
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(f"an event of the proof is not one ({exc})")
+            continue
+        if not path_ok:
+            problems.append(f"call {call_id}: event {seq}: its path does not lead to checkpoint {checkpoint.number}'s root (the event or the proof was changed)")
+    if chain.broken is not None:
+        problems.append(f"call {call_id}: event {chain.broken.seq}: {chain.broken.reason}")
+    return ProofResult(call_id, checkpoint, events[0].get("seq", 0) if isinstance(events[0], dict) else 0, events[-1].get("seq", 0) if isinstance(events[-1], dict) else 0, later, problems)
+
+
+def first_position(call_id: str, *, session: Session) -> int | None:
+    """Where the call's first entry is in the log, or None when it is not in it yet."""
+    return session.connection().execute(text("SELECT min(position) FROM logentry WHERE call_id = :call"), {"call": call_id}).scalar()

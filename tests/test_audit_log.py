@@ -1,0 +1,251 @@
+"""The team-wide log and its signed checkpoints, attacked as someone who can write the
+database would: every rewrite `audit verify` missed before is found now, with its call."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from callassist.cli import app
+from callassist.store import db
+from callassist.store.events import GENESIS, event_hash
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    """A demo database (300 calls) made once; each test works on a copy."""
+    path = tmp_path_factory.mktemp("pristine") / "demo.db"
+    assert runner.invoke(app, ["--db", f"sqlite:///{path}", "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    return path
+
+
+class Desk:
+    """A copy of the demo database, its audit files in the test's own directory."""
+
+    def __init__(self, root: Path, pristine: Path) -> None:
+        self.root = root
+        self.path = root / "demo.db"
+        shutil.copy(pristine, self.path)
+        self.url = f"sqlite:///{self.path}"
+        self.env = {"CALLASSIST_DATA_DIR": str(root), "CALLASSIST_ROLE": "supervisor", "CALLASSIST_COLLECTOR": "zhou"}
+        self.checkpoints = root / "audit" / "checkpoints.jsonl"
+
+    def run(self, *argv: str):
+        return runner.invoke(app, ["--db", self.url, *argv], env=self.env)
+
+    def sql(self, statement: str, **params):
+        engine = db.make_engine(self.url)
+        with engine.begin() as connection:
+            result = connection.execute(text(statement), params)
+            rows = result.all() if result.returns_rows else None
+        engine.dispose()
+        return rows
+
+    def verify(self, *extra: str):
+        return self.run("audit", "verify", "--checkpoints", str(self.checkpoints), *extra)
+
+    def checkpoint(self):
+        made = self.run("audit", "checkpoint")
+        assert made.exit_code == 0, made.output
+        return made
+
+    def rechain(self, call_id: str) -> None:
+        """Recompute a call's hashes after a change, as a careful forger would."""
+        prev = GENESIS
+        for event_id, seq, kind, at, payload in self.sql("SELECT id, seq, kind, at, payload FROM callevent WHERE call_id = :c ORDER BY seq", c=call_id):
+            moment = at.replace(" ", "T") + "+00:00"
+            moment = moment.replace(".000000+", "+")
+            digest = event_hash(call_id, seq, kind, moment, payload, prev)
+            self.sql("UPDATE callevent SET prev_hash = :p, hash = :h WHERE id = :i", p=prev, h=digest, i=event_id)
+            prev = digest
+
+
+@pytest.fixture
+def desk(tmp_path, pristine) -> Desk:
+    made = Desk(tmp_path, pristine)
+    assert made.run("audit", "keygen").exit_code == 0
+    made.checkpoint()
+    return made
+
+
+def a_disputed_call(desk: Desk) -> str:
+    return desk.sql("SELECT call_id FROM callevent WHERE kind = 'call_ended' AND payload LIKE '%\"disposition\":\"dispute\"%' ORDER BY call_id")[0][0]
+
+
+def test_an_untouched_log_verifies_against_its_checkpoints(desk):
+    assert desk.checkpoints.read_text().count("\n") == 1
+    verified = desk.verify()
+    assert verified.exit_code == 0, verified.output
+    assert "BROKEN" not in verified.stdout and "300 call(s) checked, 0 broken" in verified.stderr
+    assert "1 checkpoint(s)" in verified.stderr and "0 finding(s)" in verified.stderr
+    again = desk.run("audit", "checkpoint")
+    assert again.exit_code == 0 and "has not grown" in again.stdout
+    plain = desk.run("audit", "verify")
+    assert plain.exit_code == 0 and "cannot tell a call rewritten with new hashes" in plain.stderr
+
+
+def test_an_outcome_rewritten_with_recomputed_hashes_is_found(desk):
+    call_id = a_disputed_call(desk)
+    desk.sql("UPDATE callevent SET payload = replace(payload, '\"disposition\":\"dispute\"', '\"disposition\":\"promise\"') WHERE call_id = :c AND kind = 'call_ended'", c=call_id)
+    desk.rechain(call_id)
+    assert desk.run("audit", "verify").exit_code == 0  # the chain alone cannot tell
+    last = desk.sql("SELECT seq FROM callevent WHERE call_id = :c AND kind = 'call_ended'", c=call_id)[0][0]
+    found = desk.verify()
+    assert found.exit_code == 1
+    assert f"CHANGED {call_id}: event {last}: not as it was at checkpoint 1 (" in found.stdout
+    refused = desk.run("audit", "checkpoint")
+    assert refused.exit_code == 1 and "nothing was signed" in refused.stderr and desk.checkpoints.read_text().count("\n") == 1
+
+
+def test_a_rewrite_of_the_log_itself_breaks_the_signed_root(desk):
+    call_id = a_disputed_call(desk)
+    desk.sql("UPDATE callevent SET payload = replace(payload, '\"disposition\":\"dispute\"', '\"disposition\":\"promise\"') WHERE call_id = :c AND kind = 'call_ended'", c=call_id)
+    desk.rechain(call_id)
+    desk.sql("UPDATE logentry SET hash = (SELECT e.hash FROM callevent e WHERE e.call_id = logentry.call_id AND e.seq = logentry.seq) WHERE call_id = :c", c=call_id)
+    found = desk.verify()
+    assert found.exit_code == 1 and "CHANGED" not in found.stdout
+    assert "LOG     checkpoint 1 (taken" in found.stdout and "no longer have the root it signed" in found.stdout
+
+
+def test_a_deleted_call_is_gone_from_what_was_committed(desk):
+    call_id = a_disputed_call(desk)
+    for table in ("review", "callevent"):
+        desk.sql(f"DELETE FROM {table} WHERE call_id = :c", c=call_id)
+    desk.sql("UPDATE promise SET call_id = NULL WHERE call_id = :c", c=call_id)
+    desk.sql("DELETE FROM call WHERE id = :c", c=call_id)
+    assert desk.run("audit", "verify").exit_code == 0
+    found = desk.verify()
+    assert found.exit_code == 1
+    assert f"GONE    {call_id}: present at checkpoint 1 (" in found.stdout and "is gone: event(s) 1-" in found.stdout and "no purge may have removed them" in found.stdout
+    # Deleting its entries from the log too leaves a hole, or a root that no longer holds.
+    desk.sql("DELETE FROM logentry WHERE call_id = :c", c=call_id)
+    assert "the log has no entry" in desk.verify().stdout
+
+
+def test_an_event_deleted_and_the_call_renumbered_is_found(desk):
+    call_id = a_disputed_call(desk)
+    desk.sql("DELETE FROM callevent WHERE call_id = :c AND seq = 3", c=call_id)
+    desk.sql("UPDATE callevent SET seq = seq - 1 WHERE call_id = :c AND seq > 3", c=call_id)
+    desk.rechain(call_id)
+    assert desk.run("audit", "verify").exit_code == 0
+    found = desk.verify()
+    assert found.exit_code == 1 and f"CHANGED {call_id}: event 3: not as it was" in found.stdout
+    assert f"GONE    {call_id}: present at checkpoint 1" in found.stdout  # its last place is empty now
+
+
+def test_a_backdated_call_inserted_after_a_checkpoint_is_found(desk):
+    source = a_disputed_call(desk)
+    forged = "demo-20200101090000-0001"
+    desk.sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, ended_at, state, disposition, practice) "
+             "SELECT :f, account_id, collector_id, script, script_hash, locale, '2020-01-01 09:00:00.000000', '2020-01-01 09:05:00.000000', state, disposition, practice FROM call WHERE id = :c", f=forged, c=source)
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT :f, seq, kind, '2020-01-01 09:00:00.000000', payload, '', '' FROM callevent WHERE call_id = :c", f=forged, c=source)
+    desk.rechain(forged)
+    assert desk.run("audit", "verify").exit_code == 0
+    found = desk.verify()
+    assert found.exit_code == 1
+    assert f"ADDED   {forged}: dated 2020-01-01T09:00:00+00:00, before checkpoint 1 of" in found.stdout and "added to the database after" in found.stdout
+
+
+def test_two_calls_reordered_in_the_log_break_the_signed_root(desk):
+    first, second = desk.sql("SELECT call_id, min(position) FROM logentry WHERE call_id IS NOT NULL GROUP BY call_id ORDER BY 2 LIMIT 2")
+    desk.sql("UPDATE logentry SET position = -1 - position WHERE call_id IN (:a, :b)", a=first[0], b=second[0])
+    rows = desk.sql("SELECT position FROM logentry WHERE position < 0 ORDER BY call_id = :b DESC, position DESC", b=second[0])
+    start = min(first[1], second[1])
+    for offset, (position,) in enumerate(rows):
+        desk.sql("UPDATE logentry SET position = :new WHERE position = :old", new=start + offset, old=position)
+    found = desk.verify()
+    assert found.exit_code == 1 and "LOG     checkpoint 1" in found.stdout and "reordered" in found.stdout
+
+
+def test_a_forged_or_foreign_checkpoint_is_refused(desk, tmp_path):
+    line = json.loads(desk.checkpoints.read_text())
+    desk.checkpoints.write_text(json.dumps(line | {"root": "00" * 32}) + "\n")
+    forged = desk.verify()
+    assert forged.exit_code == 1 and "line 1: checkpoint 1: its signature does not match what it says" in forged.stdout
+    # Signed anew with a key of the forger's own: the signature holds, the key is not trusted.
+    other = tmp_path / "forger.pem"
+    assert desk.run("audit", "keygen", "--key", str(other)).exit_code == 0
+    desk.checkpoints.unlink()
+    desk.sql("DELETE FROM logcheckpoint")
+    assert desk.run("audit", "checkpoint", "--key", str(other)).exit_code == 0
+    foreign = desk.verify()
+    assert foreign.exit_code == 1 and "which is not one you trust (--trust)" in foreign.stdout
+    assert desk.verify("--trust", str(other) + ".pub").exit_code == 0
+
+
+def test_a_checkpoint_file_missing_its_last_lines_is_found(desk):
+    desk.sql("INSERT INTO purgelog (purged_at, by, role, profile, before, calls, events, reviews) VALUES ('2026-12-01 00:00:00.000000', 'zhou', 'supervisor', 'cn', '2020-01-01', 0, 0, 0)")
+    desk.checkpoint()
+    lines = desk.checkpoints.read_text().splitlines(keepends=True)
+    assert len(lines) == 2 and desk.verify().exit_code == 0
+    desk.checkpoints.write_text(lines[0])
+    cut = desk.verify()
+    assert cut.exit_code == 1 and "checkpoint 2 (size" in cut.stdout and "the file was cut short, or is an older copy" in cut.stdout
+    desk.checkpoints.write_text(lines[0] + lines[1][:50])
+    torn = desk.verify()
+    assert torn.exit_code == 1 and "line 2: cut off: the file ends inside this line" in torn.stdout
+
+
+def test_corrupt_rows_are_broken_calls_never_a_traceback(desk):
+    first, second = [row[0] for row in desk.sql("SELECT id FROM call ORDER BY id LIMIT 2")]
+    desk.sql("UPDATE callevent SET payload = 'not json' WHERE call_id = :c AND seq = 2", c=first)
+    desk.rechain(first)
+    desk.sql("UPDATE callevent SET at = 'yesterday' WHERE call_id = :c AND seq = 2", c=second)
+    for found in (desk.run("audit", "verify"), desk.verify()):
+        assert found.exit_code == 1 and found.exception is None or isinstance(found.exception, SystemExit)
+        assert f"BROKEN  {first}: event 2: its payload is not a JSON object" in found.stdout
+        assert f"BROKEN  {second}: event 2: its time is not a time" in found.stdout
+
+
+def test_a_lawful_purge_is_not_tampering_but_a_forged_one_is(desk):
+    oldest = desk.sql("SELECT id, started_at FROM call ORDER BY started_at LIMIT 1")[0]
+    desk.sql("UPDATE callevent SET at = '2019-05-01 09:00:00.000000' WHERE call_id = :c", c=oldest[0])
+    # The checkpoint committed the original times; a fresh log is made for this test.
+    desk.sql("DELETE FROM logentry")
+    desk.sql("DELETE FROM logcheckpoint")
+    desk.checkpoints.unlink()
+    desk.sql("UPDATE call SET started_at = '2019-05-01 09:00:00.000000' WHERE id = :c", c=oldest[0])
+    desk.rechain(oldest[0])
+    desk.checkpoint()
+    purged = desk.run("purge", "--before", "2020-01-01", "--yes")
+    assert purged.exit_code == 0, purged.output
+    assert desk.verify().exit_code == 0 and desk.verify().stdout.count("GONE") == 0
+    desk.checkpoint()  # the purge enters the log
+    assert desk.verify().exit_code == 0
+    # A call deleted under a forged purge of recent calls stays gone without excuse.
+    recent = a_disputed_call(desk)
+    desk.sql("INSERT INTO purgelog (purged_at, by, role, profile, before, calls, events, reviews) VALUES ('2026-12-01 00:00:00.000000', 'zhou', 'supervisor', 'cn', '2099-01-01', 1, 1, 0)")
+    desk.sql("DELETE FROM callevent WHERE call_id = :c", c=recent)
+    assert f"GONE    {recent}" in desk.verify().stdout
+
+
+def test_a_call_is_proved_on_its_own_without_the_database(desk, tmp_path):
+    call_id = a_disputed_call(desk)
+    proof = tmp_path / "proof.json"
+    made = desk.run("audit", "proof", call_id, "--out", str(proof))
+    assert made.exit_code == 0, made.output
+    public = str(desk.root / "audit" / "signing-key.pem.pub")
+    shutil.move(desk.path, tmp_path / "elsewhere.db")  # no database from here on
+    held = runner.invoke(app, ["audit", "verify-proof", str(proof), "--trust", public])
+    assert held.exit_code == 0 and f"ok      call {call_id}: events 1-" in held.stdout and "in checkpoint 1" in held.stdout
+    document = json.loads(proof.read_text())
+    document["events"][-1]["payload"] = document["events"][-1]["payload"].replace("dispute", "promise")
+    proof.write_text(json.dumps(document))
+    changed = runner.invoke(app, ["audit", "verify-proof", str(proof), "--trust", public])
+    assert changed.exit_code == 1 and "its content was changed" in changed.stdout
+    proof.write_text("{")
+    assert runner.invoke(app, ["audit", "verify-proof", str(proof)]).exit_code == 2
+
+
+def test_checkpoints_are_a_supervisors_and_need_a_key(desk):
+    collector = runner.invoke(app, ["--db", desk.url, "audit", "checkpoint"], env=desk.env | {"CALLASSIST_ROLE": "collector"})
+    assert collector.exit_code == 2 and "a supervisor's to sign" in collector.output
+    keyless = runner.invoke(app, ["--db", desk.url, "audit", "checkpoint", "--key", str(desk.root / "none.pem")], env=desk.env)
+    assert keyless.exit_code == 2 and "callassist audit keygen" in keyless.output
