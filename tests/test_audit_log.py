@@ -12,7 +12,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from callassist.cli import app
-from callassist.store import db
+from callassist.store import auditlog, db
 from callassist.store.events import GENESIS, event_hash
 
 runner = CliRunner()
@@ -151,6 +151,25 @@ def test_a_backdated_call_inserted_after_a_checkpoint_is_found(desk):
     found = desk.verify()
     assert found.exit_code == 1
     assert f"ADDED   {forged}: dated 2020-01-01T09:00:00+00:00, before checkpoint 1 of" in found.stdout and "added to the database after" in found.stdout
+    # Entered into the log as well (as the next checkpoint would do), it is still late.
+    engine = db.make_engine(desk.url)
+    with db.session(engine) as session:
+        auditlog.sequence(session=session)
+        session.commit()
+    engine.dispose()
+    assert f"ADDED   {forged}: dated 2020-01-01T09:00:00+00:00" in desk.verify().stdout
+
+
+def test_an_event_added_after_a_calls_end_is_found(desk):
+    call_id = a_disputed_call(desk)
+    last = desk.sql("SELECT max(seq) FROM callevent WHERE call_id = :c", c=call_id)[0][0]
+    # A second ending, dated a minute after the first, with the chain carried on.
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT call_id, seq + 1, kind, at, replace(payload, '\"dispute\"', '\"promise\"'), '', '' "
+             "FROM callevent WHERE call_id = :c AND seq = :s", c=call_id, s=last)
+    desk.rechain(call_id)
+    assert desk.run("audit", "verify").exit_code == 0
+    found = desk.verify()
+    assert found.exit_code == 1 and f"ADDED   {call_id}: event(s) {last + 1} added after the call had ended, at checkpoint 1 of" in found.stdout
 
 
 def test_two_calls_reordered_in_the_log_break_the_signed_root(desk):

@@ -156,6 +156,8 @@ class LogCheck:
     size: int = 0
     roots: dict[int, bytes] = field(default_factory=dict)  # the log's root at each size asked for
     findings: list[Finding] = field(default_factory=list)
+    last_seq_before: dict[str, int] = field(default_factory=dict)  # each call's last event in the log before `since`
+    first_after: list[tuple[str, str]] = field(default_factory=list)  # calls whose first event entered at or after `since`, with its time
 
 
 @dataclass
@@ -194,11 +196,13 @@ def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge]]) -> Itera
             yield position, leaf_hash(event_entry(call_id, seq, at_iso, stored_hash)), call_id, seq, at_iso, (at, stored_hash), now_at, now_hash
 
 
-def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none, where: Callable[[int], str] | None = None) -> LogCheck:
+def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none,
+             where: Callable[[int], str] | None = None, since: int = 0) -> LogCheck:
     """Read the log in order: its root at each of `sizes`, and each entry whose event has
     changed since it entered, or is gone without a lawful purge (one done by `now`, of
     calls older than `floor_years` when it ran, entered after them). `where(position)`
-    says which checkpoint an entry is in, for the findings."""
+    says which checkpoint an entry is in, for the findings; what entered before and after
+    position `since` (the last checkpoint's size) is noted for check_against."""
     wanted = set(sizes)
     check = LogCheck()
     frontier = Frontier()
@@ -218,6 +222,11 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
             gone.setdefault(call_id, []).append((position, seq, at_iso))
         elif (now_at, now_hash) != stored:
             check.findings.append(Finding("CHANGED", call_id, f"event {seq}: not as it was {where(position)}"))
+        if call_id is not None:
+            if position < since:
+                check.last_seq_before[call_id] = max(seq, check.last_seq_before.get(call_id, 0))
+            elif seq == 1:
+                check.first_after.append((call_id, at_iso))
         frontier.append(leaf)
         if frontier.size in wanted:
             check.roots[frontier.size] = frontier.root()
@@ -339,17 +348,37 @@ def check_against(checkpoints: list[Checkpoint], *, session: Session, floor_year
     """The log read against these checkpoints: each one's root and size must still be the
     log's, each entry's event as it was, and no call dated before the last one added since
     (the roots at `sizes` too)."""
-    check = walk_log(session=session, sizes={c.size for c in checkpoints} | set(sizes), floor_years=floor_years, now=now, progress=progress, where=where_in(checkpoints))
+    check = walk_log(session=session, sizes={c.size for c in checkpoints} | set(sizes), floor_years=floor_years, now=now, progress=progress,
+                     where=where_in(checkpoints), since=max((c.size for c in checkpoints), default=0))
     for checkpoint in sorted(checkpoints, key=lambda c: c.number):
         if checkpoint.size > check.size:
             check.findings.append(Finding("LOG", None, f"checkpoint {checkpoint.number} covers {checkpoint.size} entries; the log has {check.size}: entries were removed from it"))
         elif check.roots.get(checkpoint.size, b"").hex() != checkpoint.root:
             check.findings.append(Finding("LOG", None, f"checkpoint {checkpoint.number} (taken {checkpoint.taken_at:%Y-%m-%d %H:%M} UTC): the log's first {checkpoint.size} entries no longer have the root it signed: entries before it were changed, removed, added or reordered, the log's own record with them"))
     if checkpoints:
-        last = max(checkpoints, key=lambda c: c.taken_at)
-        for call_id, at in added_after(last.taken_at, session=session):
-            check.findings.append(Finding("ADDED", call_id, f"dated {at}, before checkpoint {last.number} of {last.taken_at:%Y-%m-%d %H:%M} UTC, but not in it: added to the database after"))
+        _added_since(max(checkpoints, key=lambda c: c.size), check, session=session)
     return check
+
+
+def _added_since(last: Checkpoint, check: LogCheck, *, session: Session) -> None:
+    """What was added after the last checkpoint that should have been in it: a call dated
+    before it, or an event after the end of a call that had ended in it."""
+    cutoff = last.taken_at - IN_FLIGHT
+    at = f"checkpoint {last.number} of {last.taken_at:%Y-%m-%d %H:%M} UTC"
+    late = [(call_id, moment) for call_id, moment in check.first_after if datetime.fromisoformat(moment) < cutoff] + added_after(last.taken_at, session=session)
+    for call_id, moment in late:
+        check.findings.append(Finding("ADDED", call_id, f"dated {moment}, before {at}, but not in it: added to the database after"))
+    endings: dict[str, dict[int, str]] = {}
+    for call_id, seq, kind in _rows(session, "SELECT call_id, seq, kind FROM callevent WHERE kind IN ('call_ended', 'practice_scored')"):
+        endings.setdefault(call_id, {})[seq] = kind
+    for call_id, last_now in _rows(session, "SELECT call_id, max(seq) FROM callevent GROUP BY call_id"):
+        ended = check.last_seq_before.get(call_id)
+        kinds = endings.get(call_id, {})
+        if ended is None or ended not in kinds or last_now <= ended:
+            continue
+        if kinds[ended] == "call_ended" and last_now == ended + 1 and kinds.get(last_now) == "practice_scored":
+            continue  # a practice call's score follows its end
+        check.findings.append(Finding("ADDED", call_id, f"event(s) {_ranges(list(range(ended + 1, last_now + 1)))} added after the call had ended, at {at}"))
 
 
 def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, now: datetime) -> Checkpoint | None:
