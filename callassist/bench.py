@@ -447,10 +447,12 @@ def bench_audit_verify(work: Path, events: int = AUDIT_EVENTS) -> Rate:
     engine = db.open_engine(url)
     with db.session(engine) as session:
         checkpoint = auditlog.take_checkpoint(load_key(work / "audit.pem"), "bench", work / "checkpoints.jsonl", session=session, floor_years=5, now=datetime.now(timezone.utc))
-    started = time.perf_counter()
+    engine.dispose()
+    started = time.perf_counter()  # as audit verify does it: the log read in a second process
+    log = auditlog.check_against_elsewhere(url, [checkpoint], floor_years=5, now=datetime.now(timezone.utc))
     with db.session(engine) as session:
         found = auditlog.verify_chains([call_id for call_id, _ in calls], session=session)
-        check = auditlog.check_against([checkpoint], session=session, floor_years=5, now=datetime.now(timezone.utc))
+    check = log.result()
     seconds = time.perf_counter() - started
     engine.dispose()
     if any(found.values()) or check.findings:

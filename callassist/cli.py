@@ -383,47 +383,54 @@ def audit_verify(
     from callassist.store import queries
 
     settings = ctx.obj.settings
+    url = settings.database_url()
     engine = _open_store(ctx.obj)
-    broken = 0
+    findings, usable, log = [], [], None
     try:
         with store_db.session(engine) as session:
             viewer = _viewer(ctx.obj, session)
             readable = queries.readable_call_ids(viewer, session=session)
             if call and call not in readable:
-                raise fail(f"no call {call!r} that you may read in {display_url(settings.database_url())}")
+                raise fail(f"no call {call!r} that you may read in {display_url(url)}")
             if checkpoints is not None and (call or not viewer.reads_team):
                 raise fail("--checkpoints checks the whole log: a supervisor's, without --call" if call else f"--checkpoints checks every call's place in the log: a supervisor's work; this session's role is {viewer.role}")
-            ids = [call] if call else readable
-            with _progress("checking calls", _event_count(session)) as advance:
-                found = auditlog.verify_chains(ids, session=session, progress=advance)
-            for call_id in ids:
-                if found[call_id] is None:
-                    typer.echo(f"ok      {call_id}")
-                else:
-                    broken += 1
-                    typer.echo(f"BROKEN  {call_id}: event {found[call_id].seq}: {found[call_id].reason}")
-            typer.echo(f"{len(ids)} call(s) checked, {broken} broken", err=True)
-            if checkpoints is None:
-                if not call:
-                    typer.echo("without --checkpoints this cannot tell a call rewritten with new hashes, or removed whole, from one never changed", err=True)
-                raise typer.Exit(1 if broken else 0)
-            try:
-                trusted = {read_trusted(path) for path in trust} or ({read_trusted(settings.signing_key)} if settings.signing_key.exists() else None)
-                usable, findings = auditlog.file_checkpoints(checkpoints, auditlog.log_id(session=session), auditlog.recorded_checkpoints(session=session), trusted)
-            except CheckpointError as exc:
-                raise fail(str(exc)) from None
-            if trusted is None:
-                keys = sorted({fingerprint(c.key) for c in usable})
-                typer.echo(f"no key to trust given (--trust): signatures checked against the keys the file names ({', '.join(keys) or 'none'}); compare them with the signers' own", err=True)
-            with _progress("checking the log", auditlog.log_size(session=session)) as advance:
-                check = auditlog.check_against(usable, session=session, floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years),
-                                               now=datetime.now(timezone.utc), progress=advance)
-            findings += check.findings
-            for finding in findings:
-                typer.echo(f"{finding.tag:<8}{finding.call_id + ': ' if finding.call_id else ''}{finding.text}")
-            typer.echo(f"the log: {check.size} entries; {len(usable)} checkpoint(s) of {checkpoints} checked, {len(findings)} finding(s)", err=True)
+            if checkpoints is not None:
+                try:
+                    trusted = {read_trusted(path) for path in trust} or ({read_trusted(settings.signing_key)} if settings.signing_key.exists() else None)
+                    usable, findings = auditlog.file_checkpoints(checkpoints, auditlog.log_id(session=session), auditlog.recorded_checkpoints(session=session), trusted)
+                except CheckpointError as exc:
+                    raise fail(str(exc)) from None
+                if trusted is None:
+                    keys = sorted({fingerprint(c.key) for c in usable})
+                    typer.echo(f"no key to trust given (--trust): signatures checked against the keys the file names ({', '.join(keys) or 'none'}); compare them with the signers' own", err=True)
+                floor = max(store_db.retention_years(session), settings.contact_rules.retention_years)
+            events = _event_count(session)
+        if checkpoints is not None:
+            engine.dispose()  # no connection of this process's open while the log's reader forks
+            log = auditlog.check_against_elsewhere(url, usable, floor_years=floor, now=datetime.now(timezone.utc))
+        ids = [call] if call else readable
+        with store_db.session(engine) as session, _progress("checking calls", events) as advance:
+            found = auditlog.verify_chains(ids, session=session, progress=advance)
     finally:
         engine.dispose()
+    broken = 0
+    for call_id in ids:
+        if found[call_id] is None:
+            typer.echo(f"ok      {call_id}")
+        else:
+            broken += 1
+            typer.echo(f"BROKEN  {call_id}: event {found[call_id].seq}: {found[call_id].reason}")
+    typer.echo(f"{len(ids)} call(s) checked, {broken} broken", err=True)
+    if log is None:
+        if not call:
+            typer.echo("without --checkpoints this cannot tell a call rewritten with new hashes, or removed whole, from one never changed", err=True)
+        raise typer.Exit(1 if broken else 0)
+    with _progress("checking the log", None):
+        check = log.result()
+    findings += check.findings
+    for finding in findings:
+        typer.echo(finding.line())
+    typer.echo(f"the log: {check.size} entries; {len(usable)} checkpoint(s) of {checkpoints} checked, {len(findings)} finding(s)", err=True)
     raise typer.Exit(1 if broken or findings else 0)
 
 
@@ -433,7 +440,7 @@ def _event_count(session) -> int:
     return session.connection().execute(text("SELECT count(*) FROM callevent")).scalar_one()
 
 
-def _progress(description: str, total: int):
+def _progress(description: str, total: int | None):
     """A progress bar on stderr (when it is a terminal); yields what advances it."""
     from contextlib import contextmanager
 
@@ -515,6 +522,8 @@ def _checkpoint(options: Options, settings):
         raise typer.Exit(1) from None
     except SQLAlchemyError as exc:
         raise fail(f"nothing was signed: {str(exc).splitlines()[0]}") from None
+    except OSError as exc:
+        raise fail(f"nothing was signed: cannot write {settings.checkpoint_file}: {exc.strerror}") from None
     finally:
         engine.dispose()
 

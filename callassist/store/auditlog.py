@@ -150,6 +150,9 @@ class Finding:
     call_id: str | None
     text: str
 
+    def line(self) -> str:
+        return f"{self.tag:<8}{self.call_id + ': ' if self.call_id else ''}{self.text}"
+
 
 @dataclass
 class LogCheck:
@@ -399,7 +402,7 @@ def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, n
     check = check_against(known, session=session, floor_years=floor_years, now=now, sizes={size})
     findings += check.findings
     if findings:
-        raise LogRefused("\n".join(f"{f.tag} {f.call_id + ': ' if f.call_id else ''}{f.text}" for f in findings))
+        raise LogRefused("\n".join(finding.line() for finding in findings))
     latest = max(known, key=lambda c: c.number, default=None)
     if latest is not None and latest.size == check.size:
         return None
@@ -474,3 +477,27 @@ def check_proof(path, trusted: set[str] | None) -> ProofResult:
 def first_position(call_id: str, *, session: Session) -> int | None:
     """Where the call's first entry is in the log, or None when it is not in it yet."""
     return session.connection().execute(text("SELECT min(position) FROM logentry WHERE call_id = :call"), {"call": call_id}).scalar()
+
+
+def check_against_elsewhere(url: str, checkpoints: list[Checkpoint], *, floor_years: int, now: datetime):
+    """check_against in a process of its own, on a connection of its own, so that the log
+    is read on a second core while this one checks the chains; a Future of its LogCheck.
+    Forked: the caller holds no open connection (disposes its engine) first."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    pool = ProcessPoolExecutor(1, mp_context=get_context("fork"))
+    future = pool.submit(_check_against_at, url, checkpoints, floor_years, now)
+    pool.shutdown(wait=False)
+    return future
+
+
+def _check_against_at(url: str, checkpoints: list[Checkpoint], floor_years: int, now: datetime) -> LogCheck:
+    from callassist.store import db
+
+    engine = db.make_engine(url)
+    try:
+        with db.session(engine) as session:
+            return check_against(checkpoints, session=session, floor_years=floor_years, now=now)
+    finally:
+        engine.dispose()
