@@ -376,6 +376,8 @@ def audit_verify(
     """
     from datetime import datetime, timezone
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from callassist.core.checkpoints import CheckpointError, fingerprint, read_trusted
     from callassist.core.redact import display_url
     from callassist.store import auditlog
@@ -403,17 +405,21 @@ def audit_verify(
                 if trusted is None:
                     keys = sorted({fingerprint(c.key) for c in usable})
                     typer.echo(f"no key to trust given (--trust): signatures checked against the keys the file names ({', '.join(keys) or 'none'}); compare them with the signers' own", err=True)
-                floor = max(store_db.retention_years(session), settings.contact_rules.retention_years)
+                try:
+                    floor = max(store_db.retention_years(session), settings.contact_rules.retention_years)
+                except (ValueError, SQLAlchemyError):
+                    raise fail("the database's retention floor (storesetting retention_years) is not a number of years: it was changed by hand") from None
             events = _event_count(session)
         if checkpoints is not None:
             engine.dispose()  # no connection of this process's open while the log's reader forks
             log = auditlog.check_against_elsewhere(url, usable, floor_years=floor, now=datetime.now(timezone.utc))
         ids = [call] if call else readable
         with store_db.session(engine) as session, _progress("checking calls", events) as advance:
-            found = auditlog.verify_chains(ids, session=session, progress=advance)
+            found = auditlog.verify_chains(ids, session=session, progress=advance, orphans=viewer.reads_team and not call)
     finally:
         engine.dispose()
     broken = 0
+    ids += sorted(set(found) - set(ids))  # events whose call's row is gone
     for call_id in ids:
         if found[call_id] is None:
             typer.echo(f"ok      {call_id}")
@@ -474,7 +480,7 @@ def audit_keygen(ctx: typer.Context, key: Optional[Path] = typer.Option(None, "-
 def audit_checkpoint(
     ctx: typer.Context,
     key: Optional[Path] = typer.Option(None, "--key", help="The signing key (default: audit/signing-key.pem in the data dir, or $CALLASSIST_AUDIT_KEY)."),
-    checkpoints: Optional[Path] = typer.Option(None, "--checkpoints", help="The file to append to (default: audit/checkpoints.jsonl in the data dir, or $CALLASSIST_CHECKPOINTS)."),
+    checkpoints: Optional[Path] = typer.Option(None, "--checkpoints", help="The file to append to (default: audit/<database>.checkpoints.jsonl in the data dir, or $CALLASSIST_CHECKPOINTS)."),
 ) -> None:
     """Sign the log's head (size, root hash, time) and append it to the checkpoint file,
     after checking that the log still extends every checkpoint before it. Copy the file
@@ -491,9 +497,9 @@ def audit_checkpoint(
     except CheckpointError as exc:
         raise fail(str(exc)) from None
     if found is None:
-        typer.echo(f"the log has not grown since its last checkpoint; nothing to sign ({settings.checkpoint_file})")
+        typer.echo(f"{settings.checkpoint_file(settings.database_url())} has a checkpoint of the log as it is; nothing new to sign")
         return
-    typer.echo(f"checkpoint {found.number}: {found.size} entries, root {found.root[:16]}..., signed by {found.by} with key {fingerprint(found.key)}, appended to {settings.checkpoint_file}")
+    typer.echo(f"checkpoint {found.number}: {found.size} entries, root {found.root[:16]}..., signed by {found.by} with key {fingerprint(found.key)}, appended to {settings.checkpoint_file(settings.database_url())}")
 
 
 def _checkpoint(options: Options, settings):
@@ -514,7 +520,7 @@ def _checkpoint(options: Options, settings):
             viewer = _viewer(options, session)
             if not viewer.reads_team:
                 raise fail(f"checkpoints are a supervisor's to sign (--role supervisor); this session's role is {viewer.role}")
-            return auditlog.take_checkpoint(signing, viewer.name, settings.checkpoint_file, session=session,
+            return auditlog.take_checkpoint(signing, viewer.name, settings.checkpoint_file(settings.database_url()), session=session,
                                             floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(timezone.utc))
     except auditlog.LogRefused as exc:
         typer.echo(str(exc))
@@ -523,7 +529,9 @@ def _checkpoint(options: Options, settings):
     except SQLAlchemyError as exc:
         raise fail(f"nothing was signed: {str(exc).splitlines()[0]}") from None
     except OSError as exc:
-        raise fail(f"nothing was signed: cannot write {settings.checkpoint_file}: {exc.strerror}") from None
+        raise fail(f"nothing was signed: cannot write {settings.checkpoint_file(settings.database_url())}: {exc.strerror}") from None
+    except ValueError as exc:  # a database changed by hand: a retention floor that is no number
+        raise fail(f"nothing was signed: {exc}") from None
     finally:
         engine.dispose()
 
@@ -532,7 +540,7 @@ def _checkpoint(options: Options, settings):
 def audit_proof(
     ctx: typer.Context,
     call_id: str = typer.Argument(..., help="The call to prove."),
-    checkpoints: Optional[Path] = typer.Option(None, "--checkpoints", help="The checkpoint file (default: audit/checkpoints.jsonl in the data dir)."),
+    checkpoints: Optional[Path] = typer.Option(None, "--checkpoints", help="The checkpoint file (default: audit/<database>.checkpoints.jsonl in the data dir)."),
     number: Optional[int] = typer.Option(None, "--number", help="Prove against this checkpoint (default: the newest that holds the call)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the proof here (default: standard output)."),
 ) -> None:
@@ -541,12 +549,12 @@ def audit_proof(
     with `callassist audit verify-proof`, without the database."""
     import json
 
-    from callassist.core.checkpoints import CheckpointError
+    from callassist.core.checkpoints import CheckpointError, read_trusted
     from callassist.store import auditlog
     from callassist.store import db as store_db
     from callassist.store import queries
 
-    path = checkpoints or ctx.obj.settings.checkpoint_file
+    path = checkpoints or ctx.obj.settings.checkpoint_file(ctx.obj.settings.database_url())
     engine = _open_store(ctx.obj)
     try:
         with store_db.session(engine) as session:
@@ -556,7 +564,8 @@ def audit_proof(
             if call_id not in queries.readable_call_ids(viewer, session=session):
                 raise fail(f"no call {call_id!r} in this database")
             try:
-                usable, findings = auditlog.file_checkpoints(path, auditlog.log_id(session=session), [], None)
+                trusted = {read_trusted(ctx.obj.settings.signing_key)} if ctx.obj.settings.signing_key.exists() else None
+                usable, findings = auditlog.file_checkpoints(path, auditlog.log_id(session=session), [], trusted)
             except CheckpointError as exc:
                 raise fail(str(exc)) from None
             first = auditlog.first_position(call_id, session=session)
@@ -574,7 +583,10 @@ def audit_proof(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {out}: {exc.strerror}") from None
         typer.echo(f"proof of call {call_id} against checkpoint {chosen.number}: {len(made['events'])} event(s), written to {out}", err=True)
 
 
@@ -598,7 +610,8 @@ def audit_verify_proof(
     if result.problems:
         raise typer.Exit(1)
     checkpoint = result.checkpoint
-    typer.echo(f"ok      call {result.call_id}: events {result.first}-{result.last} are in checkpoint {checkpoint.number} ({checkpoint.size} entries, taken {checkpoint.time} by {checkpoint.by}, key {fingerprint(checkpoint.key)})")
+    typer.echo(f"ok      call {result.call_id}: events {result.first}-{result.last} are in checkpoint {checkpoint.number} of log {checkpoint.log} ({checkpoint.size} entries, taken {checkpoint.time} by {checkpoint.by}, key {fingerprint(checkpoint.key)})")
+    typer.echo(f"        the call ended as {result.outcome!r} by then" if result.outcome else "        no end of the call is among these events: by then it was under way, or the proof leaves its later events out")
     if trusted is None:
         typer.echo(f"no --trust: the checkpoint's signature holds for key {fingerprint(checkpoint.key)}; make sure that is the signer's", err=True)
     if result.later:

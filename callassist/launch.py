@@ -125,13 +125,13 @@ def daily_checkpoint(workspace) -> None:
     from callassist.store.auditlog import LogRefused
     from callassist.store.errors import StoreError
 
-    where = workspace.settings.checkpoint_file
+    where = workspace.checkpoint_file
     try:
         made = workspace.checkpoint(daily=True)
     except LogRefused as exc:
         print(f"callassist: no checkpoint signed: the log no longer extends its checkpoints\n{exc}\n(callassist audit verify --checkpoints {where})", file=sys.stderr)
         return
-    except (CheckpointError, StoreError) as exc:
+    except (CheckpointError, StoreError, ValueError) as exc:  # ValueError: a database changed by hand
         print(f"callassist: no checkpoint signed: {exc}", file=sys.stderr)
         return
     if made is not None:

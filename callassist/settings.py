@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
@@ -58,7 +59,7 @@ class Settings:
     role: str = "collector"  # collector, supervisor or trainer
     compliance: str = "cn"  # the contact rules in force (core/compliance.py)
     audit_key: Path | None = None  # the key checkpoints are signed with; default: audit/signing-key.pem in data_dir
-    checkpoints: Path | None = None  # the file of signed checkpoints; default: audit/checkpoints.jsonl in data_dir
+    checkpoints: Path | None = None  # the file of signed checkpoints; default: audit/<database>.checkpoints.jsonl in data_dir
 
     def __post_init__(self) -> None:
         try:
@@ -109,9 +110,16 @@ class Settings:
     def signing_key(self) -> Path:
         return self.audit_key or self.data_dir / "audit" / "signing-key.pem"
 
-    @property
-    def checkpoint_file(self) -> Path:
-        return self.checkpoints or self.data_dir / "audit" / "checkpoints.jsonl"
+    def checkpoint_file(self, url: str) -> Path:
+        """Where the checkpoints of the database at `url` go: --checkpoints, or a file of
+        that database's own in the data dir (the demo's apart from the real one's)."""
+        if self.checkpoints:
+            return self.checkpoints
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        name = Path(parsed.database or "memory").stem if parsed.get_backend_name() == "sqlite" else f"{parsed.host or 'local'}-{parsed.port or 5432}-{parsed.database}"
+        return self.data_dir / "audit" / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".checkpoints.jsonl")
 
 
 @lru_cache(maxsize=8)

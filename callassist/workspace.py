@@ -171,6 +171,10 @@ class Workspace:
             self._use(*loaded)
         return self.problems
 
+    @property
+    def checkpoint_file(self):
+        return self.settings.checkpoint_file(str(self.engine.url))
+
     def checkpoint(self, *, daily: bool):
         """Sign the log's head (audit checkpoint) with this desk's key, made (mode 0600) the
         first time, into its checkpoint file. With `daily`, only when none was taken today.
@@ -186,7 +190,7 @@ class Workspace:
         with database_errors("cannot take a checkpoint of the log"), db.session(self.engine) as session:
             if daily and any(kept.taken_at.astimezone().date() == now.astimezone().date() for kept in auditlog.recorded_checkpoints(session=session)):
                 return None
-            return auditlog.take_checkpoint(own_key(self.settings.signing_key, make=True), self.collector, self.settings.checkpoint_file, session=session,
+            return auditlog.take_checkpoint(own_key(self.settings.signing_key, make=True), self.collector, self.checkpoint_file, session=session,
                                             floor_years=max(db.retention_years(session), self.settings.contact_rules.retention_years), now=now)
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ class Desk:
         shutil.copy(pristine, self.path)
         self.url = f"sqlite:///{self.path}"
         self.env = {"CALLASSIST_DATA_DIR": str(root), "CALLASSIST_ROLE": "supervisor", "CALLASSIST_COLLECTOR": "zhou"}
-        self.checkpoints = root / "audit" / "checkpoints.jsonl"
+        self.checkpoints = root / "audit" / "demo.checkpoints.jsonl"
 
     def run(self, *argv: str):
         return runner.invoke(app, ["--db", self.url, *argv], env=self.env)
@@ -86,7 +87,7 @@ def test_an_untouched_log_verifies_against_its_checkpoints(desk):
     assert "BROKEN" not in verified.stdout and "300 call(s) checked, 0 broken" in verified.stderr
     assert "1 checkpoint(s)" in verified.stderr and "0 finding(s)" in verified.stderr
     again = desk.run("audit", "checkpoint")
-    assert again.exit_code == 0 and "has not grown" in again.stdout
+    assert again.exit_code == 0 and "nothing new to sign" in again.stdout
     plain = desk.run("audit", "verify")
     assert plain.exit_code == 0 and "cannot tell a call rewritten with new hashes" in plain.stderr
 
@@ -94,6 +95,7 @@ def test_an_untouched_log_verifies_against_its_checkpoints(desk):
 def test_an_outcome_rewritten_with_recomputed_hashes_is_found(desk):
     call_id = a_disputed_call(desk)
     desk.sql("UPDATE callevent SET payload = replace(payload, '\"disposition\":\"dispute\"', '\"disposition\":\"promise\"') WHERE call_id = :c AND kind = 'call_ended'", c=call_id)
+    desk.sql("UPDATE call SET disposition = 'promise' WHERE id = :c", c=call_id)
     desk.rechain(call_id)
     assert desk.run("audit", "verify").exit_code == 0  # the chain alone cannot tell
     last = desk.sql("SELECT seq FROM callevent WHERE call_id = :c AND kind = 'call_ended'", c=call_id)[0][0]
@@ -107,6 +109,7 @@ def test_an_outcome_rewritten_with_recomputed_hashes_is_found(desk):
 def test_a_rewrite_of_the_log_itself_breaks_the_signed_root(desk):
     call_id = a_disputed_call(desk)
     desk.sql("UPDATE callevent SET payload = replace(payload, '\"disposition\":\"dispute\"', '\"disposition\":\"promise\"') WHERE call_id = :c AND kind = 'call_ended'", c=call_id)
+    desk.sql("UPDATE call SET disposition = 'promise' WHERE id = :c", c=call_id)
     desk.rechain(call_id)
     desk.sql("UPDATE logentry SET hash = (SELECT e.hash FROM callevent e WHERE e.call_id = logentry.call_id AND e.seq = logentry.seq) WHERE call_id = :c", c=call_id)
     found = desk.verify()
@@ -166,6 +169,7 @@ def test_an_event_added_after_a_calls_end_is_found(desk):
     # A second ending, dated a minute after the first, with the chain carried on.
     desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT call_id, seq + 1, kind, at, replace(payload, '\"dispute\"', '\"promise\"'), '', '' "
              "FROM callevent WHERE call_id = :c AND seq = :s", c=call_id, s=last)
+    desk.sql("UPDATE call SET disposition = 'promise' WHERE id = :c", c=call_id)
     desk.rechain(call_id)
     assert desk.run("audit", "verify").exit_code == 0
     found = desk.verify()
@@ -210,6 +214,22 @@ def test_a_checkpoint_file_missing_its_last_lines_is_found(desk):
     desk.checkpoints.write_text(lines[0] + lines[1][:50])
     torn = desk.verify()
     assert torn.exit_code == 1 and "line 2: cut off: the file ends inside this line" in torn.stdout
+
+
+def test_a_calls_row_that_disagrees_with_its_events_is_broken(desk):
+    """Lists, figures and exports read the call's row: a forger who edits only that (the
+    outcome, the collector, the start, practice or not) or deletes it is caught."""
+    first, second, third = [row[0] for row in desk.sql("SELECT call_id FROM callevent WHERE kind = 'call_ended' ORDER BY call_id LIMIT 3")]
+    last = desk.sql("SELECT max(seq) FROM callevent WHERE call_id = :c", c=first)[0][0]
+    desk.sql("UPDATE call SET disposition = 'promise' || disposition WHERE id = :c", c=first)
+    desk.sql("UPDATE call SET collector_id = (SELECT id FROM collector WHERE name = 'colleague'), started_at = '2026-11-05 01:00:00.000000' WHERE id = :c", c=second)
+    with sqlite3.connect(desk.path) as raw:  # as the sqlite3 shell would: no foreign keys enforced
+        raw.execute("DELETE FROM call WHERE id = ?", (third,))
+    found = desk.verify()
+    assert found.exit_code == 1
+    assert f"BROKEN  {first}: event {last}: the call's row says outcome 'promise" in found.stdout
+    assert f"BROKEN  {second}: event 1: the call's row says collector 'colleague', its first event 'wang'" in found.stdout
+    assert f"BROKEN  {third}: event 1: its events are stored, but the call's row is gone" in found.stdout
 
 
 def test_corrupt_rows_are_broken_calls_never_a_traceback(desk):
@@ -268,3 +288,81 @@ def test_checkpoints_are_a_supervisors_and_need_a_key(desk):
     assert collector.exit_code == 2 and "a supervisor's to sign" in collector.output
     keyless = runner.invoke(app, ["--db", desk.url, "audit", "checkpoint", "--key", str(desk.root / "none.pem")], env=desk.env)
     assert keyless.exit_code == 2 and "callassist audit keygen" in keyless.output
+
+
+def test_a_changed_log_id_or_a_file_of_another_database_proves_nothing(desk, tmp_path):
+    """A forger who renames the log (or hands over another database's file) must not be
+    told that nothing changed: a file with no checkpoint of this log is a finding."""
+    call_id = a_disputed_call(desk)
+    with sqlite3.connect(desk.path) as raw:
+        raw.execute("UPDATE storesetting SET value = 'deadbeef' WHERE name = 'log_id'")
+        raw.execute("DELETE FROM logcheckpoint")
+        raw.execute("DELETE FROM logentry")
+        for table, column in (("review", "call_id"), ("callevent", "call_id"), ("call", "id")):
+            raw.execute(f"DELETE FROM {table} WHERE {column} = ?", (call_id,))
+    found = desk.verify()
+    assert found.exit_code == 1
+    assert "line 1: checkpoint 1: a checkpoint of another database's log" in found.stdout and "not of this one (deadbeef)" in found.stdout
+    assert "holds no checkpoint of this database's log that can be checked" in found.stdout
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert "holds no checkpoint" in desk.run("audit", "verify", "--checkpoints", str(empty)).stdout
+
+
+def test_a_checkpoint_never_signs_over_a_backdated_call(desk):
+    source = a_disputed_call(desk)
+    forged = "demo-20200101090000-0001"
+    desk.sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, ended_at, state, disposition, practice) "
+             "SELECT :f, account_id, collector_id, script, script_hash, locale, '2020-01-01 09:00:00.000000', '2020-01-01 09:00:00.000000', state, disposition, practice FROM call WHERE id = :c", f=forged, c=source)
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT :f, seq, kind, '2020-01-01 09:00:00.000000', payload, '', '' FROM callevent WHERE call_id = :c", f=forged, c=source)
+    desk.rechain(forged)
+    before = desk.checkpoints.read_text()
+    refused = desk.run("audit", "checkpoint")
+    assert refused.exit_code == 1 and f"ADDED   {forged}: dated 2020-01-01T09:00:00+00:00" in refused.stdout and "nothing was signed" in refused.stderr
+    assert desk.checkpoints.read_text() == before
+
+
+def test_a_forged_checkpoint_row_neither_blocks_signing_nor_passes_for_one(desk):
+    desk.sql("INSERT INTO logcheckpoint (number, size, root, taken_at, by, key, sig) VALUES (2, 10, '00', '2026-12-03 09:00:00.000000', 'x', :k, 'cd')", k="ab" * 32)
+    assert desk.verify().exit_code == 0  # not a checkpoint: its signature does not hold
+    desk.sql("INSERT INTO purgelog (purged_at, by, role, profile, before, calls, events, reviews) VALUES ('2026-12-01 00:00:00.000000', 'zhou', 'supervisor', 'cn', '2020-01-01', 0, 0, 0)")
+    made = desk.run("audit", "checkpoint")  # the log grew by the purge: it is signed, the forged row notwithstanding
+    assert made.exit_code == 0 and "checkpoint 3:" in made.stdout, made.output
+    assert desk.verify().exit_code == 0
+
+
+def test_corrupt_log_and_purge_rows_are_findings_never_a_traceback(desk):
+    with sqlite3.connect(desk.path) as raw:
+        raw.execute("UPDATE logentry SET hash = NULL WHERE position = 3")
+        raw.execute("UPDATE logentry SET call_id = NULL, seq = NULL WHERE position = 4")
+        raw.execute("INSERT INTO purgelog (purged_at, by, role, profile, before, calls, events, reviews) VALUES ('2026-12-01 00:00:00.000000', x'00', 'supervisor', 'cn', 'xx', 0, 0, 0)")
+        raw.execute("UPDATE logcheckpoint SET taken_at = 'garbage'")
+    for found in (desk.verify(), desk.run("audit", "checkpoint"), desk.run("audit", "proof", a_disputed_call(desk))):
+        assert found.exit_code in (1, 2) and (found.exception is None or isinstance(found.exception, SystemExit)), found.output
+    assert "entry 3 of the log" in desk.verify().stdout and "neither an event nor a purge" in desk.verify().stdout
+
+
+def test_hostile_proofs_and_files_get_one_clear_line(desk, tmp_path):
+    call_id = a_disputed_call(desk)
+    proof = tmp_path / "proof.json"
+    assert desk.run("audit", "proof", call_id, "--out", str(proof)).exit_code == 0
+    good = json.loads(proof.read_text())
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100000)
+    hostile = [good | {"checkpoint": good["checkpoint"] | {"key": 5}}, good | {"events_after_checkpoint": -3}, good | {"events": [good["events"][0] | {"seq": True}]},
+               good | {"checkpoint": [1]}, good | {"events": [{"seq": 1e400}]}]
+    for number, document in enumerate(hostile):
+        path = tmp_path / f"hostile{number}.json"
+        path.write_text(json.dumps(document).replace("Infinity", "1e999"))
+        checked = runner.invoke(app, ["audit", "verify-proof", str(path)])
+        assert checked.exit_code in (1, 2) and (checked.exception is None or isinstance(checked.exception, SystemExit)), (number, checked.output)
+    for argv in (["audit", "verify-proof", str(deep)], ["audit", "verify", "--checkpoints", str(deep)], ["audit", "verify", "--checkpoints", str(desk.checkpoints), "--trust", "/bin/ls"],
+                 ["audit", "proof", call_id, "--out", str(tmp_path)], ["audit", "proof", call_id, "--checkpoints", str(deep)]):
+        ran = desk.run(*argv)
+        assert ran.exit_code in (1, 2) and (ran.exception is None or isinstance(ran.exception, SystemExit)), (argv, ran.output)
+    # A proof with its last events left out passes, but says that it shows no end of the call.
+    cut = tmp_path / "cut.json"
+    cut.write_text(json.dumps(good | {"events": good["events"][:3]}))
+    partial = runner.invoke(app, ["audit", "verify-proof", str(cut)])
+    assert partial.exit_code == 0 and "no end of the call is among these events" in partial.stdout
+    assert "ended as 'dispute'" in runner.invoke(app, ["audit", "verify-proof", str(proof)]).stdout

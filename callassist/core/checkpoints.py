@@ -81,7 +81,11 @@ def make_key(path: Path) -> str:
         out.flush()
         os.fsync(out.fileno())
     public = public_hex(key)
-    public_key_path(path).write_text(public + "\n", encoding="ascii")
+    try:
+        public_key_path(path).write_text(public + "\n", encoding="ascii")
+    except OSError as exc:
+        path.unlink()  # no key without its public half: a retry starts clean
+        raise CheckpointError(f"cannot write the public key {public_key_path(path)}: {exc.strerror}; no key was made") from None
     return public
 
 
@@ -101,7 +105,7 @@ def load_key(path: Path) -> Ed25519PrivateKey:
     except (ValueError, TypeError):
         raise CheckpointError(f"{path} is not an unencrypted Ed25519 key in PEM (as `callassist audit keygen` writes)") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise CheckpointError(f"{path} is a {type(key).__name__}, not an Ed25519 key")
+        raise CheckpointError(f"{path} holds another kind of key, not an Ed25519 key (as `callassist audit keygen` makes)")
     return key
 
 
@@ -118,6 +122,8 @@ def read_trusted(path: Path) -> str:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise CheckpointError(f"cannot read the public key {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        text = ""
     if text.startswith("-----BEGIN PRIVATE KEY"):
         return public_hex(load_key(path))
     try:
@@ -138,7 +144,7 @@ def signature_problem(checkpoint: Checkpoint) -> str | None:
     try:
         public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(checkpoint.key))
         public.verify(bytes.fromhex(checkpoint.sig), checkpoint.signed_bytes())
-    except (ValueError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature):
         return "its signature does not match what it says (changed after signing, or forged)"
     return None
 
@@ -181,7 +187,7 @@ def read(path: Path) -> tuple[list[tuple[int, Checkpoint]], list[FileProblem]]:
             checkpoint = Checkpoint(**fields)
             if checkpoint.taken_at.tzinfo is None:
                 raise ValueError(f"time {checkpoint.time!r} has no UTC offset")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             cut = number == len(lines) and not text.endswith("\n")
             problems.append(FileProblem(number, "cut off: the file ends inside this line" if cut else f"not a checkpoint ({exc})"))
             continue

@@ -36,7 +36,9 @@ def _none(_done: int) -> None:
 
 
 def log_id(*, session: Session) -> str:
-    return session.connection().execute(text("SELECT value FROM storesetting WHERE name = :name"), {"name": LOG_ID}).scalar_one()
+    """The log's own name; "" when the database has lost it (no checkpoint is of that log)."""
+    found = session.connection().execute(text("SELECT value FROM storesetting WHERE name = :name"), {"name": LOG_ID}).scalar()
+    return found if isinstance(found, str) else ""
 
 
 def _postgres(session: Session) -> bool:
@@ -94,12 +96,20 @@ def _rows(session: Session, sql: str, params: dict | None = None) -> Iterator[tu
         cursor.close()
 
 
-def verify_chains(call_ids: Iterable[str], *, session: Session, progress: Progress = _none) -> dict[str, ChainBreak | None]:
+# How far a call's row may put its start or end from its events': on a team's database the
+# row's time is taken a moment before the event's.
+ROW_SLACK = timedelta(minutes=1)
+
+
+def verify_chains(call_ids: Iterable[str], *, session: Session, progress: Progress = _none, orphans: bool = False) -> dict[str, ChainBreak | None]:
     """Each call's chain checked, for the calls named (the others are not read): where it
-    first breaks, or None. A row that is not what the program writes (a payload that is
-    not JSON, a time that is not one) is a break like any other."""
+    first breaks, or None; and the call's row against its events (who, which account,
+    practice or not, script, language, start, end and outcome). A row that is not what the
+    program writes (a payload that is not JSON, a time that is not one) is a break like
+    any other. With `orphans`, events whose call's row is gone are broken calls too."""
     wanted = set(call_ids)
-    ended = {call_id: bool(done) for call_id, done in _rows(session, "SELECT id, ended_at IS NOT NULL FROM call") if call_id in wanted}
+    rows = {row[0]: row for row in _rows(session, "SELECT c.id, c.ended_at, c.account_id, o.name, c.script, c.locale, c.started_at, c.disposition, c.practice "
+                                                  "FROM call c LEFT JOIN collector o ON o.id = c.collector_id")}
     checks: dict[str, ChainCheck] = {}
     current: ChainCheck | None = None
     done = 0
@@ -108,17 +118,68 @@ def verify_chains(call_ids: Iterable[str], *, session: Session, progress: Progre
         if done % 10000 == 0:
             progress(10000)
         if current is None or current.call_id != call_id:
-            if call_id not in wanted:
+            if call_id not in wanted and (not orphans or call_id in rows):
                 current = None
                 continue
             current = checks[call_id] = ChainCheck(call_id)
         current.add(seq, kind, iso_time(at), payload, prev_hash, stored_hash)
     progress(done % 10000)
-    return {call_id: (checks.get(call_id) or ChainCheck(call_id)).finish(ended.get(call_id, False)) for call_id in wanted}
+    found = {}
+    for call_id in wanted | set(checks):
+        check = checks.get(call_id) or ChainCheck(call_id)
+        row = rows.get(call_id)
+        if row is None:
+            found[call_id] = ChainBreak(1, "its events are stored, but the call's row is gone")
+            continue
+        broken = check.finish(row[1] is not None)
+        found[call_id] = broken or _row_disagrees(row, check)
+    return found
 
 
-def recorded_checkpoints(*, session: Session) -> list[LogCheckpoint]:
-    return list(session.exec(LogCheckpoint.__table__.select().order_by(LogCheckpoint.number)).all())  # type: ignore[arg-type]
+def _row_disagrees(row: tuple, check: ChainCheck) -> ChainBreak | None:
+    """Where a call's row says other than its events (it is what lists, figures and
+    exports read), or None."""
+    _, ended_at, account_id, collector, script, locale, started_at, disposition, practice = row
+    card = check.card or {}
+    said = {"account": (account_id, card.get("account_id")), "collector": (collector, card.get("collector")), "script": (script, card.get("script")),
+            "language": (locale, card.get("locale")), "practice": (bool(practice), bool(card.get("practice")))}
+    first = _moment(check.first_at)
+    if first is None or _moment(started_at) is None or abs(_moment(started_at) - first) > ROW_SLACK:
+        said["start"] = (iso_time(started_at), check.first_at)
+    for name, (in_row, in_event) in said.items():
+        if in_row != in_event:
+            return ChainBreak(1, f"the call's row says {name} {in_row!r}, its first event {in_event!r}")
+    if check.end is not None:
+        seq, at_iso, ending = check.end
+        if disposition != ending.get("disposition"):
+            return ChainBreak(seq, f"the call's row says outcome {disposition!r}, its end {ending.get('disposition')!r}")
+        if _moment(ended_at) is None or abs(_moment(ended_at) - _moment(at_iso)) > ROW_SLACK:
+            return ChainBreak(seq, f"the call's row says it ended {iso_time(ended_at) or ended_at!r}, its end is dated {at_iso}")
+    elif ended_at is not None and not bool(practice):
+        return ChainBreak(check.last_seq, "the call's row says it ended, but no event ends it")
+    return None
+
+
+def _moment(raw) -> datetime | None:
+    at_iso = iso_time(raw) if raw is not None else None
+    return datetime.fromisoformat(at_iso) if at_iso else None
+
+
+def recorded_checkpoints(*, session: Session) -> list[Checkpoint]:
+    """The checkpoints the database recorded, as signed, whose signatures hold; a row that
+    is not one (forged, or not what the program writes) is left out: it proves nothing."""
+    from callassist.core.checkpoints import signature_problem
+
+    log = log_id(session=session)
+    found = []
+    for number, size, root, taken_at, by, key, sig in _rows(session, 'SELECT number, size, root, taken_at, "by", key, sig FROM logcheckpoint ORDER BY number'):
+        moment = _moment(taken_at)
+        if moment is None or not all(isinstance(value, str) for value in (root, by, key, sig)) or not all(isinstance(value, int) for value in (number, size)):
+            continue
+        checkpoint = Checkpoint(log=log, number=number, size=size, root=root, time=moment.isoformat(timespec="seconds"), by=by, key=key, sig=sig)
+        if signature_problem(checkpoint) is None:
+            found.append(checkpoint)
+    return found
 
 
 def record_checkpoint(checkpoint: Checkpoint, *, session: Session) -> None:
@@ -176,27 +237,37 @@ def _lawful(purge: _Purge, floor_years: int, now: datetime) -> bool:
     return purge.purged_at <= now and purge.before <= retention_floor(floor_years, purge.purged_at.date())
 
 
-def _purges(session: Session) -> dict[int, tuple[bytes, _Purge]]:
-    """Every purge logged: the log entry it makes, and what judges the calls it removed."""
-    found = {}
+def _purges(session: Session) -> dict[int, tuple[bytes, _Purge | None]]:
+    """Every purge logged: the log entry it makes, and what judges the calls it removed
+    (None for a row that is not what the program writes: it excuses nothing)."""
+    found: dict[int, tuple[bytes, _Purge | None]] = {}
     for row in _rows(session, _PURGES):
-        purged_at = datetime.fromisoformat(iso_time(row[1]) or "9999-12-31T00:00:00+00:00")
-        before = row[5] if isinstance(row[5], date) else date.fromisoformat(str(row[5])[:10])
-        found[row[0]] = (_purge_entry(*row), _Purge(row[0], None, purged_at, before))
+        purged_at, before = _moment(row[1]), row[5]
+        try:
+            before = before if isinstance(before, date) else date.fromisoformat(before)
+            if purged_at is None or not all(isinstance(value, str) for value in row[2:5]) or not all(isinstance(value, int) for value in row[6:]):
+                raise ValueError(row)
+            found[row[0]] = (_purge_entry(*row), _Purge(row[0], None, purged_at, before))
+        except (ValueError, TypeError):
+            found[row[0]] = (f"purge\x1f{row!r}".encode("utf-8"), None)
     return found
 
 
-def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge]]) -> Iterator[tuple]:
-    """The log in order: each entry's position and leaf, with what was stored for it and
-    its event's stored time and hash now (None: no such event any more). A purge's entry
-    has no call, and its purge's id where an event's seq would be."""
-    for position, call_id, seq, at, stored_hash, purge_id, now_at, now_hash in _rows(session, _LOG_ROWS):
+def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge | None]]) -> Iterator[tuple]:
+    """The log in order: each entry's position and leaf, what it is (an event, a purge,
+    or a row that is neither), what was stored for it, and its event's stored time and
+    hash now (None: no such event any more). A purge's entry has its purge's id where an
+    event's seq would be."""
+    for row in _rows(session, _LOG_ROWS):
+        position, call_id, seq, at, stored_hash, purge_id, now_at, now_hash = row
         if purge_id is not None:
             leaf = leaf_hash(purges[purge_id][0]) if purge_id in purges else _GONE_LEAF
-            yield position, leaf, None, purge_id, None, None, None, None
-        else:
+            yield position, leaf, "purge", None, purge_id, None, None, None, None
+        elif isinstance(call_id, str) and isinstance(seq, int) and not isinstance(seq, bool) and isinstance(stored_hash, str):
             at_iso = iso_time(at) or str(at)
-            yield position, leaf_hash(event_entry(call_id, seq, at_iso, stored_hash)), call_id, seq, at_iso, (at, stored_hash), now_at, now_hash
+            yield position, leaf_hash(event_entry(call_id, seq, at_iso, stored_hash)), "event", call_id, seq, at_iso, (at, stored_hash), now_at, now_hash
+        else:
+            yield position, leaf_hash(f"bad\x1f{row!r}".encode("utf-8")), "bad", None, None, None, None, None, None
 
 
 def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none,
@@ -212,14 +283,16 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
     where = where or (lambda position: "when it entered the log")
     purges = _purges(session)
     gone: dict[str, list[tuple[int, int, str]]] = {}
-    for position, leaf, call_id, seq, at_iso, stored, now_at, now_hash in _entries(session, purges):
+    for position, leaf, kind, call_id, seq, at_iso, stored, now_at, now_hash in _entries(session, purges):
         if position != frontier.size:
             check.findings.append(Finding("LOG", None, f"the log has no entry {frontier.size}: entries were removed from it"))
             break
-        if call_id is None:
-            if seq in purges:
+        if kind == "bad":
+            check.findings.append(Finding("LOG", None, f"entry {position} of the log ({where(position)}) is neither an event nor a purge the program writes"))
+        elif kind == "purge":
+            if seq in purges and purges[seq][1] is not None:
                 purges[seq][1].position = position
-            else:
+            elif seq not in purges:
                 check.findings.append(Finding("LOG", None, f"purge {seq}, present {where(position)}, is gone from the purge log"))
         elif now_hash is None:
             gone.setdefault(call_id, []).append((position, seq, at_iso))
@@ -239,7 +312,7 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
     check.size = frontier.size
     if 0 in wanted:
         check.roots[0] = Frontier().root()
-    lawful = [purge for _, purge in purges.values() if _lawful(purge, floor_years, now)]
+    lawful = [purge for _, purge in purges.values() if purge is not None and _lawful(purge, floor_years, now)]
     for call_id, entries in gone.items():
         first_position, _, first_at = entries[0]
         started = datetime.fromisoformat(first_at)
@@ -276,7 +349,7 @@ def added_after(taken_at: datetime, *, session: Session) -> list[tuple[str, str]
 def leaves(*, session: Session, size: int) -> list[bytes]:
     """The first `size` leaves of the log, for a tree to prove inclusion in."""
     found: list[bytes] = []
-    for _, leaf, *_ in _entries(session, _purges(session)):
+    for _, leaf, *_rest in _entries(session, _purges(session)):
         if len(found) == size:
             break
         found.append(leaf)
@@ -308,30 +381,33 @@ class LogRefused(ValueError):
     """The log no longer extends a checkpoint: nothing is signed over it."""
 
 
-def file_checkpoints(path, log: str, recorded: list[LogCheckpoint], trusted: set[str] | None) -> tuple[list[Checkpoint], list[Finding]]:
+def file_checkpoints(path, log: str, recorded: list[Checkpoint], trusted: set[str] | None) -> tuple[list[Checkpoint], list[Finding]]:
     """The checkpoints of this log in the file at `path` whose signatures hold (by a
     trusted key, when `trusted` is given), and what is wrong with the file: lines that are
-    not checkpoints, signatures that do not hold, checkpoints the database recorded that
-    the file lacks (cut short, or an old copy)."""
+    not checkpoints, or of another database's log, signatures that do not hold, no
+    checkpoint of this log at all, checkpoints the database recorded (signed by a trusted
+    key) that the file lacks (cut short, or an old copy)."""
     from callassist.core import checkpoints as signed
 
     found, problems = signed.read(path)
     findings = [Finding("LOG", None, f"{path} line {problem.line}: {problem.reason}") for problem in problems]
     usable: list[Checkpoint] = []
     for line, checkpoint in found:
-        if checkpoint.log != log:
-            continue
         problem = signed.signature_problem(checkpoint)
         if problem is None and trusted is not None and checkpoint.key not in trusted:
             problem = f"signed by key {signed.fingerprint(checkpoint.key)}, which is not one you trust (--trust)"
+        if problem is None and checkpoint.log != log:
+            problem = f"a checkpoint of another database's log ({checkpoint.log}), not of this one ({log or 'none: its log id is gone'})"
         if problem:
             findings.append(Finding("LOG", None, f"{path} line {line}: checkpoint {checkpoint.number}: {problem}"))
         else:
             usable.append(checkpoint)
+    if not usable:
+        findings.append(Finding("LOG", None, f"{path} holds no checkpoint of this database's log that can be checked: nothing shows the log is as it was"))
     in_file = {(c.number, c.sig) for c in usable}
     for kept in recorded:
         if (trusted is None or kept.key in trusted) and (kept.number, kept.sig) not in in_file:
-            findings.append(Finding("LOG", None, f"checkpoint {kept.number} (size {kept.size}, taken {kept.taken_at.isoformat()} by {kept.by}) is recorded in the database but not in {path}: the file was cut short, or is an older copy"))
+            findings.append(Finding("LOG", None, f"checkpoint {kept.number} (size {kept.size}, taken {kept.time} by {kept.by}) is recorded in the database but not in {path}: the file was cut short, or is an older copy"))
     return usable, findings
 
 
@@ -386,25 +462,25 @@ def _added_since(last: Checkpoint, check: LogCheck, *, session: Session) -> None
 
 def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, now: datetime) -> Checkpoint | None:
     """Bring the log up to date, check that it still extends every checkpoint of the file
-    and of the database, then sign its head with `key`, append that to the file (written
-    through) and record it. None when the log has not grown since the last checkpoint.
-    LogRefused, with what was found, when the log no longer extends one: a rewritten log
-    is never signed over."""
+    and those of the database signed by this key or the file's, then sign its head with
+    `key`, append that to the file (written through) and record it. None when the file
+    has a checkpoint of the log as it is. LogRefused, with what was found, when the log no
+    longer extends one: a rewritten log is never signed over."""
     from callassist.core import checkpoints as signed
 
     size = sequence(session=session)
     session.commit()
     log = log_id(session=session)
-    recorded = recorded_checkpoints(session=session)
     own = signed.public_hex(key)
-    known, findings = file_checkpoints(path, log, recorded, {own} | {kept.key for kept in recorded}) if path.exists() else ([], [])
-    known += [_as_checkpoint(kept, log) for kept in recorded if (kept.number, kept.sig) not in {(c.number, c.sig) for c in known}]
+    in_file, findings = file_checkpoints(path, log, [], None) if path.exists() else ([], [])
+    findings = [finding for finding in findings if "holds no checkpoint" not in finding.text]  # a new file is where checkpoints start
+    signers = {own} | {c.key for c in in_file}
+    known = in_file + [kept for kept in recorded_checkpoints(session=session) if kept.key in signers and (kept.number, kept.sig) not in {(c.number, c.sig) for c in in_file}]
     check = check_against(known, session=session, floor_years=floor_years, now=now, sizes={size})
     findings += check.findings
     if findings:
         raise LogRefused("\n".join(finding.line() for finding in findings))
-    latest = max(known, key=lambda c: c.number, default=None)
-    if latest is not None and latest.size == check.size:
+    if any(c.size == check.size for c in in_file):
         return None
     checkpoint = signed.sign(key, Checkpoint(log=log, number=next_checkpoint_number(session=session), size=check.size, root=check.roots[check.size].hex(),
                                             time=now.astimezone(timezone.utc).isoformat(timespec="seconds"), by=by, key=own))
@@ -412,10 +488,6 @@ def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, n
     record_checkpoint(checkpoint, session=session)
     session.commit()
     return checkpoint
-
-
-def _as_checkpoint(kept: LogCheckpoint, log: str) -> Checkpoint:
-    return Checkpoint(log=log, number=kept.number, size=kept.size, root=kept.root, time=kept.taken_at.isoformat(timespec="seconds"), by=kept.by, key=kept.key, sig=kept.sig)
 
 
 class ProofError(ValueError):
@@ -429,7 +501,15 @@ class ProofResult:
     first: int
     last: int
     later: int
+    outcome: str | None  # the call's end among the proved events (its outcome), or None
     problems: list[str]
+
+
+def _whole(value) -> int:
+    """A proof's whole number (not a bool, not a float, not negative)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
 
 
 def check_proof(path, trusted: set[str] | None) -> ProofResult:
@@ -441,37 +521,51 @@ def check_proof(path, trusted: set[str] | None) -> ProofResult:
 
     try:
         made = json.loads(path.read_text(encoding="utf-8"))
-        checkpoint = signed.Checkpoint(**made["checkpoint"])
-        events = made["events"]
-        call_id = made["call_id"]
-        later = int(made.get("events_after_checkpoint", 0))
-        if made.get("format") != "callassist-proof/1" or not isinstance(call_id, str) or not isinstance(events, list) or not events:
+        if not isinstance(made, dict) or made.get("format") != "callassist-proof/1":
             raise ValueError("not a callassist proof of a call's events")
+        checkpoint = _checkpoint_of(made.get("checkpoint"))
+        events, call_id, later = made["events"], made["call_id"], _whole(made.get("events_after_checkpoint", 0))
+        if not isinstance(call_id, str) or not isinstance(events, list) or not events or not all(isinstance(event, dict) for event in events):
+            raise ValueError("a proof names its call and lists its events")
         root = bytes.fromhex(checkpoint.root)
     except OSError as exc:
         raise ProofError(f"cannot read {path}: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ProofError(f"{path} is not a proof from `callassist audit proof` ({exc})") from None
-    problems = []
     problem = signed.signature_problem(checkpoint)
     if problem is None and trusted is not None and checkpoint.key not in trusted:
         problem = f"signed by key {signed.fingerprint(checkpoint.key)}, which is not one you trust"
-    if problem:
-        problems.append(f"checkpoint {checkpoint.number}: {problem}")
+    problems = [f"checkpoint {checkpoint.number}: {problem}"] if problem else []
     chain = ChainCheck(call_id)
+    seqs = []
     for event in events:
         try:
-            seq, at, chain_hash, position = int(event["seq"]), str(event["at"]), str(event["hash"]), int(event["position"])
+            seq, position = _whole(event["seq"]), _whole(event["position"])
+            at, chain_hash = str(event["at"]), str(event["hash"])
             chain.add(seq, str(event["kind"]), at, str(event["payload"]), str(event["prev_hash"]), chain_hash)
             path_ok = included(leaf_hash(event_entry(call_id, seq, at, chain_hash)), position, checkpoint.size, [bytes.fromhex(node) for node in event["path"]], root)
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"an event of the proof is not one ({exc})")
             continue
+        seqs.append(seq)
         if not path_ok:
             problems.append(f"call {call_id}: event {seq}: its path does not lead to checkpoint {checkpoint.number}'s root (the event or the proof was changed)")
     if chain.broken is not None:
         problems.append(f"call {call_id}: event {chain.broken.seq}: {chain.broken.reason}")
-    return ProofResult(call_id, checkpoint, events[0].get("seq", 0) if isinstance(events[0], dict) else 0, events[-1].get("seq", 0) if isinstance(events[-1], dict) else 0, later, problems)
+    outcome = str(chain.end[2].get("disposition")) if chain.end is not None else None
+    return ProofResult(call_id, checkpoint, min(seqs, default=0), max(seqs, default=0), later, outcome, problems)
+
+
+def _checkpoint_of(fields) -> Checkpoint:
+    """A proof's checkpoint, as a checkpoint file's line would be read."""
+    from callassist.core import checkpoints as signed
+
+    if not isinstance(fields, dict) or set(fields) != set(signed.FIELDS):
+        raise ValueError(f"its checkpoint has the fields {', '.join(signed.FIELDS)}")
+    wrong = [name for name in signed.FIELDS if not isinstance(fields[name], int if name in signed.WHOLE else str) or isinstance(fields[name], bool)]
+    if wrong:
+        raise ValueError(f"its checkpoint's {', '.join(wrong)} are not of the right type")
+    return signed.Checkpoint(**fields)
 
 
 def first_position(call_id: str, *, session: Session) -> int | None:

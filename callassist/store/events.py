@@ -60,6 +60,9 @@ class ChainCheck:
     def __init__(self, call_id: str) -> None:
         self.call_id = call_id
         self.broken: ChainBreak | None = None
+        self.card: dict | None = None  # the first event's payload: what the call's row must agree with
+        self.end: tuple[int, str, dict] | None = None  # the call_ended event: seq, time, payload
+        self.first_at: str | None = None
         self._prev = GENESIS
         self._next = 1
         self._last_kind: str | None = None
@@ -76,12 +79,20 @@ class ChainCheck:
             self.broken = ChainBreak(seq, "does not follow the event before it")
         elif event_hash(self.call_id, seq, kind, at_iso, payload, prev_hash) != stored_hash:
             self.broken = ChainBreak(seq, "its content was changed")
-        elif not _json_object(payload):
+        elif (found := _json_object(payload)) is None:
             self.broken = ChainBreak(seq, "its payload is not a JSON object")
         else:
+            if seq == 1:
+                self.card, self.first_at = found, at_iso
+            elif kind == "call_ended":
+                self.end = (seq, at_iso, found)
             self._prev = stored_hash
             self._next += 1
             self._last_kind = kind
+
+    @property
+    def last_seq(self) -> int:
+        return self._next - 1
 
     def finish(self, ended: bool) -> ChainBreak | None:
         """With `ended` (the call row says the call ended) the chain must also end with the
@@ -96,12 +107,12 @@ class ChainCheck:
 _DECODER = json.JSONDecoder()
 
 
-def _json_object(payload: str) -> bool:
+def _json_object(payload: str) -> dict | None:
     try:
         found, end = _DECODER.raw_decode(payload)  # without json.loads' wrapper: audit verify reads a million
-    except ValueError:
-        return False
-    return end == len(payload) and isinstance(found, dict)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return found if end == len(payload) and isinstance(found, dict) else None
 
 
 def verify_chain(call_id: str, rows: Iterable, ended: bool = False) -> ChainBreak | None:

@@ -209,13 +209,13 @@ class CallAssistApp(App):
         from callassist.core.checkpoints import CheckpointError
         from callassist.store.auditlog import LogRefused
 
-        path = str(self.workspace.settings.checkpoint_file)
+        path = str(self.workspace.checkpoint_file)
         try:
             made = self.workspace.checkpoint(daily=False)
         except LogRefused:
             self.call_from_thread(self.notify, label("checkpoint_refused", self.locale, path=path), severity="error", timeout=20, markup=False)
             return
-        except (CheckpointError, StoreError) as exc:
+        except (CheckpointError, StoreError, ValueError) as exc:  # ValueError: a database changed by hand
             self.call_from_thread(self.notify, label("checkpoint_failed", self.locale, error=str(exc)), severity="error", timeout=12, markup=False)
             return
         if made is not None:

@@ -35,6 +35,12 @@ def test_a_key_is_private_and_never_overwritten(tmp_path):
         signed.load_key(other)
     with pytest.raises(CheckpointError, match="no signing key"):
         signed.load_key(tmp_path / "missing.pem")
+    # No key is left behind without its public half.
+    blocked = tmp_path / "blocked.pem"
+    signed.public_key_path(blocked).mkdir()
+    with pytest.raises(CheckpointError, match="no key was made"):
+        signed.make_key(blocked)
+    assert not blocked.exists()
 
 
 def test_any_change_to_a_signed_checkpoint_breaks_its_signature(tmp_path):

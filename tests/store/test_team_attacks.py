@@ -868,10 +868,12 @@ def test_a_supervisors_checkpoints_catch_the_owners_rewrite(tmp_path, team):
     from callassist.store.events import event_hash
     digest = event_hash(team.wang_ended, last, "call_ended", at.astimezone(timezone.utc).isoformat(), forged, prev)
     team.sql(owner, "UPDATE callevent SET payload = %s, hash = %s WHERE call_id = %s AND seq = %s", (forged, digest, team.wang_ended, last))
+    team.sql(owner, "UPDATE call SET disposition = 'promise' WHERE id = %s", (team.wang_ended,))
     assert runner.invoke(cli, [*boss, "verify"]).exit_code == 0  # the chain alone cannot tell
     found = runner.invoke(cli, check)
     assert found.exit_code == 1 and f"CHANGED {team.wang_ended}: event {last}: not as it was at checkpoint 1" in found.stdout
     again = runner.invoke(cli, [*boss, "checkpoint", "--key", str(key), "--checkpoints", str(checkpoints)])
     assert again.exit_code == 1 and "nothing was signed" in again.stderr
     team.sql(owner, "UPDATE callevent SET payload = %s, hash = %s WHERE call_id = %s AND seq = %s", (payload, team.sql(owner, "SELECT hash FROM logentry WHERE call_id = %s AND seq = %s", (team.wang_ended, last))[0][0], team.wang_ended, last))
+    team.sql(owner, "UPDATE call SET disposition = 'no_answer' WHERE id = %s", (team.wang_ended,))
     assert runner.invoke(cli, check).exit_code == 0

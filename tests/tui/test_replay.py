@@ -220,7 +220,7 @@ async def test_a_supervisor_leaving_the_dashboard_signs_a_checkpoint(tmp_path, d
         await settle(pilot)
         await press(pilot, "escape")
         await settle(pilot)
-        file = boss.checkpoint_file
+        file = boss.checkpoint_file(db_url)
         lines = file.read_text().splitlines()
         assert len(lines) == 1 and signature_problem(Checkpoint(**json.loads(lines[0]))) is None
         assert (boss.signing_key.stat().st_mode & 0o777) == 0o600
@@ -230,15 +230,17 @@ async def test_a_supervisor_leaving_the_dashboard_signs_a_checkpoint(tmp_path, d
     workspace = Workspace.open(desk, db_url, "en")
     workspace.clock = lambda: NOW
     daily_checkpoint(workspace)
-    assert not desk.checkpoint_file.exists()  # boss signed today already: the desk's day has its checkpoint
+    assert not desk.checkpoint_file(db_url).exists()  # boss signed today already: the desk's day has its checkpoint
     workspace.clock = lambda: NOW + timedelta(days=1)
     daily_checkpoint(workspace)
-    assert not desk.checkpoint_file.exists()  # nothing stored since: nothing new to sign
+    assert len(desk.checkpoint_file(db_url).read_text().splitlines()) == 1  # the desk's own file had none
     workspace.ensure_content()
     active = workspace.begin_call(workspace.worklist().rows[0].account_id)
     workspace.store(active.call_id, active.call.end("no_answer", "", None))
     daily_checkpoint(workspace)
-    assert len(desk.checkpoint_file.read_text().splitlines()) == 1
+    assert len(desk.checkpoint_file(db_url).read_text().splitlines()) == 1  # one a day
+    workspace.clock = lambda: NOW + timedelta(days=2)
     daily_checkpoint(workspace)
-    assert len(desk.checkpoint_file.read_text().splitlines()) == 1
+    lines = desk.checkpoint_file(db_url).read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["size"] > json.loads(lines[0])["size"]
     workspace.engine.dispose()
