@@ -112,6 +112,11 @@ def demo(
     if reset and parsed.get_backend_name() == "sqlite" and parsed.database:
         for suffix in ("", "-wal", "-shm"):
             Path(parsed.database + suffix).unlink(missing_ok=True)
+        signed = options.settings.checkpoint_file(url)
+        if signed.exists():  # the old demo's checkpoints are kept, apart: the new demo starts a log of its own
+            kept = signed.with_name(f"{signed.name}.{datetime.now(timezone.utc):%Y%m%d%H%M%S}")
+            signed.rename(kept)
+            typer.echo(f"The earlier demo's checkpoints are kept in {kept}")
     try:
         engine = store_db.open_engine(url, options.settings.contact_rules.retention_years)
     except StoreError as exc:
@@ -524,7 +529,7 @@ def _checkpoint(options: Options, settings):
                                             floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(timezone.utc))
     except auditlog.LogRefused as exc:
         typer.echo(str(exc))
-        typer.echo("callassist: nothing was signed: the log no longer extends its checkpoints (see above; `callassist audit verify --checkpoints FILE`)", err=True)
+        typer.echo(f"callassist: nothing was signed: {exc.why} (see above; `callassist audit verify --checkpoints FILE`)", err=True)
         raise typer.Exit(1) from None
     except SQLAlchemyError as exc:
         raise fail(f"nothing was signed: {str(exc).splitlines()[0]}") from None

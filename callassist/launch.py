@@ -129,7 +129,7 @@ def daily_checkpoint(workspace) -> None:
     try:
         made = workspace.checkpoint(daily=True)
     except LogRefused as exc:
-        print(f"callassist: no checkpoint signed: the log no longer extends its checkpoints\n{exc}\n(callassist audit verify --checkpoints {where})", file=sys.stderr)
+        print(f"callassist: no checkpoint signed: {exc.why}\n{exc}\n(callassist audit verify --checkpoints {where})", file=sys.stderr)
         return
     except (CheckpointError, StoreError, ValueError) as exc:  # ValueError: a database changed by hand
         print(f"callassist: no checkpoint signed: {exc}", file=sys.stderr)

@@ -112,13 +112,20 @@ class Settings:
 
     def checkpoint_file(self, url: str) -> Path:
         """Where the checkpoints of the database at `url` go: --checkpoints, or a file of
-        that database's own in the data dir (the demo's apart from the real one's)."""
+        that database's own in the data dir (the demo's apart from the real one's; two
+        SQLite files of one name in different folders apart too)."""
         if self.checkpoints:
             return self.checkpoints
+        import hashlib
+
         from sqlalchemy.engine import make_url
 
         parsed = make_url(url)
-        name = Path(parsed.database or "memory").stem if parsed.get_backend_name() == "sqlite" else f"{parsed.host or 'local'}-{parsed.port or 5432}-{parsed.database}"
+        if parsed.get_backend_name() == "sqlite":
+            where = Path(parsed.database or "memory")
+            name = f"{where.stem}-{hashlib.sha256(str(where.resolve()).encode()).hexdigest()[:8]}"
+        else:
+            name = f"{parsed.host or 'local'}-{parsed.port or 5432}-{parsed.database}"
         return self.data_dir / "audit" / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".checkpoints.jsonl")
 
 

@@ -465,9 +465,11 @@ class Workspace:
                 done = 0
                 try:
                     for batch in self.outbox.batches(call_id):
-                        # A team's database stamps each event with its own time, the time
-                        # it arrives: when it happened is kept in the event.
-                        events = [Event(event.kind, kept_offline(event.payload, event.at), event.at) for event in batch.events]
+                        # Stored at the time it arrives, as a team's database stamps it (and
+                        # as the log expects of what enters it after a checkpoint): when it
+                        # happened is kept in the event.
+                        arrived = self.clock()
+                        events = [Event(event.kind, kept_offline(event.payload, event.at), arrived) for event in batch.events]
                         with database_errors("sending the events kept on this computer"):
                             db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=batch.after_seq))
                         done += 1

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from callassist.cli import app
+from callassist.settings import Settings
 from callassist.store import auditlog, db
 from callassist.store.events import GENESIS, event_hash
 
@@ -36,7 +37,7 @@ class Desk:
         shutil.copy(pristine, self.path)
         self.url = f"sqlite:///{self.path}"
         self.env = {"CALLASSIST_DATA_DIR": str(root), "CALLASSIST_ROLE": "supervisor", "CALLASSIST_COLLECTOR": "zhou"}
-        self.checkpoints = root / "audit" / "demo.checkpoints.jsonl"
+        self.checkpoints = Settings(data_dir=root).checkpoint_file(self.url)
 
     def run(self, *argv: str):
         return runner.invoke(app, ["--db", self.url, *argv], env=self.env)
@@ -78,6 +79,18 @@ def desk(tmp_path, pristine) -> Desk:
 
 def a_disputed_call(desk: Desk) -> str:
     return desk.sql("SELECT call_id FROM callevent WHERE kind = 'call_ended' AND payload LIKE '%\"disposition\":\"dispute\"%' ORDER BY call_id")[0][0]
+
+
+def a_backdated_copy(desk: Desk) -> str:
+    """A copy of a call, dated 2020 with a chain that holds, inserted as a forger would."""
+    forged, source = "demo-20200101090000-0001", a_disputed_call(desk)
+    desk.sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, ended_at, state, disposition, practice) "
+             "SELECT :f, account_id, collector_id, script, script_hash, locale, '2020-01-01 09:00:00.000000', '2020-01-01 09:00:00.000000', state, disposition, practice FROM call WHERE id = :c",
+             f=forged, c=source)
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT :f, seq, kind, '2020-01-01 09:00:00.000000', payload, '', '' FROM callevent WHERE call_id = :c",
+             f=forged, c=source)
+    desk.rechain(forged)
+    return forged
 
 
 def test_an_untouched_log_verifies_against_its_checkpoints(desk):
@@ -144,23 +157,18 @@ def test_an_event_deleted_and_the_call_renumbered_is_found(desk):
 
 
 def test_a_backdated_call_inserted_after_a_checkpoint_is_found(desk):
-    source = a_disputed_call(desk)
-    forged = "demo-20200101090000-0001"
-    desk.sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, ended_at, state, disposition, practice) "
-             "SELECT :f, account_id, collector_id, script, script_hash, locale, '2020-01-01 09:00:00.000000', '2020-01-01 09:05:00.000000', state, disposition, practice FROM call WHERE id = :c", f=forged, c=source)
-    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT :f, seq, kind, '2020-01-01 09:00:00.000000', payload, '', '' FROM callevent WHERE call_id = :c", f=forged, c=source)
-    desk.rechain(forged)
+    forged = a_backdated_copy(desk)
     assert desk.run("audit", "verify").exit_code == 0
     found = desk.verify()
     assert found.exit_code == 1
-    assert f"ADDED   {forged}: dated 2020-01-01T09:00:00+00:00, before checkpoint 1 of" in found.stdout and "added to the database after" in found.stdout
+    assert f"ADDED   {forged}: event(s) 1-" in found.stdout and " dated 2020-01-01T09:00:00+00:00 and on, before checkpoint 1 of" in found.stdout and "added to the database after" in found.stdout
     # Entered into the log as well (as the next checkpoint would do), it is still late.
     engine = db.make_engine(desk.url)
     with db.session(engine) as session:
         auditlog.sequence(session=session)
         session.commit()
     engine.dispose()
-    assert f"ADDED   {forged}: dated 2020-01-01T09:00:00+00:00" in desk.verify().stdout
+    assert " dated 2020-01-01T09:00:00+00:00 and on, before checkpoint 1" in desk.verify().stdout
 
 
 def test_an_event_added_after_a_calls_end_is_found(desk):
@@ -310,15 +318,10 @@ def test_a_changed_log_id_or_a_file_of_another_database_proves_nothing(desk, tmp
 
 
 def test_a_checkpoint_never_signs_over_a_backdated_call(desk):
-    source = a_disputed_call(desk)
-    forged = "demo-20200101090000-0001"
-    desk.sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, ended_at, state, disposition, practice) "
-             "SELECT :f, account_id, collector_id, script, script_hash, locale, '2020-01-01 09:00:00.000000', '2020-01-01 09:00:00.000000', state, disposition, practice FROM call WHERE id = :c", f=forged, c=source)
-    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT :f, seq, kind, '2020-01-01 09:00:00.000000', payload, '', '' FROM callevent WHERE call_id = :c", f=forged, c=source)
-    desk.rechain(forged)
+    forged = a_backdated_copy(desk)
     before = desk.checkpoints.read_text()
     refused = desk.run("audit", "checkpoint")
-    assert refused.exit_code == 1 and f"ADDED   {forged}: dated 2020-01-01T09:00:00+00:00" in refused.stdout and "nothing was signed" in refused.stderr
+    assert refused.exit_code == 1 and f"ADDED   {forged}: event(s) 1-" in refused.stdout and "nothing was signed" in refused.stderr
     assert desk.checkpoints.read_text() == before
 
 
@@ -366,3 +369,114 @@ def test_hostile_proofs_and_files_get_one_clear_line(desk, tmp_path):
     partial = runner.invoke(app, ["audit", "verify-proof", str(cut)])
     assert partial.exit_code == 0 and "no end of the call is among these events" in partial.stdout
     assert "ended as 'dispute'" in runner.invoke(app, ["audit", "verify-proof", str(proof)]).stdout
+
+
+def fresh_log(desk: Desk) -> None:
+    """Start the log and its checkpoints over from the database as it is now (a change
+    made before this stands for what was stored before the first checkpoint)."""
+    desk.sql("DELETE FROM logentry")
+    desk.sql("DELETE FROM logcheckpoint")
+    desk.checkpoints.unlink()
+    desk.checkpoint()
+
+
+def test_an_event_backdated_into_a_call_going_on_at_the_checkpoint_is_found(desk):
+    """A call unfinished at the checkpoint may end after it, dated then; an end dated
+    weeks before the checkpoint, with another outcome, was added after it."""
+    call_id = a_disputed_call(desk)
+    seq, at, payload = desk.sql("SELECT seq, at, payload FROM callevent WHERE call_id = :c AND kind = 'call_ended'", c=call_id)[0]
+    desk.sql("DELETE FROM callevent WHERE call_id = :c AND seq = :s", c=call_id, s=seq)
+    desk.sql("UPDATE call SET ended_at = NULL, disposition = NULL WHERE id = :c", c=call_id)
+    fresh_log(desk)
+    now = desk.sql("SELECT strftime('%Y-%m-%d %H:%M:%f000', 'now')")[0][0]
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (:c, :s, 'call_ended', :at, :p, '', '')",
+             c=call_id, s=seq, at=now, p=payload.replace('"dispute"', '"promise"'))
+    desk.sql("UPDATE call SET ended_at = :at, disposition = 'promise' WHERE id = :c", c=call_id, at=now)
+    desk.rechain(call_id)
+    assert desk.verify().exit_code == 0  # ended after the checkpoint, dated so: nothing to say
+    desk.sql("UPDATE callevent SET at = :at WHERE call_id = :c AND seq = :s", c=call_id, s=seq, at=at)
+    desk.sql("UPDATE call SET ended_at = :at WHERE id = :c", c=call_id, at=at)
+    desk.rechain(call_id)
+    assert desk.run("audit", "verify").exit_code == 0  # the chain alone cannot tell
+    found = desk.verify()
+    assert found.exit_code == 1 and f"ADDED   {call_id}: event(s) {seq} dated {at[:10]}" in found.stdout and "before checkpoint 1 of" in found.stdout
+    refused = desk.run("audit", "checkpoint")
+    assert refused.exit_code == 1 and f"ADDED   {call_id}: event(s) {seq}" in refused.stdout
+    engine = db.make_engine(desk.url)
+    with db.session(engine) as session:  # entered into the log, as a checkpoint would
+        auditlog.sequence(session=session)
+        session.commit()
+    engine.dispose()
+    assert f"ADDED   {call_id}: event(s) {seq} dated" in desk.verify().stdout
+
+
+def test_a_score_added_after_a_real_calls_end_is_found(desk):
+    """Only a practice call's score may follow its end; a score after a real call's end is
+    an event added to a finished call."""
+    call_id = a_disputed_call(desk)
+    last = desk.sql("SELECT max(seq) FROM callevent WHERE call_id = :c", c=call_id)[0][0]
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT call_id, seq + 1, 'practice_scored', at, '{\"score\": 100}', '', '' "
+             "FROM callevent WHERE call_id = :c AND seq = :s", c=call_id, s=last)
+    desk.rechain(call_id)
+    found = desk.verify()
+    assert found.exit_code == 1 and f"ADDED   {call_id}: event(s) {last + 1} added after the call had ended" in found.stdout
+
+
+def test_a_calls_row_with_an_outcome_but_no_end_is_broken(desk):
+    call_id = a_disputed_call(desk)
+    desk.sql("DELETE FROM callevent WHERE call_id = :c AND kind = 'call_ended'", c=call_id)
+    desk.sql("UPDATE call SET ended_at = NULL WHERE id = :c", c=call_id)
+    desk.rechain(call_id)
+    found = desk.run("audit", "verify")
+    assert found.exit_code == 1 and f"BROKEN  {call_id}: event " in found.stdout and "the call's row says it ended (dispute), but no event ends it" in found.stdout
+
+
+def test_a_purge_under_shorter_rules_is_named_when_verified_under_longer_ones(desk):
+    """A database set up under `us` (3 years) purges a call four years old; verified under
+    `us` that is lawful, under `cn` (5 years) it is named, with the purge that did it."""
+    oldest = desk.sql("SELECT id FROM call ORDER BY started_at LIMIT 1")[0][0]
+    desk.sql("UPDATE callevent SET at = '2022-06-01 09:00:00.000000' WHERE call_id = :c", c=oldest)
+    desk.sql("UPDATE call SET started_at = '2022-06-01 09:00:00.000000', ended_at = '2022-06-01 09:00:00.000000' WHERE id = :c", c=oldest)
+    desk.rechain(oldest)
+    desk.sql("UPDATE storesetting SET value = '3' WHERE name = 'retention_years'")
+    fresh_log(desk)
+    purged = desk.run("--compliance", "us", "purge", "--before", "2023-01-01", "--yes")
+    assert purged.exit_code == 0, purged.output
+    assert desk.run("--compliance", "us", "audit", "verify", "--checkpoints", str(desk.checkpoints)).exit_code == 0
+    found = desk.verify()
+    assert found.exit_code == 1 and f"GONE    {oldest}: present at checkpoint 1" in found.stdout
+    assert "and purge 1 of " in found.stdout and "removed calls before 2023-01-01, younger than the 5 years kept here" in found.stdout
+
+
+def test_hand_changed_times_and_floors_are_findings_never_a_traceback(desk):
+    assert auditlog.iso_time("2026-12-03 10:00:37.123+08") == "2026-12-03T02:00:37.123000+00:00"
+    call_id = a_disputed_call(desk)
+    copy = "demo-20261203100000-0099"
+    desk.sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) "
+             "SELECT :f, account_id, collector_id, script, script_hash, locale, started_at, state, practice FROM call WHERE id = :c", f=copy, c=call_id)
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT :f, seq, kind, 'yesterday', payload, '', '' FROM callevent WHERE call_id = :c AND seq = 1", f=copy, c=call_id)
+    desk.sql("UPDATE logentry SET at = 'garbage' WHERE call_id = :c", c=call_id)
+    desk.sql("DELETE FROM callevent WHERE call_id = :c", c=call_id)
+    desk.sql("UPDATE storesetting SET value = '99999' WHERE name = 'retention_years'")
+    for found in (desk.verify(), desk.run("audit", "checkpoint"), desk.verify(), desk.run("purge", "--before", "2020-01-01", "--yes")):
+        assert found.exit_code in (1, 2) and (found.exception is None or isinstance(found.exception, SystemExit)), found.output
+    assert f"GONE    {call_id}" in desk.verify().stdout
+
+
+def test_a_new_demo_or_another_database_starts_a_checkpoint_file_of_its_own(desk, tmp_path):
+    """A reset demo, or another database of the same file name, is a new log: it must not
+    be refused for the old one's checkpoints, nor mixed with them."""
+    old = desk.checkpoints.read_text()
+    reset = desk.run("demo", "--reset", "--no-open")
+    assert reset.exit_code == 0 and "The earlier demo's checkpoints are kept in" in reset.stdout, reset.output
+    kept = list(desk.checkpoints.parent.glob(desk.checkpoints.name + ".*"))
+    assert len(kept) == 1 and kept[0].read_text() == old and not desk.checkpoints.exists()
+    assert desk.run("audit", "checkpoint").exit_code == 0 and desk.verify().exit_code == 0
+    twin = tmp_path / "elsewhere" / "demo.db"
+    twin.parent.mkdir()
+    shutil.copy(desk.path, twin)
+    assert Settings(data_dir=tmp_path).checkpoint_file(f"sqlite:///{twin}") != desk.checkpoints
+    # The log id changed by hand: the file is another log's, and the refusal says so.
+    desk.sql("UPDATE storesetting SET value = 'deadbeef' WHERE name = 'log_id'")
+    refused = desk.run("audit", "checkpoint")
+    assert refused.exit_code == 1 and "holds another log's checkpoints, none of this database's" in refused.stderr

@@ -60,8 +60,11 @@ def profile(name: str) -> Profile:
 
 def retention_floor(years: int, today: date) -> date:
     """The newest day whose records may be deleted when they are kept at least `years`
-    (29 February counts back to the 28th in a common year)."""
+    (29 February counts back to the 28th in a common year); the calendar's first or last
+    day when the years reach past it (a floor changed by hand)."""
     year = today.year - years
+    if not date.min.year <= year <= date.max.year:
+        return date.min if year < date.min.year else date.max
     try:
         return today.replace(year=year)
     except ValueError:

@@ -74,7 +74,7 @@ def iso_time(raw) -> str | None:
             parsed = datetime.fromisoformat(raw)
         except ValueError:
             return None
-        if len(raw) == 26 and raw[10] == " " and raw[19] == ".":  # SQLite's: UTC, to the microsecond
+        if parsed.tzinfo is None and len(raw) == 26 and raw[10] == " " and raw[19] == ".":  # SQLite's: UTC, to the microsecond
             return f"{raw[:10]}T{raw[11:19]}{'' if raw.endswith('000000') else raw[19:]}+00:00"
         raw = parsed
     if not isinstance(raw, datetime):
@@ -155,8 +155,8 @@ def _row_disagrees(row: tuple, check: ChainCheck) -> ChainBreak | None:
             return ChainBreak(seq, f"the call's row says outcome {disposition!r}, its end {ending.get('disposition')!r}")
         if _moment(ended_at) is None or abs(_moment(ended_at) - _moment(at_iso)) > ROW_SLACK:
             return ChainBreak(seq, f"the call's row says it ended {iso_time(ended_at) or ended_at!r}, its end is dated {at_iso}")
-    elif ended_at is not None and not bool(practice):
-        return ChainBreak(check.last_seq, "the call's row says it ended, but no event ends it")
+    elif (ended_at is not None or disposition is not None) and not bool(practice):
+        return ChainBreak(check.last_seq, f"the call's row says it ended ({disposition or 'no outcome'}), but no event ends it")
     return None
 
 
@@ -221,7 +221,7 @@ class LogCheck:
     roots: dict[int, bytes] = field(default_factory=dict)  # the log's root at each size asked for
     findings: list[Finding] = field(default_factory=list)
     last_seq_before: dict[str, int] = field(default_factory=dict)  # each call's last event in the log before `since`
-    first_after: list[tuple[str, str]] = field(default_factory=list)  # calls whose first event entered at or after `since`, with its time
+    late: list[tuple[str, int, str]] = field(default_factory=list)  # events that entered at or after `since` dated before `late_before`
 
 
 @dataclass
@@ -233,7 +233,8 @@ class _Purge:
 
 
 def _lawful(purge: _Purge, floor_years: int, now: datetime) -> bool:
-    """A purge as the program does them: done by now, of calls at least the floor old."""
+    """A purge as the program does them: done by now, of calls at least the floor old
+    (the floor the verifier keeps to: a purge's own row could say any)."""
     return purge.purged_at <= now and purge.before <= retention_floor(floor_years, purge.purged_at.date())
 
 
@@ -271,12 +272,13 @@ def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge | None]]) -
 
 
 def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none,
-             where: Callable[[int], str] | None = None, since: int = 0) -> LogCheck:
+             where: Callable[[int], str] | None = None, since: int = 0, late_before: datetime | None = None) -> LogCheck:
     """Read the log in order: its root at each of `sizes`, and each entry whose event has
     changed since it entered, or is gone without a lawful purge (one done by `now`, of
-    calls older than `floor_years` when it ran, entered after them). `where(position)`
-    says which checkpoint an entry is in, for the findings; what entered before and after
-    position `since` (the last checkpoint's size) is noted for check_against."""
+    calls at least `floor_years` old on the day it ran, entered after them). `where(position)`
+    says which checkpoint an entry is in, for the findings; what entered before position
+    `since` (the last checkpoint's size), and what entered after it dated before
+    `late_before`, is noted for check_against."""
     wanted = set(sizes)
     check = LogCheck()
     frontier = Frontier()
@@ -301,8 +303,8 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
         if call_id is not None:
             if position < since:
                 check.last_seq_before[call_id] = max(seq, check.last_seq_before.get(call_id, 0))
-            elif seq == 1:
-                check.first_after.append((call_id, at_iso))
+            elif late_before is not None and (moment := _moment(at_iso)) is not None and moment < late_before:
+                check.late.append((call_id, seq, at_iso))
         frontier.append(leaf)
         if frontier.size in wanted:
             check.roots[frontier.size] = frontier.root()
@@ -312,14 +314,16 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
     check.size = frontier.size
     if 0 in wanted:
         check.roots[0] = Frontier().root()
-    lawful = [purge for _, purge in purges.values() if purge is not None and _lawful(purge, floor_years, now)]
     for call_id, entries in gone.items():
         first_position, _, first_at = entries[0]
-        started = datetime.fromisoformat(first_at)
-        if any(started < datetime.combine(p.before, time(0), timezone.utc) and (p.position is None or p.position > first_position) for p in lawful):
+        started = _moment(first_at)
+        covering = [p for _, p in purges.values() if p is not None and started is not None and started < datetime.combine(p.before, time(0), timezone.utc)
+                    and (p.position is None or p.position > first_position)]
+        if any(_lawful(p, floor_years, now) for p in covering):
             continue
         seqs = [seq for _, seq, _ in entries]
-        check.findings.append(Finding("GONE", call_id, f"present {where(first_position)}, is gone: event(s) {_ranges(seqs)}, and no purge may have removed them"))
+        why = f"purge {covering[0].id} of {covering[0].purged_at:%Y-%m-%d} removed calls before {covering[0].before}, younger than the {floor_years} years kept here" if covering else "no purge may have removed them"
+        check.findings.append(Finding("GONE", call_id, f"present {where(first_position)}, is gone: event(s) {_ranges(seqs)}, and {why}"))
     return check
 
 
@@ -333,16 +337,14 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
-def added_after(taken_at: datetime, *, session: Session) -> list[tuple[str, str]]:
-    """Calls dated before `taken_at` (less the time a desk's store may take) whose first
-    event is not in the log: added to the database after a checkpoint that should hold
-    them. Each as (call id, its first event's time)."""
-    cutoff = taken_at - IN_FLIGHT
+def added_after(cutoff: datetime, *, session: Session) -> list[tuple[str, int, str]]:
+    """Events dated before `cutoff` that are not in the log yet: added to the database
+    after a checkpoint that should hold them. Each as (call id, seq, its time)."""
     found = []
-    for call_id, at in _rows(session, "SELECT e.call_id, e.at FROM callevent e WHERE e.seq = 1 AND NOT EXISTS (SELECT 1 FROM logentry l WHERE l.call_id = e.call_id AND l.seq = 1)"):
-        at_iso = iso_time(at)
-        if at_iso is None or datetime.fromisoformat(at_iso) < cutoff:
-            found.append((call_id, at_iso or str(at)))
+    for call_id, seq, at in _rows(session, "SELECT e.call_id, e.seq, e.at FROM callevent e WHERE NOT EXISTS (SELECT 1 FROM logentry l WHERE l.call_id = e.call_id AND l.seq = e.seq)"):
+        moment = _moment(at)
+        if moment is not None and moment < cutoff:
+            found.append((call_id, seq, moment.isoformat()))
     return found
 
 
@@ -378,7 +380,12 @@ def proof(call_id: str, checkpoint: Checkpoint, *, session: Session) -> dict:
 
 
 class LogRefused(ValueError):
-    """The log no longer extends a checkpoint: nothing is signed over it."""
+    """The log no longer extends a checkpoint, or the checkpoint file is another log's:
+    nothing is signed over it. `why` in a line; the findings are the message."""
+
+    def __init__(self, findings: str, why: str = "the log no longer extends its checkpoints") -> None:
+        super().__init__(findings)
+        self.why = why
 
 
 def file_checkpoints(path, log: str, recorded: list[Checkpoint], trusted: set[str] | None) -> tuple[list[Checkpoint], list[Finding]]:
@@ -427,26 +434,30 @@ def check_against(checkpoints: list[Checkpoint], *, session: Session, floor_year
     """The log read against these checkpoints: each one's root and size must still be the
     log's, each entry's event as it was, and no call dated before the last one added since
     (the roots at `sizes` too)."""
+    last = max(checkpoints, key=lambda c: c.size, default=None)
     check = walk_log(session=session, sizes={c.size for c in checkpoints} | set(sizes), floor_years=floor_years, now=now, progress=progress,
-                     where=where_in(checkpoints), since=max((c.size for c in checkpoints), default=0))
+                     where=where_in(checkpoints), since=last.size if last else 0, late_before=last.taken_at - IN_FLIGHT if last else None)
     for checkpoint in sorted(checkpoints, key=lambda c: c.number):
         if checkpoint.size > check.size:
             check.findings.append(Finding("LOG", None, f"checkpoint {checkpoint.number} covers {checkpoint.size} entries; the log has {check.size}: entries were removed from it"))
         elif check.roots.get(checkpoint.size, b"").hex() != checkpoint.root:
             check.findings.append(Finding("LOG", None, f"checkpoint {checkpoint.number} (taken {checkpoint.taken_at:%Y-%m-%d %H:%M} UTC): the log's first {checkpoint.size} entries no longer have the root it signed: entries before it were changed, removed, added or reordered, the log's own record with them"))
-    if checkpoints:
-        _added_since(max(checkpoints, key=lambda c: c.size), check, session=session)
+    if last is not None:
+        _added_since(last, check, session=session)
     return check
 
 
 def _added_since(last: Checkpoint, check: LogCheck, *, session: Session) -> None:
-    """What was added after the last checkpoint that should have been in it: a call dated
-    before it, or an event after the end of a call that had ended in it."""
-    cutoff = last.taken_at - IN_FLIGHT
+    """What was added after the last checkpoint that should have been in it: an event
+    dated before it (a backdated call, or a backdated event in a call that was going on),
+    or an event after the end of a call that had ended in it."""
     at = f"checkpoint {last.number} of {last.taken_at:%Y-%m-%d %H:%M} UTC"
-    late = [(call_id, moment) for call_id, moment in check.first_after if datetime.fromisoformat(moment) < cutoff] + added_after(last.taken_at, session=session)
-    for call_id, moment in late:
-        check.findings.append(Finding("ADDED", call_id, f"dated {moment}, before {at}, but not in it: added to the database after"))
+    late: dict[str, list[tuple[int, str]]] = {}
+    for call_id, seq, moment in check.late + added_after(last.taken_at - IN_FLIGHT, session=session):
+        late.setdefault(call_id, []).append((seq, moment))
+    for call_id, events in late.items():
+        seq, moment = min(events)
+        check.findings.append(Finding("ADDED", call_id, f"event(s) {_ranges([s for s, _ in events])} dated {moment} and on, before {at}, but not in it: added to the database after"))
     endings: dict[str, dict[int, str]] = {}
     for call_id, seq, kind in _rows(session, "SELECT call_id, seq, kind FROM callevent WHERE kind IN ('call_ended', 'practice_scored')"):
         endings.setdefault(call_id, {})[seq] = kind
@@ -455,9 +466,20 @@ def _added_since(last: Checkpoint, check: LogCheck, *, session: Session) -> None
         kinds = endings.get(call_id, {})
         if ended is None or ended not in kinds or last_now <= ended:
             continue
-        if kinds[ended] == "call_ended" and last_now == ended + 1 and kinds.get(last_now) == "practice_scored":
+        if kinds[ended] == "call_ended" and last_now == ended + 1 and kinds.get(last_now) == "practice_scored" and _practice(call_id, session):
             continue  # a practice call's score follows its end
         check.findings.append(Finding("ADDED", call_id, f"event(s) {_ranges(list(range(ended + 1, last_now + 1)))} added after the call had ended, at {at}"))
+
+
+def _practice(call_id: str, session: Session) -> bool:
+    """Whether the call's first event says it is a practice call (its row could say anything)."""
+    for (payload,) in _rows(session, "SELECT payload FROM callevent WHERE call_id = ? AND seq = 1", {"call": call_id}):
+        try:
+            card = json.loads(payload)
+        except (ValueError, TypeError, RecursionError):
+            return False
+        return isinstance(card, dict) and card.get("practice") is True
+    return False
 
 
 def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, now: datetime) -> Checkpoint | None:
@@ -473,6 +495,10 @@ def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, n
     log = log_id(session=session)
     own = signed.public_hex(key)
     in_file, findings = file_checkpoints(path, log, [], None) if path.exists() else ([], [])
+    if not in_file and any("another database's log" in finding.text for finding in findings):
+        raise LogRefused("\n".join(finding.line() for finding in findings),
+                         f"{path} holds another log's checkpoints, none of this database's: the database was made anew (or its log id changed by hand); "
+                         "keep that file, and sign this database's log into another (--checkpoints FILE)")
     findings = [finding for finding in findings if "holds no checkpoint" not in finding.text]  # a new file is where checkpoints start
     signers = {own} | {c.key for c in in_file}
     known = in_file + [kept for kept in recorded_checkpoints(session=session) if kept.key in signers and (kept.number, kept.sig) not in {(c.number, c.sig) for c in in_file}]
@@ -482,6 +508,8 @@ def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, n
         raise LogRefused("\n".join(finding.line() for finding in findings))
     if any(c.size == check.size for c in in_file):
         return None
+    if _postgres(session):  # the time the database stamps events with: a signer's clock may be off
+        now = session.connection().execute(text("SELECT now()")).scalar_one()
     checkpoint = signed.sign(key, Checkpoint(log=log, number=next_checkpoint_number(session=session), size=check.size, root=check.roots[check.size].hex(),
                                             time=now.astimezone(timezone.utc).isoformat(timespec="seconds"), by=by, key=own))
     signed.append(path, checkpoint)
