@@ -428,6 +428,7 @@ def bench_audit_verify(work: Path, events: int = AUDIT_EVENTS) -> Rate:
     raw.execute("INSERT INTO collector (name, display_name) VALUES ('bench', 'Bench')")
     start = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
     payload = canonical({"text": "Said she would ask the owner today and call back before five; invoice INV-1001 is the one in question.", "redacted": []})
+    card = canonical({"collector": "bench", "script": "standard", "locale": "en", "practice": False})  # what the call's row must agree with
     rows, calls = [], []
     for n in range(events):
         call_number, seq = divmod(n, AUDIT_EVENTS_PER_CALL)
@@ -436,8 +437,9 @@ def bench_audit_verify(work: Path, events: int = AUDIT_EVENTS) -> Rate:
             prev = GENESIS
             calls.append((call_id, (start + timedelta(minutes=call_number)).strftime("%Y-%m-%d %H:%M:%S.%f")))
         at = start + timedelta(minutes=call_number, seconds=seq)
-        digest = event_hash(call_id, seq + 1, "note_added", at.isoformat(), payload, prev)
-        rows.append((call_id, seq + 1, "note_added", at.strftime("%Y-%m-%d %H:%M:%S.%f"), payload, prev, digest))
+        kind, body = ("call_started", card) if seq == 0 else ("note_added", payload)
+        digest = event_hash(call_id, seq + 1, kind, at.isoformat(), body, prev)
+        rows.append((call_id, seq + 1, kind, at.strftime("%Y-%m-%d %H:%M:%S.%f"), body, prev, digest))
         prev = digest
     raw.executemany("INSERT INTO call (id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES (?, 1, 'standard', 'x', 'en', ?, 'wrap_up', 0)", calls)
     raw.executemany("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -456,7 +458,7 @@ def bench_audit_verify(work: Path, events: int = AUDIT_EVENTS) -> Rate:
     seconds = time.perf_counter() - started
     engine.dispose()
     if any(found.values()) or check.findings:
-        raise RuntimeError(f"the benchmark's own log does not verify: {check.findings[:3]}")
+        raise RuntimeError(f"the benchmark's own log does not verify: {[b for b in found.values() if b][:3]} {check.findings[:3]}")
     started = time.perf_counter()
     for _ in raw.execute("SELECT call_id, seq, kind, at, payload, prev_hash, hash FROM callevent ORDER BY call_id, seq"):
         pass

@@ -198,8 +198,11 @@ def _purge_entry(purge_id: int, purged_at, by: str, role: str, profile: str, bef
 
 
 _GONE_LEAF = leaf_hash(b"gone")
-_LOG_ROWS = """SELECT l.position, l.call_id, l.seq, l.at, l.hash, l.purge_id, e.at, e.hash
-               FROM logentry l LEFT JOIN callevent e ON e.call_id = l.call_id AND e.seq = l.seq ORDER BY l.position"""
+_LOG_ROWS = "SELECT position, call_id, seq, at, hash, purge_id FROM logentry ORDER BY position"
+# The log's entries whose event is no longer as it entered (its time or hash), or is gone:
+# the database compares, so the log is read once, alone, beside it.
+_NOT_AS_ENTERED = """SELECT l.position, e.hash IS NULL FROM logentry l LEFT JOIN callevent e ON e.call_id = l.call_id AND e.seq = l.seq
+                     WHERE l.call_id IS NOT NULL AND NOT coalesce(e.hash = l.hash AND e.at = l.at, false)"""
 _PURGES = 'SELECT id, purged_at, "by", role, profile, "before", calls, events, reviews FROM purgelog'
 
 
@@ -256,19 +259,18 @@ def _purges(session: Session) -> dict[int, tuple[bytes, _Purge | None]]:
 
 def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge | None]]) -> Iterator[tuple]:
     """The log in order: each entry's position and leaf, what it is (an event, a purge,
-    or a row that is neither), what was stored for it, and its event's stored time and
-    hash now (None: no such event any more). A purge's entry has its purge's id where an
-    event's seq would be."""
+    or a row that is neither), its call, seq and time. A purge's entry has its purge's id
+    where an event's seq would be."""
     for row in _rows(session, _LOG_ROWS):
-        position, call_id, seq, at, stored_hash, purge_id, now_at, now_hash = row
+        position, call_id, seq, at, stored_hash, purge_id = row
         if purge_id is not None:
             leaf = leaf_hash(purges[purge_id][0]) if purge_id in purges else _GONE_LEAF
-            yield position, leaf, "purge", None, purge_id, None, None, None, None
+            yield position, leaf, "purge", None, purge_id, None
         elif isinstance(call_id, str) and isinstance(seq, int) and not isinstance(seq, bool) and isinstance(stored_hash, str):
             at_iso = iso_time(at) or str(at)
-            yield position, leaf_hash(event_entry(call_id, seq, at_iso, stored_hash)), "event", call_id, seq, at_iso, (at, stored_hash), now_at, now_hash
+            yield position, leaf_hash(event_entry(call_id, seq, at_iso, stored_hash)), "event", call_id, seq, at_iso
         else:
-            yield position, leaf_hash(f"bad\x1f{row!r}".encode("utf-8")), "bad", None, None, None, None, None, None
+            yield position, leaf_hash(f"bad\x1f{row!r}".encode("utf-8")), "bad", None, None, None
 
 
 def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none,
@@ -284,8 +286,9 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
     frontier = Frontier()
     where = where or (lambda position: "when it entered the log")
     purges = _purges(session)
+    not_as_entered = dict(_rows(session, _NOT_AS_ENTERED))  # position: whether its event is gone
     gone: dict[str, list[tuple[int, int, str]]] = {}
-    for position, leaf, kind, call_id, seq, at_iso, stored, now_at, now_hash in _entries(session, purges):
+    for position, leaf, kind, call_id, seq, at_iso in _entries(session, purges):
         if position != frontier.size:
             check.findings.append(Finding("LOG", None, f"the log has no entry {frontier.size}: entries were removed from it"))
             break
@@ -296,10 +299,11 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
                 purges[seq][1].position = position
             elif seq not in purges:
                 check.findings.append(Finding("LOG", None, f"purge {seq}, present {where(position)}, is gone from the purge log"))
-        elif now_hash is None:
-            gone.setdefault(call_id, []).append((position, seq, at_iso))
-        elif (now_at, now_hash) != stored:
-            check.findings.append(Finding("CHANGED", call_id, f"event {seq}: not as it was {where(position)}"))
+        elif position in not_as_entered:
+            if not_as_entered[position]:
+                gone.setdefault(call_id, []).append((position, seq, at_iso))
+            else:
+                check.findings.append(Finding("CHANGED", call_id, f"event {seq}: not as it was {where(position)}"))
         if call_id is not None:
             if position < since:
                 check.last_seq_before[call_id] = max(seq, check.last_seq_before.get(call_id, 0))
