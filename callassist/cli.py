@@ -122,14 +122,15 @@ def demo(
     except StoreError as exc:
         raise fail(str(exc)) from None
     with store_db.session(engine) as session:
-        existing = queries.collector_by_name(options.settings.collector, session=session)
-        if existing is None:
+        if not demo_data.has_ledger(session):
             today = datetime.now(timezone.utc).date()
             count = demo_data.populate(session, options.settings.collector, today)
             flow, catalog, problems = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
             calls = populate_history(session, flow, catalog, today) if not problems else 0
             demo_data.schedule_callbacks(session, options.settings.collector, today)
             typer.echo(f"Demo database with {count} accounts for {options.settings.collector} and {calls} past calls: {display_url(url)}")
+        elif queries.collector_by_name(options.settings.collector, session=session) is None:
+            typer.echo(f"Demo database already there, made for {demo_data.made_for(session)}: its accounts are theirs (--collector {demo_data.made_for(session)}, or --reset to make one for {options.settings.collector}): {display_url(url)}")
         else:
             typer.echo(f"Demo database already there (use --reset to start over): {display_url(url)}")
     engine.dispose()

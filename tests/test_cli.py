@@ -28,6 +28,9 @@ def test_demo_creates_a_ledger_once(tmp_path):
     engine.dispose()
     reset = runner.invoke(app, ["--db", url, "--collector", "lin", "demo", "--no-open", "--reset"])
     assert reset.exit_code == 0 and "63 accounts" in reset.output
+    # Someone else (a supervisor looking in) opens it: it is not made again, nor a traceback.
+    other = runner.invoke(app, ["--db", url, "--collector", "zhou", "--role", "supervisor", "demo", "--no-open"])
+    assert other.exit_code == 0 and "already there, made for lin: its accounts are theirs (--collector lin" in other.output, other.output
 
 
 def test_bad_input_gets_one_clear_line(tmp_path, monkeypatch):

@@ -51,6 +51,16 @@ def _cn_place(name: str) -> tuple[str, str, str]:
     return ("Asia/Shanghai", "CNY", "+86 21 5550 ")
 
 
+def has_ledger(session: Session) -> bool:
+    """Whether the database holds accounts already (the demo's, or anyone's)."""
+    return session.exec(select(Account.id).limit(1)).first() is not None
+
+
+def made_for(session: Session) -> str:
+    """The collector the demo ledger was made for: the first one it stored."""
+    return session.exec(select(Collector.name).order_by(Collector.id).limit(1)).first() or "?"
+
+
 def populate(session: Session, collector_name: str, today: date, seed: int = 7) -> int:
     """Fill an empty database with the demo ledger; returns the collector's account count."""
     rng = random.Random(seed)
