@@ -228,6 +228,7 @@ def report(
     from callassist.core.i18n import label
     from callassist.core.lint import check_content
     from callassist.core.promises import parse_date
+    from callassist.core.spreadsheet import safe_cell
     from callassist.store import db as store_db
     from callassist.store import queries
 
@@ -258,7 +259,7 @@ def report(
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["section", "what", "value", "share"])
-        writer.writerows([(section, what, value, "" if share is None else round(share, 4)) for section, what, value, share in rows])
+        writer.writerows([(safe_cell(section), safe_cell(what), value, "" if share is None else round(share, 4)) for section, what, value, share in rows])
         typer.echo(out.getvalue(), nl=False)
     else:
         from rich.cells import cell_len
@@ -293,6 +294,7 @@ def export(
     import json
     import sys
 
+    from callassist.core.spreadsheet import safe_cell
     from callassist.store import db as store_db
     from callassist.store import queries
 
@@ -308,7 +310,7 @@ def export(
             if writer is None:
                 writer = csv.DictWriter(sys.stdout, fieldnames=list(row), lineterminator="\n")
                 writer.writeheader()
-            writer.writerow(row)
+            writer.writerow({name: safe_cell(value) for name, value in row.items()})
     engine.dispose()
 
 

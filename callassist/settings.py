@@ -18,6 +18,7 @@ from platformdirs import user_data_dir
 
 from callassist.core.compliance import ROLES, Profile
 from callassist.core.compliance import profile as compliance_profile
+from callassist.core.names import user_name_problem
 from callassist.core.priority import parse_class_days
 from callassist.core.promises import DEFAULT_GRACE_DAYS
 
@@ -70,6 +71,8 @@ class Settings:
             raise SettingsError(f"{ENV_PREFIX}PROMISE_GRACE_DAYS={self.promise_grace_days}: must be 0 or more days")
         if self.role not in ROLES:
             raise SettingsError(f"role {self.role!r} (--role, {ENV_PREFIX}ROLE): use {', '.join(ROLES)}")
+        if problem := user_name_problem(self.collector):
+            raise SettingsError(f"collector {problem} (--collector, {ENV_PREFIX}COLLECTOR)")
         _profile(self.compliance)  # a profile that cannot be used is said at start, not mid-call
 
     @property

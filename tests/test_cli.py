@@ -252,3 +252,29 @@ def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT profile FROM purgelog WHERE id = 2").scalar() == f"hk ({longer})"  # a file says it is one
     engine.dispose()
+
+
+def test_a_name_a_spreadsheet_would_evaluate_is_refused_and_never_exported_as_a_formula(tmp_path):
+    """OWASP's CSV injection: `--collector '=2+3'` is refused like a bad name in an accounts
+    file, and a cell that would start a formula (a name stored before, a note) is written
+    as text."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    for name in ("=2+3", "-2-3", "@SUM(A1)", "+1", "a b", "x" * 65):
+        refused = runner.invoke(app, ["--db", url, "--collector", name, "demo", "--no-open"])
+        assert refused.exit_code == 2 and "a user name of up to 64 letters" in refused.output and "Traceback" not in refused.output, (name, refused.output)
+    for name in ("王芳", "li.wang@corp", "_svc-desk"):
+        assert runner.invoke(app, ["--db", url, "--collector", name, "--role", "supervisor", "export", "calls"]).exit_code == 0, name
+    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE collector SET name = '=HYPERLINK(\"http://x\",\"y\")' WHERE name = 'wang'")
+    engine.dispose()
+    exported = runner.invoke(app, ["--db", url, "--collector", "zhou", "--role", "supervisor", "export", "calls"])
+    assert exported.exit_code == 0 and "'=HYPERLINK(" in exported.stdout
+    report = runner.invoke(app, ["--db", url, "--collector", "zhou", "--role", "supervisor", "report", "--format", "csv"])
+    import csv
+    import io
+
+    for table in (exported.stdout, report.stdout):
+        cells = [cell for row in csv.reader(io.StringIO(table)) for cell in row]
+        assert cells and not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and not cell[1:].replace(".", "").isdigit())]

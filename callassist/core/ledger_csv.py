@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from callassist.core.money import MoneyError, check_currency, currency_places, parse_amount
+from callassist.core.names import user_name_problem
 from callassist.core.priority import WARNING_SIGNS, parse_flags
 from callassist.core.promises import parse_date
 
@@ -56,7 +57,6 @@ PAYMENT_COLUMNS = {
     "reference": (False, "free text"),
 }
 DEBTOR_KINDS = ("company", "consumer")
-_COLLECTOR_NAME = re.compile(r"^[\w.@-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -279,11 +279,6 @@ def _flags(text: str) -> tuple[str, tuple[str, ...]]:
     return ",".join(flags), tuple(problems)
 
 
-@lru_cache(maxsize=None)
-def _collector_problem(name: str) -> str | None:
-    return None if _COLLECTOR_NAME.match(name) else f"{name!r}: a user name of letters, digits, '.', '@', '_' or '-'"
-
-
 def read_accounts(path: Path, progress: Callable[[int], None] | None = None) -> list[AccountIn]:
     """Every account of an accounts file (one row per invoice), checked; LedgerFileError
     with every problem when any row is wrong. `progress(n)` hears of every n rows read."""
@@ -379,7 +374,7 @@ def _account_part(line: int, part: tuple[str, ...], accounts: dict[str, AccountI
         for problem in flag_problems:
             report("flags", problem)
     if collector:
-        report("collector", _collector_problem(collector))
+        report("collector", user_name_problem(collector))
     else:
         collector = None
     known = accounts.get(account_id)
