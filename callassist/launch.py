@@ -62,6 +62,9 @@ class Options:
             # and the driver's error would print it.
             raise UsageError(f"database URL {display_url(url)!r}: its password holds an @; write each @ in it as %40 (and / ? # as %2F %3F %23)")
         self.locale = checked_locale(self.settings.locale)
+        from callassist.core.private import keep_private
+
+        keep_private(self.settings.data_dir)
 
 
 def checked_locale(requested: str | None) -> str:

@@ -454,6 +454,8 @@ class Workspace:
             form = DRAFTED_BY.get(event.kind)
             if form:
                 self.drafts.discard(call_id, form)
+            if event.kind == "call_ended":  # what was typed and never saved ends with the call
+                self.drafts.discard_all(call_id)
         return in_database
 
     def flush_outbox(self) -> int:

@@ -20,6 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from callassist.core.private import open_private, private_dir
+
 FORMAT = 1
 FIELDS = ("v", "log", "number", "size", "root", "time", "by", "key", "sig")
 WHOLE = ("v", "number", "size")
@@ -69,11 +71,11 @@ def public_key_path(key_path: Path) -> Path:
 def make_key(path: Path) -> str:
     """A new signing key at `path` (mode 0600, never overwritten) and its public half
     beside it (`.pub`); returns the public key's hex."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = open_private(path, os.O_WRONLY | os.O_EXCL)
     except FileExistsError:
         raise CheckpointError(f"{path} exists already: a signing key is never overwritten (move it away first, or use --key)") from None
     with os.fdopen(descriptor, "wb") as out:
@@ -82,7 +84,8 @@ def make_key(path: Path) -> str:
         os.fsync(out.fileno())
     public = public_hex(key)
     try:
-        public_key_path(path).write_text(public + "\n", encoding="ascii")
+        with os.fdopen(open_private(public_key_path(path), os.O_WRONLY | os.O_TRUNC), "w", encoding="ascii") as out:
+            out.write(public + "\n")
     except OSError as exc:
         path.unlink()  # no key without its public half: a retry starts clean
         raise CheckpointError(f"cannot write the public key {public_key_path(path)}: {exc.strerror}; no key was made") from None
@@ -151,8 +154,8 @@ def signature_problem(checkpoint: Checkpoint) -> str | None:
 
 def append(path: Path, checkpoint: Checkpoint) -> None:
     """Add a line to the checkpoint file, written through to the disk."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as out:
+    private_dir(path.parent)
+    with os.fdopen(open_private(path, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8") as out:
         out.write(checkpoint.line() + "\n")
         out.flush()
         os.fsync(out.fileno())

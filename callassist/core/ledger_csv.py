@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from callassist.core.money import MoneyError, check_currency, currency_places, parse_amount
-from callassist.core.names import user_name_problem
+from callassist.core.names import TEAM_POOL, user_name_problem
 from callassist.core.priority import WARNING_SIGNS, parse_flags
 from callassist.core.promises import parse_date
 
@@ -374,7 +374,7 @@ def _account_part(line: int, part: tuple[str, ...], accounts: dict[str, AccountI
         for problem in flag_problems:
             report("flags", problem)
     if collector:
-        report("collector", user_name_problem(collector))
+        report("collector", None if collector == TEAM_POOL else user_name_problem(collector))
     else:
         collector = None
     known = accounts.get(account_id)

@@ -8,6 +8,9 @@ import re
 from functools import lru_cache
 
 USER_NAME = re.compile(r"^\w[\w.@-]{0,63}$")
+# The team's shared queue: the collector an accounts file names for accounts any collector
+# of the team may take (a name no login can have).
+TEAM_POOL = "@team"
 
 
 @lru_cache(maxsize=None)  # an accounts file names the same few collectors on every row

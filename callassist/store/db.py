@@ -6,6 +6,7 @@ event survives a crash or power loss, and a busy timeout, so a reader never fail
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from callassist.core.private import open_private, private_dir, tighten
 from callassist.core.redact import display_url
 from callassist.store.errors import StoreError
 from callassist.store.sql import SCHEMA_HEAD
@@ -44,11 +46,23 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(parsed.database).expanduser())
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _private_file(path: Path) -> None:
+    """A SQLite file only its user may read: made 0600 before SQLite opens it (its journal
+    files take its mode), or tightened, with them, when an older version left it readable."""
+    try:
+        private_dir(path.parent)
+        os.close(open_private(path, os.O_RDONLY))
+    except OSError:  # a folder or file this login may not write: SQLite says why when it opens it
+        return
+    for suffix in ("", "-wal", "-shm"):
+        tighten(path.with_name(path.name + suffix))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

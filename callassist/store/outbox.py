@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from callassist.core.call import Event
+from callassist.core.private import open_private, private_dir
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,10 @@ class Outbox:
         """Append a batch, durably, behind whatever the call already has waiting."""
         with self._lock:
             new = not self.directory.exists()
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_dir(self.directory)
             path = self._path(call_id)
             created = not path.exists()
-            with open(path, "a", encoding="utf-8") as handle:
+            with os.fdopen(open_private(path, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8") as handle:
                 handle.write(_line(batch))
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -97,7 +98,7 @@ class Outbox:
                 path.unlink(missing_ok=True)
             else:
                 temporary = path.with_suffix(".tmp")
-                with open(temporary, "w", encoding="utf-8") as handle:
+                with os.fdopen(open_private(temporary, os.O_WRONLY | os.O_TRUNC), "w", encoding="utf-8") as handle:
                     for batch in rest:
                         handle.write(_line(batch))
                     handle.flush()

@@ -13,6 +13,7 @@ from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from callassist.core.names import TEAM_POOL
 from callassist.core.priority import (
     CALLBACK_EARLY, DEFAULT_CLASS_DAYS, AccountFacts, Moment, Reason, days_past_due, income_days_soon, local_zone, moment,
     parse_clock_key, parse_flags, parse_work_starts, standing, top_reasons,
@@ -21,9 +22,6 @@ from callassist.core.priority import (
 SCHEMA_HEAD = "0010"  # the newest Alembic revision; a test keeps it in step
 
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
-# The collector whose accounts are the team's shared queue: every collector's worklist
-# offers them too, and a claim keeps each with one collector at a time (store/claims.py).
-TEAM_POOL = "@team"
 # Accounts an open call holds now (store/claims.py): offered to no one else.
 HELD = "SELECT account_id FROM claim WHERE expires_at > :now"
 

@@ -26,3 +26,42 @@ def test_security_codes_are_masked_whatever_the_language():
     assert redact("他说安全码是 456") == ("他说安全码是 [···]", ("security_code",))
     assert redact("卡号 4111111111111111 背面三位 789")[0] == "卡号 [card ····1111] 背面三位 [···]"
     assert redact("cvv is in the post")[1] == ()
+
+
+CARD_FORMS = [
+    "4111 1111 1111 1111", "4111-1111-1111-1111", "4111.1111.1111.1111", "4111  1111  1111  1111", "4111111111111111",
+    "4111\u00a01111\u00a01111\u00a01111", "4111\u30001111\u30001111\u30001111", "４１１１　１１１１　１１１１　１１１１", "４１１１－１１１１－１１１１－１１１１",
+    "４１１１１１１１１１１１１１１１", "41 11 11 11 11 11 11 11", "4111 1111 1111 1111".replace(" ", " - "), "411 111 111 111 1111", "3782 822463 10005",
+    "6212 3456 7890 1234 569",  # UnionPay, 19 digits
+]
+
+
+def test_a_card_number_is_masked_whatever_its_digits_separators_or_grouping():
+    for form in CARD_FORMS:
+        digits = "".join(str(int(c)) for c in form if c.isdecimal())
+        assert luhn_valid(digits), form
+        for text in (form, f"卡号{form}，谢谢", f"card: {form}.", f"qty 2 {form}", f"on 12.03 {form} ok"):
+            masked, kinds = redact(text)
+            assert kinds == ("card",) and f"[card ····{digits[-4:]}]" in masked, (text, masked)
+            assert not any(c.isdecimal() for c in masked.replace(f"····{digits[-4:]}", "").replace("2 ", "").replace("12.03", "")), (text, masked)
+
+
+def test_dates_phones_and_order_numbers_stay_though_their_digits_pass_luhn():
+    for text in ("from 2026.12.28 - 2027.01.04", "0086 138 0013 8002", "86 138 0013 8002", "+1 212 555 0104 ext 12", "ref 1234567812345670"):
+        assert luhn_valid("".join(c for c in text if c.isdigit())), text
+        assert redact(text) == (text, ()), text
+    assert redact("order 60110009901394240090") == ("order 60110009901394240090", ())  # 20 digits: no card
+
+
+SECURITY_CODE_FORMS = [
+    ("安全码是：123", "安全码是：[···]"), ("安全碼 123", "安全碼 [···]"), ("cvv123", "cvv[···]"), ("CVV is: 123", "CVV is: [···]"),
+    ("security code - 123", "security code - [···]"), ("CVC2=４５６", "CVC2=[···]"), ("卡背面三位数是 737", "卡背面三位数是 [···]"),
+    ("背面三位數：737", "背面三位數：[···]"), ("驗證碼為 8812", "驗證碼為 [···]"), ("校验码:123", "校验码:[···]"), ("the three digits on the back are 737", "the three digits on the back are [···]"),
+    ("card verification code 737", "card verification code [···]"), ("CVV: 7 3 7", "CVV: [···]"), ("cvv#737", "cvv#[···]"),
+]
+
+
+def test_a_security_code_is_masked_after_any_usual_wording():
+    for text, masked in SECURITY_CODE_FORMS:
+        assert redact(text) == (masked, ("security_code",)), text
+    assert redact("the cvv is on the back")[1] == () and redact("security code 12345 is not one")[1] == ()

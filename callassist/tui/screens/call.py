@@ -332,6 +332,8 @@ class CallScreen(Screen):
         def saved(text: str | None) -> None:
             if text:
                 self.apply(lambda: self.call.add_note(text))
+            else:
+                self.drop_draft("note")
 
         self.app.push_screen(NoteScreen(self.locale, *self.draft_of("note"), check=self.note_warnings), saved)
 
@@ -353,6 +355,8 @@ class CallScreen(Screen):
         def given(reason: str | None) -> None:
             if reason:
                 self.apply(lambda: self.call.override(reason, self.app.collector, role))
+            else:
+                self.drop_draft("override")
 
         rules = self.call.contact_rules.profile
         reasons = "; ".join(describe_block(block, rules.name, self.locale) for block in blocks)
@@ -372,6 +376,8 @@ class CallScreen(Screen):
         def captured(promise) -> None:
             if promise is not None:
                 self.apply(lambda: self.call.capture_promise(promise))
+            else:
+                self.drop_draft("promise")
 
         today = self.app.workspace.debtor_today(self.active.snapshot)
         self.app.push_screen(PromiseScreen(self.call.balance, today, self.app.workspace.fee_allowance, self.locale, *self.draft_of("promise")), captured)
@@ -382,6 +388,8 @@ class CallScreen(Screen):
         def chosen(result: tuple[str, str, date | None, datetime | None, str | None] | None) -> None:
             if result is not None:
                 self.apply(lambda: self.ending(*result))
+            else:
+                self.drop_draft("disposition")
 
         snapshot = self.active.snapshot
         local_now = snapshot.local_now(self.app.now())
@@ -412,11 +420,22 @@ class CallScreen(Screen):
 
     def keep_draft(self, form: str, fields: dict) -> None:
         self.drafts[form] = fields
-        self.save_draft(form, fields)
+        self.app.workspace.drafts.keep(self.active.call_id, form, fields)
+        self.write_draft(form)
 
     @work(thread=True, group="draft")
-    def save_draft(self, form: str, fields: dict) -> None:
-        self.app.workspace.drafts.save(self.active.call_id, form, fields)
+    def write_draft(self, form: str) -> None:
+        self.app.workspace.drafts.write(self.active.call_id, form)
+
+    def drop_draft(self, form: str) -> None:
+        """A form closed without saving: what was typed in it is not kept."""
+        self.drafts.pop(form, None)
+        self.app.workspace.drafts.forget(self.active.call_id, form)
+        self.discard_draft(form)
+
+    @work(thread=True, group="draft")
+    def discard_draft(self, form: str) -> None:
+        self.app.workspace.drafts.discard(self.active.call_id, form)
 
     def action_keys(self) -> None:
         self.app.show_keys(list(self.call.step.choices))
