@@ -278,3 +278,41 @@ def test_a_name_a_spreadsheet_would_evaluate_is_refused_and_never_exported_as_a_
     for table in (exported.stdout, report.stdout):
         cells = [cell for row in csv.reader(io.StringIO(table)) for cell in row]
         assert cells and not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and not cell[1:].replace(".", "").isdigit())]
+
+
+def test_a_trainer_sees_no_personal_data_in_a_note_full_of_it(tmp_path):
+    """A note names the contact by surname and title or first name, and gives another
+    phone, an e-mail, an ID number and an address: the trainer's replay and export hide
+    each by its kind, not only the call's exact strings."""
+    import json
+    from datetime import datetime, timezone
+
+    from callassist.core.call import Event
+    from callassist.core.compliance import Viewer
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    engine = db.make_engine(url)
+    secrets: list[str] = []
+    with db.session(engine) as session:
+        for (call_id,) in session.connection().exec_driver_sql("SELECT id FROM call WHERE practice = 0 ORDER BY id LIMIT 40"):
+            card = queries.call_events(call_id, session=session)[0].payload
+            contact = card["contact"]
+            if "\u4e00" <= contact[0] <= "\u9fff":
+                said = [f"{contact[0]}总", f"老{contact[0]}", contact] + ([contact[1:]] if len(contact) == 3 else [])
+                note = f"{said[0]}不在，{said[1]}让找{said[2]}；手机 139 1234 5678，邮箱 li.na@haixing.cn，身份证 11010519491231002X，住上海市浦东新区世纪大道100号"
+            else:
+                first, last = contact.split()[0], contact.split()[-1]
+                said = [first, f"Mr {last}" if not first.endswith("a") else f"Ms {last}"]
+                note = f"{said[0]} says {said[1]} is out; cell (415) 555-0199, mail {first.lower()}@example.com, SSN 123-45-6789, 42 Elm Street"
+            secrets += said
+            seq = len(queries.call_events(call_id, session=session))
+            queries.append_events(call_id, [Event("note_added", {"text": note, "state": "wrap_up"}, datetime.now(timezone.utc))], session=session, after_seq=seq)
+        replayed = [queries.readable_call(call_id, Viewer("chen", "trainer"), session=session) for (call_id,) in
+                    session.connection().exec_driver_sql("SELECT id FROM call WHERE practice = 0 ORDER BY id LIMIT 40")]
+    engine.dispose()
+    exported = runner.invoke(app, ["--db", url, "--role", "trainer", "export", "events", "--format", "jsonl"]).stdout
+    shown = exported + json.dumps([e.payload for events in replayed for e in events], ensure_ascii=False)
+    others = ("139 1234 5678", "555-0199", "haixing.cn", "example.com", "11010519491231002X", "123-45-6789", "世纪大道", "Elm Street")
+    assert secrets and not [s for s in secrets + list(others) if s in shown]
+    assert "[contact]" in shown and "[phone]" in shown and "[email]" in shown and "[id]" in shown and "[address]" in shown

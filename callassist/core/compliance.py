@@ -213,21 +213,17 @@ class Viewer(NamedTuple):
         return self.reads_team or collector == self.name
 
 
-# What stands for personal data where a viewer may not see it.
-MASKS = {"debtor": "[debtor]", "contact": "[contact]", "phone": "[phone]"}
-
-
 def masker(card: dict) -> Callable[[object], object]:
-    """What hides a call's personal data, from its first event's card: the debtor's and
-    the contact's names and the phone number, wherever they appear (the step texts name
-    them), and the account's id."""
-    secrets = sorted(((str(card[key]), mask) for key, mask in MASKS.items() if card.get(key)), key=lambda pair: -len(pair[0]))
+    """What hides a call's personal data, from its first event's card, wherever it appears
+    (the step texts name the contact, a note may give anything): by kind, as
+    core/personal.py finds it; and the account's id."""
+    from callassist.core.personal import hider
+
+    hide_text = hider(card.get("debtor"), card.get("contact"), card.get("phone"))
 
     def hide(value: object) -> object:
         if isinstance(value, str):
-            for secret, mask in secrets:
-                value = value.replace(secret, mask)
-            return value
+            return hide_text(value)
         if isinstance(value, dict):
             return {key: None if key == "account_id" else hide(item) for key, item in value.items()}
         if isinstance(value, list):
