@@ -35,8 +35,9 @@ from callassist.settings import Settings
 from callassist.store import claims, db, ledger, queries, team
 from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.events import ChainBreak, kept_offline
+from callassist.store.open_calls import Here, OpenCalls
 from callassist.store.outbox import Batch, Outbox, OutboxError
-from callassist.store.errors import StoreError
+from callassist.store.errors import CallOpen, StoreError
 from callassist.store.models import Account as AccountRow, Call as CallRow, Review
 from callassist.store.queries import UnfinishedCall
 from callassist.store.sql import Worklist
@@ -114,6 +115,8 @@ class Workspace:
         # events of each call on screen are stored, there or in the database, and where
         # the call's chain ends in the database when this program's last store put it there.
         self.outbox = Outbox(self.settings.data_dir / "outbox")
+        # The calls this program has on screen, locked against another window's resuming them.
+        self.open_calls = OpenCalls(self.settings.data_dir / "open")
         self.offline = False  # some events wait in the outbox
         self._stored_seq: dict[str, int] = {}
         self._chain_end: dict[str, tuple[int, str]] = {}
@@ -244,6 +247,17 @@ class Workspace:
         with database_errors("cannot read unfinished calls"), db.session(self.engine) as session:
             return [call for call in queries.unfinished_calls(self.collector_id, session=session) if call.call_id not in self._begun]
 
+    def open_elsewhere(self, call_id: str) -> CallOpen | None:
+        """Whether another program has this unfinished call on screen (see resume_call)."""
+        here = self.open_calls.peek(call_id)
+        if here is Here.OPEN:
+            return CallOpen(call_id, same_desk=True)
+        if here is Here.LEFT:
+            return None
+        with database_errors("cannot read the call's hold"), db.session(self.engine) as session:
+            live = claims.live_hold(call_id, self.clock(), session=session)
+        return CallOpen(call_id, False, *live) if live else None
+
     def _new_call(self, snapshot: AccountSnapshot, locale: str) -> Call:
         self.ensure_content()
         if self.flow is None or self.catalog is None:
@@ -319,6 +333,7 @@ class Workspace:
         events = call.start(card)
         self._chain_end[call_id] = queries.start_call(row, events, session=session)
         self._stored_seq[call_id] = len(events)
+        self.open_calls.hold(call_id)
         return ActiveCall(call_id, call, snapshot, started)
 
     def begin_practice(self, persona_id: str) -> ActiveCall:
@@ -335,14 +350,31 @@ class Workspace:
             events = call.start(card)
             self._chain_end[call_id] = queries.start_call(row, events, session=session)
             self._stored_seq[call_id] = len(events)
+        self.open_calls.hold(call_id)
         rehearsal = Rehearsal(persona, self.locale)
         rehearsal.observe(events)
         return ActiveCall(call_id, call, snapshot, started, rehearsal=rehearsal)
 
     def resume_call(self, call_id: str) -> ActiveCall:
-        """Fold an unfinished call's stored events back into a Call, and note the resumption."""
+        """Fold an unfinished call's stored events back into a Call, and note the resumption.
+        CallOpen while another program has the call on screen: another window of this desk,
+        or, until its account's hold lapses, a program elsewhere."""
+        here = self.open_calls.hold(call_id)
+        if here is Here.OPEN:
+            raise CallOpen(call_id, same_desk=True)
+        try:
+            return self._resume(call_id, here)
+        except BaseException:
+            self.open_calls.release(call_id)
+            raise
+
+    def _resume(self, call_id: str, here: Here) -> ActiveCall:
         with database_errors("cannot resume the call"), db.session(self.engine) as session:
             row = session.get(CallRow, call_id)
+            # A hold that is still live was left by a program of this desk that is gone (its
+            # lock let go), or is kept by one on another desk.
+            if here is Here.UNKNOWN and (live := claims.live_hold(call_id, self.clock(), session=session)):
+                raise CallOpen(call_id, False, *live)
             claims.claim_account(row.account_id, self.collector_id, call_id, self.clock(), session=session)
             snapshot = queries.account_snapshot(row.account_id, session=session)
             events = queries.call_events(call_id, session=session)
@@ -456,6 +488,7 @@ class Workspace:
                 self.drafts.discard(call_id, form)
             if event.kind == "call_ended":  # what was typed and never saved ends with the call
                 self.drafts.discard_all(call_id)
+                self.open_calls.release(call_id)
         return in_database
 
     def flush_outbox(self) -> int:

@@ -118,6 +118,14 @@ def renew(call_id: str, now: datetime, *, session: Session) -> bool:
     return connection.execute(update(_CLAIMS).where(_CLAIMS.c.call_id == call_id).values(expires_at=now + LEASE)).rowcount > 0
 
 
+def live_hold(call_id: str, now: datetime, *, session: Session) -> tuple[str, datetime] | None:
+    """Who holds the call's account for it, and until when, while that hold is live."""
+    collectors = Collector.__table__
+    row = session.connection().execute(select(collectors.c.name, _CLAIMS.c.expires_at).join(collectors, collectors.c.id == _CLAIMS.c.collector_id)
+                                       .where(_CLAIMS.c.call_id == call_id)).first()
+    return (row[0], row[1]) if row is not None and row[1] > now else None
+
+
 def busy(account_id: int, *, session: Session) -> AccountBusy:
     """Who holds the account, as the error that says so."""
     collectors = Collector.__table__

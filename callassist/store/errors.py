@@ -13,6 +13,16 @@ class AccessDenied(StoreError):
     """The role in use may not read these records; the text says which and why."""
 
 
+class CallOpen(StoreError):
+    """A call another program has on screen, so not to be resumed here: in another window
+    of this desk, or on another desk (its collector, and when its hold lapses)."""
+
+    def __init__(self, call_id: str, same_desk: bool, holder: str | None = None, until: datetime | None = None) -> None:
+        self.call_id, self.same_desk, self.holder, self.until = call_id, same_desk, holder, until
+        where = "in another window on this computer" if same_desk else f"by {holder} on another computer until {until:%H:%M} UTC"
+        super().__init__(f"call {call_id} is open {where}")
+
+
 class AccountBusy(StoreError):
     """Someone else's open call holds the account: who (None while their claim is being
     made), and since when."""

@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.message import Message
 
 from callassist.core.i18n import label
-from callassist.store.errors import AccountBusy, StoreError
+from callassist.store.errors import AccountBusy, CallOpen, StoreError
 from callassist.tui.commands import AccountCommands
-from callassist.tui.screens.worklist import WorklistScreen
+from callassist.tui.screens.worklist import WorklistScreen, call_open_text
 
 
 GIL_SWITCH_INTERVAL = 0.0005
@@ -86,6 +86,10 @@ class CallAssistApp(App):
         else:
             self.push_screen(WorklistScreen())
 
+    def on_unmount(self) -> None:
+        if self.workspace is not None:
+            self.workspace.open_calls.close()
+
     def send_outbox(self) -> None:
         if self.workspace is not None and self.workspace.offline:
             self._send_outbox()
@@ -129,7 +133,7 @@ class CallAssistApp(App):
 
         flow = self.workspace.flow
         step = flow.flow.states[unfinished.state].label.get(self.locale) if flow and unfinished.state in flow.flow.states else unfinished.state
-        self.push_screen(ResumeScreen(unfinished, step, self.locale), lambda yes: yes and self._open_call(None, unfinished.call_id))
+        self.push_screen(ResumeScreen(unfinished, step, self.locale), lambda yes: yes and self._open_call(None, unfinished.call_id, resuming=unfinished.debtor))
 
     def choose_practice(self) -> None:
         """Pick a persona and rehearse a call against it."""
@@ -144,7 +148,8 @@ class CallAssistApp(App):
         self.push_screen(PracticeScreen(self.locale, workspace.personas, names, problems), lambda persona: persona and self._open_call(None, None, persona))
 
     @work(thread=True, exclusive=True, group="open-call")
-    def _open_call(self, account_id: int | None, call_id: str | None, persona_id: str | None = None, listed: list[int] | None = None, listed_at=None) -> None:
+    def _open_call(self, account_id: int | None, call_id: str | None, persona_id: str | None = None, listed: list[int] | None = None, listed_at=None,
+                   resuming: str | None = None) -> None:
         from callassist.core.problems import ContentError
 
         try:
@@ -162,6 +167,9 @@ class CallAssistApp(App):
                 active = workspace.begin_call(account_id)
         except ContentError as exc:
             self.post_message(self.CallRefused([str(p) for p in exc.problems]))
+            return
+        except CallOpen as exc:  # meanwhile opened by another program
+            self.post_message(self.CallRefused([call_open_text(exc, resuming or "?", self.locale)], "account_taken"))
             return
         except AccountBusy as exc:
             since = exc.since.astimezone().strftime("%H:%M") if exc.since else ""

@@ -81,7 +81,8 @@ def test_a_resumed_call_takes_its_account_again(tmp_path, team_url):
     wang, li = desk(tmp_path, team_url, "wang"), desk(tmp_path, team_url, "li")
     active = wang.begin_next_call()
     wang.store(active.call_id, active.call.choose(active.call.step.choices[0].trigger))
-    again = desk(tmp_path, team_url, "wang")  # the program restarted
+    wang.open_calls.close()  # the program stopped, mid-call
+    again = desk(tmp_path, team_url, "wang")  # and started again
     resumed = again.resume_call(active.call_id)
     assert resumed.snapshot.account_id == active.snapshot.account_id
     with pytest.raises(AccountBusy):

@@ -14,7 +14,7 @@ from textual.widgets import Static
 from callassist.core.i18n import fmt_short_date, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.reasons import describe_reason
-from callassist.store.errors import StoreError
+from callassist.store.errors import CallOpen, StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.line_table import Column, LineTable
@@ -30,6 +30,13 @@ WIDE = 110
 COLUMN_REASONS = frozenset({"balance", "class", "days_past_due"})
 
 
+
+def call_open_text(elsewhere: CallOpen, debtor: str, locale: str) -> str:
+    """Where another program has a call open, for the collector who wanted it."""
+    if elsewhere.same_desk:
+        return label("call_open_here", locale, debtor=debtor)
+    return label("call_open_elsewhere", locale, debtor=debtor, holder=elsewhere.holder, until=elsewhere.until.astimezone().strftime("%H:%M"))
+
 class WorklistScreen(Screen):
     CSS_PATH = "worklist.tcss"
     AUTO_FOCUS = "LineTable"
@@ -42,8 +49,9 @@ class WorklistScreen(Screen):
     class Ready(Message):
         """The workspace is open and the content checked: problems to show, calls to resume."""
 
-        def __init__(self, unfinished: list) -> None:
+        def __init__(self, unfinished: list, open_elsewhere: list) -> None:
             self.unfinished = unfinished
+            self.open_elsewhere = open_elsewhere  # for each: the CallOpen another program keeps it by, or None
             super().__init__()
 
     def __init__(self) -> None:
@@ -100,7 +108,8 @@ class WorklistScreen(Screen):
             if followed and any(followed.values()):
                 self.app.call_from_thread(self.app.notify, label("promises_followed", self.locale, **followed), timeout=8)
             workspace.ensure_content()
-            self.post_message(self.Ready(workspace.unfinished()))
+            unfinished = workspace.unfinished()
+            self.post_message(self.Ready(unfinished, [workspace.open_elsewhere(call.call_id) for call in unfinished]))
         except StoreError as exc:
             if not opened:  # the database could not be opened at all
                 self.app.call_from_thread(self.app.exit, return_code=1, message=f"callassist: {exc}")
@@ -125,9 +134,15 @@ class WorklistScreen(Screen):
     @on(Ready)
     def workspace_ready(self, message: Ready) -> None:
         self.show_notices()
-        if message.unfinished and not self.offered_resume:
-            self.offered_resume = True
-            self.app.offer_resume(message.unfinished[0])
+        if self.offered_resume:
+            return
+        self.offered_resume = True
+        for call, elsewhere in zip(message.unfinished, message.open_elsewhere):
+            if elsewhere is not None:  # not offered: another program has it on screen
+                self.app.notify(call_open_text(elsewhere, call.debtor, self.locale), severity="warning", timeout=12, markup=False)
+        free = [call for call, elsewhere in zip(message.unfinished, message.open_elsewhere) if elsewhere is None]
+        if free:
+            self.app.offer_resume(free[0])
 
     def show_notices(self) -> None:
         """Above the list: the script's problems (refused, or refused while the last good
