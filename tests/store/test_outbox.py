@@ -4,6 +4,7 @@ each, in order, when it is back. A real PostgreSQL server is killed and started 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -11,6 +12,7 @@ from sqlmodel import select
 from callassist.core.call import Event
 from callassist.settings import Settings
 from callassist.store import db, demo, queries
+from callassist.store.claims import LEASE
 from callassist.store.errors import StoreError
 from callassist.store.models import Call, Claim
 from callassist.store.events import kept_offline
@@ -122,6 +124,7 @@ def test_events_left_waiting_by_a_stopped_program_are_stored_when_it_opens_again
     after = len(stored_events(pg_url, active.call_id)[0])
     events = active.call.choose(active.call.step.choices[0].trigger)
     desk.outbox.add(active.call_id, Batch(after, events))  # then the program was killed
+    desk.open_calls.close()  # as its death would
     again = open_desk(tmp_path, pg_url)
     assert again.outbox.calls() == []
     assert [call.call_id for call in again.unfinished()] == [active.call_id]
@@ -136,8 +139,11 @@ def test_a_chain_moved_on_by_another_program_is_never_forked(tmp_path, store_url
     first = open_desk(tmp_path, store_url)
     active = first.begin_call(first.worklist().rows[0].account_id)
     assert first.store(active.call_id, active.call.choose("dial")) is True  # the chain's end known, not read
-    other = open_desk(tmp_path, store_url)
-    other.resume_call(active.call_id)  # the same call taken up in a second terminal
+    # The same call taken up on another computer, once the first program had been silent
+    # longer than its hold's lease (it lost the database, say).
+    other = open_desk(tmp_path / "elsewhere", store_url)
+    other.clock = lambda: NOW + LEASE + timedelta(minutes=1)
+    other.resume_call(active.call_id)
     with pytest.raises(StoreError, match="holds"):
         first.store(active.call_id, active.call.choose("right_party"))
     stored, broken, _ = stored_events(store_url, active.call_id)
