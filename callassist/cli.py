@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, checked_locale, run_tui
+from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, absent_database, checked_locale, run_tui
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="A terminal assistant for phone collection of overdue debts.")
 db_app = typer.Typer(help="Database maintenance.")
@@ -32,11 +33,14 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _open_store(options: Options):
-    """The engine on the configured database, schema up to date; one line and exit 2 if not."""
+def _open_store(options: Options, new: bool = False):
+    """The engine on the configured database, schema up to date; one line and exit 2 if not.
+    A SQLite file that is not there is made only when `new` (`db upgrade`; `demo` makes its own)."""
     from callassist.store import db as store_db
     from callassist.store.errors import StoreError
 
+    if not new and (problem := absent_database(options.settings.database_url(), options.settings.db is not None)):
+        raise fail(problem)
     try:
         return store_db.open_engine(options.settings.database_url(), options.settings.contact_rules.retention_years)
     except StoreError as exc:
@@ -151,7 +155,10 @@ def db_upgrade(ctx: typer.Context) -> None:
     from callassist.store import db as store_db
 
     settings = ctx.obj.settings
-    engine = _open_store(ctx.obj)
+    created = store_db.missing_file(settings.database_url())
+    engine = _open_store(ctx.obj, new=True)
+    if created:
+        typer.echo(f"New database made: {created}")
     try:
         with store_db.session(engine) as session:
             floor = store_db.raise_retention(session, settings.contact_rules.retention_years)
@@ -626,7 +633,10 @@ def audit_verify_proof(
         typer.echo(f"{result.later} later event(s) of the call came after the checkpoint and are not proved", err=True)
 
 
-def _import(ctx: typer.Context, path: Path, kind: str) -> None:
+PROBLEMS_SHOWN = 100  # of a file's problems; the rest are counted
+
+
+def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> None:
     """Check every row, then store all of them in one transaction, or nothing."""
     import time
     from datetime import datetime, timezone
@@ -648,7 +658,7 @@ def _import(ctx: typer.Context, path: Path, kind: str) -> None:
     try:
         with Progress(*columns, transient=True, disable=not sys.stderr.isatty(), console=_stderr()) as bar:
             task = bar.add_task("checking", total=None)
-            rows, problems = (read_accounts(path, progress=lambda n: bar.advance(task, n)), []) if kind == "accounts" else read_payments(path, today)
+            rows, problems = (read_accounts(path, progress=lambda n: bar.advance(task, n), number_format=number_format), []) if kind == "accounts" else read_payments(path, today, number_format)
             bar.update(task, description="storing", completed=0, total=len(rows))
             with database_errors(f"cannot import {path}"), store_db.session(engine) as session:
                 if kind == "accounts":
@@ -657,8 +667,10 @@ def _import(ctx: typer.Context, path: Path, kind: str) -> None:
                     result = ledger.import_payments(rows, path=str(path), source="import", today=today, grace_days=settings.promise_grace_days, class_days=settings.class_days, session=session, problems=problems)
                 session.commit()
     except LedgerFileError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems[:PROBLEMS_SHOWN]:
             typer.echo(str(problem), err=True)
+        if len(exc.problems) > PROBLEMS_SHOWN:
+            typer.echo(f"... and {len(exc.problems) - PROBLEMS_SHOWN} more", err=True)
         typer.echo(f"callassist: nothing was imported: {len(exc.problems)} problem(s) in {path}", err=True)
         raise typer.Exit(1) from None
     except StoreError as exc:
@@ -676,18 +688,29 @@ def _stderr():
     return Console(stderr=True)
 
 
+class NumberFormat(str, Enum):
+    """How a ledger file writes its amounts (money.NUMBER_FORMATS)."""
+
+    plain = "plain"
+    comma_point = "1,234.56"
+    point_comma = "1.234,56"
+
+
+NUMBER_FORMAT = typer.Option(NumberFormat.plain, "--number-format", help="How the file writes amounts: plain digits and a decimal point (12500.00), or grouped as 1,234.56 or 1.234,56.")
+
+
 @import_app.command("accounts")
-def import_accounts(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV, one row per invoice; see the README for the columns.")) -> None:
+def import_accounts(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV, one row per invoice; see the README for the columns."), number_format: NumberFormat = NUMBER_FORMAT) -> None:
     """Import debtors, contacts, accounts and invoices. Every row is checked first: one bad
     row and nothing is imported. Importing the same file again changes nothing."""
-    _import(ctx, path, "accounts")
+    _import(ctx, path, "accounts", number_format.value)
 
 
 @import_app.command("payments")
-def import_payments(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV: payment_id, account_id, paid_on, amount[, currency, method, reference].")) -> None:
+def import_payments(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV: payment_id, account_id, paid_on, amount[, currency, method, reference]."), number_format: NumberFormat = NUMBER_FORMAT) -> None:
     """Import payments received; each is matched to the account's open promises, which are
     then judged. All or nothing, and a second import of the same file changes nothing."""
-    _import(ctx, path, "payments")
+    _import(ctx, path, "payments", number_format.value)
 
 
 @promises_app.command("evaluate")

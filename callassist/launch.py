@@ -100,6 +100,9 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
     from callassist.tui.app import CallAssistApp
 
     settings = options.settings
+    if problem := absent_database(url, settings.db is not None):
+        print(f"callassist: {problem}", file=sys.stderr)
+        sys.exit(2)
 
     def open_workspace():
         from callassist.workspace import Workspace
@@ -117,6 +120,20 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
     tui.run()
     if tui.return_code in (0, None):
         daily_checkpoint(tui.workspace)
+
+
+def absent_database(url: str, named: bool) -> str | None:
+    """What to say when `url` names a SQLite file that is not there: a command other than
+    `db upgrade` and `demo` never makes an empty database in its place. `named`: the user
+    gave the URL (--db, CALLASSIST_DB), so a typo is likely."""
+    from callassist.store.db import missing_file
+
+    path = missing_file(url)
+    if path is None:
+        return None
+    if named:
+        return f"no database at {path} (check --db or CALLASSIST_DB for a typo); `callassist db upgrade` makes a new one there"
+    return f"no database yet at {path}: `callassist db upgrade` makes it (then `callassist import accounts FILE`), or try `callassist demo`"
 
 
 def daily_checkpoint(workspace) -> None:

@@ -262,9 +262,9 @@ def test_a_name_a_spreadsheet_would_evaluate_is_refused_and_never_exported_as_a_
     for name in ("=2+3", "-2-3", "@SUM(A1)", "+1", "a b", "x" * 65):
         refused = runner.invoke(app, ["--db", url, "--collector", name, "demo", "--no-open"])
         assert refused.exit_code == 2 and "a user name of up to 64 letters" in refused.output and "Traceback" not in refused.output, (name, refused.output)
+    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
     for name in ("王芳", "li.wang@corp", "_svc-desk"):
         assert runner.invoke(app, ["--db", url, "--collector", name, "--role", "supervisor", "export", "calls"]).exit_code == 0, name
-    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
     engine = db.make_engine(url)
     with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE collector SET name = '=HYPERLINK(\"http://x\",\"y\")' WHERE name = 'wang'")
@@ -316,3 +316,23 @@ def test_a_trainer_sees_no_personal_data_in_a_note_full_of_it(tmp_path):
     others = ("139 1234 5678", "555-0199", "haixing.cn", "example.com", "11010519491231002X", "123-45-6789", "世纪大道", "Elm Street")
     assert secrets and not [s for s in secrets + list(others) if s in shown]
     assert "[contact]" in shown and "[phone]" in shown and "[email]" in shown and "[id]" in shown and "[address]" in shown
+
+
+def test_item_04_a_mistyped_database_path_is_an_error_never_a_new_empty_database(tmp_path):
+    """Issue 19, item 4: every command but `db upgrade` and `demo` refuses a SQLite file
+    that is not there, and makes none; those two say that they made it."""
+    typo = tmp_path / "dmeo.db"
+    url = f"sqlite:///{typo}"
+    for command in (["audit", "verify"], ["report"], ["export", "calls"], ["import", "accounts", "x.csv"], ["promises", "evaluate"],
+                    ["replay", "demo-1"], ["purge", "--before", "2019-01-01", "--yes"], []):
+        result = runner.invoke(app, ["--db", url, "--role", "supervisor", *command])
+        assert result.exit_code == 2, (command, result.output)
+        assert f"no database at {typo} (check --db or CALLASSIST_DB for a typo)" in result.output and "Traceback" not in result.output, (command, result.output)
+        assert not typo.exists() and list(tmp_path.iterdir()) == [], command
+    made = runner.invoke(app, ["--db", url, "db", "upgrade"])
+    assert made.exit_code == 0 and f"New database made: {typo}" in made.output and typo.exists()
+    again = runner.invoke(app, ["--db", url, "db", "upgrade"])
+    assert again.exit_code == 0 and "New database made" not in again.output
+    demo_url = f"sqlite:///{tmp_path / 'fresh-demo.db'}"
+    made = runner.invoke(app, ["--db", demo_url, "--collector", "wang", "demo", "--no-open"])
+    assert made.exit_code == 0 and made.output.startswith("Demo database with")

@@ -13,6 +13,7 @@ import gc
 import io
 import operator
 import re
+import unicodedata
 import zoneinfo
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
-from callassist.core.money import MoneyError, check_currency, currency_places, parse_amount
+from callassist.core.money import MAX_WHOLE_DIGITS, MoneyError, check_currency, currency_places, parse_amount
 from callassist.core.names import TEAM_POOL, user_name_problem
 from callassist.core.priority import WARNING_SIGNS, parse_flags
 from callassist.core.promises import parse_date
@@ -135,8 +136,9 @@ def gc_paused() -> Iterator[None]:
 
 
 def read_text(path: Path) -> str:
-    """The file's text: UTF-8 (a byte-order mark is dropped), else GBK. LedgerFileError
-    when it is neither, or cannot be read."""
+    """The file's text: UTF-8 (a byte-order mark is dropped), else GBK when the whole file
+    is GBK and nothing in it reads as UTF-8. LedgerFileError when it is neither (with the
+    line and column of the first byte UTF-8 cannot read), or cannot be read."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -144,11 +146,45 @@ def read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as utf8:
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError:
-            line = raw.count(b"\n", 0, utf8.start) + 1
-            raise LedgerFileError([RowProblem(str(path), line, "file", "is neither UTF-8 nor GBK text: save it as UTF-8 CSV")]) from None
+        if not _reads_as_utf8(raw):
+            try:
+                return raw.decode("gb18030")
+            except UnicodeDecodeError:
+                pass
+        start = raw.rfind(b"\n", 0, utf8.start) + 1
+        line = raw.count(b"\n", 0, utf8.start) + 1
+        column = len(raw[start : utf8.start].decode("utf-8", errors="replace")) + 1
+        raise LedgerFileError([RowProblem(str(path), line, "file", f"column {column}: byte 0x{raw[utf8.start]:02X} is not UTF-8 text (nor is the file GBK): save it as UTF-8 CSV")]) from None
+
+
+def _reads_as_utf8(raw: bytes) -> bool:
+    """A UTF-8 file with a stray byte or two, rather than a GBK one: more of its non-ASCII
+    text reads as UTF-8 than not (GBK text seldom forms a valid UTF-8 sequence, Chinese
+    UTF-8 text always does)."""
+    text = raw.decode("utf-8", errors="replace")
+    unreadable = text.count("\ufffd")
+    readable = sum(1 for char in text if char > "\x7f") - unreadable
+    return readable > unreadable
+
+
+MAX_COLUMNS = 64  # a ledger file has 17 at most; a header far wider is not one
+MAX_LINE = 4096  # characters in one row: a row of a ledger is a few hundred
+# Characters refused in any value: control characters, invisible formatting (byte-order
+# marks, zero-width spaces, direction overrides), unassigned and private-use code points.
+_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+
+
+def _hidden_character(values: list[str]) -> tuple[int, str] | None:
+    """The first value holding a character nobody sees or types on purpose: (its index,
+    what to say of it)."""
+    for index, value in enumerate(values):
+        if value.isprintable():
+            continue
+        for position, char in enumerate(value, 1):
+            if unicodedata.category(char) in _HIDDEN:
+                name = unicodedata.name(char, "a control character")
+                return index, f"character {position} is U+{ord(char):04X} ({name.lower()}), which is invisible or a control character: remove it"
+    return None
 
 
 def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tuple[int, tuple[str, ...]]]:
@@ -164,6 +200,12 @@ def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tup
         return
     except csv.Error as exc:
         problems.append(RowProblem(shown, 1, "header", f"not CSV: {exc}"))
+        return
+    if len(header) > MAX_COLUMNS:
+        problems.append(RowProblem(shown, 1, "header", f"{len(header)} columns, where a ledger file has at most {MAX_COLUMNS}: is this the right file? The columns are: {', '.join(columns)}"))
+        return
+    if hidden := _hidden_character(header):
+        problems.append(RowProblem(shown, 1, "header", f"column {hidden[0] + 1}: {hidden[1]}"))
         return
     missing = [name for name, (required, _) in columns.items() if required and name not in header]
     if missing:
@@ -188,20 +230,26 @@ def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tup
         for values in reader:
             if len(values) == width:
                 values = list(map(str.strip, values))
-                if any(values):
+                if sum(map(len, values)) > MAX_LINE:
+                    problems.append(RowProblem(shown, line, "row", f"{sum(map(len, values))} characters, where a row holds at most {MAX_LINE}"))
+                elif hidden := _hidden_character(values):
+                    problems.append(RowProblem(shown, line, header[hidden[0]], hidden[1]))
+                elif any(values):
                     values.append("")
                     yield line, pick(values)
             elif values and any(value.strip() for value in values):
                 problems.append(RowProblem(shown, line, "row", f"{len(values)} values, but the header names {width} columns"))
             line = reader.line_num + 1
     except csv.Error as exc:
-        problems.append(RowProblem(shown, line, "row", f"not CSV: {exc}"))
+        problems.append(RowProblem(shown, line, "row", f"a value of more than {csv.field_size_limit()} characters, where a row holds at most {MAX_LINE}" if "field larger" in str(exc) else f"not CSV: {exc}"))
 
 
 @lru_cache(maxsize=None)
 def _zone_problem(name: str) -> str | None:
     if not name:
         return "a time zone is required, e.g. Asia/Shanghai"
+    if re.fullmatch(r"(?:UTC|GMT)?\s*[+-]\s*\d{1,2}(?::?\d{2})?", name, re.IGNORECASE):
+        return f"{name!r} is an offset from UTC, not a time zone (offsets move with summer time): use the IANA name of the debtor's place, e.g. Asia/Shanghai, Europe/Berlin, America/New_York"
     try:
         zoneinfo.ZoneInfo(name)
         return None
@@ -221,20 +269,20 @@ def _currency_problem(code: str) -> str | None:
 
 @lru_cache(maxsize=None)
 def _plain_amount(currency: str | None) -> re.Pattern:
-    """What a ledger usually holds, digits in the currency's places, read without the
-    detours of money.parse_amount (separators, symbols, its messages)."""
+    """What a ledger usually holds, digits in the currency's places: read at once, where
+    money.parse_amount would also look for what is wrong."""
     places = currency_places(currency) if currency and _currency_problem(currency) is None else 6
-    return re.compile(r"[0-9]{1,15}" + (rf"(?:\.[0-9]{{1,{places}}})?" if places else ""))
+    return re.compile(rf"[0-9]{{1,{MAX_WHOLE_DIGITS}}}" + (rf"(?:\.[0-9]{{1,{places}}})?" if places else ""))
 
 
-def _amount(text: str, currency: str | None) -> tuple[Decimal | None, str | None]:
+def _amount(text: str, currency: str | None, number_format: str) -> tuple[Decimal | None, str | None]:
     """A positive amount, as money.parse_amount reads it (in the currency's decimal places
     when the currency is known), or the problem with it."""
     if _plain_amount(currency).fullmatch(text):
         value = Decimal(text)
     else:
         try:
-            value = parse_amount(text, currency if currency and _currency_problem(currency) is None else None)
+            value = parse_amount(text, currency if currency and _currency_problem(currency) is None else None, number_format)
         except MoneyError as exc:
             return None, str(exc)
     if value <= 0:
@@ -279,18 +327,18 @@ def _flags(text: str) -> tuple[str, tuple[str, ...]]:
     return ",".join(flags), tuple(problems)
 
 
-def read_accounts(path: Path, progress: Callable[[int], None] | None = None) -> list[AccountIn]:
+def read_accounts(path: Path, progress: Callable[[int], None] | None = None, number_format: str = "plain") -> list[AccountIn]:
     """Every account of an accounts file (one row per invoice), checked; LedgerFileError
     with every problem when any row is wrong. `progress(n)` hears of every n rows read."""
     with gc_paused():
-        return _read_accounts(path, progress)
+        return _read_accounts(path, progress, number_format)
 
 
 # ACCOUNT_COLUMNS up to the invoice's own: what the rows of one account repeat.
 _ACCOUNT_PART = list(ACCOUNT_COLUMNS).index("invoice_number")
 
 
-def _read_accounts(path: Path, progress: Callable[[int], None] | None) -> list[AccountIn]:
+def _read_accounts(path: Path, progress: Callable[[int], None] | None, number_format: str) -> list[AccountIn]:
     problems: list[RowProblem] = []
     shown = str(path)
     accounts: dict[str, AccountIn] = {}
@@ -326,7 +374,7 @@ def _read_accounts(path: Path, progress: Callable[[int], None] | None) -> list[A
             report("due_date", problem)
         if issued and due and due < issued:
             report("due_date", f"{due.isoformat()} is before the invoice date {issued.isoformat()}")
-        amount, problem = _amount(amount_text, known.currency)
+        amount, problem = _amount(amount_text, known.currency, number_format)
         if problem:
             report("amount", problem)
         first = next((invoice.line for invoice in known.invoices if invoice.number == number), None) if number and known.invoices else None
@@ -398,7 +446,7 @@ def _account_part(line: int, part: tuple[str, ...], accounts: dict[str, AccountI
     return known
 
 
-def read_payments(path: Path, today: date) -> tuple[list[PaymentIn], list[RowProblem]]:
+def read_payments(path: Path, today: date, number_format: str = "plain") -> tuple[list[PaymentIn], list[RowProblem]]:
     """The payments of a payments file that are well formed, and the problems of the rest:
     the store checks the accounts they name before anything is stored (all or nothing)."""
     problems: list[RowProblem] = []
@@ -422,7 +470,7 @@ def read_payments(path: Path, today: date) -> tuple[list[PaymentIn], list[RowPro
         report("paid_on", problem)
         if paid_on and paid_on > today:
             report("paid_on", f"{paid_on.isoformat()} is in the future (today is {today.isoformat()})")
-        amount, problem = _amount(amount_text, currency)
+        amount, problem = _amount(amount_text, currency, number_format)
         report("amount", problem)
         if paid_on is None or amount is None:
             continue

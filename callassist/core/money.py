@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision, is_currency
@@ -52,27 +54,52 @@ def currency_places(currency: str) -> int:
     return get_currency_precision(currency)
 
 
-def parse_amount(text: str, currency: str | None) -> Decimal:
-    """Parse what a user typed as an amount in `currency` (its decimal places checked;
-    None when the currency is itself in doubt); thousands separators are allowed."""
-    cleaned = text.strip().replace(",", "").replace("，", "").replace(" ", "")
-    for symbol in ("¥", "￥", "$", "€", "£"):
-        cleaned = cleaned.replace(symbol, "")
-    if not cleaned:
-        raise MoneyError("an amount is required, for example 12500.00")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise MoneyError(f"{text.strip()!r} is not an amount: use digits and one decimal point, e.g. 12500.00") from None
-    if not value.is_finite():
-        raise MoneyError(f"{text.strip()!r} is not an amount: use digits and one decimal point, e.g. 12500.00")
-    if currency is None:
-        return value
-    places = currency_places(currency)
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places:
-        raise MoneyError(f"{currency} takes at most {places} decimal places, got {text.strip()!r}")
+# What a Chinese keyboard types for digits and the decimal point, read as their ASCII twins.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+MAX_WHOLE_DIGITS = 12  # a trillion and change: far beyond any invoice, well inside the columns
+# How an amount's digits may be grouped: plain (the default) or a form chosen explicitly.
+NUMBER_FORMATS = {"plain": ("", "."), "1,234.56": (",", "."), "1.234,56": (".", ",")}
+_EXAMPLE = "12500.00"
+
+
+def parse_amount(text: str, currency: str | None, number_format: str = "plain") -> Decimal:
+    """An amount as typed or filed, in plain decimal notation (digits, at most one decimal
+    point, the currency's places; None when the currency is itself in doubt). Grouped forms
+    are read only when `number_format` names them; signs, exponents, underscores, currency
+    symbols and separators are refused with a hint, as MoneyError."""
+    shown = text.strip()
+    cleaned = shown.translate(_FULL_WIDTH)
+    group, point = NUMBER_FORMATS[number_format]
+    whole = rf"[0-9]{{1,3}}(?:{re.escape(group)}[0-9]{{3}})*" if group else "[0-9]+"
+    found = re.fullmatch(rf"({whole})(?:{re.escape(point)}([0-9]+))?", cleaned)
+    if found is None:
+        raise MoneyError(_why_not_an_amount(shown, cleaned, currency, number_format))
+    digits, fraction = found.group(1).replace(group, "") if group else found.group(1), found.group(2)
+    if len(digits.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise MoneyError(f"{shown!r} is too large for an amount: at most {MAX_WHOLE_DIGITS} digits before the decimal point")
+    value = Decimal(digits + ("." + fraction if fraction is not None else ""))
+    if currency is not None and fraction is not None and len(fraction) > currency_places(currency):
+        places = currency_places(currency)
+        raise MoneyError(f"{currency} takes at most {places} decimal places, got {shown!r}" if places else f"{currency} has no decimal places, got {shown!r}")
     return value
+
+
+def _why_not_an_amount(shown: str, cleaned: str, currency: str | None, number_format: str) -> str:
+    if not cleaned:
+        return f"an amount is required, for example {_EXAMPLE}"
+    head = f"{shown!r} is not an amount"
+    if any(unicodedata.category(char) == "Sc" for char in cleaned):
+        return f"{head}: write it without a currency sign" + (f" (the account is in {currency})" if currency else "") + f", e.g. {_EXAMPLE}"
+    if cleaned[0] in "+-":
+        return f"{head}: write it without a sign; amounts are above zero, e.g. {_EXAMPLE}"
+    if re.search(r"[0-9.][eE][+-]?[0-9]", cleaned):
+        return f"{head}: write every digit out, without an exponent (1e5 is 100000)"
+    if "_" in cleaned:
+        return f"{head}: write the digits without '_', e.g. 1000"
+    if re.fullmatch(r"[0-9][0-9 ,.\u00a0\u2009\u202f']*", cleaned):
+        form = "" if number_format == "plain" else f" in the form {number_format}"
+        return f"{head}{form}: write digits with at most one decimal point and no thousands separators, e.g. {_EXAMPLE}"
+    return f"{head}: use digits and one decimal point, e.g. {_EXAMPLE}"
 
 
 def format_money(money: Money, locale: str) -> str:

@@ -110,18 +110,23 @@ def _bulk_load(tables: list, session: Session) -> Iterator[None]:
     PostgreSQL the tables' statistics are taken again after, so that the very next
     queries are planned for the rows now there, not for the empty tables."""
     connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite and not connection.connection.dbapi_connection.in_transaction:
+        # Python's sqlite3 opens a transaction only before a row is written, so a DROP INDEX
+        # before the first insert would be committed at once, whatever became of the import.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     empty = [table for table in tables if connection.execute(select(table.c.id).limit(1)).first() is None]
     indexes = [index for table in empty for index in table.indexes]
-    sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
     for index in indexes:
-        index.drop(connection)
+        index.drop(connection, checkfirst=True)
     try:
         yield
-        for index in indexes:
-            index.create(connection)
+        # Built again with any an older version's failed import left dropped.
+        for index in (index for table in tables for index in table.indexes):
+            index.create(connection, checkfirst=True)
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"ANALYZE {', '.join(table.name for table in tables)}")
     finally:

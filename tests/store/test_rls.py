@@ -117,6 +117,7 @@ def test_a_login_not_let_in_is_told_who_can(tmp_path, team_db):
 
 def test_grant_says_what_it_needs(tmp_path, team_db):
     runner = CliRunner()
+    assert runner.invoke(cli, ["--db", f"sqlite:///{tmp_path / 'desk.db'}", "db", "upgrade"]).exit_code == 0
     result = runner.invoke(cli, ["--db", f"sqlite:///{tmp_path / 'desk.db'}", "db", "grant", "li"])
     assert result.exit_code == 2 and "a SQLite file is one desk's" in result.output
     result = runner.invoke(cli, ["--db", as_user(team_db, "li"), "db", "grant", "li2"])
