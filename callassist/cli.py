@@ -11,7 +11,7 @@ import typer
 
 from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, absent_database, checked_locale, run_tui
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, help="A terminal assistant for phone collection of overdue debts.")
+app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_show_locals=False, help="A terminal assistant for phone collection of overdue debts.")
 db_app = typer.Typer(help="Database maintenance.")
 app.add_typer(db_app, name="db")
 audit_app = typer.Typer(help="Check that stored calls are exactly as they were recorded.")

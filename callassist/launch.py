@@ -159,6 +159,18 @@ def daily_checkpoint(workspace) -> None:
 
 
 def main() -> None:
+    from callassist.core.crash import debugging, internal_error_line
+
+    try:
+        _main()
+    except Exception as exc:  # the last resort: a bug must not print the data it held
+        if debugging():
+            raise
+        print(internal_error_line(exc), file=sys.stderr)
+        sys.exit(70)
+
+
+def _main() -> None:
     values = global_options_only(sys.argv[1:])
     if values is None:
         from callassist.cli import main as cli_main

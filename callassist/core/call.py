@@ -39,6 +39,11 @@ class Event:
     at: datetime
 
 
+# The kind a stored event is read as when its row does not parse (store/events.py):
+# views flag its call as damaged and leave it out of figures, never crash on it.
+DAMAGED = "damaged_row"
+
+
 @dataclass(frozen=True)
 class Choice:
     trigger: str

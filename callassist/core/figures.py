@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from callassist.core.call import Event
+from callassist.core.call import DAMAGED, Event
 from callassist.core.flow import VERIFIED
 from callassist.core.quickfind import Match
 
@@ -69,6 +69,7 @@ class Figures:
     rungs: dict[tuple[str, int], RungFigure] = field(default_factory=dict)
     per_day: list[tuple[date, int, int]] = field(default_factory=list)  # (day, calls, promises)
     missed: list[MissedObjection] = field(default_factory=list)  # newest first
+    damaged: list[str] = field(default_factory=list)  # calls left out: a stored row of theirs does not parse
 
     @property
     def missed_by_excuse(self) -> list[tuple[str, int]]:
@@ -94,7 +95,9 @@ class Figures:
 
 def figures(records: list[CallRecord], today: date, detect: Detector | None = None) -> Figures:
     """The figures of these calls; with `detect`, also the objections missed in their notes."""
-    result = Figures(calls=len(records))
+    damaged = [record.call_id for record in records if any(event.kind == DAMAGED for event in record.events)]
+    records = [record for record in records if record.call_id not in damaged] if damaged else records
+    result = Figures(calls=len(records), damaged=damaged)
     spent: dict[str, list[float]] = defaultdict(list)
     excuses: Counter = Counter()
     for record in records:
@@ -174,6 +177,7 @@ def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str
         ("calls", "kept", result.kept, result.kept_rate),
         ("calls", "broken", result.broken, result.broken_rate),
     ]
+    rows += [("calls", "damaged_calls", len(result.damaged), None)] if result.damaged else []
     rows += [("seconds_per_phase", state_names.get(state, state), round(seconds, 1), None) for state, seconds in result.phase_seconds.items()]
     rows += [("excuses", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.excuses]
     rows += [("rungs", f"{excuse_names.get(excuse, excuse)} {rung}", figure.used, figure.share) for (excuse, rung), figure in result.rungs.items()]

@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callassist.core.conditions import CONDITIONS, FACTS
-from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.problems import ContentError, Problem, display_path, link_problem
 from callassist.core.templates import ScriptTemplates
 from callassist.core.yamlfile import LineMap, line_of, load_model
 
@@ -151,9 +151,18 @@ def _read_script(directory: Path) -> tuple[dict[str, str], str]:
     digest = hashlib.sha256()
     templates: dict[str, str] = {}
     problems: list[Problem] = []
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+    for path in sorted(directory.rglob("*")):
+        if link := link_problem(path):
+            problems.append(link)
+            continue
+        if not path.is_file():
+            continue
         relative = path.relative_to(directory).as_posix()
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(display_path(path), 1, 1, "E001", f"cannot read file: {exc.strerror or exc}"))
+            continue
         digest.update(relative.encode() + b"\0" + data)
         if path.suffix == ".j2":
             try:
@@ -169,6 +178,8 @@ def load_flow(directory: Path) -> LoadedFlow:
     """Load and check scripts/NAME/flow.yaml and read its templates; raise ContentError
     listing every problem."""
     path = directory / FLOW_FILE
+    if link := link_problem(directory):
+        raise ContentError([link])
     flow, lines = load_model(Flow, path)
     problems = check_flow(flow, lines, path)
     if problems:

@@ -42,11 +42,16 @@ class ForbiddenLanguage:
 
     def __init__(self, phrases: dict[str, list[tuple[str, str]]]) -> None:
         self.phrases = phrases  # locale -> [(phrase, category)]
-        self._patterns = {locale: [(re.compile(_pattern(p), re.IGNORECASE), p, c) for p, c in items] for locale, items in phrases.items()}
+        # Each phrase's first word, which a text must hold before the phrase's pattern is
+        # worth running: most texts hold none, and a substring test is far cheaper.
+        self._patterns = {locale: [(p.split()[0].lower(), re.compile(_pattern(p), re.IGNORECASE), p, c) for p, c in items] for locale, items in phrases.items()}
 
     def find(self, text: str, locale: str) -> list[Hit]:
         hits = []
-        for pattern, phrase, category in self._patterns.get(locale, []):
+        lowered = text.lower()
+        for first_word, pattern, phrase, category in self._patterns.get(locale, []):
+            if first_word not in lowered:
+                continue
             for match in pattern.finditer(text):
                 hits.append(Hit(match.start(), phrase, category))
         return sorted(hits, key=lambda hit: hit.start)

@@ -75,7 +75,7 @@ def check_content(scripts_dir: Path, script: str, objections_dir: Path) -> tuple
     problems += found
     catalog = _catalog(objections_dir, forbidden, problems)
     if flow is not None and catalog is not None:
-        problems += preflight(flow, catalog)
+        problems += preflight(flow, catalog, forbidden)
     problems = sorted(set(problems))
     if problems:
         return None, None, problems
@@ -97,7 +97,7 @@ def lint(scripts_dir: Path, objections_dir: Path, practice_script: str = "standa
         flow, found = check_script(directory, forbidden)
         problems += found
         if flow is not None and catalog is not None:
-            problems += preflight(flow, catalog)
+            problems += preflight(flow, catalog, forbidden)
             if directory.name == practice_script:
                 problems += load_personas(objections_dir / PERSONAS_DIR, flow.flow, catalog)[1]
     return sorted(set(problems))

@@ -20,7 +20,7 @@ from callassist.core.flow import Phrases, Text
 from callassist.core.quickfind import EXAMPLE_WEIGHT, ExcuseFinder, Pattern, same_phrase
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.problems import ContentError, Problem, display_path
-from callassist.core.templates import inspect_template, make_environment, render_error
+from callassist.core.templates import inspect_template, make_environment, render_error, render_limited
 from callassist.core.yamlfile import CONTENT, LineMap, line_of, load_model
 
 EXCUSE_IDS = ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down")
@@ -134,6 +134,11 @@ class Catalog:
         """Rung `rung` (1-based) of an excuse's ladder: its principle and counters."""
         return self._compiled[(excuse_id, locale)][rung - 1].rung
 
+    def source_of(self, excuse_id: str, rung: int, locale: str) -> tuple[str, int]:
+        """The file and line of a rung's text, as lint names them."""
+        compiled = self._compiled[(excuse_id, locale)][rung - 1]
+        return compiled.path, compiled.text_line
+
     def rebuttal(self, excuse_id: str, rung: int, context: CallContext) -> RebuttalView:
         """Render rung `rung` (1-based) of an excuse's ladder in the context's locale."""
         locale = context.locale
@@ -168,8 +173,8 @@ def _patterns(excuses: dict[str, Excuse]):
 
 def _render(template: jinja2.Template, values: dict, path: str, line: int) -> str:
     try:
-        return template.render(values).strip()
-    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+        return render_limited(template, values)
+    except Exception as exc:  # a trainer's code failing in any way is a problem in their file, never a crash
         raise render_error(exc, path, _STRING_TEMPLATE, line_offset=line - 1) from None
 
 

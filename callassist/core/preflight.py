@@ -3,16 +3,21 @@ so a broken template is refused when the script loads, never found on a live cal
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from itertools import product
+from zoneinfo import ZoneInfo
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, build_context
 from callassist.core.call import Call, ObjectionState
-from callassist.core.flow import LoadedFlow
+from callassist.core.context import CallContext
+from callassist.core.flow import VERIFIED, LoadedFlow, states_before
+from callassist.core.forbidden import HINTS, ForbiddenLanguage
 from callassist.core.i18n import LOCALES
 from callassist.core.money import Money
 from callassist.core.objections import EXCUSE_IDS, Catalog
-from callassist.core.problems import ContentError, Problem
+from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.promises import Instalment, Promise
 
 SAMPLE_NOW = datetime(2026, 3, 6, 1, 30, tzinfo=timezone.utc)
@@ -44,28 +49,106 @@ def sample_promise(balance: Money, today: date) -> Promise:
     return Promise(balance.currency, balance.amount, instalments, "bank_transfer", "email")
 
 
-def preflight(flow: LoadedFlow, catalog: Catalog) -> list[Problem]:
-    """Every problem rendering the script and catalog would meet, found now."""
-    problems: set[Problem] = set()
-    promised = sample_promise(sample_snapshot().money, SAMPLE_NOW.date())
-    for locale in LOCALES:
-        for with_history in (True, False):
-            snapshot = sample_snapshot(with_history)
+# Every shape of account the ledger can hold, so that each branch of a template runs at
+# least once: the last promise (none, open, kept, partly kept, broken twice) against no
+# invoice, one and several, with the debt classes spread over them (0, 45, 120, 250 and
+# 400 days late), a contact with and without a role, mornings in Shanghai and evenings in
+# New York, and a promise captured in the call or not.
+PROMISE_SHAPES = (None, "open", "kept", "partly_kept", "broken")
+INVOICE_COUNTS = (0, 1, 3)
+DAYS_LATE = (0, 45, 120, 250, 400)
+
+
+@dataclass(frozen=True)
+class AccountShape:
+    snapshot: AccountSnapshot
+    promised: bool  # a promise captured in the call
+    description: str
+
+
+def account_shapes() -> list[AccountShape]:
+    """The accounts lint renders every template against (see PROMISE_SHAPES)."""
+    shapes = []
+    for index, (status, count) in enumerate(product(PROMISE_SHAPES, INVOICE_COUNTS)):
+        late = DAYS_LATE[index % len(DAYS_LATE)] if count else 0
+        evening = index % 3 == 2
+        zone, currency = ("America/New_York", "USD") if evening else ("Asia/Shanghai", "CNY")
+        today = SAMPLE_NOW.astimezone(ZoneInfo(zone)).date()
+        invoices = tuple(InvoiceLine(f"INV-{number:04d}", today - timedelta(days=late + 30 - 20 * number), today - timedelta(days=late - 20 * number), Decimal("12000.00") + number)
+                         for number in range(count))
+        balance = sum((invoice.amount for invoice in invoices), Decimal("0.00"))
+        promises: tuple[PastPromise, ...] = ()
+        if status is not None:
+            paid = {"kept": Decimal("5000.00"), "partly_kept": Decimal("2000.00")}.get(status, Decimal(0))
+            promises = (PastPromise(Decimal("5000.00"), today - timedelta(days=10), status, paid),)
+            if status == "broken":
+                promises += (PastPromise(Decimal("3000.00"), today - timedelta(days=40), "broken"),)
+        role = "" if index % 4 == 3 else "finance manager"
+        snapshot = AccountSnapshot(0, "Sample Trading Co. 示例贸易有限公司", "Chen Jing 陈静", role, "+86 21 5550 0000", zone, currency, balance, invoices, promises)
+        said = f"last promise {status or 'none'}, {count} invoice(s), {late} days late, {'evening in New York' if evening else 'morning in Shanghai'}" + (", no contact role" if not role else "")
+        shapes.append(AccountShape(snapshot, index % 2 == 1, said))
+    return shapes
+
+
+def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage | None = None) -> list[Problem]:
+    """Every problem rendering the script and catalog would meet on any account, found
+    now: each template run against every shape of account in both locales. What they
+    print is checked too: no forbidden phrase however it was put together, and no debt
+    detail before the right party is verified."""
+    found: dict[tuple[str, int, str], Problem] = {}  # the first shape each problem shows on
+
+    def note(problems: list[Problem], shape: AccountShape) -> None:
+        for problem in problems:
+            key = (problem.path, problem.line, problem.code)
+            if key not in found:
+                found[key] = replace(problem, message=f"{problem.message} (on an account with {shape.description})")
+
+    before_verified = states_before(flow.flow, VERIFIED)
+    shown = {(locale, state): display_path(flow.template_path(locale, spec.template_name(state))) for locale in LOCALES for state, spec in flow.flow.states.items()}
+    for shape in account_shapes():
+        snapshot = shape.snapshot
+        promise = sample_promise(snapshot.money, SAMPLE_NOW.astimezone(ZoneInfo(snapshot.timezone)).date()) if shape.promised and snapshot.balance else None
+        for locale in LOCALES:
             context = build_context(snapshot, locale=locale, collector="Sample", creditor="Sample Creditor", now=SAMPLE_NOW)
             for excuse in EXCUSE_IDS:
                 for rung in range(1, catalog.rungs(excuse, locale) + 1):
                     try:
-                        catalog.rebuttal(excuse, rung, context)
+                        view = catalog.rebuttal(excuse, rung, context)
                     except ContentError as exc:
-                        problems.update(exc.problems)
-            for promise in (None, promised):
-                call = Call(flow, catalog, context, snapshot.money)
-                call.promise = promise
-                for state in flow.flow.states:
-                    objection = ObjectionState(EXCUSE_IDS[0], 1) if state == flow.flow.objections.state else None
-                    try:
-                        call.render_at(state, objection)
-                    except ContentError as exc:
-                        problems.update(exc.problems)
-    return sorted(problems)
+                        note(exc.problems, shape)
+                        continue
+                    source = catalog.rung(excuse, rung, locale)
+                    path, line = catalog.source_of(excuse, rung, locale)
+                    note(_printed_forbidden(forbidden, f"{view.text}\n{view.commitment}", f"{source.text}\n{source.commitment}", locale, path, line), shape)
+            call = Call(flow, catalog, context, snapshot.money)
+            call.promise = promise
+            for state in flow.flow.states:
+                objection = ObjectionState(EXCUSE_IDS[0], 1) if state == flow.flow.objections.state else None
+                try:
+                    call.render_at(state, objection)
+                except ContentError as exc:
+                    note(exc.problems, shape)
+                    continue
+                text = call.step.text if objection is None else call.step.text.replace(catalog.rebuttal(EXCUSE_IDS[0], 1, context).text, "")
+                source = flow.template_source(locale, flow.flow.states[state].template_name(state)) or ""
+                note(_printed_forbidden(forbidden, text, source, locale, shown[(locale, state)], 1), shape)
+                if state in before_verified:
+                    note(_printed_debt(text, context, state, shown[(locale, state)]), shape)
+    return sorted(found.values())
 
+
+def _printed_forbidden(forbidden: ForbiddenLanguage | None, printed: str, source: str, locale: str, shown: str, line: int) -> list[Problem]:
+    """Forbidden phrases a template prints without writing them (put together from pieces,
+    or from a value): the ones it writes out are found in its source, at their line."""
+    if forbidden is None:
+        return []
+    written = {hit.phrase for hit in forbidden.find(source, locale)}
+    return [Problem(shown, line, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}) in what it prints: {hit.phrase!r}", HINTS[hit.category][1])
+            for hit in forbidden.find(printed, locale) if hit.phrase not in written]
+
+
+def _printed_debt(printed: str, context: CallContext, state: str, shown: str) -> list[Problem]:
+    details = [context.balance] * bool(context.invoices) + [invoice.number for invoice in context.invoices] + [invoice.amount for invoice in context.invoices]
+    if any(detail in printed for detail in details):
+        return [Problem(shown, 1, 1, "E027", f"prints debt details in state {state!r}, which can be reached before the right party is verified", "say only your name, company and a callback request to anyone else")]
+    return []

@@ -34,3 +34,16 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def link_problem(path: Path) -> Problem | None:
+    """A trainer's file or folder that is a symbolic link is not followed: it could bring
+    in a file from anywhere on the machine, unseen by whoever reviews the content."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = str(path.readlink())
+    except OSError:
+        target = "elsewhere"
+    shown = str(Path(display_path(path.parent)) / path.name)  # the link's own name, not its target's
+    return Problem(shown, 1, 1, "E005", f"is a link to {target}, which is not read", "trainer content is real files in its own folder: copy the file in")

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.problems import ContentError, Problem, display_path, link_problem
 
 Model = TypeVar("Model", bound=BaseModel)
 LineMap = dict[tuple, tuple[int, int]]
@@ -58,9 +58,12 @@ def _map_lines(node: yaml.Node, path: tuple, lines: LineMap) -> None:
             _map_lines(item, path + (index,), lines)
 
 
-def read_yaml(path: Path) -> tuple[Any, LineMap]:
-    """Parse one YAML file; a syntax error becomes a ContentError with its line."""
+def read_yaml(path: Path, link_allowed: bool = False) -> tuple[Any, LineMap]:
+    """Parse one YAML file; a syntax error becomes a ContentError with its line. A file
+    that is a symbolic link is refused unless `link_allowed` (a path the user typed)."""
     shown = display_path(path)
+    if not link_allowed and (link := link_problem(path)):
+        raise ContentError([link])
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -83,9 +86,9 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
     return data, lines
 
 
-def load_model(model: type[Model], path: Path) -> tuple[Model, LineMap]:
+def load_model(model: type[Model], path: Path, link_allowed: bool = False) -> tuple[Model, LineMap]:
     """Read a YAML file and validate it against `model`; ContentError with every problem."""
-    data, lines = read_yaml(path)
+    data, lines = read_yaml(path, link_allowed)
     return validate(model, data, lines, path), lines
 
 

@@ -11,6 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
+from callassist.core.call import DAMAGED, Event
+from callassist.store.types import DAMAGED_TIME
+
 GENESIS = "0" * 64
 # When an event kept on the program's computer while the database was out of reach
 # happened (a team's database stamps it with the time it arrived): not part of what the
@@ -119,5 +122,20 @@ def verify_chain(call_id: str, rows: Iterable, ended: bool = False) -> ChainBrea
     """The first place the chain of a call's events (ordered by seq) is broken, or None."""
     check = ChainCheck(call_id)
     for row in rows:
-        check.add(row.seq, row.kind, row.at.isoformat(), row.payload, row.prev_hash, row.hash)
+        check.add(row.seq, row.kind, None if row.at == DAMAGED_TIME else row.at.isoformat(), row.payload, row.prev_hash, row.hash)
     return check.finish(ended)
+
+
+def stored_event(row) -> Event:
+    """A stored event row as the core's Event; a row that does not parse becomes a DAMAGED
+    event saying which event and why (never what it held)."""
+    payload = _json_object(row.payload) if isinstance(row.payload, str) else None
+    if payload is None or row.at == DAMAGED_TIME:
+        why = "its time is not a time" if row.at == DAMAGED_TIME else "its payload is not a JSON object"
+        return Event(DAMAGED, {"seq": row.seq, "kind": row.kind, "why": why}, row.at)
+    return Event(row.kind, payload, row.at)
+
+
+def damaged(events: Iterable[Event]) -> Event | None:
+    """The first damaged event of a call's, if any."""
+    return next((event for event in events if event.kind == DAMAGED), None)

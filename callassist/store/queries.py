@@ -7,7 +7,6 @@ all of them or none.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from datetime import date, datetime, time, timezone
@@ -20,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
-from callassist.core.call import Event
+from callassist.core.call import DAMAGED, Event
 from callassist.core.flow import VERIFIED
 from callassist.core.calls import CallSummary
 from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
@@ -29,11 +28,11 @@ from callassist.core.promises import outstanding
 from callassist.core.figures import CallRecord
 from callassist.store import db, sql
 from callassist.store.errors import AccessDenied, StoreError
-from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, verify_chain
+from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.ledger import next_promises
 from callassist.store.sql import UnfinishedCall, Worklist, month_of
-from callassist.store.types import UTCDateTime
+from callassist.store.types import DAMAGED_TIME, UTCDateTime
 
 
 def collector_by_name(name: str, *, session: Session, create: bool = False) -> Collector | None:
@@ -258,7 +257,7 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
 def call_events(call_id: str, *, session: Session) -> list[Event]:
     """The stored events of a call, in order, as the core's Event values."""
     rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.seq)).all()
-    return [Event(row.kind, json.loads(row.payload), row.at) for row in rows]
+    return [stored_event(row) for row in rows]
 
 
 def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
@@ -285,7 +284,7 @@ def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list
     ).all()
     events: dict[str, list[Event]] = defaultdict(list)
     for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
-        events[row.call_id].append(Event(row.kind, json.loads(row.payload), row.at))
+        events[row.call_id].append(stored_event(row))
     by_account: dict[int, list[str]] = defaultdict(list)
     for call, _, _ in rows:
         if call.account_id is not None:
@@ -296,14 +295,15 @@ def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list
             continue
         stored = events[call.id]
         others = [events[other] for other in by_account.get(call.account_id, ()) if other != call.id]
-        excuses = tuple(dict.fromkeys(e.payload["excuse"] for e in stored if e.kind == "objection_raised"))
+        excuses = tuple(dict.fromkeys(e.payload["excuse"] for e in stored if e.kind == "objection_raised" and "excuse" in e.payload))
         notes = tuple(note for e in stored if e.kind in ("note_added", "call_ended") for note in [e.payload.get("text") or e.payload.get("note")] if note)
         card = stored[0].payload if stored and stored[0].kind == "call_started" else {}
         shown = debtor or card.get("debtor", "")
         if not viewer.sees_personal_data:
             hide = masker(card | {"debtor": shown})
             shown, notes = hide(shown), tuple(hide(note) for note in notes)
-        flags = flags_of(stored, others) if flags_of else ()
+        # A call with a row that does not parse is shown, flagged, and not scored.
+        flags = (DAMAGED,) if any(e.kind == DAMAGED for e in stored) else flags_of(stored, others) if flags_of else ()
         summaries.append(CallSummary(call.id, call.started_at, call.ended_at, collector, shown, call.practice, call.disposition, excuses, any(e.kind == "promise_captured" for e in stored), notes, flags))
     return summaries
 
@@ -441,7 +441,7 @@ def call_records(*, session: Session, viewer: Viewer, date_from: date | None = N
     ids = [call.id for call, _ in chosen]
     events: dict[str, list[Event]] = defaultdict(list)
     for row in session.exec(select(CallEvent).where(CallEvent.call_id.in_(ids)).order_by(CallEvent.call_id, CallEvent.seq)).all():
-        events[row.call_id].append(Event(row.kind, json.loads(row.payload), row.at))
+        events[row.call_id].append(stored_event(row))
     fates = {}
     due = select(Promise.call_id, Promise.status, func.min(Instalment.due_on)).join(Instalment, Instalment.promise_id == Promise.id).where(Promise.call_id.in_(ids)).group_by(Promise.id)
     for call_id, status, first in session.exec(due).all():
@@ -478,12 +478,12 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
         for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
             if not viewer.may_see(made_by[row.call_id]):
                 continue
-            payload = row.payload
+            payload, event = row.payload, stored_event(row)
             if masking:
                 if row.call_id != masked_call:  # the call's first event read is its card
-                    hide, masked_call = masker(json.loads(row.payload)), row.call_id
-                payload = canonical(hide(json.loads(row.payload)))
-            yield {"call_id": row.call_id, "seq": row.seq, "kind": row.kind, "at": row.at.isoformat(), "payload": payload, "hash": row.hash}
+                    hide, masked_call = masker(event.payload if event.kind != DAMAGED else {}), row.call_id
+                payload = canonical(event.payload if event.kind == DAMAGED else hide(event.payload))
+            yield {"call_id": row.call_id, "seq": row.seq, "kind": row.kind, "at": None if row.at == DAMAGED_TIME else row.at.isoformat(), "payload": payload, "hash": row.hash}
     else:
         first_due = dict(session.exec(select(Instalment.promise_id, func.min(Instalment.due_on)).group_by(Instalment.promise_id)).all())
         owners = {account_id: collectors[collector_id] for account_id, collector_id in session.exec(select(Account.id, Account.collector_id)).all()}

@@ -38,11 +38,30 @@ class Amount(TypeDecorator):
         return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
+# What a stored time reads as when the row holds something that is not a time (a row
+# changed by hand in a SQLite file): far before any call, so views can flag it, and
+# reading every other row goes on.
+DAMAGED_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
+
+
 class UTCDateTime(TypeDecorator):
     """An aware datetime stored in UTC; read back aware, whatever the database keeps."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def result_processor(self, dialect, coltype):
+        read = super().result_processor(dialect, coltype)
+        if read is None:
+            return None
+
+        def read_or_flag(value):
+            try:
+                return read(value)
+            except (ValueError, TypeError):
+                return DAMAGED_TIME
+
+        return read_or_flag
 
     def process_bind_param(self, value: datetime | None, dialect):
         if value is None:

@@ -6,6 +6,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -64,6 +65,18 @@ class CallAssistApp(App):
         self.promises_followed = False  # judged once a session, after the first paint
         self.accounts: list[tuple[int, str, str, str]] = []
         self._workspace_lock = threading.Lock()
+
+    def _fatal_error(self) -> None:
+        """An unexpected failure closes the app with one line, never Textual's traceback
+        with its local values (a debtor's name or an amount could be among them)."""
+        from callassist.core.crash import debugging, internal_error_line
+
+        if debugging() or self._exception is None:
+            super()._fatal_error()
+            return
+        self.bell()
+        self._exit_renderables.append(Text(internal_error_line(self._exception)))
+        self._close_messages_no_wait()
 
     def ensure_workspace(self):
         with self._workspace_lock:

@@ -147,9 +147,9 @@ def test_a_folder_without_a_flow_and_an_empty_scripts_dir_are_reported(tmp_path,
 
 HOSTILE = [
     ("{{ ''.__class__.__mro__ }}", "E032"),
-    ("{{ range(10**9) | list | length }}", "E033"),
+    ("{{ range(10**9) | list | length }}", "E035"),
     ("{{ debtor | attr('__class__') }}", "E032"),
-    ("{{ lipsum.__globals__['os'].system('touch pwned') }}", "E032"),
+    ("{{ lipsum.__globals__['os'].system('touch pwned') }}", "E030"),  # no lipsum in a trainer's sandbox at all
     ("{{ cycler.__init__.__globals__ }}", "E032"),
 ]
 
@@ -160,7 +160,7 @@ def test_a_hostile_template_is_refused_by_lint_and_never_runs(content, make_call
     target = scripts / "standard" / "en" / "purpose.j2"
     target.write_text(source, encoding="utf-8")
     codes = {p.code for p in lint(scripts, objections) if p.path.endswith("en/purpose.j2")}
-    assert codes and codes <= {"E030", "E032"}
+    assert codes and codes <= {"E030", "E032", "E035"}
     call = make_call("en")
     templates = ScriptTemplates(load_flow(scripts / "standard"), "en")
     with pytest.raises(ContentError) as info:

@@ -9,11 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
 from callassist.core.ledger_csv import MAX_COLUMNS, LedgerFileError, read_accounts, read_payments
@@ -221,3 +224,27 @@ def test_item_03_an_overlong_row_is_refused(tmp_path):
     assert found and found[0].startswith("row: ") and "at most 4096" in found[0]
     found = _problems(_accounts_file(tmp_path, _row("10", name="M" * 200_000)))
     assert found and found[0].startswith("row: ") and "at most 4096" in found[0]
+
+
+CELLS = st.one_of(
+    st.sampled_from(["D-1", "A-1", "I-1", "Europe/Berlin", "UTC+8", "EUR", "JPY", "2026-01-01", "2026-02-30", "12500.00", "1e5", "$5", '"1,234.56"',
+                     "Müller", "上海恒通", "\ufeff", "\x00", "\u202e", '"', '""', "\n", "\r\n", ",", "-5", "0", "9" * 20]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELLS, min_size=0, max_size=13), max_size=6), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gbk", "latin-1"]), junk=st.binary(max_size=8))
+def test_fuzzed_account_files_give_clear_problems_or_accounts(tmp_path, rows, encoding, junk):
+    text = "\n".join([HEADER, *(",".join(row) for row in rows)]) + "\n"
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(text.encode(encoding, errors="replace") + junk)
+    try:
+        accounts = read_accounts(path)
+    except LedgerFileError as exc:
+        assert exc.problems and all(str(problem).startswith(f"{path}:") for problem in exc.problems)
+        return
+    for account in accounts:
+        assert account.invoices and all(invoice.amount > 0 for invoice in account.invoices)
+        for value in (account.debtor_name, account.contact_name, account.phone):
+            assert not any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") for char in value), value

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static
 
+from callassist.core.call import DAMAGED
 from callassist.core.calls import ANY_FLAG, SORTS, CallFilter, browse
 from callassist.core.flow import DISPOSITIONS
 from callassist.core.i18n import fmt_short_date, label, value_label
@@ -60,7 +61,7 @@ class CallsScreen(Screen):
             yield Select([(t("calls_promised"), True), (t("calls_not_promised"), False)], prompt=t("calls_any_promise"), id="promised", compact=True)
             yield Input(placeholder=t("calls_from"), id="from", compact=True)
             yield Input(placeholder=t("calls_to"), id="to", compact=True)
-            yield Select([(t("calls_any_flag"), ANY_FLAG)] + [(t(f"flag_{item}"), item) for item in ITEMS], prompt=t("calls_flags"), id="flag", compact=True)
+            yield Select([(t("calls_any_flag"), ANY_FLAG)] + [(t(f"flag_{item}"), item) for item in (*ITEMS, DAMAGED)], prompt=t("calls_flags"), id="flag", compact=True)
             yield Select([(t(f"calls_sort_{s}"), s) for s in SORTS], value="newest", allow_blank=False, id="sort", compact=True)
         yield Static(id="calls-problem")
         yield LineTable(id="calls")

@@ -1,0 +1,72 @@
+"""Issue 19, item 10: a stored row that does not parse (a payload that is not JSON, a time
+that is not a time, written into the file by hand) is reported, never a traceback: audit
+names the call and event, the calls browser flags the call and shows the rest, the
+dashboard and the report leave it out and say so, and no error shows a debtor's data."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from callassist.cli import app as cli
+from callassist.store import db
+from callassist.tui.screens.calls import CallsScreen
+from callassist.tui.screens.dashboard import DashboardScreen
+from callassist.tui.widgets.line_table import LineTable
+from tests.tui.conftest import press, settle, stored_calls
+
+
+async def _two_calls(pilot) -> None:
+    await settle(pilot)
+    await press(pilot, "enter", "a", "x", "ctrl+s")  # no answer
+    await press(pilot, "down", "enter", "d", "g", "n")
+    pilot.app.screen.query_one("#note-input").value = "receptionist asked for the delivery notes"
+    await press(pilot, "enter", "c", "k", "x")
+    pilot.app.screen.query_one("#note").value = "call back Monday"
+    pilot.app.screen.query_one("#next-contact").value = "2026-11-23 10:00"
+    await press(pilot, "ctrl+s")
+
+
+def _forge(db_url: str, call_id: str, column: str, value: str, seq: int = 2) -> None:
+    engine = db.make_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE callevent SET {column} = :value WHERE call_id = :call AND seq = :seq"), {"value": value, "call": call_id, "seq": seq})
+    engine.dispose()
+
+
+async def test_item_10_a_row_that_does_not_parse_is_flagged_and_the_rest_is_shown(make_app, db_url, settings):
+    async with make_app("en").run_test(size=(100, 30)) as pilot:
+        await _two_calls(pilot)
+    calls = {call.disposition: call for call, _ in stored_calls(db_url)}
+    damaged, intact = calls["no_answer"], calls["callback"]
+    _forge(db_url, damaged.id, "payload", "not json {")
+
+    async with make_app("en").run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "v")
+        browser = pilot.app.screen
+        assert isinstance(browser, CallsScreen)
+        table = browser.query_one(LineTable)
+        assert set(table.keys) == {damaged.id, intact.id}
+        flagged = {summary.call_id: summary.flags for summary in browser.calls}
+        assert flagged[damaged.id] == ("damaged_row",) and "damaged_row" not in flagged[intact.id]
+        await press(pilot, "escape", "f")
+        dashboard = pilot.app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await settle(pilot)
+        assert dashboard.result.calls == 1 and dashboard.result.damaged == [damaged.id]
+        assert pilot.app.return_code is None  # still running
+
+    _forge(db_url, intact.id, "at", "yesterday-ish")
+    runner = CliRunner()
+    base = ["--db", db_url, "--collector", "wang", "--role", "supervisor"]
+    report = runner.invoke(cli, [*base, "report"])
+    assert report.exit_code == 0 and "left out: damaged (audit verify)" in report.output, report.output
+    for command in (["export", "events"], ["export", "calls"], ["--role", "trainer", "export", "events"]):
+        result = runner.invoke(cli, [*base, *command])
+        assert result.exit_code == 0 and "Traceback" not in result.output, (command, result.output)
+    audit = runner.invoke(cli, [*base, "audit", "verify"])
+    assert f"BROKEN  {damaged.id}: event 2: its content was changed" in audit.output
+    assert f"BROKEN  {intact.id}: event 2: its time is not a time" in audit.output
+    debtors = {card.payload["debtor"] for _, events in stored_calls(db_url) for card in events[:1] if isinstance(card.payload, dict) and "debtor" in card.payload}
+    assert debtors and not any(name in report.output + audit.output for name in debtors)
