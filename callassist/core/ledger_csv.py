@@ -182,8 +182,8 @@ def _hidden_character(values: list[str]) -> tuple[int, str] | None:
             continue
         for position, char in enumerate(value, 1):
             if unicodedata.category(char) in _HIDDEN:
-                name = unicodedata.name(char, "a control character")
-                return index, f"character {position} is U+{ord(char):04X} ({name.lower()}), which is invisible or a control character: remove it"
+                name = unicodedata.name(char, "")
+                return index, f"character {position} is U+{ord(char):04X}" + (f" ({name.lower()})" if name else "") + ", a control or invisible character: remove it"
     return None
 
 
@@ -232,11 +232,12 @@ def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tup
                 values = list(map(str.strip, values))
                 if sum(map(len, values)) > MAX_LINE:
                     problems.append(RowProblem(shown, line, "row", f"{sum(map(len, values))} characters, where a row holds at most {MAX_LINE}"))
-                elif hidden := _hidden_character(values):
-                    problems.append(RowProblem(shown, line, header[hidden[0]], hidden[1]))
-                elif any(values):
-                    values.append("")
-                    yield line, pick(values)
+                else:
+                    if hidden := _hidden_character(values):  # reported, and the row checked on
+                        problems.append(RowProblem(shown, line, header[hidden[0]], hidden[1]))
+                    if any(values):
+                        values.append("")
+                        yield line, pick(values)
             elif values and any(value.strip() for value in values):
                 problems.append(RowProblem(shown, line, "row", f"{len(values)} values, but the header names {width} columns"))
             line = reader.line_num + 1
