@@ -108,6 +108,7 @@ def demo(
     from callassist.store import demo as demo_data
     from callassist.store import queries
     from callassist.store.demo_history import populate_history
+    from callassist.store.ledger_check import check_ledger
     from callassist.store.errors import StoreError
 
     options: Options = ctx.obj
@@ -133,6 +134,8 @@ def demo(
             calls = populate_history(session, flow, catalog, today) if not problems else 0
             demo_data.schedule_callbacks(session, options.settings.collector, today)
             typer.echo(f"Demo database with {count} accounts for {options.settings.collector} and {calls} past calls: {display_url(url)}")
+            for violation in check_ledger(session=session):  # the ledger's invariants hold in the demo too (db check)
+                typer.echo(f"callassist: the demo ledger breaks an invariant: {violation}", err=True)
         elif queries.collector_by_name(options.settings.collector, session=session) is None:
             typer.echo(f"Demo database already there, made for {demo_data.made_for(session)}: its accounts are theirs (--collector {demo_data.made_for(session)}, or --reset to make one for {options.settings.collector}): {display_url(url)}")
         else:
@@ -169,6 +172,32 @@ def db_upgrade(ctx: typer.Context) -> None:
         engine.dispose()
     typer.echo(f"Schema up to date: {display_url(settings.database_url())}")
     typer.echo(f"Call records are kept at least {floor} years (no purge goes further).")
+
+
+@db_app.command("check")
+def db_check(ctx: typer.Context) -> None:
+    """Check the ledger's invariants over every account: balances, closed accounts, promises
+    and payments agree. Lists each violation with its account; exit status 1 if any."""
+    import time
+
+    from callassist.store import db as store_db
+    from callassist.store.ledger_check import INVARIANTS, check_ledger
+
+    engine = _open_store(ctx.obj)
+    started = time.perf_counter()
+    try:
+        with store_db.session(engine) as session:
+            found = check_ledger(session=session)
+            accounts = session.connection().exec_driver_sql("SELECT COUNT(*) FROM account").scalar()
+    finally:
+        engine.dispose()
+    for violation in found:
+        typer.echo(str(violation))
+    seconds = time.perf_counter() - started
+    if found:
+        typer.echo(f"{len(found)} violation(s) in {len({v.account for v in found})} of {accounts} account(s) ({seconds:.1f} s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{accounts} account(s): the {len(INVARIANTS)} invariants of the ledger hold ({seconds:.1f} s)")
 
 
 @db_app.command("grant")
@@ -662,7 +691,7 @@ def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> No
             bar.update(task, description="storing", completed=0, total=len(rows))
             with database_errors(f"cannot import {path}"), store_db.session(engine) as session:
                 if kind == "accounts":
-                    result = ledger.import_accounts(rows, default_collector=settings.collector, today=today, class_days=settings.class_days, session=session, progress=lambda n: bar.advance(task, n))
+                    result = ledger.import_accounts(rows, default_collector=settings.collector, today=today, class_days=settings.class_days, session=session, progress=lambda n: bar.advance(task, n), path=str(path))
                 else:
                     result = ledger.import_payments(rows, path=str(path), source="import", today=today, grace_days=settings.promise_grace_days, class_days=settings.class_days, session=session, problems=problems)
                 session.commit()

@@ -97,13 +97,16 @@ def parse_when(text: str, local_now: datetime, day_starts: time) -> tuple[dateti
     return datetime.combine(day, time(hour, minute), local_now.tzinfo), True
 
 
-def check_payment(amount_text: str, date_text: str, currency: str, today: date) -> tuple[tuple[Decimal, date] | None, list[FieldError]]:
-    """A payment typed in: a positive amount in the account's currency, paid on a real
-    day that is not in the future."""
+def check_payment(amount_text: str, date_text: str, currency: str, today: date, owed: Money | None = None) -> tuple[tuple[Decimal, date] | None, list[FieldError]]:
+    """A payment typed in: a positive amount in the account's currency, no more than the
+    account owes (an overpayment is not a balance below zero), paid on a real day that is
+    not in the future."""
     errors: list[FieldError] = []
     amount = _amount(amount_text, currency, "amount", errors)
     if amount is not None and amount <= 0:
         errors.append(FieldError("amount", "err_amount_positive"))
+    elif amount is not None and owed is not None and amount > owed.amount:
+        errors.append(FieldError("amount", "err_overpayment", (("owed", str(owed.amount)), ("currency", owed.currency))))
     paid_on = parse_date(date_text)
     if paid_on is None:
         errors.append(FieldError("paid_on", "err_date", (("value", date_text.strip()),)))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.store.ledger import debtor_clock, settle_accounts
-from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Promise
+from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
 
 CN_COMPANIES = [
     "苏州恒通机电有限公司", "杭州明远纺织品有限公司", "深圳华科电子有限公司", "成都锦程建材有限公司",
@@ -133,4 +133,9 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
                           created_at=datetime.combine(when - timedelta(days=7), time(3, 0), timezone.utc))
         session.add(promise)
         session.flush()
-        session.add(Instalment(promise_id=promise.id, seq=1, due_on=when, amount=part, paid=part if status == "kept" else Decimal(0), status=status))
+        kept = status == "kept"
+        session.add(Instalment(promise_id=promise.id, seq=1, due_on=when, amount=part, paid=part if kept else Decimal(0), status=status))
+        if kept:  # the money that kept it, against an earlier invoice it paid off: what is open stays as above
+            session.add(Invoice(account_id=account.id, number=f"INV-{2025}{index:03d}{n + 1}", issued_on=when - timedelta(days=60), due_on=when - timedelta(days=30), amount=part))
+            session.add(Payment(external_id=f"demo-kept-{index}-{n + 1}", account_id=account.id, paid_on=when, currency=currency, amount=part, unmatched=Decimal(0),
+                                method="bank_transfer", reference="", source="import", created_at=datetime.combine(when, time(3, 0), timezone.utc)))

@@ -22,7 +22,7 @@ from callassist.core.promises import CHANNELS, DEFAULT_GRACE_DAYS, METHODS, Inst
 from callassist.core.ledger_csv import PaymentIn
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.store import queries
-from callassist.store.ledger import evaluate_promises, import_payments
+from callassist.store.ledger import SUPERSEDED, evaluate_promises, import_payments, owed
 from callassist.store.models import Account, Call as CallRow, Collector, Instalment, Promise as PromiseRow
 
 TO_PAYMENT = ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed"]
@@ -168,18 +168,27 @@ def _talk(call: Call, clock: _Clock, rng: random.Random, scenario: str, day: dat
 
 def _pay_past_promises(session: Session, today: date, rng: random.Random) -> None:
     """Money for the demo's promises whose dates have passed, as a bank file would bring it:
-    most paid in full, some in part, some not at all; then every promise is judged."""
+    most paid in full, some in part, some not at all, never more than the account owes,
+    and only toward a promise still in force on its date; then every promise is judged."""
     payments = []
     due = (
-        select(Instalment, PromiseRow.created_at, Account.external_id)
+        select(Instalment, PromiseRow.created_at, PromiseRow.status, PromiseRow.decided_on, Account.id, Account.external_id)
         .join(PromiseRow, PromiseRow.id == Instalment.promise_id).join(Account, Account.id == PromiseRow.account_id)
         .where(PromiseRow.call_id.is_not(None), Instalment.due_on < today)
+        .order_by(Instalment.due_on, Instalment.id)
     )
-    for instalment, promised, account in session.exec(due).all():
+    rows = session.exec(due).all()
+    left = owed(sorted({row[4] for row in rows}), session)
+    for instalment, promised, status, replaced_on, account_id, account in rows:
+        if status == SUPERSEDED and replaced_on is not None and replaced_on <= instalment.due_on:
+            continue  # a newer promise took its place before its date
         luck = rng.random()
         if luck < 0.3:
             continue
-        amount = instalment.amount if luck < 0.85 else (instalment.amount / 2).quantize(Decimal("0.01"))
+        amount = min(instalment.amount if luck < 0.85 else (instalment.amount / 2).quantize(Decimal("0.01")), left[account_id])
+        if amount <= 0:
+            continue
+        left[account_id] -= amount
         paid_on = max(promised.date(), instalment.due_on - timedelta(days=rng.randint(0, 2)))
         payments.append(PaymentIn(0, f"demo-{instalment.id}", account, paid_on, amount, None, "bank_transfer", ""))
     import_payments(payments, path="demo", source="import", today=today, grace_days=DEFAULT_GRACE_DAYS, class_days=DEFAULT_CLASS_DAYS, session=session)

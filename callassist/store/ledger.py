@@ -19,6 +19,7 @@ from sqlalchemy import Boolean, Date, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from callassist.core.ledger_csv import PAYMENT_COLUMNS, AccountIn, LedgerFileError, PaymentIn, RowProblem, gc_paused, in_file_order
+from callassist.core.money import currency_places
 from callassist.core.priority import AccountFacts, clock_key, parse_flags, standing
 from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
 from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
@@ -140,15 +141,15 @@ _ACCOUNT_COLUMNS = ("external_id", "debtor_id", "contact_id", "collector_id", "c
 _INVOICE_COLUMNS = ("account_id", "number", "issued_on", "due_on", "amount")
 
 
-def import_accounts(accounts: list[AccountIn], *, default_collector: str, today: date, class_days: tuple[int, ...], session: Session, progress: Callable[[int], None] | None = None) -> ImportResult:
+def import_accounts(accounts: list[AccountIn], *, default_collector: str, today: date, class_days: tuple[int, ...], session: Session, progress: Callable[[int], None] | None = None, path: str = "accounts") -> ImportResult:
     """Store checked accounts: new ones added, changed ones updated, the same ones left
     alone (keyed by the ledger's ids), so importing a file twice changes nothing.
     `progress(n)` hears of every n accounts handled."""
     with gc_paused(), _bulk_load([_DEBTORS, _CONTACTS, _ACCOUNTS, _INVOICES], session):
-        return _import_accounts(accounts, default_collector, today, class_days, session, progress)
+        return _import_accounts(accounts, default_collector, today, class_days, session, progress, path)
 
 
-def _import_accounts(accounts: list[AccountIn], default_collector: str, today: date, class_days: tuple[int, ...], session: Session, progress: Callable[[int], None] | None) -> ImportResult:
+def _import_accounts(accounts: list[AccountIn], default_collector: str, today: date, class_days: tuple[int, ...], session: Session, progress: Callable[[int], None] | None, path: str) -> ImportResult:
     connection = session.connection()
     result = ImportResult(details={"invoices_added": 0, "invoices_changed": 0})
     collectors = _collector_ids({a.collector or default_collector for a in accounts}, session)
@@ -229,6 +230,7 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
     result.details["invoices_added"] = len(invoice_rows)
     changed |= _update_invoices(existing, invoice_rows, result, session)
     _insert_rows(_INVOICES, _INVOICE_COLUMNS, invoice_rows, session)
+    _refuse_below_zero(existing, changed, path, session)
     if changed:
         settle_accounts(sorted(changed), today=today, class_days=class_days, session=session)
     if progress:
@@ -237,6 +239,18 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
     result.changed = len(changed)
     result.unchanged = len(existing) - len(changed)
     return result
+
+
+def _refuse_below_zero(existing: list[tuple[AccountIn, int]], changed: set[int], path: str, session: Session) -> None:
+    """An import that would leave an account owing less than nothing (its invoices lowered
+    below what was paid) is refused whole, naming the account's line."""
+    if not changed:
+        return
+    left = owed(sorted(changed), session)
+    problems = [RowProblem(path, account.line, "amount", f"account {account.external_id}'s invoices would total {abs(left[key])} less than what was already paid on it: correct the invoices, or record a credit in your ledger")
+                for account, key in existing if key in changed and left[key] < 0]
+    if problems:
+        raise LedgerFileError(problems)
 
 
 def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[tuple], result: ImportResult, session: Session) -> set[int]:
@@ -275,12 +289,47 @@ def next_promises(account_ids: list[int], *, session: Session) -> dict[int, tupl
     for chunk in _chunks(account_ids):
         for account_id, due, amount, paid in session.connection().execute(query.where(_PROMISES.c.account_id.in_(chunk))).all():
             owed = amount - paid
+            if owed <= 0:
+                continue  # paid in full, not yet judged: nothing more is due on that date
             earliest = found.get(account_id)
             if earliest is None or due < earliest[0]:
                 found[account_id] = (due, owed)
             elif due == earliest[0]:
                 found[account_id] = (due, earliest[1] + owed)
     return found
+
+
+SUPERSEDED = "superseded"
+
+
+def supersede_open_promises(account_id: int, day: date, *, session: Session) -> int:
+    """A new promise replaces the account's open one: the old is kept in the history as
+    superseded (its instalments too), and no payment is matched to it any more."""
+    connection = session.connection()
+    ids = connection.execute(select(_PROMISES.c.id).where(_PROMISES.c.account_id == account_id, _PROMISES.c.status == "open")).scalars().all()
+    if ids:
+        connection.execute(update(_PROMISES).where(_PROMISES.c.id.in_(ids)).values(status=SUPERSEDED, decided_on=day))
+        connection.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.promise_id.in_(ids), _INSTALMENTS.c.status == "open").values(status=SUPERSEDED))
+    return len(ids)
+
+
+def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> None:
+    """The open promises of accounts where nothing is owed any more are settled: kept when
+    what came in since the promise was made covers it, else partly kept with what came in
+    (the debt went another way, a credit note): never broken, and never counted as such."""
+    if not account_ids:
+        return
+    connection = session.connection()
+    open_promises = connection.execute(
+        select(_PROMISES.c.id, _PROMISES.c.account_id, _PROMISES.c.total, _PROMISES.c.created_at).where(_PROMISES.c.account_id.in_(account_ids), _PROMISES.c.status == "open")
+    ).all()
+    for promise in open_promises:
+        matched = connection.execute(select(func.coalesce(func.sum(_INSTALMENTS.c.paid), 0)).where(_INSTALMENTS.c.promise_id == promise.id)).scalar()
+        since = connection.execute(select(_PAYMENTS.c.unmatched).where(_PAYMENTS.c.account_id == promise.account_id, _PAYMENTS.c.paid_on >= promise.created_at.date())).scalars().all()
+        came_in = Decimal(str(matched)) + sum(since, Decimal(0))
+        verdict = "kept" if came_in >= promise.total else "partly_kept"
+        connection.execute(update(_PROMISES).where(_PROMISES.c.id == promise.id).values(status=verdict, decided_on=today))
+        connection.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.promise_id == promise.id, _INSTALMENTS.c.status == "open").values(status=verdict))
 
 
 def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[int, ...], session: Session) -> None:
@@ -304,6 +353,12 @@ def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[in
             facts = AccountFacts(oldest, balance, account.currency, account.broken_promises, account.last_broken_on, account.last_contact_at.date() if account.last_contact_at else None, parse_flags(account.flags), calls)
             due, amount = promised.get(account.id, (None, None))
             rows.append({"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days, explain=False).points, "priority_on": today, "next_promise_due": due, "next_promise_amount": amount})
+    paid_off = [row["key"] for row in rows if row["closed"] and row["next_promise_due"] is not None]
+    if paid_off:
+        _settle_paid_off(paid_off, today, session)
+        for row in rows:
+            if row["key"] in paid_off:
+                row["next_promise_due"] = row["next_promise_amount"] = None
     if rows:
         statement = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("key")).values({name: bindparam(name) for name in rows[0] if name != "key"})
         connection.execute(statement, rows)
@@ -349,6 +404,7 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
             new.append((payment, account[0], currency))
         elif earlier != (account[0], payment.paid_on, payment.amount):
             problems.append(RowProblem(path, payment.line, "payment_id", f"payment {payment.external_id} is already stored with other values (paid on {earlier[1].isoformat()}, {earlier[2]})"))
+    problems += _overpayments(new, path, session)
     if problems:
         raise LedgerFileError(in_file_order(problems, PAYMENT_COLUMNS))
     touched = sorted({account_id for _, account_id, _ in new})
@@ -358,9 +414,37 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
             for (p, account_id, currency), left in zip(new, unmatched)]
     if rows:
         connection.execute(insert(_PAYMENTS), rows)
-    verdicts = evaluate_promises(today=today, grace_days=grace_days, class_days=class_days, session=session, account_ids=touched)
+    # Settled first: an account these payments paid off settles its promise as kept
+    # (whatever its dates), before a date they missed could judge it broken.
     settle_accounts(touched, today=today, class_days=class_days, session=session)
+    verdicts = evaluate_promises(today=today, grace_days=grace_days, class_days=class_days, session=session, account_ids=touched)
     return ImportResult(added=len(rows), unchanged=len(payments) - len(rows), details=verdicts)
+
+
+def owed(account_ids: list[int], session: Session) -> dict[int, Decimal]:
+    """What each account owes now: its invoices less its payments."""
+    connection = session.connection()
+    found: dict[int, Decimal] = defaultdict(Decimal)
+    for chunk in _chunks(account_ids):
+        for account_id, amount in connection.execute(select(_INVOICES.c.account_id, _INVOICES.c.amount).where(_INVOICES.c.account_id.in_(chunk))).all():
+            found[account_id] += amount
+        for account_id, amount in connection.execute(select(_PAYMENTS.c.account_id, _PAYMENTS.c.amount).where(_PAYMENTS.c.account_id.in_(chunk))).all():
+            found[account_id] -= amount
+    return found
+
+
+def _overpayments(payments: list[tuple[PaymentIn, int, str]], path: str, session: Session) -> list[RowProblem]:
+    """A payment beyond what its account still owes is refused: money received is not a
+    balance below zero (a refund or a credit is a matter for the ledger it came from)."""
+    left = owed(sorted({account_id for _, account_id, _ in payments}), session)
+    problems = []
+    for payment, account_id, currency in sorted(payments, key=lambda item: (item[0].paid_on, item[0].line)):
+        if payment.amount > left[account_id]:
+            owes = max(left[account_id], Decimal(0)).quantize(Decimal(1).scaleb(-currency_places(currency)))
+            problems.append(RowProblem(path, payment.line, "amount", f"{payment.amount} {currency} is more than account {payment.account_id} owes ({owes} {currency}): an overpayment is not stored; enter what is owed, and settle the rest as a refund or credit in your ledger"))
+        else:
+            left[account_id] -= payment.amount
+    return problems
 
 
 def _match_payments(payments: list[tuple[PaymentIn, int, str]], grace_days: int, session: Session) -> list[Decimal]:

@@ -30,7 +30,7 @@ from callassist.store import db, sql
 from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
-from callassist.store.ledger import next_promises
+from callassist.store.ledger import next_promises, supersede_open_promises
 from callassist.store.sql import UnfinishedCall, Worklist, month_of
 from callassist.store.types import DAMAGED_TIME, UTCDateTime
 
@@ -233,6 +233,7 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is None:
             return  # a practice call: the promise is in its events, and no account owes it
+        supersede_open_promises(account_id, event.at.date(), session=session)
         promise = Promise(account_id=account_id, call_id=call_id, currency=payload["currency"], total=Decimal(payload["total"]), method=payload["method"], channel=payload["channel"], created_at=event.at)
         session.add(promise)
         session.flush()

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlmodel import select
 
 from callassist.store import db
+from callassist.store.ledger_check import check_ledger
 from callassist.store.models import Account, Instalment, Payment, Promise
 from callassist.tui.screens.payment import PaymentScreen
 from callassist.tui.widgets.line_table import LineTable
@@ -40,9 +41,33 @@ async def test_a_payment_keeps_the_promise_it_pays(make_app, db_url):
         assert all(r.promise_due is None for r in pilot.app.screen.rows if r.account_id == row.account_id)
     engine = db.make_engine(db_url)
     with db.session(engine) as session:
-        [payment] = session.exec(select(Payment)).all()
+        [payment] = session.exec(select(Payment).where(Payment.source == "entered")).all()
         assert (payment.account_id, payment.amount, payment.source, payment.reference, payment.unmatched) == (row.account_id, row.promise_amount, "entered", "回单 8812", Decimal(0))
         promise = session.exec(select(Promise).where(Promise.account_id == row.account_id, Promise.status == "kept", Promise.decided_on.is_not(None))).one()
         assert session.exec(select(Instalment).where(Instalment.promise_id == promise.id)).one().paid == row.promise_amount
         assert session.get(Account, row.account_id).balance == row.balance - row.promise_amount
+    engine.dispose()
+
+
+async def test_item_01_an_overpayment_typed_in_is_refused_and_nothing_is_stored(make_app, db_url):
+    async with make_app("en").run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        worklist = pilot.app.screen
+        row = worklist.rows[0]
+        worklist.query_one(LineTable).move_cursor(0)
+        await press(pilot, "m")
+        form = pilot.app.screen
+        assert isinstance(form, PaymentScreen)
+        form.query_one("#amount").value = str(row.balance + Decimal("0.01"))
+        await press(pilot, "ctrl+s")
+        shown = str(form.query_one("#payment-errors").render())
+        assert f"That is more than the account owes ({row.balance} {row.currency})" in shown
+        form.query_one("#amount").value = str(row.balance)
+        await press(pilot, "ctrl+s")
+        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
+        assert all(r.account_id != row.account_id for r in pilot.app.screen.rows)  # paid off: closed, off the list
+    engine = db.make_engine(db_url)
+    with db.session(engine) as session:
+        assert session.get(Account, row.account_id).closed and check_ledger(session=session) == []
     engine.dispose()

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static
 
 from callassist.core.i18n import label
+from callassist.core.money import Money
 from callassist.core.promises import METHODS, check_payment
 
 
@@ -22,11 +23,12 @@ class PaymentScreen(ModalScreen[tuple | None]):
     CSS_PATH = "payment.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, locale: str, debtor: str, currency: str, today: date) -> None:
+    def __init__(self, locale: str, debtor: str, owed: Money, today: date) -> None:
         super().__init__()
         self.locale = locale
         self.debtor = debtor
-        self.currency = currency
+        self.owed = owed
+        self.currency = owed.currency
         self.today = today
 
     def compose(self) -> ComposeResult:
@@ -49,7 +51,7 @@ class PaymentScreen(ModalScreen[tuple | None]):
         self.action_save()
 
     def action_save(self) -> None:
-        checked, errors = check_payment(self.query_one("#amount", Input).value, self.query_one("#paid-on", Input).value, self.currency, self.today)
+        checked, errors = check_payment(self.query_one("#amount", Input).value, self.query_one("#paid-on", Input).value, self.currency, self.today, self.owed)
         if errors:
             text = Text(style="red")
             for error in errors:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from callassist.core.i18n import fmt_short_date, label, value_label
+from callassist.core.ledger_csv import LedgerFileError
 from callassist.core.money import Money, format_money
 from callassist.core.reasons import describe_reason
 from callassist.store.errors import CallOpen, StoreError
@@ -249,14 +250,15 @@ class WorklistScreen(Screen):
             if result is not None:
                 self.store_payment(row.account_id, *result)
 
-        self.app.push_screen(PaymentScreen(self.locale, row.debtor, row.currency, self.app.now().date()), entered)
+        self.app.push_screen(PaymentScreen(self.locale, row.debtor, Money(row.balance, row.currency), self.app.now().date()), entered)
 
     @work(thread=True, group="payment")
     def store_payment(self, account_id: int, amount, paid_on, method: str, reference: str) -> None:
         try:
             counts = self.app.workspace.record_payment(account_id, amount, paid_on, method, reference)
-        except StoreError as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+        except (StoreError, LedgerFileError) as exc:  # refused by the ledger (it changed meanwhile): said, nothing stored
+            message = "; ".join(problem.message for problem in exc.problems) if isinstance(exc, LedgerFileError) else str(exc)
+            self.app.call_from_thread(self.app.notify, message, severity="error", markup=False)
             return
         self.app.call_from_thread(self.app.notify, label("payment_stored", self.locale, **counts), markup=False)
         self.post_message(self.Loaded(self.app.workspace.worklist()))

@@ -1,0 +1,137 @@
+"""Issue 20: the ledger tells the truth. `db check` finds every kind of drift between
+balances, payments and promises; an overpayment is refused; a paid-off account settles
+its open promise; a new promise supersedes the open one; the demo keeps every invariant."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from callassist.cli import app as cli
+from callassist.core.ledger_csv import LedgerFileError, PaymentIn, read_accounts
+from callassist.core.priority import DEFAULT_CLASS_DAYS
+from callassist.store import db, ledger
+from callassist.store.ledger_check import INVARIANTS, check_ledger
+from callassist.store.models import Account, Instalment, Promise
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ledger"
+MADE = date(2026, 11, 2)
+NOON = datetime(2026, 11, 2, 4, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def engine(store_url):
+    engine = db.open_engine(store_url)
+    with db.session(engine) as session:
+        ledger.import_accounts(read_accounts(FIXTURES / "accounts.csv"), default_collector="wang", today=MADE, class_days=DEFAULT_CLASS_DAYS, session=session)
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+def _promise(engine, plan: list[tuple[date, str]], account: str = "A-2") -> int:
+    """A promise as a call stores it: any open one is superseded first."""
+    with db.session(engine) as session:
+        account_id = session.exec(select(Account.id).where(Account.external_id == account)).one()
+        ledger.supersede_open_promises(account_id, MADE, session=session)
+        promise = Promise(account_id=account_id, currency="USD", total=sum(Decimal(a) for _, a in plan), method="bank_transfer", channel="email", created_at=NOON)
+        session.add(promise)
+        session.flush()
+        for seq, (due, amount) in enumerate(plan, 1):
+            session.add(Instalment(promise_id=promise.id, seq=seq, due_on=due, amount=Decimal(amount)))
+        session.commit()
+        return promise.id
+
+
+def _pay(engine, paid_on: date, amount: str, today: date, account: str = "A-2", ref: str = "P") -> dict:
+    with db.session(engine) as session:
+        result = ledger.import_payments([PaymentIn(2, f"{ref}-{paid_on}-{amount}", account, paid_on, Decimal(amount), None, "", "")], path="p.csv", source="import", today=today, grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)
+        session.commit()
+    return result.details
+
+
+def _violations(engine) -> list[str]:
+    with db.session(engine) as session:
+        return [str(v) for v in check_ledger(session=session)]
+
+
+def _status(engine, promise_id: int) -> str:
+    with db.session(engine) as session:
+        return session.get(Promise, promise_id).status
+
+
+def test_db_check_finds_every_kind_of_drift(engine):
+    assert _violations(engine) == []
+    promise = _promise(engine, [(date(2026, 11, 10), "100.00")])
+    _pay(engine, date(2026, 11, 5), "100.00", MADE)
+    assert _violations(engine) == []
+    forged = [
+        ("UPDATE account SET balance = '1.00' WHERE external_id = 'A-2'", "A-2: balance: stored 1"),
+        ("UPDATE account SET closed = true WHERE external_id = 'A-1'", "A-1: closed: closed while"),
+        (f"INSERT INTO promise (account_id, currency, total, method, channel, status, created_at) SELECT account_id, currency, total, method, channel, 'open', created_at FROM promise WHERE id = {promise}", None),
+        ("UPDATE instalment SET paid = '7.00'", "payments_matched"),
+        ("UPDATE promise SET total = '999.00'", "instalments: promise"),
+    ]
+    for statement, expected in forged:
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+        found = _violations(engine)
+        if expected:
+            assert any(expected in violation for violation in found), (statement, found)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE promise SET status = 'open'"))
+    assert any(v.startswith("A-2: open_promises: 2 open promises") for v in _violations(engine))
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO payment (external_id, account_id, paid_on, currency, amount, unmatched, method, reference, source, created_at) "
+                                "SELECT 'forged', id, '2026-11-02', currency, '99999.00', '99999.00', '', '', 'import', '2026-11-02 04:00:00' FROM account WHERE external_id = 'A-3'"))
+    assert any(v.startswith("A-3: below_zero: payments exceed the invoices") for v in _violations(engine))
+    result = CliRunner().invoke(cli, ["--db", engine.url.render_as_string(hide_password=False), "db", "check"])
+    assert result.exit_code == 1 and "A-3: below_zero" in result.output
+    assert set(INVARIANTS) >= {v.split(": ")[1] for v in _violations(engine)}
+
+
+def test_item_01_an_overpayment_is_refused_and_nothing_is_stored(engine):
+    with db.session(engine) as session:
+        balance = session.exec(select(Account.balance).where(Account.external_id == "A-2")).one()
+    with pytest.raises(LedgerFileError, match=rf"p.csv:2: amount: 99999.00 USD is more than account A-2 owes \({balance:.2f} USD\)"):
+        _pay(engine, date(2026, 11, 5), "99999.00", MADE)
+    _pay(engine, date(2026, 11, 5), str(balance), MADE)  # exactly what is owed is fine
+    with pytest.raises(LedgerFileError, match=r"more than account A-2 owes \(0.00 USD\)"):
+        _pay(engine, date(2026, 11, 6), "0.01", MADE)
+    assert _violations(engine) == []
+
+
+def test_item_02_a_paid_off_account_settles_its_promise_and_it_never_turns_broken(engine):
+    with db.session(engine) as session:
+        balance = session.exec(select(Account.balance).where(Account.external_id == "A-2")).one()
+    promise = _promise(engine, [(date(2026, 11, 10), str(balance / 2)), (date(2026, 12, 12), str(balance - balance / 2))])
+    _pay(engine, date(2026, 11, 30), str(balance), date(2026, 11, 30))  # late for the first date, but everything
+    assert _status(engine, promise) == "kept"
+    with db.session(engine) as session:
+        ledger.evaluate_promises(today=date(2026, 12, 20), grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)
+        session.commit()
+        account = session.exec(select(Account).where(Account.external_id == "A-2")).one()
+    assert _status(engine, promise) == "kept" and account.closed and account.broken_promises == 0 and account.next_promise_due is None
+    assert _violations(engine) == []
+
+
+def test_item_03_a_new_promise_supersedes_the_open_one(engine):
+    first = _promise(engine, [(date(2026, 11, 10), "100.00")])
+    second = _promise(engine, [(date(2026, 11, 20), "50.00"), (date(2026, 12, 20), "50.00")])
+    assert (_status(engine, first), _status(engine, second)) == ("superseded", "open")
+    _pay(engine, date(2026, 11, 19), "50.00", date(2026, 11, 19))
+    with db.session(engine) as session:
+        paid = session.exec(select(Instalment.paid).where(Instalment.promise_id == second).order_by(Instalment.seq)).all()
+        counts = ledger.evaluate_promises(today=date(2026, 11, 30), grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)
+        session.commit()
+        account = session.exec(select(Account).where(Account.external_id == "A-2")).one()
+    assert paid == [Decimal("50.00"), Decimal(0)]  # matched to the promise in force
+    assert counts == {"kept": 0, "partly_kept": 0, "broken": 0} and _status(engine, first) == "superseded" and account.broken_promises == 0
+    assert account.next_promise_due == date(2026, 12, 20)
+    assert _violations(engine) == []
