@@ -749,7 +749,7 @@ def promises_evaluate(
 ) -> None:
     """Judge open promises whose dates (plus the grace period) have passed: kept, partly
     kept or broken. A broken one puts the account at the top of its collector's worklist."""
-    from datetime import datetime, timezone
+    from datetime import date, datetime, timedelta, timezone
 
     from callassist.core.promises import parse_date
     from callassist.store import db as store_db
@@ -758,19 +758,23 @@ def promises_evaluate(
     from callassist.workspace import database_errors
 
     options: Options = ctx.obj
-    day = parse_date(today) if today else datetime.now(timezone.utc).date()
-    if day is None:
+    now = datetime.now(timezone.utc)
+    day = parse_date(today) if today else None
+    if today and day is None:
         raise fail(f"--today {today!r} is not a date: use YYYY-MM-DD")
+    if day is not None and day > (now + timedelta(hours=14)).date():  # the earliest zone on Earth is UTC+14
+        raise fail(f"--today {day.isoformat()} is in the future: a promise is judged only once its day has come, and a verdict is for good")
     engine = _open_store(options)
     try:
         with database_errors("cannot evaluate promises"), store_db.session(engine) as session:
-            counts = ledger.evaluate_promises(today=day, grace_days=options.settings.promise_grace_days, class_days=options.settings.class_days, session=session)
+            # Each debtor's promises as of their own date now (or --today, when earlier).
+            counts = ledger.evaluate_promises(today=day or date.max, now=now, grace_days=options.settings.promise_grace_days, class_days=options.settings.class_days, session=session)
             session.commit()
     except StoreError as exc:
         raise fail(str(exc)) from None
     finally:
         engine.dispose()
-    typer.echo(f"{day.isoformat()}: {counts['kept']} kept, {counts['partly_kept']} partly kept, {counts['broken']} broken (grace {options.settings.promise_grace_days} days)")
+    typer.echo(f"{(day or now.date()).isoformat()}{'' if day else ' (each debtor by their own date)'}: {counts['kept']} kept, {counts['partly_kept']} partly kept, {counts['broken']} broken (grace {options.settings.promise_grace_days} days)")
 
 
 @objections_app.command("classify")

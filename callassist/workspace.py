@@ -227,7 +227,7 @@ class Workspace:
         """Judge every open promise as of today (start-up and on demand): how many became
         kept, partly kept and broken."""
         with database_errors("cannot evaluate promises"), db.session(self.engine) as session:
-            counts = ledger.evaluate_promises(today=self.clock().date(), grace_days=self.settings.promise_grace_days, class_days=self.settings.class_days, session=session)
+            counts = ledger.evaluate_promises(today=date.max, now=self.clock(), grace_days=self.settings.promise_grace_days, class_days=self.settings.class_days, session=session)
             session.commit()
         return counts
 

@@ -87,6 +87,8 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
     last = snapshot.promises[0] if snapshot.promises else None
     last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, value_label("status", last.status, locale), money(last.paid)) if last else None
     dpd = snapshot.days_past_due(today)
+    overdue = sum((i.amount for i in snapshot.invoices if i.due < today), Decimal(0))
+    upcoming = [i for i in snapshot.invoices if i.due >= today]
     return CallContext(
         locale=locale,
         collector=collector,
@@ -96,6 +98,9 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
         contact_role=snapshot.contact_role,
         phone=snapshot.phone,
         balance=money(snapshot.balance),
+        overdue=money(overdue) if overdue > 0 else None,
+        not_yet_due=money(sum((i.amount for i in upcoming), Decimal(0))) if upcoming else None,
+        next_due=fmt_date(min(i.due for i in upcoming), locale) if upcoming else None,
         currency=snapshot.currency,
         days_past_due=dpd,
         debt_class=label(f"class_{snapshot.debt_class(today, class_days)}", locale),

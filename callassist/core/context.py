@@ -66,6 +66,9 @@ class CallContext:
     contact_role: str
     phone: str
     balance: str
+    overdue: str | None  # the part of the balance already past its due date (None: nothing is)
+    not_yet_due: str | None  # the part owed but not yet due (None: nothing is)
+    next_due: str | None  # when the next of those falls due
     currency: str
     days_past_due: int
     debt_class: str
@@ -97,7 +100,7 @@ class CallContext:
 # What reveals the debt: never in a step a third party may hear (before the right
 # party is verified), and a step that uses any of them is marked discloses_debt.
 # (`promise` and `rebuttal` are empty until the right party is verified, so they are not here.)
-DEBT_DETAILS = frozenset({"balance", "days_past_due", "debt_class", "invoices", "oldest_invoice", "last_promise", "broken_promises"})
+DEBT_DETAILS = frozenset({"balance", "overdue", "not_yet_due", "next_due", "days_past_due", "debt_class", "invoices", "oldest_invoice", "last_promise", "broken_promises"})
 
 
 def template_variables() -> frozenset[str]:

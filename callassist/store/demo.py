@@ -136,6 +136,7 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
         kept = status == "kept"
         session.add(Instalment(promise_id=promise.id, seq=1, due_on=when, amount=part, paid=part if kept else Decimal(0), status=status))
         if kept:  # the money that kept it, against an earlier invoice it paid off: what is open stays as above
-            session.add(Invoice(account_id=account.id, number=f"INV-{2025}{index:03d}{n + 1}", issued_on=when - timedelta(days=60), due_on=when - timedelta(days=30), amount=part))
+            paid_due = min(oldest, when) - timedelta(days=30)  # older than the open ones: payments settle the oldest first
+            session.add(Invoice(account_id=account.id, number=f"INV-{2025}{index:03d}{n + 1}", issued_on=paid_due - timedelta(days=30), due_on=paid_due, amount=part))
             session.add(Payment(external_id=f"demo-kept-{index}-{n + 1}", account_id=account.id, paid_on=when, currency=currency, amount=part, unmatched=Decimal(0),
                                 method="bank_transfer", reference="", source="import", created_at=datetime.combine(when, time(3, 0), timezone.utc)))

@@ -14,6 +14,7 @@ from functools import lru_cache
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Date, bindparam, func, insert, select, update
 from sqlmodel import Session
@@ -313,6 +314,16 @@ def supersede_open_promises(account_id: int, day: date, *, session: Session) -> 
     return len(ids)
 
 
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_date(now: datetime, zone: str) -> date:
+    """The debtor's date at `now`."""
+    return now.astimezone(_zone(zone)).date()
+
+
 def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> None:
     """The open promises of accounts where nothing is owed any more are settled: kept when
     what came in since the promise was made covers it, else partly kept with what came in
@@ -476,16 +487,18 @@ def _match_payments(payments: list[tuple[PaymentIn, int, str]], grace_days: int,
     return [left_over[index] for index in range(len(payments))]
 
 
-def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ...], session: Session, account_ids: list[int] | None = None) -> dict[str, int]:
-    """Judge open promises as of `today`: each instalment paid in full is kept; past its
+def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ...], session: Session, account_ids: list[int] | None = None, now: datetime | None = None) -> dict[str, int]:
+    """Judge open promises as of `today` (with `now`, as of each debtor's own date at that
+    instant, never later than `today`): each instalment paid in full is kept; past its
     date and the grace period it is partly kept or broken; a promise follows its
     instalments (see core.promises.judge_promise). A promise that fails counts against the
     account and puts it at the top of the worklist for a follow-up. Returns how many
     promises became kept, partly_kept and broken."""
     connection = session.connection()
     query = (
-        select(_PROMISES.c.id.label("promise_id"), _PROMISES.c.account_id, _INSTALMENTS.c.id, _INSTALMENTS.c.due_on, _INSTALMENTS.c.amount, _INSTALMENTS.c.paid, _INSTALMENTS.c.status)
+        select(_PROMISES.c.id.label("promise_id"), _PROMISES.c.account_id, _INSTALMENTS.c.id, _INSTALMENTS.c.due_on, _INSTALMENTS.c.amount, _INSTALMENTS.c.paid, _INSTALMENTS.c.status, _DEBTORS.c.timezone)
         .join(_INSTALMENTS, _INSTALMENTS.c.promise_id == _PROMISES.c.id)
+        .join(_ACCOUNTS, _ACCOUNTS.c.id == _PROMISES.c.account_id).join(_DEBTORS, _DEBTORS.c.id == _ACCOUNTS.c.debtor_id)
         .where(_PROMISES.c.status == "open")
         .order_by(_PROMISES.c.id, _INSTALMENTS.c.seq)
     )
@@ -499,8 +512,9 @@ def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ..
     decided: set[int] = set()
     for promise_id, instalments in promises.items():
         statuses = []
+        day = today if now is None else min(today, local_date(now, instalments[0].timezone))
         for row in instalments:
-            status = judge_instalment(row.due_on, row.amount, row.paid, today, grace_days) if row.status == "open" else row.status
+            status = judge_instalment(row.due_on, row.amount, row.paid, day, grace_days) if row.status == "open" else row.status
             if status != row.status:
                 instalment_updates.append({"key": row.id, "status": status})
             statuses.append(status)
@@ -508,7 +522,7 @@ def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ..
         if verdict == "open":
             continue
         counts[verdict] += 1
-        promise_updates.append({"key": promise_id, "status": verdict, "decided_on": today})
+        promise_updates.append({"key": promise_id, "status": verdict, "decided_on": day})
         decided.add(instalments[0].account_id)
         if verdict != "kept":
             failures[instalments[0].account_id].append(min(row.due_on for row, status in zip(instalments, statuses) if status in ("broken", "partly_kept")))
@@ -518,5 +532,5 @@ def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ..
         connection.execute(update(_PROMISES).where(_PROMISES.c.id == bindparam("key")).values(status=bindparam("status"), decided_on=bindparam("decided_on")), promise_updates)
     for account_id, dues in failures.items():
         connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(broken_promises=_ACCOUNTS.c.broken_promises + len(dues), last_broken_on=max(dues)))
-    settle_accounts(sorted(decided), today=today, class_days=class_days, session=session)
+    settle_accounts(sorted(decided), today=today if now is None else min(today, now.date()), class_days=class_days, session=session)
     return counts

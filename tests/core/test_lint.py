@@ -99,7 +99,7 @@ def test_every_check_finds_its_broken_file_at_its_line(content):
     # forbidden language (E050)
     standard = scripts / "standard"
     expect("E030", standard / "en" / "purpose.j2", 1)
-    _edit(standard / "en" / "purpose.j2", "{{ balance }}", "{{ balanse }}")
+    _edit(standard / "en" / "purpose.j2", "{{ creditor }}", "{{ creditr }}")
     expect("E031", standard / "zh" / "callback.j2", 1)
     (standard / "zh" / "callback.j2").write_text("{% if contact_name %}没有结束", encoding="utf-8")
     expect("E032", standard / "en" / "negotiate.j2", 2)
@@ -131,7 +131,7 @@ def test_every_check_finds_its_broken_file_at_its_line(content):
     assert problems == sorted(problems)
     by_code = {p.code: p for p in problems}
     assert by_code["E010"].hint == "did you mean 'discloses_debt'?"
-    assert by_code["E030"].hint == "did you mean 'balance'?"
+    assert by_code["E030"].hint == "did you mean 'creditor'?"
     assert "needs at least 3" in by_code["E013"].message
     assert "flow sequence at line" in by_code["E002"].message
 

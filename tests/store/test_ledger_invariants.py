@@ -4,7 +4,7 @@ its open promise; a new promise supersedes the open one; the demo keeps every in
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -135,3 +135,28 @@ def test_item_03_a_new_promise_supersedes_the_open_one(engine):
     assert counts == {"kept": 0, "partly_kept": 0, "broken": 0} and _status(engine, first) == "superseded" and account.broken_promises == 0
     assert account.next_promise_due == date(2026, 12, 20)
     assert _violations(engine) == []
+
+
+def test_item_04_promises_are_judged_by_each_debtors_own_date(engine):
+    shanghai = _promise(engine, [(date(2026, 11, 10), "100.00")], account="A-1")
+    new_york = _promise(engine, [(date(2026, 11, 10), "100.00")], account="A-2")
+    evening_utc = datetime(2026, 11, 13, 20, 0, tzinfo=timezone.utc)  # Nov 14 04:00 in Shanghai, Nov 13 15:00 in New York
+    with db.session(engine) as session:
+        counts = ledger.evaluate_promises(today=date.max, now=evening_utc, grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)
+        session.commit()
+    assert counts["broken"] == 1 and (_status(engine, shanghai), _status(engine, new_york)) == ("broken", "open")
+    with db.session(engine) as session:  # --today only ever judges as of an earlier day, never a later one
+        ledger.evaluate_promises(today=date(2026, 11, 20), now=evening_utc, grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)
+        session.commit()
+    assert _status(engine, new_york) == "open"
+
+
+def test_item_04_evaluating_on_a_future_day_is_a_usage_error(engine):
+    promise = _promise(engine, [(date(2026, 11, 10), "100.00")])
+    url = engine.url.render_as_string(hide_password=False)
+    future = (datetime.now(timezone.utc) + timedelta(days=2)).date().isoformat()
+    result = CliRunner().invoke(cli, ["--db", url, "promises", "evaluate", "--today", future])
+    assert result.exit_code == 2 and f"--today {future} is in the future" in result.output
+    assert _status(engine, promise) == "open"
+    past = CliRunner().invoke(cli, ["--db", url, "promises", "evaluate", "--today", "2026-11-20"])
+    assert past.exit_code == 0 and "2026-11-20: 0 kept, 0 partly kept, 1 broken" in past.output

@@ -9,7 +9,6 @@ from dataclasses import replace
 import pytest
 from textual.widgets import Static
 
-from callassist.core.money import format_money
 from callassist.settings import Settings
 from callassist.tui.screens.call import CallScreen
 from tests.conftest import OBJECTIONS, SCRIPTS
@@ -41,19 +40,19 @@ async def test_a_broken_edit_is_refused_and_the_last_good_version_stays(make_app
         good = pilot.app.workspace.flow.content_hash
         assert not _problems_panel(pilot.app).display
         original = purpose.read_text(encoding="utf-8")
-        purpose.write_text(original.replace("{{ balance }}", "{{ balanse }}", 1), encoding="utf-8")
+        purpose.write_text(original.replace("{{ creditor }}", "{{ creditr }}", 1), encoding="utf-8")
         await press(pilot, "r")  # the worklist's reload key
         await settle(pilot)
         panel = _problems_panel(pilot.app)
         shown = str(panel.render())
         assert panel.display and "last good version" in shown and good[:8] in shown
-        assert "purpose.j2:" in shown and "E030" in shown and "balanse" in shown
+        assert "purpose.j2:" in shown and "E030" in shown and "creditr" in shown
         assert pilot.app.workspace.flow.content_hash == good
         # Calls go on with the last good version.
         await press(pilot, "enter", "d", "r", "y")
         screen = pilot.app.screen
         assert isinstance(screen, CallScreen) and screen.call.state == "purpose"
-        assert format_money(screen.active.snapshot.money, "en") in screen.call.step.text
+        assert screen.call.context.creditor in screen.call.step.text
         await press(pilot, "escape")
         # Fixed, and reloaded from the command palette: the new version is in use, the list is gone.
         purpose.write_text(original + "\nEDITED", encoding="utf-8")

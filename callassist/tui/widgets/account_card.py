@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from rich.text import Text
 from textual.widgets import Static
@@ -38,6 +39,11 @@ class AccountCard(Static):
             return
         text.append(f"{label('balance', locale)} ", style="dim")
         text.append(money(snapshot.balance), style="bold")
+        overdue = sum((i.amount for i in snapshot.invoices if i.due < today), Decimal(0))
+        upcoming = [i for i in snapshot.invoices if i.due >= today]
+        if upcoming:  # what is owed but not due yet is not asked for as if it were late
+            text.append("\n" + label("card_overdue", locale, amount=money(overdue)), style="bold" if overdue else "")
+            text.append(" · " + label("card_not_yet_due", locale, amount=money(sum((i.amount for i in upcoming), Decimal(0))), date=fmt_short_date(min(i.due for i in upcoming), locale)), style="dim")
         text.append("\n" + label("days_late", locale, days=dpd) + f" · {label('class_' + snapshot.debt_class(today, class_days), locale)}\n")
         text.append(f"{label('invoices', locale)}\n", style="dim")
         invoices = sorted(snapshot.invoices, key=lambda i: i.due)
@@ -49,7 +55,7 @@ class AccountCard(Static):
         if not snapshot.promises:
             text.append(f" {label('none', locale)}\n")
         for promise in snapshot.promises[:MAX_PROMISES]:
-            style = {"broken": "red", "partly_kept": "yellow", "kept": "green"}.get(promise.status, "")
+            style = {"broken": "red", "partly_kept": "yellow", "kept": "green", "superseded": "dim"}.get(promise.status, "")
             text.append(f" {fmt_short_date(promise.due, locale)} {money(promise.amount)} ")
             text.append(value_label("status", promise.status, locale) + "\n", style=style)
         text.rstrip()
