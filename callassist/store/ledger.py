@@ -324,6 +324,21 @@ def local_date(now: datetime, zone: str) -> date:
     return now.astimezone(_zone(zone)).date()
 
 
+def add_promise(account_id: int, call_id: str | None, currency: str, total: Decimal, method: str, channel: str, plan: list[tuple[date, Decimal]], at: datetime, *, session: Session) -> int:
+    """Store a promise made on a call, in place of the account's open one (superseded);
+    the account's next promised payment follows. Returns the promise's id."""
+    supersede_open_promises(account_id, at.date(), session=session)
+    promise = Promise(account_id=account_id, call_id=call_id, currency=currency, total=total, method=method, channel=channel, created_at=at)
+    session.add(promise)
+    session.flush()
+    for seq, (due, amount) in enumerate(plan, 1):
+        session.add(Instalment(promise_id=promise.id, seq=seq, due_on=due, amount=amount))
+    session.flush()
+    due, amount = next_promises([account_id], session=session).get(account_id, (None, None))
+    session.connection().execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(next_promise_due=due, next_promise_amount=amount))
+    return promise.id
+
+
 def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> None:
     """The open promises of accounts where nothing is owed any more are settled: kept when
     what came in since the promise was made covers it, else partly kept with what came in

@@ -30,7 +30,7 @@ from callassist.store import db, sql
 from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
-from callassist.store.ledger import next_promises, supersede_open_promises
+from callassist.store.ledger import add_promise
 from callassist.store.sql import UnfinishedCall, Worklist, month_of
 from callassist.store.types import DAMAGED_TIME, UTCDateTime
 
@@ -233,15 +233,8 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is None:
             return  # a practice call: the promise is in its events, and no account owes it
-        supersede_open_promises(account_id, event.at.date(), session=session)
-        promise = Promise(account_id=account_id, call_id=call_id, currency=payload["currency"], total=Decimal(payload["total"]), method=payload["method"], channel=payload["channel"], created_at=event.at)
-        session.add(promise)
-        session.flush()
-        for seq, instalment in enumerate(payload["instalments"], 1):
-            session.add(Instalment(promise_id=promise.id, seq=seq, due_on=date.fromisoformat(instalment["due"]), amount=Decimal(instalment["amount"])))
-        session.flush()
-        due, amount = next_promises([account_id], session=session)[account_id]
-        connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(next_promise_due=due, next_promise_amount=amount))
+        plan = [(date.fromisoformat(instalment["due"]), Decimal(instalment["amount"])) for instalment in payload["instalments"]]
+        add_promise(account_id, call_id, payload["currency"], Decimal(payload["total"]), payload["method"], payload["channel"], plan, event.at, session=session)
     elif event.kind == "call_ended":
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is not None:
