@@ -30,7 +30,7 @@ from pathlib import Path
 from callassist.store.sql import TEAM_POOL
 
 # A million-account ledger takes minutes and gigabytes to build: only on request (--only).
-LEDGER_NAMES = ("worklist_next_1m", "import_rows")
+LEDGER_NAMES = ("worklist_next_1m", "import_rows", "db_check_1m")
 # Team mode on a PostgreSQL server of the bench's own, also a million accounts (bench_team.py).
 TEAM_NAMES = ("pg_claim_next", "pg_worklist_next", "pg_event_append", "pg_team_keypress_p99")
 AUDIT_NAMES = ("audit_verify_1m",)
@@ -406,6 +406,22 @@ def bench_ledger(work: Path, names: list[str], samples: int = 300) -> dict:
             floor.append((time.perf_counter() - begun) * 1000)
         raw.close()
         results["worklist_next_1m"] = Figure(timed, floor)
+    if "db_check_1m" in names:
+        from callassist.store.ledger_check import check_ledger
+
+        with db.session(engine) as session:
+            begun = time.perf_counter()
+            found = check_ledger(session=session)
+            seconds = time.perf_counter() - begun
+        if found:
+            raise RuntimeError(f"db check found {len(found)} violation(s) in the bench's ledger, e.g. {found[0]}")
+        raw = sqlite3.connect(work / "ledger.db")
+        begun = time.perf_counter()
+        # The floor: the first invariant alone, each account's stored balance beside its invoices.
+        raw.execute("SELECT a.external_id, a.balance, (SELECT SUM(i.amount) FROM invoice i WHERE i.account_id = a.id) FROM account a").fetchall()
+        floor = time.perf_counter() - begun
+        raw.close()
+        results["db_check_1m"] = Rate(LEDGER_ACCOUNTS, seconds, floor)
     engine.dispose()
     return results
 

@@ -167,4 +167,4 @@ def test_what_payments_settled_is_no_longer_shown_or_said(engine, standard_flow,
     call.start({})
     for trigger in ("dial", "right_party", "can_talk"):
         call.choose(trigger)
-    assert "The oldest invoice, INV-1002, was due on Sep 1, 2026." in call.step.text
+    assert "CN¥7,500.00 past due on it; the oldest invoice, INV-1002, was due on Sep 1, 2026." in call.step.text
