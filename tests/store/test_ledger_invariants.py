@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -14,39 +13,28 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from callassist.cli import app as cli
-from callassist.core.ledger_csv import LedgerFileError, PaymentIn, read_accounts
+from callassist.core.ledger_csv import LedgerFileError, PaymentIn
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.store import db, ledger
 from callassist.store.ledger_check import INVARIANTS, check_ledger
 from callassist.store.models import Account, Instalment, Promise
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ledger"
-MADE = date(2026, 11, 2)
-NOON = datetime(2026, 11, 2, 4, 0, tzinfo=timezone.utc)
+from tests.store.conftest import MADE, NOON
 
 
 @pytest.fixture
-def engine(store_url):
-    engine = db.open_engine(store_url)
-    with db.session(engine) as session:
-        ledger.import_accounts(read_accounts(FIXTURES / "accounts.csv"), default_collector="wang", today=MADE, class_days=DEFAULT_CLASS_DAYS, session=session)
-        session.commit()
-    yield engine
-    engine.dispose()
+def engine(ledger_engine):
+    return ledger_engine
 
 
 def _promise(engine, plan: list[tuple[date, str]], account: str = "A-2") -> int:
-    """A promise as a call stores it: any open one is superseded first."""
+    """A promise stored as a call stores it (ledger.add_promise): any open one is superseded."""
     with db.session(engine) as session:
         account_id = session.exec(select(Account.id).where(Account.external_id == account)).one()
-        ledger.supersede_open_promises(account_id, MADE, session=session)
-        promise = Promise(account_id=account_id, currency="USD", total=sum(Decimal(a) for _, a in plan), method="bank_transfer", channel="email", created_at=NOON)
-        session.add(promise)
-        session.flush()
-        for seq, (due, amount) in enumerate(plan, 1):
-            session.add(Instalment(promise_id=promise.id, seq=seq, due_on=due, amount=Decimal(amount)))
+        planned = [(due, Decimal(amount)) for due, amount in plan]
+        made = ledger.add_promise(account_id, None, "USD", sum(amount for _, amount in planned), "bank_transfer", "email", planned, NOON, session=session)
         session.commit()
-        return promise.id
+        return made
 
 
 def _pay(engine, paid_on: date, amount: str, today: date, account: str = "A-2", ref: str = "P") -> dict:

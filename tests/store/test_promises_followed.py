@@ -6,32 +6,24 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from callassist.core.account import build_context
 from callassist.core.call import Call as CoreCall
-from callassist.core.ledger_csv import PaymentIn, read_accounts
+from callassist.core.ledger_csv import PaymentIn
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.core.promises import judge_instalment, judge_promise, match_payment, OpenInstalment
 from callassist.store import db, ledger, queries
 from callassist.store.models import Account, Collector, Instalment, Promise
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ledger"
-MADE = date(2026, 11, 2)  # the day the promises are made
-NOON = datetime(2026, 11, 2, 4, 0, tzinfo=timezone.utc)
+from tests.store.conftest import MADE, NOON
 
 
 @pytest.fixture
-def engine(store_url):
-    engine = db.open_engine(store_url)
-    with db.session(engine) as session:
-        ledger.import_accounts(read_accounts(FIXTURES / "accounts.csv"), default_collector="wang", today=MADE, class_days=DEFAULT_CLASS_DAYS, session=session)
-        session.commit()
-    yield engine
-    engine.dispose()
+def engine(ledger_engine):
+    return ledger_engine
 
 
 def _account(session, external_id: str) -> Account:

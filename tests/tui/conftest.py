@@ -98,3 +98,16 @@ def stored_calls(db_url: str) -> list[tuple[Call, list]]:
             return [(call, queries.call_events(call.id, session=session)) for call in calls]
     finally:
         engine.dispose()
+
+
+async def make_two_calls(pilot) -> None:
+    """From the worklist: a call with no answer, then one that reaches a receptionist
+    (with a note) and ends in a callback on Monday."""
+    await settle(pilot)
+    await press(pilot, "enter", "a", "x", "ctrl+s")  # no answer
+    await press(pilot, "down", "enter", "d", "g", "n")
+    pilot.app.screen.query_one("#note-input").value = "receptionist asked for the delivery notes"
+    await press(pilot, "enter", "c", "k", "x")
+    pilot.app.screen.query_one("#note").value = "call back Monday"
+    pilot.app.screen.query_one("#next-contact").value = "2026-11-23 10:00"
+    await press(pilot, "ctrl+s")

@@ -13,18 +13,7 @@ from callassist.store import db
 from callassist.tui.screens.calls import CallsScreen
 from callassist.tui.screens.dashboard import DashboardScreen
 from callassist.tui.widgets.line_table import LineTable
-from tests.tui.conftest import press, settle, stored_calls
-
-
-async def _two_calls(pilot) -> None:
-    await settle(pilot)
-    await press(pilot, "enter", "a", "x", "ctrl+s")  # no answer
-    await press(pilot, "down", "enter", "d", "g", "n")
-    pilot.app.screen.query_one("#note-input").value = "receptionist asked for the delivery notes"
-    await press(pilot, "enter", "c", "k", "x")
-    pilot.app.screen.query_one("#note").value = "call back Monday"
-    pilot.app.screen.query_one("#next-contact").value = "2026-11-23 10:00"
-    await press(pilot, "ctrl+s")
+from tests.tui.conftest import make_two_calls, press, settle, stored_calls
 
 
 def _forge(db_url: str, call_id: str, column: str, value: str, seq: int = 2) -> None:
@@ -36,7 +25,7 @@ def _forge(db_url: str, call_id: str, column: str, value: str, seq: int = 2) -> 
 
 async def test_item_10_a_row_that_does_not_parse_is_flagged_and_the_rest_is_shown(make_app, db_url, settings):
     async with make_app("en").run_test(size=(100, 30)) as pilot:
-        await _two_calls(pilot)
+        await make_two_calls(pilot)
     calls = {call.disposition: call for call, _ in stored_calls(db_url)}
     damaged, intact = calls["no_answer"], calls["callback"]
     _forge(db_url, damaged.id, "payload", "not json {")

@@ -17,7 +17,7 @@ from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.replay import ReplayScreen
 from callassist.tui.screens.scorecard import ScorecardScreen
 from tests.conftest import OBJECTIONS, SCRIPTS
-from tests.tui.conftest import press, settle, stored_calls
+from tests.tui.conftest import make_two_calls, press, settle, stored_calls
 
 
 @pytest.fixture
@@ -136,14 +136,8 @@ async def test_the_calls_browser_finds_a_call_and_replays_it(make_app, db_url):
     from callassist.tui.widgets.line_table import LineTable
 
     async with make_app("en").run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter", "a", "x", "ctrl+s")  # no answer
-        await press(pilot, "down", "enter", "d", "g", "n")
-        pilot.app.screen.query_one("#note-input").value = "receptionist asked for the delivery notes"
-        await press(pilot, "enter", "c", "k", "x")
-        pilot.app.screen.query_one("#note").value = "call back Monday"
-        pilot.app.screen.query_one("#next-contact").value = "2026-11-23 10:00"
-        await press(pilot, "ctrl+s", "v")
+        await make_two_calls(pilot)
+        await press(pilot, "v")
         browser = pilot.app.screen
         assert isinstance(browser, CallsScreen)
         table = browser.query_one(LineTable)
