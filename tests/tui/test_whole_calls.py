@@ -145,6 +145,11 @@ async def test_gatekeeper_to_callback(make_app, db_url):
         dialog.query_one("#next-contact", Input).value = "2026-11-20 09:00"
         await press(pilot, "ctrl+s")
         assert "已经过去" in str(dialog.query_one("#disposition-errors", Static).render()), "it is 10:00 there now"
+        for outside in ("2026-11-23 22:30", "2026-11-24 07:00"):  # issue 21: cn allows calls from 08:00 up to 22:00, their time
+            dialog.query_one("#next-contact", Input).value = outside
+            await press(pilot, "ctrl+s")
+            assert isinstance(pilot.app.screen, DispositionScreen)
+            assert f"{outside}不在允许致电的时段内（对方时间 08:00 至 22:00）" in str(dialog.query_one("#disposition-errors", Static).render())
         dialog.query_one("#next-contact", Input).value = "2026-11-23 10:30"
         await press(pilot, "ctrl+s")
     [(call, events)] = stored_calls(db_url)

@@ -393,8 +393,9 @@ class CallScreen(Screen):
 
         snapshot = self.active.snapshot
         local_now = snapshot.local_now(self.app.now())
+        window = self.call.contact_rules.profile.window if self.call.contact_rules is not None else None
         self.app.push_screen(DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, local_now, snapshot.work_starts or DEFAULT_WORK_STARTS,
-                                               *self.draft_of("disposition"), check=self.note_warnings), chosen)
+                                               *self.draft_of("disposition"), check=self.note_warnings, window=window), chosen)
 
     def ending(self, disposition: str, note: str, next_contact: date | None, callback_at: datetime | None = None, contact_stop: str | None = None) -> list[Event]:
         """The call's end; a practice call's score is stored with it."""

@@ -27,10 +27,12 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
     def __init__(self, locale: str, suggested: str | None, has_promise: bool, local_now: datetime, day_starts: time, draft: dict, keep: Callable[[dict], None],
-                 check: Callable[[str], list[str]] | None = None) -> None:
+                 check: Callable[[str], list[str]] | None = None, window: tuple[time, time] | None = None) -> None:
         super().__init__(draft, keep, check)
         self.local_now = local_now  # the debtor's clock: a next contact is typed in their time
-        self.day_starts = day_starts
+        self.window = window  # the hours the contact rules allow calls, their time (None: no rules)
+        # A date alone means the start of their working day, and never before calls are allowed.
+        self.day_starts = max(day_starts, window[0]) if window else day_starts
         self.locale = locale
         self.suggested = suggested
         self.has_promise = has_promise
@@ -106,6 +108,8 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
             error = label("err_callback_time", self.locale)
         elif when is not None and when <= self.local_now:
             error = label("err_next_contact_past", self.locale, now=self.local_now.strftime("%Y-%m-%d %H:%M"))
+        elif when is not None and self.window and not self.window[0] <= when.time() < self.window[1]:
+            error = label("err_callback_window", self.locale, when=when.strftime("%Y-%m-%d %H:%M"), opens=self.window[0].strftime("%H:%M"), closes=self.window[1].strftime("%H:%M"))
         elif problems := self.warnings_first(note):
             error = "\n".join(problems + [label("note_check", self.locale)])
         if error:
