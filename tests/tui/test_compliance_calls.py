@@ -173,3 +173,21 @@ async def test_a_contact_who_asks_not_to_be_called_is_never_offered_again(tmp_pa
     assert calls[0][1][-1].payload["contact_stop"] == "do_not_call"
     assert [e.kind for e in calls[1][1]] == ["call_started", "step_entered"]
     assert calls[1][1][0].payload["contact_rules"]["blocks"] == ["do_not_call"]
+
+
+async def test_item_21_3_the_window_closing_mid_call_is_said_at_once(tmp_path, db_url):
+    """Issue 21: at 22:00 in Shanghai the cn window closes; a call under way is told at once
+    and offered the polite close, and nothing on screen is lost."""
+    now = [datetime(2026, 11, 20, 13, 58, tzinfo=timezone.utc)]  # 21:58 there
+    app = _app(tmp_path, db_url, "collector", lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _call_a_shanghai_debtor(pilot)
+        await press(pilot, "d", "r", "y")
+        assert screen.call.state == "purpose" and not _rules_line(screen)
+        shown = screen.call.step.text
+        now[0] = datetime(2026, 11, 20, 14, 0, 5, tzinfo=timezone.utc)  # 22:00:05 there
+        await pilot.pause(1.2)
+        await settle(pilot)
+        assert "Their call hours ended at 22:00, their time: close politely now" in _rules_line(screen)
+        assert any("Their call hours ended" in str(notice.message) for notice in app._notifications)
+        assert screen.call.step.text == shown and screen.call.state == "purpose"

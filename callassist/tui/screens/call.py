@@ -70,6 +70,7 @@ class CallScreen(Screen):
         self.active = active
         self.pending: list[Event] | None = None
         self.card_minute = None
+        self.told_window_closed = False  # their call hours ended during this call, and the collector was told
         self.card_debt: bool | None = None  # whether the card shows what is owed
         self.unverified = states_before(active.call.loaded.flow, VERIFIED)
         # What the forms hold but no event does yet; kept on disk by save_draft.
@@ -153,10 +154,21 @@ class CallScreen(Screen):
         """Before dialling: what the contact rules leave, and what blocks the call now."""
         call = self.call
         line = self.query_one("#rules", Static)
-        if call.contact_rules is None or call.ended or call.state != call.loaded.flow.initial:
+        if call.contact_rules is None or call.ended:
             line.display = False
             return
         rules = call.contact_rules.profile
+        if call.state != call.loaded.flow.initial:
+            # Their call hours may end while the call goes on: said at once, with the way out.
+            closed = next((block for block in call.contact_rules.budget(call.clock()).blocks if block.rule == "hours"), None)
+            line.display = closed is not None
+            if closed is not None:
+                message = label("window_closed_mid_call", self.locale, closes=rules.window[1].strftime("%H:%M"))
+                line.update(Text(message, style="bold yellow"))
+                if not self.told_window_closed:
+                    self.told_window_closed = True
+                    self.notify(message, severity="warning", markup=False)
+            return
         text = Text(describe_budget(call.contact_rules.budget(call.clock()), rules, self.locale), style="dim")
         blocks = call.dial_blocks()
         if blocks:
