@@ -259,7 +259,7 @@ def test_a_name_a_spreadsheet_would_evaluate_is_refused_and_never_exported_as_a_
     file, and a cell that would start a formula (a name stored before, a note) is written
     as text."""
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    for name in ("=2+3", "-2-3", "@SUM(A1)", "+1", "a b", "x" * 65):
+    for name in ("=2+3", "-2-3", "@SUM(A1)", "+1", "a b", "x" * 65, "bob\n"):
         refused = runner.invoke(app, ["--db", url, "--collector", name, "demo", "--no-open"])
         assert refused.exit_code == 2 and "a user name of up to 64 letters" in refused.output and "Traceback" not in refused.output, (name, refused.output)
     assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0

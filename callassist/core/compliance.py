@@ -217,9 +217,11 @@ def masker(card: dict) -> Callable[[object], object]:
     """What hides a call's personal data, from its first event's card, wherever it appears
     (the step texts name the contact, a note may give anything): by kind, as
     core/personal.py finds it; and the account's id."""
-    from callassist.core.personal import hider
+    from callassist.core.personal import hider, looks_like_person
 
-    hide_text = hider(card.get("debtor"), card.get("contact"), card.get("phone"))
+    # The card does not say what kind the debtor is: a name that reads as a person's is
+    # hidden as one (surname with a title, given name), else as a company's.
+    hide_text = hider(card.get("debtor"), card.get("contact"), card.get("phone"), looks_like_person(card.get("debtor")))
 
     def hide(value: object) -> object:
         if isinstance(value, str):

@@ -18,14 +18,23 @@ import re
 
 # What may stand between a card's digits: up to three spaces (a no-break or a full-width
 # one too), hyphens or dots, in their ASCII, typographic and full-width forms.
-_GAP = r"(?:[^\S\r\n]|[-.\u2010-\u2015\uff0d\uff0e\u30fb])"
-DIGIT_RUN = re.compile(rf"(?<!\d)\d+(?:{_GAP}{{1,3}}\d+)*(?!\d)")
+# (A Chinese input method types its own: 。 · 、 ， and the minus signs.)
+_GAP = r"(?:[^\S\r\n]|[-.\u2010-\u2015\u2212\ufe63\uff0d\uff0e\u30fb\u00b7\u3002\u3001\uff0c])"
+DIGIT_RUN = re.compile(rf"(?<!\d)\d+(?:{_GAP}{{1,8}}\d+)*(?!\d)")
+# What may stand between a security code's name and its digits: spaces, colons, dashes of
+# every width and a few words ("CVV code is 123", "CVV码是123", "卡背面的三位数字：123").
+_CODE_FILLER = (r"(?:[^\S\r\n]|[:：=#\-\u2010-\u2015\u2212\ufe63\uff0d]|\b(?:code|number|no\.?|num|is|are|was|were|be|it'?s)\b"
+                r"|码|碼|号|號|是|为|為|的|数字|數字|数|數)")
 SECURITY_CODE = re.compile(
-    r"(?P<word>(?<![a-z])(?:cvv2?|cvc2?|cid|csc|security\s+code|card\s+(?:verification\s+)?(?:code|value)|(?:three|3)[\s-]digits?\s+on\s+the\s+back(?:\s+of\s+the\s+card)?)"
-    r"|安全[码碼]|校[验驗][码碼]|[验驗][证證][码碼]|(?:卡)?背面?(?:的)?(?:三|3)位[数數]?|卡背[码碼])"
-    r"(?P<gap>[^\S\r\n]*(?:[:：=#-]|is|are|是|为|為)?[^\S\r\n]*(?:[:：=#-])?[^\S\r\n]*)(?P<code>\d(?:[^\S\r\n]?\d){2,3})(?!\d)",
+    r"(?P<word>(?<![a-z])(?:cvv2?|cvc2?|cid|csc|security\s+code|card\s+(?:verification\s+)?(?:code|value)|(?:three|3)[\s-]digits?\s+on\s+(?:the\s+)?back(?:\s+of\s+the\s+card)?)"
+    r"|安全(?:代)?[码碼]|校[验驗][码碼]|[验驗][证證][码碼]|(?:卡)?背(?:面|后|後)?(?:的)?(?:三|3)位|卡背(?:面|后|後)?[码碼]?)"
+    rf"(?P<gap>{_CODE_FILLER}{{0,12}}?)(?P<code>\d(?:[^\S\r\n]?\d){{2,3}})(?!\d)",
     re.IGNORECASE,
 )
+# A run of this many digits or more that begins as a card does is masked in a draft,
+# Luhn or not: a card number typed but for its last digit (which the Luhn check gives
+# away) must not sit on disk. Phone numbers (+86 ..., 11-digit mobiles) are left as typed.
+DRAFT_DIGITS = 12
 
 
 # A URL's password: after user: up to the last @ of the URL (a password may hold / ? # @;
@@ -77,6 +86,19 @@ def _cards_in(run: str) -> list[tuple[int, int, str]]:
             taken.update(range(first, last + 1))
             found.append((groups[first][0], groups[last][1], digits))
     return sorted(found)
+
+
+def redact_partial(text: str) -> str:
+    """A text being typed, as a draft keeps it: redacted, and any run of DRAFT_DIGITS
+    digits or more masked too (a card number half typed fails the Luhn check)."""
+    text = redact(text)[0]
+
+    def long_runs(match: re.Match) -> str:
+        digits = "".join(str(int(char)) for char in match.group() if char.isdigit())
+        card_like = DRAFT_DIGITS <= len(digits) <= 19 and (digits[0] in "23456" or digits.startswith("81"))
+        return f"[card? ····{digits[-4:]}]" if card_like else match.group()
+
+    return DIGIT_RUN.sub(long_runs, text)
 
 
 def redact(text: str) -> tuple[str, tuple[str, ...]]:

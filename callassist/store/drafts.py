@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from callassist.core.private import open_private, private_dir
-from callassist.core.redact import redact
+from callassist.core.redact import redact_partial
 
 
 # The form whose draft an event makes obsolete.
@@ -26,7 +26,7 @@ def masked(value):
     """A draft's fields with card numbers and security codes masked, as a stored note
     would have them: nothing typed reaches the disk in clear."""
     if isinstance(value, str):
-        return redact(value)[0]
+        return redact_partial(value)
     if isinstance(value, dict):
         return {key: masked(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from callassist.core.ledger_csv import PAYMENT_COLUMNS, AccountIn, LedgerFileError, PaymentIn, RowProblem, gc_paused, in_file_order
 from callassist.core.money import currency_places
+from callassist.core.redact import redact
 from callassist.core.priority import AccountFacts, clock_key, parse_flags, standing
 from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
 from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
@@ -436,7 +437,7 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
     touched = sorted({account_id for _, account_id, _ in new})
     unmatched = _match_payments(new, grace_days, session)
     now = datetime.now(timezone.utc)
-    rows = [{"external_id": p.external_id, "account_id": account_id, "paid_on": p.paid_on, "currency": currency, "amount": p.amount, "unmatched": left, "method": p.method, "reference": p.reference, "source": source, "created_at": now}
+    rows = [{"external_id": p.external_id, "account_id": account_id, "paid_on": p.paid_on, "currency": currency, "amount": p.amount, "unmatched": left, "method": p.method, "reference": redact(p.reference)[0], "source": source, "created_at": now}
             for (p, account_id, currency), left in zip(new, unmatched)]
     if rows:
         connection.execute(insert(_PAYMENTS), rows)

@@ -40,3 +40,23 @@ def test_what_is_not_personal_stays():
     hide = hider("Northgate Packaging Co.", "Tom Becker", "+1 212 555 0100")
     text = "Promised 1,250.00 by 2026-12-10; invoice INV-1001; call back at 16:30; the boss is out."
     assert hide(text) == text
+
+
+def test_what_the_attackers_notes_held_is_hidden_by_kind():
+    """Issue 18's second trial: numbers after Chinese text, full-width ones, a title a space
+    apart, traditional characters, titles beyond the usual, a company's trade name, a
+    person debtor, SSNs with typographic hyphens, and addresses without a street."""
+    from callassist.core.compliance import masker
+
+    hide = masker({"debtor": "李氏餐饮管理有限公司", "contact": "张伟", "phone": "+86 21 5550 1234"})
+    shown = hide("张伟 新手机13912345678，微信号13912345678；张 经理和李氏餐饮说好了；身份证 １１０１０５１９４９１２３１００２Ｘ；邮箱 ａｂｃ＠ｅｘａｍｐｌｅ．ｃｏｍ")
+    for leaked in ("13912345678", "张 经理", "李氏餐饮", "１１０１０５", "ａｂｃ", "abc@"):
+        assert leaked not in shown, (leaked, shown)
+    hide = masker({"debtor": "深圳市华强电子有限公司", "contact": "陈建国", "phone": "+86 755 5550 0000"})
+    shown = hide("陳經理、陳建國、陈 经理、陈主管、阿陈、陈生都说华强电子会付。SSN 123‐45‐6789，地址广东省深圳市南山区科技园南区")
+    for leaked in ("陳經理", "陳建國", "陈 经理", "陈主管", "阿陈", "陈生", "华强电子", "6789", "南山区"):
+        assert leaked not in shown, (leaked, shown)
+    assert masker({"debtor": "陈建国", "contact": "王丽华", "phone": "+86 138 0013 8000"})("陈经理说老陈会付；建国") == "[debtor]说[debtor]会付；[debtor]"
+    shown = masker({"debtor": "Acme Trading Co., Ltd.", "contact": "Sarah Mitchell", "phone": "+1 212 555 0101"})("Acme said Sarah lives at 221B Baker Street")
+    assert "Acme" not in shown and "Baker" not in shown and "Sarah" not in shown
+    assert "Smith" not in masker({"debtor": "John Smith", "contact": "Jane Doe", "phone": "+1 212 555 0101"})("Mr Smith will pay")

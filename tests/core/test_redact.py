@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from callassist.core.redact import luhn_valid, redact
 
 
@@ -65,3 +67,25 @@ def test_a_security_code_is_masked_after_any_usual_wording():
     for text, masked in SECURITY_CODE_FORMS:
         assert redact(text) == (masked, ("security_code",)), text
     assert redact("the cvv is on the back")[1] == () and redact("security code 12345 is not one")[1] == ()
+
+
+@pytest.mark.parametrize("text", [
+    "CVV code: 123", "CVV code is 123", "CVV number 123", "CVV was 123", "cvv码123", "CVV码是123", "安全码：是123", "卡背后三位123",
+    "背面三位数字是123", "卡背面的三位数字：123", "安全代碼是123", "3 digits on back: 123", "CVV–123", "CVV—123", "安全码－123",
+])
+def test_a_security_code_after_any_usual_words_is_masked(text):
+    masked, found = redact(text)
+    assert "123" not in masked and found == ("security_code",), masked
+
+
+@pytest.mark.parametrize("separator", ["。", "·", "−", "﹣", "，", "、", "    "])
+def test_a_card_split_as_a_chinese_keyboard_splits_it_is_masked(separator):
+    masked, found = redact(f"card {separator.join(['4111', '1111', '1111', '1111'])}")
+    assert masked == "card [card ····1111]" and found == ("card",)
+
+
+def test_a_draft_never_keeps_a_card_number_typed_but_for_its_last_digit():
+    from callassist.core.redact import redact_partial
+
+    assert redact_partial("card 4111 1111 1111 111") == "card [card? ····1111]"
+    assert redact_partial("call +86 138 0013 8002 or 138 0013 8002") == "call +86 138 0013 8002 or 138 0013 8002"

@@ -148,3 +148,13 @@ def test_item_04_evaluating_on_a_future_day_is_a_usage_error(engine):
     assert _status(engine, promise) == "open"
     past = CliRunner().invoke(cli, ["--db", url, "promises", "evaluate", "--today", "2026-11-20"])
     assert past.exit_code == 0 and "2026-11-20: 0 kept, 0 partly kept, 1 broken" in past.output
+
+
+def test_a_payments_reference_never_keeps_a_card_number(engine):
+    with db.session(engine) as session:
+        ledger.import_payments([PaymentIn(2, "P-card", "A-2", date(2026, 11, 5), Decimal("10.00"), None, "", "paid by card 4111 1111 1111 1111 cvv 123")],
+                               path="entered", source="entered", today=MADE, grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)
+        session.commit()
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT reference FROM payment WHERE external_id = 'P-card'")).scalar()
+    assert stored == "paid by card [card ····1111] cvv [···]"
