@@ -87,6 +87,7 @@ class StoredCall:
     broken: ChainBreak | None  # where the stored events stop being what was written
     reviews: list[Review] = field(default_factory=list)
     same_day: tuple[int, int] | None = None  # earlier calls to the debtor that day: (conversations, unanswered)
+    promise_now: tuple[str, date | None] | None = None  # the call's promise as the ledger holds it today
 
 
 @dataclass
@@ -402,11 +403,12 @@ class Workspace:
             broken = queries.verify_call(call_id, session=session)
             reviews = queries.reviews(call_id, session=session)
             siblings = queries.sibling_events(call_id, session=session)
+            promise_now = ledger.call_promise_status(call_id, session=session)
         if broken is not None:
             events = events[: broken.seq - 1]
         card = events[0].payload if events else {}
         same_day = same_day_contacts(events, siblings) if siblings is not None and events else None
-        return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken, reviews, same_day)
+        return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken, reviews, same_day, promise_now)
 
     def add_review(self, call_id: str, score: int, comment: str) -> list[Review]:
         """Store a supervisor's score (1-5) and comment, by whoever runs the app; the call's reviews."""

@@ -315,6 +315,13 @@ def supersede_open_promises(account_id: int, day: date, *, session: Session) -> 
     return len(ids)
 
 
+def call_promise_status(call_id: str, *, session: Session) -> tuple[str, date | None] | None:
+    """What became of the promise made on a call since: its status and the day it was
+    decided (None while open); None when the call made no promise."""
+    row = session.connection().execute(select(_PROMISES.c.status, _PROMISES.c.decided_on).where(_PROMISES.c.call_id == call_id).order_by(_PROMISES.c.id.desc()).limit(1)).first()
+    return None if row is None else (row.status, row.decided_on)
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)

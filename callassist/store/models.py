@@ -144,7 +144,7 @@ class Promise(SQLModel, table=True):
     total: Decimal = amount_field()
     method: str
     channel: str
-    status: str = "open"  # open, kept, partly_kept, broken
+    status: str = "open"  # open, kept, partly_kept, broken, superseded
     created_at: datetime = time_field()
     decided_on: date | None = None  # when it stopped being open
 

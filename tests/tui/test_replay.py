@@ -238,3 +238,38 @@ async def test_a_supervisor_leaving_the_dashboard_signs_a_checkpoint(tmp_path, d
     lines = desk.checkpoint_file(db_url).read_text().splitlines()
     assert len(lines) == 2 and json.loads(lines[1])["size"] > json.loads(lines[0])["size"]
     workspace.engine.dispose()
+
+
+async def test_a_replayed_promise_says_what_became_of_it(make_app, db_url):
+    """The call is replayed as it was; beside its promise the replay says what the ledger
+    holds today: open, then replaced by the next call's promise."""
+    from datetime import date, datetime, timezone
+
+    from callassist.store import ledger
+    from callassist.store.models import Promise
+
+    async with make_app("en").run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "d", "r", "y", "o", "y", "f")
+        form = pilot.app.screen
+        await pilot.press(*"2026-11-27")
+        form.query_one("#method").value = "bank_transfer"
+        form.query_one("#channel").value = "wechat"
+        await press(pilot, "ctrl+s", "y", "x", "ctrl+s")
+        [(call, _)] = stored_calls(db_url)
+
+        async def promise_line() -> str:
+            replay = await _open_replay(pilot, call.id)
+            await press(pilot, "end")
+            shown = _then(replay)
+            await press(pilot, "escape")
+            return shown
+
+        assert "This promise since: open" in await promise_line()
+        engine = db.make_engine(db_url)
+        with db.session(engine) as session:
+            first = session.exec(select(Promise).where(Promise.call_id == call.id)).one()
+            ledger.add_promise(first.account_id, None, first.currency, first.total, "bank_transfer", "phone", [(date(2026, 12, 4), first.total)], datetime(2026, 11, 24, 9, tzinfo=timezone.utc), session=session)
+            session.commit()
+        engine.dispose()
+        assert "This promise since: replaced by a newer promise (Nov 24, 2026)" in await promise_line()

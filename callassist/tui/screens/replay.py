@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from callassist.core.i18n import fmt_clock, fmt_datetime, label, value_label
+from callassist.core.i18n import fmt_clock, fmt_date, fmt_datetime, label, value_label
 from callassist.store.errors import StoreError
 from callassist.store.events import ENDING_KINDS
 from callassist.tui.bindings import bind_localized
@@ -183,6 +183,11 @@ class ReplayScreen(Screen):
             extra.append(label("replay_notes", self.locale) + "\n", style="bold")
             for note in frame.notes:
                 extra.append(f"· {note}\n")
+        if frame.promise and self.stored.promise_now is not None:
+            status, day = self.stored.promise_now
+            words = value_label("status", status, self.locale)
+            line = label("replay_promise_decided", self.locale, status=words, day=fmt_date(day, self.locale)) if day else label("replay_promise_now", self.locale, status=words)
+            extra.append(line + "\n", style="bold")
         if frame.disposition:
             extra.append(label("replay_ended", self.locale, disposition=value_label("disp", frame.disposition, self.locale)) + "\n", style="bold")
         card = frame.card
