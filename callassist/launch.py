@@ -115,7 +115,8 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
         from callassist.store.sql import quick_sqlite_read
 
         path = url.removeprefix("sqlite:///")
-        quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days)  # noqa: E731
+        window = settings.contact_rules.window
+        quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days, window=window)  # noqa: E731
     tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay)
     tui.run()
     if tui.return_code in (0, None):

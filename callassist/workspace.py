@@ -218,7 +218,7 @@ class Workspace:
             owners = queries.worklist_owners(self.collector_id, session=session)
             if sum(ledger.refresh_standing(owner, today=now.date(), class_days=self.settings.class_days, session=session) for owner in owners):
                 session.commit()
-            return queries.worklist(self.collector_id, now, session=session, class_days=self.settings.class_days)
+            return queries.worklist(self.collector_id, now, session=session, class_days=self.settings.class_days, window=self.settings.contact_rules.window)
 
         # Collectors settling the same accounts of the queue at once may deadlock; one is run again.
         with database_errors("cannot read the worklist"):
@@ -304,7 +304,7 @@ class Workspace:
                     break
                 time.sleep(wait)
                 now = self.clock()
-                best = queries.next_calls(self.collector_id, now, session=session, class_days=self.settings.class_days, limit=CLAIM_CANDIDATES)
+                best = queries.next_calls(self.collector_id, now, session=session, class_days=self.settings.class_days, limit=CLAIM_CANDIDATES, window=self.settings.contact_rules.window)
                 account_id = claims.claim_first([row.account_id for row in best], self.collector_id, call_id, now, session=session)
             return None if account_id is None else self._open_call(account_id, call_id, session)
 

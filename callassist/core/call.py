@@ -16,7 +16,7 @@ from transitions import Machine, MachineError
 from callassist.core.compliance import STOPS, SUPERVISOR, Block, ContactRules
 from callassist.core.conditions import condition
 from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
-from callassist.core.flow import DISPOSITIONS, LoadedFlow, Transition, purpose_states
+from callassist.core.flow import DISPOSITIONS, NOT_DIALLED, LoadedFlow, Transition, purpose_states
 from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import Catalog
@@ -118,6 +118,7 @@ class Call:
     # supervisor has overridden what blocks it.
     contact_rules: ContactRules | None = None
     overridden: bool = False
+    dialled: bool = False  # a choice was made on the first step (what the phone did)
 
     def __post_init__(self) -> None:
         flow = self.loaded.flow
@@ -242,6 +243,7 @@ class Call:
         if not moved:
             raise CallError(f"{trigger!r} is not allowed from {source!r}")
         transition = next(t for t in self._by_trigger[trigger] if source in t.sources)
+        self.dialled = True
         self.facts.update(transition.sets)
         if transition.disposition:
             self.suggested_disposition = transition.disposition
@@ -322,6 +324,13 @@ class Call:
             raise CallError("an empty note is not stored")
         return [Event("note_added", {**_masked("text", text), "state": self.state}, self.clock())]
 
+    def leave_undialled(self) -> list[Event]:
+        """Leave the call from its first step, nothing dialled: its end says "not dialled"
+        (no attempt, no conversation, nothing for the contact rules to count)."""
+        if self.dialled:
+            raise CallError("this call was dialled: end it with its outcome (x)")
+        return self.end(NOT_DIALLED)
+
     def end(self, disposition: str, note: str = "", next_contact: date | None = None, callback_at: datetime | None = None, contact_stop: str | None = None) -> list[Event]:
         """The call's last event. `callback_at` (aware, in the future) is a time agreed to
         call back: the account comes to the top of the worklist then. `contact_stop` is
@@ -330,8 +339,8 @@ class Call:
             raise CallError(f"unknown request {contact_stop!r}: use one of {', '.join(STOPS)}")
         if self.ended:
             raise CallError("the call has ended")
-        if disposition not in DISPOSITIONS:
-            raise CallError(f"unknown disposition {disposition!r}")
+        if disposition not in DISPOSITIONS and not (disposition == NOT_DIALLED and not self.dialled):
+            raise CallError(f"unknown disposition {disposition!r}" if disposition != NOT_DIALLED else "this call was dialled: it cannot end as not dialled")
         if disposition in NOTE_REQUIRED and not note.strip():
             raise CallError(f"the disposition {disposition!r} needs a note")
         if disposition == "promise" and self.promise is None:
@@ -398,6 +407,7 @@ class Call:
         for event in events:
             payload = event.payload
             if event.kind == "choice_made":
+                self.dialled = True
                 self.facts.update(payload.get("sets", []))
                 if payload.get("disposition"):
                     self.suggested_disposition = payload["disposition"]

@@ -16,6 +16,7 @@ from datetime import date
 from callassist.core.call import DAMAGED, Event
 from callassist.core.flow import VERIFIED
 from callassist.core.quickfind import Match
+from callassist.core.scorecard import not_dialled
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Figures:
     per_day: list[tuple[date, int, int]] = field(default_factory=list)  # (day, calls, promises)
     missed: list[MissedObjection] = field(default_factory=list)  # newest first
     damaged: list[str] = field(default_factory=list)  # calls left out: a stored row of theirs does not parse
+    not_dialled: int = 0  # calls left from their first step, nothing dialled: not in `calls`
 
     @property
     def missed_by_excuse(self) -> list[tuple[str, int]]:
@@ -97,7 +99,10 @@ def figures(records: list[CallRecord], today: date, detect: Detector | None = No
     """The figures of these calls; with `detect`, also the objections missed in their notes."""
     damaged = [record.call_id for record in records if any(event.kind == DAMAGED for event in record.events)]
     records = [record for record in records if record.call_id not in damaged] if damaged else records
-    result = Figures(calls=len(records), damaged=damaged)
+    # A call left before dialling is no call made: only counted as such.
+    undialled = [record for record in records if not_dialled(record.events)]
+    records = [record for record in records if not not_dialled(record.events)] if undialled else records
+    result = Figures(calls=len(records), damaged=damaged, not_dialled=len(undialled))
     spent: dict[str, list[float]] = defaultdict(list)
     excuses: Counter = Counter()
     for record in records:
@@ -177,6 +182,7 @@ def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str
         ("calls", "kept", result.kept, result.kept_rate),
         ("calls", "broken", result.broken, result.broken_rate),
     ]
+    rows += [("calls", "not_dialled_calls", result.not_dialled, None)] if result.not_dialled else []
     rows += [("calls", "damaged_calls", len(result.damaged), None)] if result.damaged else []
     rows += [("seconds_per_phase", state_names.get(state, state), round(seconds, 1), None) for state, seconds in result.phase_seconds.items()]
     rows += [("excuses", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.excuses]

@@ -41,6 +41,7 @@ INCOME_POINTS = 8.0
 CALLBACK_POINTS = 100.0
 CALLBACK_EARLY = timedelta(minutes=5)
 PROMISE_DUE_POINTS = 25.0
+RULES_CLOSED_POINTS = -1000.0  # below every account the contact rules allow now
 
 
 class Reason(NamedTuple):
@@ -173,8 +174,16 @@ def local_zone(name: str) -> ZoneInfo | None:
         return None
 
 
-def moment(when: Moment, now: datetime) -> tuple[float, tuple[Reason, ...]]:
-    """The clock's part of the score in the debtor's local time, with its reasons."""
+def next_opening(local: datetime, window: tuple[time, time]) -> datetime:
+    """When the contact rules' window next opens, in the debtor's time (`local`)."""
+    opens = local.replace(hour=window[0].hour, minute=window[0].minute, second=0, microsecond=0)
+    return opens if local < opens else opens + timedelta(days=1)
+
+
+def moment(when: Moment, now: datetime, window: tuple[time, time] | None = None) -> tuple[float, tuple[Reason, ...]]:
+    """The clock's part of the score in the debtor's local time, with its reasons. Outside
+    the contact rules' `window` (their hours) the account goes below every one the rules
+    allow now, with when it opens."""
     zone = local_zone(when.timezone)
     if zone is None:
         return 0.0, ()
@@ -190,7 +199,11 @@ def moment(when: Moment, now: datetime) -> tuple[float, tuple[Reason, ...]]:
     clock = local.time()
     weekday = local.weekday()
     part = "morning" if clock < time(12, 0) else "afternoon"
-    if weekday >= 5:
+    if window is not None and not window[0] <= clock < window[1]:
+        opens = next_opening(local, window)
+        minutes = math.ceil((opens - local).total_seconds() / 60)
+        reasons.append(Reason("rules_closed", RULES_CLOSED_POINTS, (("at", opens), ("minutes", minutes))))  # the wait says which day
+    elif weekday >= 5:
         reasons.append(Reason("weekend", -25.0, (("at", local),)))
     elif clock < starts or clock >= WORK_ENDS:
         reasons.append(Reason("outside_hours", -25.0, (("at", local),)))

@@ -29,6 +29,9 @@ def describe_reason(reason: Reason, locale: str) -> str:
     for name in ("days", "count"):
         if name in values:
             words[name] = values[name]
+    if "minutes" in values:
+        hours, minutes = divmod(values["minutes"], 60)
+        words["wait"] = label("wait_hours", locale, hours=hours) if hours else label("wait_minutes", locale, minutes=minutes)
     return label(f"reason_{reason.key}", locale, **words)
 
 

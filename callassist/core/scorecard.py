@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from callassist.core.call import Event
 from callassist.core.compliance import PROFILES, Profile
-from callassist.core.flow import VERIFIED, Flow
+from callassist.core.flow import NOT_DIALLED, VERIFIED, Flow
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.i18n import label
 from callassist.core.objections import asks_question
@@ -48,6 +48,11 @@ def _local_day(events: list[Event]) -> date | None:
     return local.date() if local else None
 
 
+def not_dialled(events: list[Event]) -> bool:
+    """Whether the call was left from its first step, nothing dialled."""
+    return bool(events) and events[-1].kind == "call_ended" and events[-1].payload.get("disposition") == NOT_DIALLED
+
+
 def reached_right_party(events: list[Event]) -> bool:
     """Whether a call was a conversation with the debtor: the right party verified."""
     return any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in events)
@@ -77,6 +82,8 @@ def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: Forbidden
     the contact rules the call was made under (see rules_of); `same_day` (see
     same_day_contacts) scores the caps, which without it do not apply."""
     rules = rules_of(events, rules)
+    if not_dialled(events):
+        same_day = None  # nothing was dialled: no hour or cap to keep
     facts: dict[str, int] = {}  # fact -> seq of the choice that set it
     for seq, event in enumerate(events, 1):
         if event.kind == "choice_made":
@@ -153,7 +160,7 @@ def _read_back(events, flow: Flow, line) -> ScoreLine:
 
 
 def _hours(events, rules: Profile, line) -> ScoreLine:
-    at = _dialled_local(events)
+    at = None if not_dialled(events) else _dialled_local(events)
     if at is None:
         return line("call_hours", NOT_APPLICABLE, None)
     start, end = rules.window

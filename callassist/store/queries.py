@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
 from callassist.core.call import DAMAGED, Event
-from callassist.core.flow import VERIFIED
+from callassist.core.flow import NOT_DIALLED, VERIFIED
 from callassist.core.calls import CallSummary
 from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
@@ -44,9 +44,10 @@ def collector_by_name(name: str, *, session: Session, create: bool = False) -> C
     return found
 
 
-def worklist(collector_id: int, now: datetime, *, session: Session, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = sql.WORKLIST_SIZE) -> Worklist:
-    """The collector's best calls now, best first, each with the reasons for its place."""
-    return sql.read_worklist(_executor(session), collector_id, now, class_days, limit)
+def worklist(collector_id: int, now: datetime, *, session: Session, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = sql.WORKLIST_SIZE, window: tuple[time, time] | None = None) -> Worklist:
+    """The collector's best calls now, best first, each with the reasons for its place;
+    those outside the contact rules' `window` (their hours) after all the others."""
+    return sql.read_worklist(_executor(session), collector_id, now, class_days, limit, window)
 
 
 def worklist_owners(collector_id: int, *, session: Session) -> tuple[int, ...]:
@@ -54,10 +55,10 @@ def worklist_owners(collector_id: int, *, session: Session) -> tuple[int, ...]:
     return sql.worklist_owners(_executor(session), collector_id)
 
 
-def next_calls(collector_id: int, now: datetime, *, session: Session, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = 20) -> list[sql.WorklistRow]:
+def next_calls(collector_id: int, now: datetime, *, session: Session, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = 20, window: tuple[time, time] | None = None) -> list[sql.WorklistRow]:
     """Only the best `limit` calls now, with their reasons (the worklist without its count)."""
     execute = _executor(session)
-    return sql.read_next_calls(execute, sql.worklist_owners(execute, collector_id), now, class_days, limit)
+    return sql.read_next_calls(execute, sql.worklist_owners(execute, collector_id), now, class_days, limit, window)
 
 
 @lru_cache(maxsize=256)
@@ -235,7 +236,7 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
             return  # a practice call: the promise is in its events, and no account owes it
         plan = [(date.fromisoformat(instalment["due"]), Decimal(instalment["amount"])) for instalment in payload["instalments"]]
         add_promise(account_id, call_id, payload["currency"], Decimal(payload["total"]), payload["method"], payload["channel"], plan, event.at, session=session)
-    elif event.kind == "call_ended":
+    elif event.kind == "call_ended" and payload["disposition"] != NOT_DIALLED:  # nothing happened to the account
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is not None:
             month = month_of(event.at.date())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from callassist.core.names import TEAM_POOL
@@ -19,7 +19,7 @@ from callassist.core.priority import (
     parse_clock_key, parse_flags, parse_work_starts, standing, top_reasons,
 )
 
-SCHEMA_HEAD = "0010"  # the newest Alembic revision; a test keeps it in step
+SCHEMA_HEAD = "0011"  # the newest Alembic revision; a test keeps it in step
 
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
 # Accounts an open call holds now (store/claims.py): offered to no one else.
@@ -132,8 +132,9 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def score_row(row, now: datetime, class_days: tuple[int, ...]) -> WorklistRow:
-    """A worklist row from an ACCOUNT_COLUMNS row: its score now, with the reasons."""
+def score_row(row, now: datetime, class_days: tuple[int, ...], window: tuple[time, time] | None = None) -> WorklistRow:
+    """A worklist row from an ACCOUNT_COLUMNS row: its score now, with the reasons
+    (`window`: the contact rules' hours, see priority.moment)."""
     (account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome, broken, last_broken,
      flags, calls_month, calls_in_month, callback_at, promise_due, promise_amount, zone, work_starts, income_day, _) = row
     balance = Decimal(str(balance))
@@ -145,7 +146,7 @@ def score_row(row, now: datetime, class_days: tuple[int, ...]) -> WorklistRow:
     facts = AccountFacts(oldest, balance, currency, broken or 0, last_broken, last_at.date() if last_at else None, parse_flags(flags), calls_in_month if calls_month == month_of(today) else 0)
     kept = standing(facts, today, class_days)
     when = Moment(zone, parse_work_starts(work_starts), income_day, as_datetime(callback_at), promise_due, promise_amount, currency)
-    now_points, now_reasons = moment(when, now)
+    now_points, now_reasons = moment(when, now, window)
     score = round(kept.points + now_points, 3)
     return WorklistRow(account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome, promise_due, promise_amount, kept.debt_class, score, top_reasons(kept.reasons + now_reasons), days_past_due(oldest, today))
 
@@ -168,15 +169,15 @@ class _Walk:
     done: bool = False  # nothing is left past `rows`
 
 
-def _walks(clocks: list[str], now: datetime) -> list[_Walk]:
+def _walks(clocks: list[str], now: datetime, window: tuple[time, time] | None) -> list[_Walk]:
     walks = []
     for clock in clocks:
         zone_name, starts = parse_clock_key(clock)
-        walks.append(_Walk(clock, None, moment(Moment(zone_name, starts), now)[0], []))
+        walks.append(_Walk(clock, None, moment(Moment(zone_name, starts), now, window)[0], []))
         zone = local_zone(zone_name)
         days = sorted(income_days_soon(now.astimezone(zone).date())) if zone is not None else []
         if days:  # every one of these days adds the same
-            points = moment(Moment(zone_name, starts, days[0]), now)[0]
+            points = moment(Moment(zone_name, starts, days[0]), now, window)[0]
             walks += [_Walk(clock, day, points, []) for day in days]
     return walks
 
@@ -207,12 +208,12 @@ def _read_walks(execute, params: dict, walks: list[_Walk], size: int) -> None:
             walk.after = (rows[-1][1], rows[-1][0])
 
 
-def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE) -> Worklist:
+def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE, window: tuple[time, time] | None = None) -> Worklist:
     """The worklist: the `limit` best calls now, and how many accounts the collector has
     open, the team's included (a count that reads the collector's whole index: a third of
     the time on 10,000)."""
     owners = worklist_owners(execute, collector_id)
-    rows = read_next_calls(execute, owners, now, class_days, limit)
+    rows = read_next_calls(execute, owners, now, class_days, limit, window)
     return Worklist(rows, sum(execute(OPEN_COUNT, {"collector_id": owner, "closed": False})[0][0] for owner in owners), now)
 
 
@@ -222,15 +223,15 @@ def worklist_owners(execute, collector_id: int) -> tuple[int, ...]:
     return (collector_id,) if not pool or pool[0][0] == collector_id else (collector_id, pool[0][0])
 
 
-def read_next_calls(execute, owners: tuple[int, ...], now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE) -> list[WorklistRow]:
+def read_next_calls(execute, owners: tuple[int, ...], now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE, window: tuple[time, time] | None = None) -> list[WorklistRow]:
     """The `limit` best calls now among the open accounts of `owners` that no open call
     holds, through `execute(sql, params) -> rows`, whichever driver."""
     held = {row[0] for row in execute(HELD, {"now": sql_instant(now)})}
-    best = [row for owner in owners for row in _read_best(execute, owner, now, class_days, limit + len(held)) if row.account_id not in held]
+    best = [row for owner in owners for row in _read_best(execute, owner, now, class_days, limit + len(held), window) if row.account_id not in held]
     return sorted(best, key=lambda row: (-row.score, row.account_id))[:limit]
 
 
-def _read_best(execute, collector_id: int, now: datetime, class_days: tuple[int, ...], limit: int) -> list[WorklistRow]:
+def _read_best(execute, collector_id: int, now: datetime, class_days: tuple[int, ...], limit: int, window: tuple[time, time] | None) -> list[WorklistRow]:
     """The `limit` best calls now among one collector's open accounts.
 
     Outside callbacks and promises due (read by their own indexes, since they can add
@@ -246,13 +247,13 @@ def _read_best(execute, collector_id: int, now: datetime, class_days: tuple[int,
     def keep(rows) -> None:
         for row in rows:
             if row[0] not in scored:
-                scored[row[0]] = score_row(row, now, class_days)
+                scored[row[0]] = score_row(row, now, class_days, window)
 
     today = now.date()
     keep(execute(CALLBACKS_DUE, params | {"due": sql_instant(now + CALLBACK_EARLY)}))
     # A day either side: the debtors' local dates, whatever their zones.
     keep(execute(PROMISES_DUE, params | {"first": (today - timedelta(days=1)).isoformat(), "last": (today + timedelta(days=1)).isoformat()}))
-    walks = _walks([row[0] for row in execute(CLOCKS, params)], now)
+    walks = _walks([row[0] for row in execute(CLOCKS, params)], now, window)
     if walks:
         # A few rows of each to begin with: the best calls come from few of them, which
         # are then read further.
@@ -289,7 +290,7 @@ def read_unfinished(execute, collector_id: int) -> list[UnfinishedCall]:
     return [unfinished_row(row) for row in execute(UNFINISHED, {"collector_id": collector_id, "practice": False})]
 
 
-def quick_sqlite_read(path: str, collector: str, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> Worklist | None:
+def quick_sqlite_read(path: str, collector: str, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, window: tuple[time, time] | None = None) -> Worklist | None:
     """The worklist straight from a SQLite file already at the newest schema, else None.
 
     Only the standard library is imported here: this is what the first frame waits for.
@@ -311,7 +312,7 @@ def quick_sqlite_read(path: str, collector: str, now: datetime, class_days: tupl
         def execute(sql, params):
             return connection.execute(sql, params).fetchall()
 
-        return read_worklist(execute, found[0], now, class_days)
+        return read_worklist(execute, found[0], now, class_days, window=window)
     except sqlite3.Error:
         return None
     finally:

@@ -120,3 +120,20 @@ def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
             assert [(r.account_id, r.score) for r in picked.rows] == [(r.account_id, r.score) for r in expected], now
             assert picked.rows == expected and picked.total == 600
             assert len(scored) <= 2 * limit, f"{now}: scored {len(scored)} accounts in full for the top {limit}"
+
+
+def test_outside_the_rules_window_an_account_sinks_and_says_when_it_opens():
+    from callassist.core.priority import RULES_CLOSED_POINTS
+
+    window = (time(8, 0), time(22, 0))
+    shanghai = Moment("Asia/Shanghai")
+    early = datetime(2026, 11, 19, 23, 30, tzinfo=timezone.utc)  # 07:30 Friday there
+    points, reasons = moment(shanghai, early, window)
+    assert points <= RULES_CLOSED_POINTS and reasons[0].key == "rules_closed"
+    assert describe_reason(reasons[0], "en").replace("\u202f", " ") == "opens in 30 min (8:00 AM their time)"
+    assert describe_reason(reasons[0], "zh") == "30 分钟后可拨打（对方当地 08:00）"
+    late = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)  # 22:00 exactly: closed until tomorrow
+    assert describe_reason(moment(shanghai, late, window)[1][0], "en").startswith("opens in 10 h")
+    open_now = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    assert all(reason.key != "rules_closed" for reason in moment(shanghai, open_now, window)[1])
+    assert moment(shanghai, early)[1][0].key != "rules_closed"  # no window given: as before

@@ -191,3 +191,87 @@ async def test_item_21_3_the_window_closing_mid_call_is_said_at_once(tmp_path, d
         assert "Their call hours ended at 22:00, their time: close politely now" in _rules_line(screen)
         assert any("Their call hours ended" in str(notice.message) for notice in app._notifications)
         assert screen.call.step.text == shown and screen.call.state == "purpose"
+
+
+async def test_a_blocked_account_is_left_not_dialled_and_counts_for_nothing(tmp_path, db_url):
+    """Esc on the first step leaves the call as "not dialled": stored and replayable, no
+    attempt for the contact rules, nothing on the account, no flag on the scorecard, not
+    a call in the figures. Once dialled, Esc leaves nothing."""
+    from callassist.core.figures import CallRecord, figures
+    from callassist.core.replay import frames
+    from callassist.store import db, queries
+    from callassist.store.models import Account
+    from callassist.tui.screens.worklist import WorklistScreen
+
+    app = _app(tmp_path, db_url, "collector", lambda: LATE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _call_a_shanghai_debtor(pilot)
+        account_id = screen.active.snapshot.account_id
+        engine = db.make_engine(db_url)
+        with db.session(engine) as session:
+            before = session.get(Account, account_id)
+            before = (before.last_contact_at, before.last_outcome, before.calls_in_month)
+        assert "esc" in str(screen.query_one("#choices").render()).lower()
+        await press(pilot, "escape")
+        assert isinstance(app.screen, WorklistScreen)
+        # A call that was dialled cannot be left that way.
+        await _call_a_shanghai_debtor(pilot)
+        await press(pilot, "ctrl+o")  # a collector cannot override: still blocked, still undialled
+        await press(pilot, "x")
+        assert isinstance(app.screen, WorklistScreen)
+    calls = stored_calls(db_url)
+    assert [call.disposition for call, _ in calls] == ["not_dialled", "not_dialled"]
+    for call, events in calls:
+        assert [e.kind for e in events] == ["call_started", "step_entered", "call_ended"]
+    with db.session(engine) as session:
+        after = session.get(Account, account_id)
+        assert (after.last_contact_at, after.last_outcome, after.calls_in_month) == before
+        assert queries.contact_attempts(account_id, LATE - timedelta(days=7), session=session) == []
+    engine.dispose()
+    workspace = Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS, role="supervisor"), db_url, "en")
+    try:
+        stored = workspace.replay(calls[0][0].id)
+        card = workspace.scorecard(stored, "en")
+        assert not [line for line in card if line.result == "fail"], card
+        assert frames(stored.events, "en")[-1].happened == "ended: Not dialled"
+    finally:
+        workspace.engine.dispose()
+    counted = figures([CallRecord(call.id, "wang", LATE.date(), events) for call, events in calls], LATE.date())
+    assert (counted.calls, counted.not_dialled) == (0, 2)
+
+
+async def test_once_dialled_esc_leaves_nothing(tmp_path, db_url):
+    app = _app(tmp_path, db_url, "collector", lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _call_a_shanghai_debtor(pilot)
+        await press(pilot, "d", "escape")
+        assert app.screen is screen and not screen.call.ended
+        assert "Leave, not dialled" not in str(screen.query_one("KeyBar").render())
+        with pytest.raises(Exception, match="dialled"):
+            screen.call.leave_undialled()
+
+
+async def test_the_worklist_puts_accounts_the_rules_block_last_and_says_when_they_open(tmp_path, db_url):
+    """Friday 23:00 in Shanghai, 16:00 in Europe: every account whose debtor's hours are
+    closed comes after every one they allow, and its row says when they open."""
+    from sqlalchemy import text as sql
+
+    from callassist.core.priority import local_zone
+    from callassist.store import db
+
+    engine = db.make_engine(db_url)
+    with engine.connect() as connection:
+        zones = dict(connection.execute(sql("SELECT a.id, d.timezone FROM account a JOIN debtor d ON d.id = a.debtor_id")).all())
+    engine.dispose()
+    app = _app(tmp_path, db_url, "collector", lambda: LATE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rows = app.screen.rows
+        closed = [not 8 <= LATE.astimezone(local_zone(zones[row.account_id])).hour < 22 for row in rows]
+        assert any(closed) and not all(closed)
+        assert closed == sorted(closed), "a blocked account ranks above one the rules allow"
+        table = app.screen.query_one("LineTable")
+        assert "opens in 9 h" in table.row_text(closed.index(True))
+        table.move_cursor(closed.index(True))
+        await settle(pilot)
+        assert "opens in 9 h (8:00 AM their time)" in str(app.screen.query_one("#worklist-detail").render()).replace("\u202f", " ")

@@ -311,7 +311,7 @@ async def test_a_note_is_checked_before_saving_and_stored_without_card_details(m
         warning = pilot.app.screen.query_one("#note-warning", Static)
         assert warning.display and "'liar' is an insult: courtesy to everyone" in str(warning.render())
         await press(pilot, "enter")  # as written, the collector was told
-        await press(pilot, "x")
+        await press(pilot, "d", "x")
         form = pilot.app.screen
         form.query_one("#disposition", Select).value = "refused"
         form.query_one("#note", Input).value = "refused, called me an idiot; read out card 5500 0000 0000 0004"

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from callassist.core.call import CallError, Event
-from callassist.core.flow import VERIFIED, states_before
+from callassist.core.flow import NOT_DIALLED, VERIFIED, states_before
 from callassist.core.compliance import SUPERVISOR
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS
@@ -72,6 +72,7 @@ class CallScreen(Screen):
         self.card_minute = None
         self.told_window_closed = False  # their call hours ended during this call, and the collector was told
         self.card_debt: bool | None = None  # whether the card shows what is owed
+        self.dialled_shown = active.call.dialled  # what the key bar offers: Esc leaves only before dialling
         self.unverified = states_before(active.call.loaded.flow, VERIFIED)
         # What the forms hold but no event does yet; kept on disk by save_draft.
         self.drafts: dict[str, dict] = dict(active.drafts)
@@ -99,7 +100,7 @@ class CallScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        bind_localized(self, self.locale, [("slash", "find", "find_excuse", "/"), ("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("question_mark", "keys", "help", "?")])
+        bind_localized(self, self.locale, [("slash", "find", "find_excuse", "/"), ("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("escape", "leave", "leave_undialled", "esc"), ("question_mark", "keys", "help", "?")])
         # Shown on the rules line when it applies, not in the key bar.
         self._bindings.bind("ctrl+o", "override", label("override_key", self.locale), show=False)
         self.query_one("#status", Static).display = False
@@ -190,8 +191,11 @@ class CallScreen(Screen):
         if call.in_promise_step() and call.promise is None:
             extra.append(("m", label("promise_form", self.locale)))
         if not choices:
-            extra.append(("x", label("end_call", self.locale)))
+            extra.append(("x", label("end_call", self.locale)) if call.dialled else ("esc", label("leave_undialled", self.locale)))
         self.query_one(ChoiceBar).show(choices, label("choices", self.locale), extra)
+        if call.dialled != self.dialled_shown:
+            self.dialled_shown = call.dialled
+            self.refresh_bindings()  # Esc leaves only before dialling
         self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection())
         self.show_rules()
         if self.card_debt is not None and self.card_debt != self.debt_on_card():
@@ -281,7 +285,9 @@ class CallScreen(Screen):
             if event.kind == "note_added":
                 self.app.notify(label("note_saved", self.locale), timeout=2)
             elif event.kind == "call_ended":
-                self.app.notify(label("call_ended", self.locale, disposition=label(f"disp_{event.payload['disposition']}", self.locale)), markup=False)
+                ended = event.payload["disposition"]
+                said = label("left_undialled", self.locale) if ended == NOT_DIALLED else label("call_ended", self.locale, disposition=label(f"disp_{ended}", self.locale))
+                self.app.notify(said, markup=False)
                 scored = next((e for e in message.events if e.kind == "practice_scored"), None)
                 if scored is not None:
                     self.show_score(scored.payload, event.payload["disposition"])
@@ -394,8 +400,22 @@ class CallScreen(Screen):
         today = self.app.workspace.debtor_today(self.active.snapshot)
         self.app.push_screen(PromiseScreen(self.call.balance, today, self.app.workspace.fee_allowance, self.locale, *self.draft_of("promise")), captured)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave":
+            return not self.call.dialled and not self.call.ended
+        return True
+
+    def action_leave(self) -> None:
+        """Leave the call before dialling: stored as not dialled, no attempt counted."""
+        if not self.call.dialled and not self.call.ended:
+            self.apply(self.call.leave_undialled)
+
     def action_end_call(self) -> None:
         from callassist.tui.screens.disposition import DispositionScreen
+
+        if not self.call.dialled:  # nothing happened on the phone: no outcome but this one is true
+            self.action_leave()
+            return
 
         def chosen(result: tuple[str, str, date | None, datetime | None, str | None] | None) -> None:
             if result is not None:

@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from callassist.core.call import DAMAGED
 from callassist.core.calls import ANY_FLAG, SORTS, CallFilter, browse
-from callassist.core.flow import DISPOSITIONS
+from callassist.core.flow import ENDINGS
 from callassist.core.i18n import fmt_short_date, label, value_label
 from callassist.core.objections import EXCUSE_IDS
 from callassist.core.promises import parse_date
@@ -54,7 +54,7 @@ class CallsScreen(Screen):
         with Horizontal(classes="filters"):
             yield Input(placeholder=t("calls_search"), id="search", compact=True)
             yield Select([], prompt=t("calls_any_collector"), id="collector", compact=True)
-            yield Select([(t(f"disp_{d}"), d) for d in DISPOSITIONS], prompt=t("calls_any_outcome"), id="disposition", compact=True)
+            yield Select([(t(f"disp_{d}"), d) for d in ENDINGS], prompt=t("calls_any_outcome"), id="disposition", compact=True)
             yield Checkbox(t("calls_practice"), id="practice", compact=True)
         with Horizontal(classes="filters"):
             yield Select([(e, e) for e in EXCUSE_IDS], prompt=t("calls_any_excuse"), id="excuse", compact=True)

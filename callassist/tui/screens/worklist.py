@@ -29,6 +29,7 @@ RELOAD_SECONDS = 5.0
 WIDE = 110
 # Shown in their own columns, so not repeated under "why now".
 COLUMN_REASONS = frozenset({"balance", "class", "days_past_due"})
+SAID_FIRST = frozenset({"rules_closed"})  # a reason against the call that the row must show
 
 
 
@@ -189,7 +190,7 @@ class WorklistScreen(Screen):
 
         def cells_of(index: int) -> list[str]:
             row = rows[index]
-            why = ("；" if locale == "zh" else "; ").join(describe_reason(reason, locale) for reason in row.reasons if reason.key not in COLUMN_REASONS and reason.points > 0)
+            why = ("；" if locale == "zh" else "; ").join(describe_reason(reason, locale) for reason in row.reasons if reason.key not in COLUMN_REASONS and (reason.points > 0 or reason.key in SAID_FIRST))
             cells = [row.debtor, format_money(Money(row.balance, row.currency), locale), str(max(0, row.days_late))]
             if wide:
                 last = fmt_short_date(row.last_contact_at.date(), locale) if row.last_contact_at else label("never", locale)

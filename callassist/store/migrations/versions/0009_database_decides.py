@@ -137,15 +137,22 @@ _TYPE_TESTS = {
     "date": rf"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' ~ '^{_DATE}$' AND callassist.parses({{v}} #>> '{{{{}}}}', 'date')",
     "moment": rf"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' ~ '^{_DATE}T{_TIME}$' AND callassist.parses({{v}} #>> '{{{{}}}}', 'timestamptz')",
     "stop": f"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' IN ({', '.join(repr(stop) for stop in STOPS)})",
-    "disposition": f"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' IN ({', '.join(repr(name) for name in DISPOSITIONS)})",
 }
+
+
+def _one_of(names: tuple[str, ...]) -> str:
+    return f"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' IN ({', '.join(repr(name) for name in names)})"
+
+
+_TYPE_TESTS["disposition"] = _one_of(DISPOSITIONS)
 _TYPE_NAMES = {"text": "text", "boolean": "true or false", "integer": "a whole number", "texts": "a list of texts", "amount": "an amount such as 1200.50",
                "currency": "a currency code such as CNY", "date": "a date such as 2026-12-03", "moment": "a time with its offset such as 2026-12-03T09:30:00+08:00",
                "stop": " or ".join(STOPS), "disposition": "one of " + ", ".join(DISPOSITIONS)}
 
 
-def _field_test(name: str, kind: str) -> str:
-    """PL/pgSQL returning what is wrong with the field `name` of `said` as a `kind`."""
+def _field_test(name: str, kind: str, dispositions: tuple[str, ...] = DISPOSITIONS) -> str:
+    """PL/pgSQL returning what is wrong with the field `name` of `said` as a `kind`
+    (a disposition: one of `dispositions`)."""
     value = f"(said -> '{name}')"
     optional, kind = kind.endswith("?"), kind.rstrip("?")
     if kind.startswith("["):
@@ -158,15 +165,33 @@ def _field_test(name: str, kind: str) -> str:
         test = f"""problem := callassist.shape_problem('{kind.strip("{}")}', {value});
                 IF problem IS NOT NULL THEN RETURN '{name}: ' || problem; END IF;"""
     else:
-        test = f"IF NOT coalesce({_TYPE_TESTS[kind].format(v=value)}, false) THEN RETURN '{name} must be {_TYPE_NAMES[kind]}'; END IF;"
+        tests, names = _TYPE_TESTS, _TYPE_NAMES
+        if kind == "disposition":
+            tests, names = {kind: _one_of(dispositions)}, {kind: "one of " + ", ".join(dispositions)}
+        test = f"IF NOT coalesce({tests[kind].format(v=value)}, false) THEN RETURN '{name} must be {names[kind]}'; END IF;"
     return f"IF coalesce(jsonb_typeof({value}), 'null') <> 'null' THEN {test} END IF;" if optional else test
 
 
-def _shape_checks() -> str:
-    """The branches of shape_problem: one for each kind of event (with COMMON) and each part."""
-    shapes = {kind: fields | COMMON for kind, fields in EVENT_SHAPES.items()} | PARTS
-    return "\n            ".join(f"WHEN '{shape}' THEN\n                " + "\n                ".join(_field_test(name, kind) for name, kind in fields.items())
+def _shape_checks(events: dict = EVENT_SHAPES, parts: dict = PARTS, dispositions: tuple[str, ...] = DISPOSITIONS) -> str:
+    """The branches of shape_problem: one for each kind of event (with COMMON) and each
+    part (later revisions pass theirs)."""
+    shapes = {kind: fields | COMMON for kind, fields in events.items()} | parts
+    return "\n            ".join(f"WHEN '{shape}' THEN\n                " + "\n                ".join(_field_test(name, kind, dispositions) for name, kind in fields.items())
                                    for shape, fields in shapes.items())
+
+
+def shape_problem_function(checks: str, replace: bool = False) -> str:
+    """callassist.shape_problem: what is wrong with a payload as a shape, or NULL."""
+    return f"""CREATE {'OR REPLACE ' if replace else ''}FUNCTION callassist.shape_problem(shape text, said jsonb) RETURNS text LANGUAGE plpgsql STABLE {LOCKED} AS $$
+        DECLARE item jsonb; problem text;
+        BEGIN
+            IF jsonb_typeof(said) IS DISTINCT FROM 'object' THEN RETURN 'it is not a JSON object'; END IF;
+            CASE shape
+            {checks}
+            ELSE RETURN 'it is no kind of event the program writes';
+            END CASE;
+            RETURN NULL;
+        END $$"""
 
 
 _READ_BY_ALL = ["alembic_version", "collector", "storesetting", "call", "callevent", "review"]
@@ -507,16 +532,7 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             RETURN false;
         END $$""",
         # What is wrong with a payload as a shape of EVENT_SHAPES, or NULL.
-        f"""CREATE FUNCTION callassist.shape_problem(shape text, said jsonb) RETURNS text LANGUAGE plpgsql STABLE {LOCKED} AS $$
-        DECLARE item jsonb; problem text;
-        BEGIN
-            IF jsonb_typeof(said) IS DISTINCT FROM 'object' THEN RETURN 'it is not a JSON object'; END IF;
-            CASE shape
-            {_shape_checks()}
-            ELSE RETURN 'it is no kind of event the program writes';
-            END CASE;
-            RETURN NULL;
-        END $$""",
+        shape_problem_function(_shape_checks()),
         f"""CREATE FUNCTION callassist.event_effects() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {LOCKED} AS $$
         BEGIN
             IF NEW.kind = 'step_entered' THEN
