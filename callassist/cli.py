@@ -22,6 +22,8 @@ promises_app = typer.Typer(help="Follow promises to pay through until the money 
 app.add_typer(promises_app, name="promises")
 objections_app = typer.Typer(help="The catalog of the six excuses.")
 app.add_typer(objections_app, name="objections")
+holds_app = typer.Typer(help="Holds: collection stopped on an account until a supervisor releases it.")
+app.add_typer(holds_app, name="holds")
 
 
 MISSED_LISTED = 20  # calls with a missed objection shown in the table; CSV and JSON list all
@@ -260,6 +262,7 @@ def report(
     import json
     from datetime import datetime, timezone
 
+    from callassist.core.compliance import HOLD_REASONS
     from callassist.core.figures import as_rows, figures
     from callassist.core.i18n import label
     from callassist.core.lint import check_content
@@ -285,7 +288,8 @@ def report(
     states = flow.flow.state_labels(lang) if flow else {}
     excuses = catalog.names(lang) if catalog else {}
     detect = catalog.finder().detect if catalog else None
-    rows = as_rows(figures(records, datetime.now(timezone.utc).date(), detect), states, excuses)
+    holds = {reason: label(f"hold_{reason}", lang) for reason in HOLD_REASONS}
+    rows = as_rows(figures(records, datetime.now(timezone.utc).date(), detect), states, excuses, holds)
     if fmt == "json":
         grouped: dict = {}
         for section, what, value, share in rows:
@@ -777,6 +781,65 @@ def promises_evaluate(
     typer.echo(f"{(day or now.date()).isoformat()}{'' if day else ' (each debtor by their own date)'}: {counts['kept']} kept, {counts['partly_kept']} partly kept, {counts['broken']} broken (grace {options.settings.promise_grace_days} days)")
 
 
+@holds_app.command("list")
+def holds_list(ctx: typer.Context) -> None:
+    """The holds in force on the accounts you may read, oldest first: id, account,
+    debtor, why, since when, by whom, and what was captured."""
+    from callassist.core.i18n import label
+    from callassist.store import db as store_db
+    from callassist.store import holds
+    from callassist.store.errors import StoreError
+    from callassist.workspace import database_errors
+
+    options: Options = ctx.obj
+    engine = _open_store(options)
+    try:
+        with database_errors("cannot read the holds"), store_db.session(engine) as session:
+            found = holds.open_holds(session=session)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    if not found:
+        typer.echo("no holds in force")
+        return
+    for hold, account, debtor in found:
+        details = f" · {hold.details}" if hold.details else ""
+        typer.echo(f"{hold.id}\t{account}\t{debtor}\t{label('hold_' + hold.reason, options.locale)}\tsince {hold.placed_at:%Y-%m-%d %H:%M} UTC by {hold.placed_by}{details}")
+
+
+@holds_app.command("release")
+def holds_release(
+    ctx: typer.Context,
+    hold_id: int = typer.Argument(..., help="The hold's id, as `callassist holds list` shows it."),
+    reason: str = typer.Option(..., "--reason", help="Why collection may go on (stored with the release)."),
+) -> None:
+    """Release a hold (a supervisor's decision), with the reason; the account comes back
+    to the worklist and may be dialled again."""
+    from datetime import datetime, timezone
+
+    from callassist.core.compliance import SUPERVISOR
+    from callassist.store import db as store_db
+    from callassist.store import holds
+    from callassist.store.errors import StoreError
+    from callassist.workspace import database_errors
+
+    options: Options = ctx.obj
+    engine = _open_store(options)
+    try:
+        with database_errors("cannot release the hold"), store_db.session(engine) as session:
+            viewer = _viewer(options, session)
+            if viewer.role != SUPERVISOR:
+                raise fail(f"only a supervisor releases a hold (--role supervisor); this session's role is {viewer.role}")
+            released = holds.release_hold(hold_id, viewer.name, reason, datetime.now(timezone.utc), session=session)
+            session.commit()
+            typer.echo(f"released hold {released.id} ({released.reason}) on account {released.account_id}: {released.release_reason}")
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
 @objections_app.command("classify")
 def objections_classify(
     ctx: typer.Context,
@@ -973,7 +1036,7 @@ def graph(
 @app.command()
 def schema(
     ctx: typer.Context,
-    kind: str = typer.Argument(..., help="flow, objection, forbidden, persona or not_excuses."),
+    kind: str = typer.Argument(..., help="flow, objection, forbidden, persona, not_excuses or situation."),
     write: bool = typer.Option(False, "--write", help="Write it beside the content (scripts/ or objections/) instead of printing it."),
 ) -> None:
     """The JSON Schema of a trainer file, for editors (the published copies live beside the content)."""

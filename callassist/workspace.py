@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
 from callassist.core.calls import CallSummary
-from callassist.core.compliance import ContactRules, Viewer
+from callassist.core.compliance import SUPERVISOR, ContactRules, Viewer
 from callassist.core.figures import Figures, figures
 from callassist.core.flow import LoadedFlow
 from callassist.core.forbidden import ForbiddenLanguage
@@ -32,7 +32,7 @@ from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.core.redact import display_url
 from callassist.settings import Settings
-from callassist.store import claims, db, ledger, queries, team
+from callassist.store import claims, db, holds, ledger, queries, team
 from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.events import ChainBreak, kept_offline
 from callassist.store.open_calls import Here, OpenCalls
@@ -271,7 +271,7 @@ class Workspace:
         """The rules in force for dialling this account, with the debtor's calls of the
         last days (a day more than the longest rule looks back)."""
         attempts = queries.contact_attempts(snapshot.account_id, now - CONTACT_LOOKBACK, session=session, excluding=excluding)
-        return ContactRules(self.settings.contact_rules, snapshot.timezone, snapshot.account_id, snapshot.phone, tuple(attempts), snapshot.contact_stop)
+        return ContactRules(self.settings.contact_rules, snapshot.timezone, snapshot.account_id, snapshot.phone, tuple(attempts), snapshot.contact_stop, snapshot.holds)
 
     def begin_call(self, account_id: int) -> ActiveCall:
         """Open a call on an account, held for this call (AccountBusy if another open call
@@ -409,6 +409,19 @@ class Workspace:
         card = events[0].payload if events else {}
         same_day = same_day_contacts(events, siblings) if siblings is not None and events else None
         return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken, reviews, same_day, promise_now)
+
+    def release_holds(self, active: ActiveCall, reason: str) -> None:
+        """A supervisor releases the holds that block the call's account (each stored with
+        who, when and `reason`); the call may then be dialled."""
+        if self.settings.role != SUPERVISOR:
+            raise StoreError(f"only a supervisor releases a hold; this session's role is {self.settings.role}")
+        with database_errors("cannot release the hold"), db.session(self.engine) as session:
+            for hold in active.snapshot.holds:
+                holds.release_hold(hold.id, self.collector, reason, self.clock(), session=session)
+            session.commit()
+        active.snapshot = replace(active.snapshot, holds=())
+        if active.call.contact_rules is not None:
+            active.call.contact_rules = active.call.contact_rules._replace(holds=())
 
     def add_review(self, call_id: str, score: int, comment: str) -> list[Review]:
         """Store a supervisor's score (1-5) and comment, by whoever runs the app; the call's reviews."""

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from callassist.core.compliance import Hold
 from callassist.core.context import CallContext, InvoiceView, PastPromiseView
 from callassist.core.i18n import fmt_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
@@ -46,6 +47,7 @@ class AccountSnapshot:
     flags: tuple[str, ...] = ()  # warning signs on the account
     work_starts: time | None = None  # when the debtor's working day starts, local time
     contact_stop: str | None = None  # what the contact asked (core/compliance.py STOPS)
+    holds: tuple[Hold, ...] = ()  # in force on the account or its debtor when the call started
 
     @property
     def broken_promises(self) -> int:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from transitions import Machine, MachineError
 
-from callassist.core.compliance import STOPS, SUPERVISOR, Block, ContactRules
+from callassist.core.compliance import HOLD_REASONS, STOPS, SUPERVISOR, Block, ContactRules
 from callassist.core.conditions import condition
 from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
 from callassist.core.flow import DISPOSITIONS, NOT_DIALLED, LoadedFlow, Transition, purpose_states
@@ -25,6 +25,9 @@ from callassist.core.redact import redact
 
 OBJECTION_TRIGGER = "raise_objection"
 # Dispositions after which a supervisor needs the collector's words, not just a code.
+MAX_HOLD_DETAILS = 500
+# What a hold must capture, in the words of the error when it is missing.
+DETAILS_REQUIRED = {"has_lawyer": "the lawyer's name and phone number"}
 NOTE_REQUIRED = frozenset({"callback", "dispute", "refused", "escalated", "abusive", "wrong_party"})
 
 
@@ -119,6 +122,7 @@ class Call:
     contact_rules: ContactRules | None = None
     overridden: bool = False
     dialled: bool = False  # a choice was made on the first step (what the phone did)
+    holds: list[str] = field(default_factory=list)  # reasons of the holds this call placed
 
     def __post_init__(self) -> None:
         flow = self.loaded.flow
@@ -324,6 +328,28 @@ class Call:
             raise CallError("an empty note is not stored")
         return [Event("note_added", {**_masked("text", text), "state": self.state}, self.clock())]
 
+    def place_hold(self, reason: str, details: str = "", situation: str | None = None) -> list[Event]:
+        """Stop collection on the account until a supervisor releases it (HOLD_REASONS),
+        with what was captured: for a lawyer, their name and phone. Card numbers in the
+        details are masked as in notes. `situation`: the quick-find's, when it came from one."""
+        if self.ended:
+            raise CallError("the call has ended")
+        if not self.dialled:
+            raise CallError("a hold is placed on a call once it is dialled")
+        if reason not in HOLD_REASONS:
+            raise CallError(f"unknown hold {reason!r}: use one of {', '.join(HOLD_REASONS)}")
+        details = details.strip()
+        if reason in DETAILS_REQUIRED and not details:
+            raise CallError(f"the hold {reason!r} needs its details: {DETAILS_REQUIRED[reason]}")
+        if len(details) > MAX_HOLD_DETAILS:
+            raise CallError(f"the details are {len(details)} characters: at most {MAX_HOLD_DETAILS}")
+        payload = {"reason": reason, **_masked("details", details), "state": self.state}
+        if situation is not None:
+            payload["situation"] = situation
+        self.holds.append(reason)
+        self.suggested_disposition = "on_hold"
+        return [Event("hold_placed", payload, self.clock())]
+
     def leave_undialled(self) -> list[Event]:
         """Leave the call from its first step, nothing dialled: its end says "not dialled"
         (no attempt, no conversation, nothing for the contact rules to count)."""
@@ -425,6 +451,9 @@ class Call:
             elif event.kind == "promise_captured":
                 self.promise = Promise.from_payload(payload)
                 self.suggested_disposition = "promise"
+            elif event.kind == "hold_placed":
+                self.holds.append(payload["reason"])
+                self.suggested_disposition = "on_hold"
             elif event.kind == "compliance_override":
                 self.overridden = True
             elif event.kind == "call_ended":

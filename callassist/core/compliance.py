@@ -18,6 +18,10 @@ SUPERVISOR = "supervisor"
 ROLES = ("collector", SUPERVISOR, "trainer")
 # What a contact can ask that ends calls to them for good: no override lifts it.
 STOPS = ("do_not_call", "cease_contact")
+# Why collection stops on an account until a supervisor releases it (store AccountHold).
+HOLD_REASONS = ("dispute", "already_paid", "has_lawyer", "bankruptcy", "deceased", "hardship", "complaint", "cease_contact")
+# Holds about the person, not one debt: they stop every account of the debtor.
+DEBTOR_WIDE_HOLDS = frozenset({"has_lawyer", "bankruptcy", "deceased", "cease_contact"})
 
 
 class Profile(NamedTuple):
@@ -33,6 +37,7 @@ class Profile(NamedTuple):
     quiet_days_after_conversation: int | None = None  # the conversation's day is the first
     retention_years: int = 5
     disclosure: bool = False  # the first conversation says it is an attempt to collect a debt
+    absolute_holds: tuple[str, ...] = ()  # holds no one may override for a call: only a release lifts them
 
 
 PROFILES = {
@@ -40,12 +45,14 @@ PROFILES = {
         "cn", "the collection industry's self-regulation as this project adopts it: no calls 22:00-08:00, caps per debtor and per number a day, records kept 5 years",
         (time(8, 0), time(22, 0)), ("Asia/Shanghai",),
         conversations_per_debtor_day=3, unanswered_per_phone_day=6, retention_years=5,
+        absolute_holds=("bankruptcy", "deceased", "cease_contact"),
     ),
     "us": Profile(
         "us", "FDCPA 15 U.S.C. 1692c(a)(1) (08:00-21:00) and Regulation F 12 CFR 1006.14 (7 attempts in 7 days; 7 days after a conversation), 1006.100 (records), 1006.18(e) (disclosure)",
         (time(8, 0), time(21, 0)),
         ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"),
         attempts_per_debt_week=7, quiet_days_after_conversation=7, retention_years=3, disclosure=True,
+        absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "dispute", "deceased"),
     ),
 }
 
@@ -89,7 +96,18 @@ class Block(NamedTuple):
 
     @property
     def overridable(self) -> bool:
-        return self.rule not in STOPS
+        return self.rule not in STOPS and not dict(self.values).get("absolute", False)
+
+
+class Hold(NamedTuple):
+    """A hold in force on the account or, for DEBTOR_WIDE_HOLDS, on its debtor."""
+
+    id: int
+    account_id: int
+    reason: str
+    placed_at: datetime
+    placed_by: str
+    details: str = ""
 
 
 class Budget(NamedTuple):
@@ -129,6 +147,7 @@ class ContactRules(NamedTuple):
     phone: str
     attempts: tuple[Attempt, ...]
     stop: str | None = None  # what the contact asked (STOPS)
+    holds: tuple[Hold, ...] = ()  # in force on the account or its debtor
 
     def budget(self, now: datetime) -> Budget:
         """What is left now and what blocks a dial. An unknown zone is read the strictest
@@ -139,6 +158,8 @@ class ContactRules(NamedTuple):
         blocks: dict[str, Block] = {}
         if self.stop:
             blocks[self.stop] = Block(self.stop)
+        for hold in self.holds:
+            blocks.setdefault(f"hold_{hold.reason}", Block("hold", (("reason", hold.reason), ("since", hold.placed_at), ("absolute", hold.reason in self.profile.absolute_holds))))
         if zone is None:
             blocks["unknown_zone"] = Block("unknown_zone", (("zone", self.timezone),))
         for reading in readings:

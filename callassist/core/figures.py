@@ -72,6 +72,7 @@ class Figures:
     missed: list[MissedObjection] = field(default_factory=list)  # newest first
     damaged: list[str] = field(default_factory=list)  # calls left out: a stored row of theirs does not parse
     not_dialled: int = 0  # calls left from their first step, nothing dialled: not in `calls`
+    holds: list[tuple[str, int]] = field(default_factory=list)  # holds placed on the calls, by reason, most first
 
     @property
     def missed_by_excuse(self) -> list[tuple[str, int]]:
@@ -105,6 +106,7 @@ def figures(records: list[CallRecord], today: date, detect: Detector | None = No
     result = Figures(calls=len(records), damaged=damaged, not_dialled=len(undialled))
     spent: dict[str, list[float]] = defaultdict(list)
     excuses: Counter = Counter()
+    holds: Counter = Counter()
     for record in records:
         events = record.events
         if any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in events):
@@ -116,6 +118,7 @@ def figures(records: list[CallRecord], today: date, detect: Detector | None = No
             result.kept += record.promise_status == "kept"
             result.broken += record.promise_status == "broken"
         _phases(events, spent)
+        holds.update(e.payload.get("reason") for e in events if e.kind == "hold_placed")
         # A stored event without the values its kind carries (written by hand, not by the
         # program) counts for nothing rather than stopping the team's figures.
         for index, event in enumerate(events):
@@ -133,6 +136,7 @@ def figures(records: list[CallRecord], today: date, detect: Detector | None = No
     result.per_day = [(day, calls, promises) for day, (calls, promises) in sorted(days.items())]
     result.phase_seconds = {state: sum(times) / len(times) for state, times in spent.items()}
     result.excuses = sorted(excuses.items(), key=lambda item: (-item[1], item[0]))
+    result.holds = sorted(holds.items(), key=lambda item: (-item[1], str(item[0])))
     result.rungs = dict(sorted(result.rungs.items()))
     if detect is not None:
         result.missed = sorted(filter(None, (_missed(record, detect) for record in records)), key=lambda m: (m.day, m.call_id), reverse=True)
@@ -172,8 +176,9 @@ def _phases(events: list[Event], spent: dict[str, list[float]]) -> None:
         spent[state].append(seconds)
 
 
-def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str, str]) -> list[tuple[str, str, float | int, float | None]]:
+def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str, str], hold_names: dict[str, str] | None = None) -> list[tuple[str, str, float | int, float | None]]:
     """The figures as (section, what, value, share) rows: one shape for table, CSV and JSON."""
+    hold_names = hold_names or {}
     rows: list[tuple[str, str, float | int, float | None]] = [
         ("calls", "calls_count", result.calls, None),
         ("calls", "right_party_contacts", result.right_party, result.right_party_rate),
@@ -186,6 +191,7 @@ def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str
     rows += [("calls", "damaged_calls", len(result.damaged), None)] if result.damaged else []
     rows += [("seconds_per_phase", state_names.get(state, state), round(seconds, 1), None) for state, seconds in result.phase_seconds.items()]
     rows += [("excuses", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.excuses]
+    rows += [("holds", hold_names.get(reason, str(reason)), count, None) for reason, count in result.holds]
     rows += [("rungs", f"{excuse_names.get(excuse, excuse)} {rung}", figure.used, figure.share) for (excuse, rung), figure in result.rungs.items()]
     rows += [("missed_objections", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.missed_by_excuse]
     rows += [("missed_objection_calls", f"{m.day} {m.call_id} {m.collector} · {excuse_names.get(m.excuse, m.excuse)}: {m.note}", m.score, None) for m in result.missed]

@@ -22,13 +22,13 @@ from callassist.core.templates import ScriptTemplates
 from callassist.core.yamlfile import LineMap, line_of, load_model
 
 FLOW_FILE = "flow.yaml"
-DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive")
+DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive", "on_hold")
 # A call left from its first step, before anything was dialled: stored and replayable,
 # never an attempt, a conversation or a flag. Not offered by the end form.
 NOT_DIALLED = "not_dialled"
 ENDINGS = DISPOSITIONS + (NOT_DIALLED,)  # every outcome a stored call may have
 # Keys the call screen keeps for itself: the six excuses, note, promise form, end call, help, quit.
-RESERVED_KEYS = frozenset("123456nmx?q/")
+RESERVED_KEYS = frozenset("123456nmx?q/H")
 TRIGGER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 VERIFIED = "right_party_verified"
 PURPOSE = "purpose_stated"

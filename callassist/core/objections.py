@@ -16,7 +16,8 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
 from callassist.core.context import CallContext, RebuttalView
-from callassist.core.flow import Phrases, Text
+from callassist.core.compliance import HOLD_REASONS, STOPS
+from callassist.core.flow import DISPOSITIONS, Phrases, Text
 from callassist.core.quickfind import EXAMPLE_WEIGHT, ExcuseFinder, Pattern, same_phrase
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.problems import ContentError, Problem, display_path
@@ -24,6 +25,11 @@ from callassist.core.templates import inspect_template, make_environment, render
 from callassist.core.yamlfile import CONTENT, LineMap, line_of, load_model
 
 EXCUSE_IDS = ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down")
+# What a debtor says that is no excuse but a fact that changes what may be done
+# (DOMAIN.md): each has an exit, not a rebuttal (objections/situations/<id>.yaml).
+SITUATION_IDS = ("stop_calling", "wrong_number", "already_paid", "not_my_debt", "has_lawyer", "bankruptcy", "deceased", "hardship", "called_at_work", "complaint")
+SITUATIONS_DIR = "situations"
+SITUATION_WEIGHT = 0.7
 PRINCIPLES = ("reason", "relationship", "interest", "law")
 COUNTERS = ("persist", "stick", "frequent", "press", "quick")
 NOT_EXCUSES_FILE = "not_excuses.yaml"
@@ -82,6 +88,25 @@ class Excuse(BaseModel):
     ladder: Ladders
 
 
+class Situation(BaseModel):
+    """objections/situations/<id>.yaml: something a debtor says that is no excuse but a
+    fact that changes what may be done. The quick-find ranks it beside the excuses;
+    choosing it opens its exit: what to say, what to write down, the hold it places and
+    the outcome the end form suggests."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Literal[SITUATION_IDS]  # type: ignore[valid-type]
+    name: Text
+    description: Text
+    hold: Literal[HOLD_REASONS] | None = Field(description="The hold the exit places on the account (core/compliance.py), or null for none.")  # type: ignore[valid-type]
+    outcome: Literal[DISPOSITIONS] = Field(description="The outcome the end form suggests after the exit.")  # type: ignore[valid-type]
+    stop: Literal[STOPS] | None = Field(None, description="What the contact asked, suggested on the end form: do_not_call (this number) or cease_contact.")  # type: ignore[valid-type]
+    cues: Cues
+    examples: Phrases = Field(description="Whole utterances a debtor might say, per locale.")
+    say: Text = Field(description="What the collector says, read aloud: plain spoken words, no debt detail, no claim the account does not support.")
+    capture: Text = Field(description="What to write down, shown in the details field.")
+
+
 class NotExcuses(BaseModel):
     """objections/not_excuses.yaml: notes collectors write that are no excuse, per locale,
     so that looking for missed objections in notes leaves ordinary notes alone."""
@@ -104,8 +129,10 @@ class _CompiledRung:
 class Catalog:
     """The six excuses, compiled; renders any rung for a call's context."""
 
-    def __init__(self, excuses: dict[str, Excuse], compiled: dict[tuple[str, str], list[_CompiledRung]], not_excuses: NotExcuses | None = None) -> None:
+    def __init__(self, excuses: dict[str, Excuse], compiled: dict[tuple[str, str], list[_CompiledRung]], not_excuses: NotExcuses | None = None,
+                 situations: dict[str, Situation] | None = None) -> None:
         self.excuses = excuses
+        self.situations = situations or {}
         self._compiled = compiled
         self.not_excuses = not_excuses or NotExcuses()
         self._finder: ExcuseFinder | None = None
@@ -117,12 +144,16 @@ class Catalog:
         with self._finder_lock:
             if self._finder is None:
                 ordinary = self.not_excuses.en + self.not_excuses.zh
-                self._finder = ExcuseFinder(list(_patterns(self.excuses)), EXCUSE_IDS, ordinary)
+                self._finder = ExcuseFinder(list(_patterns(self.excuses | self.situations)), EXCUSE_IDS + tuple(self.situations), ordinary, detectable=EXCUSE_IDS)
             return self._finder
 
     def names(self, locale: str) -> dict[str, str]:
         """Each excuse's name in `locale`, by id, in DOMAIN.md's order."""
         return {excuse_id: self.excuses[excuse_id].name.get(locale) for excuse_id in EXCUSE_IDS}
+
+    def situation_names(self, locale: str) -> dict[str, str]:
+        """Each situation's name in `locale`, by id."""
+        return {situation_id: situation.name.get(locale) for situation_id, situation in self.situations.items()}
 
     def excuse(self, excuse_id: str) -> Excuse:
         return self.excuses[excuse_id]
@@ -159,16 +190,19 @@ class Catalog:
         )
 
 
-def _patterns(excuses: dict[str, Excuse]):
-    for excuse_id, excuse in excuses.items():
+def _patterns(entries: dict[str, Excuse | Situation]):
+    for excuse_id, excuse in entries.items():
+        # A situation stops the collection: it must be said nearly as written to rank
+        # first, so a word in common does not send an excuse to an exit.
+        scale = SITUATION_WEIGHT if isinstance(excuse, Situation) else 1.0
         for locale in ("en", "zh"):
             for cue in getattr(excuse.cues, locale):
                 if isinstance(cue, WeightedCue):
-                    yield Pattern(excuse_id, locale, cue.phrase, cue.weight)
+                    yield Pattern(excuse_id, locale, cue.phrase, cue.weight * scale)
                 else:
-                    yield Pattern(excuse_id, locale, cue, 1.0)
+                    yield Pattern(excuse_id, locale, cue, scale)
             for example in getattr(excuse.examples, locale):
-                yield Pattern(excuse_id, locale, example, EXAMPLE_WEIGHT)
+                yield Pattern(excuse_id, locale, example, EXAMPLE_WEIGHT * scale)
 
 
 def _render(template: jinja2.Template, values: dict, path: str, line: int) -> str:
@@ -211,7 +245,8 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
         line_maps[excuse_id] = lines
         for locale in ("en", "zh"):
             compiled[(excuse_id, locale)] = _compile_ladder(env, excuse, locale, lines, shown, problems, forbidden)
-    problems.extend(_shared_phrases(excuses, line_maps, directory))
+    situations = _load_situations(directory / SITUATIONS_DIR, line_maps, problems, forbidden)
+    problems.extend(_shared_phrases(excuses | situations, line_maps, directory))
     not_excuses = None
     if (directory / NOT_EXCUSES_FILE).exists():
         try:
@@ -220,14 +255,43 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
             problems.extend(exc.problems)
     if problems:
         raise ContentError(problems)
-    return Catalog(excuses, compiled, not_excuses)
+    return Catalog(excuses, compiled, not_excuses, situations)
 
 
-def _shared_phrases(excuses: dict[str, Excuse], line_maps: dict[str, LineMap], directory: Path) -> list[Problem]:
-    """A phrase under two excuses must say, under each, how strongly it points there;
-    an example under two excuses, or one with nothing to match, teaches nothing."""
+def _load_situations(directory: Path, line_maps: dict[str, LineMap], problems: list[Problem], forbidden: ForbiddenLanguage | None) -> dict[str, Situation]:
+    """objections/situations/<id>.yaml for each situation; what it says is checked
+    against the forbidden language like a rebuttal."""
+    situations: dict[str, Situation] = {}
+    for situation_id in SITUATION_IDS:
+        path = directory / f"{situation_id}.yaml"
+        shown = display_path(path)
+        if not path.exists():
+            problems.append(Problem(shown, 1, 1, "E040", f"the situation {situation_id!r} has no file", f"create {SITUATIONS_DIR}/{path.name}"))
+            continue
+        try:
+            situation, lines = load_model(Situation, path)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        if situation.id != situation_id:
+            line, col = line_of(lines, ("id",))
+            problems.append(Problem(shown, line, col, "E041", f"file {path.name} declares id {situation.id!r}", f"use id: {situation_id}"))
+            continue
+        if forbidden is not None:
+            for locale in ("en", "zh"):
+                line, _ = line_of(lines, ("say", locale, CONTENT))
+                problems.extend(forbidden.problems(situation.say.get(locale), locale, shown, line_offset=line - 1))
+        situations[situation_id] = situation
+        line_maps[situation_id] = lines
+    return situations
+
+
+def _shared_phrases(excuses: dict[str, Excuse | Situation], line_maps: dict[str, LineMap], directory: Path) -> list[Problem]:
+    """A phrase under two excuses (or situations) must say, under each, how strongly it
+    points there; an example under two, or one with nothing to match, teaches nothing."""
     where: dict[str, list[tuple[str, str, str, int, bool]]] = {}  # phrase -> (excuse, field, locale, index, weighted)
-    shown = {excuse_id: display_path(directory / f"{excuse_id}.yaml") for excuse_id in excuses}
+    order = EXCUSE_IDS + SITUATION_IDS
+    shown = {excuse_id: display_path(directory / (f"{excuse_id}.yaml" if excuse_id in EXCUSE_IDS else f"{SITUATIONS_DIR}/{excuse_id}.yaml")) for excuse_id in excuses}
     problems = []
     for excuse_id, excuse in excuses.items():
         for field in ("cues", "examples"):
@@ -241,7 +305,7 @@ def _shared_phrases(excuses: dict[str, Excuse], line_maps: dict[str, LineMap], d
                         continue
                     where.setdefault(key, []).append((excuse_id, field, locale, index, isinstance(entry, WeightedCue)))
     for key, places in where.items():
-        excuse_ids = sorted({place[0] for place in places}, key=EXCUSE_IDS.index)
+        excuse_ids = sorted({place[0] for place in places}, key=order.index)
         if len(excuse_ids) < 2:
             continue
         for excuse_id, field, locale, index, weighted in places:

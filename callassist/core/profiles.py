@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from callassist.core.compliance import PROFILES, Profile
+from callassist.core.compliance import HOLD_REASONS, PROFILES, Profile
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.yamlfile import load_model
 
@@ -46,6 +47,7 @@ class ProfileFile(BaseModel):
     quiet_days_after_conversation: int | None = Field(None, ge=1)
     retention_years: int = Field(ge=1, le=100)
     disclosure: bool = False
+    absolute_holds: list[Literal[HOLD_REASONS]] = Field(default_factory=list, description="holds no supervisor may override for a call: only a release lifts them")  # type: ignore[valid-type]
 
     @field_validator("name")
     @classmethod
@@ -72,4 +74,5 @@ def load_profile(path: Path) -> Profile:
         raise ContentError([Problem(display_path(path), 0, 0, "E001", "no such profile file", "give a built-in name (cn, us) or the path of a YAML profile")])
     model, _ = load_model(ProfileFile, path, link_allowed=True)
     return Profile(model.name, model.source, (model.window.opens, model.window.closes), tuple(model.zones), model.conversations_per_debtor_day, model.unanswered_per_phone_day,
-                   model.attempts_per_debt_week, model.quiet_days_after_conversation, model.retention_years, model.disclosure)
+                   model.attempts_per_debt_week, model.quiet_days_after_conversation, model.retention_years, model.disclosure,
+                   tuple(model.absolute_holds))

@@ -170,10 +170,12 @@ class Match:
 class ExcuseFinder:
     """Ranks the six excuses for an utterance, using the catalog's cues and examples."""
 
-    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...], ordinary: list[str] = ()) -> None:
+    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...], ordinary: list[str] = (), detectable: tuple[str, ...] | None = None) -> None:
         """`ordinary`: notes that are no excuse. They are never ranked and change no
-        ranking; they tell detect() what an ordinary note looks like."""
+        ranking; they tell detect() what an ordinary note looks like. `detectable`: the
+        ids detect() may name (the excuses; a note speaking of a situation names none)."""
         self.excuse_ids = excuse_ids
+        self.detectable = frozenset(detectable or excuse_ids)
         self.patterns = patterns
         raw = [_features(*_runs(normalise(p.text))) for p in patterns]
         document_frequency: dict[str, int] = defaultdict(int)
@@ -212,7 +214,7 @@ class ExcuseFinder:
                     self._by_deletion[deleted].append(feature)
 
     def rank(self, utterance: str, conversion: str = DEFAULT_CONVERSION, top: int | None = None) -> list[Match]:
-        """The six excuses for `utterance`, best first (all six, or the first `top`)."""
+        """The excuses (and situations) for `utterance`, best first (all, or the first `top`)."""
         wanted = self._query(utterance, conversion)
         matches = self._standings(wanted, self._overlap(wanted))
         return matches[:top] if top else matches
@@ -229,6 +231,8 @@ class ExcuseFinder:
         if not standings or standings[0].score < DETECT_AT:
             return None
         best = standings[0]
+        if best.excuse not in self.detectable:
+            return None
         return best if best.score - self._like_ordinary(wanted) >= DETECT_MARGIN else None
 
     def _weigh(self, features: dict[str, float]) -> dict[str, float]:

@@ -42,6 +42,10 @@ def describe_block(block: Block, profile: str, locale: str) -> str:
     if "local" in values:
         words["time"] = fmt_time(values["local"], locale)
         words["opens"], words["closes"] = (moment.strftime("%H:%M") for moment in (values["opens"], values["closes"]))
+    if "reason" in values:
+        words["reason"] = label(f"hold_{values['reason']}", locale)
+        words["since"] = fmt_short_date(values["since"].date(), locale)
+        words["lift"] = label("hold_absolute" if values["absolute"] else "hold_overridable", locale, profile=profile)
     return label(f"block_{block.rule}", locale, profile=profile, **words)
 
 

@@ -88,6 +88,9 @@ def _happened(event: Event, locale: str, excuse_names: dict[str, str]) -> str:
         return label("replay_promise", locale, total=payload["total"], currency=payload["currency"])
     if kind == "call_ended":
         return label("replay_ended", locale, disposition=value_label("disp", payload["disposition"], locale))
+    if kind == "hold_placed":
+        details = f" · {payload['details']}" if payload.get("details") else ""
+        return label("replay_hold", locale, reason=value_label("hold", payload["reason"], locale)) + details
     return value_label("replay", kind, locale)
 
 

@@ -10,7 +10,7 @@ import json
 
 from callassist.core.flow import Flow
 from callassist.core.forbidden import ForbiddenFile
-from callassist.core.objections import Excuse, NotExcuses
+from callassist.core.objections import Excuse, NotExcuses, Situation
 from callassist.core.personas import Persona
 
 # kind: (model, content folder it lives in, file name)
@@ -20,6 +20,7 @@ SCHEMAS = {
     "forbidden": (ForbiddenFile, "scripts", "forbidden.schema.json"),
     "persona": (Persona, "objections", "persona.schema.json"),
     "not_excuses": (NotExcuses, "objections", "not_excuses.schema.json"),
+    "situation": (Situation, "objections", "situation.schema.json"),
 }
 
 

@@ -19,7 +19,7 @@ from callassist.core.redact import redact_partial
 
 
 # The form whose draft an event makes obsolete.
-DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition", "compliance_override": "override"}
+DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition", "compliance_override": "override", "hold_placed": "hold"}
 
 
 def masked(value):

@@ -175,6 +175,27 @@ class Payment(SQLModel, table=True):
     created_at: datetime = time_field()
 
 
+class AccountHold(SQLModel, table=True):
+    """Collection stopped on an account until a supervisor releases it: a dispute being
+    validated, a payment being verified, a lawyer, bankruptcy, a death, hardship, a
+    complaint, cease contact (core/compliance.py HOLD_REASONS). Placed by a call's
+    `hold_placed` event, in the same transaction; those that concern the person
+    (DEBTOR_WIDE_HOLDS) stop every account of the debtor."""
+
+    __table_args__ = (Index("ix_accounthold_open", "debtor_id", "account_id", **only_where("released_at IS NULL")),)
+    id: int | None = big_id_field()
+    account_id: int = Field(foreign_key="account.id", index=True)
+    debtor_id: int = Field(foreign_key="debtor.id")
+    call_id: str | None = None  # the call that placed it (no key: a purge of old calls keeps the hold)
+    reason: str
+    details: str = ""  # what was captured: the attorney's name and phone, the payment's reference
+    placed_by: str
+    placed_at: datetime = time_field()
+    released_at: datetime | None = time_field(nullable=True)
+    released_by: str | None = None
+    release_reason: str | None = None
+
+
 class Review(SQLModel, table=True):
     """A supervisor's score of a call (1 to 5) and comment, with who and when."""
 

@@ -30,6 +30,7 @@ from callassist.store import db, sql
 from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
+from callassist.store.holds import holds_in_force, place_hold
 from callassist.store.ledger import add_promise
 from callassist.store.sql import UnfinishedCall, Worklist, month_of
 from callassist.store.types import DAMAGED_TIME, UTCDateTime
@@ -114,6 +115,7 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         promises=tuple(past),
         flags=parse_flags(account.flags),
         work_starts=parse_work_starts(debtor.work_starts),
+        holds=holds_in_force(account_id, session=session),
     )
 
 
@@ -236,6 +238,8 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
             return  # a practice call: the promise is in its events, and no account owes it
         plan = [(date.fromisoformat(instalment["due"]), Decimal(instalment["amount"])) for instalment in payload["instalments"]]
         add_promise(account_id, call_id, payload["currency"], Decimal(payload["total"]), payload["method"], payload["channel"], plan, event.at, session=session)
+    elif event.kind == "hold_placed":
+        place_hold(call_id, payload, event.at, session=session)
     elif event.kind == "call_ended" and payload["disposition"] != NOT_DIALLED:  # nothing happened to the account
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is not None:

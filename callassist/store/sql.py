@@ -13,17 +13,24 @@ from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+from callassist.core.compliance import DEBTOR_WIDE_HOLDS
 from callassist.core.names import TEAM_POOL
 from callassist.core.priority import (
     CALLBACK_EARLY, DEFAULT_CLASS_DAYS, AccountFacts, Moment, Reason, days_past_due, income_days_soon, local_zone, moment,
     parse_clock_key, parse_flags, parse_work_starts, standing, top_reasons,
 )
 
-SCHEMA_HEAD = "0011"  # the newest Alembic revision; a test keeps it in step
+SCHEMA_HEAD = "0012"  # the newest Alembic revision; a test keeps it in step
 
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
 # Accounts an open call holds now (store/claims.py): offered to no one else.
 HELD = "SELECT account_id FROM claim WHERE expires_at > :now"
+
+# An account no hold stops: none on it, none on its debtor that concerns the person
+# (ix_accounthold_open: a few rows in any ledger).
+_DEBTOR_WIDE = ", ".join(f"'{reason}'" for reason in sorted(DEBTOR_WIDE_HOLDS))
+NOT_HELD = ("NOT EXISTS (SELECT 1 FROM accounthold h WHERE h.debtor_id = {a}.debtor_id AND h.released_at IS NULL"
+            f" AND (h.account_id = {{a}}.id OR h.reason IN ({_DEBTOR_WIDE})))")
 
 # What scoring needs of an account, and what the worklist shows of it.
 ACCOUNT_COLUMNS = """
@@ -35,7 +42,7 @@ JOIN debtor d ON d.id = a.debtor_id
 JOIN contact c ON c.id = a.contact_id
 """
 # A contact who asked not to be called is never offered (core/compliance.py STOPS).
-COLLECTOR_OPEN_ACCOUNTS = ACCOUNT_COLUMNS + "WHERE a.collector_id = :collector_id AND a.closed = :closed AND c.stop IS NULL\n"
+COLLECTOR_OPEN_ACCOUNTS = ACCOUNT_COLUMNS + "WHERE a.collector_id = :collector_id AND a.closed = :closed AND c.stop IS NULL AND " + NOT_HELD.format(a="a") + "\n"
 # The collector's distinct clocks, one index seek each (a loose index scan).
 CLOCKS = """
 WITH RECURSIVE clocks(clock) AS (
@@ -51,12 +58,13 @@ SELECT clock FROM clocks WHERE clock IS NOT NULL
 # Accounts whose contact asked not to be called are passed over here, by the few rows of
 # ix_contact_stopped, not read and dropped after: they may be many at the top.
 _WALK = ("SELECT {n} AS walk, id, priority FROM (SELECT id, priority FROM account WHERE collector_id = :collector_id AND closed = :closed AND clock = :clock_{n}{day}{after}"
-         " AND NOT EXISTS (SELECT 1 FROM contact WHERE contact.id = account.contact_id AND contact.stop IS NOT NULL) ORDER BY priority DESC, id DESC LIMIT :limit_{n}) AS walk_{n}")
+         " AND NOT EXISTS (SELECT 1 FROM contact WHERE contact.id = account.contact_id AND contact.stop IS NOT NULL) AND " + NOT_HELD.format(a="account").replace("{", "{{").replace("}", "}}")
+         + " ORDER BY priority DESC, id DESC LIMIT :limit_{n}) AS walk_{n}")
 _WALK_DAY = " AND income_day = :day_{n}"
 _WALK_AFTER = " AND (priority < :priority_{n} OR (priority = :priority_{n} AND id < :after_{n}))"
 # By id alone: the collector's index would be walked otherwise.
 FIRST_ROWS = 4
-BY_ID = ACCOUNT_COLUMNS + "WHERE a.id IN ({ids}) AND c.stop IS NULL"
+BY_ID = ACCOUNT_COLUMNS + "WHERE a.id IN ({ids}) AND c.stop IS NULL AND " + NOT_HELD.format(a="a").replace("{", "{{").replace("}", "}}")
 # These can add more than any clock, so all of them are read, each by its own index (see
 # models.Account): callbacks due now, and promises due on the debtor's local date.
 CALLBACKS_DUE = COLLECTOR_OPEN_ACCOUNTS + "AND a.callback_at <= :due"

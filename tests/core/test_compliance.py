@@ -121,3 +121,19 @@ def test_a_contact_who_asked_not_to_be_called_is_blocked_for_good():
     blocks = rules.budget(noon).blocks
     assert [b.rule for b in blocks] == ["do_not_call"] and not blocks[0].overridable
     assert [b.rule for b in ContactRules(profile("us"), "America/Nowhere", 1, PHONE, (), stop="cease_contact").budget(noon).blocks][0] == "cease_contact"
+
+
+@pytest.mark.parametrize(("rules", "reason", "overridable"), [
+    ("us", "has_lawyer", False), ("us", "cease_contact", False), ("us", "dispute", False), ("us", "bankruptcy", False),
+    ("us", "hardship", True), ("cn", "bankruptcy", False), ("cn", "deceased", False), ("cn", "dispute", True), ("cn", "has_lawyer", True),
+])
+def test_a_hold_blocks_the_dial_and_only_where_the_law_allows_is_overridable(rules, reason, overridable):
+    from callassist.core.compliance import Hold
+
+    noon = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    zone = "Asia/Shanghai" if rules == "cn" else "America/New_York"
+    held = ContactRules(profile(rules), zone, 1, PHONE, (), holds=(Hold(7, 1, reason, noon, "wang"),))
+    at = noon if rules == "cn" else datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    [block] = held.budget(at).blocks
+    assert block.rule == "hold" and dict(block.values)["reason"] == reason and block.overridable is overridable
+    assert ContactRules(profile(rules), zone, 1, PHONE, ()).budget(at).blocks == ()

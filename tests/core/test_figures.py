@@ -96,3 +96,18 @@ def test_missed_objections_are_excuses_in_the_notes_of_calls_that_raised_none(st
     rows = [row for row in as_rows(result, {}, catalog.names("en")) if row[0].startswith("missed")]
     assert rows[0] == ("missed_objections", "Deflect", 1, None) and rows[2][0] == "missed_objection_calls" and "m2 li · Deflect: 说没收到发票" in rows[2][1]
     assert figures(records + missed, TODAY).missed == []  # without a detector, nothing is looked for
+
+
+def test_holds_are_counted_by_reason_and_calls_left_undialled_are_not_calls(standard_flow, catalog, sample_account, records):
+    def made(n: int, build) -> CallRecord:
+        context = build_context(sample_account, locale="en", collector="Wang", creditor="Northbridge", now=NOW)
+        call = Call(standard_flow, catalog, context, sample_account.money, clock=lambda: NOW)
+        return CallRecord(f"h{n}", "wang", TODAY, call.start({}) + build(call))
+
+    held = [made(n, lambda call, reason=reason: call.choose("dial") + call.choose("right_party") + call.place_hold(reason, "x") + call.end("on_hold"))
+            for n, reason in enumerate(["dispute", "hardship", "dispute"])]
+    undialled = [made(9, lambda call: call.leave_undialled())]
+    counted = figures(records + held + undialled, TODAY)
+    assert (counted.calls, counted.not_dialled, counted.holds) == (25, 1, [("dispute", 2), ("hardship", 1)])
+    rows = as_rows(counted, {}, {}, {"dispute": "dispute, validation pending"})
+    assert ("holds", "dispute, validation pending", 2, None) in rows and ("calls", "not_dialled_calls", 1, None) in rows

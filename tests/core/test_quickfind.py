@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from callassist.core.objections import EXCUSE_IDS, load_catalog
+from callassist.core.objections import EXCUSE_IDS, SITUATION_IDS, load_catalog
 from callassist.core.problems import ContentError
 from callassist.core.quickfind import conversion_for, same_phrase
 from tests.conftest import OBJECTIONS
@@ -17,11 +17,13 @@ DATA = Path(__file__).parent / "data"
 
 
 def _utterances(name: str) -> list[tuple[str, str, str]]:
+    """(label, script, text): the label is an excuse or situation id, or two either of
+    which is right ("deflect|already_paid")."""
     rows = []
     for line in (DATA / name).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             excuse, script, text = line.split("\t")
-            assert excuse in EXCUSE_IDS, line
+            assert set(excuse.split("|")) <= set(EXCUSE_IDS + SITUATION_IDS), line
             rows.append((excuse, script, text))
     return rows
 
@@ -34,27 +36,36 @@ def finder():
 def _measure(finder, rows):
     top1 = top3 = 0
     confusion: Counter = Counter()
-    for excuse, _, text in rows:
+    for label, _, text in rows:
+        right = label.split("|")
         ranked = [m.excuse for m in finder.rank(text)]
-        confusion[(excuse, ranked[0])] += 1
-        top1 += ranked[0] == excuse
-        top3 += excuse in ranked[:3]
+        confusion[(right[0], ranked[0] if ranked[0] not in right else right[0])] += 1
+        top1 += ranked[0] in right
+        top3 += any(answer in ranked[:3] for answer in right)
     return top1 / len(rows), top3 / len(rows), confusion
 
 
 def _matrix(confusion: Counter) -> str:
-    width = max(map(len, EXCUSE_IDS)) + 1
-    lines = ["said \\ found".ljust(width + 2) + "".join(e[:9].rjust(10) for e in EXCUSE_IDS)]
-    for said in EXCUSE_IDS:
-        lines.append(said.ljust(width + 2) + "".join(str(confusion[(said, found)]).rjust(10) for found in EXCUSE_IDS))
+    """Rows: what was said; columns: what ranked first (any situation in one column)."""
+    said_ids = sorted({said for said, _ in confusion}, key=(EXCUSE_IDS + SITUATION_IDS).index)
+    columns = list(EXCUSE_IDS) + ["situation"]
+    width = max(map(len, said_ids)) + 1
+    column = {found: found if found in EXCUSE_IDS else "situation" for _, found in confusion}
+    lines = ["said \\ found".ljust(width + 2) + "".join(e[:9].rjust(10) for e in columns)]
+    for said in said_ids:
+        counts = Counter()
+        for (row, found), count in confusion.items():
+            if row == said:
+                counts[column[found]] += count
+        lines.append(said.ljust(width + 2) + "".join(str(counts[found]).rjust(10) for found in columns))
     return "\n".join(lines)
 
 
 def test_the_evaluation_set_is_large_and_covers_every_excuse_and_script():
     rows = _utterances("excuse_utterances.tsv")
     assert len(rows) >= 150
-    by_excuse = Counter(excuse for excuse, _, _ in rows)
-    assert set(by_excuse) == set(EXCUSE_IDS) and min(by_excuse.values()) >= 20
+    by_excuse = Counter(label.split("|")[0] for label, _, _ in rows)
+    assert set(EXCUSE_IDS) <= set(by_excuse) and min(by_excuse[excuse] for excuse in EXCUSE_IDS) >= 20
     by_script = Counter(script for _, script, _ in rows)
     assert by_script["en"] >= 40 and by_script["hans"] >= 40 and by_script["hant"] >= 20 and by_script["mixed"] >= 6
 
@@ -62,7 +73,8 @@ def test_the_evaluation_set_is_large_and_covers_every_excuse_and_script():
 # The first set is the issue's bar. The second was written after the catalog was last
 # tuned (83.3% and 98.3% then): a floor under it shows when the catalog is being fitted
 # to the first set alone.
-@pytest.mark.parametrize(("name", "top1_floor", "top3_floor"), [("excuse_utterances.tsv", 0.85, 0.97), ("excuse_utterances_later.tsv", 0.80, 0.95)])
+@pytest.mark.parametrize(("name", "top1_floor", "top3_floor"), [("excuse_utterances.tsv", 0.85, 0.97), ("excuse_utterances_later.tsv", 0.80, 0.95),
+                                                               ("situation_utterances.tsv", 0.85, 0.97)])
 def test_top_1_and_top_3_accuracy(finder, capsys, name, top1_floor, top3_floor):
     rows = _utterances(name)
     top1, top3, confusion = _measure(finder, rows)
@@ -74,7 +86,7 @@ def test_top_1_and_top_3_accuracy(finder, capsys, name, top1_floor, top3_floor):
 
 def test_the_evaluation_sets_are_not_copied_into_the_catalog(finder):
     catalog = {same_phrase(p.text) for p in finder.patterns}
-    for name in ("excuse_utterances.tsv", "excuse_utterances_later.tsv"):
+    for name in ("excuse_utterances.tsv", "excuse_utterances_later.tsv", "situation_utterances.tsv"):
         for _, _, text in _utterances(name):
             assert same_phrase(text) not in catalog, text
             best = finder.rank(text)[0]
@@ -90,9 +102,9 @@ def test_traditional_simplified_mixed_and_misspelt_input_find_the_same_excuse(fi
     assert finder.rank("we never recieved the invoce")[0].excuse == "deflect"
 
 
-def test_a_ranking_has_all_six_with_the_cue_that_matched(finder):
+def test_a_ranking_has_every_excuse_and_situation_with_the_cue_that_matched(finder):
     ranked = finder.rank("our accountant is away")
-    assert [m.excuse for m in ranked][0] == "stall" and sorted(m.excuse for m in ranked) == sorted(EXCUSE_IDS)
+    assert [m.excuse for m in ranked][0] == "stall" and sorted(m.excuse for m in ranked) == sorted(EXCUSE_IDS + SITUATION_IDS)
     assert ranked[0].cue == "the accountant is away" and ranked[0].cue_locale == "en"
     assert [m.score for m in ranked] == sorted((m.score for m in ranked), reverse=True)
     assert finder.rank("   ") == finder.rank("") and all(m.score == 0 for m in finder.rank("xyzzy"))

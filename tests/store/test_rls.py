@@ -11,36 +11,12 @@ from typer.testing import CliRunner
 
 from callassist.cli import app as cli
 from callassist.settings import Settings
-from callassist.store import db, demo, team
+from callassist.store import db, team
 from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.sql import TEAM_POOL
 from callassist.workspace import Workspace
-from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
-
-
-@pytest.fixture
-def team_db(pg_url) -> str:
-    """Wang's and a colleague's ledgers and the team's queue; wang, li, a supervisor and a
-    trainer let in with `callassist db grant`, as the owner."""
-    engine = db.open_engine(pg_url)
-    with db.session(engine) as session:
-        demo.populate(session, "wang", TODAY)
-    engine.dispose()
-    runner = CliRunner()
-    for name, role in (("wang", "collector"), ("li", "collector"), ("boss", "supervisor"), ("tina", "trainer")):
-        result = runner.invoke(cli, ["--db", pg_url, "db", "grant", name, "--role", role])
-        assert result.exit_code == 0, result.output
-        # Roles belong to the server, not to one database: an earlier test's are changed.
-        assert f"the login {name}: {role} of the team" in result.output
-    # The team's queue: the colleague's accounts handed to the whole team.
-    with psycopg.connect(libpq(pg_url)) as owner:
-        owner.execute("UPDATE collector SET name = %s WHERE name = 'colleague'", (TEAM_POOL,))
-    return pg_url
-
-
-def libpq(url: str, user: str | None = None) -> str:
-    parsed = make_url(url)
-    return f"host={parsed.host} port={parsed.port} dbname={parsed.database} user={user or parsed.username}"
+from tests.conftest import NOW, OBJECTIONS, SCRIPTS
+from tests.store.conftest import libpq
 
 
 def as_user(url: str, user: str) -> str:

@@ -43,6 +43,7 @@ async def test_a_card_typed_into_a_note_is_masked_in_its_draft_and_the_draft_goe
         # A draft left from before a crash, its form never opened again, ends with the call.
         drafts.keep(call_id, "promise", {"total": "100"})
         drafts.write(call_id, "promise")
+        await press(pilot, "d")
         await end_call(pilot, note="ended", disposition="refused")
         await settle(pilot)
     assert not list(settings.drafts_dir.glob(f"{call_id}.*"))

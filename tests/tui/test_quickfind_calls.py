@@ -19,8 +19,13 @@ async def test_typing_the_debtors_words_opens_the_matching_ladder(make_app, db_u
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_first_call(pilot)
         finder = screen.query_one(ExcuseFinderPanel)
+        await press(pilot, "/")
+        assert not finder.display, "nothing is found before the call is dialled"
         await press(pilot, "d", "/")
-        assert not finder.display, "before the right person is verified, no excuse is answered"
+        assert finder.display, "a situation (a wrong number) may come before anyone is verified"
+        await type_words(pilot, "our accountant is on leave")
+        await press(pilot, "enter")
+        assert screen.call.objection is None, "before the right person is verified, no excuse is answered"
         await press(pilot, "r", "y", "o")
         await press(pilot, "/")
         assert finder.display and app.focused is screen.query_one("#finder-input", Input)

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the workspace loads the database library; the screen must n
 
 RETRY_SECONDS = 1.0
 RENEW_CLAIM_SECONDS = 60.0  # store/claims.py RENEW_EVERY: the screen may not import the store's database code
-FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_call", "override": "override_title"}
+FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_call", "override": "override_title", "hold": "hold_title"}
 SAVING_NOTICE_AFTER = 0.25
 
 
@@ -73,6 +73,7 @@ class CallScreen(Screen):
         self.told_window_closed = False  # their call hours ended during this call, and the collector was told
         self.card_debt: bool | None = None  # whether the card shows what is owed
         self.dialled_shown = active.call.dialled  # what the key bar offers: Esc leaves only before dialling
+        self.exit_next: dict | None = None  # the end form's fields once a hold or an exit is stored
         self.unverified = states_before(active.call.loaded.flow, VERIFIED)
         # What the forms hold but no event does yet; kept on disk by save_draft.
         self.drafts: dict[str, dict] = dict(active.drafts)
@@ -94,15 +95,17 @@ class CallScreen(Screen):
             yield AccountCard(id="account")
         yield Static(id="rules")
         yield Static(id="status")
-        yield ExcuseFinderPanel(self.call.catalog.finder, self.call.catalog.names(self.locale), self.locale, id="finder")
+        catalog = self.call.catalog
+        yield ExcuseFinderPanel(catalog.finder, catalog.names(self.locale) | catalog.situation_names(self.locale), self.locale, frozenset(catalog.situations), id="finder")
         yield ObjectionPanel(id="objections")
         yield ChoiceBar(id="choices")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        bind_localized(self, self.locale, [("slash", "find", "find_excuse", "/"), ("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("escape", "leave", "leave_undialled", "esc"), ("question_mark", "keys", "help", "?")])
-        # Shown on the rules line when it applies, not in the key bar.
+        bind_localized(self, self.locale, [("slash", "find", "find_excuse", "/"), ("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("H", "hold", "hold_key", "H"), ("escape", "leave", "leave_undialled", "esc"), ("question_mark", "keys", "help", "?")])
+        # Shown on the rules line when they apply, not in the key bar.
         self._bindings.bind("ctrl+o", "override", label("override_key", self.locale), show=False)
+        self._bindings.bind("ctrl+r", "release", label("release_key", self.locale), show=False)
         self.query_one("#status", Static).display = False
         self.query_one(ChoiceBar).heading = label("choices", self.locale)
         self.query_one(ChoiceBar).reserve(self.every_step_choices())
@@ -177,6 +180,8 @@ class CallScreen(Screen):
             text.append("\n" + label("dial_blocked", self.locale, reasons=reasons), style="bold red")
             if all(block.overridable for block in blocks):
                 text.append(f"  ^o {label('override_key', self.locale)}", style="bold")
+            if any(block.rule == "hold" for block in blocks):
+                text.append(f"  ^r {label('release_key', self.locale)}", style="bold")
         elif call.overridden:
             text.append("\n" + label("rules_overridden", self.locale), style="bold yellow")
         line.update(text)
@@ -195,7 +200,7 @@ class CallScreen(Screen):
         self.query_one(ChoiceBar).show(choices, label("choices", self.locale), extra)
         if call.dialled != self.dialled_shown:
             self.dialled_shown = call.dialled
-            self.refresh_bindings()  # Esc leaves only before dialling
+            self.refresh_bindings()  # Esc leaves only before dialling, H holds only after
         self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection())
         self.show_rules()
         if self.card_debt is not None and self.card_debt != self.debt_on_card():
@@ -284,6 +289,8 @@ class CallScreen(Screen):
                 self.app.notify(label("redacted_notice", self.locale, kinds=kinds), severity="warning", markup=False)
             if event.kind == "note_added":
                 self.app.notify(label("note_saved", self.locale), timeout=2)
+            elif event.kind == "hold_placed":
+                self.app.notify(label("hold_placed_notice", self.locale, reason=label(f"hold_{event.payload['reason']}", self.locale)), severity="warning", markup=False)
             elif event.kind == "call_ended":
                 ended = event.payload["disposition"]
                 said = label("left_undialled", self.locale) if ended == NOT_DIALLED else label("call_ended", self.locale, disposition=label(f"disp_{ended}", self.locale))
@@ -295,7 +302,10 @@ class CallScreen(Screen):
                     self.dismiss(event.payload["disposition"])
                 return
         self.refresh_call()
-        if self.call.in_promise_step() and self.call.promise is None and any(e.kind == "step_entered" for e in message.events):
+        if self.exit_next is not None:  # a hold or an exit: the call ends next, its form filled in
+            self.drafts["disposition"], self.exit_next = self.exit_next, None
+            self.action_end_call()
+        elif self.call.in_promise_step() and self.call.promise is None and any(e.kind == "step_entered" for e in message.events):
             self.action_promise()
 
     @on(StoreFailed)
@@ -332,13 +342,87 @@ class CallScreen(Screen):
         self.call.catalog.finder()
 
     def action_find(self) -> None:
-        if self.objections_allowed():
-            self.query_one(ExcuseFinderPanel).open()
+        """The quick-find: excuses once they may be answered, situations once dialled
+        (a wrong number comes before anyone is verified)."""
+        if not self.call.dialled or self.call.ended:
+            self.app.notify(label("situation_locked", self.locale), severity="warning")
+            return
+        self.query_one(ExcuseFinderPanel).open()
 
     @on(ExcuseFinderPanel.Chosen)
     def found_excuse(self, message: ExcuseFinderPanel.Chosen) -> None:
         self.set_focus(None)
-        self.action_excuse(message.excuse, message.typed)
+        if message.excuse in self.call.catalog.situations:
+            self.action_situation(message.excuse)
+        else:
+            self.action_excuse(message.excuse, message.typed)
+
+    def action_situation(self, situation_id: str) -> None:
+        """A situation's exit: what to say and write down, its hold, then the end form
+        with the outcome (and the contact's request) it suggests."""
+        situation = self.call.catalog.situations[situation_id]
+        self.open_hold_form(situation.name.get(self.locale), situation.say.get(self.locale), situation.hold, situation.capture.get(self.locale),
+                            situation.hold is not None, situation_id, {"disposition": situation.outcome, "contact_stop": situation.stop or ""})
+
+    def action_hold(self) -> None:
+        """Stop collection on the account (a hold), then end the call."""
+        if not self.call.dialled or self.call.ended:
+            self.app.notify(label("hold_after_dial", self.locale), severity="warning")
+            return
+        self.open_hold_form(label("hold_title", self.locale), "", None, "", True, None, {"disposition": "on_hold"})
+
+    def open_hold_form(self, title: str, say: str, reason: str | None, capture: str, choose_reason: bool, situation: str | None, ending: dict) -> None:
+        from callassist.tui.screens.hold import HoldScreen
+
+        def given(result: tuple[str | None, str] | None) -> None:
+            if result is None:
+                self.drop_draft("hold")
+                return
+            chosen, details = result
+            self.exit_next = ending | {"note": details}
+            if chosen is not None:
+                self.apply(lambda: self.call.place_hold(chosen, details, situation))
+            else:  # no hold: what was written down goes with the call's end
+                self.drop_draft("hold")
+                self.drafts["disposition"], self.exit_next = self.exit_next, None
+                self.action_end_call()
+
+        self.app.push_screen(HoldScreen(self.locale, *self.draft_of("hold"), title=title, say=say, reason=reason, capture=capture, choose_reason=choose_reason), given)
+
+    def action_release(self) -> None:
+        """A supervisor releases the holds that block this account, saying why (stored)."""
+        holds = self.active.snapshot.holds
+        if not holds or self.call.dialled:
+            self.app.notify(label("release_nothing", self.locale))
+            return
+        role = self.app.workspace.settings.role
+        if role != SUPERVISOR:
+            self.app.notify(label("release_supervisor_only", self.locale, role=role), severity="warning", markup=False)
+            return
+        from callassist.tui.screens.note import NoteScreen
+
+        names = ", ".join(label(f"hold_{hold.reason}", self.locale) for hold in holds)
+
+        def given(reason: str | None) -> None:
+            if reason:
+                self.release_holds(reason, names)
+
+        self.app.push_screen(NoteScreen(self.locale, {}, lambda fields: None, title=label("release_title", self.locale),
+                                        intro=label("release_intro", self.locale, holds=names), placeholder=label("release_reason", self.locale)), given)
+
+    @work(thread=True, group="store")
+    def release_holds(self, reason: str, names: str) -> None:
+        try:
+            self.app.workspace.release_holds(self.active, reason)
+        except StoreError as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.holds_released, names)
+
+    def holds_released(self, names: str) -> None:
+        self.app.notify(label("hold_released", self.locale, holds=names), markup=False)
+        self.show_card()
+        self.apply(self.call.show_again)
 
     @on(ExcuseFinderPanel.Closed)
     def finder_closed(self) -> None:
@@ -401,8 +485,10 @@ class CallScreen(Screen):
         self.app.push_screen(PromiseScreen(self.call.balance, today, self.app.workspace.fee_allowance, self.locale, *self.draft_of("promise")), captured)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "leave":
+        if action == "leave":  # only before dialling; a hold, only after
             return not self.call.dialled and not self.call.ended
+        if action == "hold":
+            return self.call.dialled and not self.call.ended
         return True
 
     def action_leave(self) -> None:

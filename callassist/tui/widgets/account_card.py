@@ -33,6 +33,10 @@ class AccountCard(Static):
         text.append(snapshot.phone + "\n")
         text.append(f"{label('local_time', locale)} ", style="dim")
         text.append(f"{fmt_time(local, locale)} {local.tzname()}\n")
+        for hold in snapshot.holds:  # collection is stopped: said before anything else about the debt
+            text.append(f"{label('card_holds', locale)} ", style="bold white on red")
+            text.append(f" {label('hold_' + hold.reason, locale)} · {fmt_short_date(hold.placed_at.date(), locale)}", style="bold red")
+            text.append((f" · {hold.details}" if hold.details else "") + "\n", style="red")
         if not debt:
             text.append(label("debt_hidden", locale), style="yellow")
             self.update(text)

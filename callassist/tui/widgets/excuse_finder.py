@@ -1,4 +1,5 @@
-"""Quick-find: type a few of the debtor's words, see the six excuses ranked, Enter opens one.
+"""Quick-find: type a few of the debtor's words, see the excuses and situations ranked,
+Enter opens one (a situation opens its exit, marked ⚑).
 
 The ranking is the core's (core/quickfind.py), a fraction of a millisecond, so it runs on
 every keystroke on the UI thread; nothing here touches the database.
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 WEAK = 0.15  # below this a match is a shared word or two: its cue would only distract
+SHOWN = 6  # lines of the ranking: as many as there are excuses, so nothing is ever cut at 80x24
+EXIT_MARK = "⚑ "
 
 
 class ExcuseFinderPanel(Vertical):
@@ -44,11 +47,13 @@ class ExcuseFinderPanel(Vertical):
     class Closed(Message):
         pass
 
-    def __init__(self, finder: Callable[[], ExcuseFinder], names: dict[str, str], locale: str, **kwargs) -> None:
+    def __init__(self, finder: Callable[[], ExcuseFinder], names: dict[str, str], locale: str, exits: frozenset[str] = frozenset(), **kwargs) -> None:
+        """`exits`: the ids of situations (shown marked: choosing one opens its exit)."""
         super().__init__(**kwargs)
         self.finder = finder  # built on first use (see CallScreen.prepare_finder)
-        self.names = names
-        self.name_width = max(map(cell_len, names.values()))
+        self.names = {key: (EXIT_MARK + name if key in exits else name) for key, name in names.items()}
+        self.exits = exits
+        self.name_width = max(map(cell_len, self.names.values()))
         self.locale = locale
         self.ranked: list[Match] = []
         self.selected = 0
@@ -72,7 +77,7 @@ class ExcuseFinderPanel(Vertical):
         self.rank(event.value)
 
     def rank(self, typed: str) -> None:
-        self.ranked = self.finder().rank(typed)
+        self.ranked = self.finder().rank(typed, top=SHOWN)
         self.selected = 0
         self.show()
 
@@ -84,7 +89,7 @@ class ExcuseFinderPanel(Vertical):
             name = self.names.get(match.excuse, match.excuse)
             line = Text(no_wrap=True, overflow="ellipsis")
             line.append("▶ " if chosen else "  ", style="bold")
-            line.append(name + " " * (self.name_width - cell_len(name)), style="bold" if match.score >= WEAK else "dim")
+            line.append(name + " " * (self.name_width - cell_len(name)), style=("bold yellow" if match.excuse in self.exits else "bold") if match.score >= WEAK else "dim")
             if anything:
                 line.append(f" {match.score:4.2f} ", style="dim")
             if match.cue and match.score >= WEAK:

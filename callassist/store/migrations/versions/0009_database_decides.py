@@ -293,6 +293,59 @@ def _policies(s: str, r: dict[str, str]) -> dict[str, tuple[str, str | None]]:
     }
 
 
+def chain_event_function(s: str, r: dict[str, str], kinds: tuple[str, ...] = tuple(EVENT_SHAPES), replace: bool = False) -> str:
+    """Each event as it is stored: the next of its call's chain, not after its end, a
+    JSON object of one of `kinds` (later revisions pass theirs), at the server's time for a
+    team login, with its hash (store/events.py). What speaks for a person says the login's
+    own name: the card that opens a call, a supervisor's override of the contact rules."""
+    iso = ("to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+           " || CASE WHEN extract(microseconds FROM NEW.at)::bigint % 1000000 = 0 THEN '' ELSE to_char(NEW.at AT TIME ZONE 'UTC', '.US') END || '+00:00'")
+    return f"""CREATE {'OR REPLACE ' if replace else ''}FUNCTION callassist.chain_event() RETURNS trigger LANGUAGE plpgsql {LOCKED} AS $$
+        DECLARE said jsonb; last_seq integer; last_kind text; last_at timestamptz; last_hash text; problem text;
+        BEGIN
+            SELECT e.seq, e.kind, e.at, e.hash INTO last_seq, last_kind, last_at, last_hash
+            FROM {s}.callevent e WHERE e.call_id = NEW.call_id ORDER BY e.seq DESC LIMIT 1;
+            IF NOT FOUND THEN last_seq := 0; last_hash := repeat('0', 64); END IF;
+            IF last_kind = 'practice_scored' OR (last_kind = 'call_ended'
+                    AND NOT (NEW.kind = 'practice_scored' AND EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = NEW.call_id AND c.practice))) THEN
+                RAISE EXCEPTION 'call % has ended: it takes no more events', NEW.call_id USING ERRCODE = '55000';
+            END IF;
+            IF NEW.seq IS DISTINCT FROM last_seq + 1 THEN
+                RAISE EXCEPTION 'call %: event % does not extend its chain, which ends at event %', NEW.call_id, NEW.seq, last_seq USING ERRCODE = '23505';
+            END IF;
+            said := NEW.payload::jsonb;
+            IF jsonb_typeof(said) <> 'object' THEN
+                RAISE EXCEPTION 'call %: event % is not a JSON object', NEW.call_id, NEW.seq USING ERRCODE = '22P02';
+            END IF;
+            -- The owner, as caller() says, asked the cheap way: this runs for every event.
+            IF NOT pg_has_role(session_user, '{r['keeper']}', 'USAGE') THEN
+                NEW.at := greatest(clock_timestamp(), last_at);
+                IF NEW.kind = 'call_started' AND (said ->> 'collector') IS DISTINCT FROM session_user THEN
+                    RAISE EXCEPTION 'a call''s card names its own collector, %', session_user USING ERRCODE = '42501';
+                END IF;
+                IF NEW.kind = 'compliance_override' AND (callassist.caller() IS DISTINCT FROM 'supervisor' OR (said ->> 'by') IS DISTINCT FROM session_user OR (said ->> 'role') IS DISTINCT FROM 'supervisor') THEN
+                    RAISE EXCEPTION 'only a supervisor overrides the contact rules, in their own name' USING ERRCODE = '42501';
+                END IF;
+                problem := CASE
+                    WHEN NEW.kind NOT IN ({", ".join(repr(kind) for kind in kinds)}) THEN 'it is no kind of event the program writes'
+                    WHEN (NEW.seq = 1) <> (NEW.kind = 'call_started') THEN 'a call opens with its call_started, and has one'
+                    WHEN NEW.kind = 'practice_scored' AND last_kind IS DISTINCT FROM 'call_ended' THEN 'a practice call is scored once it has ended'
+                    WHEN octet_length(NEW.payload) > {EVENT_LIMITS['bytes']} THEN 'it is longer than {EVENT_LIMITS['bytes']} bytes'
+                    WHEN jsonb_path_exists(said, 'strict $.**{{{EVENT_LIMITS['depth']} to last}}') THEN 'it nests deeper than {EVENT_LIMITS['depth'] - 1} levels'
+                    WHEN jsonb_path_exists(said, 'lax $.** ? (@.type() == "number" && (@ > {EVENT_LIMITS['number']} || @ < -{EVENT_LIMITS['number']}))') THEN 'it holds a number beyond {EVENT_LIMITS['number']}'
+                    ELSE callassist.shape_problem(NEW.kind, said) END;
+                IF problem IS NOT NULL THEN
+                    RAISE EXCEPTION 'call %: event % (%) is not as the program writes it: %', NEW.call_id, NEW.seq, NEW.kind, problem USING ERRCODE = '23514';
+                END IF;
+            ELSIF NEW.at IS NULL THEN
+                NEW.at := greatest(clock_timestamp(), last_at);
+            END IF;
+            NEW.prev_hash := last_hash;
+            NEW.hash := encode(sha256(convert_to(concat_ws(E'\\x1f', NEW.call_id, NEW.seq::text, NEW.kind, {iso}, NEW.payload, NEW.prev_hash) || E'\\x1f', 'UTF8')), 'hex');
+            RETURN NEW;
+        END $$"""
+
+
 def _functions(s: str, r: dict[str, str]) -> list[str]:
     """The schema callassist's functions, in the order they are made."""
     team_member = "who IS NULL OR who <> 'owner'"
@@ -328,8 +381,6 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
         IF NOT EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = account AND {may_work}) THEN
             RAISE EXCEPTION 'no account % that % may work', account, session_user USING ERRCODE = '42501';
         END IF;"""
-    iso = ("to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-           " || CASE WHEN extract(microseconds FROM NEW.at)::bigint % 1000000 = 0 THEN '' ELSE to_char(NEW.at AT TIME ZONE 'UTC', '.US') END || '+00:00'")
     return [
         # Who the session is: the owner (a superuser, or a member of the keeper with its
         # rights: the tables' owner, whom the policies do not bind whatever groups it is
@@ -476,54 +527,7 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
             RETURNING id INTO log_id;
             RETURN NEXT;
         END $$""",
-        # Each event as it is stored: the next of its call's chain, not after its end, a
-        # JSON object, at the server's time for a team login, with its hash (store/events.py).
-        # What speaks for a person says the login's own name: the card that opens a call,
-        # a supervisor's override of the contact rules.
-        f"""CREATE FUNCTION callassist.chain_event() RETURNS trigger LANGUAGE plpgsql {LOCKED} AS $$
-        DECLARE said jsonb; last_seq integer; last_kind text; last_at timestamptz; last_hash text; problem text;
-        BEGIN
-            SELECT e.seq, e.kind, e.at, e.hash INTO last_seq, last_kind, last_at, last_hash
-            FROM {s}.callevent e WHERE e.call_id = NEW.call_id ORDER BY e.seq DESC LIMIT 1;
-            IF NOT FOUND THEN last_seq := 0; last_hash := repeat('0', 64); END IF;
-            IF last_kind = 'practice_scored' OR (last_kind = 'call_ended'
-                    AND NOT (NEW.kind = 'practice_scored' AND EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = NEW.call_id AND c.practice))) THEN
-                RAISE EXCEPTION 'call % has ended: it takes no more events', NEW.call_id USING ERRCODE = '55000';
-            END IF;
-            IF NEW.seq IS DISTINCT FROM last_seq + 1 THEN
-                RAISE EXCEPTION 'call %: event % does not extend its chain, which ends at event %', NEW.call_id, NEW.seq, last_seq USING ERRCODE = '23505';
-            END IF;
-            said := NEW.payload::jsonb;
-            IF jsonb_typeof(said) <> 'object' THEN
-                RAISE EXCEPTION 'call %: event % is not a JSON object', NEW.call_id, NEW.seq USING ERRCODE = '22P02';
-            END IF;
-            -- The owner, as caller() says, asked the cheap way: this runs for every event.
-            IF NOT pg_has_role(session_user, '{r['keeper']}', 'USAGE') THEN
-                NEW.at := greatest(clock_timestamp(), last_at);
-                IF NEW.kind = 'call_started' AND (said ->> 'collector') IS DISTINCT FROM session_user THEN
-                    RAISE EXCEPTION 'a call''s card names its own collector, %', session_user USING ERRCODE = '42501';
-                END IF;
-                IF NEW.kind = 'compliance_override' AND (callassist.caller() IS DISTINCT FROM 'supervisor' OR (said ->> 'by') IS DISTINCT FROM session_user OR (said ->> 'role') IS DISTINCT FROM 'supervisor') THEN
-                    RAISE EXCEPTION 'only a supervisor overrides the contact rules, in their own name' USING ERRCODE = '42501';
-                END IF;
-                problem := CASE
-                    WHEN NEW.kind NOT IN ({", ".join(repr(kind) for kind in EVENT_SHAPES)}) THEN 'it is no kind of event the program writes'
-                    WHEN (NEW.seq = 1) <> (NEW.kind = 'call_started') THEN 'a call opens with its call_started, and has one'
-                    WHEN NEW.kind = 'practice_scored' AND last_kind IS DISTINCT FROM 'call_ended' THEN 'a practice call is scored once it has ended'
-                    WHEN octet_length(NEW.payload) > {EVENT_LIMITS['bytes']} THEN 'it is longer than {EVENT_LIMITS['bytes']} bytes'
-                    WHEN jsonb_path_exists(said, 'strict $.**{{{EVENT_LIMITS['depth']} to last}}') THEN 'it nests deeper than {EVENT_LIMITS['depth'] - 1} levels'
-                    WHEN jsonb_path_exists(said, 'lax $.** ? (@.type() == "number" && (@ > {EVENT_LIMITS['number']} || @ < -{EVENT_LIMITS['number']}))') THEN 'it holds a number beyond {EVENT_LIMITS['number']}'
-                    ELSE callassist.shape_problem(NEW.kind, said) END;
-                IF problem IS NOT NULL THEN
-                    RAISE EXCEPTION 'call %: event % (%) is not as the program writes it: %', NEW.call_id, NEW.seq, NEW.kind, problem USING ERRCODE = '23514';
-                END IF;
-            ELSIF NEW.at IS NULL THEN
-                NEW.at := greatest(clock_timestamp(), last_at);
-            END IF;
-            NEW.prev_hash := last_hash;
-            NEW.hash := encode(sha256(convert_to(concat_ws(E'\\x1f', NEW.call_id, NEW.seq::text, NEW.kind, {iso}, NEW.payload, NEW.prev_hash) || E'\\x1f', 'UTF8')), 'hex');
-            RETURN NEW;
-        END $$""",
+        chain_event_function(s, r),
         f"""CREATE FUNCTION callassist.parses(value text, type text) RETURNS boolean LANGUAGE plpgsql STABLE {LOCKED} AS $$
         BEGIN
             CASE type WHEN 'date' THEN PERFORM value::date; WHEN 'timestamptz' THEN PERFORM value::timestamptz; END CASE;
