@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from callassist.core.context import CallContext, InvoiceView, PastPromiseView
 from callassist.core.i18n import fmt_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.priority import DEFAULT_CLASS_DAYS, debt_class
+from callassist.core.promises import Promise
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ class AccountSnapshot:
     work_starts: time | None = None  # when the debtor's working day starts, local time
     contact_stop: str | None = None  # what the contact asked (core/compliance.py STOPS)
     holds: tuple[Hold, ...] = ()  # in force on the account or its debtor when the call started
+
+    def with_promise(self, promise: Promise) -> AccountSnapshot:
+        """The account once a promise is made on the call: it is the open one, and any
+        promise open before is superseded (as the ledger stores it)."""
+        earlier = tuple(replace(past, status="superseded") if past.status == "open" else past for past in self.promises)
+        return replace(self, promises=(PastPromise(promise.total, promise.first_due, "open"),) + earlier)
 
     @property
     def broken_promises(self) -> int:

@@ -169,19 +169,21 @@ def _talk(call: Call, clock: _Clock, rng: random.Random, scenario: str, day: dat
 def _pay_past_promises(session: Session, today: date, rng: random.Random) -> None:
     """Money for the demo's promises whose dates have passed, as a bank file would bring it:
     most paid in full, some in part, some not at all, never more than the account owes,
-    and only toward a promise still in force on its date; then every promise is judged."""
+    and only toward the promise in force (each promise was made for the whole balance, so
+    money paid to one a newer promise replaced would leave the newer promising more than
+    is owed); then every promise is judged."""
     payments = []
     due = (
-        select(Instalment, PromiseRow.created_at, PromiseRow.status, PromiseRow.decided_on, Account.id, Account.external_id)
+        select(Instalment, PromiseRow.created_at, PromiseRow.status, Account.id, Account.external_id)
         .join(PromiseRow, PromiseRow.id == Instalment.promise_id).join(Account, Account.id == PromiseRow.account_id)
         .where(PromiseRow.call_id.is_not(None), Instalment.due_on < today)
         .order_by(Instalment.due_on, Instalment.id)
     )
     rows = session.exec(due).all()
-    left = owed(sorted({row[4] for row in rows}), session)
-    for instalment, promised, status, replaced_on, account_id, account in rows:
-        if status == SUPERSEDED and replaced_on is not None and replaced_on <= instalment.due_on:
-            continue  # a newer promise took its place before its date
+    left = owed(sorted({row[3] for row in rows}), session)
+    for instalment, promised, status, account_id, account in rows:
+        if status == SUPERSEDED:
+            continue  # a newer promise took its place, for what was owed then: no money went to this one
         luck = rng.random()
         if luck < 0.3:
             continue

@@ -7,7 +7,7 @@ evaluation is stored whole or not at all.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -347,12 +347,14 @@ def add_promise(account_id: int, call_id: str | None, currency: str, total: Deci
     return promise.id
 
 
-def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> None:
+def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> Counter:
     """The open promises of accounts where nothing is owed any more are settled: kept when
     what came in since the promise was made covers it, else partly kept with what came in
-    (the debt went another way, a credit note): never broken, and never counted as such."""
+    (the debt went another way, a credit note): never broken, and never counted as such.
+    How many became kept and partly kept."""
+    settled: Counter = Counter()
     if not account_ids:
-        return
+        return settled
     connection = session.connection()
     open_promises = connection.execute(
         select(_PROMISES.c.id, _PROMISES.c.account_id, _PROMISES.c.total, _PROMISES.c.created_at).where(_PROMISES.c.account_id.in_(account_ids), _PROMISES.c.status == "open")
@@ -364,12 +366,15 @@ def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> N
         verdict = "kept" if came_in >= promise.total else "partly_kept"
         connection.execute(update(_PROMISES).where(_PROMISES.c.id == promise.id).values(status=verdict, decided_on=today))
         connection.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.promise_id == promise.id, _INSTALMENTS.c.status == "open").values(status=verdict))
+        settled[verdict] += 1
+    return settled
 
 
-def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[int, ...], session: Session) -> None:
+def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[int, ...], session: Session) -> Counter:
     """Work out again what follows from an account's invoices, payments and promises: its
     balance, oldest unpaid due date, whether it is closed, its next promised payment and
-    its standing."""
+    its standing. How many promises the accounts paid off settled, kept and partly kept."""
+    settled: Counter = Counter()
     connection = session.connection()
     rows = []
     for chunk in _chunks(account_ids):
@@ -389,13 +394,14 @@ def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[in
             rows.append({"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days, explain=False).points, "priority_on": today, "next_promise_due": due, "next_promise_amount": amount})
     paid_off = [row["key"] for row in rows if row["closed"] and row["next_promise_due"] is not None]
     if paid_off:
-        _settle_paid_off(paid_off, today, session)
+        settled = _settle_paid_off(paid_off, today, session)
         for row in rows:
             if row["key"] in paid_off:
                 row["next_promise_due"] = row["next_promise_amount"] = None
     if rows:
         statement = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("key")).values({name: bindparam(name) for name in rows[0] if name != "key"})
         connection.execute(statement, rows)
+    return settled
 
 
 def refresh_standing(collector_id: int, *, today: date, class_days: tuple[int, ...], session: Session) -> int:
@@ -433,6 +439,11 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
         if currency != account[1]:
             problems.append(RowProblem(path, payment.line, "currency", f"{currency}, but account {payment.account_id} is kept in {account[1]}"))
             continue
+        places = currency_places(currency)
+        if -payment.amount.as_tuple().exponent > places:  # read before the account's currency was known
+            shown = format(payment.amount, "f")
+            problems.append(RowProblem(path, payment.line, "amount", f"{currency} takes at most {places} decimal places, got {shown!r}" if places else f"{currency} has no decimal places, got {shown!r}"))
+            continue
         earlier = stored.get(payment.external_id)
         if earlier is None:
             new.append((payment, account[0], currency))
@@ -450,9 +461,9 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
         connection.execute(insert(_PAYMENTS), rows)
     # Settled first: an account these payments paid off settles its promise as kept
     # (whatever its dates), before a date they missed could judge it broken.
-    settle_accounts(touched, today=today, class_days=class_days, session=session)
+    settled = settle_accounts(touched, today=today, class_days=class_days, session=session)
     verdicts = evaluate_promises(today=today, grace_days=grace_days, class_days=class_days, session=session, account_ids=touched)
-    return ImportResult(added=len(rows), unchanged=len(payments) - len(rows), details=verdicts)
+    return ImportResult(added=len(rows), unchanged=len(payments) - len(rows), details={verdict: count + settled[verdict] for verdict, count in verdicts.items()})
 
 
 def owed(account_ids: list[int], session: Session) -> dict[int, Decimal]:

@@ -7,9 +7,10 @@ What must always hold, whatever was imported, typed or judged:
 3. An account is closed exactly when nothing is owed.
 4. A closed account has no open promise.
 5. An account has at most one open promise.
-6. A promise's instalments add up to its total; none is paid beyond its amount.
+6. A promise has instalments, they add up to its total, and none is paid beyond its amount.
 7. Every payment's money is either matched to instalments or left unmatched: for each
    account, payments = what instalments took + what payments left over.
+8. Every invoice, payment, promise and instalment is for more than zero.
 
 (An open promise may come to exceed what is owed, when money arrives that it did not
 take: the rest of it is still what was promised, and it is settled when the account is.)
@@ -33,6 +34,15 @@ INVARIANTS = {
     "open_promises": "at most one open promise",
     "instalments": "instalments add up to the promise and none is paid beyond its amount",
     "payments_matched": "payments = what instalments took + what was left unmatched",
+    "positive": "every invoice, payment, promise and instalment is for more than zero",
+}
+# Each kind of row with an amount, and how it names itself in a violation.
+_AMOUNTS = {
+    "invoice": ("SELECT a.external_id, i.number, {amount} FROM invoice i JOIN account a ON a.id = i.account_id WHERE {amount} <= 0", "i.amount", "invoice {}"),
+    "payment": ("SELECT a.external_id, p.external_id, {amount} FROM payment p JOIN account a ON a.id = p.account_id WHERE {amount} <= 0", "p.amount", "payment {}"),
+    "promise": ("SELECT a.external_id, r.id, {amount} FROM promise r JOIN account a ON a.id = r.account_id WHERE {amount} <= 0", "r.total", "promise {}"),
+    "instalment": ("SELECT a.external_id, s.promise_id, {amount} FROM instalment s JOIN promise r ON r.id = s.promise_id JOIN account a ON a.id = r.account_id WHERE {amount} <= 0",
+                   "s.amount", "an instalment of promise {}"),
 }
 
 
@@ -52,7 +62,8 @@ def _units(column: str, sqlite: bool) -> str:
 
 
 def _money(value, sqlite: bool) -> Decimal:
-    return (Decimal(int(value or 0)) / 10000 if sqlite else Decimal(value or 0)).normalize()
+    amount = (Decimal(int(value or 0)) / 10000 if sqlite else Decimal(value or 0)).normalize()
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount  # 100, not 1E+2
 
 
 def check_ledger(*, session: Session, limit: int | None = None) -> list[Violation]:
@@ -88,15 +99,20 @@ def check_ledger(*, session: Session, limit: int | None = None) -> list[Violatio
         if limit is not None and len(found) >= limit:
             return found[:limit]
     instalments = f"""
-        SELECT a.external_id, r.id, {u('r.total')} AS total, SUM({u('s.amount')}) AS planned,
+        SELECT a.external_id, r.id, {u('r.total')} AS total, SUM({u('s.amount')}) AS planned, COUNT(s.id) AS rows,
                SUM(CASE WHEN {u('s.paid')} > {u('s.amount')} THEN 1 ELSE 0 END) AS overpaid
-        FROM promise r JOIN account a ON a.id = r.account_id JOIN instalment s ON s.promise_id = r.id
+        FROM promise r JOIN account a ON a.id = r.account_id LEFT JOIN instalment s ON s.promise_id = r.id
         GROUP BY a.external_id, r.id, r.total ORDER BY a.external_id, r.id"""
     for row in connection.exec_driver_sql(instalments):
-        if row.total != row.planned:
+        if not row.rows:
+            found.append(Violation("instalments", row.external_id, f"promise {row.id} has no instalments: nothing says when its {money(row.total)} is due"))
+        elif row.total != row.planned:
             found.append(Violation("instalments", row.external_id, f"promise {row.id}: instalments add up to {money(row.planned)}, its total is {money(row.total)}"))
         if row.overpaid:
             found.append(Violation("instalments", row.external_id, f"promise {row.id}: {row.overpaid} instalment(s) paid beyond their amount"))
         if limit is not None and len(found) >= limit:
             break
+    for statement, column, named in _AMOUNTS.values():
+        for account, which, amount in connection.exec_driver_sql(statement.format(amount=u(column))):
+            found.append(Violation("positive", account, f"{named.format(which)} is for {money(amount)}"))
     return sorted(found, key=lambda violation: (violation.account, list(INVARIANTS).index(violation.invariant)))[:limit]

@@ -40,3 +40,13 @@ def test_item_05_the_standard_script_asks_for_the_overdue_part_and_names_what_co
     assert "transfer the CN¥30,000.00 that's past due today" in said[("en", "ask_payment")]
     assert "¥30,000.00已经过了付款期" in said[("zh", "purpose")] and "¥18,250.00还没到期" in said[("zh", "purpose")]
     assert "（尚未到期）" in said[("zh", "confirm_amount")] and "已经到期的¥30,000.00" in said[("zh", "ask_payment")]
+
+
+def test_item_05_an_account_with_nothing_overdue_is_said_in_plain_words(standard_flow, catalog, sample_account):
+    """Found by the attacker: "There's CN¥33,603.25 isn't due yet"."""
+    account = replace(sample_account, invoices=(InvoiceLine("INV-1002", date(2026, 11, 5), date(2026, 12, 5), Decimal("48250.00")),))
+    context = build_context(account, locale="en", collector="Wang Fang", creditor="Northbridge Supply", now=NOW)
+    call = Call(standard_flow, catalog, context, account.money, clock=lambda: NOW)
+    call.render_at("purpose")
+    assert "Nothing on it is past due yet: CN¥48,250.00 will fall due, the first part on Dec 5, 2026." in call.step.text
+    assert "There's" not in call.step.text and "past due on it" not in call.step.text

@@ -65,6 +65,11 @@ def test_db_check_finds_every_kind_of_drift(engine):
         (f"INSERT INTO promise (account_id, currency, total, method, channel, status, created_at) SELECT account_id, currency, total, method, channel, 'open', created_at FROM promise WHERE id = {promise}", None),
         ("UPDATE instalment SET paid = '7.00'", "payments_matched"),
         ("UPDATE promise SET total = '999.00'", "instalments: promise"),
+        # A promise with no instalments; an invoice that cancels the balance out.
+        (f"INSERT INTO promise (account_id, currency, total, method, channel, status, created_at) SELECT account_id, currency, '100.00', method, channel, 'kept', created_at FROM promise WHERE id = {promise}",
+         "has no instalments"),
+        ("INSERT INTO invoice (account_id, number, issued_on, due_on, amount) SELECT id, 'CREDIT', '2026-11-01', '2026-11-01', '-50.00' FROM account WHERE external_id = 'A-1'",
+         "A-1: positive: invoice CREDIT is for -50"),
     ]
     for statement, expected in forged:
         with engine.begin() as connection:
@@ -74,7 +79,7 @@ def test_db_check_finds_every_kind_of_drift(engine):
             assert any(expected in violation for violation in found), (statement, found)
     with engine.begin() as connection:
         connection.execute(text("UPDATE promise SET status = 'open'"))
-    assert any(v.startswith("A-2: open_promises: 2 open promises") for v in _violations(engine))
+    assert any(v.startswith("A-2: open_promises: 3 open promises") for v in _violations(engine))
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO payment (external_id, account_id, paid_on, currency, amount, unmatched, method, reference, source, created_at) "
                                 "SELECT 'forged', id, '2026-11-02', currency, '99999.00', '99999.00', '', '', 'import', '2026-11-02 04:00:00' FROM account WHERE external_id = 'A-3'"))
@@ -99,8 +104,8 @@ def test_item_02_a_paid_off_account_settles_its_promise_and_it_never_turns_broke
     with db.session(engine) as session:
         balance = session.exec(select(Account.balance).where(Account.external_id == "A-2")).one()
     promise = _promise(engine, [(date(2026, 11, 10), str(balance / 2)), (date(2026, 12, 12), str(balance - balance / 2))])
-    _pay(engine, date(2026, 11, 30), str(balance), date(2026, 11, 30))  # late for the first date, but everything
-    assert _status(engine, promise) == "kept"
+    settled = _pay(engine, date(2026, 11, 30), str(balance), date(2026, 11, 30))  # late for the first date, but everything
+    assert _status(engine, promise) == "kept" and settled == {"kept": 1, "partly_kept": 0, "broken": 0}  # and the summary says so
     with db.session(engine) as session:
         ledger.evaluate_promises(today=date(2026, 12, 20), grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)
         session.commit()
@@ -158,3 +163,11 @@ def test_a_payments_reference_never_keeps_a_card_number(engine):
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT reference FROM payment WHERE external_id = 'P-card'")).scalar()
     assert stored == "paid by card [card ····1111] cvv [···]"
+
+
+def test_a_payment_file_without_currencies_is_held_to_each_accounts_decimal_places(engine):
+    """An amount read before its account's currency was known is checked against it."""
+    for amount in ("0.0000001", "1.001"):
+        with pytest.raises(LedgerFileError, match=r"USD takes at most 2 decimal places, got '(0\.0000001|1\.001)'"):
+            _pay(engine, date(2026, 11, 5), amount, MADE)
+    assert _violations(engine) == []

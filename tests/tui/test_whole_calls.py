@@ -81,9 +81,14 @@ async def test_right_party_objection_two_rungs_instalment_promise(make_app, db_u
         form.query_one("#row-1-amount", Input).value = str(balance.amount - half)
         form.query_one("#method", Select).value = "bank_transfer"
         form.query_one("#channel", Select).value = "wechat"
+        earlier = [p for p in screen.active.snapshot.promises if p.status == "open"]
         await press(pilot, "ctrl+s")
         assert isinstance(pilot.app.screen, CallScreen)
         assert "So we agree" in screen.call.step.text
+        # The card follows at once: the new promise is the open one, the one before it replaced.
+        card = str(screen.query_one("AccountCard").render())
+        assert screen.active.snapshot.promises[0].status == "open" and screen.active.snapshot.promises[0].amount == balance.amount
+        assert earlier and "replaced by a newer promise" in card
         await press(pilot, "y")
         await end_call(pilot)
 

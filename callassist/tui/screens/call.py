@@ -289,6 +289,9 @@ class CallScreen(Screen):
                 self.app.notify(label("redacted_notice", self.locale, kinds=kinds), severity="warning", markup=False)
             if event.kind == "note_added":
                 self.app.notify(label("note_saved", self.locale), timeout=2)
+            elif event.kind == "promise_captured" and self.active.rehearsal is None:
+                self.active.snapshot = self.active.snapshot.with_promise(self.call.promise)  # the card shows it at once
+                self.show_card()
             elif event.kind == "hold_placed":
                 self.app.notify(label("hold_placed_notice", self.locale, reason=label(f"hold_{event.payload['reason']}", self.locale)), severity="warning", markup=False)
             elif event.kind == "call_ended":
