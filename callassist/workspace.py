@@ -28,6 +28,7 @@ from callassist.core.objections import Catalog
 from callassist.core.personas import PERSONAS_DIR, Persona, load_personas
 from callassist.core.practice import Rehearsal
 from callassist.core.preflight import sample_snapshot
+from callassist.core.priority import ACCOUNT_FACTS, parse_flags
 from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.core.redact import display_url
@@ -271,7 +272,7 @@ class Workspace:
         """The rules in force for dialling this account, with the debtor's calls of the
         last days (a day more than the longest rule looks back)."""
         attempts = queries.contact_attempts(snapshot.account_id, now - CONTACT_LOOKBACK, session=session, excluding=excluding)
-        return ContactRules(self.settings.contact_rules, snapshot.timezone, snapshot.account_id, snapshot.phone, tuple(attempts), snapshot.contact_stop, snapshot.holds)
+        return ContactRules(self.settings.contact_rules, snapshot.timezone, snapshot.account_id, snapshot.phone, tuple(attempts), snapshot.contact_stop, snapshot.holds, snapshot.debtor_kind)
 
     def begin_call(self, account_id: int) -> ActiveCall:
         """Open a call on an account, held for this call (AccountBusy if another open call
@@ -409,6 +410,23 @@ class Workspace:
         card = events[0].payload if events else {}
         same_day = same_day_contacts(events, siblings) if siblings is not None and events else None
         return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken, reviews, same_day, promise_now)
+
+    def account_facts(self, account_id: int) -> frozenset[str]:
+        """What the account records having been done (core/priority.py ACCOUNT_FACTS)."""
+        with database_errors("cannot read the account"), db.session(self.engine) as session:
+            queries.check_account_access(account_id, self.viewer, self.collector_id, session=session)
+            return frozenset(flag for flag in parse_flags(session.get(AccountRow, account_id).flags) if flag in ACCOUNT_FACTS)
+
+    def set_account_facts(self, account_id: int, facts: frozenset[str]) -> None:
+        """Record what has been done on the account (a supervisor's); its warning signs stay."""
+        if self.settings.role != SUPERVISOR:
+            raise StoreError(f"only a supervisor records what has been done on an account; this session's role is {self.settings.role}")
+        with database_errors("cannot store the account's facts"), db.session(self.engine) as session:
+            account = session.get(AccountRow, account_id)
+            signs = [flag for flag in parse_flags(account.flags) if flag not in ACCOUNT_FACTS]
+            account.flags = ",".join(signs + [fact for fact in ACCOUNT_FACTS if fact in facts])
+            session.add(account)
+            session.commit()
 
     def release_holds(self, active: ActiveCall, reason: str) -> None:
         """A supervisor releases the holds that block the call's account (each stored with

@@ -49,6 +49,7 @@ class AccountSnapshot:
     work_starts: time | None = None  # when the debtor's working day starts, local time
     contact_stop: str | None = None  # what the contact asked (core/compliance.py STOPS)
     holds: tuple[Hold, ...] = ()  # in force on the account or its debtor when the call started
+    debtor_kind: str = "company"  # company or consumer
 
     def with_promise(self, promise: Promise) -> AccountSnapshot:
         """The account once a promise is made on the call: it is the open one, and any
@@ -120,4 +121,7 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
         today=fmt_date(today, locale),
         debtor_local_time=fmt_time(local, locale),
         greeting=label(greeting_key(local), locale),
+        legal_referred="legal_referred" in snapshot.flags,
+        supply_stopped="supply_stopped" in snapshot.flags,
+        final_letter_sent="final_letter_sent" in snapshot.flags,
     )

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from transitions import Machine, MachineError
 
-from callassist.core.compliance import HOLD_REASONS, STOPS, SUPERVISOR, Block, ContactRules
+from callassist.core.compliance import HOLD_REASONS, STOPS, SUPERVISOR, Block, ContactRules, needs_disclosure
 from callassist.core.conditions import condition
 from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
 from callassist.core.flow import DISPOSITIONS, NOT_DIALLED, LoadedFlow, Transition, purpose_states
@@ -414,7 +414,7 @@ class Call:
         """Render the step (with `rebuttal` when the caller has just rendered it)."""
         spec = self.loaded.flow.states[state]
         text = self.templates.render(spec.template_name(state), self._render_context(rebuttal))
-        if self.contact_rules is not None and self.contact_rules.profile.disclosure and state in self._purpose_states:
+        if self.contact_rules is not None and needs_disclosure(self.contact_rules.profile, self.contact_rules.debtor_kind) and state in self._purpose_states:
             # Where the rules require it, the purpose step opens with the collector's disclosure, whatever the script says.
             text = label("disclosure_debt_collector", self.locale) + "\n\n" + text
         choices = tuple(self.choices())

@@ -18,6 +18,9 @@ SUPERVISOR = "supervisor"
 ROLES = ("collector", SUPERVISOR, "trainer")
 # What a contact can ask that ends calls to them for good: no override lifts it.
 STOPS = ("do_not_call", "cease_contact")
+# Who the desk collects for: its own company's debts (a creditor's staff, first party) or
+# other companies' (a collection agency, third party).
+COLLECTORS = ("creditor", "agency")
 # Why collection stops on an account until a supervisor releases it (store AccountHold).
 HOLD_REASONS = ("dispute", "already_paid", "has_lawyer", "bankruptcy", "deceased", "hardship", "complaint", "cease_contact")
 # Holds about the person, not one debt: they stop every account of the debtor.
@@ -36,8 +39,10 @@ class Profile(NamedTuple):
     attempts_per_debt_week: int | None = None  # over the day and the six before it
     quiet_days_after_conversation: int | None = None  # the conversation's day is the first
     retention_years: int = 5
-    disclosure: bool = False  # the first conversation says it is an attempt to collect a debt
+    disclosure: bool = False  # the rules require a collector to say it is an attempt to collect a debt (see needs_disclosure)
     absolute_holds: tuple[str, ...] = ()  # holds no one may override for a call: only a release lifts them
+    collects_as: str = "creditor"  # COLLECTORS: the desk collects its own debts, or others' as an agency
+    disclosure_consumer: bool = False  # a creditor's own desk says it too, on consumer debts
 
 
 PROFILES = {
@@ -52,9 +57,26 @@ PROFILES = {
         (time(8, 0), time(21, 0)),
         ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"),
         attempts_per_debt_week=7, quiet_days_after_conversation=7, retention_years=3, disclosure=True,
-        absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "dispute", "deceased"),
+        absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "dispute", "deceased"), collects_as="agency",
+    ),
+    # A creditor's own staff collecting its business debts: the FDCPA's disclosure is for
+    # debt collectors (15 U.S.C. 1692a(6) leaves out a creditor's own officers collecting in
+    # its name); the hours and caps are kept as good practice.
+    "us-creditor": Profile(
+        "us-creditor", "as us, for a creditor's own staff (first party): FDCPA 15 U.S.C. 1692a(6) leaves them out of 1692e(11)'s disclosure",
+        (time(8, 0), time(21, 0)),
+        ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"),
+        attempts_per_debt_week=7, quiet_days_after_conversation=7, retention_years=3, disclosure=True,
+        absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "deceased"), collects_as="creditor",
     ),
 }
+
+
+def needs_disclosure(rules: Profile, debtor_kind: str) -> bool:
+    """Whether the call must say it is an attempt to collect a debt: where the rules require
+    it of agencies, when the desk is one, and of a creditor's own desk on consumer debts
+    when the profile says so."""
+    return rules.disclosure and (rules.collects_as == "agency" or (rules.disclosure_consumer and debtor_kind == "consumer"))
 
 
 def profile(name: str) -> Profile:
@@ -148,6 +170,7 @@ class ContactRules(NamedTuple):
     attempts: tuple[Attempt, ...]
     stop: str | None = None  # what the contact asked (STOPS)
     holds: tuple[Hold, ...] = ()  # in force on the account or its debtor
+    debtor_kind: str = "company"  # company or consumer (see needs_disclosure)
 
     def budget(self, now: datetime) -> Budget:
         """What is left now and what blocks a dial. An unknown zone is read the strictest

@@ -79,6 +79,11 @@ class CallContext:
     today: str
     debtor_local_time: str
     greeting: str
+    # What has been done on the account (core/priority.py ACCOUNT_FACTS): a line may speak
+    # of lawyers, stopped supply or a final letter only under a condition on its fact.
+    legal_referred: bool = False
+    supply_stopped: bool = False
+    final_letter_sent: bool = False
     promise: PromiseView | None = None
     rebuttal: RebuttalView | None = None
 
@@ -100,7 +105,8 @@ class CallContext:
 # What reveals the debt: never in a step a third party may hear (before the right
 # party is verified), and a step that uses any of them is marked discloses_debt.
 # (`promise` and `rebuttal` are empty until the right party is verified, so they are not here.)
-DEBT_DETAILS = frozenset({"balance", "overdue", "not_yet_due", "next_due", "days_past_due", "debt_class", "invoices", "oldest_invoice", "last_promise", "broken_promises"})
+DEBT_DETAILS = frozenset({"balance", "overdue", "not_yet_due", "next_due", "days_past_due", "debt_class", "invoices", "oldest_invoice", "last_promise", "broken_promises",
+                          "legal_referred", "supply_stopped", "final_letter_sent"})
 
 
 def template_variables() -> frozenset[str]:

@@ -25,7 +25,7 @@ from typing import Callable, Iterator, NamedTuple
 
 from callassist.core.money import MAX_WHOLE_DIGITS, MoneyError, check_currency, currency_places, parse_amount
 from callassist.core.names import TEAM_POOL, user_name_problem
-from callassist.core.priority import WARNING_SIGNS, parse_flags
+from callassist.core.priority import ACCOUNT_FACTS, WARNING_SIGNS, parse_flags
 from callassist.core.promises import parse_date
 
 ACCOUNT_COLUMNS = {
@@ -42,7 +42,7 @@ ACCOUNT_COLUMNS = {
     "account_id": (True, "the account's id in your ledger"),
     "collector": (False, "who owns the account (default: who imports)"),
     "currency": (True, "ISO 4217 code, e.g. CNY"),
-    "flags": (False, f"warning signs, separated by ';': {', '.join(WARNING_SIGNS)}"),
+    "flags": (False, f"warning signs and facts, separated by ';': {', '.join(WARNING_SIGNS + ACCOUNT_FACTS)}"),
     "invoice_number": (True, "unique within the account"),
     "invoice_date": (True, "YYYY-MM-DD"),
     "due_date": (True, "YYYY-MM-DD"),
@@ -318,13 +318,15 @@ def _income_day(text: str) -> tuple[int | None, str | None]:
 
 @lru_cache(maxsize=None)
 def _flags(text: str) -> tuple[str, tuple[str, ...]]:
-    """The warning signs as stored ("moving,insolvency"), and the problem with each unknown one."""
+    """The warning signs and facts as stored ("moving,legal_referred"), and the problem
+    with each unknown one."""
     flags = parse_flags(text)
+    known = WARNING_SIGNS + ACCOUNT_FACTS
     problems = []
     for flag in flags:
-        if flag not in WARNING_SIGNS:
-            close = difflib.get_close_matches(flag, WARNING_SIGNS, n=1)
-            problems.append(f"unknown warning sign {flag!r}" + (f" (did you mean {close[0]}?)" if close else f"; use {', '.join(WARNING_SIGNS)}"))
+        if flag not in known:
+            close = difflib.get_close_matches(flag, known, n=1)
+            problems.append(f"unknown warning sign or fact {flag!r}" + (f" (did you mean {close[0]}?)" if close else f"; use {', '.join(known)}"))
     return ",".join(flags), tuple(problems)
 
 

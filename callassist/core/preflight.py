@@ -19,6 +19,7 @@ from callassist.core.money import Money
 from callassist.core.objections import EXCUSE_IDS, Catalog
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.promises import Instalment, Promise
+from callassist.core.priority import ACCOUNT_FACTS
 
 SAMPLE_NOW = datetime(2026, 3, 6, 1, 30, tzinfo=timezone.utc)
 
@@ -53,7 +54,8 @@ def sample_promise(balance: Money, today: date) -> Promise:
 # least once: the last promise (none, open, kept, partly kept, broken twice) against no
 # invoice, one and several, with the debt classes spread over them (0, 45, 120, 250 and
 # 400 days late), a contact with and without a role, mornings in Shanghai and evenings in
-# New York, and a promise captured in the call or not.
+# New York, a promise captured in the call or not, and the account's facts (a lawyer, a
+# stopped supply, a final letter) none, some or all.
 PROMISE_SHAPES = (None, "open", "kept", "partly_kept", "broken")
 INVOICE_COUNTS = (0, 1, 3)
 DAYS_LATE = (0, 45, 120, 250, 400)
@@ -84,8 +86,9 @@ def account_shapes() -> list[AccountShape]:
             if status == "broken":
                 promises += (PastPromise(Decimal("3000.00"), today - timedelta(days=40), "broken"),)
         role = "" if index % 4 == 3 else "finance manager"
-        snapshot = AccountSnapshot(0, "Sample Trading Co. 示例贸易有限公司", "Chen Jing 陈静", role, "+86 21 5550 0000", zone, currency, balance, invoices, promises)
-        said = f"last promise {status or 'none'}, {count} invoice(s), {late} days late, {'evening in New York' if evening else 'morning in Shanghai'}" + (", no contact role" if not role else "")
+        facts = ACCOUNT_FACTS[: index % (len(ACCOUNT_FACTS) + 1)]  # none, then one, two and all three of them
+        snapshot = AccountSnapshot(0, "Sample Trading Co. 示例贸易有限公司", "Chen Jing 陈静", role, "+86 21 5550 0000", zone, currency, balance, invoices, promises, flags=facts)
+        said = f"last promise {status or 'none'}, {count} invoice(s), {late} days late, {'evening in New York' if evening else 'morning in Shanghai'}" + (", no contact role" if not role else "") + (f", {', '.join(facts)}" if facts else "")
         shapes.append(AccountShape(snapshot, index % 2 == 1, said))
     return shapes
 

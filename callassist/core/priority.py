@@ -28,6 +28,9 @@ CLASSES = ("current", "collection", "watch", "doubtful", "write_off")
 CLASS_INTENSITY = {"current": 0.5, "collection": 1.0, "watch": 1.15, "doubtful": 0.9, "write_off": 0.4}
 # News to act on at once (the "quick" counter): each moves the account up.
 WARNING_SIGNS = ("owner_change", "moving", "insolvency", "new_legal_rep", "lawsuit")
+# What has been done on an account that a line may lean on (a lawyer, stopped supply, a
+# final letter): kept with the warning signs, never a sign themselves (core/claims.py).
+ACCOUNT_FACTS = ("legal_referred", "supply_stopped", "final_letter_sent")
 # The month's cadence the seeds found effective: about three calls.
 CALLS_A_MONTH = 3
 DEFAULT_WORK_STARTS = time(9, 0)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from callassist.core.compliance import HOLD_REASONS, PROFILES, Profile
+from callassist.core.compliance import COLLECTORS, HOLD_REASONS, PROFILES, Profile
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.yamlfile import load_model
 
@@ -48,6 +48,8 @@ class ProfileFile(BaseModel):
     retention_years: int = Field(ge=1, le=100)
     disclosure: bool = False
     absolute_holds: list[Literal[HOLD_REASONS]] = Field(default_factory=list, description="holds no supervisor may override for a call: only a release lifts them")  # type: ignore[valid-type]
+    collects_as: Literal[COLLECTORS] = Field("creditor", description="creditor: the desk collects its own company's debts; agency: other companies' debts")  # type: ignore[valid-type]
+    disclosure_consumer: bool = Field(False, description="with disclosure, a creditor's own desk says it too on consumer debts")
 
     @field_validator("name")
     @classmethod
@@ -71,8 +73,8 @@ class ProfileFile(BaseModel):
 def load_profile(path: Path) -> Profile:
     """The profile a file describes; ContentError with every problem (file, line, field)."""
     if not path.is_file():
-        raise ContentError([Problem(display_path(path), 0, 0, "E001", "no such profile file", "give a built-in name (cn, us) or the path of a YAML profile")])
+        raise ContentError([Problem(display_path(path), 0, 0, "E001", "no such profile file", "give a built-in name (cn, us, us-creditor) or the path of a YAML profile")])
     model, _ = load_model(ProfileFile, path, link_allowed=True)
     return Profile(model.name, model.source, (model.window.opens, model.window.closes), tuple(model.zones), model.conversations_per_debtor_day, model.unanswered_per_phone_day,
                    model.attempts_per_debt_week, model.quiet_days_after_conversation, model.retention_years, model.disclosure,
-                   tuple(model.absolute_holds))
+                   tuple(model.absolute_holds), model.collects_as, model.disclosure_consumer)

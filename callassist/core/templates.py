@@ -25,6 +25,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from callassist.core.claims import unsupported_claims
 from callassist.core.context import CallContext, template_variables
 from callassist.core.problems import ContentError, Problem, display_path
 
@@ -306,6 +307,9 @@ def inspect_template(env: jinja2.Environment, source: str, shown: str, line_offs
         env.compile(source)  # unknown filters and tests are found here, not by the parser
     except Exception as exc:
         report.problems.extend(render_error(exc, shown, None, line_offset).problems)
+    for line, fact, words in unsupported_claims(tree):
+        report.problems.append(Problem(shown, line + line_offset, 1, "E054", f"“{words}” claims what the account may not support",
+                                       f"say it only under a condition on the account's fact: {{% if {fact} %}}…{{% endif %}}"))
     for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         add(node, "E036", "a template may not include, import or extend another file",
             "write the words in this step's own file, where the disclosure gate and the forbidden-language list read them")

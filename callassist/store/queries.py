@@ -116,6 +116,7 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         flags=parse_flags(account.flags),
         work_starts=parse_work_starts(debtor.work_starts),
         holds=holds_in_force(account_id, session=session),
+        debtor_kind=debtor.kind,
     )
 
 

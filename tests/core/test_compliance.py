@@ -137,3 +137,27 @@ def test_a_hold_blocks_the_dial_and_only_where_the_law_allows_is_overridable(rul
     [block] = held.budget(at).blocks
     assert block.rule == "hold" and dict(block.values)["reason"] == reason and block.overridable is overridable
     assert ContactRules(profile(rules), zone, 1, PHONE, ()).budget(at).blocks == ()
+
+
+def test_the_debt_collector_disclosure_is_said_by_agencies_and_where_configured_on_consumer_debts():
+    from callassist.core.compliance import needs_disclosure
+
+    assert needs_disclosure(profile("us"), "company") and needs_disclosure(profile("us"), "consumer")
+    assert not needs_disclosure(profile("us-creditor"), "company") and not needs_disclosure(profile("us-creditor"), "consumer")
+    consumer_too = profile("us-creditor")._replace(disclosure_consumer=True)
+    assert needs_disclosure(consumer_too, "consumer") and not needs_disclosure(consumer_too, "company")
+    assert not needs_disclosure(profile("cn"), "consumer")
+
+
+def test_a_creditors_own_desk_opens_the_purpose_step_without_the_disclosure(standard_flow, catalog, sample_account):
+    from callassist.core.account import build_context
+    from callassist.core.call import Call
+
+    said = {}
+    for name in ("us", "us-creditor"):
+        context = build_context(sample_account, locale="en", collector="Wang", creditor="Northbridge", now=datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc))
+        call = Call(standard_flow, catalog, context, sample_account.money, clock=lambda: datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc),
+                    contact_rules=ContactRules(profile(name), "America/New_York", 1, PHONE, ()))
+        call.render_at("purpose")
+        said[name] = call.step.text
+    assert "“I am a debt collector." in said["us"] and "debt collector" not in said["us-creditor"]

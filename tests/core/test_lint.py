@@ -176,3 +176,48 @@ def test_a_hostile_rebuttal_is_refused_when_the_catalog_loads(content):
     with pytest.raises(ContentError) as info:
         load_catalog(objections)
     assert {(p.code, p.line) for p in info.value.problems} == {("E032", line)}
+
+
+@pytest.mark.parametrize(("line", "refused"), [
+    ("I'll hand this to our lawyer today.", True),
+    ("{% if days_past_due > 120 %}Our legal department will write to you.{% endif %}", True),  # late is not referred
+    ("{% if not legal_referred %}Our lawyers will sue.{% endif %}", True),
+    ("{{ 'our lawyers' if broken_promises else 'my lead' }} will call.", True),
+    ("If you pay now, supply to you won't be interrupted.", True),
+    ("我们会给您发律师函。", True),
+    ("{% if legal_referred %}Our legal department has the file now.{% endif %}", False),
+    ("{{ 'our lawyers' if legal_referred else 'my lead' }} will call.", False),
+    ("{% if supply_stopped and final_letter_sent %}Deliveries stay on hold; you have our final letter.{% endif %}", False),
+    ("Please be courteous; that was the issue.", False),  # "court", "sue" inside other words
+])
+def test_lint_refuses_a_claim_the_account_may_not_support(content, line, refused):
+    scripts, objections = content
+    escalate = scripts / "standard" / "en" / "escalate.j2"
+    at = _edit(escalate, "Never threaten and never exaggerate what will happen.", line)
+    found = {(p.code, p.path, p.line) for p in lint(scripts, objections) if p.code == "E054"}  # 律师函: a lawyer and a final letter, both at its line
+    assert found == ({("E054", "scripts/standard/en/escalate.j2", at)} if refused else set())
+
+
+def test_lint_refuses_an_unguarded_lawyer_line_in_a_rung_at_its_line(content):
+    scripts, objections = content
+    path = objections / "stall.yaml"
+    line = _edit(path, "for review, and I'd rather it stayed with me.", "for review, and our lawyer will call you after that.")
+    problems = [p for p in lint(scripts, objections) if p.code == "E054"]
+    assert [(p.path, p.line) for p in problems] == [("objections/stall.yaml", line)]
+    assert "“lawyer” claims what the account may not support" in problems[0].message and "{% if legal_referred %}" in problems[0].hint
+
+
+def test_an_accounts_file_records_facts_beside_warning_signs(tmp_path):
+    from callassist.core.ledger_csv import LedgerFileError, read_accounts
+
+    header = "debtor_id,debtor_name,debtor_kind,timezone,work_starts,income_day,contact_name,contact_role,phone,account_id,collector,currency,flags,invoice_number,invoice_date,due_date,amount\n"
+    row = "D-1,Acme,company,Asia/Shanghai,08:30,25,Chen,AP,+86 512 5550 1001,A-1,wang,CNY,{flags},INV-1,2026-07-01,2026-08-01,100.00\n"
+    good = tmp_path / "good.csv"
+    good.write_text(header + row.format(flags="moving;legal_referred;final_letter_sent"), encoding="utf-8")
+    [account] = read_accounts(good)
+    assert account.flags == "moving,legal_referred,final_letter_sent"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + row.format(flags="legal_refered"), encoding="utf-8")
+    with pytest.raises(LedgerFileError) as refused:
+        read_accounts(bad)
+    assert "unknown warning sign or fact 'legal_refered' (did you mean legal_referred?)" in str(refused.value.problems[0])

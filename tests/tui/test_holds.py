@@ -177,3 +177,38 @@ async def test_a_wrong_number_ends_as_wrong_party_with_the_number_stopped_and_no
     [(call, events)] = stored_calls(url)
     assert call.disposition == "wrong_party" and events[-1].payload["contact_stop"] == "do_not_call"
     assert _holds(url) == []
+
+
+async def test_a_supervisor_records_a_legal_referral_and_only_then_the_script_speaks_of_it(tmp_path):
+    from callassist.store.models import Account
+    from callassist.tui.screens.facts import FactsScreen
+
+    url = with_demo_ledger(f"sqlite:///{tmp_path / 'store.db'}")
+    collector = _app(tmp_path, url, "wang", "collector")
+    async with collector.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        account_id = collector.screen.rows[0].account_id
+        await press(pilot, "F")
+        assert isinstance(collector.screen, WorklistScreen)  # a collector records no facts
+        screen = await _open(pilot, account_id)
+        assert not screen.call.context.legal_referred
+        await press(pilot, "escape")
+    supervisor = _app(tmp_path, url, "wang", "supervisor")
+    async with supervisor.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        supervisor.screen.query_one("LineTable").move_cursor([row.account_id for row in supervisor.screen.rows].index(account_id))
+        await press(pilot, "F")
+        form = supervisor.screen
+        assert isinstance(form, FactsScreen)
+        form.query_one("#facts").select("legal_referred")
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        screen = await _open(pilot, account_id)
+        assert screen.call.context.legal_referred
+        assert "referred to our legal department" in str(screen.query_one("AccountCard").render())
+        screen.call.render_at("escalate")
+        assert "our legal department, which already has your account," in screen.call.step.text
+    engine = db.make_engine(url)
+    with db.session(engine) as session:
+        assert "legal_referred" in session.get(Account, account_id).flags.split(",")
+    engine.dispose()

@@ -16,6 +16,8 @@ from callassist.core.ledger_csv import LedgerFileError
 from callassist.core.money import Money, format_money
 from callassist.core.reasons import describe_reason
 from callassist.store.errors import CallOpen, StoreError
+from callassist.core.compliance import SUPERVISOR
+from callassist.core.priority import ACCOUNT_FACTS
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.line_table import Column, LineTable
@@ -78,8 +80,9 @@ class WorklistScreen(Screen):
     def on_mount(self) -> None:
         locale = self.locale
         bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("n", "next_call", "next_call", None), ("p", "practice", "practice", None), ("m", "payment", "payment_key", None), ("v", "calls", "calls_key", None), ("f", "figures", "dashboard_key", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
-        # Listed under ?, not in the key bar, which has no room for it at 80 columns.
+        # Listed under ?, not in the key bar, which has no room for them at 80 columns.
         self._bindings.bind("r", "reload", label("reload", locale), show=False)
+        self._bindings.bind("F", "facts", label("facts_key", locale), show=False)
         self.query_one("#worklist-header", Static).update(Text(label("worklist", locale), style="bold"))
         self.load()
 
@@ -252,6 +255,36 @@ class WorklistScreen(Screen):
                 self.store_payment(row.account_id, *result)
 
         self.app.push_screen(PaymentScreen(self.locale, row.debtor, Money(row.balance, row.currency), self.app.now().date()), entered)
+
+    def action_facts(self) -> None:
+        """A supervisor records what has been done on the highlighted account."""
+        from callassist.tui.screens.facts import FactsScreen
+
+        key = self.query_one(LineTable).cursor_key
+        row = next((r for r in self.rows if str(r.account_id) == key), None)
+        workspace = self.app.workspace
+        if row is None or workspace is None:
+            self.app.bell()
+            return
+        if workspace.settings.role != SUPERVISOR:
+            self.app.notify(label("facts_supervisor_only", self.locale, role=workspace.settings.role), severity="warning", markup=False)
+            return
+
+        def chosen(facts: frozenset[str] | None) -> None:
+            if facts is not None:
+                self.store_facts(row.account_id, facts)
+
+        self.app.push_screen(FactsScreen(self.locale, row.debtor, workspace.account_facts(row.account_id)), chosen)
+
+    @work(thread=True, group="payment")
+    def store_facts(self, account_id: int, facts: frozenset[str]) -> None:
+        try:
+            self.app.workspace.set_account_facts(account_id, facts)
+        except StoreError as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            return
+        said = ", ".join(label(f"fact_{fact}", self.locale) for fact in ACCOUNT_FACTS if fact in facts) or label("facts_none", self.locale)
+        self.app.call_from_thread(self.app.notify, label("facts_saved", self.locale, facts=said), markup=False)
 
     @work(thread=True, group="payment")
     def store_payment(self, account_id: int, amount, paid_on, method: str, reference: str) -> None:

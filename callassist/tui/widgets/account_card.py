@@ -11,6 +11,7 @@ from textual.widgets import Static
 from callassist.core.account import AccountSnapshot
 from callassist.core.i18n import fmt_short_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
+from callassist.core.priority import ACCOUNT_FACTS
 
 MAX_INVOICES = 4
 MAX_PROMISES = 3
@@ -33,6 +34,9 @@ class AccountCard(Static):
         text.append(snapshot.phone + "\n")
         text.append(f"{label('local_time', locale)} ", style="dim")
         text.append(f"{fmt_time(local, locale)} {local.tzname()}\n")
+        facts = [label(f"fact_{fact}", locale) for fact in ACCOUNT_FACTS if fact in snapshot.flags]
+        if facts and debt:
+            text.append(" · ".join(facts) + "\n", style="bold magenta")
         for hold in snapshot.holds:  # collection is stopped: said before anything else about the debt
             text.append(f"{label('card_holds', locale)} ", style="bold white on red")
             text.append(f" {label('hold_' + hold.reason, locale)} · {fmt_short_date(hold.placed_at.date(), locale)}", style="bold red")

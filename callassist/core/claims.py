@@ -1,0 +1,68 @@
+"""Claims only as true as the account: a line that speaks of lawyers or legal action, of
+stopping supply, or of a final letter must sit under a condition on the account's fact
+that supports it (`{% if legal_referred %}…{% endif %}`, `{{ '…' if supply_stopped else
+'…' }}`). Found in the template's own words, in both languages, before it is ever read
+to a debtor (lint code E054)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from jinja2 import nodes
+
+# Each fact, and the words that claim it. Word boundaries keep "courteous" and "issue" out.
+CLAIMS = {
+    "legal_referred": re.compile(
+        r"\b(lawyers?|attorneys?|solicitors?|legal (department|team|action|steps|proceedings)|lawsuits?|sue[ds]?|suing|courts?|litigation)\b"
+        r"|律师|法务|起诉|诉讼|法院|仲裁|法律程序|法律途径", re.IGNORECASE),
+    "supply_stopped": re.compile(
+        r"\b(suppl(y|ies)|(stop|suspend|halt|hold|cut)\w*\s+(\w+\s+){0,2}(deliver\w*|shipments?|shipping|orders?))\b"
+        r"|供货|停货|断货|停止发货|暂停发货", re.IGNORECASE),
+    "final_letter_sent": re.compile(
+        r"\b(final (letter|notice|demand)|formal (written )?notice|letter before action|demand letter)\b"
+        r"|最后通知|最后通牒|催告函|律师函|正式的书面通知|正式书面通知", re.IGNORECASE),
+}
+
+
+def unsupported_claims(tree: nodes.Template) -> Iterator[tuple[int, str, str]]:
+    """(line, fact, words) for each claim in a template's text or string constants that
+    no enclosing condition on its fact guards."""
+    yield from _walk(tree, frozenset())
+
+
+def _within(node: nodes.Node, kind: type) -> list:
+    """`node` itself and every node under it of that kind."""
+    return ([node] if isinstance(node, kind) else []) + list(node.find_all(kind))
+
+
+def _guards(test: nodes.Node) -> frozenset[str]:
+    """The facts a condition requires (a fact named under `not` guards nothing)."""
+    negated = {id(name) for found in _within(test, nodes.Not) for name in _within(found, nodes.Name)}
+    return frozenset(name.name for name in _within(test, nodes.Name) if name.name in CLAIMS and id(name) not in negated)
+
+
+def _walk(node: nodes.Node, guarded: frozenset[str]) -> Iterator[tuple[int, str, str]]:
+    if isinstance(node, nodes.If):
+        yield from _walk(node.test, guarded)
+        for child in node.body:
+            yield from _walk(child, guarded | _guards(node.test))
+        for branch in node.elif_:
+            yield from _walk(branch, guarded)
+        for child in node.else_:
+            yield from _walk(child, guarded)
+        return
+    if isinstance(node, nodes.CondExpr):
+        yield from _walk(node.test, guarded)
+        yield from _walk(node.expr1, guarded | _guards(node.test))
+        if node.expr2 is not None:
+            yield from _walk(node.expr2, guarded)
+        return
+    text = node.data if isinstance(node, nodes.TemplateData) else node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
+    if text:
+        for fact, words in CLAIMS.items():
+            found = words.search(text)
+            if found and fact not in guarded:
+                yield node.lineno + text.count("\n", 0, found.start()), fact, found.group(0)
+    for child in node.iter_child_nodes():
+        yield from _walk(child, guarded)
