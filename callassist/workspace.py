@@ -219,7 +219,8 @@ class Workspace:
             owners = queries.worklist_owners(self.collector_id, session=session)
             if sum(ledger.refresh_standing(owner, today=now.date(), class_days=self.settings.class_days, session=session) for owner in owners):
                 session.commit()
-            return queries.worklist(self.collector_id, now, session=session, class_days=self.settings.class_days, window=self.settings.contact_rules.window)
+            listed = queries.worklist(self.collector_id, now, session=session, class_days=self.settings.class_days, window=self.settings.contact_rules.window)
+            return replace(listed, held=queries.held_accounts(self.collector_id, session=session))
 
         # Collectors settling the same accounts of the queue at once may deadlock; one is run again.
         with database_errors("cannot read the worklist"):

@@ -31,7 +31,10 @@ def describe_reason(reason: Reason, locale: str) -> str:
             words[name] = values[name]
     if "minutes" in values:
         hours, minutes = divmod(values["minutes"], 60)
-        words["wait"] = label("wait_hours", locale, hours=hours) if hours else label("wait_minutes", locale, minutes=minutes)
+        if hours >= 3 or not minutes:  # a long wait in hours; a short one to the minute
+            words["wait"] = label("wait_hours", locale, hours=hours)
+        else:
+            words["wait"] = label("wait_hours_minutes", locale, hours=hours, minutes=minutes) if hours else label("wait_minutes", locale, minutes=minutes)
     return label(f"reason_{reason.key}", locale, **words)
 
 

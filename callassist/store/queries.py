@@ -51,6 +51,11 @@ def worklist(collector_id: int, now: datetime, *, session: Session, class_days: 
     return sql.read_worklist(_executor(session), collector_id, now, class_days, limit, window)
 
 
+def held_accounts(collector_id: int, *, session: Session) -> tuple[tuple[int, str, str, str], ...]:
+    """The open accounts of the collector's worklist that holds keep off it: (id, debtor, contact, phone)."""
+    return sql.read_held(_executor(session), collector_id)
+
+
 def worklist_owners(collector_id: int, *, session: Session) -> tuple[int, ...]:
     """Whose accounts the collector's worklist offers: their own and the team's queue."""
     return sql.worklist_owners(_executor(session), collector_id)

@@ -73,6 +73,14 @@ OPEN_COUNT = "SELECT count(*) FROM account WHERE collector_id = :collector_id AN
 # How many accounts the worklist offers: a day's calls and more, never the whole ledger.
 WORKLIST_SIZE = 100
 
+# The collector's open accounts a hold keeps off the worklist, for the palette: a card to
+# read, a hold to release.
+HELD_ACCOUNTS = """
+SELECT a.id, d.name, c.name, c.phone FROM account a
+JOIN debtor d ON d.id = a.debtor_id
+JOIN contact c ON c.id = a.contact_id
+WHERE a.collector_id = :collector_id AND a.closed = :closed AND NOT """ + NOT_HELD.format(a="a") + " ORDER BY d.name, a.id"
+
 UNFINISHED = """
 SELECT c.id, c.account_id, d.name, c.state, c.started_at
 FROM call c JOIN account a ON a.id = c.account_id JOIN debtor d ON d.id = a.debtor_id
@@ -105,6 +113,7 @@ class Worklist:
     rows: list[WorklistRow]  # the best calls now, best first
     total: int  # the collector's open accounts
     at: datetime | None = None  # when it was read: what was called since is not claimed from it
+    held: tuple[tuple[int, str, str, str], ...] = ()  # accounts a hold keeps out of it: (id, debtor, contact, phone)
 
 
 @dataclass(frozen=True)
@@ -223,6 +232,11 @@ def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[i
     owners = worklist_owners(execute, collector_id)
     rows = read_next_calls(execute, owners, now, class_days, limit, window)
     return Worklist(rows, sum(execute(OPEN_COUNT, {"collector_id": owner, "closed": False})[0][0] for owner in owners), now)
+
+
+def read_held(execute, collector_id: int) -> tuple[tuple[int, str, str, str], ...]:
+    """The open accounts of the collector's worklist owners that a hold keeps off it."""
+    return tuple((row[0], row[1], row[2], row[3]) for owner in worklist_owners(execute, collector_id) for row in execute(HELD_ACCOUNTS, {"collector_id": owner, "closed": False}))
 
 
 def worklist_owners(execute, collector_id: int) -> tuple[int, ...]:

@@ -82,6 +82,7 @@ async def test_i_already_paid_holds_the_account_until_a_supervisor_releases_it(t
         assert isinstance(app.screen, WorklistScreen)
         await settle(pilot)
         assert account_id not in [row.account_id for row in app.screen.rows], "a held account is offered again"
+        assert [debtor for key, debtor, _, _ in app.accounts if key == account_id][0].endswith("(ON HOLD)"), "the palette no longer finds it"
 
         # Opened again (as from Ctrl+P): the card says it, nothing can be dialled, and
         # a collector neither overrides nor releases.

@@ -128,7 +128,9 @@ class WorklistScreen(Screen):
         locale = self.locale
         self.rows = message.worklist.rows
         self.listed_at = message.worklist.at
-        self.app.accounts = [(r.account_id, r.debtor, r.contact, r.phone) for r in self.rows]
+        # Accounts on hold are off the list but found by the palette: their card, a release.
+        held = label("card_holds", locale)
+        self.app.accounts = [(r.account_id, r.debtor, r.contact, r.phone) for r in self.rows] + [(key, f"{debtor} ({held})", contact, phone) for key, debtor, contact, phone in message.worklist.held]
         header = Text(label("worklist", locale), style="bold")
         header.append("  " + label("worklist_sub", locale, collector=self.app.collector, shown=len(self.rows), count=message.worklist.total), style="dim")
         self.query_one("#worklist-header", Static).update(header)
