@@ -229,18 +229,10 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
     for excuse_id in EXCUSE_IDS:
         path = directory / f"{excuse_id}.yaml"
         shown = display_path(path)
-        if not path.exists():
-            problems.append(Problem(shown, 1, 1, "E040", f"the excuse {excuse_id!r} has no file", f"create {path.name}"))
+        loaded = _load_entry(Excuse, path, excuse_id, "excuse", problems)
+        if loaded is None:
             continue
-        try:
-            excuse, lines = load_model(Excuse, path)
-        except ContentError as exc:
-            problems.extend(exc.problems)
-            continue
-        if excuse.id != excuse_id:
-            line, col = line_of(lines, ("id",))
-            problems.append(Problem(shown, line, col, "E041", f"file {path.name} declares id {excuse.id!r}", f"use id: {excuse_id}"))
-            continue
+        excuse, lines = loaded
         excuses[excuse_id] = excuse
         line_maps[excuse_id] = lines
         for locale in ("en", "zh"):
@@ -258,25 +250,37 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
     return Catalog(excuses, compiled, not_excuses, situations)
 
 
+def _load_entry(model: type, path: Path, entry_id: str, kind: str, problems: list[Problem]):
+    """One excuse's or situation's file, validated, with its line map; None (and its
+    problems added) when it is missing, broken or declares another id."""
+    shown = display_path(path)
+    if not path.exists():
+        where = path.name if kind == "excuse" else f"{SITUATIONS_DIR}/{path.name}"
+        problems.append(Problem(shown, 1, 1, "E040", f"the {kind} {entry_id!r} has no file", f"create {where}"))
+        return None
+    try:
+        entry, lines = load_model(model, path)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return None
+    if entry.id != entry_id:
+        line, col = line_of(lines, ("id",))
+        problems.append(Problem(shown, line, col, "E041", f"file {path.name} declares id {entry.id!r}", f"use id: {entry_id}"))
+        return None
+    return entry, lines
+
+
 def _load_situations(directory: Path, line_maps: dict[str, LineMap], problems: list[Problem], forbidden: ForbiddenLanguage | None) -> dict[str, Situation]:
     """objections/situations/<id>.yaml for each situation; what it says is checked
     against the forbidden language like a rebuttal."""
     situations: dict[str, Situation] = {}
     for situation_id in SITUATION_IDS:
         path = directory / f"{situation_id}.yaml"
+        loaded = _load_entry(Situation, path, situation_id, "situation", problems)
+        if loaded is None:
+            continue
+        situation, lines = loaded
         shown = display_path(path)
-        if not path.exists():
-            problems.append(Problem(shown, 1, 1, "E040", f"the situation {situation_id!r} has no file", f"create {SITUATIONS_DIR}/{path.name}"))
-            continue
-        try:
-            situation, lines = load_model(Situation, path)
-        except ContentError as exc:
-            problems.extend(exc.problems)
-            continue
-        if situation.id != situation_id:
-            line, col = line_of(lines, ("id",))
-            problems.append(Problem(shown, line, col, "E041", f"file {path.name} declares id {situation.id!r}", f"use id: {situation_id}"))
-            continue
         if forbidden is not None:
             for locale in ("en", "zh"):
                 line, _ = line_of(lines, ("say", locale, CONTENT))

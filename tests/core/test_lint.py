@@ -221,3 +221,15 @@ def test_an_accounts_file_records_facts_beside_warning_signs(tmp_path):
     with pytest.raises(LedgerFileError) as refused:
         read_accounts(bad)
     assert "unknown warning sign or fact 'legal_refered' (did you mean legal_referred?)" in str(refused.value.problems[0])
+
+
+def test_situation_files_are_linted_like_the_excuses(content):
+    scripts, objections = content
+    situations = objections / "situations"
+    (situations / "complaint.yaml").unlink()
+    renamed = _edit(situations / "hardship.yaml", "id: hardship", "id: deceased")
+    shared = _edit(situations / "stop_calling.yaml", '    - "别再找我了"\n', '    - "会计不在"\n')  # a stall cue, without a weight
+    found = {(p.code, p.path, p.line) for p in lint(scripts, objections)}
+    assert ("E040", "objections/situations/complaint.yaml", 1) in found
+    assert ("E041", "objections/situations/hardship.yaml", renamed) in found
+    assert ("E045", "objections/situations/stop_calling.yaml", shared) in found
