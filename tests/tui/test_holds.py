@@ -142,12 +142,22 @@ async def test_every_situation_with_a_hold_is_found_and_placed(tmp_path, locale)
     assert sorted(hold.reason for hold in _holds(url)) == sorted(s.hold for s in situations)
 
 
-async def test_a_lawyer_hold_needs_the_lawyers_name_and_phone(tmp_path):
+@pytest.fixture
+def on_sqlite(tmp_path) -> tuple[str, CallAssistApp]:
+    """A collector's app on a demo ledger in a SQLite file, and the file's URL."""
     url = with_demo_ledger(f"sqlite:///{tmp_path / 'store.db'}")
-    app = _app(tmp_path, url, "wang", "collector")
+    return url, _app(tmp_path, url, "wang", "collector")
+
+
+async def _first_account_called(pilot) -> CallScreen:
+    await settle(pilot)
+    return await _open(pilot, pilot.app.screen.rows[0].account_id)
+
+
+async def test_a_lawyer_hold_needs_the_lawyers_name_and_phone(on_sqlite):
+    _, app = on_sqlite
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await _open(pilot, app.screen.rows[0].account_id)
+        await _first_account_called(pilot)
         await press(pilot, "d", "r", "H")
         form = app.screen
         assert isinstance(form, HoldScreen)
@@ -156,12 +166,10 @@ async def test_a_lawyer_hold_needs_the_lawyers_name_and_phone(tmp_path):
         assert app.screen is form and "lawyer's name and phone" in str(form.query_one("#hold-errors", Static).render())
 
 
-async def test_a_wrong_number_ends_as_wrong_party_with_the_number_stopped_and_no_hold(tmp_path):
-    url = with_demo_ledger(f"sqlite:///{tmp_path / 'store.db'}")
-    app = _app(tmp_path, url, "wang", "collector")
+async def test_a_wrong_number_ends_as_wrong_party_with_the_number_stopped_and_no_hold(on_sqlite):
+    url, app = on_sqlite
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await _open(pilot, app.screen.rows[0].account_id)
+        await _first_account_called(pilot)
         await press(pilot, "d", "/")
         await type_words(pilot, "there's nobody by that name here")
         await press(pilot, "enter")
