@@ -39,8 +39,9 @@ class AccountCard(Static):
             text.append(" · ".join(facts) + "\n", style="bold magenta")
         for hold in snapshot.holds:  # collection is stopped: said before anything else about the debt
             text.append(f"{label('card_holds', locale)} ", style="bold white on red")
-            text.append(f" {label('hold_' + hold.reason, locale)} · {fmt_short_date(hold.placed_at.date(), locale)}", style="bold red")
-            text.append((f" · {hold.details}" if hold.details else "") + "\n", style="red")
+            text.append(f" {label('hold_' + hold.reason, locale)}\n", style="bold red")
+            # When, and what was captured (a lawyer's number), on a line of its own: never cut off.
+            text.append(f" {fmt_short_date(hold.placed_at.date(), locale)}" + (f" · {hold.details}" if hold.details else "") + "\n", style="red")
         if not debt:
             text.append(label("debt_hidden", locale), style="yellow")
             self.update(text)
