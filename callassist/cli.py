@@ -981,7 +981,8 @@ def preview(
     snapshot, now = sample_snapshot(), SAMPLE_NOW
     if account is not None:
         snapshot, now = _account_snapshot(options, account)
-    steps = render_preview(loaded, catalog, snapshot, locale=lang, collector=options.settings.collector, creditor=options.settings.creditor(lang), now=now, state=state)
+    steps = render_preview(loaded, catalog, snapshot, locale=lang, collector=options.settings.collector, creditor=options.settings.creditor(lang), now=now, state=state,
+                           rules=options.settings.contact_rules)
     typer.echo(f"{loaded.flow.title.get(lang)} · {snapshot.debtor} · {lang}\n")
     for number, step in enumerate(steps, 1):
         typer.echo(f"{number}. {step.label}  [{step.state}]")

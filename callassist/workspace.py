@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
 from callassist.core.calls import CallSummary
-from callassist.core.compliance import SUPERVISOR, ContactRules, Viewer
+from callassist.core.compliance import SUPERVISOR, ContactRules, Hold, Viewer
 from callassist.core.figures import Figures, figures
 from callassist.core.flow import LoadedFlow
 from callassist.core.forbidden import ForbiddenLanguage
@@ -428,6 +428,17 @@ class Workspace:
             account.flags = ",".join(signs + [fact for fact in ACCOUNT_FACTS if fact in facts])
             session.add(account)
             session.commit()
+
+    def holds_now(self, active: ActiveCall) -> tuple[Hold, ...]:
+        """The holds in force on the call's account at this moment (another collector may
+        have placed one since the call opened); the call's rules and card follow them."""
+        with database_errors("cannot read the account's holds"), db.session(self.engine) as session:
+            found = holds.holds_in_force(active.snapshot.account_id, session=session)
+        if found != active.snapshot.holds:
+            active.snapshot = replace(active.snapshot, holds=found)
+            if active.call.contact_rules is not None:
+                active.call.contact_rules = active.call.contact_rules._replace(holds=found)
+        return found
 
     def release_holds(self, active: ActiveCall, reason: str) -> None:
         """A supervisor releases the holds that block the call's account (each stored with

@@ -103,3 +103,11 @@ def test_objections_classify_reads_lines_and_prints_ids_and_scores(tmp_path, mon
     stall.write_text(stall.read_text(encoding="utf-8").replace('    - "business is slow"', '    - "head office decides"'), encoding="utf-8")
     broken = runner.invoke(app, ["--objections-dir", "objections", "objections", "classify"], input=b"x\n")
     assert broken.exit_code == 1 and "objections/stall.yaml:" in broken.output and "E045" in broken.output
+
+
+def test_preview_says_what_the_rules_have_said():
+    """Found by the attacker: `preview` left out the disclosure `us` puts on the purpose step."""
+    agency = runner.invoke(app, ["--compliance", "us", "preview", "standard", "--state", "purpose"])
+    creditor = runner.invoke(app, ["--compliance", "us-creditor", "preview", "standard", "--state", "purpose"])
+    assert agency.exit_code == creditor.exit_code == 0
+    assert "“I am a debt collector." in agency.output and "debt collector" not in creditor.output

@@ -7,6 +7,7 @@ events back into a Call after a crash, so it continues at the same step.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable
@@ -28,6 +29,21 @@ OBJECTION_TRIGGER = "raise_objection"
 MAX_HOLD_DETAILS = 500
 # What a hold must capture, in the words of the error when it is missing.
 DETAILS_REQUIRED = {"has_lawyer": "the lawyer's name and phone number"}
+_PHONE_DIGITS = 6  # a phone number has at least this many digits, however it is written
+
+
+def hold_details_problem(reason: str, details: str) -> str | None:
+    """What a hold's details lack, or None: a lawyer's hold names them and gives a number
+    to reach them on (contact goes to them from now on)."""
+    if reason not in DETAILS_REQUIRED:
+        return None
+    plain = unicodedata.normalize("NFKC", details)
+    digits = sum(ch.isdigit() for ch in plain)
+    letters = sum(ch.isalpha() for ch in plain)
+    if digits < _PHONE_DIGITS or letters < 2:
+        missing = "a phone number" if digits < _PHONE_DIGITS else "a name"
+        return f"the hold {reason!r} needs {DETAILS_REQUIRED[reason]}: {missing} is missing"
+    return None
 NOTE_REQUIRED = frozenset({"callback", "dispute", "refused", "escalated", "abusive", "wrong_party"})
 
 
@@ -339,8 +355,8 @@ class Call:
         if reason not in HOLD_REASONS:
             raise CallError(f"unknown hold {reason!r}: use one of {', '.join(HOLD_REASONS)}")
         details = details.strip()
-        if reason in DETAILS_REQUIRED and not details:
-            raise CallError(f"the hold {reason!r} needs its details: {DETAILS_REQUIRED[reason]}")
+        if problem := hold_details_problem(reason, details):
+            raise CallError(problem)
         if len(details) > MAX_HOLD_DETAILS:
             raise CallError(f"the details are {len(details)} characters: at most {MAX_HOLD_DETAILS}")
         payload = {"reason": reason, **_masked("details", details), "state": self.state}

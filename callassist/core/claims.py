@@ -2,7 +2,8 @@
 stopping supply, or of a final letter must sit under a condition on the account's fact
 that supports it (`{% if legal_referred %}…{% endif %}`, `{{ '…' if supply_stopped else
 '…' }}`). Found in the template's own words, in both languages, before it is ever read
-to a debtor (lint code E054)."""
+to a debtor (lint code E054); and, since words can be put together, in what each template
+prints on an account without the fact (core/preflight.py)."""
 
 from __future__ import annotations
 
@@ -11,24 +12,52 @@ from collections.abc import Iterator
 
 from jinja2 import nodes
 
-# Each fact, and the words that claim it. Word boundaries keep "courteous" and "issue" out.
+from callassist.core.quickfind import normalise
+
+# Each fact, and the words that claim it, as normalise() leaves them (lower case,
+# half-width, simplified Chinese). Word boundaries keep "courteous" and "issue" out.
 CLAIMS = {
     "legal_referred": re.compile(
-        r"\b(lawyers?|attorneys?|solicitors?|legal (department|team|action|steps|proceedings)|lawsuits?|sue[ds]?|suing|courts?|litigation)\b"
-        r"|律师|法务|起诉|诉讼|法院|仲裁|法律程序|法律途径", re.IGNORECASE),
+        r"\b(lawyers?|attorneys?|solicitors?|law ?firms?|legal (department|team|action|steps|proceedings|measures|route|remedies)|lawsuits?|sue[ds]?|suing"
+        r"|courts?|litigation|litigate|judgm?ents?|bailiffs?)\b"
+        r"|律师|法务|起诉|诉讼|法院|仲裁|法律程序|法律途径|法律手段|打官司|告你|告到|上法庭|强制执行", re.IGNORECASE),
     "supply_stopped": re.compile(
-        r"\b(suppl(y|ies)|(stop|suspend|halt|hold|cut)\w*\s+(\w+\s+){0,2}(deliver\w*|shipments?|shipping|orders?))\b"
-        r"|供货|停货|断货|停止发货|暂停发货", re.IGNORECASE),
+        r"\b(suppl(y|ies)|(stop|suspend|halt|hold|cut|end|no longer)\w*\s+(\w+\s+){0,3}(deliver\w*|shipments?|shipping|orders?|goods))\b"
+        r"|供货|停货|断货|停止发货|暂停发货|不再发货|停止给您发货|不给您发货|不再供应", re.IGNORECASE),
     "final_letter_sent": re.compile(
-        r"\b(final (letter|notice|demand)|formal (written )?notice|letter before action|demand letter)\b"
-        r"|最后通知|最后通牒|催告函|律师函|正式的书面通知|正式书面通知", re.IGNORECASE),
+        r"\b(final (letter|notice|demand|warning|reminder)|last (notice|warning)|formal (written )?notice|letter before action|demand letter)\b"
+        r"|最后通知|最后一次通知|最终通知|最后通牒|催告函|律师函|正式的书面通知|正式书面通知|最后警告", re.IGNORECASE),
 }
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def spoken(text: str) -> str:
+    """Text as it would be heard: full-width letters and traditional characters as their
+    plain forms, invisible characters gone, any run of spaces and line breaks one space."""
+    return " ".join(normalise(text.translate(_INVISIBLE)).split())
+
+
+def claims_in(text: str) -> list[tuple[str, str]]:
+    """(fact, words) for each fact the text claims."""
+    heard = spoken(text)
+    return [(fact, found.group(0)) for fact, words in CLAIMS.items() if (found := words.search(heard))]
 
 
 def unsupported_claims(tree: nodes.Template) -> Iterator[tuple[int, str, str]]:
     """(line, fact, words) for each claim in a template's text or string constants that
     no enclosing condition on its fact guards."""
     yield from _walk(tree, frozenset())
+
+
+def _line_within(text: str, fact: str) -> int:
+    """Lines after the text's first to where it claims `fact` (a claim split across a line
+    break: the line it starts on)."""
+    lines = text.split("\n")
+    for width in (1, 2):
+        for index in range(len(lines)):
+            if CLAIMS[fact].search(spoken(" ".join(lines[index:index + width]))):
+                return index
+    return 0
 
 
 def _within(node: nodes.Node, kind: type) -> list:
@@ -60,9 +89,8 @@ def _walk(node: nodes.Node, guarded: frozenset[str]) -> Iterator[tuple[int, str,
         return
     text = node.data if isinstance(node, nodes.TemplateData) else node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
     if text:
-        for fact, words in CLAIMS.items():
-            found = words.search(text)
-            if found and fact not in guarded:
-                yield node.lineno + text.count("\n", 0, found.start()), fact, found.group(0)
+        for fact, words in claims_in(text):
+            if fact not in guarded:
+                yield node.lineno + _line_within(text, fact), fact, words
     for child in node.iter_child_nodes():
         yield from _walk(child, guarded)

@@ -16,6 +16,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
 from callassist.core.context import CallContext, RebuttalView
+from callassist.core.claims import claims_in
 from callassist.core.compliance import HOLD_REASONS, STOPS
 from callassist.core.flow import DISPOSITIONS, Phrases, Text
 from callassist.core.quickfind import EXAMPLE_WEIGHT, ExcuseFinder, Pattern, same_phrase
@@ -30,6 +31,8 @@ EXCUSE_IDS = ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down")
 SITUATION_IDS = ("stop_calling", "wrong_number", "already_paid", "not_my_debt", "has_lawyer", "bankruptcy", "deceased", "hardship", "called_at_work", "complaint")
 SITUATIONS_DIR = "situations"
 SITUATION_WEIGHT = 0.7
+# What a situation is about, which its words may name: the debtor's lawyer, their court.
+SITUATION_TOPICS = {"has_lawyer": ("legal_referred",), "bankruptcy": ("legal_referred",)}
 PRINCIPLES = ("reason", "relationship", "interest", "law")
 COUNTERS = ("persist", "stick", "frequent", "press", "quick")
 NOT_EXCUSES_FILE = "not_excuses.yaml"
@@ -281,10 +284,13 @@ def _load_situations(directory: Path, line_maps: dict[str, LineMap], problems: l
             continue
         situation, lines = loaded
         shown = display_path(path)
-        if forbidden is not None:
-            for locale in ("en", "zh"):
-                line, _ = line_of(lines, ("say", locale, CONTENT))
-                problems.extend(forbidden.problems(situation.say.get(locale), locale, shown, line_offset=line - 1))
+        for locale in ("en", "zh"):
+            line, _ = line_of(lines, ("say", locale, CONTENT))
+            said = situation.say.get(locale)
+            if forbidden is not None:
+                problems.extend(forbidden.problems(said, locale, shown, line_offset=line - 1))
+            problems.extend(Problem(shown, line, 1, "E054", f"“{words}” claims what the account may not support", "a situation's words make no claim of ours: no lawyer, supply or final letter of ours")
+                            for fact, words in claims_in(said) if fact not in SITUATION_TOPICS.get(situation_id, ()))
         situations[situation_id] = situation
         line_maps[situation_id] = lines
     return situations

@@ -10,6 +10,7 @@ from itertools import product
 from zoneinfo import ZoneInfo
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, build_context
+from callassist.core.claims import claims_in
 from callassist.core.call import Call, ObjectionState
 from callassist.core.context import CallContext
 from callassist.core.flow import VERIFIED, LoadedFlow, states_before
@@ -123,6 +124,7 @@ def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage |
                     source = catalog.rung(excuse, rung, locale)
                     path, line = catalog.source_of(excuse, rung, locale)
                     note(_printed_forbidden(forbidden, f"{view.text}\n{view.commitment}", f"{source.text}\n{source.commitment}", locale, path, line), shape)
+                    note(_printed_claims(f"{view.text}\n{view.commitment}", context, path, line), shape)
             call = Call(flow, catalog, context, snapshot.money)
             call.promise = promise
             for state in flow.flow.states:
@@ -135,6 +137,7 @@ def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage |
                 text = call.step.text if objection is None else call.step.text.replace(catalog.rebuttal(EXCUSE_IDS[0], 1, context).text, "")
                 source = flow.template_source(locale, flow.flow.states[state].template_name(state)) or ""
                 note(_printed_forbidden(forbidden, text, source, locale, shown[(locale, state)], 1), shape)
+                note(_printed_claims(text, context, shown[(locale, state)], 1), shape)
                 if state in before_verified:
                     note(_printed_debt(text, context, state, shown[(locale, state)]), shape)
     return sorted(found.values())
@@ -148,6 +151,13 @@ def _printed_forbidden(forbidden: ForbiddenLanguage | None, printed: str, source
     written = {hit.phrase for hit in forbidden.find(source, locale)}
     return [Problem(shown, line, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}) in what it prints: {hit.phrase!r}", HINTS[hit.category][1])
             for hit in forbidden.find(printed, locale) if hit.phrase not in written]
+
+
+def _printed_claims(printed: str, context: CallContext, shown: str, line: int) -> list[Problem]:
+    """A claim a template prints on an account that does not support it, however it was
+    put together (pieces joined, a filter, a condition that does not hold the fact)."""
+    return [Problem(shown, line, 1, "E054", f"“{words}” in what it prints, on an account without {fact}", f"say it only under a condition on the account's fact: {{% if {fact} %}}…{{% endif %}}")
+            for fact, words in claims_in(printed) if not getattr(context, fact)]
 
 
 def _printed_debt(printed: str, context: CallContext, state: str, shown: str) -> list[Problem]:

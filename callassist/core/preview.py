@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, ObjectionState
+from callassist.core.compliance import ContactRules, Profile
 from callassist.core.flow import Flow, LoadedFlow
 from callassist.core.objections import EXCUSE_IDS, Catalog
 from callassist.core.preflight import sample_promise
@@ -69,18 +70,22 @@ def _moves(previous: dict, node: tuple) -> list[str]:
     return moves[::-1]
 
 
-def _call(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, locale: str, collector: str, creditor: str, now: datetime) -> Call:
+def _call(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, locale: str, collector: str, creditor: str, now: datetime, rules: Profile | None) -> Call:
     context = build_context(snapshot, locale=locale, collector=collector, creditor=creditor, now=now)
-    return Call(loaded, catalog, context, snapshot.money, clock=lambda: now)
+    # The rules' words (the disclosure), never their clock: a preview is read at any hour.
+    allowed = None if rules is None else ContactRules(rules._replace(window=(time.min, time.max)), snapshot.timezone, snapshot.account_id, snapshot.phone, (), debtor_kind=snapshot.debtor_kind)
+    return Call(loaded, catalog, context, snapshot.money, clock=lambda: now, contact_rules=allowed)
 
 
 def _step(call: Call) -> PreviewStep:
     return PreviewStep(call.state, call.step.label, call.step.text, tuple((c.key, c.label) for c in call.choices()))
 
 
-def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, state: str | None = None) -> list[PreviewStep]:
-    """The happy path, step by step; with `state`, only that step (as on the path when it is on it)."""
-    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now)
+def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, state: str | None = None,
+            rules: Profile | None = None) -> list[PreviewStep]:
+    """The happy path, step by step; with `state`, only that step (as on the path when it is
+    on it); with `rules`, as they have it said (the debt-collector disclosure)."""
+    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now, rules)
     call.start({})
     steps = [_step(call)]
     for move in happy_path(loaded.flow):
@@ -94,6 +99,6 @@ def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, 
     on_path = [step for step in steps if step.state == state]
     if on_path:
         return on_path[-1:]
-    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now)
+    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now, rules)
     call.render_at(state, ObjectionState(EXCUSE_IDS[0], 1) if state == loaded.flow.objections.state else None)
     return [_step(call)]

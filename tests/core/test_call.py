@@ -182,3 +182,21 @@ def test_words_typed_into_the_quick_find_are_kept_masked_with_the_rebuttal(make_
     shown = frames(events + found + plain, "en")
     rungs = [f.happened for f in shown if f.kind == "rebuttal_shown"]
     assert rungs[0].startswith("rebuttal, rung 1 of 3 (found from “card") and rungs[1] == "rebuttal, rung 2 of 3"
+
+
+def test_a_hold_is_placed_once_dialled_with_what_it_must_capture(make_call):
+    from callassist.core.call import CallError
+
+    call = make_call()
+    call.start({})
+    with pytest.raises(CallError, match="once it is dialled"):
+        call.place_hold("hardship")
+    call.choose("dial")
+    for details, missing in (("", "a phone number"), ("Chen Lei", "a phone number"), ("021 5555 0100", "a name")):
+        with pytest.raises(CallError, match=f"lawyer's name and phone number: {missing} is missing"):
+            call.place_hold("has_lawyer", details)
+    with pytest.raises(CallError, match="unknown hold 'vacation'"):
+        call.place_hold("vacation")
+    [placed] = call.place_hold("has_lawyer", "Chen Lei, Lei & Partners, 021 5555 0100, card 4111 1111 1111 1111", "has_lawyer")
+    assert placed.payload["reason"] == "has_lawyer" and placed.payload["situation"] == "has_lawyer" and "4111 1111" not in placed.payload["details"]
+    assert call.suggested_disposition == "on_hold"

@@ -189,13 +189,42 @@ def test_a_hostile_rebuttal_is_refused_when_the_catalog_loads(content):
     ("{{ 'our lawyers' if legal_referred else 'my lead' }} will call.", False),
     ("{% if supply_stopped and final_letter_sent %}Deliveries stay on hold; you have our final letter.{% endif %}", False),
     ("Please be courteous; that was the issue.", False),  # "court", "sue" inside other words
+    # Found by the attacker: words put together, guards that do not hold the fact, other spellings.
+    ('{{ "law" ~ "yer" }} will call.', True),
+    ('{{ "reywal"|reverse }} will call.', True),
+    ("{% filter upper %}law{% endfilter %}yer", True),
+    ("{% if legal_referred or true %}Our lawyer will call.{% endif %}", True),
+    ("{% set legal_referred = true %}{% if legal_referred %}Our lawyer will call.{% endif %}", True),
+    ("Our legal\naction starts.", True),
+    ("Our ｌａｗｙｅｒ will call.", True),
+    ("Our law\u00adyer will call.", True),
+    ("我們的律師會聯絡您。", True),
+    ("We will no longer deliver to you.", True),
+    ("这是最后一次通知。", True),
+    ("再不付就跟你打官司。", True),
 ])
 def test_lint_refuses_a_claim_the_account_may_not_support(content, line, refused):
     scripts, objections = content
     escalate = scripts / "standard" / "en" / "escalate.j2"
-    at = _edit(escalate, "Never threaten and never exaggerate what will happen.", line)
-    found = {(p.code, p.path, p.line) for p in lint(scripts, objections) if p.code == "E054"}  # 律师函: a lawyer and a final letter, both at its line
-    assert found == ({("E054", "scripts/standard/en/escalate.j2", at)} if refused else set())
+    _edit(escalate, "Never threaten and never exaggerate what will happen.", line)
+    found = [p for p in lint(scripts, objections) if p.code == "E054"]
+    assert bool(found) is refused, found
+    assert all(p.path == "scripts/standard/en/escalate.j2" for p in found)
+
+
+def test_a_claim_written_out_is_named_at_its_line(content):
+    scripts, objections = content
+    escalate = scripts / "standard" / "en" / "escalate.j2"
+    at = _edit(escalate, "Never threaten and never exaggerate what will happen.", "Stay calm.\nOur lawyers will write.")
+    assert {(p.path, p.line) for p in lint(scripts, objections) if p.code == "E054"} == {("scripts/standard/en/escalate.j2", at + 1)}
+
+
+def test_a_situations_words_make_no_claim_of_ours(content):
+    scripts, objections = content
+    path = objections / "situations" / "stop_calling.yaml"
+    line = _edit(path, "Thanks for telling me. Goodbye.", "Our lawyers will sue you, and we'll stop supply.")
+    found = {(p.code, p.path, p.line) for p in lint(scripts, objections) if p.code == "E054"}
+    assert ("E054", "objections/situations/stop_calling.yaml", line) in found
 
 
 def test_lint_refuses_an_unguarded_lawyer_line_in_a_rung_at_its_line(content):

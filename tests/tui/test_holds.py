@@ -162,8 +162,13 @@ async def test_a_lawyer_hold_needs_the_lawyers_name_and_phone(on_sqlite):
         form = app.screen
         assert isinstance(form, HoldScreen)
         form.query_one("#hold-reason", Select).value = "has_lawyer"
+        for typed in ("", "John Smith", "张律师", "555 0100 22"):  # found by the attacker: a name alone was taken
+            form.query_one("#hold-details", Input).value = typed
+            await press(pilot, "ctrl+s")
+            assert app.screen is form and "lawyer's name and phone" in str(form.query_one("#hold-errors", Static).render()), typed
+        form.query_one("#hold-details", Input).value = "张律师 １３８００１３８０００"
         await press(pilot, "ctrl+s")
-        assert app.screen is form and "lawyer's name and phone" in str(form.query_one("#hold-errors", Static).render())
+        assert isinstance(app.screen, DispositionScreen)
 
 
 async def test_a_wrong_number_ends_as_wrong_party_with_the_number_stopped_and_no_hold(on_sqlite):
@@ -221,3 +226,25 @@ async def test_a_supervisor_records_a_legal_referral_and_only_then_the_script_sp
     with db.session(engine) as session:
         assert "legal_referred" in session.get(Account, account_id).flags.split(",")
     engine.dispose()
+
+
+async def test_a_hold_placed_elsewhere_while_the_first_step_is_open_stops_the_dial(on_sqlite):
+    """Found by the attacker: the holds were read once, when the call opened."""
+    from callassist.store.models import Account
+
+    url, app = on_sqlite
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _first_account_called(pilot)
+        account_id = screen.active.snapshot.account_id
+        engine = db.make_engine(url)
+        with db.session(engine) as session:  # another collector's call, on another window
+            account = session.get(Account, account_id)
+            session.add(AccountHold(account_id=account_id, debtor_id=account.debtor_id, reason="cease_contact", placed_by="li", placed_at=NOW))
+            session.commit()
+        engine.dispose()
+        await press(pilot, "d")
+        assert not screen.call.dialled and screen.call.step.choices == ()
+        assert "asked for no more contact" in str(screen.query_one("#rules", Static).render())
+        await press(pilot, "escape")
+    [(call, events)] = stored_calls(url)
+    assert call.disposition == "not_dialled" and "choice_made" not in [e.kind for e in events]

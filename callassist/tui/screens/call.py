@@ -325,8 +325,30 @@ class CallScreen(Screen):
         for choice in self.call.step.choices:
             if choice.key == event.character:
                 event.stop()
-                self.apply(lambda: self.call.choose(choice.trigger))
+                if not self.call.dialled and self.call.contact_rules is not None:
+                    self.dial_if_no_hold(choice.trigger)  # the dial is the gated act: holds read at this moment
+                else:
+                    self.apply(lambda: self.call.choose(choice.trigger))
                 return
+
+    @work(thread=True, exclusive=True, group="dial")
+    def dial_if_no_hold(self, trigger: str) -> None:
+        """Read the account's holds as the dial is made (one indexed read, a few ms): a hold
+        placed since the call opened, on another account of the same person too, stops it."""
+        before = self.active.snapshot.holds
+        try:
+            holds = self.app.workspace.holds_now(self.active)
+        except StoreError:
+            holds = before  # out of reach: the holds read when the call opened still stand
+        self.app.call_from_thread(self.dial_checked, trigger, bool(holds) and holds != before)
+
+    def dial_checked(self, trigger: str, held_since: bool) -> None:
+        if held_since:
+            self.app.notify(label("hold_placed_since", self.locale), severity="warning", markup=False)
+            self.show_card()
+            self.apply(self.call.show_again)
+        else:
+            self.apply(lambda: self.call.choose(trigger))
 
     def objections_allowed(self) -> bool:
         """Whether excuses may be answered now; says why not when they may not."""

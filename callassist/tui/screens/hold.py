@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static
 
-from callassist.core.call import DETAILS_REQUIRED
+from callassist.core.call import hold_details_problem
 from callassist.core.compliance import HOLD_REASONS
 from callassist.core.i18n import label
 from callassist.tui.screens.drafted import DraftedForm
@@ -78,7 +78,7 @@ class HoldScreen(DraftedForm[tuple[str | None, str] | None]):
             errors.update(label("hold_needs_reason", self.locale))
             self.query_one("#hold-reason", Select).focus()
             return
-        if reason in DETAILS_REQUIRED and not details:
+        if reason is not None and hold_details_problem(reason, details):
             errors.update(label(f"hold_needs_{reason}", self.locale))
             self.query_one("#hold-details", Input).focus()
             return
