@@ -20,7 +20,7 @@ CLAIMS = {
     "legal_referred": re.compile(
         r"\b(lawyers?|attorneys?|solicitors?|law ?firms?|legal (department|team|action|steps|proceedings|measures|route|remedies)|lawsuits?|sue[ds]?|suing"
         r"|courts?|litigation|litigate|judgm?ents?|bailiffs?)\b"
-        r"|律师|法务|起诉|诉讼|法院|仲裁|法律程序|法律途径|法律手段|打官司|告你|告到|上法庭|强制执行", re.IGNORECASE),
+        r"|律师|法务|起诉|诉讼|法院|仲裁|法律程序|法律途径|法律手段|打官司|告你|告到|上法庭", re.IGNORECASE),
     "supply_stopped": re.compile(
         r"\b(suppl(y|ies)|(stop|suspend|halt|hold|cut|end|no longer)\w*\s+(\w+\s+){0,3}(deliver\w*|shipments?|shipping|orders?|goods))\b"
         r"|供货|停货|断货|停止发货|暂停发货|不再发货|停止给您发货|不给您发货|不再供应", re.IGNORECASE),

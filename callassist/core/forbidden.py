@@ -2,12 +2,16 @@
 
 DOMAIN.md's first rule: no insults, no threats, no pressure beyond what is lawful. The
 list names phrases per category and locale; lint refuses any step or rebuttal that uses
-one. English phrases match whole words in any case; Chinese phrases match as written.
+one, and a note is checked against it before it is saved. Text is matched as it would be
+heard: full-width letters as plain ones, traditional characters as simplified, invisible
+characters dropped; English phrases match whole words in any case, Chinese phrases match
+with or without spaces between their characters ("黑 名單" is "黑名单").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -17,10 +21,12 @@ from pydantic import BaseModel, ConfigDict
 from callassist.core.flow import Phrases
 from callassist.core.i18n import label
 from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.quickfind import simplified
 from callassist.core.yamlfile import line_of, load_model
 
 FORBIDDEN_FILE = "forbidden.yaml"
-CATEGORIES = ("insult", "threat", "impersonation", "blacklist", "exaggeration")
+CATEGORIES = ("insult", "threat", "impersonation", "blacklist", "exaggeration", "false_legal", "accusation", "profanity", "harassment")
+_DROPPED = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # What each category is and what to say instead (lint's messages are in English).
 HINTS = {category: (label(f"forbidden_{category}", "en"), label(f"forbidden_{category}_instead", "en")) for category in CATEGORIES}
 
@@ -44,16 +50,17 @@ class ForbiddenLanguage:
         self.phrases = phrases  # locale -> [(phrase, category)]
         # Each phrase's first word, which a text must hold before the phrase's pattern is
         # worth running: most texts hold none, and a substring test is far cheaper.
-        self._patterns = {locale: [(p.split()[0].lower(), re.compile(_pattern(p), re.IGNORECASE), p, c) for p, c in items] for locale, items in phrases.items()}
+        self._patterns = {locale: [(_first(p), re.compile(_pattern(p), re.IGNORECASE), p, c) for p, c in items] for locale, items in phrases.items()}
 
     def find(self, text: str, locale: str) -> list[Hit]:
         hits = []
-        lowered = text.lower()
-        for first_word, pattern, phrase, category in self._patterns.get(locale, []):
-            if first_word not in lowered:
+        heard, where = heard_as(text)
+        lowered = heard.lower()
+        for first, pattern, phrase, category in self._patterns.get(locale, []):
+            if first not in lowered:
                 continue
-            for match in pattern.finditer(text):
-                hits.append(Hit(match.start(), phrase, category))
+            for match in pattern.finditer(heard):
+                hits.append(Hit(where[match.start()], phrase, category))
         return sorted(hits, key=lambda hit: hit.start)
 
     def problems(self, text: str, locale: str, shown: str, line_offset: int = 0) -> list[Problem]:
@@ -64,11 +71,27 @@ class ForbiddenLanguage:
         ]
 
 
+def heard_as(text: str) -> tuple[str, list[int]]:
+    """The text as it would be heard (see the module's docstring), and for each of its
+    characters the offset of the one it came from, so a hit is named at its own line."""
+    plain = [(unicodedata.normalize("NFKC", ch), index) for index, ch in enumerate(text) if ord(ch) not in _DROPPED]
+    chars = "".join(ch for ch, _ in plain)
+    where = [index for ch, index in plain for _ in ch]
+    converted = simplified(chars)
+    return (converted if len(converted) == len(chars) else chars), where  # OpenCC's t2s maps character for character
+
+
+def _first(phrase: str) -> str:
+    """What a text must hold before the phrase's pattern is worth running: an English
+    phrase's first word, a Chinese phrase's first character (it may come spaced)."""
+    return phrase.split()[0].lower() if phrase.isascii() else phrase.replace(" ", "")[0]
+
+
 def _pattern(phrase: str) -> str:
-    escaped = r"\s+".join(re.escape(word) for word in phrase.split())
     if phrase.isascii():  # whole words: "police" must not match "policy"
+        escaped = r"\s+".join(re.escape(word) for word in phrase.split())
         return rf"(?<![\w]){escaped}(?![\w])"
-    return escaped
+    return r"\s*".join(re.escape(ch) for ch in phrase.replace(" ", ""))
 
 
 def load_forbidden(path: Path) -> tuple[ForbiddenLanguage | None, list[Problem]]:
@@ -94,7 +117,7 @@ def _load(path: Path) -> tuple[ForbiddenLanguage, list[Problem]]:
         for locale in ("en", "zh"):
             for index, phrase in enumerate(getattr(parsed.categories[category], locale)):
                 line, col = line_of(lines, ("categories", category, locale, index))
-                normal = " ".join(phrase.split()).lower()
+                normal = " ".join(heard_as(phrase)[0].split()).lower()
                 if len(normal) < 2:
                     problems.append(Problem(shown, line, col, "E052", f"phrase {phrase!r} is too short to look for", "use a word or a phrase of two characters or more"))
                 elif (locale, normal) in seen:

@@ -65,6 +65,12 @@ def _converter(conversion: str):
     return opencc.OpenCC(conversion)
 
 
+def simplified(text: str) -> str:
+    """Traditional characters (and the catalog's variant forms) as simplified ones,
+    character for character."""
+    return _converter(DEFAULT_CONVERSION).convert(text).translate(_VARIANTS) if _CJK.search(text) else text
+
+
 def normalise(text: str, conversion: str = DEFAULT_CONVERSION) -> str:
     """What both the catalog and the collector's input become before they are compared."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'").replace("‘", "'")
