@@ -52,3 +52,22 @@ def test_the_debt_is_named_only_after_the_collector_said_who_calls_and_why(stand
     named = {state for state, spec in flow.states.items() if spec.discloses_debt}
     assert purpose_states(flow) == {"purpose"}
     assert named & states_before(flow, PURPOSE) == {"purpose"}
+
+
+def test_chinese_content_has_no_ascii_punctuation_or_stray_spaces(standard_flow, catalog):
+    """Issue 22: Chinese reads as Chinese: full-width punctuation, and no space between a
+    Chinese word and a value ("核对 武汉楚天物流有限公司 的" read as three pieces)."""
+    import re
+
+    han = "\u3400-\u9fff"
+    punct = re.compile(rf"(?<=[{han}])[,:;?!]|[,:;?!](?=[{han}])")
+    space = re.compile(rf"(?<=[{han}“”（），。：；？！]) +(?=\{{[{{%])|(?<=[}}%]\}}) +(?=[{han}“”（），。：；？！])")
+    texts = {path.name: path.read_text(encoding="utf-8") for path in (SCRIPTS / "standard" / "zh").glob("*.j2")}
+    for excuse in EXCUSE_IDS:
+        texts[f"{excuse} ladder"] = "\n".join(f"{rung.text}\n{rung.commitment}" for rung in catalog.excuse(excuse).ladder.zh)
+    for situation in catalog.situations.values():
+        texts[f"situation {situation.id}"] = f"{situation.say.zh}\n{situation.capture.zh}"
+    for where, text in texts.items():
+        words = re.sub(r"\{\{.*?\}\}", "X", re.sub(r"\{%.*?%\}", "", text))  # what is said, a value as one word
+        assert not punct.search(words), (where, punct.search(words))
+        assert not space.search(text), (where, space.search(text))
