@@ -193,7 +193,7 @@ def test_a_rung_stored_with_words_the_program_lacks_is_shown_as_stored():
     from callassist.tui.widgets.objection_panel import describe_rung
 
     shown = describe_rung(LadderPosition("Stall", 1, 3, "zzz", ("persist", "yyy")), "zh").plain
-    assert "zzz" in shown and "缠, yyy" in shown
+    assert "zzz" in shown and "缠、yyy" in shown and "心法：zzz" in shown
 
 
 async def test_a_supervisor_leaving_the_dashboard_signs_a_checkpoint(tmp_path, db_url):
