@@ -11,12 +11,15 @@ CARD = "4111 1111 1111 1111"
 
 
 def on_disk(root) -> list[str]:
-    """Every file under the data folder whose bytes hold the card's digits or its code."""
+    """Every file under the data folder whose bytes hold the card's digits or its code. The
+    code alone is three digits that a database's pages hold by chance (an amount, a time):
+    there it is looked for as typed, after its label; anywhere else, alone."""
     found = []
     for path in root.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
-            if b"4111 1111" in data or b"41111111" in data or b"737" in data:
+            database = path.name.startswith("demo.db") or data.startswith(b"SQLite format 3")
+            if b"4111 1111" in data or b"41111111" in data or b"cvv 737" in data.lower() or (not database and b"737" in data):
                 found.append(str(path))
     return found
 
