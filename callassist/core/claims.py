@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 from jinja2 import nodes
 
-from callassist.core.quickfind import normalise
+from callassist.core.quickfind import heard_as
 
-# Each fact, and the words that claim it, as normalise() leaves them (lower case,
+# Each fact, and the words that claim it, as spoken() leaves them (lower case,
 # half-width, simplified Chinese). Word boundaries keep "courteous" and "issue" out.
 CLAIMS = {
     "legal_referred": re.compile(
@@ -28,13 +28,12 @@ CLAIMS = {
         r"\b(final (letter|notice|demand|warning|reminder)|last (notice|warning)|formal (written )?notice|letter before action|demand letter)\b"
         r"|最后通知|最后一次通知|最终通知|最后通牒|催告函|律师函|正式的书面通知|正式书面通知|最后警告", re.IGNORECASE),
 }
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def spoken(text: str) -> str:
     """Text as it would be heard: full-width letters and traditional characters as their
     plain forms, invisible characters gone, any run of spaces and line breaks one space."""
-    return " ".join(normalise(text.translate(_INVISIBLE)).split())
+    return " ".join(heard_as(text)[0].casefold().split())
 
 
 def claims_in(text: str) -> list[tuple[str, str]]:

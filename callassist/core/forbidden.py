@@ -11,7 +11,6 @@ with or without spaces between their characters ("黑 名單" is "黑名单").
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -21,12 +20,11 @@ from pydantic import BaseModel, ConfigDict
 from callassist.core.flow import Phrases
 from callassist.core.i18n import label
 from callassist.core.problems import ContentError, Problem, display_path
-from callassist.core.quickfind import simplified
+from callassist.core.quickfind import heard_as
 from callassist.core.yamlfile import line_of, load_model
 
 FORBIDDEN_FILE = "forbidden.yaml"
 CATEGORIES = ("insult", "threat", "impersonation", "blacklist", "exaggeration", "false_legal", "accusation", "profanity", "harassment")
-_DROPPED = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # What each category is and what to say instead (lint's messages are in English).
 HINTS = {category: (label(f"forbidden_{category}", "en"), label(f"forbidden_{category}_instead", "en")) for category in CATEGORIES}
 
@@ -69,16 +67,6 @@ class ForbiddenLanguage:
             Problem(shown, text.count("\n", 0, hit.start) + 1 + line_offset, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}): {hit.phrase!r}", HINTS[hit.category][1])
             for hit in self.find(text, locale)
         ]
-
-
-def heard_as(text: str) -> tuple[str, list[int]]:
-    """The text as it would be heard (see the module's docstring), and for each of its
-    characters the offset of the one it came from, so a hit is named at its own line."""
-    plain = [(unicodedata.normalize("NFKC", ch), index) for index, ch in enumerate(text) if ord(ch) not in _DROPPED]
-    chars = "".join(ch for ch, _ in plain)
-    where = [index for ch, index in plain for _ in ch]
-    converted = simplified(chars)
-    return (converted if len(converted) == len(chars) else chars), where  # OpenCC's t2s maps character for character
 
 
 def _first(phrase: str) -> str:

@@ -71,6 +71,20 @@ def simplified(text: str) -> str:
     return _converter(DEFAULT_CONVERSION).convert(text).translate(_VARIANTS) if _CJK.search(text) else text
 
 
+_INVISIBLE = frozenset(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # soft hyphen, zero widths, word joiner, BOM
+
+
+def heard_as(text: str) -> tuple[str, list[int]]:
+    """The text as it would be heard: full-width letters as plain ones, traditional
+    characters as simplified, invisible characters dropped; and for each of its characters
+    the offset of the one it came from, so a hit is named at its own line."""
+    plain = [(unicodedata.normalize("NFKC", ch), index) for index, ch in enumerate(text) if ord(ch) not in _INVISIBLE]
+    chars = "".join(ch for ch, _ in plain)
+    where = [index for ch, index in plain for _ in ch]
+    converted = simplified(chars)
+    return (converted if len(converted) == len(chars) else chars), where  # OpenCC's t2s maps character for character
+
+
 def normalise(text: str, conversion: str = DEFAULT_CONVERSION) -> str:
     """What both the catalog and the collector's input become before they are compared."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'").replace("‘", "'")

@@ -75,11 +75,15 @@ WORKLIST_SIZE = 100
 
 # The collector's open accounts a hold keeps off the worklist, for the palette: a card to
 # read, a hold to release.
-HELD_ACCOUNTS = """
-SELECT a.id, d.name, c.name, c.phone FROM account a
+# Read from the holds in force (a few rows, ix_accounthold_open), never by a walk of the
+# collector's accounts: the worklist is read on every reload.
+HELD_ACCOUNTS = f"""
+SELECT DISTINCT a.id, d.name, c.name, c.phone FROM accounthold h
+JOIN account a ON a.debtor_id = h.debtor_id AND (a.id = h.account_id OR h.reason IN ({_DEBTOR_WIDE}))
 JOIN debtor d ON d.id = a.debtor_id
 JOIN contact c ON c.id = a.contact_id
-WHERE a.collector_id = :collector_id AND a.closed = :closed AND NOT """ + NOT_HELD.format(a="a") + " ORDER BY d.name, a.id"
+WHERE h.released_at IS NULL AND a.collector_id = :collector_id AND a.closed = :closed
+ORDER BY d.name, a.id"""
 
 UNFINISHED = """
 SELECT c.id, c.account_id, d.name, c.state, c.started_at

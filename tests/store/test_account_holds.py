@@ -37,8 +37,9 @@ def test_a_hold_takes_the_account_and_a_person_hold_the_debtor_out_of_the_workli
     assert twin in [row.account_id for row in wang.worklist().rows]
     _hold_on_a_call(wang, first, "hardship", "lost his job in October")
     _hold_on_a_call(wang, second, "has_lawyer", "Chen Lei, Lei & Partners, 021-5555-0100")
-    listed = [row.account_id for row in wang.worklist().rows]
-    assert first not in listed and second not in listed and twin not in listed
+    listed = wang.worklist()
+    assert not {first, second, twin} & {row.account_id for row in listed.rows}
+    assert {first, second, twin} == {held[0] for held in listed.held}  # found by the palette, each once
     with psycopg.connect(libpq(team_db, "wang")) as connection:
         placed = connection.execute("SELECT reason, placed_by, released_at FROM accounthold ORDER BY id").fetchall()
     assert placed == [("hardship", "wang", None), ("has_lawyer", "wang", None)]
