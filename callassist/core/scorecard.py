@@ -49,8 +49,10 @@ def _local_day(events: list[Event]) -> date | None:
 
 
 def not_dialled(events: list[Event]) -> bool:
-    """Whether the call was left from its first step, nothing dialled."""
-    return bool(events) and events[-1].kind == "call_ended" and events[-1].payload.get("disposition") == NOT_DIALLED
+    """Whether the call was left from its first step, nothing dialled: its end says so and
+    no choice was made (an end that says so after a dial, written by hand, hides nothing)."""
+    return (bool(events) and events[-1].kind == "call_ended" and events[-1].payload.get("disposition") == NOT_DIALLED
+            and not any(event.kind == "choice_made" for event in events))
 
 
 def reached_right_party(events: list[Event]) -> bool:

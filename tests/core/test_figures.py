@@ -111,3 +111,18 @@ def test_holds_are_counted_by_reason_and_calls_left_undialled_are_not_calls(stan
     assert (counted.calls, counted.not_dialled, counted.holds) == (25, 1, [("dispute", 2), ("hardship", 1)])
     rows = as_rows(counted, {}, {}, {"dispute": "dispute, validation pending"})
     assert ("holds", "dispute, validation pending", 2, None) in rows and ("calls", "not_dialled_calls", 1, None) in rows
+
+
+def test_a_dialled_call_whose_end_is_forged_as_not_dialled_is_still_a_call(standard_flow, catalog, sample_account):
+    """A team login writing the end by hand cannot hide a call dialled at 23:00 from the
+    hours check or the figures: "not dialled" means no choice was ever made."""
+    from dataclasses import replace as changed
+
+    from callassist.core.scorecard import not_dialled
+
+    context = build_context(sample_account, locale="en", collector="Wang", creditor="Northbridge", now=NOW)
+    call = Call(standard_flow, catalog, context, sample_account.money, clock=lambda: NOW)
+    events = call.start({}) + call.choose("no_answer") + call.end("no_answer")
+    forged = events[:-1] + [changed(events[-1], payload={**events[-1].payload, "disposition": "not_dialled"})]
+    assert not not_dialled(forged)
+    assert figures([CallRecord("f1", "wang", TODAY, forged)], TODAY).calls == 1
