@@ -286,7 +286,7 @@ def report(
     engine.dispose()
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
     states = flow.flow.state_labels(lang) if flow else {}
-    excuses = catalog.names(lang) if catalog else {}
+    excuses = catalog.ladder_names(lang) if catalog else {}
     detect = catalog.finder().detect if catalog else None
     holds = {reason: label(f"hold_{reason}", lang) for reason in HOLD_REASONS}
     rows = as_rows(figures(records, datetime.now(timezone.utc).date(), detect), states, excuses, holds)
@@ -966,8 +966,10 @@ def preview(
     account: Optional[int] = typer.Option(None, "--account", help="Render with this account's data from the database."),
     sample: bool = typer.Option(False, "--sample", help="Render with a sample account (the default)."),
     locale: Optional[str] = typer.Option(None, "--locale", help="en or zh (default: the global --locale)."),
+    excuse: Optional[str] = typer.Option(None, "--excuse", help="Instead of steps, every rung of this excuse's ladder (stall) or its case's (deflect.signer_away); all: every ladder."),
 ) -> None:
-    """Render one step, or the whole happy path, as the collector would see it."""
+    """Render one step, or the whole happy path, as the collector would see it; or the rungs of a ladder."""
+    from callassist.core.account import build_context
     from callassist.core.preflight import SAMPLE_NOW, sample_snapshot
     from callassist.core.preview import preview as render_preview
 
@@ -981,6 +983,20 @@ def preview(
     snapshot, now = sample_snapshot(), SAMPLE_NOW
     if account is not None:
         snapshot, now = _account_snapshot(options, account)
+    if excuse is not None:
+        ladders = catalog.ladders() if excuse == "all" else (excuse,)
+        if excuse != "all" and excuse not in catalog.ladders():
+            raise fail(f"no ladder {excuse!r}: choose from all, {', '.join(catalog.ladders())}")
+        context = build_context(snapshot, locale=lang, collector=options.settings.collector, creditor=options.settings.creditor(lang), now=now)
+        for ladder in ladders:
+            typer.echo(f"{catalog.ladder_name(ladder, lang)}  [{ladder}] · {snapshot.debtor} · {lang}\n")
+            for rung in range(1, catalog.rungs(ladder, lang) + 1):
+                view = catalog.rebuttal(ladder, rung, context)
+                typer.echo(f"{rung}. {view.principle} ({', '.join(view.counters)})")
+                for line in (*view.text.splitlines(), view.commitment):
+                    typer.echo(f"   {line}".rstrip())
+                typer.echo("")
+        return
     steps = render_preview(loaded, catalog, snapshot, locale=lang, collector=options.settings.collector, creditor=options.settings.creditor(lang), now=now, state=state,
                            rules=options.settings.contact_rules)
     typer.echo(f"{loaded.flow.title.get(lang)} · {snapshot.debtor} · {lang}\n")

@@ -340,10 +340,11 @@ class Workspace:
         return ActiveCall(call_id, call, snapshot, started)
 
     def begin_practice(self, persona_id: str) -> ActiveCall:
-        """A practice call against a persona, on the sample account: stored, marked as
-        practice, and tied to no real account."""
+        """A practice call against a persona, on the sample account that fits it (overdue,
+        nothing due yet or a promise open; a company or a consumer, as its `account` says):
+        stored, marked as practice, and tied to no real account."""
         persona = self.personas[persona_id]
-        snapshot = sample_snapshot()
+        snapshot = sample_snapshot(standing=persona.account.standing, debtor=persona.account.debtor, now=self.clock())
         with database_errors("cannot start the practice call"), db.session(self.engine) as session:
             call = self._new_call(snapshot, self.locale)
             call_id = str(uuid.uuid4())
@@ -471,8 +472,8 @@ class Workspace:
             return queries.call_summaries(session=session, viewer=self.viewer, flags_of=flags_of if self.flow is not None else None)
 
     def excuse_names(self, locale: str) -> dict[str, str]:
-        """The six excuses' names in `locale` (empty until a catalog has loaded)."""
-        return self.catalog.names(locale) if self.catalog else {}
+        """The names of the six excuses and their cases' ladders in `locale` (empty until a catalog has loaded)."""
+        return self.catalog.ladder_names(locale) if self.catalog else {}
 
     def calls_in_progress(self) -> list[tuple[str, str, str, str, datetime]]:
         """The team's calls on screen now: (call id, collector, debtor, step, started)."""

@@ -12,6 +12,7 @@ from callassist.core.context import CallContext, InvoiceView, PastPromiseView
 from callassist.core.i18n import fmt_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.priority import DEFAULT_CLASS_DAYS, debt_class
+from callassist.core.names import salutation
 from callassist.core.promises import Promise
 
 
@@ -50,6 +51,7 @@ class AccountSnapshot:
     contact_stop: str | None = None  # what the contact asked (core/compliance.py STOPS)
     holds: tuple[Hold, ...] = ()  # in force on the account or its debtor when the call started
     debtor_kind: str = "company"  # company or consumer
+    salutation: str = ""  # how the contact is addressed, when the ledger says (else derived: core/names.py)
 
     def with_promise(self, promise: Promise) -> AccountSnapshot:
         """The account once a promise is made on the call: it is the open one, and any
@@ -104,8 +106,10 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
         collector=collector,
         creditor=creditor,
         debtor=snapshot.debtor,
+        debtor_kind=snapshot.debtor_kind,
         contact_name=snapshot.contact_name,
         contact_role=snapshot.contact_role,
+        salutation=snapshot.salutation or salutation(snapshot.contact_name, snapshot.contact_role, locale, consumer=snapshot.debtor_kind == "consumer"),
         phone=snapshot.phone,
         balance=money(snapshot.balance),
         overdue=money(overdue) if overdue > 0 else None,

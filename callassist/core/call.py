@@ -20,7 +20,7 @@ from callassist.core.context import CallContext, InstalmentView, PromiseView, Re
 from callassist.core.flow import DISPOSITIONS, NOT_DIALLED, LoadedFlow, Transition, purpose_states
 from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
-from callassist.core.objections import Catalog
+from callassist.core.objections import Catalog, excuse_of, ladder_id
 from callassist.core.promises import Promise
 from callassist.core.redact import redact
 
@@ -73,7 +73,7 @@ class Choice:
 
 @dataclass
 class ObjectionState:
-    excuse: str
+    ladder: str  # the excuse's own ladder, or one of its cases' (core/objections.py ladder_id)
     rung: int
 
 
@@ -224,11 +224,11 @@ class Call:
         objection = self.objection
         if not objection or not objection.rung or self.state != self.loaded.flow.objections.state:
             return None
-        rung = self.catalog.rung(objection.excuse, objection.rung, self.locale)
+        rung = self.catalog.rung(objection.ladder, objection.rung, self.locale)
         return LadderPosition(
-            self.catalog.excuse(objection.excuse).name.get(self.locale),
+            self.catalog.ladder_name(objection.ladder, self.locale),
             objection.rung,
-            self.catalog.rungs(objection.excuse, self.locale),
+            self.catalog.rungs(objection.ladder, self.locale),
             rung.principle,
             tuple(rung.counters),
         )
@@ -276,30 +276,33 @@ class Call:
         )
         return [chosen, self._enter(self.state)]
 
-    def raise_objection(self, excuse_id: str, found_with: str = "") -> list[Event]:
+    def raise_objection(self, ladder: str, found_with: str = "") -> list[Event]:
         """The debtor used an excuse: show the next rung of its ladder (first rung for a new one).
 
+        `ladder`: the excuse (deflect), or one of its cases (deflect.signer_away).
         `found_with`: the debtor's words the collector typed into the quick-find, kept
         with the rebuttal (masked like a note) so a replay shows how it was found."""
         if not self.can_raise_objection():
             raise CallError("objections are answered once the right party is verified")
         events: list[Event] = []
-        rungs = self.catalog.rungs(excuse_id, self.locale)
-        if self.objection and self.objection.excuse == excuse_id:
+        rungs = self.catalog.rungs(ladder, self.locale)
+        excuse_id, case = excuse_of(ladder)
+        which = {"excuse": excuse_id} | ({"case": case} if case else {})
+        if self.objection and self.objection.ladder == ladder:
             self.objection.rung = min(self.objection.rung + 1, rungs)
         else:
-            self.objection = ObjectionState(excuse_id, 1)
-            events.append(Event("objection_raised", {"excuse": excuse_id, "state": self.state}, self.clock()))
+            self.objection = ObjectionState(ladder, 1)
+            events.append(Event("objection_raised", which | {"state": self.state}, self.clock()))
         objection_state = self.loaded.flow.objections.state
         if self.state != objection_state:
             source = self.state
             self.cursor.trigger(OBJECTION_TRIGGER)
-            events.append(Event("choice_made", {"trigger": OBJECTION_TRIGGER, "from": source, "to": self.state, "label": self.catalog.excuse(excuse_id).name.get(self.locale), "sets": [], "disposition": None}, self.clock()))
-        rebuttal = self.catalog.rebuttal(excuse_id, self.objection.rung, self.context)
+            events.append(Event("choice_made", {"trigger": OBJECTION_TRIGGER, "from": source, "to": self.state, "label": self.catalog.ladder_name(ladder, self.locale), "sets": [], "disposition": None}, self.clock()))
+        rebuttal = self.catalog.rebuttal(ladder, self.objection.rung, self.context)
         events.append(
             Event(
                 "rebuttal_shown",
-                {"excuse": excuse_id, "rung": rebuttal.rung, "rungs": rebuttal.rungs, "principle": rebuttal.principle, "counters": list(rebuttal.counters), "text": rebuttal.text, "commitment": rebuttal.commitment}
+                which | {"rung": rebuttal.rung, "rungs": rebuttal.rungs, "principle": rebuttal.principle, "counters": list(rebuttal.counters), "text": rebuttal.text, "commitment": rebuttal.commitment}
                 | (_masked("found_with", found_with) if found_with.strip() else {}),
                 self.clock(),
             )
@@ -410,7 +413,7 @@ class Call:
     def _render_context(self, rebuttal: RebuttalView | None) -> CallContext:
         context = self.context.with_promise(self._promise_view())
         if rebuttal is None and self.objection and self.state == self.loaded.flow.objections.state:
-            rebuttal = self.catalog.rebuttal(self.objection.excuse, self.objection.rung, self.context)
+            rebuttal = self.catalog.rebuttal(self.objection.ladder, self.objection.rung, self.context)
         return context.with_rebuttal(rebuttal)
 
     def _promise_view(self) -> PromiseView | None:
@@ -461,9 +464,9 @@ class Call:
                 choices = stored_choices(payload) if "choices" in payload else tuple(self.choices())
                 self.step = Step(payload["state"], payload["label"], payload["text"], choices)
             elif event.kind == "objection_raised":
-                self.objection = ObjectionState(payload["excuse"], 0)
+                self.objection = ObjectionState(ladder_id(payload["excuse"], payload.get("case")), 0)
             elif event.kind == "rebuttal_shown":
-                self.objection = ObjectionState(payload["excuse"], payload["rung"])
+                self.objection = ObjectionState(ladder_id(payload["excuse"], payload.get("case")), payload["rung"])
             elif event.kind == "promise_captured":
                 self.promise = Promise.from_payload(payload)
                 self.suggested_disposition = "promise"

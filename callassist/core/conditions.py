@@ -24,6 +24,13 @@ CONDITIONS.update(
     {
         "promise_captured": lambda call: call.promise is not None,
         "objection_raised": lambda call: call.objection is not None,
+        # What kind of call this is, read from the account when it starts: a reminder
+        # before anything falls due, a check on a promise not yet due, a company's or a
+        # household's phone (who may be told what).
+        "nothing_overdue": lambda call: call.context.overdue is None and call.context.not_yet_due is not None,
+        "promise_open": lambda call: call.context.last_promise is not None and call.context.last_promise.status == "open",
+        "company_debtor": lambda call: call.context.debtor_kind == "company",
+        "consumer_debtor": lambda call: call.context.debtor_kind == "consumer",
     }
 )
 

@@ -47,6 +47,7 @@ class PromiseView:
 @dataclass(frozen=True)
 class RebuttalView:
     excuse: str
+    case: str | None  # the excuse's case whose ladder this is (deflect: signer_away), or None
     excuse_name: str
     rung: int
     rungs: int
@@ -62,8 +63,10 @@ class CallContext:
     collector: str
     creditor: str
     debtor: str
+    debtor_kind: str  # company or consumer: who may be told what, how they are addressed
     contact_name: str
     contact_role: str
+    salutation: str  # how the collector addresses the contact: 陈经理, 王总, Sarah
     phone: str
     balance: str
     overdue: str | None  # the part of the balance already past its due date (None: nothing is)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from callassist.core.objections import excuse_of
 from callassist.core.call import DAMAGED, Event
 from callassist.core.flow import VERIFIED
 from callassist.core.quickfind import Match
@@ -76,7 +77,8 @@ class Figures:
 
     @property
     def missed_by_excuse(self) -> list[tuple[str, int]]:
-        counts = Counter(m.excuse for m in self.missed)
+        # A case counts as its excuse (a note about the accountant away is deflect's).
+        counts = Counter(excuse_of(m.excuse)[0] for m in self.missed)
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
     @property

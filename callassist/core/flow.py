@@ -22,7 +22,7 @@ from callassist.core.templates import ScriptTemplates
 from callassist.core.yamlfile import LineMap, line_of, load_model
 
 FLOW_FILE = "flow.yaml"
-DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive", "on_hold")
+DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive", "on_hold", "left_message", "reminded")
 # A call left from its first step, before anything was dialled: stored and replayable,
 # never an attempt, a conversation or a flag. Not offered by the end form.
 NOT_DIALLED = "not_dialled"

@@ -38,6 +38,7 @@ ACCOUNT_COLUMNS = {
     "income_day": (False, "day of the month their money comes in, 1-31"),
     "contact_name": (True, "the person to ask for"),
     "contact_role": (False, "e.g. finance manager"),
+    "salutation": (False, "how the collector addresses them, e.g. 陈经理 or Ms Mitchell (default: worked out from name and role)"),
     "phone": (True, "the contact's phone number"),
     "account_id": (True, "the account's id in your ledger"),
     "collector": (False, "who owns the account (default: who imports)"),
@@ -101,6 +102,7 @@ class AccountIn:
     income_day: int | None
     contact_name: str
     contact_role: str
+    salutation: str
     phone: str
     collector: str | None
     currency: str
@@ -393,7 +395,7 @@ def _read_accounts(path: Path, progress: Callable[[int], None] | None, number_fo
 def _account_part(line: int, part: tuple[str, ...], accounts: dict[str, AccountIn], debtors: dict[str, AccountIn], report: Callable[[str, str | None], None]) -> AccountIn:
     """Check the debtor, contact and account columns of a row; the account they name (new,
     or the one an earlier row gave, which they must agree with)."""
-    (debtor_id, debtor_name, kind, zone, work_starts, income, contact_name, contact_role, phone,
+    (debtor_id, debtor_name, kind, zone, work_starts, income, contact_name, contact_role, salutation, phone,
      account_id, collector, currency, flags) = part
     if not (debtor_id and debtor_name and account_id and contact_name and phone):
         for column, value in (("debtor_id", debtor_id), ("debtor_name", debtor_name), ("account_id", account_id)):
@@ -431,7 +433,7 @@ def _account_part(line: int, part: tuple[str, ...], accounts: dict[str, AccountI
     known = accounts.get(account_id)
     if known is None:
         known = accounts[account_id] = AccountIn(line, account_id, debtor_id, debtor_name, kind, zone, work_starts, income_day,
-                                                 contact_name, contact_role, phone, collector, currency, flags)
+                                                 contact_name, contact_role, salutation, phone, collector, currency, flags)
     else:
         mine = (debtor_id, contact_name, phone, collector, currency, flags)
         theirs = (known.debtor_id, known.contact_name, known.phone, known.collector, known.currency, known.flags)

@@ -33,10 +33,13 @@ SITUATIONS_DIR = "situations"
 SITUATION_WEIGHT = 0.7
 # What a situation is about, which its words may name: the debtor's lawyer, their court.
 SITUATION_TOPICS = {"has_lawyer": ("legal_referred",), "bankruptcy": ("legal_referred",)}
+# A ladder climbs the seeds' four principles in this order, one rung each.
 PRINCIPLES = ("reason", "relationship", "interest", "law")
 COUNTERS = ("persist", "stick", "frequent", "press", "quick")
 NOT_EXCUSES_FILE = "not_excuses.yaml"
-MIN_RUNGS = 3
+RUNGS = len(PRINCIPLES)
+# A case's ladder is named <excuse>.<case>: deflect.accountant_away.
+CASE_SEPARATOR = "."
 MIN_CUES = 3
 MAX_CUE_WEIGHT = 3.0
 CLOSING_QUOTES = "\"'”’」』)）"
@@ -74,9 +77,24 @@ class Cues(BaseModel):
 
 
 class Ladders(BaseModel):
+    """Four rungs per locale, one for each principle in order: reason, relationship, interest, law."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
-    en: list[Rung] = Field(min_length=MIN_RUNGS)
-    zh: list[Rung] = Field(min_length=MIN_RUNGS)
+    en: list[Rung] = Field(min_length=RUNGS, max_length=RUNGS)
+    zh: list[Rung] = Field(min_length=RUNGS, max_length=RUNGS)
+
+
+class Case(BaseModel):
+    """One of an excuse's real sub-cases (deflect: the accountant is away, the invoice never
+    came...), with cues of its own and a ladder that answers it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Lower-case letters, digits and _; the ladder is then <excuse>.<id>.")
+    name: Text
+    description: Text
+    cues: Cues
+    examples: Phrases = Field(description="Whole utterances a debtor in this case might say, per locale.")
+    ladder: Ladders
 
 
 class Excuse(BaseModel):
@@ -88,7 +106,19 @@ class Excuse(BaseModel):
     description: Text
     cues: Cues
     examples: Phrases = Field(description="Whole utterances a debtor might say, per locale; the quick-find learns from them as it does from cues.")
-    ladder: Ladders
+    ladder: Ladders = Field(description="The ladder for the excuse as a whole (when no case fits).")
+    cases: list[Case] = Field([], description="The excuse's real sub-cases, each with its own cues and ladder; the quick-find ranks them beside the excuses.")
+
+
+def ladder_id(excuse_id: str, case: str | None = None) -> str:
+    """The name of a ladder: an excuse's own (deflect), or one of its cases' (deflect.signer_away)."""
+    return f"{excuse_id}{CASE_SEPARATOR}{case}" if case else excuse_id
+
+
+def excuse_of(ladder: str) -> tuple[str, str | None]:
+    """The excuse and case a ladder name stands for."""
+    excuse_id, _, case = ladder.partition(CASE_SEPARATOR)
+    return excuse_id, case or None
 
 
 class Situation(BaseModel):
@@ -130,7 +160,10 @@ class _CompiledRung:
 
 
 class Catalog:
-    """The six excuses, compiled; renders any rung for a call's context."""
+    """The six excuses and their cases, compiled; renders any rung for a call's context.
+
+    A ladder is named by its excuse (deflect) or by its excuse and case
+    (deflect.signer_away): see ladder_id()."""
 
     def __init__(self, excuses: dict[str, Excuse], compiled: dict[tuple[str, str], list[_CompiledRung]], not_excuses: NotExcuses | None = None,
                  situations: dict[str, Situation] | None = None) -> None:
@@ -138,6 +171,7 @@ class Catalog:
         self.situations = situations or {}
         self._compiled = compiled
         self.not_excuses = not_excuses or NotExcuses()
+        self.cases = {ladder_id(excuse_id, case.id): case for excuse_id, excuse in excuses.items() for case in excuse.cases}
         self._finder: ExcuseFinder | None = None
         self._finder_lock = threading.Lock()
 
@@ -147,12 +181,29 @@ class Catalog:
         with self._finder_lock:
             if self._finder is None:
                 ordinary = self.not_excuses.en + self.not_excuses.zh
-                self._finder = ExcuseFinder(list(_patterns(self.excuses | self.situations)), EXCUSE_IDS + tuple(self.situations), ordinary, detectable=EXCUSE_IDS)
+                self._finder = ExcuseFinder(list(_patterns(self.excuses | self.cases | self.situations)), self.ladders() + tuple(self.situations), ordinary,
+                                            detectable=self.ladders(), family=lambda ladder: excuse_of(ladder)[0])
             return self._finder
+
+    def ladders(self) -> tuple[str, ...]:
+        """Every ladder: each excuse's own, then its cases', in DOMAIN.md's order."""
+        return tuple(ladder for excuse_id in EXCUSE_IDS if excuse_id in self.excuses
+                     for ladder in (excuse_id, *(ladder_id(excuse_id, case.id) for case in self.excuses[excuse_id].cases)))
 
     def names(self, locale: str) -> dict[str, str]:
         """Each excuse's name in `locale`, by id, in DOMAIN.md's order."""
         return {excuse_id: self.excuses[excuse_id].name.get(locale) for excuse_id in EXCUSE_IDS}
+
+    def ladder_names(self, locale: str) -> dict[str, str]:
+        """Each ladder's name in `locale`: the excuse's, or the excuse's and its case's."""
+        return {ladder: self.ladder_name(ladder, locale) for ladder in self.ladders()}
+
+    def ladder_name(self, ladder: str, locale: str) -> str:
+        excuse_id, case = excuse_of(ladder)
+        name = self.excuses[excuse_id].name.get(locale)
+        if case is None:
+            return name
+        return f"{name}{'：' if locale == 'zh' else ': '}{self.cases[ladder].name.get(locale)}"
 
     def situation_names(self, locale: str) -> dict[str, str]:
         """Each situation's name in `locale`, by id."""
@@ -161,31 +212,33 @@ class Catalog:
     def excuse(self, excuse_id: str) -> Excuse:
         return self.excuses[excuse_id]
 
-    def rungs(self, excuse_id: str, locale: str) -> int:
-        return len(self._compiled[(excuse_id, locale)])
+    def rungs(self, ladder: str, locale: str) -> int:
+        return len(self._compiled[(ladder, locale)])
 
-    def rung(self, excuse_id: str, rung: int, locale: str) -> Rung:
-        """Rung `rung` (1-based) of an excuse's ladder: its principle and counters."""
-        return self._compiled[(excuse_id, locale)][rung - 1].rung
+    def rung(self, ladder: str, rung: int, locale: str) -> Rung:
+        """Rung `rung` (1-based) of a ladder: its principle and counters."""
+        return self._compiled[(ladder, locale)][rung - 1].rung
 
-    def source_of(self, excuse_id: str, rung: int, locale: str) -> tuple[str, int]:
+    def source_of(self, ladder: str, rung: int, locale: str) -> tuple[str, int]:
         """The file and line of a rung's text, as lint names them."""
-        compiled = self._compiled[(excuse_id, locale)][rung - 1]
+        compiled = self._compiled[(ladder, locale)][rung - 1]
         return compiled.path, compiled.text_line
 
-    def rebuttal(self, excuse_id: str, rung: int, context: CallContext) -> RebuttalView:
-        """Render rung `rung` (1-based) of an excuse's ladder in the context's locale."""
+    def rebuttal(self, ladder: str, rung: int, context: CallContext) -> RebuttalView:
+        """Render rung `rung` (1-based) of a ladder in the context's locale."""
         locale = context.locale
-        ladder = self._compiled[(excuse_id, locale)]
-        compiled = ladder[rung - 1]
+        compiled_ladder = self._compiled[(ladder, locale)]
+        compiled = compiled_ladder[rung - 1]
         values = context.with_rebuttal(None).template_vars
         text = _render(compiled.text, values, compiled.path, compiled.text_line)
         commitment = _render(compiled.commitment, values, compiled.path, compiled.commitment_line)
+        excuse_id, case = excuse_of(ladder)
         return RebuttalView(
             excuse=excuse_id,
-            excuse_name=self.excuses[excuse_id].name.get(locale),
+            case=case,
+            excuse_name=self.ladder_name(ladder, locale),
             rung=rung,
-            rungs=len(ladder),
+            rungs=len(compiled_ladder),
             principle=compiled.rung.principle,
             counters=tuple(compiled.rung.counters),
             text=text,
@@ -193,7 +246,7 @@ class Catalog:
         )
 
 
-def _patterns(entries: dict[str, Excuse | Situation]):
+def _patterns(entries: dict[str, Excuse | Case | Situation]):
     for excuse_id, excuse in entries.items():
         # A situation stops the collection: it must be said nearly as written to rank
         # first, so a word in common does not send an excuse to an exit.
@@ -227,7 +280,8 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
     env = make_environment()
     problems: list[Problem] = []
     excuses: dict[str, Excuse] = {}
-    line_maps: dict[str, LineMap] = {}
+    # Where each excuse's, case's and situation's fields are: its file, lines, and path in it.
+    places: dict[str, _Place] = {}
     compiled: dict[tuple[str, str], list[_CompiledRung]] = {}
     for excuse_id in EXCUSE_IDS:
         path = directory / f"{excuse_id}.yaml"
@@ -237,11 +291,16 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
             continue
         excuse, lines = loaded
         excuses[excuse_id] = excuse
-        line_maps[excuse_id] = lines
-        for locale in ("en", "zh"):
-            compiled[(excuse_id, locale)] = _compile_ladder(env, excuse, locale, lines, shown, problems, forbidden)
-    situations = _load_situations(directory / SITUATIONS_DIR, line_maps, problems, forbidden)
-    problems.extend(_shared_phrases(excuses | situations, line_maps, directory))
+        places[excuse_id] = _Place(shown, lines, ())
+        for index, case in enumerate(excuse.cases):
+            places[ladder_id(excuse_id, case.id)] = _Place(shown, lines, ("cases", index))
+        problems.extend(_repeated_cases(excuse, shown, lines))
+        for ladder, entry in ((excuse_id, excuse), *((ladder_id(excuse_id, case.id), case) for case in excuse.cases)):
+            for locale in ("en", "zh"):
+                compiled[(ladder, locale)] = _compile_ladder(env, entry.ladder, locale, places[ladder], problems, forbidden)
+    situations = _load_situations(directory / SITUATIONS_DIR, places, problems, forbidden)
+    cases = {ladder_id(excuse_id, case.id): case for excuse_id, excuse in excuses.items() for case in excuse.cases}
+    problems.extend(_shared_phrases(excuses | cases | situations, places))
     not_excuses = None
     if (directory / NOT_EXCUSES_FILE).exists():
         try:
@@ -251,6 +310,26 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
     if problems:
         raise ContentError(problems)
     return Catalog(excuses, compiled, not_excuses, situations)
+
+
+@dataclass(frozen=True)
+class _Place:
+    shown: str  # the file, as problems name it
+    lines: LineMap
+    at: tuple  # the path to the entry in its file: () for a file's own, ("cases", 2) for a case
+
+    def line(self, *path) -> tuple[int, int]:
+        return line_of(self.lines, self.at + path)
+
+
+def _repeated_cases(excuse: Excuse, shown: str, lines: LineMap) -> list[Problem]:
+    problems, seen = [], set()
+    for index, case in enumerate(excuse.cases):
+        if case.id in seen:
+            line, col = line_of(lines, ("cases", index, "id"))
+            problems.append(Problem(shown, line, col, "E046", f"the case {case.id!r} is listed twice", "give each case its own id"))
+        seen.add(case.id)
+    return problems
 
 
 def _load_entry(model: type, path: Path, entry_id: str, kind: str, problems: list[Problem]):
@@ -273,7 +352,7 @@ def _load_entry(model: type, path: Path, entry_id: str, kind: str, problems: lis
     return entry, lines
 
 
-def _load_situations(directory: Path, line_maps: dict[str, LineMap], problems: list[Problem], forbidden: ForbiddenLanguage | None) -> dict[str, Situation]:
+def _load_situations(directory: Path, places: dict[str, _Place], problems: list[Problem], forbidden: ForbiddenLanguage | None) -> dict[str, Situation]:
     """objections/situations/<id>.yaml for each situation; what it says is checked
     against the forbidden language like a rebuttal."""
     situations: dict[str, Situation] = {}
@@ -292,58 +371,62 @@ def _load_situations(directory: Path, line_maps: dict[str, LineMap], problems: l
             problems.extend(Problem(shown, line, 1, "E054", f"“{words}” claims what the account may not support", "a situation's words make no claim of ours: no lawyer, supply or final letter of ours")
                             for fact, words in claims_in(said) if fact not in SITUATION_TOPICS.get(situation_id, ()))
         situations[situation_id] = situation
-        line_maps[situation_id] = lines
+        places[situation_id] = _Place(shown, lines, ())
     return situations
 
 
-def _shared_phrases(excuses: dict[str, Excuse | Situation], line_maps: dict[str, LineMap], directory: Path) -> list[Problem]:
-    """A phrase under two excuses (or situations) must say, under each, how strongly it
-    points there; an example under two, or one with nothing to match, teaches nothing."""
-    where: dict[str, list[tuple[str, str, str, int, bool]]] = {}  # phrase -> (excuse, field, locale, index, weighted)
-    order = EXCUSE_IDS + SITUATION_IDS
-    shown = {excuse_id: display_path(directory / (f"{excuse_id}.yaml" if excuse_id in EXCUSE_IDS else f"{SITUATIONS_DIR}/{excuse_id}.yaml")) for excuse_id in excuses}
+def _shared_phrases(entries: dict[str, Excuse | Case | Situation], places: dict[str, _Place]) -> list[Problem]:
+    """A phrase under two excuses, cases or situations must say, under each, how strongly
+    it points there; an example under two, or one with nothing to match, teaches nothing."""
+    where: dict[str, list[tuple[str, str, str, int, bool]]] = {}  # phrase -> (entry, field, locale, index, weighted)
+    order = list(entries)
     problems = []
-    for excuse_id, excuse in excuses.items():
+    for entry_id, entry in entries.items():
+        place = places[entry_id]
         for field in ("cues", "examples"):
             for locale in ("en", "zh"):
-                for index, entry in enumerate(getattr(getattr(excuse, field), locale)):
-                    text = entry.phrase if isinstance(entry, WeightedCue) else entry
+                for index, said in enumerate(getattr(getattr(entry, field), locale)):
+                    text = said.phrase if isinstance(said, WeightedCue) else said
                     key = same_phrase(text)
                     if not key:
-                        line, col = line_of(line_maps[excuse_id], (field, locale, index))
-                        problems.append(Problem(shown[excuse_id], line, col, "E044", f"{text!r} has no words or characters to match", "write what a debtor says"))
+                        line, col = place.line(field, locale, index)
+                        problems.append(Problem(place.shown, line, col, "E044", f"{text!r} has no words or characters to match", "write what a debtor says"))
                         continue
-                    where.setdefault(key, []).append((excuse_id, field, locale, index, isinstance(entry, WeightedCue)))
-    for key, places in where.items():
-        excuse_ids = sorted({place[0] for place in places}, key=order.index)
-        if len(excuse_ids) < 2:
+                    where.setdefault(key, []).append((entry_id, field, locale, index, isinstance(said, WeightedCue)))
+    for key, found in where.items():
+        entry_ids = sorted({place[0] for place in found}, key=order.index)
+        if len(entry_ids) < 2:
             continue
-        for excuse_id, field, locale, index, weighted in places:
+        for entry_id, field, locale, index, weighted in found:
             if weighted:
                 continue
-            others = ", ".join(e for e in excuse_ids if e != excuse_id)
-            line, col = line_of(line_maps[excuse_id], (field, locale, index))
-            hint = "give it a weight under each excuse, e.g. {phrase: ..., weight: 0.5}, or keep it under one" if field == "cues" else "keep an example under one excuse only"
-            problems.append(Problem(shown[excuse_id], line, col, "E045", f"{key!r} is listed under {others} too, without a weight", hint))
+            others = ", ".join(e for e in entry_ids if e != entry_id)
+            line, col = places[entry_id].line(field, locale, index)
+            hint = "give it a weight under each, e.g. {phrase: ..., weight: 0.5}, or keep it under one" if field == "cues" else "keep an example under one excuse or case only"
+            problems.append(Problem(places[entry_id].shown, line, col, "E045", f"{key!r} is listed under {others} too, without a weight", hint))
     return problems
 
 
-def _compile_ladder(env, excuse: Excuse, locale: str, lines: LineMap, shown: str, problems: list[Problem], forbidden: ForbiddenLanguage | None) -> list[_CompiledRung]:
+def _compile_ladder(env, ladders: Ladders, locale: str, place: _Place, problems: list[Problem], forbidden: ForbiddenLanguage | None) -> list[_CompiledRung]:
     ladder = []
-    for index, rung in enumerate(getattr(excuse.ladder, locale)):
+    for index, rung in enumerate(getattr(ladders, locale)):
+        if rung.principle != PRINCIPLES[index]:
+            line, col = place.line("ladder", locale, index, "principle")
+            problems.append(Problem(place.shown, line, col, "E047", f"rung {index + 1} is {rung.principle}, where the ladder needs {PRINCIPLES[index]}",
+                                    "climb the four principles in order: " + ", ".join(PRINCIPLES)))
         parts = {}
         for field in ("text", "commitment"):
-            line, _ = line_of(lines, ("ladder", locale, index, field, CONTENT))
+            line, _ = place.line("ladder", locale, index, field, CONTENT)
             source = getattr(rung, field)
-            report = inspect_template(env, source, shown, line_offset=line - 1)
+            report = inspect_template(env, source, place.shown, line_offset=line - 1)
             problems.extend(report.problems)
             if forbidden is not None:
-                problems.extend(forbidden.problems(source, locale, shown, line_offset=line - 1))
+                problems.extend(forbidden.problems(source, locale, place.shown, line_offset=line - 1))
             if not any(p.code == "E031" for p in report.problems):
                 parts[field] = (env.from_string(source), line)
         if not asks_question(rung.commitment):
-            line, col = line_of(lines, ("ladder", locale, index, "commitment"))
-            problems.append(Problem(shown, line, col, "E043", "the commitment does not ask a question", "end every rung by asking for a date or an amount, with a question mark"))
+            line, col = place.line("ladder", locale, index, "commitment")
+            problems.append(Problem(place.shown, line, col, "E043", "the commitment does not ask a question", "end every rung by asking for a date or an amount, with a question mark"))
         if len(parts) == 2:
-            ladder.append(_CompiledRung(rung, parts["text"][0], parts["commitment"][0], shown, parts["text"][1], parts["commitment"][1]))
+            ladder.append(_CompiledRung(rung, parts["text"][0], parts["commitment"][0], place.shown, parts["text"][1], parts["commitment"][1]))
     return ladder

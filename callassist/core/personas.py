@@ -2,7 +2,9 @@
 
 A persona says a line when the call enters a step, raises its excuses (one, or several
 in turn, as debtors mix them) at the steps the file names, and answers each rung of the
-right rebuttal ladder; after its last reply it softens.
+right rebuttal ladder; after its last reply it softens. The call runs on a sample account
+that fits the persona (`account`: overdue, nothing due yet, or a promise open; a company
+or a consumer), and is scored against the outcome a well-worked call with it ends in.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from callassist.core.flow import Flow, Text
+from callassist.core.flow import DISPOSITIONS, Flow, Text
 from callassist.core.i18n import LOCALES
 from callassist.core.objections import EXCUSE_IDS, Catalog
+from callassist.core.preflight import SAMPLE_DEBTORS, SAMPLE_STANDINGS
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.yamlfile import line_of, load_model
 
@@ -35,14 +38,24 @@ class PersonaExcuse(_Strict):
     replies: list[Text] = Field(min_length=1, description="The debtor's answer to rung 1, 2, ... of the right ladder; after the last one the debtor softens.")
 
 
+class PracticeAccount(_Strict):
+    """The sample account a practice call with this persona runs on."""
+
+    standing: Literal[SAMPLE_STANDINGS] = Field("overdue", description="overdue (past due, an earlier promise broken), not_yet_due (nothing late yet: a reminder call) or promise_open (a promise falls due in a few days: a check call).")  # type: ignore[valid-type]
+    debtor: Literal[SAMPLE_DEBTORS] = Field("company", description="company (a business, its finance manager to ask for) or consumer (a person, on a private number).")  # type: ignore[valid-type]
+
+
 class Persona(_Strict):
     """objections/personas/<id>.yaml: a simulated debtor for practice calls."""
 
     id: str
     name: Text
     description: Text
+    account: PracticeAccount = Field(PracticeAccount(), description="The sample account the call runs on; by default an overdue company account.")
+    step: str | None = Field(None, description="The step this persona rehearses (by state name), when it is not on the way to a promise: the score expects the call to pass through it.")
+    outcome: Literal[DISPOSITIONS] = Field("promise", description="How a well-worked call with this debtor ends (an outcome a choice of the script suggests): promise by default; left_message, reminded, callback...")  # type: ignore[valid-type]
     says: dict[str, Text] = Field({}, description="The debtor's line when the call enters each step (by state name).")
-    excuses: list[PersonaExcuse] = Field(min_length=1, description="The excuses, in the order the debtor uses them.")
+    excuses: list[PersonaExcuse] = Field([], description="The excuses, in the order the debtor uses them. Only a debtor met where no excuse is answered (a voicemail, someone else on the line, a reminder) has none, and its outcome is not a promise.")
 
 
 def load_personas(directory: Path, flow: Flow, catalog: Catalog) -> tuple[dict[str, Persona], list[Problem]]:
@@ -62,8 +75,9 @@ def load_personas(directory: Path, flow: Flow, catalog: Catalog) -> tuple[dict[s
         problems.extend(found)
         if not found:
             personas[persona.id] = persona
-    # One-excuse personas first, in the order of DOMAIN.md's six; then the mixed ones.
-    personas = dict(sorted(personas.items(), key=lambda item: (len(item[1].excuses), EXCUSE_IDS.index(item[1].excuses[0].excuse), item[0])))
+    # One-excuse personas first, in the order of DOMAIN.md's six; then the mixed ones; then
+    # those who rehearse a step where no excuse is answered.
+    personas = dict(sorted(personas.items(), key=lambda item: (not item[1].excuses, len(item[1].excuses), EXCUSE_IDS.index(item[1].excuses[0].excuse) if item[1].excuses else 0, item[0])))
     used = {excuse.excuse for persona in personas.values() for excuse in persona.excuses}
     for excuse_id in EXCUSE_IDS:
         if paths and excuse_id not in used:
@@ -88,6 +102,13 @@ def _check(persona: Persona, flow: Flow, catalog: Catalog, lines: dict, path: Pa
 
     if persona.id != path.stem:
         add(("id",), "E064", f"file {path.name} declares id {persona.id!r}", f"use id: {path.stem}")
+    suggested = {transition.disposition for transition in flow.transitions if transition.disposition}
+    if persona.outcome not in suggested:
+        add(("outcome",) if "outcome" in persona.model_fields_set else ("id",), "E067", f"no choice of script {flow.name!r} ends a call as {persona.outcome!r}", f"use one of: {', '.join(sorted(suggested))}")
+    if not persona.excuses and persona.outcome == "promise":
+        add(("excuses",) if "excuses" in persona.model_fields_set else ("id",), "E068", "a persona without excuses must name the outcome it rehearses", "add its excuses, or outcome: left_message, reminded, callback ...")
+    if persona.step is not None:
+        state_exists(persona.step, ("step",))
     for state in persona.says:
         state_exists(state, ("says", state))
     seen: set[str] = set()

@@ -6,18 +6,21 @@ follow exactly what was stored, and a supervisor can work the score out again.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
-from callassist.core.call import Call, Event
+from callassist.core.call import OBJECTION_TRIGGER, Call, Event
+from callassist.core.conditions import condition
 from callassist.core.i18n import fmt_date, label, value_label
+from callassist.core.objections import excuse_of
 from callassist.core.personas import Persona, PersonaExcuse
 from callassist.core.preview import happy_path
 
-
 @dataclass(frozen=True)
 class ScoreItem:
-    key: str  # steps, excuse:<id>, promise
+    key: str  # steps, excuse:<id>, promise (or outcome, for a persona whose call ends otherwise)
     passed: bool
     detail: str  # in the trainee's language
 
@@ -50,7 +53,7 @@ class Rehearsal:
         """The debtor's words at this point of the call."""
         raised = self._raised()
         if call.state == call.loaded.flow.objections.state and call.objection:
-            answered = next((e for e in self.persona.excuses if e.excuse == call.objection.excuse), None)
+            answered = next((e for e in self.persona.excuses if e.excuse == excuse_of(call.objection.ladder)[0]), None)
             if answered is not None and call.objection.rung:
                 replies = answered.replies
                 return replies[min(call.objection.rung, len(replies)) - 1].get(self.locale)
@@ -70,8 +73,9 @@ class Rehearsal:
         locale = self.locale
         flow = call.loaded.flow
         entered = [e.payload["state"] for e in self.events if e.kind == "step_entered"]
-        expected = [flow.initial] + [_dest(flow, move) for move in happy_path(flow)]
-        skipped = [state for state in dict.fromkeys(expected) if state and state not in entered]
+        expected = expected_steps(call, self.persona.outcome, self.persona.step)
+        answered = self._answered_instead(call, expected)
+        skipped = [state for state in dict.fromkeys(expected) if state and state not in entered and state not in answered]
         items = [ScoreItem("steps", not skipped, label("score_steps_ok", locale) if not skipped else label("score_steps_skipped", locale, steps=", ".join(flow.states[s].label.get(locale) for s in skipped)))]
         used = [e.payload["excuse"] for e in self.events if e.kind == "objection_raised"]
         for excuse in self.persona.excuses:
@@ -85,8 +89,32 @@ class Rehearsal:
                 wrong = [call.catalog.excuse(e).name.get(locale) for e in dict.fromkeys(used) if e not in {x.excuse for x in self.persona.excuses}]
                 detail = label("score_excuse_missed", locale, excuse=name) + (" " + label("score_excuse_wrong", locale, used=", ".join(wrong)) if wrong else "")
                 items.append(ScoreItem(f"excuse:{excuse.excuse}", False, detail))
-        items.append(self._promise_item(call))
+        items.append(self._promise_item(call) if self.persona.outcome == "promise" else self._outcome_item(call))
         return items
+
+    def _answered_instead(self, call: Call, expected: list[str]) -> set[str]:
+        """Expected steps an answered excuse stepped over: from the step where it was raised,
+        through the rebuttal, on to a later step of the way (softened: straight to the promise)."""
+        rebuttal = call.loaded.flow.objections.state
+        over: set[str] = set()
+        raised_from: str | None = None
+        for event in self.events:
+            if event.kind != "choice_made":
+                continue
+            if event.payload["trigger"] == OBJECTION_TRIGGER:
+                raised_from = event.payload["from"]
+            elif event.payload["from"] == rebuttal and raised_from is not None:
+                went = event.payload["to"]
+                if raised_from in expected and went in expected and expected.index(raised_from) < expected.index(went):
+                    over.update(expected[expected.index(raised_from) + 1:expected.index(went)])
+                raised_from = None
+        return over
+
+    def _outcome_item(self, call: Call) -> ScoreItem:
+        """A choice ended the call as this persona's call should end (a message left, a reminder confirmed)."""
+        outcome = self.persona.outcome
+        reached = any(e.kind == "choice_made" and e.payload.get("disposition") == outcome and e.payload["to"] in _finals(call) for e in self.events)
+        return ScoreItem("outcome", reached, label("score_outcome_ok" if reached else "score_outcome_missed", self.locale, outcome=label(f"disp_{outcome}", self.locale)))
 
     def _promise_item(self, call: Call) -> ScoreItem:
         locale = self.locale
@@ -107,6 +135,45 @@ class Rehearsal:
 
 def _dest(flow, move: str) -> str | None:
     return next((t.dest for t in flow.transitions if t.trigger == move), None)
+
+
+def expected_steps(call: Call, outcome: str = "promise", through: str | None = None) -> list[str]:
+    """The steps of the shortest way through the script, on this call's account (its guards
+    read as the call would read them: a reminder only where nothing is overdue), to a final
+    step that a choice suggesting `outcome` leads to, by way of the step `through` when one
+    is named; for a promise, through the promise form. The happy path when there is no such way."""
+    flow = call.loaded.flow
+    finals = _finals(call)
+    start = (flow.initial, frozenset(), False, through in (None, flow.initial))
+    previous: dict[tuple, tuple | None] = {start: None}
+    queue = deque([start])
+
+    def holds(name: str, facts: frozenset, promised: bool) -> bool:
+        return condition(name)(SimpleNamespace(facts=facts, promise=promised or None, objection=None, context=call.context))  # type: ignore[arg-type]
+
+    while queue:
+        node = queue.popleft()
+        state, facts, promised, passed = node
+        moves = [(state, facts, True, passed)] if state == flow.promise_state and not promised else []  # the promise form filled in
+        for transition in flow.transitions:
+            if state not in transition.sources or (transition.dest in finals and (transition.disposition != outcome or not (passed or transition.dest == through))):
+                continue
+            if not all(holds(name, facts, promised) for name in transition.conditions) or any(holds(name, facts, promised) for name in transition.unless):
+                continue
+            if transition.dest in finals:
+                path = [transition.dest]
+                step: tuple | None = node
+                while step is not None:
+                    if step[0] != path[-1]:
+                        path.append(step[0])
+                    step = previous[step]
+                return path[::-1]
+            moves.append((transition.dest, facts | frozenset(transition.sets), promised, passed or transition.dest == through))
+        for nxt in moves:
+            if nxt not in previous:
+                previous[nxt] = node
+                queue.append(nxt)
+    return [flow.initial] + [dest for move in happy_path(flow) if (dest := _dest(flow, move))]
 
 
 def _finals(call: Call) -> set[str]:

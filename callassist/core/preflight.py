@@ -25,22 +25,51 @@ from callassist.core.priority import ACCOUNT_FACTS
 SAMPLE_NOW = datetime(2026, 3, 6, 1, 30, tzinfo=timezone.utc)
 
 
-def sample_snapshot(with_history: bool = True) -> AccountSnapshot:
-    """A plausible account for previews and checks."""
+# The sample accounts a practice call may run on (a persona's `account`): what the
+# balance stands at, and who owes it.
+SAMPLE_STANDINGS = ("overdue", "not_yet_due", "promise_open")
+SAMPLE_DEBTORS = ("company", "consumer")
+SAMPLE_TIMEZONE = "Asia/Shanghai"
+
+
+def sample_snapshot(with_history: bool = True, *, standing: str = "overdue", debtor: str = "company", now: datetime | None = None) -> AccountSnapshot:
+    """A plausible account for previews, checks and practice calls.
+
+    `standing`: overdue (two invoices long past due and a broken promise: the default),
+    not_yet_due (nothing late, two invoices falling due in the next weeks: a reminder call)
+    or promise_open (past due, with a promise falling due in a few days: a check call).
+    `debtor`: a company (a finance manager to ask for) or a consumer (the person who owes).
+    `now` places the dates of the last two, so that they stand so on the day of the call
+    (default: SAMPLE_NOW)."""
+    if standing not in SAMPLE_STANDINGS:
+        raise ValueError(f"unknown sample standing {standing!r}: use one of {', '.join(SAMPLE_STANDINGS)}")
+    if debtor not in SAMPLE_DEBTORS:
+        raise ValueError(f"unknown sample debtor {debtor!r}: use one of {', '.join(SAMPLE_DEBTORS)}")
+    today = (now or SAMPLE_NOW).astimezone(ZoneInfo(SAMPLE_TIMEZONE)).date()
+    days = lambda n: today + timedelta(days=n)  # noqa: E731
+    invoices: tuple[InvoiceLine, ...]
+    promises: tuple[PastPromise, ...]
+    if standing == "not_yet_due":
+        invoices = (InvoiceLine("INV-0003", days(-20), days(10), Decimal("20000.00")), InvoiceLine("INV-0004", days(-5), days(25), Decimal("16800.00")))
+        promises = ()
+    elif standing == "promise_open":
+        invoices = (InvoiceLine("INV-0001", days(-70), days(-40), Decimal("20000.00")), InvoiceLine("INV-0002", days(-40), days(-10), Decimal("16800.00")))
+        promises = (PastPromise(Decimal("20000.00"), days(4), "open"),)
+    else:
+        invoices = (InvoiceLine("INV-0001", date(2025, 10, 1), date(2025, 11, 1), Decimal("20000.00")), InvoiceLine("INV-0002", date(2025, 11, 1), date(2025, 12, 1), Decimal("16800.00")))
+        promises = (PastPromise(Decimal("10000.00"), date(2026, 2, 20), "broken"),)
+    if debtor == "consumer":
+        names = {"debtor": "Wang Lei 王磊", "contact_name": "Wang Lei 王磊", "contact_role": "", "phone": "+86 139 5550 0000", "debtor_kind": "consumer"}
+    else:
+        names = {"debtor": "Sample Trading Co. 示例贸易有限公司", "contact_name": "Chen Jing 陈静", "contact_role": "finance manager", "phone": "+86 21 5550 0000"}
     return AccountSnapshot(
         account_id=0,
-        debtor="Sample Trading Co. 示例贸易有限公司",
-        contact_name="Chen Jing 陈静",
-        contact_role="finance manager",
-        phone="+86 21 5550 0000",
-        timezone="Asia/Shanghai",
+        timezone=SAMPLE_TIMEZONE,
         currency="CNY",
         balance=Decimal("36800.00"),
-        invoices=(
-            InvoiceLine("INV-0001", date(2025, 10, 1), date(2025, 11, 1), Decimal("20000.00")),
-            InvoiceLine("INV-0002", date(2025, 11, 1), date(2025, 12, 1), Decimal("16800.00")),
-        ) if with_history else (),
-        promises=(PastPromise(Decimal("10000.00"), date(2026, 2, 20), "broken"),) if with_history else (),
+        invoices=invoices if with_history else (),
+        promises=promises if with_history else (),
+        **names,
     )
 
 
@@ -114,15 +143,15 @@ def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage |
         promise = sample_promise(snapshot.money, SAMPLE_NOW.astimezone(ZoneInfo(snapshot.timezone)).date()) if shape.promised and snapshot.balance else None
         for locale in LOCALES:
             context = build_context(snapshot, locale=locale, collector="Sample", creditor="Sample Creditor", now=SAMPLE_NOW)
-            for excuse in EXCUSE_IDS:
-                for rung in range(1, catalog.rungs(excuse, locale) + 1):
+            for ladder in catalog.ladders():
+                for rung in range(1, catalog.rungs(ladder, locale) + 1):
                     try:
-                        view = catalog.rebuttal(excuse, rung, context)
+                        view = catalog.rebuttal(ladder, rung, context)
                     except ContentError as exc:
                         note(exc.problems, shape)
                         continue
-                    source = catalog.rung(excuse, rung, locale)
-                    path, line = catalog.source_of(excuse, rung, locale)
+                    source = catalog.rung(ladder, rung, locale)
+                    path, line = catalog.source_of(ladder, rung, locale)
                     note(_printed_forbidden(forbidden, f"{view.text}\n{view.commitment}", f"{source.text}\n{source.commitment}", locale, path, line), shape)
                     note(_printed_claims(f"{view.text}\n{view.commitment}", context, path, line), shape)
             call = Call(flow, catalog, context, snapshot.money)

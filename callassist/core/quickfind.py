@@ -25,6 +25,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
+from typing import Callable
 
 EXAMPLE_WEIGHT = 0.9  # an example utterance is evidence, a trainer's cue a little more
 REPAIRED = 0.8  # a homophone's repair counts a little less than what was typed right
@@ -190,11 +191,16 @@ class Match:
 class ExcuseFinder:
     """Ranks the six excuses for an utterance, using the catalog's cues and examples."""
 
-    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...], ordinary: list[str] = (), detectable: tuple[str, ...] | None = None) -> None:
+    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...], ordinary: list[str] = (), detectable: tuple[str, ...] | None = None,
+                 family: Callable[[str], str] | None = None) -> None:
         """`ordinary`: notes that are no excuse. They are never ranked and change no
         ranking; they tell detect() what an ordinary note looks like. `detectable`: the
-        ids detect() may name (the excuses; a note speaking of a situation names none)."""
+        ids detect() may name (the excuses; a note speaking of a situation names none).
+        `family`: which excuse an id belongs to (a case's, its excuse): a ranking names
+        each family once, by its best member, so three cases of one excuse do not push
+        the other excuses out of sight."""
         self.excuse_ids = excuse_ids
+        self.family = family
         self.detectable = frozenset(detectable or excuse_ids)
         self.patterns = patterns
         raw = [_features(*_runs(normalise(p.text))) for p in patterns]
@@ -303,6 +309,9 @@ class ExcuseFinder:
             pattern = self.patterns[found[0][1]]
             matches.append(Match(excuse, round(score, 4), pattern.text, pattern.locale))
         matches.sort(key=lambda m: -m.score)  # stable: ties keep the catalog's order
+        if self.family is not None:
+            seen: set[str] = set()
+            matches = [m for m in matches if not (self.family(m.excuse) in seen or seen.add(self.family(m.excuse)))]
         return matches
 
     def _query(self, utterance: str, conversion: str) -> dict[str, float]:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from callassist.core.call import OBJECTION_TRIGGER, Event, LadderPosition
 from callassist.core.i18n import label, value_label
 from callassist.core.money import Money, format_money
+from callassist.core.objections import ladder_id
 
 # With "skip silences", no pause between two events lasts longer than this.
 SILENCE = timedelta(seconds=1)
@@ -54,7 +55,8 @@ def frames(events: list[Event], locale: str, excuse_names: dict[str, str] | None
         elif event.kind == "step_entered":
             changes.update(step_label=payload["label"], step_text=payload["text"], choices=tuple((c["key"], c["label"]) for c in payload.get("choices", ())), ladder=ladder)
         elif event.kind == "rebuttal_shown":
-            ladder = LadderPosition(names.get(payload["excuse"], payload["excuse"]), payload["rung"], payload["rungs"], payload["principle"], tuple(payload["counters"]))
+            shown_ladder = ladder_id(payload["excuse"], payload.get("case"))
+            ladder = LadderPosition(names.get(shown_ladder, shown_ladder), payload["rung"], payload["rungs"], payload["principle"], tuple(payload["counters"]))
         elif event.kind == "choice_made" and payload["trigger"] != OBJECTION_TRIGGER:
             ladder = None  # any other choice leaves the objection step
         elif event.kind == "note_added":
@@ -81,7 +83,8 @@ def _happened(event: Event, locale: str, excuse_names: dict[str, str]) -> str:
         found = label("replay_found_with", locale, typed=payload["found_with"]) if payload.get("found_with") else ""
         return label("replay_rebuttal", locale, rung=payload["rung"], rungs=payload["rungs"]) + found
     if kind == "objection_raised":
-        return label("replay_excuse", locale, excuse=excuse_names.get(payload["excuse"], payload["excuse"]))
+        ladder = ladder_id(payload["excuse"], payload.get("case"))
+        return label("replay_excuse", locale, excuse=excuse_names.get(ladder, ladder))
     if kind == "note_added":
         return label("replay_note", locale, text=payload["text"])
     if kind == "promise_captured":

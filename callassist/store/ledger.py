@@ -138,7 +138,7 @@ def _bulk_load(tables: list, session: Session) -> Iterator[None]:
 
 
 _DEBTOR_COLUMNS = ("external_id", "name", "kind", "timezone", "work_starts", "income_day")
-_CONTACT_COLUMNS = ("debtor_id", "name", "role", "phone", "is_primary")
+_CONTACT_COLUMNS = ("debtor_id", "name", "role", "salutation", "phone", "is_primary")
 _ACCOUNT_COLUMNS = ("external_id", "debtor_id", "contact_id", "collector_id", "currency", "flags", "clock", "income_day", "balance", "oldest_due", "closed", "priority", "priority_on")
 _INVOICE_COLUMNS = ("account_id", "number", "issued_on", "due_on", "amount")
 
@@ -180,7 +180,7 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
     # Contacts are the debtor's people, one per phone number.
     contact_rows = {}
     if debtor_rows:
-        for row in connection.execute(select(_CONTACTS.c.id, _CONTACTS.c.debtor_id, _CONTACTS.c.phone, _CONTACTS.c.name, _CONTACTS.c.role)).all():
+        for row in connection.execute(select(_CONTACTS.c.id, _CONTACTS.c.debtor_id, _CONTACTS.c.phone, _CONTACTS.c.name, _CONTACTS.c.role, _CONTACTS.c.salutation)).all():
             contact_rows[(row.debtor_id, row.phone)] = row
     contact_ids: dict[tuple[int, str], int] = {}
     new_contacts: dict[tuple[int, str], tuple] = {}
@@ -191,11 +191,11 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
             continue
         stored = contact_rows.get(key)
         if stored is None:
-            new_contacts[key] = (key[0], account.contact_name, account.contact_role, account.phone, True)
+            new_contacts[key] = (key[0], account.contact_name, account.contact_role, account.salutation, account.phone, True)
             continue
         contact_ids[key] = stored.id
-        if (stored.name, stored.role) != (account.contact_name, account.contact_role):
-            connection.execute(update(_CONTACTS).where(_CONTACTS.c.id == stored.id).values(name=account.contact_name, role=account.contact_role))
+        if (stored.name, stored.role, stored.salutation) != (account.contact_name, account.contact_role, account.salutation):
+            connection.execute(update(_CONTACTS).where(_CONTACTS.c.id == stored.id).values(name=account.contact_name, role=account.contact_role, salutation=account.salutation))
             changed_contacts.add(key)
     contact_ids.update(zip(new_contacts, _insert_with_ids(_CONTACTS, _CONTACT_COLUMNS, list(new_contacts.values()), session)))
 

@@ -57,6 +57,8 @@ class Contact(SQLModel, table=True):
     debtor_id: int = Field(foreign_key="debtor.id", index=True)
     name: str
     role: str
+    # How the collector addresses them, when the accounts file says (else core/names.py works it out).
+    salutation: str = ""
     phone: str = Field(index=True)
     is_primary: bool = True
     # do_not_call (this number asked not to be called) or cease_contact (the debtor asked

@@ -111,6 +111,7 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         debtor=debtor.name,
         contact_name=contact.name,
         contact_role=contact.role,
+        salutation=contact.salutation,
         phone=contact.phone,
         contact_stop=contact.stop,
         timezone=debtor.timezone,

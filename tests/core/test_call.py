@@ -18,7 +18,7 @@ def test_start_offers_only_what_the_machine_allows(make_call):
     events = call.start({"account_id": 1})
     assert [e.kind for e in events] == ["call_started", "step_entered"]
     assert events[0].payload["script"] == "standard" and len(events[0].payload["script_hash"]) == 16
-    assert [c.trigger for c in call.choices()] == ["dial", "no_answer"]
+    assert [c.trigger for c in call.choices()] == ["dial", "no_answer", "reached_voicemail"]
     with pytest.raises(CallError):
         call.choose("can_talk")
 
@@ -49,7 +49,7 @@ def test_objection_ladder_climbs_and_stops_at_the_last_rung(make_call):
     assert [e.kind for e in second] == ["rebuttal_shown", "step_entered"]
     assert second[0].payload["rung"] == 2
     rungs = [call.raise_objection("stall")[0].payload["rung"] for _ in range(3)]
-    assert rungs == [3, 3, 3]
+    assert rungs == [3, 4, 4]
     other = call.raise_objection("deflect")
     assert other[0].kind == "objection_raised" and other[1].payload["rung"] == 1
     shown = other[1].payload
@@ -105,6 +105,31 @@ def test_resume_folds_events_back_to_the_same_step(make_call):
     assert resumed.raise_objection("stall")[0].payload["rung"] == 3
 
 
+def test_a_case_of_an_excuse_has_its_own_ladder_stored_as_the_excuse_and_its_case(make_call):
+    """Issue 22: deflect's cases. The calls keep `excuse: deflect` (the figures count
+    deflect) and the case beside it, and a resumed call stands on the case's ladder."""
+    call = make_call()
+    events = call.start({})
+    for trigger in HAPPY:
+        events += call.choose(trigger)
+    general = call.raise_objection("deflect")
+    events += general
+    case = call.raise_objection("deflect.invoice_not_received")
+    events += case
+    assert case[0].kind == "objection_raised" and case[0].payload == {"excuse": "deflect", "case": "invoice_not_received", "state": "objection"}
+    shown = case[1].payload
+    assert (shown["excuse"], shown["case"], shown["rung"], shown["rungs"], shown["principle"]) == ("deflect", "invoice_not_received", 1, 4, "reason")
+    own = next(e.payload for e in general if e.kind == "rebuttal_shown")
+    assert shown["text"] != own["text"], "the case's ladder is not the excuse's own"
+    assert "case" not in own
+    events += call.raise_objection("deflect.invoice_not_received")
+    assert call.ladder_position().rung == 2 and ":" in call.ladder_position().excuse_name
+    resumed = make_call()
+    resumed.resume(events)
+    assert resumed.objection == call.objection and resumed.objection.ladder == "deflect.invoice_not_received"
+    assert resumed.raise_objection("deflect.invoice_not_received")[0].payload["rung"] == 3
+
+
 def test_promise_form_rules():
     from callassist.core.money import Money
 
@@ -141,8 +166,8 @@ def test_ladder_position_follows_the_call(make_call):
     call.raise_objection("old_friend")
     call.raise_objection("old_friend")
     position = call.ladder_position()
-    assert (position.excuse_name, position.rung, position.rungs) == ("拉", 2, 3)
-    assert position.principle == "interest" and position.counters == ("stick", "press")
+    assert (position.excuse_name, position.rung, position.rungs) == ("拉", 2, 4)
+    assert position.principle == "relationship" and position.counters == ("stick", "persist")
     call.choose("softens")
     assert call.ladder_position() is None
 
@@ -181,7 +206,7 @@ def test_words_typed_into_the_quick_find_are_kept_masked_with_the_rebuttal(make_
     assert "found_with" not in plain[0].payload
     shown = frames(events + found + plain, "en")
     rungs = [f.happened for f in shown if f.kind == "rebuttal_shown"]
-    assert rungs[0].startswith("rebuttal, rung 1 of 3 (found from “card") and rungs[1] == "rebuttal, rung 2 of 3"
+    assert rungs[0].startswith("rebuttal, rung 1 of 4 (found from “card") and rungs[1] == "rebuttal, rung 2 of 4"
 
 
 def test_a_hold_is_placed_once_dialled_with_what_it_must_capture(make_call):

@@ -118,8 +118,8 @@ def test_every_check_finds_its_broken_file_at_its_line(content):
     stall.write_text(text[:third] + text[end:], encoding="utf-8")
     expect("E013", stall, _line(stall, "ladder:") + 1)
     dodge = objections / "dodge.yaml"
-    expect("E043", dodge, _edit(dodge, 'commitment: "What date can I write down for the payment?"', 'commitment: "Write down a date for the payment."'))
-    expect("E050", dodge, _edit(dodge, "I have tried a few times", "I have tried a few times, you deadbeat"))
+    expect("E043", dodge, _edit(dodge, 'commitment: "What date can I put down for the {{ balance }}?"', 'commitment: "Put down a date for the {{ balance }}."'))
+    expect("E050", dodge, _edit(dodge, "I've called several times", "I've called several times, you deadbeat"))
 
     # The forbidden-language list itself: a phrase listed twice (E053)
     forbidden = scripts / "forbidden.yaml"
@@ -132,7 +132,7 @@ def test_every_check_finds_its_broken_file_at_its_line(content):
     by_code = {p.code: p for p in problems}
     assert by_code["E010"].hint == "did you mean 'discloses_debt'?"
     assert by_code["E030"].hint == "did you mean 'creditor'?"
-    assert "needs at least 3" in by_code["E013"].message
+    assert "needs at least 4" in by_code["E013"].message
     assert "flow sequence at line" in by_code["E002"].message
 
 
@@ -172,7 +172,7 @@ def test_a_hostile_template_is_refused_by_lint_and_never_runs(content, make_call
 def test_a_hostile_rebuttal_is_refused_when_the_catalog_loads(content):
     _, objections = content
     dodge = objections / "dodge.yaml"
-    line = _edit(dodge, "text: \"I am glad we finally have you, {{ contact_name }}.", "text: \"{{ contact_name.__class__.__base__.__subclasses__() }}")
+    line = _edit(dodge, "text: \"{{ salutation }}, good to finally get you.", "text: \"{{ contact_name.__class__.__base__.__subclasses__() }}")
     with pytest.raises(ContentError) as info:
         load_catalog(objections)
     assert {(p.code, p.line) for p in info.value.problems} == {("E032", line)}
@@ -185,6 +185,9 @@ def test_a_hostile_rebuttal_is_refused_when_the_catalog_loads(content):
     ("{{ 'our lawyers' if broken_promises else 'my lead' }} will call.", True),
     ("If you pay now, supply to you won't be interrupted.", True),
     ("我们会给您发律师函。", True),
+    ("This is your final notice before we act.", True),  # false urgency: no letter was sent
+    ("这是最后通知。", True),
+    ("{% if final_letter_sent %}You'll have had our final notice by post.{% endif %}", False),
     ("{% if legal_referred %}Our legal department has the file now.{% endif %}", False),
     ("{{ 'our lawyers' if legal_referred else 'my lead' }} will call.", False),
     ("{% if supply_stopped and final_letter_sent %}Deliveries stay on hold; you have our final letter.{% endif %}", False),
@@ -230,7 +233,7 @@ def test_a_situations_words_make_no_claim_of_ours(content):
 def test_lint_refuses_an_unguarded_lawyer_line_in_a_rung_at_its_line(content):
     scripts, objections = content
     path = objections / "stall.yaml"
-    line = _edit(path, "for review, and I'd rather it stayed with me.", "for review, and our lawyer will call you after that.")
+    line = _edit(path, "I'd much rather keep it with me and sort it out with you.", "Our lawyer will call you after that.")
     problems = [p for p in lint(scripts, objections) if p.code == "E054"]
     assert [(p.path, p.line) for p in problems] == [("objections/stall.yaml", line)]
     assert "“lawyer” claims what the account may not support" in problems[0].message and "{% if legal_referred %}" in problems[0].hint

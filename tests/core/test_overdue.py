@@ -38,7 +38,7 @@ def test_item_05_the_standard_script_asks_for_the_overdue_part_and_names_what_co
     assert "48,250" not in said[("en", "purpose")] + said[("en", "ask_payment")]
     assert "INV-1002: CN¥18,250.00, due Dec 5, 2026 (not yet due)" in said[("en", "confirm_amount")] and "(0 days overdue)" not in said[("en", "confirm_amount")]
     assert "transfer the CN¥30,000.00 that's past due today" in said[("en", "ask_payment")]
-    assert "¥30,000.00已经过了付款期" in said[("zh", "purpose")] and "¥18,250.00还没到期" in said[("zh", "purpose")]
+    assert "¥30,000.00的货款已经过了账期" in said[("zh", "purpose")] and "¥18,250.00还没到期" in said[("zh", "purpose")]
     assert "（尚未到期）" in said[("zh", "confirm_amount")] and "已经到期的¥30,000.00" in said[("zh", "ask_payment")]
 
 

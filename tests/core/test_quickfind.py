@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from callassist.core.objections import EXCUSE_IDS, SITUATION_IDS, load_catalog
+from callassist.core.objections import EXCUSE_IDS, SITUATION_IDS, excuse_of, load_catalog
 from callassist.core.problems import ContentError
 from callassist.core.quickfind import conversion_for, same_phrase
 from tests.conftest import OBJECTIONS
@@ -38,7 +38,8 @@ def _measure(finder, rows):
     confusion: Counter = Counter()
     for label, _, text in rows:
         right = label.split("|")
-        ranked = [m.excuse for m in finder.rank(text)]
+        # An excuse's case counts as the excuse (deflect.signer_away is deflect).
+        ranked = list(dict.fromkeys(excuse_of(m.excuse)[0] for m in finder.rank(text)))
         confusion[(right[0], ranked[0] if ranked[0] not in right else right[0])] += 1
         top1 += ranked[0] in right
         top3 += any(answer in ranked[:3] for answer in right)
@@ -61,6 +62,14 @@ def _matrix(confusion: Counter) -> str:
     return "\n".join(lines)
 
 
+def test_the_third_set_covers_every_excuse_in_both_languages():
+    rows = _utterances("excuse_utterances_round3.tsv")
+    assert len(rows) >= 120
+    for excuse in EXCUSE_IDS:
+        for script in ("en", "zh"):
+            assert sum(excuse in label.split("|") and row_script == script for label, row_script, _ in rows) >= 10, (excuse, script)
+
+
 def test_the_evaluation_set_is_large_and_covers_every_excuse_and_script():
     rows = _utterances("excuse_utterances.tsv")
     assert len(rows) >= 150
@@ -72,9 +81,11 @@ def test_the_evaluation_set_is_large_and_covers_every_excuse_and_script():
 
 # The first set is the issue's bar. The second was written after the catalog was last
 # tuned (83.3% and 98.3% then): a floor under it shows when the catalog is being fitted
-# to the first set alone.
+# to the first set alone. The third was written for issue 22 before the new ladders' cues
+# were tuned, by someone who never saw the catalog (80.0% and 97.5% untuned; issue 22
+# asks 90% and 98%).
 @pytest.mark.parametrize(("name", "top1_floor", "top3_floor"), [("excuse_utterances.tsv", 0.85, 0.97), ("excuse_utterances_later.tsv", 0.80, 0.95),
-                                                               ("situation_utterances.tsv", 0.85, 0.97)])
+                                                               ("excuse_utterances_round3.tsv", 0.90, 0.98), ("situation_utterances.tsv", 0.85, 0.97)])
 def test_top_1_and_top_3_accuracy(finder, capsys, name, top1_floor, top3_floor):
     rows = _utterances(name)
     top1, top3, confusion = _measure(finder, rows)
@@ -86,7 +97,7 @@ def test_top_1_and_top_3_accuracy(finder, capsys, name, top1_floor, top3_floor):
 
 def test_the_evaluation_sets_are_not_copied_into_the_catalog(finder):
     catalog = {same_phrase(p.text) for p in finder.patterns}
-    for name in ("excuse_utterances.tsv", "excuse_utterances_later.tsv", "situation_utterances.tsv"):
+    for name in ("excuse_utterances.tsv", "excuse_utterances_later.tsv", "excuse_utterances_round3.tsv", "situation_utterances.tsv"):
         for _, _, text in _utterances(name):
             assert same_phrase(text) not in catalog, text
             best = finder.rank(text)[0]
@@ -97,14 +108,15 @@ def test_the_evaluation_sets_are_not_copied_into_the_catalog(finder):
 def test_traditional_simplified_mixed_and_misspelt_input_find_the_same_excuse(finder):
     for typed in ("会计请假了", "會計請假了", "会记请假了", "accountant请假了", "the accountant is on leave", "the acountant is on leave"):
         found = finder.rank(typed)[0]
-        assert found.excuse == "stall", (typed, found)
+        assert found.excuse == "deflect.accountant_away", (typed, found)
     assert finder.rank("帳單沒收到")[0].excuse == "deflect"  # 帳 becomes 帐 in OpenCC, 账 in the catalog
-    assert finder.rank("we never recieved the invoce")[0].excuse == "deflect"
+    assert excuse_of(finder.rank("we never recieved the invoce")[0].excuse)[0] == "deflect"
 
 
 def test_a_ranking_has_every_excuse_and_situation_with_the_cue_that_matched(finder):
     ranked = finder.rank("our accountant is away")
-    assert [m.excuse for m in ranked][0] == "stall" and sorted(m.excuse for m in ranked) == sorted(EXCUSE_IDS + SITUATION_IDS)
+    # Each excuse once, by its best ladder (deflect by one of its cases, perhaps), and each situation.
+    assert [m.excuse for m in ranked][0] == "deflect.accountant_away" and sorted(excuse_of(m.excuse)[0] for m in ranked) == sorted(EXCUSE_IDS + SITUATION_IDS)
     assert ranked[0].cue == "the accountant is away" and ranked[0].cue_locale == "en"
     assert [m.score for m in ranked] == sorted((m.score for m in ranked), reverse=True)
     assert finder.rank("   ") == finder.rank("") and all(m.score == 0 for m in finder.rank("xyzzy"))
@@ -168,14 +180,14 @@ def test_notes_name_an_excuse_only_when_they_clearly_speak_of_one(finder, capsys
     """For missed objections: few flags on ordinary notes matter more than finding all
     (0 of 36 flagged and 49% found when written)."""
     rows = _utterances("excuse_utterances.tsv")
-    found = sum((match := finder.detect(text)) is not None and match.excuse == excuse for excuse, _, text in rows)
-    wrong = sum((match := finder.detect(text)) is not None and match.excuse != excuse for excuse, _, text in rows)
+    found = sum((match := finder.detect(text)) is not None and excuse_of(match.excuse)[0] in excuse.split("|") for excuse, _, text in rows)
+    wrong = sum((match := finder.detect(text)) is not None and excuse_of(match.excuse)[0] not in excuse.split("|") for excuse, _, text in rows)
     flagged = [note for note in _ordinary_notes() if finder.detect(note)]
     with capsys.disabled():
         print(f"\nmissed-objection detection: {found} of {len(rows)} excuses found, {wrong} named wrongly, {len(flagged)} of {len(_ordinary_notes())} ordinary notes flagged")
     assert len(flagged) <= 1, flagged
     assert found / len(rows) >= 0.45 and wrong <= found * 0.1
-    assert finder.detect("Debtor says our accountant is on leave until next week.").excuse == "stall"
+    assert finder.detect("Debtor says our accountant is on leave until next week.").excuse == "deflect.accountant_away"
     assert finder.detect("Promised to pay on Friday.") is None and finder.detect("") is None
 
 

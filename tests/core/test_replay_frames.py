@@ -29,3 +29,15 @@ def test_a_cards_balance_is_shown_as_stored_when_it_is_no_amount():
     assert card_balance({"balance": "48250.00", "currency": "CNY"}, "en") == "CN¥48,250.00"
     assert card_balance({"balance": "1.00", "currency": "ZZZ"}, "en") == "1.00 ZZZ"
     assert card_balance({"balance": "abc"}, "zh") == "abc"
+
+
+def test_a_case_of_an_excuse_is_replayed_by_its_own_name(make_call, catalog):
+    call = make_call("en")
+    events = call.start({})
+    for trigger in ("dial", "right_party", "can_talk", "purpose_stated"):
+        events += call.choose(trigger)
+    events += call.raise_objection("deflect.invoice_not_received")
+    shown = frames(events, "en", catalog.ladder_names("en"))
+    raised = next(f for f in shown if f.kind == "objection_raised")
+    assert raised.happened == f"excuse: {catalog.ladder_name('deflect.invoice_not_received', 'en')}" and "Deflect: " in raised.happened
+    assert shown[-1].ladder.excuse_name == raised.happened.removeprefix("excuse: ")

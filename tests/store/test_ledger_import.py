@@ -155,3 +155,28 @@ def test_rows_that_disagree_about_an_invoice_or_a_debtor_are_named_with_the_firs
         "row: 3 values, but the header names 17 columns",
     ]
     assert [p.line for p in caught.value.problems] == [7, 8, 9]
+
+
+def test_a_salutation_column_says_how_the_contact_is_addressed_and_its_absence_works_it_out(engine, tmp_path):
+    """Issue 22: 王建国, 财务经理 is 王经理 when the file says nothing; the file's own
+    salutation wins, and a later file changing it changes it."""
+    from datetime import datetime, timezone
+
+    from callassist.core.account import build_context
+    from callassist.store import queries
+
+    def context_of(external_id: str):
+        with db.session(engine) as session:
+            account_id = session.exec(text(f"SELECT id FROM account WHERE external_id = '{external_id}'")).one()[0]
+            snapshot = queries.account_snapshot(account_id, session=session)
+        return build_context(snapshot, locale="zh", collector="wang", creditor="华信", now=datetime(2026, 12, 4, 2, tzinfo=timezone.utc))
+
+    _import(engine, FIXTURES / "accounts.csv")
+    assert context_of("A-1").salutation == "王经理"
+    lines = (FIXTURES / "accounts.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].replace("contact_role,", "contact_role,salutation,")
+    rows = [line.replace("财务经理,", "财务经理,王科长,") if line.startswith("D-1,") else line.replace(",+", ",,+", 1) for line in lines[1:]]
+    named = tmp_path / "named.csv"
+    named.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    _import(engine, named)
+    assert context_of("A-1").salutation == "王科长"

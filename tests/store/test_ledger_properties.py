@@ -48,7 +48,7 @@ def _wipe(engine) -> None:
 
 
 def _account(external: str, amounts: list[Decimal]) -> AccountIn:
-    account = AccountIn(2, external, f"D-{external}", f"Debtor {external}", "company", "Asia/Shanghai", None, None, "Li", "", f"+86 21 {external}", None, "CNY", "")
+    account = AccountIn(2, external, f"D-{external}", f"Debtor {external}", "company", "Asia/Shanghai", None, None, "Li", "", "", f"+86 21 {external}", None, "CNY", "")
     account.invoices = [InvoiceIn(2 + n, f"INV-{n}", START - timedelta(days=60), START + timedelta(days=10 * n), amount) for n, amount in enumerate(amounts)]
     return account
 

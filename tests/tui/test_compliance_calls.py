@@ -80,7 +80,7 @@ async def test_a_supervisor_overrides_with_a_reason_and_the_call_is_dialled(tmp_
     assert [e.kind for e in events] == ["call_started", "step_entered", "compliance_override", "step_entered", "choice_made", "step_entered"]
     override = events[2].payload
     assert override == {"rules": ["hours"], "reason": "the debtor asked to be called tonight", "by": "wang", "role": "supervisor", "state": "prepare"}
-    assert [c["trigger"] for c in events[3].payload["choices"]] == ["dial", "no_answer"]
+    assert [c["trigger"] for c in events[3].payload["choices"]] == ["dial", "no_answer", "reached_voicemail"]
 
 
 async def test_the_dial_is_offered_once_the_debtors_morning_comes(tmp_path, db_url):
@@ -92,7 +92,7 @@ async def test_the_dial_is_offered_once_the_debtors_morning_comes(tmp_path, db_u
         now[0] += timedelta(seconds=3)
         await pilot.pause(1.3)  # the screen's clock ticks every second
         await settle(pilot)
-        assert [c.key for c in screen.call.step.choices] == ["d", "a"] and "outside" not in _rules_line(screen)
+        assert [c.key for c in screen.call.step.choices] == ["d", "a", "v"] and "outside" not in _rules_line(screen)
         await press(pilot, "a")
         assert screen.call.state == "wrap_up" or app.screen is not screen
     (call, events), = stored_calls(db_url)

@@ -110,7 +110,7 @@ async def test_i_already_paid_holds_the_account_until_a_supervisor_releases_it(t
         supervisor.screen.query_one(Input).value = "bank confirms nothing arrived"
         await press(pilot, "enter")
         await settle(pilot)
-        assert supervisor.screen is screen and [c.key for c in screen.call.step.choices] == ["d", "a"]
+        assert supervisor.screen is screen and [c.key for c in screen.call.step.choices] == ["d", "a", "v"]
         assert "ON HOLD" not in str(screen.query_one("AccountCard").render())
         await press(pilot, "escape")
     [hold] = _holds(owner_url)
@@ -221,7 +221,7 @@ async def test_a_supervisor_records_a_legal_referral_and_only_then_the_script_sp
         assert screen.call.context.legal_referred
         assert "referred to our legal department" in str(screen.query_one("AccountCard").render())
         screen.call.render_at("escalate")
-        assert "our legal department, which already has your account," in screen.call.step.text
+        assert "our legal department, who already have your file" in screen.call.step.text
     engine = db.make_engine(url)
     with db.session(engine) as session:
         assert "legal_referred" in session.get(Account, account_id).flags.split(",")

@@ -25,12 +25,13 @@ from callassist.core.call import CallError, Event
 from callassist.core.flow import NOT_DIALLED, VERIFIED, states_before
 from callassist.core.compliance import SUPERVISOR
 from callassist.core.i18n import label
-from callassist.core.objections import EXCUSE_IDS
+from callassist.core.objections import EXCUSE_IDS, excuse_of
 from callassist.core.priority import DEFAULT_WORK_STARTS
 from callassist.core.problems import ContentError
 from callassist.core.reasons import describe_block, describe_budget
 from callassist.store.drafts import DRAFTED_BY
 from callassist.store.errors import StoreError
+from callassist.tui.screens.cases import CasePickerScreen
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.account_card import AccountCard
 from callassist.tui.widgets.choice_bar import ChoiceBar
@@ -96,7 +97,7 @@ class CallScreen(Screen):
         yield Static(id="rules")
         yield Static(id="status")
         catalog = self.call.catalog
-        yield ExcuseFinderPanel(catalog.finder, catalog.names(self.locale) | catalog.situation_names(self.locale), self.locale, frozenset(catalog.situations), id="finder")
+        yield ExcuseFinderPanel(catalog.finder, catalog.ladder_names(self.locale) | catalog.situation_names(self.locale), self.locale, frozenset(catalog.situations), id="finder")
         yield ObjectionPanel(id="objections")
         yield ChoiceBar(id="choices")
         yield KeyBar()
@@ -357,9 +358,22 @@ class CallScreen(Screen):
             return False
         return True
 
-    def action_excuse(self, excuse_id: str, found_with: str = "") -> None:
-        if self.objections_allowed():
-            self.apply(lambda: self.call.raise_objection(excuse_id, found_with))
+    def action_excuse(self, ladder: str, found_with: str = "") -> None:
+        """Answer an excuse: the next rung of the ladder on screen when it is this excuse's;
+        for an excuse with cases pressed afresh, ask which case first."""
+        if not self.objections_allowed():
+            return
+        catalog = self.call.catalog
+        excuse_id, case = excuse_of(ladder)
+        current = self.call.objection.ladder if self.call.objection else None
+        if case is None and not found_with and current is not None and excuse_of(current)[0] == excuse_id:
+            ladder = current
+        elif case is None and not found_with and catalog.excuse(excuse_id).cases:
+            names = catalog.ladder_names(self.locale)
+            choices = [(choice, names[choice]) for choice in catalog.ladders() if excuse_of(choice)[0] == excuse_id]
+            self.app.push_screen(CasePickerScreen(self.locale, names[excuse_id], choices), lambda chosen: chosen and self.action_excuse(chosen))
+            return
+        self.apply(lambda: self.call.raise_objection(ladder, found_with))
 
     @work(thread=True, group="finder")
     def prepare_finder(self) -> None:

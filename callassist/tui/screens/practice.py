@@ -37,8 +37,9 @@ class PracticeScreen(ModalScreen[str | None]):
                 if options:
                     options.append(None)  # a rule between two personas
                 prompt = Text(persona.name.get(self.locale), style="bold")
-                excuses = " → ".join(self.excuse_names.get(e.excuse, e.excuse) for e in persona.excuses)
-                prompt.append("\n" + t("practice_excuses", excuses=excuses), style="italic")
+                if persona.excuses:  # a voicemail or a reminder call has none
+                    excuses = " → ".join(self.excuse_names.get(e.excuse, e.excuse) for e in persona.excuses)
+                    prompt.append("\n" + t("practice_excuses", excuses=excuses), style="italic")
                 prompt.append("\n" + persona.description.get(self.locale))
                 options.append(Option(prompt, id=persona_id))
             yield OptionList(*options, id="personas")

@@ -23,6 +23,7 @@ from callassist.tui.bindings import bind_localized
 from callassist.tui.live import LIVE_SECONDS
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.objection_panel import describe_rung
+from callassist.tui.widgets.spoken import fold
 
 SPEEDS = (1, 2, 4)
 SHORTEST_STEP = 0.05  # seconds: events stored in the same instant still show one by one
@@ -162,6 +163,11 @@ class ReplayScreen(Screen):
 
     # ---- showing one frame ------------------------------------------------------------
 
+    def on_resize(self) -> None:
+        # The step's text is folded to its width (Chinese punctuation never starts a line).
+        if self.shown:
+            self.call_after_refresh(self.show, self.index)
+
     def show(self, index: int) -> None:
         if not self.shown:
             return
@@ -171,7 +177,8 @@ class ReplayScreen(Screen):
         if timeline.highlighted != self.index:
             timeline.highlighted = self.index
         self.query_one("#then-step", Static).update(Text(frame.step_label, style="bold"))
-        self.query_one("#then-text", Static).update(Text(frame.step_text))
+        then_text = self.query_one("#then-text", Static)
+        then_text.update(Text(fold(frame.step_text, then_text.content_size.width)))
         choices = Text()
         for key, words in frame.choices:
             choices.append(f" {key} ", style="reverse bold")

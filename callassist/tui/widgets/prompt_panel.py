@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from callassist.tui.widgets.spoken import fold
+
 
 class PromptPanel(VerticalScroll):
     can_focus = False
@@ -25,8 +27,8 @@ class PromptPanel(VerticalScroll):
         if self.shown is None or self.shown[0] != title:
             self.query_one("#prompt-title", Static).update(Text(title, style="bold"), layout=False)
         body = self.query_one("#prompt-text", Static)
-        content = Text(text)
         width = body.content_size.width or self.scrollable_content_region.width
+        content = Text(fold(text, width))
         needed = len(content.wrap(self.app.console, width)) if width else 0
         if width and needed <= self.reserved:
             body.update(content, layout=False)
