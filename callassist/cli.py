@@ -967,10 +967,12 @@ def preview(
     sample: bool = typer.Option(False, "--sample", help="Render with a sample account (the default)."),
     locale: Optional[str] = typer.Option(None, "--locale", help="en or zh (default: the global --locale)."),
     excuse: Optional[str] = typer.Option(None, "--excuse", help="Instead of steps, every rung of this excuse's ladder (stall) or its case's (deflect.signer_away); all: every ladder."),
+    standing: str = typer.Option("overdue", "--standing", help="The sample account's standing: overdue, not_yet_due (a reminder call) or promise_open (a check call)."),
+    debtor: str = typer.Option("company", "--debtor", help="The sample account's debtor: company or consumer."),
 ) -> None:
     """Render one step, or the whole happy path, as the collector would see it; or the rungs of a ladder."""
     from callassist.core.account import build_context
-    from callassist.core.preflight import SAMPLE_NOW, sample_snapshot
+    from callassist.core.preflight import SAMPLE_DEBTORS, SAMPLE_NOW, SAMPLE_STANDINGS, sample_snapshot
     from callassist.core.preview import preview as render_preview
 
     options: Options = ctx.obj
@@ -980,7 +982,9 @@ def preview(
     loaded, catalog = _checked_content(options, script)
     if state is not None and state not in loaded.flow.states:
         raise fail(f"no state {state!r} in {script!r}: choose from {', '.join(loaded.flow.states)}")
-    snapshot, now = sample_snapshot(), SAMPLE_NOW
+    if standing not in SAMPLE_STANDINGS or debtor not in SAMPLE_DEBTORS:
+        raise fail(f"--standing is one of {', '.join(SAMPLE_STANDINGS)}; --debtor one of {', '.join(SAMPLE_DEBTORS)}")
+    snapshot, now = sample_snapshot(standing=standing, debtor=debtor), SAMPLE_NOW
     if account is not None:
         snapshot, now = _account_snapshot(options, account)
     if excuse is not None:

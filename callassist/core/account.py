@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from callassist.core.compliance import Hold
 from callassist.core.context import CallContext, InvoiceView, PastPromiseView
+from callassist.core.flow import NOT_DIALLED
 from callassist.core.i18n import fmt_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.priority import DEFAULT_CLASS_DAYS, debt_class
@@ -30,6 +31,9 @@ class PastPromise:
     due: date
     status: str
     paid: Decimal = Decimal(0)  # what payments have covered of it so far
+    # Its first instalment not yet paid in full: what is still to come, and when (None: nothing is).
+    next_due: date | None = None
+    next_amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -51,13 +55,17 @@ class AccountSnapshot:
     contact_stop: str | None = None  # what the contact asked (core/compliance.py STOPS)
     holds: tuple[Hold, ...] = ()  # in force on the account or its debtor when the call started
     debtor_kind: str = "company"  # company or consumer
+    # Calls on the account since anyone last spoke with someone there, that reached nobody
+    # or a machine: what a collector may truthfully say of the calls they made.
+    missed_calls: int = 0
     salutation: str = ""  # how the contact is addressed, when the ledger says (else derived: core/names.py)
 
     def with_promise(self, promise: Promise) -> AccountSnapshot:
         """The account once a promise is made on the call: it is the open one, and any
         promise open before is superseded (as the ledger stores it)."""
         earlier = tuple(replace(past, status="superseded") if past.status == "open" else past for past in self.promises)
-        return replace(self, promises=(PastPromise(promise.total, promise.first_due, "open"),) + earlier)
+        first = promise.instalments[0]
+        return replace(self, promises=(PastPromise(promise.total, promise.first_due, "open", Decimal(0), first.due, first.amount),) + earlier)
 
     @property
     def broken_promises(self) -> int:
@@ -79,6 +87,23 @@ class AccountSnapshot:
         return max(0, (today - min(i.due for i in self.invoices)).days)
 
 
+# Outcomes of a call that spoke with nobody: what "I've tried you several times" counts.
+UNANSWERED = ("no_answer", "left_message")
+
+
+def calls_missed(outcomes) -> int:
+    """Of the outcomes of an account's calls, newest first: how many in a row reached nobody
+    or a machine (calls left before dialling do not count, and do not end the run)."""
+    count = 0
+    for outcome in outcomes:
+        if outcome == NOT_DIALLED:
+            continue
+        if outcome not in UNANSWERED:
+            break
+        count += 1
+    return count
+
+
 def greeting_key(local: datetime) -> str:
     if local.hour < 12:
         return "greeting_morning"
@@ -97,7 +122,9 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
         for i in sorted(snapshot.invoices, key=lambda i: i.due)
     )
     last = snapshot.promises[0] if snapshot.promises else None
-    last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, value_label("status", last.status, locale), money(last.paid)) if last else None
+    last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, value_label("status", last.status, locale), money(last.paid),
+                                money(last.next_amount) if last.next_amount is not None else None,
+                                fmt_date(last.next_due, locale) if last.next_due else None) if last else None
     dpd = snapshot.days_past_due(today)
     overdue = sum((i.amount for i in snapshot.invoices if i.due < today), Decimal(0))
     upcoming = [i for i in snapshot.invoices if i.due >= today]
@@ -107,6 +134,7 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
         creditor=creditor,
         debtor=snapshot.debtor,
         debtor_kind=snapshot.debtor_kind,
+        missed_calls=snapshot.missed_calls,
         contact_name=snapshot.contact_name,
         contact_role=snapshot.contact_role,
         salutation=snapshot.salutation or salutation(snapshot.contact_name, snapshot.contact_role, locale, consumer=snapshot.debtor_kind == "consumer"),
@@ -115,6 +143,7 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
         overdue=money(overdue) if overdue > 0 else None,
         not_yet_due=money(sum((i.amount for i in upcoming), Decimal(0))) if upcoming else None,
         next_due=fmt_date(min(i.due for i in upcoming), locale) if upcoming else None,
+        next_due_amount=money(sum((i.amount for i in upcoming if i.due == min(u.due for u in upcoming)), Decimal(0))) if upcoming else None,
         currency=snapshot.currency,
         days_past_due=dpd,
         debt_class=label(f"class_{snapshot.debt_class(today, class_days)}", locale),

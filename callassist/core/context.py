@@ -27,6 +27,8 @@ class PastPromiseView:
     status: str  # open, kept, partly_kept, broken: for templates to test
     status_label: str  # the same in the call's locale: for templates to say
     paid: str  # what payments covered of it (partly_kept: less than the amount)
+    next_amount: str | None = None  # its next instalment not yet paid in full (None: none is left)
+    next_due: str | None = None  # when that one falls due
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class CallContext:
     overdue: str | None  # the part of the balance already past its due date (None: nothing is)
     not_yet_due: str | None  # the part owed but not yet due (None: nothing is)
     next_due: str | None  # when the next of those falls due
+    next_due_amount: str | None  # what falls due that day (None: nothing is to come)
     currency: str
     days_past_due: int
     debt_class: str
@@ -82,6 +85,8 @@ class CallContext:
     today: str
     debtor_local_time: str
     greeting: str
+    # Calls since anyone last spoke with someone on the account that reached nobody or a machine.
+    missed_calls: int = 0
     # What has been done on the account (core/priority.py ACCOUNT_FACTS): a line may speak
     # of lawyers, stopped supply or a final letter only under a condition on its fact.
     legal_referred: bool = False
@@ -108,8 +113,8 @@ class CallContext:
 # What reveals the debt: never in a step a third party may hear (before the right
 # party is verified), and a step that uses any of them is marked discloses_debt.
 # (`promise` and `rebuttal` are empty until the right party is verified, so they are not here.)
-DEBT_DETAILS = frozenset({"balance", "overdue", "not_yet_due", "next_due", "days_past_due", "debt_class", "invoices", "oldest_invoice", "last_promise", "broken_promises",
-                          "legal_referred", "supply_stopped", "final_letter_sent"})
+DEBT_DETAILS = frozenset({"balance", "overdue", "not_yet_due", "next_due", "next_due_amount", "days_past_due", "debt_class", "invoices", "oldest_invoice", "last_promise", "broken_promises",
+                          "legal_referred", "supply_stopped", "final_letter_sent", "missed_calls"})
 
 
 def template_variables() -> frozenset[str]:

@@ -143,6 +143,7 @@ LABELS: dict[str, dict[str, str]] = {
         "facts_key": "Facts",
         "facts_title": "What has been done on {debtor}'s account",
         "cases_title": "{excuse}: which is it?",
+        "cases_general": "{excuse} (none of these, or not sure)",
         "cases_hint": "0-{last} or Enter to choose · Esc to go back",
         "facts_intro": "Lines about lawyers, stopped supply or a final letter are said only when the account records it.",
         "facts_toggle": "tick",
@@ -590,6 +591,7 @@ LABELS: dict[str, dict[str, str]] = {
         "facts_key": "账户事实",
         "facts_title": "{debtor} 的账户已采取的措施",
         "cases_title": "{excuse}：是哪一种？",
+        "cases_general": "{excuse}（都不是，或说不清）",
         "cases_hint": "按0到{last}或回车选择 · Esc返回",
         "facts_intro": "只有账户里记录了，话术才能提到律师、停止供货或最后通知。",
         "facts_toggle": "勾选",
@@ -788,7 +790,7 @@ LABELS: dict[str, dict[str, str]] = {
         "finder_placeholder": "债务人怎么说的？输入几个字…",
         "finder_help": "↑↓ 选择 · Enter 打开应对话术（⚑：处理办法） · Esc 关闭",
         "finder_empty": "输入债务人的原话，最像的借口和情况（⚑）排在前面。Esc 关闭。",
-        "rung": "第 {rung}/{rungs} 步",
+        "rung": "第{rung}/{rungs}步",
         "principle": "心法",
         "counters": "对策",
         "last_rung": "已是最后一步：仍无效就转换角色（e）。",
@@ -954,6 +956,11 @@ LABELS: dict[str, dict[str, str]] = {
         "redacted_notice": "保存前已遮盖：{kinds}。卡片信息不进入通话记录。",
     },
 }
+
+
+def fmt_list(items, locale: str) -> str:
+    """Items one after the other, as the language lists them: a、b in Chinese, a, b in English."""
+    return ("、" if locale == "zh" else ", ").join(items)
 
 
 def label(key: str, locale: str, **values: object) -> str:

@@ -171,6 +171,7 @@ def _reads_as_utf8(raw: bytes) -> bool:
 
 MAX_COLUMNS = 64  # a ledger file has 17 at most; a header far wider is not one
 MAX_LINE = 4096  # characters in one row: a row of a ledger is a few hundred
+MAX_SALUTATION = 40  # 陈经理, Ms Mitchell: a few words, said aloud at every step
 # Characters refused in any value: control characters, invisible formatting (byte-order
 # marks, zero-width spaces, direction overrides), unassigned and private-use code points.
 _HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
@@ -410,6 +411,8 @@ def _account_part(line: int, part: tuple[str, ...], accounts: dict[str, AccountI
     currency = currency.upper()
     if problem := _currency_problem(currency):
         report("currency", problem)
+    if len(salutation) > MAX_SALUTATION:
+        report("salutation", f"{len(salutation)} characters: how the contact is addressed takes at most {MAX_SALUTATION} (陈经理, Ms Mitchell)")
     kind = kind or "company"
     if kind not in DEBTOR_KINDS:
         report("debtor_kind", f"{kind!r}: use company or consumer")

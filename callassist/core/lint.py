@@ -12,7 +12,7 @@ from callassist.core.context import DEBT_DETAILS
 from callassist.core.flow import FLOW_FILE, PURPOSE, VERIFIED, LoadedFlow, load_flow, purpose_states, states_before
 from callassist.core.forbidden import FORBIDDEN_FILE, ForbiddenLanguage, load_forbidden
 from callassist.core.i18n import LOCALES
-from callassist.core.objections import Catalog, load_catalog
+from callassist.core.objections import FULL_WIDTH, Catalog, ascii_marks_in_chinese, load_catalog
 from callassist.core.personas import PERSONAS_DIR, load_personas
 from callassist.core.preflight import preflight
 from callassist.core.problems import ContentError, Problem, display_path
@@ -60,6 +60,9 @@ def check_script(directory: Path, forbidden: ForbiddenLanguage | None) -> tuple[
             problems.extend(report.problems)
             if forbidden is not None:
                 problems.extend(forbidden.problems(source, locale, shown))
+            if locale == "zh":
+                problems.extend(Problem(shown, number, 1, "E048", f"the ASCII {mark!r} in Chinese", f"write the full-width {FULL_WIDTH[mark]!r}")
+                                for number, text in enumerate(source.splitlines(), 1) for mark in ascii_marks_in_chinese(text))
             debt = sorted(report.names & DEBT_DETAILS)
             if debt and state_id in before:
                 problems.append(Problem(shown, 1, 1, "E027", f"uses debt details ({', '.join(debt)}) in state {state_id!r}, which can be reached before the right party is verified", "say only your name, company and a callback request to anyone else"))

@@ -28,7 +28,7 @@ _ZH_TITLES = (("董事长", "董"), ("总经理", "总"), ("总裁", "总"), ("�
               ("经理", "经理"), ("主任", "主任"), ("主管", "主管"), ("会计", "会计"),
               ("chairman", "董"), ("general manager", "总"), ("director", "总"), ("ceo", "总"), ("cfo", "总"), ("president", "总"), ("owner", "老板"),
               ("manager", "经理"), ("accountant", "会计"))
-_HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_HAN_NAME = re.compile(r"[\u4e00-\u9fff]{1,4}")  # one character: a surname alone (李, with 经理: 李经理)
 _EN_HONORIFIC = re.compile(r"(?i)(mr|mrs|ms|miss|dr|prof)\.?\s")
 
 
@@ -45,8 +45,9 @@ def salutation(name: str, role: str, locale: str, *, consumer: bool = False) -> 
         surname = given[:2] if given[:2] in _COMPOUND_SURNAMES else given[:1]
         return next((surname + title for word, title in _ZH_TITLES if word in role.lower()), given)
     if locale == "en" and latin and latin.isascii():
-        # A romanised Chinese name puts the surname first: never cut it to one word.
+        # A romanised Chinese name puts the surname first: never cut it to one word. A
+        # final full stop ("Jr.") would double the script's own.
         if han or consumer or _EN_HONORIFIC.match(latin) or " " not in latin:
-            return latin
+            return latin.rstrip(".")
         return latin.split()[0]
     return name

@@ -7,6 +7,7 @@ ends with a commitment question (its own field, so no rung can forget to ask).
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,6 +269,17 @@ def _render(template: jinja2.Template, values: dict, path: str, line: int) -> st
         raise render_error(exc, path, _STRING_TEMPLATE, line_offset=line - 1) from None
 
 
+# What an ASCII mark is written as in Chinese.
+FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+_ASCII_BY_HAN = re.compile(r"(?<=[\u3400-\u9fff“”（），。：；？！])[,:;?!()]|[,:;?!()](?=[\u3400-\u9fff“”（）])")
+
+
+def ascii_marks_in_chinese(source: str) -> list[str]:
+    """The ASCII punctuation beside Chinese in what a template says (its Jinja code aside)."""
+    said = re.sub(r"\{\{.*?\}\}", "X", re.sub(r"\{%.*?%\}", "", source, flags=re.S), flags=re.S)
+    return [match.group() for match in _ASCII_BY_HAN.finditer(said)]
+
+
 def asks_question(text: str) -> bool:
     """Whether a commitment ends by asking (a question mark, perhaps inside closing quotes)."""
     return text.rstrip().rstrip(CLOSING_QUOTES).endswith(("?", "？"))
@@ -298,6 +310,7 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
         for ladder, entry in ((excuse_id, excuse), *((ladder_id(excuse_id, case.id), case) for case in excuse.cases)):
             for locale in ("en", "zh"):
                 compiled[(ladder, locale)] = _compile_ladder(env, entry.ladder, locale, places[ladder], problems, forbidden)
+    problems.extend(_repeated_questions(excuses, places))
     situations = _load_situations(directory / SITUATIONS_DIR, places, problems, forbidden)
     cases = {ladder_id(excuse_id, case.id): case for excuse_id, excuse in excuses.items() for case in excuse.cases}
     problems.extend(_shared_phrases(excuses | cases | situations, places))
@@ -320,6 +333,22 @@ class _Place:
 
     def line(self, *path) -> tuple[int, int]:
         return line_of(self.lines, self.at + path)
+
+
+def _repeated_questions(excuses: dict[str, Excuse], places: dict[str, "_Place"]) -> list[Problem]:
+    """Each rung asks a step more than the others: no two rungs of the catalog ask the same question."""
+    problems, asked = [], {}
+    for excuse_id, excuse in excuses.items():
+        for ladder, entry in ((excuse_id, excuse), *((ladder_id(excuse_id, case.id), case) for case in excuse.cases)):
+            for locale in ("en", "zh"):
+                for index, rung in enumerate(getattr(entry.ladder, locale)):
+                    key = (locale, " ".join(rung.commitment.split()))
+                    if key in asked:
+                        line, col = places[ladder].line("ladder", locale, index, "commitment")
+                        problems.append(Problem(places[ladder].shown, line, col, "E049", f"the same question as {asked[key]}", "ask each rung its own step further: a date, an amount, a name, a document"))
+                    else:
+                        asked[key] = f"{ladder} rung {index + 1} ({locale})"
+    return problems
 
 
 def _repeated_cases(excuse: Excuse, shown: str, lines: LineMap) -> list[Problem]:
@@ -427,6 +456,11 @@ def _compile_ladder(env, ladders: Ladders, locale: str, place: _Place, problems:
         if not asks_question(rung.commitment):
             line, col = place.line("ladder", locale, index, "commitment")
             problems.append(Problem(place.shown, line, col, "E043", "the commitment does not ask a question", "end every rung by asking for a date or an amount, with a question mark"))
+        if locale == "zh":
+            for field in ("text", "commitment"):
+                for mark in ascii_marks_in_chinese(getattr(rung, field)):
+                    line, col = place.line("ladder", locale, index, field)
+                    problems.append(Problem(place.shown, line, col, "E048", f"the ASCII {mark!r} in Chinese", f"write the full-width {FULL_WIDTH[mark]!r}"))
         if len(parts) == 2:
             ladder.append(_CompiledRung(rung, parts["text"][0], parts["commitment"][0], place.shown, parts["text"][1], parts["commitment"][1]))
     return ladder

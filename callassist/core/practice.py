@@ -13,10 +13,11 @@ from types import SimpleNamespace
 
 from callassist.core.call import OBJECTION_TRIGGER, Call, Event
 from callassist.core.conditions import condition
-from callassist.core.i18n import fmt_date, label, value_label
+from callassist.core.i18n import fmt_date, fmt_list, label, value_label
 from callassist.core.objections import excuse_of
 from callassist.core.personas import Persona, PersonaExcuse
 from callassist.core.preview import happy_path
+
 
 @dataclass(frozen=True)
 class ScoreItem:
@@ -76,7 +77,7 @@ class Rehearsal:
         expected = expected_steps(call, self.persona.outcome, self.persona.step)
         answered = self._answered_instead(call, expected)
         skipped = [state for state in dict.fromkeys(expected) if state and state not in entered and state not in answered]
-        items = [ScoreItem("steps", not skipped, label("score_steps_ok", locale) if not skipped else label("score_steps_skipped", locale, steps=", ".join(flow.states[s].label.get(locale) for s in skipped)))]
+        items = [ScoreItem("steps", not skipped, label("score_steps_ok", locale) if not skipped else label("score_steps_skipped", locale, steps=fmt_list((flow.states[s].label.get(locale) for s in skipped), locale)))]
         used = [e.payload["excuse"] for e in self.events if e.kind == "objection_raised"]
         for excuse in self.persona.excuses:
             name = call.catalog.excuse(excuse.excuse).name.get(locale)

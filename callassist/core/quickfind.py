@@ -75,6 +75,9 @@ def simplified(text: str) -> str:
 _INVISIBLE = frozenset(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # soft hyphen, zero widths, word joiner, BOM
 
 
+_POLITE = str.maketrans("您", "你")
+
+
 def heard_as(text: str) -> tuple[str, list[int]]:
     """The text as it would be heard: full-width letters as plain ones, traditional
     characters as simplified, invisible characters dropped; and for each of its characters
@@ -83,7 +86,8 @@ def heard_as(text: str) -> tuple[str, list[int]]:
     chars = "".join(ch for ch, _ in plain)
     where = [index for ch, index in plain for _ in ch]
     converted = simplified(chars)
-    return (converted if len(converted) == len(chars) else chars), where  # OpenCC's t2s maps character for character
+    # OpenCC's t2s maps character for character; 您 is heard as 你, so the polite form of a threat is one too.
+    return (converted if len(converted) == len(chars) else chars).translate(_POLITE), where
 
 
 def normalise(text: str, conversion: str = DEFAULT_CONVERSION) -> str:

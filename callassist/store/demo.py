@@ -108,7 +108,8 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
     for n in range(rng.randint(1, 4)):
         due = today - timedelta(days=age - n * rng.randint(10, 30))
         amount = (Decimal(rng.randint(800, 90000)) * Decimal(str(scale))).quantize(Decimal("0.01"))
-        invoices.append((f"INV-{2026 - (age > 300)}{index:03d}{n + 1}", due - timedelta(days=30), due, amount))
+        # Issued a month before it falls due, and never after today.
+        invoices.append((f"INV-{2026 - (age > 300)}{index:03d}{n + 1}", min(due - timedelta(days=30), today - timedelta(days=1)), due, amount))
     balance = sum((i[3] for i in invoices), Decimal(0))
     oldest = min(i[2] for i in invoices)
     history = rng.choice(["none", "none", "kept", "broken", "broken_twice", "open"])

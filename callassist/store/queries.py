@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, case, func, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise
+from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, calls_missed
 from callassist.core.call import DAMAGED, Event
 from callassist.core.flow import NOT_DIALLED, VERIFIED
 from callassist.core.calls import CallSummary
@@ -100,12 +100,15 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
     invoices = session.exec(select(Invoice).where(Invoice.account_id == account_id).order_by(Invoice.due_on, Invoice.id)).all()
     # What payments have settled (the oldest invoices first) is not owed, and not said, any more.
     owed = outstanding([i.amount for i in invoices], sum((i.amount for i in invoices), Decimal(0)) - account.balance)
-    promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by(Promise.created_at.desc())).all()
+    # Newest first, the one in force before all: it is what the call speaks of as the last promise.
+    promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by((Promise.status == "open").desc(), Promise.created_at.desc(), Promise.id.desc())).all()
     past = []
     for promise in promises:
         instalments = session.exec(select(Instalment).where(Instalment.promise_id == promise.id).order_by(Instalment.seq)).all()
         due = instalments[0].due_on if instalments else promise.created_at.date()
-        past.append(PastPromise(promise.total, due, promise.status, sum((i.paid for i in instalments), Decimal(0))))
+        coming = next((i for i in instalments if i.paid < i.amount), None)
+        past.append(PastPromise(promise.total, due, promise.status, sum((i.paid for i in instalments), Decimal(0)),
+                                coming.due_on if coming else None, coming.amount - coming.paid if coming else None))
     return AccountSnapshot(
         account_id=account.id,
         debtor=debtor.name,
@@ -123,7 +126,13 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         work_starts=parse_work_starts(debtor.work_starts),
         holds=holds_in_force(account_id, session=session),
         debtor_kind=debtor.kind,
+        missed_calls=missed_calls(account_id, session=session),
     )
+
+
+def missed_calls(account_id: int, *, session: Session) -> int:
+    """The account's calls since one last reached a person, that reached nobody or a machine."""
+    return calls_missed(session.exec(select(Call.disposition).where(Call.account_id == account_id, Call.ended_at.is_not(None)).order_by(Call.started_at.desc()).limit(50)).all())
 
 
 def start_call(call: Call, events: list[Event], *, session: Session) -> tuple[int, str]:

@@ -21,6 +21,11 @@ def forbidden():
     # Telling family, employer or contacts; posting it.
     ("zh", "不还钱我就告诉你家人。", "threat"), ("zh", "我们会告诉你领导的。", "threat"), ("zh", "你的通讯录我们都有。", "threat"),
     ("zh", "再不还就把你曝光。", "threat"), ("zh", "我们会发朋友圈。", "threat"), ("en", "We'll tell your employer about this.", "threat"),
+    # Found by the attacker: the polite 您 is heard as 你; the words a collector really uses.
+    ("zh", "我们会告诉您家人的。", "threat"), ("zh", "那我只能通知您家里人了。", "threat"), ("zh", "我们会打电话到您单位，找您领导。", "threat"),
+    ("zh", "我们会派人上门。", "threat"), ("zh", "这会影响您的征信。", "blacklist"), ("zh", "我们会报到征信中心。", "blacklist"),
+    ("en", "I will tell your wife.", "threat"), ("en", "Then I'll call your employer.", "threat"), ("en", "We'll report you to the credit bureau.", "blacklist"),
+    ("en", "We will ｆｉｌｅ ｓｕｉｔ today.", "false_legal"),
     # Legal steps that were never taken.
     ("zh", "我们已经立案了。", "false_legal"), ("zh", "传票马上就到。", "false_legal"), ("zh", "法院会强制执行。", "false_legal"),
     ("zh", "我们会冻结账户。", "false_legal"), ("zh", "你会被限高。", "false_legal"), ("zh", "你就是失信被执行人了。", "false_legal"),

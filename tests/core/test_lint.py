@@ -118,8 +118,11 @@ def test_every_check_finds_its_broken_file_at_its_line(content):
     stall.write_text(text[:third] + text[end:], encoding="utf-8")
     expect("E013", stall, _line(stall, "ladder:") + 1)
     dodge = objections / "dodge.yaml"
-    expect("E043", dodge, _edit(dodge, 'commitment: "What date can I put down for the {{ balance }}?"', 'commitment: "Put down a date for the {{ balance }}."'))
-    expect("E050", dodge, _edit(dodge, "I've called several times", "I've called several times, you deadbeat"))
+    # The ladder's first question made a statement, its first text an insult (found by shape, not by words that change).
+    asked = next(row for row in dodge.read_text(encoding="utf-8").splitlines() if row.startswith('      commitment: "') and row.endswith('?"'))
+    expect("E043", dodge, _edit(dodge, asked, asked[:-2] + '."'))
+    said = next(row for row in dodge.read_text(encoding="utf-8").splitlines() if row.startswith('      text: "'))
+    expect("E050", dodge, _edit(dodge, said, said.replace('text: "', 'text: "You deadbeat. ', 1)))
 
     # The forbidden-language list itself: a phrase listed twice (E053)
     forbidden = scripts / "forbidden.yaml"
@@ -172,7 +175,8 @@ def test_a_hostile_template_is_refused_by_lint_and_never_runs(content, make_call
 def test_a_hostile_rebuttal_is_refused_when_the_catalog_loads(content):
     _, objections = content
     dodge = objections / "dodge.yaml"
-    line = _edit(dodge, "text: \"{{ salutation }}, good to finally get you.", "text: \"{{ contact_name.__class__.__base__.__subclasses__() }}")
+    said = next(row for row in dodge.read_text(encoding="utf-8").splitlines() if row.startswith('      text: "'))
+    line = _edit(dodge, said, '      text: "{{ contact_name.__class__.__base__.__subclasses__() }}"')
     with pytest.raises(ContentError) as info:
         load_catalog(objections)
     assert {(p.code, p.line) for p in info.value.problems} == {("E032", line)}
@@ -265,3 +269,28 @@ def test_situation_files_are_linted_like_the_excuses(content):
     assert ("E040", "objections/situations/complaint.yaml", 1) in found
     assert ("E041", "objections/situations/hardship.yaml", renamed) in found
     assert ("E045", "objections/situations/stop_calling.yaml", shared) in found
+
+
+def test_found_by_the_attacker_ascii_marks_in_chinese_and_a_question_asked_twice(content):
+    """E048: an ASCII question mark or comma in Chinese, in a rung or a template; E049: two
+    rungs of the catalog asking the same question. Each at its own line."""
+    scripts, objections = content
+    stall = objections / "stall.yaml"
+    text = stall.read_text(encoding="utf-8")
+    zh = text.index("\n  zh:", text.index("\nladder:"))
+    first = text.index('      commitment: "', zh) + len('      commitment: "')
+    end = text.index('"\n', first)
+    stall.write_text(text[:first] + text[first:end].replace("？", "?") + text[end:], encoding="utf-8")
+    asked_line = text[:first].count("\n") + 1
+    dodge = objections / "dodge.yaml"
+    dodge_text = dodge.read_text(encoding="utf-8")
+    en_first = dodge_text.index('      commitment: "') + len('      commitment: "')
+    en_end = dodge_text.index('"\n', en_first)
+    stall_en = text.index('      commitment: "') + len('      commitment: "')
+    copied = text[stall_en:text.index('"\n', stall_en)]
+    dodge.write_text(dodge_text[:en_first] + copied + dodge_text[en_end:], encoding="utf-8")
+    copied_line = text[:stall_en].count("\n") + 1  # named where it is asked the second time: stall comes after dodge
+    template = scripts / "standard" / "zh" / "callback.j2"
+    template.write_text("“您看什么时候方便,我再打给您？”\n", encoding="utf-8")
+    found = {(p.code, p.path, p.line) for p in lint(scripts, objections) if p.code in ("E048", "E049")}
+    assert found == {("E048", "objections/stall.yaml", asked_line), ("E049", "objections/stall.yaml", copied_line), ("E048", "scripts/standard/zh/callback.j2", 1)}

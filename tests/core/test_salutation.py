@@ -1,4 +1,4 @@
-"""How the collector addresses the contact when the ledger does not say (issue 22)."""
+"""How the collector addresses the contact when the ledger does not say, and what the script may truthfully say of earlier calls (issue 22)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,15 @@ def test_a_name_written_both_ways_is_addressed_in_the_calls_script():
     assert salutation("Chen Jing 陈静", "finance manager", "zh") == "陈经理"
     assert salutation("Chen Jing 陈静", "finance manager", "en") == "Chen Jing"  # surname first: not "Chen" alone
     assert salutation("Wang Lei 王磊", "", "zh", consumer=True) == "王磊"
+
+
+def test_found_by_the_attacker_a_surname_alone_and_a_final_full_stop():
+    assert salutation("李", "经理", "zh") == "李经理"
+    assert salutation("Dr. John Smith Jr.", "CFO", "en") == "Dr. John Smith Jr"
+
+
+def test_missed_calls_count_the_run_of_unanswered_calls_since_someone_was_reached():
+    from callassist.core.account import calls_missed
+
+    assert calls_missed(["no_answer", "left_message", "not_dialled", "no_answer", "promise", "no_answer"]) == 3
+    assert calls_missed(["callback", "no_answer"]) == 0 and calls_missed([]) == 0

@@ -180,3 +180,14 @@ def test_a_salutation_column_says_how_the_contact_is_addressed_and_its_absence_w
     named.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     _import(engine, named)
     assert context_of("A-1").salutation == "王科长"
+
+
+def test_a_salutation_too_long_to_say_is_refused_at_its_line(tmp_path):
+    lines = (FIXTURES / "accounts.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].replace("contact_role,", "contact_role,salutation,")
+    rows = [line.replace(",+", "," + "王" * 41 + ",+", 1) if number == 1 else line.replace(",+", ",,+", 1) for number, line in enumerate(lines[1:], 1)]
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(LedgerFileError) as info:
+        read_accounts(hostile)
+    assert any(p.line == 2 and p.column == "salutation" and "at most 40" in p.message for p in info.value.problems), info.value.problems

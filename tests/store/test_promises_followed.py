@@ -144,7 +144,7 @@ def test_a_broken_promise_moves_the_account_up_and_into_the_next_call(engine, st
     call.start({})
     for trigger in ("dial", "right_party", "can_talk"):
         call.choose(trigger)
-    assert "you promised CN¥5,000.00 by Nov 10, 2026, and it has not arrived" in call.step.text
+    assert "you said CN¥5,000.00 would be with us by Nov 10, 2026. It hasn't come in." in call.step.text
 
 
 def test_what_payments_settled_is_no_longer_shown_or_said(engine, standard_flow, catalog):

@@ -8,7 +8,7 @@ from rich.cells import cell_len, chop_cells
 
 from callassist.tui.widgets.spoken import CLOSING, OPENING, fold
 
-PIECES = st.sampled_from(["陈经理", "，", "。", "？", "您", "货款", "“", "”", "（", "）", "¥33,603.25", "INV-2026-0113", " ", "I'm", "calling", "：", "、", "……", "12月5日"])
+PIECES = st.sampled_from(["陈经理", "，", "。", "？", "您", "货款", "“", "”", "（", "）", "¥33,603.25", "INV-2026-0113", " ", "I'm", "calling", "：", "、", "……", "12月5日", "₩1,234,567", "【", "】", "NT$500"])
 
 
 def test_a_full_stop_that_would_start_a_line_goes_with_the_character_before_it():

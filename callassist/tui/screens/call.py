@@ -370,7 +370,8 @@ class CallScreen(Screen):
             ladder = current
         elif case is None and not found_with and catalog.excuse(excuse_id).cases:
             names = catalog.ladder_names(self.locale)
-            choices = [(choice, names[choice]) for choice in catalog.ladders() if excuse_of(choice)[0] == excuse_id]
+            choices = [(choice, names[choice] if excuse_of(choice)[1] else label("cases_general", self.locale, excuse=names[choice]))
+                       for choice in catalog.ladders() if excuse_of(choice)[0] == excuse_id]
             self.app.push_screen(CasePickerScreen(self.locale, names[excuse_id], choices), lambda chosen: chosen and self.action_excuse(chosen))
             return
         self.apply(lambda: self.call.raise_objection(ladder, found_with))

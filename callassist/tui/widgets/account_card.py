@@ -29,7 +29,7 @@ class AccountCard(Static):
         money = lambda amount: format_money(Money(amount, snapshot.currency), locale)  # noqa: E731
         text = Text()
         text.append(snapshot.debtor + "\n", style="bold")
-        text.append(f"{snapshot.contact_name} · {snapshot.contact_role}\n")
+        text.append(" · ".join(filter(None, (snapshot.contact_name, snapshot.contact_role))) + "\n")
         text.append(f"{label('phone', locale)} ", style="dim")
         text.append(snapshot.phone + "\n")
         text.append(f"{label('local_time', locale)} ", style="dim")

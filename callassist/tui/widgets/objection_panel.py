@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from callassist.core.call import LadderPosition
-from callassist.core.i18n import label
+from callassist.core.i18n import fmt_list, label
 
 PRINCIPLE_WORDS = {
     "en": {"reason": "reason", "relationship": "relationship", "interest": "interest", "law": "law"},
@@ -23,12 +23,12 @@ def describe_rung(position: LadderPosition, locale: str) -> Text:
     text = Text()
     text.append(f"{position.excuse_name} ", style="bold")
     text.append(label("rung", locale, rung=position.rung, rungs=position.rungs))
-    colon, comma = ("：", "、") if locale == "zh" else (": ", ", ")  # Chinese punctuation in Chinese
+    colon = "：" if locale == "zh" else ": "  # Chinese punctuation in Chinese
     text.append(f" · {label('principle', locale)}{colon}", style="dim")
     # A stored rung is shown as it was, in words the program has or as it is stored.
     text.append(PRINCIPLE_WORDS[locale].get(position.principle, str(position.principle)))
     text.append(f" · {label('counters', locale)}{colon}", style="dim")
-    text.append(comma.join(COUNTER_WORDS[locale].get(c, str(c)) for c in position.counters))
+    text.append(fmt_list((COUNTER_WORDS[locale].get(c, str(c)) for c in position.counters), locale))
     if position.rung == position.rungs:
         text.append("  " + label("last_rung", locale), style="yellow")
     return text

@@ -9,11 +9,11 @@ import re
 
 from rich.cells import cell_len, chop_cells
 
-CLOSING = "，。？！：；、”’）》」』…—,.?!:;)]}%"
-OPENING = "“‘（《「『([{"
+CLOSING = "，。？！：；、”’）》」』】〕〉］｝～…—,.?!:;)]}%"
+OPENING = "“‘（《「『【〔〈［｛([{"
 # A unit never split: a run of Latin letters, digits and the signs inside amounts, dates
 # and numbers; a run of spaces; or one character of anything else (a Han character).
-_UNITS = re.compile(r"[A-Za-z0-9¥$€£@#&*+=/\\_'.,:%\-]+|\s+|.", re.S)
+_UNITS = re.compile(r"[A-Za-z0-9¢£¥$\u20a0-\u20cf@#&*+=/\\_'.,:%\-]+|\s+|.", re.S)
 
 
 def _units(paragraph: str) -> list[str]:
