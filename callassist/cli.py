@@ -1075,5 +1075,33 @@ def schema(
     typer.echo(f"Wrote {target}")
 
 
+def misplaced_global_option(argv: list[str]) -> str | None:
+    """What to say when a global option (--locale, --db...) follows a command that has no
+    option of that name: `callassist demo --locale zh` means `callassist --locale zh demo`."""
+    group = typer.main.get_command(app)
+    words = [word for word in argv if not word.startswith("-")]
+    name = next((word for word in words if word in group.commands), None)  # type: ignore[attr-defined]
+    if name is None:
+        return None
+    command = group.commands[name]  # type: ignore[attr-defined]
+    after = argv[argv.index(name) + 1:]
+    inner = next((word for word in after if not word.startswith("-")), None)
+    if isinstance(command, typer.core.TyperGroup) and inner in command.commands:  # db upgrade, import accounts
+        command, after = command.commands[inner], after[after.index(inner) + 1:]
+    own = {flag for param in command.params for flag in param.opts}
+    for word in after:
+        flag = word.split("=", 1)[0]
+        if flag in GLOBAL_OPTIONS and flag not in own:
+            at = argv.index(word)
+            taken = argv[at:at + (1 if "=" in word else 2)]
+            rest = argv[:at] + argv[at + len(taken):]
+            return f"{flag} is an option of callassist itself: put it before the command: callassist {' '.join(taken + rest)}"
+    return None
+
+
 def main() -> None:
+    problem = misplaced_global_option(sys.argv[1:])
+    if problem is not None:
+        typer.echo(f"callassist: {problem}", err=True)
+        raise SystemExit(2)
     app()

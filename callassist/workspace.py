@@ -388,7 +388,7 @@ class Workspace:
                 call.resume(events)
             except (ValueError, KeyError, TypeError) as exc:  # steps the script in use does not have
                 raise StoreError(f"call {call_id} cannot be resumed: its stored steps do not fit the script in use ({exc}); a supervisor can still replay it") from exc
-            self._chain_end[call_id] = queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, self.clock())], session=session, after_seq=len(events))
+            self._chain_end[call_id] = queries.append_events(call_id, [Event("call_resumed", {"state": call.state, "after_seq": len(events)}, call.clock())], session=session, after_seq=len(events))
             self._stored_seq[call_id] = len(events) + 1
         return ActiveCall(call_id, call, snapshot, row.started_at, resumed=True, drafts=self.drafts.load_all(call_id))
 

@@ -336,3 +336,21 @@ def test_item_04_a_mistyped_database_path_is_an_error_never_a_new_empty_database
     demo_url = f"sqlite:///{tmp_path / 'fresh-demo.db'}"
     made = runner.invoke(app, ["--db", demo_url, "--collector", "wang", "demo", "--no-open"])
     assert made.exit_code == 0 and made.output.startswith("Demo database with")
+
+
+def test_a_global_option_after_the_command_says_where_it_goes(capsys, monkeypatch):
+    """Issue 23: `callassist demo --locale zh` said only "No such option"."""
+    import sys
+
+    import pytest
+
+    from callassist.cli import main, misplaced_global_option
+
+    monkeypatch.setattr(sys, "argv", ["callassist", "demo", "--locale", "zh"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    assert "put it before the command: callassist --locale zh demo" in capsys.readouterr().err
+    assert misplaced_global_option(["preview", "standard", "--locale", "zh"]) is None  # preview has a --locale of its own
+    assert misplaced_global_option(["--locale", "zh", "demo"]) is None
+    assert misplaced_global_option(["db", "upgrade", "--db", "x"]).endswith("callassist --db x db upgrade")

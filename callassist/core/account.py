@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from callassist.core.compliance import Hold
 from callassist.core.context import CallContext, InvoiceView, PastPromiseView
-from callassist.core.flow import NOT_DIALLED
+from callassist.core.flow import NOT_DIALLED, UNANSWERED
 from callassist.core.i18n import fmt_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.priority import DEFAULT_CLASS_DAYS, debt_class
@@ -85,10 +85,6 @@ class AccountSnapshot:
         if not self.invoices:
             return 0
         return max(0, (today - min(i.due for i in self.invoices)).days)
-
-
-# Outcomes of a call that spoke with nobody: what "I've tried you several times" counts.
-UNANSWERED = ("no_answer", "left_message")
 
 
 def calls_missed(outcomes) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 from transitions import Machine, MachineError
@@ -17,7 +17,7 @@ from transitions import Machine, MachineError
 from callassist.core.compliance import HOLD_REASONS, STOPS, SUPERVISOR, Block, ContactRules, needs_disclosure
 from callassist.core.conditions import condition
 from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
-from callassist.core.flow import DISPOSITIONS, NOT_DIALLED, LoadedFlow, Transition, purpose_states
+from callassist.core.flow import DISPOSITIONS, NOT_DIALLED, UNANSWERED, VERIFIED, LoadedFlow, Transition, purpose_states
 from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import Catalog, excuse_of, ladder_id
@@ -141,6 +141,18 @@ class Call:
     holds: list[str] = field(default_factory=list)  # reasons of the holds this call placed
 
     def __post_init__(self) -> None:
+        # One clock per call, never running backwards: each event is stamped after the one
+        # before it, whatever the wall clock did in between.
+        wall, self._last_at = self.clock, None
+
+        def monotonic() -> datetime:
+            now = wall()
+            if self._last_at is not None and now <= self._last_at:
+                now = self._last_at + timedelta(microseconds=1)
+            self._last_at = now
+            return now
+
+        self.clock = monotonic
         flow = self.loaded.flow
         self.templates = self.loaded.templates_for(self.context.locale)
         self._purpose_states = purpose_states(flow)
@@ -414,7 +426,16 @@ class Call:
         context = self.context.with_promise(self._promise_view())
         if rebuttal is None and self.objection and self.state == self.loaded.flow.objections.state:
             rebuttal = self.catalog.rebuttal(self.objection.ladder, self.objection.rung, self.context)
-        return context.with_rebuttal(rebuttal)
+        return context.with_rebuttal(rebuttal).with_reached(self.reached())
+
+    def reached(self) -> str:
+        """Whom the call has spoken with: the contact (verified), someone else, or nobody
+        (no answer, a machine): what the wrap-up may say, and to whom."""
+        if VERIFIED in self.facts:
+            return "contact"
+        if not self.dialled or self.suggested_disposition in UNANSWERED:
+            return "nobody"
+        return "someone_else"
 
     def _promise_view(self) -> PromiseView | None:
         if self.promise is None:
@@ -451,6 +472,7 @@ class Call:
         """
         for event in events:
             payload = event.payload
+            self._last_at = max(self._last_at or event.at, event.at)
             if event.kind == "choice_made":
                 self.dialled = True
                 self.facts.update(payload.get("sets", []))

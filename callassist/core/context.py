@@ -94,6 +94,8 @@ class CallContext:
     final_letter_sent: bool = False
     promise: PromiseView | None = None
     rebuttal: RebuttalView | None = None
+    # Whom the call has spoken with so far: contact (verified), someone_else, or nobody.
+    reached: str = "contact"
 
     # The same context when nothing changes, so its template values are not worked out again.
     def with_promise(self, promise: PromiseView | None) -> CallContext:
@@ -101,6 +103,9 @@ class CallContext:
 
     def with_rebuttal(self, rebuttal: RebuttalView | None) -> CallContext:
         return self if rebuttal == self.rebuttal else replace(self, rebuttal=rebuttal)
+
+    def with_reached(self, reached: str) -> CallContext:
+        return self if reached == self.reached else replace(self, reached=reached)
 
     @cached_property
     def template_vars(self) -> dict[str, Any]:

@@ -26,6 +26,8 @@ DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "r
 # A call left from its first step, before anything was dialled: stored and replayable,
 # never an attempt, a conversation or a flag. Not offered by the end form.
 NOT_DIALLED = "not_dialled"
+# Outcomes of a call that spoke with nobody (no answer, a machine).
+UNANSWERED = ("no_answer", "left_message")
 ENDINGS = DISPOSITIONS + (NOT_DIALLED,)  # every outcome a stored call may have
 # Keys the call screen keeps for itself: the six excuses, note, promise form, end call, help, quit.
 RESERVED_KEYS = frozenset("123456nmx?q/H")

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Callable
 
 EXAMPLE_WEIGHT = 0.9  # an example utterance is evidence, a trainer's cue a little more
@@ -73,18 +73,36 @@ def simplified(text: str) -> str:
 
 
 _INVISIBLE = frozenset(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # soft hyphen, zero widths, word joiner, BOM
+_INVISIBLE_TEXT = re.compile("[" + "".join(map(chr, sorted(_INVISIBLE))) + "]")
 
 
 _POLITE = str.maketrans("您", "你")
 
 
-def heard_as(text: str) -> tuple[str, list[int]]:
+class _HeardChar(dict):
+    """str.translate's table: each character as heard (NFKC; invisible ones dropped),
+    worked out the first time it is met."""
+
+    def __missing__(self, code: int) -> str | None:
+        heard = None if code in _INVISIBLE else unicodedata.normalize("NFKC", chr(code))
+        self[code] = heard
+        return heard
+
+
+_HEARD = _HeardChar()
+
+
+@lru_cache(maxsize=4096)  # lint and preflight check the same texts again and again
+def heard_as(text: str) -> tuple[str, tuple[int, ...]]:
     """The text as it would be heard: full-width letters as plain ones, traditional
     characters as simplified, invisible characters dropped; and for each of its characters
     the offset of the one it came from, so a hit is named at its own line."""
-    plain = [(unicodedata.normalize("NFKC", ch), index) for index, ch in enumerate(text) if ord(ch) not in _INVISIBLE]
-    chars = "".join(ch for ch, _ in plain)
-    where = [index for ch, index in plain for _ in ch]
+    chars = text.translate(_HEARD)
+    if len(chars) == len(text) and not _INVISIBLE_TEXT.search(text):  # nothing dropped, so nothing grew: each where it was
+        where: tuple[int, ...] = tuple(range(len(text)))
+    else:
+        plain = [(_HEARD[ord(ch)] or "", index) for index, ch in enumerate(text)]
+        where = tuple(index for heard, index in plain for _ in heard)
     converted = simplified(chars)
     # OpenCC's t2s maps character for character; 您 is heard as 你, so the polite form of a threat is one too.
     return (converted if len(converted) == len(chars) else chars).translate(_POLITE), where

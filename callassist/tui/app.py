@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.message import Message
 
 from callassist.core.i18n import label
@@ -210,11 +211,18 @@ class CallAssistApp(App):
                     screen.load()
 
     def get_system_commands(self, screen):
-        yield from super().get_system_commands(screen)
+        # Textual's own, in the collector's language (its keys panel is `?` here).
+        yield SystemCommand(label("palette_theme", self.locale), label("palette_theme_help", self.locale), self.action_change_theme)
+        yield SystemCommand(label("palette_quit", self.locale), label("palette_quit_help", self.locale), self.action_quit)
+        yield SystemCommand(label("palette_screenshot", self.locale), label("palette_screenshot_help", self.locale), lambda: self.set_timer(0.1, self.deliver_screenshot))
         yield SystemCommand(label("reload_content", self.locale), label("reload_content_help", self.locale), self.action_reload_content)
         yield SystemCommand(label("practice_title", self.locale), label("practice_help", self.locale), self.choose_practice)
         yield SystemCommand(label("browse_calls", self.locale), label("browse_calls_help", self.locale), self.browse_calls)
         yield SystemCommand(label("dashboard_title", self.locale), label("dashboard_help", self.locale), self.show_dashboard)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=label("palette_search", self.locale)))
 
     def show_dashboard(self) -> None:
         from callassist.tui.screens.dashboard import DashboardScreen

@@ -225,3 +225,42 @@ def test_a_hold_is_placed_once_dialled_with_what_it_must_capture(make_call):
     [placed] = call.place_hold("has_lawyer", "Chen Lei, Lei & Partners, 021 5555 0100, card 4111 1111 1111 1111", "has_lawyer")
     assert placed.payload["reason"] == "has_lawyer" and placed.payload["situation"] == "has_lawyer" and "4111 1111" not in placed.payload["details"]
     assert call.suggested_disposition == "on_hold"
+
+
+def test_event_times_never_run_backwards_within_a_call(make_call):
+    """Issue 23: a wall clock stepping back (NTP, a VM resumed) must not make seq 31 older than seq 30."""
+    from datetime import timedelta
+
+    from tests.conftest import NOW
+
+    from itertools import chain, repeat
+
+    ticks = chain([NOW, NOW + timedelta(seconds=5), NOW + timedelta(seconds=1), NOW + timedelta(seconds=1)], repeat(NOW))
+    template = make_call()
+    call = type(template)(template.loaded, template.catalog, template.context, template.balance, clock=lambda: next(ticks))
+    events = call.start({}) + call.choose("dial") + call.choose("right_party")
+    times = [event.at for event in events]
+    assert times == sorted(times) and len(set(times)) == len(times), times
+    resumed = type(call)(call.loaded, call.catalog, call.context, call.balance, clock=lambda: NOW)
+    resumed.resume(events)
+    assert resumed.add_note("later")[0].at > times[-1]
+
+
+def test_the_wrap_up_thanks_only_someone_who_was_on_the_line(make_call):
+    """Issue 23: after "no answer" the wrap-up thanked the debtor "for your time"."""
+    unanswered = make_call("en")
+    unanswered.start({})
+    unanswered.choose("no_answer")
+    assert unanswered.state == "wrap_up" and unanswered.reached() == "nobody"
+    assert "Thanks" not in unanswered.step.text and "Nobody to thank" in unanswered.step.text
+    gatekeeper = make_call("en")
+    gatekeeper.start({})
+    for trigger in ("dial", "someone_else", "contact_unavailable", "callback_agreed"):
+        gatekeeper.choose(trigger)
+    assert gatekeeper.reached() == "someone_else" and "Thanks for your help" in gatekeeper.step.text
+    assert gatekeeper.context.salutation not in gatekeeper.step.text.split("\n")[0]
+    spoken = make_call("zh")
+    spoken.start({})
+    for trigger in ("dial", "right_party", "not_now", "callback_agreed"):
+        spoken.choose(trigger)
+    assert spoken.reached() == "contact" and "谢谢您抽时间" in spoken.step.text

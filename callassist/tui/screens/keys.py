@@ -32,11 +32,11 @@ class KeysScreen(ModalScreen[None]):
         table.add_column()
         rows: list[tuple[str, str]] = []
         if self.choices is None:
-            rows += [("↑ ↓", t("worklist")), ("Enter", t("start_call")), ("n", t("next_call_long")), ("r", t("reload")), ("p", t("practice")), ("m", t("payment_key")), ("v", t("calls_key")), ("f", t("dashboard_key"))]
+            rows += [("↑ ↓", t("worklist")), ("Enter", t("start_call")), ("n", t("next_call_long")), ("r", t("reload")), ("p", t("practice")), ("m", t("payment_key")), ("v", t("calls_key")), ("f", t("dashboard_key")), ("q", t("quit"))]
         else:
             rows += [(c.key, c.label) for c in self.choices]
             rows += [(str(n), self.excuse_names.get(e, e)) for n, e in enumerate(EXCUSE_IDS, 1)]
-            rows += [("n", t("add_note")), ("m", t("promise_form")), ("x", t("end_call"))]
+            rows += [("/", t("find_excuse")), ("n", t("add_note")), ("m", t("promise_form")), ("x", t("end_call")), ("H", t("hold_key"))]
         rows += [("Ctrl+P", t("find_account_key")), ("?", t("help")), ("Esc", t("back"))]
         for key, words in rows:
             table.add_row(Text(f" {key} "), Text(words))

@@ -16,6 +16,8 @@ from textual.events import Click
 from textual.screen import Screen
 from textual.widgets import Static
 
+from callassist.core.i18n import label
+
 
 class Item(NamedTuple):
     key: str
@@ -65,7 +67,7 @@ class KeyBar(Static):
         palette = None
         found = screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING) if self.app.ENABLE_COMMAND_PALETTE else None
         if found is not None:
-            palette = Item(found.binding.key, self.app.get_key_display(found.binding), found.binding.description, found.enabled)
+            palette = Item(found.binding.key, self.app.get_key_display(found.binding), label("palette", self.app.locale), found.enabled)
         if (items, palette, self.size.width) == self.shown:
             return
         self.shown = (items, palette, self.size.width)
