@@ -328,9 +328,10 @@ class Call:
             raise CallError("a promise is captured in the promise step")
         self.promise = promise
         self.suggested_disposition = "promise"
+        captured_at = self.clock()  # stored first, so stamped first
         entered = self._enter(self.state)
         payload = promise.as_payload() | {"readback": entered.payload["text"]}
-        return [Event("promise_captured", payload, self.clock()), entered]
+        return [Event("promise_captured", payload, captured_at), entered]
 
     def override(self, reason: str, by: str, role: str) -> list[Event]:
         """A supervisor lets the call be dialled despite the contact rules, saying why;

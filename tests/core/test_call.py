@@ -264,3 +264,21 @@ def test_the_wrap_up_thanks_only_someone_who_was_on_the_line(make_call):
     for trigger in ("dial", "right_party", "not_now", "callback_agreed"):
         spoken.choose(trigger)
     assert spoken.reached() == "contact" and "谢谢您抽时间" in spoken.step.text
+
+
+def test_every_kind_of_change_is_stamped_in_the_order_it_is_stored(make_call):
+    """Found by the whole-call test: the promise's read-back was stamped before the promise."""
+    from decimal import Decimal
+
+    from callassist.core.promises import Instalment, Promise
+    from tests.conftest import NOW, TODAY
+
+    call = make_call()
+    events = call.start({})
+    for trigger in HAPPY:
+        events += call.choose(trigger)
+    events += call.raise_objection("stall") + call.choose("softens") + call.add_note("ok")
+    events += call.capture_promise(Promise("CNY", Decimal("100.00"), (Instalment(TODAY, Decimal("100.00")),), "bank_transfer", "email"))
+    events += call.choose("promise_confirmed") + call.end("promise")
+    times = [event.at for event in events]
+    assert times == sorted(set(times)) and times[0] == NOW

@@ -25,11 +25,9 @@ class KeysScreen(ModalScreen[None]):
         self.choices = choices
         self.excuse_names = excuse_names
 
-    def compose(self) -> ComposeResult:
+    def rows(self) -> list[tuple[str, str]]:
+        """Every key that works on the screen below, with what it does."""
         t = lambda key: label(key, self.locale)  # noqa: E731
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold reverse", justify="center")
-        table.add_column()
         rows: list[tuple[str, str]] = []
         if self.choices is None:
             rows += [("↑ ↓", t("worklist")), ("Enter", t("start_call")), ("n", t("next_call_long")), ("r", t("reload")), ("p", t("practice")), ("m", t("payment_key")), ("v", t("calls_key")), ("f", t("dashboard_key")), ("q", t("quit"))]
@@ -37,11 +35,16 @@ class KeysScreen(ModalScreen[None]):
             rows += [(c.key, c.label) for c in self.choices]
             rows += [(str(n), self.excuse_names.get(e, e)) for n, e in enumerate(EXCUSE_IDS, 1)]
             rows += [("/", t("find_excuse")), ("n", t("add_note")), ("m", t("promise_form")), ("x", t("end_call")), ("H", t("hold_key"))]
-        rows += [("Ctrl+P", t("find_account_key")), ("?", t("help")), ("Esc", t("back"))]
-        for key, words in rows:
+        return rows + [("Ctrl+P", t("find_account_key")), ("?", t("help")), ("Esc", t("back"))]
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold reverse", justify="center")
+        table.add_column()
+        for key, words in self.rows():
             table.add_row(Text(f" {key} "), Text(words))
         with VerticalScroll(id="keys-box"):
-            yield Static(Text(t("help"), style="bold"))
+            yield Static(Text(label("help", self.locale), style="bold"))
             yield Static(table)
 
     def action_close(self) -> None:
