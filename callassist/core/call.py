@@ -465,6 +465,17 @@ class Call:
 
     # ---- resuming ------------------------------------------------------------------
 
+    def _stored_ladder(self, payload: dict) -> ObjectionState | None:
+        """Where a stored rebuttal left the collector, on today's catalog: a case a trainer
+        has since removed (or a forged one) falls back to its excuse's own ladder, a rung
+        past the ladder's end to its last; an unknown excuse to none."""
+        ladder = ladder_id(payload["excuse"], payload.get("case"))
+        if ladder not in self.catalog.ladders():
+            ladder = payload["excuse"]
+            if ladder not in self.catalog.ladders():
+                return None
+        return ObjectionState(ladder, min(payload.get("rung", 0), self.catalog.rungs(ladder, self.locale)))
+
     def resume(self, events: list[Event]) -> None:
         """Fold stored events into this fresh Call so it stands where the call left off.
 
@@ -486,10 +497,8 @@ class Call:
                 # Steps stored before choices were recorded offer what the machine allows now.
                 choices = stored_choices(payload) if "choices" in payload else tuple(self.choices())
                 self.step = Step(payload["state"], payload["label"], payload["text"], choices)
-            elif event.kind == "objection_raised":
-                self.objection = ObjectionState(ladder_id(payload["excuse"], payload.get("case")), 0)
-            elif event.kind == "rebuttal_shown":
-                self.objection = ObjectionState(ladder_id(payload["excuse"], payload.get("case")), payload["rung"])
+            elif event.kind in ("objection_raised", "rebuttal_shown"):
+                self.objection = self._stored_ladder(payload)
             elif event.kind == "promise_captured":
                 self.promise = Promise.from_payload(payload)
                 self.suggested_disposition = "promise"

@@ -282,3 +282,25 @@ def test_every_kind_of_change_is_stamped_in_the_order_it_is_stored(make_call):
     events += call.choose("promise_confirmed") + call.end("promise")
     times = [event.at for event in events]
     assert times == sorted(set(times)) and times[0] == NOW
+
+
+def test_a_call_resumed_after_its_case_was_removed_stands_on_the_excuses_own_ladder(make_call):
+    """A trainer renames a case between a crash and the resume, or a row is forged: the
+    call resumes on deflect's own ladder, never a KeyError."""
+    from dataclasses import replace
+
+    call = make_call()
+    events = call.start({})
+    for trigger in HAPPY:
+        events += call.choose(trigger)
+    events += call.raise_objection("deflect.signer_away") + call.raise_objection("deflect.signer_away")
+    forged = [replace(e, payload=e.payload | {"case": "no_such_case", "rung": 9} if "rung" in e.payload else e.payload | {"case": "no_such_case"})
+              if e.kind in ("objection_raised", "rebuttal_shown") else e for e in events]
+    resumed = make_call()
+    resumed.resume(forged)
+    assert resumed.objection.ladder == "deflect" and resumed.objection.rung == 4
+    assert resumed.ladder_position().rung == 4
+    unknown = [replace(e, payload=e.payload | {"excuse": "bribe"}) if e.kind in ("objection_raised", "rebuttal_shown") else e for e in events]
+    again = make_call()
+    again.resume(unknown)
+    assert again.objection is None and again.ladder_position() is None
