@@ -8,7 +8,7 @@ events back into a Call after a crash, so it continues at the same step.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -61,6 +61,28 @@ class Event:
 # The kind a stored event is read as when its row does not parse (store/events.py):
 # views flag its call as damaged and leave it out of figures, never crash on it.
 DAMAGED = "damaged_row"
+# A choice taken back (Call.undo): the log keeps the choice and says it was undone; the
+# events it took back read as TAKEN_BACK wherever the call's standing is worked out.
+UNDONE = "undone"
+TAKEN_BACK = "taken_back"
+# What an undo may take back: a choice and what it showed, never a note, a promise or an end.
+UNDOABLE_KINDS = frozenset({"choice_made", "objection_raised", "rebuttal_shown", "step_entered"})
+
+
+def standing(events: list[Event]) -> list[Event]:
+    """The call as it stands: each event an `undone` took back (and the `undone` itself)
+    read as TAKEN_BACK, in its place, so sequence numbers still match the replay. An undo
+    that names more than a choice's own events (written by hand) takes back nothing."""
+    kept = list(events)
+    for index, event in enumerate(events):
+        count = event.payload.get("events") if event.kind == UNDONE else None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            continue
+        taken = kept[max(0, index - count):index]
+        if len(taken) == count and all(e.kind in UNDOABLE_KINDS for e in taken):
+            for at in range(index - count, index + 1):
+                kept[at] = Event(TAKEN_BACK, {"was": kept[at].kind}, kept[at].at)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -86,6 +108,18 @@ class LadderPosition:
     rungs: int
     principle: str
     counters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Undo:
+    """Where the call stood before its last choice, and how many events that choice made."""
+
+    state: str
+    facts: frozenset[str]
+    suggested_disposition: str | None
+    objection: ObjectionState | None
+    events: int = 0
+    what: str = ""
 
 
 @dataclass
@@ -139,6 +173,7 @@ class Call:
     overridden: bool = False
     dialled: bool = False  # a choice was made on the first step (what the phone did)
     holds: list[str] = field(default_factory=list)  # reasons of the holds this call placed
+    undoable: _Undo | None = None  # the last choice, while nothing else has happened since
 
     def __post_init__(self) -> None:
         # One clock per call, never running backwards: each event is stamped after the one
@@ -205,8 +240,9 @@ class Call:
 
     def dial_blocks(self) -> tuple[Block, ...]:
         """What stops dialling now: the contact rules, checked at this instant, until a
-        supervisor overrides them. Nothing is dialled from the first step while any holds."""
-        if self.contact_rules is None or self.overridden or self.ended or self.state != self.loaded.flow.initial:
+        supervisor overrides them. Nothing is dialled from the first step while any holds;
+        once dialled (back on the first step after an undo) what the phone did is recorded."""
+        if self.contact_rules is None or self.overridden or self.ended or self.dialled or self.state != self.loaded.flow.initial:
             return ()
         return self.contact_rules.budget(self.clock()).blocks
 
@@ -268,6 +304,7 @@ class Call:
         if blocks:
             raise CallError(f"dialling is blocked by the contact rules: {', '.join(block.rule for block in blocks)}")
         source = self.state
+        before = self._before()
         try:
             moved = self.cursor.trigger(trigger)
         except (MachineError, AttributeError):
@@ -286,6 +323,7 @@ class Call:
             {"trigger": trigger, "from": source, "to": self.state, "label": transition.label.get(self.locale), "sets": list(transition.sets), "disposition": transition.disposition},
             self.clock(),
         )
+        self.undoable = replace(before, events=2, what=chosen.payload["label"])
         return [chosen, self._enter(self.state)]
 
     def raise_objection(self, ladder: str, found_with: str = "") -> list[Event]:
@@ -297,6 +335,7 @@ class Call:
         if not self.can_raise_objection():
             raise CallError("objections are answered once the right party is verified")
         events: list[Event] = []
+        before = self._before()
         rungs = self.catalog.rungs(ladder, self.locale)
         excuse_id, case = excuse_of(ladder)
         which = {"excuse": excuse_id} | ({"case": case} if case else {})
@@ -320,12 +359,37 @@ class Call:
             )
         )
         events.append(self._enter(self.state, rebuttal))
+        what = f"{self.catalog.ladder_name(ladder, self.locale)} {rebuttal.rung}/{rebuttal.rungs}"
+        self.undoable = replace(before, events=len(events), what=what)
         return events
+
+    def _before(self) -> _Undo:
+        objection = ObjectionState(self.objection.ladder, self.objection.rung) if self.objection else None
+        return _Undo(self.state, frozenset(self.facts), self.suggested_disposition, objection)
+
+    def can_undo(self) -> bool:
+        return self.undoable is not None and not self.ended
+
+    def undo(self) -> list[Event]:
+        """Take back the last choice (or rebuttal) while nothing else has happened since:
+        the call stands where it stood, and the log keeps both the choice and its undoing."""
+        before = self.undoable
+        if before is None or self.ended:
+            raise CallError("nothing to undo: only the last choice, before anything else is stored")
+        taken_from = self.state
+        self.machine.set_state(before.state, model=self.cursor)
+        self.facts = set(before.facts)
+        self.suggested_disposition = before.suggested_disposition
+        self.objection = before.objection
+        self.undoable = None
+        undone = Event(UNDONE, {"events": before.events, "what": before.what, "from": taken_from, "to": before.state}, self.clock())
+        return [undone, self._enter(before.state)]
 
     def capture_promise(self, promise: Promise) -> list[Event]:
         """Store the written promise (already validated) and read it back."""
         if not self.in_promise_step():
             raise CallError("a promise is captured in the promise step")
+        self.undoable = None
         self.promise = promise
         self.suggested_disposition = "promise"
         captured_at = self.clock()  # stored first, so stamped first
@@ -345,6 +409,7 @@ class Call:
             raise CallError(f"only a supervisor may override the contact rules, not a {role}")
         if not reason.strip():
             raise CallError("an override needs a reason")
+        self.undoable = None
         self.overridden = True
         payload = {"rules": [block.rule for block in blocks], **_masked("reason", reason), "by": by, "role": role, "state": self.state}
         return [Event("compliance_override", payload, self.clock()), self._enter(self.state)]
@@ -352,12 +417,14 @@ class Call:
     def show_again(self) -> list[Event]:
         """The step rendered again, for when what it may offer has changed with the clock
         (the debtor's call hours opened or closed while the step was on screen)."""
+        self.undoable = None
         return [self._enter(self.state)]
 
     def add_note(self, text: str) -> list[Event]:
         """A note, with any card number or security code masked before it is stored."""
         if not text.strip():
             raise CallError("an empty note is not stored")
+        self.undoable = None
         return [Event("note_added", {**_masked("text", text), "state": self.state}, self.clock())]
 
     def place_hold(self, reason: str, details: str = "", situation: str | None = None) -> list[Event]:
@@ -378,6 +445,7 @@ class Call:
         payload = {"reason": reason, **_masked("details", details), "state": self.state}
         if situation is not None:
             payload["situation"] = situation
+        self.undoable = None
         self.holds.append(reason)
         self.suggested_disposition = "on_hold"
         return [Event("hold_placed", payload, self.clock())]
@@ -406,6 +474,7 @@ class Call:
         now = self.clock()
         if callback_at is not None and (callback_at.tzinfo is None or callback_at <= now):
             raise CallError("a callback time must be a time zone-aware moment in the future")
+        self.undoable = None
         self.ended = True
         payload = {"disposition": disposition, **_masked("note", note), "state": self.state, "next_contact": next_contact.isoformat() if next_contact else None}
         if callback_at is not None:
@@ -480,9 +549,12 @@ class Call:
         """Fold stored events into this fresh Call so it stands where the call left off.
 
         The step shown is the stored text, never a new render: what the collector saw
-        before the crash is exactly what they see after it.
+        before the crash is exactly what they see after it. Choices an undo took back are
+        read as never made, but a call dialled stays dialled; the undo itself is not
+        offered again after a resume.
         """
-        for event in events:
+        self.dialled = any(event.kind == "choice_made" for event in events)
+        for event in standing(events):
             payload = event.payload
             self._last_at = max(self._last_at or event.at, event.at)
             if event.kind == "choice_made":

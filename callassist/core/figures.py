@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from callassist.core.objections import excuse_of
-from callassist.core.call import DAMAGED, Event
+from callassist.core.call import DAMAGED, Event, standing
 from callassist.core.flow import VERIFIED
 from callassist.core.quickfind import Match
 from callassist.core.scorecard import not_dialled
@@ -110,7 +110,7 @@ def figures(records: list[CallRecord], today: date, detect: Detector | None = No
     excuses: Counter = Counter()
     holds: Counter = Counter()
     for record in records:
-        events = record.events
+        events = standing(record.events)  # a choice taken back counts for nothing
         if any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in events):
             result.right_party += 1
         promised = any(e.kind == "promise_captured" for e in events)
@@ -148,7 +148,7 @@ def figures(records: list[CallRecord], today: date, detect: Detector | None = No
 def _missed(record: CallRecord, detect: Detector) -> MissedObjection | None:
     """The clearest excuse in the notes of a call in which no excuse was answered (a
     dispute logged through the script's own steps counts as answered)."""
-    events = record.events
+    events = standing(record.events)
     if any(e.kind == "objection_raised" for e in events):
         return None
     if any(e.kind == "choice_made" and "dispute_logged" in e.payload.get("sets", ()) for e in events):

@@ -30,7 +30,7 @@ NOT_DIALLED = "not_dialled"
 UNANSWERED = ("no_answer", "left_message")
 ENDINGS = DISPOSITIONS + (NOT_DIALLED,)  # every outcome a stored call may have
 # Keys the call screen keeps for itself: the six excuses, note, promise form, end call, help, quit.
-RESERVED_KEYS = frozenset("123456nmx?q/H")
+RESERVED_KEYS = frozenset("123456nmx?q/Hu")
 TRIGGER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 VERIFIED = "right_party_verified"
 PURPOSE = "purpose_stated"

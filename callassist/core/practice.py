@@ -6,12 +6,12 @@ follow exactly what was stored, and a supervisor can work the score out again.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 
-from callassist.core.call import OBJECTION_TRIGGER, Call, Event
+from callassist.core.call import OBJECTION_TRIGGER, Call, Event, standing
 from callassist.core.conditions import condition
 from callassist.core.i18n import fmt_date, fmt_list, label, value_label
 from callassist.core.objections import excuse_of
@@ -38,26 +38,48 @@ class Rehearsal:
 
     # ---- what the persona says now -----------------------------------------------------
 
-    def _rungs_of(self, excuse_id: str) -> int:
-        return sum(1 for e in self.events if e.kind == "rebuttal_shown" and e.payload["excuse"] == excuse_id)
+    @property
+    def standing(self) -> list[Event]:
+        """The call's events as they stand: a choice taken back counts for nothing."""
+        return standing(self.events)
 
-    def _raised(self) -> PersonaExcuse | None:
-        """The excuse the persona is on: raised at its step, and not yet worn down."""
-        entered = {e.payload["state"] for e in self.events if e.kind == "step_entered"}
+    def _raised_with(self, answered: Counter, entered: set[str]) -> PersonaExcuse | None:
+        """The excuse the persona is on: raised at its step, and not yet worn down by rungs
+        of its own ladder."""
         for excuse in self.persona.excuses:
-            if self._rungs_of(excuse.excuse) >= len(excuse.replies):
+            if answered[excuse.excuse] >= len(excuse.replies):
                 continue  # answered to the end: the debtor softened
             return excuse if excuse.at in entered else None
         return None
 
+    def _progress(self) -> tuple[Counter, list[tuple[str, str | None]], PersonaExcuse | None]:
+        """Rungs of each excuse's own ladder shown while the persona was on that excuse; every
+        other ladder used (the ladder's excuse, and the excuse the persona was on, or None
+        when on none); and the excuse the persona is on now. Only the right ladder moves the
+        debtor: any other leaves them where they were."""
+        answered: Counter = Counter()
+        wrong: list[tuple[str, str | None]] = []
+        entered: set[str] = set()
+        for event in self.standing:
+            if event.kind == "step_entered":
+                entered.add(event.payload["state"])
+            elif event.kind == "rebuttal_shown":
+                raised = self._raised_with(answered, entered)
+                used = event.payload["excuse"]
+                if raised is not None and used == raised.excuse:
+                    answered[used] += 1
+                elif not any(x.excuse == used and answered[used] >= len(x.replies) for x in self.persona.excuses):
+                    wrong.append((used, raised.excuse if raised else None))  # rungs past a softened excuse are no mistake
+        return answered, wrong, self._raised_with(answered, entered)
+
     def line(self, call: Call) -> str:
         """The debtor's words at this point of the call."""
-        raised = self._raised()
+        answered, _, raised = self._progress()
         if call.state == call.loaded.flow.objections.state and call.objection:
-            answered = next((e for e in self.persona.excuses if e.excuse == excuse_of(call.objection.ladder)[0]), None)
-            if answered is not None and call.objection.rung:
-                replies = answered.replies
-                return replies[min(call.objection.rung, len(replies)) - 1].get(self.locale)
+            used = excuse_of(call.objection.ladder)[0]
+            excuse = next((e for e in self.persona.excuses if e.excuse == used), None)
+            if excuse is not None and answered[used] and (raised is None or raised.excuse == used):
+                return excuse.replies[min(answered[used], len(excuse.replies)) - 1].get(self.locale)
             if raised is not None:  # the wrong ladder: the debtor just says it again
                 return label("persona_repeats", self.locale, line=raised.says.get(self.locale))
         if raised is not None and call.state in call.loaded.flow.objections.allowed_from:
@@ -73,23 +95,26 @@ class Rehearsal:
         """Steps skipped, the right ladder for every excuse, a dated written promise."""
         locale = self.locale
         flow = call.loaded.flow
-        entered = [e.payload["state"] for e in self.events if e.kind == "step_entered"]
+        entered = [e.payload["state"] for e in self.standing if e.kind == "step_entered"]
         expected = expected_steps(call, self.persona.outcome, self.persona.step)
         answered = self._answered_instead(call, expected)
         skipped = [state for state in dict.fromkeys(expected) if state and state not in entered and state not in answered]
         items = [ScoreItem("steps", not skipped, label("score_steps_ok", locale) if not skipped else label("score_steps_skipped", locale, steps=fmt_list((flow.states[s].label.get(locale) for s in skipped), locale)))]
-        used = [e.payload["excuse"] for e in self.events if e.kind == "objection_raised"]
+        answered, wrong, _ = self._progress()
+        name = lambda excuse_id: call.catalog.excuse(excuse_id).name.get(locale)  # noqa: E731
         for excuse in self.persona.excuses:
-            name = call.catalog.excuse(excuse.excuse).name.get(locale)
-            rungs = self._rungs_of(excuse.excuse)
+            rungs = answered[excuse.excuse]
             if rungs >= len(excuse.replies):
-                items.append(ScoreItem(f"excuse:{excuse.excuse}", True, label("score_excuse_ok", locale, excuse=name, rungs=rungs)))
+                items.append(ScoreItem(f"excuse:{excuse.excuse}", True, label("score_excuse_ok", locale, excuse=name(excuse.excuse), rungs=rungs)))
             elif rungs:
-                items.append(ScoreItem(f"excuse:{excuse.excuse}", False, label("score_excuse_short", locale, excuse=name, rungs=rungs, needed=len(excuse.replies))))
+                items.append(ScoreItem(f"excuse:{excuse.excuse}", False, label("score_excuse_short", locale, excuse=name(excuse.excuse), rungs=rungs, needed=len(excuse.replies))))
             else:
-                wrong = [call.catalog.excuse(e).name.get(locale) for e in dict.fromkeys(used) if e not in {x.excuse for x in self.persona.excuses}]
-                detail = label("score_excuse_missed", locale, excuse=name) + (" " + label("score_excuse_wrong", locale, used=", ".join(wrong)) if wrong else "")
-                items.append(ScoreItem(f"excuse:{excuse.excuse}", False, detail))
+                items.append(ScoreItem(f"excuse:{excuse.excuse}", False, label("score_excuse_missed", locale, excuse=name(excuse.excuse))))
+        if wrong:
+            uses = Counter(wrong)
+            said = [label("score_ladder_for" if raised else "score_ladder_unprompted", locale, used=name(used), raised=name(raised) if raised else "", times=times)
+                    for (used, raised), times in uses.items()]
+            items.append(ScoreItem("ladders", False, label("score_ladder_wrong", locale, uses=fmt_list(said, locale))))
         items.append(self._promise_item(call) if self.persona.outcome == "promise" else self._outcome_item(call))
         return items
 
@@ -99,7 +124,7 @@ class Rehearsal:
         rebuttal = call.loaded.flow.objections.state
         over: set[str] = set()
         raised_from: str | None = None
-        for event in self.events:
+        for event in self.standing:
             if event.kind != "choice_made":
                 continue
             if event.payload["trigger"] == OBJECTION_TRIGGER:
@@ -114,13 +139,13 @@ class Rehearsal:
     def _outcome_item(self, call: Call) -> ScoreItem:
         """A choice ended the call as this persona's call should end (a message left, a reminder confirmed)."""
         outcome = self.persona.outcome
-        reached = any(e.kind == "choice_made" and e.payload.get("disposition") == outcome and e.payload["to"] in _finals(call) for e in self.events)
+        reached = any(e.kind == "choice_made" and e.payload.get("disposition") == outcome and e.payload["to"] in _finals(call) for e in self.standing)
         return ScoreItem("outcome", reached, label("score_outcome_ok" if reached else "score_outcome_missed", self.locale, outcome=label(f"disp_{outcome}", self.locale)))
 
     def _promise_item(self, call: Call) -> ScoreItem:
         locale = self.locale
-        captured = [e for e in self.events if e.kind == "promise_captured"]
-        confirmed = any(e.kind == "choice_made" and e.payload["to"] in _finals(call) and e.payload["from"] == call.loaded.flow.promise_state for e in self.events)
+        captured = [e for e in self.standing if e.kind == "promise_captured"]
+        confirmed = any(e.kind == "choice_made" and e.payload["to"] in _finals(call) and e.payload["from"] == call.loaded.flow.promise_state for e in self.standing)
         if captured and captured[-1].payload["instalments"] and captured[-1].payload["channel"] and confirmed:
             first = fmt_date(date.fromisoformat(captured[-1].payload["instalments"][0]["due"]), locale)
             return ScoreItem("promise", True, label("score_promise_ok", locale, due=first, channel=value_label("channel", captured[-1].payload["channel"], locale)))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from callassist.core.call import OBJECTION_TRIGGER, Event, LadderPosition
+from callassist.core.call import OBJECTION_TRIGGER, UNDONE, Event, LadderPosition
 from callassist.core.i18n import label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import ladder_id
@@ -41,11 +41,13 @@ class Frame:
 def frames(events: list[Event], locale: str, excuse_names: dict[str, str] | None = None) -> list[Frame]:
     """One frame per stored event, each carrying everything shown at that moment.
 
-    A rebuttal shows with the step entered after it (the screen changed once, for both)."""
+    A rebuttal shows with the step entered after it (the screen changed once, for both);
+    an undo puts back the ladder that stood before the choice it took back."""
     names = excuse_names or {}
     shown: list[Frame] = []
     current = None
     ladder = None
+    ladders: list[LadderPosition | None] = []  # the ladder standing after each event
     for seq, event in enumerate(events, 1):
         payload = event.payload
         base = current or Frame(seq, event.at, event.kind, "")
@@ -59,6 +61,8 @@ def frames(events: list[Event], locale: str, excuse_names: dict[str, str] | None
             ladder = LadderPosition(names.get(shown_ladder, shown_ladder), payload["rung"], payload["rungs"], payload["principle"], tuple(payload["counters"]))
         elif event.kind == "choice_made" and payload["trigger"] != OBJECTION_TRIGGER:
             ladder = None  # any other choice leaves the objection step
+        elif event.kind == UNDONE and isinstance(payload.get("events"), int) and 0 < payload["events"] < seq:
+            ladder = ladders[seq - 2 - payload["events"]] if seq - 2 - payload["events"] >= 0 else None
         elif event.kind == "note_added":
             changes["notes"] = base.notes + (payload["text"],)
         elif event.kind == "promise_captured":
@@ -69,6 +73,7 @@ def frames(events: list[Event], locale: str, excuse_names: dict[str, str] | None
                 changes["notes"] = base.notes + (payload["note"],)
         current = replace(base, **changes)
         shown.append(current)
+        ladders.append(ladder)
     return shown
 
 
@@ -87,6 +92,8 @@ def _happened(event: Event, locale: str, excuse_names: dict[str, str]) -> str:
         return label("replay_excuse", locale, excuse=excuse_names.get(ladder, ladder))
     if kind == "note_added":
         return label("replay_note", locale, text=payload["text"])
+    if kind == UNDONE:
+        return label("replay_undone", locale, what=str(payload.get("what", "")))
     if kind == "promise_captured":
         return label("replay_promise", locale, total=payload["total"], currency=payload["currency"])
     if kind == "call_ended":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from callassist.core.call import Event
+from callassist.core.call import TAKEN_BACK, UNDONE, Event, standing
 from callassist.core.compliance import PROFILES, Profile
 from callassist.core.flow import NOT_DIALLED, VERIFIED, Flow
 from callassist.core.forbidden import ForbiddenLanguage
@@ -17,6 +17,7 @@ from callassist.core.i18n import label
 from callassist.core.objections import asks_question
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "n/a"
+UNDONE_MARK = "undone"  # a line naming a choice taken back: neither passed nor failed
 ITEMS = ("identity_purpose", "verified_before_debt", "good_time", "amount_confirmed", "rebuttal_matched", "commitment_asked", "promise_read_back", "call_hours", "contact_caps", "clean_notes")
 
 
@@ -56,8 +57,9 @@ def not_dialled(events: list[Event]) -> bool:
 
 
 def reached_right_party(events: list[Event]) -> bool:
-    """Whether a call was a conversation with the debtor: the right party verified."""
-    return any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in events)
+    """Whether a call was a conversation with the debtor: the right party verified (by a
+    choice that was not taken back)."""
+    return any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in standing(events))
 
 
 def rules_of(events: list[Event], rules: Profile) -> Profile:
@@ -82,10 +84,12 @@ def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: Forbidden
               rules: Profile = PROFILES["cn"]) -> list[ScoreLine]:
     """Every item of the scorecard, in ITEMS order. The call hours and caps are those of
     the contact rules the call was made under (see rules_of); `same_day` (see
-    same_day_contacts) scores the caps, which without it do not apply."""
+    same_day_contacts) scores the caps, which without it do not apply. A choice taken back
+    (Call.undo) counts for nothing; a line after the items names each undo."""
     rules = rules_of(events, rules)
     if not_dialled(events):
         same_day = None  # nothing was dialled: no hour or cap to keep
+    made, events = events, standing(events)
     facts: dict[str, int] = {}  # fact -> seq of the choice that set it
     for seq, event in enumerate(events, 1):
         if event.kind == "choice_made":
@@ -108,10 +112,17 @@ def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: Forbidden
         lines.append(line("amount_confirmed", PASS, facts.get("amount_confirmed") or facts["dispute_logged"]))
     else:
         lines.append(line("amount_confirmed", FAIL if "purpose_stated" in facts else NOT_APPLICABLE, None))
-    lines += [_rebuttals(events, line), _commitments(events, line), _read_back(events, flow, line), _hours(events, rules, line)]
+    lines += [_rebuttals(events, line), _commitments(events, line), _read_back(events, flow, line), _hours(made, rules, line)]  # the dial stands, whatever was undone
     lines.append(_caps(events, same_day, rules, line))
     lines.append(_notes(events, locale, forbidden, line))
-    return lines
+    return lines + undos(made, locale)
+
+
+def undos(events: list[Event], locale: str) -> list[ScoreLine]:
+    """One line per choice taken back, at its `undone` event: what it was, from which step."""
+    stands = standing(events)
+    return [ScoreLine(UNDONE_MARK, UNDONE_MARK, seq, label("card_undone", locale, seq=seq, what=str(e.payload.get("what", "")), taken=seq - e.payload["events"]))
+            for seq, e in enumerate(events, 1) if e.kind == UNDONE and stands[seq - 1].kind == TAKEN_BACK]
 
 
 def _disclosure(events, verified, line) -> ScoreLine:

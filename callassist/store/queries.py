@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, calls_missed
-from callassist.core.call import DAMAGED, Event
+from callassist.core.call import DAMAGED, Event, standing
 from callassist.core.flow import NOT_DIALLED, VERIFIED
 from callassist.core.calls import CallSummary
 from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
@@ -310,7 +310,7 @@ def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list
             continue
         stored = events[call.id]
         others = [events[other] for other in by_account.get(call.account_id, ()) if other != call.id]
-        excuses = tuple(dict.fromkeys(e.payload["excuse"] for e in stored if e.kind == "objection_raised" and "excuse" in e.payload))
+        excuses = tuple(dict.fromkeys(e.payload["excuse"] for e in standing(stored) if e.kind == "objection_raised" and "excuse" in e.payload))
         notes = tuple(note for e in stored if e.kind in ("note_added", "call_ended") for note in [e.payload.get("text") or e.payload.get("note")] if note)
         card = stored[0].payload if stored and stored[0].kind == "call_started" else {}
         shown = debtor or card.get("debtor", "")

@@ -280,8 +280,9 @@ class CallAssistApp(App):
         flow = self.workspace.flow
         self.notify(label("content_reloaded", self.locale, script=flow.name, version=flow.content_hash[:8]), timeout=6, markup=False)
 
-    def show_keys(self, choices=None) -> None:
+    def show_keys(self, choices=None, extra=()) -> None:
+        """Every key that works on the screen below: the worklist's, or a call's `choices`
+        and `extra` (key, what it does) rows."""
         from callassist.tui.screens.keys import KeysScreen
 
-        names = self.workspace.excuse_names(self.locale) if self.workspace else {}
-        self.push_screen(KeysScreen(self.locale, choices, names))
+        self.push_screen(KeysScreen(self.locale, choices, extra))

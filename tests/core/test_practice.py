@@ -65,9 +65,60 @@ def test_the_wrong_ladder_and_no_promise_are_marked(standard_flow, catalog, make
     _run(call, rehearsal, ["refuses", "handed_over"])
     rehearsal.observe(call.end("escalated", note="practice"))
     results = {r["item"]: r for r in rehearsal.scored(call).payload["results"]}
-    assert not results["excuse:stall"]["passed"] and "拉" in results["excuse:stall"]["detail"]
+    assert not results["excuse:stall"]["passed"] and not results["ladders"]["passed"]
+    assert "对“拖”用了“拉”（1 次）" in results["ladders"]["detail"], results["ladders"]
     assert not results["excuse:dispute"]["passed"] and not results["promise"]["passed"]
     assert not results["steps"]["passed"] and "书面还款承诺" in results["steps"]["detail"]
+
+
+def test_the_wrong_ladder_never_wears_the_debtor_down(standard_flow, catalog, make_call):
+    """The attack of issue 23: answer a deflecting debtor with the wear-down ladder until
+    the persona softens. It must not: the debtor repeats the excuse, the score says so."""
+    persona = _personas(standard_flow, catalog)["mixed_deflect_then_wear_down"]
+    call = make_call("en")
+    rehearsal = Rehearsal(persona, "en")
+    rehearsal.observe(call.start({}))
+    _run(call, rehearsal, TO_ASK)
+    deflecting = persona.excuses[0].says.en
+    for _ in range(3):
+        _run(call, rehearsal, ["excuse:wear_down"])
+        assert rehearsal.line(call) == f"(says it again) {deflecting}"
+    _run(call, rehearsal, ["refuses", "handed_over"])
+    rehearsal.observe(call.end("escalated", note="practice"))
+    scored = rehearsal.scored(call).payload
+    results = {r["item"]: r for r in scored["results"]}
+    assert not results["excuse:deflect"]["passed"] and not results["excuse:wear_down"]["passed"]
+    assert "Wear down against Deflect (3x)" in results["ladders"]["detail"], results["ladders"]
+
+
+def test_a_wrong_ladder_first_costs_the_score_even_when_the_right_one_follows(standard_flow, catalog, make_call):
+    persona = _personas(standard_flow, catalog)["stall_busy_owner"]
+    call = make_call("en")
+    rehearsal = Rehearsal(persona, "en")
+    rehearsal.observe(call.start({}))
+    _run(call, rehearsal, TO_ASK + ["excuse:dodge", "excuse:stall", "excuse:stall", "softens", "promise", "promise_confirmed"])
+    rehearsal.observe(call.end("promise"))
+    scored = rehearsal.scored(call).payload
+    results = {r["item"]: r for r in scored["results"]}
+    assert results["excuse:stall"]["passed"] and results["promise"]["passed"]
+    assert not results["ladders"]["passed"] and "Dodge against Stall (1x)" in results["ladders"]["detail"]
+    assert scored["score"] < 100
+
+
+def test_a_rung_taken_back_is_no_rung_answered(standard_flow, catalog, make_call):
+    persona = _personas(standard_flow, catalog)["stall_busy_owner"]
+    call = make_call("en")
+    rehearsal = Rehearsal(persona, "en")
+    rehearsal.observe(call.start({}))
+    _run(call, rehearsal, TO_ASK + ["excuse:stall", "excuse:stall"])
+    assert rehearsal.line(call) == persona.excuses[0].replies[1].en
+    rehearsal.observe(call.undo())  # the second rung taken back: the debtor has heard one
+    assert rehearsal.line(call) == persona.excuses[0].replies[0].en
+    _run(call, rehearsal, ["excuse:dodge"])
+    rehearsal.observe(call.undo())  # a wrong ladder taken back at once is no mistake
+    _run(call, rehearsal, ["excuse:stall", "softens", "promise", "promise_confirmed"])
+    rehearsal.observe(call.end("promise"))
+    assert rehearsal.scored(call).payload["score"] == 100
 
 
 def test_broken_personas_are_reported_at_their_lines(tmp_path, standard_flow, catalog):

@@ -389,6 +389,8 @@ HAND_MADE_EVENTS = [  # each would stop a report, a replay or another collector'
     ("call_ended", '{"disposition": "zzz", "state": "wrap_up"}'),
     ("choice_made", '{"trigger": "dial", "from": "prepare", "to": "reach_party", "label": "Dial", "sets": [], "disposition": "zzz"}'),
     ("note_added", '{"text": "n", "state": "prepare", "redacted": "card"}'),
+    ("undone", '{"events": "2", "what": "x", "from": "a", "to": "b"}'),
+    ("undone", '{"what": "x", "from": "a", "to": "b"}'),
 ]
 # A second card, as a call's first event would carry it: each field a reader takes from it.
 HAND_MADE_CARDS = [
@@ -831,6 +833,20 @@ def test_the_contact_rules_count_every_collectors_calls(tmp_path, team):
     desks["wang"].store(active.call_id, active.call.end("no_answer", "", None))
     for desk_of in desks.values():
         desk_of.engine.dispose()
+
+
+def test_a_choice_taken_back_is_stored_by_a_collectors_login(tmp_path, team):
+    """The program's own undo fits the shape the database holds every event to."""
+    wang = desk(tmp_path, team, "wang")
+    active = wang.begin_call(team.wang_account)
+    active.call.contact_rules = None  # whatever the hour the suite runs at: the shape is what is tried
+    wang.store(active.call_id, active.call.choose("dial"))
+    wang.store(active.call_id, active.call.choose("right_party"))
+    wang.store(active.call_id, active.call.undo())
+    wang.store(active.call_id, active.call.choose("someone_else"))
+    assert team.sql("wang", "SELECT kind FROM callevent WHERE call_id = %s ORDER BY seq DESC LIMIT 4", (active.call_id,)) == [("step_entered",), ("choice_made",), ("step_entered",), ("undone",)]
+    wang.store(active.call_id, active.call.end("callback", "ask for Li Wei", None))
+    wang.engine.dispose()
 
 
 def test_an_event_written_by_hand_does_not_stop_the_teams_figures(team):

@@ -73,7 +73,7 @@ def make_app(settings, db_url):
     return make
 
 
-async def settle(pilot, rounds: int = 200) -> None:
+async def settle(pilot, rounds: int = 500) -> None:
     """Wait until workers are done and no change is waiting to be stored."""
     app = pilot.app
     for _ in range(rounds):

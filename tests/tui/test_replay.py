@@ -112,6 +112,25 @@ async def test_a_call_played_back_shows_what_the_collector_saw(make_app, setting
     engine.dispose()
 
 
+async def test_an_undone_choice_shows_in_the_replay_and_the_scorecard(make_app, db_url):
+    async with make_app("en").run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "d", "r", "y", "o", "y", "r", "u", "d", "l", "x")
+        pilot.app.screen.query_one("#note").value = "dispute: delivery notes to send"
+        await press(pilot, "ctrl+s")
+        [(call, events)] = stored_calls(db_url)
+        replay = await _open_replay(pilot, call.id)
+        undone = next(frame for frame in replay.shown if frame.kind == "undone")
+        assert undone.happened == "undone: Refuses to pay"
+        await press(pilot, "c")
+        card = pilot.app.screen
+        [line] = [line for line in card.lines if line.item == "undone"]
+        assert line.seq == undone.seq and f"Event {undone.seq - 2} (Refuses to pay) was taken back" in line.detail
+        card.query_one(OptionList).highlighted = card.lines.index(line)
+        await press(pilot, "enter")
+        assert pilot.app.screen is replay and replay.index == undone.seq - 1
+
+
 async def test_a_tampered_call_says_integrity_broken(make_app, db_url):
     async with make_app("zh").run_test(size=(100, 30)) as pilot:
         await settle(pilot)

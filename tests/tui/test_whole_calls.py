@@ -195,6 +195,29 @@ async def test_dispute_is_logged(make_app, db_url):
     assert events[-1].payload["note"] == "send delivery note for INV-3"
 
 
+async def test_a_wrong_key_is_undone_and_the_log_keeps_both(make_app, db_url):
+    """`r` pressed for "refuses" when the debtor said something else: u takes it back, the
+    call goes on from where it stood, and the database keeps the choice and its undoing."""
+    async with make_app("en").run_test() as pilot:
+        screen = await start_first_call(pilot)
+        await press(pilot, "d", "r", "y", "o", "y", "r")
+        assert screen.call.state == "escalate"
+        await press(pilot, "u")
+        assert screen.call.state == "ask_payment" and kinds(stored_calls(db_url)[0][1])[-2:] == ["undone", "step_entered"]
+        await press(pilot, "u")  # only the last choice: a second u changes nothing
+        assert screen.call.state == "ask_payment"
+        await press(pilot, "3", "ctrl+z")  # a wrong excuse, taken back with Ctrl+Z
+        assert screen.call.state == "ask_payment" and screen.call.objection is None
+        await press(pilot, "d", "l")
+        await end_call(pilot, note="dispute logged after two slips")
+    [(call, events)] = stored_calls(db_url)
+    assert call.disposition == "dispute" and call.state == "wrap_up"
+    assert kinds(events).count("undone") == 2
+    undone = [e.payload for e in events if e.kind == "undone"]
+    assert [u["what"] for u in undone] == ["Refuses to pay", "Dispute 1/4"] and undone[0]["to"] == undone[1]["to"] == "ask_payment"
+    assert [e.payload["trigger"] for e in events if e.kind == "choice_made"][-4:] == ["refuses", "raise_objection", "amount_disputed", "dispute_logged"]
+
+
 async def test_abusive_exit(make_app, db_url):
     async with make_app("en").run_test() as pilot:
         screen = await start_first_call(pilot)

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callassist.core.call import CallError, Event
+from callassist.core.call import UNDONE, CallError, Event
 from callassist.core.flow import NOT_DIALLED, VERIFIED, states_before
 from callassist.core.compliance import SUPERVISOR
 from callassist.core.i18n import label
@@ -74,6 +74,7 @@ class CallScreen(Screen):
         self.told_window_closed = False  # their call hours ended during this call, and the collector was told
         self.card_debt: bool | None = None  # whether the card shows what is owed
         self.dialled_shown = active.call.dialled  # what the key bar offers: Esc leaves only before dialling
+        self.undo_shown = False  # and u only while the last choice may be taken back
         self.exit_next: dict | None = None  # the end form's fields once a hold or an exit is stored
         self.unverified = states_before(active.call.loaded.flow, VERIFIED)
         # What the forms hold but no event does yet; kept on disk by save_draft.
@@ -103,10 +104,11 @@ class CallScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        bind_localized(self, self.locale, [("slash", "find", "find_excuse", "/"), ("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("H", "hold", "hold_key", "H"), ("escape", "leave", "leave_undialled", "esc"), ("question_mark", "keys", "help", "?")])
+        bind_localized(self, self.locale, [("slash", "find", "find_excuse", "/"), ("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("H", "hold", "hold_key", "H"), ("u", "undo", "undo_key", None), ("escape", "leave", "leave_undialled", "esc"), ("question_mark", "keys", "help", "?")])
         # Shown on the rules line when they apply, not in the key bar.
         self._bindings.bind("ctrl+o", "override", label("override_key", self.locale), show=False)
         self._bindings.bind("ctrl+r", "release", label("release_key", self.locale), show=False)
+        self._bindings.bind("ctrl+z", "undo", label("undo_key", self.locale), show=False)
         self.query_one("#status", Static).display = False
         self.query_one(ChoiceBar).heading = label("choices", self.locale)
         self.query_one(ChoiceBar).reserve(self.every_step_choices())
@@ -199,9 +201,9 @@ class CallScreen(Screen):
         if not choices:
             extra.append(("x", label("end_call", self.locale)) if call.dialled else ("esc", label("leave_undialled", self.locale)))
         self.query_one(ChoiceBar).show(choices, label("choices", self.locale), extra)
-        if call.dialled != self.dialled_shown:
-            self.dialled_shown = call.dialled
-            self.refresh_bindings()  # Esc leaves only before dialling, H holds only after
+        if (call.dialled, call.can_undo()) != (self.dialled_shown, self.undo_shown):
+            self.dialled_shown, self.undo_shown = call.dialled, call.can_undo()
+            self.refresh_bindings()  # Esc leaves only before dialling, H holds only after, u undoes only the last choice
         self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection())
         self.show_rules()
         if self.card_debt is not None and self.card_debt != self.debt_on_card():
@@ -290,6 +292,8 @@ class CallScreen(Screen):
                 self.app.notify(label("redacted_notice", self.locale, kinds=kinds), severity="warning", markup=False)
             if event.kind == "note_added":
                 self.app.notify(label("note_saved", self.locale), timeout=2)
+            elif event.kind == UNDONE:
+                self.app.notify(label("undo_done", self.locale, what=event.payload["what"]), timeout=3, markup=False)
             elif event.kind == "promise_captured" and self.active.rehearsal is None:
                 self.active.snapshot = self.active.snapshot.with_promise(self.call.promise)  # the card shows it at once
                 self.show_card()
@@ -529,7 +533,16 @@ class CallScreen(Screen):
             return not self.call.dialled and not self.call.ended
         if action == "hold":
             return self.call.dialled and not self.call.ended
+        if action == "undo":
+            return self.call.can_undo()
         return True
+
+    def action_undo(self) -> None:
+        """Take back the last choice (a wrong key), while nothing else has been stored since."""
+        if not self.call.can_undo():
+            self.app.notify(label("undo_nothing", self.locale), severity="warning")
+            return
+        self.apply(self.call.undo)
 
     def action_leave(self) -> None:
         """Leave the call before dialling: stored as not dialled, no attempt counted."""
@@ -597,4 +610,16 @@ class CallScreen(Screen):
         self.app.workspace.drafts.discard(self.active.call_id, form)
 
     def action_keys(self) -> None:
-        self.app.show_keys(list(self.call.step.choices))
+        """Every key that works now: this step's choices, then what else the call allows."""
+        call, t = self.call, lambda key: label(key, self.locale)
+        extra = [(str(n), name) for n, name in enumerate(self.excuse_names(), 1)] if call.can_raise_objection() else []
+        extra += [("/", t("find_excuse"))] if call.dialled and not call.ended else []
+        extra += [("n", t("add_note"))]
+        extra += [("m", t("promise_form"))] if call.in_promise_step() else []
+        extra += [("u  Ctrl+Z", t("undo_key"))] if call.can_undo() else []
+        extra += [("x", t("end_call")), ("H", t("hold_key"))] if call.dialled else [("Esc", t("leave_undialled"))]
+        self.app.show_keys(list(call.step.choices), extra)
+
+    def excuse_names(self) -> list[str]:
+        names = self.call.catalog.ladder_names(self.locale)
+        return [names.get(excuse, excuse) for excuse in EXCUSE_IDS]

@@ -12,18 +12,17 @@ from textual.widgets import Static
 
 from callassist.core.call import Choice
 from callassist.core.i18n import label
-from callassist.core.objections import EXCUSE_IDS
 
 
 class KeysScreen(ModalScreen[None]):
     CSS_PATH = "keys.tcss"
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
 
-    def __init__(self, locale: str, choices: list[Choice] | None, excuse_names: dict[str, str]) -> None:
+    def __init__(self, locale: str, choices: list[Choice] | None, extra: list[tuple[str, str]] = ()) -> None:
         super().__init__()
         self.locale = locale
-        self.choices = choices
-        self.excuse_names = excuse_names
+        self.choices = choices  # None: the worklist's keys
+        self.extra = list(extra)  # the call's other keys that work now
 
     def rows(self) -> list[tuple[str, str]]:
         """Every key that works on the screen below, with what it does."""
@@ -31,11 +30,9 @@ class KeysScreen(ModalScreen[None]):
         rows: list[tuple[str, str]] = []
         if self.choices is None:
             rows += [("↑ ↓", t("worklist")), ("Enter", t("start_call")), ("n", t("next_call_long")), ("r", t("reload")), ("p", t("practice")), ("m", t("payment_key")), ("v", t("calls_key")), ("f", t("dashboard_key")), ("q", t("quit"))]
-        else:
-            rows += [(c.key, c.label) for c in self.choices]
-            rows += [(str(n), self.excuse_names.get(e, e)) for n, e in enumerate(EXCUSE_IDS, 1)]
-            rows += [("/", t("find_excuse")), ("n", t("add_note")), ("m", t("promise_form")), ("x", t("end_call")), ("H", t("hold_key"))]
-        return rows + [("Ctrl+P", t("find_account_key")), ("?", t("help")), ("Esc", t("back"))]
+            return rows + [("Ctrl+P", t("find_account_key")), ("?", t("help"))]
+        rows += [(c.key, c.label) for c in self.choices] + self.extra
+        return rows + [("Ctrl+P", t("find_account_key")), ("?", t("help"))]
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))

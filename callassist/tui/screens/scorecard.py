@@ -13,8 +13,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from callassist.core.i18n import label
+from callassist.core.scorecard import UNDONE_MARK
 
-MARKS = {"pass": ("✓", "bold green"), "fail": ("✗", "bold red"), "n/a": ("–", "dim")}
+MARKS = {"pass": ("✓", "bold green"), "fail": ("✗", "bold red"), "n/a": ("–", "dim"), UNDONE_MARK: ("↶", "bold yellow")}
 
 
 class ScorecardScreen(ModalScreen[int | None]):
