@@ -43,6 +43,8 @@ FIRST_MINUTES_POINTS = 12.0
 INCOME_POINTS = 8.0
 CALLBACK_POINTS = 100.0
 CALLBACK_EARLY = timedelta(minutes=5)
+# After this a callback agreed is said to be missed: still first to call, but never "due 10:30" at night.
+CALLBACK_LATE = timedelta(minutes=15)
 PROMISE_DUE_POINTS = 25.0
 RULES_CLOSED_POINTS = -1000.0  # below every account the contact rules allow now
 
@@ -194,7 +196,10 @@ def moment(when: Moment, now: datetime, window: tuple[time, time] | None = None)
     reasons: list[Reason] = []
     if when.callback_at is not None:
         agreed = when.callback_at.astimezone(zone)
-        key, points = ("callback_due", CALLBACK_POINTS) if now >= when.callback_at - CALLBACK_EARLY else ("callback_later", -20.0)
+        if now < when.callback_at - CALLBACK_EARLY:
+            key, points = "callback_later", -20.0
+        else:
+            key, points = ("callback_missed" if now > when.callback_at + CALLBACK_LATE else "callback_due"), CALLBACK_POINTS
         reasons.append(Reason(key, points, (("at", agreed), ("today", agreed.date() == local.date()))))
     if when.promise_due is not None and when.promise_due == local.date():
         reasons.append(Reason("promise_due_today", PROMISE_DUE_POINTS, (("amount", when.promise_amount), ("currency", when.currency))))

@@ -86,8 +86,8 @@ WHERE h.released_at IS NULL AND a.collector_id = :collector_id AND a.closed = :c
 ORDER BY d.name, a.id"""
 
 UNFINISHED = """
-SELECT c.id, c.account_id, d.name, c.state, c.started_at
-FROM call c JOIN account a ON a.id = c.account_id JOIN debtor d ON d.id = a.debtor_id
+SELECT c.id, c.account_id, d.name, c.state, c.started_at, t.name, t.phone
+FROM call c JOIN account a ON a.id = c.account_id JOIN debtor d ON d.id = a.debtor_id JOIN contact t ON t.id = a.contact_id
 WHERE c.collector_id = :collector_id AND c.ended_at IS NULL AND c.practice = :practice
 ORDER BY c.started_at DESC
 """
@@ -127,6 +127,8 @@ class UnfinishedCall:
     debtor: str
     state: str
     started_at: datetime
+    contact: str = ""
+    phone: str = ""
 
 
 def as_date(value) -> date | None:
@@ -173,8 +175,8 @@ def score_row(row, now: datetime, class_days: tuple[int, ...], window: tuple[tim
 
 
 def unfinished_row(row) -> UnfinishedCall:
-    call_id, account_id, debtor, state, started = row
-    return UnfinishedCall(call_id, account_id, debtor, state, as_datetime(started))
+    call_id, account_id, debtor, state, started, contact, phone = row
+    return UnfinishedCall(call_id, account_id, debtor, state, as_datetime(started), contact, phone)
 
 
 @dataclass

@@ -65,6 +65,7 @@ class CallAssistApp(App):
         self.workspace = None
         self.promises_followed = False  # judged once a session, after the first paint
         self.accounts: list[tuple[int, str, str, str]] = []
+        self.unfinished: dict = {}  # account id -> its call left unfinished (sql.UnfinishedCall): Enter or the palette resumes it
         self._workspace_lock = threading.Lock()
 
     def _fatal_error(self) -> None:
@@ -128,26 +129,44 @@ class CallAssistApp(App):
         # could race a worker importing the same heavy modules.
         return any(getattr(screen, "is_call_screen", False) for screen in self.screen_stack)
 
+    def say_in_call(self) -> None:
+        """Asked for another call, practice or screen while a call is open: how to finish it first."""
+        call = next((screen.call for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
+        leave = "in_call_leave" if call is not None and not call.dialled else "in_call_end"
+        self.notify(label(leave, self.locale), severity="warning", timeout=6)
+
     def begin_call(self, account_id: int) -> None:
+        """A call on the account; the account's own unfinished call, resumed, when it has one."""
         if self.in_call():
-            self.bell()
+            self.say_in_call()
             return
-        self._open_call(account_id, None)
+        unfinished = self.unfinished.get(account_id)
+        if unfinished is not None:
+            self.resume_unfinished(unfinished)
+        else:
+            self._open_call(account_id, None)
+
+    def resume_unfinished(self, unfinished) -> None:
+        self.unfinished.pop(unfinished.account_id, None)  # once resumed it is this call, not one to offer
+        self._open_call(None, unfinished.call_id, resuming=unfinished.debtor)
 
     def begin_next_call(self, listed: list[int], listed_at) -> None:
         """A call on the first account of the list on screen (read at `listed_at`) that is
         still to be called: no one else has called it since or is calling it now."""
         if self.in_call():
-            self.bell()
+            self.say_in_call()
             return
         self._open_call(None, None, listed=listed, listed_at=listed_at)
 
     def offer_resume(self, unfinished) -> None:
         from callassist.tui.screens.resume import ResumeScreen
 
-        flow = self.workspace.flow
-        step = flow.flow.states[unfinished.state].label.get(self.locale) if flow and unfinished.state in flow.flow.states else unfinished.state
-        self.push_screen(ResumeScreen(unfinished, step, self.locale), lambda yes: yes and self._open_call(None, unfinished.call_id, resuming=unfinished.debtor))
+        self.push_screen(ResumeScreen(unfinished, self.step_label(unfinished.state), self.locale), lambda yes: yes and self.resume_unfinished(unfinished))
+
+    def step_label(self, state: str) -> str:
+        """A step of the script in use, in the collector's language (its id when the script has no such step)."""
+        flow = self.workspace.flow if self.workspace else None
+        return flow.flow.states[state].label.get(self.locale) if flow and state in flow.flow.states else state
 
     def choose_practice(self) -> None:
         """Pick a persona and rehearse a call against it."""
@@ -155,7 +174,7 @@ class CallAssistApp(App):
 
         workspace = self.workspace
         if workspace is None or self.in_call():
-            self.bell()
+            self.say_in_call() if self.in_call() else self.bell()
             return
         names = workspace.excuse_names(self.locale)
         problems = [str(p) for p in workspace.problems + workspace.persona_problems]
@@ -228,7 +247,7 @@ class CallAssistApp(App):
         from callassist.tui.screens.dashboard import DashboardScreen
 
         if self.in_call():
-            self.bell()
+            self.say_in_call()
             return
         # A supervisor leaving the dashboard leaves a signed checkpoint of the log behind.
         self.push_screen(DashboardScreen(), lambda _closed: self.checkpoint_log() if self.workspace and self.workspace.viewer.reads_team else None)
@@ -254,7 +273,7 @@ class CallAssistApp(App):
         from callassist.tui.screens.calls import CallsScreen
 
         if self.in_call():
-            self.bell()
+            self.say_in_call()
             return
         self.push_screen(CallsScreen())
 

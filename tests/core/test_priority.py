@@ -137,3 +137,18 @@ def test_outside_the_rules_window_an_account_sinks_and_says_when_it_opens():
     open_now = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
     assert all(reason.key != "rules_closed" for reason in moment(shanghai, open_now, window)[1])
     assert moment(shanghai, early)[1][0].key != "rules_closed"  # no window given: as before
+
+
+def test_a_callback_long_past_is_said_to_be_missed_not_due():
+    """Issue 23: a 10:30 callback must not read "callback due 10:30 AM" at 8:27 PM."""
+    agreed = datetime(2026, 11, 20, 2, 30, tzinfo=timezone.utc)  # 10:30 in Shanghai
+    when = Moment("Asia/Shanghai", callback_at=agreed)
+    for now, key in ((agreed - timedelta(minutes=30), "callback_later"), (agreed - timedelta(minutes=4), "callback_due"),
+                     (agreed + timedelta(minutes=15), "callback_due"), (datetime(2026, 11, 20, 12, 27, tzinfo=timezone.utc), "callback_missed")):
+        [reason] = [r for r in moment(when, now)[1] if r.key.startswith("callback")]
+        assert reason.key == key, now
+    assert describe_reason(reason, "en").replace("\u202f", " ") == "callback missed (agreed for 10:30 AM)"
+    assert describe_reason(reason, "zh") == "约定 10:30 回电，已错过"
+    from callassist.core.priority import CALLBACK_POINTS
+
+    assert reason.points == CALLBACK_POINTS  # still first to call

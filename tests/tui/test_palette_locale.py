@@ -21,3 +21,20 @@ async def test_the_palette_is_in_chinese_in_a_chinese_session(make_app, db_url):
         commands = [command.title for command in app.get_system_commands(app.screen)]
         assert "退出" in commands and "Quit" not in commands and "Theme" not in commands and "重新载入话术与借口库" in commands
         await press(pilot, "escape")
+
+
+async def test_another_account_from_the_palette_during_a_call_says_how_to_finish_first(make_app, db_url):
+    app = make_app("en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        other = app.accounts[1][0]
+        await press(pilot, "enter")
+        call_screen = app.screen
+        app.begin_call(other)  # what the palette's hit runs
+        await settle(pilot)
+        assert app.screen is call_screen
+        assert [n.message for n in app._notifications][-1].startswith("A call is open, nothing dialled yet: leave it first (Esc)")
+        await press(pilot, "d")
+        app.begin_call(other)
+        await settle(pilot)
+        assert [n.message for n in app._notifications][-1].startswith("A call is open: end it first (x")

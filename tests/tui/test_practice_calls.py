@@ -63,7 +63,7 @@ async def test_two_personas_rehearsed_and_scored(make_app, db_url):
         await press(pilot, "y")
         form = pilot.app.screen
         assert isinstance(form, PromiseScreen)
-        await pilot.press(*(TODAY + timedelta(days=7)).isoformat())
+        await pilot.press("tab", *(TODAY + timedelta(days=7)).isoformat())
         form.query_one("#row-0-amount", Input).value = "36800.00"
         form.query_one("#method", Select).value = "bank_transfer"
         form.query_one("#channel", Select).value = "email"

@@ -35,9 +35,35 @@ def test_call_wide(snap_compare, make_app):
     assert snap_compare(make_app("en"), terminal_size=(120, 40), run_before=_run_before(*keys))
 
 
-def test_promise_form(snap_compare, make_app):
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_promise_form(snap_compare, make_app, locale):
     keys = ("enter", "d", "r", "y", "o", "y", "f")
-    assert snap_compare(make_app("en"), terminal_size=(80, 24), run_before=_run_before(*keys))
+    assert snap_compare(make_app(locale), terminal_size=(80, 24), run_before=_run_before(*keys))
+
+
+TO_ASK = ("enter", "d", "r", "y", "o", "y")
+# A call at each kind of step: before dialling, someone on the line not yet verified, the
+# script's own words, the last rung of a ladder, the wrap-up; then the end form, and a notice.
+STEPS = {
+    "prepare": ("enter",),
+    "unverified": ("enter", "d", "g"),
+    "ask_payment": TO_ASK,
+    "last_rung": TO_ASK + ("4", "4", "4", "4"),
+    "wrap_up": TO_ASK + ("r", "h"),
+    "end_form": TO_ASK + ("r", "h", "x"),
+    "undo_notice": TO_ASK + ("r", "u"),
+}
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_call_at_80x24(snap_compare, make_app, locale, step):
+    assert snap_compare(make_app(locale), terminal_size=(80, 24), run_before=_run_before(*STEPS[step]))
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_payment_form(snap_compare, make_app, locale):
+    assert snap_compare(make_app(locale), terminal_size=(80, 24), run_before=_run_before("m"))
 
 
 @pytest.mark.parametrize(("locale", "words"), [("en", "acountant on leave"), ("zh", "會計請假了")], ids=["en", "zh"])

@@ -74,7 +74,8 @@ async def test_right_party_objection_two_rungs_instalment_promise(make_app, db_u
         first = (TODAY + timedelta(days=5)).isoformat()
         second = (TODAY + timedelta(days=35)).isoformat()
         half = (balance.amount / 2).quantize(balance.amount)
-        await pilot.press(*first)
+        assert form.focused.id == "total" and form.focused.selection.end == len(form.focused.value)  # typing replaces the balance
+        await pilot.press("tab", *first)
         form.query_one("#row-0-amount", Input).value = str(half)
         await press(pilot, "f2")
         form.query_one("#row-1-due", Input).value = second
@@ -264,6 +265,32 @@ async def test_kill_mid_call_and_resume(make_app, db_url, settings):
     assert kinds(events).count("call_started") == 1 and "call_resumed" in kinds(events)
     assert [e.payload["rung"] for e in events if e.kind == "rebuttal_shown"] == [1, 2]
     assert call.ended_at is not None
+
+
+async def test_later_keeps_the_account_in_sight_and_a_call_left_at_the_promise_resumes_with_its_form(make_app, db_url):
+    async with make_app("en").run_test() as pilot:
+        screen = await start_first_call(pilot)
+        debtor = screen.active.snapshot.debtor
+        await press(pilot, "d", "r", "y", "o", "y", "f")
+        assert isinstance(pilot.app.screen, PromiseScreen)
+        # The process dies here, the promise form open.
+    async with make_app("en").run_test() as pilot:
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ResumeScreen)
+        await press(pilot, "escape")  # Later
+        worklist = pilot.app.screen
+        assert isinstance(worklist, WorklistScreen)
+        table = worklist.query_one(LineTable)
+        assert table.cursor_key is not None and f"↻ {debtor}" in table.row_text(0)
+        assert any(name == f"{debtor} (unfinished call)" for _, name, _, _ in pilot.app.accounts), "Ctrl+P finds it too"
+        assert "Enter resumes it" in str(worklist.query_one("#worklist-detail", Static).render())
+        await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, PromiseScreen), "resumed at the promise step, its form open again"
+        assert isinstance(pilot.app.screen_stack[-2], CallScreen) and pilot.app.screen_stack[-2].call.state == "promise"
+        await press(pilot, "escape")
+        await end_call(pilot, note="will send the date by e-mail", disposition="refused")
+    [(call, events)] = stored_calls(db_url)
+    assert kinds(events).count("call_started") == 1 and kinds(events).count("call_resumed") == 1 and call.ended_at is not None
 
 
 async def test_names_are_shown_literally(make_app, db_url):

@@ -73,8 +73,8 @@ class CallScreen(Screen):
         self.card_minute = None
         self.told_window_closed = False  # their call hours ended during this call, and the collector was told
         self.card_debt: bool | None = None  # whether the card shows what is owed
-        self.dialled_shown = active.call.dialled  # what the key bar offers: Esc leaves only before dialling
-        self.undo_shown = False  # and u only while the last choice may be taken back
+        # What the key bar offers was worked out for: dialled (Esc before, H after), undoable, in the promise step.
+        self.keys_shown = (active.call.dialled, False, False)
         self.exit_next: dict | None = None  # the end form's fields once a hold or an exit is stored
         self.unverified = states_before(active.call.loaded.flow, VERIFIED)
         # What the forms hold but no event does yet; kept on disk by save_draft.
@@ -109,6 +109,7 @@ class CallScreen(Screen):
         self._bindings.bind("ctrl+o", "override", label("override_key", self.locale), show=False)
         self._bindings.bind("ctrl+r", "release", label("release_key", self.locale), show=False)
         self._bindings.bind("ctrl+z", "undo", label("undo_key", self.locale), show=False)
+        self._bindings.bind("x", "leave", label("leave_undialled", self.locale), show=False)  # x before dialling: as Esc
         self.query_one("#status", Static).display = False
         self.query_one(ChoiceBar).heading = label("choices", self.locale)
         self.query_one(ChoiceBar).reserve(self.every_step_choices())
@@ -121,6 +122,8 @@ class CallScreen(Screen):
         if self.drafts:
             forms = ", ".join(label(FORM_LABELS[form], self.locale) for form in self.drafts)
             self.app.notify(label("drafts_kept", self.locale, forms=forms), title=label("resume_title", self.locale), markup=False)
+        if self.call.in_promise_step() and self.call.promise is None:  # resumed where the form was open
+            self.call_after_refresh(self.action_promise)
 
     # ---- showing ----------------------------------------------------------------
 
@@ -133,8 +136,12 @@ class CallScreen(Screen):
             header.append(f" {label('practice_badge', self.locale)} ", style="reverse bold yellow")
             header.append(" ")
         header.append(f" {label('call', self.locale)} ", style="reverse bold")
-        header.append(" " + self.active.snapshot.debtor, style="bold")
-        header.append("  " + label("timer", self.locale, elapsed=f"{minutes:02d}:{seconds:02d}"), style="dim")
+        timer = Text("  " + label("timer", self.locale, elapsed=f"{minutes:02d}:{seconds:02d}"), style="dim")
+        name = Text(" " + self.active.snapshot.debtor, style="bold")
+        # A long name gives way to the timer: cut with an ellipsis (the card has it whole).
+        name.truncate(max(4, self.app.size.width - header.cell_len - timer.cell_len - 1), overflow="ellipsis")
+        header.append_text(name)
+        header.append_text(timer)
         self.query_one("#call-header", Static).update(header, layout=False)
         minute = now.replace(second=0, microsecond=0)
         if minute != self.card_minute:  # the debtor's local time on the card
@@ -201,10 +208,10 @@ class CallScreen(Screen):
         if not choices:
             extra.append(("x", label("end_call", self.locale)) if call.dialled else ("esc", label("leave_undialled", self.locale)))
         self.query_one(ChoiceBar).show(choices, label("choices", self.locale), extra)
-        if (call.dialled, call.can_undo()) != (self.dialled_shown, self.undo_shown):
-            self.dialled_shown, self.undo_shown = call.dialled, call.can_undo()
+        if (call.dialled, call.can_undo(), call.in_promise_step()) != self.keys_shown:
+            self.keys_shown = (call.dialled, call.can_undo(), call.in_promise_step())
             self.refresh_bindings()  # Esc leaves only before dialling, H holds only after, u undoes only the last choice
-        self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection())
+        self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection(), VERIFIED in call.facts)
         self.show_rules()
         if self.card_debt is not None and self.card_debt != self.debt_on_card():
             self.show_card()
@@ -535,6 +542,12 @@ class CallScreen(Screen):
             return self.call.dialled and not self.call.ended
         if action == "undo":
             return self.call.can_undo()
+        if action == "find":  # the key bar shows only what works now (? says the same)
+            return self.call.dialled and not self.call.ended
+        if action == "promise":
+            return self.call.in_promise_step()
+        if action == "end_call":
+            return self.call.dialled and not self.call.ended
         return True
 
     def action_undo(self) -> None:

@@ -3,7 +3,7 @@ and whether the contact asked not to be called again."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from rich.text import Text
 from typing import Callable
@@ -36,6 +36,7 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
         self.locale = locale
         self.suggested = suggested
         self.has_promise = has_promise
+        self.error_shown = False
 
     def compose(self) -> ComposeResult:
         t = lambda key: label(key, self.locale)  # noqa: E731
@@ -46,7 +47,7 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
             yield Label(t("disposition_note_optional"), id="note-label", markup=False)
             yield Input(id="note", compact=True)
             yield Label(t("next_contact"), markup=False)
-            yield Input(id="next-contact", compact=True, placeholder=f"{(self.local_now + timedelta(days=1)).date().isoformat()} 10:00")
+            yield Input(id="next-contact", compact=True, placeholder=t("next_contact_placeholder"))
             yield Label(t("contact_stop"), markup=False)
             yield Select([(t(f"stop_{stop}"), stop) for stop in STOPS], id="contact-stop", compact=True, prompt="—")
             yield Static(id="disposition-errors")
@@ -77,6 +78,9 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
     @on(Input.Changed)
     def changed(self) -> None:
         self._note_label()
+        if self.error_shown:  # an error goes as soon as what it asked for is there
+            error, _ = self.problem(warn=False)
+            self.show_error(error)
         fields = {"disposition": self._value() or "", "note": self.query_one("#note", Input).value, "next_contact": self.query_one("#next-contact", Input).value,
                   "contact_stop": self._value("#contact-stop") or ""}
         self.keep_fields(fields)
@@ -89,32 +93,49 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
     def submitted(self) -> None:
         self.action_save()
 
-    def action_save(self) -> None:
+    def _when(self) -> tuple[datetime | None, bool]:
+        next_text = self.query_one("#next-contact", Input).value.strip()
+        parsed = parse_when(next_text, self.local_now, self.day_starts) if next_text else None
+        return parsed or (None, False)
+
+    def problem(self, warn: bool = True) -> tuple[str | None, str | None]:
+        """What stops saving, and the id of the field to fix it in (None, None: nothing).
+        `warn`: also check the note's words (said once, on saving)."""
         disposition = self._value()
         note = self.query_one("#note", Input).value.strip()
         next_text = self.query_one("#next-contact", Input).value.strip()
-        parsed = parse_when(next_text, self.local_now, self.day_starts) if next_text else None
-        when, timed = parsed or (None, False)
-        error = None
+        when, _ = self._when()
         if disposition is None:
-            error = label("disposition", self.locale) + "?"
-        elif disposition == "promise" and not self.has_promise:
-            error = label("err_no_promise", self.locale)
-        elif disposition in NOTE_REQUIRED and not note:
-            error = label("err_note_required", self.locale)
-        elif next_text and when is None:
-            error = label("err_next_contact", self.locale, value=next_text)
-        elif disposition == "callback" and when is None:
-            error = label("err_callback_time", self.locale)
-        elif when is not None and when <= self.local_now:
-            error = label("err_next_contact_past", self.locale, now=self.local_now.strftime("%Y-%m-%d %H:%M"))
-        elif when is not None and self.window and not self.window[0] <= when.time() < self.window[1]:
-            error = label("err_callback_window", self.locale, when=when.strftime("%Y-%m-%d %H:%M"), opens=self.window[0].strftime("%H:%M"), closes=self.window[1].strftime("%H:%M"))
-        elif problems := self.warnings_first(note):
-            error = "\n".join(problems + [label("note_check", self.locale)])
+            return label("disposition", self.locale) + "?", "disposition"
+        if disposition == "promise" and not self.has_promise:
+            return label("err_no_promise", self.locale), "disposition"
+        if disposition in NOTE_REQUIRED and not note:
+            return label("err_note_required", self.locale), "note"
+        if next_text and when is None:
+            return label("err_next_contact", self.locale, value=next_text), "next-contact"
+        if disposition == "callback" and when is None:
+            return label("err_callback_time", self.locale), "next-contact"
+        if when is not None and when <= self.local_now:
+            return label("err_next_contact_past", self.locale, now=self.local_now.strftime("%Y-%m-%d %H:%M")), "next-contact"
+        if when is not None and self.window and not self.window[0] <= when.time() < self.window[1]:
+            return label("err_callback_window", self.locale, when=when.strftime("%Y-%m-%d %H:%M"), opens=self.window[0].strftime("%H:%M"), closes=self.window[1].strftime("%H:%M")), "next-contact"
+        if warn and (problems := self.warnings_first(note)):
+            return "\n".join(problems + [label("note_check", self.locale)]), "note"
+        return None, None
+
+    def show_error(self, error: str | None) -> None:
+        self.error_shown = error is not None
+        self.query_one("#disposition-errors", Static).update(Text(error or "", style="red"))
+
+    def action_save(self) -> None:
+        error, field = self.problem()
         if error:
-            self.query_one("#disposition-errors", Static).update(Text(error, style="red"))
+            self.show_error(error)
+            self.query_one(f"#{field}").focus()  # where the collector types the fix
             return
+        disposition = self._value()
+        note = self.query_one("#note", Input).value.strip()
+        when, timed = self._when()
         # A time, or any date agreed as a callback, is a callback: the worklist brings it up then.
         callback = when if when is not None and (timed or disposition == "callback") else None
         self.dismiss((disposition, note, when.date() if when else None, callback, self._value("#contact-stop")))

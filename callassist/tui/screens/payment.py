@@ -30,13 +30,14 @@ class PaymentScreen(ModalScreen[tuple | None]):
         self.owed = owed
         self.currency = owed.currency
         self.today = today
+        self.errors_shown = False
 
     def compose(self) -> ComposeResult:
         t = lambda key, **values: label(key, self.locale, **values)  # noqa: E731
         with Vertical(id="payment-box"):
             yield Static(Text(t("payment_title", debtor=self.debtor), style="bold"))
             yield Static(t("payment_amount", currency=self.currency), markup=False)
-            yield Input(id="amount", compact=True, placeholder="5000.00")
+            yield Input(id="amount", compact=True, placeholder=t("payment_amount_placeholder"))
             yield Static(t("payment_date"), markup=False)
             yield Input(self.today.isoformat(), id="paid-on", compact=True)
             yield Static(t("payment_method"), markup=False)
@@ -50,14 +51,26 @@ class PaymentScreen(ModalScreen[tuple | None]):
     def submitted(self) -> None:
         self.action_save()
 
+    @on(Input.Changed)
+    def changed(self) -> None:
+        if self.errors_shown:  # what is fixed is no longer said to be wrong
+            self.show_errors(self.check()[1])
+
+    def check(self) -> tuple:
+        return check_payment(self.query_one("#amount", Input).value, self.query_one("#paid-on", Input).value, self.currency, self.today, self.owed)
+
+    def show_errors(self, errors: list) -> None:
+        self.errors_shown = bool(errors)
+        text = Text(style="red")
+        for error in errors:
+            text.append(label(error.key, self.locale, **dict(error.params)) + "\n")
+        text.rstrip()
+        self.query_one("#payment-errors", Static).update(text)
+
     def action_save(self) -> None:
-        checked, errors = check_payment(self.query_one("#amount", Input).value, self.query_one("#paid-on", Input).value, self.currency, self.today, self.owed)
+        checked, errors = self.check()
         if errors:
-            text = Text(style="red")
-            for error in errors:
-                text.append(label(error.key, self.locale, **dict(error.params)) + "\n")
-            text.rstrip()
-            self.query_one("#payment-errors", Static).update(text)
+            self.show_errors(errors)
             return
         amount, paid_on = checked
         self.dismiss((amount, paid_on, str(self.query_one("#method", Select).value), self.query_one("#reference", Input).value))

@@ -39,6 +39,7 @@ class PromiseScreen(DraftedForm[Promise | None]):
         self.fee_allowance = fee_allowance
         self.locale = locale
         self.row_count = 0
+        self.errors_shown = False
 
     def compose(self) -> ComposeResult:
         t = lambda key, **v: label(key, self.locale, **v)  # noqa: E731
@@ -46,7 +47,7 @@ class PromiseScreen(DraftedForm[Promise | None]):
             yield Static(t("promise_title"), classes="title", markup=False)
             with VerticalScroll(id="promise-fields"):
                 yield Label(t("promise_total", currency=self.balance.currency, balance=format_money(self.balance, self.locale)), markup=False)
-                yield Input(str(self.balance.amount), id="total", compact=True)
+                yield Input(str(self.balance.amount), id="total", compact=True, select_on_focus=True)
                 yield Label(t("promise_rows"), markup=False)
                 with Vertical(id="rows"):
                     for due, amount in self.draft.get("rows") or [["", ""]]:
@@ -72,7 +73,8 @@ class PromiseScreen(DraftedForm[Promise | None]):
         for name in ("method", "channel"):
             if self.draft.get(name):
                 self.query_one(f"#{name}", Select).value = self.draft[name]
-        self.query_one("#row-0-due", Input).focus()
+        # From the top: the total (the balance, selected: typing replaces it), then the dates.
+        self.query_one("#total", Input).focus()
 
     def _row(self, due: str = "", amount: str = "") -> Horizontal:
         n = self.row_count
@@ -111,6 +113,8 @@ class PromiseScreen(DraftedForm[Promise | None]):
     def keep_draft(self) -> None:
         if self.row_count and self.is_mounted:
             self.keep_fields(self.fields())
+            if self.errors_shown:  # what is fixed is no longer said to be wrong
+                self.show_errors(self.check()[1], move_focus=False)
 
     @on(Button.Pressed)
     async def pressed(self, event: Button.Pressed) -> None:
@@ -128,21 +132,28 @@ class PromiseScreen(DraftedForm[Promise | None]):
     def submitted(self) -> None:
         self.action_save()
 
-    def action_save(self) -> None:
+    def check(self) -> tuple[Promise | None, list[FieldError]]:
         fields = self.fields()
-        promise, errors = check_promise(fields["total"], [tuple(r) for r in fields["rows"]], fields["method"], fields["channel"], self.balance, self.today, self.fee_allowance)
+        return check_promise(fields["total"], [tuple(r) for r in fields["rows"]], fields["method"], fields["channel"], self.balance, self.today, self.fee_allowance)
+
+    def action_save(self) -> None:
+        promise, errors = self.check()
         if errors:
             self.show_errors(errors)
             return
         self.dismiss(promise)
 
-    def show_errors(self, errors: list[FieldError]) -> None:
+    def show_errors(self, errors: list[FieldError], move_focus: bool = True) -> None:
+        """Each error by its field; the cursor to the first, unless the collector is typing."""
+        self.errors_shown = bool(errors)
         text = Text(style="red")
         for error in errors:
             text.append(f"{self.field_name(error.field)}: ", style="bold red")
             text.append(label(error.key, self.locale, **dict(error.params)) + "\n")
         text.rstrip()
         self.query_one("#promise-errors", Static).update(text)
+        if not errors or not move_focus:
+            return
         first = errors[0].field
         widget_id = {"total": "total", "method": "method", "channel": "channel"}.get(first) or first.replace("row", "row-").replace(".", "-")
         self.query_one(f"#{widget_id}").focus()

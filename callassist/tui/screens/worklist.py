@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callassist.core.i18n import fmt_short_date, label, value_label
+from callassist.core.i18n import fmt_datetime, fmt_short_date, label, value_label
 from callassist.core.ledger_csv import LedgerFileError
 from callassist.core.money import Money, format_money
 from callassist.core.reasons import describe_reason
@@ -63,6 +63,7 @@ class WorklistScreen(Screen):
         self.rows: list = []
         self.listed_at = None  # when the list on screen was read
         self.offered_resume = False
+        self.held: tuple = ()  # accounts holds keep off the list
         self.filled_width = 0
         self.painted = threading.Event()
 
@@ -129,8 +130,8 @@ class WorklistScreen(Screen):
         self.rows = message.worklist.rows
         self.listed_at = message.worklist.at
         # Accounts on hold are off the list but found by the palette: their card, a release.
-        held = label("card_holds", locale)
-        self.app.accounts = [(r.account_id, r.debtor, r.contact, r.phone) for r in self.rows] + [(key, f"{debtor} ({held})", contact, phone) for key, debtor, contact, phone in message.worklist.held]
+        self.held = message.worklist.held
+        self.list_accounts()
         header = Text(label("worklist", locale), style="bold")
         header.append("  " + label("worklist_sub", locale, collector=self.app.collector, shown=len(self.rows), count=message.worklist.total), style="dim")
         self.query_one("#worklist-header", Static).update(header)
@@ -138,8 +139,27 @@ class WorklistScreen(Screen):
         self.show_notices()
         self.call_after_refresh(self.painted.set)
 
+    def list_accounts(self) -> None:
+        """What the palette finds: the list, the accounts holds keep off it (for their card
+        and a release) and those of calls left unfinished (Enter resumes them)."""
+        held, unfinished = label("card_holds", self.locale), label("unfinished_mark", self.locale)
+        self.app.accounts = ([(c.account_id, f"{c.debtor} ({unfinished})", c.contact, c.phone) for c in self.listed_unfinished()]
+                             + [(r.account_id, r.debtor, r.contact, r.phone) for r in self.rows]
+                             + [(key, f"{debtor} ({held})", contact, phone) for key, debtor, contact, phone in self.held])
+
+    def listed_unfinished(self) -> list:
+        """Calls left unfinished whose accounts the list does not show (held by the call
+        until its hold lapses): listed first, so that "Later" never hides an account."""
+        shown = {row.account_id for row in self.rows}
+        return [call for call in self.app.unfinished.values() if call.account_id not in shown]
+
     @on(Ready)
     def workspace_ready(self, message: Ready) -> None:
+        free = [call for call, elsewhere in zip(message.unfinished, message.open_elsewhere) if elsewhere is None]
+        self.app.unfinished = {call.account_id: call for call in free}
+        self.list_accounts()
+        if self.rows or free:
+            self.fill_table()
         self.show_notices()
         if self.offered_resume:
             return
@@ -147,7 +167,6 @@ class WorklistScreen(Screen):
         for call, elsewhere in zip(message.unfinished, message.open_elsewhere):
             if elsewhere is not None:  # not offered: another program has it on screen
                 self.app.notify(call_open_text(elsewhere, call.debtor, self.locale), severity="warning", timeout=12, markup=False)
-        free = [call for call, elsewhere in zip(message.unfinished, message.open_elsewhere) if elsewhere is None]
         if free:
             self.app.offer_resume(free[0])
 
@@ -191,10 +210,13 @@ class WorklistScreen(Screen):
         columns = [Column(label("col_debtor", locale), debtor_width)]
         columns += [Column(label(key, locale), width, right=key in ("col_balance", "col_dpd")) for key, width in widths.items()]
         columns.append(Column(label("col_why", locale), max(12, room - debtor_width)))
-        rows = self.rows
+        rows, unfinished = self.rows, self.listed_unfinished()
 
         def cells_of(index: int) -> list[str]:
-            row = rows[index]
+            if index < len(unfinished):
+                call = unfinished[index]
+                return ["↻ " + call.debtor] + [""] * (len(columns) - 2) + [label("unfinished_row", locale, step=self.app.step_label(call.state))]
+            row = rows[index - len(unfinished)]
             why = ("；" if locale == "zh" else "; ").join(describe_reason(reason, locale) for reason in row.reasons if reason.key not in COLUMN_REASONS and (reason.points > 0 or reason.key in SAID_FIRST))
             cells = [row.debtor, format_money(Money(row.balance, row.currency), locale), str(max(0, row.days_late))]
             if wide:
@@ -202,15 +224,21 @@ class WorklistScreen(Screen):
                 cells += [label(f"class_{row.debt_class}", locale), last, fmt_short_date(row.promise_due, locale) if row.promise_due else ""]
             return cells + [why]
 
-        self.query_one(LineTable).set_rows(columns, [str(row.account_id) for row in rows], cells_of)
+        self.query_one(LineTable).set_rows(columns, [str(call.account_id) for call in unfinished] + [str(row.account_id) for row in rows], cells_of)
 
     @on(LineTable.Highlighted)
     def show_detail(self, event: LineTable.Highlighted) -> None:
         """The highlighted account: who to ask for, and every reason for its place."""
         row = next((r for r in self.rows if str(r.account_id) == event.key), None)
-        if row is None:
-            return
         locale = self.locale
+        if row is None:
+            call = next((c for c in self.listed_unfinished() if str(c.account_id) == event.key), None)
+            if call is not None:
+                since = fmt_datetime(call.started_at.astimezone(), locale)
+                said = Text(f"{call.contact} · {call.phone}\n")
+                said.append(label("unfinished_detail", locale, step=self.app.step_label(call.state), since=since), style="yellow")
+                self.query_one("#worklist-detail", Static).update(said, layout=False)
+            return
         text = Text(f"{row.contact} · {row.phone}")
         if row.last_contact_at:
             text.append(f" · {label('col_last', locale)} ", style="dim")
@@ -230,7 +258,7 @@ class WorklistScreen(Screen):
 
     def action_start_call(self) -> None:
         key = self.query_one(LineTable).cursor_key
-        if self.rows and key is not None:
+        if key is not None:
             self.app.begin_call(int(key))
 
     def action_next_call(self) -> None:

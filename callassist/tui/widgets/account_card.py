@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
+from babel.dates import format_skeleton
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
 from callassist.core.account import AccountSnapshot
-from callassist.core.i18n import fmt_short_date, fmt_time, label, value_label
+from callassist.core.i18n import babel_locale, fmt_short_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.priority import ACCOUNT_FACTS
 
 MAX_INVOICES = 4
 MAX_PROMISES = 3
+CARD_WIDTH = 31  # the card's text at 80 columns, before it is laid out
+INDENT = "   "
+
+
+def fitted(fields: tuple[str, ...], last: str, width: int) -> str:
+    """A card row: ` fields last`, the last field on a line of its own when the row would
+    not fit (an invoice number or a date is never cut off)."""
+    row = " " + " ".join(fields)
+    if not last:
+        return row
+    return f"{row} {last}" if cell_len(row) + 1 + cell_len(last) <= width else f"{row}\n{INDENT}{last}"
+
+
+def fmt_day(day: date, today: date, locale: str) -> str:
+    """A date on the card: month and day within this year, with the year otherwise."""
+    if day.year != today.year:
+        return fmt_short_date(day, locale)
+    return format_skeleton("Md", day, locale=babel_locale(locale))
 
 
 class AccountCard(Static):
@@ -56,8 +76,10 @@ class AccountCard(Static):
         text.append("\n" + label("days_late", locale, days=dpd) + f" · {label('class_' + snapshot.debt_class(today, class_days), locale)}\n")
         text.append(f"{label('invoices', locale)}\n", style="dim")
         invoices = sorted(snapshot.invoices, key=lambda i: i.due)
+        width = self.content_size.width or CARD_WIDTH
+        day = lambda due: fmt_day(due, today, locale)  # noqa: E731
         for invoice in invoices[:MAX_INVOICES]:
-            text.append(f" {invoice.number} {money(invoice.amount)} {fmt_short_date(invoice.due, locale)}\n")
+            text.append(fitted((day(invoice.due), money(invoice.amount)), invoice.number, width) + "\n")
         if len(invoices) > MAX_INVOICES:
             text.append(f" +{len(invoices) - MAX_INVOICES}\n")
         text.append(f"{label('promises', locale)}\n", style="dim")
@@ -65,7 +87,9 @@ class AccountCard(Static):
             text.append(f" {label('none', locale)}\n")
         for promise in snapshot.promises[:MAX_PROMISES]:
             style = {"broken": "red", "partly_kept": "yellow", "kept": "green", "superseded": "dim"}.get(promise.status, "")
-            text.append(f" {fmt_short_date(promise.due, locale)} {money(promise.amount)} ")
-            text.append(value_label("status", promise.status, locale) + "\n", style=style)
+            row = fitted((day(promise.due), money(promise.amount)), "", width)
+            status = value_label("status", promise.status, locale)
+            text.append(row)
+            text.append((" " if cell_len(row) + 1 + cell_len(status) <= width else "\n" + INDENT) + status + "\n", style=style)
         text.rstrip()
         self.update(text)

@@ -29,27 +29,30 @@ def describe_rung(position: LadderPosition, locale: str) -> Text:
     text.append(PRINCIPLE_WORDS[locale].get(position.principle, str(position.principle)))
     text.append(f" · {label('counters', locale)}{colon}", style="dim")
     text.append(fmt_list((COUNTER_WORDS[locale].get(c, str(c)) for c in position.counters), locale))
-    if position.rung == position.rungs:
-        text.append("  " + label("last_rung", locale), style="yellow")
     return text
 
 
 class ObjectionPanel(Static):
     shown: tuple | None = None
 
-    def show(self, locale: str, position: LadderPosition | None, allowed: bool) -> None:
-        key = (locale, position, allowed)
+    def show(self, locale: str, position: LadderPosition | None, allowed: bool, verified: bool = False) -> None:
+        """The excuses' keys and the rung on screen; on the last rung, what to do if it fails
+        in place of the keys (known by then); when excuses cannot be answered now, why."""
+        key = (locale, position, allowed, verified)
         if key == self.shown:
             return
         self.shown = key
         text = Text()
-        text.append(f"{label('objections', locale)}  ", style="dim")
-        text.append(label("objection_keys", locale))
+        if position and position.rung == position.rungs:
+            text.append(label("last_rung", locale, excuse=position.excuse_name), style="bold yellow")
+        else:
+            text.append(f"{label('objections', locale)}  ", style="dim")
+            text.append(label("objection_keys", locale))
         if position:
             text.append("\n")
             text.append_text(describe_rung(position, locale))
         elif not allowed:
             text.append("\n")
-            text.append(label("objections_locked", locale), style="dim")
+            text.append(label("objections_not_now" if verified else "objections_locked", locale), style="dim")
         # Always two lines tall (see call.tcss): a new rung never re-lays out the screen.
         self.update(text, layout=False)
