@@ -23,7 +23,7 @@ import tempfile
 import termios
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -69,11 +69,13 @@ Bare().run()
 class Figure:
     samples: list[float]
     floor: list[float]
+    stages: dict = field(default_factory=dict)  # where the time went (keypress_to_prompt)
 
     def summary(self) -> dict:
         median = statistics.median(self.samples)
         floor = statistics.median(self.floor)
-        return {"median_ms": round(median, 3), "p99_ms": round(_p99(self.samples), 3), "floor_ms": round(floor, 3), "ratio": round(median / floor, 2) if floor else None}
+        return {"median_ms": round(median, 3), "p99_ms": round(_p99(self.samples), 3), "floor_ms": round(floor, 3), "ratio": round(median / floor, 2) if floor else None} | (
+            {"stages": self.stages} if self.stages else {})
 
 
 def _p99(values: list[float]) -> float:
@@ -171,6 +173,8 @@ def bench_cold_start(work: Path, url: str, runs: int) -> Figure:
 
 
 def bench_keypress(work: Path, url: str, presses: int) -> Figure:
+    """A choice's key to its step on screen, stored first; the floor is a bare Textual app's
+    key-to-frame plus one raw durable commit, both measured in this run."""
     env = _env() | {"CALLASSIST_DATA_DIR": str(work)}
     samples, floor = [], []
     bare = work / "bare.py"
@@ -184,8 +188,12 @@ def bench_keypress(work: Path, url: str, presses: int) -> Figure:
         floor.append((terminal.wait_for(expected) - sent) * 1000)
         time.sleep(0.02)
     terminal.close()
+    # A durable keystroke cannot beat a bare app's key-to-frame plus one durable commit.
+    commits = raw_commits(work / "raw-keys.db", presses)
+    floor = [frame + commit for frame, commit in zip(floor, commits)]
 
-    terminal = Terminal(_callassist_argv(url), env)
+    trace = work / "keys.jsonl"
+    terminal = Terminal(_callassist_argv(url), env | {"CALLASSIST_KEY_TRACE": str(trace)})
     terminal.wait_for("best call first")
     terminal.send("\r")
     terminal.wait_for("Someone answered")
@@ -199,7 +207,24 @@ def bench_keypress(work: Path, url: str, presses: int) -> Figure:
         samples.append((terminal.wait_for(expected) - sent) * 1000)
         time.sleep(0.02)
     terminal.close()
-    return Figure(samples, floor)
+    return Figure(samples, floor, key_stages(trace, presses))
+
+
+def key_stages(trace: Path, last: int) -> dict:
+    """Median milliseconds of each stage of the last `last` keystrokes the call screen
+    traced (tui/keytrace.py), the slowest keystroke's stages, and the collector's pauses."""
+    from callassist.tui.keytrace import STAGES
+
+    lines = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()][-last:] if trace.exists() else []
+    if not lines:
+        return {}
+    steps = list(zip(STAGES, STAGES[1:]))
+    spans = [{f"{a}_to_{b}": (line["stamps"][b] - line["stamps"][a]) * 1000 for a, b in steps} for line in lines]
+    slowest = max(spans, key=lambda span: sum(span.values()))
+    pauses = [pause * 1000 for line in lines for pause in line["gc"]]
+    return {"median": {name: round(statistics.median(span[name] for span in spans), 3) for name in spans[0]},
+            "slowest": {name: round(value, 3) for name, value in slowest.items()},
+            "gc_pauses": len(pauses), "gc_longest_ms": round(max(pauses, default=0.0), 3)}
 
 
 def timed_notes(workspace, call_id: str, count: int) -> list[float]:
@@ -226,20 +251,26 @@ def bench_event_append(work: Path, url: str, appends: int) -> Figure:
     samples = timed_notes(workspace, active.call_id, appends)
     workspace.engine.dispose()
 
-    raw = sqlite3.connect(work / "raw.db", isolation_level=None)
+    return Figure(samples, raw_commits(work / "raw.db", appends))
+
+
+def raw_commits(path: Path, count: int) -> list[float]:
+    """Milliseconds of each of `count` durable commits of one event row by sqlite3 alone,
+    with the store's settings (WAL, synchronous=FULL): what storing an event cannot beat."""
+    raw = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000"):
         raw.execute(f"PRAGMA {pragma}")
-    raw.execute("CREATE TABLE ev (id INTEGER PRIMARY KEY, call_id TEXT, seq INTEGER, kind TEXT, at TEXT, payload TEXT, prev_hash TEXT, hash TEXT, UNIQUE(call_id, seq))")
+    raw.execute("CREATE TABLE IF NOT EXISTS ev (id INTEGER PRIMARY KEY, call_id TEXT, seq INTEGER, kind TEXT, at TEXT, payload TEXT, prev_hash TEXT, hash TEXT, UNIQUE(call_id, seq))")
     call_id = str(uuid.uuid4())
-    floor = []
-    for n in range(appends):
+    took = []
+    for n in range(count):
         started = time.perf_counter()
         raw.execute("BEGIN")
         raw.execute("INSERT INTO ev (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)", (call_id, n, "note_added", "2026-01-01T00:00:00+00:00", '{"text":"x"}', "0" * 64, "1" * 64))
         raw.execute("COMMIT")
-        floor.append((time.perf_counter() - started) * 1000)
+        took.append((time.perf_counter() - started) * 1000)
     raw.close()
-    return Figure(samples, floor)
+    return took
 
 
 def bench_template_render(renders: int) -> Figure:
@@ -524,6 +555,11 @@ def format_table(results: dict) -> str:
             lines.append(f"{name:<20}{r['rows']:,} rows in {r['seconds']} s: {r['rows_per_s']:,} rows/s (sqlite3 alone: {r['floor_rows_per_s']:,} rows/s, ratio {r['ratio']})")
             continue
         lines.append(f"{name:<20}{r['median_ms']:>11.3f}{r['p99_ms']:>10.3f}{r['floor_ms']:>10.3f}{r['ratio']:>8.2f}")
+        if r.get("stages"):
+            stages = r["stages"]
+            said = ", ".join(f"{stage} {ms}" for stage, ms in stages["median"].items())
+            lines.append(f"{'':<20}where it goes (median ms): {said}; gc pauses {stages['gc_pauses']}, longest {stages['gc_longest_ms']} ms")
+            lines.append(f"{'':<20}slowest key: " + ", ".join(f"{stage} {ms}" for stage, ms in stages["slowest"].items()))
     return "\n".join(lines)
 
 

@@ -117,7 +117,7 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
         path = url.removeprefix("sqlite:///")
         window = settings.contact_rules.window
         quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days, window=window)  # noqa: E731
-    tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay)
+    tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True)
     tui.run()
     if tui.return_code in (0, None):
         daily_checkpoint(tui.workspace)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import sys
 import threading
 from datetime import datetime, timezone
@@ -48,12 +50,14 @@ class CallAssistApp(App):
             self.heading = heading  # a label key
             super().__init__()
 
-    def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None, replay: str | None = None) -> None:
+    def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None, replay: str | None = None, freeze: bool = False) -> None:
         """`open_workspace` opens the database; it runs in a worker thread, after the first
         paint. `quick_read`, where the database allows one, gives the worklist before that.
-        With `replay` (a call id) the app opens on that call's replay instead."""
+        With `replay` (a call id) the app opens on that call's replay instead. `freeze`:
+        the program's own process (see warm_up), never a test's, which runs many apps."""
         super().__init__()
         self.replay = replay
+        self.freeze = freeze
         # Python hands the GIL between threads every 5 ms by default. A commit finishing
         # in a worker, or a frame waiting in Textual's writer thread, would wait that long.
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
@@ -90,6 +94,18 @@ class CallAssistApp(App):
 
     def now(self) -> datetime:
         return self.clock()
+
+    @work(thread=True, exclusive=True, group="warm-up")
+    def warm_up(self) -> None:
+        """While the worklist waits for a key: build the quick-find (its Chinese tables take
+        about 0.3 s of CPU, which must not compete with a call's first keys), then set what
+        is loaded by now apart from the collector's sweeps, so none of them stalls a key."""
+        catalog = self.workspace.catalog if self.workspace else None
+        if catalog is not None:
+            catalog.finder()
+        if self.freeze:
+            gc.collect()
+            gc.freeze()
 
     def on_mount(self) -> None:
         self.title = label("app_title", self.locale)

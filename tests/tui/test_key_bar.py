@@ -26,7 +26,8 @@ async def test_the_bar_follows_the_screen_and_a_click_presses_the_key(make_app):
         await press(pilot, "escape", "enter")
         assert isinstance(pilot.app.screen, CallScreen)
         bar = pilot.app.screen.query_one(KeyBar)
-        assert "备注" in _shown(bar) and "结束通话" in _shown(bar) and "拨打" not in _shown(bar)
+        assert "备注" in _shown(bar) and "不拨号离开" in _shown(bar) and "拨打" not in _shown(bar)
+        assert "结束通话" not in _shown(bar) and "查借口" not in _shown(bar), "nothing to end or find before dialling"
         await press(pilot, "question_mark")
         rows = set(pilot.app.screen.rows())
         assert isinstance(pilot.app.screen, KeysScreen) and ("Esc", "不拨号离开") in rows and not {k for k, _ in rows} & {"H", "/", "u  Ctrl+Z", "x"}

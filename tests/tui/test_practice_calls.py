@@ -77,7 +77,7 @@ async def test_two_personas_rehearsed_and_scored(make_app, db_url):
         assert "(says it again)" in _debtor_says(screen)
         await press(pilot, "r", "h")
         second = await _end(pilot, note="rehearsal: escalated too early")
-        assert second["payload"]["score"] < 50 and "Ladders used instead: Old friend" in second["shown"]
+        assert second["payload"]["score"] < 50 and "Old friend against Stall (1x)" in second["shown"]
 
     calls = stored_calls(db_url)
     assert [(c.practice, c.persona, c.account_id, c.disposition) for c, _ in calls] == [(True, "stall_busy_owner", None, "promise"), (True, "mixed_stall_then_dispute", None, "escalated")]

@@ -191,7 +191,7 @@ async def test_the_dashboard_shows_the_team_figures(make_app, db_url):
         await press(pilot, "enter", "a", "x", "ctrl+s")
         await press(pilot, "enter", "d", "r", "y", "o", "y", "f")
         form = pilot.app.screen
-        await pilot.press(*"2026-11-27")
+        await pilot.press("tab", *"2026-11-27")
         form.query_one("#method").value = "bank_transfer"
         form.query_one("#channel").value = "wechat"
         await press(pilot, "ctrl+s", "y", "x", "ctrl+s", "f")
@@ -271,7 +271,7 @@ async def test_a_replayed_promise_says_what_became_of_it(make_app, db_url):
         await settle(pilot)
         await press(pilot, "enter", "d", "r", "y", "o", "y", "f")
         form = pilot.app.screen
-        await pilot.press(*"2026-11-27")
+        await pilot.press("tab", *"2026-11-27")
         form.query_one("#method").value = "bank_transfer"
         form.query_one("#channel").value = "wechat"
         await press(pilot, "ctrl+s", "y", "x", "ctrl+s")

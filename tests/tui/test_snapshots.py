@@ -70,3 +70,12 @@ def test_payment_form(snap_compare, make_app, locale):
 def test_call_with_quick_find(snap_compare, make_app, locale, words):
     keys = ("enter", "d", "r", "y", "o", "slash", *("space" if c == " " else c for c in words))
     assert snap_compare(make_app(locale), terminal_size=(80, 24), run_before=_run_before(*keys))
+
+
+def test_call_narrow(snap_compare, make_app):
+    """At 56 columns the words to read aloud keep more room than the card."""
+    assert snap_compare(make_app("zh"), terminal_size=(56, 24), run_before=_run_before(*TO_ASK))
+
+
+def test_practice_picker(snap_compare, make_app):
+    assert snap_compare(make_app("zh"), terminal_size=(80, 24), run_before=_run_before("p"))

@@ -32,6 +32,7 @@ from callassist.core.reasons import describe_block, describe_budget
 from callassist.store.drafts import DRAFTED_BY
 from callassist.store.errors import StoreError
 from callassist.tui.screens.cases import CasePickerScreen
+from callassist.tui import keytrace
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.account_card import AccountCard
 from callassist.tui.widgets.choice_bar import ChoiceBar
@@ -51,6 +52,8 @@ SAVING_NOTICE_AFTER = 0.25
 
 class CallScreen(Screen):
     CSS_PATH = "call.tcss"
+    # Below 64 columns the card gives up width, so the words to read aloud keep the most.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (64, "-normal")]
     is_call_screen = True
     BINDINGS = [Binding(str(n), f"excuse('{excuse}')", excuse, show=False) for n, excuse in enumerate(EXCUSE_IDS, 1)]
 
@@ -271,6 +274,7 @@ class CallScreen(Screen):
         except ContentError as exc:
             self.show_status("\n".join(str(p) for p in exc.problems), "bold red")
             return
+        keytrace.mark("made")
         self.pending = events
         # Say "saving" only if storing is slow: showing it on every key would cost a relayout.
         self.saving_notice = self.set_timer(SAVING_NOTICE_AFTER, lambda: self.show_status(label("saving", self.locale), "dim"))
@@ -283,10 +287,12 @@ class CallScreen(Screen):
         except StoreError as exc:
             self.post_message(self.StoreFailed(events, str(exc)))
         else:
+            keytrace.mark("stored")
             self.post_message(self.Stored(events, offline=not in_database))
 
     @on(Stored)
     def stored(self, message: Stored) -> None:
+        keytrace.mark("received")
         self.pending = None
         self.saving_notice.stop()
         self.show_offline()
@@ -317,6 +323,7 @@ class CallScreen(Screen):
                     self.dismiss(event.payload["disposition"])
                 return
         self.refresh_call()
+        self.call_after_refresh(keytrace.mark, "painted")
         if self.exit_next is not None:  # a hold or an exit: the call ends next, its form filled in
             self.drafts["disposition"], self.exit_next = self.exit_next, None
             self.action_end_call()
@@ -337,6 +344,7 @@ class CallScreen(Screen):
         for choice in self.call.step.choices:
             if choice.key == event.character:
                 event.stop()
+                keytrace.mark("key")
                 if not self.call.dialled and self.call.contact_rules is not None:
                     self.dial_if_no_hold(choice.trigger)  # the dial is the gated act: holds read at this moment
                 else:

@@ -12,6 +12,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from callassist.core.i18n import label
+from callassist.tui.widgets.spoken import fold
+
+BOX_WIDTH = 76  # practice.tcss
+BOX_INSIDE = 12  # its border and padding, the list's border, an option's padding, the scrollbar
 
 
 class PracticeScreen(ModalScreen[str | None]):
@@ -29,6 +33,7 @@ class PracticeScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         t = lambda key, **values: label(key, self.locale, **values)  # noqa: E731
+        width = min(BOX_WIDTH, self.app.size.width) - BOX_INSIDE  # what an option's text has, folded (Chinese never starts a line with a closing mark)
         with Vertical(id="practice-box"):
             yield Static(Text(t("practice_title"), style="bold"))
             yield Static(Text(t("practice_help"), style="dim"), id="practice-help")
@@ -40,7 +45,7 @@ class PracticeScreen(ModalScreen[str | None]):
                 if persona.excuses:  # a voicemail or a reminder call has none
                     excuses = " → ".join(self.excuse_names.get(e.excuse, e.excuse) for e in persona.excuses)
                     prompt.append("\n" + t("practice_excuses", excuses=excuses), style="italic")
-                prompt.append("\n" + persona.description.get(self.locale))
+                prompt.append("\n" + fold(persona.description.get(self.locale), width))
                 options.append(Option(prompt, id=persona_id))
             yield OptionList(*options, id="personas")
             if self.problems:
@@ -71,6 +76,7 @@ class ScoreScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         t = lambda key, **values: label(key, self.locale, **values)  # noqa: E731
+        width = min(BOX_WIDTH, self.app.size.width) - BOX_INSIDE - 3  # after the mark
         with VerticalScroll(id="score-box"):
             yield Static(Text(t("score_title", persona=self.persona_name), style="bold"))
             total = Text(t("score_total", passed=self.payload["passed"], items=self.payload["items"], score=self.payload["score"]), style="bold")
@@ -78,7 +84,7 @@ class ScoreScreen(ModalScreen[None]):
             lines = Text()
             for result in self.payload["results"]:
                 lines.append(" ✓ " if result["passed"] else " ✗ ", style="bold green" if result["passed"] else "bold red")
-                lines.append(result["detail"] + "\n")
+                lines.append(fold(result["detail"], width).replace("\n", "\n   ") + "\n")
             yield Static(lines, id="score-items")
             yield Static(Text(f"Enter · {t('close')}", style="dim"))
 

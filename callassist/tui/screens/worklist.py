@@ -12,7 +12,6 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from callassist.core.i18n import fmt_datetime, fmt_short_date, label, value_label
-from callassist.core.ledger_csv import LedgerFileError
 from callassist.core.money import Money, format_money
 from callassist.core.reasons import describe_reason
 from callassist.store.errors import CallOpen, StoreError
@@ -169,6 +168,7 @@ class WorklistScreen(Screen):
                 self.app.notify(call_open_text(elsewhere, call.debtor, self.locale), severity="warning", timeout=12, markup=False)
         if free:
             self.app.offer_resume(free[0])
+        self.app.warm_up()
 
     def show_notices(self) -> None:
         """Above the list: the script's problems (refused, or refused while the last good
@@ -318,6 +318,8 @@ class WorklistScreen(Screen):
 
     @work(thread=True, group="payment")
     def store_payment(self, account_id: int, amount, paid_on, method: str, reference: str) -> None:
+        from callassist.core.ledger_csv import LedgerFileError  # not on the first paint's path: the CSV reader is heavy
+
         try:
             counts = self.app.workspace.record_payment(account_id, amount, paid_on, method, reference)
         except (StoreError, LedgerFileError) as exc:  # refused by the ledger (it changed meanwhile): said, nothing stored

@@ -50,7 +50,10 @@ class AccountCard(Static):
         text = Text()
         text.append(snapshot.debtor + "\n", style="bold")
         text.append(" · ".join(filter(None, (snapshot.contact_name, snapshot.contact_role))) + "\n")
-        text.append(f"{label('phone', locale)} ", style="dim")
+        width = self.content_size.width or CARD_WIDTH
+        phone_label = label("phone", locale)
+        # The number whole, on a line of its own when the card is narrow.
+        text.append(phone_label + (" " if cell_len(f"{phone_label} {snapshot.phone}") <= width else "\n"), style="dim")
         text.append(snapshot.phone + "\n")
         text.append(f"{label('local_time', locale)} ", style="dim")
         text.append(f"{fmt_time(local, locale)} {local.tzname()}\n")
@@ -76,7 +79,6 @@ class AccountCard(Static):
         text.append("\n" + label("days_late", locale, days=dpd) + f" · {label('class_' + snapshot.debt_class(today, class_days), locale)}\n")
         text.append(f"{label('invoices', locale)}\n", style="dim")
         invoices = sorted(snapshot.invoices, key=lambda i: i.due)
-        width = self.content_size.width or CARD_WIDTH
         day = lambda due: fmt_day(due, today, locale)  # noqa: E731
         for invoice in invoices[:MAX_INVOICES]:
             text.append(fitted((day(invoice.due), money(invoice.amount)), invoice.number, width) + "\n")
