@@ -135,9 +135,15 @@ class Terminal:
         os.close(self.master)
 
 
-def _env() -> dict:
+def _env(compiled: bool = False) -> dict:
+    """The programs' environment: a colour terminal; `compiled`: the program's modules
+    compiled to bytecode first, as an installed program has them (a machine that sets
+    PYTHONDONTWRITEBYTECODE would otherwise compile each of them from source at every start)."""
     env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", LANG="en_US.UTF-8")
     env.pop("TEXTUAL", None)
+    if compiled:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parent)], env=env, check=True)
     return env
 
 
@@ -158,7 +164,7 @@ def _callassist_argv(url: str) -> list[str]:
 
 
 def bench_cold_start(work: Path, url: str, runs: int) -> Figure:
-    env = _env() | {"CALLASSIST_DATA_DIR": str(work)}
+    env = _env(compiled=True) | {"CALLASSIST_DATA_DIR": str(work)}
     bare = work / "bare.py"
     bare.write_text(BARE_APP)
     samples, floor = [], []
@@ -175,7 +181,7 @@ def bench_cold_start(work: Path, url: str, runs: int) -> Figure:
 def bench_keypress(work: Path, url: str, presses: int) -> Figure:
     """A choice's key to its step on screen, stored first; the floor is a bare Textual app's
     key-to-frame plus one raw durable commit, both measured in this run."""
-    env = _env() | {"CALLASSIST_DATA_DIR": str(work)}
+    env = _env(compiled=True) | {"CALLASSIST_DATA_DIR": str(work)}
     samples, floor = [], []
     bare = work / "bare.py"
     bare.write_text(BARE_APP)

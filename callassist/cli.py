@@ -158,9 +158,10 @@ def db_upgrade(ctx: typer.Context) -> None:
 
     from callassist.core.redact import display_url
     from callassist.store import db as store_db
+    from callassist.store.sql import missing_file
 
     settings = ctx.obj.settings
-    created = store_db.missing_file(settings.database_url())
+    created = missing_file(settings.database_url())
     engine = _open_store(ctx.obj, new=True)
     if created:
         typer.echo(f"New database made: {created}")

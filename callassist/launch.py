@@ -111,10 +111,13 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
 
     quick_read = None
     # A trainer's worklist is empty: the first paint must not show the ledger either.
-    if url.startswith("sqlite:///") and replay is None and Viewer(settings.collector, settings.role).sees_personal_data:
+    from callassist.store.sql import sqlite_file
+
+    file = sqlite_file(url)
+    if file is not None and replay is None and Viewer(settings.collector, settings.role).sees_personal_data:
         from callassist.store.sql import quick_sqlite_read
 
-        path = url.removeprefix("sqlite:///")
+        path = str(file)
         window = settings.contact_rules.window
         quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days, window=window)  # noqa: E731
     tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True)
@@ -127,7 +130,7 @@ def absent_database(url: str, named: bool) -> str | None:
     """What to say when `url` names a SQLite file that is not there: a command other than
     `db upgrade` and `demo` never makes an empty database in its place. `named`: the user
     gave the URL (--db, CALLASSIST_DB), so a typo is likely."""
-    from callassist.store.db import missing_file
+    from callassist.store.sql import missing_file
 
     path = missing_file(url)
     if path is None:

@@ -42,16 +42,6 @@ def open_engine(url: str, retention_years: int | None = None) -> Engine:
     return engine
 
 
-def missing_file(url: str) -> Path | None:
-    """The file a SQLite URL names when there is none there yet (a typo in --db, or a desk
-    with no database so far); None for any other URL."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return None
-    path = Path(parsed.database).expanduser()
-    return None if path.exists() else path
-
-
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
