@@ -34,6 +34,8 @@ class PastPromise:
     # Its first instalment not yet paid in full: what is still to come, and when (None: nothing is).
     next_due: date | None = None
     next_amount: Decimal | None = None
+    payments: int = 1  # how many instalments: a plan has more than one
+    last_due: date | None = None  # when its last instalment falls due
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ class AccountSnapshot:
         promise open before is superseded (as the ledger stores it)."""
         earlier = tuple(replace(past, status="superseded") if past.status == "open" else past for past in self.promises)
         first = promise.instalments[0]
-        return replace(self, promises=(PastPromise(promise.total, promise.first_due, "open", Decimal(0), first.due, first.amount),) + earlier)
+        made = PastPromise(promise.total, promise.first_due, "open", Decimal(0), first.due, first.amount, len(promise.instalments), promise.instalments[-1].due)
+        return replace(self, promises=(made,) + earlier)
 
     @property
     def broken_promises(self) -> int:
@@ -120,7 +123,8 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
     last = snapshot.promises[0] if snapshot.promises else None
     last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, value_label("status", last.status, locale), money(last.paid),
                                 money(last.next_amount) if last.next_amount is not None else None,
-                                fmt_date(last.next_due, locale) if last.next_due else None) if last else None
+                                fmt_date(last.next_due, locale) if last.next_due else None,
+                                last.payments, fmt_date(last.last_due or last.due, locale)) if last else None
     dpd = snapshot.days_past_due(today)
     overdue = sum((i.amount for i in snapshot.invoices if i.due < today), Decimal(0))
     upcoming = [i for i in snapshot.invoices if i.due >= today]

@@ -29,6 +29,8 @@ class PastPromiseView:
     paid: str  # what payments covered of it (partly_kept: less than the amount)
     next_amount: str | None = None  # its next instalment not yet paid in full (None: none is left)
     next_due: str | None = None  # when that one falls due
+    payments: int = 1  # instalments: a plan has more than one, and `amount` is its total
+    last_due: str = ""  # when the last of them falls due (`due`: the first)
 
 
 @dataclass(frozen=True)

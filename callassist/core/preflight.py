@@ -54,7 +54,8 @@ def sample_snapshot(with_history: bool = True, *, standing: str = "overdue", deb
         promises = ()
     elif standing == "promise_open":
         invoices = (InvoiceLine("INV-0001", days(-70), days(-40), Decimal("20000.00")), InvoiceLine("INV-0002", days(-40), days(-10), Decimal("16800.00")))
-        promises = (PastPromise(Decimal("20000.00"), days(4), "open", Decimal(0), days(4), Decimal("20000.00")),)
+        # A plan, so that the words for one are rendered too.
+        promises = (PastPromise(Decimal("20000.00"), days(4), "open", Decimal(0), days(4), Decimal("10000.00"), 2, days(34)),)
     else:
         invoices = (InvoiceLine("INV-0001", date(2025, 10, 1), date(2025, 11, 1), Decimal("20000.00")), InvoiceLine("INV-0002", date(2025, 11, 1), date(2025, 12, 1), Decimal("16800.00")))
         promises = (PastPromise(Decimal("10000.00"), date(2026, 2, 20), "broken"),)

@@ -108,7 +108,8 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         due = instalments[0].due_on if instalments else promise.created_at.date()
         coming = next((i for i in instalments if i.paid < i.amount), None)
         past.append(PastPromise(promise.total, due, promise.status, sum((i.paid for i in instalments), Decimal(0)),
-                                coming.due_on if coming else None, coming.amount - coming.paid if coming else None))
+                                coming.due_on if coming else None, coming.amount - coming.paid if coming else None,
+                                max(1, len(instalments)), instalments[-1].due_on if instalments else due))
     return AccountSnapshot(
         account_id=account.id,
         debtor=debtor.name,

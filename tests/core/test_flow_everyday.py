@@ -102,7 +102,7 @@ def test_the_reminder_and_the_check_call_are_offered_only_on_accounts_they_fit(s
 def test_a_check_call_on_track_ends_reminded(standard_flow, catalog):
     call = _call(standard_flow, catalog, standing="promise_open")
     text = _walk(call, "dial", "right_party", "check_call")
-    assert call.state == "check_promise" and "¥20,000.00" in text and "Nov 24, 2026" in text
+    assert call.state == "check_promise" and "¥10,000.00" in text and "Nov 24, 2026" in text  # the next instalment of the plan
     call.choose("on_track")
     assert call.state == "wrap_up" and call.suggested_disposition == "reminded"
 
@@ -168,3 +168,26 @@ def test_sample_accounts_stand_as_asked_on_the_day_of_the_call():
         sample_snapshot(standing="later")
     with pytest.raises(ValueError, match="consumer"):
         sample_snapshot(debtor="household")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_plan_is_said_as_a_plan_never_its_total_on_its_first_date(standard_flow, catalog, locale):
+    """A trial found "Last promise: CN¥214,287.00 by Dec 4" for a plan of two halves: the
+    total was put on the first instalment's date, and read aloud."""
+    from dataclasses import replace
+
+    from callassist.core.account import PastPromise
+
+    snapshot = sample_snapshot(now=NOW)
+    plan = PastPromise(Decimal("20000.00"), date(2026, 11, 1), "broken", Decimal(0), date(2026, 11, 1), Decimal("10000.00"), 2, date(2026, 12, 1))
+    snapshot = replace(snapshot, promises=(plan,))
+    context = build_context(snapshot, locale=locale, collector="Wang Fang", creditor="Northbridge Supply", now=NOW)
+    call = Call(standard_flow, catalog, context, snapshot.money, clock=lambda: NOW)
+    prepared = _walk(call)
+    said = _walk(Call(standard_flow, catalog, context, snapshot.money, clock=lambda: NOW), "dial", "right_party", "can_talk")
+    if locale == "en":
+        assert "¥20,000.00 in 2 payments, the first by Nov 1, 2026, the last by Dec 1, 2026" in prepared
+        assert "The one due on Nov 1, 2026, CN¥10,000.00, hasn't come in." in said and "¥20,000.00 would be with us by" not in said
+    else:
+        assert "¥20,000.00分2期付，第一期2026年11月1日前，最后一期2026年12月1日前" in prepared
+        assert "2026年11月1日那期的¥10,000.00到现在还没收到" in said

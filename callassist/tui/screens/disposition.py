@@ -106,7 +106,7 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
         next_text = self.query_one("#next-contact", Input).value.strip()
         when, _ = self._when()
         if disposition is None:
-            return label("disposition", self.locale) + "?", "disposition"
+            return label("err_no_outcome", self.locale), "disposition"
         if disposition == "promise" and not self.has_promise:
             return label("err_no_promise", self.locale), "disposition"
         if disposition in NOTE_REQUIRED and not note:

@@ -279,7 +279,10 @@ class WorklistScreen(Screen):
         key = self.query_one(LineTable).cursor_key
         row = next((r for r in self.rows if str(r.account_id) == key), None)
         if row is None or self.app.workspace is None:
-            self.app.bell()
+            if key is not None and int(key) in self.app.unfinished:
+                self.app.notify(label("payment_unfinished", self.locale), severity="warning")
+            else:
+                self.app.bell()
             return
 
         def entered(result) -> None:

@@ -75,7 +75,7 @@ class AccountCard(Static):
         upcoming = [i for i in snapshot.invoices if i.due >= today]
         if upcoming:  # what is owed but not due yet is not asked for as if it were late
             text.append("\n" + label("card_overdue", locale, amount=money(overdue)), style="bold" if overdue else "")
-            text.append(" · " + label("card_not_yet_due", locale, amount=money(sum((i.amount for i in upcoming), Decimal(0))), date=fmt_short_date(min(i.due for i in upcoming), locale)), style="dim")
+            text.append("\n" + label("card_not_yet_due", locale, amount=money(sum((i.amount for i in upcoming), Decimal(0))), date=fmt_short_date(min(i.due for i in upcoming), locale)), style="dim")
         text.append("\n" + label("days_late", locale, days=dpd) + f" · {label('class_' + snapshot.debt_class(today, class_days), locale)}\n")
         text.append(f"{label('invoices', locale)}\n", style="dim")
         invoices = sorted(snapshot.invoices, key=lambda i: i.due)
