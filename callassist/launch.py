@@ -8,6 +8,7 @@ and Click take about 50 ms to import and parse, a sixth of the time to the first
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 from pathlib import Path
@@ -96,6 +97,9 @@ def global_options_only(argv: list[str]) -> dict | None:
 
 
 def run_tui(options: Options, url: str, replay: str | None = None) -> None:
+    # Start-up makes a million objects and few cycles: sweeps of them would stall the first
+    # frame and the first keys. The app resumes the collector once warmed up (CallAssistApp.warm_up).
+    gc.disable()
     from callassist.core.compliance import Viewer
     from callassist.tui.app import CallAssistApp
 
@@ -122,6 +126,7 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
         quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days, window=window)  # noqa: E731
     tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True)
     tui.run()
+    tui.resume_gc()  # an app that ended before warming up
     if tui.return_code in (0, None):
         daily_checkpoint(tui.workspace)
 

@@ -117,7 +117,7 @@ def test_preview_reads_the_reminder_the_check_call_and_a_ladder_on_a_sample_that
     reminder = runner.invoke(app, ["preview", "standard", "--state", "reminder", "--standing", "not_yet_due", "--locale", "en"])
     assert reminder.exit_code == 0 and "CN¥20,000.00 on your account falls due on" in reminder.output and "out of CN¥36,800.00 coming due" in reminder.output
     check = runner.invoke(app, ["preview", "standard", "--state", "check_promise", "--standing", "promise_open", "--debtor", "consumer", "--locale", "en"])
-    assert check.exit_code == 0 and "Wang Lei" in check.output and "CN¥20,000.00 you arranged to pay" in check.output
+    assert check.exit_code == 0 and "Wang Lei" in check.output and "CN¥10,000.00 you arranged to pay" in check.output
     ladder = runner.invoke(app, ["preview", "standard", "--excuse", "deflect.signer_away", "--locale", "zh"])
     assert ladder.exit_code == 0 and [line[:2] for line in ladder.output.splitlines() if line[:1].isdigit()] == ["1.", "2.", "3.", "4."]
     assert "reason" in ladder.output and "law" in ladder.output

@@ -24,6 +24,8 @@ from callassist.tui.screens.worklist import WorklistScreen, call_open_text
 GIL_SWITCH_INTERVAL = 0.0005
 # How often events kept on this computer (the database out of reach) are sent again.
 OUTBOX_SECONDS = 2.0
+# Start-up holds the garbage collector off this long at most (launch.run_tui, warm_up).
+GC_HELD_SECONDS = 20.0
 
 
 class CallAssistApp(App):
@@ -98,18 +100,25 @@ class CallAssistApp(App):
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
         """While the worklist waits for a key: build the quick-find (its Chinese tables take
-        about 0.3 s of CPU, which must not compete with a call's first keys), then set what
-        is loaded by now apart from the collector's sweeps, so none of them stalls a key."""
+        about 0.3 s of CPU, which must not compete with a call's first keys), then resume
+        the garbage collector (see launch.run_tui) with all that is loaded set apart."""
         catalog = self.workspace.catalog if self.workspace else None
         if catalog is not None:
             catalog.finder()
-        if self.freeze:
-            gc.collect()
+        self.resume_gc()
+
+    def resume_gc(self) -> None:
+        """The collector's sweeps back on, over what is made from now on: what start-up
+        loaded (the program, the database library, the catalog) is never swept again, so
+        no sweep of it stalls a key for 50-90 ms. No-op in a test's app (`freeze` False)."""
+        if self.freeze and not gc.isenabled():
             gc.freeze()
+            gc.enable()
 
     def on_mount(self) -> None:
         self.title = label("app_title", self.locale)
         self.set_interval(OUTBOX_SECONDS, self.send_outbox)
+        self.set_timer(GC_HELD_SECONDS, self.resume_gc)  # whatever happens to the warm-up
         if self.replay:
             from callassist.tui.screens.replay import ReplayScreen
 

@@ -84,11 +84,12 @@ class WorklistScreen(Screen):
         self._bindings.bind("r", "reload", label("reload", locale), show=False)
         self._bindings.bind("F", "facts", label("facts_key", locale), show=False)
         self.query_one("#worklist-header", Static).update(Text(label("worklist", locale), style="bold"))
-        if self.app.workspace is None and self.app.quick_read:
+        first = self.app.quick_read(self.app.now()) if self.app.workspace is None and self.app.quick_read else None
+        if first is not None:
             # The one read on the UI thread: about 9 ms on the demo (the best rows of one
             # index, no ORM), so the first frame has the rows; a worker's hand-off cost more.
-            self.show_rows(self.Loaded(self.app.quick_read(self.app.now())))
-        self.load()
+            self.show_rows(self.Loaded(first))
+        self.load(waits_for_paint=first is not None)
 
     def on_screen_resume(self) -> None:
         if self.app.workspace is not None:
@@ -100,9 +101,10 @@ class WorklistScreen(Screen):
         self.app.action_reload_content()
 
     @work(thread=True, exclusive=True, group="worklist")
-    def load(self) -> None:
-        """Paint from the quick read when there is one, then open everything else behind it."""
-        if self.app.workspace is None and self.app.quick_read:
+    def load(self, waits_for_paint: bool = False) -> None:
+        """Open everything else behind the first paint (`waits_for_paint`: the quick read's
+        rows are on their way to the screen), then read the worklist again."""
+        if waits_for_paint:
             # Heavy imports in this thread would hold the GIL the first paint needs.
             self.painted.wait(timeout=FIRST_PAINT_WAIT)
         opened = self.app.workspace is not None
