@@ -148,7 +148,7 @@ class PromiseScreen(DraftedForm[Promise | None]):
         self.errors_shown = bool(errors)
         text = Text(style="red")
         for error in errors:
-            text.append(f"{self.field_name(error.field)}: ", style="bold red")
+            text.append(self.field_name(error.field) + ("：" if self.locale == "zh" else ": "), style="bold red")
             text.append(label(error.key, self.locale, **dict(error.params)) + "\n")
         text.rstrip()
         self.query_one("#promise-errors", Static).update(text)
