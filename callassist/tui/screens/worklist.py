@@ -45,8 +45,9 @@ class WorklistScreen(Screen):
     AUTO_FOCUS = "LineTable"
 
     class Loaded(Message):
-        def __init__(self, worklist) -> None:
+        def __init__(self, worklist, read: int = 0) -> None:
             self.worklist = worklist
+            self.read = read  # which read it was (WorklistScreen.next_read): an older one arriving late is not shown
             super().__init__()
 
     class Ready(Message):
@@ -63,6 +64,7 @@ class WorklistScreen(Screen):
         self.listed_at = None  # when the list on screen was read
         self.offered_resume = False
         self.held: tuple = ()  # accounts holds keep off the list
+        self.reads, self.shown_read, self.reads_lock = 0, 0, threading.Lock()
         self.filled_width = 0
         self.painted = threading.Event()
 
@@ -113,7 +115,8 @@ class WorklistScreen(Screen):
             followed = workspace.follow_up_promises() if not self.app.promises_followed else None
             self.app.promises_followed = True
             # Promises judged or standings settled can reorder what the quick read showed.
-            self.post_message(self.Loaded(workspace.worklist()))
+            read = self.next_read()
+            self.post_message(self.Loaded(workspace.worklist(), read))
             if followed and any(followed.values()):
                 self.app.call_from_thread(self.app.notify, label("promises_followed", self.locale, **followed), timeout=8)
             workspace.ensure_content()
@@ -127,8 +130,18 @@ class WorklistScreen(Screen):
             self.app.call_from_thread(self.app.notify, label("worklist_unreachable", self.locale, error=str(exc)), severity="warning", timeout=RELOAD_SECONDS, markup=False)
             self.app.call_from_thread(self.set_timer, RELOAD_SECONDS, self.load)
 
+    def next_read(self) -> int:
+        """A number for a read of the worklist about to start: two readers (the reload when
+        the screen comes back, the one after a payment) may finish in either order."""
+        with self.reads_lock:
+            self.reads += 1
+            return self.reads
+
     @on(Loaded)
     def show_rows(self, message: Loaded) -> None:
+        if message.read and message.read < self.shown_read:
+            return  # read before the list on screen: it would bring back what has changed since
+        self.shown_read = max(self.shown_read, message.read)
         locale = self.locale
         self.rows = message.worklist.rows
         self.listed_at = message.worklist.at
@@ -334,7 +347,8 @@ class WorklistScreen(Screen):
             self.app.call_from_thread(self.app.notify, message, severity="error", markup=False)
             return
         self.app.call_from_thread(self.app.notify, label("payment_stored", self.locale, **counts), markup=False)
-        self.post_message(self.Loaded(self.app.workspace.worklist()))
+        read = self.next_read()
+        self.post_message(self.Loaded(self.app.workspace.worklist(), read))
 
     def action_figures(self) -> None:
         self.app.show_dashboard()
