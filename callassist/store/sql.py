@@ -321,15 +321,20 @@ def read_unfinished(execute, collector_id: int) -> list[UnfinishedCall]:
     return [unfinished_row(row) for row in execute(UNFINISHED, {"collector_id": collector_id, "practice": False})]
 
 
+QUICK_READ_WAIT = 0.1  # seconds the first paint's read waits on a lock (WAL readers never do)
+
+
 def quick_sqlite_read(path: str, collector: str, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, window: tuple[time, time] | None = None) -> Worklist | None:
     """The worklist straight from a SQLite file already at the newest schema, else None.
 
-    Only the standard library is imported here: this is what the first frame waits for.
+    Only the standard library is imported here: this is what the first frame waits for,
+    on the UI thread, so a locked file is given up at once (QUICK_READ_WAIT) and left to
+    the worker's full read.
     """
     import sqlite3
 
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=QUICK_READ_WAIT)
     except sqlite3.Error:
         return None
     try:
