@@ -69,3 +69,22 @@ async def test_the_payment_amount_starts_empty_and_its_error_goes_once_typed(mak
         await pilot.press(*"120.50")
         await settle(pilot)
         assert _said(form, "#payment-errors") == ""
+
+
+async def test_tab_walks_the_promise_form_in_the_order_it_is_filled(make_app, db_url):
+    """Total, each payment's date then amount, method, channel, Save; F2 and F3 add and
+    remove rows from the keyboard, so their buttons are not stops on the way."""
+    async with make_app("en").run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "d", "r", "y", "o", "y", "f")
+        form = pilot.app.screen
+        assert isinstance(form, PromiseScreen)
+        await press(pilot, "f2")
+        assert form.focused.id == "row-1-due", "a new row takes the cursor to its date"
+        form.query_one("#total", Input).focus()
+        await settle(pilot)
+        order = [form.focused.id]
+        for _ in range(7):
+            await press(pilot, "tab")
+            order.append(form.focused.id)
+        assert order == ["total", "row-0-due", "row-0-amount", "row-1-due", "row-1-amount", "method", "channel", "save"]

@@ -3,6 +3,7 @@ the list follows (Pilot, asserting on what the database holds)."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from sqlmodel import select
@@ -77,3 +78,22 @@ async def test_item_01_an_overpayment_typed_in_is_refused_and_nothing_is_stored(
     with db.session(engine) as session:
         assert session.get(Account, row.account_id).closed and check_ledger(session=session) == []
     engine.dispose()
+
+
+async def test_a_read_of_the_list_arriving_after_a_newer_one_is_not_shown(make_app, db_url):
+    """The reload on coming back from the form and the read after the payment finish in
+    either order; the older list would bring back an account the payment just closed."""
+    async with make_app("en").run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        worklist = pilot.app.screen
+        full = pilot.app.workspace.worklist()
+        paid_off = full.rows[0].account_id
+        after = dataclasses.replace(full, rows=full.rows[1:])
+        older, newer = worklist.next_read(), worklist.next_read()
+        worklist.post_message(worklist.Loaded(after, newer))
+        worklist.post_message(worklist.Loaded(full, older))
+        await settle(pilot)
+        assert paid_off not in [row.account_id for row in worklist.rows]
+        worklist.post_message(worklist.Loaded(full, worklist.next_read()))
+        await settle(pilot)
+        assert worklist.rows[0].account_id == paid_off, "a newer read is shown"

@@ -53,8 +53,8 @@ class PromiseScreen(DraftedForm[Promise | None]):
                     for due, amount in self.draft.get("rows") or [["", ""]]:
                         yield self._row(due, amount)
                 with Horizontal(classes="buttons"):
-                    yield Button(f"F2 {t('promise_add_row')}", id="add-row", compact=True)
-                    yield Button(f"F3 {t('promise_remove_row')}", id="remove-row", compact=True)
+                    yield self._key_button(f"F2 {t('promise_add_row')}", "add-row")
+                    yield self._key_button(f"F3 {t('promise_remove_row')}", "remove-row")
                 with Horizontal(id="how"):
                     with Vertical():
                         yield Label(t("promise_method"), markup=False)
@@ -75,6 +75,13 @@ class PromiseScreen(DraftedForm[Promise | None]):
                 self.query_one(f"#{name}", Select).value = self.draft[name]
         # From the top: the total (the balance, selected: typing replaces it), then the dates.
         self.query_one("#total", Input).focus()
+
+    @staticmethod
+    def _key_button(text: str, button_id: str) -> Button:
+        """A button its key already works; Tab passes it by, from the amounts to the method."""
+        button = Button(text, id=button_id, compact=True)
+        button.can_focus = False
+        return button
 
     def _row(self, due: str = "", amount: str = "") -> Horizontal:
         n = self.row_count
