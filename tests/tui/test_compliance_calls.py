@@ -211,7 +211,7 @@ async def test_a_blocked_account_is_left_not_dialled_and_counts_for_nothing(tmp_
         with db.session(engine) as session:
             before = session.get(Account, account_id)
             before = (before.last_contact_at, before.last_outcome, before.calls_in_month)
-        assert "esc" in str(screen.query_one("#choices").render()).lower()
+        assert "esc" in screen.query_one("#choices").text.plain.lower()
         await press(pilot, "escape")
         assert isinstance(app.screen, WorklistScreen)
         # A call that was dialled cannot be left that way.

@@ -38,12 +38,12 @@ async def test_a_failed_commit_is_shown_and_retried(make_app, db_url, monkeypatc
         await pilot.pause(0.3)
         status = str(screen.query_one("#status", Static).render())
         assert "Not saved: database is locked" in status
-        assert screen.query_one("#prompt-title", Static).render().plain == "Prepare"
+        assert screen.query_one("#prompt-title").text.plain == "Prepare"
         await pilot.press("a")  # ignored while the change waits to be stored
         await settle(pilot)
         assert failures["left"] == 0
         assert screen.call.state == "reach_party"
-        assert screen.query_one("#prompt-title", Static).render().plain == "Reach the right person"
+        assert screen.query_one("#prompt-title").text.plain == "Reach the right person"
         assert not screen.query_one("#status").display
         drafts = pilot.app.workspace.drafts
         failures["left"] = 1

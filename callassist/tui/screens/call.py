@@ -203,14 +203,14 @@ class CallScreen(Screen):
     def refresh_call(self) -> None:
         call = self.call
         step = call.step
-        self.query_one(PromptPanel).show(f"{step.label}", step.text)
+        self.query_one(PromptPanel).show(step.label, step.text)
         choices = list(step.choices)
         extra = []
         if call.in_promise_step() and call.promise is None:
             extra.append(("m", label("promise_form", self.locale)))
         if not choices:
             extra.append(("x", label("end_call", self.locale)) if call.dialled else ("esc", label("leave_undialled", self.locale)))
-        self.query_one(ChoiceBar).show(choices, label("choices", self.locale), extra)
+        self.query_one(ChoiceBar).offer(choices, label("choices", self.locale), extra)
         if (call.dialled, call.can_undo(), call.in_promise_step()) != self.keys_shown:
             self.keys_shown = (call.dialled, call.can_undo(), call.in_promise_step())
             self.refresh_bindings()  # Esc leaves only before dialling, H holds only after, u undoes only the last choice

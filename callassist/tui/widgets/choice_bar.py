@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import Static
 
 from callassist.core.call import Choice
+from callassist.tui.widgets.lines import Lines
 
 GAP = 3
 
 
-class ChoiceBar(Static):
+class ChoiceBar(Lines):
     """Items are packed into lines here, so a key is never split from its words."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -21,7 +21,7 @@ class ChoiceBar(Static):
         self.packed_width = 0
         self.every_step: list[list[tuple[str, str]]] = [[]]
 
-    def show(self, choices: list[Choice], heading: str, extra: list[tuple[str, str]] = ()) -> None:
+    def offer(self, choices: list[Choice], heading: str, extra: list[tuple[str, str]] = ()) -> None:
         items = [(c.key, c.label) for c in choices] + list(extra)
         if (heading, items) == (self.heading, self.items):
             return
@@ -36,7 +36,7 @@ class ChoiceBar(Static):
 
     def _show(self, width: int) -> None:
         # The height is reserved (see reserve): new choices never need a layout.
-        self.update(self._pack(width), layout=False)
+        self.show(self._pack(width))
         self.packed_width = width
 
     def reserve(self, every_step: list[list[tuple[str, str]]]) -> None:
