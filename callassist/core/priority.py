@@ -46,6 +46,8 @@ CALLBACK_EARLY = timedelta(minutes=5)
 # After this a callback agreed is said to be missed: still first to call, but never "due 10:30" at night.
 CALLBACK_LATE = timedelta(minutes=15)
 PROMISE_DUE_POINTS = 25.0
+# A promise not yet due: the next call is on its date (the wrap-up says so), not before.
+PROMISE_PENDING_POINTS = -45.0
 RULES_CLOSED_POINTS = -1000.0  # below every account the contact rules allow now
 
 
@@ -70,6 +72,7 @@ class AccountFacts(NamedTuple):
     last_contact_on: date | None = None
     flags: tuple[str, ...] = ()
     calls_in_month: int = 0
+    promise_due: date | None = None  # the next open instalment of an open promise
 
 
 class Moment(NamedTuple):
@@ -165,6 +168,8 @@ def standing(facts: AccountFacts, today: date, class_days: tuple[int, ...] = DEF
     if facts.flags:
         for flag in [flag for flag in facts.flags if flag in WARNING_SIGNS][:2]:
             add("warning", 20.0, (("sign", flag),))
+    if facts.promise_due is not None and facts.promise_due > today:
+        add("promise_pending", PROMISE_PENDING_POINTS, (("due", facts.promise_due),))
     if late > 0 and facts.calls_in_month == 0:
         add("no_call_this_month", 6.0)
     elif facts.calls_in_month >= CALLS_A_MONTH:

@@ -19,6 +19,8 @@ def describe_reason(reason: Reason, locale: str) -> str:
     if "at" in values:
         at = values["at"]
         words["time"] = fmt_time(at, locale) if values.get("today", True) else f"{fmt_short_date(at.date(), locale)} {fmt_time(at, locale)}"
+    if "due" in values:
+        words["date"] = fmt_short_date(values["due"], locale)
     if "weekday" in values:
         words["day"] = get_day_names("wide", locale=babel_locale(locale))[values["weekday"]]
         words["part"] = label(f"part_{values['part']}", locale)

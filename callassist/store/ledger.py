@@ -389,8 +389,8 @@ def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[in
         for account in connection.execute(select(*columns).where(_ACCOUNTS.c.id.in_(chunk))).all():
             balance, oldest = open_position(invoices[account.id], paid[account.id])
             calls = account.calls_in_month if account.calls_month == month_of(today) else 0
-            facts = AccountFacts(oldest, balance, account.currency, account.broken_promises, account.last_broken_on, account.last_contact_at.date() if account.last_contact_at else None, parse_flags(account.flags), calls)
             due, amount = promised.get(account.id, (None, None))
+            facts = AccountFacts(oldest, balance, account.currency, account.broken_promises, account.last_broken_on, account.last_contact_at.date() if account.last_contact_at else None, parse_flags(account.flags), calls, due)
             rows.append({"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days, explain=False).points, "priority_on": today, "next_promise_due": due, "next_promise_amount": amount})
     paid_off = [row["key"] for row in rows if row["closed"] and row["next_promise_due"] is not None]
     if paid_off:

@@ -169,7 +169,7 @@ def score_row(row, now: datetime, class_days: tuple[int, ...], window: tuple[tim
     # The day the stored standing was worked out for (see ledger.refresh_standing): the
     # early stop in read_worklist needs the standing here to be the stored one.
     today = now.astimezone(timezone.utc).date()
-    facts = AccountFacts(oldest, balance, currency, broken or 0, last_broken, last_at.date() if last_at else None, parse_flags(flags), calls_in_month if calls_month == month_of(today) else 0)
+    facts = AccountFacts(oldest, balance, currency, broken or 0, last_broken, last_at.date() if last_at else None, parse_flags(flags), calls_in_month if calls_month == month_of(today) else 0, promise_due)
     kept = standing(facts, today, class_days)
     when = Moment(zone, parse_work_starts(work_starts), income_day, as_datetime(callback_at), promise_due, promise_amount, currency)
     now_points, now_reasons = moment(when, now, window)

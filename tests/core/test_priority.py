@@ -16,8 +16,8 @@ FRIDAY_1040_SHANGHAI = datetime(2026, 11, 20, 2, 40, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 20)
 
 
-def _score(facts: AccountFacts, when: Moment, now=FRIDAY_1040_SHANGHAI):
-    kept, kept_reasons, _ = standing(facts, TODAY)
+def _score(facts: AccountFacts, when: Moment, now=FRIDAY_1040_SHANGHAI, today=TODAY):
+    kept, kept_reasons, _ = standing(facts, today)
     then, then_reasons = moment(when, now)
     return round(kept + then, 3), top_reasons(kept_reasons + then_reasons, 3)
 
@@ -39,10 +39,12 @@ def test_a_crafted_ledger_is_ordered_with_its_reasons():
         "late, called enough": (AccountFacts(date(2026, 6, 1), Decimal("90000"), "CNY", calls_in_month=3, last_contact_on=date(2026, 11, 19)), Moment(shanghai)),
         "night in New York": (AccountFacts(date(2026, 6, 1), Decimal("90000"), "USD"), Moment("America/New_York")),
         "not due yet": (AccountFacts(date(2026, 12, 30), Decimal("500000"), "CNY"), Moment(shanghai)),
+        # A promise taken yesterday for the 30th: the next call is on that day, not before.
+        "promised": (AccountFacts(date(2026, 6, 1), Decimal("90000"), "CNY", flags=("insolvency",), last_contact_on=date(2026, 11, 19), promise_due=date(2026, 11, 30)), Moment(shanghai)),
     }
     scored = {name: _score(*values) for name, values in ledger.items()}
     order = sorted(scored, key=lambda name: -scored[name][0])
-    assert order == ["callback due now", "broken promise", "owner changed", "late, called enough", "first minutes", "night in New York", "not due yet"]
+    assert order == ["callback due now", "broken promise", "owner changed", "late, called enough", "first minutes", "night in New York", "promised", "not due yet"]
     said = {name: [describe_reason(r, "en") for r in reasons] for name, (_, reasons) in scored.items()}
     assert said["callback due now"][0] == "callback due 10:30\u202fAM"
     assert said["broken promise"][:2] == ["promise broken 2 days ago", "80 days past due"]
@@ -50,6 +52,10 @@ def test_a_crafted_ledger_is_ordered_with_its_reasons():
     assert said["late, called enough"][2] == "3 calls this month already"
     assert "first 15 minutes of their working day" in said["first minutes"]
     assert said["night in New York"][1] == "their time 9:40\u202fPM: outside working hours"
+    assert said["promised"][0] == "promised for 11/30/26: call then"
+    assert describe_reason(scored["promised"][1][0], "zh") == "已承诺 2026/11/30 付款，到期再打"
+    on_the_day = _score(ledger["promised"][0], Moment(shanghai), today=date(2026, 11, 30))
+    assert "promise_pending" not in [r.key for r in on_the_day[1]], "on its date the promise is followed up"
     assert [describe_reason(r, "zh") for r in scored["broken promise"][1]][:2] == ["2 天前承诺未兑现", "逾期 80 天"]
     friday = moment(Moment(shanghai), datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc))[1]
     assert [describe_reason(r, "en") for r in friday] == ["Friday morning: best time"]
@@ -82,15 +88,17 @@ def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
             session.flush()
             oldest = first.date() - timedelta(days=rng.randint(-10, 400))
             balance = Decimal(rng.randint(100, 500000))
+            # Some promises due today, some later (their accounts wait for the date), some past.
+            promise_due = TODAY + timedelta(days=rng.choice([-3, 0, 0, 2, 12])) if rng.random() < 0.1 else None
             account = Account(
                 external_id=f"A{n}", debtor_id=debtor.id, contact_id=contact.id, collector_id=collector.id, currency="CNY", balance=balance, oldest_due=oldest,
                 **debtor_clock(debtor.timezone, debtor.work_starts, debtor.income_day),
                 callback_at=first + timedelta(minutes=rng.randint(-600, 600)) if rng.random() < 0.05 else None,
-                next_promise_due=TODAY if rng.random() < 0.05 else None, next_promise_amount=Decimal(100),
+                next_promise_due=promise_due, next_promise_amount=Decimal(100),
             )
             session.add(account)
             session.flush()
-            facts[account.id] = AccountFacts(oldest, balance, "CNY")
+            facts[account.id] = AccountFacts(oldest, balance, "CNY", promise_due=promise_due)
         session.commit()
     path = str(tmp_path / "top.db")
     engine.dispose()
