@@ -43,6 +43,8 @@ FIRST_MINUTES_POINTS = 12.0
 INCOME_POINTS = 8.0
 CALLBACK_POINTS = 100.0
 CALLBACK_EARLY = timedelta(minutes=5)
+# Before the agreed time the account waits: the debtor was told when the call would come.
+CALLBACK_WAIT_POINTS = -60.0
 # After this a callback agreed is said to be missed: still first to call, but never "due 10:30" at night.
 CALLBACK_LATE = timedelta(minutes=15)
 PROMISE_DUE_POINTS = 25.0
@@ -202,7 +204,7 @@ def moment(when: Moment, now: datetime, window: tuple[time, time] | None = None)
     if when.callback_at is not None:
         agreed = when.callback_at.astimezone(zone)
         if now < when.callback_at - CALLBACK_EARLY:
-            key, points = "callback_later", -20.0
+            key, points = "callback_later", CALLBACK_WAIT_POINTS
         else:
             key, points = ("callback_missed" if now > when.callback_at + CALLBACK_LATE else "callback_due"), CALLBACK_POINTS
         reasons.append(Reason(key, points, (("at", agreed), ("today", agreed.date() == local.date()))))

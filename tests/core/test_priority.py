@@ -160,3 +160,13 @@ def test_a_callback_long_past_is_said_to_be_missed_not_due():
     from callassist.core.priority import CALLBACK_POINTS
 
     assert reason.points == CALLBACK_POINTS  # still first to call
+
+
+def test_an_account_waits_for_the_callback_it_agreed():
+    """A long-overdue account whose debtor agreed to be called at 14:30 is not offered at
+    10:40 before an ordinary one: the debtor was told when the call comes."""
+    agreed = datetime(2026, 11, 20, 6, 30, tzinfo=timezone.utc)  # 14:30 in Shanghai
+    waiting = _score(AccountFacts(date(2026, 2, 27), Decimal("18274"), "CNY", flags=("moving",)), Moment("Asia/Shanghai", callback_at=agreed))
+    ordinary = _score(AccountFacts(date(2026, 10, 20), Decimal("9000"), "CNY"), Moment("Asia/Shanghai"))
+    assert waiting[0] < ordinary[0], (waiting, ordinary)
+    assert describe_reason(waiting[1][0], "en").replace("\u202f", " ") == "callback agreed for 2:30 PM"
