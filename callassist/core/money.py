@@ -76,18 +76,23 @@ def parse_amount(text: str, currency: str | None, number_format: str = "plain") 
         raise MoneyError(_why_not_an_amount(shown, cleaned, currency, number_format))
     digits, fraction = found.group(1).replace(group, "") if group else found.group(1), found.group(2)
     if len(digits.lstrip("0")) > MAX_WHOLE_DIGITS:
-        raise MoneyError(f"{shown!r} is too large for an amount: at most {MAX_WHOLE_DIGITS} digits before the decimal point")
+        raise MoneyError(f"“{shown}” is too large for an amount: at most {MAX_WHOLE_DIGITS} digits before the decimal point")
     value = Decimal(digits + ("." + fraction if fraction is not None else ""))
     if currency is not None and fraction is not None and len(fraction) > currency_places(currency):
-        places = currency_places(currency)
-        raise MoneyError(f"{currency} takes at most {places} decimal places, got {shown!r}" if places else f"{currency} has no decimal places, got {shown!r}")
+        raise MoneyError(too_many_places(currency, shown))
     return value
+
+
+def too_many_places(currency: str, shown: str) -> str:
+    """What is wrong with an amount finer than its currency's smallest unit."""
+    places = currency_places(currency)
+    return f"{currency} takes at most {places} decimal places, got “{shown}”" if places else f"{currency} has no decimal places, got “{shown}”"
 
 
 def _why_not_an_amount(shown: str, cleaned: str, currency: str | None, number_format: str) -> str:
     if not cleaned:
         return f"an amount is required, for example {_EXAMPLE}"
-    head = f"{shown!r} is not an amount"
+    head = f"“{shown}” is not an amount"
     if any(unicodedata.category(char) == "Sc" for char in cleaned):
         return f"{head}: write it without a currency sign" + (f" (the account is in {currency})" if currency else "") + f", e.g. {_EXAMPLE}"
     if cleaned[0] in "+-":

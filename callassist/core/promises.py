@@ -167,6 +167,9 @@ def check_promise(
 
 
 def _amount(text: str, currency: str, field: str, errors: list[FieldError]) -> Decimal | None:
+    if not text.strip():
+        errors.append(FieldError(field, "err_amount_required"))
+        return None
     try:
         return parse_amount(text, currency)
     except MoneyError as exc:

@@ -20,7 +20,7 @@ from sqlalchemy import Boolean, Date, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from callassist.core.ledger_csv import PAYMENT_COLUMNS, AccountIn, LedgerFileError, PaymentIn, RowProblem, gc_paused, in_file_order
-from callassist.core.money import currency_places
+from callassist.core.money import currency_places, too_many_places
 from callassist.core.redact import redact
 from callassist.core.priority import AccountFacts, clock_key, parse_flags, standing
 from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
@@ -439,10 +439,8 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
         if currency != account[1]:
             problems.append(RowProblem(path, payment.line, "currency", f"{currency}, but account {payment.account_id} is kept in {account[1]}"))
             continue
-        places = currency_places(currency)
-        if -payment.amount.as_tuple().exponent > places:  # read before the account's currency was known
-            shown = format(payment.amount, "f")
-            problems.append(RowProblem(path, payment.line, "amount", f"{currency} takes at most {places} decimal places, got {shown!r}" if places else f"{currency} has no decimal places, got {shown!r}"))
+        if -payment.amount.as_tuple().exponent > currency_places(currency):  # read before the account's currency was known
+            problems.append(RowProblem(path, payment.line, "amount", too_many_places(currency, format(payment.amount, "f"))))
             continue
         earlier = stored.get(payment.external_id)
         if earlier is None:

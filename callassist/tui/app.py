@@ -13,11 +13,13 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.notifications import Notify
+from textual.theme import ThemeProvider
 from textual.message import Message
 
 from callassist.core.i18n import label
 from callassist.store.errors import AccountBusy, CallOpen, StoreError
-from callassist.tui.commands import AccountCommands
+from callassist.tui.commands import AccountCommands, Palette
 from callassist.tui.screens.worklist import WorklistScreen, call_open_text
 
 
@@ -26,6 +28,8 @@ GIL_SWITCH_INTERVAL = 0.0005
 OUTBOX_SECONDS = 2.0
 # Start-up holds the garbage collector off this long at most (launch.run_tui, warm_up).
 GC_HELD_SECONDS = 20.0
+# Notices on screen at once: two fit over the account card at 80x24, above the choices.
+MAX_NOTICES = 2
 
 
 class CallAssistApp(App):
@@ -264,9 +268,23 @@ class CallAssistApp(App):
         yield SystemCommand(label("browse_calls", self.locale), label("browse_calls_help", self.locale), self.browse_calls)
         yield SystemCommand(label("dashboard_title", self.locale), label("dashboard_help", self.locale), self.show_dashboard)
 
+    def _on_notify(self, event: Notify) -> None:
+        """A notice said again replaces itself, and only the newest few stay: stacked, they
+        would run down over the choices and the keys."""
+        for shown in list(self._notifications):
+            if shown.message == event.notification.message:
+                self._unnotify(shown, refresh=False)
+        super()._on_notify(event)
+        for shown in list(self._notifications)[:-MAX_NOTICES]:
+            self._unnotify(shown)
+
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=label("palette_search", self.locale)))
+            self.push_screen(Palette(self.locale, label("palette_search", self.locale), id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """Textual's theme search, in the collector's language."""
+        self.push_screen(Palette(self.locale, label("palette_theme_search", self.locale), providers=[ThemeProvider]))
 
     def show_dashboard(self) -> None:
         from callassist.tui.screens.dashboard import DashboardScreen

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
+from rich.align import Align
 from rich.text import Text
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 from callassist.core.i18n import label
 
@@ -16,6 +18,27 @@ def _display(candidate: str, query: str) -> Text:
     if query:
         text.highlight_words([query], style="bold underline", case_sensitive=False)
     return text
+
+
+class Palette(CommandPalette):
+    """Textual's palette, saying "no match" in the collector's language."""
+
+    def __init__(self, locale: str, placeholder: str, **kwargs) -> None:
+        super().__init__(placeholder=placeholder, **kwargs)
+        self.locale = locale
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual's own says "No matches found" in English whatever the language.
+        self._stop_no_matches_countdown()
+        if search_value:
+            self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, self._say_no_match)
+        else:
+            self._list_visible = False
+
+    def _say_no_match(self) -> None:
+        no_match = Align.center(Text(label("palette_no_match", self.locale), style="not bold"))
+        self.query_one(CommandList).add_option(Option(no_match, disabled=True, id=self._NO_MATCHES))
+        self._list_visible = True
 
 
 class AccountCommands(Provider):

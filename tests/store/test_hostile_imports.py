@@ -166,7 +166,7 @@ def test_item_02_grouped_amounts_are_read_only_when_the_form_is_named(tmp_path):
     assert "in the form 1,234.56" in _problems(european, number_format="1,234.56")[0]
     assert "no thousands separators" in _problems(american)[0]  # plain by default
     yen = _accounts_file(tmp_path, _row("1500", currency="JPY"), _row("15.5", currency="JPY", invoice="I-2"), name="jpy.csv")
-    assert _problems(yen) == ["amount: JPY has no decimal places, got '15.5'"]
+    assert _problems(yen) == ["amount: JPY has no decimal places, got “15.5”"]
 
 
 def test_item_02_an_offset_is_not_taken_for_a_time_zone(tmp_path):

@@ -45,7 +45,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(engine):
     found = [(p.line, p.column) for p in caught.value.problems]
     assert found == [(2, "amount"), (3, "currency"), (4, "due_date"), (5, "account_id"), (6, "timezone"), (7, "phone")]
     messages = [str(p) for p in caught.value.problems]
-    assert messages[0].endswith("accounts_with_mistakes.csv:2: amount: '12,5OO.00' is not an amount: use digits and one decimal point, e.g. 12500.00")
+    assert messages[0].endswith("accounts_with_mistakes.csv:2: amount: “12,5OO.00” is not an amount: use digits and one decimal point, e.g. 12500.00")
     assert "RMB is written CNY" in messages[1]
     assert "not a real date" in messages[2]
     assert "duplicate account: A-1 is already on line 2" in messages[3]

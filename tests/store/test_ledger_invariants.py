@@ -168,6 +168,6 @@ def test_a_payments_reference_never_keeps_a_card_number(engine):
 def test_a_payment_file_without_currencies_is_held_to_each_accounts_decimal_places(engine):
     """An amount read before its account's currency was known is checked against it."""
     for amount in ("0.0000001", "1.001"):
-        with pytest.raises(LedgerFileError, match=r"USD takes at most 2 decimal places, got '(0\.0000001|1\.001)'"):
+        with pytest.raises(LedgerFileError, match=r"USD takes at most 2 decimal places, got “(0\.0000001|1\.001)”"):
             _pay(engine, date(2026, 11, 5), amount, MADE)
     assert _violations(engine) == []

@@ -64,7 +64,7 @@ async def test_the_payment_amount_starts_empty_and_its_error_goes_once_typed(mak
         amount = form.query_one("#amount", Input)
         assert amount.value == "" and not any(ch.isdigit() for ch in amount.placeholder), "no example that reads as an amount"
         await press(pilot, "ctrl+s")
-        assert _said(form, "#payment-errors") != ""
+        assert "An amount is required." in _said(form, "#payment-errors"), "empty is missing, not malformed"
         amount.focus()
         await pilot.press(*"120.50")
         await settle(pilot)
@@ -88,3 +88,21 @@ async def test_tab_walks_the_promise_form_in_the_order_it_is_filled(make_app, db
             await press(pilot, "tab")
             order.append(form.focused.id)
         assert order == ["total", "row-0-due", "row-0-amount", "row-1-due", "row-1-amount", "method", "channel", "save"]
+
+
+async def test_notices_said_again_do_not_pile_up_over_the_choices(make_app, db_url):
+    """An excuse key pressed six times before the right person is verified: one notice
+    says why, not six stacked down the screen over the choices and the keys."""
+    from textual.widgets._toast import Toast
+
+    from callassist.tui.widgets.choice_bar import ChoiceBar
+
+    async with make_app("en").run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "d", "1", "1", "1", "1", "1", "1")
+        screen = pilot.app.screen
+        messages = [str(n.message) for n in pilot.app._notifications]
+        assert len(messages) <= 2 and len(set(messages)) == len(messages), messages
+        choices = screen.query_one(ChoiceBar).region
+        for toast in screen.query(Toast):
+            assert not toast.region.overlaps(choices), (toast.region, choices)

@@ -65,7 +65,7 @@ async def test_item_01_an_overpayment_typed_in_is_refused_and_nothing_is_stored(
         form.query_one("#amount").value = str(row.balance + Decimal("0.01"))
         await press(pilot, "ctrl+s")
         shown = str(form.query_one("#payment-errors").render())
-        assert f"That is more than the account owes ({row.balance} {row.currency})" in shown
+        assert f"That is more than the account owes ({row.balance}\u00a0{row.currency})" in shown
         form.query_one("#amount").value = str(row.balance)
         await press(pilot, "ctrl+s")
         await pilot.app.workers.wait_for_complete()

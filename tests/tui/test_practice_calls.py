@@ -91,3 +91,17 @@ async def test_two_personas_rehearsed_and_scored(make_app, db_url):
         assert session.exec(select(Promise).where(Promise.call_id.in_(practice_ids))).all() == []  # binds no account
         assert session.exec(select(Account).where(Account.last_contact_at >= NOW)).all() == []  # no account was called
     engine.dispose()
+
+
+async def test_a_notice_in_practice_leaves_the_debtors_line_in_sight(make_app, db_url):
+    """A rung taken back says so in a notice: below the debtor's words, not over them."""
+    from textual.widgets._toast import Toast
+
+    async with make_app("en").run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        screen = await _rehearse(pilot, "stall_busy_owner")
+        await press(pilot, "d", "r", "y", "o", "y", "1", "u")
+        line = screen.query_one("#persona-line", Static).region
+        toasts = list(screen.query(Toast))
+        assert toasts, "the undo is said in a notice"
+        assert not any(toast.region.overlaps(line) for toast in toasts), (line, [t.region for t in toasts])

@@ -8,7 +8,7 @@ from rich.cells import cell_len, chop_cells
 
 from callassist.tui.widgets.spoken import CLOSING, OPENING, fold
 
-PIECES = st.sampled_from(["陈经理", "，", "。", "？", "您", "货款", "“", "”", "（", "）", "¥33,603.25", "INV-2026-0113", " ", "I'm", "calling", "：", "、", "……", "12月5日", "₩1,234,567", "【", "】", "NT$500"])
+PIECES = st.sampled_from(["陈经理", "，", "。", "？", "您", "货款", "“", "”", "（", "）", "¥33,603.25", "INV-2026-0113", " ", "I'm", "calling", "：", "、", "……", "12月5日", "₩1,234,567", "【", "】", "NT$500", '"', "later"])
 
 
 def test_a_full_stop_that_would_start_a_line_goes_with_the_character_before_it():
@@ -40,3 +40,15 @@ def test_no_line_starts_with_closing_punctuation_or_ends_with_an_opening_mark(pi
             assert line[-1] not in OPENING or len(line) == 1, lines
     # Nothing is lost but the spaces where a line breaks.
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_straight_quote_stays_with_the_word_it_opens_or_closes():
+    """English scripts use straight quotes: `"later"` and a closing `?"` are never split
+    from their words (found at 80 columns: a lone `"` on a line of its own)."""
+    text = 'I can\'t put "later" on the account. I need an actual date. "What date can I put down for the payment?"'
+    for width in range(12, 60):
+        lines = fold(text, width).split("\n")
+        assert all(line.strip() != '"' for line in lines), (width, lines)
+        assert not any(line.endswith(' "') or line.startswith('" ') for line in lines), (width, lines)
+        assert not any(line.startswith('later"') for line in lines), (width, lines)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")

@@ -107,6 +107,8 @@ class CallScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        # In practice the debtor's line is under the header: notices go below it (call.tcss).
+        self.set_class(self.active.rehearsal is not None, "-practice")
         bind_localized(self, self.locale, [("slash", "find", "find_excuse", "/"), ("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("H", "hold", "hold_key", "H"), ("u", "undo", "undo_key", None), ("escape", "leave", "leave_undialled", "esc"), ("question_mark", "keys", "help", "?")])
         # Shown on the rules line when they apply, not in the key bar.
         self._bindings.bind("ctrl+o", "override", label("override_key", self.locale), show=False)
@@ -638,7 +640,7 @@ class CallScreen(Screen):
         extra += [("n", t("add_note"))]
         extra += [("m", t("promise_form"))] if call.in_promise_step() else []
         extra += [("u  Ctrl+Z", t("undo_key"))] if call.can_undo() else []
-        extra += [("x", t("end_call")), ("H", t("hold_key"))] if call.dialled else [("Esc", t("leave_undialled"))]
+        extra += [("x", t("end_call")), ("H", t("hold_key"))] if call.dialled else [("Esc  x", t("leave_undialled"))]
         self.app.show_keys(list(call.step.choices), extra)
 
     def excuse_names(self) -> list[str]:

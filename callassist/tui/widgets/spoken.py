@@ -22,9 +22,11 @@ def _units(paragraph: str) -> list[str]:
     units: list[str] = []
     pending = ""
     for unit in _UNITS.findall(paragraph):
-        if unit in OPENING or (len(unit) == 1 and unit in OPENING):
+        # A straight quote opens after a space (or at the start) and closes otherwise.
+        opens = unit in OPENING or (unit == '"' and (not units or units[-1].isspace()))
+        if opens or (pending and unit.isspace()):  # "（ 陈": the mark waits for its word
             pending += unit
-        elif units and not pending and not unit.isspace() and unit[0] in CLOSING:
+        elif units and not pending and not unit.isspace() and (unit[0] in CLOSING or unit == '"'):
             if units[-1].isspace() and len(units) > 1:  # "word ，": the mark stays with the word
                 space = units.pop()
                 units[-1] += space
