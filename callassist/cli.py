@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, absent_database, checked_locale, run_tui
+from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, absent_database, checked_locale, reading_url, run_tui
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_show_locals=False, help="A terminal assistant for phone collection of overdue debts.")
 db_app = typer.Typer(help="Database maintenance.")
@@ -35,16 +35,18 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _open_store(options: Options, new: bool = False):
+def _open_store(options: Options, new: bool = False, reading: bool = False):
     """The engine on the configured database, schema up to date; one line and exit 2 if not.
-    A SQLite file that is not there is made only when `new` (`db upgrade`; `demo` makes its own)."""
+    A SQLite file that is not there is made only when `new` (`db upgrade`; `demo` makes its own).
+    `reading` (report, export): with no database configured or made yet, the demo's, said so (launch.reading_url)."""
     from callassist.store import db as store_db
     from callassist.store.errors import StoreError
 
-    if not new and (problem := absent_database(options.settings.database_url(), options.settings.db is not None)):
+    url = reading_url(options) if reading else options.settings.database_url()
+    if not new and (problem := absent_database(url, options.settings.db is not None)):
         raise fail(problem)
     try:
-        return store_db.open_engine(options.settings.database_url(), options.settings.contact_rules.retention_years)
+        return store_db.open_engine(url, options.settings.contact_rules.retention_years)
     except StoreError as exc:
         raise fail(str(exc)) from None
 
@@ -85,7 +87,7 @@ def main_options(
     except UsageError as exc:
         raise fail(str(exc)) from None
     if ctx.invoked_subcommand is None:
-        run_tui(ctx.obj, ctx.obj.settings.database_url())
+        run_tui(ctx.obj, reading_url(ctx.obj))
 
 
 @app.command()
@@ -242,7 +244,7 @@ def db_grant(
 def replay(ctx: typer.Context, call_id: str = typer.Argument(..., help="The call's id (see `callassist audit verify`).")) -> None:
     """Replay a stored call step by step, as the collector saw it (its hash chain checked first)."""
     options: Options = ctx.obj
-    run_tui(options, options.settings.database_url(), replay=call_id)
+    run_tui(options, reading_url(options), replay=call_id)
 
 
 @app.command()
@@ -252,7 +254,7 @@ def report(
     date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
     collector: Optional[str] = typer.Option(None, "--collector", help="Only this collector's calls."),
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
-    locale: Optional[str] = typer.Option(None, "--locale", help="Name steps and excuses in en or zh."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="Name steps and excuses in en or zh (the table; csv and json keep ids)."),
 ) -> None:
     """Team figures: contact, promise, kept and broken rates, time per phase, excuses, rebuttal rungs.
 
@@ -264,7 +266,9 @@ def report(
     from datetime import datetime, timezone
 
     from callassist.core.compliance import HOLD_REASONS
-    from callassist.core.figures import as_rows, figures
+    from rich.cells import cell_len
+
+    from callassist.core.figures import DATA_COLUMNS, as_data, as_rows, figures
     from callassist.core.i18n import label
     from callassist.core.lint import check_content
     from callassist.core.promises import parse_date
@@ -281,8 +285,13 @@ def report(
             days[name] = parse_date(raw)
             if days[name] is None:
                 raise fail(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
-    engine = _open_store(options)
+    if len(days) == 2 and days["--from"] > days["--to"]:
+        raise fail(f"--from {days['--from'].isoformat()} is after --to {days['--to'].isoformat()}: no day is in between; swap them")
+    engine = _open_store(options, reading=True)
     with store_db.session(engine) as session:
+        if collector is not None and queries.collector_by_name(collector, session=session) is None:
+            engine.dispose()
+            raise fail(f"--collector {collector!r}: no collector of that name in this database (names are as in the ledger's collector column)")
         records = queries.call_records(session=session, viewer=_viewer(options, session), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
     engine.dispose()
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
@@ -290,38 +299,36 @@ def report(
     excuses = catalog.ladder_names(lang) if catalog else {}
     detect = catalog.finder().detect if catalog else None
     holds = {reason: label(f"hold_{reason}", lang) for reason in HOLD_REASONS}
-    rows = as_rows(figures(records, datetime.now(timezone.utc).date(), detect), states, excuses, holds)
-    if fmt == "json":
-        grouped: dict = {}
-        for section, what, value, share in rows:
-            grouped.setdefault(section, {})[what] = {"value": value, "share": round(share, 4)} if share is not None else value
-        typer.echo(json.dumps(grouped, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
+    result = figures(records, datetime.now(timezone.utc).date(), detect)
+    if fmt == "json":  # stable ids, whatever --locale says (README: Report formats)
+        typer.echo(json.dumps(as_data(result, list(states)), ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["section", "what", "value", "share"])
-        writer.writerows([(safe_cell(section), safe_cell(what), value, "" if share is None else round(share, 4)) for section, what, value, share in rows])
+        writer = csv.DictWriter(out, fieldnames=DATA_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for section, items in as_data(result, list(states)).items():
+            writer.writerows({name: safe_cell(value) if isinstance(value, str) else value for name, value in ({"section": section} | item).items()} for item in items)
         typer.echo(out.getvalue(), nl=False)
-    else:
-        from rich.cells import cell_len
-
-        current = None
-        listed = 0
-        first_missed_call = next((i for i, row in enumerate(rows) if row[0] == "missed_objection_calls"), len(rows))
-        for section, what, value, share in rows:
-            if section != current:
-                typer.echo(("" if current is None else "\n") + label(f"report_{section}", lang))
-                current = section
-            if section == "missed_objection_calls":  # the call and its note, after the score
-                listed += 1
-                if listed <= MISSED_LISTED:
-                    typer.echo(f"  {value:5.2f}  {' '.join(what.split())}")
-                elif listed == len(rows) - first_missed_call:
-                    typer.echo("  " + label("report_more_calls", lang, count=listed - MISSED_LISTED))
-                continue
-            name = label(f"report_{what}", lang) if section == "calls" else what
-            line = f"  {name}{' ' * max(1, 34 - cell_len(name))}{value:>8}"
-            typer.echo(line + (f"  {share:6.1%}" if share is not None else ""))
+        return
+    rows = as_rows(result, states, excuses, holds, lang)
+    current = None
+    listed = 0
+    first_missed_call = next((i for i, row in enumerate(rows) if row[0] == "missed_objection_calls"), len(rows))
+    for section, what, value, share in rows:
+        if section != current:
+            typer.echo(("" if current is None else "\n") + label(f"report_{section}", lang))
+            current = section
+        if section == "missed_objection_calls":  # the call and its note, after the score
+            listed += 1
+            if listed <= MISSED_LISTED:
+                typer.echo(f"  {value:5.2f}  {' '.join(what.split())}")
+            elif listed == len(rows) - first_missed_call:
+                typer.echo("  " + label("report_more_calls", lang, count=listed - MISSED_LISTED))
+            continue
+        name = label(f"report_{what}", lang) if section == "calls" else what
+        line = f"  {name}{' ' * max(1, 34 - cell_len(name))}{value:>8}"
+        typer.echo(line + (f"  {share:6.1%}" if share is not None else ""))
 
 
 @app.command()
@@ -341,11 +348,13 @@ def export(
 
     _choice(what, queries.EXPORTS, "WHAT")
     _choice(fmt, ("csv", "jsonl"), "--format")
-    engine = _open_store(ctx.obj)
+    engine = _open_store(ctx.obj, reading=True)
     with store_db.session(engine) as session:
         writer = None
         for row in queries.export_rows(what, session=session, viewer=_viewer(ctx.obj, session)):
             if fmt == "jsonl":
+                if isinstance(row.get("payload"), str):  # an object in JSON, not JSON in a string (CSV keeps the text)
+                    row = row | {"payload": json.loads(row["payload"])}
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
                 continue
             if writer is None:

@@ -191,4 +191,14 @@ def _main() -> None:
     except UsageError as exc:
         print(f"callassist: {exc}", file=sys.stderr)
         sys.exit(2)
-    run_tui(options, options.settings.database_url())
+    run_tui(options, reading_url(options))
+
+
+def reading_url(options: Options) -> str:
+    """Settings.reading_url, saying on standard error when it is the demo's."""
+    from callassist.core.redact import display_url
+
+    url = options.settings.reading_url()
+    if url != options.settings.database_url():
+        print(f"callassist: reading the demo database {display_url(url)} (no other is set up yet; --db or CALLASSIST_DB chooses one)", file=sys.stderr)
+    return url

@@ -102,6 +102,13 @@ class Settings:
     def demo_url(self) -> str:
         return f"sqlite:///{self.data_dir / 'demo.db'}"
 
+    def reading_url(self) -> str:
+        """The database to open the worklist on, replay from or report on: the configured
+        one; with none configured and no default database yet, the demo's, once made."""
+        if self.db is None and not (self.data_dir / "callassist.db").exists() and (self.data_dir / "demo.db").exists():
+            return self.demo_url()
+        return self.database_url()
+
     def creditor(self, locale: str) -> str:
         return self.creditor_zh if locale == "zh" else self.creditor_en
 

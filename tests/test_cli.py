@@ -137,16 +137,31 @@ def test_report_and_export_on_the_demo_history(tmp_path):
     assert figures.exit_code == 0, figures.output
     data = json.loads(figures.stdout)
     calls = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "calls"]).stdout)))
-    assert data["calls"]["calls_count"] == len(calls) == 300
-    assert 0 < data["calls"]["promises"]["share"] <= 1 and data["excuses"] and data["rungs"]
-    assert sum(data["missed_objections"].values()) == len(data["missed_objection_calls"]) > 0  # the demo has stalls left unanswered
+    totals = {item["metric"]: item for item in data["calls"]}
+    assert totals["calls"]["value"] == len(calls) == 300
+    assert 0 < totals["promises"]["share"] <= 1 and data["excuses"] and data["rungs"]
+    six = {"dodge", "old_friend", "dispute", "stall", "deflect", "wear_down"}
+    assert {item["excuse"].split(".")[0] for item in data["excuses"] + data["rungs"]} <= six, "ids (a case as excuse.case), not names"
+    assert all(isinstance(item["rung"], int) for item in data["rungs"])
+    assert {item["state"] for item in data["seconds_per_step"]} >= {"prepare", "reach_party"}
+    assert sum(item["value"] for item in data["missed_objections"]) == len(data["missed_objection_calls"]) > 0  # the demo has stalls left unanswered
+    # Programs read the same keys whatever language the table is in.
+    in_chinese = json.loads(runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--format", "json", "--locale", "zh"]).stdout)
+    assert in_chinese == data
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--format", "csv", "--locale", "zh"]).stdout)))
+    assert [(r["section"], r["excuse"], r["rung"], r["value"]) for r in rows if r["section"] == "rungs"] == [("rungs", item["excuse"], str(item["rung"]), str(item["value"])) for item in data["rungs"]]
     only = json.loads(runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--format", "json", "--collector", "li.na", "--from", "2000-01-01"]).stdout)
-    assert only["calls"]["calls_count"] == sum(c["collector"] == "li.na" for c in calls)
+    assert only["calls"][0] == {"metric": "calls", "value": sum(c["collector"] == "li.na" for c in calls), "share": None}
     table = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--locale", "zh"])
     assert table.exit_code == 0 and "联系到本人" in table.stdout
     events = [json.loads(line) for line in runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "events", "--format", "jsonl"]).stdout.splitlines()]
     assert {e["call_id"] for e in events} == {c["call_id"] for c in calls} and events[0]["seq"] == 1
+    assert events[0]["kind"] == "call_started" and isinstance(events[0]["payload"], dict) and "debtor" in events[0]["payload"], "a payload is an object, not JSON in a string"
     assert runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--from", "2026-02-30"]).exit_code == 2
+    backwards = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--from", "2026-12-05", "--to", "2026-12-01"])
+    assert backwards.exit_code == 2 and "--from 2026-12-05 is after --to 2026-12-01" in backwards.output
+    nobody = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--collector", "nobody"])
+    assert nobody.exit_code == 2 and "no collector of that name" in nobody.output
     assert runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "accounts"]).exit_code == 2
 
 
@@ -160,18 +175,18 @@ def test_a_collector_reads_only_their_own_calls_and_a_trainer_none_of_the_person
     team = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "calls"]).stdout)))
     mine = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--collector", "li.na", "export", "calls"]).stdout)))
     assert mine and {c["collector"] for c in mine} == {"li.na"} and len(mine) == sum(c["collector"] == "li.na" for c in team)
-    figures = json.loads(runner.invoke(app, ["--db", url, "--collector", "li.na", "report", "--format", "json", "--collector", "zhou"]).stdout)
-    assert figures["calls"]["calls_count"] == len(mine)  # a collector's figures are their own, whichever they ask for
+    figures = json.loads(runner.invoke(app, ["--db", url, "--collector", "li.na", "report", "--format", "json", "--collector", "chen.hao"]).stdout)
+    assert figures["calls"][0]["value"] == len(mine)  # a collector's figures are their own, whichever they ask for
 
     events = [json.loads(line) for line in runner.invoke(app, ["--db", url, "--role", "trainer", "export", "events", "--format", "jsonl"]).stdout.splitlines()]
     raw = [json.loads(line) for line in runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "events", "--format", "jsonl"]).stdout.splitlines()]
     assert len(events) == len(raw)
-    names = {json.loads(e["payload"])["debtor"] for e in raw if e["kind"] == "call_started"} | {json.loads(e["payload"])["contact"] for e in raw if e["kind"] == "call_started"}
-    phones = {json.loads(e["payload"])["phone"] for e in raw if e["kind"] == "call_started"}
-    shown = "".join(e["payload"] for e in events)
+    names = {e["payload"]["debtor"] for e in raw if e["kind"] == "call_started"} | {e["payload"]["contact"] for e in raw if e["kind"] == "call_started"}
+    phones = {e["payload"]["phone"] for e in raw if e["kind"] == "call_started"}
+    shown = "".join(json.dumps(e["payload"], ensure_ascii=False) for e in events)
     assert not any(secret in shown for secret in names | phones)
     assert "[debtor]" in shown and "[phone]" in shown
-    started = [json.loads(e["payload"]) for e in events if e["kind"] == "call_started"]
+    started = [e["payload"] for e in events if e["kind"] == "call_started"]
     assert all(card["account_id"] is None and card["debtor"] == "[debtor]" for card in started)
     calls = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--role", "trainer", "export", "calls"]).stdout)))
     assert len(calls) == len(team) and all(c["account_id"] == "" for c in calls)
@@ -354,3 +369,21 @@ def test_a_global_option_after_the_command_says_where_it_goes(capsys, monkeypatc
     assert misplaced_global_option(["preview", "standard", "--locale", "zh"]) is None  # preview has a --locale of its own
     assert misplaced_global_option(["--locale", "zh", "demo"]) is None
     assert misplaced_global_option(["db", "upgrade", "--db", "x"]).endswith("callassist --db x db upgrade")
+
+
+def test_after_the_demo_report_and_export_read_it_until_a_database_is_set_up(tmp_path, monkeypatch):
+    """A newcomer runs `callassist demo`, then `callassist report`: the demo's figures, and
+    a line saying which database they come from; once a database of their own exists, that."""
+    import json
+
+    monkeypatch.setenv("CALLASSIST_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CALLASSIST_DB", raising=False)
+    assert runner.invoke(app, ["--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    report = runner.invoke(app, ["--role", "supervisor", "report", "--format", "json"])
+    assert report.exit_code == 0 and "reading the demo database" in report.stderr and "demo.db" in report.stderr
+    assert json.loads(report.stdout)["calls"][0]["value"] == 300
+    exported = runner.invoke(app, ["--role", "supervisor", "export", "calls"])
+    assert exported.exit_code == 0 and len(exported.stdout.splitlines()) == 301
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0  # a database of their own
+    own = runner.invoke(app, ["--role", "supervisor", "report", "--format", "json"])
+    assert own.exit_code == 0 and "demo" not in own.stderr and json.loads(own.stdout)["calls"][0]["value"] == 0

@@ -16,6 +16,7 @@ from datetime import date
 from callassist.core.objections import excuse_of
 from callassist.core.call import DAMAGED, Event, standing
 from callassist.core.flow import VERIFIED
+from callassist.core.i18n import label
 from callassist.core.quickfind import Match
 from callassist.core.scorecard import not_dialled
 
@@ -178,7 +179,53 @@ def _phases(events: list[Event], spent: dict[str, list[float]]) -> None:
         spent[state].append(seconds)
 
 
-def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str, str], hold_names: dict[str, str] | None = None) -> list[tuple[str, str, float | int, float | None]]:
+def in_flow_order(phase_seconds: dict[str, float], states: list[str]) -> list[tuple[str, float]]:
+    """The time per step in the order the script takes them (steps it no longer has, last)."""
+    rank = {state: index for index, state in enumerate(states)}
+    return sorted(phase_seconds.items(), key=lambda item: rank.get(item[0], len(rank)))
+
+
+def count_ticks(largest: int, most: int = 6) -> list[int]:
+    """Whole-number ticks from 0 past `largest`, at most `most` of them, a step of 1, 2 or
+    5 times a power of ten (a chart of counts never shows 2.8 calls)."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            intervals = max(1, -(-largest // step))
+            if intervals < most:
+                return list(range(0, intervals * step + 1, step))
+        magnitude *= 10
+
+
+# The columns of `report --format csv`: each row fills those its section has (as_data).
+DATA_COLUMNS = ("section", "metric", "state", "excuse", "reason", "rung", "day", "call_id", "collector", "value", "share", "note")
+
+
+def as_data(result: Figures, states: list[str] = ()) -> dict[str, list[dict]]:
+    """The figures for programs (`report --format json|csv`): stable ids whatever the
+    language (metric names, step states, excuse ids, hold reasons, rung numbers), one
+    object per item, shares as fractions, steps in the order of `states` (the flow's).
+    README's "Report formats" gives the schema."""
+    def share(value: float) -> float:
+        return round(value, 4)
+
+    totals = [("calls", result.calls, None), ("right_party_contacts", result.right_party, result.right_party_rate), ("promises", result.promises, result.promise_rate),
+              ("promises_due", result.promises_due, None), ("kept", result.kept, result.kept_rate), ("broken", result.broken, result.broken_rate),
+              ("not_dialled", result.not_dialled, None), ("damaged", len(result.damaged), None)]
+    return {
+        "calls": [{"metric": metric, "value": value, "share": None if rate is None else share(rate)} for metric, value, rate in totals],
+        "seconds_per_step": [{"state": state, "value": round(seconds, 1)} for state, seconds in in_flow_order(result.phase_seconds, list(states))],
+        "excuses": [{"excuse": excuse, "value": count} for excuse, count in result.excuses],
+        "holds": [{"reason": reason, "value": count} for reason, count in result.holds],
+        "rungs": [{"excuse": excuse, "rung": rung, "value": figure.used, "share": share(figure.share)} for (excuse, rung), figure in result.rungs.items()],
+        "per_day": [{"day": day.isoformat(), "metric": metric, "value": value} for day, calls, promises in result.per_day for metric, value in (("calls", calls), ("promises", promises))],
+        "missed_objections": [{"excuse": excuse, "value": count} for excuse, count in result.missed_by_excuse],
+        "missed_objection_calls": [{"call_id": m.call_id, "day": m.day.isoformat(), "collector": m.collector, "excuse": m.excuse, "value": round(m.score, 4), "note": m.note} for m in result.missed],
+    }
+
+
+def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str, str], hold_names: dict[str, str] | None = None, locale: str = "en") -> list[tuple[str, str, float | int, float | None]]:
     """The figures as (section, what, value, share) rows: one shape for table, CSV and JSON."""
     hold_names = hold_names or {}
     rows: list[tuple[str, str, float | int, float | None]] = [
@@ -191,10 +238,10 @@ def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str
     ]
     rows += [("calls", "not_dialled_calls", result.not_dialled, None)] if result.not_dialled else []
     rows += [("calls", "damaged_calls", len(result.damaged), None)] if result.damaged else []
-    rows += [("seconds_per_phase", state_names.get(state, state), round(seconds, 1), None) for state, seconds in result.phase_seconds.items()]
+    rows += [("seconds_per_phase", state_names.get(state, state), round(seconds, 1), None) for state, seconds in in_flow_order(result.phase_seconds, list(state_names))]
     rows += [("excuses", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.excuses]
     rows += [("holds", hold_names.get(reason, str(reason)), count, None) for reason, count in result.holds]
-    rows += [("rungs", f"{excuse_names.get(excuse, excuse)} {rung}", figure.used, figure.share) for (excuse, rung), figure in result.rungs.items()]
+    rows += [("rungs", label("rung_name", locale, excuse=excuse_names.get(excuse, excuse), rung=rung), figure.used, figure.share) for (excuse, rung), figure in result.rungs.items()]
     rows += [("missed_objections", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.missed_by_excuse]
     rows += [("missed_objection_calls", f"{m.day} {m.call_id} {m.collector} · {excuse_names.get(m.excuse, m.excuse)}: {m.note}", m.score, None) for m in result.missed]
     return rows

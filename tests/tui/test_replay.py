@@ -202,7 +202,17 @@ async def test_the_dashboard_shows_the_team_figures(make_app, db_url):
         assert (result.calls, result.right_party, result.promises) == (2, 1, 1)
         summary = str(dashboard.query_one("#summary", Static).render())
         assert "通话数 2" in summary and "联系到本人 1 (50%)" in summary
-        assert len(dashboard.query(PlotextPlot)) == 3 and {"prepare", "promise", "wrap_up"} <= set(result.phase_seconds)
+        assert len(dashboard.query(PlotextPlot)) == 1 and {"prepare", "promise", "wrap_up"} <= set(result.phase_seconds)
+        # Every rung and excuse has its line, named in Chinese, never by its id.
+        rungs = str(dashboard.query_one("#rungs", Static).render()).splitlines()
+        assert len(rungs) == len(result.rungs) and all("第" in line and "步" in line for line in rungs)
+        bars = "\n".join(rungs) + str(dashboard.query_one("#excuses", Static).render())
+        assert not any(excuse_id in bars for excuse_id in ("stall", "dodge", "wear_down", "deflect"))
+        assert "通话" in str(dashboard.query(".chart-title").first().render()) and "calls" not in str(dashboard.query(".chart-title").first().render())
+        # The steps in the script's order.
+        steps = [line.split()[0] for line in str(dashboard.query_one("#phases", Static).render()).splitlines()[2:] if line.strip()]
+        flow = list(pilot.app.workspace.flow.flow.state_labels("zh").values())
+        assert steps == sorted(steps, key=flow.index)
         await press(pilot, "escape")
         assert not isinstance(pilot.app.screen, DashboardScreen)
 

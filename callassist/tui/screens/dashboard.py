@@ -15,16 +15,23 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from callassist.core.figures import count_ticks, in_flow_order
 from callassist.core.i18n import label
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.live import LIVE_SECONDS, read_again
+from callassist.tui.widgets.bars import BLOCK, bar_lines
 from callassist.tui.widgets.key_bar import KeyBar
+
+
+CALLS_COLOUR = "cyan"
+PROMISES_COLOUR = "green"
 
 
 class DashboardScreen(Screen):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [Binding("q", "close", show=False)]
+    result = None  # the figures on screen, once read
 
     class Loaded(Message):
         def __init__(self, result) -> None:
@@ -45,17 +52,27 @@ class DashboardScreen(Screen):
         with VerticalScroll(id="dashboard-body"):
             yield Static(id="live")
             yield Static(id="summary")
-            yield Static(Text(label("dashboard_per_day", self.locale), style="bold"), classes="chart-title")
+            yield Static(self.per_day_title(), classes="chart-title")
             yield PlotextPlot(id="per-day")
             with Horizontal(id="charts"):
                 with Vertical():
                     yield Static(Text(label("report_excuses", self.locale), style="bold"), classes="chart-title")
-                    yield PlotextPlot(id="excuses")
+                    yield Static(id="excuses")
                 with Vertical():
                     yield Static(Text(label("dashboard_rungs", self.locale), style="bold"), classes="chart-title")
-                    yield PlotextPlot(id="rungs")
+                    yield Static(id="rungs")
             yield Static(id="phases")
         yield KeyBar()
+
+    def per_day_title(self) -> Text:
+        """The chart's title and legend, in the collector's language (the chart's own legend is ASCII only)."""
+        title = Text(label("dashboard_per_day", self.locale), style="bold")
+        title.append("   ")
+        title.append(BLOCK, style=CALLS_COLOUR)
+        title.append(f" {label('dashboard_calls', self.locale)}   ")
+        title.append(BLOCK, style=PROMISES_COLOUR)
+        title.append(f" {label('dashboard_promises', self.locale)}")
+        return title
 
     def on_mount(self) -> None:
         bind_localized(self, self.locale, [("escape", "close", "back", "esc")])
@@ -121,31 +138,37 @@ class DashboardScreen(Screen):
             summary.append(" (" + ", ".join(f"{names.get(excuse, excuse)} {count}" for excuse, count in result.missed_by_excuse) + ")")
         self.query_one("#summary", Static).update(summary)
 
-        # plotext counts every character as one cell, so text inside a chart stays ASCII
-        # (dates as 11-22, excuses by their ids); the titles above the charts are ours.
+        # plotext counts every character as one cell: inside its chart only dates and
+        # numbers (the legend is in the title above); counts on whole-number ticks.
         per_day = self.query_one("#per-day", PlotextPlot)
         per_day.plt.clear_figure()
         days = [f"{day:%m-%d}" for day, _, _ in result.per_day]
-        per_day.plt.multiple_bar(days, [[c for _, c, _ in result.per_day], [p for _, _, p in result.per_day]], labels=["calls", "promises"])
+        per_day.plt.multiple_bar(days, [[c for _, c, _ in result.per_day], [p for _, _, p in result.per_day]], color=[CALLS_COLOUR, PROMISES_COLOUR], width=0.6)
+        per_day.plt.yticks(count_ticks(max((c for _, c, _ in result.per_day), default=0)))
         per_day.refresh()
-
-        excuses = self.query_one("#excuses", PlotextPlot)
-        excuses.plt.clear_figure()
-        excuses.plt.bar([e for e, _ in result.excuses], [n for _, n in result.excuses], orientation="horizontal")
-        excuses.refresh()
-
-        rungs = self.query_one("#rungs", PlotextPlot)
-        rungs.plt.clear_figure()
-        rungs.plt.bar([f"{e} {r}" for (e, r) in result.rungs], [round(100 * f.share) for f in result.rungs.values()], orientation="horizontal")
-        rungs.refresh()
+        self.result = result
+        self.draw_bars()
 
         table = Table(title=t("report_seconds_per_phase"), title_justify="left", box=None, padding=(0, 2))
         table.add_column(t("dashboard_step"))
         table.add_column(t("dashboard_seconds"), justify="right")
-        for state, seconds in result.phase_seconds.items():
+        for state, seconds in in_flow_order(result.phase_seconds, list(states)):
             table.add_row(Text(states.get(state, state)), f"{seconds:.0f}")
         self.query_one("#phases", Static).update(table)
-        self.result = result
+
+    def draw_bars(self) -> None:
+        """Every excuse and every rung, a line each, named in the collector's language."""
+        result, locale = self.result, self.locale
+        names = self.app.workspace.excuse_names(locale)
+        excuses = self.query_one("#excuses", Static)
+        width = excuses.content_size.width or self.app.size.width // 2 - 2
+        excuses.update(bar_lines([(names.get(e, e), n, str(n)) for e, n in result.excuses], width))
+        rungs = [(label("rung_name", locale, excuse=names.get(e, e), rung=r), f.share, f"{f.share:.0%} ({f.used})") for (e, r), f in result.rungs.items()]
+        self.query_one("#rungs", Static).update(bar_lines(rungs, width, style=PROMISES_COLOUR))
+
+    def on_resize(self) -> None:
+        if self.result is not None:
+            self.call_after_refresh(self.draw_bars)
 
     def action_close(self) -> None:
         self.dismiss()

@@ -1,0 +1,33 @@
+"""The dashboard's bars: a line per item, names measured in terminal cells, integer ticks."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+
+from callassist.core.figures import count_ticks, in_flow_order
+from callassist.tui.widgets.bars import bar_lines
+
+NAMES = st.sampled_from(["拖 第1步", "Stall, rung 2", "推：会计不在 第3步", "Deflect: the accountant is away, rung 4", "磨", "x"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(NAMES, st.integers(min_value=0, max_value=500)), min_size=1, max_size=30), st.integers(min_value=20, max_value=120))
+def test_every_item_has_a_line_of_the_width_given(items, width):
+    drawn = bar_lines([(name, value, str(value)) for name, value in items], width).plain.split("\n")
+    assert len(drawn) == len(items), "no bar is dropped"
+    assert all(cell_len(line) == cell_len(drawn[0]) <= width for line in drawn), drawn
+    for line, (_, value) in zip(drawn, items):
+        assert line.rstrip().endswith(str(value)) and ("█" in line) == (value > 0)
+
+
+def test_count_ticks_are_whole_numbers_and_reach_the_largest():
+    for largest in range(0, 2000, 7):
+        ticks = count_ticks(largest)
+        assert all(isinstance(tick, int) for tick in ticks) and ticks[0] == 0 and ticks[-1] >= largest and len(ticks) <= 6
+        assert len({b - a for a, b in zip(ticks, ticks[1:])}) == 1
+
+
+def test_steps_follow_the_flow_and_unknown_ones_come_last():
+    assert [s for s, _ in in_flow_order({"wrap_up": 3.0, "gone": 1.0, "prepare": 9.0, "negotiate": 5.0}, ["prepare", "negotiate", "wrap_up"])] == ["prepare", "negotiate", "wrap_up", "gone"]
