@@ -31,3 +31,22 @@ def test_count_ticks_are_whole_numbers_and_reach_the_largest():
 
 def test_steps_follow_the_flow_and_unknown_ones_come_last():
     assert [s for s, _ in in_flow_order({"wrap_up": 3.0, "gone": 1.0, "prepare": 9.0, "negotiate": 5.0}, ["prepare", "negotiate", "wrap_up"])] == ["prepare", "negotiate", "wrap_up", "gone"]
+
+
+def test_calls_per_day_give_every_day_a_column_and_fit_the_width():
+    from datetime import date, timedelta
+
+    from callassist.tui.widgets.bars import day_columns
+
+    last = date(2026, 12, 4)
+    # Weekdays only: the weekends are days too, shown as the gaps they were.
+    per_day = [(last - timedelta(days=back), 3 + back % 4, back % 3) for back in range(60) if (last - timedelta(days=back)).weekday() < 5]
+    for width in (40, 76, 118):
+        drawn = day_columns(per_day, last, width, 8, ("cyan", "green")).plain.split("\n")
+        assert all(cell_len(line) <= width for line in drawn), width
+        columns = (len(drawn[-2]) - drawn[-2].index("─")) // 2  # the axis runs under every column
+        assert columns == (width - 3 - 3) // 2, "the newest days that fit, every one of them"
+        bottom = drawn[-3][drawn[-2].index("─"):]
+        days = [last - timedelta(days=back) for back in range(columns - 1, -1, -1)]
+        assert [bottom[2 * i] != " " for i in range(columns)] == [day.weekday() < 5 for day in days], "a weekend is an empty column"
+        assert drawn[0].split()[0].isdigit() and drawn[-1].rstrip().endswith("12-04")

@@ -13,18 +13,18 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
-from callassist.core.figures import count_ticks, in_flow_order
+from callassist.core.figures import in_flow_order
 from callassist.core.i18n import label
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.live import LIVE_SECONDS, read_again
-from callassist.tui.widgets.bars import BLOCK, bar_lines
+from callassist.tui.widgets.bars import BLOCK, bar_lines, day_columns
 from callassist.tui.widgets.key_bar import KeyBar
 
 
 CALLS_COLOUR = "cyan"
+PER_DAY_ROWS = 8
 PROMISES_COLOUR = "green"
 
 
@@ -53,7 +53,7 @@ class DashboardScreen(Screen):
             yield Static(id="live")
             yield Static(id="summary")
             yield Static(self.per_day_title(), classes="chart-title")
-            yield PlotextPlot(id="per-day")
+            yield Static(id="per-day")
             with Horizontal(id="charts"):
                 with Vertical():
                     yield Static(Text(label("report_excuses", self.locale), style="bold"), classes="chart-title")
@@ -71,7 +71,7 @@ class DashboardScreen(Screen):
         title.append(BLOCK, style=CALLS_COLOUR)
         title.append(f" {label('dashboard_calls', self.locale)}   ")
         title.append(BLOCK, style=PROMISES_COLOUR)
-        title.append(f" {label('dashboard_promises', self.locale)}")
+        title.append(f" {label('dashboard_promises_among', self.locale)}")
         return title
 
     def on_mount(self) -> None:
@@ -138,14 +138,6 @@ class DashboardScreen(Screen):
             summary.append(" (" + ", ".join(f"{names.get(excuse, excuse)} {count}" for excuse, count in result.missed_by_excuse) + ")")
         self.query_one("#summary", Static).update(summary)
 
-        # plotext counts every character as one cell: inside its chart only dates and
-        # numbers (the legend is in the title above); counts on whole-number ticks.
-        per_day = self.query_one("#per-day", PlotextPlot)
-        per_day.plt.clear_figure()
-        days = [f"{day:%m-%d}" for day, _, _ in result.per_day]
-        per_day.plt.multiple_bar(days, [[c for _, c, _ in result.per_day], [p for _, _, p in result.per_day]], color=[CALLS_COLOUR, PROMISES_COLOUR], width=0.6)
-        per_day.plt.yticks(count_ticks(max((c for _, c, _ in result.per_day), default=0)))
-        per_day.refresh()
         self.result = result
         self.draw_bars()
 
@@ -157,8 +149,11 @@ class DashboardScreen(Screen):
         self.query_one("#phases", Static).update(table)
 
     def draw_bars(self) -> None:
-        """Every excuse and every rung, a line each, named in the collector's language."""
+        """Calls per day, and every excuse and every rung a line each, named in the
+        collector's language, to the width the screen has now."""
         result, locale = self.result, self.locale
+        per_day = self.query_one("#per-day", Static)
+        per_day.update(day_columns(result.per_day, self.app.now().date(), per_day.content_size.width or self.app.size.width - 2, PER_DAY_ROWS, (CALLS_COLOUR, PROMISES_COLOUR)))
         names = self.app.workspace.excuse_names(locale)
         excuses = self.query_one("#excuses", Static)
         width = excuses.content_size.width or self.app.size.width // 2 - 2

@@ -1,15 +1,20 @@
-"""Horizontal bars drawn as text: one line per item, its name, a bar and the value.
+"""The dashboard's charts drawn as text: bars a line per item (name, bar, value), and
+calls per day as columns.
 
-The dashboard's excuses and rungs are drawn here rather than by the chart library, which
-counts every character as one cell (so Chinese names broke its layout) and, short of
-rows, dropped bars: here every item has its line, names are measured in terminal cells,
-and counts are written as the integers they are.
+A chart library drew them before: it counted every character as one cell (so Chinese
+names broke its layout), dropped bars it had no rows for, ran a day's bars into the next
+and put 2.8 on an axis of calls. Here every item has its line and every day its column,
+names are measured in terminal cells and counts sit on whole-number ticks.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
+
+from callassist.core.figures import count_ticks
 
 BLOCK = "█"
 NAME_SHARE = 0.45  # of the width, at most, for the names
@@ -39,4 +44,39 @@ def bar_lines(items: list[tuple[str, float, str]], width: int, style: str = "cya
         text.append(fit(name, names) + " ")
         text.append(BLOCK * length, style=style)
         text.append(" " * (room - length) + " " + shown.rjust(shown_width))
+    return text
+
+
+def day_columns(per_day: list[tuple[date, int, int]], last: date, width: int, height: int, colours: tuple[str, str]) -> Text:
+    """Calls per day as columns, a day each with a space between, the day's promises the
+    lower part of its column (they are among its calls); every day up to `last` has its
+    place, so a day without calls shows as the gap it was. The newest days that fit."""
+    counts = {day: (calls, promises) for day, calls, promises in per_day}
+    ticks = count_ticks(max((calls for _, calls, _ in per_day), default=0))
+    axis = len(str(ticks[-1])) + 1
+    shown = max(1, (width - axis - 3) // 2)  # the last date runs three cells past its column
+    first = min(counts, default=last)
+    days = [last - timedelta(days=back) for back in range(min(shown, (last - first).days + 1) - 1, -1, -1)]
+    top = ticks[-1]
+    labelled = {round(tick / top * height): tick for tick in ticks}
+    text = Text()
+    for row in range(height, 0, -1):
+        text.append(f"{labelled[row] if row in labelled else '':>{axis - 1}} ", style="dim")
+        for day in days:
+            calls, promises = counts.get(day, (0, 0))
+            if round(promises / top * height) >= row:
+                text.append(BLOCK, style=colours[1])
+            elif round(calls / top * height) >= row:
+                text.append(BLOCK, style=colours[0])
+            else:
+                text.append(" ")
+            text.append(" ")
+        text.append("\n")
+    text.append(f"{0:>{axis - 1}} " + "─" * (2 * len(days)) + "\n", style="dim")
+    # A date under every seventh column, from the newest back.
+    dates = [" "] * (2 * len(days) + 5)
+    for index in range(len(days) - 1, -1, -7):
+        for offset, char in enumerate(f"{days[index]:%m-%d}"):
+            dates[2 * index + offset] = char
+    text.append(" " * axis + "".join(dates).rstrip(), style="dim")
     return text
