@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Grid
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static
@@ -30,6 +30,7 @@ from callassist.tui.widgets.line_table import Column, LineTable
 
 class CallsScreen(Screen):
     CSS_PATH = "calls.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     AUTO_FOCUS = "LineTable"
     BINDINGS = [Binding("q", "close", show=False)]
 
@@ -51,12 +52,12 @@ class CallsScreen(Screen):
     def compose(self) -> ComposeResult:
         t = lambda key, **values: label(key, self.locale, **values)  # noqa: E731
         yield Static(Text(t("calls_title"), style="bold"), id="calls-header")
-        with Horizontal(classes="filters"):
+        # One grid: six columns a row, four below 120 columns (calls.tcss), none cut.
+        with Grid(id="filters"):
             yield Input(placeholder=t("calls_search"), id="search", compact=True)
             yield Select([], prompt=t("calls_any_collector"), id="collector", compact=True)
             yield Select([(t(f"disp_{d}"), d) for d in ENDINGS], prompt=t("calls_any_outcome"), id="disposition", compact=True)
             yield Checkbox(t("calls_practice"), id="practice", compact=True)
-        with Horizontal(classes="filters"):
             yield Select([(e, e) for e in EXCUSE_IDS], prompt=t("calls_any_excuse"), id="excuse", compact=True)
             yield Select([(t("calls_promised"), True), (t("calls_not_promised"), False)], prompt=t("calls_any_promise"), id="promised", compact=True)
             yield Input(placeholder=t("calls_from"), id="from", compact=True)

@@ -214,7 +214,9 @@ class ReplayScreen(Screen):
         status.append("  ·  " + (label("replay_playing", self.locale, speed=self.speed) if self.timer else label("replay_paused", self.locale)), style="bold")
         if self.skip_silences:
             status.append("  ·  " + label("replay_skip", self.locale))
-        status.append("\n" + label("replay_keys", self.locale), style="dim")
+        # At 80 columns the keys take two lines: each key stays with its words.
+        keys = " · ".join(item.replace(" ", "\u00a0") for item in label("replay_keys", self.locale).split(" · "))
+        status.append("\n" + keys, style="dim")
         self.query_one("#replay-status", Static).update(status)
 
     @on(OptionList.OptionHighlighted)
