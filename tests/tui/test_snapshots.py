@@ -79,3 +79,25 @@ def test_call_narrow(snap_compare, make_app):
 
 def test_practice_picker(snap_compare, make_app):
     assert snap_compare(make_app("zh"), terminal_size=(80, 24), run_before=_run_before("p"))
+
+
+# A supervisor's screens after a call: the ids a call gets are made predictable here, so
+# the pictures show the same call every run.
+AFTER_A_CALL = ("enter", "a", "x", "ctrl+s")
+SUPERVISOR_SCREENS = {"calls_browser": ("v",), "replay": ("v", "enter"), "dashboard": ("f",)}
+
+
+@pytest.mark.parametrize("screen", list(SUPERVISOR_SCREENS))
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_supervisor_screens_at_80x24(snap_compare, make_app, monkeypatch, locale, screen):
+    import itertools
+    import uuid
+
+    numbers = itertools.count(1)
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=next(numbers)))
+    async def run_before(pilot) -> None:
+        await _run_before(*AFTER_A_CALL, *SUPERVISOR_SCREENS[screen])(pilot)
+        pilot.app.clear_notifications()  # "call ended" is the call screen's news, not this picture's
+        await settle(pilot)
+
+    assert snap_compare(make_app(locale), terminal_size=(80, 24), run_before=run_before)
