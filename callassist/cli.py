@@ -294,7 +294,7 @@ def report(
             raise fail(f"--collector {collector!r}: no collector of that name in this database (names are as in the ledger's collector column)")
         records = queries.call_records(session=session, viewer=_viewer(options, session), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
     engine.dispose()
-    flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
+    flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir, rehearse=False)
     states = flow.flow.state_labels(lang) if flow else {}
     excuses = catalog.ladder_names(lang) if catalog else {}
     detect = catalog.finder().detect if catalog else None

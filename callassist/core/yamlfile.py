@@ -70,9 +70,10 @@ def read_yaml(path: Path, link_allowed: bool = False) -> tuple[Any, LineMap]:
         raise ContentError([Problem(shown, 1, 1, "E001", f"not UTF-8 text: {exc.reason}", "save the file as UTF-8")]) from None
     except OSError as exc:
         raise ContentError([Problem(shown, 1, 1, "E001", f"cannot read file: {exc.strerror}")]) from None
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+    loader = _Loader(text)
+    try:  # one parse: the nodes give the lines, and the data is built from them
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -80,6 +81,8 @@ def read_yaml(path: Path, link_allowed: bool = False) -> tuple[Any, LineMap]:
         if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise ContentError([Problem(shown, line, col, "E002", message, "check indentation, colons and quotes")]) from None
+    finally:
+        loader.dispose()
     lines: LineMap = {}
     if node is not None:
         _map_lines(node, (), lines)
