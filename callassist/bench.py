@@ -34,7 +34,12 @@ LEDGER_NAMES = ("worklist_next_1m", "import_rows", "db_check_1m")
 # Team mode on a PostgreSQL server of the bench's own, also a million accounts (bench_team.py).
 TEAM_NAMES = ("pg_claim_next", "pg_worklist_next", "pg_event_append", "pg_team_keypress_p99")
 AUDIT_NAMES = ("audit_verify_1m",)
-ON_REQUEST = LEDGER_NAMES + TEAM_NAMES + AUDIT_NAMES
+# A supervisor's screens left open, half a minute each (issue 24: under 1% of a core).
+IDLE_NAMES = ("idle_cpu",)
+IDLE_SECONDS = 30.0
+# The start's own work first (the script and catalog checked, the quick-find built): not idleness.
+IDLE_SETTLE_SECONDS = 10.0
+ON_REQUEST = LEDGER_NAMES + TEAM_NAMES + AUDIT_NAMES + IDLE_NAMES
 NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render", "classify") + ON_REQUEST
 # What a collector types into the quick-find, and a note's worth: both scripts, mixed, misspelt.
 CLASSIFY_UTTERANCES = (
@@ -214,6 +219,58 @@ def bench_keypress(work: Path, url: str, presses: int) -> Figure:
         time.sleep(0.02)
     terminal.close()
     return Figure(samples, floor, key_stages(trace, presses))
+
+
+@dataclass
+class Idle:
+    percent: dict[str, float]  # each screen's share of one core, left open IDLE_SECONDS
+    floor: float  # the bare Textual app's, as long
+
+    def summary(self) -> dict:
+        return {"idle_percent": self.percent, "floor_percent": self.floor, "seconds": IDLE_SECONDS}
+
+
+def _idle_share(terminal: Terminal) -> float:
+    """The process's share of one core (user and system time) over IDLE_SECONDS, its
+    output read all the while, as a terminal would."""
+    def cpu() -> float:
+        fields = Path(f"/proc/{terminal.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    before, started = cpu(), time.perf_counter()
+    while (left := started + IDLE_SECONDS - time.perf_counter()) > 0:
+        if select.select([terminal.master], [], [], left)[0]:
+            os.read(terminal.master, 65536)
+    return round(100 * (cpu() - before) / (time.perf_counter() - started), 2)
+
+
+def bench_idle(work: Path) -> Idle:
+    """The dashboard and the calls browser on the demo, each opened by a supervisor and
+    left alone: how much of a core each keeps busy; beside the bare app. (A replay, opened
+    from the browser, does not open from keys written to this terminal yet: measured by
+    hand, README.)"""
+    url = f"sqlite:///{work / 'idle.db'}"
+    env = _env(compiled=True) | {"CALLASSIST_DATA_DIR": str(work)}
+    # `callassist demo` itself: its 300 past calls are what the screens show.
+    subprocess.run([sys.executable, "-m", "callassist", "--db", url, "--collector", "bench", "demo", "--no-open"], env=env, check=True, capture_output=True)
+    bare = work / "bare.py"
+    bare.write_text(BARE_APP)
+    terminal = Terminal([sys.executable, str(bare)], env)
+    terminal.wait_for("bare app ready")
+    floor = _idle_share(terminal)
+    terminal.close()
+    shares = {}
+    for screen, steps in (("dashboard", (("f", "Team figures"),)), ("calls_browser", (("v", "Started"),))):
+        terminal = Terminal(_callassist_argv(url) + ["--role", "supervisor"], env)
+        terminal.wait_for("best call first")
+        time.sleep(IDLE_SETTLE_SECONDS)
+        for key, shown in steps:
+            terminal.send(key)
+            terminal.wait_for(shown)
+            time.sleep(1.5)  # its first reads done
+        shares[screen] = _idle_share(terminal)
+        terminal.close()
+    return Idle(shares, floor)
 
 
 def key_stages(trace: Path, last: int) -> dict:
@@ -530,6 +587,8 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
             results.update({name: figure.summary() for name, figure in bench_ledger(work, ledger_names).items()})
         if "audit_verify_1m" in chosen:
             results["audit_verify_1m"] = bench_audit_verify(work).summary()
+        if "idle_cpu" in chosen:
+            results["idle_cpu"] = bench_idle(work).summary()
         team_names = [name for name in chosen if name in TEAM_NAMES]
         if team_names:
             from callassist.bench_team import bench_team
@@ -557,6 +616,10 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
 def format_table(results: dict) -> str:
     lines = [f"{'name':<20}{'median ms':>11}{'p99 ms':>10}{'floor ms':>10}{'ratio':>8}"]
     for name, r in results.items():
+        if "idle_percent" in r:
+            said = ", ".join(f"{screen} {percent}%" for screen, percent in r["idle_percent"].items())
+            lines.append(f"{name:<20}share of a core over {r['seconds']:.0f} s: {said} (the bare app: {r['floor_percent']}%)")
+            continue
         if "rows_per_s" in r:
             lines.append(f"{name:<20}{r['rows']:,} rows in {r['seconds']} s: {r['rows_per_s']:,} rows/s (sqlite3 alone: {r['floor_rows_per_s']:,} rows/s, ratio {r['ratio']})")
             continue
