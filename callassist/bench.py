@@ -262,14 +262,16 @@ def bench_idle(work: Path) -> Idle:
     shares = {}
     for screen, steps in (("dashboard", (("f", "Team figures"),)), ("calls_browser", (("v", "Started"),))):
         terminal = Terminal(_callassist_argv(url) + ["--role", "supervisor"], env)
-        terminal.wait_for("best call first")
-        time.sleep(IDLE_SETTLE_SECONDS)
-        for key, shown in steps:
-            terminal.send(key)
-            terminal.wait_for(shown)
-            time.sleep(1.5)  # its first reads done
-        shares[screen] = _idle_share(terminal)
-        terminal.close()
+        try:  # never left running: a program whose terminal is gone keeps a core busy
+            terminal.wait_for("best call first")
+            time.sleep(IDLE_SETTLE_SECONDS)
+            for key, shown in steps:
+                terminal.send(key)
+                terminal.wait_for(shown)
+                time.sleep(1.5)  # its first reads done
+            shares[screen] = _idle_share(terminal)
+        finally:
+            terminal.close()
     return Idle(shares, floor)
 
 
