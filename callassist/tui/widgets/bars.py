@@ -11,20 +11,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.text import Text
 
 from callassist.core.figures import count_ticks
+from callassist.tui.widgets.line_table import fit
 
 BLOCK = "█"
 NAME_SHARE = 0.45  # of the width, at most, for the names
-
-
-def fit(name: str, width: int) -> str:
-    """`name` in exactly `width` cells: padded, or cut with an ellipsis."""
-    if cell_len(name) <= width:
-        return set_cell_size(name, width)
-    return set_cell_size(set_cell_size(name, width - 1).rstrip() + "…", width)
 
 
 def bar_lines(items: list[tuple[str, float, str]], width: int, style: str = "cyan") -> Text:

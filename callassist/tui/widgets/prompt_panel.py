@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.segment import Segment
 from rich.text import Text
 from textual.containers import VerticalScroll
 
@@ -22,25 +21,15 @@ class PromptPanel(VerticalScroll):
     # prompt keeps them, so moving on repaints a few lines and never lays out the screen.
     reserved = 0
 
-    def text_width(self) -> int:
-        return self.query_one("#prompt-text", Lines).content_size.width or self.scrollable_content_region.width
-
-    def prepare(self, title: str, text: str) -> tuple[tuple[str, str], Text, list[list[Segment]], int]:
-        """The step's words folded and rendered for the panel's width: done while the step
-        is being stored, so that showing it once stored is quick."""
-        width = self.text_width()
-        content = Text(fold(text, width))
-        return (title, text), content, segments_of(content, self.app.console), width
-
-    def show(self, title: str, text: str, prepared: tuple | None = None) -> None:
+    def show(self, title: str, text: str) -> None:
         if self.shown == (title, text):
             return
-        if prepared is None or prepared[0] != (title, text) or prepared[3] != self.text_width():
-            prepared = self.prepare(title, text)
-        _, content, segments, width = prepared
         if self.shown is None or self.shown[0] != title:
             self.query_one("#prompt-title", Lines).show(Text(title, style="bold"))
         body = self.query_one("#prompt-text", Lines)
+        width = body.content_size.width or self.scrollable_content_region.width
+        content = Text(fold(text, width))
+        segments = segments_of(content, self.app.console)
         needed = len(segments) if width else 0  # folded: each line fits the width
         if width and needed <= self.reserved:
             body.show(content, segments)
