@@ -34,12 +34,13 @@ LEDGER_NAMES = ("worklist_next_1m", "import_rows", "db_check_1m")
 # Team mode on a PostgreSQL server of the bench's own, also a million accounts (bench_team.py).
 TEAM_NAMES = ("pg_claim_next", "pg_worklist_next", "pg_event_append", "pg_team_keypress_p99")
 AUDIT_NAMES = ("audit_verify_1m",)
+FIGURES_NAMES = ("report_1m",)
 # A supervisor's screens left open, half a minute each (issue 24: under 1% of a core).
 IDLE_NAMES = ("idle_cpu",)
 IDLE_SECONDS = 30.0
 # The start's own work first (the script and catalog checked, the quick-find built): not idleness.
 IDLE_SETTLE_SECONDS = 10.0
-ON_REQUEST = LEDGER_NAMES + TEAM_NAMES + AUDIT_NAMES + IDLE_NAMES
+ON_REQUEST = LEDGER_NAMES + TEAM_NAMES + AUDIT_NAMES + FIGURES_NAMES + IDLE_NAMES
 NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render", "classify") + ON_REQUEST
 # What a collector types into the quick-find, and a note's worth: both scripts, mixed, misspelt.
 CLASSIFY_UTTERANCES = (
@@ -589,6 +590,11 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
             results.update({name: figure.summary() for name, figure in bench_ledger(work, ledger_names).items()})
         if "audit_verify_1m" in chosen:
             results["audit_verify_1m"] = bench_audit_verify(work).summary()
+        if "report_1m" in chosen:
+            from callassist import bench_figures
+
+            url, _ = bench_figures.build(work)
+            results["report_1m"] = Figure(*bench_figures.measure(url)).summary()
         if "idle_cpu" in chosen:
             results["idle_cpu"] = bench_idle(work).summary()
         team_names = [name for name in chosen if name in TEAM_NAMES]

@@ -46,7 +46,7 @@ def _open_store(options: Options, new: bool = False, reading: bool = False):
     if not new and (problem := absent_database(url, options.settings.db is not None)):
         raise fail(problem)
     try:
-        return store_db.open_engine(url, options.settings.contact_rules.retention_years)
+        return store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.objections_dir)
     except StoreError as exc:
         raise fail(str(exc)) from None
 
@@ -127,7 +127,7 @@ def demo(
             signed.rename(kept)
             typer.echo(f"The earlier demo's checkpoints are kept in {kept}")
     try:
-        engine = store_db.open_engine(url, options.settings.contact_rules.retention_years)
+        engine = store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.objections_dir)
     except StoreError as exc:
         raise fail(str(exc)) from None
     with store_db.session(engine) as session:
@@ -268,7 +268,7 @@ def report(
     from callassist.core.compliance import HOLD_REASONS
     from rich.cells import cell_len
 
-    from callassist.core.figures import DATA_COLUMNS, as_data, as_rows, figures
+    from callassist.core.figures import DATA_COLUMNS, as_data, as_rows, figures_from
     from callassist.core.i18n import label
     from callassist.core.lint import check_content
     from callassist.core.promises import parse_date
@@ -292,14 +292,13 @@ def report(
         if collector is not None and queries.collector_by_name(collector, session=session) is None:
             engine.dispose()
             raise fail(f"--collector {collector!r}: no collector of that name in this database (names are as in the ledger's collector column)")
-        records = queries.call_records(session=session, viewer=_viewer(options, session), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
+        totals = queries.team_totals(session=session, viewer=_viewer(options, session), today=datetime.now(timezone.utc).date(), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
     engine.dispose()
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir, rehearse=False)
     states = flow.flow.state_labels(lang) if flow else {}
     excuses = catalog.ladder_names(lang) if catalog else {}
-    detect = catalog.finder().detect if catalog else None
     holds = {reason: label(f"hold_{reason}", lang) for reason in HOLD_REASONS}
-    result = figures(records, datetime.now(timezone.utc).date(), detect)
+    result = figures_from(totals)
     if fmt == "json":  # stable ids, whatever --locale says (README: Report formats)
         typer.echo(json.dumps(as_data(result, list(states)), ensure_ascii=False, indent=2))
         return

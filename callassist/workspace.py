@@ -18,7 +18,7 @@ from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
 from callassist.core.calls import CallSummary
 from callassist.core.compliance import SUPERVISOR, ContactRules, Hold, Viewer
-from callassist.core.figures import Figures, figures
+from callassist.core.figures import Detector, Figures, figures_from
 from callassist.core.flow import LoadedFlow
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.i18n import label
@@ -130,7 +130,7 @@ class Workspace:
 
         StoreError, with the URL and the reason, when the database cannot be opened.
         """
-        engine = db.open_engine(url, settings.contact_rules.retention_years)
+        engine = db.open_engine(url, settings.contact_rules.retention_years, settings.objections_dir)
         with database_errors(f"cannot open the database {display_url(url)}"), db.session(engine) as session:
             member = team.identity(session)
             if member is not None:
@@ -483,8 +483,7 @@ class Workspace:
     def team_figures(self) -> Figures:
         """The figures of every real call, as of today."""
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
-            records = queries.call_records(session=session, viewer=self.viewer)
-        return figures(records, self.clock().date(), self.catalog.finder().detect if self.catalog else None)
+            return figures_from(queries.team_totals(session=session, viewer=self.viewer, today=self.clock().date()))
 
     def scorecard(self, stored: StoredCall, locale: str) -> list[ScoreLine]:
         """The automatic scorecard of a stored call, against the script in use."""
@@ -516,7 +515,7 @@ class Workspace:
         if not self.outbox.has(call_id):  # else behind the events already waiting
             try:
                 self._chain_end[call_id] = db.run_retrying(self.engine, lambda session: queries.append_events(
-                    call_id, events, session=session, after_seq=after, chain_end=known if known and known[0] == after else None))
+                    call_id, events, session=session, after_seq=after, chain_end=known if known and known[0] == after else None, detect=self._detector(events)))
                 in_database = True
             except (SQLAlchemyError, OSError) as exc:
                 if not db.out_of_reach(exc):
@@ -537,6 +536,13 @@ class Workspace:
                 self.open_calls.release(call_id)
         return in_database
 
+    def _detector(self, events: list[Event]) -> Detector | None:
+        """What reads an ending call's notes for an objection it never answered (stored
+        with its summary); None for events that do not end a call, or with no catalog."""
+        if self.catalog is None or not any(event.kind == "call_ended" for event in events):
+            return None
+        return self.catalog.finder().detect
+
     def flush_outbox(self) -> int:
         """Send the events waiting in the outbox, each call's in order; how many were
         stored. StoreError while the database is still out of reach (those sent stay sent)."""
@@ -552,7 +558,7 @@ class Workspace:
                         arrived = self.clock()
                         events = [Event(event.kind, kept_offline(event.payload, event.at), arrived) for event in batch.events]
                         with database_errors("sending the events kept on this computer"):
-                            db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=batch.after_seq))
+                            db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=batch.after_seq, detect=self._detector(events)))
                         done += 1
                         sent += len(batch.events)
                 except OutboxError as exc:

@@ -99,84 +99,153 @@ class Figures:
         return self.broken / self.promises_due if self.promises_due else 0.0
 
 
-def figures(records: list[CallRecord], today: date, detect: Detector | None = None) -> Figures:
-    """The figures of these calls; with `detect`, also the objections missed in their notes."""
-    damaged = [record.call_id for record in records if any(event.kind == DAMAGED for event in record.events)]
-    records = [record for record in records if record.call_id not in damaged] if damaged else records
-    # A call left before dialling is no call made: only counted as such.
-    undialled = [record for record in records if not_dialled(record.events)]
-    records = [record for record in records if not not_dialled(record.events)] if undialled else records
-    result = Figures(calls=len(records), damaged=damaged, not_dialled=len(undialled))
-    spent: dict[str, list[float]] = defaultdict(list)
-    excuses: Counter = Counter()
-    holds: Counter = Counter()
-    for record in records:
-        events = standing(record.events)  # a choice taken back counts for nothing
-        if any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in events):
-            result.right_party += 1
-        promised = any(e.kind == "promise_captured" for e in events)
-        result.promises += promised
-        if promised and record.promise_due is not None and record.promise_due < today:
-            result.promises_due += 1
-            result.kept += record.promise_status == "kept"
-            result.broken += record.promise_status == "broken"
-        _phases(events, spent)
-        holds.update(e.payload.get("reason") for e in events if e.kind == "hold_placed")
+@dataclass(frozen=True)
+class CallFacts:
+    """What one ended call adds to the figures, worked out once when it ends (stored as
+    its summary, store/summaries.py). `parts` maps an item to (count, total): "calls",
+    "not_dialled", "right_party", "promises" count the call; "step:<state>" is (1, seconds
+    spent there); "excuse:<id>" and "hold:<reason>" are (times, 0); "rung:<excuse>:<n>"
+    is (times shown, how many of those a promise followed)."""
+
+    damaged: bool = False
+    dialled: bool = False
+    right_party: bool = False
+    promised: bool = False
+    parts: dict[str, tuple[int, float]] = field(default_factory=dict)
+    missed: MissedObjection | None = None
+
+
+def call_facts(call_id: str, collector: str, day: date, events: list[Event], detect: Detector | None = None) -> CallFacts:
+    """The facts of one call from its events; with `detect`, the objection its notes
+    speak of that it never answered. A call with a row that does not parse, or left
+    before dialling, adds only that."""
+    if any(event.kind == DAMAGED for event in events):
+        return CallFacts(damaged=True)
+    if not_dialled(events):
+        return CallFacts(parts={"not_dialled": (1, 0.0)})
+    standing_events = standing(events)  # a choice taken back counts for nothing
+    right_party = any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in standing_events)
+    promised = any(e.kind == "promise_captured" for e in standing_events)
+    counts: Counter = Counter({"calls": 1, "right_party": int(right_party), "promises": int(promised)})
+    led: Counter = Counter()
+    for index, event in enumerate(standing_events):
         # A stored event without the values its kind carries (written by hand, not by the
         # program) counts for nothing rather than stopping the team's figures.
-        for index, event in enumerate(events):
-            excuse = event.payload.get("excuse")
-            if event.kind == "objection_raised" and excuse:
-                excuses[excuse] += 1
-            elif event.kind == "rebuttal_shown" and excuse and event.payload.get("rung"):
-                rung = result.rungs.setdefault((excuse, event.payload["rung"]), RungFigure())
-                rung.used += 1
-                rung.led_to_promise += any(e.kind == "promise_captured" for e in events[index + 1:])
-    days: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for record in records:
-        days[record.day][0] += 1
-        days[record.day][1] += any(e.kind == "promise_captured" for e in record.events)
-    result.per_day = [(day, calls, promises) for day, (calls, promises) in sorted(days.items())]
-    result.phase_seconds = {state: sum(times) / len(times) for state, times in spent.items()}
-    result.excuses = sorted(excuses.items(), key=lambda item: (-item[1], item[0]))
-    result.holds = sorted(holds.items(), key=lambda item: (-item[1], str(item[0])))
+        excuse = event.payload.get("excuse")
+        excuse = excuse if isinstance(excuse, str) and excuse else None
+        if event.kind == "objection_raised" and excuse:
+            counts[f"excuse:{excuse}"] += 1
+        elif event.kind == "rebuttal_shown" and excuse and isinstance(rung := event.payload.get("rung"), int) and not isinstance(rung, bool):
+            counts[f"rung:{excuse}:{rung}"] += 1
+            led[f"rung:{excuse}:{rung}"] += any(e.kind == "promise_captured" for e in standing_events[index + 1:])
+        elif event.kind == "hold_placed" and isinstance(reason := event.payload.get("reason"), str) and reason:
+            counts[f"hold:{reason}"] += 1
+    parts = {item: (count, float(led[item])) for item, count in counts.items() if count}
+    parts |= {f"step:{state}": (1, seconds) for state, seconds in _phases(standing_events).items()}
+    missed = _missed(call_id, collector, day, standing_events, detect) if detect is not None else None
+    return CallFacts(False, True, right_party, promised, parts, missed)
+
+
+@dataclass
+class Totals:
+    """Facts of many calls added up, as the store's summaries give them: each item's
+    (count, total), calls and promises per day, the fate of the promises now due, the
+    missed objections and the damaged calls."""
+
+    parts: dict[str, tuple[int, float]] = field(default_factory=dict)
+    per_day: dict[date, tuple[int, int]] = field(default_factory=dict)
+    promises_due: int = 0
+    kept: int = 0
+    broken: int = 0
+    missed: list[MissedObjection] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
+
+    def add(self, day: date, facts: CallFacts) -> None:
+        for item, (count, total) in facts.parts.items():
+            before = self.parts.get(item, (0, 0.0))
+            self.parts[item] = (before[0] + count, before[1] + total)
+        if facts.dialled:
+            calls, promises = self.per_day.get(day, (0, 0))
+            self.per_day[day] = (calls + 1, promises + facts.promised)
+        if facts.missed is not None:
+            self.missed.append(facts.missed)
+
+
+def figures_from(totals: Totals) -> Figures:
+    """The figures of added-up facts (the one place the team's figures are made)."""
+    def count(item: str) -> int:
+        return int(totals.parts.get(item, (0, 0.0))[0])
+
+    result = Figures(calls=count("calls"), right_party=count("right_party"), promises=count("promises"), not_dialled=count("not_dialled"),
+                     promises_due=totals.promises_due, kept=totals.kept, broken=totals.broken, damaged=sorted(totals.damaged))
+    excuses, holds = [], []
+    for item, (used, total) in totals.parts.items():
+        kind, _, key = item.partition(":")
+        if used <= 0:
+            continue
+        if kind == "step":
+            result.phase_seconds[key] = total / used
+        elif kind == "excuse":
+            excuses.append((key, int(used)))
+        elif kind == "hold":
+            holds.append((key, int(used)))
+        elif kind == "rung":
+            excuse, _, rung = key.rpartition(":")
+            result.rungs[(excuse, int(rung))] = RungFigure(int(used), int(round(total)))
+    result.excuses = sorted(excuses, key=lambda item: (-item[1], item[0]))
+    result.holds = sorted(holds, key=lambda item: (-item[1], item[0]))
     result.rungs = dict(sorted(result.rungs.items()))
-    if detect is not None:
-        result.missed = sorted(filter(None, (_missed(record, detect) for record in records)), key=lambda m: (m.day, m.call_id), reverse=True)
+    result.per_day = [(day, calls, promises) for day, (calls, promises) in sorted(totals.per_day.items())]
+    result.missed = sorted(totals.missed, key=lambda m: (m.day, m.call_id), reverse=True)
     return result
 
 
-def _missed(record: CallRecord, detect: Detector) -> MissedObjection | None:
+def figures(records: list[CallRecord], today: date, detect: Detector | None = None) -> Figures:
+    """The figures of these calls worked out from their events (what the stored
+    summaries must always add up to); with `detect`, also the objections missed in their notes."""
+    totals = Totals()
+    for record in records:
+        facts = call_facts(record.call_id, record.collector, record.day, record.events, detect)
+        if facts.damaged:
+            totals.damaged.append(record.call_id)
+            continue
+        totals.add(record.day, facts)
+        if facts.promised and record.promise_due is not None and record.promise_due < today:
+            totals.promises_due += 1
+            totals.kept += record.promise_status == "kept"
+            totals.broken += record.promise_status == "broken"
+    return figures_from(totals)
+
+
+def _missed(call_id: str, collector: str, day: date, events: list[Event], detect: Detector) -> MissedObjection | None:
     """The clearest excuse in the notes of a call in which no excuse was answered (a
     dispute logged through the script's own steps counts as answered)."""
-    events = standing(record.events)
     if any(e.kind == "objection_raised" for e in events):
         return None
     if any(e.kind == "choice_made" and "dispute_logged" in e.payload.get("sets", ()) for e in events):
         return None
     notes = [e.payload["text"] for e in events if e.kind == "note_added" and e.payload.get("text")]
     notes += [e.payload["note"] for e in events if e.kind == "call_ended" and e.payload.get("note")]
-    found = [(detected, note) for note in notes if (detected := detect(note)) is not None]
+    found = [(detected, note) for note in notes if isinstance(note, str) and (detected := detect(note)) is not None]
     if not found:
         return None
     detected, note = max(found, key=lambda item: item[0].score)
-    return MissedObjection(record.call_id, record.collector, record.day, detected.excuse, round(detected.score, 3), note)
+    return MissedObjection(call_id, collector, day, detected.excuse, round(detected.score, 3), note)
 
 
-def _phases(events: list[Event], spent: dict[str, list[float]]) -> None:
-    """Seconds from entering each step to the next step (or the end of the call), summed per call."""
-    per_call: dict[str, float] = defaultdict(float)
+def _phases(events: list[Event]) -> dict[str, float]:
+    """Seconds from entering each step to the next step (or the end of the call), summed per step."""
+    spent: dict[str, float] = defaultdict(float)
     entered = None
     for event in events:
         if entered is not None and event.kind in ("step_entered", "call_ended"):
             state, at = entered
-            per_call[state] += (event.at - at).total_seconds()
-        if event.kind == "step_entered" and event.payload.get("state"):
+            spent[state] += (event.at - at).total_seconds()
+        if event.kind == "step_entered" and isinstance(event.payload.get("state"), str) and event.payload["state"]:
             entered = (event.payload["state"], event.at)
         elif event.kind == "call_ended":
             entered = None
-    for state, seconds in per_call.items():
-        spent[state].append(seconds)
+    return dict(spent)
 
 
 def in_flow_order(phase_seconds: dict[str, float], states: list[str]) -> list[tuple[str, float]]:

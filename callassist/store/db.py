@@ -17,7 +17,7 @@ from sqlmodel import Session, create_engine
 from callassist.core.private import open_private, private_dir, tighten
 from callassist.core.redact import display_url
 from callassist.store.errors import StoreError
-from callassist.store.sql import SCHEMA_HEAD
+from callassist.store.sql import SCHEMA_HEAD, sqlite_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
@@ -27,13 +27,13 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def open_engine(url: str, retention_years: int | None = None) -> Engine:
+def open_engine(url: str, retention_years: int | None = None, objections: Path | None = None) -> Engine:
     """An engine on an up-to-date schema; StoreError naming the URL (never its password)
     and the reason if not. `retention_years`: the floor a new database keeps to (see
-    upgrade)."""
+    upgrade); `objections`, the catalog in use (see upgrade)."""
     try:
         engine = make_engine(url)
-        upgrade(engine, retention_years)
+        upgrade(engine, retention_years, objections)
     except ImportError as exc:
         raise StoreError(f"cannot open the database {display_url(url)}: its driver is not installed ({exc.name}); for PostgreSQL: pip install 'psycopg[binary]'") from exc
     except (SQLAlchemyError, OSError, RuntimeError) as exc:
@@ -46,7 +46,7 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            _private_file(Path(parsed.database).expanduser())
+            _private_file(sqlite_file(url))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -91,18 +91,21 @@ def schema_version(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine, retention_years: int | None = None) -> None:
+def upgrade(engine: Engine, retention_years: int | None = None, objections: Path | None = None) -> None:
     """Bring the schema to the newest migration; Alembic is loaded only when there is work.
 
     `retention_years` (the profile in force) is the floor under any purge that a database
     set up now keeps to, stored in it by migration 0009 (5 years when not given); a later
-    profile may raise it (raise_retention), never lower it."""
+    profile may raise it (raise_retention), never lower it. `objections`: the catalog
+    with which migration 0015 reads the notes of the calls it sums up (the shipped one
+    when not given)."""
     if schema_version(engine) == SCHEMA_HEAD:
         return
     from alembic import command
 
     config = alembic_config(engine)
     config.attributes["retention_years"] = retention_years
+    config.attributes["objections"] = objections
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         if sqlite:

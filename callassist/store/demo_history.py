@@ -84,6 +84,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         hour = 22 if rng.random() < 0.02 else rng.randint(9, 16)  # a few too late: the browser's compliance flag finds them
         local_start = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), ZoneInfo(snapshot.timezone))
         made.append((local_start.astimezone(timezone.utc), account_id, snapshot))
+    detect = catalog.finder().detect
     made.sort(key=lambda item: item[0])  # stored in time order, so the latest call sets the account's last outcome
     for started, account_id, snapshot in made:
         collector = rng.choice(collectors) if rng.random() < 0.35 else collectors[0]
@@ -94,7 +95,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         events = call.start({"account_id": account_id, "collector": collector.name, "debtor": snapshot.debtor, "contact": snapshot.contact_name, "phone": snapshot.phone, "balance": str(snapshot.balance), "currency": snapshot.currency, "debtor_local_time": snapshot.local_now(started).isoformat()})
         events += _talk(call, clock, rng, rng.choices(names, weights)[0], started.date(), locale)
         row = CallRow(id=f"demo-{started:%Y%m%d%H%M%S}-{account_id:04d}", account_id=account_id, collector_id=collector.id, script=loaded.name, script_hash=loaded.content_hash, locale=locale, started_at=started, state=call.state)
-        queries.record_call(row, events, session=session)
+        queries.record_call(row, events, session=session, detect=detect)
     _pay_past_promises(session, today, rng)
     session.commit()
     return len(made)
@@ -127,8 +128,8 @@ def _talk(call: Call, clock: _Clock, rng: random.Random, scenario: str, day: dat
     if scenario == "no_answer":
         choose("no_answer")
         end("no_answer")
-    elif scenario == "gatekeeper":
-        choose("dial", "someone_else", "contact_unavailable", "callback_agreed")
+    elif scenario == "gatekeeper":  # at a company the switchboard, at home the household
+        choose("dial", "someone_else" if call.context.debtor_kind == "company" else "household_answers", "contact_unavailable", "callback_agreed")
         end("callback")
     elif scenario == "not_now":
         choose("dial", "right_party", "not_now", "callback_agreed")

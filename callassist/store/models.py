@@ -270,3 +270,49 @@ class LogCheckpoint(SQLModel, table=True):
     by: str
     key: str  # hex of the Ed25519 public key
     sig: str
+
+
+class Summary(SQLModel, table=True):
+    """What an ended call adds to the figures (core/figures.py CallFacts), written in the
+    same transaction as its end (store/summaries.py), so the figures never read events.
+    Adding or deleting one adds its parts to, or takes them from, `figureday`; a change of
+    its promise's status is copied to it; nothing else of it ever changes (triggers of
+    migration 0015)."""
+
+    __tablename__ = "callsummary"
+    __table_args__ = (
+        Index("ix_callsummary_day", "day", "collector_id"),
+        # The promises due, with their fates, read from this index alone.
+        Index("ix_callsummary_due", "promise_due", "day", "collector_id", "promised", "promise_status", **only_where("promise_id IS NOT NULL")),
+        Index("ix_callsummary_promise", "promise_id", **only_where("promise_id IS NOT NULL")),
+        Index("ix_callsummary_missed", "day", "collector_id", **only_where("missed_excuse IS NOT NULL")),
+        # (As each database writes the condition SQLAlchemy gives it, so each uses the index.)
+        Index("ix_callsummary_damaged", "day", "collector_id", sqlite_where=text("damaged = 1"), postgresql_where=text("damaged")),
+    )
+    call_id: str = Field(sa_column=Column(Text, ForeignKey("call.id", ondelete="CASCADE"), primary_key=True))
+    collector_id: int = Field(foreign_key="collector.id")
+    day: date  # the day (UTC) the call started, as the filters count days
+    practice: bool = False
+    damaged: bool = False  # a stored row of the call did not parse when it was summed
+    dialled: bool = False
+    right_party: bool = False
+    promised: bool = False
+    promise_id: int | None = Field(default=None, sa_column=Column(BIG_ID, ForeignKey("promise.id", ondelete="SET NULL"), nullable=True))
+    promise_due: date | None = None  # the promise's first payment date
+    promise_status: str | None = None  # the promise's status now (a trigger follows the ledger's changes)
+    parts: str = Field(sa_column=Column(Text, nullable=False))  # JSON: {item: [count, total]}
+    missed_excuse: str | None = None
+    missed_score: float | None = None
+    missed_note: str | None = None
+
+
+class FigureDay(SQLModel, table=True):
+    """The summaries' parts added up per day and collector: what `report` and the
+    dashboard aggregate, a few dozen rows per collector-day whatever the calls' number."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    day: date = Field(primary_key=True)
+    collector_id: int = Field(primary_key=True)
+    item: str = Field(primary_key=True)
+    n: int = Field(sa_column=Column(BigInteger, nullable=False))
+    total: float = 0.0

@@ -25,8 +25,8 @@ from callassist.core.calls import CallSummary
 from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
-from callassist.core.figures import CallRecord
-from callassist.store import db, sql
+from callassist.core.figures import Detector, Totals
+from callassist.store import db, sql, summaries
 from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
@@ -150,9 +150,9 @@ _START_CALL = text("SELECT callassist.start_call(:id, :account, :collector, :scr
     bindparam("started", type_=UTCDateTime()))
 
 
-def record_call(call: Call, events: list[Event], *, session: Session) -> tuple[int, str]:
+def record_call(call: Call, events: list[Event], *, session: Session, detect: Detector | None = None) -> tuple[int, str]:
     """Add the call row and its events to the session's transaction (the caller commits);
-    `call.started_at` becomes the time the database gave it."""
+    `call.started_at` becomes the time the database gave it. `detect`: see append_events."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         started = connection.execute(_START_CALL, {"id": call.id, "account": call.account_id, "collector": call.collector_id, "script": call.script, "hash": call.script_hash,
@@ -161,10 +161,10 @@ def record_call(call: Call, events: list[Event], *, session: Session) -> tuple[i
     else:
         session.add(call)
         session.flush()
-    return _append(call.id, events, session)
+    return _append(call.id, events, session, detect=detect)
 
 
-def append_events(call_id: str, events: list[Event], *, session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None) -> tuple[int, str]:
+def append_events(call_id: str, events: list[Event], *, session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, detect: Detector | None = None) -> tuple[int, str]:
     """Store events at the end of the call's chain, and what they imply, in one transaction;
     the chain's end (seq, hash) after them.
 
@@ -174,16 +174,17 @@ def append_events(call_id: str, events: list[Event], *, session: Session, after_
     end the caller's last store left) the end is not read first, which saves a round trip
     on every keystroke; should the chain have moved on meanwhile, its unique (call, seq)
     refuses the events, and they go the checked way. Core statements, not ORM objects:
-    this is on every keystroke's path.
+    this is on every keystroke's path. The call's end stores its summary too
+    (store/summaries.py), the notes read by `detect` for an objection left unanswered.
     """
     try:
-        end = _append(call_id, events, session, after_seq, chain_end)
+        end = _append(call_id, events, session, after_seq, chain_end, detect)
         session.commit()
     except IntegrityError:
         if chain_end is None:
             raise
         session.rollback()
-        end = _append(call_id, events, session, chain_end[0])
+        end = _append(call_id, events, session, chain_end[0], detect=detect)
         session.commit()
     return end
 
@@ -193,7 +194,7 @@ _CALLS = Call.__table__
 _ACCOUNTS = Account.__table__
 
 
-def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None) -> tuple[int, str]:
+def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, detect: Detector | None = None) -> tuple[int, str]:
     connection = session.connection()
     if chain_end is not None:
         seq, prev = chain_end
@@ -218,7 +219,7 @@ def _append(call_id: str, events: list[Event], session: Session, after_seq: int 
         connection.execute(insert(_EVENTS), rows)
         end = (rows[-1]["seq"], prev)
     for event in events:
-        _apply(call_id, event, session)
+        _apply(call_id, event, session, detect)
     return tuple(end)
 
 
@@ -243,7 +244,7 @@ def _stored_as(call_id: str, events: list[Event], after_seq: int, connection) ->
     return (stored[-1].seq, stored[-1].hash) if stored else None
 
 
-def _apply(call_id: str, event: Event, session: Session) -> None:
+def _apply(call_id: str, event: Event, session: Session, detect: Detector | None) -> None:
     """What an event changes in the ledger. Its effect on the call's own row (the step,
     the end), on the account's hold and on the contact's stop is the database's (triggers
     of migration 0009)."""
@@ -257,7 +258,10 @@ def _apply(call_id: str, event: Event, session: Session) -> None:
         add_promise(account_id, call_id, payload["currency"], Decimal(payload["total"]), payload["method"], payload["channel"], plan, event.at, session=session)
     elif event.kind == "hold_placed":
         place_hold(call_id, payload, event.at, session=session)
-    elif event.kind == "call_ended" and payload["disposition"] != NOT_DIALLED:  # nothing happened to the account
+    elif event.kind == "call_ended":
+        summaries.write(call_id, connection, detect)
+        if payload["disposition"] == NOT_DIALLED:  # nothing happened to the account
+            return
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
         if account_id is not None:
             month = month_of(event.at.date())
@@ -445,24 +449,18 @@ def purge_calls(log: PurgeLog, years: int, *, session: Session, dry_run: bool = 
     return log
 
 
-def call_records(*, session: Session, viewer: Viewer, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> list[CallRecord]:
-    """Real (not practice) calls with their events and their promise's fate, for team
-    figures; a collector's figures are of their own calls."""
+def team_totals(*, session: Session, viewer: Viewer, today: date, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> Totals:
+    """The summaries of real (not practice) calls added up, for team figures
+    (core/figures.py figures_from); a collector's are of their own calls."""
     if not viewer.reads_team:
         collector = viewer.name
-    query = select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).where(Call.practice == False)  # noqa: E712
+    collector_id = None
     if collector:
-        query = query.where(Collector.name == collector)
-    chosen = [(call, name) for call, name in session.exec(query.order_by(Call.started_at)).all() if (date_from is None or call.started_at.date() >= date_from) and (date_to is None or call.started_at.date() <= date_to)]
-    ids = [call.id for call, _ in chosen]
-    events: dict[str, list[Event]] = defaultdict(list)
-    for row in session.exec(select(CallEvent).where(CallEvent.call_id.in_(ids)).order_by(CallEvent.call_id, CallEvent.seq)).all():
-        events[row.call_id].append(stored_event(row))
-    fates = {}
-    due = select(Promise.call_id, Promise.status, func.min(Instalment.due_on)).join(Instalment, Instalment.promise_id == Promise.id).where(Promise.call_id.in_(ids)).group_by(Promise.id)
-    for call_id, status, first in session.exec(due).all():
-        fates[call_id] = (status, first)
-    return [CallRecord(call.id, name, call.started_at.date(), events[call.id], *fates.get(call.id, (None, None))) for call, name in chosen]
+        found = collector_by_name(collector, session=session)
+        if found is None:
+            return Totals()
+        collector_id = found.id
+    return summaries.totals(session.connection(), today, collector_id=collector_id, date_from=date_from, date_to=date_to)
 
 
 def add_review(review: Review, *, session: Session) -> None:

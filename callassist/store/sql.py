@@ -8,6 +8,7 @@ SQLite returns text where PostgreSQL returns dates and numerics.
 from __future__ import annotations
 
 import heapq
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +24,7 @@ from callassist.core.priority import (
     parse_clock_key, parse_flags, parse_work_starts, standing, top_reasons,
 )
 
-SCHEMA_HEAD = "0014"  # the newest Alembic revision; a test keeps it in step
+SCHEMA_HEAD = "0015"  # the newest Alembic revision; a test keeps it in step
 
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
 # Accounts an open call holds now (store/claims.py): offered to no one else.
@@ -361,10 +362,11 @@ _SQLITE_URL = re.compile(r"^sqlite(\+\w+)?://(?:/(?P<database>[^?]*))?(?:\?.*)?$
 def sqlite_file(url: str) -> Path | None:
     """The file a SQLite URL names, read as SQLAlchemy reads it (sqlite:///relative.db,
     sqlite:////absolute.db) but without importing it, which would cost the first paint a
-    third of a second; None for another database or one in memory."""
+    third of a second; None for another database or one in memory. A leading ~ is the
+    home folder (~name another user's; left as it is when there is no such user)."""
     matched = _SQLITE_URL.match(url)
     database = unquote(matched["database"] or "") if matched else ""
-    return Path(database).expanduser() if database and database != ":memory:" else None
+    return Path(os.path.expanduser(database)) if database and database != ":memory:" else None
 
 
 def missing_file(url: str) -> Path | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 
 import sys
+import termios
 import threading
 from datetime import datetime, timezone
 
@@ -28,6 +30,9 @@ GIL_SWITCH_INTERVAL = 0.0005
 OUTBOX_SECONDS = 2.0
 # Start-up holds the garbage collector off this long at most (launch.run_tui, warm_up).
 GC_HELD_SECONDS = 20.0
+# How often the program looks whether its terminal is still there (a closed window, a
+# dropped connection): without one it would wait for keys that never come.
+TERMINAL_SECONDS = 2.0
 # Notices on screen at once: two fit over the account card at 80x24, above the choices.
 MAX_NOTICES = 2
 
@@ -123,12 +128,23 @@ class CallAssistApp(App):
         self.title = label("app_title", self.locale)
         self.set_interval(OUTBOX_SECONDS, self.send_outbox)
         self.set_timer(GC_HELD_SECONDS, self.resume_gc)  # whatever happens to the warm-up
+        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self.set_interval(TERMINAL_SECONDS, self.check_terminal)
         if self.replay:
             from callassist.tui.screens.replay import ReplayScreen
 
             self.push_screen(ReplayScreen(self.replay))
         else:
             self.push_screen(WorklistScreen())
+
+    def check_terminal(self) -> None:
+        """Leave when the terminal has gone: everything shown is stored already, and the
+        call on screen can be resumed from another terminal."""
+        try:
+            termios.tcgetattr(sys.__stdin__.fileno())
+        except (termios.error, OSError) as exc:
+            if exc.args and exc.args[0] == errno.EIO:
+                self.exit(return_code=1)
 
     def on_unmount(self) -> None:
         if self.workspace is not None:

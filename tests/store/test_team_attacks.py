@@ -33,7 +33,7 @@ from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 
 runner = CliRunner()
 TABLES = ("account", "debtor", "contact", "invoice", "promise", "instalment", "payment", "call", "callevent", "review", "claim", "collector", "purgelog", "storesetting",
-          "logentry", "logcheckpoint")
+          "logentry", "logcheckpoint", "callsummary", "figureday")
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,9 @@ def make_team(postgres, tmp_path) -> Team:
     under_way = wang.begin_call(own[1])
     wang.record_payment(own[3], Decimal("100.00"), TODAY, "bank_transfer", "")  # what a collector's login may write, it can
     li = desk(tmp_path, team, "li")
+    done = li.begin_call(lis[1])  # a figure of li's, which wang's login must not read
+    li.store(done.call_id, done.call.choose(done.call.step.choices[0].trigger))
+    li.store(done.call_id, done.call.end("no_answer", "", None))
     theirs = li.begin_call(lis[0])
     for workspace in (wang, li):
         workspace.engine.dispose()
@@ -587,6 +590,42 @@ def supervisor_rewrites_the_log(c, team):
     assert c.execute("SELECT md5(string_agg(l::text, '|' ORDER BY position)) FROM logentry l").fetchone() == before
 
 
+# 7. The figures (issue 24): a summary only for an ended call of one's own, once; the sums
+# only through the summaries; no one changes either.
+@attack("wang")
+def collector_forges_the_figures(c, team):
+    assert c.execute("SELECT count(*) FROM callsummary WHERE call_id = %s", (team.wang_ended,)).fetchone() == (1,)
+    assert c.execute("SELECT count(*) FROM callsummary WHERE collector_id <> %s", (team.ids["wang"],)).fetchone() == (0,)
+    assert c.execute("SELECT count(*) FROM figureday WHERE collector_id <> %s", (team.ids["wang"],)).fetchone() == (0,)
+    parts = '{"calls": [1000, 0], "promises": [1000, 0], "right_party": [1000, 0]}'
+    forged = "INSERT INTO callsummary (call_id, collector_id, day, practice, damaged, dialled, right_party, promised, parts) VALUES (%s, %s, %s, false, false, true, true, true, %s)"
+    refused(c, forged, (team.li_open, team.ids["li"], TODAY, parts), error=errors.InsufficientPrivilege)
+    refused(c, forged, (team.wang_open, team.ids["wang"], TODAY, parts), error=errors.InsufficientPrivilege)  # not ended
+    refused(c, forged, (team.wang_ended, team.ids["wang"], TODAY, parts), error=(errors.UniqueViolation, errors.InsufficientPrivilege))
+    refused(c, "UPDATE callsummary SET parts = %s", (parts,))
+    refused(c, "UPDATE callsummary SET promise_status = 'kept'")  # only the ledger's change of the promise moves it
+    refused(c, "DELETE FROM callsummary")
+    refused(c, "INSERT INTO figureday (day, collector_id, item, n, total) VALUES (%s, %s, 'promises', 1000, 0)", (TODAY, team.ids["wang"]))
+    refused(c, "UPDATE figureday SET n = n * 10")
+    refused(c, "DELETE FROM figureday")
+    refused(c, "SELECT callassist.add_figures()", match="permission denied for function")
+
+
+@attack("boss")
+def supervisor_rewrites_the_figures(c, team):
+    assert c.execute("SELECT count(DISTINCT collector_id) FROM figureday").fetchone()[0] >= 2  # the team's
+    refused(c, "UPDATE callsummary SET promised = true")
+    refused(c, "DELETE FROM callsummary")
+    refused(c, "TRUNCATE figureday")
+    refused(c, "UPDATE figureday SET n = n * 10")
+
+
+@attack("tina")
+def trainer_reads_the_teams_figures(c, team):
+    assert c.execute("SELECT count(*) FROM figureday").fetchone() == (0,)
+    assert c.execute("SELECT count(*) FROM callsummary WHERE NOT practice").fetchone() == (0,)
+
+
 @pytest.mark.parametrize("name", list(ATTACKS))
 def test_the_attack_is_refused_and_changes_nothing(team, name):
     login, made = ATTACKS[name]
@@ -685,7 +724,9 @@ def test_purge_runs_in_the_database_and_logs_itself(tmp_path, postgres):
 
 def test_audit_verify_lists_only_what_the_login_may_read(team):
     li = runner.invoke(cli, ["--db", team.login_url("li"), "--role", "supervisor", "audit", "verify"])
-    assert li.exit_code == 0 and li.stdout.split() == ["ok", team.li_open]
+    lis = {call_id for (call_id,) in team.sql(make_url(team.url).username, "SELECT id FROM call WHERE collector_id = %s", (team.ids["li"],))}
+    assert li.exit_code == 0 and team.li_open in lis and len(lis) == 2
+    assert sorted(li.stdout.split()) == sorted(["ok"] * len(lis) + list(lis))
     boss = runner.invoke(cli, ["--db", team.login_url("boss"), "audit", "verify"])
     assert {team.li_open, team.wang_open, team.wang_ended} <= set(boss.stdout.split())
 

@@ -54,3 +54,27 @@ def test_sigkill_mid_call_loses_nothing(db_url, settings):
         terminal.close()
     [(call, events)] = stored_calls(db_url)
     assert [e.kind for e in events].count("call_resumed") == 1
+
+
+def test_a_program_whose_terminal_goes_away_leaves_and_loses_nothing(db_url, settings):
+    """The window closed or the connection dropped mid-call (the terminal's other end
+    gone, no signal sent): the program used to stay, waiting for keys at a fifth of a core."""
+    import subprocess
+
+    terminal = _start(db_url, settings.data_dir)
+    try:
+        terminal.wait_for("best call first")
+        terminal.send("\r")
+        terminal.wait_for("Someone answered")
+        terminal.send("d")
+        terminal.wait_for("Right person confirmed")
+        os.close(terminal.master)
+        terminal.master = os.open(os.devnull, os.O_RDONLY)  # what close() closes
+        try:
+            terminal.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the program is still running without its terminal") from None
+    finally:
+        terminal.close()
+    [(call, events)] = stored_calls(db_url)
+    assert call.ended_at is None and [e.payload["state"] for e in events if e.kind == "step_entered"] == ["prepare", "reach_party"]

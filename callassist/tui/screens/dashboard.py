@@ -32,6 +32,7 @@ class DashboardScreen(Screen):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [Binding("q", "close", show=False)]
     result = None  # the figures on screen, once read
+    live_shown = ""  # the calls in progress as last drawn
 
     class Loaded(Message):
         def __init__(self, result) -> None:
@@ -116,11 +117,15 @@ class DashboardScreen(Screen):
             live.append(f"\n  {collector}", style="bold")
             live.append(f" · {debtor} · {states.get(state, state)} · ")
             live.append(t("dashboard_minutes", minutes=minutes), style="dim")
-        self.query_one("#live", Static).update(live)
+        if live.plain != self.live_shown:  # the minutes move on once a minute: drawn then
+            self.live_shown = live.plain
+            self.query_one("#live", Static).update(live)
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
         result = message.result
+        if result == self.result:
+            return  # nothing changed since the last read: nothing is drawn again
         locale = self.locale
         t = lambda key, **values: label(key, locale, **values)  # noqa: E731
         workspace = self.app.workspace

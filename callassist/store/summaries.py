@@ -1,0 +1,102 @@
+"""Each ended call's summary, and the team's figures added up from them in SQL.
+
+A call's summary (core/figures.py CallFacts) is written in the transaction that stores
+its end, so `report` and the dashboard never read events: they add up `figureday`, which
+the database keeps equal to the sum of the summaries (triggers of migration 0015), and
+read the promises' fates and the missed objections from the summaries themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+from sqlalchemy import and_, case, func, insert, select
+from sqlalchemy.engine import Connection
+
+from callassist.core.figures import CallFacts, Detector, MissedObjection, Totals, call_facts
+from callassist.store.events import stored_event
+from callassist.store.models import Call, CallEvent, Collector, FigureDay, Instalment, Promise, Summary
+
+_SUMMARIES = Summary.__table__
+_DAYS = FigureDay.__table__
+_CALLS = Call.__table__
+_EVENTS = CallEvent.__table__
+_PROMISES = Promise.__table__
+
+
+def parts_json(facts: CallFacts) -> str:
+    return json.dumps({item: [count, total] for item, (count, total) in sorted(facts.parts.items())}, separators=(",", ":"))
+
+
+def write(call_id: str, connection: Connection, detect: Detector | None = None) -> CallFacts | None:
+    """Sum up the ended call `call_id` from its stored events and store its summary (the
+    caller commits); its facts, or None for a practice call (which counts for nothing)."""
+    call = connection.execute(select(_CALLS.c.collector_id, _CALLS.c.started_at, _CALLS.c.practice, Collector.__table__.c.name)
+                              .join(Collector.__table__, Collector.__table__.c.id == _CALLS.c.collector_id).where(_CALLS.c.id == call_id)).one()
+    day = call.started_at.date()
+    row = {"call_id": call_id, "collector_id": call.collector_id, "day": day, "practice": call.practice}
+    if call.practice:
+        connection.execute(insert(_SUMMARIES), [row | {"parts": "{}"}])
+        return None
+    events = [stored_event(event) for event in connection.execute(select(_EVENTS).where(_EVENTS.c.call_id == call_id).order_by(_EVENTS.c.seq))]
+    facts = call_facts(call_id, call.name, day, events, detect)
+    promise = connection.execute(
+        select(_PROMISES.c.id, func.min(Instalment.__table__.c.due_on), _PROMISES.c.status).join(Instalment.__table__, Instalment.__table__.c.promise_id == _PROMISES.c.id)
+        .where(_PROMISES.c.call_id == call_id).group_by(_PROMISES.c.id, _PROMISES.c.status).order_by(_PROMISES.c.id.desc()).limit(1)).first()
+    missed = facts.missed
+    connection.execute(insert(_SUMMARIES), [row | {
+        "damaged": facts.damaged, "dialled": facts.dialled, "right_party": facts.right_party, "promised": facts.promised,
+        "promise_id": promise[0] if promise else None, "promise_due": promise[1] if promise else None, "promise_status": promise[2] if promise else None, "parts": parts_json(facts),
+        "missed_excuse": missed.excuse if missed else None, "missed_score": missed.score if missed else None, "missed_note": missed.note if missed else None,
+    }])
+    return facts
+
+
+def backfill(connection: Connection, detect: Detector | None = None) -> int:
+    """Summaries for the ended calls that have none (migration 0015); how many were written."""
+    waiting = select(_CALLS.c.id).where(_CALLS.c.ended_at.is_not(None), ~select(_SUMMARIES.c.call_id).where(_SUMMARIES.c.call_id == _CALLS.c.id).exists())
+    ids = list(connection.execute(waiting.order_by(_CALLS.c.started_at, _CALLS.c.id)).scalars())
+    for call_id in ids:
+        write(call_id, connection, detect)
+    return len(ids)
+
+
+def totals(connection: Connection, today: date, *, collector_id: int | None = None, date_from: date | None = None, date_to: date | None = None) -> Totals:
+    """The summaries of real calls added up, for the days and the collector asked (every
+    collector with None), as far as the login may read them (row-level security on a
+    team's database): core/figures.py figures_from makes the figures of them."""
+    def within(table) -> list:
+        found = []
+        if date_from is not None:
+            found.append(table.c.day >= date_from)
+        if date_to is not None:
+            found.append(table.c.day <= date_to)
+        if collector_id is not None:
+            found.append(table.c.collector_id == collector_id)
+        return found
+
+    result = Totals()
+    parts = select(_DAYS.c.item, func.sum(_DAYS.c.n), func.sum(_DAYS.c.total)).where(*within(_DAYS)).group_by(_DAYS.c.item)
+    result.parts = {item: (int(count), float(total)) for item, count, total in connection.execute(parts)}
+    per_day = (select(_DAYS.c.day, func.sum(case((_DAYS.c.item == "calls", _DAYS.c.n), else_=0)), func.sum(case((_DAYS.c.item == "promises", _DAYS.c.n), else_=0)))
+               .where(_DAYS.c.item.in_(("calls", "promises")), *within(_DAYS)).group_by(_DAYS.c.day))
+    result.per_day = {day: (int(calls), int(promises)) for day, calls, promises in connection.execute(per_day) if calls}
+    status = _SUMMARIES.c.promise_status
+    due = (select(func.count(), func.sum(case((status == "kept", 1), else_=0)), func.sum(case((status == "broken", 1), else_=0)))
+           .where(_SUMMARIES.c.promise_id.is_not(None), _SUMMARIES.c.promised, _SUMMARIES.c.promise_due < today, *within(_SUMMARIES)))
+    count, kept, broken = connection.execute(due).one()
+    result.promises_due, result.kept, result.broken = int(count or 0), int(kept or 0), int(broken or 0)
+    result.missed = list(_missed(connection, within(_SUMMARIES)))
+    result.damaged = list(connection.execute(select(_SUMMARIES.c.call_id).where(_SUMMARIES.c.damaged.is_(True), *within(_SUMMARIES))).scalars())
+    return result
+
+
+def _missed(connection: Connection, conditions: list) -> Iterator[MissedObjection]:
+    names = Collector.__table__
+    rows = connection.execute(
+        select(_SUMMARIES.c.call_id, names.c.name, _SUMMARIES.c.day, _SUMMARIES.c.missed_excuse, _SUMMARIES.c.missed_score, _SUMMARIES.c.missed_note)
+        .join(names, names.c.id == _SUMMARIES.c.collector_id).where(and_(_SUMMARIES.c.missed_excuse.is_not(None), *conditions)))
+    for call_id, collector, day, excuse, score, note in rows:
+        yield MissedObjection(call_id, collector, day, excuse, score, note)
