@@ -34,7 +34,7 @@ LEDGER_NAMES = ("worklist_next_1m", "import_rows", "db_check_1m")
 # Team mode on a PostgreSQL server of the bench's own, also a million accounts (bench_team.py).
 TEAM_NAMES = ("pg_claim_next", "pg_worklist_next", "pg_event_append", "pg_team_keypress_p99")
 AUDIT_NAMES = ("audit_verify_1m",)
-FIGURES_NAMES = ("report_1m",)
+FIGURES_NAMES = ("report_1m", "pg_report_1m")
 # A supervisor's screens left open, half a minute each (issue 24: under 1% of a core).
 IDLE_NAMES = ("idle_cpu",)
 IDLE_SECONDS = 30.0
@@ -239,10 +239,17 @@ def _idle_share(terminal: Terminal) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     before, started = cpu(), time.perf_counter()
-    while (left := started + IDLE_SECONDS - time.perf_counter()) > 0:
+    _drain(terminal, IDLE_SECONDS)
+    return round(100 * (cpu() - before) / (time.perf_counter() - started), 2)
+
+
+def _drain(terminal: Terminal, seconds: float) -> None:
+    """Read what the program paints for `seconds`, as a terminal would (a program whose
+    output nobody reads stops when the terminal's buffer is full)."""
+    started = time.perf_counter()
+    while (left := started + seconds - time.perf_counter()) > 0:
         if select.select([terminal.master], [], [], left)[0]:
             os.read(terminal.master, 65536)
-    return round(100 * (cpu() - before) / (time.perf_counter() - started), 2)
 
 
 def bench_idle(work: Path) -> Idle:
@@ -265,11 +272,11 @@ def bench_idle(work: Path) -> Idle:
         terminal = Terminal(_callassist_argv(url) + ["--role", "supervisor"], env)
         try:  # never left running: a program whose terminal is gone keeps a core busy
             terminal.wait_for("best call first")
-            time.sleep(IDLE_SETTLE_SECONDS)
+            _drain(terminal, IDLE_SETTLE_SECONDS)
             for key, shown in steps:
                 terminal.send(key)
                 terminal.wait_for(shown)
-                time.sleep(1.5)  # its first reads done
+            _drain(terminal, IDLE_SETTLE_SECONDS)  # its first reads done: what is measured is the screen left open
             shares[screen] = _idle_share(terminal)
         finally:
             terminal.close()
@@ -595,6 +602,17 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
 
             url, _ = bench_figures.build(work)
             results["report_1m"] = Figure(*bench_figures.measure(url)).summary()
+        if "pg_report_1m" in chosen:
+            from callassist import bench_figures
+            from callassist.pgtemp import Server, binaries
+
+            server = Server(binaries(), durable=True)
+            server.start()
+            try:
+                url, _ = bench_figures.build_postgres(work, server.new_database())
+                results["pg_report_1m"] = Figure(*bench_figures.measure(url)).summary()
+            finally:
+                server.stop()
         if "idle_cpu" in chosen:
             results["idle_cpu"] = bench_idle(work).summary()
         team_names = [name for name in chosen if name in TEAM_NAMES]

@@ -27,7 +27,7 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _templates(work: Path) -> tuple[list[tuple], dict[str, list[tuple]], dict[str, tuple], dict[str, list[tuple]]]:
+def _templates(work: Path) -> tuple[list[tuple], dict[str, list[tuple]], dict[str, tuple], dict[str, tuple]]:
     """The demo's calls: rows of call, of its events, of its summary and of its promise."""
     from callassist.core.lint import check_content
     from callassist.settings import Settings
@@ -35,32 +35,76 @@ def _templates(work: Path) -> tuple[list[tuple], dict[str, list[tuple]], dict[st
     from callassist.store.demo_history import populate_history
 
     path = work / "templates.db"
-    settings = Settings()
-    engine = db.open_engine(db.sqlite_url(path))
-    flow, catalog, _ = check_content(settings.scripts_dir, settings.script, settings.objections_dir, rehearse=False)
-    with db.session(engine) as session:
-        demo.populate(session, "bench", TODAY)
-        populate_history(session, flow, catalog, TODAY)
-    engine.dispose()
+    if not path.exists():  # made once for both databases
+        settings = Settings()
+        engine = db.open_engine(db.sqlite_url(path))
+        flow, catalog, _ = check_content(settings.scripts_dir, settings.script, settings.objections_dir, rehearse=False)
+        with db.session(engine) as session:
+            demo.populate(session, "bench", TODAY)
+            populate_history(session, flow, catalog, TODAY)
+        engine.dispose()
     raw = sqlite3.connect(path)
     calls = raw.execute("SELECT id, script, script_hash, locale, started_at, ended_at, state, disposition FROM call WHERE NOT practice").fetchall()
     events: dict[str, list[tuple]] = {}
     for row in raw.execute("SELECT call_id, seq, kind, at, payload, prev_hash, hash FROM callevent ORDER BY call_id, seq"):
         events.setdefault(row[0], []).append(row[1:])
     summaries = {row[0]: row[1:] for row in raw.execute(
-        "SELECT call_id, damaged, dialled, right_party, promised, promise_due IS NOT NULL, parts, missed_excuse, missed_score, missed_note FROM callsummary")}
-    promises: dict[str, list[tuple]] = {}
-    for row in raw.execute("SELECT p.call_id, p.currency, p.total, p.method, p.channel, p.status, p.created_at, p.decided_on, min(i.due_on) FROM promise p JOIN instalment i ON i.promise_id = p.id WHERE p.call_id IS NOT NULL GROUP BY p.id"):
-        promises.setdefault(row[0], []).append(row[1:])
+        "SELECT call_id, damaged, dialled, right_party, promised, promise_id IS NOT NULL, parts, missed_excuse, missed_score, missed_note FROM callsummary")}
+    promises = {row[0]: row[1:] for row in raw.execute(
+        "SELECT p.call_id, p.currency, p.total, p.method, p.channel, p.status, p.created_at, p.decided_on, min(i.due_on) FROM callsummary s JOIN promise p ON p.id = s.promise_id"
+        " JOIN instalment i ON i.promise_id = p.id GROUP BY p.id")}
     raw.close()
     return calls, events, summaries, promises
 
 
+TABLES = {
+    "call": "id, account_id, collector_id, script, script_hash, locale, started_at, ended_at, state, disposition, practice",
+    "callevent": "call_id, seq, kind, at, payload, prev_hash, hash",
+    "promise": "id, account_id, call_id, currency, total, method, channel, status, created_at, decided_on",
+    "instalment": "id, promise_id, seq, due_on, amount, paid, status",
+    "callsummary": "call_id, collector_id, day, practice, damaged, dialled, right_party, promised, promise_id, promise_due, promise_status, parts, missed_excuse, missed_score, missed_note",
+}
+LEDGER = [
+    "INSERT INTO debtor (id, external_id, name, kind, timezone) VALUES (1, 'D-1', 'Bench debtor', 'company', 'Asia/Shanghai')",
+    "INSERT INTO contact (id, debtor_id, name, role, salutation, phone, is_primary) VALUES (1, 1, 'Li', 'accountant', '', '+86 21 1', true)",
+    "INSERT INTO account (id, external_id, debtor_id, contact_id, collector_id, currency, balance, priority, clock, closed, flags, broken_promises, calls_in_month)"
+    " VALUES (1, 'A-1', 1, 1, 1, 'CNY', 1000.00, 0, 'Asia/Shanghai|', false, '', 0, 0)",
+]
+CHUNK = 20_000
+
+
+def _batches(work: Path, calls: int):
+    """The rows of `calls` calls spread over the year and the collectors, a chunk at a
+    time: {table: rows} in TABLES' columns."""
+    calls_made, events_of, summaries, promises = _templates(work)
+    first = TODAY - timedelta(days=REPORT_DAYS)
+    batch = {table: [] for table in TABLES}
+    for number in range(calls):
+        template = calls_made[number % len(calls_made)]
+        source = template[0]
+        call_id = f"bench-{number:07d}"
+        day = first + timedelta(days=number * REPORT_DAYS // calls)
+        collector = number % REPORT_COLLECTORS + 1
+        moment = f"{day.isoformat()}{template[4][10:]}"
+        batch["call"].append((call_id, 1, collector, template[1], template[2], template[3], moment, moment, template[6], template[7], False))
+        batch["callevent"].extend((call_id,) + row for row in events_of[source])
+        damaged, dialled, right_party, promised, has_promise, *rest = summaries[source]
+        promise_id, due, status = None, None, None
+        if has_promise:
+            currency, total, method, channel, status, created, decided, due = promises[source]
+            promise_id = number + 1
+            batch["promise"].append((promise_id, 1, call_id, currency, total, method, channel, status, created, decided))
+            batch["instalment"].append((promise_id, promise_id, 1, due, total, "0", status))
+        batch["callsummary"].append((call_id, collector, day.isoformat(), False, bool(damaged), bool(dialled), bool(right_party), bool(promised), promise_id, due, status, *rest))
+        if len(batch["call"]) == CHUNK or number == calls - 1:
+            yield batch
+            batch = {table: [] for table in TABLES}
+
+
 def build(work: Path, calls: int = REPORT_CALLS) -> tuple[str, int]:
-    """A database of `calls` calls over a year; its URL and the number of events."""
+    """A SQLite database of `calls` calls over a year; its URL and the number of events."""
     from callassist.store import db
 
-    calls_made, events_of, summaries, promises = _templates(work)
     path = work / "report.db"
     db.open_engine(db.sqlite_url(path)).dispose()
     raw = sqlite3.connect(path, isolation_level=None)
@@ -68,54 +112,70 @@ def build(work: Path, calls: int = REPORT_CALLS) -> tuple[str, int]:
     raw.execute("PRAGMA synchronous=OFF")  # the build only; the figures are read as the program reads them
     raw.execute("BEGIN")
     raw.executemany("INSERT INTO collector (id, name, display_name) VALUES (?, ?, ?)", [(n, f"c{n:02d}", f"Collector {n}") for n in range(1, REPORT_COLLECTORS + 1)])
-    raw.execute("INSERT INTO debtor (id, external_id, name, kind, timezone) VALUES (1, 'D-1', 'Bench debtor', 'company', 'Asia/Shanghai')")
-    raw.execute("INSERT INTO contact (id, debtor_id, name, role, salutation, phone, is_primary) VALUES (1, 1, 'Li', 'accountant', '', '+86 21 1', 1)")
-    raw.execute("INSERT INTO account (id, external_id, debtor_id, contact_id, collector_id, currency, balance, priority, clock, closed, flags, broken_promises, calls_in_month)"
-                " VALUES (1, 'A-1', 1, 1, 1, 'CNY', '1000.00', 0, 'Asia/Shanghai|', 0, '', 0, 0)")
-    first = TODAY - timedelta(days=REPORT_DAYS)
-    events = 0
-    chunk_calls, chunk_events, chunk_summaries, chunk_promises = [], [], [], []
-
-    def flush() -> None:
-        raw.executemany("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, ended_at, state, disposition, practice) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, 0)", chunk_calls)
-        raw.executemany("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)", chunk_events)
-        for call_id, currency, total, method, channel, status, created, decided, due in chunk_promises:
-            promise_id = raw.execute("INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at, decided_on) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                     (call_id, currency, total, method, channel, status, created, decided)).lastrowid
-            raw.execute("INSERT INTO instalment (promise_id, seq, due_on, amount, paid, status) VALUES (?, 1, ?, ?, '0', ?)", (promise_id, due, total, status))
-            summary_due[call_id] = (promise_id, due)
-        raw.executemany("INSERT INTO callsummary (call_id, collector_id, day, practice, damaged, dialled, right_party, promised, promise_id, promise_due, parts, missed_excuse, missed_score, missed_note)"
-                        " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [row[:7] + summary_due.pop(row[0], (None, None)) + row[7:] for row in chunk_summaries])
-        for part in (chunk_calls, chunk_events, chunk_summaries, chunk_promises):
-            part.clear()
-
-    summary_due: dict[str, tuple] = {}
-    started = time.perf_counter()
-    for number in range(calls):
-        template = calls_made[number % len(calls_made)]
-        source = template[0]
-        call_id = f"bench-{number:07d}"
-        day = first + timedelta(days=number * REPORT_DAYS // calls)
-        collector = number % REPORT_COLLECTORS + 1
-        shift = f"{day.isoformat()}{template[4][10:]}"
-        chunk_calls.append((call_id, collector, template[1], template[2], template[3], shift, shift, template[6], template[7]))
-        chunk_events.extend((call_id,) + row for row in events_of[source])
-        events += len(events_of[source])
-        summary = summaries[source]
-        chunk_summaries.append((call_id, collector, day.isoformat(), *summary[:4], summary[5], *summary[6:]))
-        for promise in promises.get(source, ())[-1:] if summary[4] else ():
-            chunk_promises.append((call_id, *promise))
-        if len(chunk_calls) == 20_000:
-            flush()
-            _say(f"  {number + 1:,} calls stored ({time.perf_counter() - started:.0f} s)")
-    if chunk_calls:
-        flush()
+    for statement in LEDGER:
+        raw.execute(statement)
+    events, started = 0, time.perf_counter()
+    for stored, batch in enumerate(_batches(work, calls), 1):
+        for table, rows in batch.items():
+            columns = TABLES[table]
+            raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(columns.split(',')))})", rows)
+        events += len(batch["callevent"])
+        _say(f"  {min(stored * CHUNK, calls):,} calls stored in SQLite ({time.perf_counter() - started:.0f} s)")
     raw.execute("COMMIT")
+    _say(f"  {calls:,} calls and {events:,} events in SQLite")
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw.execute("ANALYZE")
     raw.close()
     return db.sqlite_url(path), events
+
+
+def build_postgres(work: Path, url: str, calls: int = REPORT_CALLS) -> tuple[str, int]:
+    """The same calls in a PostgreSQL database at `url` (its owner's, a superuser's); the
+    URL of a supervisor's login to it, whose rows the team's policies choose, and the
+    number of events. Events, promises and calls are copied in as they are (their own
+    triggers, which check and chain what a login stores, are for logins); each summary is
+    stored as the program stores it, so the database's triggers add it to the sums."""
+    import psycopg
+
+    from callassist.bench_team import login
+    from callassist.store import db, team
+
+    engine = db.open_engine(url)
+    with db.session(engine) as session:
+        connection = session.connection()
+        for n in range(1, REPORT_COLLECTORS + 1):
+            connection.exec_driver_sql("INSERT INTO collector (id, name, display_name) VALUES (%(id)s, %(name)s, %(shown)s)", {"id": n, "name": f"c{n:02d}", "shown": f"Collector {n}"})
+        connection.exec_driver_sql("SELECT setval(pg_get_serial_sequence('collector', 'id'), (SELECT max(id) FROM collector))")
+        for statement in LEDGER:
+            connection.exec_driver_sql(statement)
+        team.grant("boss", "supervisor", session=session)
+        session.commit()
+    engine.dispose()
+    parsed = url.replace("postgresql+psycopg://", "postgresql://")
+    events, started = 0, time.perf_counter()
+    with psycopg.connect(parsed) as connection:
+        connection.execute("SET TimeZone = 'UTC'")
+        for stored, batch in enumerate(_batches(work, calls), 1):
+            connection.execute("SET session_replication_role = replica")
+            with connection.cursor() as cursor:
+                for table in ("call", "callevent", "promise", "instalment"):
+                    with cursor.copy(f"COPY {table} ({TABLES[table]}) FROM STDIN") as copy:
+                        for row in batch[table]:
+                            copy.write_row(row)
+            connection.execute("SET session_replication_role = origin")
+            with connection.cursor() as cursor:
+                columns = TABLES["callsummary"]
+                cursor.executemany(f"INSERT INTO callsummary ({columns}) VALUES ({', '.join(['%s'] * len(columns.split(',')))})", batch["callsummary"])
+            connection.commit()
+            events += len(batch["callevent"])
+            _say(f"  {min(stored * CHUNK, calls):,} calls stored in PostgreSQL ({time.perf_counter() - started:.0f} s)")
+        connection.execute("SELECT setval(pg_get_serial_sequence('promise', 'id'), (SELECT max(id) FROM promise))")
+        connection.execute("SELECT setval(pg_get_serial_sequence('instalment', 'id'), (SELECT max(id) FROM instalment))")
+        connection.commit()
+        connection.autocommit = True
+        connection.execute("VACUUM ANALYZE")
+    _say(f"  {calls:,} calls and {events:,} events in PostgreSQL")
+    return login(url, "boss"), events
 
 
 def measure(url: str, samples: int = 7) -> tuple[list[float], list[float]]:
@@ -133,7 +193,7 @@ def measure(url: str, samples: int = 7) -> tuple[list[float], list[float]]:
             result = figures_from(queries.team_totals(session=session, viewer=viewer, today=TODAY))
             taken.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
-            session.connection().exec_driver_sql("SELECT count(*), sum(promised), sum(right_party) FROM callsummary").one()
+            session.connection().exec_driver_sql("SELECT count(*), sum(CASE WHEN promised THEN 1 ELSE 0 END) FROM callsummary").one()
             floor.append((time.perf_counter() - started) * 1000)
     engine.dispose()
     if result.calls == 0:

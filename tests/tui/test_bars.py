@@ -50,3 +50,15 @@ def test_calls_per_day_give_every_day_a_column_and_fit_the_width():
         days = [last - timedelta(days=back) for back in range(columns - 1, -1, -1)]
         assert [bottom[2 * i] != " " for i in range(columns)] == [day.weekday() < 5 for day in days], "a weekend is an empty column"
         assert drawn[0].split()[0].isdigit() and drawn[-1].rstrip().endswith("12-04")
+
+
+def test_every_rung_name_is_whole_in_half_of_an_80_column_dashboard(catalog):
+    """At 80x24 the rungs' chart is 37 cells wide: "Old friend, rung 1" was cut to
+    "Old friend, run…" while the bar had room to give."""
+    from callassist.core.i18n import label
+
+    for locale in ("en", "zh"):
+        names = catalog.ladder_names(locale)
+        rungs = [(label("rung_name", locale, excuse=names[excuse], rung=rung), 1.0, "100% (12)") for excuse in ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down") for rung in (1, 2, 3)]
+        drawn = bar_lines(rungs, 37).plain.split("\n")
+        assert all(line.startswith(name) for line, (name, _, _) in zip(drawn, rungs)), drawn

@@ -56,13 +56,16 @@ class DashboardScreen(Screen):
             yield Static(self.per_day_title(), classes="chart-title")
             yield Static(id="per-day")
             with Horizontal(id="charts"):
+                # The time per step under the excuses, beside the longer list of rungs: the
+                # dashboard takes two screens at 80x24, not three.
                 with Vertical():
                     yield Static(Text(label("report_excuses", self.locale), style="bold"), classes="chart-title")
                     yield Static(id="excuses")
+                    yield Static(Text(label("report_seconds_per_phase", self.locale), style="bold"), classes="chart-title", id="phases-title")
+                    yield Static(id="phases")
                 with Vertical():
                     yield Static(Text(label("dashboard_rungs", self.locale), style="bold"), classes="chart-title")
                     yield Static(id="rungs")
-            yield Static(id="phases")
         yield KeyBar()
 
     def per_day_title(self) -> Text:
@@ -146,7 +149,7 @@ class DashboardScreen(Screen):
         self.result = result
         self.draw_bars()
 
-        table = Table(title=t("report_seconds_per_phase"), title_justify="left", box=None, padding=(0, 2))
+        table = Table(box=None, padding=(0, 1), pad_edge=False)
         table.add_column(t("dashboard_step"))
         table.add_column(t("dashboard_seconds"), justify="right")
         for state, seconds in in_flow_order(result.phase_seconds, list(states)):

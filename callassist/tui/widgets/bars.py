@@ -18,7 +18,7 @@ from callassist.core.figures import count_ticks
 from callassist.tui.widgets.line_table import fit
 
 BLOCK = "█"
-NAME_SHARE = 0.45  # of the width, at most, for the names
+SHORTEST_BAR = 6  # cells a bar keeps however long the names: the rest is theirs
 
 
 def bar_lines(items: list[tuple[str, float, str]], width: int, style: str = "cyan") -> Text:
@@ -27,8 +27,8 @@ def bar_lines(items: list[tuple[str, float, str]], width: int, style: str = "cya
     text = Text()
     if not items:
         return text
-    names = min(max(cell_len(name) for name, _, _ in items), max(4, int(width * NAME_SHARE)))
     shown_width = max(cell_len(shown) for _, _, shown in items)
+    names = min(max(cell_len(name) for name, _, _ in items), max(4, width - shown_width - 2 - SHORTEST_BAR))
     room = max(1, width - names - shown_width - 2)
     largest = max(value for _, value, _ in items) or 1
     for index, (name, value, shown) in enumerate(items):
