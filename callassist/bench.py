@@ -253,10 +253,9 @@ def _drain(terminal: Terminal, seconds: float) -> None:
 
 
 def bench_idle(work: Path) -> Idle:
-    """The dashboard and the calls browser on the demo, each opened by a supervisor and
-    left alone: how much of a core each keeps busy; beside the bare app. (A replay, opened
-    from the browser, does not open from keys written to this terminal yet: measured by
-    hand, README.)"""
+    """The dashboard, the calls browser and a replay on the demo, each opened by a
+    supervisor and left alone after its first reads: how much of a core each keeps busy;
+    beside the bare app."""
     url = f"sqlite:///{work / 'idle.db'}"
     env = _env(compiled=True) | {"CALLASSIST_DATA_DIR": str(work)}
     # `callassist demo` itself: its 300 past calls are what the screens show.
@@ -267,11 +266,16 @@ def bench_idle(work: Path) -> Idle:
     terminal.wait_for("bare app ready")
     floor = _idle_share(terminal)
     terminal.close()
+    with sqlite3.connect(work / "idle.db") as demo:
+        newest = demo.execute("SELECT id FROM call WHERE NOT practice ORDER BY started_at DESC LIMIT 1").fetchone()[0]
     shares = {}
-    for screen, steps in (("dashboard", (("f", "Team figures"),)), ("calls_browser", (("v", "Started"),))):
-        terminal = Terminal(_callassist_argv(url) + ["--role", "supervisor"], env)
+    # Each screen as a supervisor opens it: the dashboard and the browser from the worklist,
+    # a replay with `callassist replay ID` (keys written here do not open one from the browser).
+    for screen, extra, ready, steps in (("dashboard", [], "best call first", (("f", "Team figures"),)), ("calls_browser", [], "best call first", (("v", "Started"),)),
+                                        ("replay", ["replay", newest], "Replay", ())):
+        terminal = Terminal(_callassist_argv(url) + ["--role", "supervisor"] + extra, env)
         try:  # never left running: a program whose terminal is gone keeps a core busy
-            terminal.wait_for("best call first")
+            terminal.wait_for(ready)
             _drain(terminal, IDLE_SETTLE_SECONDS)
             for key, shown in steps:
                 terminal.send(key)

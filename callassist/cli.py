@@ -1088,12 +1088,17 @@ def misplaced_global_option(argv: list[str]) -> str | None:
     """What to say when a global option (--locale, --db...) follows a command that has no
     option of that name: `callassist demo --locale zh` means `callassist --locale zh demo`."""
     group = typer.main.get_command(app)
-    words = [word for word in argv if not word.startswith("-")]
-    name = next((word for word in words if word in group.commands), None)  # type: ignore[attr-defined]
-    if name is None:
+    at, value_next = None, False
+    for index, word in enumerate(argv):  # the command: the first word that is no option's value
+        if value_next or word.startswith("-"):
+            value_next = not value_next and word in GLOBAL_OPTIONS  # `--collector bench`: bench is no command
+            continue
+        at = index
+        break
+    if at is None or argv[at] not in group.commands:  # type: ignore[attr-defined]
         return None
-    command = group.commands[name]  # type: ignore[attr-defined]
-    after = argv[argv.index(name) + 1:]
+    command = group.commands[argv[at]]  # type: ignore[attr-defined]
+    after = argv[at + 1:]
     inner = next((word for word in after if not word.startswith("-")), None)
     if isinstance(command, typer.core.TyperGroup) and inner in command.commands:  # db upgrade, import accounts
         command, after = command.commands[inner], after[after.index(inner) + 1:]

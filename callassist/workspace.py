@@ -471,6 +471,11 @@ class Workspace:
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
             return queries.call_summaries(session=session, viewer=self.viewer, flags_of=flags_of if self.flow is not None else None)
 
+    def calls_stamp(self) -> tuple:
+        """A stamp that changes when calls are stored, end or are purged (queries.calls_stamp)."""
+        with database_errors("cannot read the calls"), db.session(self.engine) as session:
+            return queries.calls_stamp(session=session)
+
     def excuse_names(self, locale: str) -> dict[str, str]:
         """The names of the six excuses and their cases' ladders in `locale` (empty until a catalog has loaded)."""
         return self.catalog.ladder_names(locale) if self.catalog else {}

@@ -368,6 +368,9 @@ def test_a_global_option_after_the_command_says_where_it_goes(capsys, monkeypatc
     assert "put it before the command: callassist --locale zh demo" in capsys.readouterr().err
     assert misplaced_global_option(["preview", "standard", "--locale", "zh"]) is None  # preview has a --locale of its own
     assert misplaced_global_option(["--locale", "zh", "demo"]) is None
+    # A global option's value that is also a command's name is the value, not the command.
+    assert misplaced_global_option(["--collector", "bench", "--role", "supervisor", "replay", "x"]) is None
+    assert misplaced_global_option(["--collector", "demo", "report", "--locale", "zh"]) is None  # report has a --locale of its own
     assert misplaced_global_option(["db", "upgrade", "--db", "x"]).endswith("callassist --db x db upgrade")
 
 
@@ -384,6 +387,14 @@ def test_after_the_demo_report_and_export_read_it_until_a_database_is_set_up(tmp
     assert json.loads(report.stdout)["calls"][0]["value"] == 300
     exported = runner.invoke(app, ["--role", "supervisor", "export", "calls"])
     assert exported.exit_code == 0 and len(exported.stdout.splitlines()) == 301
+    # What writes never falls back to the demo: imports are refused until a database exists.
+    demo_file = tmp_path / "demo.db"
+    before = demo_file.read_bytes()
+    ledger = Path(__file__).parent / "fixtures" / "ledger"
+    for what, name in (("accounts", "accounts.csv"), ("payments", "payments.csv")):
+        imported = runner.invoke(app, ["--role", "supervisor", "import", what, str(ledger / name)])
+        assert imported.exit_code != 0 and "db upgrade" in imported.output, imported.output
+    assert demo_file.read_bytes() == before and not (tmp_path / "callassist.db").exists()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0  # a database of their own
     own = runner.invoke(app, ["--role", "supervisor", "report", "--format", "json"])
     assert own.exit_code == 0 and "demo" not in own.stderr and json.loads(own.stdout)["calls"][0]["value"] == 0

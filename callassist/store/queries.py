@@ -328,6 +328,13 @@ def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list
     return summaries
 
 
+def calls_stamp(*, session: Session) -> tuple:
+    """What changes when a call is stored, ends or is purged: how many calls there are and
+    the latest start and end among them (those the login may read). A screen that lists
+    calls reads them again only when this changed."""
+    return tuple(session.exec(select(func.count(), func.max(Call.started_at), func.max(Call.ended_at))).one())
+
+
 def calls_in_progress(now: datetime, viewer: Viewer, *, session: Session) -> list[tuple[str, str, str, str, datetime]]:
     """The calls on someone's screen now (their account held, store/claims.py), oldest
     first, as (call id, collector, debtor, step, started) that `viewer` may read; none for

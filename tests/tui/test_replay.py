@@ -301,3 +301,34 @@ async def test_a_replayed_promise_says_what_became_of_it(make_app, db_url):
             session.commit()
         engine.dispose()
         assert "This promise since: replaced by a newer promise (Nov 24, 2026)" in await promise_line()
+
+
+async def test_an_open_calls_browser_reads_the_calls_again_only_when_they_changed(make_app, db_url):
+    """Left open, the browser looked again every few seconds and read every call and its
+    events each time (3% of a core on the demo); now it reads them when a call was stored,
+    ended or purged."""
+    from callassist.tui.screens.calls import CallsScreen
+    from callassist.tui.widgets.line_table import LineTable
+
+    async with make_app("en").run_test(size=(100, 30)) as pilot:
+        await make_two_calls(pilot)
+        workspace = pilot.app.workspace
+        reads = []
+        read = workspace.call_summaries
+        workspace.call_summaries = lambda: reads.append(1) or read()
+        await press(pilot, "v")
+        browser = pilot.app.screen
+        assert isinstance(browser, CallsScreen) and len(reads) == 1
+        browser.load()
+        await settle(pilot)
+        browser.load()
+        await settle(pilot)
+        assert len(reads) == 1  # nothing changed: nothing read
+        await press(pilot, "escape", "enter", "a", "x", "ctrl+s")  # another call, no answer
+        assert len(stored_calls(db_url)) == 3
+        await press(pilot, "v")
+        browser = pilot.app.screen
+        assert len(reads) == 2 and len(browser.query_one(LineTable).keys) == 3
+        browser.load()
+        await settle(pilot)
+        assert len(reads) == 2

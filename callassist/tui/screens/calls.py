@@ -44,6 +44,7 @@ class CallsScreen(Screen):
         self.calls: list = []
         self.shown: list = []
         self.offered: dict[str, list] = {}  # the choices each filter was given
+        self.read_stamp: tuple | None = None  # the calls' stamp when they were last read (its worker's alone)
 
     @property
     def locale(self) -> str:
@@ -78,11 +79,15 @@ class CallsScreen(Screen):
     def load(self) -> None:
         """The calls, and (the team's calls as they happen) again after a pause."""
         began = time.perf_counter()
+        calls = None
         try:
-            calls = self.app.ensure_workspace().call_summaries()
+            workspace = self.app.ensure_workspace()
+            stamp = workspace.calls_stamp()
+            if stamp != self.read_stamp:  # else nothing to read again, nothing to draw
+                calls = workspace.call_summaries()
+                self.read_stamp = stamp
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
-            calls = None
         read_again(self, time.perf_counter() - began, self.load)
         if calls is not None:
             self.post_message(self.Loaded(calls))
