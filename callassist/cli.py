@@ -281,7 +281,7 @@ def report(
     lang = _locale(options, locale)
     days = {}
     for name, raw in (("--from", date_from), ("--to", date_to)):
-        if raw:
+        if raw is not None:  # an empty one too: `--from ''` is a mistake, not "from the start"
             days[name] = parse_date(raw)
             if days[name] is None:
                 raise fail(f"{name} {raw!r} is not a date: use YYYY-MM-DD")

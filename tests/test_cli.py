@@ -158,6 +158,8 @@ def test_report_and_export_on_the_demo_history(tmp_path):
     assert {e["call_id"] for e in events} == {c["call_id"] for c in calls} and events[0]["seq"] == 1
     assert events[0]["kind"] == "call_started" and isinstance(events[0]["payload"], dict) and "debtor" in events[0]["payload"], "a payload is an object, not JSON in a string"
     assert runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--from", "2026-02-30"]).exit_code == 2
+    empty = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--to", ""])  # not "no end": a mistake
+    assert empty.exit_code == 2 and "--to '' is not a date" in empty.output, empty.output
     backwards = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--from", "2026-12-05", "--to", "2026-12-01"])
     assert backwards.exit_code == 2 and "--from 2026-12-05 is after --to 2026-12-01" in backwards.output
     nobody = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--collector", "nobody"])

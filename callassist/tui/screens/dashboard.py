@@ -163,11 +163,12 @@ class DashboardScreen(Screen):
         per_day = self.query_one("#per-day", Static)
         per_day.update(day_columns(result.per_day, self.app.now().date(), per_day.content_size.width or self.app.size.width - 2, PER_DAY_ROWS, (CALLS_COLOUR, PROMISES_COLOUR)))
         names = self.app.workspace.excuse_names(locale)
-        excuses = self.query_one("#excuses", Static)
-        width = excuses.content_size.width or self.app.size.width // 2 - 2
-        excuses.update(bar_lines([(names.get(e, e), n, str(n)) for e, n in result.excuses], width))
-        rungs = [(label("rung_name", locale, excuse=names.get(e, e), rung=r), f.share, f"{f.share:.0%} ({f.used})") for (e, r), f in result.rungs.items()]
-        self.query_one("#rungs", Static).update(bar_lines(rungs, width, style=PROMISES_COLOUR))
+        half = self.app.size.width // 2 - 2  # before the first layout
+        excuses, rungs_chart = self.query_one("#excuses", Static), self.query_one("#rungs", Static)
+        excuses.update(bar_lines([(names.get(e, e), n, str(n)) for e, n in result.excuses], excuses.content_size.width or half))
+        used = max((len(str(f.used)) for f in result.rungs.values()), default=1)  # the shares in one column
+        rungs = [(label("rung_name", locale, excuse=names.get(e, e), rung=r), f.share, f"{f.share:>4.0%} ({f.used:>{used}})") for (e, r), f in result.rungs.items()]
+        rungs_chart.update(bar_lines(rungs, rungs_chart.content_size.width or half, style=PROMISES_COLOUR))
 
     def on_resize(self) -> None:
         if self.result is not None:
