@@ -21,18 +21,6 @@ from callassist.core.quickfind import Match
 from callassist.core.scorecard import not_dialled
 
 
-@dataclass(frozen=True)
-class CallRecord:
-    """One call as the figures need it: who, when, its events, and its promise's fate."""
-
-    call_id: str
-    collector: str
-    day: date
-    events: list[Event]
-    promise_status: str | None = None  # open, kept, partly_kept, broken
-    promise_due: date | None = None  # its first payment date
-
-
 @dataclass
 class RungFigure:
     used: int = 0
@@ -198,23 +186,6 @@ def figures_from(totals: Totals) -> Figures:
     result.per_day = [(day, calls, promises) for day, (calls, promises) in sorted(totals.per_day.items())]
     result.missed = sorted(totals.missed, key=lambda m: (m.day, m.call_id), reverse=True)
     return result
-
-
-def figures(records: list[CallRecord], today: date, detect: Detector | None = None) -> Figures:
-    """The figures of these calls worked out from their events (what the stored
-    summaries must always add up to); with `detect`, also the objections missed in their notes."""
-    totals = Totals()
-    for record in records:
-        facts = call_facts(record.call_id, record.collector, record.day, record.events, detect)
-        if facts.damaged:
-            totals.damaged.append(record.call_id)
-            continue
-        totals.add(record.day, facts)
-        if facts.promised and record.promise_due is not None and record.promise_due < today:
-            totals.promises_due += 1
-            totals.kept += record.promise_status == "kept"
-            totals.broken += record.promise_status == "broken"
-    return figures_from(totals)
 
 
 def _missed(call_id: str, collector: str, day: date, events: list[Event], detect: Detector) -> MissedObjection | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from typing import Callable
@@ -458,7 +459,8 @@ def purge_calls(log: PurgeLog, years: int, *, session: Session, dry_run: bool = 
 
 def team_totals(*, session: Session, viewer: Viewer, today: date, date_from: date | None = None, date_to: date | None = None, collector: str | None = None) -> Totals:
     """The summaries of real (not practice) calls added up, for team figures
-    (core/figures.py figures_from); a collector's are of their own calls."""
+    (core/figures.py figures_from); a collector's are of their own calls, and a trainer's
+    missed objections come without their notes."""
     if not viewer.reads_team:
         collector = viewer.name
     collector_id = None
@@ -467,7 +469,10 @@ def team_totals(*, session: Session, viewer: Viewer, today: date, date_from: dat
         if found is None:
             return Totals()
         collector_id = found.id
-    return summaries.totals(session.connection(), today, collector_id=collector_id, date_from=date_from, date_to=date_to)
+    totals = summaries.totals(session.connection(), today, collector_id=collector_id, date_from=date_from, date_to=date_to)
+    if not viewer.sees_personal_data:  # a note may name the debtor: a trainer gets the excuse and its score
+        totals.missed = [replace(missed, note="") for missed in totals.missed]
+    return totals
 
 
 def add_review(review: Review, *, session: Session) -> None:

@@ -89,7 +89,8 @@ def totals(connection: Connection, today: date, *, collector_id: int | None = No
     count, kept, broken = connection.execute(due).one()
     result.promises_due, result.kept, result.broken = int(count or 0), int(kept or 0), int(broken or 0)
     result.missed = list(_missed(connection, within(_SUMMARIES)))
-    result.damaged = list(connection.execute(select(_SUMMARIES.c.call_id).where(_SUMMARIES.c.damaged.is_(True), *within(_SUMMARIES))).scalars())
+    # `damaged` as it stands (`= 1` on SQLite): the condition of ix_callsummary_damaged.
+    result.damaged = list(connection.execute(select(_SUMMARIES.c.call_id).where(_SUMMARIES.c.damaged, *within(_SUMMARIES))).scalars())
     return result
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from callassist.core.call import TAKEN_BACK, UNDONE, CallError, Event, standing
-from callassist.core.figures import CallRecord, figures
+from tests.figures_from_events import CallRecord, figures
 from callassist.core.replay import frames
 from callassist.core.scorecard import scorecard
 from tests.conftest import TODAY

@@ -14,7 +14,8 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from callassist.core.compliance import Viewer
-from callassist.core.figures import CallRecord, Figures, as_data, figures, figures_from
+from callassist.core.figures import Figures, as_data, figures_from
+from tests.figures_from_events import CallRecord, figures
 from callassist.store import db, demo, queries
 from callassist.store.demo_history import populate_history
 from callassist.store.models import Call, Collector, Instalment, Promise, PurgeLog
@@ -145,4 +146,16 @@ def test_a_call_damaged_before_it_was_summed_up_is_left_out_and_named(tmp_path, 
         found = from_summaries(session, TODAY)
         assert found.damaged == [victim] and found.calls == 19
         assert_same(found, from_events(session, TODAY, detect))
+    engine.dispose()
+
+
+def test_a_trainer_gets_the_missed_objections_without_their_notes(tmp_path, standard_flow, catalog):
+    """A note may name the debtor or their number: a trainer reads no personal data."""
+    engine = db.open_engine(db.sqlite_url(tmp_path / "trainer.db"))
+    _demo(engine, standard_flow, catalog, calls=120, days=30, seed=11)
+    with db.session(engine) as session:
+        supervised = queries.team_totals(session=session, viewer=SUPERVISOR, today=TODAY).missed
+        trained = queries.team_totals(session=session, viewer=Viewer("tina", "trainer"), today=TODAY).missed
+    assert supervised and all(m.note for m in supervised)
+    assert [(m.call_id, m.excuse) for m in trained] == [(m.call_id, m.excuse) for m in supervised] and not any(m.note for m in trained)
     engine.dispose()

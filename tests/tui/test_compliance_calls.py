@@ -197,7 +197,7 @@ async def test_a_blocked_account_is_left_not_dialled_and_counts_for_nothing(tmp_
     """Esc on the first step leaves the call as "not dialled": stored and replayable, no
     attempt for the contact rules, nothing on the account, no flag on the scorecard, not
     a call in the figures. Once dialled, Esc leaves nothing."""
-    from callassist.core.figures import CallRecord, figures
+    from tests.figures_from_events import CallRecord, figures
     from callassist.core.replay import frames
     from callassist.store import db, queries
     from callassist.store.models import Account
