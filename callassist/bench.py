@@ -34,7 +34,7 @@ LEDGER_NAMES = ("worklist_next_1m", "import_rows", "db_check_1m")
 # Team mode on a PostgreSQL server of the bench's own, also a million accounts (bench_team.py).
 TEAM_NAMES = ("pg_claim_next", "pg_worklist_next", "pg_event_append", "pg_team_keypress_p99")
 AUDIT_NAMES = ("audit_verify_1m",)
-FIGURES_NAMES = ("report_1m", "pg_report_1m")
+FIGURES_NAMES = ("report_1m", "pg_report_1m", "browse_1m", "pg_browse_1m")
 # A supervisor's screens left open, half a minute each (issue 24: under 1% of a core).
 IDLE_NAMES = ("idle_cpu",)
 IDLE_SECONDS = 30.0
@@ -591,6 +591,19 @@ def bench_audit_verify(work: Path, events: int = AUDIT_EVENTS) -> Rate:
     return Rate(events, seconds, floor)
 
 
+def _figures_and_browser(url: str, chosen: list[str], report: str, browser: str) -> dict:
+    """The report's and the calls browser's figures asked for, on one database of a year's calls."""
+    from callassist import bench_figures
+
+    results = {}
+    if report in chosen:
+        results[report] = Figure(*bench_figures.measure(url)).summary()
+    if browser in chosen:
+        opened, floor, cases = bench_figures.measure_browse(url)
+        results[browser] = Figure(opened, floor).summary() | {"then_ms": cases}
+    return results
+
+
 def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends: int = 200, renders: int = 2000) -> dict:
     chosen = [name for name in NAMES if (name in only if only else name not in ON_REQUEST)]
     work = Path(tempfile.mkdtemp(prefix="callassist-bench-"))
@@ -601,12 +614,12 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
             results.update({name: figure.summary() for name, figure in bench_ledger(work, ledger_names).items()})
         if "audit_verify_1m" in chosen:
             results["audit_verify_1m"] = bench_audit_verify(work).summary()
-        if "report_1m" in chosen:
+        if {"report_1m", "browse_1m"} & set(chosen):
             from callassist import bench_figures
 
             url, _ = bench_figures.build(work)
-            results["report_1m"] = Figure(*bench_figures.measure(url)).summary()
-        if "pg_report_1m" in chosen:
+            results.update(_figures_and_browser(url, chosen, "report_1m", "browse_1m"))
+        if {"pg_report_1m", "pg_browse_1m"} & set(chosen):
             from callassist import bench_figures
             from callassist.pgtemp import Server, binaries
 
@@ -614,7 +627,7 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
             server.start()
             try:
                 url, _ = bench_figures.build_postgres(work, server.new_database())
-                results["pg_report_1m"] = Figure(*bench_figures.measure(url)).summary()
+                results.update(_figures_and_browser(url, chosen, "pg_report_1m", "pg_browse_1m"))
             finally:
                 server.stop()
         if "idle_cpu" in chosen:

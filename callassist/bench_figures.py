@@ -1,11 +1,15 @@
-"""`callassist bench --only report_1m`: the team's figures over a year of a 50-person team.
+"""`callassist bench --only report_1m` (and `browse_1m`): the team's figures, and the
+calls browser, over a year of a 50-person team.
 
 A million calls and their events are stored as the program stores them: each call's
 summary written with its end, the database's triggers adding it to the day's sums. The
 calls are copies, under new ids, days and collectors, of the demo's calls (so every kind
 of call, excuse, rung and promise is there). The figure is what `report` and the
 dashboard read: figures_from(team_totals(...)) over the whole year; the floor is one
-aggregate query over the same summaries.
+aggregate query over the same summaries. The browser's figure is what opening it
+reads (store/browse.py: the stamp, the collectors, two counts and the first page); the
+floor, the first page's ids alone; and then a page in the middle, one at the end, and
+the first page under a filter, a search and each order.
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ def _templates(work: Path) -> tuple[list[tuple], dict[str, list[tuple]], dict[st
     for row in raw.execute("SELECT call_id, seq, kind, at, payload, prev_hash, hash FROM callevent ORDER BY call_id, seq"):
         events.setdefault(row[0], []).append(row[1:])
     summaries = {row[0]: row[1:] for row in raw.execute(
-        "SELECT call_id, damaged, dialled, right_party, promised, promise_id IS NOT NULL, parts, missed_excuse, missed_score, missed_note FROM callsummary")}
+        "SELECT call_id, damaged, dialled, right_party, promised, promise_id IS NOT NULL, parts, missed_excuse, missed_score, missed_note,"
+        " excuses, flags, seconds, search, search_masked FROM callsummary")}
     promises = {row[0]: row[1:] for row in raw.execute(
         "SELECT p.call_id, p.currency, p.total, p.method, p.channel, p.status, p.created_at, p.decided_on, min(i.due_on) FROM callsummary s JOIN promise p ON p.id = s.promise_id"
         " JOIN instalment i ON i.promise_id = p.id GROUP BY p.id")}
@@ -62,7 +67,8 @@ TABLES = {
     "callevent": "call_id, seq, kind, at, payload, prev_hash, hash",
     "promise": "id, account_id, call_id, currency, total, method, channel, status, created_at, decided_on",
     "instalment": "id, promise_id, seq, due_on, amount, paid, status",
-    "callsummary": "call_id, collector_id, day, practice, damaged, dialled, right_party, promised, promise_id, promise_due, promise_status, parts, missed_excuse, missed_score, missed_note",
+    "callsummary": "call_id, collector_id, day, practice, damaged, dialled, right_party, promised, promise_id, promise_due, promise_status, parts, missed_excuse, missed_score, missed_note,"
+                   " excuses, flags, seconds, search, search_masked",
 }
 LEDGER = [
     "INSERT INTO debtor (id, external_id, name, kind, timezone) VALUES (1, 'D-1', 'Bench debtor', 'company', 'Asia/Shanghai')",
@@ -200,3 +206,53 @@ def measure(url: str, samples: int = 7) -> tuple[list[float], list[float]]:
         raise RuntimeError("the benchmark's database gave no figures")
     _say(f"  {result.calls:,} calls counted; median {statistics.median(taken):.0f} ms, floor {statistics.median(floor):.0f} ms")
     return taken, floor
+
+
+BROWSE_CASES = {  # what a supervisor does next: (filter's fields, offset: "middle", "end" or a row)
+    "page_middle": ({}, "middle"),
+    "page_end": ({}, "end"),
+    "collector": ({"collector": "c07"}, 0),
+    "excuse": ({"excuse": "stall"}, 0),
+    "search": ({"text": "tomorrow"}, 0),
+    "longest": ({"sort": "longest"}, 0),
+    "debtor": ({"sort": "debtor"}, 0),
+    "collector_order": ({"sort": "collector"}, 0),
+}
+
+
+def measure_browse(url: str, samples: int = 7) -> tuple[list[float], list[float], dict]:
+    """Milliseconds to open the calls browser over the year (what its first read does),
+    and of its floor, `samples` each; and the median of each of BROWSE_CASES."""
+    from callassist.core.calls import CallFilter
+    from callassist.core.compliance import Viewer
+    from callassist.store import browse, db
+    from callassist.tui.screens.calls import PAGE
+
+    engine = db.open_engine(url)
+    viewer = Viewer("boss", "supervisor")
+    opened, floor, cases = [], [], {name: [] for name in BROWSE_CASES}
+    for _ in range(samples):
+        with engine.connect() as connection:
+            started = time.perf_counter()
+            browse.stamp(connection)
+            browse.collectors(connection, viewer)
+            browse.count(connection, CallFilter(practice=True), viewer)
+            total = browse.count(connection, CallFilter(), viewer)
+            rows = browse.page(connection, CallFilter(), viewer, 0, PAGE, total)
+            opened.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            connection.exec_driver_sql(f"SELECT id FROM call ORDER BY started_at DESC LIMIT {PAGE}").all()
+            floor.append((time.perf_counter() - started) * 1000)
+            for name, (fields, where) in BROWSE_CASES.items():
+                wanted = CallFilter(**fields)
+                started = time.perf_counter()
+                found = browse.count(connection, wanted, viewer)
+                offset = found // 2 if where == "middle" else max(0, found - PAGE) if where == "end" else where
+                browse.page(connection, wanted, viewer, offset, PAGE, found)
+                cases[name].append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    if len(rows) != PAGE:
+        raise RuntimeError("the benchmark's database gave no calls to browse")
+    medians = {name: round(statistics.median(taken), 1) for name, taken in cases.items()}
+    _say(f"  {total:,} calls; opened in {statistics.median(opened):.0f} ms (floor {statistics.median(floor):.1f} ms); then, ms: {medians}")
+    return opened, floor, medians

@@ -46,7 +46,7 @@ def _open_store(options: Options, new: bool = False, reading: bool = False):
     if not new and (problem := absent_database(url, options.settings.db is not None)):
         raise fail(problem)
     try:
-        return store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.objections_dir)
+        return store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.judge)
     except StoreError as exc:
         raise fail(str(exc)) from None
 
@@ -106,7 +106,8 @@ def demo(
 
     from sqlalchemy.engine import make_url
 
-    from callassist.core.lint import check_content
+    from callassist.core.judge import judge_of
+    from callassist.core.lint import check_content, forbidden_list
     from callassist.core.redact import display_url
     from callassist.store import db as store_db
     from callassist.store import demo as demo_data
@@ -127,7 +128,7 @@ def demo(
             signed.rename(kept)
             typer.echo(f"The earlier demo's checkpoints are kept in {kept}")
     try:
-        engine = store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.objections_dir)
+        engine = store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.judge)
     except StoreError as exc:
         raise fail(str(exc)) from None
     with store_db.session(engine) as session:
@@ -135,7 +136,7 @@ def demo(
             today = datetime.now(timezone.utc).date()
             count = demo_data.populate(session, options.settings.collector, today)
             flow, catalog, problems = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
-            calls = populate_history(session, flow, catalog, today) if not problems else 0
+            calls = populate_history(session, flow, catalog, today, judge=judge_of(flow.flow, catalog, forbidden_list(options.settings.scripts_dir)[0], options.settings.contact_rules)) if not problems else 0
             demo_data.schedule_callbacks(session, options.settings.collector, today)
             typer.echo(f"Demo database with {count} accounts for {options.settings.collector} and {calls} past calls: {display_url(url)}")
             for violation in check_ledger(session=session):  # the ledger's invariants hold in the demo too (db check)

@@ -18,6 +18,7 @@ from platformdirs import user_data_dir
 
 from callassist.core.compliance import ROLES, Profile
 from callassist.core.compliance import profile as compliance_profile
+from callassist.core.figures import Judge
 from callassist.core.names import user_name_problem
 from callassist.core.priority import parse_class_days
 from callassist.core.promises import DEFAULT_GRACE_DAYS
@@ -79,6 +80,13 @@ class Settings:
     def contact_rules(self) -> Profile:
         """The profile in force: a built-in name, or a YAML file of one (core/profiles.py)."""
         return _profile(self.compliance)
+
+    def judge(self) -> Judge:
+        """What reads an ended call for its summary with this content (the shipped content's
+        when this has problems): what a migration's back-fill is given."""
+        from callassist.core.judge import load_judge
+
+        return load_judge(self.scripts_dir, self.script, self.objections_dir, self.contact_rules)
 
     @property
     def class_days(self) -> tuple[int, int, int, int]:

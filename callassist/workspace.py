@@ -16,9 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import Call, Event, utc_now
-from callassist.core.calls import CallSummary
+from callassist.core.calls import CallFilter, CallSummary
 from callassist.core.compliance import SUPERVISOR, ContactRules, Hold, Viewer
-from callassist.core.figures import Detector, Figures, figures_from
+from callassist.core.figures import Figures, Judge, figures_from
+from callassist.core.judge import judge_of
 from callassist.core.flow import LoadedFlow
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.i18n import label
@@ -33,7 +34,7 @@ from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.core.redact import display_url
 from callassist.settings import Settings
-from callassist.store import claims, db, holds, ledger, queries, team
+from callassist.store import browse, claims, db, holds, ledger, queries, team
 from callassist.store.drafts import DRAFTED_BY, Drafts
 from callassist.store.events import ChainBreak, kept_offline
 from callassist.store.open_calls import Here, OpenCalls
@@ -130,7 +131,7 @@ class Workspace:
 
         StoreError, with the URL and the reason, when the database cannot be opened.
         """
-        engine = db.open_engine(url, settings.contact_rules.retention_years, settings.objections_dir)
+        engine = db.open_engine(url, settings.contact_rules.retention_years, settings.judge)
         with database_errors(f"cannot open the database {display_url(url)}"), db.session(engine) as session:
             member = team.identity(session)
             if member is not None:
@@ -460,21 +461,30 @@ class Workspace:
             queries.add_review(Review(call_id=call_id, reviewer=self.collector, score=score, comment=comment.strip(), created_at=self.clock()), session=session)
             return queries.reviews(call_id, session=session)
 
-    def call_summaries(self) -> list[CallSummary]:
-        """Every stored call for the calls browser, flagged with its failed scorecard items."""
-        self.ensure_content()
-
-        def flags_of(events: list[Event], others: list[list[Event]]) -> tuple[str, ...]:
-            lines = scorecard(events, self.flow.flow, self.locale, self.forbidden, same_day_contacts(events, others), self.settings.contact_rules)
-            return tuple(line.item for line in lines if line.result == "fail")
-
+    def calls_count(self, wanted: CallFilter) -> int:
+        """How many stored calls the login may read pass the calls browser's filters."""
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
-            return queries.call_summaries(session=session, viewer=self.viewer, flags_of=flags_of if self.flow is not None else None)
+            return browse.count(session.connection(), wanted, self.viewer)
+
+    def calls_page(self, wanted: CallFilter, offset: int, limit: int, total: int | None = None) -> list[CallSummary]:
+        """One screen of the calls browser: the calls from `offset` on (store/browse.py)."""
+        with database_errors("cannot read the calls"), db.session(self.engine) as session:
+            return browse.page(session.connection(), wanted, self.viewer, offset, limit, total)
+
+    def call_collectors(self) -> list[str]:
+        """The collectors whose calls the login may read, for the browser's filter."""
+        with database_errors("cannot read the calls"), db.session(self.engine) as session:
+            return browse.collectors(session.connection(), self.viewer)
+
+    def figures_stamp(self) -> tuple:
+        """A stamp that changes when the team's figures may have (store/browse.py figures_stamp)."""
+        with database_errors("cannot read the calls"), db.session(self.engine) as session:
+            return browse.figures_stamp(session.connection())
 
     def calls_stamp(self) -> tuple:
-        """A stamp that changes when calls are stored, end or are purged (queries.calls_stamp)."""
+        """A stamp that changes when calls are stored, end or are purged (store/browse.py stamp)."""
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
-            return queries.calls_stamp(session=session)
+            return browse.stamp(session.connection())
 
     def excuse_names(self, locale: str) -> dict[str, str]:
         """The names of the six excuses and their cases' ladders in `locale` (empty until a catalog has loaded)."""
@@ -520,7 +530,7 @@ class Workspace:
         if not self.outbox.has(call_id):  # else behind the events already waiting
             try:
                 self._chain_end[call_id] = db.run_retrying(self.engine, lambda session: queries.append_events(
-                    call_id, events, session=session, after_seq=after, chain_end=known if known and known[0] == after else None, detect=self._detector(events)))
+                    call_id, events, session=session, after_seq=after, chain_end=known if known and known[0] == after else None, judge=self._judge(events)))
                 in_database = True
             except (SQLAlchemyError, OSError) as exc:
                 if not db.out_of_reach(exc):
@@ -541,12 +551,12 @@ class Workspace:
                 self.open_calls.release(call_id)
         return in_database
 
-    def _detector(self, events: list[Event]) -> Detector | None:
-        """What reads an ending call's notes for an objection it never answered (stored
-        with its summary); None for events that do not end a call, or with no catalog."""
-        if self.catalog is None or not any(event.kind == "call_ended" for event in events):
-            return None
-        return self.catalog.finder().detect
+    def _judge(self, events: list[Event]) -> Judge:
+        """What reads an ending call for its summary (core/figures.py Judge): nothing for
+        events that do not end a call, or before the content has loaded."""
+        if self.catalog is None or self.flow is None or not any(event.kind == "call_ended" for event in events):
+            return Judge()
+        return judge_of(self.flow.flow, self.catalog, self.forbidden, self.settings.contact_rules)
 
     def flush_outbox(self) -> int:
         """Send the events waiting in the outbox, each call's in order; how many were
@@ -563,7 +573,7 @@ class Workspace:
                         arrived = self.clock()
                         events = [Event(event.kind, kept_offline(event.payload, event.at), arrived) for event in batch.events]
                         with database_errors("sending the events kept on this computer"):
-                            db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=batch.after_seq, detect=self._detector(events)))
+                            db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=batch.after_seq, judge=self._judge(events)))
                         done += 1
                         sent += len(batch.events)
                 except OutboxError as exc:

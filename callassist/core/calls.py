@@ -1,9 +1,16 @@
-"""The calls browser's rows: one summary per stored call, and the filters over them."""
+"""The calls browser's rows and filters, and what a call's summary keeps for them.
+
+The filters run in the database (store/browse.py) over what each call's summary keeps
+(`BrowseFacts`), so the browser reads only the rows on screen, however many calls
+there are.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from callassist.core.call import Event, standing
 
 SORTS = ("newest", "oldest", "longest", "debtor", "collector")
 ANY_FLAG = "any"
@@ -42,32 +49,31 @@ class CallFilter:
     sort: str = "newest"
 
 
-def browse(calls: list[CallSummary], wanted: CallFilter) -> list[CallSummary]:
-    """The calls that pass every filter, in the chosen order."""
-    needle = wanted.text.strip().casefold()
+@dataclass(frozen=True)
+class BrowseFacts:
+    """What the browser shows and filters of one call, from its events."""
 
-    def keep(call: CallSummary) -> bool:
-        day = call.started_at.date()
-        return (
-            (wanted.practice or not call.practice)
-            and (wanted.collector is None or call.collector == wanted.collector)
-            and (wanted.date_from is None or day >= wanted.date_from)
-            and (wanted.date_to is None or day <= wanted.date_to)
-            and (wanted.disposition is None or call.disposition == wanted.disposition)
-            and (wanted.excuse is None or wanted.excuse in call.excuses)
-            and (wanted.promised is None or call.promised == wanted.promised)
-            and (wanted.flag is None or (bool(call.flags) if wanted.flag == ANY_FLAG else wanted.flag in call.flags))
-            and (not needle or any(needle in note.casefold() for note in call.notes) or needle in call.debtor.casefold())
-        )
+    excuses: tuple[str, ...]  # as raised, each once, a raise taken back not counted
+    notes: tuple[str, ...]
+    promised: bool
 
-    kept = [call for call in calls if keep(call)]
-    order = {
-        "newest": (lambda c: c.started_at, True),
-        "oldest": (lambda c: c.started_at, False),
-        "longest": (lambda c: c.seconds, True),
-        "debtor": (lambda c: c.debtor.casefold(), False),
-        "collector": (lambda c: c.collector.casefold(), False),
-    }
-    key, reverse = order[wanted.sort]
-    newest_first = sorted(kept, key=lambda c: c.started_at, reverse=True)  # within equal keys
-    return sorted(newest_first, key=key, reverse=reverse)
+
+def browse_facts(events: list[Event]) -> BrowseFacts:
+    kept = standing(events)
+    excuses = tuple(dict.fromkeys(e.payload["excuse"] for e in kept if e.kind == "objection_raised" and isinstance(e.payload.get("excuse"), str)))
+    notes = tuple(note for e in events if e.kind in ("note_added", "call_ended") for note in [e.payload.get("text") or e.payload.get("note")] if isinstance(note, str) and note)
+    return BrowseFacts(excuses, notes, any(e.kind == "promise_captured" for e in kept))
+
+
+def words(values: tuple[str, ...]) -> str:
+    """Ids as one column a LIKE '% id %' finds whole: ' stall refuse '."""
+    return f" {' '.join(values)} " if values else ""
+
+
+def unwords(column: str | None) -> tuple[str, ...]:
+    return tuple((column or "").split())
+
+
+def search_text(debtor: str, notes: tuple[str, ...]) -> str:
+    """What the browser's search box looks in: the debtor and the notes, casefolded."""
+    return "\n".join((debtor, *notes)).casefold()

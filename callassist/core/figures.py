@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from callassist.core.objections import excuse_of
 from callassist.core.call import DAMAGED, Event, standing
@@ -45,6 +46,16 @@ class MissedObjection:
 
 # A note's text -> the excuse it clearly speaks of, if any (ExcuseFinder.detect).
 Detector = Callable[[str], "Match | None"]
+# A call's events and those of the calls to its account before it -> the scorecard items it failed.
+Flagger = Callable[[list[Event], list[list[Event]]], tuple[str, ...]]
+
+
+class Judge(NamedTuple):
+    """What reads an ended call with the content in use, for its summary: `detect` its
+    notes for an objection it never answered, `failed` its scorecard."""
+
+    detect: Detector | None = None
+    failed: Flagger | None = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ event survives a crash or power loss, and a busy timeout, so a reader never fail
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from callassist.core.figures import Judge
 from callassist.core.private import open_private, private_dir, tighten
 from callassist.core.redact import display_url
 from callassist.store.errors import StoreError
@@ -27,13 +29,13 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def open_engine(url: str, retention_years: int | None = None, objections: Path | None = None) -> Engine:
+def open_engine(url: str, retention_years: int | None = None, judge: Callable[[], Judge] | None = None) -> Engine:
     """An engine on an up-to-date schema; StoreError naming the URL (never its password)
     and the reason if not. `retention_years`: the floor a new database keeps to (see
-    upgrade); `objections`, the catalog in use (see upgrade)."""
+    upgrade); `judge`, what makes the content in use's judge (see upgrade)."""
     try:
         engine = make_engine(url)
-        upgrade(engine, retention_years, objections)
+        upgrade(engine, retention_years, judge)
     except ImportError as exc:
         raise StoreError(f"cannot open the database {display_url(url)}: its driver is not installed ({exc.name}); for PostgreSQL: pip install 'psycopg[binary]'") from exc
     except (SQLAlchemyError, OSError, RuntimeError) as exc:
@@ -91,21 +93,21 @@ def schema_version(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine, retention_years: int | None = None, objections: Path | None = None) -> None:
+def upgrade(engine: Engine, retention_years: int | None = None, judge: Callable[[], Judge] | None = None) -> None:
     """Bring the schema to the newest migration; Alembic is loaded only when there is work.
 
     `retention_years` (the profile in force) is the floor under any purge that a database
     set up now keeps to, stored in it by migration 0009 (5 years when not given); a later
-    profile may raise it (raise_retention), never lower it. `objections`: the catalog
-    with which migration 0015 reads the notes of the calls it sums up (the shipped one
-    when not given)."""
+    profile may raise it (raise_retention), never lower it. `judge` makes what migration
+    0016 reads the calls it sums up with (core/figures.py Judge), called only when there
+    are some (the shipped content's when not given)."""
     if schema_version(engine) == SCHEMA_HEAD:
         return
     from alembic import command
 
     config = alembic_config(engine)
     config.attributes["retention_years"] = retention_years
-    config.attributes["objections"] = objections
+    config.attributes["judge"] = judge
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         if sqlite:

@@ -16,7 +16,11 @@ from sqlmodel import Session, select
 
 from callassist.core.account import build_context
 from callassist.core.call import Call
+from callassist.core.compliance import PROFILES
+from callassist.core.figures import Judge
 from callassist.core.flow import LoadedFlow
+from callassist.core.judge import judge_of
+from callassist.core.lint import PACKAGED_SCRIPTS, forbidden_list
 from callassist.core.objections import EXCUSE_IDS, Catalog
 from callassist.core.promises import CHANNELS, DEFAULT_GRACE_DAYS, METHODS, Instalment as PlannedPayment, Promise
 from callassist.core.ledger_csv import PaymentIn
@@ -63,8 +67,11 @@ class _Clock:
         self.now += timedelta(seconds=seconds)
 
 
-def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, today: date, calls: int = 300, days: int = 42, seed: int = 11) -> int:
-    """Store `calls` calls over the `days` before today, by several collectors; returns how many."""
+def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, today: date, calls: int = 300, days: int = 42, seed: int = 11, judge: Judge | None = None) -> int:
+    """Store `calls` calls over the `days` before today, by several collectors; returns how
+    many. Each call's end is judged by `judge` (by default, this script and catalog with
+    the shipped forbidden list and the cn contact rules)."""
+    judge = judge or judge_of(loaded.flow, catalog, forbidden_list(PACKAGED_SCRIPTS)[0], PROFILES["cn"])
     rng = random.Random(seed)
     collectors = list(session.exec(select(Collector)).all())
     for name, display in COLLEAGUES:
@@ -84,7 +91,6 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         hour = 22 if rng.random() < 0.02 else rng.randint(9, 16)  # a few too late: the browser's compliance flag finds them
         local_start = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), ZoneInfo(snapshot.timezone))
         made.append((local_start.astimezone(timezone.utc), account_id, snapshot))
-    detect = catalog.finder().detect
     made.sort(key=lambda item: item[0])  # stored in time order, so the latest call sets the account's last outcome
     for started, account_id, snapshot in made:
         collector = rng.choice(collectors) if rng.random() < 0.35 else collectors[0]
@@ -95,7 +101,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         events = call.start({"account_id": account_id, "collector": collector.name, "debtor": snapshot.debtor, "contact": snapshot.contact_name, "phone": snapshot.phone, "balance": str(snapshot.balance), "currency": snapshot.currency, "debtor_local_time": snapshot.local_now(started).isoformat()})
         events += _talk(call, clock, rng, rng.choices(names, weights)[0], started.date(), locale)
         row = CallRow(id=f"demo-{started:%Y%m%d%H%M%S}-{account_id:04d}", account_id=account_id, collector_id=collector.id, script=loaded.name, script_hash=loaded.content_hash, locale=locale, started_at=started, state=call.state)
-        queries.record_call(row, events, session=session, detect=detect)
+        queries.record_call(row, events, session=session, judge=judge)
     _pay_past_promises(session, today, rng)
     session.commit()
     return len(made)

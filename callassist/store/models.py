@@ -112,6 +112,13 @@ class Invoice(SQLModel, table=True):
 
 
 class Call(SQLModel, table=True):
+    # The calls browser pages through the calls newest first (a collector's own, or all);
+    # the latest end is part of what tells a screen that calls changed.
+    __table_args__ = (
+        Index("ix_call_started", "started_at"),
+        Index("ix_call_collector_started", "collector_id", "started_at"),
+        Index("ix_call_ended", "ended_at"),
+    )
     id: str = Field(primary_key=True)  # a UUID, made before the first event
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)  # None: a practice call
     collector_id: int = Field(foreign_key="collector.id", index=True)
@@ -304,6 +311,12 @@ class Summary(SQLModel, table=True):
     missed_excuse: str | None = None
     missed_score: float | None = None
     missed_note: str | None = None
+    # For the calls browser (core/calls.py BrowseFacts), filtered in SQL: ids as words.
+    excuses: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    flags: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # the scorecard items it failed
+    seconds: int = 0  # from its start to its end
+    search: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # the debtor and notes, casefolded
+    search_masked: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # the same without personal data
 
 
 class FigureDay(SQLModel, table=True):

@@ -8,11 +8,9 @@ all of them or none.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
-from typing import Callable
 from decimal import Decimal
 
 from sqlalchemy import bindparam, case, func, insert, text, update
@@ -20,13 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, calls_missed
-from callassist.core.call import DAMAGED, Event, standing
+from callassist.core.call import DAMAGED, Event
 from callassist.core.flow import NOT_DIALLED, VERIFIED
-from callassist.core.calls import CallSummary
 from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
-from callassist.core.figures import Detector, Totals
+from callassist.core.figures import Judge, Totals
 from callassist.store import db, sql, summaries
 from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
@@ -151,9 +148,9 @@ _START_CALL = text("SELECT callassist.start_call(:id, :account, :collector, :scr
     bindparam("started", type_=UTCDateTime()))
 
 
-def record_call(call: Call, events: list[Event], *, session: Session, detect: Detector | None = None) -> tuple[int, str]:
+def record_call(call: Call, events: list[Event], *, session: Session, judge: Judge = Judge()) -> tuple[int, str]:
     """Add the call row and its events to the session's transaction (the caller commits);
-    `call.started_at` becomes the time the database gave it. `detect`: see append_events."""
+    `call.started_at` becomes the time the database gave it. `judge`: see append_events."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         started = connection.execute(_START_CALL, {"id": call.id, "account": call.account_id, "collector": call.collector_id, "script": call.script, "hash": call.script_hash,
@@ -162,10 +159,10 @@ def record_call(call: Call, events: list[Event], *, session: Session, detect: De
     else:
         session.add(call)
         session.flush()
-    return _append(call.id, events, session, detect=detect)
+    return _append(call.id, events, session, judge=judge)
 
 
-def append_events(call_id: str, events: list[Event], *, session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, detect: Detector | None = None) -> tuple[int, str]:
+def append_events(call_id: str, events: list[Event], *, session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, judge: Judge = Judge()) -> tuple[int, str]:
     """Store events at the end of the call's chain, and what they imply, in one transaction;
     the chain's end (seq, hash) after them.
 
@@ -176,16 +173,17 @@ def append_events(call_id: str, events: list[Event], *, session: Session, after_
     on every keystroke; should the chain have moved on meanwhile, its unique (call, seq)
     refuses the events, and they go the checked way. Core statements, not ORM objects:
     this is on every keystroke's path. The call's end stores its summary too
-    (store/summaries.py), the notes read by `detect` for an objection left unanswered.
+    (store/summaries.py), judged by `judge` (its notes read for an objection left
+    unanswered, its scorecard's failed items).
     """
     try:
-        end = _append(call_id, events, session, after_seq, chain_end, detect)
+        end = _append(call_id, events, session, after_seq, chain_end, judge)
         session.commit()
     except IntegrityError:
         if chain_end is None:
             raise
         session.rollback()
-        end = _append(call_id, events, session, chain_end[0], detect=detect)
+        end = _append(call_id, events, session, chain_end[0], judge=judge)
         session.commit()
     return end
 
@@ -195,7 +193,7 @@ _CALLS = Call.__table__
 _ACCOUNTS = Account.__table__
 
 
-def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, detect: Detector | None = None) -> tuple[int, str]:
+def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, judge: Judge = Judge()) -> tuple[int, str]:
     connection = session.connection()
     if chain_end is not None:
         seq, prev = chain_end
@@ -220,7 +218,7 @@ def _append(call_id: str, events: list[Event], session: Session, after_seq: int 
         connection.execute(insert(_EVENTS), rows)
         end = (rows[-1]["seq"], prev)
     for event in events:
-        _apply(call_id, event, session, detect)
+        _apply(call_id, event, session, judge)
     return tuple(end)
 
 
@@ -245,7 +243,7 @@ def _stored_as(call_id: str, events: list[Event], after_seq: int, connection) ->
     return (stored[-1].seq, stored[-1].hash) if stored else None
 
 
-def _apply(call_id: str, event: Event, session: Session, detect: Detector | None) -> None:
+def _apply(call_id: str, event: Event, session: Session, judge: Judge) -> None:
     """What an event changes in the ledger. Its effect on the call's own row (the step,
     the end), on the account's hold and on the contact's stop is the database's (triggers
     of migration 0009)."""
@@ -260,7 +258,7 @@ def _apply(call_id: str, event: Event, session: Session, detect: Detector | None
     elif event.kind == "hold_placed":
         place_hold(call_id, payload, event.at, session=session)
     elif event.kind == "call_ended":
-        summaries.write(call_id, connection, detect)
+        summaries.write(call_id, connection, judge)
         if payload["disposition"] == NOT_DIALLED:  # nothing happened to the account
             return
         account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
@@ -290,50 +288,6 @@ def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
         raise LookupError(f"no call {call_id}")
     rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.seq)).all()
     return verify_chain(call_id, rows, ended=call.ended_at is not None)
-
-
-def call_summaries(*, session: Session, viewer: Viewer, flags_of: Callable[[list[Event], list[list[Event]]], tuple[str, ...]] | None = None) -> list[CallSummary]:
-    """The stored calls `viewer` may read, for the calls browser: who, whom, outcome,
-    excuses, promise, notes (without personal data for a viewer who may not see it), and
-    the flags `flags_of` finds in its events and those of the other calls to the same
-    account (the scorecard's failed items)."""
-    rows = session.exec(
-        select(Call, Collector.name, Debtor.name)
-        .join(Collector, Collector.id == Call.collector_id)
-        .join(Account, Account.id == Call.account_id, isouter=True)
-        .join(Debtor, Debtor.id == Account.debtor_id, isouter=True)
-    ).all()
-    events: dict[str, list[Event]] = defaultdict(list)
-    for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
-        events[row.call_id].append(stored_event(row))
-    by_account: dict[int, list[str]] = defaultdict(list)
-    for call, _, _ in rows:
-        if call.account_id is not None:
-            by_account[call.account_id].append(call.id)
-    summaries = []
-    for call, collector, debtor in rows:
-        if not viewer.may_see(collector):
-            continue
-        stored = events[call.id]
-        others = [events[other] for other in by_account.get(call.account_id, ()) if other != call.id]
-        excuses = tuple(dict.fromkeys(e.payload["excuse"] for e in standing(stored) if e.kind == "objection_raised" and "excuse" in e.payload))
-        notes = tuple(note for e in stored if e.kind in ("note_added", "call_ended") for note in [e.payload.get("text") or e.payload.get("note")] if note)
-        card = stored[0].payload if stored and stored[0].kind == "call_started" else {}
-        shown = debtor or card.get("debtor", "")
-        if not viewer.sees_personal_data:
-            hide = masker(card | {"debtor": shown})
-            shown, notes = hide(shown), tuple(hide(note) for note in notes)
-        # A call with a row that does not parse is shown, flagged, and not scored.
-        flags = (DAMAGED,) if any(e.kind == DAMAGED for e in stored) else flags_of(stored, others) if flags_of else ()
-        summaries.append(CallSummary(call.id, call.started_at, call.ended_at, collector, shown, call.practice, call.disposition, excuses, any(e.kind == "promise_captured" for e in stored), notes, flags))
-    return summaries
-
-
-def calls_stamp(*, session: Session) -> tuple:
-    """What changes when a call is stored, ends or is purged: how many calls there are and
-    the latest start and end among them (those the login may read). A screen that lists
-    calls reads them again only when this changed."""
-    return tuple(session.exec(select(func.count(), func.max(Call.started_at), func.max(Call.ended_at))).one())
 
 
 def calls_in_progress(now: datetime, viewer: Viewer, *, session: Session) -> list[tuple[str, str, str, str, datetime]]:

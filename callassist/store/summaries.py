@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, insert, select
 from sqlalchemy.engine import Connection
 
-from callassist.core.figures import CallFacts, Detector, MissedObjection, Totals, call_facts
+from callassist.core.call import DAMAGED, Event
+from callassist.core.calls import browse_facts, search_text, words
+from callassist.core.compliance import masker
+from callassist.core.figures import CallFacts, Judge, MissedObjection, Totals, call_facts
 from callassist.store.events import stored_event
-from callassist.store.models import Call, CallEvent, Collector, FigureDay, Instalment, Promise, Summary
+from callassist.store.models import Account, Call, CallEvent, Collector, Debtor, FigureDay, Instalment, Promise, Summary
 
 _SUMMARIES = Summary.__table__
 _DAYS = FigureDay.__table__
@@ -30,18 +33,18 @@ def parts_json(facts: CallFacts) -> str:
     return json.dumps({item: [count, total] for item, (count, total) in sorted(facts.parts.items())}, separators=(",", ":"))
 
 
-def write(call_id: str, connection: Connection, detect: Detector | None = None) -> CallFacts | None:
+def write(call_id: str, connection: Connection, judge: Judge = Judge()) -> CallFacts | None:
     """Sum up the ended call `call_id` from its stored events and store its summary (the
     caller commits); its facts, or None for a practice call (which counts for nothing)."""
-    call = connection.execute(select(_CALLS.c.collector_id, _CALLS.c.started_at, _CALLS.c.practice, Collector.__table__.c.name)
+    call = connection.execute(select(_CALLS.c.collector_id, _CALLS.c.started_at, _CALLS.c.ended_at, _CALLS.c.practice, _CALLS.c.account_id, Collector.__table__.c.name)
                               .join(Collector.__table__, Collector.__table__.c.id == _CALLS.c.collector_id).where(_CALLS.c.id == call_id)).one()
     day = call.started_at.date()
-    row = {"call_id": call_id, "collector_id": call.collector_id, "day": day, "practice": call.practice}
+    events = _events_of(connection, [call_id]).get(call_id, [])
+    row = {"call_id": call_id, "collector_id": call.collector_id, "day": day, "practice": call.practice} | browse_columns(connection, call, call_id, events, judge)
     if call.practice:
         connection.execute(insert(_SUMMARIES), [row | {"parts": "{}"}])
         return None
-    events = [stored_event(event) for event in connection.execute(select(_EVENTS).where(_EVENTS.c.call_id == call_id).order_by(_EVENTS.c.seq))]
-    facts = call_facts(call_id, call.name, day, events, detect)
+    facts = call_facts(call_id, call.name, day, events, judge.detect)
     promise = connection.execute(
         select(_PROMISES.c.id, func.min(Instalment.__table__.c.due_on), _PROMISES.c.status).join(Instalment.__table__, Instalment.__table__.c.promise_id == _PROMISES.c.id)
         .where(_PROMISES.c.call_id == call_id).group_by(_PROMISES.c.id, _PROMISES.c.status).order_by(_PROMISES.c.id.desc()).limit(1)).first()
@@ -54,13 +57,71 @@ def write(call_id: str, connection: Connection, detect: Detector | None = None) 
     return facts
 
 
-def backfill(connection: Connection, detect: Detector | None = None) -> int:
+def browse_columns(connection: Connection, call, call_id: str, events: list[Event], judge: Judge) -> dict:
+    """What the calls browser filters a call by (core/calls.py BrowseFacts): its excuses,
+    promise, failed scorecard items, length and searchable text (also without personal
+    data, for a trainer). `call`: its row's collector, times, practice flag and account."""
+    facts = browse_facts(events)
+    card = events[0].payload if events and events[0].kind == "call_started" else {}
+    debtor = card.get("debtor", "")
+    if call.account_id is not None:
+        debtor = connection.execute(select(Debtor.__table__.c.name).join(Account.__table__, Account.__table__.c.debtor_id == Debtor.__table__.c.id)
+                                    .where(Account.__table__.c.id == call.account_id)).scalar_one_or_none() or debtor
+    if any(event.kind == DAMAGED for event in events):
+        flags: tuple[str, ...] = (DAMAGED,)  # a row that does not parse: shown, flagged, not scored
+    elif judge.failed is not None:
+        flags = judge.failed(events, list(_earlier_calls(connection, call, call_id).values()))
+    else:
+        flags = ()
+    hide = masker(card | {"debtor": debtor})
+    return {
+        "excuses": words(facts.excuses), "flags": words(flags), "promised": facts.promised,
+        "seconds": max(0, int((call.ended_at - call.started_at).total_seconds())) if call.ended_at else 0,
+        "search": search_text(debtor, facts.notes), "search_masked": search_text(hide(debtor), tuple(hide(note) for note in facts.notes)),
+    }
+
+
+def _earlier_calls(connection: Connection, call, call_id: str) -> dict[str, list[Event]]:
+    """The events of the calls to the same account in the two days before this one (the
+    scorecard keeps those of the debtor's same day)."""
+    if call.account_id is None:
+        return {}
+    ids = connection.execute(select(_CALLS.c.id).where(_CALLS.c.account_id == call.account_id, _CALLS.c.id != call_id,
+                                                       _CALLS.c.started_at >= call.started_at - timedelta(days=2), _CALLS.c.started_at <= call.started_at)).scalars().all()
+    return _events_of(connection, list(ids))
+
+
+def _events_of(connection: Connection, call_ids: list[str]) -> dict[str, list[Event]]:
+    found: dict[str, list[Event]] = {call_id: [] for call_id in call_ids}
+    if call_ids:
+        for row in connection.execute(select(_EVENTS).where(_EVENTS.c.call_id.in_(call_ids)).order_by(_EVENTS.c.call_id, _EVENTS.c.seq)):
+            found[row.call_id].append(stored_event(row))
+    return found
+
+
+def backfill(connection: Connection, judge: Judge = Judge()) -> int:
     """Summaries for the ended calls that have none (migration 0015); how many were written."""
     waiting = select(_CALLS.c.id).where(_CALLS.c.ended_at.is_not(None), ~select(_SUMMARIES.c.call_id).where(_SUMMARIES.c.call_id == _CALLS.c.id).exists())
     ids = list(connection.execute(waiting.order_by(_CALLS.c.started_at, _CALLS.c.id)).scalars())
     for call_id in ids:
-        write(call_id, connection, detect)
+        write(call_id, connection, judge)
     return len(ids)
+
+
+def fill_browse_columns(connection: Connection, summed: list, judge: Judge) -> None:
+    """The browser's columns of summaries written before they existed (migration 0016):
+    `summed`, their (call id, practice) rows. A practice call's promise is kept for the
+    browser too; a real call's stays what its figures counted."""
+    calls = select(_CALLS.c.id, _CALLS.c.collector_id, _CALLS.c.started_at, _CALLS.c.ended_at, _CALLS.c.practice, _CALLS.c.account_id)
+    for start in range(0, len(summed), 500):
+        chunk = summed[start:start + 500]
+        rows = {row.id: row for row in connection.execute(calls.where(_CALLS.c.id.in_([call_id for call_id, _ in chunk])))}
+        events = _events_of(connection, list(rows))
+        for call_id, practice in chunk:
+            columns = browse_columns(connection, rows[call_id], call_id, events[call_id], judge)
+            if not practice:
+                del columns["promised"]
+            connection.execute(_SUMMARIES.update().where(_SUMMARIES.c.call_id == call_id).values(**columns))
 
 
 def totals(connection: Connection, today: date, *, collector_id: int | None = None, date_from: date | None = None, date_to: date | None = None) -> Totals:

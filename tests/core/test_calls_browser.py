@@ -1,10 +1,13 @@
-"""The calls browser's filters and orders."""
+"""The calls browser's filters and orders, as the oracle the database's must equal
+(tests/store/test_browse.py) defines them."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from callassist.core.calls import CallFilter, CallSummary, browse
+from callassist.core.calls import CallFilter, CallSummary, search_text, unwords, words
+from callassist.core.compliance import Viewer
+from tests.calls_oracle import browse
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -23,7 +26,7 @@ CALLS = [
 
 
 def _ids(wanted: CallFilter) -> list[str]:
-    return [call.call_id for call in browse(CALLS, wanted)]
+    return [call.call_id for call in browse(CALLS, wanted, Viewer("boss", "supervisor"))]
 
 
 def test_filters_combine_and_practice_is_left_out_unless_asked():
@@ -44,3 +47,9 @@ def test_orders():
     assert _ids(CallFilter(sort="oldest")) == ["c1", "c2", "c4"]
     assert _ids(CallFilter(sort="longest")) == ["c4", "c2", "c1"]
     assert _ids(CallFilter(sort="collector")) == ["c4", "c1", "c2"]  # newest first within a collector
+
+
+def test_ids_are_kept_as_words_a_like_pattern_finds_whole():
+    assert words(("stall", "dispute")) == " stall dispute " and unwords(words(("stall", "dispute"))) == ("stall", "dispute")
+    assert words(()) == "" and unwords(None) == ()
+    assert search_text("Acme 公司", ("Call BACK",)) == "acme 公司\ncall back"

@@ -282,7 +282,9 @@ def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
         # The late call can be made only by a supervisor's override; it is still flagged.
         allowed = active.call.override("the debtor asked for an evening call", "lin", "supervisor") if active.call.dial_blocks() else []
         workspace.store(active.call_id, allowed + active.call.choose("no_answer") + active.call.end("no_answer"))
-    flags = sorted((summary.started_at.hour, summary.flags) for summary in workspace.call_summaries())
+    from callassist.core.calls import CallFilter
+
+    flags = sorted((summary.started_at.hour, summary.flags) for summary in workspace.calls_page(CallFilter(), 0, 100))
     assert flags == [(2, ()), (15, ("call_hours",))]
     workspace.engine.dispose()
 

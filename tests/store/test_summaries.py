@@ -14,7 +14,7 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from callassist.core.compliance import Viewer
-from callassist.core.figures import Figures, as_data, figures_from
+from callassist.core.figures import Figures, Judge, as_data, figures_from
 from tests.figures_from_events import CallRecord, figures
 from callassist.store import db, demo, queries
 from callassist.store.demo_history import populate_history
@@ -130,7 +130,7 @@ def test_the_sums_are_the_summaries_added_up(tmp_path, standard_flow, catalog):
 
 
 def test_a_call_damaged_before_it_was_summed_up_is_left_out_and_named(tmp_path, standard_flow, catalog, detect):
-    """Migration 0015 sums up the calls stored before it; one whose row no longer parses
+    """Migration 0016 sums up the calls stored before it; one whose row no longer parses
     is counted as damaged, as the figures from events leave it out."""
     from callassist.store import summaries
 
@@ -141,7 +141,7 @@ def test_a_call_damaged_before_it_was_summed_up_is_left_out_and_named(tmp_path, 
         connection.execute(text("DELETE FROM callsummary"))
         assert connection.execute(text("SELECT count(*) FROM figureday")).scalar_one() == 0  # the sums went with them
         connection.execute(text("UPDATE callevent SET payload = 'not json {' WHERE call_id = :call AND seq = 2"), {"call": victim})
-        assert summaries.backfill(connection, detect) == 20
+        assert summaries.backfill(connection, Judge(detect)) == 20
     with db.session(engine) as session:
         found = from_summaries(session, TODAY)
         assert found.damaged == [victim] and found.calls == 19

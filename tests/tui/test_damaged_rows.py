@@ -37,8 +37,8 @@ async def test_item_10_a_row_that_does_not_parse_is_flagged_and_the_rest_is_show
         browser = pilot.app.screen
         assert isinstance(browser, CallsScreen)
         table = browser.query_one(LineTable)
-        assert set(table.keys) == {damaged.id, intact.id}
-        flagged = {summary.call_id: summary.flags for summary in browser.calls}
+        assert set(table.keys.values()) == {damaged.id, intact.id}
+        flagged = {summary.call_id: summary.flags for summary in browser.rows.values()}
         assert flagged[damaged.id] == ("damaged_row",) and "damaged_row" not in flagged[intact.id]
         await press(pilot, "escape", "f")
         dashboard = pilot.app.screen

@@ -1,4 +1,5 @@
-"""The calls browser: every stored call, filtered and sorted; Enter replays the one chosen."""
+"""The calls browser: every stored call, filtered and sorted by the database, read a
+screen at a time (store/browse.py); Enter replays the one chosen."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static
 
 from callassist.core.call import DAMAGED
-from callassist.core.calls import ANY_FLAG, SORTS, CallFilter, browse
+from callassist.core.calls import ANY_FLAG, SORTS, CallFilter, CallSummary
 from callassist.core.flow import ENDINGS
 from callassist.core.i18n import fmt_short_date, label, value_label
 from callassist.core.objections import EXCUSE_IDS
@@ -22,10 +23,14 @@ from callassist.core.promises import parse_date
 from callassist.core.scorecard import ITEMS
 from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
-from callassist.tui.live import read_again
+from callassist.tui.live import LIVE_SECONDS, read_again
 from callassist.tui.screens.worklist import WIDE
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.line_table import Column, LineTable
+
+
+PAGE = 100  # rows read at a time: a few screens
+TYPING_PAUSE = 0.3  # seconds after the last key in a filter before the calls are read
 
 
 class CallsScreen(Screen):
@@ -34,17 +39,34 @@ class CallsScreen(Screen):
     AUTO_FOCUS = "LineTable"
     BINDINGS = [Binding("q", "close", show=False)]
 
-    class Loaded(Message):
-        def __init__(self, calls: list) -> None:
-            self.calls = calls
+    class Counted(Message):
+        """The calls that pass a filter were counted, and the page at the cursor read."""
+
+        def __init__(self, generation: int, total: int, everything: int | None, start: int, rows: list[CallSummary], follow: bool) -> None:
+            self.generation, self.total, self.everything, self.start, self.rows, self.follow = generation, total, everything, start, rows, follow
+            super().__init__()
+
+    class PageRead(Message):
+        def __init__(self, generation: int, start: int, rows: list[CallSummary]) -> None:
+            self.generation, self.start, self.rows = generation, start, rows
+            super().__init__()
+
+    class Collectors(Message):
+        def __init__(self, names: list[str]) -> None:
+            self.names = names
             super().__init__()
 
     def __init__(self) -> None:
         super().__init__()
-        self.calls: list = []
-        self.shown: list = []
+        self.wanted = CallFilter()
+        self.generation = 0  # a new filter's number: pages read for an older one are dropped
+        self.total = 0
+        self.everything = 0  # every call the login may read
+        self.pages_asked: set[int] = set()
+        self.rows: dict[str, CallSummary] = {}  # the rows read, by call id
         self.offered: dict[str, list] = {}  # the choices each filter was given
-        self.read_stamp: tuple | None = None  # the calls' stamp when they were last read (its worker's alone)
+        self.read_stamp: tuple | None = None  # the calls' stamp when they were last counted (its worker's alone)
+        self.typing = None  # the timer that reads the calls once the typing pauses
 
     @property
     def locale(self) -> str:
@@ -73,33 +95,106 @@ class CallsScreen(Screen):
     def on_mount(self) -> None:
         bind_localized(self, self.locale, [("enter", "replay", "replay_title", None), ("escape", "close", "back", "esc")])
         self.query_one("#calls-problem", Static).display = False
-        self.load()
+        self.count_calls(self.wanted, self.generation, 0, follow=False)
+        self.set_timer(LIVE_SECONDS, self.watch_calls)
 
-    @work(thread=True, exclusive=True)
-    def load(self) -> None:
-        """The calls, and (the team's calls as they happen) again after a pause."""
-        began = time.perf_counter()
-        calls = None
+    # ---- reading ----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="count")
+    def count_calls(self, wanted: CallFilter, generation: int, around: int, follow: bool) -> None:
+        """Count the calls that pass `wanted` and read the page at row `around`; the
+        filter's choices too when the calls changed."""
         try:
             workspace = self.app.ensure_workspace()
             stamp = workspace.calls_stamp()
-            if stamp != self.read_stamp:  # else nothing to read again, nothing to draw
-                calls = workspace.call_summaries()
-                self.read_stamp = stamp
+            changed = stamp != self.read_stamp
+            if changed:
+                self.post_message(self.Collectors(workspace.call_collectors()))
+            everything = workspace.calls_count(CallFilter(practice=True)) if changed else None
+            total = workspace.calls_count(wanted)
+            start = min(around, max(0, total - 1)) // PAGE * PAGE
+            rows = workspace.calls_page(wanted, start, PAGE, total)
+            self.read_stamp = stamp
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
-        read_again(self, time.perf_counter() - began, self.load)
-        if calls is not None:
-            self.post_message(self.Loaded(calls))
+            return
+        self.post_message(self.Counted(generation, total, everything, start, rows, follow))
 
-    @on(Loaded)
-    def loaded(self, message: Loaded) -> None:
-        self.calls = message.calls
+    def watch_calls(self) -> None:
+        """The team's calls as they happen: counted and read again when one was stored,
+        ended or purged, after a pause (longer after a longer read)."""
+        self.follow_calls()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def follow_calls(self) -> None:
+        began = time.perf_counter()
+        try:
+            stamp = self.app.ensure_workspace().calls_stamp()
+        except StoreError:
+            stamp = self.read_stamp  # said by the next read that fails
+        if stamp != self.read_stamp:
+            self.app.call_from_thread(self.read_calls, again=True)
+        read_again(self, time.perf_counter() - began, self.watch_calls)
+
+    def read_calls(self, again: bool = False) -> None:
+        """Count and read the calls under the filters on screen, when they changed; `again`:
+        the calls changed, and the cursor stays on its call."""
+        wanted = self._wanted()
+        if wanted is None or (wanted == self.wanted and not again):
+            return
+        self.wanted = wanted
+        self.generation += 1
+        self.count_calls(wanted, self.generation, self.query_one(LineTable).cursor if again else 0, again)
+
+    @on(Counted)
+    def counted(self, message: Counted) -> None:
+        if message.generation != self.generation:
+            return
+        self.total = message.total
+        if message.everything is not None:
+            self.everything = message.everything
+        self.pages_asked = {message.start // PAGE}
+        self.rows = {}
+        table = self.query_one(LineTable)
+        table.set_paged(self._columns(), message.total, self.want_row, follow_key=message.follow)
+        self._add(message.start, message.rows)
+        header = Text(label("calls_title", self.locale), style="bold")
+        header.append("  " + label("calls_count", self.locale, shown=message.total, total=self.everything), style="dim")
+        self.query_one("#calls-header", Static).update(header)
+        if not message.total:
+            self.query_one("#calls-detail", Static).update("")
+
+    def want_row(self, row: int) -> None:
+        """A row to be drawn is not read yet: read its page (once)."""
+        page = row // PAGE
+        if page not in self.pages_asked:
+            self.pages_asked.add(page)
+            self.read_page(self.wanted, self.generation, page * PAGE, self.total)
+
+    @work(thread=True, group="pages")
+    def read_page(self, wanted: CallFilter, generation: int, start: int, total: int) -> None:
+        try:
+            rows = self.app.ensure_workspace().calls_page(wanted, start, PAGE, total)
+        except StoreError as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            return
+        self.post_message(self.PageRead(generation, start, rows))
+
+    @on(PageRead)
+    def page_read(self, message: PageRead) -> None:
+        if message.generation == self.generation:
+            self._add(message.start, message.rows)
+
+    def _add(self, start: int, rows: list[CallSummary]) -> None:
+        self.rows.update((call.call_id, call) for call in rows)
+        self.query_one(LineTable).add_rows(start, [(call.call_id, self._cells(call)) for call in rows])
+
+    @on(Collectors)
+    def collectors_read(self, message: Collectors) -> None:
         names = self.excuse_names()
         if names:
             self.offer("excuse", [(name, excuse) for excuse, name in names.items()])
-        self.offer("collector", [(name, name) for name in sorted({call.collector for call in self.calls})])
-        self.refilter()
+        self.offer("collector", [(name, name) for name in message.names])
 
     def offer(self, widget_id: str, options: list[tuple[str, str]]) -> None:
         """A filter's choices, set again only when they changed (a new collector's first
@@ -109,17 +204,32 @@ class CallsScreen(Screen):
         self.offered[widget_id] = options
         select = self.query_one(f"#{widget_id}", Select)
         chosen = select.value
-        select.set_options(options)
-        if any(value == chosen for _, value in options):
-            select.value = chosen
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if any(value == chosen for _, value in options):
+                select.value = chosen
 
     # ---- filtering --------------------------------------------------------------------
 
-    @on(Input.Changed)
     @on(Select.Changed)
     @on(Checkbox.Changed)
-    def changed(self) -> None:
-        self.refilter()
+    def chosen(self) -> None:
+        self.read_calls()
+
+    @on(Input.Changed)
+    def typed(self) -> None:
+        if self.typing is not None:
+            self.typing.stop()
+        self.typing = self.set_timer(TYPING_PAUSE, self.typed_out)
+
+    def typed_out(self) -> None:
+        self.typing = None
+        self.read_calls()
+
+    @property
+    def pending(self) -> bool:
+        """Whether a filter was typed in and the calls are not yet read for it."""
+        return self.typing is not None
 
     def _wanted(self) -> CallFilter | None:
         def chosen(widget_id: str):
@@ -146,47 +256,35 @@ class CallsScreen(Screen):
         panel.update(Text(problem, style="bold red"))
         panel.display = bool(problem)
 
-    def refilter(self) -> None:
-        wanted = self._wanted()
-        if wanted is None:
-            return
-        self.shown = browse(self.calls, wanted)
+    def _columns(self) -> list[Column]:
         locale = self.locale
         width = self.app.size.width
         wide = width >= WIDE
         fixed = [Column(label("calls_col_started", locale), 16), Column(label("calls_col_collector", locale), 12 if wide else 8), None, Column(label("calls_col_outcome", locale), 18 if wide else 11), Column(label("calls_col_excuses", locale), 22 if wide else 8), Column("✓", 1), Column(label("calls_col_length", locale), 6, right=True)]
         gaps, scrollbar = 2 * len(fixed), 2
         debtor = Column(label("col_debtor", locale), max(12, width - sum(c.width for c in fixed if c) - gaps - scrollbar))
-        columns = [column or debtor for column in fixed]
+        return [column or debtor for column in fixed]
+
+    def _cells(self, call: CallSummary) -> list[str]:
+        locale = self.locale
         names = self.excuse_names()
-        shown = self.shown
-
-        def cells_of(index: int) -> list[str]:
-            call = shown[index]
-            started = call.started_at.astimezone()
-            outcome = value_label("disp", call.disposition, locale) if call.disposition else label("calls_unfinished", locale)
-            minutes, seconds = divmod(call.seconds, 60)
-            debtor = (label("practice_badge", locale) + " " if call.practice else "") + call.debtor
-            if call.flags:
-                outcome = "⚑ " + outcome
-            return [f"{fmt_short_date(started.date(), locale)} {started:%H:%M}", call.collector, debtor, outcome, ", ".join(names.get(e, e) for e in call.excuses), "✓" if call.promised else "", f"{minutes}:{seconds:02d}"]
-
-        self.query_one(LineTable).set_rows(columns, [call.call_id for call in shown], cells_of, follow_key=True)
-        header = Text(label("calls_title", locale), style="bold")
-        header.append("  " + label("calls_count", locale, shown=len(shown), total=len(self.calls)), style="dim")
-        self.query_one("#calls-header", Static).update(header)
-        if not shown:
-            self.query_one("#calls-detail", Static).update("")
+        started = call.started_at.astimezone()
+        outcome = value_label("disp", call.disposition, locale) if call.disposition else label("calls_unfinished", locale)
+        minutes, seconds = divmod(call.seconds, 60)
+        debtor = (label("practice_badge", locale) + " " if call.practice else "") + call.debtor
+        if call.flags:
+            outcome = "⚑ " + outcome
+        return [f"{fmt_short_date(started.date(), locale)} {started:%H:%M}", call.collector, debtor, outcome, ", ".join(names.get(e, e) for e in call.excuses), "✓" if call.promised else "", f"{minutes}:{seconds:02d}"]
 
     def excuse_names(self) -> dict[str, str]:
         return self.app.workspace.excuse_names(self.locale) if self.app.workspace else {}
 
     @on(LineTable.Highlighted)
     def show_detail(self, event: LineTable.Highlighted) -> None:
-        call = next((c for c in self.shown if c.call_id == event.key), None)
+        call = self.rows.get(event.key)
         if call is not None:
             notes = " · ".join(call.notes) or label("calls_no_notes", self.locale)
-            self.query_one("#calls-detail", Static).update(Text(f"{call.call_id[:8]} · {notes}", no_wrap=True, overflow="ellipsis"))
+            self.query_one("#calls-detail", Static).update(Text(f"{call.call_id} · {notes}", no_wrap=True, overflow="ellipsis"))  # the id `replay` takes
 
     # ---- acting -----------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from callassist.tui.widgets.key_bar import KeyBar
 CALLS_COLOUR = "cyan"
 PER_DAY_ROWS = 8
 PROMISES_COLOUR = "green"
+FIGURES_AT_LEAST_EVERY = 300.0  # seconds: a promise judged elsewhere changes no stamp
 
 
 class DashboardScreen(Screen):
@@ -33,6 +34,8 @@ class DashboardScreen(Screen):
     BINDINGS = [Binding("q", "close", show=False)]
     result = None  # the figures on screen, once read
     live_shown = ""  # the calls in progress as last drawn
+    read_stamp: tuple | None = None  # what the figures were read at (their worker's alone)
+    read_at = 0.0
 
     class Loaded(Message):
         def __init__(self, result) -> None:
@@ -88,14 +91,19 @@ class DashboardScreen(Screen):
 
     @work(thread=True, exclusive=True, group="figures")
     def load(self) -> None:
+        """The figures, read again when a call, promise, payment or purge was stored since,
+        on a new day, or after a few minutes in any case (a promise judged elsewhere)."""
         began = time.perf_counter()
+        result = None
         try:
             workspace = self.app.ensure_workspace()
             workspace.ensure_content()
-            result = workspace.team_figures()
+            stamp = (workspace.figures_stamp(), self.app.now().date())
+            if stamp != self.read_stamp or time.monotonic() - self.read_at > FIGURES_AT_LEAST_EVERY:
+                result = workspace.team_figures()
+                self.read_stamp, self.read_at = stamp, time.monotonic()
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
-            result = None
         read_again(self, time.perf_counter() - began, self.load)
         if result is not None:
             self.post_message(self.Loaded(result))

@@ -10,7 +10,9 @@ parts (time per step, excuses, rungs, holds) and the objection its notes spoke o
 never answered. `figureday` holds the parts added up per day and collector; triggers add
 a summary's parts when it is stored and take them away when it is deleted (a purge of
 its call deletes it), and copy its promise's status when the ledger changes it; nothing
-else of a summary is ever changed. Every ended call is summed up now, from its events.
+else of a summary is ever changed. The calls ended before are summed up by migration
+0016, which has every column of a summary (a summary is written by the program's one
+definition, store/summaries.py, which writes them all).
 
 On PostgreSQL a login reads the summaries and sums of the calls it may read (its own; a
 supervisor's, all); it adds a summary only to an ended call of its own, once; no login
@@ -115,26 +117,6 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER {name} {body}")
     else:
         _secure(bind)
-    from callassist.store import summaries  # the one definition of a summary, now as later
-
-    summaries.backfill(bind, _detector())
-
-
-def _detector():
-    """How the notes of the calls summed up now are read for a missed objection: with the
-    catalog in use (`db upgrade` says which), else the one the program ships with."""
-    if not op.get_bind().execute(sa.text("SELECT 1 FROM call WHERE ended_at IS NOT NULL AND NOT practice LIMIT 1")).first():
-        return None
-    from callassist.core.objections import load_catalog
-    from callassist.core.problems import ContentError
-    from callassist.settings import PACKAGE_CONTENT
-
-    shipped = PACKAGE_CONTENT / "objections"
-    try:
-        catalog = load_catalog(context.config.attributes.get("objections") or shipped)
-    except ContentError:  # a catalog being edited does not stop the upgrade
-        catalog = load_catalog(shipped)
-    return catalog.finder().detect
 
 
 def _secure(bind) -> None:

@@ -1,0 +1,190 @@
+"""The calls browser's rows, a screen at a time: the calls a login may read, filtered and
+sorted by the database over what each call's summary keeps (core/calls.py BrowseFacts).
+
+A call not yet ended has no summary: it is listed, sorted and found by its debtor's
+name, and its excuses and notes are read from its events when its row is shown; the
+filters of what a call came to (excuse, promise, flag) pass only ended calls. A row
+damaged after its call ended is flagged when shown; the flag filter finds the calls
+damaged when they ended (`audit verify` finds every one).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from callassist.core.call import DAMAGED
+from callassist.core.calls import ANY_FLAG, CallFilter, CallSummary, browse_facts, unwords
+from callassist.core.compliance import Viewer, masker
+from callassist.store.events import stored_event
+from callassist.store.models import Account, Call, CallEvent, Collector, Debtor, Payment, Promise, PurgeLog, Summary
+
+_CALLS = Call.__table__
+_SUMMARIES = Summary.__table__
+_NAMES = Collector.__table__
+_ACCOUNTS = Account.__table__
+_DEBTORS = Debtor.__table__
+_EVENTS = CallEvent.__table__
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(wanted: CallFilter, viewer: Viewer) -> tuple[list[ColumnElement], bool, bool]:
+    """The filters as SQL; whether they read the summary, and the debtor."""
+    found: list[ColumnElement] = []
+    debtor = False
+    if not viewer.reads_team:
+        found.append(_CALLS.c.collector_id == _collector_id(viewer.name))
+    if not wanted.practice:
+        found.append(_CALLS.c.practice == False)  # noqa: E712
+    if wanted.collector is not None:
+        found.append(_CALLS.c.collector_id == _collector_id(wanted.collector))
+    if wanted.date_from is not None:  # days as the summaries count them: UTC
+        found.append(_CALLS.c.started_at >= datetime.combine(wanted.date_from, time(), timezone.utc))
+    if wanted.date_to is not None:
+        found.append(_CALLS.c.started_at < datetime.combine(wanted.date_to + timedelta(days=1), time(), timezone.utc))
+    if wanted.disposition is not None:
+        found.append(_CALLS.c.disposition == wanted.disposition)
+    if wanted.excuse is not None:
+        found.append(_SUMMARIES.c.excuses.like(f"% {_escaped(wanted.excuse)} %", escape="\\"))
+    if wanted.promised is not None:
+        found.append(_SUMMARIES.c.promised == True if wanted.promised else or_(_SUMMARIES.c.call_id.is_(None), _SUMMARIES.c.promised == False))  # noqa: E712
+    if wanted.flag is not None:
+        found.append(_SUMMARIES.c.flags != "" if wanted.flag == ANY_FLAG else _SUMMARIES.c.flags.like(f"% {_escaped(wanted.flag)} %", escape="\\"))
+    needle = wanted.text.strip().casefold()
+    if needle:
+        pattern = f"%{_escaped(needle)}%"
+        if viewer.sees_personal_data:
+            found.append(or_(_SUMMARIES.c.search.like(pattern, escape="\\"), and_(_SUMMARIES.c.call_id.is_(None), _DEBTORS.c.name.ilike(pattern, escape="\\"))))
+            debtor = True
+        else:  # a trainer finds what a trainer is shown
+            found.append(_SUMMARIES.c.search_masked.like(pattern, escape="\\"))
+    summary = bool(needle) or any(value is not None for value in (wanted.excuse, wanted.promised, wanted.flag))
+    return found, summary, debtor
+
+
+def _collector_id(name: str):
+    # A subquery, not a join: a count then reads only the calls' index.
+    return select(_NAMES.c.id).where(_NAMES.c.name == name).scalar_subquery()
+
+
+def _joined(summary: bool, debtor: bool, names: bool = False):
+    joined = _CALLS.join(_NAMES, _NAMES.c.id == _CALLS.c.collector_id) if names else _CALLS
+    if summary:
+        joined = joined.outerjoin(_SUMMARIES, _SUMMARIES.c.call_id == _CALLS.c.id)
+    if debtor:
+        joined = joined.outerjoin(_ACCOUNTS, _ACCOUNTS.c.id == _CALLS.c.account_id).outerjoin(_DEBTORS, _DEBTORS.c.id == _ACCOUNTS.c.debtor_id)
+    return joined
+
+
+def count(connection: Connection, wanted: CallFilter, viewer: Viewer) -> int:
+    """How many calls pass the filters."""
+    found, summary, debtor = _conditions(wanted, viewer)
+    return connection.execute(select(func.count()).select_from(_joined(summary, debtor)).where(*found)).scalar_one()
+
+
+def _order(wanted: CallFilter, viewer: Viewer, dialect: str) -> list[tuple[ColumnElement, bool]]:
+    """The sort as (column, descending) pairs, ending on the call's id so it is total."""
+    newest = [(_CALLS.c.started_at, True), (_CALLS.c.id, True)]
+    if wanted.sort == "oldest":
+        return [(_CALLS.c.started_at, False), (_CALLS.c.id, False)]
+    if wanted.sort == "longest":
+        return [(func.coalesce(_SUMMARIES.c.seconds, 0), True), *newest]
+    if wanted.sort == "collector":  # by the name as it is: the names' index gives the order
+        return [(_by_code_point(_NAMES.c.name, dialect), False), *newest]
+    if wanted.sort == "debtor":  # the first line of the searched text: the debtor as shown
+        text = _SUMMARIES.c.search if viewer.sees_personal_data else _SUMMARIES.c.search_masked
+        first_line = func.split_part(text, "\n", 1) if dialect == "postgresql" else func.substr(text, 1, func.instr(text + "\n", "\n") - 1)
+        return [(_SUMMARIES.c.call_id.is_(None), False), (_by_code_point(first_line, dialect), False), *newest]
+    return newest
+
+
+def _by_code_point(text: ColumnElement, dialect: str) -> ColumnElement:
+    """Names in the same order on both databases (PostgreSQL's default collation would
+    follow the server's language)."""
+    return text.collate("C") if dialect == "postgresql" else text
+
+
+def page(connection: Connection, wanted: CallFilter, viewer: Viewer, offset: int, limit: int, total: int | None = None) -> list[CallSummary]:
+    """The rows `offset` to `offset + limit` of the filtered, sorted calls. With `total`
+    (count's answer), a page past the middle is read from the end, backwards, so that
+    the database skips the fewer rows."""
+    found, summary, debtor = _conditions(wanted, viewer)
+    order = _order(wanted, viewer, connection.dialect.name)
+    backwards = total is not None and offset > total // 2
+    skip = offset
+    if backwards:
+        skip = max(0, total - offset - limit)
+        limit = min(limit, total - offset)
+        order = [(column, not descending) for column, descending in order]
+    if limit <= 0:
+        return []
+    needs_summary = summary or wanted.sort in ("longest", "debtor")
+    ids = select(_CALLS.c.id).select_from(_joined(needs_summary, debtor, wanted.sort == "collector")).where(*found).order_by(
+        *(column.desc() if descending else column.asc() for column, descending in order)).offset(skip).limit(limit)
+    chosen = list(connection.execute(ids).scalars())
+    if backwards:
+        chosen.reverse()
+    return _rows(connection, chosen, viewer)
+
+
+def _rows(connection: Connection, call_ids: list[str], viewer: Viewer) -> list[CallSummary]:
+    if not call_ids:
+        return []
+    rows = connection.execute(
+        select(_CALLS.c.id, _CALLS.c.started_at, _CALLS.c.ended_at, _CALLS.c.practice, _CALLS.c.disposition, _NAMES.c.name.label("collector"), _DEBTORS.c.name.label("debtor"),
+               _SUMMARIES.c.call_id.label("summed"), _SUMMARIES.c.excuses, _SUMMARIES.c.flags, _SUMMARIES.c.promised)
+        .select_from(_joined(True, True, True)).where(_CALLS.c.id.in_(call_ids))).all()
+    by_id = {row.id: row for row in rows}
+    # Its events give a row its card (the debtor of a practice call, what hides personal
+    # data) and notes, and show a row damaged since the call was summed up.
+    events: dict[str, list] = {call_id: [] for call_id in call_ids}
+    for event in connection.execute(select(_EVENTS).where(_EVENTS.c.call_id.in_(call_ids)).order_by(_EVENTS.c.call_id, _EVENTS.c.seq)):
+        events[event.call_id].append(stored_event(event))
+    found = []
+    for call_id in call_ids:
+        row, stored = by_id[call_id], events[call_id]
+        facts = browse_facts(stored)
+        card = stored[0].payload if stored and stored[0].kind == "call_started" else {}
+        shown, notes = row.debtor or card.get("debtor", ""), facts.notes
+        if not viewer.sees_personal_data:
+            hide = masker(card | {"debtor": shown})
+            shown, notes = hide(shown), tuple(hide(note) for note in notes)
+        if row.summed is None:  # not ended: what its events say so far
+            excuses, flags, promised = facts.excuses, (), facts.promised
+        else:
+            excuses, flags, promised = unwords(row.excuses), unwords(row.flags), bool(row.promised)
+        if any(e.kind == DAMAGED for e in stored):
+            flags = (DAMAGED,)  # its scorecard no longer holds
+        found.append(CallSummary(call_id, row.started_at, row.ended_at, row.collector, shown, bool(row.practice), row.disposition, excuses, promised, notes, flags))
+    return found
+
+
+def collectors(connection: Connection, viewer: Viewer) -> list[str]:
+    """The names of the collectors whose calls the login may read, who made one."""
+    made = select(_CALLS.c.id).where(_CALLS.c.collector_id == _NAMES.c.id).exists()
+    names = select(_NAMES.c.name).where(made).order_by(_NAMES.c.name)
+    if not viewer.reads_team:
+        names = names.where(_NAMES.c.name == viewer.name)
+    return list(connection.execute(names).scalars())
+
+
+def figures_stamp(connection: Connection) -> tuple:
+    """What changes when the figures may have: the calls' stamp, and the latest promise
+    and payment (one index lookup each). A promise judged later (its day passed) moves
+    none of them: the dashboard reads the figures again on a new day and now and then."""
+    latest = [select(func.max(table.c.id)).scalar_subquery() for table in (Promise.__table__, Payment.__table__)]
+    return stamp(connection) + tuple(connection.execute(select(*latest)).one())
+
+
+def stamp(connection: Connection) -> tuple:
+    """What changes when a call is stored, ends or is purged: the latest start and end
+    and the latest purge (each one index lookup, whatever the calls' number). A screen
+    that lists calls reads them again only when this changed."""
+    return tuple(connection.execute(select(select(func.max(_CALLS.c.started_at)).scalar_subquery(), select(func.max(_CALLS.c.ended_at)).scalar_subquery(),
+                                           select(func.max(PurgeLog.__table__.c.id)).scalar_subquery())).one())
