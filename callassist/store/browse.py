@@ -19,15 +19,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from callassist.core.call import DAMAGED
 from callassist.core.calls import ANY_FLAG, CallFilter, CallSummary, browse_facts, unwords
 from callassist.core.compliance import Viewer, masker
-from callassist.store.events import stored_event
-from callassist.store.models import Account, Call, CallEvent, Collector, Debtor, Payment, Promise, PurgeLog, Summary
+from callassist.store.summaries import events_of
+from callassist.store.models import Account, Call, Collector, Debtor, Payment, Promise, PurgeLog, Summary
 
 _CALLS = Call.__table__
 _SUMMARIES = Summary.__table__
 _NAMES = Collector.__table__
 _ACCOUNTS = Account.__table__
 _DEBTORS = Debtor.__table__
-_EVENTS = CallEvent.__table__
 
 
 def _escaped(text: str) -> str:
@@ -143,9 +142,7 @@ def _rows(connection: Connection, call_ids: list[str], viewer: Viewer) -> list[C
     by_id = {row.id: row for row in rows}
     # Its events give a row its card (the debtor of a practice call, what hides personal
     # data) and notes, and show a row damaged since the call was summed up.
-    events: dict[str, list] = {call_id: [] for call_id in call_ids}
-    for event in connection.execute(select(_EVENTS).where(_EVENTS.c.call_id.in_(call_ids)).order_by(_EVENTS.c.call_id, _EVENTS.c.seq)):
-        events[event.call_id].append(stored_event(event))
+    events = events_of(connection, call_ids)
     found = []
     for call_id in call_ids:
         row, stored = by_id[call_id], events[call_id]

@@ -39,7 +39,7 @@ def write(call_id: str, connection: Connection, judge: Judge = Judge()) -> CallF
     call = connection.execute(select(_CALLS.c.collector_id, _CALLS.c.started_at, _CALLS.c.ended_at, _CALLS.c.practice, _CALLS.c.account_id, Collector.__table__.c.name)
                               .join(Collector.__table__, Collector.__table__.c.id == _CALLS.c.collector_id).where(_CALLS.c.id == call_id)).one()
     day = call.started_at.date()
-    events = _events_of(connection, [call_id]).get(call_id, [])
+    events = events_of(connection, [call_id]).get(call_id, [])
     row = {"call_id": call_id, "collector_id": call.collector_id, "day": day, "practice": call.practice} | browse_columns(connection, call, call_id, events, judge)
     if call.practice:
         connection.execute(insert(_SUMMARIES), [row | {"parts": "{}"}])
@@ -88,10 +88,11 @@ def _earlier_calls(connection: Connection, call, call_id: str) -> dict[str, list
         return {}
     ids = connection.execute(select(_CALLS.c.id).where(_CALLS.c.account_id == call.account_id, _CALLS.c.id != call_id,
                                                        _CALLS.c.started_at >= call.started_at - timedelta(days=2), _CALLS.c.started_at <= call.started_at)).scalars().all()
-    return _events_of(connection, list(ids))
+    return events_of(connection, list(ids))
 
 
-def _events_of(connection: Connection, call_ids: list[str]) -> dict[str, list[Event]]:
+def events_of(connection: Connection, call_ids: list[str]) -> dict[str, list[Event]]:
+    """The stored events of these calls, each call's in order."""
     found: dict[str, list[Event]] = {call_id: [] for call_id in call_ids}
     if call_ids:
         for row in connection.execute(select(_EVENTS).where(_EVENTS.c.call_id.in_(call_ids)).order_by(_EVENTS.c.call_id, _EVENTS.c.seq)):
@@ -116,7 +117,7 @@ def fill_browse_columns(connection: Connection, summed: list, judge: Judge) -> N
     for start in range(0, len(summed), 500):
         chunk = summed[start:start + 500]
         rows = {row.id: row for row in connection.execute(calls.where(_CALLS.c.id.in_([call_id for call_id, _ in chunk])))}
-        events = _events_of(connection, list(rows))
+        events = events_of(connection, list(rows))
         for call_id, practice in chunk:
             columns = browse_columns(connection, rows[call_id], call_id, events[call_id], judge)
             if not practice:

@@ -64,6 +64,13 @@ def _calls(engine, standard_flow, catalog, judge, calls: int = 90) -> None:
         session.commit()
 
 
+def _practice_call(session, call_id: str, at: datetime, events: list[Event], judge=None) -> None:
+    """A practice call of wang's started at `at`, with these events after its start (not committed)."""
+    wang = session.exec(text("SELECT id FROM collector WHERE name = 'wang'")).scalar_one()
+    call = Call(id=call_id, account_id=None, collector_id=wang, script="standard", script_hash="x", locale="en", started_at=at, state="greeting", practice=True)
+    queries.record_call(call, [Event("call_started", {"debtor": "P"}, at), *events], session=session, **({"judge": judge} if judge else {}))
+
+
 def _ids(rows) -> list[str]:
     return [row.call_id for row in rows]
 
@@ -129,10 +136,8 @@ def test_the_stamp_changes_when_a_call_is_stored_ends_or_is_purged(tmp_path, sta
     stamps = []
     with db.session(engine) as session:
         stamps.append(browse.stamp(session.connection()))
-        wang = session.exec(text("SELECT id FROM collector WHERE name = 'wang'")).scalar_one()
         at = datetime(2030, 1, 1, tzinfo=timezone.utc)
-        queries.record_call(Call(id="later", account_id=None, collector_id=wang, script="standard", script_hash="x", locale="en", started_at=at, state="greeting", practice=True),
-                            [Event("call_started", {"debtor": "P"}, at)], session=session)
+        _practice_call(session, "later", at, [])
         session.commit()
         stamps.append(browse.stamp(session.connection()))
         queries.append_events("later", [Event("call_ended", {"disposition": "refused"}, at + timedelta(seconds=5))], session=session)
@@ -182,12 +187,11 @@ def test_any_filter_and_page_lists_what_the_events_say(random_store, wanted, vie
         assert _ids(browse.page(connection, wanted, viewer, offset, size, total)) == _ids(expected[offset:offset + size])
 
 
-def test_summaries_written_before_the_browser_columns_get_them_from_their_events(tmp_path, standard_flow, catalog, judge):
+def test_summaries_written_before_the_browser_columns_get_them_from_their_events(store_url, standard_flow, catalog, judge):
     """Migration 0016 on a database whose summaries were written without its columns:
     they are filled from the events as a call's end writes them, and the SQLite trigger
     that keeps a summary unchanged covers them after."""
-    url = db.sqlite_url(tmp_path / "old.db")
-    engine = db.open_engine(url)
+    engine = db.open_engine(store_url)
     _calls(engine, standard_flow, catalog, judge, calls=30)
     columns = "call_id, excuses, flags, seconds, search, search_masked, promised"
     with engine.connect() as connection:
@@ -200,7 +204,8 @@ def test_summaries_written_before_the_browser_columns_get_them_from_their_events
     db.upgrade(engine, judge=lambda: judge)
     with engine.begin() as connection:
         assert connection.execute(text(f"SELECT {columns} FROM callsummary ORDER BY call_id")).all() == written
-        with pytest.raises(Exception, match="never changed"):
+    if engine.dialect.name == "sqlite":  # on PostgreSQL no login may update a summary (test_team_attacks)
+        with pytest.raises(Exception, match="never changed"), engine.begin() as connection:
             connection.execute(text("UPDATE callsummary SET flags = '' WHERE flags != ''"))
     engine.dispose()
 
@@ -209,15 +214,12 @@ def test_a_practice_calls_promise_is_found_by_the_browser(tmp_path, standard_flo
     engine = db.open_engine(db.sqlite_url(tmp_path / "p.db"))
     with db.session(engine) as session:
         demo.populate(session, "wang", TODAY)
-        wang = session.exec(text("SELECT id FROM collector WHERE name = 'wang'")).scalar_one()
         at = datetime(2026, 11, 20, 2, tzinfo=timezone.utc)
-        queries.record_call(Call(id="p", account_id=None, collector_id=wang, script="standard", script_hash="x", locale="en", started_at=at, state="greeting", practice=True),
-                            [Event("call_started", {"debtor": "P"}, at), Event("promise_captured", {"total": "1", "currency": "CNY", "method": "bank", "channel": "phone", "instalments": []}, at),
-                             Event("call_ended", {"disposition": "promise"}, at)], session=session, judge=judge)
+        _practice_call(session, "p", at, [Event("promise_captured", {"total": "1", "currency": "CNY", "method": "bank", "channel": "phone", "instalments": []}, at),
+                                          Event("call_ended", {"disposition": "promise"}, at)], judge)
         session.commit()
         assert _ids(browse.page(session.connection(), CallFilter(practice=True, promised=True), VIEWERS[0], 0, 10)) == ["p"]
     engine.dispose()
-
 
 
 def test_the_figures_stamp_changes_with_a_promise_or_a_payment(tmp_path, standard_flow, catalog, judge):
