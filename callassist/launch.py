@@ -129,6 +129,8 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
     tui.resume_gc()  # an app that ended before warming up
     if tui.return_code in (0, None):
         daily_checkpoint(tui.workspace)
+    else:
+        sys.exit(tui.return_code)
 
 
 def absent_database(url: str, named: bool) -> str | None:
@@ -168,7 +170,7 @@ def daily_checkpoint(workspace) -> None:
 
 
 def main() -> None:
-    from callassist.core.crash import debugging, internal_error_line
+    from callassist.core.crash import INTERNAL_ERROR, debugging, internal_error_line
 
     try:
         _main()
@@ -176,7 +178,7 @@ def main() -> None:
         if debugging():
             raise
         print(internal_error_line(exc), file=sys.stderr)
-        sys.exit(70)
+        sys.exit(INTERNAL_ERROR)
 
 
 def _main() -> None:

@@ -471,6 +471,11 @@ class Workspace:
         with database_errors("cannot read the calls"), db.session(self.engine) as session:
             return browse.page(session.connection(), wanted, self.viewer, offset, limit, total)
 
+    def calls_position(self, wanted: CallFilter, call_id: str) -> int | None:
+        """Where a call now is in the calls browser's list (store/browse.py position)."""
+        with database_errors("cannot read the calls"), db.session(self.engine) as session:
+            return browse.position(session.connection(), wanted, self.viewer, call_id)
+
     def call_collectors(self) -> list[str]:
         """The collectors whose calls the login may read, for the browser's filter."""
         with database_errors("cannot read the calls"), db.session(self.engine) as session:

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from callassist.core.call import DAMAGED
 from callassist.core.calls import ANY_FLAG, CallFilter, CallSummary, browse_facts
-from callassist.core.compliance import Viewer, masker
+from callassist.core.compliance import Viewer, call_masker
 from callassist.core.figures import Judge
 from callassist.store import queries
 from callassist.store.models import Account, Call, Collector, Debtor
@@ -33,7 +33,7 @@ def every_call(session, viewer: Viewer, judge: Judge) -> list[CallSummary]:
         card = stored[0].payload if stored and stored[0].kind == "call_started" else {}
         shown, notes = debtor or card.get("debtor", ""), facts.notes
         if not viewer.sees_personal_data:
-            hide = masker(card | {"debtor": shown})
+            hide = call_masker(card, shown)
             shown, notes = hide(shown), tuple(hide(note) for note in notes)
         others = [events[other] for other in by_account.get(call.account_id, ()) if other != call.id]
         damaged = any(e.kind == DAMAGED for e in stored)
@@ -50,9 +50,16 @@ def browse(calls: list[CallSummary], wanted: CallFilter, viewer: Viewer) -> list
     needle = wanted.text.strip().casefold()
 
     def found_by_text(call: CallSummary) -> bool:
+        """The notes of an ended call; its debtor by the name shown (a practice call's
+        once it ended); a trainer's, what a trainer is shown, once it ended."""
         if call.ended_at is None:
             return viewer.sees_personal_data and not call.practice and needle in call.debtor.casefold()
         return needle in "\n".join((call.debtor, *call.notes)).casefold()
+
+    def debtor_order(call: CallSummary):
+        if not viewer.sees_personal_data:
+            return (call.ended_at is None, call.debtor.casefold() if call.ended_at else "")
+        return "" if call.practice and call.ended_at is None else call.debtor.casefold()
 
     def keep(call: CallSummary) -> bool:
         ended = call.ended_at is not None
@@ -75,7 +82,7 @@ def browse(calls: list[CallSummary], wanted: CallFilter, viewer: Viewer) -> list
     if wanted.sort == "longest":
         return sorted(kept, key=lambda c: c.seconds, reverse=True)
     if wanted.sort == "debtor":
-        return sorted(kept, key=lambda c: (c.ended_at is None, c.debtor.casefold()))
+        return sorted(kept, key=debtor_order)
     if wanted.sort == "collector":
         return sorted(kept, key=lambda c: c.collector)
     return kept

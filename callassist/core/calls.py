@@ -75,5 +75,6 @@ def unwords(column: str | None) -> tuple[str, ...]:
 
 
 def search_text(debtor: str, notes: tuple[str, ...]) -> str:
-    """What the browser's search box looks in: the debtor and the notes, casefolded."""
+    """What the browser's search box looks in, casefolded: a debtor's name (its first
+    line, which the debtor order reads) and the notes."""
     return "\n".join((debtor, *notes)).casefold()

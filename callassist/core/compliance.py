@@ -257,6 +257,13 @@ class Viewer(NamedTuple):
         return self.reads_team or collector == self.name
 
 
+def call_masker(card: dict, debtor: str) -> Callable[[object], object]:
+    """What hides a stored call's personal data when its debtor is now called `debtor`
+    (a ledger import may have renamed them since the call): both names are hidden."""
+    then, now = masker(card), masker(card | {"debtor": debtor})
+    return lambda value: now(then(value))
+
+
 def masker(card: dict) -> Callable[[object], object]:
     """What hides a call's personal data, from its first event's card, wherever it appears
     (the step texts name the contact, a note may give anything): by kind, as

@@ -16,6 +16,9 @@ def debugging() -> bool:
     return os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
 
 
+INTERNAL_ERROR = 70  # the exit status of a program stopped by its own bug (EX_SOFTWARE)
+
+
 def internal_error_line(exc: BaseException) -> str:
     """`callassist: internal error (KeyError in callassist/store/queries.py:301) ...`: the
     kind of failure and the last place in callassist it passed, without its message."""

@@ -10,15 +10,15 @@ damaged when they ended (`audit verify` finds every one).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from callassist.core.call import DAMAGED
 from callassist.core.calls import ANY_FLAG, CallFilter, CallSummary, browse_facts, unwords
-from callassist.core.compliance import Viewer, masker
+from callassist.core.compliance import Viewer, call_masker
 from callassist.store.summaries import events_of
 from callassist.store.models import Account, Call, Collector, Debtor, Payment, Promise, PurgeLog, Summary
 
@@ -33,7 +33,13 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(wanted: CallFilter, viewer: Viewer) -> tuple[list[ColumnElement], bool, bool]:
+def _folded(text: ColumnElement, dialect: str) -> ColumnElement:
+    """`text` casefolded as Python does (SQLite's lower() knows only ASCII: store/db.py
+    gives each connection a casefold function); PostgreSQL's lower() knows every script."""
+    return func.lower(text) if dialect == "postgresql" else func.casefold(text)
+
+
+def _conditions(wanted: CallFilter, viewer: Viewer, dialect: str) -> tuple[list[ColumnElement], bool, bool]:
     """The filters as SQL; whether they read the summary, and the debtor."""
     found: list[ColumnElement] = []
     debtor = False
@@ -45,7 +51,7 @@ def _conditions(wanted: CallFilter, viewer: Viewer) -> tuple[list[ColumnElement]
         found.append(_CALLS.c.collector_id == _collector_id(wanted.collector))
     if wanted.date_from is not None:  # days as the summaries count them: UTC
         found.append(_CALLS.c.started_at >= datetime.combine(wanted.date_from, time(), timezone.utc))
-    if wanted.date_to is not None:
+    if wanted.date_to is not None and wanted.date_to < date.max:  # (the day after the last is the bound)
         found.append(_CALLS.c.started_at < datetime.combine(wanted.date_to + timedelta(days=1), time(), timezone.utc))
     if wanted.disposition is not None:
         found.append(_CALLS.c.disposition == wanted.disposition)
@@ -58,8 +64,8 @@ def _conditions(wanted: CallFilter, viewer: Viewer) -> tuple[list[ColumnElement]
     needle = wanted.text.strip().casefold()
     if needle:
         pattern = f"%{_escaped(needle)}%"
-        if viewer.sees_personal_data:
-            found.append(or_(_SUMMARIES.c.search.like(pattern, escape="\\"), and_(_SUMMARIES.c.call_id.is_(None), _DEBTORS.c.name.ilike(pattern, escape="\\"))))
+        if viewer.sees_personal_data:  # the notes, and the debtor by the name the ledger gives now
+            found.append(or_(_SUMMARIES.c.search.like(pattern, escape="\\"), _folded(_DEBTORS.c.name, dialect).like(pattern, escape="\\")))
             debtor = True
         else:  # a trainer finds what a trainer is shown
             found.append(_SUMMARIES.c.search_masked.like(pattern, escape="\\"))
@@ -83,7 +89,7 @@ def _joined(summary: bool, debtor: bool, names: bool = False):
 
 def count(connection: Connection, wanted: CallFilter, viewer: Viewer) -> int:
     """How many calls pass the filters."""
-    found, summary, debtor = _conditions(wanted, viewer)
+    found, summary, debtor = _conditions(wanted, viewer, connection.dialect.name)
     return connection.execute(select(func.count()).select_from(_joined(summary, debtor)).where(*found)).scalar_one()
 
 
@@ -96,9 +102,12 @@ def _order(wanted: CallFilter, viewer: Viewer, dialect: str) -> list[tuple[Colum
         return [(func.coalesce(_SUMMARIES.c.seconds, 0), True), *newest]
     if wanted.sort == "collector":  # by the name as it is: the names' index gives the order
         return [(_by_code_point(_NAMES.c.name, dialect), False), *newest]
-    if wanted.sort == "debtor":  # the first line of the searched text: the debtor as shown
+    if wanted.sort == "debtor":
         text = _SUMMARIES.c.search if viewer.sees_personal_data else _SUMMARIES.c.search_masked
-        first_line = func.split_part(text, "\n", 1) if dialect == "postgresql" else func.substr(text, 1, func.instr(text + "\n", "\n") - 1)
+        first_line = func.coalesce(func.split_part(text, "\n", 1) if dialect == "postgresql" else func.substr(text, 1, func.instr(text + "\n", "\n") - 1), "")
+        if viewer.sees_personal_data:  # the name the ledger gives now; a practice call's card's
+            return [(_by_code_point(func.coalesce(_folded(_DEBTORS.c.name, dialect), first_line), dialect), False), *newest]
+        # A trainer's, the name as a trainer saw it when the call ended (masked): a call not yet ended, last.
         return [(_SUMMARIES.c.call_id.is_(None), False), (_by_code_point(first_line, dialect), False), *newest]
     return newest
 
@@ -109,11 +118,17 @@ def _by_code_point(text: ColumnElement, dialect: str) -> ColumnElement:
     return text.collate("C") if dialect == "postgresql" else text
 
 
+def _sorted_joins(wanted: CallFilter, viewer: Viewer, summary: bool, debtor: bool) -> tuple[bool, bool, bool]:
+    """What the filters and the order read besides the calls: the summary, the debtor, the collector."""
+    by_debtor = wanted.sort == "debtor"
+    return summary or wanted.sort == "longest" or by_debtor, debtor or (by_debtor and viewer.sees_personal_data), wanted.sort == "collector"
+
+
 def page(connection: Connection, wanted: CallFilter, viewer: Viewer, offset: int, limit: int, total: int | None = None) -> list[CallSummary]:
     """The rows `offset` to `offset + limit` of the filtered, sorted calls. With `total`
     (count's answer), a page past the middle is read from the end, backwards, so that
     the database skips the fewer rows."""
-    found, summary, debtor = _conditions(wanted, viewer)
+    found, summary, debtor = _conditions(wanted, viewer, connection.dialect.name)
     order = _order(wanted, viewer, connection.dialect.name)
     backwards = total is not None and offset > total // 2
     skip = offset
@@ -123,13 +138,29 @@ def page(connection: Connection, wanted: CallFilter, viewer: Viewer, offset: int
         order = [(column, not descending) for column, descending in order]
     if limit <= 0:
         return []
-    needs_summary = summary or wanted.sort in ("longest", "debtor")
-    ids = select(_CALLS.c.id).select_from(_joined(needs_summary, debtor, wanted.sort == "collector")).where(*found).order_by(
+    ids = select(_CALLS.c.id).select_from(_joined(*_sorted_joins(wanted, viewer, summary, debtor))).where(*found).order_by(
         *(column.desc() if descending else column.asc() for column, descending in order)).offset(skip).limit(limit)
     chosen = list(connection.execute(ids).scalars())
     if backwards:
         chosen.reverse()
     return _rows(connection, chosen, viewer)
+
+
+def position(connection: Connection, wanted: CallFilter, viewer: Viewer, call_id: str) -> int | None:
+    """Where the call `call_id` now is among the filtered, sorted calls (so a screen
+    read again keeps it highlighted); None when it no longer passes the filters."""
+    found, summary, debtor = _conditions(wanted, viewer, connection.dialect.name)
+    order = _order(wanted, viewer, connection.dialect.name)
+    joined = _joined(*_sorted_joins(wanted, viewer, summary, debtor))
+    values = connection.execute(select(*(column for column, _ in order)).select_from(joined).where(_CALLS.c.id == call_id, *found)).first()
+    if values is None:
+        return None
+    before = None  # the rows sorted before it: by the first key, or equal on it and before by the next
+    for (column, descending), value in reversed(list(zip(order, values))):
+        value = literal(value)  # (a boolean key too)
+        ahead = column > value if descending else column < value
+        before = ahead if before is None else or_(ahead, and_(column == value, before))
+    return connection.execute(select(func.count()).select_from(joined).where(*found, before)).scalar_one()
 
 
 def _rows(connection: Connection, call_ids: list[str], viewer: Viewer) -> list[CallSummary]:
@@ -150,7 +181,7 @@ def _rows(connection: Connection, call_ids: list[str], viewer: Viewer) -> list[C
         card = stored[0].payload if stored and stored[0].kind == "call_started" else {}
         shown, notes = row.debtor or card.get("debtor", ""), facts.notes
         if not viewer.sees_personal_data:
-            hide = masker(card | {"debtor": shown})
+            hide = call_masker(card, shown)
             shown, notes = hide(shown), tuple(hide(note) for note in notes)
         if row.summed is None:  # not ended: what its events say so far
             excuses, flags, promised = facts.excuses, (), facts.promised

@@ -67,12 +67,18 @@ def _private_file(path: Path) -> None:
         tighten(path.with_name(path.name + suffix))
 
 
+def _casefold(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Python's casefold, for searches in any script (store/browse.py): SQLite's lower() knows only ASCII.
+    dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
     cursor.close()
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from callassist.core.call import DAMAGED, Event
 from callassist.core.calls import browse_facts, search_text, words
-from callassist.core.compliance import masker
+from callassist.core.compliance import call_masker
 from callassist.core.figures import CallFacts, Judge, MissedObjection, Totals, call_facts
 from callassist.store.events import stored_event
 from callassist.store.models import Account, Call, CallEvent, Collector, Debtor, FigureDay, Instalment, Promise, Summary
@@ -73,11 +73,14 @@ def browse_columns(connection: Connection, call, call_id: str, events: list[Even
         flags = judge.failed(events, list(_earlier_calls(connection, call, call_id).values()))
     else:
         flags = ()
-    hide = masker(card | {"debtor": debtor})
+    hide = call_masker(card, debtor)
     return {
         "excuses": words(facts.excuses), "flags": words(flags), "promised": facts.promised,
         "seconds": max(0, int((call.ended_at - call.started_at).total_seconds())) if call.ended_at else 0,
-        "search": search_text(debtor, facts.notes), "search_masked": search_text(hide(debtor), tuple(hide(note) for note in facts.notes)),
+        # A real call's debtor is found by the name the ledger gives now (store/browse.py);
+        # a practice call's is its card's.
+        "search": search_text(debtor if call.account_id is None else "", facts.notes),
+        "search_masked": search_text(hide(debtor), tuple(hide(note) for note in facts.notes)),
     }
 
 

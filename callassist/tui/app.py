@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.notifications import Notify
 from textual.theme import ThemeProvider
+from textual.worker import WorkerFailed
 from textual.message import Message
 
 from callassist.core.i18n import label
@@ -86,13 +87,17 @@ class CallAssistApp(App):
     def _fatal_error(self) -> None:
         """An unexpected failure closes the app with one line, never Textual's traceback
         with its local values (a debtor's name or an amount could be among them)."""
-        from callassist.core.crash import debugging, internal_error_line
+        from callassist.core.crash import INTERNAL_ERROR, debugging, internal_error_line
 
         if debugging() or self._exception is None:
             super()._fatal_error()
             return
         self.bell()
-        self._exit_renderables.append(Text(internal_error_line(self._exception)))
+        failure = self._exception
+        if isinstance(failure, WorkerFailed):  # where it failed, not that a worker did
+            failure = failure.error
+        self._exit_renderables.append(Text(internal_error_line(failure)))
+        self._return_code = INTERNAL_ERROR
         self._close_messages_no_wait()
 
     def ensure_workspace(self):

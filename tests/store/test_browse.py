@@ -4,7 +4,7 @@ worked out from their events (tests/calls_oracle.py), on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from alembic import command
@@ -32,7 +32,8 @@ FILTERS = [
     CallFilter(), CallFilter(practice=True), CallFilter(collector="li.na"), CallFilter(date_from=TODAY - timedelta(days=10), date_to=TODAY - timedelta(days=3)),
     CallFilter(disposition="promise"), CallFilter(excuse="stall"), CallFilter(promised=True), CallFilter(promised=False), CallFilter(flag=ANY_FLAG),
     CallFilter(flag="call_hours"), CallFilter(text="wei"), CallFilter(text="100%_", practice=True), CallFilter(text="0%"), CallFilter(text="tomorrow"), CallFilter(text="zz-nothing"),
-    CallFilter(excuse="no_money", promised=True, collector="wang"),
+    CallFilter(excuse="no_money", promised=True, collector="wang"), CallFilter(date_from=date(1, 1, 1), date_to=date.max),
+    CallFilter(text="müller"), CallFilter(text="ÉCOLE"),
 ]
 
 
@@ -52,6 +53,8 @@ def _calls(engine, standard_flow, catalog, judge, calls: int = 90) -> None:
         wang = session.exec(text("SELECT id FROM collector WHERE name = 'wang'")).scalar_one()
         account = session.exec(text("SELECT min(id) FROM account")).scalar_one()
         at = datetime.combine(TODAY - timedelta(days=1), datetime.min.time(), timezone.utc) + timedelta(hours=3)
+        # A debtor renamed by a later import, into letters SQLite's lower() does not know.
+        session.exec(text("UPDATE debtor SET name = 'ÉCOLE MÜLLER GmbH' WHERE id = (SELECT debtor_id FROM account WHERE id = :account)").bindparams(account=account))
         for n, (practice, note) in enumerate([(False, "Pay 100%_ tomorrow, said Wei"), (True, None), (False, None)]):
             call = Call(id=f"open-{n}", account_id=None if practice else account, collector_id=wang, script="standard", script_hash="x", locale="en", started_at=at + timedelta(minutes=n),
                         state="greeting", practice=practice)
@@ -103,12 +106,13 @@ def test_pages_read_forwards_and_from_the_end_make_the_whole_list(store_url, sta
     viewer = VIEWERS[0]
     with db.session(engine) as session:
         connection = session.connection()
-        for wanted in (CallFilter(practice=True), CallFilter(sort="debtor"), CallFilter(sort="longest", promised=False)):
+        for wanted in (CallFilter(practice=True), CallFilter(sort="debtor"), CallFilter(sort="longest", promised=False), CallFilter(sort="collector", text="e")):
             whole = _ids(browse.page(connection, wanted, viewer, 0, 10_000))
             total = browse.count(connection, wanted, viewer)
             for size in (1, 7, 50):
                 pieced = [call for offset in range(0, total, size) for call in _ids(browse.page(connection, wanted, viewer, offset, size, total))]
                 assert pieced == whole, (wanted, size)
+            assert all(browse.position(connection, wanted, viewer, whole[index]) == index for index in (0, total // 3, total // 2, total - 1))
             assert browse.page(connection, wanted, viewer, total, 10, total) == [] and browse.page(connection, wanted, viewer, total - 1, 10, total)[0].call_id == whole[-1]
     engine.dispose()
 
@@ -171,7 +175,7 @@ _day = _often_none([TODAY - timedelta(days=n) for n in range(-1, 25)])
 _filters = st.builds(
     CallFilter, collector=_often_none(["wang", "li.na", "chen.hao", "nobody"]), date_from=_day, date_to=_day, disposition=_often_none(ENDINGS),
     excuse=_often_none(EXCUSE_IDS), promised=_often_none([True, False]), flag=_often_none([ANY_FLAG, *ITEMS]),
-    text=st.one_of(st.just(""), st.just(""), st.sampled_from(["wei", "Ltd", "%", "_", "\\", "'", "明", "tomorrow", " a"]), st.text(max_size=3)),
+    text=st.one_of(st.just(""), st.just(""), st.sampled_from(["wei", "Ltd", "%", "_", "\\", "'", "明", "tomorrow", " a", "müller"]), st.text(st.characters(blacklist_characters="\n"), max_size=3)),  # (a search box holds one line)
     practice=st.booleans(), sort=st.sampled_from(SORTS))
 
 
@@ -185,6 +189,13 @@ def test_any_filter_and_page_lists_what_the_events_say(random_store, wanted, vie
         total = browse.count(connection, wanted, viewer)
         assert total == len(expected)
         assert _ids(browse.page(connection, wanted, viewer, offset, size, total)) == _ids(expected[offset:offset + size])
+        if expected:  # where a call now is, so a screen read again keeps it highlighted
+            chosen = expected[min(offset, len(expected) - 1)]
+            assert browse.position(connection, wanted, viewer, chosen.call_id) == expected.index(chosen)
+        listed = set(_ids(expected))
+        left_out = next((call for call in known[VIEWERS[0]] if call.call_id not in listed), None)
+        if left_out is not None:
+            assert browse.position(connection, wanted, viewer, left_out.call_id) is None
 
 
 def test_summaries_written_before_the_browser_columns_get_them_from_their_events(store_url, standard_flow, catalog, judge):

@@ -404,3 +404,68 @@ async def test_the_whole_dashboard_can_be_read_at_80x24(make_app, db_url, standa
                 lines = widget.render().plain.splitlines() if hasattr(widget.render(), "plain") else []
                 assert all(cell_len(line) <= widget.content_size.width for line in lines), (locale, chart)
             assert len(dashboard.query_one("#rungs", Static).render().plain.splitlines()) == len(dashboard.result.rungs)
+
+
+async def test_the_browser_keeps_its_call_highlighted_when_it_moves_to_another_page(make_app, db_url, standard_flow, catalog):
+    """A supervisor's attack: on the 100th row (the last of the first page read), a newer
+    call moved the highlight to the row above, as only the page at the old row was read."""
+    from callassist.core.call import Event
+    from callassist.store import queries
+    from callassist.store.demo_history import populate_history
+    from callassist.store.models import Call
+    from callassist.tui.screens.calls import PAGE, CallsScreen
+    from callassist.tui.widgets.line_table import LineTable
+    from tests.conftest import TODAY
+
+    engine = db.open_engine(db_url)
+    with db.session(engine) as session:
+        populate_history(session, standard_flow, catalog, TODAY, calls=300, days=30)
+    engine.dispose()
+    async with make_app("en").run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "v")
+        browser = pilot.app.screen
+        assert isinstance(browser, CallsScreen)
+        table = browser.query_one(LineTable)
+        assert table.count > PAGE
+        table.move_cursor(PAGE - 1)
+        await settle(pilot)
+        chosen = table.cursor_key
+        assert chosen is not None and str(browser.query_one("#calls-detail", Static).render()).startswith(chosen)
+        engine = db.make_engine(db_url)  # another desk stores a newer call
+        with db.session(engine) as session:
+            first, _ = stored_calls(db_url)[0]
+            mine = session.exec(text("SELECT id FROM collector WHERE name = :name").bindparams(name=pilot.app.collector)).one()[0]
+            later = max(call.started_at for call, _ in stored_calls(db_url)) + timedelta(hours=1)
+            queries.record_call(Call(id="from-another-desk", account_id=first.account_id, collector_id=mine, script="standard", script_hash="x", locale="en",
+                                     started_at=later, state="greeting"), [Event("call_started", {"debtor": "x"}, later)], session=session)
+            session.commit()
+        engine.dispose()
+        browser.follow_calls()
+        await settle(pilot)
+        assert table.cursor == PAGE and table.cursor_key == chosen
+        # A date no calendar reaches is a date like any other, not a crash.
+        browser.query_one("#to").value = "9999-12-31"
+        await settle(pilot)
+        assert pilot.app.return_code is None and table.count > PAGE
+
+
+async def test_a_bug_in_a_worker_ends_the_app_with_the_internal_errors_status(make_app, db_url):
+    """The helper's attack: a worker's failure closed the app with one line, as promised,
+    but the shell was told 0 (and the day's checkpoint was signed as after a good day)."""
+    from textual.worker import WorkerFailed
+
+    from callassist.core.crash import INTERNAL_ERROR
+
+    app = make_app("en")
+    with pytest.raises(WorkerFailed):  # (run_test raises it again for the test's sake)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+
+            def broken(*_args):
+                raise RuntimeError("a bug")
+
+            pilot.app.workspace.calls_count = broken
+            await press(pilot, "v")
+            await pilot.pause(0.5)
+    assert app.return_code == INTERNAL_ERROR

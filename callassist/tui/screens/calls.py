@@ -95,15 +95,15 @@ class CallsScreen(Screen):
     def on_mount(self) -> None:
         bind_localized(self, self.locale, [("enter", "replay", "replay_title", None), ("escape", "close", "back", "esc")])
         self.query_one("#calls-problem", Static).display = False
-        self.count_calls(self.wanted, self.generation, 0, follow=False)
+        self.count_calls(self.wanted, self.generation, 0, None)
         self.set_timer(LIVE_SECONDS, self.watch_calls)
 
     # ---- reading ----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="count")
-    def count_calls(self, wanted: CallFilter, generation: int, around: int, follow: bool) -> None:
-        """Count the calls that pass `wanted` and read the page at row `around`; the
-        filter's choices too when the calls changed."""
+    def count_calls(self, wanted: CallFilter, generation: int, around: int, follow: str | None) -> None:
+        """Count the calls that pass `wanted` and read the page at row `around`, or where
+        the call `follow` now is; the filter's choices too when the calls changed."""
         try:
             workspace = self.app.ensure_workspace()
             stamp = workspace.calls_stamp()
@@ -112,13 +112,16 @@ class CallsScreen(Screen):
                 self.post_message(self.Collectors(workspace.call_collectors()))
             everything = workspace.calls_count(CallFilter(practice=True)) if changed else None
             total = workspace.calls_count(wanted)
+            if follow is not None:
+                moved = workspace.calls_position(wanted, follow)
+                around = around if moved is None else moved
             start = min(around, max(0, total - 1)) // PAGE * PAGE
             rows = workspace.calls_page(wanted, start, PAGE, total)
             self.read_stamp = stamp
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
-        self.post_message(self.Counted(generation, total, everything, start, rows, follow))
+        self.post_message(self.Counted(generation, total, everything, start, rows, follow is not None))
 
     def watch_calls(self) -> None:
         """The team's calls as they happen: counted and read again when one was stored,
@@ -144,7 +147,8 @@ class CallsScreen(Screen):
             return
         self.wanted = wanted
         self.generation += 1
-        self.count_calls(wanted, self.generation, self.query_one(LineTable).cursor if again else 0, again)
+        table = self.query_one(LineTable)
+        self.count_calls(wanted, self.generation, table.cursor if again else 0, table.cursor_key if again else None)
 
     @on(Counted)
     def counted(self, message: Counted) -> None:
@@ -192,8 +196,8 @@ class CallsScreen(Screen):
     @on(Collectors)
     def collectors_read(self, message: Collectors) -> None:
         names = self.excuse_names()
-        if names:
-            self.offer("excuse", [(name, excuse) for excuse, name in names.items()])
+        if names:  # the six excuses (a call stores the excuse raised, not the case)
+            self.offer("excuse", [(name, excuse) for excuse, name in names.items() if excuse in EXCUSE_IDS])
         self.offer("collector", [(name, name) for name in message.names])
 
     def offer(self, widget_id: str, options: list[tuple[str, str]]) -> None:
