@@ -300,7 +300,7 @@ def report(
     excuses = catalog.ladder_names(lang) if catalog else {}
     holds = {reason: label(f"hold_{reason}", lang) for reason in HOLD_REASONS}
     result = figures_from(totals)
-    if fmt == "json":  # stable ids, whatever --locale says (README: Report formats)
+    if fmt == "json":  # stable ids, whatever --locale says (docs/supervisor.md: Report formats)
         typer.echo(json.dumps(as_data(result, list(states)), ensure_ascii=False, indent=2))
         return
     if fmt == "csv":
@@ -743,7 +743,7 @@ NUMBER_FORMAT = typer.Option(NumberFormat.plain, "--number-format", help="How th
 
 
 @import_app.command("accounts")
-def import_accounts(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV, one row per invoice; see the README for the columns."), number_format: NumberFormat = NUMBER_FORMAT) -> None:
+def import_accounts(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV, one row per invoice; see docs/ledger.md for the columns."), number_format: NumberFormat = NUMBER_FORMAT) -> None:
     """Import debtors, contacts, accounts and invoices. Every row is checked first: one bad
     row and nothing is imported. Importing the same file again changes nothing."""
     _import(ctx, path, "accounts", number_format.value)

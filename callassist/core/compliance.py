@@ -31,7 +31,7 @@ class Profile(NamedTuple):
     """The contact rules of one jurisdiction. Counts of None do not apply there."""
 
     name: str
-    source: str  # where the rules come from, as the README cites them
+    source: str  # where the rules come from, as docs/compliance.md cites them
     window: tuple[time, time]  # calls allowed from the first up to (not at) the second, debtor local time
     zones: tuple[str, ...]  # the zones its debtors live in: an unknown zone must satisfy all of them
     conversations_per_debtor_day: int | None = None

@@ -1,7 +1,7 @@
 """Team figures from stored calls: contact, promise and kept rates, time per phase,
 excuses, and which rebuttal rungs lead to promises. Practice calls are never counted.
 
-Definitions (also in README): a right-party contact is a call in which the right party
+Definitions (also in docs/supervisor.md): a right-party contact is a call in which the right party
 was verified; the promise rate is promises taken per right-party contact; kept and
 broken rates count promises whose first payment date has passed.
 """
@@ -257,7 +257,7 @@ def as_data(result: Figures, states: list[str] = ()) -> dict[str, list[dict]]:
     """The figures for programs (`report --format json|csv`): stable ids whatever the
     language (metric names, step states, excuse ids, hold reasons, rung numbers), one
     object per item, shares as fractions, steps in the order of `states` (the flow's).
-    README's "Report formats" gives the schema."""
+    docs/supervisor.md's "Report formats" gives the schema."""
     def share(value: float) -> float:
         return round(value, 4)
 
