@@ -24,7 +24,7 @@ import termios
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from callassist.store.sql import TEAM_POOL
@@ -160,7 +160,7 @@ def _demo_database(directory: Path) -> str:
     engine = db.make_engine(url)
     db.upgrade(engine)
     with db.session(engine) as session:
-        demo.populate(session, "bench", datetime.now(timezone.utc).date())
+        demo.populate(session, "bench", datetime.now(UTC).date())
     engine.dispose()
     return url
 
@@ -310,7 +310,7 @@ def timed_notes(workspace, call_id: str, count: int) -> list[float]:
 
     samples = []
     for n in range(count):
-        event = Event("note_added", {"text": f"bench note {n}", "state": "prepare"}, datetime.now(timezone.utc))
+        event = Event("note_added", {"text": f"bench note {n}", "state": "prepare"}, datetime.now(UTC))
         started = time.perf_counter()
         workspace.store(call_id, [event])
         samples.append((time.perf_counter() - started) * 1000)
@@ -482,7 +482,7 @@ def bench_ledger(work: Path, names: list[str], samples: int = 300) -> dict:
     rows = write_ledger(path, LEDGER_ACCOUNTS, LEDGER_COLLECTORS)
     url = f"sqlite:///{work / 'ledger.db'}"
     engine = db.open_engine(url)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     started = time.perf_counter()
     with db.session(engine) as session:
         ledger.import_accounts(read_accounts(path), default_collector="bench", today=today, class_days=DEFAULT_CLASS_DAYS, session=session)
@@ -495,7 +495,7 @@ def bench_ledger(work: Path, names: list[str], samples: int = 300) -> dict:
         with db.session(engine) as session:
             ids = [queries.collector_by_name(f"c{n}", session=session).id for n in range(LEDGER_COLLECTORS)]
             timed = []
-            midnight = datetime.combine(today, datetime.min.time(), timezone.utc)
+            midnight = datetime.combine(today, datetime.min.time(), UTC)
             for _ in range(samples):
                 collector = rng.choice(ids)
                 # Any hour of the day the standings are for: each zone's working hours,
@@ -538,9 +538,9 @@ def bench_audit_verify(work: Path, events: int = AUDIT_EVENTS) -> Rate:
     """`audit verify --checkpoints` over `events` stored events (calls of 30, one
     checkpoint): every chain, then the log against the checkpoint. The floor is sqlite3
     alone reading the same rows in the same order."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    from callassist.core.checkpoints import make_key, load_key
+    from callassist.core.checkpoints import load_key, make_key
     from callassist.store import auditlog, db
     from callassist.store.events import GENESIS, canonical, event_hash
 
@@ -550,7 +550,7 @@ def bench_audit_verify(work: Path, events: int = AUDIT_EVENTS) -> Rate:
     raw = sqlite3.connect(work / "audit.db", isolation_level=None)
     raw.execute("BEGIN")
     raw.execute("INSERT INTO collector (name, display_name) VALUES ('bench', 'Bench')")
-    start = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
     payload = canonical({"text": "Said she would ask the owner today and call back before five; invoice INV-1001 is the one in question.", "redacted": []})
     card = canonical({"collector": "bench", "script": "standard", "locale": "en", "practice": False})  # what the call's row must agree with
     rows, calls = [], []
@@ -572,10 +572,10 @@ def bench_audit_verify(work: Path, events: int = AUDIT_EVENTS) -> Rate:
     make_key(work / "audit.pem")
     engine = db.open_engine(url)
     with db.session(engine) as session:
-        checkpoint = auditlog.take_checkpoint(load_key(work / "audit.pem"), "bench", work / "checkpoints.jsonl", session=session, floor_years=5, now=datetime.now(timezone.utc))
+        checkpoint = auditlog.take_checkpoint(load_key(work / "audit.pem"), "bench", work / "checkpoints.jsonl", session=session, floor_years=5, now=datetime.now(UTC))
     engine.dispose()
     started = time.perf_counter()  # as audit verify does it: the log read in a second process
-    log = auditlog.check_against_elsewhere(url, [checkpoint], floor_years=5, now=datetime.now(timezone.utc))
+    log = auditlog.check_against_elsewhere(url, [checkpoint], floor_years=5, now=datetime.now(UTC))
     with db.session(engine) as session:
         found = auditlog.verify_chains([call_id for call_id, _ in calls], session=session)
     check = log.result()

@@ -22,7 +22,7 @@ import random
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from callassist.bench import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
@@ -80,7 +80,7 @@ def bench_team(work: Path, names: list[str], samples: int = 300) -> dict[str, Fi
 
 def _moment() -> datetime:
     """The bench's clock: 10:00 in Shanghai today, inside the call hours of most debtors."""
-    return datetime.now(timezone.utc).replace(hour=2, minute=0, second=0, microsecond=0)
+    return datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0)
 
 
 def login(url: str, name: str) -> str:
@@ -162,7 +162,7 @@ def _event_append(work: Path, url: str, libpq: str, samples: int) -> Figure:
         for n in range(samples):
             begun = time.perf_counter()
             raw.execute("INSERT INTO bench_floor (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        (active.call_id, n, "note_added", datetime.now(timezone.utc), '{"text":"x"}', "0" * 64, "1" * 64))
+                        (active.call_id, n, "note_added", datetime.now(UTC), '{"text":"x"}', "0" * 64, "1" * 64))
             raw.commit()
             floor.append((time.perf_counter() - begun) * 1000)
     return Figure(timed, floor)
@@ -190,7 +190,7 @@ def _collector(work: Path, url: str, name: str, start, results) -> None:
                 except CallError:  # the debtor's hours are closed now: the call ends undialled
                     break
                 desk.store(active.call_id, events)
-                call.step.text  # the prompt the screen shows next
+                call.step.text  # noqa: B018 (the prompt the screen shows next, rendered now)
                 times.append((time.perf_counter() - begun) * 1000)
             for n in range(NOTES_EACH if not call.ended else 0):
                 time.sleep(rng.uniform(*KEY_GAP))

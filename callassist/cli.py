@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -102,7 +103,7 @@ def demo(
     It is created on the first run; later runs open it again with its calls, so an
     interrupted call can be resumed. --reset starts over.
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy.engine import make_url
 
@@ -113,8 +114,8 @@ def demo(
     from callassist.store import demo as demo_data
     from callassist.store import queries
     from callassist.store.demo_history import populate_history
-    from callassist.store.ledger_check import check_ledger
     from callassist.store.errors import StoreError
+    from callassist.store.ledger_check import check_ledger
 
     options: Options = ctx.obj
     url = options.settings.db or options.settings.demo_url()
@@ -124,7 +125,7 @@ def demo(
             Path(parsed.database + suffix).unlink(missing_ok=True)
         signed = options.settings.checkpoint_file(url)
         if signed.exists():  # the old demo's checkpoints are kept, apart: the new demo starts a log of its own
-            kept = signed.with_name(f"{signed.name}.{datetime.now(timezone.utc):%Y%m%d%H%M%S}")
+            kept = signed.with_name(f"{signed.name}.{datetime.now(UTC):%Y%m%d%H%M%S}")
             signed.rename(kept)
             typer.echo(f"The earlier demo's checkpoints are kept in {kept}")
     try:
@@ -133,7 +134,7 @@ def demo(
         raise fail(str(exc)) from None
     with store_db.session(engine) as session:
         if not demo_data.has_ledger(session):
-            today = datetime.now(timezone.utc).date()
+            today = datetime.now(UTC).date()
             count = demo_data.populate(session, options.settings.collector, today)
             flow, catalog, problems = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
             calls = populate_history(session, flow, catalog, today, judge=judge_of(flow.flow, catalog, forbidden_list(options.settings.scripts_dir)[0], options.settings.contact_rules)) if not problems else 0
@@ -221,7 +222,8 @@ def db_grant(
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from callassist.store import db as store_db, team
+    from callassist.store import db as store_db
+    from callassist.store import team
     from callassist.store.errors import StoreError
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
@@ -264,11 +266,11 @@ def report(
     import csv
     import io
     import json
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from callassist.core.compliance import HOLD_REASONS
     from rich.cells import cell_len
 
+    from callassist.core.compliance import HOLD_REASONS
     from callassist.core.figures import DATA_COLUMNS, as_data, as_rows, figures_from
     from callassist.core.i18n import label
     from callassist.core.lint import check_content
@@ -293,7 +295,7 @@ def report(
         if collector is not None and queries.collector_by_name(collector, session=session) is None:
             engine.dispose()
             raise fail(f"--collector {collector!r}: no collector of that name in this database (names are as in the ledger's collector column)")
-        totals = queries.team_totals(session=session, viewer=_viewer(options, session), today=datetime.now(timezone.utc).date(), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
+        totals = queries.team_totals(session=session, viewer=_viewer(options, session), today=datetime.now(UTC).date(), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
     engine.dispose()
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir, rehearse=False)
     states = flow.flow.state_labels(lang) if flow else {}
@@ -373,7 +375,7 @@ def purge(
     """Delete call records once the contact rules no longer require them (a supervisor's
     task). Anything younger than the profile's retention, or the floor the database was
     set up with, is refused; every purge is logged."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -397,7 +399,7 @@ def purge(
             viewer = _viewer(ctx.obj, session)
             if viewer.role != SUPERVISOR:
                 raise fail(f"only a supervisor may purge records (--role supervisor); this session's role is {viewer.role}")
-            log = PurgeLog(purged_at=datetime.now(timezone.utc), by=viewer.name, role=viewer.role, profile=profile, before=day, calls=0, events=0, reviews=0)
+            log = PurgeLog(purged_at=datetime.now(UTC), by=viewer.name, role=viewer.role, profile=profile, before=day, calls=0, events=0, reviews=0)
             found = queries.purge_calls(log, rules.retention_years, session=session, dry_run=True)
             typer.echo(f"calls started before {day.isoformat()}: {found.calls} call(s), {found.events} event(s), {found.reviews} review(s)")
             if not found.calls:
@@ -432,15 +434,14 @@ def audit_verify(
 
     Exit status: 0 all intact, 1 something was changed, 2 usage error (such as an unknown call).
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy.exc import SQLAlchemyError
 
     from callassist.core.checkpoints import CheckpointError, fingerprint, read_trusted
     from callassist.core.redact import display_url
-    from callassist.store import auditlog
+    from callassist.store import auditlog, queries
     from callassist.store import db as store_db
-    from callassist.store import queries
 
     settings = ctx.obj.settings
     url = settings.database_url()
@@ -470,7 +471,7 @@ def audit_verify(
             events = _event_count(session)
         if checkpoints is not None:
             engine.dispose()  # no connection of this process's open while the log's reader forks
-            log = auditlog.check_against_elsewhere(url, usable, floor_years=floor, now=datetime.now(timezone.utc))
+            log = auditlog.check_against_elsewhere(url, usable, floor_years=floor, now=datetime.now(UTC))
         ids = [call] if call else readable
         with store_db.session(engine) as session, _progress("checking calls", events) as advance:
             found = auditlog.verify_chains(ids, session=session, progress=advance, orphans=viewer.reads_team and not call)
@@ -562,14 +563,13 @@ def audit_checkpoint(
 
 def _checkpoint(options: Options, settings):
     """Take a checkpoint with the settings' key and file; None when the log has not grown."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy.exc import SQLAlchemyError
 
+    from callassist.core.checkpoints import own_key
     from callassist.store import auditlog
     from callassist.store import db as store_db
-
-    from callassist.core.checkpoints import own_key
 
     signing = own_key(settings.signing_key)
     engine = _open_store(options)
@@ -579,7 +579,7 @@ def _checkpoint(options: Options, settings):
             if not viewer.reads_team:
                 raise fail(f"checkpoints are a supervisor's to sign (--role supervisor); this session's role is {viewer.role}")
             return auditlog.take_checkpoint(signing, viewer.name, settings.checkpoint_file(settings.database_url()), session=session,
-                                            floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(timezone.utc))
+                                            floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(UTC))
     except auditlog.LogRefused as exc:
         typer.echo(str(exc))
         typer.echo(f"callassist: nothing was signed: {exc.why} (see above; `callassist audit verify --checkpoints FILE`)", err=True)
@@ -608,9 +608,8 @@ def audit_proof(
     import json
 
     from callassist.core.checkpoints import CheckpointError, read_trusted
-    from callassist.store import auditlog
+    from callassist.store import auditlog, queries
     from callassist.store import db as store_db
-    from callassist.store import queries
 
     path = checkpoints or ctx.obj.settings.checkpoint_file(ctx.obj.settings.database_url())
     engine = _open_store(ctx.obj)
@@ -682,19 +681,19 @@ PROBLEMS_SHOWN = 100  # of a file's problems; the rest are counted
 def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> None:
     """Check every row, then store all of them in one transaction, or nothing."""
     import time
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from callassist.core.ledger_csv import LedgerFileError, read_accounts, read_payments
     from callassist.store import db as store_db
     from callassist.store import ledger
-    from callassist.workspace import database_errors
     from callassist.store.errors import StoreError
+    from callassist.workspace import database_errors
 
     options: Options = ctx.obj
     settings = options.settings
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     engine = _open_store(options)
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -731,7 +730,7 @@ def _stderr():
     return Console(stderr=True)
 
 
-class NumberFormat(str, Enum):
+class NumberFormat(str, Enum):  # noqa: UP042 (Typer's choices)
     """How a ledger file writes its amounts (money.NUMBER_FORMATS)."""
 
     plain = "plain"
@@ -763,7 +762,7 @@ def promises_evaluate(
 ) -> None:
     """Judge open promises whose dates (plus the grace period) have passed: kept, partly
     kept or broken. A broken one puts the account at the top of its collector's worklist."""
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import date, datetime, timedelta
 
     from callassist.core.promises import parse_date
     from callassist.store import db as store_db
@@ -772,7 +771,7 @@ def promises_evaluate(
     from callassist.workspace import database_errors
 
     options: Options = ctx.obj
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     day = parse_date(today) if today else None
     if today and day is None:
         raise fail(f"--today {today!r} is not a date: use YYYY-MM-DD")
@@ -826,7 +825,7 @@ def holds_release(
 ) -> None:
     """Release a hold (a supervisor's decision), with the reason; the account comes back
     to the worklist and may be dialled again."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from callassist.core.compliance import SUPERVISOR
     from callassist.store import db as store_db
@@ -841,7 +840,7 @@ def holds_release(
             viewer = _viewer(options, session)
             if viewer.role != SUPERVISOR:
                 raise fail(f"only a supervisor releases a hold (--role supervisor); this session's role is {viewer.role}")
-            released = holds.release_hold(hold_id, viewer.name, reason, datetime.now(timezone.utc), session=session)
+            released = holds.release_hold(hold_id, viewer.name, reason, datetime.now(UTC), session=session)
             session.commit()
             typer.echo(f"released hold {released.id} ({released.reason}) on account {released.account_id}: {released.release_reason}")
     except StoreError as exc:
@@ -1024,7 +1023,7 @@ def preview(
 
 
 def _account_snapshot(options: Options, account_id: int):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from callassist.core.redact import display_url
     from callassist.store import db as store_db
@@ -1038,7 +1037,7 @@ def _account_snapshot(options: Options, account_id: int):
         raise fail(f"no account {account_id} in {display_url(options.settings.database_url())}") from None
     finally:
         engine.dispose()
-    return snapshot, datetime.now(timezone.utc)
+    return snapshot, datetime.now(UTC)
 
 
 @app.command()

@@ -10,8 +10,8 @@ import getpass
 import os
 import re
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir

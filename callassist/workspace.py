@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,10 +19,10 @@ from callassist.core.call import Call, Event, utc_now
 from callassist.core.calls import CallFilter, CallSummary
 from callassist.core.compliance import SUPERVISOR, ContactRules, Hold, Viewer
 from callassist.core.figures import Figures, Judge, figures_from
-from callassist.core.judge import judge_of
 from callassist.core.flow import LoadedFlow
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.i18n import label
+from callassist.core.judge import judge_of
 from callassist.core.ledger_csv import PaymentIn
 from callassist.core.lint import check_content, forbidden_list
 from callassist.core.objections import Catalog
@@ -30,17 +30,19 @@ from callassist.core.personas import PERSONAS_DIR, Persona, load_personas
 from callassist.core.practice import Rehearsal
 from callassist.core.preflight import sample_snapshot
 from callassist.core.priority import ACCOUNT_FACTS, parse_flags
-from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.core.problems import ContentError, Problem
 from callassist.core.redact import display_url
+from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.settings import Settings
 from callassist.store import browse, claims, db, holds, ledger, queries, team
 from callassist.store.drafts import DRAFTED_BY, Drafts
+from callassist.store.errors import CallOpen, StoreError
 from callassist.store.events import ChainBreak, kept_offline
+from callassist.store.models import Account as AccountRow
+from callassist.store.models import Call as CallRow
+from callassist.store.models import Review
 from callassist.store.open_calls import Here, OpenCalls
 from callassist.store.outbox import Batch, Outbox, OutboxError
-from callassist.store.errors import CallOpen, StoreError
-from callassist.store.models import Account as AccountRow, Call as CallRow, Review
 from callassist.store.queries import UnfinishedCall
 from callassist.store.sql import Worklist
 
@@ -578,7 +580,7 @@ class Workspace:
                         arrived = self.clock()
                         events = [Event(event.kind, kept_offline(event.payload, event.at), arrived) for event in batch.events]
                         with database_errors("sending the events kept on this computer"):
-                            db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=batch.after_seq, judge=self._judge(events)))
+                            db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=batch.after_seq, judge=self._judge(events)))  # noqa: B023 (run at once)
                         done += 1
                         sent += len(batch.events)
                 except OutboxError as exc:

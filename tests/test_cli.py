@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -211,7 +212,7 @@ def test_a_collector_reads_only_their_own_calls_and_a_trainer_none_of_the_person
 
 
 def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from callassist.core.compliance import profile, retention_floor
 
@@ -227,7 +228,7 @@ def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
         connection.exec_driver_sql("INSERT INTO review (call_id, reviewer, score, comment, created_at) VALUES ('old1', 'zhou', 4, '', '2019-05-02 02:00:00.000000')")
         connection.exec_driver_sql(f"INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES ({account}, 'old1', 'CNY', '10.00', 'cash', 'sms', 'kept', '2019-05-01 02:00:00.000000')")
     engine.dispose()
-    floor = retention_floor(profile("cn").retention_years, datetime.now(timezone.utc).date())
+    floor = retention_floor(profile("cn").retention_years, datetime.now(UTC).date())
 
     as_collector = runner.invoke(app, ["--db", url, "purge", "--before", floor.isoformat(), "--yes"])
     assert as_collector.exit_code == 2 and "only a supervisor may purge records" in as_collector.output
@@ -235,7 +236,7 @@ def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
     assert too_young.exit_code == 2 and f"kept at least 5 years here: --before may be {floor.isoformat()} at the latest" in too_young.output
     # Rules that keep records for less cannot lower the floor the desk was set up with,
     # whether built in or a file of one's own: they may only raise it.
-    us_floor = retention_floor(profile("us").retention_years, datetime.now(timezone.utc).date())
+    us_floor = retention_floor(profile("us").retention_years, datetime.now(UTC).date())
     assert "at least 5 years here" in runner.invoke(app, ["--db", url, "--role", "supervisor", "--compliance", "us", "purge", "--before", us_floor.isoformat()]).output
     short = tmp_path / "short.yaml"
     short.write_text('name: short\nsource: a hostile file\nwindow: {from: "08:00", to: "22:00"}\nzones: [Asia/Shanghai]\nretention_years: 1\n', encoding="utf-8")
@@ -302,7 +303,7 @@ def test_a_trainer_sees_no_personal_data_in_a_note_full_of_it(tmp_path):
     phone, an e-mail, an ID number and an address: the trainer's replay and export hide
     each by its kind, not only the call's exact strings."""
     import json
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from callassist.core.call import Event
     from callassist.core.compliance import Viewer
@@ -324,7 +325,7 @@ def test_a_trainer_sees_no_personal_data_in_a_note_full_of_it(tmp_path):
                 note = f"{said[0]} says {said[1]} is out; cell (415) 555-0199, mail {first.lower()}@example.com, SSN 123-45-6789, 42 Elm Street"
             secrets += said
             seq = len(queries.call_events(call_id, session=session))
-            queries.append_events(call_id, [Event("note_added", {"text": note, "state": "wrap_up"}, datetime.now(timezone.utc))], session=session, after_seq=seq)
+            queries.append_events(call_id, [Event("note_added", {"text": note, "state": "wrap_up"}, datetime.now(UTC))], session=session, after_seq=seq)
         replayed = [queries.readable_call(call_id, Viewer("chen", "trainer"), session=session) for (call_id,) in
                     session.connection().exec_driver_sql("SELECT id FROM call WHERE practice = 0 ORDER BY id LIMIT 40")]
     engine.dispose()

@@ -9,7 +9,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from callassist.core.call import Event
@@ -59,7 +59,7 @@ def test_drafts_outbox_and_checkpoints_are_private_under_any_umask(tmp_path):
         drafts = Drafts(tmp_path / "drafts")
         drafts.keep("c1", "note", {"text": "call back at five"})
         drafts.write("c1", "note")
-        Outbox(tmp_path / "outbox").add("c1", Batch(0, [Event("note_added", {"text": "x"}, datetime.now(timezone.utc))]))
+        Outbox(tmp_path / "outbox").add("c1", Batch(0, [Event("note_added", {"text": "x"}, datetime.now(UTC))]))
         make_key(tmp_path / "audit" / "key.pem")
         head = Checkpoint(log="x", number=1, size=0, root="00" * 32, time="2026-12-03T09:00:00+00:00", by="zhou", key="")
         append(tmp_path / "signed" / "log.checkpoints.jsonl", sign(load_key(tmp_path / "audit" / "key.pem"), head))

@@ -89,7 +89,7 @@ def test_objections_classify_reads_lines_and_prints_ids_and_scores(tmp_path, mon
     assert lines[2].split("\t")[0].startswith("deflect") and lines[3].split("\t")[0] == "dodge"
     assert len(runner.invoke(app, ["--objections-dir", str(OBJECTIONS), "objections", "classify"], input=b"trust me\n").output.split("\t")) == 6  # three by default
 
-    taiwan = runner.invoke(app, ["--objections-dir", str(OBJECTIONS), "objections", "classify", "--locale", "zh_TW", "--top", "1"], input="帳單沒收到\n".encode("utf-8"))
+    taiwan = runner.invoke(app, ["--objections-dir", str(OBJECTIONS), "objections", "classify", "--locale", "zh_TW", "--top", "1"], input="帳單沒收到\n".encode())
     assert taiwan.exit_code == 0 and taiwan.output.startswith("deflect\t")
 
     bad_locale = runner.invoke(app, ["objections", "classify", "--locale", "fr"], input=b"x\n")

@@ -12,8 +12,8 @@ from callassist.core.context import CallContext, InvoiceView, PastPromiseView
 from callassist.core.flow import NOT_DIALLED, UNANSWERED
 from callassist.core.i18n import fmt_date, fmt_time, label, value_label
 from callassist.core.money import Money, format_money
-from callassist.core.priority import DEFAULT_CLASS_DAYS, debt_class
 from callassist.core.names import salutation
+from callassist.core.priority import DEFAULT_CLASS_DAYS, debt_class
 from callassist.core.promises import Promise
 
 

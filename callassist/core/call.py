@@ -8,9 +8,10 @@ events back into a Call after a crash, so it continues at the same step.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from transitions import Machine, MachineError
 
@@ -150,7 +151,7 @@ def _masked(name: str, text: str) -> dict[str, Any]:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -478,7 +479,7 @@ class Call:
         self.ended = True
         payload = {"disposition": disposition, **_masked("note", note), "state": self.state, "next_contact": next_contact.isoformat() if next_contact else None}
         if callback_at is not None:
-            payload["callback_at"] = callback_at.astimezone(timezone.utc).isoformat()
+            payload["callback_at"] = callback_at.astimezone(UTC).isoformat()
         if contact_stop is not None:
             payload["contact_stop"] = contact_stop
         return [Event("call_ended", payload, now)]

@@ -6,7 +6,8 @@ trainer's file must never be able to run code, so guards are looked up here only
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from callassist.core.call import Call
@@ -15,11 +16,11 @@ if TYPE_CHECKING:
 FACTS = frozenset({"right_party_verified", "good_time_confirmed", "purpose_stated", "amount_confirmed", "dispute_logged"})
 
 
-def _fact(name: str) -> Callable[["Call"], bool]:
+def _fact(name: str) -> Callable[[Call], bool]:
     return lambda call: name in call.facts
 
 
-CONDITIONS: dict[str, Callable[["Call"], bool]] = {name: _fact(name) for name in FACTS}
+CONDITIONS: dict[str, Callable[[Call], bool]] = {name: _fact(name) for name in FACTS}
 CONDITIONS.update(
     {
         "promise_captured": lambda call: call.promise is not None,
@@ -35,6 +36,6 @@ CONDITIONS.update(
 )
 
 
-def condition(name: str) -> Callable[["Call"], bool]:
+def condition(name: str) -> Callable[[Call], bool]:
     """The guard of that name; KeyError for a name outside the allow-list."""
     return CONDITIONS[name]

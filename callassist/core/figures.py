@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from callassist.core.objections import excuse_of
 from callassist.core.call import DAMAGED, Event, standing
 from callassist.core.flow import VERIFIED
 from callassist.core.i18n import label
+from callassist.core.objections import excuse_of
 from callassist.core.quickfind import Match
 from callassist.core.scorecard import not_dialled
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import threading
 import re
+import threading
 from pathlib import Path
 from typing import Literal
 

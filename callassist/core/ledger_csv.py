@@ -15,13 +15,14 @@ import operator
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from callassist.core.money import MAX_WHOLE_DIGITS, MoneyError, check_currency, currency_places, parse_amount
 from callassist.core.names import TEAM_POOL, user_name_problem
@@ -248,7 +249,7 @@ def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tup
         problems.append(RowProblem(shown, line, "row", f"a value of more than {csv.field_size_limit()} characters, where a row holds at most {MAX_LINE}" if "field larger" in str(exc) else f"not CSV: {exc}"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _zone_problem(name: str) -> str | None:
     if not name:
         return "a time zone is required, e.g. Asia/Shanghai"
@@ -262,7 +263,7 @@ def _zone_problem(name: str) -> str | None:
         return f"unknown time zone {name!r}" + (f" (did you mean {close[0]}?)" if close else "; use an IANA name such as Asia/Shanghai or America/New_York")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _currency_problem(code: str) -> str | None:
     try:
         check_currency(code)
@@ -271,7 +272,7 @@ def _currency_problem(code: str) -> str | None:
         return str(exc)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plain_amount(currency: str | None) -> re.Pattern:
     """What a ledger usually holds, digits in the currency's places: read at once, where
     money.parse_amount would also look for what is wrong."""
@@ -304,7 +305,7 @@ def _date(text: str) -> tuple[date | None, str | None]:
         return found, None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _work_starts(text: str) -> tuple[str | None, str | None]:
     try:
         return time.fromisoformat(text).strftime("%H:%M"), None
@@ -312,14 +313,14 @@ def _work_starts(text: str) -> tuple[str | None, str | None]:
         return text, f"{text!r} is not a time of day: use HH:MM, e.g. 08:30"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _income_day(text: str) -> tuple[int | None, str | None]:
     if text.isdigit() and 1 <= int(text) <= 31:
         return int(text), None
     return None, f"{text!r}: use a day of the month, 1 to 31"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _flags(text: str) -> tuple[str, tuple[str, ...]]:
     """The warning signs and facts as stored ("moving,legal_referred"), and the problem
     with each unknown one."""

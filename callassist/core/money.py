@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 
 from babel.numbers import format_currency, get_currency_precision, is_currency
 
@@ -48,7 +48,7 @@ def check_currency(code: str) -> str:
     return code
 
 
-@lru_cache(maxsize=None)
+@cache
 def currency_places(currency: str) -> int:
     """Decimal places the currency is counted in (2 for CNY, 0 for JPY); looked up once."""
     return get_currency_precision(currency)

@@ -5,7 +5,7 @@ with a character a spreadsheet would read as the start of a formula."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 USER_NAME = re.compile(r"\w[\w.@-]{0,63}")  # the whole name (fullmatch: "$" would let a final newline through)
 # The team's shared queue: the collector an accounts file names for accounts any collector
@@ -13,7 +13,7 @@ USER_NAME = re.compile(r"\w[\w.@-]{0,63}")  # the whole name (fullmatch: "$" wou
 TEAM_POOL = "@team"
 
 
-@lru_cache(maxsize=None)  # an accounts file names the same few collectors on every row
+@cache  # an accounts file names the same few collectors on every row
 def user_name_problem(name: str) -> str | None:
     """What is wrong with a user name, or None."""
     return None if USER_NAME.fullmatch(name) else f"{name!r}: a user name of up to 64 letters, digits, '.', '@', '_' or '-', beginning with a letter, digit or '_'"

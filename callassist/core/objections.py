@@ -16,13 +16,13 @@ from typing import Literal
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
-from callassist.core.context import CallContext, RebuttalView
 from callassist.core.claims import claims_in
 from callassist.core.compliance import HOLD_REASONS, STOPS
+from callassist.core.context import CallContext, RebuttalView
 from callassist.core.flow import DISPOSITIONS, Phrases, Text
-from callassist.core.quickfind import EXAMPLE_WEIGHT, ExcuseFinder, Pattern, same_phrase
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.quickfind import EXAMPLE_WEIGHT, ExcuseFinder, Pattern, same_phrase
 from callassist.core.templates import inspect_template, make_environment, render_error, render_limited
 from callassist.core.yamlfile import CONTENT, LineMap, line_of, load_model
 
@@ -335,7 +335,7 @@ class _Place:
         return line_of(self.lines, self.at + path)
 
 
-def _repeated_questions(excuses: dict[str, Excuse], places: dict[str, "_Place"]) -> list[Problem]:
+def _repeated_questions(excuses: dict[str, Excuse], places: dict[str, _Place]) -> list[Problem]:
     """Each rung asks a step more than the others: no two rungs of the catalog ask the same question."""
     problems, asked = [], {}
     for excuse_id, excuse in excuses.items():

@@ -18,7 +18,7 @@ hidden too. Nothing here knows the screen.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 MASKS = {"debtor": "[debtor]", "contact": "[contact]", "phone": "[phone]", "email": "[email]", "id": "[id]", "address": "[address]"}
 

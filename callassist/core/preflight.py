@@ -4,25 +4,25 @@ so a broken template is refused when the script loads, never found on a live cal
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import product
 from zoneinfo import ZoneInfo
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, build_context
-from callassist.core.claims import claims_in
 from callassist.core.call import Call, ObjectionState
+from callassist.core.claims import claims_in
 from callassist.core.context import CallContext
 from callassist.core.flow import VERIFIED, LoadedFlow, states_before
 from callassist.core.forbidden import HINTS, ForbiddenLanguage
 from callassist.core.i18n import LOCALES
 from callassist.core.money import Money
 from callassist.core.objections import EXCUSE_IDS, Catalog
+from callassist.core.priority import ACCOUNT_FACTS
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.promises import Instalment, Promise
-from callassist.core.priority import ACCOUNT_FACTS
 
-SAMPLE_NOW = datetime(2026, 3, 6, 1, 30, tzinfo=timezone.utc)
+SAMPLE_NOW = datetime(2026, 3, 6, 1, 30, tzinfo=UTC)
 
 
 # The sample accounts a practice call may run on (a persona's `account`): what the

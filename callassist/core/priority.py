@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import calendar
 import math
-from functools import lru_cache
-from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Days past due after which an account moves into the next of the five classes of DOMAIN.md.

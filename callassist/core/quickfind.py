@@ -23,9 +23,9 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Callable
 
 EXAMPLE_WEIGHT = 0.9  # an example utterance is evidence, a trainer's cue a little more
 REPAIRED = 0.8  # a homophone's repair counts a little less than what was typed right

@@ -11,9 +11,9 @@ rewritten as well, when the root no longer matching says so.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -79,7 +79,7 @@ def iso_time(raw) -> str | None:
         raw = parsed
     if not isinstance(raw, datetime):
         return None
-    return (raw.replace(tzinfo=timezone.utc) if raw.tzinfo is None else raw.astimezone(timezone.utc)).isoformat()
+    return (raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)).isoformat()
 
 
 def _rows(session: Session, sql: str, params: dict | None = None) -> Iterator[tuple]:
@@ -253,7 +253,7 @@ def _purges(session: Session) -> dict[int, tuple[bytes, _Purge | None]]:
                 raise ValueError(row)
             found[row[0]] = (_purge_entry(*row), _Purge(row[0], None, purged_at, before))
         except (ValueError, TypeError):
-            found[row[0]] = (f"purge\x1f{row!r}".encode("utf-8"), None)
+            found[row[0]] = (f"purge\x1f{row!r}".encode(), None)
     return found
 
 
@@ -270,7 +270,7 @@ def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge | None]]) -
             at_iso = iso_time(at) or str(at)
             yield position, leaf_hash(event_entry(call_id, seq, at_iso, stored_hash)), "event", call_id, seq, at_iso
         else:
-            yield position, leaf_hash(f"bad\x1f{row!r}".encode("utf-8")), "bad", None, None, None
+            yield position, leaf_hash(f"bad\x1f{row!r}".encode()), "bad", None, None, None
 
 
 def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none,
@@ -321,7 +321,7 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
     for call_id, entries in gone.items():
         first_position, _, first_at = entries[0]
         started = _moment(first_at)
-        covering = [p for _, p in purges.values() if p is not None and started is not None and started < datetime.combine(p.before, time(0), timezone.utc)
+        covering = [p for _, p in purges.values() if p is not None and started is not None and started < datetime.combine(p.before, time(0), UTC)
                     and (p.position is None or p.position > first_position)]
         if any(_lawful(p, floor_years, now) for p in covering):
             continue
@@ -515,7 +515,7 @@ def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, n
     if _postgres(session):  # the time the database stamps events with: a signer's clock may be off
         now = session.connection().execute(text("SELECT now()")).scalar_one()
     checkpoint = signed.sign(key, Checkpoint(log=log, number=next_checkpoint_number(session=session), size=check.size, root=check.roots[check.size].hex(),
-                                            time=now.astimezone(timezone.utc).isoformat(timespec="seconds"), by=by, key=own))
+                                            time=now.astimezone(UTC).isoformat(timespec="seconds"), by=by, key=own))
     signed.append(path, checkpoint)
     record_checkpoint(checkpoint, session=session)
     session.commit()

@@ -10,7 +10,7 @@ damaged when they ended (`audit verify` finds every one).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.engine import Connection
@@ -19,8 +19,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from callassist.core.call import DAMAGED
 from callassist.core.calls import ANY_FLAG, CallFilter, CallSummary, browse_facts, unwords
 from callassist.core.compliance import Viewer, call_masker
-from callassist.store.summaries import events_of
 from callassist.store.models import Account, Call, Collector, Debtor, Payment, Promise, PurgeLog, Summary
+from callassist.store.summaries import events_of
 
 _CALLS = Call.__table__
 _SUMMARIES = Summary.__table__
@@ -50,9 +50,9 @@ def _conditions(wanted: CallFilter, viewer: Viewer, dialect: str) -> tuple[list[
     if wanted.collector is not None:
         found.append(_CALLS.c.collector_id == _collector_id(wanted.collector))
     if wanted.date_from is not None:  # days as the summaries count them: UTC
-        found.append(_CALLS.c.started_at >= datetime.combine(wanted.date_from, time(), timezone.utc))
+        found.append(_CALLS.c.started_at >= datetime.combine(wanted.date_from, time(), UTC))
     if wanted.date_to is not None and wanted.date_to < date.max:  # (the day after the last is the bound)
-        found.append(_CALLS.c.started_at < datetime.combine(wanted.date_to + timedelta(days=1), time(), timezone.utc))
+        found.append(_CALLS.c.started_at < datetime.combine(wanted.date_to + timedelta(days=1), time(), UTC))
     if wanted.disposition is not None:
         found.append(_CALLS.c.disposition == wanted.disposition)
     if wanted.excuse is not None:

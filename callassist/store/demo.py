@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
-from zoneinfo import ZoneInfo
 
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.store.ledger import debtor_clock, settle_accounts
@@ -96,7 +96,7 @@ def schedule_callbacks(session: Session, collector_name: str, today: date) -> No
     accounts = session.exec(select(Account).where(Account.collector_id == collector.id, Account.closed == False).order_by(Account.id)).all()  # noqa: E712
     for account, hour in zip(accounts[3:30:9], (10, 14, 16)):
         zone = ZoneInfo(session.get(Debtor, account.debtor_id).timezone)
-        account.callback_at = datetime.combine(today, time(hour, 30), zone).astimezone(timezone.utc)
+        account.callback_at = datetime.combine(today, time(hour, 30), zone).astimezone(UTC)
         session.add(account)
     session.commit()
 
@@ -119,7 +119,7 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
         **debtor_clock(debtor.timezone, debtor.work_starts, debtor.income_day),
         balance=balance, oldest_due=oldest, broken_promises=broken, last_broken_on=today - timedelta(days=25) if broken else None,
         flags=rng.choice(["", "", "", "", "", "", "", "", "owner_change", "moving", "insolvency"]),
-        last_contact_at=None if history == "none" else datetime.combine(today - timedelta(days=rng.randint(2, 20)), time(3, 0), timezone.utc),
+        last_contact_at=None if history == "none" else datetime.combine(today - timedelta(days=rng.randint(2, 20)), time(3, 0), UTC),
         last_outcome={"none": None, "kept": "promise", "broken": "promise", "broken_twice": "promise", "open": "promise"}[history],
     )
     session.add(account)
@@ -131,7 +131,7 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
         when = today - timedelta(days=25 * (len(statuses) - n)) if status != "open" else today + timedelta(days=rng.randint(0, 10))
         part = (balance / 3).quantize(Decimal("0.01"))
         promise = Promise(account_id=account.id, currency=currency, total=part, method="bank_transfer", channel="email", status=status,
-                          created_at=datetime.combine(when - timedelta(days=7), time(3, 0), timezone.utc))
+                          created_at=datetime.combine(when - timedelta(days=7), time(3, 0), UTC))
         session.add(promise)
         session.flush()
         kept = status == "kept"
@@ -140,4 +140,4 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
             paid_due = min(oldest, when) - timedelta(days=30)  # older than the open ones: payments settle the oldest first
             session.add(Invoice(account_id=account.id, number=f"INV-{2025}{index:03d}{n + 1}", issued_on=paid_due - timedelta(days=30), due_on=paid_due, amount=part))
             session.add(Payment(external_id=f"demo-kept-{index}-{n + 1}", account_id=account.id, paid_on=when, currency=currency, amount=part, unmatched=Decimal(0),
-                                method="bank_transfer", reference="", source="import", created_at=datetime.combine(when, time(3, 0), timezone.utc)))
+                                method="bank_transfer", reference="", source="import", created_at=datetime.combine(when, time(3, 0), UTC)))

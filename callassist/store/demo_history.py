@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,14 +20,17 @@ from callassist.core.compliance import PROFILES
 from callassist.core.figures import Judge
 from callassist.core.flow import LoadedFlow
 from callassist.core.judge import judge_of
+from callassist.core.ledger_csv import PaymentIn
 from callassist.core.lint import PACKAGED_SCRIPTS, forbidden_list
 from callassist.core.objections import EXCUSE_IDS, Catalog
-from callassist.core.promises import CHANNELS, DEFAULT_GRACE_DAYS, METHODS, Instalment as PlannedPayment, Promise
-from callassist.core.ledger_csv import PaymentIn
 from callassist.core.priority import DEFAULT_CLASS_DAYS
+from callassist.core.promises import CHANNELS, DEFAULT_GRACE_DAYS, METHODS, Promise
+from callassist.core.promises import Instalment as PlannedPayment
 from callassist.store import queries
 from callassist.store.ledger import SUPERSEDED, evaluate_promises, import_payments, owed
-from callassist.store.models import Account, Call as CallRow, Collector, Instalment, Promise as PromiseRow
+from callassist.store.models import Account, Collector, Instalment
+from callassist.store.models import Call as CallRow
+from callassist.store.models import Promise as PromiseRow
 
 TO_PAYMENT = ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed"]
 # (weight, name): how often each kind of call happens in the demo's weeks.
@@ -90,7 +93,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         snapshot = queries.account_snapshot(account_id, session=session)
         hour = 22 if rng.random() < 0.02 else rng.randint(9, 16)  # a few too late: the browser's compliance flag finds them
         local_start = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), ZoneInfo(snapshot.timezone))
-        made.append((local_start.astimezone(timezone.utc), account_id, snapshot))
+        made.append((local_start.astimezone(UTC), account_id, snapshot))
     made.sort(key=lambda item: item[0])  # stored in time order, so the latest call sets the account's last outcome
     for started, account_id, snapshot in made:
         collector = rng.choice(collectors) if rng.random() < 0.35 else collectors[0]
@@ -117,7 +120,7 @@ def _talk(call: Call, clock: _Clock, rng: random.Random, scenario: str, day: dat
 
     def choose(*triggers: str) -> None:
         for trigger in triggers:
-            step(lambda: call.choose(trigger))
+            step(lambda: call.choose(trigger))  # noqa: B023 (called at once)
 
     def promise(part: bool) -> None:
         total = call.balance.amount

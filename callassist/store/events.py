@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from callassist.core.call import DAMAGED, Event
 from callassist.store.types import DAMAGED_TIME
@@ -39,7 +39,7 @@ def same_event(stored_payload: str, payload: dict) -> bool:
 
 def event_hash(call_id: str, seq: int, kind: str, at_iso: str, payload_json: str, prev_hash: str) -> str:
     """SHA-256 of the parts, each followed by a unit separator (0x1f)."""
-    return hashlib.sha256(f"{call_id}\x1f{seq}\x1f{kind}\x1f{at_iso}\x1f{payload_json}\x1f{prev_hash}\x1f".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{call_id}\x1f{seq}\x1f{kind}\x1f{at_iso}\x1f{payload_json}\x1f{prev_hash}\x1f".encode()).hexdigest()
 
 
 @dataclass(frozen=True)

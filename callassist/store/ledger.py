@@ -8,12 +8,12 @@ evaluation is stored whole or not at all.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Callable, Iterable, Iterator
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Date, bindparam, func, insert, select, update
@@ -21,9 +21,9 @@ from sqlmodel import Session
 
 from callassist.core.ledger_csv import PAYMENT_COLUMNS, AccountIn, LedgerFileError, PaymentIn, RowProblem, gc_paused, in_file_order
 from callassist.core.money import currency_places, too_many_places
-from callassist.core.redact import redact
 from callassist.core.priority import AccountFacts, clock_key, parse_flags, standing
 from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
+from callassist.core.redact import redact
 from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
 from callassist.store.sql import month_of
 
@@ -452,7 +452,7 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
         raise LedgerFileError(in_file_order(problems, PAYMENT_COLUMNS))
     touched = sorted({account_id for _, account_id, _ in new})
     unmatched = _match_payments(new, grace_days, session)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = [{"external_id": p.external_id, "account_id": account_id, "paid_on": p.paid_on, "currency": currency, "amount": p.amount, "unmatched": left, "method": p.method, "reference": redact(p.reference)[0], "source": source, "created_at": now}
             for (p, account_id, currency), left in zip(new, unmatched)]
     if rows:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime, time, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import bindparam, case, func, insert, text, update
 from sqlalchemy.exc import IntegrityError
@@ -19,17 +19,17 @@ from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, calls_missed
 from callassist.core.call import DAMAGED, Event
-from callassist.core.flow import NOT_DIALLED, VERIFIED
 from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
+from callassist.core.figures import Judge, Totals
+from callassist.core.flow import NOT_DIALLED, VERIFIED
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
-from callassist.core.figures import Judge, Totals
 from callassist.store import db, sql, summaries
 from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
-from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.holds import holds_in_force, place_hold
 from callassist.store.ledger import add_promise
+from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.sql import UnfinishedCall, Worklist, month_of
 from callassist.store.types import DAMAGED_TIME, UTCDateTime
 
@@ -155,7 +155,7 @@ def record_call(call: Call, events: list[Event], *, session: Session, judge: Jud
     if connection.dialect.name == "postgresql":
         started = connection.execute(_START_CALL, {"id": call.id, "account": call.account_id, "collector": call.collector_id, "script": call.script, "hash": call.script_hash,
                                                    "locale": call.locale, "state": call.state, "practice": call.practice, "persona": call.persona, "started": call.started_at}).scalar_one()
-        call.started_at = started.astimezone(timezone.utc)
+        call.started_at = started.astimezone(UTC)
     else:
         session.add(call)
         session.flush()
@@ -385,7 +385,7 @@ def purge_calls(log: PurgeLog, years: int, *, session: Session, dry_run: bool = 
     latest = retention_floor(kept, log.purged_at.date())
     if log.before > latest:
         raise StoreError(f"call records are kept at least {kept} years here: --before may be {latest.isoformat()} at the latest (today is {log.purged_at.date().isoformat()})")
-    cutoff = datetime.combine(log.before, time(0, 0), timezone.utc)
+    cutoff = datetime.combine(log.before, time(0, 0), UTC)
     ids = list(session.exec(select(Call.id).where(Call.started_at < cutoff)).all())
     log.calls, log.events, log.reviews = len(ids), 0, 0
     for start in range(0, len(ids), 500):

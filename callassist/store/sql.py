@@ -11,17 +11,29 @@ import heapq
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
 from callassist.core.compliance import DEBTOR_WIDE_HOLDS
 from callassist.core.names import TEAM_POOL
 from callassist.core.priority import (
-    CALLBACK_EARLY, DEFAULT_CLASS_DAYS, AccountFacts, Moment, Reason, days_past_due, income_days_soon, local_zone, moment,
-    parse_clock_key, parse_flags, parse_work_starts, standing, top_reasons,
+    CALLBACK_EARLY,
+    DEFAULT_CLASS_DAYS,
+    AccountFacts,
+    Moment,
+    Reason,
+    days_past_due,
+    income_days_soon,
+    local_zone,
+    moment,
+    parse_clock_key,
+    parse_flags,
+    parse_work_starts,
+    standing,
+    top_reasons,
 )
 
 SCHEMA_HEAD = "0017"  # the newest Alembic revision; a test keeps it in step
@@ -146,13 +158,13 @@ def as_datetime(value) -> datetime | None:
         return None
     if not isinstance(value, datetime):
         value = datetime.fromisoformat(str(value))
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def sql_instant(instant: datetime) -> str:
     """An instant as a parameter both drivers compare with a stored time: SQLite compares
     the text SQLAlchemy wrote ("2026-11-18 19:15:00.000000"), PostgreSQL reads the zone."""
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
 
 
 def month_of(day: date) -> str:
@@ -169,7 +181,7 @@ def score_row(row, now: datetime, class_days: tuple[int, ...], window: tuple[tim
     promise_amount = None if promise_amount is None else Decimal(str(promise_amount))
     # The day the stored standing was worked out for (see ledger.refresh_standing): the
     # early stop in read_worklist needs the standing here to be the stored one.
-    today = now.astimezone(timezone.utc).date()
+    today = now.astimezone(UTC).date()
     facts = AccountFacts(oldest, balance, currency, broken or 0, last_broken, last_at.date() if last_at else None, parse_flags(flags), calls_in_month if calls_month == month_of(today) else 0, promise_due)
     kept = standing(facts, today, class_days)
     when = Moment(zone, parse_work_starts(work_starts), income_day, as_datetime(callback_at), promise_due, promise_amount, currency)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import DateTime, Numeric, String
@@ -41,7 +41,7 @@ class Amount(TypeDecorator):
 # What a stored time reads as when the row holds something that is not a time (a row
 # changed by hand in a SQLite file): far before any call, so views can flag it, and
 # reading every other row goes on.
-DAMAGED_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
+DAMAGED_TIME = datetime(1, 1, 1, tzinfo=UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -68,9 +68,9 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: callassist stores only timezone-aware times")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

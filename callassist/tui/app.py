@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import errno
 import gc
-
 import sys
 import termios
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.message import Message
 from textual.notifications import Notify
 from textual.theme import ThemeProvider
 from textual.worker import WorkerFailed
-from textual.message import Message
 
 from callassist.core.i18n import label
 from callassist.store.errors import AccountBusy, CallOpen, StoreError
 from callassist.tui.commands import AccountCommands, Palette
 from callassist.tui.screens.worklist import WorklistScreen, call_open_text
-
 
 GIL_SWITCH_INTERVAL = 0.0005
 # How often events kept on this computer (the database out of reach) are sent again.
@@ -77,7 +75,7 @@ class CallAssistApp(App):
         self.quick_read = quick_read
         self.locale = locale
         self.collector = collector
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.workspace = None
         self.promises_followed = False  # judged once a session, after the first paint
         self.accounts: list[tuple[int, str, str, str]] = []

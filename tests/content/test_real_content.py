@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from callassist.core.flow import PURPOSE, VERIFIED, purpose_states, states_before
-from callassist.core.i18n import LABELS, LOCALES
 from callassist.core.forbidden import load_forbidden
+from callassist.core.i18n import LABELS, LOCALES
 from callassist.core.objections import PRINCIPLES, excuse_of
 from callassist.core.preflight import preflight
 from tests.conftest import OBJECTIONS, SCRIPTS

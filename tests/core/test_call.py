@@ -230,10 +230,9 @@ def test_a_hold_is_placed_once_dialled_with_what_it_must_capture(make_call):
 def test_event_times_never_run_backwards_within_a_call(make_call):
     """Issue 23: a wall clock stepping back (NTP, a VM resumed) must not make seq 31 older than seq 30."""
     from datetime import timedelta
+    from itertools import chain, repeat
 
     from tests.conftest import NOW
-
-    from itertools import chain, repeat
 
     ticks = chain([NOW, NOW + timedelta(seconds=5), NOW + timedelta(seconds=1), NOW + timedelta(seconds=1)], repeat(NOW))
     template = make_call()

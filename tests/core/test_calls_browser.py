@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from callassist.core.calls import CallFilter, CallSummary, search_text, unwords, words
 from callassist.core.compliance import Viewer
 from tests.calls_oracle import browse
 
-START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def _call(n: int, **fields) -> CallSummary:

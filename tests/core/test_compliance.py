@@ -3,7 +3,7 @@ cap at the call it stops, and an unknown zone read the strictest way."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +20,7 @@ def _rules(name: str, zone: str, attempts=()) -> ContactRules:
 
 
 def _rules_blocking(rules: ContactRules, local: datetime) -> list[str]:
-    return [block.rule for block in rules.budget(local.astimezone(timezone.utc)).blocks]
+    return [block.rule for block in rules.budget(local.astimezone(UTC)).blocks]
 
 
 @pytest.mark.parametrize(("clock", "blocked"), [
@@ -42,39 +42,39 @@ def test_us_hours_hold_on_daylight_saving_days(day, clock, blocked):
     assert _rules_blocking(_rules("us", "America/New_York"), local) == blocked
     utc = {((2026, 3, 8), (8, 0, 0)): (12, 0), ((2026, 11, 1), (8, 0, 0)): (13, 0)}.get((day, clock))
     if utc:
-        assert local.astimezone(timezone.utc).hour == utc[0]
+        assert local.astimezone(UTC).hour == utc[0]
 
 
 def test_us_seven_attempts_in_seven_days_the_eighth_is_stopped():
     start = datetime(2026, 11, 16, 10, 0, tzinfo=NEW_YORK)  # a Monday
-    made = [Attempt((start + timedelta(days=n)).astimezone(timezone.utc), 1, PHONE, answered=False, conversation=False) for n in range(6)]
+    made = [Attempt((start + timedelta(days=n)).astimezone(UTC), 1, PHONE, answered=False, conversation=False) for n in range(6)]
     saturday = start + timedelta(days=5, hours=3)
-    budget = _rules("us", "America/New_York", made).budget(saturday.astimezone(timezone.utc))
+    budget = _rules("us", "America/New_York", made).budget(saturday.astimezone(UTC))
     assert budget.attempts_this_week == 6 and budget.blocks == ()  # the 7th may be made
-    made.append(Attempt(saturday.astimezone(timezone.utc), 1, PHONE, answered=False, conversation=False))
-    later = _rules("us", "America/New_York", made).budget((saturday + timedelta(hours=1)).astimezone(timezone.utc))
+    made.append(Attempt(saturday.astimezone(UTC), 1, PHONE, answered=False, conversation=False))
+    later = _rules("us", "America/New_York", made).budget((saturday + timedelta(hours=1)).astimezone(UTC))
     assert later.attempts_this_week == 7 and [b.rule for b in later.blocks] == ["attempts_cap"]
     # A week after the first, it has left the window: the 8th may go on the Monday after.
-    monday = (start + timedelta(days=7)).astimezone(timezone.utc)
+    monday = (start + timedelta(days=7)).astimezone(UTC)
     assert _rules("us", "America/New_York", made).budget(monday).blocks == ()
     # Another debt of the same debtor has its own count.
     other = ContactRules(profile("us"), "America/New_York", 2, PHONE, tuple(made))
-    assert other.budget((saturday + timedelta(hours=1)).astimezone(timezone.utc)).attempts_this_week == 0
+    assert other.budget((saturday + timedelta(hours=1)).astimezone(UTC)).attempts_this_week == 0
 
 
 def test_us_no_call_in_the_seven_days_after_a_conversation():
     talked = datetime(2026, 11, 2, 10, 0, tzinfo=NEW_YORK)  # day 1
-    made = [Attempt(talked.astimezone(timezone.utc), 1, PHONE, answered=True, conversation=True)]
+    made = [Attempt(talked.astimezone(UTC), 1, PHONE, answered=True, conversation=True)]
     rules = _rules("us", "America/New_York", made)
-    day7 = rules.budget((talked + timedelta(days=6, hours=1)).astimezone(timezone.utc))
+    day7 = rules.budget((talked + timedelta(days=6, hours=1)).astimezone(UTC))
     assert [b.rule for b in day7.blocks] == ["after_conversation"] and dict(day7.blocks[0].values)["day"] == 7
-    day8 = rules.budget((talked + timedelta(days=7)).astimezone(timezone.utc))
+    day8 = rules.budget((talked + timedelta(days=7)).astimezone(UTC))
     assert day8.blocks == () and day8.last_conversation_days == 7
 
 
 def test_cn_caps_conversations_per_debtor_and_unanswered_per_number():
     morning = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
-    at = lambda minutes: (morning + timedelta(minutes=minutes)).astimezone(timezone.utc)  # noqa: E731
+    at = lambda minutes: (morning + timedelta(minutes=minutes)).astimezone(UTC)  # noqa: E731
     # Two conversations on this account and one on another account of the same debtor.
     talks = [Attempt(at(0), 1, PHONE, True, True), Attempt(at(10), 2, "+86 21 5550 9999", True, True)]
     rules = _rules("cn", "Asia/Shanghai", talks)
@@ -92,10 +92,10 @@ def test_cn_caps_conversations_per_debtor_and_unanswered_per_number():
 
 def test_an_unknown_zone_is_flagged_and_read_the_strictest_way():
     # 14:00 in New York is 09:00 in Honolulu: every US zone allows it.
-    fine = datetime(2026, 11, 20, 14, 0, tzinfo=NEW_YORK).astimezone(timezone.utc)
+    fine = datetime(2026, 11, 20, 14, 0, tzinfo=NEW_YORK).astimezone(UTC)
     assert [b.rule for b in _rules("us", "America/Nowhere", ()).budget(fine).blocks] == ["unknown_zone"]
     # 09:00 in New York is before eight in Chicago and everywhere west of it.
-    early = datetime(2026, 11, 20, 9, 0, tzinfo=NEW_YORK).astimezone(timezone.utc)
+    early = datetime(2026, 11, 20, 9, 0, tzinfo=NEW_YORK).astimezone(UTC)
     budget = _rules("us", "America/Nowhere", ()).budget(early)
     assert [b.rule for b in budget.blocks] == ["unknown_zone", "hours"] and budget.local_time is None and not budget.zone_known
 
@@ -117,7 +117,7 @@ def test_records_are_kept_the_profiles_years():
 
 def test_a_contact_who_asked_not_to_be_called_is_blocked_for_good():
     rules = ContactRules(profile("cn"), "Asia/Shanghai", 1, PHONE, (), stop="do_not_call")
-    noon = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    noon = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI).astimezone(UTC)
     blocks = rules.budget(noon).blocks
     assert [b.rule for b in blocks] == ["do_not_call"] and not blocks[0].overridable
     assert [b.rule for b in ContactRules(profile("us"), "America/Nowhere", 1, PHONE, (), stop="cease_contact").budget(noon).blocks][0] == "cease_contact"
@@ -130,10 +130,10 @@ def test_a_contact_who_asked_not_to_be_called_is_blocked_for_good():
 def test_a_hold_blocks_the_dial_and_only_where_the_law_allows_is_overridable(rules, reason, overridable):
     from callassist.core.compliance import Hold
 
-    noon = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    noon = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI).astimezone(UTC)
     zone = "Asia/Shanghai" if rules == "cn" else "America/New_York"
     held = ContactRules(profile(rules), zone, 1, PHONE, (), holds=(Hold(7, 1, reason, noon, "wang"),))
-    at = noon if rules == "cn" else datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    at = noon if rules == "cn" else datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo(zone)).astimezone(UTC)
     [block] = held.budget(at).blocks
     assert block.rule == "hold" and dict(block.values)["reason"] == reason and block.overridable is overridable
     assert ContactRules(profile(rules), zone, 1, PHONE, ()).budget(at).blocks == ()
@@ -155,8 +155,8 @@ def test_a_creditors_own_desk_opens_the_purpose_step_without_the_disclosure(stan
 
     said = {}
     for name in ("us", "us-creditor"):
-        context = build_context(sample_account, locale="en", collector="Wang", creditor="Northbridge", now=datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc))
-        call = Call(standard_flow, catalog, context, sample_account.money, clock=lambda: datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc),
+        context = build_context(sample_account, locale="en", collector="Wang", creditor="Northbridge", now=datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+        call = Call(standard_flow, catalog, context, sample_account.money, clock=lambda: datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
                     contact_rules=ContactRules(profile(name), "America/New_York", 1, PHONE, ()))
         call.render_at("purpose")
         said[name] = call.step.text

@@ -10,9 +10,9 @@ import pytest
 from callassist.core.account import build_context
 from callassist.core.call import Call
 from callassist.core.figures import as_rows
-from tests.figures_from_events import CallRecord, figures
 from callassist.core.promises import Instalment, Promise
 from tests.conftest import NOW, TODAY
+from tests.figures_from_events import CallRecord, figures
 
 TO_PAYMENT = ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed"]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from callassist.core.priority import AccountFacts, Moment, debt_class, moment, standing, top_reasons
 from callassist.core.reasons import describe_reason
 from callassist.store import sql
 
-FRIDAY_1040_SHANGHAI = datetime(2026, 11, 20, 2, 40, tzinfo=timezone.utc)
+FRIDAY_1040_SHANGHAI = datetime(2026, 11, 20, 2, 40, tzinfo=UTC)
 TODAY = date(2026, 11, 20)
 
 
@@ -32,7 +32,7 @@ def test_classes_follow_days_and_history():
 def test_a_crafted_ledger_is_ordered_with_its_reasons():
     shanghai = "Asia/Shanghai"
     ledger = {
-        "callback due now": (AccountFacts(date(2026, 10, 1), Decimal("8000"), "CNY"), Moment(shanghai, callback_at=datetime(2026, 11, 20, 2, 30, tzinfo=timezone.utc))),
+        "callback due now": (AccountFacts(date(2026, 10, 1), Decimal("8000"), "CNY"), Moment(shanghai, callback_at=datetime(2026, 11, 20, 2, 30, tzinfo=UTC))),
         "broken promise": (AccountFacts(date(2026, 9, 1), Decimal("50000"), "CNY", broken_promises=1, last_broken_on=date(2026, 11, 18)), Moment(shanghai)),
         "owner changed": (AccountFacts(date(2026, 10, 20), Decimal("20000"), "CNY", flags=("owner_change",)), Moment(shanghai)),
         "first minutes": (AccountFacts(date(2026, 10, 20), Decimal("20000"), "CNY"), Moment(shanghai, work_starts=time(10, 30))),
@@ -57,7 +57,7 @@ def test_a_crafted_ledger_is_ordered_with_its_reasons():
     on_the_day = _score(ledger["promised"][0], Moment(shanghai), today=date(2026, 11, 30))
     assert "promise_pending" not in [r.key for r in on_the_day[1]], "on its date the promise is followed up"
     assert [describe_reason(r, "zh") for r in scored["broken promise"][1]][:2] == ["2 天前承诺未兑现", "逾期 80 天"]
-    friday = moment(Moment(shanghai), datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc))[1]
+    friday = moment(Moment(shanghai), datetime(2026, 11, 20, 3, 0, tzinfo=UTC))[1]
     assert [describe_reason(r, "en") for r in friday] == ["Friday morning: best time"]
     assert [describe_reason(r, "zh") for r in friday] == ["星期五上午：最佳时间"]
 
@@ -73,7 +73,7 @@ def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
     engine = db.open_engine(db.sqlite_url(tmp_path / "top.db"))
     rng = random.Random(5)
     zones = ["Asia/Shanghai", "Europe/London", "America/Chicago", "Australia/Sydney"]
-    first = datetime(2026, 11, 19, 1, 5, tzinfo=timezone.utc)
+    first = datetime(2026, 11, 19, 1, 5, tzinfo=UTC)
     facts = {}
     with db.session(engine) as session:
         collector = Collector(name="wang", display_name="wang")
@@ -106,10 +106,10 @@ def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
     execute = lambda statement, params: connection.execute(statement, params).fetchall()  # noqa: E731
     instants = [
         first,  # Thursday 09:05 in Shanghai: the first minutes of a 09:00 start; income on the 21st is 2 days away
-        datetime(2026, 11, 19, 14, 10, tzinfo=timezone.utc),  # 08:10 in Chicago, after midnight in Shanghai
-        datetime(2026, 11, 20, 4, 30, tzinfo=timezone.utc),  # Friday lunch in Shanghai, before dawn in London
-        datetime(2026, 11, 21, 15, 0, tzinfo=timezone.utc),  # Saturday, and Sunday in Sydney
-        datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc),  # Monday; income on the 3rd is 3 days away
+        datetime(2026, 11, 19, 14, 10, tzinfo=UTC),  # 08:10 in Chicago, after midnight in Shanghai
+        datetime(2026, 11, 20, 4, 30, tzinfo=UTC),  # Friday lunch in Shanghai, before dawn in London
+        datetime(2026, 11, 21, 15, 0, tzinfo=UTC),  # Saturday, and Sunday in Sydney
+        datetime(2026, 11, 30, 10, 0, tzinfo=UTC),  # Monday; income on the 3rd is 3 days away
     ]
     for now in instants:
         # The standing as ledger.refresh_standing leaves it for the day.
@@ -121,7 +121,7 @@ def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
 
             def counting(statement, params):
                 if "a.id IN" in statement:
-                    scored.extend(value for key, value in params.items() if key.startswith("id_") and value)
+                    scored.extend(value for key, value in params.items() if key.startswith("id_") and value)  # noqa: B023 (within its round)
                 return execute(statement, params)
 
             picked = sql.read_worklist(counting, 1, now, limit=limit)
@@ -135,24 +135,24 @@ def test_outside_the_rules_window_an_account_sinks_and_says_when_it_opens():
 
     window = (time(8, 0), time(22, 0))
     shanghai = Moment("Asia/Shanghai")
-    early = datetime(2026, 11, 19, 23, 30, tzinfo=timezone.utc)  # 07:30 Friday there
+    early = datetime(2026, 11, 19, 23, 30, tzinfo=UTC)  # 07:30 Friday there
     points, reasons = moment(shanghai, early, window)
     assert points <= RULES_CLOSED_POINTS and reasons[0].key == "rules_closed"
     assert describe_reason(reasons[0], "en").replace("\u202f", " ") == "opens in 30 min (8:00 AM their time)"
     assert describe_reason(reasons[0], "zh") == "30 分钟后可拨打（对方当地 08:00）"
-    late = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)  # 22:00 exactly: closed until tomorrow
+    late = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # 22:00 exactly: closed until tomorrow
     assert describe_reason(moment(shanghai, late, window)[1][0], "en").startswith("opens in 10 h")
-    open_now = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    open_now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
     assert all(reason.key != "rules_closed" for reason in moment(shanghai, open_now, window)[1])
     assert moment(shanghai, early)[1][0].key != "rules_closed"  # no window given: as before
 
 
 def test_a_callback_long_past_is_said_to_be_missed_not_due():
     """Issue 23: a 10:30 callback must not read "callback due 10:30 AM" at 8:27 PM."""
-    agreed = datetime(2026, 11, 20, 2, 30, tzinfo=timezone.utc)  # 10:30 in Shanghai
+    agreed = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
     when = Moment("Asia/Shanghai", callback_at=agreed)
     for now, key in ((agreed - timedelta(minutes=30), "callback_later"), (agreed - timedelta(minutes=4), "callback_due"),
-                     (agreed + timedelta(minutes=15), "callback_due"), (datetime(2026, 11, 20, 12, 27, tzinfo=timezone.utc), "callback_missed")):
+                     (agreed + timedelta(minutes=15), "callback_due"), (datetime(2026, 11, 20, 12, 27, tzinfo=UTC), "callback_missed")):
         [reason] = [r for r in moment(when, now)[1] if r.key.startswith("callback")]
         assert reason.key == key, now
     assert describe_reason(reason, "en").replace("\u202f", " ") == "callback missed (agreed for 10:30 AM)"
@@ -165,7 +165,7 @@ def test_a_callback_long_past_is_said_to_be_missed_not_due():
 def test_an_account_waits_for_the_callback_it_agreed():
     """A long-overdue account whose debtor agreed to be called at 14:30 is not offered at
     10:40 before an ordinary one: the debtor was told when the call comes."""
-    agreed = datetime(2026, 11, 20, 6, 30, tzinfo=timezone.utc)  # 14:30 in Shanghai
+    agreed = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)  # 14:30 in Shanghai
     waiting = _score(AccountFacts(date(2026, 2, 27), Decimal("18274"), "CNY", flags=("moving",)), Moment("Asia/Shanghai", callback_at=agreed))
     ordinary = _score(AccountFacts(date(2026, 10, 20), Decimal("9000"), "CNY"), Moment("Asia/Shanghai"))
     assert waiting[0] < ordinary[0], (waiting, ordinary)

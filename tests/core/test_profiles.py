@@ -3,7 +3,7 @@ at its line."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +28,7 @@ def test_a_profile_file_is_used_as_written(tmp_path):
     path.write_text(GOOD, encoding="utf-8")
     rules = load_profile(path)
     assert (rules.name, rules.window[1].hour, rules.window[1].minute, rules.retention_years, rules.unanswered_per_phone_day) == ("hk", 20, 30, 7, None)
-    late = datetime(2026, 11, 20, 20, 30, tzinfo=ZoneInfo("Asia/Hong_Kong")).astimezone(timezone.utc)
+    late = datetime(2026, 11, 20, 20, 30, tzinfo=ZoneInfo("Asia/Hong_Kong")).astimezone(UTC)
     assert [b.rule for b in ContactRules(rules, "Asia/Hong_Kong", 1, "+852", ()).budget(late).blocks] == ["hours"]
     assert Settings.load(compliance=str(path)).contact_rules == rules
 

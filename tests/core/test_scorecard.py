@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from callassist.core.forbidden import load_forbidden
@@ -49,7 +49,7 @@ def test_failures_and_not_applicable(make_call, standard_flow):
     # The desk's clock (and so its card) said 10:00; the server stamped the call 23:10 Shanghai time.
     events = call.start({"debtor_local_time": "2026-11-20T10:00:00+08:00"})
     events += call.choose("dial") + call.choose("someone_else") + call.add_note("前台说他是个骗子") + call.choose("contact_unavailable")
-    events = _stamped(events, datetime(2026, 11, 20, 15, 10, tzinfo=timezone.utc))
+    events = _stamped(events, datetime(2026, 11, 20, 15, 10, tzinfo=UTC))
     lines = _by_item(scorecard(events, standard_flow.flow, "zh", _forbidden()))
     assert lines["identity_purpose"].result == "n/a" and lines["verified_before_debt"].result == "n/a"
     assert lines["call_hours"].result == "fail" and "23:10" in lines["call_hours"].detail
@@ -100,7 +100,7 @@ def test_hours_are_those_of_the_rules_the_call_was_made_under(make_call, standar
 
     def hours(rules_named: str | None, in_force: str) -> str:
         card = {"debtor_local_time": "2026-11-20T21:30:00-05:00"} | ({"contact_rules": {"profile": rules_named}} if rules_named else {})
-        events = _stamped(make_call("en").start(card), datetime(2026, 11, 21, 2, 30, tzinfo=timezone.utc))
+        events = _stamped(make_call("en").start(card), datetime(2026, 11, 21, 2, 30, tzinfo=UTC))
         line = _by_item(scorecard(events, standard_flow.flow, "en", rules=profile(in_force)))["call_hours"]
         return f"{line.result}: {line.detail}"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from callassist.core.call import TAKEN_BACK, UNDONE, CallError, Event, standing
-from tests.figures_from_events import CallRecord, figures
 from callassist.core.replay import frames
 from callassist.core.scorecard import scorecard
 from tests.conftest import TODAY
+from tests.figures_from_events import CallRecord, figures
 
 TO_PAYMENT = ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -19,7 +19,7 @@ from tests.conftest import TODAY
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ledger"
 MADE = date(2026, 11, 2)  # the day the promises are made
-NOON = datetime(2026, 11, 2, 4, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 11, 2, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ no name or time but one's own and the server's, no second release."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import psycopg
 import pytest
 
@@ -93,7 +95,7 @@ def test_a_supervisor_releases_once_under_their_own_name_and_the_servers_time(tm
 
 
 def test_release_needs_a_reason_and_happens_once(store_url):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlmodel import select
 
@@ -110,7 +112,7 @@ def test_release_needs_a_reason_and_happens_once(store_url):
         [(hold, _, _)] = holds.open_holds(session=session)
         with pytest.raises(StoreError, match="with a reason"):
             holds.release_hold(hold.id, "boss", "  ", NOW, session=session)
-        holds.release_hold(hold.id, "boss", "the estate's executor asked us to write", datetime.now(timezone.utc), session=session)
+        holds.release_hold(hold.id, "boss", "the estate's executor asked us to write", datetime.now(UTC), session=session)
         session.commit()
         with pytest.raises(StoreError, match="released already"):
             holds.release_hold(hold.id, "boss", "again", NOW, session=session)

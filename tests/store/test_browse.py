@@ -4,7 +4,7 @@ worked out from their events (tests/calls_oracle.py), on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -52,7 +52,7 @@ def _calls(engine, standard_flow, catalog, judge, calls: int = 90) -> None:
     with db.session(engine) as session:
         wang = session.exec(text("SELECT id FROM collector WHERE name = 'wang'")).scalar_one()
         account = session.exec(text("SELECT min(id) FROM account")).scalar_one()
-        at = datetime.combine(TODAY - timedelta(days=1), datetime.min.time(), timezone.utc) + timedelta(hours=3)
+        at = datetime.combine(TODAY - timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=3)
         # A debtor renamed by a later import, into letters SQLite's lower() does not know.
         session.exec(text("UPDATE debtor SET name = 'ÉCOLE MÜLLER GmbH' WHERE id = (SELECT debtor_id FROM account WHERE id = :account)").bindparams(account=account))
         for n, (practice, note) in enumerate([(False, "Pay 100%_ tomorrow, said Wei"), (True, None), (False, None)]):
@@ -140,14 +140,14 @@ def test_the_stamp_changes_when_a_call_is_stored_ends_or_is_purged(tmp_path, sta
     stamps = []
     with db.session(engine) as session:
         stamps.append(browse.stamp(session.connection()))
-        at = datetime(2030, 1, 1, tzinfo=timezone.utc)
+        at = datetime(2030, 1, 1, tzinfo=UTC)
         _practice_call(session, "later", at, [])
         session.commit()
         stamps.append(browse.stamp(session.connection()))
         queries.append_events("later", [Event("call_ended", {"disposition": "refused"}, at + timedelta(seconds=5))], session=session)
         stamps.append(browse.stamp(session.connection()))
         session.connection().execute(text("UPDATE storesetting SET value = '0' WHERE name = 'retention_years'"))
-        log = queries.purge_calls(PurgeLog(purged_at=datetime.now(timezone.utc), by="boss", role="supervisor", profile="cn", before=TODAY - timedelta(days=10), calls=0, events=0, reviews=0), 0, session=session)
+        log = queries.purge_calls(PurgeLog(purged_at=datetime.now(UTC), by="boss", role="supervisor", profile="cn", before=TODAY - timedelta(days=10), calls=0, events=0, reviews=0), 0, session=session)
         session.commit()
         assert log.calls > 0
         stamps.append(browse.stamp(session.connection()))
@@ -225,7 +225,7 @@ def test_a_practice_calls_promise_is_found_by_the_browser(tmp_path, standard_flo
     engine = db.open_engine(db.sqlite_url(tmp_path / "p.db"))
     with db.session(engine) as session:
         demo.populate(session, "wang", TODAY)
-        at = datetime(2026, 11, 20, 2, tzinfo=timezone.utc)
+        at = datetime(2026, 11, 20, 2, tzinfo=UTC)
         _practice_call(session, "p", at, [Event("promise_captured", {"total": "1", "currency": "CNY", "method": "bank", "channel": "phone", "instalments": []}, at),
                                           Event("call_ended", {"disposition": "promise"}, at)], judge)
         session.commit()
@@ -247,7 +247,7 @@ def test_the_figures_stamp_changes_with_a_promise_or_a_payment(tmp_path, standar
         stamps.append(browse.figures_stamp(session.connection()))
         stamps.append(browse.figures_stamp(session.connection()))
         account = session.exec(text("SELECT min(id) FROM account")).scalar_one()
-        now = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
+        now = datetime(2026, 11, 24, 9, tzinfo=UTC)
         ledger.add_promise(account, None, "CNY", Decimal("10"), "bank_transfer", "phone", [(TODAY, Decimal("10"))], now, session=session)
         session.commit()
         stamps.append(browse.figures_stamp(session.connection()))

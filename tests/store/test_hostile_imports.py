@@ -187,7 +187,7 @@ def test_item_02_a_repeated_row_names_the_line_it_repeats(tmp_path):
 
 def test_item_03_a_stray_byte_in_a_utf8_file_is_named_not_read_as_gbk(tmp_path):
     text = ("\n".join((HEADER, _row("10", name="上海恒通机电有限公司"))) + "\n").encode("utf-8")
-    broken = text.replace("恒通".encode("utf-8"), "恒".encode("utf-8") + b"\xfe" + "通".encode("utf-8"))
+    broken = text.replace("恒通".encode(), "恒".encode() + b"\xfe" + "通".encode())
     path = tmp_path / "stray.csv"
     path.write_bytes(broken)
     found = _problems(path)

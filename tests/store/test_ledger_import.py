@@ -3,7 +3,7 @@ a second import changing nothing, GBK and BOM files read alike."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from pathlib import Path
 
@@ -160,7 +160,7 @@ def test_rows_that_disagree_about_an_invoice_or_a_debtor_are_named_with_the_firs
 def test_a_salutation_column_says_how_the_contact_is_addressed_and_its_absence_works_it_out(engine, tmp_path):
     """Issue 22: 王建国, 财务经理 is 王经理 when the file says nothing; the file's own
     salutation wins, and a later file changing it changes it."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from callassist.core.account import build_context
     from callassist.store import queries
@@ -169,7 +169,7 @@ def test_a_salutation_column_says_how_the_contact_is_addressed_and_its_absence_w
         with db.session(engine) as session:
             account_id = session.exec(text(f"SELECT id FROM account WHERE external_id = '{external_id}'")).one()[0]
             snapshot = queries.account_snapshot(account_id, session=session)
-        return build_context(snapshot, locale="zh", collector="wang", creditor="华信", now=datetime(2026, 12, 4, 2, tzinfo=timezone.utc))
+        return build_context(snapshot, locale="zh", collector="wang", creditor="华信", now=datetime(2026, 12, 4, 2, tzinfo=UTC))
 
     _import(engine, FIXTURES / "accounts.csv")
     assert context_of("A-1").salutation == "王经理"

@@ -4,7 +4,7 @@ its open promise; a new promise supersedes the open one; the demo keeps every in
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,6 @@ from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.store import db, ledger
 from callassist.store.ledger_check import INVARIANTS, check_ledger
 from callassist.store.models import Account, Instalment, Promise
-
 from tests.store.conftest import MADE, NOON
 
 
@@ -133,7 +132,7 @@ def test_item_03_a_new_promise_supersedes_the_open_one(engine):
 def test_item_04_promises_are_judged_by_each_debtors_own_date(engine):
     shanghai = _promise(engine, [(date(2026, 11, 10), "100.00")], account="A-1")
     new_york = _promise(engine, [(date(2026, 11, 10), "100.00")], account="A-2")
-    evening_utc = datetime(2026, 11, 13, 20, 0, tzinfo=timezone.utc)  # Nov 14 04:00 in Shanghai, Nov 13 15:00 in New York
+    evening_utc = datetime(2026, 11, 13, 20, 0, tzinfo=UTC)  # Nov 14 04:00 in Shanghai, Nov 13 15:00 in New York
     with db.session(engine) as session:
         counts = ledger.evaluate_promises(today=date.max, now=evening_utc, grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)
         session.commit()
@@ -147,7 +146,7 @@ def test_item_04_promises_are_judged_by_each_debtors_own_date(engine):
 def test_item_04_evaluating_on_a_future_day_is_a_usage_error(engine):
     promise = _promise(engine, [(date(2026, 11, 10), "100.00")])
     url = engine.url.render_as_string(hide_password=False)
-    future = (datetime.now(timezone.utc) + timedelta(days=2)).date().isoformat()
+    future = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     result = CliRunner().invoke(cli, ["--db", url, "promises", "evaluate", "--today", future])
     assert result.exit_code == 2 and f"--today {future} is in the future" in result.output
     assert _status(engine, promise) == "open"

@@ -6,7 +6,7 @@ balance is what the invoices and payments say. SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -90,7 +90,7 @@ def test_the_ledgers_invariants_hold_after_any_sequence_of_steps(store_url, step
                     share = (owed / parts).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
                     plan = [(day + timedelta(days=step[3] + 30 * n), share) for n in range(parts - 1)]
                     plan.append((day + timedelta(days=step[3] + 30 * (parts - 1)), owed - share * (parts - 1)))
-                    ledger.add_promise(account_id, None, "CNY", owed, "bank_transfer", "email", plan, datetime.combine(day, time(4), timezone.utc), session=session)
+                    ledger.add_promise(account_id, None, "CNY", owed, "bank_transfer", "email", plan, datetime.combine(day, time(4), UTC), session=session)
                 else:
                     day += timedelta(days=step[1])
                     ledger.evaluate_promises(today=day, grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)

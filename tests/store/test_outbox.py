@@ -14,8 +14,8 @@ from callassist.settings import Settings
 from callassist.store import db, demo, queries
 from callassist.store.claims import LEASE
 from callassist.store.errors import StoreError
-from callassist.store.models import Call, Claim
 from callassist.store.events import kept_offline
+from callassist.store.models import Call, Claim
 from callassist.store.outbox import Batch, Outbox, OutboxError
 from callassist.store.sql import TEAM_POOL
 from callassist.workspace import Workspace

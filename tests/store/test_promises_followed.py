@@ -4,7 +4,7 @@ moving the account up and into the next call's script."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,10 +14,9 @@ from callassist.core.account import build_context
 from callassist.core.call import Call as CoreCall
 from callassist.core.ledger_csv import PaymentIn
 from callassist.core.priority import DEFAULT_CLASS_DAYS
-from callassist.core.promises import judge_instalment, judge_promise, match_payment, OpenInstalment
+from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment
 from callassist.store import db, ledger, queries
 from callassist.store.models import Account, Collector, Instalment, Promise
-
 from tests.store.conftest import MADE, NOON
 
 
@@ -126,7 +125,7 @@ def test_instalments_are_judged_one_by_one(engine):
 
 def test_a_broken_promise_moves_the_account_up_and_into_the_next_call(engine, standard_flow, catalog):
     _promise(engine, [(date(2026, 11, 10), "5000.00")])
-    later = datetime(2026, 11, 16, 1, 30, tzinfo=timezone.utc)  # Monday 09:30 in Shanghai
+    later = datetime(2026, 11, 16, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
     with db.session(engine) as session:
         wang = session.exec(select(Collector).where(Collector.name == "wang")).one()
         before = queries.worklist(wang.id, later, session=session).rows
@@ -154,7 +153,7 @@ def test_what_payments_settled_is_no_longer_shown_or_said(engine, standard_flow,
     # 12,500 due on Aug 1 is paid off, and 500 of the 8,000 due on Sep 1.
     assert [(i.number, i.amount) for i in snapshot.invoices] == [("INV-1002", Decimal("7500.00"))]
     assert snapshot.balance == Decimal("7500.00") and snapshot.days_past_due(date(2026, 11, 5)) == 65
-    later = datetime(2026, 11, 5, 2, 0, tzinfo=timezone.utc)
+    later = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
     call = CoreCall(standard_flow, catalog, build_context(snapshot, locale="en", collector="wang", creditor="Northbridge", now=later), snapshot.money, clock=lambda: later)
     call.start({})
     for trigger in ("dial", "right_party", "can_talk"):

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from callassist.core.calls import CallFilter
 from callassist.cli import app as cli
+from callassist.core.calls import CallFilter
 from callassist.settings import Settings
 from callassist.store import db, team
 from callassist.store.errors import AccessDenied, StoreError

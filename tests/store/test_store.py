@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
 
 from callassist.core.account import build_context
 from callassist.core.call import Call as CoreCall
-from callassist.core.promises import check_promise
-from callassist.store.ledger_check import check_ledger
-from callassist.store import db, demo, queries
-from callassist.store.models import Account, Call, CallEvent, Instalment, Payment, Promise
 from callassist.core.priority import DEFAULT_CLASS_DAYS
-from sqlalchemy import func
+from callassist.core.promises import check_promise
+from callassist.store import db, demo, queries
 from callassist.store import ledger as ledger_store
+from callassist.store.ledger_check import check_ledger
+from callassist.store.models import Account, Call, CallEvent, Instalment, Payment, Promise
 from tests.conftest import NOW, TODAY
 
 
@@ -262,7 +261,7 @@ def test_demo_history_is_real_calls_by_several_collectors(engine, ledger, standa
 
 
 def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from callassist.settings import Settings
     from callassist.workspace import Workspace
@@ -277,7 +276,7 @@ def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
     workspace = Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), url, "en")
     shanghai_account = next(row.account_id for row in workspace.worklist().rows if row.currency == "CNY")
     for hour_utc in (2, 15):  # 10:00 and 23:00 in Shanghai
-        workspace.clock = lambda hour=hour_utc: datetime(2026, 11, 20, hour, 0, tzinfo=timezone.utc)
+        workspace.clock = lambda hour=hour_utc: datetime(2026, 11, 20, hour, 0, tzinfo=UTC)
         active = workspace.begin_call(shanghai_account)
         # The late call can be made only by a supervisor's override; it is still flagged.
         allowed = active.call.override("the debtor asked for an evening call", "lin", "supervisor") if active.call.dial_blocks() else []

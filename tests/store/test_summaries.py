@@ -5,7 +5,7 @@ themselves, on the demo and on any ledger, on SQLite and PostgreSQL, after a pur
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,11 +15,11 @@ from sqlmodel import select
 
 from callassist.core.compliance import Viewer
 from callassist.core.figures import Figures, Judge, as_data, figures_from
-from tests.figures_from_events import CallRecord, figures
 from callassist.store import db, demo, queries
 from callassist.store.demo_history import populate_history
 from callassist.store.models import Call, Collector, Instalment, Promise, PurgeLog
 from tests.conftest import TODAY
+from tests.figures_from_events import CallRecord, figures
 
 SUPERVISOR = Viewer("boss", "supervisor")
 
@@ -83,7 +83,7 @@ def test_a_purge_takes_its_calls_out_of_the_sums(tmp_path, standard_flow, catalo
         before = from_summaries(session, TODAY)
         cut = TODAY - timedelta(days=15)
         session.connection().execute(text("UPDATE storesetting SET value = '0' WHERE name = 'retention_years'"))
-        log = queries.purge_calls(PurgeLog(purged_at=datetime.now(timezone.utc), by="boss", role="supervisor", profile="cn", before=cut, calls=0, events=0, reviews=0), 0, session=session)
+        log = queries.purge_calls(PurgeLog(purged_at=datetime.now(UTC), by="boss", role="supervisor", profile="cn", before=cut, calls=0, events=0, reviews=0), 0, session=session)
         session.commit()
         assert log.calls > 0
         after = from_summaries(session, TODAY)

@@ -15,7 +15,7 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -664,7 +664,7 @@ def test_a_forged_call_gets_the_servers_time_and_chain(team):
     """wang states a time years ago for a call, its hold and its events, and a hash of his
     own: the database keeps its own time and makes the chain, which verifies."""
     owner = make_url(team.url).username
-    long_ago = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
     with psycopg.connect(team.libpq("wang")) as wang:
         server_now = wang.execute("SELECT clock_timestamp()").fetchone()[0]
         assert wang.execute("SELECT callassist.claim_account(%s, %s, 'forged', %s)", (team.wang_account, team.ids["wang"], long_ago)).fetchone() == (True,)
@@ -690,7 +690,7 @@ def test_a_hold_lasts_the_servers_lease_whatever_the_program_says(tmp_path, team
     wang.clock = lambda: NOW + timedelta(days=3650)  # a program whose clock says 2036
     active = wang.begin_call(team.pool_account)
     claimed, expires = team.sql(make_url(team.url).username, "SELECT claimed_at, expires_at FROM claim WHERE call_id = %s", (active.call_id,))[0]
-    assert expires - claimed == claims.LEASE and abs(claimed - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert expires - claimed == claims.LEASE and abs(claimed - datetime.now(UTC)) < timedelta(minutes=1)
     assert wang.renew_claim(active) is None
     wang.store(active.call_id, active.call.end("no_answer", "", None))
     wang.engine.dispose()
@@ -705,14 +705,14 @@ def test_a_review_is_signed_by_its_login(team):
 def test_purge_runs_in_the_database_and_logs_itself(tmp_path, postgres):
     team = make_team(postgres, tmp_path)
     owner = make_url(team.url).username
-    old = datetime(2019, 5, 1, 2, tzinfo=timezone.utc)
+    old = datetime(2019, 5, 1, 2, tzinfo=UTC)
     # Calls of long ago, as a migration from an older system would have brought them in.
     with psycopg.connect(team.libpq(owner)) as owned:
         owned.execute("SELECT callassist.start_call('old', NULL, %s, 'standard', 'h', 'en', 'wrap_up', true, NULL, %s)", (team.ids["wang"], old))
         owned.execute("INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES ('old', 1, 'call_started', %s, '{}')", (old,))
     short = tmp_path / "short.yaml"
     short.write_text('name: short\nsource: x\nwindow: {from: "08:00", to: "22:00"}\nzones: [Asia/Shanghai]\nretention_years: 1\n', encoding="utf-8")
-    lowered = runner.invoke(cli, ["--db", team.login_url("boss"), "--compliance", str(short), "purge", "--before", (datetime.now(timezone.utc) - timedelta(days=800)).date().isoformat(), "--yes"])
+    lowered = runner.invoke(cli, ["--db", team.login_url("boss"), "--compliance", str(short), "purge", "--before", (datetime.now(UTC) - timedelta(days=800)).date().isoformat(), "--yes"])
     assert lowered.exit_code == 2 and "kept at least 5 years here" in lowered.output
     as_collector = runner.invoke(cli, ["--db", team.login_url("wang"), "--role", "supervisor", "purge", "--before", "2020-01-01", "--yes"])
     assert as_collector.exit_code == 2 and "only a supervisor may purge" in as_collector.output
@@ -818,11 +818,11 @@ def test_holds_taken_at_once_or_revived_stay_within_the_limit(postgres, tmp_path
 def test_a_desk_with_a_wrong_clock_goes_by_the_servers(tmp_path, team, monkeypatch):
     """A desk three hours fast neither dials out of hours nor blocks in hours: the contact
     rules read the server's clock, which stamps the events."""
+    from callassist import workspace as desk_module
     from callassist.core import call as core_call
     from callassist.store import team as store_team
-    from callassist import workspace as desk_module
 
-    fast = lambda: datetime.now(timezone.utc) + timedelta(hours=3)  # noqa: E731
+    fast = lambda: datetime.now(UTC) + timedelta(hours=3)  # noqa: E731
     for module in (core_call, store_team, desk_module):
         monkeypatch.setattr(module, "utc_now", fast)
     workspace = Workspace.open(Settings(data_dir=tmp_path / "fast", collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), team.login_url("wang"), "en")
@@ -869,7 +869,7 @@ def test_the_contact_rules_count_every_collectors_calls(tmp_path, team):
         desks["li"].store(active.call_id, active.call.end("refused", "not today", None))
     assert team.sql("wang", "SELECT count(*) FROM call WHERE account_id = %s", (account,)) == [(0,)]
     active = desks["wang"].begin_call(account)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert "conversations_cap" in [block.rule for block in active.call.contact_rules.budget(now).blocks]
     desks["wang"].store(active.call_id, active.call.end("no_answer", "", None))
     for desk_of in desks.values():
@@ -922,10 +922,9 @@ def test_a_supervisors_checkpoints_catch_the_owners_rewrite(tmp_path, postgres):
     forged = payload.replace('"no_answer"', '"promise"')
     assert forged != payload
     at, prev = team.sql(owner, "SELECT at, prev_hash FROM callevent WHERE call_id = %s AND seq = %s", (team.wang_ended, last))[0]
-    from datetime import timezone
 
     from callassist.store.events import event_hash
-    digest = event_hash(team.wang_ended, last, "call_ended", at.astimezone(timezone.utc).isoformat(), forged, prev)
+    digest = event_hash(team.wang_ended, last, "call_ended", at.astimezone(UTC).isoformat(), forged, prev)
     team.sql(owner, "UPDATE callevent SET payload = %s, hash = %s WHERE call_id = %s AND seq = %s", (forged, digest, team.wang_ended, last))
     team.sql(owner, "UPDATE call SET disposition = 'promise' WHERE id = %s", (team.wang_ended,))
     assert runner.invoke(cli, [*boss, "verify"]).exit_code == 0  # the chain alone cannot tell

@@ -6,10 +6,9 @@ heard who calls and why; under `us`, the purpose step opens with the disclosure.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
-
-from datetime import datetime, timedelta, timezone
-
 from textual.widgets import Input, Static
 
 from callassist.settings import Settings
@@ -27,7 +26,7 @@ def db_url(store_url) -> str:
     return with_demo_ledger(store_url)
 
 
-LATE = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)  # Friday 23:00 in Shanghai
+LATE = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # Friday 23:00 in Shanghai
 
 
 def _app(tmp_path, db_url, role: str, clock, compliance: str = "cn") -> CallAssistApp:
@@ -84,7 +83,7 @@ async def test_a_supervisor_overrides_with_a_reason_and_the_call_is_dialled(tmp_
 
 
 async def test_the_dial_is_offered_once_the_debtors_morning_comes(tmp_path, db_url):
-    now = [datetime(2026, 11, 19, 23, 59, 58, tzinfo=timezone.utc)]  # 07:59:58 in Shanghai
+    now = [datetime(2026, 11, 19, 23, 59, 58, tzinfo=UTC)]  # 07:59:58 in Shanghai
     app = _app(tmp_path, db_url, "collector", lambda: now[0])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _call_a_shanghai_debtor(pilot)
@@ -178,14 +177,14 @@ async def test_a_contact_who_asks_not_to_be_called_is_never_offered_again(tmp_pa
 async def test_item_21_3_the_window_closing_mid_call_is_said_at_once(tmp_path, db_url):
     """Issue 21: at 22:00 in Shanghai the cn window closes; a call under way is told at once
     and offered the polite close, and nothing on screen is lost."""
-    now = [datetime(2026, 11, 20, 13, 58, tzinfo=timezone.utc)]  # 21:58 there
+    now = [datetime(2026, 11, 20, 13, 58, tzinfo=UTC)]  # 21:58 there
     app = _app(tmp_path, db_url, "collector", lambda: now[0])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _call_a_shanghai_debtor(pilot)
         await press(pilot, "d", "r", "y")
         assert screen.call.state == "purpose" and not _rules_line(screen)
         shown = screen.call.step.text
-        now[0] = datetime(2026, 11, 20, 14, 0, 5, tzinfo=timezone.utc)  # 22:00:05 there
+        now[0] = datetime(2026, 11, 20, 14, 0, 5, tzinfo=UTC)  # 22:00:05 there
         await pilot.pause(1.2)
         await settle(pilot)
         assert "Their call hours ended at 22:00, their time: close politely now" in _rules_line(screen)
@@ -197,11 +196,11 @@ async def test_a_blocked_account_is_left_not_dialled_and_counts_for_nothing(tmp_
     """Esc on the first step leaves the call as "not dialled": stored and replayable, no
     attempt for the contact rules, nothing on the account, no flag on the scorecard, not
     a call in the figures. Once dialled, Esc leaves nothing."""
-    from tests.figures_from_events import CallRecord, figures
     from callassist.core.replay import frames
     from callassist.store import db, queries
     from callassist.store.models import Account
     from callassist.tui.screens.worklist import WorklistScreen
+    from tests.figures_from_events import CallRecord, figures
 
     app = _app(tmp_path, db_url, "collector", lambda: LATE)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -221,7 +220,7 @@ async def test_a_blocked_account_is_left_not_dialled_and_counts_for_nothing(tmp_
         assert isinstance(app.screen, WorklistScreen)
     calls = stored_calls(db_url)
     assert [call.disposition for call, _ in calls] == ["not_dialled", "not_dialled"]
-    for call, events in calls:
+    for _call, events in calls:
         assert [e.kind for e in events] == ["call_started", "step_entered", "call_ended"]
     with db.session(engine) as session:
         after = session.get(Account, account_id)

@@ -81,7 +81,7 @@ async def test_two_personas_rehearsed_and_scored(make_app, db_url):
 
     calls = stored_calls(db_url)
     assert [(c.practice, c.persona, c.account_id, c.disposition) for c, _ in calls] == [(True, "stall_busy_owner", None, "promise"), (True, "mixed_stall_then_dispute", None, "escalated")]
-    for (call, events), shown in zip(calls, (first, second)):
+    for (_call, events), shown in zip(calls, (first, second)):
         assert events[0].kind == "call_started" and events[0].payload["practice"] is True
         assert [e.kind for e in events[-2:]] == ["call_ended", "practice_scored"]
         assert events[-1].payload == shown["payload"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input, Static
+
 from callassist.core.objections import ladder_id
 from callassist.tui.widgets.excuse_finder import ExcuseFinderPanel
 from tests.tui.conftest import press, settle, stored_calls
 from tests.tui.test_whole_calls import end_call, start_first_call
-
-from textual.widgets import Input, Static
 
 
 async def type_words(pilot, words: str) -> None:

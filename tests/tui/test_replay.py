@@ -4,7 +4,7 @@ script says now, and a tampered call says "integrity broken"."""
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -271,7 +271,7 @@ async def test_a_supervisor_leaving_the_dashboard_signs_a_checkpoint(tmp_path, d
 async def test_a_replayed_promise_says_what_became_of_it(make_app, db_url):
     """The call is replayed as it was; beside its promise the replay says what the ledger
     holds today: open, then replaced by the next call's promise."""
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from callassist.store import ledger
     from callassist.store.models import Promise
@@ -297,7 +297,7 @@ async def test_a_replayed_promise_says_what_became_of_it(make_app, db_url):
         engine = db.make_engine(db_url)
         with db.session(engine) as session:
             first = session.exec(select(Promise).where(Promise.call_id == call.id)).one()
-            ledger.add_promise(first.account_id, None, first.currency, first.total, "bank_transfer", "phone", [(date(2026, 12, 4), first.total)], datetime(2026, 11, 24, 9, tzinfo=timezone.utc), session=session)
+            ledger.add_promise(first.account_id, None, first.currency, first.total, "bank_transfer", "phone", [(date(2026, 12, 4), first.total)], datetime(2026, 11, 24, 9, tzinfo=UTC), session=session)
             session.commit()
         engine.dispose()
         assert "This promise since: replaced by a newer promise (Nov 24, 2026)" in await promise_line()

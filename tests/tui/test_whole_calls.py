@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import select
+from textual.widgets import Input, Select, Static
 
 from callassist.store import db, queries
 from callassist.store.models import Account, Debtor, Instalment, Promise
@@ -19,9 +19,6 @@ from callassist.tui.screens.worklist import WorklistScreen
 from callassist.tui.widgets.line_table import LineTable
 from tests.conftest import NOW, TODAY
 from tests.tui.conftest import as_owner, as_team_login, press, settle, stored_calls, with_demo_ledger
-
-from textual.widgets import Input, Select, Static
-
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "postgresql, wang's own login"])

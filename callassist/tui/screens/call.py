@@ -7,9 +7,10 @@ so, keeps the events and retries; it never shows a step that is not stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -22,8 +23,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from callassist.core.call import UNDONE, CallError, Event
-from callassist.core.flow import NOT_DIALLED, VERIFIED, states_before
 from callassist.core.compliance import SUPERVISOR
+from callassist.core.flow import NOT_DIALLED, VERIFIED, states_before
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS, excuse_of
 from callassist.core.priority import DEFAULT_WORK_STARTS
@@ -31,9 +32,9 @@ from callassist.core.problems import ContentError
 from callassist.core.reasons import describe_block, describe_budget
 from callassist.store.drafts import DRAFTED_BY
 from callassist.store.errors import StoreError
-from callassist.tui.screens.cases import CasePickerScreen
 from callassist.tui import keytrace
 from callassist.tui.bindings import bind_localized
+from callassist.tui.screens.cases import CasePickerScreen
 from callassist.tui.widgets.account_card import AccountCard
 from callassist.tui.widgets.choice_bar import ChoiceBar
 from callassist.tui.widgets.excuse_finder import ExcuseFinderPanel
@@ -350,7 +351,7 @@ class CallScreen(Screen):
                 if not self.call.dialled and self.call.contact_rules is not None:
                     self.dial_if_no_hold(choice.trigger)  # the dial is the gated act: holds read at this moment
                 else:
-                    self.apply(lambda: self.call.choose(choice.trigger))
+                    self.apply(lambda: self.call.choose(choice.trigger))  # noqa: B023 (the loop ends here)
                 return
 
     @work(thread=True, exclusive=True, group="dial")

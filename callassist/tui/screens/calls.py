@@ -28,7 +28,6 @@ from callassist.tui.screens.worklist import WIDE
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.line_table import Column, LineTable
 
-
 PAGE = 100  # rows read at a time: a few screens
 TYPING_PAUSE = 0.3  # seconds after the last key in a filter before the calls are read
 

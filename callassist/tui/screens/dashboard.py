@@ -22,7 +22,6 @@ from callassist.tui.live import LIVE_SECONDS, read_again
 from callassist.tui.widgets.bars import BLOCK, bar_lines, day_columns
 from callassist.tui.widgets.key_bar import KeyBar
 
-
 CALLS_COLOUR = "cyan"
 PER_DAY_ROWS = 8
 PROMISES_COLOUR = "green"

@@ -3,11 +3,10 @@ and whether the contact asked not to be called again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from rich.text import Text
-from typing import Callable
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding

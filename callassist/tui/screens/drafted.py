@@ -4,7 +4,8 @@ checked before it is saved (forbidden language in a note)."""
 
 from __future__ import annotations
 
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from textual.screen import ModalScreen
 

@@ -3,12 +3,11 @@ which the debtor confirms it in writing. Checked before anything is stored."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 from rich.text import Text
-from typing import Callable
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding

@@ -1,15 +1,15 @@
 """initial tables
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import callassist.store.types
+from alembic import op
 
+import callassist.store.types
 
 revision = '0001'
 down_revision = None

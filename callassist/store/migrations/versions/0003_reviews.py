@@ -5,11 +5,11 @@ Revises: 0002
 Create Date: 2026-11-22
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import callassist.store.types
+from alembic import op
 
+import callassist.store.types
 
 revision = '0003'
 down_revision = '0002'

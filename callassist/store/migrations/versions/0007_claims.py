@@ -5,11 +5,11 @@ Revises: 0006
 Create Date: 2026-12-01
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import callassist.store.types
+from alembic import op
 
+import callassist.store.types
 
 revision = '0007'
 down_revision = '0006'

@@ -14,7 +14,6 @@ policies.
 
 from alembic import op
 
-
 revision = '0008'
 down_revision = '0007'
 branch_labels = None

@@ -61,9 +61,8 @@ On PostgreSQL, what 0008 left to each program's good faith moves into the databa
 
 import re
 
-from alembic import context, op
 import sqlalchemy as sa
-
+from alembic import context, op
 
 revision = '0009'
 down_revision = '0008'

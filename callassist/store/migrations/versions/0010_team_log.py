@@ -18,11 +18,11 @@ deletes either table's rows, and collectors and trainers read neither.
 
 import uuid
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import callassist.store.types
+from alembic import op
 
+import callassist.store.types
 
 revision = '0010'
 down_revision = '0009'

@@ -11,7 +11,6 @@ program may store it; no other outcome is added.
 
 from alembic import context, op
 
-
 revision = '0011'
 down_revision = '0010'
 branch_labels = None

@@ -16,11 +16,11 @@ no login deletes a hold. The shape every stored event must fit gains `hold_place
 the outcome `on_hold`.
 """
 
-from alembic import context, op
 import sqlalchemy as sa
 import sqlmodel
-import callassist.store.types
+from alembic import context, op
 
+import callassist.store.types
 
 revision = '0012'
 down_revision = '0011'

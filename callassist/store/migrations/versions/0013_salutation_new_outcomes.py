@@ -12,10 +12,9 @@ PostgreSQL the shape every stored event must fit gains the outcomes `left_messag
 `reminded`.
 """
 
-from alembic import context, op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import context, op
 
 revision = '0013'
 down_revision = '0012'

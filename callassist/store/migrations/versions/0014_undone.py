@@ -9,9 +9,8 @@ keeps the choice and adds an `undone` event naming how many events it took back.
 PostgreSQL the shape every stored event must fit gains that kind; SQLite has no such check.
 """
 
-from alembic import context, op
 import sqlalchemy as sa
-
+from alembic import context, op
 
 revision = '0014'
 down_revision = '0013'

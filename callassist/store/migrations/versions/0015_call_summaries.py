@@ -19,10 +19,9 @@ supervisor's, all); it adds a summary only to an ended call of its own, once; no
 changes or deletes one; only the triggers, as the keeper, write the sums.
 """
 
-from alembic import context, op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import context, op
 
 revision = '0015'
 down_revision = '0014'

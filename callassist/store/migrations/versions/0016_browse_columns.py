@@ -15,9 +15,8 @@ events, judged by the content in use (`db upgrade` says which; else the shipped 
 SQLite's trigger that keeps a summary unchanged now covers the new columns too.
 """
 
-from alembic import context, op
 import sqlalchemy as sa
-
+from alembic import context, op
 
 revision = '0016'
 down_revision = '0015'

@@ -13,9 +13,8 @@ policy lets through is unchanged. SQLite has no policies: nothing to do there.
 
 import re
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0017'
 down_revision = '0016'
