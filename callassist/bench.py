@@ -23,11 +23,11 @@ import tempfile
 import termios
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from callassist.store.sql import TEAM_POOL
+from callassist.bench_parts import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
 
 # A million-account ledger takes minutes and gigabytes to build: only on request (--only).
 LEDGER_NAMES = ("worklist_next_1m", "import_rows", "db_check_1m")
@@ -48,13 +48,8 @@ CLASSIFY_UTTERANCES = (
     "invoice还没收到", "trust me, we have known each other for twenty years and I have never once let you down",
     "这次一定，上次是真的出了意外，下周五之前肯定把钱打过去", "head office", "the boxes arrived damaged and half the order was missing",
 )
-LEDGER_ACCOUNTS = int(os.environ.get("CALLASSIST_BENCH_ACCOUNTS", 1_000_000))
-LEDGER_COLLECTORS = 100
 AUDIT_EVENTS = int(os.environ.get("CALLASSIST_BENCH_EVENTS", 1_000_000))
 AUDIT_EVENTS_PER_CALL = 30
-# Invoices per account, one to this many (40, 25, 20 and 15 in a hundred): 1 gives the
-# dearest file per row, where every row brings a debtor, a contact and an account too.
-LEDGER_MOST_INVOICES = int(os.environ.get("CALLASSIST_BENCH_MOST_INVOICES", 4))
 BARE_APP = '''
 import sys
 from textual.app import App
@@ -69,24 +64,6 @@ class Bare(App):
 
 Bare().run()
 '''
-
-
-@dataclass
-class Figure:
-    samples: list[float]
-    floor: list[float]
-    stages: dict = field(default_factory=dict)  # where the time went (keypress_to_prompt)
-
-    def summary(self) -> dict:
-        median = statistics.median(self.samples)
-        floor = statistics.median(self.floor)
-        return {"median_ms": round(median, 3), "p99_ms": round(_p99(self.samples), 3), "floor_ms": round(floor, 3), "ratio": round(median / floor, 2) if floor else None} | (
-            {"stages": self.stages} if self.stages else {})
-
-
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
 
 
 class Terminal:
@@ -304,19 +281,6 @@ def key_stages(trace: Path, last: int) -> dict:
             "gc_pauses": len(pauses), "gc_longest_ms": round(max(pauses, default=0.0), 3)}
 
 
-def timed_notes(workspace, call_id: str, count: int) -> list[float]:
-    """Milliseconds each of `count` notes took to be stored, one event a store."""
-    from callassist.core.call import Event
-
-    samples = []
-    for n in range(count):
-        event = Event("note_added", {"text": f"bench note {n}", "state": "prepare"}, datetime.now(UTC))
-        started = time.perf_counter()
-        workspace.store(call_id, [event])
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def bench_event_append(work: Path, url: str, appends: int) -> Figure:
     from callassist.settings import Settings
     from callassist.workspace import Workspace
@@ -413,32 +377,6 @@ class Rate:
     def summary(self) -> dict:
         return {"rows": self.rows, "seconds": round(self.seconds, 2), "rows_per_s": round(self.rows / self.seconds),
                 "floor_rows_per_s": round(self.rows / self.floor_seconds), "ratio": round(self.seconds / self.floor_seconds, 2)}
-
-
-def write_ledger(path: Path, accounts: int, collectors: int, most_invoices: int = LEDGER_MOST_INVOICES, team: bool = False) -> int:
-    """An accounts file of `accounts` accounts spread over `collectors` (with `team`, all
-    in the team's shared queue), each with one to `most_invoices` invoices (one row
-    each); returns the number of rows."""
-    import csv
-    import random
-
-    rng = random.Random(1)
-    zones = ("Asia/Shanghai", "Asia/Taipei", "America/New_York", "Europe/London")
-    rows = 0
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["debtor_id", "debtor_name", "timezone", "work_starts", "income_day", "contact_name", "phone", "account_id", "collector", "currency", "flags", "invoice_number", "invoice_date", "due_date", "amount"])
-        for n in range(accounts):
-            # Every collector has debtors in every zone, with several starts of day and a
-            # third of them an income day: each collector's worklist merges many clocks.
-            debtor = [f"D{n}", f"Debtor {n} 有限公司", rng.choices(zones, (6, 2, 1, 1))[0], rng.choice(("", "08:30", "09:00")), rng.choice(("", "", str(rng.randint(1, 31)))), "王建国", f"+86 21 {n:08d}",
-                      f"A{n}", TEAM_POOL if team else f"c{n % collectors}", "CNY", "owner_change" if rng.random() < 0.01 else ""]
-            late = rng.randint(-20, 420)
-            for k in range(rng.choices(range(1, most_invoices + 1), (40, 25, 20, 15)[:most_invoices])[0]):
-                due = datetime(2026, 11, 20) - timedelta(days=late - 30 * k)
-                writer.writerow(debtor + [f"INV{n}-{k}", (due - timedelta(days=30)).date().isoformat(), due.date().isoformat(), f"{rng.randint(100, 300000)}.00"])
-                rows += 1
-    return rows
 
 
 def _raw_store_seconds(stored: Path, work: Path) -> float:

@@ -25,7 +25,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from callassist.bench import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
+from callassist.bench_parts import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
 
 TEAM_COLLECTORS = 20
 # A call's keys, as the standard script takes them, and two notes; ended after the amount

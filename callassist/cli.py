@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from callassist.launch import GLOBAL_OPTIONS, Options, UsageError, absent_database, checked_locale, reading_url, run_tui
+from callassist.startup import GLOBAL_OPTIONS, Options, UsageError, absent_database, checked_locale, reading_url, run_tui
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_show_locals=False, help="A terminal assistant for phone collection of overdue debts.")
 db_app = typer.Typer(help="Database maintenance.")
@@ -39,7 +39,7 @@ def fail(message: str) -> typer.Exit:
 def _open_store(options: Options, new: bool = False, reading: bool = False):
     """The engine on the configured database, schema up to date; one line and exit 2 if not.
     A SQLite file that is not there is made only when `new` (`db upgrade`; `demo` makes its own).
-    `reading` (report, export): with no database configured or made yet, the demo's, said so (launch.reading_url)."""
+    `reading` (report, export): with no database configured or made yet, the demo's, said so (startup.reading_url)."""
     from callassist.store import db as store_db
     from callassist.store.errors import StoreError
 

@@ -51,7 +51,7 @@ def test_bad_input_gets_one_clear_line(tmp_path, monkeypatch):
 
 
 def test_global_options_alone_skip_the_cli_framework():
-    from callassist.launch import global_options_only
+    from callassist.startup import global_options_only
 
     assert global_options_only([]) == {}
     assert global_options_only(["--db", "sqlite:///a.db", "--locale=zh", "--scripts-dir", "s"]) == {"db": "sqlite:///a.db", "locale": "zh", "scripts_dir": Path("s")}

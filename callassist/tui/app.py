@@ -27,7 +27,7 @@ from callassist.tui.screens.worklist import WorklistScreen, call_open_text
 GIL_SWITCH_INTERVAL = 0.0005
 # How often events kept on this computer (the database out of reach) are sent again.
 OUTBOX_SECONDS = 2.0
-# Start-up holds the garbage collector off this long at most (launch.run_tui, warm_up).
+# Start-up holds the garbage collector off this long at most (startup.run_tui, warm_up).
 GC_HELD_SECONDS = 20.0
 # How often the program looks whether its terminal is still there (a closed window, a
 # dropped connection): without one it would wait for keys that never come.
@@ -113,7 +113,7 @@ class CallAssistApp(App):
     def warm_up(self) -> None:
         """While the worklist waits for a key: build the quick-find (its Chinese tables take
         about 0.3 s of CPU, which must not compete with a call's first keys), then resume
-        the garbage collector (see launch.run_tui) with all that is loaded set apart."""
+        the garbage collector (see startup.run_tui) with all that is loaded set apart."""
         catalog = self.workspace.catalog if self.workspace else None
         if catalog is not None:
             catalog.finder()

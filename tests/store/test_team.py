@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 from sqlmodel import func, select
 
-from callassist.bench import write_ledger
+from callassist.bench_parts import write_ledger
 from callassist.bench_team import in_processes, login
 from callassist.core.ledger_csv import read_accounts
 from callassist.core.priority import DEFAULT_CLASS_DAYS

@@ -66,7 +66,7 @@ def make_app(settings, db_url):
             return Workspace.open(settings, db_url, locale)
 
         path = db_url.removeprefix("sqlite:///")
-        # The first paint reads as launch.py has it read: the same window, so the same order.
+        # The first paint reads as startup.run_tui has it read: the same window, so the same order.
         window = settings.contact_rules.window
         return CallAssistApp(open_workspace, locale, settings.collector, lambda now: quick_sqlite_read(path, settings.collector, now, window=window), clock=lambda: NOW)
 

@@ -229,7 +229,7 @@ async def test_a_supervisor_leaving_the_dashboard_signs_a_checkpoint(tmp_path, d
     import json
 
     from callassist.core.checkpoints import Checkpoint, signature_problem
-    from callassist.launch import daily_checkpoint
+    from callassist.startup import daily_checkpoint
     from callassist.tui.app import CallAssistApp
     from callassist.workspace import Workspace
     from tests.conftest import NOW

@@ -1,0 +1,174 @@
+"""What the everyday start (launch.py) and the CLI (cli.py) share: the global options,
+parsed without the CLI framework, and running the TUI with its day's checkpoint."""
+
+from __future__ import annotations
+
+import gc
+import re
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+# A database URL as SQLAlchemy names it: sqlite:///file.db, postgresql+psycopg://user@host/db.
+DB_URL = re.compile(r"^(sqlite|postgresql)(\+[a-z0-9_]+)?://", re.IGNORECASE)
+
+
+class GlobalOption(NamedTuple):
+    name: str  # the Settings field it sets
+    kind: type
+    help: str
+    envvar: str | None = None
+
+
+GLOBAL_OPTIONS = {
+    "--db": GlobalOption("db", str, "Database URL (default: SQLite in the user data dir).", "CALLASSIST_DB"),
+    "--collector": GlobalOption("collector", str, "Who is working (default: your login name)."),
+    "--locale": GlobalOption("locale", str, "en or zh (zh_TW and other Chinese locales map to zh); default: the system locale."),
+    "--scripts-dir": GlobalOption("scripts_dir", Path, "A trainer's scripts/ folder."),
+    "--objections-dir": GlobalOption("objections_dir", Path, "A trainer's objections/ folder."),
+    "--role": GlobalOption("role", str, "collector (default), supervisor or trainer: what you may see and do."),
+    "--compliance": GlobalOption("compliance", str, "The contact rules in force: cn (default), us, or the path of a YAML profile."),
+}
+
+
+class UsageError(Exception):
+    """A bad option value: one clear line for the user, exit status 2."""
+
+
+class Options:
+    """The global options, resolved into settings once, each checked with a clear error."""
+
+    def __init__(self, db: str | None = None, collector: str | None = None, locale: str | None = None, scripts_dir: Path | None = None, objections_dir: Path | None = None,
+                 role: str | None = None, compliance: str | None = None) -> None:
+        from callassist.settings import Settings, SettingsError
+
+        try:
+            self.settings = Settings.load(db=db, collector=collector, locale=locale, scripts_dir=scripts_dir, objections_dir=objections_dir, role=role, compliance=compliance)
+        except SettingsError as exc:
+            raise UsageError(str(exc)) from None
+        url = self.settings.db
+        if url and not DB_URL.match(url):
+            from callassist.core.redact import display_url
+
+            raise UsageError(f"unsupported database URL {display_url(url)!r}: use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname")
+        if url and url.lower().startswith("postgresql") and url.count("@") > 1:
+            from callassist.core.redact import display_url
+
+            # Read as the driver would, the rest of such a password becomes the host's name,
+            # and the driver's error would print it.
+            raise UsageError(f"database URL {display_url(url)!r}: its password holds an @; write each @ in it as %40 (and / ? # as %2F %3F %23)")
+        self.locale = checked_locale(self.settings.locale)
+        from callassist.core.private import keep_private
+
+        keep_private(self.settings.data_dir)
+
+
+def checked_locale(requested: str | None) -> str:
+    """en or zh from what the user asked for (None: the system locale); UsageError otherwise."""
+    from callassist.core.i18n import LOCALES, resolve_locale
+
+    if requested and resolve_locale(requested) != requested.replace("-", "_").lower()[:2]:
+        raise UsageError(f"unsupported locale {requested!r}: use {' or '.join(LOCALES)} (zh_CN, zh_TW and other Chinese variants mean zh)")
+    return resolve_locale(requested)
+
+
+def global_options_only(argv: list[str]) -> dict | None:
+    """The options in `argv` when it holds global options and nothing else, else None."""
+    values: dict = {}
+    index = 0
+    while index < len(argv):
+        flag, has_value, value = argv[index].partition("=")
+        spec = GLOBAL_OPTIONS.get(flag)
+        if spec is None or spec.name in values:
+            return None
+        if not has_value:
+            index += 1
+            if index == len(argv):
+                return None
+            value = argv[index]
+        values[spec.name] = spec.kind(value)
+        index += 1
+    return values
+
+
+def run_tui(options: Options, url: str, replay: str | None = None) -> None:
+    # Start-up makes a million objects and few cycles: sweeps of them would stall the first
+    # frame and the first keys. The app resumes the collector once warmed up (CallAssistApp.warm_up).
+    gc.disable()
+    from callassist.core.compliance import Viewer
+    from callassist.tui.app import CallAssistApp
+
+    settings = options.settings
+    if problem := absent_database(url, settings.db is not None):
+        print(f"callassist: {problem}", file=sys.stderr)
+        sys.exit(2)
+
+    def open_workspace():
+        from callassist.workspace import Workspace
+
+        return Workspace.open(settings, url, options.locale)
+
+    quick_read = None
+    # A trainer's worklist is empty: the first paint must not show the ledger either.
+    from callassist.store.sql import sqlite_file
+
+    file = sqlite_file(url)
+    if file is not None and replay is None and Viewer(settings.collector, settings.role).sees_personal_data:
+        from callassist.store.sql import quick_sqlite_read
+
+        path = str(file)
+        window = settings.contact_rules.window
+        quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days, window=window)  # noqa: E731
+    tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True)
+    tui.run()
+    tui.resume_gc()  # an app that ended before warming up
+    if tui.return_code in (0, None):
+        daily_checkpoint(tui.workspace)
+    else:
+        sys.exit(tui.return_code)
+
+
+def absent_database(url: str, named: bool) -> str | None:
+    """What to say when `url` names a SQLite file that is not there: a command other than
+    `db upgrade` and `demo` never makes an empty database in its place. `named`: the user
+    gave the URL (--db, CALLASSIST_DB), so a typo is likely."""
+    from callassist.store.sql import missing_file
+
+    path = missing_file(url)
+    if path is None:
+        return None
+    if named:
+        return f"no database at {path} (check --db or CALLASSIST_DB for a typo); `callassist db upgrade` makes a new one there"
+    return f"no database yet at {path}: `callassist db upgrade` makes it (then `callassist import accounts FILE`), or try `callassist demo`"
+
+
+def daily_checkpoint(workspace) -> None:
+    """The day's first run leaves a signed checkpoint of the log behind, so that a desk
+    that never runs `audit checkpoint` has them too; said on stderr, after the screen."""
+    if workspace is None:
+        return
+    from callassist.core.checkpoints import CheckpointError
+    from callassist.store.auditlog import LogRefused
+    from callassist.store.errors import StoreError
+
+    where = workspace.checkpoint_file
+    try:
+        made = workspace.checkpoint(daily=True)
+    except LogRefused as exc:
+        print(f"callassist: no checkpoint signed: {exc.why}\n{exc}\n(callassist audit verify --checkpoints {where})", file=sys.stderr)
+        return
+    except (CheckpointError, StoreError, ValueError) as exc:  # ValueError: a database changed by hand
+        print(f"callassist: no checkpoint signed: {exc}", file=sys.stderr)
+        return
+    if made is not None:
+        print(f"callassist: the day's checkpoint of the log ({made.size} entries) signed into {where}; keep a copy of that file off this machine", file=sys.stderr)
+
+
+def reading_url(options: Options) -> str:
+    """Settings.reading_url, saying on standard error when it is the demo's."""
+    from callassist.core.redact import display_url
+
+    url = options.settings.reading_url()
+    if url != options.settings.database_url():
+        print(f"callassist: reading the demo database {display_url(url)} (no other is set up yet; --db or CALLASSIST_DB chooses one)", file=sys.stderr)
+    return url
