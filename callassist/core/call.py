@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transitions import Machine, MachineError
 
@@ -128,6 +128,12 @@ class _Cursor:
     """The object transitions moves between states (kept apart so triggers never clash with Call's own names)."""
 
     state: str = ""
+
+    if TYPE_CHECKING:  # transitions adds these to the model it is given
+
+        def trigger(self, name: str) -> bool: ...
+
+        def may_trigger(self, name: str) -> bool: ...
 
 
 @dataclass
@@ -509,14 +515,15 @@ class Call:
         return "someone_else"
 
     def _promise_view(self) -> PromiseView | None:
-        if self.promise is None:
+        promise = self.promise
+        if promise is None:
             return None
-        money = lambda amount: format_money(Money(amount, self.promise.currency), self.locale)  # noqa: E731
-        instalments = tuple(InstalmentView(fmt_date(i.due, self.locale), money(i.amount)) for i in self.promise.instalments)
+        money = lambda amount: format_money(Money(amount, promise.currency), self.locale)  # noqa: E731
+        instalments = tuple(InstalmentView(fmt_date(i.due, self.locale), money(i.amount)) for i in promise.instalments)
         return PromiseView(
-            total=money(self.promise.total),
-            method=label(f"method_{self.promise.method}", self.locale),
-            channel=label(f"channel_{self.promise.channel}", self.locale),
+            total=money(promise.total),
+            method=label(f"method_{promise.method}", self.locale),
+            channel=label(f"channel_{promise.channel}", self.locale),
             instalments=instalments,
             first_due=instalments[0].due,
         )

@@ -9,7 +9,7 @@ broken rates count promises whose first payment date has passed.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -253,7 +253,7 @@ def count_ticks(largest: int, most: int = 6) -> list[int]:
 DATA_COLUMNS = ("section", "metric", "state", "excuse", "reason", "rung", "day", "call_id", "collector", "value", "share", "note")
 
 
-def as_data(result: Figures, states: list[str] = ()) -> dict[str, list[dict]]:
+def as_data(result: Figures, states: Sequence[str] = ()) -> dict[str, list[dict]]:
     """The figures for programs (`report --format json|csv`): stable ids whatever the
     language (metric names, step states, excuse ids, hold reasons, rung numbers), one
     object per item, shares as fractions, steps in the order of `states` (the flow's).

@@ -39,4 +39,5 @@ def load_judge(scripts_dir: Path, script: str, objections_dir: Path, rules: Prof
     if problems or loaded is None or catalog is None:
         scripts_dir, objections_dir = PACKAGED_SCRIPTS, PACKAGED_OBJECTIONS
         loaded, catalog, _ = check_content(scripts_dir, SHIPPED_SCRIPT, objections_dir, rehearse=False)
+        assert loaded is not None and catalog is not None, "the shipped content loads (tests/content)"
     return judge_of(loaded.flow, catalog, forbidden_list(scripts_dir)[0], rules)

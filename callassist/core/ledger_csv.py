@@ -365,7 +365,7 @@ def _read_accounts(path: Path, progress: Callable[[int], None] | None, number_fo
             progress(10000)
         part = values[:_ACCOUNT_PART]
         number, issued_text, due_text, amount_text = values[_ACCOUNT_PART:]
-        if part == last_part:
+        if part == last_part and last_account is not None:
             known = last_account
         else:
             found = len(problems)

@@ -41,8 +41,8 @@ class PersonaExcuse(_Strict):
 class PracticeAccount(_Strict):
     """The sample account a practice call with this persona runs on."""
 
-    standing: Literal[SAMPLE_STANDINGS] = Field("overdue", description="overdue (past due, an earlier promise broken), not_yet_due (nothing late yet: a reminder call) or promise_open (a promise falls due in a few days: a check call).")  # type: ignore[valid-type]
-    debtor: Literal[SAMPLE_DEBTORS] = Field("company", description="company (a business, its finance manager to ask for) or consumer (a person, on a private number).")  # type: ignore[valid-type]
+    standing: Literal[SAMPLE_STANDINGS] = Field(default="overdue", description="overdue (past due, an earlier promise broken), not_yet_due (nothing late yet: a reminder call) or promise_open (a promise falls due in a few days: a check call).")  # type: ignore[valid-type]
+    debtor: Literal[SAMPLE_DEBTORS] = Field(default="company", description="company (a business, its finance manager to ask for) or consumer (a person, on a private number).")  # type: ignore[valid-type]
 
 
 class Persona(_Strict):

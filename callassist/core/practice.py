@@ -170,9 +170,9 @@ def expected_steps(call: Call, outcome: str = "promise", through: str | None = N
     is named; for a promise, through the promise form. The happy path when there is no such way."""
     flow = call.loaded.flow
     finals = _finals(call)
-    start = (flow.initial, frozenset(), False, through in (None, flow.initial))
+    start: tuple[str, frozenset[str], bool, bool] = (flow.initial, frozenset(), False, through in (None, flow.initial))
     previous: dict[tuple, tuple | None] = {start: None}
-    queue = deque([start])
+    queue: deque[tuple[str, frozenset[str], bool, bool]] = deque([start])
 
     def holds(name: str, facts: frozenset, promised: bool) -> bool:
         return condition(name)(SimpleNamespace(facts=facts, promise=promised or None, objection=None, context=call.context))  # type: ignore[arg-type]

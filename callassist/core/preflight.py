@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import product
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, build_context
@@ -60,7 +61,7 @@ def sample_snapshot(with_history: bool = True, *, standing: str = "overdue", deb
         invoices = (InvoiceLine("INV-0001", date(2025, 10, 1), date(2025, 11, 1), Decimal("20000.00")), InvoiceLine("INV-0002", date(2025, 11, 1), date(2025, 12, 1), Decimal("16800.00")))
         promises = (PastPromise(Decimal("10000.00"), date(2026, 2, 20), "broken"),)
     if debtor == "consumer":
-        names = {"debtor": "Wang Lei 王磊", "contact_name": "Wang Lei 王磊", "contact_role": "", "phone": "+86 139 5550 0000", "debtor_kind": "consumer"}
+        names: dict[str, Any] = {"debtor": "Wang Lei 王磊", "contact_name": "Wang Lei 王磊", "contact_role": "", "phone": "+86 139 5550 0000", "debtor_kind": "consumer"}
     else:
         names = {"debtor": "Sample Trading Co. 示例贸易有限公司", "contact_name": "Chen Jing 陈静", "contact_role": "finance manager", "phone": "+86 21 5550 0000"}
     return AccountSnapshot(
@@ -160,11 +161,11 @@ def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage |
             for state in flow.flow.states:
                 objection = ObjectionState(EXCUSE_IDS[0], 1) if state == flow.flow.objections.state else None
                 try:
-                    call.render_at(state, objection)
+                    rendered = call.render_at(state, objection).payload["text"]
                 except ContentError as exc:
                     note(exc.problems, shape)
                     continue
-                text = call.step.text if objection is None else call.step.text.replace(catalog.rebuttal(EXCUSE_IDS[0], 1, context).text, "")
+                text = rendered if objection is None else rendered.replace(catalog.rebuttal(EXCUSE_IDS[0], 1, context).text, "")
                 source = flow.template_source(locale, flow.flow.states[state].template_name(state)) or ""
                 note(_printed_forbidden(forbidden, text, source, locale, shown[(locale, state)], 1), shape)
                 note(_printed_claims(text, context, shown[(locale, state)], 1), shape)

@@ -32,9 +32,9 @@ class PreviewStep:
 def happy_path(flow: Flow) -> list[str]:
     """Triggers (and CAPTURE) from the initial state to a final one, through a captured
     promise when the flow allows it; guards are honoured as a live call would."""
-    start = (flow.initial, frozenset(), False)
+    start: tuple[str, frozenset[str], bool] = (flow.initial, frozenset(), False)
     previous: dict[tuple, tuple[tuple, str] | None] = {start: None}
-    queue = deque([start])
+    queue: deque[tuple[str, frozenset[str], bool]] = deque([start])
     fallback = None
     while queue:
         node = queue.popleft()
@@ -78,7 +78,9 @@ def _call(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, local
 
 
 def _step(call: Call) -> PreviewStep:
-    return PreviewStep(call.state, call.step.label, call.step.text, tuple((c.key, c.label) for c in call.choices()))
+    step = call.step
+    assert step is not None, "a started call always stands at a step"
+    return PreviewStep(call.state, step.label, step.text, tuple((c.key, c.label) for c in call.choices()))
 
 
 def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, state: str | None = None,

@@ -112,7 +112,9 @@ def check_payment(amount_text: str, date_text: str, currency: str, today: date, 
         errors.append(FieldError("paid_on", "err_date", (("value", date_text.strip()),)))
     elif paid_on > today:
         errors.append(FieldError("paid_on", "err_paid_future", (("today", today.isoformat()),)))
-    return (None, errors) if errors else ((amount, paid_on), [])
+    if errors or amount is None or paid_on is None:
+        return None, errors
+    return (amount, paid_on), []
 
 
 def check_promise(
@@ -161,7 +163,7 @@ def check_promise(
         errors.append(FieldError("method", "err_choose_method"))
     if channel not in CHANNELS:
         errors.append(FieldError("channel", "err_choose_channel"))
-    if errors or total is None:
+    if errors or total is None or method is None or channel is None:
         return None, errors
     return Promise(currency, total, tuple(instalments), method, channel), []
 
@@ -244,7 +246,7 @@ def open_position(invoices: list[tuple[date, Decimal]], paid: Decimal) -> tuple[
     """The balance and the due date of the oldest invoice not yet covered, when payments
     settle the oldest invoices first."""
     if not paid and invoices and all(amount > 0 for _, amount in invoices):  # as an import finds most accounts
-        return sum(amount for _, amount in invoices), min(due for due, _ in invoices)
+        return sum((amount for _, amount in invoices), Decimal(0)), min(due for due, _ in invoices)
     ordered = sorted(invoices)
     balance = sum((amount for _, amount in ordered), Decimal(0)) - paid
     owed = outstanding([amount for _, amount in ordered], paid)

@@ -23,7 +23,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -213,7 +213,7 @@ class Match:
 class ExcuseFinder:
     """Ranks the six excuses for an utterance, using the catalog's cues and examples."""
 
-    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...], ordinary: list[str] = (), detectable: tuple[str, ...] | None = None,
+    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...], ordinary: Sequence[str] = (), detectable: tuple[str, ...] | None = None,
                  family: Callable[[str], str] | None = None) -> None:
         """`ordinary`: notes that are no excuse. They are never ranked and change no
         ranking; they tell detect() what an ordinary note looks like. `detectable`: the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel.dates import get_day_names
 
 from callassist.core.compliance import Block, Budget, Profile
@@ -12,7 +14,7 @@ from callassist.core.priority import Reason
 
 def describe_reason(reason: Reason, locale: str) -> str:
     """One reason as a short phrase: "promise broken 2 days ago", "callback due 10:30"."""
-    values = dict(reason.values)
+    values: dict[str, Any] = dict(reason.values)
     words: dict[str, object] = {}
     if "amount" in values and values["amount"] is not None:
         words["amount"] = format_money(Money(values["amount"], values["currency"]), locale)
@@ -42,7 +44,7 @@ def describe_reason(reason: Reason, locale: str) -> str:
 
 def describe_block(block: Block, profile: str, locale: str) -> str:
     """A rule that stops a dial, with the figures that break it."""
-    values = dict(block.values)
+    values: dict[str, Any] = dict(block.values)
     words: dict[str, object] = {name: values[name] for name in ("count", "cap", "day", "days", "zone") if name in values}
     if "local" in values:
         words["time"] = fmt_time(values["local"], locale)

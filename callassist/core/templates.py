@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from callassist.core.claims import unsupported_claims
 from callassist.core.context import CallContext, template_variables

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -112,7 +113,7 @@ def validate(model: type[Model], data: Any, lines: LineMap, path: Path) -> Model
         raise ContentError(problems) from None
 
 
-def _problem(error: dict, model: type[BaseModel], lines: LineMap, path: Path) -> Problem:
+def _problem(error: Mapping[str, Any], model: type[BaseModel], lines: LineMap, path: Path) -> Problem:
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
     line, col = line_of(lines, loc)
     where = ".".join(str(p) for p in loc) or "(top level)"
