@@ -6,6 +6,9 @@ clean is exactly what a collector can get and anything else is refused before a 
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections import OrderedDict
 from pathlib import Path
 
 from callassist.core.context import DEBT_DETAILS
@@ -71,10 +74,48 @@ def check_script(directory: Path, forbidden: ForbiddenLanguage | None) -> tuple[
     return (None if problems else loaded), problems
 
 
-def check_content(scripts_dir: Path, script: str, objections_dir: Path, rehearse: bool = True) -> tuple[LoadedFlow | None, Catalog | None, list[Problem]]:
+Checked = tuple[LoadedFlow | None, Catalog | None, list[Problem]]
+_CHECKED: OrderedDict[tuple[object, ...], Checked] = OrderedDict()
+_CHECKED_KEPT = 4  # a script and the packaged one, each with and without rehearsal
+
+
+def content_digest(*folders: Path) -> str:
+    """A SHA-256 over every file under `folders` (names and bytes, symlinks followed) and
+    the packaged forbidden list, which a folder without its own list falls back on."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        digest.update(f"{folder.resolve()}\0".encode())
+        for root, dirs, files in os.walk(folder, followlinks=True):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(root, name)
+                digest.update(f"{path.relative_to(folder)}\0".encode())
+                digest.update(path.read_bytes())
+    digest.update((PACKAGED_SCRIPTS / FORBIDDEN_FILE).read_bytes())
+    return digest.hexdigest()
+
+
+def check_content(scripts_dir: Path, script: str, objections_dir: Path, rehearse: bool = True) -> Checked:
     """One script and the catalog, as the app uses them: both, or the problems found.
     `rehearse`: also render every step and rung (preflight); what only reads their names
-    (a report) does without, a second and a half sooner."""
+    (a report) does without, a second and a half sooner.
+
+    The same files are checked once per process (two seconds each time): the answer is
+    kept under a digest of every byte read, so a trainer's edit is always checked anew."""
+    try:
+        key = (content_digest(scripts_dir, objections_dir), script, rehearse, Path.cwd())
+    except OSError:  # a folder that cannot be read: the checks say what is wrong with it
+        return _check_content(scripts_dir, script, objections_dir, rehearse)
+    if key not in _CHECKED:
+        _CHECKED[key] = _check_content(scripts_dir, script, objections_dir, rehearse)
+        while len(_CHECKED) > _CHECKED_KEPT:
+            _CHECKED.popitem(last=False)
+    _CHECKED.move_to_end(key)
+    flow, catalog, problems = _CHECKED[key]
+    return flow, catalog, list(problems)
+
+
+def _check_content(scripts_dir: Path, script: str, objections_dir: Path, rehearse: bool) -> Checked:
     forbidden, problems = forbidden_list(scripts_dir)
     flow, found = check_script(scripts_dir / script, forbidden)
     problems += found
