@@ -36,7 +36,7 @@ def test_a_good_call_passes_with_the_proving_events(make_call, standard_flow):
     disclosed = next(seq for seq, e in enumerate(events, 1) if e.kind == "step_entered" and e.payload["discloses_debt"])
     assert lines["verified_before_debt"].seq == disclosed and "before any debt detail" in lines["verified_before_debt"].detail
     assert events[lines["promise_read_back"].seq - 1].payload["trigger"] == "promise_confirmed"
-    assert lines["rebuttal_matched"].detail == "1 excuse(s), each answered with its own ladder."
+    assert lines["rebuttal_matched"].detail == "1 excuse, answered with its own ladder."
 
 
 def _stamped(events, at):
