@@ -2,7 +2,7 @@
 
 `callassist` with only global options (the common case, many times a day) is parsed
 here and opens the TUI straight away; any command, `--help` or anything unexpected goes
-to the Typer CLI in cli.py, which declares the same options from GLOBAL_OPTIONS. Typer
+to the Typer CLI in cli/, which declares the same options from GLOBAL_OPTIONS. Typer
 and Click take about 50 ms to import and parse, a sixth of the time to the first paint.
 """
 

@@ -1,4 +1,4 @@
-"""What the everyday start (launch.py) and the CLI (cli.py) share: the global options,
+"""What the everyday start (launch.py) and the CLI (cli/) share: the global options,
 parsed without the CLI framework, and running the TUI with its day's checkpoint."""
 
 from __future__ import annotations

@@ -31,7 +31,20 @@ def test_lint_exit_status_and_formats(tmp_path, monkeypatch):
     problems = json.loads(as_json.stdout)
     assert {"path": "scripts/standard/zh/purpose.j2", "line": 1, "col": 1, "code": "E030"}.items() <= problems[0].items()
     usage = runner.invoke(app, [*args, "--format", "yaml"])
-    assert usage.exit_code == 2 and "--format 'yaml': use text or json" in usage.output
+    assert usage.exit_code == 2 and "'yaml' is not one of 'text', 'json'" in " ".join(usage.output.replace("│", " ").split())
+
+
+def test_the_commands_choices_are_the_cores():
+    """The CLI's Enum choices name what the core and the store accept, no more, no less."""
+    from callassist.cli.content import GraphFormat, SchemaKind
+    from callassist.cli.figures import ExportKind
+    from callassist.core.graph import FORMATS
+    from callassist.core.schemas import SCHEMAS
+    from callassist.store.queries import EXPORTS
+
+    assert [kind.value for kind in SchemaKind] == list(SCHEMAS)
+    assert tuple(fmt.value for fmt in GraphFormat) == FORMATS
+    assert tuple(kind.value for kind in ExportKind) == EXPORTS
 
 
 def test_preview_renders_the_happy_path_and_one_step():

@@ -1,0 +1,54 @@
+"""The `callassist` command, one module per group of commands; each registers its commands
+on the root app (root.py) when imported, in the order `--help` lists them."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+# The modules register their commands as they are imported: in the order --help lists them.
+# isort: off
+from callassist.cli import demo, figures, benchmarks, content, database, audit, ledger  # noqa: F401
+# isort: on
+from callassist.cli.root import app
+from callassist.startup import GLOBAL_OPTIONS
+
+__all__ = ["app", "main", "misplaced_global_option"]
+
+
+def misplaced_global_option(argv: list[str]) -> str | None:
+    """What to say when a global option (--locale, --db...) follows a command that has no
+    option of that name: `callassist demo --locale zh` means `callassist --locale zh demo`."""
+    group = typer.main.get_command(app)
+    at, value_next = None, False
+    for index, word in enumerate(argv):  # the command: the first word that is no option's value
+        if value_next or word.startswith("-"):
+            value_next = not value_next and word in GLOBAL_OPTIONS  # `--collector bench`: bench is no command
+            continue
+        at = index
+        break
+    if at is None or argv[at] not in group.commands:  # type: ignore[attr-defined]
+        return None
+    command = group.commands[argv[at]]  # type: ignore[attr-defined]
+    after = argv[at + 1:]
+    inner = next((word for word in after if not word.startswith("-")), None)
+    if isinstance(command, typer.core.TyperGroup) and inner in command.commands:  # db upgrade, import accounts
+        command, after = command.commands[inner], after[after.index(inner) + 1:]
+    own = {flag for param in command.params for flag in param.opts}
+    for word in after:
+        flag = word.split("=", 1)[0]
+        if flag in GLOBAL_OPTIONS and flag not in own:
+            at = argv.index(word)
+            taken = argv[at:at + (1 if "=" in word else 2)]
+            rest = argv[:at] + argv[at + len(taken):]
+            return f"{flag} is an option of callassist itself: put it before the command: callassist {' '.join(taken + rest)}"
+    return None
+
+
+def main() -> None:
+    problem = misplaced_global_option(sys.argv[1:])
+    if problem is not None:
+        typer.echo(f"callassist: {problem}", err=True)
+        raise SystemExit(2)
+    app()

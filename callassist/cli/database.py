@@ -1,0 +1,101 @@
+"""`callassist db`: migrate, check and let people into the database."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from callassist.cli.root import db_app, fail, open_store
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring the database schema up to date (runs the Alembic migrations).
+
+    A database set up now keeps call records at least as long as the contact rules in
+    force say (--compliance); a profile asking for longer raises that floor, none lowers it.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from callassist.core.redact import display_url
+    from callassist.store import db as store_db
+    from callassist.store.sql import missing_file
+
+    settings = ctx.obj.settings
+    created = missing_file(settings.database_url())
+    engine = open_store(ctx.obj, new=True)
+    if created:
+        typer.echo(f"New database made: {created}")
+    try:
+        with store_db.session(engine) as session:
+            floor = store_db.raise_retention(session, settings.contact_rules.retention_years)
+            session.commit()
+    except SQLAlchemyError as exc:  # on a team's database only the owner may raise it
+        raise fail(f"the {settings.contact_rules.name} rules keep records longer than this database does; only the owner of its tables may raise that: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    typer.echo(f"Schema up to date: {display_url(settings.database_url())}")
+    typer.echo(f"Call records are kept at least {floor} years (no purge goes further).")
+
+
+@db_app.command("check")
+def db_check(ctx: typer.Context) -> None:
+    """Check the ledger's invariants over every account: balances, closed accounts, promises
+    and payments agree. Lists each violation with its account; exit status 1 if any."""
+    import time
+
+    from callassist.store import db as store_db
+    from callassist.store.ledger_check import INVARIANTS, check_ledger
+
+    engine = open_store(ctx.obj)
+    started = time.perf_counter()
+    try:
+        with store_db.session(engine) as session:
+            found = check_ledger(session=session)
+            accounts = session.connection().exec_driver_sql("SELECT COUNT(*) FROM account").scalar()
+    finally:
+        engine.dispose()
+    for violation in found:
+        typer.echo(str(violation))
+    seconds = time.perf_counter() - started
+    if found:
+        typer.echo(f"{len(found)} violation(s) in {len({v.account for v in found})} of {accounts} account(s) ({seconds:.1f} s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{accounts} account(s): the {len(INVARIANTS)} invariants of the ledger hold ({seconds:.1f} s)")
+
+
+@db_app.command("grant")
+def db_grant(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The person's user name: their database login and their name in callassist."),
+    role: str = typer.Option("collector", "--role", help="collector, supervisor or trainer."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the login's password from the first line of standard input."),
+) -> None:
+    """Let a person of the team log in to the team's PostgreSQL database as their own role.
+
+    Run as the owner of the tables (--db with the owner's URL). A collector's connection
+    then reads only their own accounts, the team's queue and their own calls; a
+    supervisor's reads everything; a trainer's only their own practice calls.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from callassist.store import db as store_db
+    from callassist.store import team
+    from callassist.store.errors import StoreError
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    if password_stdin and not password:
+        raise fail("--password-stdin: the first line of standard input is empty")
+    engine = open_store(ctx.obj)
+    try:
+        with store_db.session(engine) as session:
+            made = team.grant(name, role, session=session, password=password)
+            session.commit()
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except SQLAlchemyError as exc:  # a refusal (not the owner, no CREATEROLE): said in one line
+        raise fail(f"cannot grant {name} the {role} role: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{'Made' if made else 'Changed'} the login {name}: {role} of the team{' (no password: set one with --password-stdin)' if password is None and made else ''}.")

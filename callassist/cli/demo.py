@@ -1,0 +1,71 @@
+"""`callassist demo`: a demo ledger with a history of calls, opened in the TUI."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+import typer
+
+from callassist.cli.root import app, fail
+from callassist.startup import Options, run_tui
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    no_open: bool = typer.Option(False, "--no-open", help="Only create the demo database."),
+    reset: bool = typer.Option(False, "--reset", help="Start again from a fresh demo database (earlier demo calls are deleted)."),
+) -> None:
+    """Create a demo database (60+ accounts) and open the worklist on it.
+
+    The demo database lives beside the default one (demo.db in the data dir, or --db).
+    It is created on the first run; later runs open it again with its calls, so an
+    interrupted call can be resumed. --reset starts over.
+    """
+    from datetime import datetime
+
+    from sqlalchemy.engine import make_url
+
+    from callassist.core.judge import judge_of
+    from callassist.core.lint import check_content, forbidden_list
+    from callassist.core.redact import display_url
+    from callassist.store import db as store_db
+    from callassist.store import demo as demo_data
+    from callassist.store import queries
+    from callassist.store.demo_history import populate_history
+    from callassist.store.errors import StoreError
+    from callassist.store.ledger_check import check_ledger
+
+    options: Options = ctx.obj
+    url = options.settings.db or options.settings.demo_url()
+    parsed = make_url(url)
+    if reset and parsed.get_backend_name() == "sqlite" and parsed.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(parsed.database + suffix).unlink(missing_ok=True)
+        signed = options.settings.checkpoint_file(url)
+        if signed.exists():  # the old demo's checkpoints are kept, apart: the new demo starts a log of its own
+            kept = signed.with_name(f"{signed.name}.{datetime.now(UTC):%Y%m%d%H%M%S}")
+            signed.rename(kept)
+            typer.echo(f"The earlier demo's checkpoints are kept in {kept}")
+    try:
+        engine = store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.judge)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    with store_db.session(engine) as session:
+        if not demo_data.has_ledger(session):
+            today = datetime.now(UTC).date()
+            count = demo_data.populate(session, options.settings.collector, today)
+            flow, catalog, problems = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
+            calls = populate_history(session, flow, catalog, today, judge=judge_of(flow.flow, catalog, forbidden_list(options.settings.scripts_dir)[0], options.settings.contact_rules)) if not problems else 0
+            demo_data.schedule_callbacks(session, options.settings.collector, today)
+            typer.echo(f"Demo database with {count} accounts for {options.settings.collector} and {calls} past calls: {display_url(url)}")
+            for violation in check_ledger(session=session):  # the ledger's invariants hold in the demo too (db check)
+                typer.echo(f"callassist: the demo ledger breaks an invariant: {violation}", err=True)
+        elif queries.collector_by_name(options.settings.collector, session=session) is None:
+            typer.echo(f"Demo database already there, made for {demo_data.made_for(session)}: its accounts are theirs (--collector {demo_data.made_for(session)}, or --reset to make one for {options.settings.collector}): {display_url(url)}")
+        else:
+            typer.echo(f"Demo database already there (use --reset to start over): {display_url(url)}")
+    engine.dispose()
+    if not no_open:
+        run_tui(options, url)

@@ -1,0 +1,223 @@
+"""What supervisors read: `replay`, `report`, `export`, and `purge` at the end of retention."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC
+from enum import Enum
+from typing import Optional
+
+import typer
+
+from callassist.cli.root import app, fail, locale_of, open_store, viewer_of
+from callassist.startup import Options, reading_url, run_tui
+
+
+class ReportFormat(str, Enum):  # noqa: UP042 (Typer's choices)
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ExportKind(str, Enum):  # noqa: UP042 (store/queries.py EXPORTS, as a test holds)
+    calls = "calls"
+    events = "events"
+    promises = "promises"
+
+
+class ExportFormat(str, Enum):  # noqa: UP042
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+MISSED_LISTED = 20  # calls with a missed objection shown in the table; CSV and JSON list all
+
+
+@app.command()
+def replay(ctx: typer.Context, call_id: str = typer.Argument(..., help="The call's id (see `callassist audit verify`).")) -> None:
+    """Replay a stored call step by step, as the collector saw it (its hash chain checked first)."""
+    options: Options = ctx.obj
+    run_tui(options, reading_url(options), replay=call_id)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
+    collector: Optional[str] = typer.Option(None, "--collector", help="Only this collector's calls."),
+    fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", help="The table, localized; csv and json keep stable ids."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="Name steps and excuses in en or zh (the table; csv and json keep ids)."),
+) -> None:
+    """Team figures: contact, promise, kept and broken rates, time per phase, excuses, rebuttal rungs.
+
+    Practice calls are never counted.
+    """
+    import csv
+    import io
+    import json
+    from datetime import datetime
+
+    from callassist.core.compliance import HOLD_REASONS
+    from callassist.core.figures import DATA_COLUMNS, as_data, as_rows, figures_from
+    from callassist.core.i18n import label
+    from callassist.core.lint import check_content
+    from callassist.core.promises import parse_date
+    from callassist.core.spreadsheet import safe_cell
+    from callassist.store import db as store_db
+    from callassist.store import queries
+
+    options: Options = ctx.obj
+    lang = locale_of(options, locale)
+    days = {}
+    for name, raw in (("--from", date_from), ("--to", date_to)):
+        if raw is not None:  # an empty one too: `--from ''` is a mistake, not "from the start"
+            days[name] = parse_date(raw)
+            if days[name] is None:
+                raise fail(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
+    if len(days) == 2 and days["--from"] > days["--to"]:
+        raise fail(f"--from {days['--from'].isoformat()} is after --to {days['--to'].isoformat()}: no day is in between; swap them")
+    engine = open_store(options, reading=True)
+    with store_db.session(engine) as session:
+        if collector is not None and queries.collector_by_name(collector, session=session) is None:
+            engine.dispose()
+            raise fail(f"--collector {collector!r}: no collector of that name in this database (names are as in the ledger's collector column)")
+        totals = queries.team_totals(session=session, viewer=viewer_of(options, session), today=datetime.now(UTC).date(), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
+    engine.dispose()
+    flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir, rehearse=False)
+    states = flow.flow.state_labels(lang) if flow else {}
+    excuses = catalog.ladder_names(lang) if catalog else {}
+    holds = {reason: label(f"hold_{reason}", lang) for reason in HOLD_REASONS}
+    result = figures_from(totals)
+    if fmt == "json":  # stable ids, whatever --locale says (docs/supervisor.md: Report formats)
+        typer.echo(json.dumps(as_data(result, list(states)), ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=DATA_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for section, items in as_data(result, list(states)).items():
+            writer.writerows({name: safe_cell(value) if isinstance(value, str) else value for name, value in ({"section": section} | item).items()} for item in items)
+        typer.echo(out.getvalue(), nl=False)
+        return
+    print_table(as_rows(result, states, excuses, holds, lang), lang)
+
+
+def print_table(rows: list[tuple[str, str, object, float | None]], lang: str) -> None:
+    """The report for people: a Rich table per section (names as the locale says them,
+    wide characters measured as the terminal shows them); the calls with a missed
+    objection as lines, the first MISSED_LISTED of them."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from callassist.core.i18n import label
+
+    console = Console(highlight=False, soft_wrap=True)
+    sections: dict[str, list[tuple[str, object, float | None]]] = {}
+    for section, what, value, share in rows:
+        sections.setdefault(section, []).append((what, value, share))
+    for number, (section, items) in enumerate(sections.items()):
+        title = label(f"report_{section}", lang)
+        if number:
+            console.print()
+        if section == "missed_objection_calls":  # the call and its note, after the score
+            console.print(title, markup=False)
+            for what, score, _ in items[:MISSED_LISTED]:
+                console.print(f"  {score:5.2f}  {' '.join(what.split())}", markup=False)
+            if len(items) > MISSED_LISTED:
+                console.print("  " + label("report_more_calls", lang, count=len(items) - MISSED_LISTED), markup=False)
+            continue
+        table = Table(title=title, title_justify="left", title_style="bold", box=None, show_header=False, padding=(0, 0, 0, 2))
+        table.add_column(no_wrap=True)
+        table.add_column(justify="right", no_wrap=True)
+        shares = any(share is not None for _, _, share in items)
+        if shares:
+            table.add_column(justify="right", no_wrap=True)
+        for what, value, share in items:
+            name = Text(label(f"report_{what}", lang) if section == "calls" else what)
+            cells = [name, Text(str(value))] + ([Text("" if share is None else f"{share:.1%}")] if shares else [])
+            table.add_row(*cells)
+        console.print(table)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    what: ExportKind = typer.Argument(..., help="What to write."),
+    fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv, or jsonl (one JSON object a line)."),
+) -> None:
+    """Write every call, event or promise to standard output for other tools."""
+    import csv
+    import json
+
+    from callassist.core.spreadsheet import safe_cell
+    from callassist.store import db as store_db
+    from callassist.store import queries
+
+    engine = open_store(ctx.obj, reading=True)
+    with store_db.session(engine) as session:
+        writer = None
+        for row in queries.export_rows(what.value, session=session, viewer=viewer_of(ctx.obj, session)):
+            if fmt == "jsonl":
+                if isinstance(row.get("payload"), str):  # an object in JSON, not JSON in a string (CSV keeps the text)
+                    row = row | {"payload": json.loads(row["payload"])}
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+                continue
+            if writer is None:
+                writer = csv.DictWriter(sys.stdout, fieldnames=list(row), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow({name: safe_cell(value) for name, value in row.items()})
+    engine.dispose()
+
+
+@app.command()
+def purge(
+    ctx: typer.Context,
+    before: str = typer.Option(..., "--before", help="Delete the calls started before this day (YYYY-MM-DD, UTC)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before deleting."),
+) -> None:
+    """Delete call records once the contact rules no longer require them (a supervisor's
+    task). Anything younger than the profile's retention, or the floor the database was
+    set up with, is refused; every purge is logged."""
+    from datetime import datetime
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from callassist.core.compliance import SUPERVISOR
+    from callassist.core.promises import parse_date
+    from callassist.store import db as store_db
+    from callassist.store import queries
+    from callassist.store.errors import StoreError
+    from callassist.store.models import PurgeLog
+
+    settings = ctx.obj.settings
+    day = parse_date(before)
+    if day is None:
+        raise fail(f"--before {before!r} is not a real date: use YYYY-MM-DD, e.g. 2020-01-01")
+    rules = settings.contact_rules
+    # A profile file says where it came from: a built-in name alone would hide that.
+    profile = rules.name if settings.compliance == rules.name else f"{rules.name} ({settings.compliance})"
+    engine = open_store(ctx.obj)
+    try:
+        with store_db.session(engine) as session:
+            viewer = viewer_of(ctx.obj, session)
+            if viewer.role != SUPERVISOR:
+                raise fail(f"only a supervisor may purge records (--role supervisor); this session's role is {viewer.role}")
+            log = PurgeLog(purged_at=datetime.now(UTC), by=viewer.name, role=viewer.role, profile=profile, before=day, calls=0, events=0, reviews=0)
+            found = queries.purge_calls(log, rules.retention_years, session=session, dry_run=True)
+            typer.echo(f"calls started before {day.isoformat()}: {found.calls} call(s), {found.events} event(s), {found.reviews} review(s)")
+            if not found.calls:
+                return
+            if not yes and not typer.confirm("Delete them for good?", default=False):
+                typer.echo("nothing was deleted")
+                return
+            done = queries.purge_calls(log, rules.retention_years, session=session)
+            session.commit()
+            typer.echo(f"deleted {done.calls} call(s), {done.events} event(s), {done.reviews} review(s); logged as purge {done.id} by {done.by}")
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except SQLAlchemyError as exc:  # the database refused: on a team's, it checks again
+        raise fail(f"nothing was deleted: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()

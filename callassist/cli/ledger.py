@@ -1,0 +1,181 @@
+"""The ledger: `import` accounts and payments, follow `promises` through, release `holds`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from callassist.cli.root import fail, holds_app, import_app, open_store, promises_app, stderr, viewer_of
+from callassist.startup import Options
+
+PROBLEMS_SHOWN = 100  # of a file's problems; the rest are counted
+
+
+def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> None:
+    """Check every row, then store all of them in one transaction, or nothing."""
+    import time
+    from datetime import datetime
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from callassist.core.ledger_csv import LedgerFileError, read_accounts, read_payments
+    from callassist.store import db as store_db
+    from callassist.store import ledger
+    from callassist.store.errors import StoreError
+    from callassist.workspace import database_errors
+
+    options: Options = ctx.obj
+    settings = options.settings
+    today = datetime.now(UTC).date()
+    engine = open_store(options)
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, transient=True, disable=not sys.stderr.isatty(), console=stderr()) as bar:
+            task = bar.add_task("checking", total=None)
+            rows, problems = (read_accounts(path, progress=lambda n: bar.advance(task, n), number_format=number_format), []) if kind == "accounts" else read_payments(path, today, number_format)
+            bar.update(task, description="storing", completed=0, total=len(rows))
+            with database_errors(f"cannot import {path}"), store_db.session(engine) as session:
+                if kind == "accounts":
+                    result = ledger.import_accounts(rows, default_collector=settings.collector, today=today, class_days=settings.class_days, session=session, progress=lambda n: bar.advance(task, n), path=str(path))
+                else:
+                    result = ledger.import_payments(rows, path=str(path), source="import", today=today, grace_days=settings.promise_grace_days, class_days=settings.class_days, session=session, problems=problems)
+                session.commit()
+    except LedgerFileError as exc:
+        for problem in exc.problems[:PROBLEMS_SHOWN]:
+            typer.echo(str(problem), err=True)
+        if len(exc.problems) > PROBLEMS_SHOWN:
+            typer.echo(f"... and {len(exc.problems) - PROBLEMS_SHOWN} more", err=True)
+        typer.echo(f"callassist: nothing was imported: {len(exc.problems)} problem(s) in {path}", err=True)
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    seconds = time.perf_counter() - started
+    details = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in result.details.items())
+    typer.echo(f"{path}: {result.added} {kind} added, {result.changed} changed, {result.unchanged} unchanged" + (f"; {details}" if details else "") + f" ({seconds:.1f} s)")
+
+
+class NumberFormat(str, Enum):  # noqa: UP042 (Typer's choices)
+    """How a ledger file writes its amounts (money.NUMBER_FORMATS)."""
+
+    plain = "plain"
+    comma_point = "1,234.56"
+    point_comma = "1.234,56"
+
+
+NUMBER_FORMAT = typer.Option(NumberFormat.plain, "--number-format", help="How the file writes amounts: plain digits and a decimal point (12500.00), or grouped as 1,234.56 or 1.234,56.")
+
+
+@import_app.command("accounts")
+def import_accounts(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV, one row per invoice; see docs/ledger.md for the columns."), number_format: NumberFormat = NUMBER_FORMAT) -> None:
+    """Import debtors, contacts, accounts and invoices. Every row is checked first: one bad
+    row and nothing is imported. Importing the same file again changes nothing."""
+    _import(ctx, path, "accounts", number_format.value)
+
+
+@import_app.command("payments")
+def import_payments(ctx: typer.Context, path: Path = typer.Argument(..., help="CSV: payment_id, account_id, paid_on, amount[, currency, method, reference]."), number_format: NumberFormat = NUMBER_FORMAT) -> None:
+    """Import payments received; each is matched to the account's open promises, which are
+    then judged. All or nothing, and a second import of the same file changes nothing."""
+    _import(ctx, path, "payments", number_format.value)
+
+
+@promises_app.command("evaluate")
+def promises_evaluate(
+    ctx: typer.Context,
+    today: Optional[str] = typer.Option(None, "--today", help="Judge as of this day (YYYY-MM-DD) rather than today."),
+) -> None:
+    """Judge open promises whose dates (plus the grace period) have passed: kept, partly
+    kept or broken. A broken one puts the account at the top of its collector's worklist."""
+    from datetime import date, datetime, timedelta
+
+    from callassist.core.promises import parse_date
+    from callassist.store import db as store_db
+    from callassist.store import ledger
+    from callassist.store.errors import StoreError
+    from callassist.workspace import database_errors
+
+    options: Options = ctx.obj
+    now = datetime.now(UTC)
+    day = parse_date(today) if today else None
+    if today and day is None:
+        raise fail(f"--today {today!r} is not a date: use YYYY-MM-DD")
+    if day is not None and day > (now + timedelta(hours=14)).date():  # the earliest zone on Earth is UTC+14
+        raise fail(f"--today {day.isoformat()} is in the future: a promise is judged only once its day has come, and a verdict is for good")
+    engine = open_store(options)
+    try:
+        with database_errors("cannot evaluate promises"), store_db.session(engine) as session:
+            # Each debtor's promises as of their own date now (or --today, when earlier).
+            counts = ledger.evaluate_promises(today=day or date.max, now=now, grace_days=options.settings.promise_grace_days, class_days=options.settings.class_days, session=session)
+            session.commit()
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{(day or now.date()).isoformat()}{'' if day else ' (each debtor by their own date)'}: {counts['kept']} kept, {counts['partly_kept']} partly kept, {counts['broken']} broken (grace {options.settings.promise_grace_days} days)")
+
+
+@holds_app.command("list")
+def holds_list(ctx: typer.Context) -> None:
+    """The holds in force on the accounts you may read, oldest first: id, account,
+    debtor, why, since when, by whom, and what was captured."""
+    from callassist.core.i18n import label
+    from callassist.store import db as store_db
+    from callassist.store import holds
+    from callassist.store.errors import StoreError
+    from callassist.workspace import database_errors
+
+    options: Options = ctx.obj
+    engine = open_store(options)
+    try:
+        with database_errors("cannot read the holds"), store_db.session(engine) as session:
+            found = holds.open_holds(session=session)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    if not found:
+        typer.echo("no holds in force")
+        return
+    for hold, account, debtor in found:
+        details = f" · {hold.details}" if hold.details else ""
+        typer.echo(f"{hold.id}\t{account}\t{debtor}\t{label('hold_' + hold.reason, options.locale)}\tsince {hold.placed_at:%Y-%m-%d %H:%M} UTC by {hold.placed_by}{details}")
+
+
+@holds_app.command("release")
+def holds_release(
+    ctx: typer.Context,
+    hold_id: int = typer.Argument(..., help="The hold's id, as `callassist holds list` shows it."),
+    reason: str = typer.Option(..., "--reason", help="Why collection may go on (stored with the release)."),
+) -> None:
+    """Release a hold (a supervisor's decision), with the reason; the account comes back
+    to the worklist and may be dialled again."""
+    from datetime import datetime
+
+    from callassist.core.compliance import SUPERVISOR
+    from callassist.store import db as store_db
+    from callassist.store import holds
+    from callassist.store.errors import StoreError
+    from callassist.workspace import database_errors
+
+    options: Options = ctx.obj
+    engine = open_store(options)
+    try:
+        with database_errors("cannot release the hold"), store_db.session(engine) as session:
+            viewer = viewer_of(options, session)
+            if viewer.role != SUPERVISOR:
+                raise fail(f"only a supervisor releases a hold (--role supervisor); this session's role is {viewer.role}")
+            released = holds.release_hold(hold_id, viewer.name, reason, datetime.now(UTC), session=session)
+            session.commit()
+            typer.echo(f"released hold {released.id} ({released.reason}) on account {released.account_id}: {released.release_reason}")
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
