@@ -148,8 +148,7 @@ def daily_checkpoint(workspace) -> None:
     if workspace is None:
         return
     from callassist.core.checkpoints import CheckpointError
-    from callassist.store.auditlog import LogRefused
-    from callassist.store.errors import StoreError
+    from callassist.core.errors import LogRefused, StoreError
 
     where = workspace.checkpoint_file
     try:

@@ -15,9 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from callassist.core.account import AccountSnapshot, build_context
-from callassist.core.call import Call, Event, utc_now
-from callassist.core.calls import CallFilter, CallSummary
+from callassist.core.call import DRAFTED_BY, Call, Event, utc_now
+from callassist.core.calls import CallFilter, CallSummary, UnfinishedCall
 from callassist.core.compliance import SUPERVISOR, ContactRules, Hold, Viewer
+from callassist.core.errors import CallOpen, StoreError
 from callassist.core.figures import Figures, Judge, figures_from
 from callassist.core.flow import LoadedFlow
 from callassist.core.forbidden import ForbiddenLanguage
@@ -35,15 +36,13 @@ from callassist.core.redact import display_url
 from callassist.core.scorecard import ScoreLine, same_day_contacts, scorecard
 from callassist.settings import Settings
 from callassist.store import browse, claims, db, holds, ledger, queries, team
-from callassist.store.drafts import DRAFTED_BY, Drafts
-from callassist.store.errors import CallOpen, StoreError
+from callassist.store.drafts import Drafts
 from callassist.store.events import ChainBreak, kept_offline
 from callassist.store.models import Account as AccountRow
 from callassist.store.models import Call as CallRow
 from callassist.store.models import Review
 from callassist.store.open_calls import Here, OpenCalls
 from callassist.store.outbox import Batch, Outbox, OutboxError
-from callassist.store.queries import UnfinishedCall
 from callassist.store.sql import Worklist
 
 # How far back the contact rules look: a week, and a day for the debtors' zones.

@@ -198,7 +198,7 @@ def test_a_collector_reads_only_their_own_calls_and_a_trainer_none_of_the_person
     import pytest
 
     from callassist.core.compliance import Viewer
-    from callassist.store.errors import AccessDenied
+    from callassist.core.errors import AccessDenied
 
     theirs = next(c["call_id"] for c in team if c["collector"] != "li.na" and c["practice"] == "False")
     engine = db.make_engine(url)

@@ -80,9 +80,9 @@ def db_grant(
     """
     from sqlalchemy.exc import SQLAlchemyError
 
+    from callassist.core.errors import StoreError
     from callassist.store import db as store_db
     from callassist.store import team
-    from callassist.store.errors import StoreError
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     if password_stdin and not password:

@@ -27,6 +27,7 @@ def demo(
 
     from sqlalchemy.engine import make_url
 
+    from callassist.core.errors import StoreError
     from callassist.core.judge import judge_of
     from callassist.core.lint import check_content, forbidden_list
     from callassist.core.redact import display_url
@@ -34,7 +35,6 @@ def demo(
     from callassist.store import demo as demo_data
     from callassist.store import queries
     from callassist.store.demo_history import populate_history
-    from callassist.store.errors import StoreError
     from callassist.store.ledger_check import check_ledger
 
     options: Options = ctx.obj

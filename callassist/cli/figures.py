@@ -185,10 +185,10 @@ def purge(
     from sqlalchemy.exc import SQLAlchemyError
 
     from callassist.core.compliance import SUPERVISOR
+    from callassist.core.errors import StoreError
     from callassist.core.promises import parse_date
     from callassist.store import db as store_db
     from callassist.store import queries
-    from callassist.store.errors import StoreError
     from callassist.store.models import PurgeLog
 
     settings = ctx.obj.settings

@@ -23,10 +23,10 @@ def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> No
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from callassist.core.errors import StoreError
     from callassist.core.ledger_csv import LedgerFileError, read_accounts, read_payments
     from callassist.store import db as store_db
     from callassist.store import ledger
-    from callassist.store.errors import StoreError
     from callassist.workspace import database_errors
 
     options: Options = ctx.obj
@@ -96,10 +96,10 @@ def promises_evaluate(
     kept or broken. A broken one puts the account at the top of its collector's worklist."""
     from datetime import date, datetime, timedelta
 
+    from callassist.core.errors import StoreError
     from callassist.core.promises import parse_date
     from callassist.store import db as store_db
     from callassist.store import ledger
-    from callassist.store.errors import StoreError
     from callassist.workspace import database_errors
 
     options: Options = ctx.obj
@@ -126,10 +126,10 @@ def promises_evaluate(
 def holds_list(ctx: typer.Context) -> None:
     """The holds in force on the accounts you may read, oldest first: id, account,
     debtor, why, since when, by whom, and what was captured."""
+    from callassist.core.errors import StoreError
     from callassist.core.i18n import label
     from callassist.store import db as store_db
     from callassist.store import holds
-    from callassist.store.errors import StoreError
     from callassist.workspace import database_errors
 
     options: Options = ctx.obj
@@ -160,9 +160,9 @@ def holds_release(
     from datetime import datetime
 
     from callassist.core.compliance import SUPERVISOR
+    from callassist.core.errors import StoreError
     from callassist.store import db as store_db
     from callassist.store import holds
-    from callassist.store.errors import StoreError
     from callassist.workspace import database_errors
 
     options: Options = ctx.obj

@@ -36,8 +36,8 @@ def open_store(options: Options, new: bool = False, reading: bool = False):
     """The engine on the configured database, schema up to date; one line and exit 2 if not.
     A SQLite file that is not there is made only when `new` (`db upgrade`; `demo` makes its own).
     `reading` (report, export): with no database configured or made yet, the demo's, said so (startup.reading_url)."""
+    from callassist.core.errors import StoreError
     from callassist.store import db as store_db
-    from callassist.store.errors import StoreError
 
     url = reading_url(options) if reading else options.settings.database_url()
     if not new and (problem := absent_database(url, options.settings.db is not None)):
@@ -52,8 +52,8 @@ def viewer_of(options: Options, session):
     """Who runs the command, and so which calls they may read: on a team's database the
     database says (store/team.py), elsewhere --collector and --role."""
     from callassist.core.compliance import Viewer
+    from callassist.core.errors import StoreError
     from callassist.store import team
-    from callassist.store.errors import StoreError
 
     try:
         member = team.identity(session)

@@ -68,6 +68,10 @@ UNDONE = "undone"
 TAKEN_BACK = "taken_back"
 # What an undo may take back: a choice and what it showed, never a note, a promise or an end.
 UNDOABLE_KINDS = frozenset({"choice_made", "objection_raised", "rebuttal_shown", "step_entered"})
+# The kinds that close a call's log (a live call's, a practice call's).
+ENDING_KINDS = frozenset({"call_ended", "practice_scored"})
+# The form whose draft an event makes obsolete.
+DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition", "compliance_override": "override", "hold_placed": "hold"}
 
 
 def standing(events: list[Event]) -> list[Event]:

@@ -78,3 +78,16 @@ def search_text(debtor: str, notes: tuple[str, ...]) -> str:
     """What the browser's search box looks in, casefolded: a debtor's name (its first
     line, which the debtor order reads) and the notes."""
     return "\n".join((debtor, *notes)).casefold()
+
+
+@dataclass(frozen=True)
+class UnfinishedCall:
+    """A call its collector left before it ended: Enter or the palette resumes it."""
+
+    call_id: str
+    account_id: int
+    debtor: str
+    state: str
+    started_at: datetime
+    contact: str = ""
+    phone: str = ""

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from callassist.core.checkpoints import Checkpoint
 from callassist.core.compliance import retention_floor
+from callassist.core.errors import LogRefused
 from callassist.core.merkle import Frontier, Tree, leaf_hash
 from callassist.store.events import ChainBreak, ChainCheck, event_entry
 from callassist.store.models import LogCheckpoint
@@ -381,15 +382,6 @@ def proof(call_id: str, checkpoint: Checkpoint, *, session: Session) -> dict:
         events.append({"seq": seq, "kind": kind, "at": iso_time(at) or str(at), "payload": payload, "prev_hash": prev_hash, "hash": stored_hash,
                        "position": positions[seq], "path": [node.hex() for node in tree.inclusion_path(positions[seq])]})
     return {"format": "callassist-proof/1", "call_id": call_id, "checkpoint": json.loads(checkpoint.line()), "events": events, "events_after_checkpoint": later}
-
-
-class LogRefused(ValueError):
-    """The log no longer extends a checkpoint, or the checkpoint file is another log's:
-    nothing is signed over it. `why` in a line; the findings are the message."""
-
-    def __init__(self, findings: str, why: str = "the log no longer extends its checkpoints") -> None:
-        super().__init__(findings)
-        self.why = why
 
 
 def file_checkpoints(path, log: str, recorded: list[Checkpoint], trusted: set[str] | None) -> tuple[list[Checkpoint], list[Finding]]:

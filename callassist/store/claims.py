@@ -22,7 +22,7 @@ from sqlalchemy import Integer, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
-from callassist.store.errors import AccountBusy
+from callassist.core.errors import AccountBusy
 from callassist.store.models import Claim, Collector
 from callassist.store.types import UTCDateTime
 

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from callassist.core.errors import StoreError
 from callassist.core.figures import Judge
 from callassist.core.private import open_private, private_dir, tighten
 from callassist.core.redact import display_url
-from callassist.store.errors import StoreError
 from callassist.store.sql import SCHEMA_HEAD, sqlite_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -17,9 +17,6 @@ from pathlib import Path
 from callassist.core.private import open_private, private_dir
 from callassist.core.redact import redact_partial
 
-# The form whose draft an event makes obsolete.
-DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition", "compliance_override": "override", "hold_placed": "hold"}
-
 
 def masked(value):
     """A draft's fields with card numbers and security codes masked, as a stored note

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from callassist.core.call import DAMAGED, Event
+from callassist.core.call import DAMAGED, ENDING_KINDS, Event
 from callassist.store.types import DAMAGED_TIME
 
 GENESIS = "0" * 64
@@ -46,9 +46,6 @@ def event_hash(call_id: str, seq: int, kind: str, at_iso: str, payload_json: str
 class ChainBreak:
     seq: int
     reason: str
-
-
-ENDING_KINDS = frozenset({"call_ended", "practice_scored"})
 
 
 def event_entry(call_id: str, seq: int, at_iso: str, chain_hash: str) -> bytes:

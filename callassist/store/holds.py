@@ -11,7 +11,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from callassist.core.compliance import DEBTOR_WIDE_HOLDS, Hold
-from callassist.store.errors import StoreError
+from callassist.core.errors import StoreError
 from callassist.store.models import Account, AccountHold, Call, Collector, Debtor
 
 

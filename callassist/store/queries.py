@@ -19,18 +19,19 @@ from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, calls_missed
 from callassist.core.call import DAMAGED, Event
+from callassist.core.calls import UnfinishedCall
 from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
+from callassist.core.errors import AccessDenied, StoreError
 from callassist.core.figures import Judge, Totals
 from callassist.core.flow import NOT_DIALLED, VERIFIED
 from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
 from callassist.store import db, sql, summaries
-from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.holds import holds_in_force, place_hold
 from callassist.store.ledger import add_promise
 from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
-from callassist.store.sql import UnfinishedCall, Worklist, month_of
+from callassist.store.sql import Worklist, month_of
 from callassist.store.types import DAMAGED_TIME, UTCDateTime
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
+from callassist.core.calls import UnfinishedCall
 from callassist.core.compliance import DEBTOR_WIDE_HOLDS
 from callassist.core.names import TEAM_POOL
 from callassist.core.priority import (
@@ -134,17 +135,6 @@ class Worklist:
     total: int  # the collector's open accounts
     at: datetime | None = None  # when it was read: what was called since is not claimed from it
     held: tuple[tuple[int, str, str, str], ...] = ()  # accounts a hold keeps out of it: (id, debtor, contact, phone)
-
-
-@dataclass(frozen=True)
-class UnfinishedCall:
-    call_id: str
-    account_id: int
-    debtor: str
-    state: str
-    started_at: datetime
-    contact: str = ""
-    phone: str = ""
 
 
 def as_date(value) -> date | None:

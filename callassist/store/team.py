@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from callassist.core.call import utc_now
-from callassist.store.errors import StoreError
+from callassist.core.errors import StoreError
 from callassist.store.models import Collector
 
 ROLES = ("collector", "supervisor", "trainer")

@@ -19,8 +19,8 @@ from textual.notifications import Notify
 from textual.theme import ThemeProvider
 from textual.worker import WorkerFailed
 
+from callassist.core.errors import AccountBusy, CallOpen, StoreError
 from callassist.core.i18n import label
-from callassist.store.errors import AccountBusy, CallOpen, StoreError
 from callassist.tui.commands import AccountCommands, Palette
 from callassist.tui.screens.worklist import WorklistScreen, call_open_text
 
@@ -79,7 +79,7 @@ class CallAssistApp(App):
         self.workspace = None
         self.promises_followed = False  # judged once a session, after the first paint
         self.accounts: list[tuple[int, str, str, str]] = []
-        self.unfinished: dict = {}  # account id -> its call left unfinished (sql.UnfinishedCall): Enter or the palette resumes it
+        self.unfinished: dict = {}  # account id -> its call left unfinished (core/calls.py UnfinishedCall): Enter or the palette resumes it
         self._workspace_lock = threading.Lock()
 
     def _fatal_error(self) -> None:
@@ -317,7 +317,7 @@ class CallAssistApp(App):
     @work(thread=True, exclusive=True, group="checkpoint")
     def checkpoint_log(self) -> None:
         from callassist.core.checkpoints import CheckpointError
-        from callassist.store.auditlog import LogRefused
+        from callassist.core.errors import LogRefused
 
         path = str(self.workspace.checkpoint_file)
         try:

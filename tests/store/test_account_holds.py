@@ -11,8 +11,8 @@ from datetime import UTC
 import psycopg
 import pytest
 
+from callassist.core.errors import StoreError
 from callassist.store import holds
-from callassist.store.errors import StoreError
 from tests.conftest import NOW
 from tests.store.conftest import libpq
 from tests.store.test_rls import desk, own_accounts

@@ -7,9 +7,9 @@ import pytest
 from sqlmodel import select
 
 from callassist.core.call import Event
+from callassist.core.errors import AccountBusy
 from callassist.settings import Settings
 from callassist.store import claims, db, demo
-from callassist.store.errors import AccountBusy
 from callassist.store.models import Claim
 from callassist.store.sql import TEAM_POOL
 from callassist.tui.screens.call import RENEW_CLAIM_SECONDS

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from callassist.core.errors import CallOpen
 from callassist.settings import Settings
 from callassist.store.claims import LEASE
-from callassist.store.errors import CallOpen
 from callassist.workspace import Workspace, utc_now
 from tests.conftest import OBJECTIONS, SCRIPTS
 from tests.tui.conftest import as_team_login, with_demo_ledger

@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from callassist.core.call import Event
+from callassist.core.errors import StoreError
 from callassist.settings import Settings
 from callassist.store import db, demo, queries
 from callassist.store.claims import LEASE
-from callassist.store.errors import StoreError
 from callassist.store.events import kept_offline
 from callassist.store.models import Call, Claim
 from callassist.store.outbox import Batch, Outbox, OutboxError

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from callassist.cli import app as cli
 from callassist.core.calls import CallFilter
+from callassist.core.errors import AccessDenied, StoreError
 from callassist.settings import Settings
 from callassist.store import db, team
-from callassist.store.errors import AccessDenied, StoreError
 from callassist.store.sql import TEAM_POOL
 from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS

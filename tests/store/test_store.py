@@ -289,8 +289,8 @@ def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
 
 
 def test_who_may_work_an_account_is_checked_in_the_store(tmp_path):
+    from callassist.core.errors import AccessDenied
     from callassist.settings import Settings
-    from callassist.store.errors import AccessDenied
     from callassist.store.models import Account, Collector
     from callassist.workspace import Workspace
     from tests.conftest import OBJECTIONS, SCRIPTS

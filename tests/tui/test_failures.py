@@ -6,9 +6,9 @@ import shutil
 
 from textual.widgets import Static
 
+from callassist.core.errors import StoreError
 from callassist.core.i18n import resolve_locale
 from callassist.settings import Settings
-from callassist.store.errors import StoreError
 from callassist.tui.app import CallAssistApp
 from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.worklist import WorklistScreen

@@ -22,16 +22,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callassist.core.call import UNDONE, CallError, Event
+from callassist.core.call import DRAFTED_BY, UNDONE, CallError, Event
 from callassist.core.compliance import SUPERVISOR
+from callassist.core.errors import StoreError
 from callassist.core.flow import NOT_DIALLED, VERIFIED, states_before
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS, excuse_of
 from callassist.core.priority import DEFAULT_WORK_STARTS
 from callassist.core.problems import ContentError
 from callassist.core.reasons import describe_block, describe_budget
-from callassist.store.drafts import DRAFTED_BY
-from callassist.store.errors import StoreError
 from callassist.tui import keytrace
 from callassist.tui.bindings import bind_localized
 from callassist.tui.screens.cases import CasePickerScreen

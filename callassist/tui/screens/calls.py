@@ -16,12 +16,12 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from callassist.core.call import DAMAGED
 from callassist.core.calls import ANY_FLAG, SORTS, CallFilter, CallSummary
+from callassist.core.errors import StoreError
 from callassist.core.flow import ENDINGS
 from callassist.core.i18n import fmt_short_date, label, value_label
 from callassist.core.objections import EXCUSE_IDS
 from callassist.core.promises import parse_date
 from callassist.core.scorecard import ITEMS
-from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.live import LIVE_SECONDS, read_again
 from callassist.tui.screens.worklist import WIDE

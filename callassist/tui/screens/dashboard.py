@@ -14,9 +14,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
+from callassist.core.errors import StoreError
 from callassist.core.figures import in_flow_order
 from callassist.core.i18n import label
-from callassist.store.errors import StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.live import LIVE_SECONDS, read_again
 from callassist.tui.widgets.bars import BLOCK, bar_lines, day_columns

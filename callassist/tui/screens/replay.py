@@ -16,9 +16,9 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from callassist.core.call import ENDING_KINDS
+from callassist.core.errors import StoreError
 from callassist.core.i18n import fmt_clock, fmt_date, fmt_datetime, label, value_label
-from callassist.store.errors import StoreError
-from callassist.store.events import ENDING_KINDS
 from callassist.tui.bindings import bind_localized
 from callassist.tui.live import LIVE_SECONDS
 from callassist.tui.widgets.key_bar import KeyBar

@@ -9,8 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from callassist.core.calls import UnfinishedCall
 from callassist.core.i18n import fmt_datetime, label
-from callassist.store.sql import UnfinishedCall
 
 
 class ResumeScreen(ModalScreen[bool]):

@@ -12,11 +12,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from callassist.core.compliance import SUPERVISOR
+from callassist.core.errors import CallOpen, StoreError
 from callassist.core.i18n import fmt_datetime, fmt_short_date, label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.priority import ACCOUNT_FACTS
 from callassist.core.reasons import describe_reason
-from callassist.store.errors import CallOpen, StoreError
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.line_table import Column, LineTable

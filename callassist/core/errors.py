@@ -1,4 +1,5 @@
-"""Store errors the interface may catch without importing a database library."""
+"""The errors storing raises: declared in the core, so that the screens and the commands
+catch them without importing the store or a database library."""
 
 from __future__ import annotations
 
@@ -33,3 +34,12 @@ class AccountBusy(StoreError):
             super().__init__(f"account {account_id} is being claimed by someone else right now")
         else:
             super().__init__(f"{holder} is on a call with account {account_id} since {since:%H:%M} UTC")
+
+
+class LogRefused(ValueError):
+    """The log no longer extends a checkpoint, or the checkpoint file is another log's:
+    nothing is signed over it. `why` in a line; the findings are the message."""
+
+    def __init__(self, findings: str, why: str = "the log no longer extends its checkpoints") -> None:
+        super().__init__(findings)
+        self.why = why
