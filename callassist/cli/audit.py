@@ -40,9 +40,8 @@ def audit_verify(
 
     settings = ctx.obj.settings
     url = settings.database_url()
-    engine = open_store(ctx.obj)
-    findings, usable, log = [], [], None
-    try:
+    with open_store(ctx.obj) as engine:
+        findings, usable, log = [], [], None
         with store_db.session(engine) as session:
             viewer = viewer_of(ctx.obj, session)
             readable = queries.readable_call_ids(viewer, session=session)
@@ -70,8 +69,6 @@ def audit_verify(
         ids = [call] if call else readable
         with store_db.session(engine) as session, _progress("checking calls", events) as advance:
             found = auditlog.verify_chains(ids, session=session, progress=advance, orphans=viewer.reads_team and not call)
-    finally:
-        engine.dispose()
     broken = 0
     ids += sorted(set(found) - set(ids))  # events whose call's row is gone
     for call_id in ids:
@@ -167,26 +164,24 @@ def _checkpoint(options: Options, settings):
     from callassist.store import db as store_db
 
     signing = own_key(settings.signing_key)
-    engine = open_store(options)
-    try:
-        with store_db.session(engine) as session:
-            viewer = viewer_of(options, session)
-            if not viewer.reads_team:
-                raise fail(f"checkpoints are a supervisor's to sign (--role supervisor); this session's role is {viewer.role}")
-            return auditlog.take_checkpoint(signing, viewer.name, settings.checkpoint_file(settings.database_url()), session=session,
-                                            floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(UTC))
-    except auditlog.LogRefused as exc:
-        typer.echo(str(exc))
-        typer.echo(f"callassist: nothing was signed: {exc.why} (see above; `callassist audit verify --checkpoints FILE`)", err=True)
-        raise typer.Exit(1) from None
-    except SQLAlchemyError as exc:
-        raise fail(f"nothing was signed: {str(exc).splitlines()[0]}") from None
-    except OSError as exc:
-        raise fail(f"nothing was signed: cannot write {settings.checkpoint_file(settings.database_url())}: {exc.strerror}") from None
-    except ValueError as exc:  # a database changed by hand: a retention floor that is no number
-        raise fail(f"nothing was signed: {exc}") from None
-    finally:
-        engine.dispose()
+    with open_store(options) as engine:
+        try:
+            with store_db.session(engine) as session:
+                viewer = viewer_of(options, session)
+                if not viewer.reads_team:
+                    raise fail(f"checkpoints are a supervisor's to sign (--role supervisor); this session's role is {viewer.role}")
+                return auditlog.take_checkpoint(signing, viewer.name, settings.checkpoint_file(settings.database_url()), session=session,
+                                                floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(UTC))
+        except auditlog.LogRefused as exc:
+            typer.echo(str(exc))
+            typer.echo(f"callassist: nothing was signed: {exc.why} (see above; `callassist audit verify --checkpoints FILE`)", err=True)
+            raise typer.Exit(1) from None
+        except SQLAlchemyError as exc:
+            raise fail(f"nothing was signed: {str(exc).splitlines()[0]}") from None
+        except OSError as exc:
+            raise fail(f"nothing was signed: cannot write {settings.checkpoint_file(settings.database_url())}: {exc.strerror}") from None
+        except ValueError as exc:  # a database changed by hand: a retention floor that is no number
+            raise fail(f"nothing was signed: {exc}") from None
 
 
 @audit_app.command("proof")
@@ -207,8 +202,7 @@ def audit_proof(
     from callassist.store import db as store_db
 
     path = checkpoints or ctx.obj.settings.checkpoint_file(ctx.obj.settings.database_url())
-    engine = open_store(ctx.obj)
-    try:
+    with open_store(ctx.obj) as engine:
         with store_db.session(engine) as session:
             viewer = viewer_of(ctx.obj, session)
             if not viewer.reads_team:
@@ -229,8 +223,6 @@ def audit_proof(
                 made = auditlog.proof(call_id, chosen, session=session)
             except (LookupError, auditlog.LogRefused) as exc:
                 raise fail(str(exc)) from None
-    finally:
-        engine.dispose()
     text = json.dumps(made, ensure_ascii=False, indent=1) + "\n"
     if out is None:
         typer.echo(text, nl=False)

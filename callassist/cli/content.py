@@ -173,14 +173,12 @@ def _account_snapshot(options: Options, account_id: int):
     from callassist.store import db as store_db
     from callassist.store import queries
 
-    engine = open_store(options)
-    try:
-        with store_db.session(engine) as session:
-            snapshot = queries.account_snapshot(account_id, session=session)
-    except LookupError:
-        raise fail(f"no account {account_id} in {display_url(options.settings.database_url())}") from None
-    finally:
-        engine.dispose()
+    with open_store(options) as engine:
+        try:
+            with store_db.session(engine) as session:
+                snapshot = queries.account_snapshot(account_id, session=session)
+        except LookupError:
+            raise fail(f"no account {account_id} in {display_url(options.settings.database_url())}") from None
     return snapshot, datetime.now(UTC)
 
 

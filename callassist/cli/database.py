@@ -24,17 +24,15 @@ def db_upgrade(ctx: typer.Context) -> None:
 
     settings = ctx.obj.settings
     created = missing_file(settings.database_url())
-    engine = open_store(ctx.obj, new=True)
-    if created:
-        typer.echo(f"New database made: {created}")
-    try:
-        with store_db.session(engine) as session:
-            floor = store_db.raise_retention(session, settings.contact_rules.retention_years)
-            session.commit()
-    except SQLAlchemyError as exc:  # on a team's database only the owner may raise it
-        raise fail(f"the {settings.contact_rules.name} rules keep records longer than this database does; only the owner of its tables may raise that: {str(exc).splitlines()[0]}") from None
-    finally:
-        engine.dispose()
+    with open_store(ctx.obj, new=True) as engine:
+        if created:
+            typer.echo(f"New database made: {created}")
+        try:
+            with store_db.session(engine) as session:
+                floor = store_db.raise_retention(session, settings.contact_rules.retention_years)
+                session.commit()
+        except SQLAlchemyError as exc:  # on a team's database only the owner may raise it
+            raise fail(f"the {settings.contact_rules.name} rules keep records longer than this database does; only the owner of its tables may raise that: {str(exc).splitlines()[0]}") from None
     typer.echo(f"Schema up to date: {display_url(settings.database_url())}")
     typer.echo(f"Call records are kept at least {floor} years (no purge goes further).")
 
@@ -48,14 +46,11 @@ def db_check(ctx: typer.Context) -> None:
     from callassist.store import db as store_db
     from callassist.store.ledger_check import INVARIANTS, check_ledger
 
-    engine = open_store(ctx.obj)
-    started = time.perf_counter()
-    try:
+    with open_store(ctx.obj) as engine:
+        started = time.perf_counter()
         with store_db.session(engine) as session:
             found = check_ledger(session=session)
             accounts = session.connection().exec_driver_sql("SELECT COUNT(*) FROM account").scalar()
-    finally:
-        engine.dispose()
     for violation in found:
         typer.echo(str(violation))
     seconds = time.perf_counter() - started
@@ -87,15 +82,13 @@ def db_grant(
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     if password_stdin and not password:
         raise fail("--password-stdin: the first line of standard input is empty")
-    engine = open_store(ctx.obj)
-    try:
-        with store_db.session(engine) as session:
-            made = team.grant(name, role, session=session, password=password)
-            session.commit()
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    except SQLAlchemyError as exc:  # a refusal (not the owner, no CREATEROLE): said in one line
-        raise fail(f"cannot grant {name} the {role} role: {str(exc).splitlines()[0]}") from None
-    finally:
-        engine.dispose()
+    with open_store(ctx.obj) as engine:
+        try:
+            with store_db.session(engine) as session:
+                made = team.grant(name, role, session=session, password=password)
+                session.commit()
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+        except SQLAlchemyError as exc:  # a refusal (not the owner, no CREATEROLE): said in one line
+            raise fail(f"cannot grant {name} the {role} role: {str(exc).splitlines()[0]}") from None
     typer.echo(f"{'Made' if made else 'Changed'} the login {name}: {role} of the team{' (no password: set one with --password-stdin)' if password is None and made else ''}.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from callassist.cli.root import app, fail
+from callassist.cli.root import app, open_store
 from callassist.startup import Options, run_tui
 
 
@@ -27,7 +27,6 @@ def demo(
 
     from sqlalchemy.engine import make_url
 
-    from callassist.core.errors import StoreError
     from callassist.core.judge import judge_of
     from callassist.core.lint import check_content, forbidden_list
     from callassist.core.redact import display_url
@@ -48,11 +47,7 @@ def demo(
             kept = signed.with_name(f"{signed.name}.{datetime.now(UTC):%Y%m%d%H%M%S}")
             signed.rename(kept)
             typer.echo(f"The earlier demo's checkpoints are kept in {kept}")
-    try:
-        engine = store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.judge)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    with store_db.session(engine) as session:
+    with open_store(options, new=True, url=url) as engine, store_db.session(engine) as session:
         if not demo_data.has_ledger(session):
             today = datetime.now(UTC).date()
             count = demo_data.populate(session, options.settings.collector, today)
@@ -66,6 +61,5 @@ def demo(
             typer.echo(f"Demo database already there, made for {demo_data.made_for(session)}: its accounts are theirs (--collector {demo_data.made_for(session)}, or --reset to make one for {options.settings.collector}): {display_url(url)}")
         else:
             typer.echo(f"Demo database already there (use --reset to start over): {display_url(url)}")
-    engine.dispose()
     if not no_open:
         run_tui(options, url)

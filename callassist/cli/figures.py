@@ -77,13 +77,10 @@ def report(
                 raise fail(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
     if len(days) == 2 and days["--from"] > days["--to"]:
         raise fail(f"--from {days['--from'].isoformat()} is after --to {days['--to'].isoformat()}: no day is in between; swap them")
-    engine = open_store(options, reading=True)
-    with store_db.session(engine) as session:
+    with open_store(options, reading=True) as engine, store_db.session(engine) as session:
         if collector is not None and queries.collector_by_name(collector, session=session) is None:
-            engine.dispose()
             raise fail(f"--collector {collector!r}: no collector of that name in this database (names are as in the ledger's collector column)")
         totals = queries.team_totals(session=session, viewer=viewer_of(options, session), today=datetime.now(UTC).date(), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
-    engine.dispose()
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir, rehearse=False)
     states = flow.flow.state_labels(lang) if flow else {}
     excuses = catalog.ladder_names(lang) if catalog else {}
@@ -155,8 +152,7 @@ def export(
     from callassist.store import db as store_db
     from callassist.store import queries
 
-    engine = open_store(ctx.obj, reading=True)
-    with store_db.session(engine) as session:
+    with open_store(ctx.obj, reading=True) as engine, store_db.session(engine) as session:
         writer = None
         for row in queries.export_rows(what.value, session=session, viewer=viewer_of(ctx.obj, session)):
             if fmt == "jsonl":
@@ -168,7 +164,6 @@ def export(
                 writer = csv.DictWriter(sys.stdout, fieldnames=list(row), lineterminator="\n")
                 writer.writeheader()
             writer.writerow({name: safe_cell(value) for name, value in row.items()})
-    engine.dispose()
 
 
 @app.command()
@@ -198,26 +193,24 @@ def purge(
     rules = settings.contact_rules
     # A profile file says where it came from: a built-in name alone would hide that.
     profile = rules.name if settings.compliance == rules.name else f"{rules.name} ({settings.compliance})"
-    engine = open_store(ctx.obj)
-    try:
-        with store_db.session(engine) as session:
-            viewer = viewer_of(ctx.obj, session)
-            if viewer.role != SUPERVISOR:
-                raise fail(f"only a supervisor may purge records (--role supervisor); this session's role is {viewer.role}")
-            log = PurgeLog(purged_at=datetime.now(UTC), by=viewer.name, role=viewer.role, profile=profile, before=day, calls=0, events=0, reviews=0)
-            found = queries.purge_calls(log, rules.retention_years, session=session, dry_run=True)
-            typer.echo(f"calls started before {day.isoformat()}: {found.calls} call(s), {found.events} event(s), {found.reviews} review(s)")
-            if not found.calls:
-                return
-            if not yes and not typer.confirm("Delete them for good?", default=False):
-                typer.echo("nothing was deleted")
-                return
-            done = queries.purge_calls(log, rules.retention_years, session=session)
-            session.commit()
-            typer.echo(f"deleted {done.calls} call(s), {done.events} event(s), {done.reviews} review(s); logged as purge {done.id} by {done.by}")
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    except SQLAlchemyError as exc:  # the database refused: on a team's, it checks again
-        raise fail(f"nothing was deleted: {str(exc).splitlines()[0]}") from None
-    finally:
-        engine.dispose()
+    with open_store(ctx.obj) as engine:
+        try:
+            with store_db.session(engine) as session:
+                viewer = viewer_of(ctx.obj, session)
+                if viewer.role != SUPERVISOR:
+                    raise fail(f"only a supervisor may purge records (--role supervisor); this session's role is {viewer.role}")
+                log = PurgeLog(purged_at=datetime.now(UTC), by=viewer.name, role=viewer.role, profile=profile, before=day, calls=0, events=0, reviews=0)
+                found = queries.purge_calls(log, rules.retention_years, session=session, dry_run=True)
+                typer.echo(f"calls started before {day.isoformat()}: {found.calls} call(s), {found.events} event(s), {found.reviews} review(s)")
+                if not found.calls:
+                    return
+                if not yes and not typer.confirm("Delete them for good?", default=False):
+                    typer.echo("nothing was deleted")
+                    return
+                done = queries.purge_calls(log, rules.retention_years, session=session)
+                session.commit()
+                typer.echo(f"deleted {done.calls} call(s), {done.events} event(s), {done.reviews} review(s); logged as purge {done.id} by {done.by}")
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+        except SQLAlchemyError as exc:  # the database refused: on a team's, it checks again
+            raise fail(f"nothing was deleted: {str(exc).splitlines()[0]}") from None

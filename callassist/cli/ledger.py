@@ -32,31 +32,29 @@ def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> No
     options: Options = ctx.obj
     settings = options.settings
     today = datetime.now(UTC).date()
-    engine = open_store(options)
-    started = time.perf_counter()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    try:
-        with Progress(*columns, transient=True, disable=not sys.stderr.isatty(), console=stderr()) as bar:
-            task = bar.add_task("checking", total=None)
-            rows, problems = (read_accounts(path, progress=lambda n: bar.advance(task, n), number_format=number_format), []) if kind == "accounts" else read_payments(path, today, number_format)
-            bar.update(task, description="storing", completed=0, total=len(rows))
-            with database_errors(f"cannot import {path}"), store_db.session(engine) as session:
-                if kind == "accounts":
-                    result = ledger.import_accounts(rows, default_collector=settings.collector, today=today, class_days=settings.class_days, session=session, progress=lambda n: bar.advance(task, n), path=str(path))
-                else:
-                    result = ledger.import_payments(rows, path=str(path), source="import", today=today, grace_days=settings.promise_grace_days, class_days=settings.class_days, session=session, problems=problems)
-                session.commit()
-    except LedgerFileError as exc:
-        for problem in exc.problems[:PROBLEMS_SHOWN]:
-            typer.echo(str(problem), err=True)
-        if len(exc.problems) > PROBLEMS_SHOWN:
-            typer.echo(f"... and {len(exc.problems) - PROBLEMS_SHOWN} more", err=True)
-        typer.echo(f"callassist: nothing was imported: {len(exc.problems)} problem(s) in {path}", err=True)
-        raise typer.Exit(1) from None
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        engine.dispose()
+    with open_store(options) as engine:
+        started = time.perf_counter()
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        try:
+            with Progress(*columns, transient=True, disable=not sys.stderr.isatty(), console=stderr()) as bar:
+                task = bar.add_task("checking", total=None)
+                rows, problems = (read_accounts(path, progress=lambda n: bar.advance(task, n), number_format=number_format), []) if kind == "accounts" else read_payments(path, today, number_format)
+                bar.update(task, description="storing", completed=0, total=len(rows))
+                with database_errors(f"cannot import {path}"), store_db.session(engine) as session:
+                    if kind == "accounts":
+                        result = ledger.import_accounts(rows, default_collector=settings.collector, today=today, class_days=settings.class_days, session=session, progress=lambda n: bar.advance(task, n), path=str(path))
+                    else:
+                        result = ledger.import_payments(rows, path=str(path), source="import", today=today, grace_days=settings.promise_grace_days, class_days=settings.class_days, session=session, problems=problems)
+                    session.commit()
+        except LedgerFileError as exc:
+            for problem in exc.problems[:PROBLEMS_SHOWN]:
+                typer.echo(str(problem), err=True)
+            if len(exc.problems) > PROBLEMS_SHOWN:
+                typer.echo(f"... and {len(exc.problems) - PROBLEMS_SHOWN} more", err=True)
+            typer.echo(f"callassist: nothing was imported: {len(exc.problems)} problem(s) in {path}", err=True)
+            raise typer.Exit(1) from None
+        except StoreError as exc:
+            raise fail(str(exc)) from None
     seconds = time.perf_counter() - started
     details = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in result.details.items())
     typer.echo(f"{path}: {result.added} {kind} added, {result.changed} changed, {result.unchanged} unchanged" + (f"; {details}" if details else "") + f" ({seconds:.1f} s)")
@@ -109,16 +107,14 @@ def promises_evaluate(
         raise fail(f"--today {today!r} is not a date: use YYYY-MM-DD")
     if day is not None and day > (now + timedelta(hours=14)).date():  # the earliest zone on Earth is UTC+14
         raise fail(f"--today {day.isoformat()} is in the future: a promise is judged only once its day has come, and a verdict is for good")
-    engine = open_store(options)
-    try:
-        with database_errors("cannot evaluate promises"), store_db.session(engine) as session:
-            # Each debtor's promises as of their own date now (or --today, when earlier).
-            counts = ledger.evaluate_promises(today=day or date.max, now=now, grace_days=options.settings.promise_grace_days, class_days=options.settings.class_days, session=session)
-            session.commit()
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        engine.dispose()
+    with open_store(options) as engine:
+        try:
+            with database_errors("cannot evaluate promises"), store_db.session(engine) as session:
+                # Each debtor's promises as of their own date now (or --today, when earlier).
+                counts = ledger.evaluate_promises(today=day or date.max, now=now, grace_days=options.settings.promise_grace_days, class_days=options.settings.class_days, session=session)
+                session.commit()
+        except StoreError as exc:
+            raise fail(str(exc)) from None
     typer.echo(f"{(day or now.date()).isoformat()}{'' if day else ' (each debtor by their own date)'}: {counts['kept']} kept, {counts['partly_kept']} partly kept, {counts['broken']} broken (grace {options.settings.promise_grace_days} days)")
 
 
@@ -133,14 +129,12 @@ def holds_list(ctx: typer.Context) -> None:
     from callassist.workspace import database_errors
 
     options: Options = ctx.obj
-    engine = open_store(options)
-    try:
-        with database_errors("cannot read the holds"), store_db.session(engine) as session:
-            found = holds.open_holds(session=session)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        engine.dispose()
+    with open_store(options) as engine:
+        try:
+            with database_errors("cannot read the holds"), store_db.session(engine) as session:
+                found = holds.open_holds(session=session)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
     if not found:
         typer.echo("no holds in force")
         return
@@ -166,16 +160,14 @@ def holds_release(
     from callassist.workspace import database_errors
 
     options: Options = ctx.obj
-    engine = open_store(options)
-    try:
-        with database_errors("cannot release the hold"), store_db.session(engine) as session:
-            viewer = viewer_of(options, session)
-            if viewer.role != SUPERVISOR:
-                raise fail(f"only a supervisor releases a hold (--role supervisor); this session's role is {viewer.role}")
-            released = holds.release_hold(hold_id, viewer.name, reason, datetime.now(UTC), session=session)
-            session.commit()
-            typer.echo(f"released hold {released.id} ({released.reason}) on account {released.account_id}: {released.release_reason}")
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        engine.dispose()
+    with open_store(options) as engine:
+        try:
+            with database_errors("cannot release the hold"), store_db.session(engine) as session:
+                viewer = viewer_of(options, session)
+                if viewer.role != SUPERVISOR:
+                    raise fail(f"only a supervisor releases a hold (--role supervisor); this session's role is {viewer.role}")
+                released = holds.release_hold(hold_id, viewer.name, reason, datetime.now(UTC), session=session)
+                session.commit()
+                typer.echo(f"released hold {released.id} ({released.reason}) on account {released.account_id}: {released.release_reason}")
+        except StoreError as exc:
+            raise fail(str(exc)) from None

@@ -3,12 +3,17 @@ command uses (one way to open the store, one way to fail)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from callassist.startup import GLOBAL_OPTIONS, Options, UsageError, absent_database, checked_locale, reading_url, run_tui
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_show_locals=False, help="A terminal assistant for phone collection of overdue debts.")
 # The groups, in the order --help lists them; their commands are in the modules beside.
@@ -32,20 +37,27 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def open_store(options: Options, new: bool = False, reading: bool = False):
-    """The engine on the configured database, schema up to date; one line and exit 2 if not.
-    A SQLite file that is not there is made only when `new` (`db upgrade`; `demo` makes its own).
-    `reading` (report, export): with no database configured or made yet, the demo's, said so (startup.reading_url)."""
+@contextmanager
+def open_store(options: Options, new: bool = False, reading: bool = False, url: str | None = None) -> Iterator[Engine]:
+    """The one way a command opens the store: an engine on the configured database (or
+    `url`), schema up to date, closed when the block ends; one line and exit 2 if it
+    cannot be opened. A SQLite file that is not there is made only when `new` (`db
+    upgrade`, `demo`). `reading` (report, export): with no database configured or made
+    yet, the demo's, said so (startup.reading_url)."""
     from callassist.core.errors import StoreError
     from callassist.store import db as store_db
 
-    url = reading_url(options) if reading else options.settings.database_url()
+    url = url or (reading_url(options) if reading else options.settings.database_url())
     if not new and (problem := absent_database(url, options.settings.db is not None)):
         raise fail(problem)
     try:
-        return store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.judge)
+        engine = store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.judge)
     except StoreError as exc:
         raise fail(str(exc)) from None
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def viewer_of(options: Options, session):
