@@ -19,14 +19,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from callassist.core.call import DAMAGED
 from callassist.core.calls import ANY_FLAG, CallFilter, CallSummary, browse_facts, unwords
 from callassist.core.compliance import Viewer, call_masker
-from callassist.store.models import Account, Call, Collector, Debtor, Payment, Promise, PurgeLog, Summary
+from callassist.store.models import ACCOUNTS, CALLS, COLLECTORS, DEBTORS, SUMMARIES, Payment, Promise, PurgeLog
 from callassist.store.summaries import events_of
-
-_CALLS = Call.__table__
-_SUMMARIES = Summary.__table__
-_NAMES = Collector.__table__
-_ACCOUNTS = Account.__table__
-_DEBTORS = Debtor.__table__
 
 
 def _escaped(text: str) -> str:
@@ -44,46 +38,46 @@ def _conditions(wanted: CallFilter, viewer: Viewer, dialect: str) -> tuple[list[
     found: list[ColumnElement] = []
     debtor = False
     if not viewer.reads_team:
-        found.append(_CALLS.c.collector_id == _collector_id(viewer.name))
+        found.append(CALLS.c.collector_id == _collector_id(viewer.name))
     if not wanted.practice:
-        found.append(_CALLS.c.practice == False)  # noqa: E712
+        found.append(CALLS.c.practice == False)  # noqa: E712
     if wanted.collector is not None:
-        found.append(_CALLS.c.collector_id == _collector_id(wanted.collector))
+        found.append(CALLS.c.collector_id == _collector_id(wanted.collector))
     if wanted.date_from is not None:  # days as the summaries count them: UTC
-        found.append(_CALLS.c.started_at >= datetime.combine(wanted.date_from, time(), UTC))
+        found.append(CALLS.c.started_at >= datetime.combine(wanted.date_from, time(), UTC))
     if wanted.date_to is not None and wanted.date_to < date.max:  # (the day after the last is the bound)
-        found.append(_CALLS.c.started_at < datetime.combine(wanted.date_to + timedelta(days=1), time(), UTC))
+        found.append(CALLS.c.started_at < datetime.combine(wanted.date_to + timedelta(days=1), time(), UTC))
     if wanted.disposition is not None:
-        found.append(_CALLS.c.disposition == wanted.disposition)
+        found.append(CALLS.c.disposition == wanted.disposition)
     if wanted.excuse is not None:
-        found.append(_SUMMARIES.c.excuses.like(f"% {_escaped(wanted.excuse)} %", escape="\\"))
+        found.append(SUMMARIES.c.excuses.like(f"% {_escaped(wanted.excuse)} %", escape="\\"))
     if wanted.promised is not None:
-        found.append(_SUMMARIES.c.promised == True if wanted.promised else or_(_SUMMARIES.c.call_id.is_(None), _SUMMARIES.c.promised == False))  # noqa: E712
+        found.append(SUMMARIES.c.promised == True if wanted.promised else or_(SUMMARIES.c.call_id.is_(None), SUMMARIES.c.promised == False))  # noqa: E712
     if wanted.flag is not None:
-        found.append(_SUMMARIES.c.flags != "" if wanted.flag == ANY_FLAG else _SUMMARIES.c.flags.like(f"% {_escaped(wanted.flag)} %", escape="\\"))
+        found.append(SUMMARIES.c.flags != "" if wanted.flag == ANY_FLAG else SUMMARIES.c.flags.like(f"% {_escaped(wanted.flag)} %", escape="\\"))
     needle = wanted.text.strip().casefold()
     if needle:
         pattern = f"%{_escaped(needle)}%"
         if viewer.sees_personal_data:  # the notes, and the debtor by the name the ledger gives now
-            found.append(or_(_SUMMARIES.c.search.like(pattern, escape="\\"), _folded(_DEBTORS.c.name, dialect).like(pattern, escape="\\")))
+            found.append(or_(SUMMARIES.c.search.like(pattern, escape="\\"), _folded(DEBTORS.c.name, dialect).like(pattern, escape="\\")))
             debtor = True
         else:  # a trainer finds what a trainer is shown
-            found.append(_SUMMARIES.c.search_masked.like(pattern, escape="\\"))
+            found.append(SUMMARIES.c.search_masked.like(pattern, escape="\\"))
     summary = bool(needle) or any(value is not None for value in (wanted.excuse, wanted.promised, wanted.flag))
     return found, summary, debtor
 
 
 def _collector_id(name: str):
     # A subquery, not a join: a count then reads only the calls' index.
-    return select(_NAMES.c.id).where(_NAMES.c.name == name).scalar_subquery()
+    return select(COLLECTORS.c.id).where(COLLECTORS.c.name == name).scalar_subquery()
 
 
 def _joined(summary: bool, debtor: bool, names: bool = False):
-    joined = _CALLS.join(_NAMES, _NAMES.c.id == _CALLS.c.collector_id) if names else _CALLS
+    joined = CALLS.join(COLLECTORS, COLLECTORS.c.id == CALLS.c.collector_id) if names else CALLS
     if summary:
-        joined = joined.outerjoin(_SUMMARIES, _SUMMARIES.c.call_id == _CALLS.c.id)
+        joined = joined.outerjoin(SUMMARIES, SUMMARIES.c.call_id == CALLS.c.id)
     if debtor:
-        joined = joined.outerjoin(_ACCOUNTS, _ACCOUNTS.c.id == _CALLS.c.account_id).outerjoin(_DEBTORS, _DEBTORS.c.id == _ACCOUNTS.c.debtor_id)
+        joined = joined.outerjoin(ACCOUNTS, ACCOUNTS.c.id == CALLS.c.account_id).outerjoin(DEBTORS, DEBTORS.c.id == ACCOUNTS.c.debtor_id)
     return joined
 
 
@@ -95,20 +89,20 @@ def count(connection: Connection, wanted: CallFilter, viewer: Viewer) -> int:
 
 def _order(wanted: CallFilter, viewer: Viewer, dialect: str) -> list[tuple[ColumnElement, bool]]:
     """The sort as (column, descending) pairs, ending on the call's id so it is total."""
-    newest = [(_CALLS.c.started_at, True), (_CALLS.c.id, True)]
+    newest = [(CALLS.c.started_at, True), (CALLS.c.id, True)]
     if wanted.sort == "oldest":
-        return [(_CALLS.c.started_at, False), (_CALLS.c.id, False)]
+        return [(CALLS.c.started_at, False), (CALLS.c.id, False)]
     if wanted.sort == "longest":
-        return [(func.coalesce(_SUMMARIES.c.seconds, 0), True), *newest]
+        return [(func.coalesce(SUMMARIES.c.seconds, 0), True), *newest]
     if wanted.sort == "collector":  # by the name as it is: the names' index gives the order
-        return [(_by_code_point(_NAMES.c.name, dialect), False), *newest]
+        return [(_by_code_point(COLLECTORS.c.name, dialect), False), *newest]
     if wanted.sort == "debtor":
-        text = _SUMMARIES.c.search if viewer.sees_personal_data else _SUMMARIES.c.search_masked
+        text = SUMMARIES.c.search if viewer.sees_personal_data else SUMMARIES.c.search_masked
         first_line = func.coalesce(func.split_part(text, "\n", 1) if dialect == "postgresql" else func.substr(text, 1, func.instr(text + "\n", "\n") - 1), "")
         if viewer.sees_personal_data:  # the name the ledger gives now; a practice call's card's
-            return [(_by_code_point(func.coalesce(_folded(_DEBTORS.c.name, dialect), first_line), dialect), False), *newest]
+            return [(_by_code_point(func.coalesce(_folded(DEBTORS.c.name, dialect), first_line), dialect), False), *newest]
         # A trainer's, the name as a trainer saw it when the call ended (masked): a call not yet ended, last.
-        return [(_SUMMARIES.c.call_id.is_(None), False), (_by_code_point(first_line, dialect), False), *newest]
+        return [(SUMMARIES.c.call_id.is_(None), False), (_by_code_point(first_line, dialect), False), *newest]
     return newest
 
 
@@ -138,7 +132,7 @@ def page(connection: Connection, wanted: CallFilter, viewer: Viewer, offset: int
         order = [(column, not descending) for column, descending in order]
     if limit <= 0:
         return []
-    ids = select(_CALLS.c.id).select_from(_joined(*_sorted_joins(wanted, viewer, summary, debtor))).where(*found).order_by(
+    ids = select(CALLS.c.id).select_from(_joined(*_sorted_joins(wanted, viewer, summary, debtor))).where(*found).order_by(
         *(column.desc() if descending else column.asc() for column, descending in order)).offset(skip).limit(limit)
     chosen = list(connection.execute(ids).scalars())
     if backwards:
@@ -152,7 +146,7 @@ def position(connection: Connection, wanted: CallFilter, viewer: Viewer, call_id
     found, summary, debtor = _conditions(wanted, viewer, connection.dialect.name)
     order = _order(wanted, viewer, connection.dialect.name)
     joined = _joined(*_sorted_joins(wanted, viewer, summary, debtor))
-    values = connection.execute(select(*(column for column, _ in order)).select_from(joined).where(_CALLS.c.id == call_id, *found)).first()
+    values = connection.execute(select(*(column for column, _ in order)).select_from(joined).where(CALLS.c.id == call_id, *found)).first()
     if values is None:
         return None
     before = None  # the rows sorted before it: by the first key, or equal on it and before by the next
@@ -167,9 +161,9 @@ def _rows(connection: Connection, call_ids: list[str], viewer: Viewer) -> list[C
     if not call_ids:
         return []
     rows = connection.execute(
-        select(_CALLS.c.id, _CALLS.c.started_at, _CALLS.c.ended_at, _CALLS.c.practice, _CALLS.c.disposition, _NAMES.c.name.label("collector"), _DEBTORS.c.name.label("debtor"),
-               _SUMMARIES.c.call_id.label("summed"), _SUMMARIES.c.excuses, _SUMMARIES.c.flags, _SUMMARIES.c.promised)
-        .select_from(_joined(True, True, True)).where(_CALLS.c.id.in_(call_ids))).all()
+        select(CALLS.c.id, CALLS.c.started_at, CALLS.c.ended_at, CALLS.c.practice, CALLS.c.disposition, COLLECTORS.c.name.label("collector"), DEBTORS.c.name.label("debtor"),
+               SUMMARIES.c.call_id.label("summed"), SUMMARIES.c.excuses, SUMMARIES.c.flags, SUMMARIES.c.promised)
+        .select_from(_joined(True, True, True)).where(CALLS.c.id.in_(call_ids))).all()
     by_id = {row.id: row for row in rows}
     # Its events give a row its card (the debtor of a practice call, what hides personal
     # data) and notes, and show a row damaged since the call was summed up.
@@ -195,10 +189,10 @@ def _rows(connection: Connection, call_ids: list[str], viewer: Viewer) -> list[C
 
 def collectors(connection: Connection, viewer: Viewer) -> list[str]:
     """The names of the collectors whose calls the login may read, who made one."""
-    made = select(_CALLS.c.id).where(_CALLS.c.collector_id == _NAMES.c.id).exists()
-    names = select(_NAMES.c.name).where(made).order_by(_NAMES.c.name)
+    made = select(CALLS.c.id).where(CALLS.c.collector_id == COLLECTORS.c.id).exists()
+    names = select(COLLECTORS.c.name).where(made).order_by(COLLECTORS.c.name)
     if not viewer.reads_team:
-        names = names.where(_NAMES.c.name == viewer.name)
+        names = names.where(COLLECTORS.c.name == viewer.name)
     return list(connection.execute(names).scalars())
 
 
@@ -214,5 +208,5 @@ def stamp(connection: Connection) -> tuple:
     """What changes when a call is stored, ends or is purged: the latest start and end
     and the latest purge (each one index lookup, whatever the calls' number). A screen
     that lists calls reads them again only when this changed."""
-    return tuple(connection.execute(select(select(func.max(_CALLS.c.started_at)).scalar_subquery(), select(func.max(_CALLS.c.ended_at)).scalar_subquery(),
+    return tuple(connection.execute(select(select(func.max(CALLS.c.started_at)).scalar_subquery(), select(func.max(CALLS.c.ended_at)).scalar_subquery(),
                                            select(func.max(PurgeLog.__table__.c.id)).scalar_subquery())).one())

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from callassist.core.errors import AccountBusy
-from callassist.store.models import Claim, Collector
+from callassist.store.models import CLAIMS, Collector
 from callassist.store.types import UTCDateTime
 
 # How long a claim outlives the last sign of its program: longer than any pause in a
@@ -33,7 +33,6 @@ LEASE = timedelta(minutes=5)
 # How often the program renews the claims of the call on screen.
 RENEW_EVERY = timedelta(minutes=1)
 
-_CLAIMS = Claim.__table__
 
 # Taking a hold: over no claim, a lapsed one, or one of the same call (a resumed call).
 _TAKE = """
@@ -105,7 +104,7 @@ def claim_first(account_ids: list[int], collector_id: int, call_id: str, now: da
 
 def held_accounts(account_ids: list[int], now: datetime, *, session: Session, but: str) -> set[int]:
     """Which of these accounts an open call other than `but` holds now."""
-    query = select(_CLAIMS.c.account_id).where(_CLAIMS.c.expires_at > now, _CLAIMS.c.account_id.in_(account_ids), _CLAIMS.c.call_id != but)
+    query = select(CLAIMS.c.account_id).where(CLAIMS.c.expires_at > now, CLAIMS.c.account_id.in_(account_ids), CLAIMS.c.call_id != but)
     return set(session.connection().execute(query).scalars())
 
 
@@ -115,19 +114,19 @@ def renew(call_id: str, now: datetime, *, session: Session) -> bool:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         return bool(connection.execute(_STATEMENTS["postgresql"]["renew"], {"call": call_id, "now": now}).scalar())
-    return connection.execute(update(_CLAIMS).where(_CLAIMS.c.call_id == call_id).values(expires_at=now + LEASE)).rowcount > 0
+    return connection.execute(update(CLAIMS).where(CLAIMS.c.call_id == call_id).values(expires_at=now + LEASE)).rowcount > 0
 
 
 def live_hold(call_id: str, now: datetime, *, session: Session) -> tuple[str, datetime] | None:
     """Who holds the call's account for it, and until when, while that hold is live."""
     collectors = Collector.__table__
-    row = session.connection().execute(select(collectors.c.name, _CLAIMS.c.expires_at).join(collectors, collectors.c.id == _CLAIMS.c.collector_id)
-                                       .where(_CLAIMS.c.call_id == call_id)).first()
+    row = session.connection().execute(select(collectors.c.name, CLAIMS.c.expires_at).join(collectors, collectors.c.id == CLAIMS.c.collector_id)
+                                       .where(CLAIMS.c.call_id == call_id)).first()
     return (row[0], row[1]) if row is not None and row[1] > now else None
 
 
 def busy(account_id: int, *, session: Session) -> AccountBusy:
     """Who holds the account, as the error that says so."""
     collectors = Collector.__table__
-    row = session.connection().execute(select(collectors.c.name, _CLAIMS.c.claimed_at).join(collectors, collectors.c.id == _CLAIMS.c.collector_id).where(_CLAIMS.c.account_id == account_id)).first()
+    row = session.connection().execute(select(collectors.c.name, CLAIMS.c.claimed_at).join(collectors, collectors.c.id == CLAIMS.c.collector_id).where(CLAIMS.c.account_id == account_id)).first()
     return AccountBusy(account_id, *(row or (None, None)))

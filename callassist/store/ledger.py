@@ -24,16 +24,9 @@ from callassist.core.money import currency_places, too_many_places
 from callassist.core.priority import AccountFacts, clock_key, parse_flags, standing
 from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
 from callassist.core.redact import redact
-from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
+from callassist.store.models import ACCOUNTS, CONTACTS, DEBTORS, INSTALMENTS, INVOICES, PAYMENTS, PROMISES, Collector, Instalment, Promise
 from callassist.store.sql import month_of
 
-_ACCOUNTS = Account.__table__
-_DEBTORS = Debtor.__table__
-_CONTACTS = Contact.__table__
-_INVOICES = Invoice.__table__
-_PAYMENTS = Payment.__table__
-_PROMISES = Promise.__table__
-_INSTALMENTS = Instalment.__table__
 # Rows per statement when reading by id lists: well under every database's parameter limit.
 CHUNK = 500
 NOTHING_PAID = Decimal(0)
@@ -147,7 +140,7 @@ def import_accounts(accounts: list[AccountIn], *, default_collector: str, today:
     """Store checked accounts: new ones added, changed ones updated, the same ones left
     alone (keyed by the ledger's ids), so importing a file twice changes nothing.
     `progress(n)` hears of every n accounts handled."""
-    with gc_paused(), _bulk_load([_DEBTORS, _CONTACTS, _ACCOUNTS, _INVOICES], session):
+    with gc_paused(), _bulk_load([DEBTORS, CONTACTS, ACCOUNTS, INVOICES], session):
         return _import_accounts(accounts, default_collector, today, class_days, session, progress, path)
 
 
@@ -155,8 +148,8 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
     connection = session.connection()
     result = ImportResult(details={"invoices_added": 0, "invoices_changed": 0})
     collectors = _collector_ids({a.collector or default_collector for a in accounts}, session)
-    debtor_rows = {row.external_id: row for row in connection.execute(select(_DEBTORS)).all()}
-    account_rows = {row.external_id: row for row in connection.execute(select(_ACCOUNTS.c.id, _ACCOUNTS.c.external_id, _ACCOUNTS.c.debtor_id, _ACCOUNTS.c.contact_id, _ACCOUNTS.c.collector_id, _ACCOUNTS.c.currency, _ACCOUNTS.c.flags, _ACCOUNTS.c.clock, _ACCOUNTS.c.income_day)).all()}
+    debtor_rows = {row.external_id: row for row in connection.execute(select(DEBTORS)).all()}
+    account_rows = {row.external_id: row for row in connection.execute(select(ACCOUNTS.c.id, ACCOUNTS.c.external_id, ACCOUNTS.c.debtor_id, ACCOUNTS.c.contact_id, ACCOUNTS.c.collector_id, ACCOUNTS.c.currency, ACCOUNTS.c.flags, ACCOUNTS.c.clock, ACCOUNTS.c.income_day)).all()}
     changed_debtors: set[str] = set()
 
     # Debtors first: contacts and accounts refer to them.
@@ -172,15 +165,15 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
             continue
         debtor_ids[account.debtor_id] = stored.id
         if (stored.name, stored.kind, stored.timezone, stored.work_starts, stored.income_day) != values:
-            connection.execute(update(_DEBTORS).where(_DEBTORS.c.id == stored.id).values(dict(zip(_DEBTOR_COLUMNS[1:], values))))
-            connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.debtor_id == stored.id).values(**debtor_clock(account.timezone, account.work_starts, account.income_day)))
+            connection.execute(update(DEBTORS).where(DEBTORS.c.id == stored.id).values(dict(zip(_DEBTOR_COLUMNS[1:], values))))
+            connection.execute(update(ACCOUNTS).where(ACCOUNTS.c.debtor_id == stored.id).values(**debtor_clock(account.timezone, account.work_starts, account.income_day)))
             changed_debtors.add(account.debtor_id)
-    debtor_ids.update(zip(new_debtors, _insert_with_ids(_DEBTORS, _DEBTOR_COLUMNS, list(new_debtors.values()), session)))
+    debtor_ids.update(zip(new_debtors, _insert_with_ids(DEBTORS, _DEBTOR_COLUMNS, list(new_debtors.values()), session)))
 
     # Contacts are the debtor's people, one per phone number.
     contact_rows = {}
     if debtor_rows:
-        for row in connection.execute(select(_CONTACTS.c.id, _CONTACTS.c.debtor_id, _CONTACTS.c.phone, _CONTACTS.c.name, _CONTACTS.c.role, _CONTACTS.c.salutation)).all():
+        for row in connection.execute(select(CONTACTS.c.id, CONTACTS.c.debtor_id, CONTACTS.c.phone, CONTACTS.c.name, CONTACTS.c.role, CONTACTS.c.salutation)).all():
             contact_rows[(row.debtor_id, row.phone)] = row
     contact_ids: dict[tuple[int, str], int] = {}
     new_contacts: dict[tuple[int, str], tuple] = {}
@@ -195,9 +188,9 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
             continue
         contact_ids[key] = stored.id
         if (stored.name, stored.role, stored.salutation) != (account.contact_name, account.contact_role, account.salutation):
-            connection.execute(update(_CONTACTS).where(_CONTACTS.c.id == stored.id).values(name=account.contact_name, role=account.contact_role, salutation=account.salutation))
+            connection.execute(update(CONTACTS).where(CONTACTS.c.id == stored.id).values(name=account.contact_name, role=account.contact_role, salutation=account.salutation))
             changed_contacts.add(key)
-    contact_ids.update(zip(new_contacts, _insert_with_ids(_CONTACTS, _CONTACT_COLUMNS, list(new_contacts.values()), session)))
+    contact_ids.update(zip(new_contacts, _insert_with_ids(CONTACTS, _CONTACT_COLUMNS, list(new_contacts.values()), session)))
 
     # Accounts, then their invoices.
     new_accounts: list[AccountIn] = []
@@ -220,18 +213,18 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
         else:
             existing.append((account, stored.id))
             if (stored.debtor_id, stored.contact_id, stored.collector_id, stored.currency, stored.flags, stored.clock, stored.income_day) != values:
-                connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == stored.id).values(dict(zip(_ACCOUNT_COLUMNS[1:8], values))))
+                connection.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == stored.id).values(dict(zip(_ACCOUNT_COLUMNS[1:8], values))))
                 changed.add(stored.id)
             elif account.debtor_id in changed_debtors or contact_key in changed_contacts:
                 changed.add(stored.id)
         if progress and done % 10000 == 0:
             progress(10000)
     invoice_rows = []
-    for account, account_id in zip(new_accounts, _insert_with_ids(_ACCOUNTS, _ACCOUNT_COLUMNS, new_rows, session)):
+    for account, account_id in zip(new_accounts, _insert_with_ids(ACCOUNTS, _ACCOUNT_COLUMNS, new_rows, session)):
         invoice_rows += [(account_id, i.number, i.issued_on, i.due_on, i.amount) for i in account.invoices]
     result.details["invoices_added"] = len(invoice_rows)
     changed |= _update_invoices(existing, invoice_rows, result, session)
-    _insert_rows(_INVOICES, _INVOICE_COLUMNS, invoice_rows, session)
+    _insert_rows(INVOICES, _INVOICE_COLUMNS, invoice_rows, session)
     _refuse_below_zero(existing, changed, path, session)
     if changed:
         settle_accounts(sorted(changed), today=today, class_days=class_days, session=session)
@@ -263,7 +256,7 @@ def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[t
     ids = [account_id for _, account_id in existing]
     stored: dict[tuple[int, str], tuple] = {}
     for chunk in _chunks(ids):
-        for row in connection.execute(select(_INVOICES.c.id, _INVOICES.c.account_id, _INVOICES.c.number, _INVOICES.c.issued_on, _INVOICES.c.due_on, _INVOICES.c.amount).where(_INVOICES.c.account_id.in_(chunk))).all():
+        for row in connection.execute(select(INVOICES.c.id, INVOICES.c.account_id, INVOICES.c.number, INVOICES.c.issued_on, INVOICES.c.due_on, INVOICES.c.amount).where(INVOICES.c.account_id.in_(chunk))).all():
             stored[(row.account_id, row.number)] = row
     for account, account_id in existing:
         for invoice in account.invoices:
@@ -273,7 +266,7 @@ def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[t
                 result.details["invoices_added"] += 1
                 touched.add(account_id)
             elif (row.issued_on, row.due_on, row.amount) != (invoice.issued_on, invoice.due_on, invoice.amount):
-                connection.execute(update(_INVOICES).where(_INVOICES.c.id == row.id).values(issued_on=invoice.issued_on, due_on=invoice.due_on, amount=invoice.amount))
+                connection.execute(update(INVOICES).where(INVOICES.c.id == row.id).values(issued_on=invoice.issued_on, due_on=invoice.due_on, amount=invoice.amount))
                 result.details["invoices_changed"] += 1
                 touched.add(account_id)
     return touched
@@ -284,12 +277,12 @@ def next_promises(account_ids: list[int], *, session: Session) -> dict[int, tupl
     to come that day."""
     found: dict[int, tuple[date, Decimal]] = {}
     query = (
-        select(_PROMISES.c.account_id, _INSTALMENTS.c.due_on, _INSTALMENTS.c.amount, _INSTALMENTS.c.paid)
-        .join(_PROMISES, _PROMISES.c.id == _INSTALMENTS.c.promise_id)
-        .where(_PROMISES.c.status == "open", _INSTALMENTS.c.status == "open")
+        select(PROMISES.c.account_id, INSTALMENTS.c.due_on, INSTALMENTS.c.amount, INSTALMENTS.c.paid)
+        .join(PROMISES, PROMISES.c.id == INSTALMENTS.c.promise_id)
+        .where(PROMISES.c.status == "open", INSTALMENTS.c.status == "open")
     )
     for chunk in _chunks(account_ids):
-        for account_id, due, amount, paid in session.connection().execute(query.where(_PROMISES.c.account_id.in_(chunk))).all():
+        for account_id, due, amount, paid in session.connection().execute(query.where(PROMISES.c.account_id.in_(chunk))).all():
             owed = amount - paid
             if owed <= 0:
                 continue  # paid in full, not yet judged: nothing more is due on that date
@@ -308,17 +301,17 @@ def supersede_open_promises(account_id: int, day: date, *, session: Session) -> 
     """A new promise replaces the account's open one: the old is kept in the history as
     superseded (its instalments too), and no payment is matched to it any more."""
     connection = session.connection()
-    ids = connection.execute(select(_PROMISES.c.id).where(_PROMISES.c.account_id == account_id, _PROMISES.c.status == "open")).scalars().all()
+    ids = connection.execute(select(PROMISES.c.id).where(PROMISES.c.account_id == account_id, PROMISES.c.status == "open")).scalars().all()
     if ids:
-        connection.execute(update(_PROMISES).where(_PROMISES.c.id.in_(ids)).values(status=SUPERSEDED, decided_on=day))
-        connection.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.promise_id.in_(ids), _INSTALMENTS.c.status == "open").values(status=SUPERSEDED))
+        connection.execute(update(PROMISES).where(PROMISES.c.id.in_(ids)).values(status=SUPERSEDED, decided_on=day))
+        connection.execute(update(INSTALMENTS).where(INSTALMENTS.c.promise_id.in_(ids), INSTALMENTS.c.status == "open").values(status=SUPERSEDED))
     return len(ids)
 
 
 def call_promise_status(call_id: str, *, session: Session) -> tuple[str, date | None] | None:
     """What became of the promise made on a call since: its status and the day it was
     decided (None while open); None when the call made no promise."""
-    row = session.connection().execute(select(_PROMISES.c.status, _PROMISES.c.decided_on).where(_PROMISES.c.call_id == call_id).order_by(_PROMISES.c.id.desc()).limit(1)).first()
+    row = session.connection().execute(select(PROMISES.c.status, PROMISES.c.decided_on).where(PROMISES.c.call_id == call_id).order_by(PROMISES.c.id.desc()).limit(1)).first()
     return None if row is None else (row.status, row.decided_on)
 
 
@@ -343,7 +336,7 @@ def add_promise(account_id: int, call_id: str | None, currency: str, total: Deci
         session.add(Instalment(promise_id=promise.id, seq=seq, due_on=due, amount=amount))
     session.flush()
     due, amount = next_promises([account_id], session=session).get(account_id, (None, None))
-    session.connection().execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(next_promise_due=due, next_promise_amount=amount))
+    session.connection().execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(next_promise_due=due, next_promise_amount=amount))
     return promise.id
 
 
@@ -357,15 +350,15 @@ def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> C
         return settled
     connection = session.connection()
     open_promises = connection.execute(
-        select(_PROMISES.c.id, _PROMISES.c.account_id, _PROMISES.c.total, _PROMISES.c.created_at).where(_PROMISES.c.account_id.in_(account_ids), _PROMISES.c.status == "open")
+        select(PROMISES.c.id, PROMISES.c.account_id, PROMISES.c.total, PROMISES.c.created_at).where(PROMISES.c.account_id.in_(account_ids), PROMISES.c.status == "open")
     ).all()
     for promise in open_promises:
-        matched = connection.execute(select(func.coalesce(func.sum(_INSTALMENTS.c.paid), 0)).where(_INSTALMENTS.c.promise_id == promise.id)).scalar()
-        since = connection.execute(select(_PAYMENTS.c.unmatched).where(_PAYMENTS.c.account_id == promise.account_id, _PAYMENTS.c.paid_on >= promise.created_at.date())).scalars().all()
+        matched = connection.execute(select(func.coalesce(func.sum(INSTALMENTS.c.paid), 0)).where(INSTALMENTS.c.promise_id == promise.id)).scalar()
+        since = connection.execute(select(PAYMENTS.c.unmatched).where(PAYMENTS.c.account_id == promise.account_id, PAYMENTS.c.paid_on >= promise.created_at.date())).scalars().all()
         came_in = Decimal(str(matched)) + sum(since, Decimal(0))
         verdict = "kept" if came_in >= promise.total else "partly_kept"
-        connection.execute(update(_PROMISES).where(_PROMISES.c.id == promise.id).values(status=verdict, decided_on=today))
-        connection.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.promise_id == promise.id, _INSTALMENTS.c.status == "open").values(status=verdict))
+        connection.execute(update(PROMISES).where(PROMISES.c.id == promise.id).values(status=verdict, decided_on=today))
+        connection.execute(update(INSTALMENTS).where(INSTALMENTS.c.promise_id == promise.id, INSTALMENTS.c.status == "open").values(status=verdict))
         settled[verdict] += 1
     return settled
 
@@ -379,14 +372,14 @@ def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[in
     rows = []
     for chunk in _chunks(account_ids):
         invoices: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-        for account_id, due, amount in connection.execute(select(_INVOICES.c.account_id, _INVOICES.c.due_on, _INVOICES.c.amount).where(_INVOICES.c.account_id.in_(chunk))).all():
+        for account_id, due, amount in connection.execute(select(INVOICES.c.account_id, INVOICES.c.due_on, INVOICES.c.amount).where(INVOICES.c.account_id.in_(chunk))).all():
             invoices[account_id].append((due, amount))
         paid: dict[int, Decimal] = defaultdict(Decimal)
-        for account_id, amount in connection.execute(select(_PAYMENTS.c.account_id, _PAYMENTS.c.amount).where(_PAYMENTS.c.account_id.in_(chunk))).all():
+        for account_id, amount in connection.execute(select(PAYMENTS.c.account_id, PAYMENTS.c.amount).where(PAYMENTS.c.account_id.in_(chunk))).all():
             paid[account_id] += amount
         promised = next_promises(chunk, session=session)
-        columns = (_ACCOUNTS.c.id, _ACCOUNTS.c.currency, _ACCOUNTS.c.broken_promises, _ACCOUNTS.c.last_broken_on, _ACCOUNTS.c.last_contact_at, _ACCOUNTS.c.flags, _ACCOUNTS.c.calls_month, _ACCOUNTS.c.calls_in_month)
-        for account in connection.execute(select(*columns).where(_ACCOUNTS.c.id.in_(chunk))).all():
+        columns = (ACCOUNTS.c.id, ACCOUNTS.c.currency, ACCOUNTS.c.broken_promises, ACCOUNTS.c.last_broken_on, ACCOUNTS.c.last_contact_at, ACCOUNTS.c.flags, ACCOUNTS.c.calls_month, ACCOUNTS.c.calls_in_month)
+        for account in connection.execute(select(*columns).where(ACCOUNTS.c.id.in_(chunk))).all():
             balance, oldest = open_position(invoices[account.id], paid[account.id])
             calls = account.calls_in_month if account.calls_month == month_of(today) else 0
             due, amount = promised.get(account.id, (None, None))
@@ -399,7 +392,7 @@ def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[in
             if row["key"] in paid_off:
                 row["next_promise_due"] = row["next_promise_amount"] = None
     if rows:
-        statement = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("key")).values({name: bindparam(name) for name in rows[0] if name != "key"})
+        statement = update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("key")).values({name: bindparam(name) for name in rows[0] if name != "key"})
         connection.execute(statement, rows)
     return settled
 
@@ -408,7 +401,7 @@ def refresh_standing(collector_id: int, *, today: date, class_days: tuple[int, .
     """Settle the collector's open accounts whose standing is from an earlier day or was
     made stale by a call; returns how many were settled."""
     stale = session.connection().execute(
-        select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.collector_id == collector_id, _ACCOUNTS.c.closed == False, (_ACCOUNTS.c.priority_on == None) | (_ACCOUNTS.c.priority_on < today))  # noqa: E711, E712
+        select(ACCOUNTS.c.id).where(ACCOUNTS.c.collector_id == collector_id, ACCOUNTS.c.closed == False, (ACCOUNTS.c.priority_on == None) | (ACCOUNTS.c.priority_on < today))  # noqa: E711, E712
     ).scalars().all()
     settle_accounts(list(stale), today=today, class_days=class_days, session=session)
     return len(stale)
@@ -423,10 +416,10 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
     accounts: dict[str, tuple[int, str]] = {}
     stored: dict[str, tuple] = {}
     for chunk in _chunks(sorted({p.account_id for p in payments})):
-        for row in connection.execute(select(_ACCOUNTS.c.external_id, _ACCOUNTS.c.id, _ACCOUNTS.c.currency).where(_ACCOUNTS.c.external_id.in_(chunk))).all():
+        for row in connection.execute(select(ACCOUNTS.c.external_id, ACCOUNTS.c.id, ACCOUNTS.c.currency).where(ACCOUNTS.c.external_id.in_(chunk))).all():
             accounts[row.external_id] = (row.id, row.currency)
     for chunk in _chunks([p.external_id for p in payments]):
-        for row in connection.execute(select(_PAYMENTS.c.external_id, _PAYMENTS.c.account_id, _PAYMENTS.c.paid_on, _PAYMENTS.c.amount).where(_PAYMENTS.c.external_id.in_(chunk))).all():
+        for row in connection.execute(select(PAYMENTS.c.external_id, PAYMENTS.c.account_id, PAYMENTS.c.paid_on, PAYMENTS.c.amount).where(PAYMENTS.c.external_id.in_(chunk))).all():
             stored[row.external_id] = (row.account_id, row.paid_on, row.amount)
     problems = list(problems or ())
     new: list[tuple[PaymentIn, int, str]] = []
@@ -456,7 +449,7 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
     rows = [{"external_id": p.external_id, "account_id": account_id, "paid_on": p.paid_on, "currency": currency, "amount": p.amount, "unmatched": left, "method": p.method, "reference": redact(p.reference)[0], "source": source, "created_at": now}
             for (p, account_id, currency), left in zip(new, unmatched)]
     if rows:
-        connection.execute(insert(_PAYMENTS), rows)
+        connection.execute(insert(PAYMENTS), rows)
     # Settled first: an account these payments paid off settles its promise as kept
     # (whatever its dates), before a date they missed could judge it broken.
     settled = settle_accounts(touched, today=today, class_days=class_days, session=session)
@@ -469,9 +462,9 @@ def owed(account_ids: list[int], session: Session) -> dict[int, Decimal]:
     connection = session.connection()
     found: dict[int, Decimal] = defaultdict(Decimal)
     for chunk in _chunks(account_ids):
-        for account_id, amount in connection.execute(select(_INVOICES.c.account_id, _INVOICES.c.amount).where(_INVOICES.c.account_id.in_(chunk))).all():
+        for account_id, amount in connection.execute(select(INVOICES.c.account_id, INVOICES.c.amount).where(INVOICES.c.account_id.in_(chunk))).all():
             found[account_id] += amount
-        for account_id, amount in connection.execute(select(_PAYMENTS.c.account_id, _PAYMENTS.c.amount).where(_PAYMENTS.c.account_id.in_(chunk))).all():
+        for account_id, amount in connection.execute(select(PAYMENTS.c.account_id, PAYMENTS.c.amount).where(PAYMENTS.c.account_id.in_(chunk))).all():
             found[account_id] -= amount
     return found
 
@@ -496,12 +489,12 @@ def _match_payments(payments: list[tuple[PaymentIn, int, str]], grace_days: int,
     connection = session.connection()
     open_by_account: dict[int, list[OpenInstalment]] = defaultdict(list)
     query = (
-        select(_INSTALMENTS.c.id, _PROMISES.c.account_id, _PROMISES.c.created_at, _INSTALMENTS.c.due_on, _INSTALMENTS.c.amount, _INSTALMENTS.c.paid)
-        .join(_PROMISES, _PROMISES.c.id == _INSTALMENTS.c.promise_id)
-        .where(_PROMISES.c.status == "open", _INSTALMENTS.c.status == "open")
+        select(INSTALMENTS.c.id, PROMISES.c.account_id, PROMISES.c.created_at, INSTALMENTS.c.due_on, INSTALMENTS.c.amount, INSTALMENTS.c.paid)
+        .join(PROMISES, PROMISES.c.id == INSTALMENTS.c.promise_id)
+        .where(PROMISES.c.status == "open", INSTALMENTS.c.status == "open")
     )
     for chunk in _chunks(sorted({account_id for _, account_id, _ in payments})):
-        for row in connection.execute(query.where(_PROMISES.c.account_id.in_(chunk))).all():
+        for row in connection.execute(query.where(PROMISES.c.account_id.in_(chunk))).all():
             open_by_account[row.account_id].append(OpenInstalment(row.id, row.created_at.date(), row.due_on, row.amount, row.paid))
     left_over: dict[int, Decimal] = {}
     paid_now: dict[object, Decimal] = defaultdict(Decimal)
@@ -515,7 +508,7 @@ def _match_payments(payments: list[tuple[PaymentIn, int, str]], grace_days: int,
             paid_now[key] += share
     if paid_now:
         paid_of = {i.key: i.paid for instalments in open_by_account.values() for i in instalments}
-        connection.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.id == bindparam("key")).values(paid=bindparam("paid")), [{"key": key, "paid": paid_of[key]} for key in paid_now])
+        connection.execute(update(INSTALMENTS).where(INSTALMENTS.c.id == bindparam("key")).values(paid=bindparam("paid")), [{"key": key, "paid": paid_of[key]} for key in paid_now])
     return [left_over[index] for index in range(len(payments))]
 
 
@@ -528,15 +521,15 @@ def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ..
     promises became kept, partly_kept and broken."""
     connection = session.connection()
     query = (
-        select(_PROMISES.c.id.label("promise_id"), _PROMISES.c.account_id, _INSTALMENTS.c.id, _INSTALMENTS.c.due_on, _INSTALMENTS.c.amount, _INSTALMENTS.c.paid, _INSTALMENTS.c.status, _DEBTORS.c.timezone)
-        .join(_INSTALMENTS, _INSTALMENTS.c.promise_id == _PROMISES.c.id)
-        .join(_ACCOUNTS, _ACCOUNTS.c.id == _PROMISES.c.account_id).join(_DEBTORS, _DEBTORS.c.id == _ACCOUNTS.c.debtor_id)
-        .where(_PROMISES.c.status == "open")
-        .order_by(_PROMISES.c.id, _INSTALMENTS.c.seq)
+        select(PROMISES.c.id.label("promise_id"), PROMISES.c.account_id, INSTALMENTS.c.id, INSTALMENTS.c.due_on, INSTALMENTS.c.amount, INSTALMENTS.c.paid, INSTALMENTS.c.status, DEBTORS.c.timezone)
+        .join(INSTALMENTS, INSTALMENTS.c.promise_id == PROMISES.c.id)
+        .join(ACCOUNTS, ACCOUNTS.c.id == PROMISES.c.account_id).join(DEBTORS, DEBTORS.c.id == ACCOUNTS.c.debtor_id)
+        .where(PROMISES.c.status == "open")
+        .order_by(PROMISES.c.id, INSTALMENTS.c.seq)
     )
     promises: dict[int, list] = defaultdict(list)
     for chunk in _chunks(account_ids) if account_ids is not None else [None]:
-        for row in connection.execute(query if chunk is None else query.where(_PROMISES.c.account_id.in_(chunk))).all():
+        for row in connection.execute(query if chunk is None else query.where(PROMISES.c.account_id.in_(chunk))).all():
             promises[row.promise_id].append(row)
     counts = {"kept": 0, "partly_kept": 0, "broken": 0}
     instalment_updates, promise_updates = [], []
@@ -559,10 +552,10 @@ def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ..
         if verdict != "kept":
             failures[instalments[0].account_id].append(min(row.due_on for row, status in zip(instalments, statuses) if status in ("broken", "partly_kept")))
     if instalment_updates:
-        connection.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.id == bindparam("key")).values(status=bindparam("status")), instalment_updates)
+        connection.execute(update(INSTALMENTS).where(INSTALMENTS.c.id == bindparam("key")).values(status=bindparam("status")), instalment_updates)
     if promise_updates:
-        connection.execute(update(_PROMISES).where(_PROMISES.c.id == bindparam("key")).values(status=bindparam("status"), decided_on=bindparam("decided_on")), promise_updates)
+        connection.execute(update(PROMISES).where(PROMISES.c.id == bindparam("key")).values(status=bindparam("status"), decided_on=bindparam("decided_on")), promise_updates)
     for account_id, dues in failures.items():
-        connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(broken_promises=_ACCOUNTS.c.broken_promises + len(dues), last_broken_on=max(dues)))
+        connection.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(broken_promises=ACCOUNTS.c.broken_promises + len(dues), last_broken_on=max(dues)))
     settle_accounts(sorted(decided), today=today if now is None else min(today, now.date()), class_days=class_days, session=session)
     return counts

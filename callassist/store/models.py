@@ -329,3 +329,20 @@ class FigureDay(SQLModel, table=True):
     item: str = Field(primary_key=True)
     n: int = Field(sa_column=Column(BigInteger, nullable=False))
     total: float = 0.0
+
+
+# The tables themselves, for the queries written in SQLAlchemy Core (figures, the calls
+# browser, the ledger), where a whole set of rows is read or changed in one statement.
+ACCOUNTS = Account.__table__
+CALLS = Call.__table__
+CLAIMS = Claim.__table__
+COLLECTORS = Collector.__table__
+CONTACTS = Contact.__table__
+DEBTORS = Debtor.__table__
+EVENTS = CallEvent.__table__
+FIGURE_DAYS = FigureDay.__table__
+INSTALMENTS = Instalment.__table__
+INVOICES = Invoice.__table__
+PAYMENTS = Payment.__table__
+PROMISES = Promise.__table__
+SUMMARIES = Summary.__table__

@@ -30,7 +30,7 @@ from callassist.store import db, sql, summaries
 from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.holds import holds_in_force, place_hold
 from callassist.store.ledger import add_promise
-from callassist.store.models import Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
+from callassist.store.models import ACCOUNTS, CALLS, EVENTS, Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.sql import Worklist, month_of
 from callassist.store.types import DAMAGED_TIME, UTCDateTime
 
@@ -189,9 +189,6 @@ def append_events(call_id: str, events: list[Event], *, session: Session, after_
     return end
 
 
-_EVENTS = CallEvent.__table__
-_CALLS = Call.__table__
-_ACCOUNTS = Account.__table__
 
 
 def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, judge: Judge = Judge()) -> tuple[int, str]:
@@ -199,7 +196,7 @@ def _append(call_id: str, events: list[Event], session: Session, after_seq: int 
     if chain_end is not None:
         seq, prev = chain_end
     else:
-        last = connection.execute(select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.call_id == call_id).order_by(_EVENTS.c.seq.desc()).limit(1)).first()
+        last = connection.execute(select(EVENTS.c.seq, EVENTS.c.hash).where(EVENTS.c.call_id == call_id).order_by(EVENTS.c.seq.desc()).limit(1)).first()
         seq, prev = (last[0], last[1]) if last else (0, GENESIS)
         if after_seq is not None and seq != after_seq:
             stored = _stored_as(call_id, events, after_seq, connection)
@@ -216,7 +213,7 @@ def _append(call_id: str, events: list[Event], session: Session, after_seq: int 
         for row in rows:
             row["prev_hash"] = prev
             row["hash"] = prev = event_hash(call_id, row["seq"], row["kind"], row["at"].isoformat(), row["payload"], prev)
-        connection.execute(insert(_EVENTS), rows)
+        connection.execute(insert(EVENTS), rows)
         end = (rows[-1]["seq"], prev)
     for event in events:
         _apply(call_id, event, session, judge)
@@ -237,7 +234,7 @@ def _stored_as(call_id: str, events: list[Event], after_seq: int, connection) ->
     """Where the chain ends after these events if it already holds them after `after_seq`,
     else None. Compared by kind and payload: the database may have set their times."""
     stored = connection.execute(
-        select(_EVENTS.c.seq, _EVENTS.c.hash, _EVENTS.c.kind, _EVENTS.c.payload).where(_EVENTS.c.call_id == call_id, _EVENTS.c.seq > after_seq, _EVENTS.c.seq <= after_seq + len(events)).order_by(_EVENTS.c.seq)
+        select(EVENTS.c.seq, EVENTS.c.hash, EVENTS.c.kind, EVENTS.c.payload).where(EVENTS.c.call_id == call_id, EVENTS.c.seq > after_seq, EVENTS.c.seq <= after_seq + len(events)).order_by(EVENTS.c.seq)
     ).all()
     if len(stored) != len(events) or not all(row.kind == event.kind and same_event(row.payload, event.payload) for row, event in zip(stored, events)):
         return None
@@ -251,7 +248,7 @@ def _apply(call_id: str, event: Event, session: Session, judge: Judge) -> None:
     connection = session.connection()
     payload = event.payload
     if event.kind == "promise_captured":
-        account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
+        account_id = connection.execute(select(CALLS.c.account_id).where(CALLS.c.id == call_id)).scalar_one()
         if account_id is None:
             return  # a practice call: the promise is in its events, and no account owes it
         plan = [(date.fromisoformat(instalment["due"]), Decimal(instalment["amount"])) for instalment in payload["instalments"]]
@@ -262,15 +259,15 @@ def _apply(call_id: str, event: Event, session: Session, judge: Judge) -> None:
         summaries.write(call_id, connection, judge)
         if payload["disposition"] == NOT_DIALLED:  # nothing happened to the account
             return
-        account_id = connection.execute(select(_CALLS.c.account_id).where(_CALLS.c.id == call_id)).scalar_one()
+        account_id = connection.execute(select(CALLS.c.account_id).where(CALLS.c.id == call_id)).scalar_one()
         if account_id is not None:
             month = month_of(event.at.date())
             callback = payload.get("callback_at")
             # The standing is left stale (priority_on NULL): the workspace settles it with its settings.
-            connection.execute(update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(
+            connection.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(
                 last_contact_at=event.at, last_outcome=payload["disposition"], priority_on=None,
                 callback_at=datetime.fromisoformat(callback) if callback else None,
-                calls_in_month=case((_ACCOUNTS.c.calls_month == month, _ACCOUNTS.c.calls_in_month + 1), else_=1), calls_month=month,
+                calls_in_month=case((ACCOUNTS.c.calls_month == month, ACCOUNTS.c.calls_in_month + 1), else_=1), calls_month=month,
             ))
 
 

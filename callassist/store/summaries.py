@@ -20,13 +20,7 @@ from callassist.core.calls import browse_facts, search_text, words
 from callassist.core.compliance import call_masker
 from callassist.core.figures import CallFacts, Judge, MissedObjection, Totals, call_facts
 from callassist.store.events import stored_event
-from callassist.store.models import Account, Call, CallEvent, Collector, Debtor, FigureDay, Instalment, Promise, Summary
-
-_SUMMARIES = Summary.__table__
-_DAYS = FigureDay.__table__
-_CALLS = Call.__table__
-_EVENTS = CallEvent.__table__
-_PROMISES = Promise.__table__
+from callassist.store.models import CALLS, EVENTS, FIGURE_DAYS, PROMISES, SUMMARIES, Account, Collector, Debtor, Instalment
 
 
 def parts_json(facts: CallFacts) -> str:
@@ -36,20 +30,20 @@ def parts_json(facts: CallFacts) -> str:
 def write(call_id: str, connection: Connection, judge: Judge = Judge()) -> CallFacts | None:
     """Sum up the ended call `call_id` from its stored events and store its summary (the
     caller commits); its facts, or None for a practice call (which counts for nothing)."""
-    call = connection.execute(select(_CALLS.c.collector_id, _CALLS.c.started_at, _CALLS.c.ended_at, _CALLS.c.practice, _CALLS.c.account_id, Collector.__table__.c.name)
-                              .join(Collector.__table__, Collector.__table__.c.id == _CALLS.c.collector_id).where(_CALLS.c.id == call_id)).one()
+    call = connection.execute(select(CALLS.c.collector_id, CALLS.c.started_at, CALLS.c.ended_at, CALLS.c.practice, CALLS.c.account_id, Collector.__table__.c.name)
+                              .join(Collector.__table__, Collector.__table__.c.id == CALLS.c.collector_id).where(CALLS.c.id == call_id)).one()
     day = call.started_at.date()
     events = events_of(connection, [call_id]).get(call_id, [])
     row = {"call_id": call_id, "collector_id": call.collector_id, "day": day, "practice": call.practice} | browse_columns(connection, call, call_id, events, judge)
     if call.practice:
-        connection.execute(insert(_SUMMARIES), [row | {"parts": "{}"}])
+        connection.execute(insert(SUMMARIES), [row | {"parts": "{}"}])
         return None
     facts = call_facts(call_id, call.name, day, events, judge.detect)
     promise = connection.execute(
-        select(_PROMISES.c.id, func.min(Instalment.__table__.c.due_on), _PROMISES.c.status).join(Instalment.__table__, Instalment.__table__.c.promise_id == _PROMISES.c.id)
-        .where(_PROMISES.c.call_id == call_id).group_by(_PROMISES.c.id, _PROMISES.c.status).order_by(_PROMISES.c.id.desc()).limit(1)).first()
+        select(PROMISES.c.id, func.min(Instalment.__table__.c.due_on), PROMISES.c.status).join(Instalment.__table__, Instalment.__table__.c.promise_id == PROMISES.c.id)
+        .where(PROMISES.c.call_id == call_id).group_by(PROMISES.c.id, PROMISES.c.status).order_by(PROMISES.c.id.desc()).limit(1)).first()
     missed = facts.missed
-    connection.execute(insert(_SUMMARIES), [row | {
+    connection.execute(insert(SUMMARIES), [row | {
         "damaged": facts.damaged, "dialled": facts.dialled, "right_party": facts.right_party, "promised": facts.promised,
         "promise_id": promise[0] if promise else None, "promise_due": promise[1] if promise else None, "promise_status": promise[2] if promise else None, "parts": parts_json(facts),
         "missed_excuse": missed.excuse if missed else None, "missed_score": missed.score if missed else None, "missed_note": missed.note if missed else None,
@@ -89,8 +83,8 @@ def _earlier_calls(connection: Connection, call, call_id: str) -> dict[str, list
     scorecard keeps those of the debtor's same day)."""
     if call.account_id is None:
         return {}
-    ids = connection.execute(select(_CALLS.c.id).where(_CALLS.c.account_id == call.account_id, _CALLS.c.id != call_id,
-                                                       _CALLS.c.started_at >= call.started_at - timedelta(days=2), _CALLS.c.started_at <= call.started_at)).scalars().all()
+    ids = connection.execute(select(CALLS.c.id).where(CALLS.c.account_id == call.account_id, CALLS.c.id != call_id,
+                                                       CALLS.c.started_at >= call.started_at - timedelta(days=2), CALLS.c.started_at <= call.started_at)).scalars().all()
     return events_of(connection, list(ids))
 
 
@@ -98,15 +92,15 @@ def events_of(connection: Connection, call_ids: list[str]) -> dict[str, list[Eve
     """The stored events of these calls, each call's in order."""
     found: dict[str, list[Event]] = {call_id: [] for call_id in call_ids}
     if call_ids:
-        for row in connection.execute(select(_EVENTS).where(_EVENTS.c.call_id.in_(call_ids)).order_by(_EVENTS.c.call_id, _EVENTS.c.seq)):
+        for row in connection.execute(select(EVENTS).where(EVENTS.c.call_id.in_(call_ids)).order_by(EVENTS.c.call_id, EVENTS.c.seq)):
             found[row.call_id].append(stored_event(row))
     return found
 
 
 def backfill(connection: Connection, judge: Judge = Judge()) -> int:
     """Summaries for the ended calls that have none (migration 0015); how many were written."""
-    waiting = select(_CALLS.c.id).where(_CALLS.c.ended_at.is_not(None), ~select(_SUMMARIES.c.call_id).where(_SUMMARIES.c.call_id == _CALLS.c.id).exists())
-    ids = list(connection.execute(waiting.order_by(_CALLS.c.started_at, _CALLS.c.id)).scalars())
+    waiting = select(CALLS.c.id).where(CALLS.c.ended_at.is_not(None), ~select(SUMMARIES.c.call_id).where(SUMMARIES.c.call_id == CALLS.c.id).exists())
+    ids = list(connection.execute(waiting.order_by(CALLS.c.started_at, CALLS.c.id)).scalars())
     for call_id in ids:
         write(call_id, connection, judge)
     return len(ids)
@@ -116,16 +110,16 @@ def fill_browse_columns(connection: Connection, summed: list, judge: Judge) -> N
     """The browser's columns of summaries written before they existed (migration 0016):
     `summed`, their (call id, practice) rows. A practice call's promise is kept for the
     browser too; a real call's stays what its figures counted."""
-    calls = select(_CALLS.c.id, _CALLS.c.collector_id, _CALLS.c.started_at, _CALLS.c.ended_at, _CALLS.c.practice, _CALLS.c.account_id)
+    calls = select(CALLS.c.id, CALLS.c.collector_id, CALLS.c.started_at, CALLS.c.ended_at, CALLS.c.practice, CALLS.c.account_id)
     for start in range(0, len(summed), 500):
         chunk = summed[start:start + 500]
-        rows = {row.id: row for row in connection.execute(calls.where(_CALLS.c.id.in_([call_id for call_id, _ in chunk])))}
+        rows = {row.id: row for row in connection.execute(calls.where(CALLS.c.id.in_([call_id for call_id, _ in chunk])))}
         events = events_of(connection, list(rows))
         for call_id, practice in chunk:
             columns = browse_columns(connection, rows[call_id], call_id, events[call_id], judge)
             if not practice:
                 del columns["promised"]
-            connection.execute(_SUMMARIES.update().where(_SUMMARIES.c.call_id == call_id).values(**columns))
+            connection.execute(SUMMARIES.update().where(SUMMARIES.c.call_id == call_id).values(**columns))
 
 
 def totals(connection: Connection, today: date, *, collector_id: int | None = None, date_from: date | None = None, date_to: date | None = None) -> Totals:
@@ -143,26 +137,26 @@ def totals(connection: Connection, today: date, *, collector_id: int | None = No
         return found
 
     result = Totals()
-    parts = select(_DAYS.c.item, func.sum(_DAYS.c.n), func.sum(_DAYS.c.total)).where(*within(_DAYS)).group_by(_DAYS.c.item)
+    parts = select(FIGURE_DAYS.c.item, func.sum(FIGURE_DAYS.c.n), func.sum(FIGURE_DAYS.c.total)).where(*within(FIGURE_DAYS)).group_by(FIGURE_DAYS.c.item)
     result.parts = {item: (int(count), float(total)) for item, count, total in connection.execute(parts)}
-    per_day = (select(_DAYS.c.day, func.sum(case((_DAYS.c.item == "calls", _DAYS.c.n), else_=0)), func.sum(case((_DAYS.c.item == "promises", _DAYS.c.n), else_=0)))
-               .where(_DAYS.c.item.in_(("calls", "promises")), *within(_DAYS)).group_by(_DAYS.c.day))
+    per_day = (select(FIGURE_DAYS.c.day, func.sum(case((FIGURE_DAYS.c.item == "calls", FIGURE_DAYS.c.n), else_=0)), func.sum(case((FIGURE_DAYS.c.item == "promises", FIGURE_DAYS.c.n), else_=0)))
+               .where(FIGURE_DAYS.c.item.in_(("calls", "promises")), *within(FIGURE_DAYS)).group_by(FIGURE_DAYS.c.day))
     result.per_day = {day: (int(calls), int(promises)) for day, calls, promises in connection.execute(per_day) if calls}
-    status = _SUMMARIES.c.promise_status
+    status = SUMMARIES.c.promise_status
     due = (select(func.count(), func.sum(case((status == "kept", 1), else_=0)), func.sum(case((status == "broken", 1), else_=0)))
-           .where(_SUMMARIES.c.promise_id.is_not(None), _SUMMARIES.c.promised, _SUMMARIES.c.promise_due < today, *within(_SUMMARIES)))
+           .where(SUMMARIES.c.promise_id.is_not(None), SUMMARIES.c.promised, SUMMARIES.c.promise_due < today, *within(SUMMARIES)))
     count, kept, broken = connection.execute(due).one()
     result.promises_due, result.kept, result.broken = int(count or 0), int(kept or 0), int(broken or 0)
-    result.missed = list(_missed(connection, within(_SUMMARIES)))
+    result.missed = list(_missed(connection, within(SUMMARIES)))
     # `damaged` as it stands (`= 1` on SQLite): the condition of ix_callsummary_damaged.
-    result.damaged = list(connection.execute(select(_SUMMARIES.c.call_id).where(_SUMMARIES.c.damaged, *within(_SUMMARIES))).scalars())
+    result.damaged = list(connection.execute(select(SUMMARIES.c.call_id).where(SUMMARIES.c.damaged, *within(SUMMARIES))).scalars())
     return result
 
 
 def _missed(connection: Connection, conditions: list) -> Iterator[MissedObjection]:
     names = Collector.__table__
     rows = connection.execute(
-        select(_SUMMARIES.c.call_id, names.c.name, _SUMMARIES.c.day, _SUMMARIES.c.missed_excuse, _SUMMARIES.c.missed_score, _SUMMARIES.c.missed_note)
-        .join(names, names.c.id == _SUMMARIES.c.collector_id).where(and_(_SUMMARIES.c.missed_excuse.is_not(None), *conditions)))
+        select(SUMMARIES.c.call_id, names.c.name, SUMMARIES.c.day, SUMMARIES.c.missed_excuse, SUMMARIES.c.missed_score, SUMMARIES.c.missed_note)
+        .join(names, names.c.id == SUMMARIES.c.collector_id).where(and_(SUMMARIES.c.missed_excuse.is_not(None), *conditions)))
     for call_id, collector, day, excuse, score, note in rows:
         yield MissedObjection(call_id, collector, day, excuse, score, note)
