@@ -22,8 +22,8 @@ from callassist.core.figures import Judge
 from callassist.core.names import user_name_problem
 from callassist.core.priority import parse_class_days
 from callassist.core.promises import DEFAULT_GRACE_DAYS
+from callassist.core.shipped import SHIPPED_OBJECTIONS, SHIPPED_SCRIPTS
 
-PACKAGE_CONTENT = Path(__file__).resolve().parent / "content"
 ENV_PREFIX = "CALLASSIST_"
 
 
@@ -48,8 +48,8 @@ class Settings:
     db: str | None = None  # a SQLAlchemy URL; default: callassist.db in data_dir
     locale: str | None = None  # en or zh; default: the system locale
     collector: str = field(default_factory=default_collector)
-    scripts_dir: Path = PACKAGE_CONTENT / "scripts"
-    objections_dir: Path = PACKAGE_CONTENT / "objections"
+    scripts_dir: Path = SHIPPED_SCRIPTS
+    objections_dir: Path = SHIPPED_OBJECTIONS
     script: str = "standard"
     creditor_en: str = "Northbridge Supply"
     creditor_zh: str = "北桥供应链有限公司"

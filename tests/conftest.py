@@ -61,7 +61,7 @@ def make_call(standard_flow, catalog, sample_account):
 def _own_server():
     """A PostgreSQL server of the suite's own (see callassist/pgtemp.py); skipped, saying
     why, only on a machine without PostgreSQL."""
-    from callassist.pgtemp import Server, binaries
+    from callassist.devtools.pgtemp import Server, binaries
 
     bindir = binaries()
     if bindir is None:

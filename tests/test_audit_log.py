@@ -485,7 +485,7 @@ def test_a_new_demo_or_another_database_starts_a_checkpoint_file_of_its_own(desk
 def test_the_audit_benchmark_verifies_its_own_log(tmp_path):
     """`callassist bench --only audit_verify_1m` measures a log that verifies: a bench
     whose calls the checks call broken would time the wrong work (or none)."""
-    from callassist.bench import bench_audit_verify
+    from callassist.devtools.bench import bench_audit_verify
 
     rate = bench_audit_verify(tmp_path, events=300)
     assert rate.summary()["rows"] == 300

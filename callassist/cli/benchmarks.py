@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import app
+from callassist.cli.root import app, fail
 
 
 @app.command()
@@ -17,7 +17,10 @@ def bench(
     """Measure start-up, keypress-to-prompt, event append and template render, each beside
     its floor; with --only, also the worklist and the import on a million-account ledger,
     and team mode on PostgreSQL."""
-    from callassist import bench as benchmark
+    try:
+        from callassist.devtools import bench as benchmark
+    except ImportError:  # the wheel leaves the benchmarks out
+        raise fail("the benchmarks come with the source, not with the installed program: in a checkout of callassist, `pip install -e '.[test]'` then `callassist bench`") from None
 
     unknown = set(only or ()) - set(benchmark.NAMES)
     if unknown:

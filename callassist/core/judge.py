@@ -9,11 +9,11 @@ from callassist.core.compliance import PROFILES, Profile
 from callassist.core.figures import Flagger, Judge
 from callassist.core.flow import Flow
 from callassist.core.forbidden import ForbiddenLanguage
-from callassist.core.lint import PACKAGED_SCRIPTS, check_content, forbidden_list
+from callassist.core.lint import check_content, forbidden_list
 from callassist.core.objections import Catalog
 from callassist.core.scorecard import same_day_contacts, scorecard
+from callassist.core.shipped import SHIPPED_OBJECTIONS, SHIPPED_SCRIPTS
 
-PACKAGED_OBJECTIONS = PACKAGED_SCRIPTS.parent / "objections"
 SHIPPED_SCRIPT = "standard"
 
 
@@ -37,7 +37,7 @@ def load_judge(scripts_dir: Path, script: str, objections_dir: Path, rules: Prof
     has problems (a script being edited does not stop a migration's back-fill)."""
     loaded, catalog, problems = check_content(scripts_dir, script, objections_dir, rehearse=False)
     if problems or loaded is None or catalog is None:
-        scripts_dir, objections_dir = PACKAGED_SCRIPTS, PACKAGED_OBJECTIONS
+        scripts_dir, objections_dir = SHIPPED_SCRIPTS, SHIPPED_OBJECTIONS
         loaded, catalog, _ = check_content(scripts_dir, SHIPPED_SCRIPT, objections_dir, rehearse=False)
         assert loaded is not None and catalog is not None, "the shipped content loads (tests/content)"
     return judge_of(loaded.flow, catalog, forbidden_list(scripts_dir)[0], rules)

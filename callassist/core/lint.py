@@ -19,17 +19,16 @@ from callassist.core.objections import FULL_WIDTH, Catalog, ascii_marks_in_chine
 from callassist.core.personas import PERSONAS_DIR, load_personas
 from callassist.core.preflight import preflight
 from callassist.core.problems import ContentError, Problem, display_path
+from callassist.core.shipped import SHIPPED_SCRIPTS
 from callassist.core.templates import inspect_template, make_environment, missing_template
 from callassist.core.yamlfile import line_of
-
-PACKAGED_SCRIPTS = Path(__file__).resolve().parents[1] / "content" / "scripts"
 
 
 def forbidden_list(scripts_dir: Path) -> tuple[ForbiddenLanguage | None, list[Problem]]:
     """The trainers' list beside their scripts, or the packaged one when they keep none."""
     path = scripts_dir / FORBIDDEN_FILE
     if not path.exists():
-        path = PACKAGED_SCRIPTS / FORBIDDEN_FILE
+        path = SHIPPED_SCRIPTS / FORBIDDEN_FILE
     return load_forbidden(path)
 
 
@@ -91,7 +90,7 @@ def content_digest(*folders: Path) -> str:
                 path = Path(root, name)
                 digest.update(f"{path.relative_to(folder)}\0".encode())
                 digest.update(path.read_bytes())
-    digest.update((PACKAGED_SCRIPTS / FORBIDDEN_FILE).read_bytes())
+    digest.update((SHIPPED_SCRIPTS / FORBIDDEN_FILE).read_bytes())
     return digest.hexdigest()
 
 

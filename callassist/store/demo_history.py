@@ -21,11 +21,12 @@ from callassist.core.figures import Judge
 from callassist.core.flow import LoadedFlow
 from callassist.core.judge import judge_of
 from callassist.core.ledger_csv import PaymentIn
-from callassist.core.lint import PACKAGED_SCRIPTS, forbidden_list
+from callassist.core.lint import forbidden_list
 from callassist.core.objections import EXCUSE_IDS, Catalog
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.core.promises import CHANNELS, DEFAULT_GRACE_DAYS, METHODS, Promise
 from callassist.core.promises import Instalment as PlannedPayment
+from callassist.core.shipped import SHIPPED_SCRIPTS
 from callassist.store import queries
 from callassist.store.ledger import SUPERSEDED, evaluate_promises, import_payments, owed
 from callassist.store.models import Account, Collector, Instalment
@@ -74,7 +75,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
     """Store `calls` calls over the `days` before today, by several collectors; returns how
     many. Each call's end is judged by `judge` (by default, this script and catalog with
     the shipped forbidden list and the cn contact rules)."""
-    judge = judge or judge_of(loaded.flow, catalog, forbidden_list(PACKAGED_SCRIPTS)[0], PROFILES["cn"])
+    judge = judge or judge_of(loaded.flow, catalog, forbidden_list(SHIPPED_SCRIPTS)[0], PROFILES["cn"])
     rng = random.Random(seed)
     collectors = list(session.exec(select(Collector)).all())
     for name, display in COLLEAGUES:

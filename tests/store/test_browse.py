@@ -17,9 +17,10 @@ from callassist.core.calls import ANY_FLAG, SORTS, CallFilter
 from callassist.core.compliance import PROFILES, Viewer
 from callassist.core.flow import ENDINGS
 from callassist.core.judge import judge_of
-from callassist.core.lint import PACKAGED_SCRIPTS, forbidden_list
+from callassist.core.lint import forbidden_list
 from callassist.core.objections import EXCUSE_IDS
 from callassist.core.scorecard import ITEMS
+from callassist.core.shipped import SHIPPED_SCRIPTS
 from callassist.store import browse, db, demo, queries
 from callassist.store.demo_history import populate_history
 from callassist.store.models import Call, PurgeLog
@@ -39,7 +40,7 @@ FILTERS = [
 
 @pytest.fixture
 def judge(standard_flow, catalog):
-    return judge_of(standard_flow.flow, catalog, forbidden_list(PACKAGED_SCRIPTS)[0], PROFILES["cn"])
+    return judge_of(standard_flow.flow, catalog, forbidden_list(SHIPPED_SCRIPTS)[0], PROFILES["cn"])
 
 
 def _calls(engine, standard_flow, catalog, judge, calls: int = 90) -> None:
@@ -157,7 +158,7 @@ def test_the_stamp_changes_when_a_call_is_stored_ends_or_is_purged(tmp_path, sta
 
 @pytest.fixture(scope="module")
 def random_store(tmp_path_factory, standard_flow, catalog):
-    judge = judge_of(standard_flow.flow, catalog, forbidden_list(PACKAGED_SCRIPTS)[0], PROFILES["cn"])
+    judge = judge_of(standard_flow.flow, catalog, forbidden_list(SHIPPED_SCRIPTS)[0], PROFILES["cn"])
     engine = db.open_engine(db.sqlite_url(tmp_path_factory.mktemp("browse") / "calls.db"))
     _calls(engine, standard_flow, catalog, judge, calls=150)
     with db.session(engine) as session:

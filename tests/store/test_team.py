@@ -10,10 +10,10 @@ from collections import Counter, defaultdict
 
 from sqlmodel import func, select
 
-from callassist.bench_parts import write_ledger
-from callassist.bench_team import in_processes, login
 from callassist.core.ledger_csv import read_accounts
 from callassist.core.priority import DEFAULT_CLASS_DAYS
+from callassist.devtools.bench_parts import write_ledger
+from callassist.devtools.bench_team import in_processes, login
 from callassist.settings import Settings
 from callassist.store import db, ledger, queries, team
 from callassist.store.models import Account, Call, Claim, Contact

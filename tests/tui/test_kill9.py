@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from callassist.bench import Terminal
+from callassist.devtools.bench import Terminal
 from callassist.store import db, queries
 from tests.tui.conftest import stored_calls
 

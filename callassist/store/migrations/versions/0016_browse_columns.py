@@ -71,10 +71,10 @@ def _judge():
     made = context.config.attributes.get("judge")
     if made is not None:
         return made()
-    from callassist.core.judge import PACKAGED_OBJECTIONS, SHIPPED_SCRIPT, load_judge
-    from callassist.core.lint import PACKAGED_SCRIPTS
+    from callassist.core.judge import SHIPPED_SCRIPT, load_judge
+    from callassist.core.shipped import SHIPPED_OBJECTIONS, SHIPPED_SCRIPTS
 
-    return load_judge(PACKAGED_SCRIPTS, SHIPPED_SCRIPT, PACKAGED_OBJECTIONS)
+    return load_judge(SHIPPED_SCRIPTS, SHIPPED_SCRIPT, SHIPPED_OBJECTIONS)
 
 
 def downgrade() -> None:

@@ -143,7 +143,7 @@ def build_postgres(work: Path, url: str, calls: int = REPORT_CALLS) -> tuple[str
     stored as the program stores it, so the database's triggers add it to the sums."""
     import psycopg
 
-    from callassist.bench_team import login
+    from callassist.devtools.bench_team import login
     from callassist.store import db, team
 
     engine = db.open_engine(url)

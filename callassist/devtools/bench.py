@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from callassist.bench_parts import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
+from callassist.devtools.bench_parts import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
 
 # A million-account ledger takes minutes and gigabytes to build: only on request (--only).
 LEDGER_NAMES = ("worklist_next_1m", "import_rows", "db_check_1m")
@@ -126,7 +126,7 @@ def _env(compiled: bool = False) -> dict:
     env.pop("TEXTUAL", None)
     if compiled:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parent)], env=env, check=True)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[1])], env=env, check=True)
     return env
 
 
@@ -559,7 +559,7 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
             results.update(_figures_and_browser(url, chosen, "report_1m", "browse_1m"))
         if {"pg_report_1m", "pg_browse_1m"} & set(chosen):
             from callassist import bench_figures
-            from callassist.pgtemp import Server, binaries
+            from callassist.devtools.pgtemp import Server, binaries
 
             server = Server(binaries(), durable=True)
             server.start()
@@ -572,7 +572,7 @@ def run(only: list[str] | None = None, runs: int = 7, presses: int = 40, appends
             results["idle_cpu"] = bench_idle(work).summary()
         team_names = [name for name in chosen if name in TEAM_NAMES]
         if team_names:
-            from callassist.bench_team import bench_team
+            from callassist.devtools.bench_team import bench_team
 
             results.update({name: figure.summary() for name, figure in bench_team(work, team_names).items()})
         desk_names = [name for name in chosen if name not in ON_REQUEST]

@@ -25,7 +25,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from callassist.bench_parts import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
+from callassist.devtools.bench_parts import LEDGER_ACCOUNTS, LEDGER_COLLECTORS, Figure, timed_notes, write_ledger
 
 TEAM_COLLECTORS = 20
 # A call's keys, as the standard script takes them, and two notes; ended after the amount
@@ -45,7 +45,7 @@ def _say(message: str) -> None:
 def bench_team(work: Path, names: list[str], samples: int = 300) -> dict[str, Figure]:
     from callassist.core.ledger_csv import read_accounts
     from callassist.core.priority import DEFAULT_CLASS_DAYS
-    from callassist.pgtemp import Server, binaries
+    from callassist.devtools.pgtemp import Server, binaries
     from callassist.store import db, ledger, team
 
     bindir = binaries()
