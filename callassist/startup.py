@@ -38,8 +38,7 @@ class UsageError(Exception):
 class Options:
     """The global options, resolved into settings once, each checked with a clear error."""
 
-    def __init__(self, db: str | None = None, collector: str | None = None, locale: str | None = None, scripts_dir: Path | None = None, objections_dir: Path | None = None,
-                 role: str | None = None, compliance: str | None = None) -> None:
+    def __init__(self, db: str | None = None, collector: str | None = None, locale: str | None = None, scripts_dir: Path | None = None, objections_dir: Path | None = None, role: str | None = None, compliance: str | None = None) -> None:
         from callassist.settings import Settings, SettingsError
 
         try:

@@ -197,8 +197,7 @@ class Workspace:
         with database_errors("cannot take a checkpoint of the log"), db.session(self.engine) as session:
             if daily and any(kept.taken_at.astimezone().date() == now.astimezone().date() for kept in auditlog.recorded_checkpoints(session=session)):
                 return None
-            return auditlog.take_checkpoint(own_key(self.settings.signing_key, make=True), self.collector, self.checkpoint_file, session=session,
-                                            floor_years=max(db.retention_years(session), self.settings.contact_rules.retention_years), now=now)
+            return auditlog.take_checkpoint(own_key(self.settings.signing_key, make=True), self.collector, self.checkpoint_file, session=session, floor_years=max(db.retention_years(session), self.settings.contact_rules.retention_years), now=now)
 
     @property
     def viewer(self) -> Viewer:
@@ -280,6 +279,7 @@ class Workspace:
     def begin_call(self, account_id: int) -> ActiveCall:
         """Open a call on an account, held for this call (AccountBusy if another open call
         holds it), and store its first events before anything is shown."""
+
         def attempt(session) -> ActiveCall:
             queries.check_account_access(account_id, self.viewer, self.collector_id, session=session)
             call_id = str(uuid.uuid4())
@@ -351,7 +351,17 @@ class Workspace:
             call = self._new_call(snapshot, self.locale)
             call_id = str(uuid.uuid4())
             started = self.clock()
-            card = {"practice": True, "persona": persona_id, "collector": self.collector, "debtor": snapshot.debtor, "contact": snapshot.contact_name, "phone": snapshot.phone, "balance": str(snapshot.balance), "currency": snapshot.currency, "debtor_local_time": snapshot.local_now(started).isoformat()}
+            card = {
+                "practice": True,
+                "persona": persona_id,
+                "collector": self.collector,
+                "debtor": snapshot.debtor,
+                "contact": snapshot.contact_name,
+                "phone": snapshot.phone,
+                "balance": str(snapshot.balance),
+                "currency": snapshot.currency,
+                "debtor_local_time": snapshot.local_now(started).isoformat(),
+            }
             row = CallRow(id=call_id, account_id=None, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state, practice=True, persona=persona_id)
             events = call.start(card)
             self._chain_end[call_id] = queries.start_call(row, events, session=session)
@@ -535,8 +545,7 @@ class Workspace:
         in_database = False
         if not self.outbox.has(call_id):  # else behind the events already waiting
             try:
-                self._chain_end[call_id] = db.run_retrying(self.engine, lambda session: queries.append_events(
-                    call_id, events, session=session, after_seq=after, chain_end=known if known and known[0] == after else None, judge=self._judge(events)))
+                self._chain_end[call_id] = db.run_retrying(self.engine, lambda session: queries.append_events(call_id, events, session=session, after_seq=after, chain_end=known if known and known[0] == after else None, judge=self._judge(events)))
                 in_database = True
             except (SQLAlchemyError, OSError) as exc:
                 if not db.out_of_reach(exc):
@@ -595,8 +604,7 @@ class Workspace:
         with what to say instead; shown before the note is saved."""
         if self.forbidden is None:
             return []
-        return [label("note_forbidden", locale, phrase=hit.phrase, what=label(f"forbidden_{hit.category}", locale), instead=label(f"forbidden_{hit.category}_instead", locale))
-                for hit in self.forbidden.find(text, locale)]
+        return [label("note_forbidden", locale, phrase=hit.phrase, what=label(f"forbidden_{hit.category}", locale), instead=label(f"forbidden_{hit.category}_instead", locale)) for hit in self.forbidden.find(text, locale)]
 
     def debtor_today(self, snapshot: AccountSnapshot) -> date:
         return snapshot.local_now(self.clock()).date()

@@ -17,8 +17,7 @@ from callassist.store.models import Account, Call, Collector, Debtor
 
 def every_call(session, viewer: Viewer, judge: Judge) -> list[CallSummary]:
     """Each call `viewer` may read, as the browser shows it, judged from its events."""
-    rows = session.exec(select(Call, Collector.name, Debtor.name).join(Collector, Collector.id == Call.collector_id)
-                        .join(Account, Account.id == Call.account_id, isouter=True).join(Debtor, Debtor.id == Account.debtor_id, isouter=True)).all()
+    rows = session.exec(select(Call, Collector.name, Debtor.name).join(Collector, Collector.id == Call.collector_id).join(Account, Account.id == Call.account_id, isouter=True).join(Debtor, Debtor.id == Account.debtor_id, isouter=True)).all()
     events = {call.id: queries.call_events(call.id, session=session) for call, _, _ in rows}
     by_account = defaultdict(list)
     for call, _, _ in rows:

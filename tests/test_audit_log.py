@@ -84,11 +84,13 @@ def a_disputed_call(desk: Desk) -> str:
 def a_backdated_copy(desk: Desk) -> str:
     """A copy of a call, dated 2020 with a chain that holds, inserted as a forger would."""
     forged, source = "demo-20200101090000-0001", a_disputed_call(desk)
-    desk.sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, ended_at, state, disposition, practice) "
-             "SELECT :f, account_id, collector_id, script, script_hash, locale, '2020-01-01 09:00:00.000000', '2020-01-01 09:00:00.000000', state, disposition, practice FROM call WHERE id = :c",
-             f=forged, c=source)
-    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT :f, seq, kind, '2020-01-01 09:00:00.000000', payload, '', '' FROM callevent WHERE call_id = :c",
-             f=forged, c=source)
+    desk.sql(
+        "INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, ended_at, state, disposition, practice) "
+        "SELECT :f, account_id, collector_id, script, script_hash, locale, '2020-01-01 09:00:00.000000', '2020-01-01 09:00:00.000000', state, disposition, practice FROM call WHERE id = :c",
+        f=forged,
+        c=source,
+    )
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT :f, seq, kind, '2020-01-01 09:00:00.000000', payload, '', '' FROM callevent WHERE call_id = :c", f=forged, c=source)
     desk.rechain(forged)
     return forged
 
@@ -107,7 +109,7 @@ def test_an_untouched_log_verifies_against_its_checkpoints(desk):
 
 def test_an_outcome_rewritten_with_recomputed_hashes_is_found(desk):
     call_id = a_disputed_call(desk)
-    desk.sql("UPDATE callevent SET payload = replace(payload, '\"disposition\":\"dispute\"', '\"disposition\":\"promise\"') WHERE call_id = :c AND kind = 'call_ended'", c=call_id)
+    desk.sql('UPDATE callevent SET payload = replace(payload, \'"disposition":"dispute"\', \'"disposition":"promise"\') WHERE call_id = :c AND kind = \'call_ended\'', c=call_id)
     desk.sql("UPDATE call SET disposition = 'promise' WHERE id = :c", c=call_id)
     desk.rechain(call_id)
     assert desk.run("audit", "verify").exit_code == 0  # the chain alone cannot tell
@@ -121,7 +123,7 @@ def test_an_outcome_rewritten_with_recomputed_hashes_is_found(desk):
 
 def test_a_rewrite_of_the_log_itself_breaks_the_signed_root(desk):
     call_id = a_disputed_call(desk)
-    desk.sql("UPDATE callevent SET payload = replace(payload, '\"disposition\":\"dispute\"', '\"disposition\":\"promise\"') WHERE call_id = :c AND kind = 'call_ended'", c=call_id)
+    desk.sql('UPDATE callevent SET payload = replace(payload, \'"disposition":"dispute"\', \'"disposition":"promise"\') WHERE call_id = :c AND kind = \'call_ended\'', c=call_id)
     desk.sql("UPDATE call SET disposition = 'promise' WHERE id = :c", c=call_id)
     desk.rechain(call_id)
     desk.sql("UPDATE logentry SET hash = (SELECT e.hash FROM callevent e WHERE e.call_id = logentry.call_id AND e.seq = logentry.seq) WHERE call_id = :c", c=call_id)
@@ -175,8 +177,7 @@ def test_an_event_added_after_a_calls_end_is_found(desk):
     call_id = a_disputed_call(desk)
     last = desk.sql("SELECT max(seq) FROM callevent WHERE call_id = :c", c=call_id)[0][0]
     # A second ending, dated a minute after the first, with the chain carried on.
-    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT call_id, seq + 1, kind, at, replace(payload, '\"dispute\"', '\"promise\"'), '', '' "
-             "FROM callevent WHERE call_id = :c AND seq = :s", c=call_id, s=last)
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT call_id, seq + 1, kind, at, replace(payload, '\"dispute\"', '\"promise\"'), '', '' FROM callevent WHERE call_id = :c AND seq = :s", c=call_id, s=last)
     desk.sql("UPDATE call SET disposition = 'promise' WHERE id = :c", c=call_id)
     desk.rechain(call_id)
     assert desk.run("audit", "verify").exit_code == 0
@@ -352,15 +353,19 @@ def test_hostile_proofs_and_files_get_one_clear_line(desk, tmp_path):
     good = json.loads(proof.read_text())
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100000)
-    hostile = [good | {"checkpoint": good["checkpoint"] | {"key": 5}}, good | {"events_after_checkpoint": -3}, good | {"events": [good["events"][0] | {"seq": True}]},
-               good | {"checkpoint": [1]}, good | {"events": [{"seq": 1e400}]}]
+    hostile = [good | {"checkpoint": good["checkpoint"] | {"key": 5}}, good | {"events_after_checkpoint": -3}, good | {"events": [good["events"][0] | {"seq": True}]}, good | {"checkpoint": [1]}, good | {"events": [{"seq": 1e400}]}]
     for number, document in enumerate(hostile):
         path = tmp_path / f"hostile{number}.json"
         path.write_text(json.dumps(document).replace("Infinity", "1e999"))
         checked = runner.invoke(app, ["audit", "verify-proof", str(path)])
         assert checked.exit_code in (1, 2) and (checked.exception is None or isinstance(checked.exception, SystemExit)), (number, checked.output)
-    for argv in (["audit", "verify-proof", str(deep)], ["audit", "verify", "--checkpoints", str(deep)], ["audit", "verify", "--checkpoints", str(desk.checkpoints), "--trust", "/bin/ls"],
-                 ["audit", "proof", call_id, "--out", str(tmp_path)], ["audit", "proof", call_id, "--checkpoints", str(deep)]):
+    for argv in (
+        ["audit", "verify-proof", str(deep)],
+        ["audit", "verify", "--checkpoints", str(deep)],
+        ["audit", "verify", "--checkpoints", str(desk.checkpoints), "--trust", "/bin/ls"],
+        ["audit", "proof", call_id, "--out", str(tmp_path)],
+        ["audit", "proof", call_id, "--checkpoints", str(deep)],
+    ):
         ran = desk.run(*argv)
         assert ran.exit_code in (1, 2) and (ran.exception is None or isinstance(ran.exception, SystemExit)), (argv, ran.output)
     # A proof with its last events left out passes, but says that it shows no end of the call.
@@ -389,8 +394,7 @@ def test_an_event_backdated_into_a_call_going_on_at_the_checkpoint_is_found(desk
     desk.sql("UPDATE call SET ended_at = NULL, disposition = NULL WHERE id = :c", c=call_id)
     fresh_log(desk)
     now = desk.sql("SELECT strftime('%Y-%m-%d %H:%M:%f000', 'now')")[0][0]
-    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (:c, :s, 'call_ended', :at, :p, '', '')",
-             c=call_id, s=seq, at=now, p=payload.replace('"dispute"', '"promise"'))
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (:c, :s, 'call_ended', :at, :p, '', '')", c=call_id, s=seq, at=now, p=payload.replace('"dispute"', '"promise"'))
     desk.sql("UPDATE call SET ended_at = :at, disposition = 'promise' WHERE id = :c", c=call_id, at=now)
     desk.rechain(call_id)
     assert desk.verify().exit_code == 0  # ended after the checkpoint, dated so: nothing to say
@@ -415,8 +419,7 @@ def test_a_score_added_after_a_real_calls_end_is_found(desk):
     an event added to a finished call."""
     call_id = a_disputed_call(desk)
     last = desk.sql("SELECT max(seq) FROM callevent WHERE call_id = :c", c=call_id)[0][0]
-    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT call_id, seq + 1, 'practice_scored', at, '{\"score\": 100}', '', '' "
-             "FROM callevent WHERE call_id = :c AND seq = :s", c=call_id, s=last)
+    desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT call_id, seq + 1, 'practice_scored', at, '{\"score\": 100}', '', '' FROM callevent WHERE call_id = :c AND seq = :s", c=call_id, s=last)
     desk.rechain(call_id)
     found = desk.verify()
     assert found.exit_code == 1 and f"ADDED   {call_id}: event(s) {last + 1} added after the call had ended" in found.stdout
@@ -452,8 +455,11 @@ def test_hand_changed_times_and_floors_are_findings_never_a_traceback(desk):
     assert auditlog.iso_time("2026-12-03 10:00:37.123+08") == "2026-12-03T02:00:37.123000+00:00"
     call_id = a_disputed_call(desk)
     copy = "demo-20261203100000-0099"
-    desk.sql("INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) "
-             "SELECT :f, account_id, collector_id, script, script_hash, locale, started_at, state, practice FROM call WHERE id = :c", f=copy, c=call_id)
+    desk.sql(
+        "INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) SELECT :f, account_id, collector_id, script, script_hash, locale, started_at, state, practice FROM call WHERE id = :c",
+        f=copy,
+        c=call_id,
+    )
     desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT :f, seq, kind, 'yesterday', payload, '', '' FROM callevent WHERE call_id = :c AND seq = 1", f=copy, c=call_id)
     desk.sql("UPDATE logentry SET at = 'garbage' WHERE call_id = :c", c=call_id)
     desk.sql("DELETE FROM callevent WHERE call_id = :c", c=call_id)

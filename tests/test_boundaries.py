@@ -1,4 +1,4 @@
-"""The layers' import contracts (import-linter), the linter (ruff) and the type checker
+"""The layers' import contracts (import-linter), the linter and the formatter (ruff) and the type checker
 (basedpyright, over what pyproject.toml names) hold, so the README's test command keeps
 them as CI does."""
 
@@ -24,6 +24,12 @@ def test_the_code_passes_the_linter():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_code_is_formatted():
+    ruff = Path(sys.executable).with_name("ruff")
+    result = subprocess.run([str(ruff), "format", "--check", "callassist", "tests", "setup.py"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_checked_code_passes_the_type_checker():
     pyright = Path(sys.executable).with_name("basedpyright")
     result = subprocess.run([str(pyright), "--pythonpath", sys.executable], cwd=ROOT, capture_output=True, text=True)
@@ -32,10 +38,6 @@ def test_the_checked_code_passes_the_type_checker():
 
 
 def test_core_and_store_load_without_textual_or_rich():
-    code = (
-        "import sys, callassist.workspace, callassist.store.demo, callassist.core.preflight;"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')];"
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
+    code = "import sys, callassist.workspace, callassist.store.demo, callassist.core.preflight;bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')];print(bad); sys.exit(1 if bad else 0)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

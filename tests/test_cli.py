@@ -223,7 +223,9 @@ def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
         recent = connection.exec_driver_sql("SELECT count(*) FROM call").scalar()
         account, collector = connection.exec_driver_sql("SELECT account_id, collector_id FROM call LIMIT 1").one()
         for n in (1, 2):
-            connection.exec_driver_sql(f"INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('old{n}', {account}, {collector}, 'standard', 'h', 'en', '2019-05-0{n} 02:00:00.000000', 'wrap_up', 0)")
+            connection.exec_driver_sql(
+                f"INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('old{n}', {account}, {collector}, 'standard', 'h', 'en', '2019-05-0{n} 02:00:00.000000', 'wrap_up', 0)"
+            )
             connection.exec_driver_sql(f"INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('old{n}', 1, 'call_started', '2019-05-0{n} 02:00:00.000000', '{{}}', 'g', 'h{n}')")
         connection.exec_driver_sql("INSERT INTO review (call_id, reviewer, score, comment, created_at) VALUES ('old1', 'zhou', 4, '', '2019-05-02 02:00:00.000000')")
         connection.exec_driver_sql(f"INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES ({account}, 'old1', 'CNY', '10.00', 'cash', 'sms', 'kept', '2019-05-01 02:00:00.000000')")
@@ -260,7 +262,9 @@ def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
         assert connection.exec_driver_sql("SELECT count(*) FROM callevent WHERE call_id LIKE 'old%'").scalar() == 0
         assert connection.exec_driver_sql("SELECT call_id, status FROM promise WHERE created_at < '2020-01-01'").all() == [(None, "kept")]
         assert connection.exec_driver_sql("SELECT by, role, profile, before, calls, events, reviews FROM purgelog").all() == [("zhou", "supervisor", "cn", floor.isoformat(), 2, 2, 1)]
-        connection.exec_driver_sql(f"INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('old3', {account}, {collector}, 'standard', 'h', 'en', '2018-05-01 02:00:00.000000', 'wrap_up', 0)")
+        connection.exec_driver_sql(
+            f"INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('old3', {account}, {collector}, 'standard', 'h', 'en', '2018-05-01 02:00:00.000000', 'wrap_up', 0)"
+        )
         connection.commit()
     engine.dispose()
     longer = tmp_path / "long.yaml"
@@ -326,8 +330,7 @@ def test_a_trainer_sees_no_personal_data_in_a_note_full_of_it(tmp_path):
             secrets += said
             seq = len(queries.call_events(call_id, session=session))
             queries.append_events(call_id, [Event("note_added", {"text": note, "state": "wrap_up"}, datetime.now(UTC))], session=session, after_seq=seq)
-        replayed = [queries.readable_call(call_id, Viewer("chen", "trainer"), session=session) for (call_id,) in
-                    session.connection().exec_driver_sql("SELECT id FROM call WHERE practice = 0 ORDER BY id LIMIT 40")]
+        replayed = [queries.readable_call(call_id, Viewer("chen", "trainer"), session=session) for (call_id,) in session.connection().exec_driver_sql("SELECT id FROM call WHERE practice = 0 ORDER BY id LIMIT 40")]
     engine.dispose()
     exported = runner.invoke(app, ["--db", url, "--role", "trainer", "export", "events", "--format", "jsonl"]).stdout
     shown = exported + json.dumps([e.payload for events in replayed for e in events], ensure_ascii=False)
@@ -341,8 +344,7 @@ def test_item_04_a_mistyped_database_path_is_an_error_never_a_new_empty_database
     that is not there, and makes none; those two say that they made it."""
     typo = tmp_path / "dmeo.db"
     url = f"sqlite:///{typo}"
-    for command in (["audit", "verify"], ["report"], ["export", "calls"], ["import", "accounts", "x.csv"], ["promises", "evaluate"],
-                    ["replay", "demo-1"], ["purge", "--before", "2019-01-01", "--yes"], []):
+    for command in (["audit", "verify"], ["report"], ["export", "calls"], ["import", "accounts", "x.csv"], ["promises", "evaluate"], ["replay", "demo-1"], ["purge", "--before", "2019-01-01", "--yes"], []):
         result = runner.invoke(app, ["--db", url, "--role", "supervisor", *command])
         assert result.exit_code == 2, (command, result.output)
         assert f"no database at {typo} (check --db or CALLASSIST_DB for a typo)" in result.output and "Traceback" not in result.output, (command, result.output)

@@ -20,8 +20,9 @@ from callassist.store.outbox import Batch, Outbox
 
 def run(data: Path, *args: str) -> subprocess.CompletedProcess:
     env = os.environ | {"CALLASSIST_DATA_DIR": str(data), "CALLASSIST_COLLECTOR": "wang"}
-    return subprocess.run([sys.executable, "-m", "callassist", *args], env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-                          preexec_fn=lambda: os.umask(0o022))  # a usual login's umask: files 0644 unless the program says otherwise
+    return subprocess.run(
+        [sys.executable, "-m", "callassist", *args], env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, preexec_fn=lambda: os.umask(0o022)
+    )  # a usual login's umask: files 0644 unless the program says otherwise
 
 
 def readable_by_others(root: Path) -> list[str]:

@@ -73,7 +73,7 @@ def test_preview_with_an_account_from_the_database(tmp_path):
 def test_graph_draws_every_state_and_choice_in_the_locale():
     flow = load_flow(SCRIPTS / "standard").flow
     mermaid = runner.invoke(app, ["graph", "standard", "--locale", "zh"])
-    assert mermaid.exit_code == 0 and mermaid.output.startswith("---\ntitle: \"标准催收通话\"")
+    assert mermaid.exit_code == 0 and mermaid.output.startswith('---\ntitle: "标准催收通话"')
     for state, spec in flow.states.items():
         assert f'{state}["{spec.label.zh}"]' in mermaid.output or f'{state}(["{spec.label.zh}"])' in mermaid.output
     arrows = sum(len(t.sources) for t in flow.transitions) + len(flow.objections.allowed_from)

@@ -10,6 +10,7 @@ import typer
 # The modules register their commands as they are imported: in the order --help lists them.
 # isort: off
 from callassist.cli import demo, figures, benchmarks, content, database, audit, ledger  # noqa: F401
+
 # isort: on
 from callassist.cli.root import app
 from callassist.startup import GLOBAL_OPTIONS
@@ -31,17 +32,17 @@ def misplaced_global_option(argv: list[str]) -> str | None:
     if at is None or argv[at] not in group.commands:  # type: ignore[attr-defined]
         return None
     command = group.commands[argv[at]]  # type: ignore[attr-defined]
-    after = argv[at + 1:]
+    after = argv[at + 1 :]
     inner = next((word for word in after if not word.startswith("-")), None)
     if isinstance(command, typer.core.TyperGroup) and inner in command.commands:  # db upgrade, import accounts
-        command, after = command.commands[inner], after[after.index(inner) + 1:]
+        command, after = command.commands[inner], after[after.index(inner) + 1 :]
     own = {flag for param in command.params for flag in param.opts}
     for word in after:
         flag = word.split("=", 1)[0]
         if flag in GLOBAL_OPTIONS and flag not in own:
             at = argv.index(word)
-            taken = argv[at:at + (1 if "=" in word else 2)]
-            rest = argv[:at] + argv[at + len(taken):]
+            taken = argv[at : at + (1 if "=" in word else 2)]
+            rest = argv[:at] + argv[at + len(taken) :]
             return f"{flag} is an option of callassist itself: put it before the command: callassist {' '.join(taken + rest)}"
     return None
 

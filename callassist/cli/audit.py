@@ -105,10 +105,10 @@ def _progress(description: str, total: int | None):
 
     @contextmanager
     def bar():
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True,
-                      disable=not sys.stderr.isatty(), console=stderr()) as shown:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True, disable=not sys.stderr.isatty(), console=stderr()) as shown:
             task = shown.add_task(description, total=total)
             yield lambda done: shown.advance(task, done)
+
     return bar()
 
 
@@ -170,8 +170,9 @@ def _checkpoint(options: Options, settings):
                 viewer = viewer_of(options, session)
                 if not viewer.reads_team:
                     raise fail(f"checkpoints are a supervisor's to sign (--role supervisor); this session's role is {viewer.role}")
-                return auditlog.take_checkpoint(signing, viewer.name, settings.checkpoint_file(settings.database_url()), session=session,
-                                                floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(UTC))
+                return auditlog.take_checkpoint(
+                    signing, viewer.name, settings.checkpoint_file(settings.database_url()), session=session, floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(UTC)
+                )
         except auditlog.LogRefused as exc:
             typer.echo(str(exc))
             typer.echo(f"callassist: nothing was signed: {exc.why} (see above; `callassist audit verify --checkpoints FILE`)", err=True)
@@ -254,7 +255,9 @@ def audit_verify_proof(
     if result.problems:
         raise typer.Exit(1)
     checkpoint = result.checkpoint
-    typer.echo(f"ok      call {result.call_id}: events {result.first}-{result.last} are in checkpoint {checkpoint.number} of log {checkpoint.log} ({checkpoint.size} entries, taken {checkpoint.time} by {checkpoint.by}, key {fingerprint(checkpoint.key)})")
+    typer.echo(
+        f"ok      call {result.call_id}: events {result.first}-{result.last} are in checkpoint {checkpoint.number} of log {checkpoint.log} ({checkpoint.size} entries, taken {checkpoint.time} by {checkpoint.by}, key {fingerprint(checkpoint.key)})"
+    )
     typer.echo(f"        the call ended as {result.outcome!r} by then" if result.outcome else "        no end of the call is among these events: by then it was under way, or the proof leaves its later events out")
     if trusted is None:
         typer.echo(f"no --trust: the checkpoint's signature holds for key {fingerprint(checkpoint.key)}; make sure that is the signer's", err=True)

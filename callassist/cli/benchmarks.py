@@ -11,7 +11,12 @@ from callassist.cli.root import app, fail
 
 @app.command()
 def bench(
-    only: Optional[list[str]] = typer.Option(None, "--only", help="cold_start, keypress_to_prompt, event_append, template_render, classify, or (only on request: a million accounts) worklist_next_1m, import_rows, and on a PostgreSQL server of its own pg_claim_next, pg_worklist_next, pg_event_append, pg_team_keypress_p99, and idle_cpu (a supervisor's screens left open). Repeatable."),
+    only: Optional[list[str]] = typer.Option(
+        None,
+        "--only",
+        help="cold_start, keypress_to_prompt, event_append, template_render, classify, or (only on request: a million accounts) worklist_next_1m, import_rows, "
+        "and on a PostgreSQL server of its own pg_claim_next, pg_worklist_next, pg_event_append, pg_team_keypress_p99, and idle_cpu (a supervisor's screens left open). Repeatable.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object {name: {median_ms, p99_ms, floor_ms, ratio}}."),
 ) -> None:
     """Measure start-up, keypress-to-prompt, event append and template render, each beside

@@ -119,4 +119,3 @@ def locale_of(options: Options, requested: str | None) -> str:
         return checked_locale(requested) if requested else options.locale
     except UsageError as exc:
         raise fail(str(exc)) from None
-

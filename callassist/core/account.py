@@ -116,15 +116,23 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
     local = snapshot.local_now(now)
     today = local.date()
     money = lambda amount: format_money(Money(amount, snapshot.currency), locale)  # noqa: E731
-    invoices = tuple(
-        InvoiceView(i.number, fmt_date(i.issued, locale), fmt_date(i.due, locale), money(i.amount), max(0, (today - i.due).days))
-        for i in sorted(snapshot.invoices, key=lambda i: i.due)
-    )
+    invoices = tuple(InvoiceView(i.number, fmt_date(i.issued, locale), fmt_date(i.due, locale), money(i.amount), max(0, (today - i.due).days)) for i in sorted(snapshot.invoices, key=lambda i: i.due))
     last = snapshot.promises[0] if snapshot.promises else None
-    last_view = PastPromiseView(money(last.amount), fmt_date(last.due, locale), last.status, value_label("status", last.status, locale), money(last.paid),
-                                money(last.next_amount) if last.next_amount is not None else None,
-                                fmt_date(last.next_due, locale) if last.next_due else None,
-                                last.payments, fmt_date(last.last_due or last.due, locale)) if last else None
+    last_view = (
+        PastPromiseView(
+            money(last.amount),
+            fmt_date(last.due, locale),
+            last.status,
+            value_label("status", last.status, locale),
+            money(last.paid),
+            money(last.next_amount) if last.next_amount is not None else None,
+            fmt_date(last.next_due, locale) if last.next_due else None,
+            last.payments,
+            fmt_date(last.last_due or last.due, locale),
+        )
+        if last
+        else None
+    )
     dpd = snapshot.days_past_due(today)
     overdue = sum((i.amount for i in snapshot.invoices if i.due < today), Decimal(0))
     upcoming = [i for i in snapshot.invoices if i.due >= today]

@@ -45,6 +45,8 @@ def hold_details_problem(reason: str, details: str) -> str | None:
         missing = "a phone number" if digits < _PHONE_DIGITS else "a name"
         return f"the hold {reason!r} needs {DETAILS_REQUIRED[reason]}: {missing} is missing"
     return None
+
+
 NOTE_REQUIRED = frozenset({"callback", "dispute", "refused", "escalated", "abusive", "wrong_party"})
 
 
@@ -83,7 +85,7 @@ def standing(events: list[Event]) -> list[Event]:
         count = event.payload.get("events") if event.kind == UNDONE else None
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             continue
-        taken = kept[max(0, index - count):index]
+        taken = kept[max(0, index - count) : index]
         if len(taken) == count and all(e.kind in UNDOABLE_KINDS for e in taken):
             for at in range(index - count, index + 1):
                 kept[at] = Event(TAKEN_BACK, {"was": kept[at].kind}, kept[at].at)
@@ -364,7 +366,8 @@ class Call:
         events.append(
             Event(
                 "rebuttal_shown",
-                which | {"rung": rebuttal.rung, "rungs": rebuttal.rungs, "principle": rebuttal.principle, "counters": list(rebuttal.counters), "text": rebuttal.text, "commitment": rebuttal.commitment}
+                which
+                | {"rung": rebuttal.rung, "rungs": rebuttal.rungs, "principle": rebuttal.principle, "counters": list(rebuttal.counters), "text": rebuttal.text, "commitment": rebuttal.commitment}
                 | (_masked("found_with", found_with) if found_with.strip() else {}),
                 self.clock(),
             )

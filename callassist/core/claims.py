@@ -20,13 +20,19 @@ CLAIMS = {
     "legal_referred": re.compile(
         r"\b(lawyers?|attorneys?|solicitors?|law ?firms?|legal (department|team|action|steps|proceedings|measures|route|remedies)|lawsuits?|sue[ds]?|suing"
         r"|courts?|litigation|litigate|judgm?ents?|bailiffs?)\b"
-        r"|律师|法务|起诉|诉讼|法院|仲裁|法律程序|法律途径|法律手段|打官司|告你|告到|上法庭", re.IGNORECASE),
+        r"|律师|法务|起诉|诉讼|法院|仲裁|法律程序|法律途径|法律手段|打官司|告你|告到|上法庭",
+        re.IGNORECASE,
+    ),
     "supply_stopped": re.compile(
         r"\b(suppl(y|ies)|(stop|suspend|halt|hold|cut|end|no longer)\w*\s+(\w+\s+){0,3}(deliver\w*|shipments?|shipping|orders?|goods))\b"
-        r"|供货|停货|断货|停止发货|暂停发货|不再发货|停止给您发货|不给您发货|不再供应", re.IGNORECASE),
+        r"|供货|停货|断货|停止发货|暂停发货|不再发货|停止给您发货|不给您发货|不再供应",
+        re.IGNORECASE,
+    ),
     "final_letter_sent": re.compile(
         r"\b(final (letter|notice|demand|warning|reminder)|last (notice|warning)|formal (written )?notice|letter before action|demand letter)\b"
-        r"|最后通知|最后一次通知|最终通知|最后通牒|催告函|律师函|正式的书面通知|正式书面通知|最后警告", re.IGNORECASE),
+        r"|最后通知|最后一次通知|最终通知|最后通牒|催告函|律师函|正式的书面通知|正式书面通知|最后警告",
+        re.IGNORECASE,
+    ),
 }
 
 
@@ -54,7 +60,7 @@ def _line_within(text: str, fact: str) -> int:
     lines = text.split("\n")
     for width in (1, 2):
         for index in range(len(lines)):
-            if CLAIMS[fact].search(spoken(" ".join(lines[index:index + width]))):
+            if CLAIMS[fact].search(spoken(" ".join(lines[index : index + width]))):
                 return index
     return 0
 

@@ -48,27 +48,41 @@ class Profile(NamedTuple):
 
 PROFILES = {
     "cn": Profile(
-        "cn", "the collection industry's self-regulation as this project adopts it: no calls 22:00-08:00, caps per debtor and per number a day, records kept 5 years",
-        (time(8, 0), time(22, 0)), ("Asia/Shanghai",),
-        conversations_per_debtor_day=3, unanswered_per_phone_day=6, retention_years=5,
+        "cn",
+        "the collection industry's self-regulation as this project adopts it: no calls 22:00-08:00, caps per debtor and per number a day, records kept 5 years",
+        (time(8, 0), time(22, 0)),
+        ("Asia/Shanghai",),
+        conversations_per_debtor_day=3,
+        unanswered_per_phone_day=6,
+        retention_years=5,
         absolute_holds=("bankruptcy", "deceased", "cease_contact"),
     ),
     "us": Profile(
-        "us", "FDCPA 15 U.S.C. 1692c(a)(1) (08:00-21:00) and Regulation F 12 CFR 1006.14 (7 attempts in 7 days; 7 days after a conversation), 1006.100 (records), 1006.18(e) (disclosure)",
+        "us",
+        "FDCPA 15 U.S.C. 1692c(a)(1) (08:00-21:00) and Regulation F 12 CFR 1006.14 (7 attempts in 7 days; 7 days after a conversation), 1006.100 (records), 1006.18(e) (disclosure)",
         (time(8, 0), time(21, 0)),
         ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"),
-        attempts_per_debt_week=7, quiet_days_after_conversation=7, retention_years=3, disclosure=True,
-        absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "dispute", "deceased"), collects_as="agency",
+        attempts_per_debt_week=7,
+        quiet_days_after_conversation=7,
+        retention_years=3,
+        disclosure=True,
+        absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "dispute", "deceased"),
+        collects_as="agency",
     ),
     # A creditor's own staff collecting its business debts: the FDCPA's disclosure is for
     # debt collectors (15 U.S.C. 1692a(6) leaves out a creditor's own officers collecting in
     # its name); the hours and caps are kept as good practice.
     "us-creditor": Profile(
-        "us-creditor", "as us, for a creditor's own staff (first party): FDCPA 15 U.S.C. 1692a(6) leaves them out of 1692e(11)'s disclosure",
+        "us-creditor",
+        "as us, for a creditor's own staff (first party): FDCPA 15 U.S.C. 1692a(6) leaves them out of 1692e(11)'s disclosure",
         (time(8, 0), time(21, 0)),
         ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"),
-        attempts_per_debt_week=7, quiet_days_after_conversation=7, retention_years=3, disclosure=True,
-        absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "deceased"), collects_as="creditor",
+        attempts_per_debt_week=7,
+        quiet_days_after_conversation=7,
+        retention_years=3,
+        disclosure=True,
+        absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "deceased"),
+        collects_as="creditor",
     ),
 }
 
@@ -147,9 +161,14 @@ class Budget(NamedTuple):
 
     def as_payload(self) -> dict:
         return {
-            "profile": self.profile, "local_time": self.local_time.isoformat() if self.local_time else None, "zone_known": self.zone_known,
-            "conversations_today": self.conversations_today, "unanswered_today": self.unanswered_today, "attempts_this_week": self.attempts_this_week,
-            "last_conversation_days": self.last_conversation_days, "blocks": [block.rule for block in self.blocks],
+            "profile": self.profile,
+            "local_time": self.local_time.isoformat() if self.local_time else None,
+            "zone_known": self.zone_known,
+            "conversations_today": self.conversations_today,
+            "unanswered_today": self.unanswered_today,
+            "attempts_this_week": self.attempts_this_week,
+            "last_conversation_days": self.last_conversation_days,
+            "blocks": [block.rule for block in self.blocks],
         }
 
 
@@ -191,9 +210,14 @@ class ContactRules(NamedTuple):
                 blocks.setdefault(block.rule, block)
         since = [reading.since_conversation for reading in readings if reading.since_conversation is not None]
         return Budget(
-            self.profile.name, now.astimezone(zone) if zone else None, zone is not None,
-            max(reading.conversations for reading in readings), max(reading.unanswered for reading in readings),
-            max(reading.attempts for reading in readings), min(since) if since else None, tuple(blocks.values()),
+            self.profile.name,
+            now.astimezone(zone) if zone else None,
+            zone is not None,
+            max(reading.conversations for reading in readings),
+            max(reading.unanswered for reading in readings),
+            max(reading.attempts for reading in readings),
+            min(since) if since else None,
+            tuple(blocks.values()),
         )
 
     def _reading(self, now: datetime, zone: ZoneInfo) -> _Reading:

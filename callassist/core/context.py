@@ -120,8 +120,9 @@ class CallContext:
 # What reveals the debt: never in a step a third party may hear (before the right
 # party is verified), and a step that uses any of them is marked discloses_debt.
 # (`promise` and `rebuttal` are empty until the right party is verified, so they are not here.)
-DEBT_DETAILS = frozenset({"balance", "overdue", "not_yet_due", "next_due", "next_due_amount", "days_past_due", "debt_class", "invoices", "oldest_invoice", "last_promise", "broken_promises",
-                          "legal_referred", "supply_stopped", "final_letter_sent", "missed_calls"})
+DEBT_DETAILS = frozenset(
+    {"balance", "overdue", "not_yet_due", "next_due", "next_due_amount", "days_past_due", "debt_class", "invoices", "oldest_invoice", "last_promise", "broken_promises", "legal_referred", "supply_stopped", "final_letter_sent", "missed_calls"}
+)
 
 
 def template_variables() -> frozenset[str]:

@@ -24,5 +24,4 @@ def internal_error_line(exc: BaseException) -> str:
     kind of failure and the last place in callassist it passed, without its message."""
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename.startswith(_PACKAGE)]
     where = f" in {Path(frames[-1].filename).relative_to(Path(_PACKAGE).parent)}:{frames[-1].lineno}" if frames else ""
-    return (f"callassist: internal error ({type(exc).__name__}{where}); nothing already stored is lost. "
-            f"Please report it; {DEBUG_VARIABLE}=1 shows the full traceback (it may show debtors' data).")
+    return f"callassist: internal error ({type(exc).__name__}{where}); nothing already stored is lost. Please report it; {DEBUG_VARIABLE}=1 shows the full traceback (it may show debtors' data)."

@@ -136,7 +136,7 @@ def call_facts(call_id: str, collector: str, day: date, events: list[Event], det
             counts[f"excuse:{excuse}"] += 1
         elif event.kind == "rebuttal_shown" and excuse and isinstance(rung := event.payload.get("rung"), int) and not isinstance(rung, bool):
             counts[f"rung:{excuse}:{rung}"] += 1
-            led[f"rung:{excuse}:{rung}"] += any(e.kind == "promise_captured" for e in standing_events[index + 1:])
+            led[f"rung:{excuse}:{rung}"] += any(e.kind == "promise_captured" for e in standing_events[index + 1 :])
         elif event.kind == "hold_placed" and isinstance(reason := event.payload.get("reason"), str) and reason:
             counts[f"hold:{reason}"] += 1
     parts = {item: (count, float(led[item])) for item, count in counts.items() if count}
@@ -172,11 +172,11 @@ class Totals:
 
 def figures_from(totals: Totals) -> Figures:
     """The figures of added-up facts (the one place the team's figures are made)."""
+
     def count(item: str) -> int:
         return int(totals.parts.get(item, (0, 0.0))[0])
 
-    result = Figures(calls=count("calls"), right_party=count("right_party"), promises=count("promises"), not_dialled=count("not_dialled"),
-                     promises_due=totals.promises_due, kept=totals.kept, broken=totals.broken, damaged=sorted(totals.damaged))
+    result = Figures(calls=count("calls"), right_party=count("right_party"), promises=count("promises"), not_dialled=count("not_dialled"), promises_due=totals.promises_due, kept=totals.kept, broken=totals.broken, damaged=sorted(totals.damaged))
     excuses, holds = [], []
     for item, (used, total) in totals.parts.items():
         kind, _, key = item.partition(":")
@@ -258,12 +258,20 @@ def as_data(result: Figures, states: Sequence[str] = ()) -> dict[str, list[dict]
     language (metric names, step states, excuse ids, hold reasons, rung numbers), one
     object per item, shares as fractions, steps in the order of `states` (the flow's).
     docs/supervisor.md's "Report formats" gives the schema."""
+
     def share(value: float) -> float:
         return round(value, 4)
 
-    totals = [("calls", result.calls, None), ("right_party_contacts", result.right_party, result.right_party_rate), ("promises", result.promises, result.promise_rate),
-              ("promises_due", result.promises_due, None), ("kept", result.kept, result.kept_rate), ("broken", result.broken, result.broken_rate),
-              ("not_dialled", result.not_dialled, None), ("damaged", len(result.damaged), None)]
+    totals = [
+        ("calls", result.calls, None),
+        ("right_party_contacts", result.right_party, result.right_party_rate),
+        ("promises", result.promises, result.promise_rate),
+        ("promises_due", result.promises_due, None),
+        ("kept", result.kept, result.kept_rate),
+        ("broken", result.broken, result.broken_rate),
+        ("not_dialled", result.not_dialled, None),
+        ("damaged", len(result.damaged), None),
+    ]
     return {
         "calls": [{"metric": metric, "value": value, "share": None if rate is None else share(rate)} for metric, value, rate in totals],
         "seconds_per_step": [{"state": state, "value": round(seconds, 1)} for state, seconds in in_flow_order(result.phase_seconds, list(states))],

@@ -63,10 +63,7 @@ class ForbiddenLanguage:
 
     def problems(self, text: str, locale: str, shown: str, line_offset: int = 0) -> list[Problem]:
         """Every forbidden phrase in `text`, at its line (`line_offset` lines above the text's first)."""
-        return [
-            Problem(shown, text.count("\n", 0, hit.start) + 1 + line_offset, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}): {hit.phrase!r}", HINTS[hit.category][1])
-            for hit in self.find(text, locale)
-        ]
+        return [Problem(shown, text.count("\n", 0, hit.start) + 1 + line_offset, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}): {hit.phrase!r}", HINTS[hit.category][1]) for hit in self.find(text, locale)]
 
 
 def _first(phrase: str) -> str:

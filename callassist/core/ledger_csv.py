@@ -397,8 +397,7 @@ def _read_accounts(path: Path, progress: Callable[[int], None] | None, number_fo
 def _account_part(line: int, part: tuple[str, ...], accounts: dict[str, AccountIn], debtors: dict[str, AccountIn], report: Callable[[str, str | None], None]) -> AccountIn:
     """Check the debtor, contact and account columns of a row; the account they name (new,
     or the one an earlier row gave, which they must agree with)."""
-    (debtor_id, debtor_name, kind, zone, work_starts, income, contact_name, contact_role, salutation, phone,
-     account_id, collector, currency, flags) = part
+    (debtor_id, debtor_name, kind, zone, work_starts, income, contact_name, contact_role, salutation, phone, account_id, collector, currency, flags) = part
     if not (debtor_id and debtor_name and account_id and contact_name and phone):
         for column, value in (("debtor_id", debtor_id), ("debtor_name", debtor_name), ("account_id", account_id)):
             if not value:
@@ -436,8 +435,7 @@ def _account_part(line: int, part: tuple[str, ...], accounts: dict[str, AccountI
         collector = None
     known = accounts.get(account_id)
     if known is None:
-        known = accounts[account_id] = AccountIn(line, account_id, debtor_id, debtor_name, kind, zone, work_starts, income_day,
-                                                 contact_name, contact_role, salutation, phone, collector, currency, flags)
+        known = accounts[account_id] = AccountIn(line, account_id, debtor_id, debtor_name, kind, zone, work_starts, income_day, contact_name, contact_role, salutation, phone, collector, currency, flags)
     else:
         mine = (debtor_id, contact_name, phone, collector, currency, flags)
         theirs = (known.debtor_id, known.contact_name, known.phone, known.collector, known.currency, known.flags)

@@ -47,10 +47,22 @@ def check_script(directory: Path, forbidden: ForbiddenLanguage | None) -> tuple[
     for state_id, state in flow.states.items():
         line, col = line_of(lines, ("states", state_id))
         if state_id in before and state.discloses_debt:
-            problems.append(Problem(display_path(flow_path), line, col, "E027", f"state {state_id!r} discloses the debt but can be reached before the right party is verified", "only a verified debtor may hear debt details; require right_party_verified on the way in"))
+            problems.append(
+                Problem(
+                    display_path(flow_path), line, col, "E027", f"state {state_id!r} discloses the debt but can be reached before the right party is verified", "only a verified debtor may hear debt details; require right_party_verified on the way in"
+                )
+            )
         elif state_id in unannounced and state.discloses_debt:
-            problems.append(Problem(display_path(flow_path), line, col, "E019", f"state {state_id!r} names the debt but can be reached before the collector has said who they are and why they call",
-                                    "require purpose_stated on the way in (set by the choice that leaves the purpose step)"))
+            problems.append(
+                Problem(
+                    display_path(flow_path),
+                    line,
+                    col,
+                    "E019",
+                    f"state {state_id!r} names the debt but can be reached before the collector has said who they are and why they call",
+                    "require purpose_stated on the way in (set by the choice that leaves the purpose step)",
+                )
+            )
         for locale in LOCALES:
             path = loaded.template_path(locale, state.template_name(state_id))
             source = loaded.template_source(locale, state.template_name(state_id))
@@ -63,13 +75,16 @@ def check_script(directory: Path, forbidden: ForbiddenLanguage | None) -> tuple[
             if forbidden is not None:
                 problems.extend(forbidden.problems(source, locale, shown))
             if locale == "zh":
-                problems.extend(Problem(shown, number, 1, "E048", f"the ASCII {mark!r} in Chinese", f"write the full-width {FULL_WIDTH[mark]!r}")
-                                for number, text in enumerate(source.splitlines(), 1) for mark in ascii_marks_in_chinese(text))
+                problems.extend(Problem(shown, number, 1, "E048", f"the ASCII {mark!r} in Chinese", f"write the full-width {FULL_WIDTH[mark]!r}") for number, text in enumerate(source.splitlines(), 1) for mark in ascii_marks_in_chinese(text))
             debt = sorted(report.names & DEBT_DETAILS)
             if debt and state_id in before:
-                problems.append(Problem(shown, 1, 1, "E027", f"uses debt details ({', '.join(debt)}) in state {state_id!r}, which can be reached before the right party is verified", "say only your name, company and a callback request to anyone else"))
+                problems.append(
+                    Problem(shown, 1, 1, "E027", f"uses debt details ({', '.join(debt)}) in state {state_id!r}, which can be reached before the right party is verified", "say only your name, company and a callback request to anyone else")
+                )
             elif debt and not state.discloses_debt and state_id != flow.initial:  # the initial state is read before dialling
-                problems.append(Problem(display_path(flow_path), line, col, "E028", f"state {state_id!r} uses debt details ({', '.join(debt)}) in {shown} but is not marked discloses_debt", "add discloses_debt: true, so the call's record says what was disclosed"))
+                problems.append(
+                    Problem(display_path(flow_path), line, col, "E028", f"state {state_id!r} uses debt details ({', '.join(debt)}) in {shown} but is not marked discloses_debt", "add discloses_debt: true, so the call's record says what was disclosed")
+                )
     return (None if problems else loaded), problems
 
 

@@ -24,10 +24,29 @@ _COMPOUND_SURNAMES = frozenset("欧阳 司马 上官 诸葛 东方 皇甫 尉迟
 # How a Chinese caller addresses someone by their role: the first title found in the role
 # (财务总监 is 王总, 财务经理 is 陈经理; an English role too: finance manager is 陈经理). A
 # role with none leaves the full name.
-_ZH_TITLES = (("董事长", "董"), ("总经理", "总"), ("总裁", "总"), ("总监", "总"), ("老总", "总"), ("老板", "老板"), ("厂长", "厂长"), ("店长", "店长"),
-              ("经理", "经理"), ("主任", "主任"), ("主管", "主管"), ("会计", "会计"),
-              ("chairman", "董"), ("general manager", "总"), ("director", "总"), ("ceo", "总"), ("cfo", "总"), ("president", "总"), ("owner", "老板"),
-              ("manager", "经理"), ("accountant", "会计"))
+_ZH_TITLES = (
+    ("董事长", "董"),
+    ("总经理", "总"),
+    ("总裁", "总"),
+    ("总监", "总"),
+    ("老总", "总"),
+    ("老板", "老板"),
+    ("厂长", "厂长"),
+    ("店长", "店长"),
+    ("经理", "经理"),
+    ("主任", "主任"),
+    ("主管", "主管"),
+    ("会计", "会计"),
+    ("chairman", "董"),
+    ("general manager", "总"),
+    ("director", "总"),
+    ("ceo", "总"),
+    ("cfo", "总"),
+    ("president", "总"),
+    ("owner", "老板"),
+    ("manager", "经理"),
+    ("accountant", "会计"),
+)
 _HAN_NAME = re.compile(r"[\u4e00-\u9fff]{1,4}")  # one character: a surname alone (李, with 经理: 李经理)
 _EN_HONORIFIC = re.compile(r"(?i)(mr|mrs|ms|miss|dr|prof)\.?\s")
 

@@ -166,8 +166,7 @@ class Catalog:
     A ladder is named by its excuse (deflect) or by its excuse and case
     (deflect.signer_away): see ladder_id()."""
 
-    def __init__(self, excuses: dict[str, Excuse], compiled: dict[tuple[str, str], list[_CompiledRung]], not_excuses: NotExcuses | None = None,
-                 situations: dict[str, Situation] | None = None) -> None:
+    def __init__(self, excuses: dict[str, Excuse], compiled: dict[tuple[str, str], list[_CompiledRung]], not_excuses: NotExcuses | None = None, situations: dict[str, Situation] | None = None) -> None:
         self.excuses = excuses
         self.situations = situations or {}
         self._compiled = compiled
@@ -182,14 +181,12 @@ class Catalog:
         with self._finder_lock:
             if self._finder is None:
                 ordinary = self.not_excuses.en + self.not_excuses.zh
-                self._finder = ExcuseFinder(list(_patterns(self.excuses | self.cases | self.situations)), self.ladders() + tuple(self.situations), ordinary,
-                                            detectable=self.ladders(), family=lambda ladder: excuse_of(ladder)[0])
+                self._finder = ExcuseFinder(list(_patterns(self.excuses | self.cases | self.situations)), self.ladders() + tuple(self.situations), ordinary, detectable=self.ladders(), family=lambda ladder: excuse_of(ladder)[0])
             return self._finder
 
     def ladders(self) -> tuple[str, ...]:
         """Every ladder: each excuse's own, then its cases', in DOMAIN.md's order."""
-        return tuple(ladder for excuse_id in EXCUSE_IDS if excuse_id in self.excuses
-                     for ladder in (excuse_id, *(ladder_id(excuse_id, case.id) for case in self.excuses[excuse_id].cases)))
+        return tuple(ladder for excuse_id in EXCUSE_IDS if excuse_id in self.excuses for ladder in (excuse_id, *(ladder_id(excuse_id, case.id) for case in self.excuses[excuse_id].cases)))
 
     def names(self, locale: str) -> dict[str, str]:
         """Each excuse's name in `locale`, by id, in DOMAIN.md's order."""
@@ -397,8 +394,11 @@ def _load_situations(directory: Path, places: dict[str, _Place], problems: list[
             said = situation.say.get(locale)
             if forbidden is not None:
                 problems.extend(forbidden.problems(said, locale, shown, line_offset=line - 1))
-            problems.extend(Problem(shown, line, 1, "E054", f"“{words}” claims what the account may not support", "a situation's words make no claim of ours: no lawyer, supply or final letter of ours")
-                            for fact, words in claims_in(said) if fact not in SITUATION_TOPICS.get(situation_id, ()))
+            problems.extend(
+                Problem(shown, line, 1, "E054", f"“{words}” claims what the account may not support", "a situation's words make no claim of ours: no lawyer, supply or final letter of ours")
+                for fact, words in claims_in(said)
+                if fact not in SITUATION_TOPICS.get(situation_id, ())
+            )
         situations[situation_id] = situation
         places[situation_id] = _Place(shown, lines, ())
     return situations
@@ -441,8 +441,7 @@ def _compile_ladder(env, ladders: Ladders, locale: str, place: _Place, problems:
     for index, rung in enumerate(getattr(ladders, locale)):
         if rung.principle != PRINCIPLES[index]:
             line, col = place.line("ladder", locale, index, "principle")
-            problems.append(Problem(place.shown, line, col, "E047", f"rung {index + 1} is {rung.principle}, where the ladder needs {PRINCIPLES[index]}",
-                                    "climb the four principles in order: " + ", ".join(PRINCIPLES)))
+            problems.append(Problem(place.shown, line, col, "E047", f"rung {index + 1} is {rung.principle}, where the ladder needs {PRINCIPLES[index]}", "climb the four principles in order: " + ", ".join(PRINCIPLES)))
         parts = {}
         for field in ("text", "commitment"):
             line, _ = place.line("ladder", locale, index, field, CONTENT)

@@ -24,9 +24,47 @@ MASKS = {"debtor": "[debtor]", "contact": "[contact]", "phone": "[phone]", "emai
 
 _COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐", "端木", "南宫")
 # What a call puts after a Chinese surname (王总, 李经理) or before it (老王, 小李).
-_TITLES_AFTER = ("总经理", "总监", "经理", "總經理", "總監", "經理", "总", "總", "先生", "女士", "小姐", "老板", "老闆", "会计", "會計", "老师", "老師",
-                 "师傅", "師傅", "主任", "主管", "科长", "科長", "处长", "處長", "部长", "部長", "厂长", "廠長", "出纳", "出納", "助理", "太太", "阿姨",
-                 "董", "工", "姐", "哥", "生")
+_TITLES_AFTER = (
+    "总经理",
+    "总监",
+    "经理",
+    "總經理",
+    "總監",
+    "經理",
+    "总",
+    "總",
+    "先生",
+    "女士",
+    "小姐",
+    "老板",
+    "老闆",
+    "会计",
+    "會計",
+    "老师",
+    "老師",
+    "师傅",
+    "師傅",
+    "主任",
+    "主管",
+    "科长",
+    "科長",
+    "处长",
+    "處長",
+    "部长",
+    "部長",
+    "厂长",
+    "廠長",
+    "出纳",
+    "出納",
+    "助理",
+    "太太",
+    "阿姨",
+    "董",
+    "工",
+    "姐",
+    "哥",
+    "生",
+)
 _TITLES_BEFORE = ("老", "小", "阿")
 # Simplified and traditional forms of the characters most common in names, so that 陳經理
 # is found for 陈, and 陈建国 for 陳建國.
@@ -39,11 +77,16 @@ _TO_SIMPLIFIED = str.maketrans(_TRADITIONAL, _SIMPLIFIED)
 _FULL_WIDTH = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF20, 0xFF0E, 0xFF0D, 0xFF0B, 0xFF3F)}
 # A place before a company's trade name (深圳市华强电子 → 华强电子), and the trade words after it.
 _PLACE_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}(?:省|市|区|區|县|縣|自治区))+")
-_TRADE_WORDS = re.compile(r"(?:管理|贸易|貿易|科技|实业|實業|电子|電子|机电|機電|物流|食品|服装|服裝|建材|纺织品|紡織品|五金|制品|製品|印务|包装|照明电器|汽配|茶业|鞋业|化工"
-                          r"|家具|药业|酒业|电缆|精密机械|进出口|進出口|旅游用品|摩配|农资|仪表|重工配件|水产|电机|茶具|布业|餐饮|餐飲|精工|技术|技術|工程|设备|設備)$")
-_COMPANY_WORDS = re.compile(r"\b(?:trading|services?|supply|supplies|logistics|hardware|packaging|parts|print|design|interiors|materials|components|catering|electronics|textiles"
-                            r"|furniture|works|medical|engineering|farms|tools|seafood|fabrication|retail|centres?|centers?|courier|plumbing|installations|foods|events|freight"
-                            r"|forwarding|software|bakery|lab|hotel|joinery|machines|holdings|industries|international|enterprises?|solutions|systems|group|partners)\b", re.IGNORECASE)
+_TRADE_WORDS = re.compile(
+    r"(?:管理|贸易|貿易|科技|实业|實業|电子|電子|机电|機電|物流|食品|服装|服裝|建材|纺织品|紡織品|五金|制品|製品|印务|包装|照明电器|汽配|茶业|鞋业|化工"
+    r"|家具|药业|酒业|电缆|精密机械|进出口|進出口|旅游用品|摩配|农资|仪表|重工配件|水产|电机|茶具|布业|餐饮|餐飲|精工|技术|技術|工程|设备|設備)$"
+)
+_COMPANY_WORDS = re.compile(
+    r"\b(?:trading|services?|supply|supplies|logistics|hardware|packaging|parts|print|design|interiors|materials|components|catering|electronics|textiles"
+    r"|furniture|works|medical|engineering|farms|tools|seafood|fabrication|retail|centres?|centers?|courier|plumbing|installations|foods|events|freight"
+    r"|forwarding|software|bakery|lab|hotel|joinery|machines|holdings|industries|international|enterprises?|solutions|systems|group|partners)\b",
+    re.IGNORECASE,
+)
 _ENGLISH_TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof)\.?"
 _LEGAL_FORMS = re.compile(
     r"(?:（个体）|\(个体\)|（個體）|股份有限公司|有限责任公司|有限責任公司|有限公司|公司|商行|批发部|批發部|制品厂|製品廠|厂|廠"
@@ -94,7 +137,7 @@ def name_forms(name: str, company: bool) -> list[str]:
             forms.add(first)
     elif _HAN.match(name) and 2 <= len(name) <= 4:
         surname = next((s for s in _COMPOUND_SURNAMES if name.startswith(s) and len(name) > len(s)), name[0])
-        given = name[len(surname):]
+        given = name[len(surname) :]
         forms.update(surname + title for title in _TITLES_AFTER)
         forms.update(title + surname for title in _TITLES_BEFORE)
         if len(given) >= 2:

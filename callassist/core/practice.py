@@ -112,8 +112,7 @@ class Rehearsal:
                 items.append(ScoreItem(f"excuse:{excuse.excuse}", False, label("score_excuse_missed", locale, excuse=name(excuse.excuse))))
         if wrong:
             uses = Counter(wrong)
-            said = [label("score_ladder_for" if raised else "score_ladder_unprompted", locale, used=name(used), raised=name(raised) if raised else "", times=times)
-                    for (used, raised), times in uses.items()]
+            said = [label("score_ladder_for" if raised else "score_ladder_unprompted", locale, used=name(used), raised=name(raised) if raised else "", times=times) for (used, raised), times in uses.items()]
             items.append(ScoreItem("ladders", False, label("score_ladder_wrong", locale, uses=fmt_list(said, locale))))
         items.append(self._promise_item(call) if self.persona.outcome == "promise" else self._outcome_item(call))
         return items
@@ -132,7 +131,7 @@ class Rehearsal:
             elif event.payload["from"] == rebuttal and raised_from is not None:
                 went = event.payload["to"]
                 if raised_from in expected and went in expected and expected.index(raised_from) < expected.index(went):
-                    over.update(expected[expected.index(raised_from) + 1:expected.index(went)])
+                    over.update(expected[expected.index(raised_from) + 1 : expected.index(went)])
                 raised_from = None
         return over
 

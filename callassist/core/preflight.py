@@ -108,8 +108,7 @@ def account_shapes() -> list[AccountShape]:
         evening = index % 3 == 2
         zone, currency = ("America/New_York", "USD") if evening else ("Asia/Shanghai", "CNY")
         today = SAMPLE_NOW.astimezone(ZoneInfo(zone)).date()
-        invoices = tuple(InvoiceLine(f"INV-{number:04d}", today - timedelta(days=late + 30 - 20 * number), today - timedelta(days=late - 20 * number), Decimal("12000.00") + number)
-                         for number in range(count))
+        invoices = tuple(InvoiceLine(f"INV-{number:04d}", today - timedelta(days=late + 30 - 20 * number), today - timedelta(days=late - 20 * number), Decimal("12000.00") + number) for number in range(count))
         balance = sum((invoice.amount for invoice in invoices), Decimal("0.00"))
         promises: tuple[PastPromise, ...] = ()
         if status is not None:
@@ -180,15 +179,17 @@ def _printed_forbidden(forbidden: ForbiddenLanguage | None, printed: str, source
     if forbidden is None:
         return []
     written = {hit.phrase for hit in forbidden.find(source, locale)}
-    return [Problem(shown, line, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}) in what it prints: {hit.phrase!r}", HINTS[hit.category][1])
-            for hit in forbidden.find(printed, locale) if hit.phrase not in written]
+    return [Problem(shown, line, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}) in what it prints: {hit.phrase!r}", HINTS[hit.category][1]) for hit in forbidden.find(printed, locale) if hit.phrase not in written]
 
 
 def _printed_claims(printed: str, context: CallContext, shown: str, line: int) -> list[Problem]:
     """A claim a template prints on an account that does not support it, however it was
     put together (pieces joined, a filter, a condition that does not hold the fact)."""
-    return [Problem(shown, line, 1, "E054", f"“{words}” in what it prints, on an account without {fact}", f"say it only under a condition on the account's fact: {{% if {fact} %}}…{{% endif %}}")
-            for fact, words in claims_in(printed) if not getattr(context, fact)]
+    return [
+        Problem(shown, line, 1, "E054", f"“{words}” in what it prints, on an account without {fact}", f"say it only under a condition on the account's fact: {{% if {fact} %}}…{{% endif %}}")
+        for fact, words in claims_in(printed)
+        if not getattr(context, fact)
+    ]
 
 
 def _printed_debt(printed: str, context: CallContext, state: str, shown: str) -> list[Problem]:

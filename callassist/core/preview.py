@@ -83,8 +83,7 @@ def _step(call: Call) -> PreviewStep:
     return PreviewStep(call.state, step.label, step.text, tuple((c.key, c.label) for c in call.choices()))
 
 
-def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, state: str | None = None,
-            rules: Profile | None = None) -> list[PreviewStep]:
+def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, state: str | None = None, rules: Profile | None = None) -> list[PreviewStep]:
     """The happy path, step by step; with `state`, only that step (as on the path when it is
     on it); with `rules`, as they have it said (the debt-collector disclosure)."""
     call = _call(loaded, catalog, snapshot, locale, collector, creditor, now, rules)

@@ -90,7 +90,7 @@ class Moment(NamedTuple):
 
 
 def parse_class_days(text: str) -> tuple[int, int, int, int]:
-    """"0,90,180,365": four ascending day counts; ValueError saying what is wrong."""
+    """ "0,90,180,365": four ascending day counts; ValueError saying what is wrong."""
     parts = [part.strip() for part in text.split(",")]
     try:
         days = tuple(int(part) for part in parts)
@@ -274,7 +274,7 @@ def top_reasons(reasons: tuple[Reason, ...], count: int | None = None) -> tuple[
 
 
 def parse_work_starts(text: str | None) -> time | None:
-    """"08:30" as a time; None when absent. ValueError when not a clock time."""
+    """ "08:30" as a time; None when absent. ValueError when not a clock time."""
     if not text:
         return None
     return time.fromisoformat(text.strip())

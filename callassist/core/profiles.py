@@ -75,6 +75,18 @@ def load_profile(path: Path) -> Profile:
     if not path.is_file():
         raise ContentError([Problem(display_path(path), 0, 0, "E001", "no such profile file", "give a built-in name (cn, us, us-creditor) or the path of a YAML profile")])
     model, _ = load_model(ProfileFile, path, link_allowed=True)
-    return Profile(model.name, model.source, (model.window.opens, model.window.closes), tuple(model.zones), model.conversations_per_debtor_day, model.unanswered_per_phone_day,
-                   model.attempts_per_debt_week, model.quiet_days_after_conversation, model.retention_years, model.disclosure,
-                   tuple(model.absolute_holds), model.collects_as, model.disclosure_consumer)
+    return Profile(
+        model.name,
+        model.source,
+        (model.window.opens, model.window.closes),
+        tuple(model.zones),
+        model.conversations_per_debtor_day,
+        model.unanswered_per_phone_day,
+        model.attempts_per_debt_week,
+        model.quiet_days_after_conversation,
+        model.retention_years,
+        model.disclosure,
+        tuple(model.absolute_holds),
+        model.collects_as,
+        model.disclosure_consumer,
+    )

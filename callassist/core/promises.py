@@ -182,6 +182,7 @@ def _amount(text: str, currency: str, field: str, errors: list[FieldError]) -> D
 # Following a promise through: payments are matched to what is due, and each instalment
 # is judged once its date and the grace period have passed.
 
+
 @dataclass(frozen=True)
 class OpenInstalment:
     """An instalment still waiting for money: `key` is whatever the store needs to find it."""

@@ -134,11 +134,14 @@ def _stem(word: str) -> str:
 
 # Words that say little alone in everyday English: they count, but less.
 LIGHT_WORD = 0.4
-_LIGHT_WORDS = frozenset(_stem(w) for w in (
-    "get got go going come know say said tell told make take give let want need see look think thing things like "
-    "back out up down over all any some more much one two now then time today day last first next still even also "
-    "always never ever about around because if when where why how man guy people way sure right good".split()
-))
+_LIGHT_WORDS = frozenset(
+    _stem(w)
+    for w in (
+        "get got go going come know say said tell told make take give let want need see look think thing things like "
+        "back out up down over all any some more much one two now then time today day last first next still even also "
+        "always never ever about around because if when where why how man guy people way sure right good".split()
+    )
+)
 
 
 def _runs(normalised: str) -> tuple[list[str], list[list[str]]]:
@@ -187,7 +190,7 @@ def _readings(char: str) -> frozenset[str]:
 
 
 def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 @dataclass(frozen=True)
@@ -213,8 +216,7 @@ class Match:
 class ExcuseFinder:
     """Ranks the six excuses for an utterance, using the catalog's cues and examples."""
 
-    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...], ordinary: Sequence[str] = (), detectable: tuple[str, ...] | None = None,
-                 family: Callable[[str], str] | None = None) -> None:
+    def __init__(self, patterns: list[Pattern], excuse_ids: tuple[str, ...], ordinary: Sequence[str] = (), detectable: tuple[str, ...] | None = None, family: Callable[[str], str] | None = None) -> None:
         """`ordinary`: notes that are no excuse. They are never ranked and change no
         ranking; they tell detect() what an ordinary note looks like. `detectable`: the
         ids detect() may name (the excuses; a note speaking of a situation names none).

@@ -23,8 +23,10 @@ _GAP = r"(?:[^\S\r\n]|[-.\u2010-\u2015\u2212\ufe63\uff0d\uff0e\u30fb\u00b7\u3002
 DIGIT_RUN = re.compile(rf"(?<!\d)\d+(?:{_GAP}{{1,8}}\d+)*(?!\d)")
 # What may stand between a security code's name and its digits: spaces, colons, dashes of
 # every width and a few words ("CVV code is 123", "CVV码是123", "卡背面的三位数字：123").
-_CODE_FILLER = (r"(?:[^\S\r\n]|[:：=#\-\u2010-\u2015\u2212\ufe63\uff0d]|\b(?:code|number|no\.?|num|is|are|was|were|be|it'?s)\b"
-                r"|码|碼|号|號|是|为|為|的|数字|數字|数|數)")
+_CODE_FILLER = (
+    r"(?:[^\S\r\n]|[:：=#\-\u2010-\u2015\u2212\ufe63\uff0d]|\b(?:code|number|no\.?|num|is|are|was|were|be|it'?s)\b"
+    r"|码|碼|号|號|是|为|為|的|数字|數字|数|數)"
+)
 SECURITY_CODE = re.compile(
     r"(?P<word>(?<![a-z])(?:cvv2?|cvc2?|cid|csc|security\s+code|card\s+(?:verification\s+)?(?:code|value)|(?:three|3)[\s-]digits?\s+on\s+(?:the\s+)?back(?:\s+of\s+the\s+card)?)"
     r"|安全(?:代)?[码碼]|校[验驗][码碼]|[验驗][证證][码碼]|(?:卡)?背(?:面|后|後)?(?:的)?(?:三|3)位|卡背(?:面|后|後)?[码碼]?)"
@@ -68,7 +70,7 @@ def _cards_in(run: str) -> list[tuple[int, int, str]]:
     is a span of whole groups; the longest are taken first, so a digit typed before a card
     never leaves part of it showing."""
     groups = [(m.start(), m.end(), "".join(str(int(c)) for c in m.group())) for m in re.finditer(r"\d+", run)]
-    gaps = [run[a[1]:b[0]] for a, b in zip(groups, groups[1:])]
+    gaps = [run[a[1] : b[0]] for a, b in zip(groups, groups[1:])]
     spans = []
     for first in range(len(groups)):
         digits = ""
@@ -77,7 +79,7 @@ def _cards_in(run: str) -> list[tuple[int, int, str]]:
             if len(digits) > 19:
                 break
             # Short groups count only under one kind of separator throughout (41 11 11 ...).
-            if _is_card(digits) and (all(len(g[2]) >= 3 for g in groups[first:last + 1]) or len(set(gaps[first:last])) <= 1):
+            if _is_card(digits) and (all(len(g[2]) >= 3 for g in groups[first : last + 1]) or len(set(gaps[first:last])) <= 1):
                 spans.append((first, last, digits))
     taken: set[int] = set()
     found = []

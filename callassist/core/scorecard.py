@@ -52,8 +52,7 @@ def _local_day(events: list[Event]) -> date | None:
 def not_dialled(events: list[Event]) -> bool:
     """Whether the call was left from its first step, nothing dialled: its end says so and
     no choice was made (an end that says so after a dial, written by hand, hides nothing)."""
-    return (bool(events) and events[-1].kind == "call_ended" and events[-1].payload.get("disposition") == NOT_DIALLED
-            and not any(event.kind == "choice_made" for event in events))
+    return bool(events) and events[-1].kind == "call_ended" and events[-1].payload.get("disposition") == NOT_DIALLED and not any(event.kind == "choice_made" for event in events)
 
 
 def reached_right_party(events: list[Event]) -> bool:
@@ -80,8 +79,7 @@ def same_day_contacts(events: list[Event], others: list[list[Event]]) -> tuple[i
     return conversations, len(earlier) - conversations
 
 
-def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: ForbiddenLanguage | None = None, same_day: tuple[int, int] | None = None,
-              rules: Profile = PROFILES["cn"]) -> list[ScoreLine]:
+def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: ForbiddenLanguage | None = None, same_day: tuple[int, int] | None = None, rules: Profile = PROFILES["cn"]) -> list[ScoreLine]:
     """Every item of the scorecard, in ITEMS order. The call hours and caps are those of
     the contact rules the call was made under (see rules_of); `same_day` (see
     same_day_contacts) scores the caps, which without it do not apply. A choice taken back
@@ -121,8 +119,11 @@ def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: Forbidden
 def undos(events: list[Event], locale: str) -> list[ScoreLine]:
     """One line per choice taken back, at its `undone` event: what it was, from which step."""
     stands = standing(events)
-    return [ScoreLine(UNDONE_MARK, UNDONE_MARK, seq, label("card_undone", locale, seq=seq, what=str(e.payload.get("what", "")), taken=seq - e.payload["events"]))
-            for seq, e in enumerate(events, 1) if e.kind == UNDONE and stands[seq - 1].kind == TAKEN_BACK]
+    return [
+        ScoreLine(UNDONE_MARK, UNDONE_MARK, seq, label("card_undone", locale, seq=seq, what=str(e.payload.get("what", "")), taken=seq - e.payload["events"]))
+        for seq, e in enumerate(events, 1)
+        if e.kind == UNDONE and stands[seq - 1].kind == TAKEN_BACK
+    ]
 
 
 def _disclosure(events, verified, line) -> ScoreLine:

@@ -310,11 +310,9 @@ def inspect_template(env: jinja2.Environment, source: str, shown: str, line_offs
     except Exception as exc:
         report.problems.extend(render_error(exc, shown, None, line_offset).problems)
     for line, fact, words in unsupported_claims(tree):
-        report.problems.append(Problem(shown, line + line_offset, 1, "E054", f"“{words}” claims what the account may not support",
-                                       f"say it only under a condition on the account's fact: {{% if {fact} %}}…{{% endif %}}"))
+        report.problems.append(Problem(shown, line + line_offset, 1, "E054", f"“{words}” claims what the account may not support", f"say it only under a condition on the account's fact: {{% if {fact} %}}…{{% endif %}}"))
     for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-        add(node, "E036", "a template may not include, import or extend another file",
-            "write the words in this step's own file, where the disclosure gate and the forbidden-language list read them")
+        add(node, "E036", "a template may not include, import or extend another file", "write the words in this step's own file, where the disclosure gate and the forbidden-language list read them")
     variables = template_variables()
     own = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")} | {n.name for n in tree.find_all(nodes.Macro)} | {"loop"}
     for node in tree.find_all(nodes.Name):

@@ -44,13 +44,20 @@ ON_REQUEST = LEDGER_NAMES + TEAM_NAMES + AUDIT_NAMES + FIGURES_NAMES + IDLE_NAME
 NAMES = ("cold_start", "keypress_to_prompt", "event_append", "template_render", "classify") + ON_REQUEST
 # What a collector types into the quick-find, and a note's worth: both scripts, mixed, misspelt.
 CLASSIFY_UTTERANCES = (
-    "accountant away", "we never got the invoce", "他不在", "貨品質有問題，要打折", "会记请假了",
-    "invoice还没收到", "trust me, we have known each other for twenty years and I have never once let you down",
-    "这次一定，上次是真的出了意外，下周五之前肯定把钱打过去", "head office", "the boxes arrived damaged and half the order was missing",
+    "accountant away",
+    "we never got the invoce",
+    "他不在",
+    "貨品質有問題，要打折",
+    "会记请假了",
+    "invoice还没收到",
+    "trust me, we have known each other for twenty years and I have never once let you down",
+    "这次一定，上次是真的出了意外，下周五之前肯定把钱打过去",
+    "head office",
+    "the boxes arrived damaged and half the order was missing",
 )
 AUDIT_EVENTS = int(os.environ.get("CALLASSIST_BENCH_EVENTS", 1_000_000))
 AUDIT_EVENTS_PER_CALL = 30
-BARE_APP = '''
+BARE_APP = """
 import sys
 from textual.app import App
 from textual.widgets import Static
@@ -63,7 +70,7 @@ class Bare(App):
         s.update("bare app beta state" if "alpha" in str(s.render()) else "bare app ready alpha state")
 
 Bare().run()
-'''
+"""
 
 
 class Terminal:
@@ -95,7 +102,7 @@ class Terminal:
                 self.buffer += chunk
                 self.transcript = (self.transcript + chunk)[-200_000:]
         arrived = time.perf_counter()
-        self.buffer = self.buffer[self.buffer.index(needle) + len(needle):]
+        self.buffer = self.buffer[self.buffer.index(needle) + len(needle) :]
         return arrived
 
     def screen_text(self, tail: int = 3000) -> str:
@@ -211,6 +218,7 @@ class Idle:
 def _idle_share(terminal: Terminal) -> float:
     """The process's share of one core (user and system time) over IDLE_SECONDS, its
     output read all the while, as a terminal would."""
+
     def cpu() -> float:
         fields = Path(f"/proc/{terminal.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -248,8 +256,7 @@ def bench_idle(work: Path) -> Idle:
     shares = {}
     # Each screen as a supervisor opens it: the dashboard and the browser from the worklist,
     # a replay with `callassist replay ID` (keys written here do not open one from the browser).
-    for screen, extra, ready, steps in (("dashboard", [], "best call first", (("f", "Team figures"),)), ("calls_browser", [], "best call first", (("v", "Started"),)),
-                                        ("replay", ["replay", newest], "Replay", ())):
+    for screen, extra, ready, steps in (("dashboard", [], "best call first", (("f", "Team figures"),)), ("calls_browser", [], "best call first", (("v", "Started"),)), ("replay", ["replay", newest], "Replay", ())):
         terminal = Terminal(_callassist_argv(url) + ["--role", "supervisor"] + extra, env)
         try:  # never left running: a program whose terminal is gone keeps a core busy
             terminal.wait_for(ready)
@@ -276,9 +283,12 @@ def key_stages(trace: Path, last: int) -> dict:
     spans = [{f"{a}_to_{b}": (line["stamps"][b] - line["stamps"][a]) * 1000 for a, b in steps} for line in lines]
     slowest = max(spans, key=lambda span: sum(span.values()))
     pauses = [pause * 1000 for line in lines for pause in line["gc"]]
-    return {"median": {name: round(statistics.median(span[name] for span in spans), 3) for name in spans[0]},
-            "slowest": {name: round(value, 3) for name, value in slowest.items()},
-            "gc_pauses": len(pauses), "gc_longest_ms": round(max(pauses, default=0.0), 3)}
+    return {
+        "median": {name: round(statistics.median(span[name] for span in spans), 3) for name in spans[0]},
+        "slowest": {name: round(value, 3) for name, value in slowest.items()},
+        "gc_pauses": len(pauses),
+        "gc_longest_ms": round(max(pauses, default=0.0), 3),
+    }
 
 
 def bench_event_append(work: Path, url: str, appends: int) -> Figure:
@@ -375,8 +385,7 @@ class Rate:
     floor_seconds: float  # the same rows written by sqlite3 alone
 
     def summary(self) -> dict:
-        return {"rows": self.rows, "seconds": round(self.seconds, 2), "rows_per_s": round(self.rows / self.seconds),
-                "floor_rows_per_s": round(self.rows / self.floor_seconds), "ratio": round(self.seconds / self.floor_seconds, 2)}
+        return {"rows": self.rows, "seconds": round(self.seconds, 2), "rows_per_s": round(self.rows / self.seconds), "floor_rows_per_s": round(self.rows / self.floor_seconds), "ratio": round(self.seconds / self.floor_seconds, 2)}
 
 
 def _raw_store_seconds(stored: Path, work: Path) -> float:

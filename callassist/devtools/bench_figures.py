@@ -52,12 +52,15 @@ def _templates(work: Path) -> tuple[list[tuple], dict[str, list[tuple]], dict[st
     events: dict[str, list[tuple]] = {}
     for row in raw.execute("SELECT call_id, seq, kind, at, payload, prev_hash, hash FROM callevent ORDER BY call_id, seq"):
         events.setdefault(row[0], []).append(row[1:])
-    summaries = {row[0]: row[1:] for row in raw.execute(
-        "SELECT call_id, damaged, dialled, right_party, promised, promise_id IS NOT NULL, parts, missed_excuse, missed_score, missed_note,"
-        " excuses, flags, seconds, search, search_masked FROM callsummary")}
-    promises = {row[0]: row[1:] for row in raw.execute(
-        "SELECT p.call_id, p.currency, p.total, p.method, p.channel, p.status, p.created_at, p.decided_on, min(i.due_on) FROM callsummary s JOIN promise p ON p.id = s.promise_id"
-        " JOIN instalment i ON i.promise_id = p.id GROUP BY p.id")}
+    summaries = {
+        row[0]: row[1:] for row in raw.execute("SELECT call_id, damaged, dialled, right_party, promised, promise_id IS NOT NULL, parts, missed_excuse, missed_score, missed_note, excuses, flags, seconds, search, search_masked FROM callsummary")
+    }
+    promises = {
+        row[0]: row[1:]
+        for row in raw.execute(
+            "SELECT p.call_id, p.currency, p.total, p.method, p.channel, p.status, p.created_at, p.decided_on, min(i.due_on) FROM callsummary s JOIN promise p ON p.id = s.promise_id JOIN instalment i ON i.promise_id = p.id GROUP BY p.id"
+        )
+    }
     raw.close()
     return calls, events, summaries, promises
 
@@ -67,14 +70,12 @@ TABLES = {
     "callevent": "call_id, seq, kind, at, payload, prev_hash, hash",
     "promise": "id, account_id, call_id, currency, total, method, channel, status, created_at, decided_on",
     "instalment": "id, promise_id, seq, due_on, amount, paid, status",
-    "callsummary": "call_id, collector_id, day, practice, damaged, dialled, right_party, promised, promise_id, promise_due, promise_status, parts, missed_excuse, missed_score, missed_note,"
-                   " excuses, flags, seconds, search, search_masked",
+    "callsummary": "call_id, collector_id, day, practice, damaged, dialled, right_party, promised, promise_id, promise_due, promise_status, parts, missed_excuse, missed_score, missed_note, excuses, flags, seconds, search, search_masked",
 }
 LEDGER = [
     "INSERT INTO debtor (id, external_id, name, kind, timezone) VALUES (1, 'D-1', 'Bench debtor', 'company', 'Asia/Shanghai')",
     "INSERT INTO contact (id, debtor_id, name, role, salutation, phone, is_primary) VALUES (1, 1, 'Li', 'accountant', '', '+86 21 1', true)",
-    "INSERT INTO account (id, external_id, debtor_id, contact_id, collector_id, currency, balance, priority, clock, closed, flags, broken_promises, calls_in_month)"
-    " VALUES (1, 'A-1', 1, 1, 1, 'CNY', 1000.00, 0, 'Asia/Shanghai|', false, '', 0, 0)",
+    "INSERT INTO account (id, external_id, debtor_id, contact_id, collector_id, currency, balance, priority, clock, closed, flags, broken_promises, calls_in_month) VALUES (1, 'A-1', 1, 1, 1, 'CNY', 1000.00, 0, 'Asia/Shanghai|', false, '', 0, 0)",
 ]
 CHUNK = 20_000
 

@@ -28,8 +28,7 @@ class Figure:
     def summary(self) -> dict:
         median = statistics.median(self.samples)
         floor = statistics.median(self.floor)
-        return {"median_ms": round(median, 3), "p99_ms": round(p99(self.samples), 3), "floor_ms": round(floor, 3), "ratio": round(median / floor, 2) if floor else None} | (
-            {"stages": self.stages} if self.stages else {})
+        return {"median_ms": round(median, 3), "p99_ms": round(p99(self.samples), 3), "floor_ms": round(floor, 3), "ratio": round(median / floor, 2) if floor else None} | ({"stages": self.stages} if self.stages else {})
 
 
 def p99(values: list[float]) -> float:
@@ -66,8 +65,19 @@ def write_ledger(path: Path, accounts: int, collectors: int, most_invoices: int 
         for n in range(accounts):
             # Every collector has debtors in every zone, with several starts of day and a
             # third of them an income day: each collector's worklist merges many clocks.
-            debtor = [f"D{n}", f"Debtor {n} 有限公司", rng.choices(zones, (6, 2, 1, 1))[0], rng.choice(("", "08:30", "09:00")), rng.choice(("", "", str(rng.randint(1, 31)))), "王建国", f"+86 21 {n:08d}",
-                      f"A{n}", TEAM_POOL if team else f"c{n % collectors}", "CNY", "owner_change" if rng.random() < 0.01 else ""]
+            debtor = [
+                f"D{n}",
+                f"Debtor {n} 有限公司",
+                rng.choices(zones, (6, 2, 1, 1))[0],
+                rng.choice(("", "08:30", "09:00")),
+                rng.choice(("", "", str(rng.randint(1, 31)))),
+                "王建国",
+                f"+86 21 {n:08d}",
+                f"A{n}",
+                TEAM_POOL if team else f"c{n % collectors}",
+                "CNY",
+                "owner_change" if rng.random() < 0.01 else "",
+            ]
             late = rng.randint(-20, 420)
             for k in range(rng.choices(range(1, most_invoices + 1), (40, 25, 20, 15)[:most_invoices])[0]):
                 due = datetime(2026, 11, 20) - timedelta(days=late - 30 * k)

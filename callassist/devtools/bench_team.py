@@ -161,8 +161,7 @@ def _event_append(work: Path, url: str, libpq: str, samples: int) -> Figure:
         raw.commit()
         for n in range(samples):
             begun = time.perf_counter()
-            raw.execute("INSERT INTO bench_floor (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        (active.call_id, n, "note_added", datetime.now(UTC), '{"text":"x"}', "0" * 64, "1" * 64))
+            raw.execute("INSERT INTO bench_floor (call_id, seq, kind, at, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s)", (active.call_id, n, "note_added", datetime.now(UTC), '{"text":"x"}', "0" * 64, "1" * 64))
             raw.commit()
             floor.append((time.perf_counter() - begun) * 1000)
     return Figure(timed, floor)

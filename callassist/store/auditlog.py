@@ -58,12 +58,16 @@ def sequence(*, session: Session) -> int:
     if _postgres(session):
         return connection.execute(text("SELECT callassist.sequence_log()")).scalar_one()
     size = "(SELECT coalesce(max(l.position) + 1, 0) FROM logentry l)"
-    connection.execute(text(f"""INSERT INTO logentry (position, call_id, seq, at, hash)
+    connection.execute(
+        text(f"""INSERT INTO logentry (position, call_id, seq, at, hash)
         SELECT {size} + row_number() OVER (ORDER BY e.id) - 1, e.call_id, e.seq, e.at, e.hash FROM callevent e
-        WHERE NOT EXISTS (SELECT 1 FROM logentry l WHERE l.call_id = e.call_id AND l.seq = e.seq)"""))
-    connection.execute(text(f"""INSERT INTO logentry (position, purge_id)
+        WHERE NOT EXISTS (SELECT 1 FROM logentry l WHERE l.call_id = e.call_id AND l.seq = e.seq)""")
+    )
+    connection.execute(
+        text(f"""INSERT INTO logentry (position, purge_id)
         SELECT {size} + row_number() OVER (ORDER BY p.id) - 1, p.id FROM purgelog p
-        WHERE NOT EXISTS (SELECT 1 FROM logentry l WHERE l.purge_id = p.id)"""))
+        WHERE NOT EXISTS (SELECT 1 FROM logentry l WHERE l.purge_id = p.id)""")
+    )
     return log_size(session=session)
 
 
@@ -109,8 +113,7 @@ def verify_chains(call_ids: Iterable[str], *, session: Session, progress: Progre
     program writes (a payload that is not JSON, a time that is not one) is a break like
     any other. With `orphans`, events whose call's row is gone are broken calls too."""
     wanted = set(call_ids)
-    rows = {row[0]: row for row in _rows(session, "SELECT c.id, c.ended_at, c.account_id, o.name, c.script, c.locale, c.started_at, c.disposition, c.practice "
-                                                  "FROM call c LEFT JOIN collector o ON o.id = c.collector_id")}
+    rows = {row[0]: row for row in _rows(session, "SELECT c.id, c.ended_at, c.account_id, o.name, c.script, c.locale, c.started_at, c.disposition, c.practice FROM call c LEFT JOIN collector o ON o.id = c.collector_id")}
     checks: dict[str, ChainCheck] = {}
     current: ChainCheck | None = None
     done = 0
@@ -142,8 +145,7 @@ def _row_disagrees(row: tuple, check: ChainCheck) -> ChainBreak | None:
     exports read), or None."""
     _, ended_at, account_id, collector, script, locale, started_at, disposition, practice = row
     card = check.card or {}
-    said = {"account": (account_id, card.get("account_id")), "collector": (collector, card.get("collector")), "script": (script, card.get("script")),
-            "language": (locale, card.get("locale")), "practice": (bool(practice), bool(card.get("practice")))}
+    said = {"account": (account_id, card.get("account_id")), "collector": (collector, card.get("collector")), "script": (script, card.get("script")), "language": (locale, card.get("locale")), "practice": (bool(practice), bool(card.get("practice")))}
     first = _moment(check.first_at)
     if first is None or _moment(started_at) is None or abs(_moment(started_at) - first) > ROW_SLACK:
         said["start"] = (iso_time(started_at), check.first_at)
@@ -185,8 +187,7 @@ def recorded_checkpoints(*, session: Session) -> list[Checkpoint]:
 
 def record_checkpoint(checkpoint: Checkpoint, *, session: Session) -> None:
     """Keep in the database that this checkpoint was taken; the caller commits."""
-    session.add(LogCheckpoint(number=checkpoint.number, size=checkpoint.size, root=checkpoint.root, taken_at=checkpoint.taken_at,
-                              by=checkpoint.by, key=checkpoint.key, sig=checkpoint.sig))
+    session.add(LogCheckpoint(number=checkpoint.number, size=checkpoint.size, root=checkpoint.root, taken_at=checkpoint.taken_at, by=checkpoint.by, key=checkpoint.key, sig=checkpoint.sig))
 
 
 def next_checkpoint_number(*, session: Session) -> int:
@@ -274,8 +275,7 @@ def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge | None]]) -
             yield position, leaf_hash(f"bad\x1f{row!r}".encode()), "bad", None, None, None
 
 
-def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none,
-             where: Callable[[int], str] | None = None, since: int = 0, late_before: datetime | None = None) -> LogCheck:
+def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none, where: Callable[[int], str] | None = None, since: int = 0, late_before: datetime | None = None) -> LogCheck:
     """Read the log in order: its root at each of `sizes`, and each entry whose event has
     changed since it entered, or is gone without a lawful purge (one done by `now`, of
     calls at least `floor_years` old on the day it ran, entered after them). `where(position)`
@@ -322,8 +322,7 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
     for call_id, entries in gone.items():
         first_position, _, first_at = entries[0]
         started = _moment(first_at)
-        covering = [p for _, p in purges.values() if p is not None and started is not None and started < datetime.combine(p.before, time(0), UTC)
-                    and (p.position is None or p.position > first_position)]
+        covering = [p for _, p in purges.values() if p is not None and started is not None and started < datetime.combine(p.before, time(0), UTC) and (p.position is None or p.position > first_position)]
         if any(_lawful(p, floor_years, now) for p in covering):
             continue
         seqs = [seq for _, seq, _ in entries]
@@ -379,8 +378,7 @@ def proof(call_id: str, checkpoint: Checkpoint, *, session: Session) -> dict:
         if seq not in positions:
             later += 1
             continue
-        events.append({"seq": seq, "kind": kind, "at": iso_time(at) or str(at), "payload": payload, "prev_hash": prev_hash, "hash": stored_hash,
-                       "position": positions[seq], "path": [node.hex() for node in tree.inclusion_path(positions[seq])]})
+        events.append({"seq": seq, "kind": kind, "at": iso_time(at) or str(at), "payload": payload, "prev_hash": prev_hash, "hash": stored_hash, "position": positions[seq], "path": [node.hex() for node in tree.inclusion_path(positions[seq])]})
     return {"format": "callassist-proof/1", "call_id": call_id, "checkpoint": json.loads(checkpoint.line()), "events": events, "events_after_checkpoint": later}
 
 
@@ -423,6 +421,7 @@ def where_in(checkpoints: list[Checkpoint]) -> Callable[[int], str]:
             if position < checkpoint.size:
                 return f"at checkpoint {checkpoint.number} ({checkpoint.taken_at:%Y-%m-%d %H:%M} UTC)"
         return "when it entered the log, after the last checkpoint"
+
     return where
 
 
@@ -431,13 +430,21 @@ def check_against(checkpoints: list[Checkpoint], *, session: Session, floor_year
     log's, each entry's event as it was, and no call dated before the last one added since
     (the roots at `sizes` too)."""
     last = max(checkpoints, key=lambda c: c.size, default=None)
-    check = walk_log(session=session, sizes={c.size for c in checkpoints} | set(sizes), floor_years=floor_years, now=now, progress=progress,
-                     where=where_in(checkpoints), since=last.size if last else 0, late_before=last.taken_at - IN_FLIGHT if last else None)
+    check = walk_log(
+        session=session, sizes={c.size for c in checkpoints} | set(sizes), floor_years=floor_years, now=now, progress=progress, where=where_in(checkpoints), since=last.size if last else 0, late_before=last.taken_at - IN_FLIGHT if last else None
+    )
     for checkpoint in sorted(checkpoints, key=lambda c: c.number):
         if checkpoint.size > check.size:
             check.findings.append(Finding("LOG", None, f"checkpoint {checkpoint.number} covers {checkpoint.size} entries; the log has {check.size}: entries were removed from it"))
         elif check.roots.get(checkpoint.size, b"").hex() != checkpoint.root:
-            check.findings.append(Finding("LOG", None, f"checkpoint {checkpoint.number} (taken {checkpoint.taken_at:%Y-%m-%d %H:%M} UTC): the log's first {checkpoint.size} entries no longer have the root it signed: entries before it were changed, removed, added or reordered, the log's own record with them"))
+            check.findings.append(
+                Finding(
+                    "LOG",
+                    None,
+                    f"checkpoint {checkpoint.number} (taken {checkpoint.taken_at:%Y-%m-%d %H:%M} UTC): the log's first {checkpoint.size} entries no longer have the root it signed: "
+                    "entries before it were changed, removed, added or reordered, the log's own record with them",
+                )
+            )
     if last is not None:
         _added_since(last, check, session=session)
     return check
@@ -492,9 +499,10 @@ def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, n
     own = signed.public_hex(key)
     in_file, findings = file_checkpoints(path, log, [], None) if path.exists() else ([], [])
     if not in_file and any("another database's log" in finding.text for finding in findings):
-        raise LogRefused("\n".join(finding.line() for finding in findings),
-                         f"{path} holds another log's checkpoints, none of this database's: the database was made anew (or its log id changed by hand); "
-                         "keep that file, and sign this database's log into another (--checkpoints FILE)")
+        raise LogRefused(
+            "\n".join(finding.line() for finding in findings),
+            f"{path} holds another log's checkpoints, none of this database's: the database was made anew (or its log id changed by hand); keep that file, and sign this database's log into another (--checkpoints FILE)",
+        )
     findings = [finding for finding in findings if "holds no checkpoint" not in finding.text]  # a new file is where checkpoints start
     signers = {own} | {c.key for c in in_file}
     known = in_file + [kept for kept in recorded_checkpoints(session=session) if kept.key in signers and (kept.number, kept.sig) not in {(c.number, c.sig) for c in in_file}]
@@ -506,8 +514,7 @@ def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, n
         return None
     if _postgres(session):  # the time the database stamps events with: a signer's clock may be off
         now = session.connection().execute(text("SELECT now()")).scalar_one()
-    checkpoint = signed.sign(key, Checkpoint(log=log, number=next_checkpoint_number(session=session), size=check.size, root=check.roots[check.size].hex(),
-                                            time=now.astimezone(UTC).isoformat(timespec="seconds"), by=by, key=own))
+    checkpoint = signed.sign(key, Checkpoint(log=log, number=next_checkpoint_number(session=session), size=check.size, root=check.roots[check.size].hex(), time=now.astimezone(UTC).isoformat(timespec="seconds"), by=by, key=own))
     signed.append(path, checkpoint)
     record_checkpoint(checkpoint, session=session)
     session.commit()

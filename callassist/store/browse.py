@@ -132,8 +132,7 @@ def page(connection: Connection, wanted: CallFilter, viewer: Viewer, offset: int
         order = [(column, not descending) for column, descending in order]
     if limit <= 0:
         return []
-    ids = select(CALLS.c.id).select_from(_joined(*_sorted_joins(wanted, viewer, summary, debtor))).where(*found).order_by(
-        *(column.desc() if descending else column.asc() for column, descending in order)).offset(skip).limit(limit)
+    ids = select(CALLS.c.id).select_from(_joined(*_sorted_joins(wanted, viewer, summary, debtor))).where(*found).order_by(*(column.desc() if descending else column.asc() for column, descending in order)).offset(skip).limit(limit)
     chosen = list(connection.execute(ids).scalars())
     if backwards:
         chosen.reverse()
@@ -161,9 +160,22 @@ def _rows(connection: Connection, call_ids: list[str], viewer: Viewer) -> list[C
     if not call_ids:
         return []
     rows = connection.execute(
-        select(CALLS.c.id, CALLS.c.started_at, CALLS.c.ended_at, CALLS.c.practice, CALLS.c.disposition, COLLECTORS.c.name.label("collector"), DEBTORS.c.name.label("debtor"),
-               SUMMARIES.c.call_id.label("summed"), SUMMARIES.c.excuses, SUMMARIES.c.flags, SUMMARIES.c.promised)
-        .select_from(_joined(True, True, True)).where(CALLS.c.id.in_(call_ids))).all()
+        select(
+            CALLS.c.id,
+            CALLS.c.started_at,
+            CALLS.c.ended_at,
+            CALLS.c.practice,
+            CALLS.c.disposition,
+            COLLECTORS.c.name.label("collector"),
+            DEBTORS.c.name.label("debtor"),
+            SUMMARIES.c.call_id.label("summed"),
+            SUMMARIES.c.excuses,
+            SUMMARIES.c.flags,
+            SUMMARIES.c.promised,
+        )
+        .select_from(_joined(True, True, True))
+        .where(CALLS.c.id.in_(call_ids))
+    ).all()
     by_id = {row.id: row for row in rows}
     # Its events give a row its card (the debtor of a practice call, what hides personal
     # data) and notes, and show a row damaged since the call was summed up.
@@ -208,5 +220,4 @@ def stamp(connection: Connection) -> tuple:
     """What changes when a call is stored, ends or is purged: the latest start and end
     and the latest purge (each one index lookup, whatever the calls' number). A screen
     that lists calls reads them again only when this changed."""
-    return tuple(connection.execute(select(select(func.max(CALLS.c.started_at)).scalar_subquery(), select(func.max(CALLS.c.ended_at)).scalar_subquery(),
-                                           select(func.max(PurgeLog.__table__.c.id)).scalar_subquery())).one())
+    return tuple(connection.execute(select(select(func.max(CALLS.c.started_at)).scalar_subquery(), select(func.max(CALLS.c.ended_at)).scalar_subquery(), select(func.max(PurgeLog.__table__.c.id)).scalar_subquery())).one())

@@ -44,13 +44,16 @@ RETURNING account_id
 # The first listed account still to be called (one account a statement: SQLite has one
 # writer at a time): open, its contact not stopped, not called since the list was read,
 # held by no other call. PostgreSQL's claim_first says the same of a whole list.
-_CLAIM_LISTED = """
+_CLAIM_LISTED = (
+    """
 INSERT INTO claim (account_id, collector_id, call_id, claimed_at, expires_at)
 SELECT id, :collector, :call, :now, :until FROM account a
 WHERE a.id = :listed AND NOT a.closed AND (a.last_contact_at IS NULL OR a.last_contact_at < :now)
   AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.id = a.contact_id AND c.stop IS NOT NULL)
   AND NOT EXISTS (SELECT 1 FROM claim h WHERE h.account_id = a.id AND h.expires_at > :now AND h.call_id <> :call)
-""" + _TAKE
+"""
+    + _TAKE
+)
 _TIMES = (bindparam("now", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime()))
 _STATEMENTS = {
     "sqlite": {
@@ -120,8 +123,7 @@ def renew(call_id: str, now: datetime, *, session: Session) -> bool:
 def live_hold(call_id: str, now: datetime, *, session: Session) -> tuple[str, datetime] | None:
     """Who holds the call's account for it, and until when, while that hold is live."""
     collectors = Collector.__table__
-    row = session.connection().execute(select(collectors.c.name, CLAIMS.c.expires_at).join(collectors, collectors.c.id == CLAIMS.c.collector_id)
-                                       .where(CLAIMS.c.call_id == call_id)).first()
+    row = session.connection().execute(select(collectors.c.name, CLAIMS.c.expires_at).join(collectors, collectors.c.id == CLAIMS.c.collector_id).where(CLAIMS.c.call_id == call_id)).first()
     return (row[0], row[1]) if row is not None and row[1] > now else None
 
 

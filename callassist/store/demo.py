@@ -14,33 +14,91 @@ from callassist.store.ledger import debtor_clock, settle_accounts
 from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
 
 CN_COMPANIES = [
-    "苏州恒通机电有限公司", "杭州明远纺织品有限公司", "深圳华科电子有限公司", "成都锦程建材有限公司",
-    "宁波海川五金制品厂", "武汉楚天物流有限公司", "东莞新力塑胶制品有限公司", "青岛瑞丰食品有限公司",
-    "佛山顺达陶瓷有限公司", "天津北辰化工有限公司", "厦门鹭岛贸易有限公司", "长沙湘江印务有限公司",
-    "无锡太湖精密机械有限公司", "合肥徽商农资有限公司", "南京金陵照明电器有限公司", "郑州中原汽配有限公司",
-    "昆明云岭茶业有限公司", "温州瓯江鞋业有限公司", "济南泉城包装有限公司", "重庆山城摩配有限公司",
-    "台北永和精工股份有限公司", "香港德信进出口有限公司", "西安秦川仪表有限公司", "沈阳北方重工配件厂",
-    "大连海星水产有限公司", "常州龙城电机有限公司", "南昌赣江家具有限公司", "福州闽江茶具有限公司",
-    "石家庄冀中药业有限公司", "义乌小商品批发部（个体）", "绍兴柯桥布业有限公司", "珠海横琴科技有限公司",
-    "张记五金商行（个体）", "李氏餐饮管理有限公司", "嘉兴南湖电缆有限公司", "泉州晋江服装有限公司",
-    "烟台蓬莱酒业有限公司", "扬州瘦西湖旅游用品有限公司",
+    "苏州恒通机电有限公司",
+    "杭州明远纺织品有限公司",
+    "深圳华科电子有限公司",
+    "成都锦程建材有限公司",
+    "宁波海川五金制品厂",
+    "武汉楚天物流有限公司",
+    "东莞新力塑胶制品有限公司",
+    "青岛瑞丰食品有限公司",
+    "佛山顺达陶瓷有限公司",
+    "天津北辰化工有限公司",
+    "厦门鹭岛贸易有限公司",
+    "长沙湘江印务有限公司",
+    "无锡太湖精密机械有限公司",
+    "合肥徽商农资有限公司",
+    "南京金陵照明电器有限公司",
+    "郑州中原汽配有限公司",
+    "昆明云岭茶业有限公司",
+    "温州瓯江鞋业有限公司",
+    "济南泉城包装有限公司",
+    "重庆山城摩配有限公司",
+    "台北永和精工股份有限公司",
+    "香港德信进出口有限公司",
+    "西安秦川仪表有限公司",
+    "沈阳北方重工配件厂",
+    "大连海星水产有限公司",
+    "常州龙城电机有限公司",
+    "南昌赣江家具有限公司",
+    "福州闽江茶具有限公司",
+    "石家庄冀中药业有限公司",
+    "义乌小商品批发部（个体）",
+    "绍兴柯桥布业有限公司",
+    "珠海横琴科技有限公司",
+    "张记五金商行（个体）",
+    "李氏餐饮管理有限公司",
+    "嘉兴南湖电缆有限公司",
+    "泉州晋江服装有限公司",
+    "烟台蓬莱酒业有限公司",
+    "扬州瘦西湖旅游用品有限公司",
 ]
 CN_NAMES = ["王建国", "李秀英", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄志强", "周婷", "吴刚", "徐丽", "孙浩", "马超", "朱琳", "胡斌", "郭芳"]
 CN_ROLES = ["财务经理", "总经理", "应付账款专员", "老板", "财务总监", "会计"]
 EN_COMPANIES = [
-    "Harbor Point Logistics Ltd", "Greenfield Hardware Supply", "Northgate Packaging Co.", "Bluewater Marine Parts",
-    "Riverside Print & Design", "Summit Office Interiors", "Oakridge Building Materials", "Pioneer Auto Components",
-    "Lakeside Catering Services", "Kestrel Electronics GmbH", "Maple Leaf Textiles Inc.", "Redwood Furniture Works",
-    "Silverline Medical Supplies", "Brightstone Engineering Pty", "Cedar Valley Farms", "Atlas Industrial Tools",
-    "Crescent Bay Seafood", "Ironbridge Fabrication", "Westmoor Retail Group", "Evergreen Garden Centres",
-    "Falcon Courier Services", "Granite State Plumbing", "Horizon Solar Installations", "Juniper Health Foods",
-    "Larkspur Events Ltd", "Meridian Freight Forwarding", "Nimbus Software Services", "Orchard Lane Bakery",
-    "Pinecrest Dental Lab", "Quayside Hotel Supplies", "Rowan & Sons Joinery", "Stirling Office Machines",
+    "Harbor Point Logistics Ltd",
+    "Greenfield Hardware Supply",
+    "Northgate Packaging Co.",
+    "Bluewater Marine Parts",
+    "Riverside Print & Design",
+    "Summit Office Interiors",
+    "Oakridge Building Materials",
+    "Pioneer Auto Components",
+    "Lakeside Catering Services",
+    "Kestrel Electronics GmbH",
+    "Maple Leaf Textiles Inc.",
+    "Redwood Furniture Works",
+    "Silverline Medical Supplies",
+    "Brightstone Engineering Pty",
+    "Cedar Valley Farms",
+    "Atlas Industrial Tools",
+    "Crescent Bay Seafood",
+    "Ironbridge Fabrication",
+    "Westmoor Retail Group",
+    "Evergreen Garden Centres",
+    "Falcon Courier Services",
+    "Granite State Plumbing",
+    "Horizon Solar Installations",
+    "Juniper Health Foods",
+    "Larkspur Events Ltd",
+    "Meridian Freight Forwarding",
+    "Nimbus Software Services",
+    "Orchard Lane Bakery",
+    "Pinecrest Dental Lab",
+    "Quayside Hotel Supplies",
+    "Rowan & Sons Joinery",
+    "Stirling Office Machines",
 ]
 EN_NAMES = ["Sarah Mitchell", "James O'Connor", "Priya Raman", "Tom Becker", "Laura Chen", "David Okafor", "Emma Lindqvist", "Michael Rossi", "Hannah Brooks", "Carlos Mendes", "Olivia Grant", "Ben Walsh"]
 EN_ROLES = ["Accounts Payable Manager", "Finance Director", "Owner", "Controller", "Office Manager", "CFO"]
-EN_PLACES = [("Europe/London", "GBP", "+44 20 7946 "), ("America/New_York", "USD", "+1 212 555 "), ("America/Chicago", "USD", "+1 312 555 "),
-             ("America/Los_Angeles", "USD", "+1 415 555 "), ("Europe/Berlin", "EUR", "+49 30 5550 "), ("Australia/Sydney", "AUD", "+61 2 5550 ")]
+EN_PLACES = [
+    ("Europe/London", "GBP", "+44 20 7946 "),
+    ("America/New_York", "USD", "+1 212 555 "),
+    ("America/Chicago", "USD", "+1 312 555 "),
+    ("America/Los_Angeles", "USD", "+1 415 555 "),
+    ("Europe/Berlin", "EUR", "+49 30 5550 "),
+    ("Australia/Sydney", "AUD", "+61 2 5550 "),
+]
 
 
 def _cn_place(name: str) -> tuple[str, str, str]:
@@ -75,8 +133,7 @@ def populate(session: Session, collector_name: str, today: date, seed: int = 7) 
     for index, (name, person, role, (tz, currency, phone_prefix)) in enumerate(debtors, 1):
         owner = colleague if index % 10 == 0 else me
         mine += owner is me
-        debtor = Debtor(external_id=f"D{index:04d}", name=name, kind="consumer" if "个体" in name else "company", timezone=tz,
-                        work_starts=rng.choice([None, None, "08:30", "09:00"]), income_day=rng.choice([None, None, None, 10, 15, 25]))
+        debtor = Debtor(external_id=f"D{index:04d}", name=name, kind="consumer" if "个体" in name else "company", timezone=tz, work_starts=rng.choice([None, None, "08:30", "09:00"]), income_day=rng.choice([None, None, None, 10, 15, 25]))
         session.add(debtor)
         session.flush()
         contact = Contact(debtor_id=debtor.id, name=person, role=role, phone=f"{phone_prefix}{rng.randint(1000, 9999)}")
@@ -115,9 +172,16 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
     history = rng.choice(["none", "none", "kept", "broken", "broken_twice", "open"])
     broken = {"broken": 1, "broken_twice": 2}.get(history, 0)
     account = Account(
-        external_id=f"A{index:05d}", debtor_id=debtor.id, contact_id=contact.id, collector_id=owner.id, currency=currency,
+        external_id=f"A{index:05d}",
+        debtor_id=debtor.id,
+        contact_id=contact.id,
+        collector_id=owner.id,
+        currency=currency,
         **debtor_clock(debtor.timezone, debtor.work_starts, debtor.income_day),
-        balance=balance, oldest_due=oldest, broken_promises=broken, last_broken_on=today - timedelta(days=25) if broken else None,
+        balance=balance,
+        oldest_due=oldest,
+        broken_promises=broken,
+        last_broken_on=today - timedelta(days=25) if broken else None,
         flags=rng.choice(["", "", "", "", "", "", "", "", "owner_change", "moving", "insolvency"]),
         last_contact_at=None if history == "none" else datetime.combine(today - timedelta(days=rng.randint(2, 20)), time(3, 0), UTC),
         last_outcome={"none": None, "kept": "promise", "broken": "promise", "broken_twice": "promise", "open": "promise"}[history],
@@ -130,8 +194,7 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
     for n, status in enumerate(statuses):
         when = today - timedelta(days=25 * (len(statuses) - n)) if status != "open" else today + timedelta(days=rng.randint(0, 10))
         part = (balance / 3).quantize(Decimal("0.01"))
-        promise = Promise(account_id=account.id, currency=currency, total=part, method="bank_transfer", channel="email", status=status,
-                          created_at=datetime.combine(when - timedelta(days=7), time(3, 0), UTC))
+        promise = Promise(account_id=account.id, currency=currency, total=part, method="bank_transfer", channel="email", status=status, created_at=datetime.combine(when - timedelta(days=7), time(3, 0), UTC))
         session.add(promise)
         session.flush()
         kept = status == "kept"
@@ -139,5 +202,17 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
         if kept:  # the money that kept it, against an earlier invoice it paid off: what is open stays as above
             paid_due = min(oldest, when) - timedelta(days=30)  # older than the open ones: payments settle the oldest first
             session.add(Invoice(account_id=account.id, number=f"INV-{2025}{index:03d}{n + 1}", issued_on=paid_due - timedelta(days=30), due_on=paid_due, amount=part))
-            session.add(Payment(external_id=f"demo-kept-{index}-{n + 1}", account_id=account.id, paid_on=when, currency=currency, amount=part, unmatched=Decimal(0),
-                                method="bank_transfer", reference="", source="import", created_at=datetime.combine(when, time(3, 0), UTC)))
+            session.add(
+                Payment(
+                    external_id=f"demo-kept-{index}-{n + 1}",
+                    account_id=account.id,
+                    paid_on=when,
+                    currency=currency,
+                    amount=part,
+                    unmatched=Decimal(0),
+                    method="bank_transfer",
+                    reference="",
+                    source="import",
+                    created_at=datetime.combine(when, time(3, 0), UTC),
+                )
+            )

@@ -36,8 +36,16 @@ from callassist.store.models import Promise as PromiseRow
 TO_PAYMENT = ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed"]
 # (weight, name): how often each kind of call happens in the demo's weeks.
 SCENARIOS = [
-    (28, "no_answer"), (12, "gatekeeper"), (5, "not_now"), (3, "wrong_number"), (7, "dispute"),
-    (20, "objection_promise"), (9, "plan_promise"), (8, "full_promise"), (6, "escalated"), (2, "abusive"),
+    (28, "no_answer"),
+    (12, "gatekeeper"),
+    (5, "not_now"),
+    (3, "wrong_number"),
+    (7, "dispute"),
+    (20, "objection_promise"),
+    (9, "plan_promise"),
+    (8, "full_promise"),
+    (6, "escalated"),
+    (2, "abusive"),
 ]
 NOTES = {
     "en": {
@@ -102,7 +110,18 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         clock = _Clock(started)
         context = build_context(snapshot, locale=locale, collector=collector.display_name, creditor="Northbridge Supply" if locale == "en" else "北桥供应链有限公司", now=started)
         call = Call(loaded, catalog, context, snapshot.money, clock=clock)
-        events = call.start({"account_id": account_id, "collector": collector.name, "debtor": snapshot.debtor, "contact": snapshot.contact_name, "phone": snapshot.phone, "balance": str(snapshot.balance), "currency": snapshot.currency, "debtor_local_time": snapshot.local_now(started).isoformat()})
+        events = call.start(
+            {
+                "account_id": account_id,
+                "collector": collector.name,
+                "debtor": snapshot.debtor,
+                "contact": snapshot.contact_name,
+                "phone": snapshot.phone,
+                "balance": str(snapshot.balance),
+                "currency": snapshot.currency,
+                "debtor_local_time": snapshot.local_now(started).isoformat(),
+            }
+        )
         events += _talk(call, clock, rng, rng.choices(names, weights)[0], started.date(), locale)
         row = CallRow(id=f"demo-{started:%Y%m%d%H%M%S}-{account_id:04d}", account_id=account_id, collector_id=collector.id, script=loaded.name, script_hash=loaded.content_hash, locale=locale, started_at=started, state=call.state)
         queries.record_call(row, events, session=session, judge=judge)
@@ -186,7 +205,8 @@ def _pay_past_promises(session: Session, today: date, rng: random.Random) -> Non
     payments = []
     due = (
         select(Instalment, PromiseRow.created_at, PromiseRow.status, Account.id, Account.external_id)
-        .join(PromiseRow, PromiseRow.id == Instalment.promise_id).join(Account, Account.id == PromiseRow.account_id)
+        .join(PromiseRow, PromiseRow.id == Instalment.promise_id)
+        .join(Account, Account.id == PromiseRow.account_id)
         .where(PromiseRow.call_id.is_not(None), Instalment.due_on < today)
         .order_by(Instalment.due_on, Instalment.id)
     )

@@ -16,8 +16,7 @@ from callassist.store.models import Account, AccountHold, Call, Collector, Debto
 
 
 def _in_force(debtor_id: int, account_id: int):
-    return (AccountHold.debtor_id == debtor_id, AccountHold.released_at.is_(None),
-            or_(AccountHold.account_id == account_id, AccountHold.reason.in_(sorted(DEBTOR_WIDE_HOLDS))))
+    return (AccountHold.debtor_id == debtor_id, AccountHold.released_at.is_(None), or_(AccountHold.account_id == account_id, AccountHold.reason.in_(sorted(DEBTOR_WIDE_HOLDS))))
 
 
 def holds_in_force(account_id: int, *, session: Session) -> tuple[Hold, ...]:
@@ -38,8 +37,7 @@ def place_hold(call_id: str, payload: dict, at: datetime, *, session: Session) -
         return
     account = session.get(Account, call.account_id)
     placed_by = session.get(Collector, call.collector_id).name
-    session.add(AccountHold(account_id=account.id, debtor_id=account.debtor_id, call_id=call_id, reason=payload["reason"],
-                            details=payload.get("details") or "", placed_by=placed_by, placed_at=at))
+    session.add(AccountHold(account_id=account.id, debtor_id=account.debtor_id, call_id=call_id, reason=payload["reason"], details=payload.get("details") or "", placed_by=placed_by, placed_at=at))
     session.flush()
 
 
@@ -63,8 +61,11 @@ def release_hold(hold_id: int, by: str, reason: str, at: datetime, *, session: S
 def open_holds(*, session: Session) -> list[tuple[AccountHold, str, str]]:
     """Every hold in force that the session may read, with its account's external id
     and debtor's name, oldest first."""
-    rows = session.exec(select(AccountHold, Account.external_id, Debtor.name).join(Account, Account.id == AccountHold.account_id)
-                        .join(Debtor, Debtor.id == AccountHold.debtor_id).where(AccountHold.released_at.is_(None))
-                        .order_by(AccountHold.placed_at, AccountHold.id)).all()
+    rows = session.exec(
+        select(AccountHold, Account.external_id, Debtor.name)
+        .join(Account, Account.id == AccountHold.account_id)
+        .join(Debtor, Debtor.id == AccountHold.debtor_id)
+        .where(AccountHold.released_at.is_(None))
+        .order_by(AccountHold.placed_at, AccountHold.id)
+    ).all()
     return [(hold, external_id, debtor) for hold, external_id, debtor in rows]
-

@@ -149,7 +149,10 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
     result = ImportResult(details={"invoices_added": 0, "invoices_changed": 0})
     collectors = _collector_ids({a.collector or default_collector for a in accounts}, session)
     debtor_rows = {row.external_id: row for row in connection.execute(select(DEBTORS)).all()}
-    account_rows = {row.external_id: row for row in connection.execute(select(ACCOUNTS.c.id, ACCOUNTS.c.external_id, ACCOUNTS.c.debtor_id, ACCOUNTS.c.contact_id, ACCOUNTS.c.collector_id, ACCOUNTS.c.currency, ACCOUNTS.c.flags, ACCOUNTS.c.clock, ACCOUNTS.c.income_day)).all()}
+    account_rows = {
+        row.external_id: row
+        for row in connection.execute(select(ACCOUNTS.c.id, ACCOUNTS.c.external_id, ACCOUNTS.c.debtor_id, ACCOUNTS.c.contact_id, ACCOUNTS.c.collector_id, ACCOUNTS.c.currency, ACCOUNTS.c.flags, ACCOUNTS.c.clock, ACCOUNTS.c.income_day)).all()
+    }
     changed_debtors: set[str] = set()
 
     # Debtors first: contacts and accounts refer to them.
@@ -242,8 +245,11 @@ def _refuse_below_zero(existing: list[tuple[AccountIn, int]], changed: set[int],
     if not changed:
         return
     left = owed(sorted(changed), session)
-    problems = [RowProblem(path, account.line, "amount", f"account {account.external_id}'s invoices would total {abs(left[key])} less than what was already paid on it: correct the invoices, or record a credit in your ledger")
-                for account, key in existing if key in changed and left[key] < 0]
+    problems = [
+        RowProblem(path, account.line, "amount", f"account {account.external_id}'s invoices would total {abs(left[key])} less than what was already paid on it: correct the invoices, or record a credit in your ledger")
+        for account, key in existing
+        if key in changed and left[key] < 0
+    ]
     if problems:
         raise LedgerFileError(problems)
 
@@ -276,11 +282,7 @@ def next_promises(account_ids: list[int], *, session: Session) -> dict[int, tupl
     """Each account's next open instalment of an open promise: its date and what is still
     to come that day."""
     found: dict[int, tuple[date, Decimal]] = {}
-    query = (
-        select(PROMISES.c.account_id, INSTALMENTS.c.due_on, INSTALMENTS.c.amount, INSTALMENTS.c.paid)
-        .join(PROMISES, PROMISES.c.id == INSTALMENTS.c.promise_id)
-        .where(PROMISES.c.status == "open", INSTALMENTS.c.status == "open")
-    )
+    query = select(PROMISES.c.account_id, INSTALMENTS.c.due_on, INSTALMENTS.c.amount, INSTALMENTS.c.paid).join(PROMISES, PROMISES.c.id == INSTALMENTS.c.promise_id).where(PROMISES.c.status == "open", INSTALMENTS.c.status == "open")
     for chunk in _chunks(account_ids):
         for account_id, due, amount, paid in session.connection().execute(query.where(PROMISES.c.account_id.in_(chunk))).all():
             owed = amount - paid
@@ -349,9 +351,7 @@ def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> C
     if not account_ids:
         return settled
     connection = session.connection()
-    open_promises = connection.execute(
-        select(PROMISES.c.id, PROMISES.c.account_id, PROMISES.c.total, PROMISES.c.created_at).where(PROMISES.c.account_id.in_(account_ids), PROMISES.c.status == "open")
-    ).all()
+    open_promises = connection.execute(select(PROMISES.c.id, PROMISES.c.account_id, PROMISES.c.total, PROMISES.c.created_at).where(PROMISES.c.account_id.in_(account_ids), PROMISES.c.status == "open")).all()
     for promise in open_promises:
         matched = connection.execute(select(func.coalesce(func.sum(INSTALMENTS.c.paid), 0)).where(INSTALMENTS.c.promise_id == promise.id)).scalar()
         since = connection.execute(select(PAYMENTS.c.unmatched).where(PAYMENTS.c.account_id == promise.account_id, PAYMENTS.c.paid_on >= promise.created_at.date())).scalars().all()
@@ -384,7 +384,9 @@ def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[in
             calls = account.calls_in_month if account.calls_month == month_of(today) else 0
             due, amount = promised.get(account.id, (None, None))
             facts = AccountFacts(oldest, balance, account.currency, account.broken_promises, account.last_broken_on, account.last_contact_at.date() if account.last_contact_at else None, parse_flags(account.flags), calls, due)
-            rows.append({"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days, explain=False).points, "priority_on": today, "next_promise_due": due, "next_promise_amount": amount})
+            rows.append(
+                {"key": account.id, "balance": balance, "oldest_due": oldest, "closed": balance <= 0, "priority": standing(facts, today, class_days, explain=False).points, "priority_on": today, "next_promise_due": due, "next_promise_amount": amount}
+            )
     paid_off = [row["key"] for row in rows if row["closed"] and row["next_promise_due"] is not None]
     if paid_off:
         settled = _settle_paid_off(paid_off, today, session)
@@ -400,9 +402,14 @@ def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[in
 def refresh_standing(collector_id: int, *, today: date, class_days: tuple[int, ...], session: Session) -> int:
     """Settle the collector's open accounts whose standing is from an earlier day or was
     made stale by a call; returns how many were settled."""
-    stale = session.connection().execute(
-        select(ACCOUNTS.c.id).where(ACCOUNTS.c.collector_id == collector_id, ACCOUNTS.c.closed == False, (ACCOUNTS.c.priority_on == None) | (ACCOUNTS.c.priority_on < today))  # noqa: E711, E712
-    ).scalars().all()
+    stale = (
+        session.connection()
+        .execute(
+            select(ACCOUNTS.c.id).where(ACCOUNTS.c.collector_id == collector_id, ACCOUNTS.c.closed == False, (ACCOUNTS.c.priority_on == None) | (ACCOUNTS.c.priority_on < today))  # noqa: E711, E712
+        )
+        .scalars()
+        .all()
+    )
     settle_accounts(list(stale), today=today, class_days=class_days, session=session)
     return len(stale)
 
@@ -446,8 +453,10 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
     touched = sorted({account_id for _, account_id, _ in new})
     unmatched = _match_payments(new, grace_days, session)
     now = datetime.now(UTC)
-    rows = [{"external_id": p.external_id, "account_id": account_id, "paid_on": p.paid_on, "currency": currency, "amount": p.amount, "unmatched": left, "method": p.method, "reference": redact(p.reference)[0], "source": source, "created_at": now}
-            for (p, account_id, currency), left in zip(new, unmatched)]
+    rows = [
+        {"external_id": p.external_id, "account_id": account_id, "paid_on": p.paid_on, "currency": currency, "amount": p.amount, "unmatched": left, "method": p.method, "reference": redact(p.reference)[0], "source": source, "created_at": now}
+        for (p, account_id, currency), left in zip(new, unmatched)
+    ]
     if rows:
         connection.execute(insert(PAYMENTS), rows)
     # Settled first: an account these payments paid off settles its promise as kept
@@ -477,7 +486,14 @@ def _overpayments(payments: list[tuple[PaymentIn, int, str]], path: str, session
     for payment, account_id, currency in sorted(payments, key=lambda item: (item[0].paid_on, item[0].line)):
         if payment.amount > left[account_id]:
             owes = max(left[account_id], Decimal(0)).quantize(Decimal(1).scaleb(-currency_places(currency)))
-            problems.append(RowProblem(path, payment.line, "amount", f"{payment.amount} {currency} is more than account {payment.account_id} owes ({owes} {currency}): an overpayment is not stored; enter what is owed, and settle the rest as a refund or credit in your ledger"))
+            problems.append(
+                RowProblem(
+                    path,
+                    payment.line,
+                    "amount",
+                    f"{payment.amount} {currency} is more than account {payment.account_id} owes ({owes} {currency}): an overpayment is not stored; enter what is owed, and settle the rest as a refund or credit in your ledger",
+                )
+            )
         else:
             left[account_id] -= payment.amount
     return problems
@@ -523,7 +539,8 @@ def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ..
     query = (
         select(PROMISES.c.id.label("promise_id"), PROMISES.c.account_id, INSTALMENTS.c.id, INSTALMENTS.c.due_on, INSTALMENTS.c.amount, INSTALMENTS.c.paid, INSTALMENTS.c.status, DEBTORS.c.timezone)
         .join(INSTALMENTS, INSTALMENTS.c.promise_id == PROMISES.c.id)
-        .join(ACCOUNTS, ACCOUNTS.c.id == PROMISES.c.account_id).join(DEBTORS, DEBTORS.c.id == ACCOUNTS.c.debtor_id)
+        .join(ACCOUNTS, ACCOUNTS.c.id == PROMISES.c.account_id)
+        .join(DEBTORS, DEBTORS.c.id == ACCOUNTS.c.debtor_id)
         .where(PROMISES.c.status == "open")
         .order_by(PROMISES.c.id, INSTALMENTS.c.seq)
     )

@@ -41,8 +41,7 @@ _AMOUNTS = {
     "invoice": ("SELECT a.external_id, i.number, {amount} FROM invoice i JOIN account a ON a.id = i.account_id WHERE {amount} <= 0", "i.amount", "invoice {}"),
     "payment": ("SELECT a.external_id, p.external_id, {amount} FROM payment p JOIN account a ON a.id = p.account_id WHERE {amount} <= 0", "p.amount", "payment {}"),
     "promise": ("SELECT a.external_id, r.id, {amount} FROM promise r JOIN account a ON a.id = r.account_id WHERE {amount} <= 0", "r.total", "promise {}"),
-    "instalment": ("SELECT a.external_id, s.promise_id, {amount} FROM instalment s JOIN promise r ON r.id = s.promise_id JOIN account a ON a.id = r.account_id WHERE {amount} <= 0",
-                   "s.amount", "an instalment of promise {}"),
+    "instalment": ("SELECT a.external_id, s.promise_id, {amount} FROM instalment s JOIN promise r ON r.id = s.promise_id JOIN account a ON a.id = r.account_id WHERE {amount} <= 0", "s.amount", "an instalment of promise {}"),
 }
 
 
@@ -72,11 +71,11 @@ def check_ledger(*, session: Session, limit: int | None = None) -> list[Violatio
     sqlite = connection.dialect.name == "sqlite"
     u = lambda column: _units(column, sqlite)  # noqa: E731
     totals = f"""
-        SELECT a.external_id, a.closed, {u('a.balance')} AS stored,
-               COALESCE((SELECT SUM({u('i.amount')}) FROM invoice i WHERE i.account_id = a.id), 0) AS invoiced,
-               COALESCE((SELECT SUM({u('p.amount')}) FROM payment p WHERE p.account_id = a.id), 0) AS paid,
-               COALESCE((SELECT SUM({u('p.unmatched')}) FROM payment p WHERE p.account_id = a.id), 0) AS unmatched,
-               COALESCE((SELECT SUM({u('s.paid')}) FROM instalment s JOIN promise r ON r.id = s.promise_id WHERE r.account_id = a.id), 0) AS taken,
+        SELECT a.external_id, a.closed, {u("a.balance")} AS stored,
+               COALESCE((SELECT SUM({u("i.amount")}) FROM invoice i WHERE i.account_id = a.id), 0) AS invoiced,
+               COALESCE((SELECT SUM({u("p.amount")}) FROM payment p WHERE p.account_id = a.id), 0) AS paid,
+               COALESCE((SELECT SUM({u("p.unmatched")}) FROM payment p WHERE p.account_id = a.id), 0) AS unmatched,
+               COALESCE((SELECT SUM({u("s.paid")}) FROM instalment s JOIN promise r ON r.id = s.promise_id WHERE r.account_id = a.id), 0) AS taken,
                (SELECT COUNT(*) FROM promise r WHERE r.account_id = a.id AND r.status = 'open') AS open_promises
         FROM account a ORDER BY a.external_id"""
     found: list[Violation] = []
@@ -99,8 +98,8 @@ def check_ledger(*, session: Session, limit: int | None = None) -> list[Violatio
         if limit is not None and len(found) >= limit:
             return found[:limit]
     instalments = f"""
-        SELECT a.external_id, r.id, {u('r.total')} AS total, SUM({u('s.amount')}) AS planned, COUNT(s.id) AS rows,
-               SUM(CASE WHEN {u('s.paid')} > {u('s.amount')} THEN 1 ELSE 0 END) AS overpaid
+        SELECT a.external_id, r.id, {u("r.total")} AS total, SUM({u("s.amount")}) AS planned, COUNT(s.id) AS rows,
+               SUM(CASE WHEN {u("s.paid")} > {u("s.amount")} THEN 1 ELSE 0 END) AS overpaid
         FROM promise r JOIN account a ON a.id = r.account_id LEFT JOIN instalment s ON s.promise_id = r.id
         GROUP BY a.external_id, r.id, r.total ORDER BY a.external_id, r.id"""
     for row in connection.exec_driver_sql(instalments):

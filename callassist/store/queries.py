@@ -106,9 +106,18 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         instalments = session.exec(select(Instalment).where(Instalment.promise_id == promise.id).order_by(Instalment.seq)).all()
         due = instalments[0].due_on if instalments else promise.created_at.date()
         coming = next((i for i in instalments if i.paid < i.amount), None)
-        past.append(PastPromise(promise.total, due, promise.status, sum((i.paid for i in instalments), Decimal(0)),
-                                coming.due_on if coming else None, coming.amount - coming.paid if coming else None,
-                                max(1, len(instalments)), instalments[-1].due_on if instalments else due))
+        past.append(
+            PastPromise(
+                promise.total,
+                due,
+                promise.status,
+                sum((i.paid for i in instalments), Decimal(0)),
+                coming.due_on if coming else None,
+                coming.amount - coming.paid if coming else None,
+                max(1, len(instalments)),
+                instalments[-1].due_on if instalments else due,
+            )
+        )
     return AccountSnapshot(
         account_id=account.id,
         debtor=debtor.name,
@@ -145,8 +154,7 @@ def start_call(call: Call, events: list[Event], *, session: Session) -> tuple[in
 
 # On PostgreSQL a call is opened only through the database's function (migration 0009),
 # which stamps a team login's call with the server's time and checks the account is held.
-_START_CALL = text("SELECT callassist.start_call(:id, :account, :collector, :script, :hash, :locale, :state, :practice, :persona, :started)").bindparams(
-    bindparam("started", type_=UTCDateTime()))
+_START_CALL = text("SELECT callassist.start_call(:id, :account, :collector, :script, :hash, :locale, :state, :practice, :persona, :started)").bindparams(bindparam("started", type_=UTCDateTime()))
 
 
 def record_call(call: Call, events: list[Event], *, session: Session, judge: Judge = Judge()) -> tuple[int, str]:
@@ -154,8 +162,21 @@ def record_call(call: Call, events: list[Event], *, session: Session, judge: Jud
     `call.started_at` becomes the time the database gave it. `judge`: see append_events."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        started = connection.execute(_START_CALL, {"id": call.id, "account": call.account_id, "collector": call.collector_id, "script": call.script, "hash": call.script_hash,
-                                                   "locale": call.locale, "state": call.state, "practice": call.practice, "persona": call.persona, "started": call.started_at}).scalar_one()
+        started = connection.execute(
+            _START_CALL,
+            {
+                "id": call.id,
+                "account": call.account_id,
+                "collector": call.collector_id,
+                "script": call.script,
+                "hash": call.script_hash,
+                "locale": call.locale,
+                "state": call.state,
+                "practice": call.practice,
+                "persona": call.persona,
+                "started": call.started_at,
+            },
+        ).scalar_one()
         call.started_at = started.astimezone(UTC)
     else:
         session.add(call)
@@ -187,8 +208,6 @@ def append_events(call_id: str, events: list[Event], *, session: Session, after_
         end = _append(call_id, events, session, chain_end[0], judge=judge)
         session.commit()
     return end
-
-
 
 
 def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, judge: Judge = Judge()) -> tuple[int, str]:
@@ -226,16 +245,13 @@ def _insert_events(count: int):
     count, compiled once: the driver prepares it, so the table's policies and trigger are
     not planned again on every keystroke."""
     rows = ", ".join(f"(:call_id_{n}, :seq_{n}, :kind_{n}, :at_{n}, :payload_{n})" for n in range(count))
-    return text(f"INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES {rows} RETURNING seq, hash").bindparams(
-        *(bindparam(f"at_{n}", type_=UTCDateTime()) for n in range(count)))
+    return text(f"INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES {rows} RETURNING seq, hash").bindparams(*(bindparam(f"at_{n}", type_=UTCDateTime()) for n in range(count)))
 
 
 def _stored_as(call_id: str, events: list[Event], after_seq: int, connection) -> tuple[int, str] | None:
     """Where the chain ends after these events if it already holds them after `after_seq`,
     else None. Compared by kind and payload: the database may have set their times."""
-    stored = connection.execute(
-        select(EVENTS.c.seq, EVENTS.c.hash, EVENTS.c.kind, EVENTS.c.payload).where(EVENTS.c.call_id == call_id, EVENTS.c.seq > after_seq, EVENTS.c.seq <= after_seq + len(events)).order_by(EVENTS.c.seq)
-    ).all()
+    stored = connection.execute(select(EVENTS.c.seq, EVENTS.c.hash, EVENTS.c.kind, EVENTS.c.payload).where(EVENTS.c.call_id == call_id, EVENTS.c.seq > after_seq, EVENTS.c.seq <= after_seq + len(events)).order_by(EVENTS.c.seq)).all()
     if len(stored) != len(events) or not all(row.kind == event.kind and same_event(row.payload, event.payload) for row, event in zip(stored, events)):
         return None
     return (stored[-1].seq, stored[-1].hash) if stored else None
@@ -264,11 +280,18 @@ def _apply(call_id: str, event: Event, session: Session, judge: Judge) -> None:
             month = month_of(event.at.date())
             callback = payload.get("callback_at")
             # The standing is left stale (priority_on NULL): the workspace settles it with its settings.
-            connection.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(
-                last_contact_at=event.at, last_outcome=payload["disposition"], priority_on=None,
-                callback_at=datetime.fromisoformat(callback) if callback else None,
-                calls_in_month=case((ACCOUNTS.c.calls_month == month, ACCOUNTS.c.calls_in_month + 1), else_=1), calls_month=month,
-            ))
+            connection.execute(
+                update(ACCOUNTS)
+                .where(ACCOUNTS.c.id == account_id)
+                .values(
+                    last_contact_at=event.at,
+                    last_outcome=payload["disposition"],
+                    priority_on=None,
+                    callback_at=datetime.fromisoformat(callback) if callback else None,
+                    calls_in_month=case((ACCOUNTS.c.calls_month == month, ACCOUNTS.c.calls_in_month + 1), else_=1),
+                    calls_month=month,
+                )
+            )
 
 
 def call_events(call_id: str, *, session: Session) -> list[Event]:
@@ -296,9 +319,12 @@ def calls_in_progress(now: datetime, viewer: Viewer, *, session: Session) -> lis
         return []
     rows = session.exec(
         select(Call.id, Collector.name, Debtor.name, Call.state, Call.started_at)
-        .join(Claim, Claim.call_id == Call.id).join(Collector, Collector.id == Call.collector_id)
-        .join(Account, Account.id == Call.account_id).join(Debtor, Debtor.id == Account.debtor_id)
-        .where(Claim.expires_at > now, Call.ended_at == None).order_by(Call.started_at)  # noqa: E711
+        .join(Claim, Claim.call_id == Call.id)
+        .join(Collector, Collector.id == Call.collector_id)
+        .join(Account, Account.id == Call.account_id)
+        .join(Debtor, Debtor.id == Account.debtor_id)
+        .where(Claim.expires_at > now, Call.ended_at == None)  # noqa: E711
+        .order_by(Call.started_at)
     ).all()
     return [tuple(row) for row in rows if viewer.may_see(row[1])]
 
@@ -368,8 +394,7 @@ def contact_attempts(account_id: int, since: datetime, *, session: Session, excl
     None, and on another number than this account's contact's phone None."""
     connection = session.connection()
     parameters = {"account": account_id, "since": since, "excluding": excluding} | ({"verified": VERIFIED} if connection.dialect.name == "sqlite" else {})
-    return [Attempt(dialled_at, account_id if this_account else None, phone, bool(answered), bool(conversation))
-            for dialled_at, this_account, phone, answered, conversation in connection.execute(_DEBTOR_CALLS[connection.dialect.name], parameters)]
+    return [Attempt(dialled_at, account_id if this_account else None, phone, bool(answered), bool(conversation)) for dialled_at, this_account, phone, answered, conversation in connection.execute(_DEBTOR_CALLS[connection.dialect.name], parameters)]
 
 
 def purge_calls(log: PurgeLog, years: int, *, session: Session, dry_run: bool = False) -> PurgeLog:
@@ -387,19 +412,18 @@ def purge_calls(log: PurgeLog, years: int, *, session: Session, dry_run: bool = 
     ids = list(session.exec(select(Call.id).where(Call.started_at < cutoff)).all())
     log.calls, log.events, log.reviews = len(ids), 0, 0
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         log.events += session.exec(select(func.count()).select_from(CallEvent).where(CallEvent.call_id.in_(chunk))).one()
         log.reviews += session.exec(select(func.count()).select_from(Review).where(Review.call_id.in_(chunk))).one()
     if dry_run or not ids:
         return log
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        found = connection.execute(text("SELECT * FROM callassist.purge(:before, :profile, :years, :today, :by)"),
-                                   {"before": log.before, "profile": log.profile, "years": years, "today": log.purged_at.date(), "by": log.by}).one()
+        found = connection.execute(text("SELECT * FROM callassist.purge(:before, :profile, :years, :today, :by)"), {"before": log.before, "profile": log.profile, "years": years, "today": log.purged_at.date(), "by": log.by}).one()
         log.id, log.calls, log.events, log.reviews = found
         return log
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         connection.execute(update(Promise.__table__).where(Promise.__table__.c.call_id.in_(chunk)).values(call_id=None))
         for table in (CallEvent.__table__, Review.__table__):
             connection.execute(table.delete().where(table.c.call_id.in_(chunk)))
@@ -449,8 +473,19 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
     if what == "calls":
         for call, collector in session.exec(select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(Call.started_at)).all():
             if viewer.may_see(collector):
-                yield {"call_id": call.id, "started_at": call.started_at.isoformat(), "ended_at": call.ended_at.isoformat() if call.ended_at else None, "collector": collector, "account_id": None if masking else call.account_id,
-                       "disposition": call.disposition, "practice": call.practice, "persona": call.persona, "script": call.script, "script_hash": call.script_hash, "locale": call.locale}
+                yield {
+                    "call_id": call.id,
+                    "started_at": call.started_at.isoformat(),
+                    "ended_at": call.ended_at.isoformat() if call.ended_at else None,
+                    "collector": collector,
+                    "account_id": None if masking else call.account_id,
+                    "disposition": call.disposition,
+                    "practice": call.practice,
+                    "persona": call.persona,
+                    "script": call.script,
+                    "script_hash": call.script_hash,
+                    "locale": call.locale,
+                }
     elif what == "events":
         hide, masked_call = None, None
         for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
@@ -469,8 +504,18 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
             if not viewer.may_see(owners[promise.account_id]):
                 continue
             due = first_due.get(promise.id)
-            yield {"promise_id": promise.id, "account_id": None if masking else promise.account_id, "call_id": promise.call_id, "currency": promise.currency, "total": str(promise.total), "method": promise.method,
-                   "channel": promise.channel, "status": promise.status, "created_at": promise.created_at.isoformat(), "first_due": due.isoformat() if due else None}
+            yield {
+                "promise_id": promise.id,
+                "account_id": None if masking else promise.account_id,
+                "call_id": promise.call_id,
+                "currency": promise.currency,
+                "total": str(promise.total),
+                "method": promise.method,
+                "channel": promise.channel,
+                "status": promise.status,
+                "created_at": promise.created_at.isoformat(),
+                "first_due": due.isoformat() if due else None,
+            }
 
 
 def readable_call_ids(viewer: Viewer, *, session: Session) -> list[str]:

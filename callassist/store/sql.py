@@ -46,8 +46,7 @@ HELD = "SELECT account_id FROM claim WHERE expires_at > :now"
 # An account no hold stops: none on it, none on its debtor that concerns the person
 # (ix_accounthold_open: a few rows in any ledger).
 _DEBTOR_WIDE = ", ".join(f"'{reason}'" for reason in sorted(DEBTOR_WIDE_HOLDS))
-NOT_HELD = ("NOT EXISTS (SELECT 1 FROM accounthold h WHERE h.debtor_id = {a}.debtor_id AND h.released_at IS NULL"
-            f" AND (h.account_id = {{a}}.id OR h.reason IN ({_DEBTOR_WIDE})))")
+NOT_HELD = f"NOT EXISTS (SELECT 1 FROM accounthold h WHERE h.debtor_id = {{a}}.debtor_id AND h.released_at IS NULL AND (h.account_id = {{a}}.id OR h.reason IN ({_DEBTOR_WIDE})))"
 
 # What scoring needs of an account, and what the worklist shows of it.
 ACCOUNT_COLUMNS = """
@@ -74,9 +73,12 @@ SELECT clock FROM clocks WHERE clock IS NOT NULL
 # income day is `day` (ix_account_income); a page starts after the last row read.
 # Accounts whose contact asked not to be called are passed over here, by the few rows of
 # ix_contact_stopped, not read and dropped after: they may be many at the top.
-_WALK = ("SELECT {n} AS walk, id, priority FROM (SELECT id, priority FROM account WHERE collector_id = :collector_id AND closed = :closed AND clock = :clock_{n}{day}{after}"
-         " AND NOT EXISTS (SELECT 1 FROM contact WHERE contact.id = account.contact_id AND contact.stop IS NOT NULL) AND " + NOT_HELD.format(a="account").replace("{", "{{").replace("}", "}}")
-         + " ORDER BY priority DESC, id DESC LIMIT :limit_{n}) AS walk_{n}")
+_WALK = (
+    "SELECT {n} AS walk, id, priority FROM (SELECT id, priority FROM account WHERE collector_id = :collector_id AND closed = :closed AND clock = :clock_{n}{day}{after}"
+    " AND NOT EXISTS (SELECT 1 FROM contact WHERE contact.id = account.contact_id AND contact.stop IS NOT NULL) AND "
+    + NOT_HELD.format(a="account").replace("{", "{{").replace("}", "}}")
+    + " ORDER BY priority DESC, id DESC LIMIT :limit_{n}) AS walk_{n}"
+)
 _WALK_DAY = " AND income_day = :day_{n}"
 _WALK_AFTER = " AND (priority < :priority_{n} OR (priority = :priority_{n} AND id < :after_{n}))"
 # By id alone: the collector's index would be walked otherwise.
@@ -164,8 +166,7 @@ def month_of(day: date) -> str:
 def score_row(row, now: datetime, class_days: tuple[int, ...], window: tuple[time, time] | None = None) -> WorklistRow:
     """A worklist row from an ACCOUNT_COLUMNS row: its score now, with the reasons
     (`window`: the contact rules' hours, see priority.moment)."""
-    (account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome, broken, last_broken,
-     flags, calls_month, calls_in_month, callback_at, promise_due, promise_amount, zone, work_starts, income_day, _) = row
+    (account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome, broken, last_broken, flags, calls_month, calls_in_month, callback_at, promise_due, promise_amount, zone, work_starts, income_day, _) = row
     balance = Decimal(str(balance))
     oldest, last_at, last_broken, promise_due = as_date(oldest), as_datetime(last_at), as_date(last_broken), as_date(promise_due)
     promise_amount = None if promise_amount is None else Decimal(str(promise_amount))

@@ -30,8 +30,9 @@ def parts_json(facts: CallFacts) -> str:
 def write(call_id: str, connection: Connection, judge: Judge = Judge()) -> CallFacts | None:
     """Sum up the ended call `call_id` from its stored events and store its summary (the
     caller commits); its facts, or None for a practice call (which counts for nothing)."""
-    call = connection.execute(select(CALLS.c.collector_id, CALLS.c.started_at, CALLS.c.ended_at, CALLS.c.practice, CALLS.c.account_id, Collector.__table__.c.name)
-                              .join(Collector.__table__, Collector.__table__.c.id == CALLS.c.collector_id).where(CALLS.c.id == call_id)).one()
+    call = connection.execute(
+        select(CALLS.c.collector_id, CALLS.c.started_at, CALLS.c.ended_at, CALLS.c.practice, CALLS.c.account_id, Collector.__table__.c.name).join(Collector.__table__, Collector.__table__.c.id == CALLS.c.collector_id).where(CALLS.c.id == call_id)
+    ).one()
     day = call.started_at.date()
     events = events_of(connection, [call_id]).get(call_id, [])
     row = {"call_id": call_id, "collector_id": call.collector_id, "day": day, "practice": call.practice} | browse_columns(connection, call, call_id, events, judge)
@@ -40,14 +41,33 @@ def write(call_id: str, connection: Connection, judge: Judge = Judge()) -> CallF
         return None
     facts = call_facts(call_id, call.name, day, events, judge.detect)
     promise = connection.execute(
-        select(PROMISES.c.id, func.min(Instalment.__table__.c.due_on), PROMISES.c.status).join(Instalment.__table__, Instalment.__table__.c.promise_id == PROMISES.c.id)
-        .where(PROMISES.c.call_id == call_id).group_by(PROMISES.c.id, PROMISES.c.status).order_by(PROMISES.c.id.desc()).limit(1)).first()
+        select(PROMISES.c.id, func.min(Instalment.__table__.c.due_on), PROMISES.c.status)
+        .join(Instalment.__table__, Instalment.__table__.c.promise_id == PROMISES.c.id)
+        .where(PROMISES.c.call_id == call_id)
+        .group_by(PROMISES.c.id, PROMISES.c.status)
+        .order_by(PROMISES.c.id.desc())
+        .limit(1)
+    ).first()
     missed = facts.missed
-    connection.execute(insert(SUMMARIES), [row | {
-        "damaged": facts.damaged, "dialled": facts.dialled, "right_party": facts.right_party, "promised": facts.promised,
-        "promise_id": promise[0] if promise else None, "promise_due": promise[1] if promise else None, "promise_status": promise[2] if promise else None, "parts": parts_json(facts),
-        "missed_excuse": missed.excuse if missed else None, "missed_score": missed.score if missed else None, "missed_note": missed.note if missed else None,
-    }])
+    connection.execute(
+        insert(SUMMARIES),
+        [
+            row
+            | {
+                "damaged": facts.damaged,
+                "dialled": facts.dialled,
+                "right_party": facts.right_party,
+                "promised": facts.promised,
+                "promise_id": promise[0] if promise else None,
+                "promise_due": promise[1] if promise else None,
+                "promise_status": promise[2] if promise else None,
+                "parts": parts_json(facts),
+                "missed_excuse": missed.excuse if missed else None,
+                "missed_score": missed.score if missed else None,
+                "missed_note": missed.note if missed else None,
+            }
+        ],
+    )
     return facts
 
 
@@ -59,8 +79,7 @@ def browse_columns(connection: Connection, call, call_id: str, events: list[Even
     card = events[0].payload if events and events[0].kind == "call_started" else {}
     debtor = card.get("debtor", "")
     if call.account_id is not None:
-        debtor = connection.execute(select(Debtor.__table__.c.name).join(Account.__table__, Account.__table__.c.debtor_id == Debtor.__table__.c.id)
-                                    .where(Account.__table__.c.id == call.account_id)).scalar_one_or_none() or debtor
+        debtor = connection.execute(select(Debtor.__table__.c.name).join(Account.__table__, Account.__table__.c.debtor_id == Debtor.__table__.c.id).where(Account.__table__.c.id == call.account_id)).scalar_one_or_none() or debtor
     if any(event.kind == DAMAGED for event in events):
         flags: tuple[str, ...] = (DAMAGED,)  # a row that does not parse: shown, flagged, not scored
     elif judge.failed is not None:
@@ -69,7 +88,9 @@ def browse_columns(connection: Connection, call, call_id: str, events: list[Even
         flags = ()
     hide = call_masker(card, debtor)
     return {
-        "excuses": words(facts.excuses), "flags": words(flags), "promised": facts.promised,
+        "excuses": words(facts.excuses),
+        "flags": words(flags),
+        "promised": facts.promised,
         "seconds": max(0, int((call.ended_at - call.started_at).total_seconds())) if call.ended_at else 0,
         # A real call's debtor is found by the name the ledger gives now (store/browse.py);
         # a practice call's is its card's.
@@ -83,8 +104,7 @@ def _earlier_calls(connection: Connection, call, call_id: str) -> dict[str, list
     scorecard keeps those of the debtor's same day)."""
     if call.account_id is None:
         return {}
-    ids = connection.execute(select(CALLS.c.id).where(CALLS.c.account_id == call.account_id, CALLS.c.id != call_id,
-                                                       CALLS.c.started_at >= call.started_at - timedelta(days=2), CALLS.c.started_at <= call.started_at)).scalars().all()
+    ids = connection.execute(select(CALLS.c.id).where(CALLS.c.account_id == call.account_id, CALLS.c.id != call_id, CALLS.c.started_at >= call.started_at - timedelta(days=2), CALLS.c.started_at <= call.started_at)).scalars().all()
     return events_of(connection, list(ids))
 
 
@@ -112,7 +132,7 @@ def fill_browse_columns(connection: Connection, summed: list, judge: Judge) -> N
     browser too; a real call's stays what its figures counted."""
     calls = select(CALLS.c.id, CALLS.c.collector_id, CALLS.c.started_at, CALLS.c.ended_at, CALLS.c.practice, CALLS.c.account_id)
     for start in range(0, len(summed), 500):
-        chunk = summed[start:start + 500]
+        chunk = summed[start : start + 500]
         rows = {row.id: row for row in connection.execute(calls.where(CALLS.c.id.in_([call_id for call_id, _ in chunk])))}
         events = events_of(connection, list(rows))
         for call_id, practice in chunk:
@@ -126,6 +146,7 @@ def totals(connection: Connection, today: date, *, collector_id: int | None = No
     """The summaries of real calls added up, for the days and the collector asked (every
     collector with None), as far as the login may read them (row-level security on a
     team's database): core/figures.py figures_from makes the figures of them."""
+
     def within(table) -> list:
         found = []
         if date_from is not None:
@@ -139,12 +160,14 @@ def totals(connection: Connection, today: date, *, collector_id: int | None = No
     result = Totals()
     parts = select(FIGURE_DAYS.c.item, func.sum(FIGURE_DAYS.c.n), func.sum(FIGURE_DAYS.c.total)).where(*within(FIGURE_DAYS)).group_by(FIGURE_DAYS.c.item)
     result.parts = {item: (int(count), float(total)) for item, count, total in connection.execute(parts)}
-    per_day = (select(FIGURE_DAYS.c.day, func.sum(case((FIGURE_DAYS.c.item == "calls", FIGURE_DAYS.c.n), else_=0)), func.sum(case((FIGURE_DAYS.c.item == "promises", FIGURE_DAYS.c.n), else_=0)))
-               .where(FIGURE_DAYS.c.item.in_(("calls", "promises")), *within(FIGURE_DAYS)).group_by(FIGURE_DAYS.c.day))
+    per_day = (
+        select(FIGURE_DAYS.c.day, func.sum(case((FIGURE_DAYS.c.item == "calls", FIGURE_DAYS.c.n), else_=0)), func.sum(case((FIGURE_DAYS.c.item == "promises", FIGURE_DAYS.c.n), else_=0)))
+        .where(FIGURE_DAYS.c.item.in_(("calls", "promises")), *within(FIGURE_DAYS))
+        .group_by(FIGURE_DAYS.c.day)
+    )
     result.per_day = {day: (int(calls), int(promises)) for day, calls, promises in connection.execute(per_day) if calls}
     status = SUMMARIES.c.promise_status
-    due = (select(func.count(), func.sum(case((status == "kept", 1), else_=0)), func.sum(case((status == "broken", 1), else_=0)))
-           .where(SUMMARIES.c.promise_id.is_not(None), SUMMARIES.c.promised, SUMMARIES.c.promise_due < today, *within(SUMMARIES)))
+    due = select(func.count(), func.sum(case((status == "kept", 1), else_=0)), func.sum(case((status == "broken", 1), else_=0))).where(SUMMARIES.c.promise_id.is_not(None), SUMMARIES.c.promised, SUMMARIES.c.promise_due < today, *within(SUMMARIES))
     count, kept, broken = connection.execute(due).one()
     result.promises_due, result.kept, result.broken = int(count or 0), int(kept or 0), int(broken or 0)
     result.missed = list(_missed(connection, within(SUMMARIES)))
@@ -157,6 +180,8 @@ def _missed(connection: Connection, conditions: list) -> Iterator[MissedObjectio
     names = Collector.__table__
     rows = connection.execute(
         select(SUMMARIES.c.call_id, names.c.name, SUMMARIES.c.day, SUMMARIES.c.missed_excuse, SUMMARIES.c.missed_score, SUMMARIES.c.missed_note)
-        .join(names, names.c.id == SUMMARIES.c.collector_id).where(and_(SUMMARIES.c.missed_excuse.is_not(None), *conditions)))
+        .join(names, names.c.id == SUMMARIES.c.collector_id)
+        .where(and_(SUMMARIES.c.missed_excuse.is_not(None), *conditions))
+    )
     for call_id, collector, day, excuse, score, note in rows:
         yield MissedObjection(call_id, collector, day, excuse, score, note)

@@ -229,8 +229,7 @@ class CallAssistApp(App):
         self.push_screen(PracticeScreen(self.locale, workspace.personas, names, problems), lambda persona: persona and self._open_call(None, None, persona))
 
     @work(thread=True, exclusive=True, group="open-call")
-    def _open_call(self, account_id: int | None, call_id: str | None, persona_id: str | None = None, listed: list[int] | None = None, listed_at=None,
-                   resuming: str | None = None) -> None:
+    def _open_call(self, account_id: int | None, call_id: str | None, persona_id: str | None = None, listed: list[int] | None = None, listed_at=None, resuming: str | None = None) -> None:
         from callassist.core.problems import ContentError
 
         try:

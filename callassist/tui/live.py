@@ -14,6 +14,7 @@ def next_read_in(seconds_taken: float) -> float:
 
 def read_again(screen, seconds_taken: float, read) -> None:
     """From the worker that read: `read` again after the rest, if the screen is still open."""
+
     def schedule() -> None:
         if screen.is_attached:
             screen.set_timer(next_read_in(seconds_taken), read)

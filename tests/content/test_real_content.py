@@ -23,8 +23,7 @@ def test_every_step_and_rung_renders_in_both_locales(standard_flow, catalog):
 def test_every_ladder_climbs_the_four_principles_in_order_and_ends_each_rung_with_its_own_question(catalog, make_call):
     """Issue 22: reason, relationship, interest, law, each rung asking for something
     concrete, and no two rungs of the catalog asking the same question."""
-    assert len(catalog.cases) >= 4 and {excuse_of(ladder)[1] for ladder in catalog.ladders() if ladder.startswith("deflect.")} >= {
-        "accountant_away", "invoice_not_received", "signer_away", "waiting_on_customer"}
+    assert len(catalog.cases) >= 4 and {excuse_of(ladder)[1] for ladder in catalog.ladders() if ladder.startswith("deflect.")} >= {"accountant_away", "invoice_not_received", "signer_away", "waiting_on_customer"}
     for locale in LOCALES:
         call = make_call(locale)
         asked: dict[str, str] = {}
@@ -33,7 +32,7 @@ def test_every_ladder_climbs_the_four_principles_in_order_and_ends_each_rung_wit
             for rung in range(1, len(PRINCIPLES) + 1):
                 view = catalog.rebuttal(ladder, rung, call.context)
                 assert view.counters and view.text.strip()
-                assert view.commitment.rstrip("”\"").endswith(("?", "？")), (ladder, locale, rung)
+                assert view.commitment.rstrip('”"').endswith(("?", "？")), (ladder, locale, rung)
                 assert view.commitment not in asked, (ladder, rung, "asks what", asked.get(view.commitment), "asks")
                 asked[view.commitment] = f"{ladder} {rung}"
 

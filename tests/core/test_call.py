@@ -293,8 +293,7 @@ def test_a_call_resumed_after_its_case_was_removed_stands_on_the_excuses_own_lad
     for trigger in HAPPY:
         events += call.choose(trigger)
     events += call.raise_objection("deflect.signer_away") + call.raise_objection("deflect.signer_away")
-    forged = [replace(e, payload=e.payload | {"case": "no_such_case", "rung": 9} if "rung" in e.payload else e.payload | {"case": "no_such_case"})
-              if e.kind in ("objection_raised", "rebuttal_shown") else e for e in events]
+    forged = [replace(e, payload=e.payload | {"case": "no_such_case", "rung": 9} if "rung" in e.payload else e.payload | {"case": "no_such_case"}) if e.kind in ("objection_raised", "rebuttal_shown") else e for e in events]
     resumed = make_call()
     resumed.resume(forged)
     assert resumed.objection.ladder == "deflect" and resumed.objection.rung == 4

@@ -48,8 +48,16 @@ def test_any_change_to_a_signed_checkpoint_breaks_its_signature(tmp_path):
     signed.make_key(path)
     good = signed.sign(signed.load_key(path), a_checkpoint())
     assert signed.signature_problem(good) is None
-    for forged in (replace(good, root="cd" * 32), replace(good, size=11), replace(good, time="2026-12-04T08:00:00+00:00"),
-                   replace(good, by="boss"), replace(good, number=2), replace(good, log="log-2"), replace(good, sig="00" * 64), replace(good, sig="zz")):
+    for forged in (
+        replace(good, root="cd" * 32),
+        replace(good, size=11),
+        replace(good, time="2026-12-04T08:00:00+00:00"),
+        replace(good, by="boss"),
+        replace(good, number=2),
+        replace(good, log="log-2"),
+        replace(good, sig="00" * 64),
+        replace(good, sig="zz"),
+    ):
         assert signed.signature_problem(forged) is not None
     # Re-signed by another key, it holds for that key only: the verifier decides which keys count.
     signed.make_key(tmp_path / "other.pem")
@@ -68,8 +76,7 @@ def test_a_checkpoint_file_is_read_line_by_line_and_says_what_is_wrong(tmp_path)
     found, problems = signed.read(path)
     assert [number for number, _ in found] == [1, 2] and [c for _, c in found] == [first, second] and not problems
     lines = path.read_text().splitlines()
-    hostile = [lines[0], "not json", json.dumps({"v": 1}), json.dumps(json.loads(lines[1]) | {"size": "12"}),
-               json.dumps(json.loads(lines[1]) | {"time": "yesterday"}), json.dumps(json.loads(lines[1]) | {"size": True}), lines[1][:40]]
+    hostile = [lines[0], "not json", json.dumps({"v": 1}), json.dumps(json.loads(lines[1]) | {"size": "12"}), json.dumps(json.loads(lines[1]) | {"time": "yesterday"}), json.dumps(json.loads(lines[1]) | {"size": True}), lines[1][:40]]
     path.write_text("\n".join(hostile))
     found, problems = signed.read(path)
     assert [number for number, _ in found] == [1]

@@ -23,20 +23,35 @@ def _rules_blocking(rules: ContactRules, local: datetime) -> list[str]:
     return [block.rule for block in rules.budget(local.astimezone(UTC)).blocks]
 
 
-@pytest.mark.parametrize(("clock", "blocked"), [
-    ((7, 59, 59), ["hours"]), ((8, 0, 0), []), ((21, 59, 59), []), ((22, 0, 0), ["hours"]), ((23, 30, 0), ["hours"]),
-])
+@pytest.mark.parametrize(
+    ("clock", "blocked"),
+    [
+        ((7, 59, 59), ["hours"]),
+        ((8, 0, 0), []),
+        ((21, 59, 59), []),
+        ((22, 0, 0), ["hours"]),
+        ((23, 30, 0), ["hours"]),
+    ],
+)
 def test_cn_calls_only_from_eight_to_ten_in_the_evening(clock, blocked):
     local = datetime(2026, 11, 20, *clock, tzinfo=SHANGHAI)
     assert _rules_blocking(_rules("cn", "Asia/Shanghai"), local) == blocked
 
 
-@pytest.mark.parametrize(("day", "clock", "blocked"), [
-    # 8 March 2026: clocks go forward at 02:00, so 08:00 is 12:00 UTC, not 13:00.
-    ((2026, 3, 8), (7, 59, 59), ["hours"]), ((2026, 3, 8), (8, 0, 0), []), ((2026, 3, 8), (20, 59, 59), []), ((2026, 3, 8), (21, 0, 0), ["hours"]),
-    # 1 November 2026: clocks go back at 02:00, and the day has 25 hours.
-    ((2026, 11, 1), (7, 59, 59), ["hours"]), ((2026, 11, 1), (8, 0, 0), []), ((2026, 11, 1), (21, 0, 0), ["hours"]),
-])
+@pytest.mark.parametrize(
+    ("day", "clock", "blocked"),
+    [
+        # 8 March 2026: clocks go forward at 02:00, so 08:00 is 12:00 UTC, not 13:00.
+        ((2026, 3, 8), (7, 59, 59), ["hours"]),
+        ((2026, 3, 8), (8, 0, 0), []),
+        ((2026, 3, 8), (20, 59, 59), []),
+        ((2026, 3, 8), (21, 0, 0), ["hours"]),
+        # 1 November 2026: clocks go back at 02:00, and the day has 25 hours.
+        ((2026, 11, 1), (7, 59, 59), ["hours"]),
+        ((2026, 11, 1), (8, 0, 0), []),
+        ((2026, 11, 1), (21, 0, 0), ["hours"]),
+    ],
+)
 def test_us_hours_hold_on_daylight_saving_days(day, clock, blocked):
     local = datetime(*day, *clock, tzinfo=NEW_YORK)
     assert _rules_blocking(_rules("us", "America/New_York"), local) == blocked
@@ -123,10 +138,20 @@ def test_a_contact_who_asked_not_to_be_called_is_blocked_for_good():
     assert [b.rule for b in ContactRules(profile("us"), "America/Nowhere", 1, PHONE, (), stop="cease_contact").budget(noon).blocks][0] == "cease_contact"
 
 
-@pytest.mark.parametrize(("rules", "reason", "overridable"), [
-    ("us", "has_lawyer", False), ("us", "cease_contact", False), ("us", "dispute", False), ("us", "bankruptcy", False),
-    ("us", "hardship", True), ("cn", "bankruptcy", False), ("cn", "deceased", False), ("cn", "dispute", True), ("cn", "has_lawyer", True),
-])
+@pytest.mark.parametrize(
+    ("rules", "reason", "overridable"),
+    [
+        ("us", "has_lawyer", False),
+        ("us", "cease_contact", False),
+        ("us", "dispute", False),
+        ("us", "bankruptcy", False),
+        ("us", "hardship", True),
+        ("cn", "bankruptcy", False),
+        ("cn", "deceased", False),
+        ("cn", "dispute", True),
+        ("cn", "has_lawyer", True),
+    ],
+)
 def test_a_hold_blocks_the_dial_and_only_where_the_law_allows_is_overridable(rules, reason, overridable):
     from callassist.core.compliance import Hold
 
@@ -156,8 +181,7 @@ def test_a_creditors_own_desk_opens_the_purpose_step_without_the_disclosure(stan
     said = {}
     for name in ("us", "us-creditor"):
         context = build_context(sample_account, locale="en", collector="Wang", creditor="Northbridge", now=datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
-        call = Call(standard_flow, catalog, context, sample_account.money, clock=lambda: datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
-                    contact_rules=ContactRules(profile(name), "America/New_York", 1, PHONE, ()))
+        call = Call(standard_flow, catalog, context, sample_account.money, clock=lambda: datetime(2026, 11, 20, 15, 0, tzinfo=UTC), contact_rules=ContactRules(profile(name), "America/New_York", 1, PHONE, ()))
         call.render_at("purpose")
         said[name] = call.step.text
     assert "“I am a debt collector." in said["us"] and "debt collector" not in said["us-creditor"]

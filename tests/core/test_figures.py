@@ -106,8 +106,7 @@ def test_holds_are_counted_by_reason_and_calls_left_undialled_are_not_calls(stan
         call = Call(standard_flow, catalog, context, sample_account.money, clock=lambda: NOW)
         return CallRecord(f"h{n}", "wang", TODAY, call.start({}) + build(call))
 
-    held = [made(n, lambda call, reason=reason: call.choose("dial") + call.choose("right_party") + call.place_hold(reason, "x") + call.end("on_hold"))
-            for n, reason in enumerate(["dispute", "hardship", "dispute"])]
+    held = [made(n, lambda call, reason=reason: call.choose("dial") + call.choose("right_party") + call.place_hold(reason, "x") + call.end("on_hold")) for n, reason in enumerate(["dispute", "hardship", "dispute"])]
     undialled = [made(9, lambda call: call.leave_undialled())]
     counted = figures(records + held + undialled, TODAY)
     assert (counted.calls, counted.not_dialled, counted.holds) == (25, 1, [("dispute", 2), ("hardship", 1)])

@@ -61,7 +61,7 @@ def test_condition_outside_the_allow_list_is_refused(script_copy):
 def test_unknown_state_and_reserved_key_are_all_reported(script_copy):
     flow = script_copy / "flow.yaml"
     _edit(flow, "dest: reach_party\n  - trigger: no_answer", "dest: reach_partyy\n  - trigger: no_answer")
-    _edit(flow, "key: d\n    label: {en: \"Someone answered\"", "key: x\n    label: {en: \"Someone answered\"")
+    _edit(flow, 'key: d\n    label: {en: "Someone answered"', 'key: x\n    label: {en: "Someone answered"')
     with pytest.raises(ContentError) as info:
         load_flow(script_copy)
     codes = {p.code: p for p in info.value.problems}

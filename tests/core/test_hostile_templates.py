@@ -73,15 +73,18 @@ def test_item_05_a_costly_template_stops_within_bounds_when_rendered(make_call):
         assert render_error(caught.value, "t.j2", "<template>").problems[0].code == "E035", source
 
 
-@pytest.mark.parametrize(("source", "message"), [
-    ("{{ '{x}'.format() }}", "E033 template failed: KeyError: 'x'"),
-    ("{{ '{x}'.format_map({}) }}", "E033 template failed: KeyError: 'x'"),
-    ("{{ '{0}'.format() }}", "E033 template failed: IndexError"),
-    ("{% include 'purpose.j2' %}", "E036 a template may not include, import or extend another file"),
-    ("{% import 'purpose.j2' as me %}", "E036 a template may not include, import or extend another file"),
-    ("{% extends 'purpose.j2' %}", "E036 a template may not include, import or extend another file"),
-    ("{{ 9" + "9" * 5000 + " }}", "E03"),
-])
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ '{x}'.format() }}", "E033 template failed: KeyError: 'x'"),
+        ("{{ '{x}'.format_map({}) }}", "E033 template failed: KeyError: 'x'"),
+        ("{{ '{0}'.format() }}", "E033 template failed: IndexError"),
+        ("{% include 'purpose.j2' %}", "E036 a template may not include, import or extend another file"),
+        ("{% import 'purpose.j2' as me %}", "E036 a template may not include, import or extend another file"),
+        ("{% extends 'purpose.j2' %}", "E036 a template may not include, import or extend another file"),
+        ("{{ 9" + "9" * 5000 + " }}", "E03"),
+    ],
+)
 def test_item_06_self_inclusion_and_failing_formats_are_problems_not_tracebacks(content, source, message):
     scripts, objections = content
     (scripts / "standard" / "en" / "purpose.j2").write_text(source, encoding="utf-8")
@@ -115,7 +118,7 @@ def test_item_07_a_rebuttal_that_pieces_forbidden_words_together_is_refused(cont
     scripts, objections = content
     dodge = objections / "dodge.yaml"
     text = dodge.read_text(encoding="utf-8")
-    first = text.index("text: \"") + len("text: \"")
+    first = text.index('text: "') + len('text: "')
     dodge.write_text(text[:first] + "{{ 'We know where your fam' ~ 'ily lives.' }} " + text[first:], encoding="utf-8")
     found = [str(p) for p in lint(scripts, objections) if p.path.endswith("dodge.yaml")]
     assert any("in what it prints: 'your family'" in problem for problem in found), found
@@ -163,12 +166,55 @@ def test_item_09_lint_covers_every_shape_of_account():
     assert "" in {shape.snapshot.contact_role for shape in shapes}
 
 
-JINJA_BITS = st.sampled_from([
-    "{{ ", " }}", "{% ", " %}", "{% for x in ", "{% endfor %}", "{% if ", "{% endif %}", "{% macro m() %}", "{% endmacro %}", "m()",
-    "range(", ")", "'x'", " * ", " ** ", " ~ ", "|center(", "|replace(", "|join", "|batch(", "'%s'", " % ", ".format(", "9", "99999",
-    "10**9", "balance", "contact_name", "last_promise", ".amount", "invoices", "[", "]", ",", "'{0}'", "'{x}'", "{% set s = ", "s",
-    "{% include 'purpose.j2' %}", "__class__", "lipsum", "loop.index", "\n", "你好",
-])
+JINJA_BITS = st.sampled_from(
+    [
+        "{{ ",
+        " }}",
+        "{% ",
+        " %}",
+        "{% for x in ",
+        "{% endfor %}",
+        "{% if ",
+        "{% endif %}",
+        "{% macro m() %}",
+        "{% endmacro %}",
+        "m()",
+        "range(",
+        ")",
+        "'x'",
+        " * ",
+        " ** ",
+        " ~ ",
+        "|center(",
+        "|replace(",
+        "|join",
+        "|batch(",
+        "'%s'",
+        " % ",
+        ".format(",
+        "9",
+        "99999",
+        "10**9",
+        "balance",
+        "contact_name",
+        "last_promise",
+        ".amount",
+        "invoices",
+        "[",
+        "]",
+        ",",
+        "'{0}'",
+        "'{x}'",
+        "{% set s = ",
+        "s",
+        "{% include 'purpose.j2' %}",
+        "__class__",
+        "lipsum",
+        "loop.index",
+        "\n",
+        "你好",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -20,7 +20,7 @@ def _edit(path: Path, old: str, new: str) -> int:
     text = path.read_text(encoding="utf-8")
     assert old in text, (path, old)
     at = text.index(old)
-    path.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    path.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
     return text.count("\n", 0, at) + 1
 
 
@@ -182,34 +182,37 @@ def test_a_hostile_rebuttal_is_refused_when_the_catalog_loads(content):
     assert {(p.code, p.line) for p in info.value.problems} == {("E032", line)}
 
 
-@pytest.mark.parametrize(("line", "refused"), [
-    ("I'll hand this to our lawyer today.", True),
-    ("{% if days_past_due > 120 %}Our legal department will write to you.{% endif %}", True),  # late is not referred
-    ("{% if not legal_referred %}Our lawyers will sue.{% endif %}", True),
-    ("{{ 'our lawyers' if broken_promises else 'my lead' }} will call.", True),
-    ("If you pay now, supply to you won't be interrupted.", True),
-    ("我们会给您发律师函。", True),
-    ("This is your final notice before we act.", True),  # false urgency: no letter was sent
-    ("这是最后通知。", True),
-    ("{% if final_letter_sent %}You'll have had our final notice by post.{% endif %}", False),
-    ("{% if legal_referred %}Our legal department has the file now.{% endif %}", False),
-    ("{{ 'our lawyers' if legal_referred else 'my lead' }} will call.", False),
-    ("{% if supply_stopped and final_letter_sent %}Deliveries stay on hold; you have our final letter.{% endif %}", False),
-    ("Please be courteous; that was the issue.", False),  # "court", "sue" inside other words
-    # Found by the attacker: words put together, guards that do not hold the fact, other spellings.
-    ('{{ "law" ~ "yer" }} will call.', True),
-    ('{{ "reywal"|reverse }} will call.', True),
-    ("{% filter upper %}law{% endfilter %}yer", True),
-    ("{% if legal_referred or true %}Our lawyer will call.{% endif %}", True),
-    ("{% set legal_referred = true %}{% if legal_referred %}Our lawyer will call.{% endif %}", True),
-    ("Our legal\naction starts.", True),
-    ("Our ｌａｗｙｅｒ will call.", True),
-    ("Our law\u00adyer will call.", True),
-    ("我們的律師會聯絡您。", True),
-    ("We will no longer deliver to you.", True),
-    ("这是最后一次通知。", True),
-    ("再不付就跟你打官司。", True),
-])
+@pytest.mark.parametrize(
+    ("line", "refused"),
+    [
+        ("I'll hand this to our lawyer today.", True),
+        ("{% if days_past_due > 120 %}Our legal department will write to you.{% endif %}", True),  # late is not referred
+        ("{% if not legal_referred %}Our lawyers will sue.{% endif %}", True),
+        ("{{ 'our lawyers' if broken_promises else 'my lead' }} will call.", True),
+        ("If you pay now, supply to you won't be interrupted.", True),
+        ("我们会给您发律师函。", True),
+        ("This is your final notice before we act.", True),  # false urgency: no letter was sent
+        ("这是最后通知。", True),
+        ("{% if final_letter_sent %}You'll have had our final notice by post.{% endif %}", False),
+        ("{% if legal_referred %}Our legal department has the file now.{% endif %}", False),
+        ("{{ 'our lawyers' if legal_referred else 'my lead' }} will call.", False),
+        ("{% if supply_stopped and final_letter_sent %}Deliveries stay on hold; you have our final letter.{% endif %}", False),
+        ("Please be courteous; that was the issue.", False),  # "court", "sue" inside other words
+        # Found by the attacker: words put together, guards that do not hold the fact, other spellings.
+        ('{{ "law" ~ "yer" }} will call.', True),
+        ('{{ "reywal"|reverse }} will call.', True),
+        ("{% filter upper %}law{% endfilter %}yer", True),
+        ("{% if legal_referred or true %}Our lawyer will call.{% endif %}", True),
+        ("{% set legal_referred = true %}{% if legal_referred %}Our lawyer will call.{% endif %}", True),
+        ("Our legal\naction starts.", True),
+        ("Our ｌａｗｙｅｒ will call.", True),
+        ("Our law\u00adyer will call.", True),
+        ("我們的律師會聯絡您。", True),
+        ("We will no longer deliver to you.", True),
+        ("这是最后一次通知。", True),
+        ("再不付就跟你打官司。", True),
+    ],
+)
 def test_lint_refuses_a_claim_the_account_may_not_support(content, line, refused):
     scripts, objections = content
     escalate = scripts / "standard" / "en" / "escalate.j2"
@@ -287,7 +290,7 @@ def test_found_by_the_attacker_ascii_marks_in_chinese_and_a_question_asked_twice
     en_first = dodge_text.index('      commitment: "') + len('      commitment: "')
     en_end = dodge_text.index('"\n', en_first)
     stall_en = text.index('      commitment: "') + len('      commitment: "')
-    copied = text[stall_en:text.index('"\n', stall_en)]
+    copied = text[stall_en : text.index('"\n', stall_en)]
     dodge.write_text(dodge_text[:en_first] + copied + dodge_text[en_end:], encoding="utf-8")
     copied_line = text[:stall_en].count("\n") + 1  # named where it is asked the second time: stall comes after dodge
     template = scripts / "standard" / "zh" / "callback.j2"

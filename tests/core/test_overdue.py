@@ -14,8 +14,7 @@ from tests.conftest import NOW
 
 def _mixed(sample_account):
     """CN¥48,250.00 owed: CN¥30,000.00 past due, CN¥18,250.00 due on Dec 5 (NOW is Nov 20)."""
-    return replace(sample_account, invoices=(InvoiceLine("INV-1001", date(2026, 7, 1), date(2026, 8, 1), Decimal("30000.00")),
-                                             InvoiceLine("INV-1002", date(2026, 11, 5), date(2026, 12, 5), Decimal("18250.00"))))
+    return replace(sample_account, invoices=(InvoiceLine("INV-1001", date(2026, 7, 1), date(2026, 8, 1), Decimal("30000.00")), InvoiceLine("INV-1002", date(2026, 11, 5), date(2026, 12, 5), Decimal("18250.00"))))
 
 
 def test_item_05_the_call_knows_what_is_overdue_and_what_is_not_yet_due(sample_account):

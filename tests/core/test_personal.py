@@ -17,10 +17,8 @@ def test_the_forms_a_call_names_people_by():
     assert resident_id_valid(RESIDENT_ID) and not resident_id_valid(RESIDENT_ID[:-1] + "1")
 
 
-NOTE_ZH = ("王总说找建国也行，老王下周回来；他手机 139 1234 5678，座机 (021) 5550-1234，邮箱 wang.jg@haixing.cn，"
-           f"身份证 {RESIDENT_ID}，住上海市浦东新区世纪大道100号2楼。大连海星水产的会计也在。")
-NOTE_EN = ("Sarah said Mitchell is away; Ms. Mitchell's cell is +1 (415) 555-0199, email sarah.m@harborpoint.com, "
-           "SSN 123-45-6789, lives at 42 Elm Street, Apt 3. Harbor Point Logistics owes since 2026-11-03 10:30; invoice total 7,853.71.")
+NOTE_ZH = f"王总说找建国也行，老王下周回来；他手机 139 1234 5678，座机 (021) 5550-1234，邮箱 wang.jg@haixing.cn，身份证 {RESIDENT_ID}，住上海市浦东新区世纪大道100号2楼。大连海星水产的会计也在。"
+NOTE_EN = "Sarah said Mitchell is away; Ms. Mitchell's cell is +1 (415) 555-0199, email sarah.m@harborpoint.com, SSN 123-45-6789, lives at 42 Elm Street, Apt 3. Harbor Point Logistics owes since 2026-11-03 10:30; invoice total 7,853.71."
 
 
 def test_a_note_full_of_personal_data_keeps_none_of_it():

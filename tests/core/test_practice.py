@@ -133,7 +133,7 @@ def test_broken_personas_are_reported_at_their_lines(tmp_path, standard_flow, ca
     wear = directory / "wear_down_always_tomorrow.yaml"
     text = wear.read_text(encoding="utf-8").replace("id: wear_down_always_tomorrow", "id: always_tomorrow")
     # Two replies more than the ladder has rungs: the debtor could never soften.
-    text = text.replace("    replies:\n", "    replies:\n      - {en: \"One more.\", zh: \"再说一句。\"}\n      - {en: \"And another.\", zh: \"还有一句。\"}\n", 1)
+    text = text.replace("    replies:\n", '    replies:\n      - {en: "One more.", zh: "再说一句。"}\n      - {en: "And another.", zh: "还有一句。"}\n', 1)
     wear.write_text(text, encoding="utf-8")
     personas, problems = load_personas(directory, standard_flow.flow, catalog)
 

@@ -18,8 +18,14 @@ from callassist.core.preflight import sample_snapshot
 from callassist.core.promises import Instalment, Promise
 from tests.conftest import NOW, OBJECTIONS
 
-EVERYDAY = {"voicemail_after_hours": "voicemail", "reminder_invoice_pending": "reminder", "check_promise_customer_late": "check_promise",
-            "acknowledge_checks_every_line": "acknowledge", "gatekeeper_payables_clerk": "gatekeeper", "household_mother_asks": "household"}
+EVERYDAY = {
+    "voicemail_after_hours": "voicemail",
+    "reminder_invoice_pending": "reminder",
+    "check_promise_customer_late": "check_promise",
+    "acknowledge_checks_every_line": "acknowledge",
+    "gatekeeper_payables_clerk": "gatekeeper",
+    "household_mother_asks": "household",
+}
 
 
 @pytest.fixture(scope="module")
@@ -135,10 +141,13 @@ def test_asking_for_the_balance_in_writing_is_where_that_debtor_disputes(standar
     assert results["steps"]["detail"] == "Skipped: Balance confirmed in writing."
 
 
-@pytest.mark.parametrize(("persona_id", "moves", "outcome", "note"), [
-    ("gatekeeper_payables_clerk", ("dial", "someone_else", "contact_unavailable", "callback_agreed"), "callback", "after 3pm"),
-    ("household_mother_asks", ("dial", "household_answers", "message_taken"), "left_message", ""),
-])
+@pytest.mark.parametrize(
+    ("persona_id", "moves", "outcome", "note"),
+    [
+        ("gatekeeper_payables_clerk", ("dial", "someone_else", "contact_unavailable", "callback_agreed"), "callback", "after 3pm"),
+        ("household_mother_asks", ("dial", "household_answers", "message_taken"), "left_message", ""),
+    ],
+)
 def test_someone_else_on_the_line_is_rehearsed_on_a_company_or_a_consumer_account(standard_flow, catalog, personas, persona_id, moves, outcome, note):
     persona = personas[persona_id]
     call, rehearsal = _practice(standard_flow, catalog, persona)
@@ -173,8 +182,7 @@ def test_a_persona_account_outcome_and_excuses_are_checked_at_their_lines(tmp_pa
     assert ("E068", "voicemail_after_hours.yaml", line(voicemail, "id:")) in found  # no excuse, and a promise by default
     assert ("E067", "gatekeeper_payables_clerk.yaml", line(gatekeeper, "outcome:")) in found  # no choice of the script ends as refused
     assert ("E061", "acknowledge_checks_every_line.yaml", line(acknowledge, "step:")) in found
-    assert {p.path.rsplit("/", 1)[-1] for p in problems} == {"reminder_invoice_pending.yaml", "voicemail_after_hours.yaml", "household_mother_asks.yaml", "gatekeeper_payables_clerk.yaml",
-                                                              "acknowledge_checks_every_line.yaml"}
+    assert {p.path.rsplit("/", 1)[-1] for p in problems} == {"reminder_invoice_pending.yaml", "voicemail_after_hours.yaml", "household_mother_asks.yaml", "gatekeeper_payables_clerk.yaml", "acknowledge_checks_every_line.yaml"}
     assert any("next_month" in p.message or "not_yet_due" in p.message + p.hint for p in problems if p.path.endswith("reminder_invoice_pending.yaml"))
     assert not {"reminder_invoice_pending", "voicemail_after_hours", "household_mother_asks", "gatekeeper_payables_clerk", "acknowledge_checks_every_line"} & set(personas)
 

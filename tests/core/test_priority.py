@@ -91,10 +91,17 @@ def test_the_early_stop_gives_exactly_the_top_of_the_ledger(tmp_path):
             # Some promises due today, some later (their accounts wait for the date), some past.
             promise_due = TODAY + timedelta(days=rng.choice([-3, 0, 0, 2, 12])) if rng.random() < 0.1 else None
             account = Account(
-                external_id=f"A{n}", debtor_id=debtor.id, contact_id=contact.id, collector_id=collector.id, currency="CNY", balance=balance, oldest_due=oldest,
+                external_id=f"A{n}",
+                debtor_id=debtor.id,
+                contact_id=contact.id,
+                collector_id=collector.id,
+                currency="CNY",
+                balance=balance,
+                oldest_due=oldest,
                 **debtor_clock(debtor.timezone, debtor.work_starts, debtor.income_day),
                 callback_at=first + timedelta(minutes=rng.randint(-600, 600)) if rng.random() < 0.05 else None,
-                next_promise_due=promise_due, next_promise_amount=Decimal(100),
+                next_promise_due=promise_due,
+                next_promise_amount=Decimal(100),
             )
             session.add(account)
             session.flush()
@@ -151,8 +158,7 @@ def test_a_callback_long_past_is_said_to_be_missed_not_due():
     """Issue 23: a 10:30 callback must not read "callback due 10:30 AM" at 8:27 PM."""
     agreed = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
     when = Moment("Asia/Shanghai", callback_at=agreed)
-    for now, key in ((agreed - timedelta(minutes=30), "callback_later"), (agreed - timedelta(minutes=4), "callback_due"),
-                     (agreed + timedelta(minutes=15), "callback_due"), (datetime(2026, 11, 20, 12, 27, tzinfo=UTC), "callback_missed")):
+    for now, key in ((agreed - timedelta(minutes=30), "callback_later"), (agreed - timedelta(minutes=4), "callback_due"), (agreed + timedelta(minutes=15), "callback_due"), (datetime(2026, 11, 20, 12, 27, tzinfo=UTC), "callback_missed")):
         [reason] = [r for r in moment(when, now)[1] if r.key.startswith("callback")]
         assert reason.key == key, now
     assert describe_reason(reason, "en").replace("\u202f", " ") == "callback missed (agreed for 10:30 AM)"

@@ -1,5 +1,3 @@
-
-
 def test_an_empty_amount_is_missing_not_malformed_in_both_languages():
     from datetime import date
 

@@ -31,9 +31,20 @@ def test_security_codes_are_masked_whatever_the_language():
 
 
 CARD_FORMS = [
-    "4111 1111 1111 1111", "4111-1111-1111-1111", "4111.1111.1111.1111", "4111  1111  1111  1111", "4111111111111111",
-    "4111\u00a01111\u00a01111\u00a01111", "4111\u30001111\u30001111\u30001111", "４１１１　１１１１　１１１１　１１１１", "４１１１－１１１１－１１１１－１１１１",
-    "４１１１１１１１１１１１１１１１", "41 11 11 11 11 11 11 11", "4111 1111 1111 1111".replace(" ", " - "), "411 111 111 111 1111", "3782 822463 10005",
+    "4111 1111 1111 1111",
+    "4111-1111-1111-1111",
+    "4111.1111.1111.1111",
+    "4111  1111  1111  1111",
+    "4111111111111111",
+    "4111\u00a01111\u00a01111\u00a01111",
+    "4111\u30001111\u30001111\u30001111",
+    "４１１１　１１１１　１１１１　１１１１",
+    "４１１１－１１１１－１１１１－１１１１",
+    "４１１１１１１１１１１１１１１１",
+    "41 11 11 11 11 11 11 11",
+    "4111 1111 1111 1111".replace(" ", " - "),
+    "411 111 111 111 1111",
+    "3782 822463 10005",
     "6212 3456 7890 1234 569",  # UnionPay, 19 digits
 ]
 
@@ -56,10 +67,20 @@ def test_dates_phones_and_order_numbers_stay_though_their_digits_pass_luhn():
 
 
 SECURITY_CODE_FORMS = [
-    ("安全码是：123", "安全码是：[···]"), ("安全碼 123", "安全碼 [···]"), ("cvv123", "cvv[···]"), ("CVV is: 123", "CVV is: [···]"),
-    ("security code - 123", "security code - [···]"), ("CVC2=４５６", "CVC2=[···]"), ("卡背面三位数是 737", "卡背面三位数是 [···]"),
-    ("背面三位數：737", "背面三位數：[···]"), ("驗證碼為 8812", "驗證碼為 [···]"), ("校验码:123", "校验码:[···]"), ("the three digits on the back are 737", "the three digits on the back are [···]"),
-    ("card verification code 737", "card verification code [···]"), ("CVV: 7 3 7", "CVV: [···]"), ("cvv#737", "cvv#[···]"),
+    ("安全码是：123", "安全码是：[···]"),
+    ("安全碼 123", "安全碼 [···]"),
+    ("cvv123", "cvv[···]"),
+    ("CVV is: 123", "CVV is: [···]"),
+    ("security code - 123", "security code - [···]"),
+    ("CVC2=４５６", "CVC2=[···]"),
+    ("卡背面三位数是 737", "卡背面三位数是 [···]"),
+    ("背面三位數：737", "背面三位數：[···]"),
+    ("驗證碼為 8812", "驗證碼為 [···]"),
+    ("校验码:123", "校验码:[···]"),
+    ("the three digits on the back are 737", "the three digits on the back are [···]"),
+    ("card verification code 737", "card verification code [···]"),
+    ("CVV: 7 3 7", "CVV: [···]"),
+    ("cvv#737", "cvv#[···]"),
 ]
 
 
@@ -69,10 +90,26 @@ def test_a_security_code_is_masked_after_any_usual_wording():
     assert redact("the cvv is on the back")[1] == () and redact("security code 12345 is not one")[1] == ()
 
 
-@pytest.mark.parametrize("text", [
-    "CVV code: 123", "CVV code is 123", "CVV number 123", "CVV was 123", "cvv码123", "CVV码是123", "安全码：是123", "卡背后三位123",
-    "背面三位数字是123", "卡背面的三位数字：123", "安全代碼是123", "3 digits on back: 123", "CVV–123", "CVV—123", "安全码－123",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CVV code: 123",
+        "CVV code is 123",
+        "CVV number 123",
+        "CVV was 123",
+        "cvv码123",
+        "CVV码是123",
+        "安全码：是123",
+        "卡背后三位123",
+        "背面三位数字是123",
+        "卡背面的三位数字：123",
+        "安全代碼是123",
+        "3 digits on back: 123",
+        "CVV–123",
+        "CVV—123",
+        "安全码－123",
+    ],
+)
 def test_a_security_code_after_any_usual_words_is_masked(text):
     masked, found = redact(text)
     assert "123" not in masked and found == ("security_code",), masked

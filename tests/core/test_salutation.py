@@ -7,21 +7,24 @@ import pytest
 from callassist.core.names import salutation
 
 
-@pytest.mark.parametrize(("name", "role", "locale", "consumer", "expected"), [
-    ("陈静", "财务经理", "zh", False, "陈经理"),
-    ("王建国", "总经理", "zh", False, "王总"),
-    ("李秀英", "财务总监", "zh", False, "李总"),
-    ("张伟", "老板", "zh", False, "张老板"),
-    ("欧阳明", "会计", "zh", False, "欧阳会计"),  # a two-character surname stays whole
-    ("孙浩", "应付账款专员", "zh", False, "孙浩"),  # no title in the role: the full name, never a guess at 先生/女士
-    ("陈静", "", "zh", True, "陈静"),
-    ("Sarah Mitchell", "Owner", "en", False, "Sarah"),
-    ("Sarah Mitchell", "", "en", True, "Sarah Mitchell"),  # a consumer is not called by their first name
-    ("Ms Sun Li", "Controller", "en", False, "Ms Sun Li"),
-    ("陈静", "财务经理", "en", False, "陈静"),
-    ("Chen Jing", "财务经理", "zh", False, "Chen Jing"),
-    ("Madonna", "Owner", "en", False, "Madonna"),
-])
+@pytest.mark.parametrize(
+    ("name", "role", "locale", "consumer", "expected"),
+    [
+        ("陈静", "财务经理", "zh", False, "陈经理"),
+        ("王建国", "总经理", "zh", False, "王总"),
+        ("李秀英", "财务总监", "zh", False, "李总"),
+        ("张伟", "老板", "zh", False, "张老板"),
+        ("欧阳明", "会计", "zh", False, "欧阳会计"),  # a two-character surname stays whole
+        ("孙浩", "应付账款专员", "zh", False, "孙浩"),  # no title in the role: the full name, never a guess at 先生/女士
+        ("陈静", "", "zh", True, "陈静"),
+        ("Sarah Mitchell", "Owner", "en", False, "Sarah"),
+        ("Sarah Mitchell", "", "en", True, "Sarah Mitchell"),  # a consumer is not called by their first name
+        ("Ms Sun Li", "Controller", "en", False, "Ms Sun Li"),
+        ("陈静", "财务经理", "en", False, "陈静"),
+        ("Chen Jing", "财务经理", "zh", False, "Chen Jing"),
+        ("Madonna", "Owner", "en", False, "Madonna"),
+    ],
+)
 def test_a_salutation_is_worked_out_from_name_and_role(name, role, locale, consumer, expected):
     assert salutation(name, role, locale, consumer=consumer) == expected
 

@@ -30,11 +30,25 @@ from tests.conftest import TODAY
 
 VIEWERS = [Viewer("boss", "supervisor"), Viewer("wang", "collector"), Viewer("tina", "trainer")]
 FILTERS = [
-    CallFilter(), CallFilter(practice=True), CallFilter(collector="li.na"), CallFilter(date_from=TODAY - timedelta(days=10), date_to=TODAY - timedelta(days=3)),
-    CallFilter(disposition="promise"), CallFilter(excuse="stall"), CallFilter(promised=True), CallFilter(promised=False), CallFilter(flag=ANY_FLAG),
-    CallFilter(flag="call_hours"), CallFilter(text="wei"), CallFilter(text="100%_", practice=True), CallFilter(text="0%"), CallFilter(text="tomorrow"), CallFilter(text="zz-nothing"),
-    CallFilter(excuse="no_money", promised=True, collector="wang"), CallFilter(date_from=date(1, 1, 1), date_to=date.max),
-    CallFilter(text="müller"), CallFilter(text="ÉCOLE"),
+    CallFilter(),
+    CallFilter(practice=True),
+    CallFilter(collector="li.na"),
+    CallFilter(date_from=TODAY - timedelta(days=10), date_to=TODAY - timedelta(days=3)),
+    CallFilter(disposition="promise"),
+    CallFilter(excuse="stall"),
+    CallFilter(promised=True),
+    CallFilter(promised=False),
+    CallFilter(flag=ANY_FLAG),
+    CallFilter(flag="call_hours"),
+    CallFilter(text="wei"),
+    CallFilter(text="100%_", practice=True),
+    CallFilter(text="0%"),
+    CallFilter(text="tomorrow"),
+    CallFilter(text="zz-nothing"),
+    CallFilter(excuse="no_money", promised=True, collector="wang"),
+    CallFilter(date_from=date(1, 1, 1), date_to=date.max),
+    CallFilter(text="müller"),
+    CallFilter(text="ÉCOLE"),
 ]
 
 
@@ -57,8 +71,7 @@ def _calls(engine, standard_flow, catalog, judge, calls: int = 90) -> None:
         # A debtor renamed by a later import, into letters SQLite's lower() does not know.
         session.exec(text("UPDATE debtor SET name = 'ÉCOLE MÜLLER GmbH' WHERE id = (SELECT debtor_id FROM account WHERE id = :account)").bindparams(account=account))
         for n, (practice, note) in enumerate([(False, "Pay 100%_ tomorrow, said Wei"), (True, None), (False, None)]):
-            call = Call(id=f"open-{n}", account_id=None if practice else account, collector_id=wang, script="standard", script_hash="x", locale="en", started_at=at + timedelta(minutes=n),
-                        state="greeting", practice=practice)
+            call = Call(id=f"open-{n}", account_id=None if practice else account, collector_id=wang, script="standard", script_hash="x", locale="en", started_at=at + timedelta(minutes=n), state="greeting", practice=practice)
             events = [Event("call_started", {"account_id": None if practice else account, "collector": "wang", "debtor": "Practice Ltd" if practice else "Acme"}, at + timedelta(minutes=n))]
             if note:
                 events.append(Event("note_added", {"text": note}, at + timedelta(minutes=n, seconds=5)))
@@ -174,10 +187,18 @@ def _often_none(values) -> st.SearchStrategy:
 
 _day = _often_none([TODAY - timedelta(days=n) for n in range(-1, 25)])
 _filters = st.builds(
-    CallFilter, collector=_often_none(["wang", "li.na", "chen.hao", "nobody"]), date_from=_day, date_to=_day, disposition=_often_none(ENDINGS),
-    excuse=_often_none(EXCUSE_IDS), promised=_often_none([True, False]), flag=_often_none([ANY_FLAG, *ITEMS]),
+    CallFilter,
+    collector=_often_none(["wang", "li.na", "chen.hao", "nobody"]),
+    date_from=_day,
+    date_to=_day,
+    disposition=_often_none(ENDINGS),
+    excuse=_often_none(EXCUSE_IDS),
+    promised=_often_none([True, False]),
+    flag=_often_none([ANY_FLAG, *ITEMS]),
     text=st.one_of(st.just(""), st.just(""), st.sampled_from(["wei", "Ltd", "%", "_", "\\", "'", "明", "tomorrow", " a", "müller"]), st.text(st.characters(blacklist_characters="\n"), max_size=3)),  # (a search box holds one line)
-    practice=st.booleans(), sort=st.sampled_from(SORTS))
+    practice=st.booleans(),
+    sort=st.sampled_from(SORTS),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -189,7 +210,7 @@ def test_any_filter_and_page_lists_what_the_events_say(random_store, wanted, vie
     with engine.connect() as connection:
         total = browse.count(connection, wanted, viewer)
         assert total == len(expected)
-        assert _ids(browse.page(connection, wanted, viewer, offset, size, total)) == _ids(expected[offset:offset + size])
+        assert _ids(browse.page(connection, wanted, viewer, offset, size, total)) == _ids(expected[offset : offset + size])
         if expected:  # where a call now is, so a screen read again keeps it highlighted
             chosen = expected[min(offset, len(expected) - 1)]
             assert browse.position(connection, wanted, viewer, chosen.call_id) == expected.index(chosen)
@@ -227,8 +248,7 @@ def test_a_practice_calls_promise_is_found_by_the_browser(tmp_path, standard_flo
     with db.session(engine) as session:
         demo.populate(session, "wang", TODAY)
         at = datetime(2026, 11, 20, 2, tzinfo=UTC)
-        _practice_call(session, "p", at, [Event("promise_captured", {"total": "1", "currency": "CNY", "method": "bank", "channel": "phone", "instalments": []}, at),
-                                          Event("call_ended", {"disposition": "promise"}, at)], judge)
+        _practice_call(session, "p", at, [Event("promise_captured", {"total": "1", "currency": "CNY", "method": "bank", "channel": "phone", "instalments": []}, at), Event("call_ended", {"disposition": "promise"}, at)], judge)
         session.commit()
         assert _ids(browse.page(session.connection(), CallFilter(practice=True, promised=True), VIEWERS[0], 0, 10)) == ["p"]
     engine.dispose()
@@ -269,8 +289,7 @@ def test_a_teams_policies_check_the_role_once_per_query(pg_url):
 
     def role_checks() -> list[str]:
         with engine.connect() as connection:
-            return [text_ for row in connection.execute(text("SELECT pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) FROM pg_policy"))
-                    for text_ in row if text_ and "pg_has_role" in text_]
+            return [text_ for row in connection.execute(text("SELECT pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) FROM pg_policy")) for text_ in row if text_ and "pg_has_role" in text_]
 
     def per_row(checks: list[str]) -> list[str]:
         return [check for check in checks if re.search(r"(?<!SELECT )pg_has_role\(", check)]

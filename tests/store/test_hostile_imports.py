@@ -98,8 +98,7 @@ def test_item_01_an_import_that_fails_leaves_the_indexes_and_no_rows(store_url):
     accounts = read_accounts(FIXTURES / "accounts.csv")
     with db.session(engine) as session:
         with pytest.raises(OSError):
-            ledger.import_accounts(accounts, default_collector="wang", today=TODAY, class_days=DEFAULT_CLASS_DAYS, session=session,
-                                   progress=lambda _n: disk_full())
+            ledger.import_accounts(accounts, default_collector="wang", today=TODAY, class_days=DEFAULT_CLASS_DAYS, session=session, progress=lambda _n: disk_full())
     assert _indexes(engine) == indexes
     assert _counts(engine) == {"debtor": 0, "contact": 0, "account": 0, "invoice": 0}
     assert _import(engine, FIXTURES / "accounts.csv").added == 3
@@ -136,23 +135,26 @@ def _row(amount: str, currency: str = "EUR", zone: str = "Europe/Berlin", invoic
     return f"D-1,{name},{zone},Anna,+49 30 1234,A-1,{currency},{invoice},2026-01-01,2026-02-01,{amount}"
 
 
-@pytest.mark.parametrize(("amount", "hint"), [
-    ("1e5", "without an exponent"),
-    ("1E+5", "without an exponent"),
-    ("1_000", "without '_'"),
-    ("$5", "without a currency sign (the account is in EUR)"),
-    ("¥100", "without a currency sign (the account is in EUR)"),
-    ("€5", "without a currency sign"),
-    ('"1.234,56"', "not an amount: write digits with at most one decimal point and no thousands separators"),
-    ('"1,234.56"', "not an amount: write digits with at most one decimal point and no thousands separators"),
-    ("12 500", "no thousands separators"),
-    ("-5", "without a sign"),
-    ("NaN", "not an amount"),
-    ("Infinity", "not an amount"),
-    ("0x10", "not an amount"),
-    ("9999999999999", "too large"),
-    ("5.001", "EUR takes at most 2 decimal places"),
-])
+@pytest.mark.parametrize(
+    ("amount", "hint"),
+    [
+        ("1e5", "without an exponent"),
+        ("1E+5", "without an exponent"),
+        ("1_000", "without '_'"),
+        ("$5", "without a currency sign (the account is in EUR)"),
+        ("¥100", "without a currency sign (the account is in EUR)"),
+        ("€5", "without a currency sign"),
+        ('"1.234,56"', "not an amount: write digits with at most one decimal point and no thousands separators"),
+        ('"1,234.56"', "not an amount: write digits with at most one decimal point and no thousands separators"),
+        ("12 500", "no thousands separators"),
+        ("-5", "without a sign"),
+        ("NaN", "not an amount"),
+        ("Infinity", "not an amount"),
+        ("0x10", "not an amount"),
+        ("9999999999999", "too large"),
+        ("5.001", "EUR takes at most 2 decimal places"),
+    ],
+)
 def test_item_02_an_amount_in_anything_but_plain_decimal_notation_is_refused_with_a_hint(tmp_path, amount, hint):
     found = _problems(_accounts_file(tmp_path, _row(amount)))
     assert len(found) == 1 and found[0].startswith("amount: ") and hint in found[0], found
@@ -196,14 +198,17 @@ def test_item_03_a_stray_byte_in_a_utf8_file_is_named_not_read_as_gbk(tmp_path):
     assert read_accounts(gbk)[0].debtor_name == "上海恒通机电有限公司"
 
 
-@pytest.mark.parametrize(("name", "what"), [
-    ("Müller\x00GmbH", "U+0000"),
-    ("\ufeffMüller GmbH", "U+FEFF (zero width no-break space)"),
-    ("Müller\u200bGmbH", "U+200B (zero width space)"),
-    ("Müller\u202eHbmG", "U+202E (right-to-left override)"),
-    ("Mül\x1bler", "U+001B"),
-    ('"Müller\nGmbH"', "U+000A"),
-])
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("Müller\x00GmbH", "U+0000"),
+        ("\ufeffMüller GmbH", "U+FEFF (zero width no-break space)"),
+        ("Müller\u200bGmbH", "U+200B (zero width space)"),
+        ("Müller\u202eHbmG", "U+202E (right-to-left override)"),
+        ("Mül\x1bler", "U+001B"),
+        ('"Müller\nGmbH"', "U+000A"),
+    ],
+)
 def test_item_03_control_and_invisible_characters_are_refused_with_their_line(tmp_path, name, what):
     path = _accounts_file(tmp_path, _row("10", name=name))
     found = _problems(path)
@@ -231,8 +236,9 @@ def test_item_03_an_overlong_row_is_refused(tmp_path):
 
 
 CELLS = st.one_of(
-    st.sampled_from(["D-1", "A-1", "I-1", "Europe/Berlin", "UTC+8", "EUR", "JPY", "2026-01-01", "2026-02-30", "12500.00", "1e5", "$5", '"1,234.56"',
-                     "Müller", "上海恒通", "\ufeff", "\x00", "\u202e", '"', '""', "\n", "\r\n", ",", "-5", "0", "9" * 20]),
+    st.sampled_from(
+        ["D-1", "A-1", "I-1", "Europe/Berlin", "UTC+8", "EUR", "JPY", "2026-01-01", "2026-02-30", "12500.00", "1e5", "$5", '"1,234.56"', "Müller", "上海恒通", "\ufeff", "\x00", "\u202e", '"', '""', "\n", "\r\n", ",", "-5", "0", "9" * 20]
+    ),
     st.text(max_size=12),
 )
 

@@ -65,10 +65,8 @@ def test_db_check_finds_every_kind_of_drift(engine):
         ("UPDATE instalment SET paid = '7.00'", "payments_matched"),
         ("UPDATE promise SET total = '999.00'", "instalments: promise"),
         # A promise with no instalments; an invoice that cancels the balance out.
-        (f"INSERT INTO promise (account_id, currency, total, method, channel, status, created_at) SELECT account_id, currency, '100.00', method, channel, 'kept', created_at FROM promise WHERE id = {promise}",
-         "has no instalments"),
-        ("INSERT INTO invoice (account_id, number, issued_on, due_on, amount) SELECT id, 'CREDIT', '2026-11-01', '2026-11-01', '-50.00' FROM account WHERE external_id = 'A-1'",
-         "A-1: positive: invoice CREDIT is for -50"),
+        (f"INSERT INTO promise (account_id, currency, total, method, channel, status, created_at) SELECT account_id, currency, '100.00', method, channel, 'kept', created_at FROM promise WHERE id = {promise}", "has no instalments"),
+        ("INSERT INTO invoice (account_id, number, issued_on, due_on, amount) SELECT id, 'CREDIT', '2026-11-01', '2026-11-01', '-50.00' FROM account WHERE external_id = 'A-1'", "A-1: positive: invoice CREDIT is for -50"),
     ]
     for statement, expected in forged:
         with engine.begin() as connection:
@@ -80,8 +78,12 @@ def test_db_check_finds_every_kind_of_drift(engine):
         connection.execute(text("UPDATE promise SET status = 'open'"))
     assert any(v.startswith("A-2: open_promises: 3 open promises") for v in _violations(engine))
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO payment (external_id, account_id, paid_on, currency, amount, unmatched, method, reference, source, created_at) "
-                                "SELECT 'forged', id, '2026-11-02', currency, '99999.00', '99999.00', '', '', 'import', '2026-11-02 04:00:00' FROM account WHERE external_id = 'A-3'"))
+        connection.execute(
+            text(
+                "INSERT INTO payment (external_id, account_id, paid_on, currency, amount, unmatched, method, reference, source, created_at) "
+                "SELECT 'forged', id, '2026-11-02', currency, '99999.00', '99999.00', '', '', 'import', '2026-11-02 04:00:00' FROM account WHERE external_id = 'A-3'"
+            )
+        )
     assert any(v.startswith("A-3: below_zero: payments exceed the invoices") for v in _violations(engine))
     result = CliRunner().invoke(cli, ["--db", engine.url.render_as_string(hide_password=False), "db", "check"])
     assert result.exit_code == 1 and "A-3: below_zero" in result.output
@@ -156,8 +158,9 @@ def test_item_04_evaluating_on_a_future_day_is_a_usage_error(engine):
 
 def test_a_payments_reference_never_keeps_a_card_number(engine):
     with db.session(engine) as session:
-        ledger.import_payments([PaymentIn(2, "P-card", "A-2", date(2026, 11, 5), Decimal("10.00"), None, "", "paid by card 4111 1111 1111 1111 cvv 123")],
-                               path="entered", source="entered", today=MADE, grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session)
+        ledger.import_payments(
+            [PaymentIn(2, "P-card", "A-2", date(2026, 11, 5), Decimal("10.00"), None, "", "paid by card 4111 1111 1111 1111 cvv 123")], path="entered", source="entered", today=MADE, grace_days=3, class_days=DEFAULT_CLASS_DAYS, session=session
+        )
         session.commit()
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT reference FROM payment WHERE external_id = 'P-card'")).scalar()

@@ -58,8 +58,7 @@ def _account_id(session, external: str) -> int | None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(steps=st.tuples(*(st.tuples(st.just("import"), st.just(a), st.lists(CENTS, min_size=1, max_size=3)) for a in ACCOUNTS)).flatmap(
-    lambda opening: st.lists(STEPS, min_size=1, max_size=12).map(lambda later: [*opening, *later])))
+@given(steps=st.tuples(*(st.tuples(st.just("import"), st.just(a), st.lists(CENTS, min_size=1, max_size=3)) for a in ACCOUNTS)).flatmap(lambda opening: st.lists(STEPS, min_size=1, max_size=12).map(lambda later: [*opening, *later])))
 def test_the_ledgers_invariants_hold_after_any_sequence_of_steps(store_url, steps):
     engine = _engine(store_url)
     _wipe(engine)

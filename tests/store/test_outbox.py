@@ -43,7 +43,7 @@ def test_a_line_cut_short_by_a_crash_is_left_out_and_a_broken_one_is_named(tmp_p
     with open(path, "a", encoding="utf-8") as handle:
         handle.write('{"after_seq": 4, "ev')  # the program died writing it: never shown as stored
     assert [batch.after_seq for batch in box.batches("c1")] == [3]
-    path.write_text('not json\n' + json.dumps({"after_seq": 4, "events": []}) + "\n", encoding="utf-8")
+    path.write_text("not json\n" + json.dumps({"after_seq": 4, "events": []}) + "\n", encoding="utf-8")
     with pytest.raises(OutboxError, match=r"c1\.jsonl:1: not a batch of events"):
         box.batches("c1")
 
@@ -94,7 +94,7 @@ def test_a_call_goes_on_while_the_server_is_down_and_is_whole_once_it_is_back(tm
     events, broken, claims = stored_events(url, active.call_id)
     assert broken is None and claims == []
     # Each says when it happened, should the database have stamped it when it arrived.
-    assert [(e.kind, e.payload) for e in events[-len(kept) - 1:-1]] == [(e.kind, kept_offline(e.payload, e.at)) for e in kept]
+    assert [(e.kind, e.payload) for e in events[-len(kept) - 1 : -1]] == [(e.kind, kept_offline(e.payload, e.at)) for e in kept]
     assert sum(e.kind == "note_added" for e in events) == 1
 
 

@@ -27,8 +27,7 @@ SUPERVISOR = Viewer("boss", "supervisor")
 def from_events(session, today: date, detect, collector: str | None = None, date_from: date | None = None, date_to: date | None = None) -> Figures:
     """The figures worked out from every stored event, as the program did before summaries."""
     query = select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).where(Call.practice == False)  # noqa: E712
-    chosen = [(call, name) for call, name in session.exec(query).all()
-              if (collector is None or name == collector) and (date_from is None or call.started_at.date() >= date_from) and (date_to is None or call.started_at.date() <= date_to)]
+    chosen = [(call, name) for call, name in session.exec(query).all() if (collector is None or name == collector) and (date_from is None or call.started_at.date() >= date_from) and (date_to is None or call.started_at.date() <= date_to)]
     fates = {}
     due = select(Promise.call_id, Promise.status, func.min(Instalment.due_on)).join(Instalment, Instalment.promise_id == Promise.id).group_by(Promise.id).order_by(Promise.id)
     for call_id, status, first in session.exec(due).all():

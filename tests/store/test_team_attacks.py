@@ -32,8 +32,7 @@ from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 
 runner = CliRunner()
-TABLES = ("account", "debtor", "contact", "invoice", "promise", "instalment", "payment", "call", "callevent", "review", "claim", "collector", "purgelog", "storesetting",
-          "logentry", "logcheckpoint", "callsummary", "figureday")
+TABLES = ("account", "debtor", "contact", "invoice", "promise", "instalment", "payment", "call", "callevent", "review", "claim", "collector", "purgelog", "storesetting", "logentry", "logcheckpoint", "callsummary", "figureday")
 
 
 @dataclass(frozen=True)
@@ -131,9 +130,11 @@ ATTACKS = {}
 
 def attack(login: str):
     """An attack made with `login`'s own connection (autocommit: each statement alone)."""
+
     def register(function):
         ATTACKS[function.__name__] = (login, function)
         return function
+
     return register
 
 
@@ -226,8 +227,12 @@ def hold_an_account_for_a_call_on_another(c, team):
 
 @attack("wang")
 def call_a_contact_who_asked_not_to_be_called(c, team):
-    refused(c, "SELECT callassist.claim_account(%s, %s, 'again', now()), callassist.start_call('again', %s, %s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
-            (team.stopped_account, team.ids["wang"], team.stopped_account, team.ids["wang"]), match="asked not to be called")
+    refused(
+        c,
+        "SELECT callassist.claim_account(%s, %s, 'again', now()), callassist.start_call('again', %s, %s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
+        (team.stopped_account, team.ids["wang"], team.stopped_account, team.ids["wang"]),
+        match="asked not to be called",
+    )
     assert c.execute("SELECT callassist.claim_first(%s, %s, 'again', now())", ([team.stopped_account], team.ids["wang"])).fetchone() == (None,)
 
 
@@ -245,8 +250,7 @@ def read_other_collectors_holds(c, team):
 # 3. The call log forged by its writers.
 @attack("wang")
 def insert_a_call_directly(c, team):
-    refused(c, "INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('forged', %s, %s, 'standard', 'h', 'en', '2025-01-01', 'wrap_up', false)",
-            (team.wang_account, team.ids["wang"]))
+    refused(c, "INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('forged', %s, %s, 'standard', 'h', 'en', '2025-01-01', 'wrap_up', false)", (team.wang_account, team.ids["wang"]))
 
 
 @attack("wang")
@@ -263,8 +267,7 @@ def trainer_starts_a_call_on_an_account(c, team):
 @attack("wang")
 def a_new_ending_for_an_ended_call(c, team):
     last = c.execute("SELECT max(seq) FROM callevent WHERE call_id = %s", (team.wang_ended,)).fetchone()[0]
-    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'call_ended', now(), '{\"disposition\": \"promise\"}')", (team.wang_ended, last + 1),
-            error=errors.ObjectNotInPrerequisiteState, match="has ended")
+    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, %s, 'call_ended', now(), '{\"disposition\": \"promise\"}')", (team.wang_ended, last + 1), error=errors.ObjectNotInPrerequisiteState, match="has ended")
 
 
 @attack("wang")
@@ -291,10 +294,10 @@ def supervisor_writes_into_a_collectors_call(c, team):
 
 @attack("wang")
 def tie_a_promise_to_another_collectors_call(c, team):
-    refused(c, "INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES (%s, %s, 'CNY', 1, 'cash', 'sms', 'broken', now())",
-            (team.pool_account, team.li_open), match="row-level security")
-    refused(c, "INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES (%s, %s, 'CNY', 1, 'cash', 'sms', 'broken', now())",
-            (team.wang_account, team.wang_open), match="row-level security")  # his own call, but on another account
+    refused(c, "INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES (%s, %s, 'CNY', 1, 'cash', 'sms', 'broken', now())", (team.pool_account, team.li_open), match="row-level security")
+    refused(
+        c, "INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES (%s, %s, 'CNY', 1, 'cash', 'sms', 'broken', now())", (team.wang_account, team.wang_open), match="row-level security"
+    )  # his own call, but on another account
 
 
 @attack("wang")
@@ -339,18 +342,24 @@ def free_a_stopped_number_for_another_contact(c, team):
 
 @attack("wang")
 def dates_and_amounts_no_reader_can_read(c, team):
-    for column, value in (("last_contact_at", "infinity"), ("callback_at", "9999-12-31 23:59:59+00"), ("oldest_due", "infinity"), ("next_promise_due", "20000-01-01"),
-                          ("last_broken_on", "-infinity"), ("balance", "NaN"), ("next_promise_amount", "NaN"), ("priority", "Infinity")):
+    for column, value in (
+        ("last_contact_at", "infinity"),
+        ("callback_at", "9999-12-31 23:59:59+00"),
+        ("oldest_due", "infinity"),
+        ("next_promise_due", "20000-01-01"),
+        ("last_broken_on", "-infinity"),
+        ("balance", "NaN"),
+        ("next_promise_amount", "NaN"),
+        ("priority", "Infinity"),
+    ):
         refused(c, f"UPDATE account SET {column} = %s WHERE id = %s", (value, team.pool_account), error=errors.CheckViolation, match="bounded")
     account = c.execute("SELECT account_id FROM call WHERE id = %s", (team.wang_open,)).fetchone()[0]
-    refused(c, "INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES (%s, %s, 'CNY', 'NaN', 'cash', 'sms', 'open', now())",
-            (account, team.wang_open), error=errors.CheckViolation, match="bounded")
+    refused(c, "INSERT INTO promise (account_id, call_id, currency, total, method, channel, status, created_at) VALUES (%s, %s, 'CNY', 'NaN', 'cash', 'sms', 'open', now())", (account, team.wang_open), error=errors.CheckViolation, match="bounded")
 
 
 @attack("wang")
 def take_a_payment_id_the_bank_file_will_bring(c, team):
-    refused(c, "INSERT INTO payment (external_id, account_id, paid_on, currency, amount, unmatched, source, created_at) VALUES ('BANK-2026-0001', %s, current_date, 'CNY', 1, 1, 'entered', now())",
-            (team.wang_account,), match="row-level security")
+    refused(c, "INSERT INTO payment (external_id, account_id, paid_on, currency, amount, unmatched, source, created_at) VALUES ('BANK-2026-0001', %s, current_date, 'CNY', 1, 1, 'entered', now())", (team.wang_account,), match="row-level security")
 
 
 @attack("wang")
@@ -375,9 +384,9 @@ HAND_MADE_EVENTS = [  # each would stop a report, a replay or another collector'
     ("objection_raised", '{"excuse": {"id": "stall"}, "state": "objections"}'),
     ("rebuttal_shown", '{"excuse": "stall", "rung": 1e400, "rungs": 3, "principle": "reason", "counters": [], "text": "t"}'),
     ("rebuttal_shown", '{"excuse": "stall", "rung": 1.5, "rungs": 3, "principle": "reason", "counters": [], "text": "t"}'),
-    ("note_added", '{}'),
+    ("note_added", "{}"),
     ("note_added", '{"text": "' + "x" * 70000 + '", "state": "prepare"}'),
-    ("note_added", '{"text": "n", "state": "prepare", "extra": ' + "[" * 40 + "]" * 40 + '}'),
+    ("note_added", '{"text": "n", "state": "prepare", "extra": ' + "[" * 40 + "]" * 40 + "}"),
     ("call_ended", '{"disposition": "refused", "state": "wrap_up", "next_contact": "2026-02-30"}'),
     ("call_ended", '{"disposition": "refused", "state": "wrap_up", "callback_at": "tomorrow"}'),
     ("call_ended", '{"disposition": "refused", "state": "wrap_up", "contact_stop": "please"}'),
@@ -416,15 +425,21 @@ def events_not_as_the_program_writes_them(c, team):
 def a_call_whose_card_no_reader_can_read(c, team):
     for card in HAND_MADE_CARDS:
         with pytest.raises(errors.CheckViolation, match="not as the program writes it"), c.transaction():
-            c.execute("SELECT callassist.claim_account(%(account)s, %(me)s, 'odd', now()), callassist.start_call('odd', %(account)s, %(me)s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
-                      {"account": team.wang_account, "me": team.ids["wang"]})
+            c.execute(
+                "SELECT callassist.claim_account(%(account)s, %(me)s, 'odd', now()), callassist.start_call('odd', %(account)s, %(me)s, 'standard', 'h', 'en', 'prepare', false, NULL, now())", {"account": team.wang_account, "me": team.ids["wang"]}
+            )
             c.execute("INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES ('odd', 1, 'call_started', now(), %s)", (card,))
 
 
 @attack("wang")
 def a_call_with_no_events(c, team):
-    refused(c, "SELECT callassist.claim_account(%(account)s, %(me)s, 'bare', now()), callassist.start_call('bare', %(account)s, %(me)s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
-            {"account": team.wang_account, "me": team.ids["wang"]}, error=errors.ForeignKeyViolation, match="has no events")
+    refused(
+        c,
+        "SELECT callassist.claim_account(%(account)s, %(me)s, 'bare', now()), callassist.start_call('bare', %(account)s, %(me)s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
+        {"account": team.wang_account, "me": team.ids["wang"]},
+        error=errors.ForeignKeyViolation,
+        match="has no events",
+    )
 
 
 @attack("wang")
@@ -442,8 +457,7 @@ def draw_ids_until_none_are_left(c, team):
 
 @attack("li")
 def append_to_another_collectors_call(c, team):
-    refused(c, "INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, 1, 'call_started', now(), '{\"script\": \"standard\", \"locale\": \"en\", \"collector\": \"li\"}')", (team.wang_open,),
-            match="row-level security")
+    refused(c, 'INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES (%s, 1, \'call_started\', now(), \'{"script": "standard", "locale": "en", "collector": "li"}\')', (team.wang_open,), match="row-level security")
 
 
 @attack("wang")
@@ -771,8 +785,12 @@ def test_a_number_that_asked_to_stop_is_not_called_under_another_contact(team):
     team.sql("boss", "UPDATE contact SET phone = %s WHERE id = %s", (stopped_phone, contact))
     try:
         with psycopg.connect(team.libpq("wang"), autocommit=True) as wang:
-            refused(wang, "SELECT callassist.claim_account(%(account)s, %(me)s, 'renamed', now()), callassist.start_call('renamed', %(account)s, %(me)s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
-                    {"account": team.wang_account, "me": team.ids["wang"]}, match="asked not to be called")
+            refused(
+                wang,
+                "SELECT callassist.claim_account(%(account)s, %(me)s, 'renamed', now()), callassist.start_call('renamed', %(account)s, %(me)s, 'standard', 'h', 'en', 'prepare', false, NULL, now())",
+                {"account": team.wang_account, "me": team.ids["wang"]},
+                match="asked not to be called",
+            )
             assert wang.execute("SELECT callassist.claim_first(%s, %s, 'renamed', now())", ([team.wang_account], team.ids["wang"])).fetchone() == (None,)
     finally:
         team.sql(owner, "UPDATE contact SET phone = %s WHERE id = %s", (phone, contact))
@@ -924,6 +942,7 @@ def test_a_supervisors_checkpoints_catch_the_owners_rewrite(tmp_path, postgres):
     at, prev = team.sql(owner, "SELECT at, prev_hash FROM callevent WHERE call_id = %s AND seq = %s", (team.wang_ended, last))[0]
 
     from callassist.store.events import event_hash
+
     digest = event_hash(team.wang_ended, last, "call_ended", at.astimezone(UTC).isoformat(), forged, prev)
     team.sql(owner, "UPDATE callevent SET payload = %s, hash = %s WHERE call_id = %s AND seq = %s", (forged, digest, team.wang_ended, last))
     team.sql(owner, "UPDATE call SET disposition = 'promise' WHERE id = %s", (team.wang_ended,))

@@ -46,7 +46,7 @@ def test_calls_per_day_give_every_day_a_column_and_fit_the_width():
         assert all(cell_len(line) <= width for line in drawn), width
         columns = (len(drawn[-2]) - drawn[-2].index("─")) // 2  # the axis runs under every column
         assert columns == (width - 3 - 3) // 2, "the newest days that fit, every one of them"
-        bottom = drawn[-3][drawn[-2].index("─"):]
+        bottom = drawn[-3][drawn[-2].index("─") :]
         days = [last - timedelta(days=back) for back in range(columns - 1, -1, -1)]
         assert [bottom[2 * i] != " " for i in range(columns)] == [day.weekday() < 5 for day in days], "a weekend is an empty column"
         assert drawn[0].split()[0].isdigit() and drawn[-1].rstrip().endswith("12-04")

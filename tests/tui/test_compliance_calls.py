@@ -58,7 +58,7 @@ async def test_a_collector_cannot_dial_or_override_outside_the_debtors_hours(tmp
         await press(pilot, "d", "a", "ctrl+o")
         assert not isinstance(app.screen, NoteScreen)
         assert app.screen is screen
-    (call, events), = stored_calls(db_url)
+    ((call, events),) = stored_calls(db_url)
     assert [e.kind for e in events] == ["call_started", "step_entered"]
     assert events[0].payload["contact_rules"]["blocks"] == ["hours"] and events[1].payload["choices"] == []
 
@@ -75,7 +75,7 @@ async def test_a_supervisor_overrides_with_a_reason_and_the_call_is_dialled(tmp_
         assert "blocked" not in _rules_line(app.screen) and "overridden for this call" in _rules_line(app.screen)
         await press(pilot, "d")
         assert app.screen.call.state == "reach_party"
-    (call, events), = stored_calls(db_url)
+    ((call, events),) = stored_calls(db_url)
     assert [e.kind for e in events] == ["call_started", "step_entered", "compliance_override", "step_entered", "choice_made", "step_entered"]
     override = events[2].payload
     assert override == {"rules": ["hours"], "reason": "the debtor asked to be called tonight", "by": "wang", "role": "supervisor", "state": "prepare"}
@@ -94,7 +94,7 @@ async def test_the_dial_is_offered_once_the_debtors_morning_comes(tmp_path, db_u
         assert [c.key for c in screen.call.step.choices] == ["d", "a", "v"] and "outside" not in _rules_line(screen)
         await press(pilot, "a")
         assert screen.call.state == "wrap_up" or app.screen is not screen
-    (call, events), = stored_calls(db_url)
+    ((call, events),) = stored_calls(db_url)
     assert [e.kind for e in events][:4] == ["call_started", "step_entered", "step_entered", "choice_made"]
 
 
@@ -117,7 +117,7 @@ async def test_the_amount_cannot_be_reached_before_verification(tmp_path, db_url
         assert screen.call.state == "purpose" and screen.call.objection is None
         await press(pilot, "o")
         assert screen.call.state == "confirm_amount"
-    (call, events), = stored_calls(db_url)
+    ((call, events),) = stored_calls(db_url)
     named = [e.payload["state"] for e in events if e.kind == "step_entered" and e.payload["discloses_debt"]]
     assert named == ["purpose", "confirm_amount"]
     assert "debt collector" not in next(e.payload["text"] for e in events if e.kind == "step_entered" and e.payload["state"] == "purpose")  # cn asks no disclosure
@@ -133,7 +133,7 @@ async def test_under_us_rules_the_purpose_step_opens_with_the_disclosure(tmp_pat
         assert "us rules" in _rules_line(screen) and "attempts 0/7 this week" in _rules_line(screen)
         await press(pilot, "d", "r", "y")
         assert screen.call.step.text.startswith("Say this first, word for word: \u201cI am a debt collector. This is an attempt to collect a debt")
-    (call, events), = stored_calls(db_url)
+    ((call, events),) = stored_calls(db_url)
     purpose = next(e for e in events if e.kind == "step_entered" and e.payload["state"] == "purpose")
     assert "This is an attempt to collect a debt" in purpose.payload["text"]
     assert events[0].payload["contact_rules"]["profile"] == "us"

@@ -333,8 +333,11 @@ async def test_an_open_calls_browser_reads_the_calls_again_only_when_they_change
         with db.session(engine) as session:
             first, _ = stored_calls(db_url)[0]
             later = max(call.started_at for call, _ in stored_calls(db_url)) + timedelta(hours=1)
-            queries.record_call(Call(id="from-another-desk", account_id=first.account_id, collector_id=first.collector_id, script="standard", script_hash="x", locale="en",
-                                     started_at=later, state="greeting"), [Event("call_started", {"debtor": "x"}, later)], session=session)
+            queries.record_call(
+                Call(id="from-another-desk", account_id=first.account_id, collector_id=first.collector_id, script="standard", script_hash="x", locale="en", started_at=later, state="greeting"),
+                [Event("call_started", {"debtor": "x"}, later)],
+                session=session,
+            )
             session.commit()
         engine.dispose()
         browser.follow_calls()
@@ -437,8 +440,9 @@ async def test_the_browser_keeps_its_call_highlighted_when_it_moves_to_another_p
             first, _ = stored_calls(db_url)[0]
             mine = session.exec(text("SELECT id FROM collector WHERE name = :name").bindparams(name=pilot.app.collector)).one()[0]
             later = max(call.started_at for call, _ in stored_calls(db_url)) + timedelta(hours=1)
-            queries.record_call(Call(id="from-another-desk", account_id=first.account_id, collector_id=mine, script="standard", script_hash="x", locale="en",
-                                     started_at=later, state="greeting"), [Event("call_started", {"debtor": "x"}, later)], session=session)
+            queries.record_call(
+                Call(id="from-another-desk", account_id=first.account_id, collector_id=mine, script="standard", script_hash="x", locale="en", started_at=later, state="greeting"), [Event("call_started", {"debtor": "x"}, later)], session=session
+            )
             session.commit()
         engine.dispose()
         browser.follow_calls()

@@ -95,6 +95,7 @@ def test_supervisor_screens_at_80x24(snap_compare, make_app, monkeypatch, locale
 
     numbers = itertools.count(1)
     monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=next(numbers)))
+
     async def run_before(pilot) -> None:
         await _run_before(*AFTER_A_CALL, *SUPERVISOR_SCREENS[screen])(pilot)
         pilot.app.clear_notifications()  # "call ended" is the call screen's news, not this picture's

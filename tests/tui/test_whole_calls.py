@@ -93,18 +93,32 @@ async def test_right_party_objection_two_rungs_instalment_promise(make_app, db_u
     [(call, events)] = stored_calls(db_url)
     assert call.disposition == "promise" and call.ended_at is not None
     assert kinds(events) == [
-        "call_started", "step_entered",
-        "choice_made", "step_entered",  # dial
-        "choice_made", "step_entered",  # right party
-        "choice_made", "step_entered",  # good time
-        "choice_made", "step_entered",  # purpose stated
-        "choice_made", "step_entered",  # amount agreed
-        "objection_raised", "choice_made", "rebuttal_shown", "step_entered",  # stall, rung 1
-        "rebuttal_shown", "step_entered",  # stall, rung 2
-        "choice_made", "step_entered",  # asks for a plan
-        "choice_made", "step_entered",  # terms agreed
-        "promise_captured", "step_entered",
-        "choice_made", "step_entered",  # confirmed
+        "call_started",
+        "step_entered",
+        "choice_made",
+        "step_entered",  # dial
+        "choice_made",
+        "step_entered",  # right party
+        "choice_made",
+        "step_entered",  # good time
+        "choice_made",
+        "step_entered",  # purpose stated
+        "choice_made",
+        "step_entered",  # amount agreed
+        "objection_raised",
+        "choice_made",
+        "rebuttal_shown",
+        "step_entered",  # stall, rung 1
+        "rebuttal_shown",
+        "step_entered",  # stall, rung 2
+        "choice_made",
+        "step_entered",  # asks for a plan
+        "choice_made",
+        "step_entered",  # terms agreed
+        "promise_captured",
+        "step_entered",
+        "choice_made",
+        "step_entered",  # confirmed
         "call_ended",
     ]
     assert steps(events) == ["prepare", "reach_party", "good_time", "purpose", "confirm_amount", "ask_payment", "objection", "objection", "negotiate", "promise", "promise", "wrap_up"]

@@ -109,7 +109,20 @@ class CallScreen(Screen):
     def on_mount(self) -> None:
         # In practice the debtor's line is under the header: notices go below it (call.tcss).
         self.set_class(self.active.rehearsal is not None, "-practice")
-        bind_localized(self, self.locale, [("slash", "find", "find_excuse", "/"), ("n", "note", "add_note", None), ("m", "promise", "promise_form", None), ("x", "end_call", "end_call", None), ("H", "hold", "hold_key", "H"), ("u", "undo", "undo_key", None), ("escape", "leave", "leave_undialled", "esc"), ("question_mark", "keys", "help", "?")])
+        bind_localized(
+            self,
+            self.locale,
+            [
+                ("slash", "find", "find_excuse", "/"),
+                ("n", "note", "add_note", None),
+                ("m", "promise", "promise_form", None),
+                ("x", "end_call", "end_call", None),
+                ("H", "hold", "hold_key", "H"),
+                ("u", "undo", "undo_key", None),
+                ("escape", "leave", "leave_undialled", "esc"),
+                ("question_mark", "keys", "help", "?"),
+            ],
+        )
         # Shown on the rules line when they apply, not in the key bar.
         self._bindings.bind("ctrl+o", "override", label("override_key", self.locale), show=False)
         self._bindings.bind("ctrl+r", "release", label("release_key", self.locale), show=False)
@@ -391,8 +404,7 @@ class CallScreen(Screen):
             ladder = current
         elif case is None and not found_with and catalog.excuse(excuse_id).cases:
             names = catalog.ladder_names(self.locale)
-            choices = [(choice, names[choice] if excuse_of(choice)[1] else label("cases_general", self.locale, excuse=names[choice]))
-                       for choice in catalog.ladders() if excuse_of(choice)[0] == excuse_id]
+            choices = [(choice, names[choice] if excuse_of(choice)[1] else label("cases_general", self.locale, excuse=names[choice])) for choice in catalog.ladders() if excuse_of(choice)[0] == excuse_id]
             self.app.push_screen(CasePickerScreen(self.locale, names[excuse_id], choices), lambda chosen: chosen and self.action_excuse(chosen))
             return
         self.apply(lambda: self.call.raise_objection(ladder, found_with))
@@ -422,8 +434,9 @@ class CallScreen(Screen):
         """A situation's exit: what to say and write down, its hold, then the end form
         with the outcome (and the contact's request) it suggests."""
         situation = self.call.catalog.situations[situation_id]
-        self.open_hold_form(situation.name.get(self.locale), situation.say.get(self.locale), situation.hold, situation.capture.get(self.locale),
-                            situation.hold is not None, situation_id, {"disposition": situation.outcome, "contact_stop": situation.stop or ""})
+        self.open_hold_form(
+            situation.name.get(self.locale), situation.say.get(self.locale), situation.hold, situation.capture.get(self.locale), situation.hold is not None, situation_id, {"disposition": situation.outcome, "contact_stop": situation.stop or ""}
+        )
 
     def action_hold(self) -> None:
         """Stop collection on the account (a hold), then end the call."""
@@ -468,8 +481,7 @@ class CallScreen(Screen):
             if reason:
                 self.release_holds(reason, names)
 
-        self.app.push_screen(NoteScreen(self.locale, {}, lambda fields: None, title=label("release_title", self.locale),
-                                        intro=label("release_intro", self.locale, holds=names), placeholder=label("release_reason", self.locale)), given)
+        self.app.push_screen(NoteScreen(self.locale, {}, lambda fields: None, title=label("release_title", self.locale), intro=label("release_intro", self.locale, holds=names), placeholder=label("release_reason", self.locale)), given)
 
     @work(thread=True, group="store")
     def release_holds(self, reason: str, names: str) -> None:
@@ -523,8 +535,7 @@ class CallScreen(Screen):
 
         rules = self.call.contact_rules.profile
         reasons = "; ".join(describe_block(block, rules.name, self.locale) for block in blocks)
-        self.app.push_screen(NoteScreen(self.locale, *self.draft_of("override"), title=label("override_title", self.locale),
-                                        intro=label("override_rules", self.locale, reasons=reasons), placeholder=label("override_reason", self.locale)), given)
+        self.app.push_screen(NoteScreen(self.locale, *self.draft_of("override"), title=label("override_title", self.locale), intro=label("override_rules", self.locale, reasons=reasons), placeholder=label("override_reason", self.locale)), given)
 
     def note_warnings(self, text: str) -> list[str]:
         return self.app.workspace.note_warnings(text, self.locale)
@@ -588,8 +599,9 @@ class CallScreen(Screen):
         snapshot = self.active.snapshot
         local_now = snapshot.local_now(self.app.now())
         window = self.call.contact_rules.profile.window if self.call.contact_rules is not None else None
-        self.app.push_screen(DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, local_now, snapshot.work_starts or DEFAULT_WORK_STARTS,
-                                               *self.draft_of("disposition"), check=self.note_warnings, window=window), chosen)
+        self.app.push_screen(
+            DispositionScreen(self.locale, self.call.suggested_disposition, self.call.promise is not None, local_now, snapshot.work_starts or DEFAULT_WORK_STARTS, *self.draft_of("disposition"), check=self.note_warnings, window=window), chosen
+        )
 
     def ending(self, disposition: str, note: str, next_contact: date | None, callback_at: datetime | None = None, contact_stop: str | None = None) -> list[Event]:
         """The call's end; a practice call's score is stored with it."""

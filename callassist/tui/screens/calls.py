@@ -249,9 +249,16 @@ class CallsScreen(Screen):
                     return None
         self.say("")
         return CallFilter(
-            collector=chosen("collector"), date_from=dates.get("from"), date_to=dates.get("to"), disposition=chosen("disposition"),
-            excuse=chosen("excuse"), promised=chosen("promised"), flag=chosen("flag"), text=self.query_one("#search", Input).value,
-            practice=self.query_one("#practice", Checkbox).value, sort=chosen("sort") or "newest",
+            collector=chosen("collector"),
+            date_from=dates.get("from"),
+            date_to=dates.get("to"),
+            disposition=chosen("disposition"),
+            excuse=chosen("excuse"),
+            promised=chosen("promised"),
+            flag=chosen("flag"),
+            text=self.query_one("#search", Input).value,
+            practice=self.query_one("#practice", Checkbox).value,
+            sort=chosen("sort") or "newest",
         )
 
     def say(self, problem: str) -> None:
@@ -263,7 +270,15 @@ class CallsScreen(Screen):
         locale = self.locale
         width = self.app.size.width
         wide = width >= WIDE
-        fixed = [Column(label("calls_col_started", locale), 16), Column(label("calls_col_collector", locale), 12 if wide else 8), None, Column(label("calls_col_outcome", locale), 18 if wide else 11), Column(label("calls_col_excuses", locale), 22 if wide else 8), Column("✓", 1), Column(label("calls_col_length", locale), 6, right=True)]
+        fixed = [
+            Column(label("calls_col_started", locale), 16),
+            Column(label("calls_col_collector", locale), 12 if wide else 8),
+            None,
+            Column(label("calls_col_outcome", locale), 18 if wide else 11),
+            Column(label("calls_col_excuses", locale), 22 if wide else 8),
+            Column("✓", 1),
+            Column(label("calls_col_length", locale), 6, right=True),
+        ]
         gaps, scrollbar = 2 * len(fixed), 2
         debtor = Column(label("col_debtor", locale), max(12, width - sum(c.width for c in fixed if c) - gaps - scrollbar))
         return [column or debtor for column in fixed]

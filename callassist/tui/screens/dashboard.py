@@ -142,7 +142,13 @@ class DashboardScreen(Screen):
         states = workspace.flow.flow.state_labels(locale) if workspace.flow else {}
 
         summary = Text()
-        for key, value, share in (("report_calls_count", result.calls, None), ("report_right_party_contacts", result.right_party, result.right_party_rate), ("report_promises", result.promises, result.promise_rate), ("report_kept", result.kept, result.kept_rate), ("report_broken", result.broken, result.broken_rate)):
+        for key, value, share in (
+            ("report_calls_count", result.calls, None),
+            ("report_right_party_contacts", result.right_party, result.right_party_rate),
+            ("report_promises", result.promises, result.promise_rate),
+            ("report_kept", result.kept, result.kept_rate),
+            ("report_broken", result.broken, result.broken_rate),
+        ):
             summary.append(f"{t(key)} ", style="dim")
             summary.append(str(value), style="bold")
             summary.append(f" ({share:.0%})   " if share is not None else "   ")

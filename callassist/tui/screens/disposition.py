@@ -25,8 +25,9 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
     CSS_PATH = "disposition.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, locale: str, suggested: str | None, has_promise: bool, local_now: datetime, day_starts: time, draft: dict, keep: Callable[[dict], None],
-                 check: Callable[[str], list[str]] | None = None, window: tuple[time, time] | None = None) -> None:
+    def __init__(
+        self, locale: str, suggested: str | None, has_promise: bool, local_now: datetime, day_starts: time, draft: dict, keep: Callable[[dict], None], check: Callable[[str], list[str]] | None = None, window: tuple[time, time] | None = None
+    ) -> None:
         super().__init__(draft, keep, check)
         self.local_now = local_now  # the debtor's clock: a next contact is typed in their time
         self.window = window  # the hours the contact rules allow calls, their time (None: no rules)
@@ -80,8 +81,7 @@ class DispositionScreen(DraftedForm[tuple[str, str, date | None, datetime | None
         if self.error_shown:  # an error goes as soon as what it asked for is there
             error, _ = self.problem(warn=False)
             self.show_error(error)
-        fields = {"disposition": self._value() or "", "note": self.query_one("#note", Input).value, "next_contact": self.query_one("#next-contact", Input).value,
-                  "contact_stop": self._value("#contact-stop") or ""}
+        fields = {"disposition": self._value() or "", "note": self.query_one("#note", Input).value, "next_contact": self.query_one("#next-contact", Input).value, "contact_stop": self._value("#contact-stop") or ""}
         self.keep_fields(fields)
 
     @on(Button.Pressed)

@@ -24,8 +24,7 @@ class HoldScreen(DraftedForm[tuple[str | None, str] | None]):
     CSS_PATH = "hold.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None], title: str, say: str = "", reason: str | None = None,
-                 capture: str = "", choose_reason: bool = True) -> None:
+    def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None], title: str, say: str = "", reason: str | None = None, capture: str = "", choose_reason: bool = True) -> None:
         super().__init__(draft, keep)
         self.locale = locale
         self.title_text = title
@@ -43,8 +42,7 @@ class HoldScreen(DraftedForm[tuple[str | None, str] | None]):
                 yield Static(Text(self.say), id="hold-say")
             if self.choose_reason:
                 yield Label(t("hold_reason"), markup=False)
-                yield Select([(t(f"hold_{reason}"), reason) for reason in HOLD_REASONS], id="hold-reason", compact=True, prompt="—",
-                             value=self.reason or Select.NULL)
+                yield Select([(t(f"hold_{reason}"), reason) for reason in HOLD_REASONS], id="hold-reason", compact=True, prompt="—", value=self.reason or Select.NULL)
             yield Label(self.capture, id="hold-details-label", markup=False)
             yield Input(id="hold-details", compact=True)
             yield Static(id="hold-errors", markup=False)

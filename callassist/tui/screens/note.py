@@ -19,8 +19,7 @@ class NoteScreen(DraftedForm[str | None]):
     CSS_PATH = "note.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None], title: str | None = None, intro: str = "", placeholder: str | None = None,
-                 check: Callable[[str], list[str]] | None = None) -> None:
+    def __init__(self, locale: str, draft: dict, keep: Callable[[dict], None], title: str | None = None, intro: str = "", placeholder: str | None = None, check: Callable[[str], list[str]] | None = None) -> None:
         super().__init__(draft, keep, check)
         self.locale = locale
         self.title_text = title or label("note", locale)

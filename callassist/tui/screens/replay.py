@@ -144,7 +144,7 @@ class ReplayScreen(Screen):
         from callassist.core.replay import frames, pauses
 
         shown = frames(stored.events, self.locale, self.app.workspace.excuse_names(self.locale))
-        new = shown[len(self.shown):]
+        new = shown[len(self.shown) :]
         watching_last = self.index == len(self.shown) - 1 and self.timer is None
         self.stored, self.card, self.shown = stored, card, shown
         self.waits = pauses(self.shown, self.skip_silences)

@@ -32,12 +32,12 @@ COLUMN_REASONS = frozenset({"balance", "class", "days_past_due"})
 SAID_FIRST = frozenset({"rules_closed"})  # a reason against the call that the row must show
 
 
-
 def call_open_text(elsewhere: CallOpen, debtor: str, locale: str) -> str:
     """Where another program has a call open, for the collector who wanted it."""
     if elsewhere.same_desk:
         return label("call_open_here", locale, debtor=debtor)
     return label("call_open_elsewhere", locale, debtor=debtor, holder=elsewhere.holder, until=elsewhere.until.astimezone().strftime("%H:%M"))
+
 
 class WorklistScreen(Screen):
     CSS_PATH = "worklist.tcss"
@@ -80,7 +80,20 @@ class WorklistScreen(Screen):
 
     def on_mount(self) -> None:
         locale = self.locale
-        bind_localized(self, locale, [("enter", "start_call", "start_call", None), ("n", "next_call", "next_call", None), ("p", "practice", "practice", None), ("m", "payment", "payment_key", None), ("v", "calls", "calls_key", None), ("f", "figures", "dashboard_key", None), ("question_mark", "keys", "help", "?"), ("q", "app.quit", "quit", None)])
+        bind_localized(
+            self,
+            locale,
+            [
+                ("enter", "start_call", "start_call", None),
+                ("n", "next_call", "next_call", None),
+                ("p", "practice", "practice", None),
+                ("m", "payment", "payment_key", None),
+                ("v", "calls", "calls_key", None),
+                ("f", "figures", "dashboard_key", None),
+                ("question_mark", "keys", "help", "?"),
+                ("q", "app.quit", "quit", None),
+            ],
+        )
         # Listed under ?, not in the key bar, which has no room for them at 80 columns.
         self._bindings.bind("r", "reload", label("reload", locale), show=False)
         self._bindings.bind("F", "facts", label("facts_key", locale), show=False)
@@ -158,9 +171,11 @@ class WorklistScreen(Screen):
         """What the palette finds: the list, the accounts holds keep off it (for their card
         and a release) and those of calls left unfinished (Enter resumes them)."""
         held, unfinished = label("card_holds", self.locale), label("unfinished_mark", self.locale)
-        self.app.accounts = ([(c.account_id, f"{c.debtor} ({unfinished})", c.contact, c.phone) for c in self.listed_unfinished()]
-                             + [(r.account_id, r.debtor, r.contact, r.phone) for r in self.rows]
-                             + [(key, f"{debtor} ({held})", contact, phone) for key, debtor, contact, phone in self.held])
+        self.app.accounts = (
+            [(c.account_id, f"{c.debtor} ({unfinished})", c.contact, c.phone) for c in self.listed_unfinished()]
+            + [(r.account_id, r.debtor, r.contact, r.phone) for r in self.rows]
+            + [(key, f"{debtor} ({held})", contact, phone) for key, debtor, contact, phone in self.held]
+        )
 
     def listed_unfinished(self) -> list:
         """Calls left unfinished whose accounts the list does not show (held by the call

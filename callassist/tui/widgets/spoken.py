@@ -66,7 +66,7 @@ def _fold_paragraph(paragraph: str, width: int) -> str:
             while len(head) > 1 and unit[len(head)] in CLOSING:
                 head = head[:-1]
             lines.append(head)
-            unit = unit[len(head):]
+            unit = unit[len(head) :]
         line, used = unit, cell_len(unit)
     lines.append(line.rstrip())
     return "\n".join(lines)

@@ -64,8 +64,8 @@ import re
 import sqlalchemy as sa
 from alembic import context, op
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -89,8 +89,21 @@ DIGITS = "regexp_replace({phone}, '[^0-9]', '', 'g')"  # a phone number as its d
 # writes by hand must fit, so no hand-made row stops a report, a replay or another
 # collector's contact rules. COMMON fields may come with any kind.
 EVENT_SHAPES = {
-    "call_started": {"script": "text", "locale": "text", "collector": "text", "phone": "text?", "debtor": "text?", "contact": "text?", "balance": "amount?",
-                     "currency": "currency?", "account_id": "integer?", "practice": "boolean?", "persona": "text?", "debtor_local_time": "moment?", "contact_rules": "{rules}?"},
+    "call_started": {
+        "script": "text",
+        "locale": "text",
+        "collector": "text",
+        "phone": "text?",
+        "debtor": "text?",
+        "contact": "text?",
+        "balance": "amount?",
+        "currency": "currency?",
+        "account_id": "integer?",
+        "practice": "boolean?",
+        "persona": "text?",
+        "debtor_local_time": "moment?",
+        "contact_rules": "{rules}?",
+    },
     "step_entered": {"state": "text", "label": "text", "text": "text", "discloses_debt": "boolean?", "choices": "[choice]?"},
     "choice_made": {"trigger": "text", "from": "text", "to": "text", "label": "text", "sets": "texts", "disposition": "disposition?"},
     "objection_raised": {"excuse": "text", "state": "text"},
@@ -107,8 +120,7 @@ PARTS = {
     "choice": {"key": "text", "label": "text", "trigger": "text", "dest": "text"},
     "instalment": {"due": "date", "amount": "amount"},
     "result": {"item": "text", "passed": "boolean", "detail": "text"},
-    "rules": {"profile": "text?", "local_time": "moment?", "zone_known": "boolean?", "conversations_today": "integer?", "unanswered_today": "integer?",
-              "attempts_this_week": "integer?", "last_conversation_days": "integer?", "blocks": "texts?"},
+    "rules": {"profile": "text?", "local_time": "moment?", "zone_known": "boolean?", "conversations_today": "integer?", "unanswered_today": "integer?", "attempts_this_week": "integer?", "last_conversation_days": "integer?", "blocks": "texts?"},
 }
 EVENT_LIMITS = {"bytes": 65536, "depth": 4, "number": "1e15"}  # a payload's size, its nesting, its numbers' size
 STOPS = ("do_not_call", "cease_contact")  # core/compliance.py
@@ -117,8 +129,7 @@ STOPS = ("do_not_call", "cease_contact")  # core/compliance.py
 _DAYS = "BETWEEN '1900-01-01' AND '2199-12-31'"
 _MONEY = "BETWEEN -1e14 AND 1e14"
 LEDGER_BOUNDS = {
-    "account": {"balance": _MONEY, "next_promise_amount": _MONEY, "priority": "BETWEEN -1e9 AND 1e9", "oldest_due": _DAYS, "priority_on": _DAYS,
-                "last_contact_at": _DAYS, "callback_at": _DAYS, "next_promise_due": _DAYS, "last_broken_on": _DAYS},
+    "account": {"balance": _MONEY, "next_promise_amount": _MONEY, "priority": "BETWEEN -1e9 AND 1e9", "oldest_due": _DAYS, "priority_on": _DAYS, "last_contact_at": _DAYS, "callback_at": _DAYS, "next_promise_due": _DAYS, "last_broken_on": _DAYS},
     "promise": {"total": _MONEY, "created_at": _DAYS, "decided_on": _DAYS},
     "instalment": {"amount": _MONEY, "paid": _MONEY, "due_on": _DAYS},
     "payment": {"amount": _MONEY, "unmatched": _MONEY, "paid_on": _DAYS, "created_at": _DAYS},
@@ -144,9 +155,18 @@ def _one_of(names: tuple[str, ...]) -> str:
 
 
 _TYPE_TESTS["disposition"] = _one_of(DISPOSITIONS)
-_TYPE_NAMES = {"text": "text", "boolean": "true or false", "integer": "a whole number", "texts": "a list of texts", "amount": "an amount such as 1200.50",
-               "currency": "a currency code such as CNY", "date": "a date such as 2026-12-03", "moment": "a time with its offset such as 2026-12-03T09:30:00+08:00",
-               "stop": " or ".join(STOPS), "disposition": "one of " + ", ".join(DISPOSITIONS)}
+_TYPE_NAMES = {
+    "text": "text",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "texts": "a list of texts",
+    "amount": "an amount such as 1200.50",
+    "currency": "a currency code such as CNY",
+    "date": "a date such as 2026-12-03",
+    "moment": "a time with its offset such as 2026-12-03T09:30:00+08:00",
+    "stop": " or ".join(STOPS),
+    "disposition": "one of " + ", ".join(DISPOSITIONS),
+}
 
 
 def _field_test(name: str, kind: str, dispositions: tuple[str, ...] = DISPOSITIONS) -> str:
@@ -175,13 +195,12 @@ def _shape_checks(events: dict = EVENT_SHAPES, parts: dict = PARTS, dispositions
     """The branches of shape_problem: one for each kind of event (with COMMON) and each
     part (later revisions pass theirs)."""
     shapes = {kind: fields | COMMON for kind, fields in events.items()} | parts
-    return "\n            ".join(f"WHEN '{shape}' THEN\n                " + "\n                ".join(_field_test(name, kind, dispositions) for name, kind in fields.items())
-                                   for shape, fields in shapes.items())
+    return "\n            ".join(f"WHEN '{shape}' THEN\n                " + "\n                ".join(_field_test(name, kind, dispositions) for name, kind in fields.items()) for shape, fields in shapes.items())
 
 
 def shape_problem_function(checks: str, replace: bool = False) -> str:
     """callassist.shape_problem: what is wrong with a payload as a shape, or NULL."""
-    return f"""CREATE {'OR REPLACE ' if replace else ''}FUNCTION callassist.shape_problem(shape text, said jsonb) RETURNS text LANGUAGE plpgsql STABLE {LOCKED} AS $$
+    return f"""CREATE {"OR REPLACE " if replace else ""}FUNCTION callassist.shape_problem(shape text, said jsonb) RETURNS text LANGUAGE plpgsql STABLE {LOCKED} AS $$
         DECLARE item jsonb; problem text;
         BEGIN
             IF jsonb_typeof(said) IS DISTINCT FROM 'object' THEN RETURN 'it is not a JSON object'; END IF;
@@ -278,14 +297,11 @@ def _policies(s: str, r: dict[str, str]) -> dict[str, tuple[str, str | None]]:
         "debtor": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.debtor_id = debtor.id)", None),
         "contact": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.debtor_id = contact.debtor_id)", None),
         "invoice": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = invoice.account_id)", None),
-        "promise": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = promise.account_id)",
-                    f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = promise.account_id) AND EXISTS ({own_call}promise.call_id AND c.account_id = promise.account_id)"),
+        "promise": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = promise.account_id)", f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = promise.account_id) AND EXISTS ({own_call}promise.call_id AND c.account_id = promise.account_id)"),
         # A collector's payment is one typed in at the desk (workspace.record_payment): its
         # id is the program's, so no login takes an id the next import of the bank's needs.
-        "payment": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = payment.account_id)",
-                    f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = payment.account_id) AND ({supervising} OR payment.external_id LIKE '{ENTERED}%')"),
-        "instalment": (f"EXISTS (SELECT 1 FROM {s}.promise p WHERE p.id = instalment.promise_id)",
-                       f"EXISTS (SELECT 1 FROM {s}.promise p WHERE p.id = instalment.promise_id AND EXISTS ({own_call}p.call_id))"),
+        "payment": (f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = payment.account_id)", f"EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = payment.account_id) AND ({supervising} OR payment.external_id LIKE '{ENTERED}%')"),
+        "instalment": (f"EXISTS (SELECT 1 FROM {s}.promise p WHERE p.id = instalment.promise_id)", f"EXISTS (SELECT 1 FROM {s}.promise p WHERE p.id = instalment.promise_id AND EXISTS ({own_call}p.call_id))"),
         "call": (f"{supervising} OR collector_id = {me}", None),
         "callevent": (f"EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = callevent.call_id)", f"EXISTS ({own_call}callevent.call_id)"),
         "review": (f"EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = review.call_id)", None),
@@ -297,9 +313,8 @@ def chain_event_function(s: str, r: dict[str, str], kinds: tuple[str, ...] = tup
     JSON object of one of `kinds` (later revisions pass theirs), at the server's time for a
     team login, with its hash (store/events.py). What speaks for a person says the login's
     own name: the card that opens a call, a supervisor's override of the contact rules."""
-    iso = ("to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-           " || CASE WHEN extract(microseconds FROM NEW.at)::bigint % 1000000 = 0 THEN '' ELSE to_char(NEW.at AT TIME ZONE 'UTC', '.US') END || '+00:00'")
-    return f"""CREATE {'OR REPLACE ' if replace else ''}FUNCTION callassist.chain_event() RETURNS trigger LANGUAGE plpgsql {LOCKED} AS $$
+    iso = "to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN extract(microseconds FROM NEW.at)::bigint % 1000000 = 0 THEN '' ELSE to_char(NEW.at AT TIME ZONE 'UTC', '.US') END || '+00:00'"
+    return f"""CREATE {"OR REPLACE " if replace else ""}FUNCTION callassist.chain_event() RETURNS trigger LANGUAGE plpgsql {LOCKED} AS $$
         DECLARE said jsonb; last_seq integer; last_kind text; last_at timestamptz; last_hash text; problem text;
         BEGIN
             SELECT e.seq, e.kind, e.at, e.hash INTO last_seq, last_kind, last_at, last_hash
@@ -317,7 +332,7 @@ def chain_event_function(s: str, r: dict[str, str], kinds: tuple[str, ...] = tup
                 RAISE EXCEPTION 'call %: event % is not a JSON object', NEW.call_id, NEW.seq USING ERRCODE = '22P02';
             END IF;
             -- The owner, as caller() says, asked the cheap way: this runs for every event.
-            IF NOT pg_has_role(session_user, '{r['keeper']}', 'USAGE') THEN
+            IF NOT pg_has_role(session_user, '{r["keeper"]}', 'USAGE') THEN
                 NEW.at := greatest(clock_timestamp(), last_at);
                 IF NEW.kind = 'call_started' AND (said ->> 'collector') IS DISTINCT FROM session_user THEN
                     RAISE EXCEPTION 'a call''s card names its own collector, %', session_user USING ERRCODE = '42501';
@@ -329,9 +344,9 @@ def chain_event_function(s: str, r: dict[str, str], kinds: tuple[str, ...] = tup
                     WHEN NEW.kind NOT IN ({", ".join(repr(kind) for kind in kinds)}) THEN 'it is no kind of event the program writes'
                     WHEN (NEW.seq = 1) <> (NEW.kind = 'call_started') THEN 'a call opens with its call_started, and has one'
                     WHEN NEW.kind = 'practice_scored' AND last_kind IS DISTINCT FROM 'call_ended' THEN 'a practice call is scored once it has ended'
-                    WHEN octet_length(NEW.payload) > {EVENT_LIMITS['bytes']} THEN 'it is longer than {EVENT_LIMITS['bytes']} bytes'
-                    WHEN jsonb_path_exists(said, 'strict $.**{{{EVENT_LIMITS['depth']} to last}}') THEN 'it nests deeper than {EVENT_LIMITS['depth'] - 1} levels'
-                    WHEN jsonb_path_exists(said, 'lax $.** ? (@.type() == "number" && (@ > {EVENT_LIMITS['number']} || @ < -{EVENT_LIMITS['number']}))') THEN 'it holds a number beyond {EVENT_LIMITS['number']}'
+                    WHEN octet_length(NEW.payload) > {EVENT_LIMITS["bytes"]} THEN 'it is longer than {EVENT_LIMITS["bytes"]} bytes'
+                    WHEN jsonb_path_exists(said, 'strict $.**{{{EVENT_LIMITS["depth"]} to last}}') THEN 'it nests deeper than {EVENT_LIMITS["depth"] - 1} levels'
+                    WHEN jsonb_path_exists(said, 'lax $.** ? (@.type() == "number" && (@ > {EVENT_LIMITS["number"]} || @ < -{EVENT_LIMITS["number"]}))') THEN 'it holds a number beyond {EVENT_LIMITS["number"]}'
                     ELSE callassist.shape_problem(NEW.kind, said) END;
                 IF problem IS NOT NULL THEN
                     RAISE EXCEPTION 'call %: event % (%) is not as the program writes it: %', NEW.call_id, NEW.seq, NEW.kind, problem USING ERRCODE = '23514';
@@ -350,7 +365,7 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
     team_member = "who IS NULL OR who <> 'owner'"
     must_be_in_team = f"""
         IF who IS NULL THEN RAISE EXCEPTION '% is not in this database''s team', session_user USING ERRCODE = '42501'; END IF;
-        me := (SELECT c.id FROM {s}.collector c WHERE c.name = {LOGIN.format(user='session_user')});
+        me := (SELECT c.id FROM {s}.collector c WHERE c.name = {LOGIN.format(user="session_user")});
         IF me IS NULL THEN RAISE EXCEPTION '% is not in this database''s team', session_user USING ERRCODE = '42501'; END IF;"""
     own_name = """
         IF collector IS DISTINCT FROM me THEN RAISE EXCEPTION '% works under their own name only', session_user USING ERRCODE = '42501'; END IF;"""
@@ -373,8 +388,7 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
                 END IF;"""
     # A number someone asked not to be called, whichever contact row holds it, however it
     # is spaced (ix_contact_stopped_digits).
-    stopped = (f"EXISTS (SELECT 1 FROM {s}.contact c JOIN {s}.contact t ON {DIGITS.format(phone='t.phone')} = {DIGITS.format(phone='c.phone')}"
-               " WHERE c.id = a.contact_id AND t.stop IS NOT NULL)")
+    stopped = f"EXISTS (SELECT 1 FROM {s}.contact c JOIN {s}.contact t ON {DIGITS.format(phone='t.phone')} = {DIGITS.format(phone='c.phone')} WHERE c.id = a.contact_id AND t.stop IS NOT NULL)"
     may_work = f"(who IN ('owner', 'supervisor') OR a.collector_id = me OR a.collector_id = (SELECT p.id FROM {s}.collector p WHERE p.name = {TEAM_POOL}))"
     no_account = f"""
         IF NOT EXISTS (SELECT 1 FROM {s}.account a WHERE a.id = account AND {may_work}) THEN
@@ -388,10 +402,10 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
         f"""CREATE FUNCTION callassist.caller() RETURNS text LANGUAGE plpgsql STABLE {LOCKED} AS $$
         BEGIN
             RETURN CASE
-                WHEN pg_has_role(session_user, '{r['keeper']}', 'USAGE') THEN 'owner'
-                WHEN pg_has_role(session_user, '{r['trainer']}', 'USAGE') THEN 'trainer'
-                WHEN pg_has_role(session_user, '{r['collector']}', 'USAGE') THEN 'collector'
-                WHEN pg_has_role(session_user, '{r['supervisor']}', 'USAGE') THEN 'supervisor'
+                WHEN pg_has_role(session_user, '{r["keeper"]}', 'USAGE') THEN 'owner'
+                WHEN pg_has_role(session_user, '{r["trainer"]}', 'USAGE') THEN 'trainer'
+                WHEN pg_has_role(session_user, '{r["collector"]}', 'USAGE') THEN 'collector'
+                WHEN pg_has_role(session_user, '{r["supervisor"]}', 'USAGE') THEN 'supervisor'
             END;
         END $$""",
         f"""CREATE FUNCTION callassist.claim_account(account integer, collector integer, call text, stated timestamptz) RETURNS boolean
@@ -578,9 +592,18 @@ def _functions(s: str, r: dict[str, str]) -> list[str]:
 
 
 # Which functions run with the keeper's rights, and who may call each.
-DEFINERS = ["claim_account(integer, integer, text, timestamptz)", "claim_first(integer[], integer, text, timestamptz)", "renew(text, timestamptz)", "hold_has_its_call()", "call_has_its_card()",
-            "start_call(text, integer, integer, text, text, text, text, boolean, text, timestamptz)", "debtor_calls(integer, timestamptz, text)",
-            "purge(date, text, integer, date, text)", "event_effects()", "carry_stop()"]
+DEFINERS = [
+    "claim_account(integer, integer, text, timestamptz)",
+    "claim_first(integer[], integer, text, timestamptz)",
+    "renew(text, timestamptz)",
+    "hold_has_its_call()",
+    "call_has_its_card()",
+    "start_call(text, integer, integer, text, text, text, text, boolean, text, timestamptz)",
+    "debtor_calls(integer, timestamptz, text)",
+    "purge(date, text, integer, date, text)",
+    "event_effects()",
+    "carry_stop()",
+]
 EXECUTE = {
     "claim_account(integer, integer, text, timestamptz)": ["collector", "supervisor"],
     "claim_first(integer[], integer, text, timestamptz)": ["collector", "supervisor"],
@@ -596,15 +619,19 @@ EXECUTE = {
 # the same stop kept when an account moves to another contact.
 SQLITE_TRIGGERS = {
     "event_effects_step": "AFTER INSERT ON callevent WHEN NEW.kind = 'step_entered' BEGIN UPDATE call SET state = json_extract(NEW.payload, '$.state') WHERE id = NEW.call_id; END",
-    "event_effects_end": ("AFTER INSERT ON callevent WHEN NEW.kind = 'call_ended' BEGIN"
-                          " UPDATE call SET ended_at = NEW.at, disposition = json_extract(NEW.payload, '$.disposition') WHERE id = NEW.call_id;"
-                          " DELETE FROM claim WHERE call_id = NEW.call_id;"
-                          " UPDATE contact SET stop = json_extract(NEW.payload, '$.contact_stop')"
-                          " WHERE stop IS NULL AND json_extract(NEW.payload, '$.contact_stop') IS NOT NULL"
-                          " AND id = (SELECT a.contact_id FROM call c JOIN account a ON a.id = c.account_id WHERE c.id = NEW.call_id); END"),
-    "carry_stop": ("AFTER UPDATE OF contact_id ON account WHEN OLD.contact_id IS NOT NEW.contact_id BEGIN"
-                   " UPDATE contact SET stop = (SELECT o.stop FROM contact o WHERE o.id = OLD.contact_id)"
-                   " WHERE id = NEW.contact_id AND stop IS NULL AND EXISTS (SELECT 1 FROM contact o WHERE o.id = OLD.contact_id AND o.stop IS NOT NULL); END"),
+    "event_effects_end": (
+        "AFTER INSERT ON callevent WHEN NEW.kind = 'call_ended' BEGIN"
+        " UPDATE call SET ended_at = NEW.at, disposition = json_extract(NEW.payload, '$.disposition') WHERE id = NEW.call_id;"
+        " DELETE FROM claim WHERE call_id = NEW.call_id;"
+        " UPDATE contact SET stop = json_extract(NEW.payload, '$.contact_stop')"
+        " WHERE stop IS NULL AND json_extract(NEW.payload, '$.contact_stop') IS NOT NULL"
+        " AND id = (SELECT a.contact_id FROM call c JOIN account a ON a.id = c.account_id WHERE c.id = NEW.call_id); END"
+    ),
+    "carry_stop": (
+        "AFTER UPDATE OF contact_id ON account WHEN OLD.contact_id IS NOT NEW.contact_id BEGIN"
+        " UPDATE contact SET stop = (SELECT o.stop FROM contact o WHERE o.id = OLD.contact_id)"
+        " WHERE id = NEW.contact_id AND stop IS NULL AND EXISTS (SELECT 1 FROM contact o WHERE o.id = OLD.contact_id AND o.stop IS NOT NULL); END"
+    ),
 }
 
 
@@ -613,11 +640,7 @@ def _on(s: str, tables: list[str]) -> str:
 
 
 def upgrade() -> None:
-    op.create_table('storesetting',
-    sa.Column('name', sa.String(), nullable=False),
-    sa.Column('value', sa.String(), nullable=False),
-    sa.PrimaryKeyConstraint('name')
-    )
+    op.create_table("storesetting", sa.Column("name", sa.String(), nullable=False), sa.Column("value", sa.String(), nullable=False), sa.PrimaryKeyConstraint("name"))
     years = context.config.attributes.get("retention_years") or DEFAULT_RETENTION_YEARS
     op.execute(sa.text("INSERT INTO storesetting (name, value) VALUES ('retention_years', :years)").bindparams(years=str(years)))
     bind = op.get_bind()
@@ -714,7 +737,7 @@ def downgrade() -> None:
     if bind.dialect.name != "postgresql":
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
-        op.drop_table('storesetting')
+        op.drop_table("storesetting")
         return
     s = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
     database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
@@ -727,7 +750,7 @@ def downgrade() -> None:
             op.execute(f"ALTER TABLE {s}.{table} DROP CONSTRAINT ck_{table}_{column}_bounded")
     op.execute("DROP SCHEMA callassist CASCADE")
     for table, (_, added) in _policies(s, r).items():
-        for policy in (("team_rows",) if added is None else ("team_select", "team_update", "team_delete", "team_insert")):
+        for policy in ("team_rows",) if added is None else ("team_select", "team_update", "team_delete", "team_insert"):
             op.execute(f"DROP POLICY {policy} ON {s}.{table}")
     op.execute(f"DROP POLICY team_reads ON {s}.claim")
     for table in _KEEPER_POLICY_TABLES:
@@ -745,7 +768,7 @@ def downgrade() -> None:
         op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {name}")
         op.execute(f'REVOKE ALL ON DATABASE "{database}" FROM {name}')
     op.execute(f'GRANT CONNECT ON DATABASE "{database}" TO PUBLIC')
-    op.drop_table('storesetting')
+    op.drop_table("storesetting")
     # 0008's policies, helpers and grants, made as 0008 makes them; its shared groups'
     # members are who they were (this database's roles are left, holding nothing here).
     context.script.get_revision("0008").module.upgrade()

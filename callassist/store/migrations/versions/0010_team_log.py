@@ -24,8 +24,8 @@ from alembic import op
 
 import callassist.store.types
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -52,26 +52,28 @@ def _sequence_log(s: str) -> str:
 
 
 def upgrade() -> None:
-    op.create_table('logentry',
-    sa.Column('position', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('call_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('seq', sa.Integer(), nullable=True),
-    sa.Column('at', callassist.store.types.UTCDateTime(), nullable=True),
-    sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('purge_id', sa.Integer(), nullable=True),
-    sa.PrimaryKeyConstraint('position'),
-    sa.UniqueConstraint('call_id', 'seq', name='uq_logentry_call_seq'),
-    sa.UniqueConstraint('purge_id', name='uq_logentry_purge')
+    op.create_table(
+        "logentry",
+        sa.Column("position", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("call_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("seq", sa.Integer(), nullable=True),
+        sa.Column("at", callassist.store.types.UTCDateTime(), nullable=True),
+        sa.Column("hash", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("purge_id", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("position"),
+        sa.UniqueConstraint("call_id", "seq", name="uq_logentry_call_seq"),
+        sa.UniqueConstraint("purge_id", name="uq_logentry_purge"),
     )
-    op.create_table('logcheckpoint',
-    sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('size', sa.BigInteger(), nullable=False),
-    sa.Column('root', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('taken_at', callassist.store.types.UTCDateTime(), nullable=False),
-    sa.Column('by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('sig', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.PrimaryKeyConstraint('number')
+    op.create_table(
+        "logcheckpoint",
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("root", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("taken_at", callassist.store.types.UTCDateTime(), nullable=False),
+        sa.Column("by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("sig", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.PrimaryKeyConstraint("number"),
     )
     op.execute(sa.text("INSERT INTO storesetting (name, value) VALUES ('log_id', :id)").bindparams(id=uuid.uuid4().hex))
     bind = op.get_bind()
@@ -96,5 +98,5 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute("DROP FUNCTION callassist.sequence_log()")
     op.execute("DELETE FROM storesetting WHERE name = 'log_id'")
-    op.drop_table('logcheckpoint')
-    op.drop_table('logentry')
+    op.drop_table("logcheckpoint")
+    op.drop_table("logentry")

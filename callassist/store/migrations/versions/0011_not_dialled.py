@@ -11,8 +11,8 @@ program may store it; no other outcome is added.
 
 from alembic import context, op
 
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

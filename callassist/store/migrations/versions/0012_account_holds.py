@@ -22,8 +22,8 @@ from alembic import context, op
 
 import callassist.store.types
 
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -66,25 +66,32 @@ def _stamp(s: str) -> str:
 
 
 def upgrade() -> None:
-    op.create_table('accounthold',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('debtor_id', sa.Integer(), nullable=False),
-    sa.Column('call_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('details', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('placed_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('placed_at', callassist.store.types.UTCDateTime(), nullable=False),
-    sa.Column('released_at', callassist.store.types.UTCDateTime(), nullable=True),
-    sa.Column('released_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('release_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),
-    sa.ForeignKeyConstraint(['debtor_id'], ['debtor.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    op.create_table(
+        "accounthold",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("debtor_id", sa.Integer(), nullable=False),
+        sa.Column("call_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("details", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("placed_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("placed_at", callassist.store.types.UTCDateTime(), nullable=False),
+        sa.Column("released_at", callassist.store.types.UTCDateTime(), nullable=True),
+        sa.Column("released_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("release_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["account.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["debtor_id"],
+            ["debtor.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table('accounthold', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_accounthold_account_id'), ['account_id'], unique=False)
-        batch_op.create_index('ix_accounthold_open', ['debtor_id', 'account_id'], unique=False, sqlite_where=sa.text('released_at IS NULL'), postgresql_where=sa.text('released_at IS NULL'))
+    with op.batch_alter_table("accounthold", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_accounthold_account_id"), ["account_id"], unique=False)
+        batch_op.create_index("ix_accounthold_open", ["debtor_id", "account_id"], unique=False, sqlite_where=sa.text("released_at IS NULL"), postgresql_where=sa.text("released_at IS NULL"))
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -125,7 +132,7 @@ def downgrade() -> None:
         op.execute(base.chain_event_function(s, r, replace=True))
         op.execute(f"DROP TRIGGER stamp_hold ON {s}.accounthold")
         op.execute("DROP FUNCTION callassist.stamp_hold()")
-    with op.batch_alter_table('accounthold', schema=None) as batch_op:
-        batch_op.drop_index('ix_accounthold_open', sqlite_where=sa.text('released_at IS NULL'), postgresql_where=sa.text('released_at IS NULL'))
-        batch_op.drop_index(batch_op.f('ix_accounthold_account_id'))
-    op.drop_table('accounthold')
+    with op.batch_alter_table("accounthold", schema=None) as batch_op:
+        batch_op.drop_index("ix_accounthold_open", sqlite_where=sa.text("released_at IS NULL"), postgresql_where=sa.text("released_at IS NULL"))
+        batch_op.drop_index(batch_op.f("ix_accounthold_account_id"))
+    op.drop_table("accounthold")

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import context, op
 
-revision = '0013'
-down_revision = '0012'
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -38,8 +38,8 @@ def _supervisor(bind) -> tuple[str, str]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('salutation', sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=''))
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("salutation", sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=""))
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(_shape_problem(ENDINGS))
@@ -51,5 +51,5 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(_shape_problem(tuple(ending for ending in ENDINGS if ending not in NEW_ENDINGS)))
-    with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.drop_column('salutation')
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.drop_column("salutation")

@@ -12,8 +12,8 @@ PostgreSQL the shape every stored event must fit gains that kind; SQLite has no 
 import sqlalchemy as sa
 from alembic import context, op
 
-revision = '0014'
-down_revision = '0013'
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -23,29 +23,30 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import context, op
 
-revision = '0015'
-down_revision = '0014'
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
 LOCKED = "SET search_path = pg_catalog, pg_temp"
-SUMMARY_COLUMNS = ("call_id", "collector_id", "day", "practice", "damaged", "dialled", "right_party", "promised", "promise_id", "promise_due", "promise_status",
-                   "parts", "missed_excuse", "missed_score", "missed_note")
+SUMMARY_COLUMNS = ("call_id", "collector_id", "day", "practice", "damaged", "dialled", "right_party", "promised", "promise_id", "promise_due", "promise_status", "parts", "missed_excuse", "missed_score", "missed_note")
 
 SQLITE_TRIGGERS = {
-    "figures_add": ("AFTER INSERT ON callsummary BEGIN"
-                    " INSERT INTO figureday (day, collector_id, item, n, total)"
-                    " SELECT NEW.day, NEW.collector_id, key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(NEW.parts) WHERE true"
-                    " ON CONFLICT (day, collector_id, item) DO UPDATE SET n = n + excluded.n, total = total + excluded.total; END"),
-    "figures_remove": ("AFTER DELETE ON callsummary BEGIN"
-                       " UPDATE figureday SET n = n - (SELECT json_extract(value, '$[0]') FROM json_each(OLD.parts) WHERE key = figureday.item),"
-                       " total = total - (SELECT json_extract(value, '$[1]') FROM json_each(OLD.parts) WHERE key = figureday.item)"
-                       " WHERE day = OLD.day AND collector_id = OLD.collector_id AND item IN (SELECT key FROM json_each(OLD.parts));"
-                       " DELETE FROM figureday WHERE day = OLD.day AND collector_id = OLD.collector_id AND n <= 0; END"),
-    "summary_kept": (f"BEFORE UPDATE OF {', '.join(c for c in SUMMARY_COLUMNS if c != 'promise_status')} ON callsummary"
-                     " BEGIN SELECT RAISE(ABORT, 'a call''s summary is never changed'); END"),
-    "summary_promise_status": ("AFTER UPDATE OF status ON promise WHEN OLD.status IS NOT NEW.status BEGIN"
-                               " UPDATE callsummary SET promise_status = NEW.status WHERE promise_id = NEW.id; END"),
+    "figures_add": (
+        "AFTER INSERT ON callsummary BEGIN"
+        " INSERT INTO figureday (day, collector_id, item, n, total)"
+        " SELECT NEW.day, NEW.collector_id, key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(NEW.parts) WHERE true"
+        " ON CONFLICT (day, collector_id, item) DO UPDATE SET n = n + excluded.n, total = total + excluded.total; END"
+    ),
+    "figures_remove": (
+        "AFTER DELETE ON callsummary BEGIN"
+        " UPDATE figureday SET n = n - (SELECT json_extract(value, '$[0]') FROM json_each(OLD.parts) WHERE key = figureday.item),"
+        " total = total - (SELECT json_extract(value, '$[1]') FROM json_each(OLD.parts) WHERE key = figureday.item)"
+        " WHERE day = OLD.day AND collector_id = OLD.collector_id AND item IN (SELECT key FROM json_each(OLD.parts));"
+        " DELETE FROM figureday WHERE day = OLD.day AND collector_id = OLD.collector_id AND n <= 0; END"
+    ),
+    "summary_kept": (f"BEFORE UPDATE OF {', '.join(c for c in SUMMARY_COLUMNS if c != 'promise_status')} ON callsummary BEGIN SELECT RAISE(ABORT, 'a call''s summary is never changed'); END"),
+    "summary_promise_status": ("AFTER UPDATE OF status ON promise WHEN OLD.status IS NOT NEW.status BEGIN UPDATE callsummary SET promise_status = NEW.status WHERE promise_id = NEW.id; END"),
 }
 
 
@@ -74,41 +75,46 @@ def _pg_functions(s: str) -> list[str]:
 
 
 def upgrade() -> None:
-    op.create_table('callsummary',
-    sa.Column('call_id', sa.Text(), nullable=False),
-    sa.Column('collector_id', sa.Integer(), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('practice', sa.Boolean(), nullable=False),
-    sa.Column('damaged', sa.Boolean(), nullable=False),
-    sa.Column('dialled', sa.Boolean(), nullable=False),
-    sa.Column('right_party', sa.Boolean(), nullable=False),
-    sa.Column('promised', sa.Boolean(), nullable=False),
-    sa.Column('promise_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('promise_due', sa.Date(), nullable=True),
-    sa.Column('promise_status', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('parts', sa.Text(), nullable=False),
-    sa.Column('missed_excuse', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('missed_score', sa.Float(), nullable=True),
-    sa.Column('missed_note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.ForeignKeyConstraint(['call_id'], ['call.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['collector_id'], ['collector.id'], ),
-    sa.ForeignKeyConstraint(['promise_id'], ['promise.id'], ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('call_id')
+    op.create_table(
+        "callsummary",
+        sa.Column("call_id", sa.Text(), nullable=False),
+        sa.Column("collector_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("practice", sa.Boolean(), nullable=False),
+        sa.Column("damaged", sa.Boolean(), nullable=False),
+        sa.Column("dialled", sa.Boolean(), nullable=False),
+        sa.Column("right_party", sa.Boolean(), nullable=False),
+        sa.Column("promised", sa.Boolean(), nullable=False),
+        sa.Column("promise_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("promise_due", sa.Date(), nullable=True),
+        sa.Column("promise_status", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("parts", sa.Text(), nullable=False),
+        sa.Column("missed_excuse", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("missed_score", sa.Float(), nullable=True),
+        sa.Column("missed_note", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.ForeignKeyConstraint(["call_id"], ["call.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["collector_id"],
+            ["collector.id"],
+        ),
+        sa.ForeignKeyConstraint(["promise_id"], ["promise.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("call_id"),
     )
-    with op.batch_alter_table('callsummary', schema=None) as batch_op:
-        batch_op.create_index('ix_callsummary_day', ['day', 'collector_id'], unique=False)
-        batch_op.create_index('ix_callsummary_due', ['promise_due', 'day', 'collector_id', 'promised', 'promise_status'], unique=False, sqlite_where=sa.text('promise_id IS NOT NULL'), postgresql_where=sa.text('promise_id IS NOT NULL'))
-        batch_op.create_index('ix_callsummary_promise', ['promise_id'], unique=False, sqlite_where=sa.text('promise_id IS NOT NULL'), postgresql_where=sa.text('promise_id IS NOT NULL'))
-        batch_op.create_index('ix_callsummary_missed', ['day', 'collector_id'], unique=False, sqlite_where=sa.text('missed_excuse IS NOT NULL'), postgresql_where=sa.text('missed_excuse IS NOT NULL'))
-        batch_op.create_index('ix_callsummary_damaged', ['day', 'collector_id'], unique=False, sqlite_where=sa.text('damaged = 1'), postgresql_where=sa.text('damaged'))
-    op.create_table('figureday',
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('collector_id', sa.Integer(), nullable=False),
-    sa.Column('item', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('n', sa.BigInteger(), nullable=False),
-    sa.Column('total', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'collector_id', 'item'),
-    sqlite_with_rowid=False,
+    with op.batch_alter_table("callsummary", schema=None) as batch_op:
+        batch_op.create_index("ix_callsummary_day", ["day", "collector_id"], unique=False)
+        batch_op.create_index("ix_callsummary_due", ["promise_due", "day", "collector_id", "promised", "promise_status"], unique=False, sqlite_where=sa.text("promise_id IS NOT NULL"), postgresql_where=sa.text("promise_id IS NOT NULL"))
+        batch_op.create_index("ix_callsummary_promise", ["promise_id"], unique=False, sqlite_where=sa.text("promise_id IS NOT NULL"), postgresql_where=sa.text("promise_id IS NOT NULL"))
+        batch_op.create_index("ix_callsummary_missed", ["day", "collector_id"], unique=False, sqlite_where=sa.text("missed_excuse IS NOT NULL"), postgresql_where=sa.text("missed_excuse IS NOT NULL"))
+        batch_op.create_index("ix_callsummary_damaged", ["day", "collector_id"], unique=False, sqlite_where=sa.text("damaged = 1"), postgresql_where=sa.text("damaged"))
+    op.create_table(
+        "figureday",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("collector_id", sa.Integer(), nullable=False),
+        sa.Column("item", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("total", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "collector_id", "item"),
+        sqlite_with_rowid=False,
     )
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
@@ -124,8 +130,10 @@ def _secure(bind) -> None:
     r = dict(bind.execute(sa.text("SELECT substr(name, 6), value FROM storesetting WHERE name LIKE 'role\\_%'")).all())
     me = f"(SELECT id FROM {s}.collector WHERE name = {base.LOGIN.format(user='current_user')})"
     supervising = f"pg_has_role(current_user, '{r['supervisor']}', 'USAGE')"
-    own_ended_call = (f"EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = callsummary.call_id AND c.collector_id = {me} AND c.collector_id = callsummary.collector_id"
-                      " AND c.ended_at IS NOT NULL AND c.practice = callsummary.practice AND (c.started_at AT TIME ZONE 'UTC')::date = callsummary.day)")
+    own_ended_call = (
+        f"EXISTS (SELECT 1 FROM {s}.call c WHERE c.id = callsummary.call_id AND c.collector_id = {me} AND c.collector_id = callsummary.collector_id"
+        " AND c.ended_at IS NOT NULL AND c.practice = callsummary.practice AND (c.started_at AT TIME ZONE 'UTC')::date = callsummary.day)"
+    )
     for table in ("callsummary", "figureday"):
         op.execute(f"ALTER TABLE {s}.{table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"CREATE POLICY team_select ON {s}.{table} FOR SELECT USING ({supervising} OR collector_id = {me})")
@@ -160,11 +168,11 @@ def downgrade() -> None:
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
-    op.drop_table('figureday')
-    with op.batch_alter_table('callsummary', schema=None) as batch_op:
-        batch_op.drop_index('ix_callsummary_damaged', sqlite_where=sa.text('damaged = 1'), postgresql_where=sa.text('damaged'))
-        batch_op.drop_index('ix_callsummary_missed', sqlite_where=sa.text('missed_excuse IS NOT NULL'), postgresql_where=sa.text('missed_excuse IS NOT NULL'))
-        batch_op.drop_index('ix_callsummary_promise', sqlite_where=sa.text('promise_id IS NOT NULL'), postgresql_where=sa.text('promise_id IS NOT NULL'))
-        batch_op.drop_index('ix_callsummary_due', sqlite_where=sa.text('promise_id IS NOT NULL'), postgresql_where=sa.text('promise_id IS NOT NULL'))
-        batch_op.drop_index('ix_callsummary_day')
-    op.drop_table('callsummary')
+    op.drop_table("figureday")
+    with op.batch_alter_table("callsummary", schema=None) as batch_op:
+        batch_op.drop_index("ix_callsummary_damaged", sqlite_where=sa.text("damaged = 1"), postgresql_where=sa.text("damaged"))
+        batch_op.drop_index("ix_callsummary_missed", sqlite_where=sa.text("missed_excuse IS NOT NULL"), postgresql_where=sa.text("missed_excuse IS NOT NULL"))
+        batch_op.drop_index("ix_callsummary_promise", sqlite_where=sa.text("promise_id IS NOT NULL"), postgresql_where=sa.text("promise_id IS NOT NULL"))
+        batch_op.drop_index("ix_callsummary_due", sqlite_where=sa.text("promise_id IS NOT NULL"), postgresql_where=sa.text("promise_id IS NOT NULL"))
+        batch_op.drop_index("ix_callsummary_day")
+    op.drop_table("callsummary")

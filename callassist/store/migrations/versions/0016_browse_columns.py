@@ -18,8 +18,8 @@ SQLite's trigger that keeps a summary unchanged now covers the new columns too.
 import sqlalchemy as sa
 from alembic import context, op
 
-revision = '0016'
-down_revision = '0015'
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
@@ -27,8 +27,7 @@ NEW_COLUMNS = ("excuses", "flags", "seconds", "search", "search_masked")
 
 
 def _kept_trigger(columns: tuple[str, ...]) -> str:
-    return (f"CREATE TRIGGER summary_kept BEFORE UPDATE OF {', '.join(columns)} ON callsummary"
-            " BEGIN SELECT RAISE(ABORT, 'a call''s summary is never changed'); END")
+    return f"CREATE TRIGGER summary_kept BEFORE UPDATE OF {', '.join(columns)} ON callsummary BEGIN SELECT RAISE(ABORT, 'a call''s summary is never changed'); END"
 
 
 def _old_columns() -> tuple[str, ...]:
@@ -37,14 +36,14 @@ def _old_columns() -> tuple[str, ...]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('callsummary', schema=None, recreate="never") as batch_op:
+    with op.batch_alter_table("callsummary", schema=None, recreate="never") as batch_op:
         for name in ("excuses", "flags", "search", "search_masked"):
             batch_op.add_column(sa.Column(name, sa.Text(), nullable=False, server_default=""))
-        batch_op.add_column(sa.Column('seconds', sa.Integer(), nullable=False, server_default="0"))
-    with op.batch_alter_table('call', schema=None, recreate="never") as batch_op:
-        batch_op.create_index('ix_call_started', ['started_at'], unique=False)
-        batch_op.create_index('ix_call_collector_started', ['collector_id', 'started_at'], unique=False)
-        batch_op.create_index('ix_call_ended', ['ended_at'], unique=False)
+        batch_op.add_column(sa.Column("seconds", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("call", schema=None, recreate="never") as batch_op:
+        batch_op.create_index("ix_call_started", ["started_at"], unique=False)
+        batch_op.create_index("ix_call_collector_started", ["collector_id", "started_at"], unique=False)
+        batch_op.create_index("ix_call_ended", ["ended_at"], unique=False)
     bind = op.get_bind()
     sqlite = bind.dialect.name != "postgresql"
     if sqlite:
@@ -81,10 +80,10 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         op.execute("DROP TRIGGER summary_kept")
         op.execute(_kept_trigger(_old_columns()))
-    with op.batch_alter_table('call', schema=None, recreate="never") as batch_op:
-        batch_op.drop_index('ix_call_ended')
-        batch_op.drop_index('ix_call_collector_started')
-        batch_op.drop_index('ix_call_started')
-    with op.batch_alter_table('callsummary', schema=None, recreate="never") as batch_op:
+    with op.batch_alter_table("call", schema=None, recreate="never") as batch_op:
+        batch_op.drop_index("ix_call_ended")
+        batch_op.drop_index("ix_call_collector_started")
+        batch_op.drop_index("ix_call_started")
+    with op.batch_alter_table("callsummary", schema=None, recreate="never") as batch_op:
         for name in NEW_COLUMNS:
             batch_op.drop_column(name)

@@ -16,8 +16,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017'
-down_revision = '0016'
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
@@ -31,9 +31,12 @@ def _rewrite(change) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    policies = bind.execute(sa.text(
-        "SELECT n.nspname, c.relname, p.polname, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)"
-        " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()")).all()
+    policies = bind.execute(
+        sa.text(
+            "SELECT n.nspname, c.relname, p.polname, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)"
+            " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+        )
+    ).all()
     for schema, table, name, using, check in policies:
         clauses = [f"{word} ({change(expression)})" for word, expression in (("USING", using), ("WITH CHECK", check)) if expression and change(expression) != expression]
         if clauses:
