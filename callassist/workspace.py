@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import DRAFTED_BY, Call, Event, utc_now
 from callassist.core.calls import CallFilter, CallSummary, UnfinishedCall
-from callassist.core.compliance import SUPERVISOR, ContactRules, Hold, Viewer
+from callassist.core.compliance import SUPERVISOR, ContactRules, Hold, Viewer, release_refused
 from callassist.core.errors import CallOpen, StoreError
 from callassist.core.figures import Figures, Judge, figures_from
 from callassist.core.flow import LoadedFlow
@@ -456,7 +456,7 @@ class Workspace:
     def release_holds(self, active: ActiveCall, reason: str) -> None:
         """A supervisor releases the holds that block the call's account (each stored with
         who, when and `reason`); the call may then be dialled."""
-        if self.settings.role != SUPERVISOR:
+        if release_refused(active.snapshot.holds, active.call.dialled, self.settings.role) == "release_supervisor_only":
             raise StoreError(f"only a supervisor releases a hold; this session's role is {self.settings.role}")
         with database_errors("cannot release the hold"), db.session(self.engine) as session:
             for hold in active.snapshot.holds:

@@ -411,16 +411,23 @@ class Call:
         payload = promise.as_payload() | {"readback": entered.payload["text"]}
         return [Event("promise_captured", payload, captured_at), entered]
 
+    def override_refused(self, role: str) -> str | None:
+        """Why `role` may not override the contact rules now, as the message key the screen
+        shows (override_nothing, override_stop, override_supervisor_only); None if it may."""
+        blocks = self.dial_blocks()
+        if not blocks:
+            return "override_nothing"
+        if not all(block.overridable for block in blocks):
+            return "override_stop"
+        return None if role == SUPERVISOR else "override_supervisor_only"
+
     def override(self, reason: str, by: str, role: str) -> list[Event]:
         """A supervisor lets the call be dialled despite the contact rules, saying why;
         the step is shown again with its choices."""
+        refused = self.override_refused(role)
+        if refused is not None:
+            raise CallError(f"no override: {refused.removeprefix('override_').replace('_', ' ')} (role {role})")
         blocks = self.dial_blocks()
-        if not blocks:
-            raise CallError("nothing blocks this call")
-        if not all(block.overridable for block in blocks):
-            raise CallError("the contact asked not to be called: no override lifts that")
-        if role != SUPERVISOR:
-            raise CallError(f"only a supervisor may override the contact rules, not a {role}")
         if not reason.strip():
             raise CallError("an override needs a reason")
         self.undoable = None

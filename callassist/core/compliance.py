@@ -147,6 +147,15 @@ class Hold(NamedTuple):
     details: str = ""
 
 
+def release_refused(holds: tuple[Hold, ...], dialled: bool, role: str) -> str | None:
+    """Why `role` may not release an account's holds now, as the message key the screen
+    shows (release_nothing: none, or the call is already dialled; release_supervisor_only);
+    None if it may."""
+    if not holds or dialled:
+        return "release_nothing"
+    return None if role == SUPERVISOR else "release_supervisor_only"
+
+
 class Budget(NamedTuple):
     """What the rules leave, as the call screen shows it before dialling."""
 

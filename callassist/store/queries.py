@@ -8,6 +8,7 @@ all of them or none.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -257,41 +258,60 @@ def _stored_as(call_id: str, events: list[Event], after_seq: int, connection) ->
     return (stored[-1].seq, stored[-1].hash) if stored else None
 
 
-def _apply(call_id: str, event: Event, session: Session, judge: Judge) -> None:
-    """What an event changes in the ledger. Its effect on the call's own row (the step,
-    the end), on the account's hold and on the contact's stop is the database's (triggers
-    of migration 0009)."""
+def _promise_captured(call_id: str, event: Event, session: Session, judge: Judge) -> None:
+    connection = session.connection()
+    account_id = connection.execute(select(CALLS.c.account_id).where(CALLS.c.id == call_id)).scalar_one()
+    if account_id is None:
+        return  # a practice call: the promise is in its events, and no account owes it
+    payload = event.payload
+    plan = [(date.fromisoformat(instalment["due"]), Decimal(instalment["amount"])) for instalment in payload["instalments"]]
+    add_promise(account_id, call_id, payload["currency"], Decimal(payload["total"]), payload["method"], payload["channel"], plan, event.at, session=session)
+
+
+def _hold_placed(call_id: str, event: Event, session: Session, judge: Judge) -> None:
+    place_hold(call_id, event.payload, event.at, session=session)
+
+
+def _call_ended(call_id: str, event: Event, session: Session, judge: Judge) -> None:
     connection = session.connection()
     payload = event.payload
-    if event.kind == "promise_captured":
-        account_id = connection.execute(select(CALLS.c.account_id).where(CALLS.c.id == call_id)).scalar_one()
-        if account_id is None:
-            return  # a practice call: the promise is in its events, and no account owes it
-        plan = [(date.fromisoformat(instalment["due"]), Decimal(instalment["amount"])) for instalment in payload["instalments"]]
-        add_promise(account_id, call_id, payload["currency"], Decimal(payload["total"]), payload["method"], payload["channel"], plan, event.at, session=session)
-    elif event.kind == "hold_placed":
-        place_hold(call_id, payload, event.at, session=session)
-    elif event.kind == "call_ended":
-        summaries.write(call_id, connection, judge)
-        if payload["disposition"] == NOT_DIALLED:  # nothing happened to the account
-            return
-        account_id = connection.execute(select(CALLS.c.account_id).where(CALLS.c.id == call_id)).scalar_one()
-        if account_id is not None:
-            month = month_of(event.at.date())
-            callback = payload.get("callback_at")
-            # The standing is left stale (priority_on NULL): the workspace settles it with its settings.
-            connection.execute(
-                update(ACCOUNTS)
-                .where(ACCOUNTS.c.id == account_id)
-                .values(
-                    last_contact_at=event.at,
-                    last_outcome=payload["disposition"],
-                    priority_on=None,
-                    callback_at=datetime.fromisoformat(callback) if callback else None,
-                    calls_in_month=case((ACCOUNTS.c.calls_month == month, ACCOUNTS.c.calls_in_month + 1), else_=1),
-                    calls_month=month,
-                )
-            )
+    summaries.write(call_id, connection, judge)
+    if payload["disposition"] == NOT_DIALLED:  # nothing happened to the account
+        return
+    account_id = connection.execute(select(CALLS.c.account_id).where(CALLS.c.id == call_id)).scalar_one()
+    if account_id is None:
+        return
+    month = month_of(event.at.date())
+    callback = payload.get("callback_at")
+    # The standing is left stale (priority_on NULL): the workspace settles it with its settings.
+    connection.execute(
+        update(ACCOUNTS)
+        .where(ACCOUNTS.c.id == account_id)
+        .values(
+            last_contact_at=event.at,
+            last_outcome=payload["disposition"],
+            priority_on=None,
+            callback_at=datetime.fromisoformat(callback) if callback else None,
+            calls_in_month=case((ACCOUNTS.c.calls_month == month, ACCOUNTS.c.calls_in_month + 1), else_=1),
+            calls_month=month,
+        )
+    )
+
+
+# What an event changes in the ledger, by its kind; a kind not here changes nothing in it.
+# Its effect on the call's own row (the step, the end), on the account's hold and on the
+# contact's stop is the database's (triggers of migration 0009).
+EFFECTS: dict[str, Callable[[str, Event, Session, Judge], None]] = {
+    "promise_captured": _promise_captured,
+    "hold_placed": _hold_placed,
+    "call_ended": _call_ended,
+}
+
+
+def _apply(call_id: str, event: Event, session: Session, judge: Judge) -> None:
+    effect = EFFECTS.get(event.kind)
+    if effect is not None:
+        effect(call_id, event, session, judge)
 
 
 def call_events(call_id: str, *, session: Session) -> list[Event]:

@@ -185,3 +185,37 @@ def test_a_creditors_own_desk_opens_the_purpose_step_without_the_disclosure(stan
         call.render_at("purpose")
         said[name] = call.step.text
     assert "“I am a debt collector." in said["us"] and "debt collector" not in said["us-creditor"]
+
+
+def test_who_may_release_a_hold_and_when():
+    from callassist.core.compliance import Hold, release_refused
+
+    held = (Hold(7, 1, "dispute", datetime(2026, 11, 20, tzinfo=UTC), "wang"),)
+    assert release_refused(held, dialled=False, role="supervisor") is None
+    assert release_refused(held, dialled=False, role="collector") == "release_supervisor_only"
+    assert release_refused(held, dialled=True, role="supervisor") == "release_nothing", "once dialled, the call is under way"
+    assert release_refused((), dialled=False, role="supervisor") == "release_nothing"
+
+
+def test_who_may_override_the_contact_rules_and_when(make_call):
+    from callassist.core.call import CallError
+    from callassist.core.compliance import Hold
+
+    call = make_call()
+    call.start({})
+    assert call.override_refused("supervisor") == "override_nothing", "nothing blocks the call"
+    noon = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    call.contact_rules = ContactRules(profile("cn"), "Asia/Shanghai", 1, PHONE, (), holds=(Hold(7, 1, "dispute", noon, "wang"),))
+    call.clock = lambda: noon
+    assert call.override_refused("collector") == "override_supervisor_only"
+    with pytest.raises(CallError):
+        call.override("the bank confirms the payment", "wang", "collector")
+    assert call.override_refused("supervisor") is None
+    assert [event.kind for event in call.override("the bank confirms the payment", "boss", "supervisor")][0] == "compliance_override"
+    assert call.override_refused("supervisor") == "override_nothing", "overridden once for the call"
+    stopped = make_call()
+    stopped.start({})
+    stopped.contact_rules, stopped.clock = ContactRules(profile("cn"), "Asia/Shanghai", 1, PHONE, (), stop="do_not_call"), lambda: noon
+    assert stopped.override_refused("supervisor") == "override_stop", "no one lifts a stop"
+    with pytest.raises(CallError):
+        stopped.override("they asked, but", "boss", "supervisor")

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from callassist.core.call import DRAFTED_BY, UNDONE, CallError, Event
-from callassist.core.compliance import SUPERVISOR
+from callassist.core.compliance import release_refused
 from callassist.core.errors import StoreError
 from callassist.core.flow import NOT_DIALLED, VERIFIED, states_before
 from callassist.core.i18n import label
@@ -466,12 +466,10 @@ class CallScreen(Screen):
     def action_release(self) -> None:
         """A supervisor releases the holds that block this account, saying why (stored)."""
         holds = self.active.snapshot.holds
-        if not holds or self.call.dialled:
-            self.app.notify(label("release_nothing", self.locale))
-            return
         role = self.app.workspace.settings.role
-        if role != SUPERVISOR:
-            self.app.notify(label("release_supervisor_only", self.locale, role=role), severity="warning", markup=False)
+        refused = release_refused(holds, self.call.dialled, role)
+        if refused is not None:
+            self.app.notify(label(refused, self.locale, role=role), severity="information" if refused == "release_nothing" else "warning", markup=False)
             return
         from callassist.tui.screens.note import NoteScreen
 
@@ -514,17 +512,12 @@ class CallScreen(Screen):
 
     def action_override(self) -> None:
         """A supervisor lets a blocked call be dialled, saying why (stored as an event)."""
-        blocks = self.call.dial_blocks()
-        if not blocks:
-            self.app.notify(label("override_nothing", self.locale))
-            return
-        if not all(block.overridable for block in blocks):
-            self.app.notify(label("override_stop", self.locale), severity="warning")
-            return
         role = self.app.workspace.settings.role
-        if role != SUPERVISOR:
-            self.app.notify(label("override_supervisor_only", self.locale, role=role), severity="warning", markup=False)
+        refused = self.call.override_refused(role)
+        if refused is not None:
+            self.app.notify(label(refused, self.locale, role=role), severity="information" if refused == "override_nothing" else "warning", markup=False)
             return
+        blocks = self.call.dial_blocks()
         from callassist.tui.screens.note import NoteScreen
 
         def given(reason: str | None) -> None:
