@@ -7,7 +7,9 @@ import gc
 import sys
 import termios
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -23,6 +25,9 @@ from callassist.core.errors import AccountBusy, CallOpen, StoreError
 from callassist.core.i18n import label
 from callassist.tui.commands import AccountCommands, Palette
 from callassist.tui.screens.worklist import WorklistScreen, call_open_text
+
+if TYPE_CHECKING:  # the workspace loads the database library: the app imports it in a worker
+    from callassist.workspace import ActiveCall
 
 GIL_SWITCH_INTERVAL = 0.0005
 # How often events kept on this computer (the database out of reach) are sent again.
@@ -42,23 +47,20 @@ class CallAssistApp(App):
     COMMANDS = App.COMMANDS | {AccountCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
+    @dataclass
     class CallReady(Message):
-        def __init__(self, active) -> None:
-            self.active = active
-            super().__init__()
+        active: ActiveCall
 
+    @dataclass
     class ContentChecked(Message):
         """Scripts and objections were checked again (reload): the problems, if any."""
 
-        def __init__(self, problems: list[str]) -> None:
-            self.problems = problems
-            super().__init__()
+        problems: list[str]
 
+    @dataclass
     class CallRefused(Message):
-        def __init__(self, problems: list[str], heading: str = "script_refused") -> None:
-            self.problems = problems
-            self.heading = heading  # a label key
-            super().__init__()
+        problems: list[str]
+        heading: str = "script_refused"  # a label key
 
     def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None, replay: str | None = None, freeze: bool = False) -> None:
         """`open_workspace` opens the database; it runs in a worker thread, after the first

@@ -8,6 +8,7 @@ so, keeps the events and retries; it never shows a step that is not stored.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -57,17 +58,15 @@ class CallScreen(Screen):
     is_call_screen = True
     BINDINGS = [Binding(str(n), f"excuse('{excuse}')", excuse, show=False) for n, excuse in enumerate(EXCUSE_IDS, 1)]
 
+    @dataclass
     class Stored(Message):
-        def __init__(self, events: list[Event], offline: bool = False) -> None:
-            self.events = events
-            self.offline = offline  # kept on this computer: the database is out of reach
-            super().__init__()
+        events: list[Event]
+        offline: bool = False  # kept on this computer: the database is out of reach
 
+    @dataclass
     class StoreFailed(Message):
-        def __init__(self, events: list[Event], error: str) -> None:
-            self.events = events
-            self.error = error
-            super().__init__()
+        events: list[Event]
+        error: str
 
     def __init__(self, active: ActiveCall) -> None:
         super().__init__()

@@ -4,6 +4,7 @@ screen at a time (store/browse.py); Enter replays the one chosen."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -38,22 +39,26 @@ class CallsScreen(Screen):
     AUTO_FOCUS = "LineTable"
     BINDINGS = [Binding("q", "close", show=False)]
 
+    @dataclass
     class Counted(Message):
         """The calls that pass a filter were counted, and the page at the cursor read."""
 
-        def __init__(self, generation: int, total: int, everything: int | None, start: int, rows: list[CallSummary], follow: bool) -> None:
-            self.generation, self.total, self.everything, self.start, self.rows, self.follow = generation, total, everything, start, rows, follow
-            super().__init__()
+        generation: int
+        total: int
+        everything: int | None
+        start: int
+        rows: list[CallSummary]
+        follow: bool
 
+    @dataclass
     class PageRead(Message):
-        def __init__(self, generation: int, start: int, rows: list[CallSummary]) -> None:
-            self.generation, self.start, self.rows = generation, start, rows
-            super().__init__()
+        generation: int
+        start: int
+        rows: list[CallSummary]
 
+    @dataclass
     class Collectors(Message):
-        def __init__(self, names: list[str]) -> None:
-            self.names = names
-            super().__init__()
+        names: list[str]
 
     def __init__(self) -> None:
         super().__init__()

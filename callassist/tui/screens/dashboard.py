@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +24,11 @@ from callassist.tui.live import LIVE_SECONDS, read_again
 from callassist.tui.widgets.bars import BLOCK, bar_lines, day_columns
 from callassist.tui.widgets.key_bar import KeyBar
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from callassist.core.figures import Figures
+
 CALLS_COLOUR = "cyan"
 PER_DAY_ROWS = 8
 PROMISES_COLOUR = "green"
@@ -36,15 +43,13 @@ class DashboardScreen(Screen):
     read_stamp: tuple | None = None  # what the figures were read at (their worker's alone)
     read_at = 0.0
 
+    @dataclass
     class Loaded(Message):
-        def __init__(self, result) -> None:
-            self.result = result
-            super().__init__()
+        result: Figures | None  # None: the figures could not be read
 
+    @dataclass
     class InProgress(Message):
-        def __init__(self, calls: list) -> None:
-            self.calls = calls
-            super().__init__()
+        calls: list[tuple[str, str, str, str, datetime]]  # call id, collector, debtor, step, started
 
     @property
     def locale(self) -> str:

@@ -6,6 +6,9 @@ top, and only the events before the break are played.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,6 +28,10 @@ from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.objection_panel import describe_rung
 from callassist.tui.widgets.spoken import fold
 
+if TYPE_CHECKING:  # the workspace loads the database library
+    from callassist.core.scorecard import ScoreLine
+    from callassist.workspace import StoredCall
+
 SPEEDS = (1, 2, 4)
 SHORTEST_STEP = 0.05  # seconds: events stored in the same instant still show one by one
 
@@ -42,11 +49,10 @@ class ReplayScreen(Screen):
         Binding("q", "close", show=False),
     ]
 
+    @dataclass
     class Loaded(Message):
-        def __init__(self, stored, card: list) -> None:
-            self.stored = stored
-            self.card = card
-            super().__init__()
+        stored: StoredCall | None  # None: no such call, or the chain could not be read
+        card: list[ScoreLine]
 
     def __init__(self, call_id: str) -> None:
         super().__init__()

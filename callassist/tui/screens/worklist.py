@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -20,6 +22,10 @@ from callassist.core.reasons import describe_reason
 from callassist.tui.bindings import bind_localized
 from callassist.tui.widgets.key_bar import KeyBar
 from callassist.tui.widgets.line_table import Column, LineTable
+
+if TYPE_CHECKING:  # the workspace loads the database library
+    from callassist.core.calls import UnfinishedCall
+    from callassist.workspace import Worklist
 
 # Seconds the background opening of the workspace waits for the first frame.
 FIRST_PAINT_WAIT = 2.0
@@ -43,19 +49,17 @@ class WorklistScreen(Screen):
     CSS_PATH = "worklist.tcss"
     AUTO_FOCUS = "LineTable"
 
+    @dataclass
     class Loaded(Message):
-        def __init__(self, worklist, read: int = 0) -> None:
-            self.worklist = worklist
-            self.read = read  # which read it was (WorklistScreen.next_read): an older one arriving late is not shown
-            super().__init__()
+        worklist: Worklist
+        read: int = 0  # which read it was (WorklistScreen.next_read): an older one arriving late is not shown
 
+    @dataclass
     class Ready(Message):
         """The workspace is open and the content checked: problems to show, calls to resume."""
 
-        def __init__(self, unfinished: list, open_elsewhere: list) -> None:
-            self.unfinished = unfinished
-            self.open_elsewhere = open_elsewhere  # for each: the CallOpen another program keeps it by, or None
-            super().__init__()
+        unfinished: list[UnfinishedCall]
+        open_elsewhere: list[CallOpen | None]  # for each: the CallOpen another program keeps it by, or None
 
     def __init__(self) -> None:
         super().__init__()

@@ -7,6 +7,7 @@ every keystroke on the UI thread; nothing here touches the database.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -38,11 +39,10 @@ class ExcuseFinderPanel(Vertical):
         Binding("up", "move(-1)", show=False),
     ]
 
+    @dataclass
     class Chosen(Message):
-        def __init__(self, excuse: str, typed: str) -> None:
-            self.excuse = excuse
-            self.typed = typed
-            super().__init__()
+        excuse: str
+        typed: str
 
     class Closed(Message):
         pass

@@ -13,6 +13,7 @@ calls are never all read.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
@@ -71,15 +72,13 @@ class LineTable(ScrollView, can_focus=True):
     }
     """
 
+    @dataclass
     class Highlighted(Message):
-        def __init__(self, key: str) -> None:
-            self.key = key
-            super().__init__()
+        key: str
 
+    @dataclass
     class Selected(Message):
-        def __init__(self, key: str) -> None:
-            self.key = key
-            super().__init__()
+        key: str
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
