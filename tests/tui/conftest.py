@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -34,7 +35,9 @@ def with_demo_ledger(url: str) -> str:
     path = sqlite_file(url)
     if path is not None and not path.exists():
         if not _DEMO_FILE:
-            made = Path(tempfile.mkdtemp(prefix="callassist-demo-")) / "demo.db"
+            folder = tempfile.mkdtemp(prefix="callassist-demo-")
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            made = Path(folder) / "demo.db"
             _fill_demo(f"sqlite:///{made}")
             assert not made.with_name("demo.db-wal").exists(), "the copy holds every row"
             _DEMO_FILE.append(made)
