@@ -88,6 +88,7 @@ COUNTED = {
     "block_unanswered_cap": "count",
     "block_attempts_cap": "count",
     "block_after_conversation": "days",
+    "worklist_sub": "count",
 }
 
 
