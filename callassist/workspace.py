@@ -323,17 +323,7 @@ class Workspace:
         self._begun.add(call_id)
         started = self.clock()
         call.contact_rules = self._contact_rules(snapshot, started, session)
-        card = {
-            "account_id": account_id,
-            "collector": self.collector,
-            "debtor": snapshot.debtor,
-            "contact": snapshot.contact_name,
-            "phone": snapshot.phone,
-            "balance": str(snapshot.balance),
-            "currency": snapshot.currency,
-            "debtor_local_time": snapshot.local_now(started).isoformat(),
-            "contact_rules": call.contact_rules.budget(started).as_payload(),
-        }
+        card = {"account_id": account_id, **snapshot.card(self.collector, started), "contact_rules": call.contact_rules.budget(started).as_payload()}
         row = CallRow(id=call_id, account_id=account_id, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state)
         events = call.start(card)
         self._chain_end[call_id] = queries.start_call(row, events, session=session)
@@ -351,17 +341,7 @@ class Workspace:
             call = self._new_call(snapshot, self.locale)
             call_id = str(uuid.uuid4())
             started = self.clock()
-            card = {
-                "practice": True,
-                "persona": persona_id,
-                "collector": self.collector,
-                "debtor": snapshot.debtor,
-                "contact": snapshot.contact_name,
-                "phone": snapshot.phone,
-                "balance": str(snapshot.balance),
-                "currency": snapshot.currency,
-                "debtor_local_time": snapshot.local_now(started).isoformat(),
-            }
+            card = {"practice": True, "persona": persona_id, **snapshot.card(self.collector, started)}
             row = CallRow(id=call_id, account_id=None, collector_id=self.collector_id, script=call.loaded.name, script_hash=call.loaded.content_hash, locale=self.locale, started_at=started, state=call.state, practice=True, persona=persona_id)
             events = call.start(card)
             self._chain_end[call_id] = queries.start_call(row, events, session=session)

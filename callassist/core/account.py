@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from callassist.core.compliance import Hold
@@ -83,6 +84,19 @@ class AccountSnapshot:
 
     def local_now(self, now: datetime) -> datetime:
         return now.astimezone(ZoneInfo(self.timezone))
+
+    def card(self, collector: str, started: datetime) -> dict[str, Any]:
+        """The account as a call's first event shows it: who calls whom, the number, the
+        balance, and the debtor's own time when the call starts."""
+        return {
+            "collector": collector,
+            "debtor": self.debtor,
+            "contact": self.contact_name,
+            "phone": self.phone,
+            "balance": str(self.balance),
+            "currency": self.currency,
+            "debtor_local_time": self.local_now(started).isoformat(),
+        }
 
     def days_past_due(self, today: date) -> int:
         if not self.invoices:

@@ -110,18 +110,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         clock = _Clock(started)
         context = build_context(snapshot, locale=locale, collector=collector.display_name, creditor="Northbridge Supply" if locale == "en" else "北桥供应链有限公司", now=started)
         call = Call(loaded, catalog, context, snapshot.money, clock=clock)
-        events = call.start(
-            {
-                "account_id": account_id,
-                "collector": collector.name,
-                "debtor": snapshot.debtor,
-                "contact": snapshot.contact_name,
-                "phone": snapshot.phone,
-                "balance": str(snapshot.balance),
-                "currency": snapshot.currency,
-                "debtor_local_time": snapshot.local_now(started).isoformat(),
-            }
-        )
+        events = call.start({"account_id": account_id, **snapshot.card(collector.name, started)})
         events += _talk(call, clock, rng, rng.choices(names, weights)[0], started.date(), locale)
         row = CallRow(id=f"demo-{started:%Y%m%d%H%M%S}-{account_id:04d}", account_id=account_id, collector_id=collector.id, script=loaded.name, script_hash=loaded.content_hash, locale=locale, started_at=started, state=call.state)
         queries.record_call(row, events, session=session, judge=judge)
