@@ -101,6 +101,10 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
     if problem := absent_database(url, settings.db is not None):
         print(f"callassist: {problem}", file=sys.stderr)
         sys.exit(2)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal the screens would be drawn to nobody and wait for keys forever.
+        print("callassist: the worklist and the replay need a terminal, and standard input or output is not one; for figures in a pipe: callassist report --format csv|json, callassist export", file=sys.stderr)
+        sys.exit(2)
 
     def open_workspace():
         from callassist.workspace import Workspace

@@ -403,3 +403,18 @@ def test_after_the_demo_report_and_export_read_it_until_a_database_is_set_up(tmp
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0  # a database of their own
     own = runner.invoke(app, ["--role", "supervisor", "report", "--format", "json"])
     assert own.exit_code == 0 and "demo" not in own.stderr and json.loads(own.stdout)["calls"][0]["value"] == 0
+
+
+def test_the_screens_without_a_terminal_end_at_once_saying_so(tmp_path):
+    """Found by the helper: `callassist replay X` in a pipe drew its screens to nobody and
+    kept a core busy waiting for keys."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
+    made = subprocess.run([sys.executable, "-m", "callassist", "demo", "--no-open"], env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    for argv in (["replay", "nope"], [], ["demo"]):
+        ran = subprocess.run([sys.executable, "-m", "callassist", *argv], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        assert ran.returncode == 2 and "need a terminal" in ran.stderr, (argv, ran.stderr)
