@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent
 
 class BuildWithContent(build_py):
     def run(self) -> None:
+        # What an earlier build left (a module since removed, the devtools) must not ship.
+        shutil.rmtree(Path(self.build_lib) / "callassist", ignore_errors=True)
         super().run()
         if self.editable_mode:
             return

@@ -108,7 +108,9 @@ def catalog(locale: str) -> gettext.GNUTranslations:
     """The compiled catalog of a supported locale (read once: under a millisecond)."""
     with (LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as compiled:
         translations = gettext.GNUTranslations(compiled)
-    translations.add_fallback(_Absent())
+    # A message a translation lacks (left out of the .mo, say, because a tool marked it fuzzy)
+    # reads in English rather than stopping the screen.
+    translations.add_fallback(catalog("en") if locale != "en" else _Absent())
     return translations
 
 
