@@ -233,3 +233,25 @@ def test_fuzzed_templates_give_problems_or_text_never_a_crash(make_call, source)
         problems = render_error(exc, "fuzz.j2", "<template>").problems
         assert problems and problems[0].code.startswith("E03"), (source, exc)
     assert time.monotonic() - started < 5, source
+
+
+def test_a_checked_script_edited_in_place_is_checked_again(tmp_path):
+    """The check is kept per process under a digest of the files' bytes: an edit that keeps
+    the file's size and time (as a careful attacker would) is still seen."""
+    import os
+    import shutil
+
+    scripts, objections = tmp_path / "scripts", tmp_path / "objections"
+    shutil.copytree(SCRIPTS, scripts)
+    shutil.copytree(OBJECTIONS, objections)
+    assert check_content(scripts, "standard", objections)[2] == []
+    template = scripts / "standard" / "en" / "purpose.j2"
+    before, stat = template.read_text(encoding="utf-8"), template.stat()
+    edited = before.replace("{{ salutation }}", "{{ salutatio_ }}", 1)
+    assert len(edited.encode()) == len(before.encode()) and edited != before
+    template.write_text(edited, encoding="utf-8")
+    os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    flow, catalog, problems = check_content(scripts, "standard", objections)
+    assert flow is None and catalog is None and any(p.code == "E030" and "salutatio_" in p.message for p in problems)
+    template.write_text(before, encoding="utf-8")
+    assert check_content(scripts, "standard", objections)[2] == [], "and the good version passes again"
