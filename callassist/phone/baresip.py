@@ -1,0 +1,224 @@
+"""A baresip softphone driven through its ctrl_tcp module: JSON commands and events framed as
+netstrings (`LEN:JSON,`) over one TCP connection (ctrl_tcp serves one at a time: a second
+program connecting takes the phone over, and the first sees its line lost).
+
+Commands go one at a time, each waiting for its reply: `dial`, then `callstat` when the
+call's id has not come with an event yet; `callfind ID` then `hangup` to end that call.
+A reader thread turns baresip's events about the call it dialled into line events:
+CALL_RINGING or CALL_PROGRESS, CALL_ESTABLISHED, CALL_CLOSED (its param is the reason:
+"486 Busy Here", "603 Decline" and the like mean busy); a dropped connection is the line
+lost. Checked with Debian's baresip 1.0.0 (tests/phone)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import queue
+import re
+import select
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from callassist.core.phone import BaresipSetting, LineEvent, PhoneError, dial_target
+from callassist.phone.line import LineTracker, utc_now
+
+# SIP answers that mean the other side is busy or will not take the call.
+_BUSY_CODES = ("486", "600", "603")
+_MAX_MESSAGE = 1 << 20
+_CALL_ID_IN_STATUS = re.compile(r"\bid=([0-9A-Za-z]+)")
+_READ_SLICE = 0.25  # seconds the reader waits on the socket before it checks the no-answer time
+
+
+def netstring(message: dict[str, Any]) -> bytes:
+    """`message` as ctrl_tcp reads it."""
+    data = json.dumps(message).encode()
+    return b"%d:%s," % (len(data), data)
+
+
+class NetstringReader:
+    """Splits what ctrl_tcp sends into its JSON messages, however the bytes arrive."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+
+    def feed(self, data: bytes) -> list[dict[str, Any]]:
+        """The messages `data` completes; ValueError when it is not ctrl_tcp's framing."""
+        self._buffer += data
+        messages = []
+        while (colon := self._buffer.find(b":")) >= 0:
+            head = self._buffer[:colon]
+            if not head.isdigit() or int(head) > _MAX_MESSAGE:
+                raise ValueError(f"not a netstring: {self._buffer[:20]!r}")
+            end = colon + 1 + int(head)
+            if len(self._buffer) <= end:
+                break
+            if self._buffer[end : end + 1] != b",":
+                raise ValueError(f"a netstring does not end with a comma: {self._buffer[:20]!r}")
+            message = json.loads(self._buffer[colon + 1 : end])
+            if isinstance(message, dict):
+                messages.append(message)
+            self._buffer = self._buffer[end + 1 :]
+        if len(self._buffer) > len(str(_MAX_MESSAGE)) + 1 and b":" not in self._buffer:
+            raise ValueError(f"not a netstring: {self._buffer[:20]!r}")
+        return messages
+
+
+@dataclass(frozen=True)
+class _Dial:
+    number: str
+    at: datetime
+
+
+class BaresipPhone:
+    """The `baresip://HOST:PORT` setting."""
+
+    reports_line = True
+
+    def __init__(self, setting: BaresipSetting, on_event: Callable[[LineEvent], object], *, no_answer_after: timedelta, clock: Callable[[], datetime] = utc_now, reply_timeout: float = 5.0) -> None:
+        self._where = f"{setting.host}:{setting.port}"
+        self._clock, self._reply_timeout = clock, reply_timeout
+        try:
+            self._socket = socket.create_connection((setting.host, setting.port), timeout=reply_timeout)
+        except OSError as error:
+            raise PhoneError(f"no baresip is listening at {self._where} ({error.strerror or error}): start baresip with ctrl_tcp_listen {self._where} in its config") from None
+        self._socket.settimeout(None)
+        self._line = LineTracker(on_event, no_answer_after, clock)
+        self._sending = threading.Lock()  # the reader sends too (giving up an unanswered call)
+        self._commanding = threading.Lock()  # one command waits for its reply at a time
+        self._operating = threading.Lock()  # a dial or a hang-up is a few commands in a row
+        self._state = threading.Lock()
+        self._tokens = itertools.count(1)
+        self._replies: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._dialling: _Dial | None = None
+        self._dialled: str | None = None
+        self._seen_calls: set[str] = set()
+        self._gone: str | None = None
+        self._closing = False
+        self._reader = threading.Thread(target=self._read, name=f"baresip-{self._where}", daemon=True)
+        self._reader.start()
+
+    # --- what the call screen asks ---
+
+    def dial(self, number: str) -> str:
+        """Dials the checked number; the call's id once baresip has given it one."""
+        target = dial_target(number)
+        with self._operating:
+            with self._state:
+                self._dialling, self._dialled = _Dial(target, self._clock()), None
+            try:
+                reply = self._command("dial", target)
+                if not reply.get("ok"):
+                    raise PhoneError(f"baresip at {self._where} would not dial {target}: {reply.get('data') or 'no reason given'}")
+                if self._dialled is None:
+                    status = str(self._command("callstat").get("data", ""))
+                    if (found := _CALL_ID_IN_STATUS.search(status)) is not None:
+                        self._follow(found[1])
+                if self._dialled is None:
+                    raise PhoneError(f"baresip at {self._where} took {target} but reports no call")
+                return self._dialled
+            finally:
+                with self._state:
+                    self._dialling = None
+
+    def hang_up(self, call_id: str) -> None:
+        """Ends the call; its CALL_CLOSED then reads as hung up by us."""
+        with self._operating:
+            if not self._line.hanging_up(call_id):
+                return
+            if "not found" in str(self._command("callfind", call_id).get("data", "")):
+                return  # it has just ended; its CALL_CLOSED is on the way
+            self._command("hangup")
+
+    def close(self) -> None:
+        """Lets go of baresip (a call going on stays up) and stops the threads."""
+        if self._closing:
+            return
+        self._closing = True
+        try:
+            self._socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already dropped by baresip
+        self._reader.join(timeout=5)
+        self._socket.close()
+        self._line.close()
+
+    # --- talking to ctrl_tcp ---
+
+    def _command(self, command: str, params: str | None = None) -> dict[str, Any]:
+        with self._commanding:
+            token = f"callassist-{next(self._tokens)}"
+            self._send({"command": command, "params": params, "token": token} if params else {"command": command, "token": token})
+            while True:
+                try:
+                    reply = self._replies.get(timeout=self._reply_timeout)
+                except queue.Empty:
+                    raise PhoneError(f"baresip at {self._where} did not answer {command!r} within {self._reply_timeout:g} s") from None
+                if reply is None:
+                    self._replies.put(None)  # for the next command to see too
+                    raise PhoneError(f"baresip at {self._where} is gone: {self._gone}")
+                if reply.get("token") == token:
+                    return reply
+
+    def _send(self, *messages: dict[str, Any]) -> None:
+        if self._gone is not None:
+            raise PhoneError(f"baresip at {self._where} is gone: {self._gone}")
+        with self._sending:
+            try:
+                self._socket.sendall(b"".join(netstring(message) for message in messages))
+            except OSError as error:
+                raise PhoneError(f"baresip at {self._where} is gone: {error.strerror or error}") from None
+
+    def _read(self) -> None:
+        reader, why = NetstringReader(), "the connection closed"
+        try:
+            while not self._closing:
+                ready, _, _ = select.select([self._socket], [], [], _READ_SLICE)
+                if not ready:
+                    self._give_up_unanswered()
+                    continue
+                data = self._socket.recv(65536)
+                if not data:
+                    why = "baresip closed the connection (it stopped, or another program took it over)"
+                    break
+                for message in reader.feed(data):
+                    self._receive(message)
+        except (OSError, ValueError) as error:
+            why = f"{error.strerror or error}" if isinstance(error, OSError) else str(error)
+        if not self._closing:
+            self._gone = why
+            self._line.lost(f"baresip at {self._where}: {why}")
+        self._replies.put(None)
+
+    def _receive(self, message: dict[str, Any]) -> None:
+        if message.get("response"):
+            self._replies.put(message)
+            return
+        call_id = message.get("id")
+        if not message.get("event") or message.get("direction") != "outgoing" or not isinstance(call_id, str) or not call_id:
+            return
+        self._follow(call_id)
+        kind, param = message.get("type"), str(message.get("param") or "")
+        if kind in ("CALL_RINGING", "CALL_PROGRESS"):
+            self._line.ringing(call_id)
+        elif kind == "CALL_ESTABLISHED":
+            self._line.answered(call_id)
+        elif kind == "CALL_CLOSED":
+            self._line.closed(call_id, param, busy=param.startswith(_BUSY_CODES))
+
+    def _follow(self, call_id: str) -> None:
+        """The first call baresip names while a dial waits is the one it dialled."""
+        with self._state:
+            if self._dialling is None or self._dialled is not None or call_id in self._seen_calls:
+                return
+            self._seen_calls.add(call_id)
+            self._dialled = call_id
+            self._line.dialled(call_id, self._dialling.number, self._dialling.at)
+
+    def _give_up_unanswered(self) -> None:
+        if (call_id := self._line.overdue()) is not None:
+            # One write, so that no other command comes between finding the call and hanging up.
+            self._send({"command": "callfind", "params": call_id, "token": "callassist-give-up"}, {"command": "hangup", "token": "callassist-give-up"})

@@ -1,0 +1,25 @@
+"""No phone: the collector dials by hand, as without callassist. Nothing is sent and no line
+events come; a dialled number is still checked, so what the screen logs is dialable."""
+
+from __future__ import annotations
+
+import uuid
+
+from callassist.core.phone import dial_target
+
+
+class NoPhone:
+    """The `none` setting."""
+
+    reports_line = False
+
+    def dial(self, number: str) -> str:
+        """A fresh id for the call the collector makes by hand (no phone names it)."""
+        dial_target(number)
+        return f"manual-{uuid.uuid4().hex[:12]}"
+
+    def hang_up(self, call_id: str) -> None:
+        """The collector hangs up their own phone."""
+
+    def close(self) -> None:
+        """Nothing to let go of."""

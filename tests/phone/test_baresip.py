@@ -1,0 +1,127 @@
+"""The baresip adapter against real baresip processes on loopback (conftest.py): what the
+line reports for an answered call hung up by either side, a refused one, one nobody
+answers, the collector's phone dying mid-call, and the recording against the talk time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from datetime import timedelta
+
+import pytest
+
+from callassist.core.phone import Answered, BaresipSetting, Busy, Dialling, HungUp, LineLost, NoAnswer, PhoneError, Ringing, talk_time
+from callassist.phone import open_phone
+from tests.phone.conftest import _free_port, run
+
+
+@pytest.fixture
+def phone(collector, events):
+    opened = open_phone(collector.setting, events.put, no_answer_after=timedelta(seconds=1))
+    yield opened
+    opened.close()
+
+
+def _kinds(events):
+    return [(type(event), event.call_id) for event in events]
+
+
+@pytest.mark.parametrize("by", ["us", "them"])
+def test_an_answered_call_reports_each_step_in_order_then_who_hung_up(phone, debtor, events, by):
+    call_id = phone.dial(debtor.uri)
+    events.wait_for("answered")
+    time.sleep(0.5)
+    if by == "us":
+        phone.hang_up(call_id)
+    else:
+        debtor.command("hangup")
+    ended = events.wait_for("hung_up")
+    assert ended == HungUp(call_id, ended.at, by=by)
+    seen = events.settle()
+    assert _kinds(seen) == [(Dialling, call_id), (Ringing, call_id), (Answered, call_id), (HungUp, call_id)]
+    assert seen[0] == Dialling(call_id, seen[0].at, debtor.uri)
+    assert all(event.at.tzinfo is not None for event in seen)
+    assert [event.at for event in seen] == sorted(event.at for event in seen)
+    assert timedelta(seconds=0.4) < talk_time(seen, now=seen[-1].at) < timedelta(seconds=2)
+    assert "Active calls (0)" in debtor.command("listcalls")
+
+
+def test_a_refused_call_is_busy(collector, phones, events):
+    debtor = phones.start("debtor", answermode="manual")
+    phone = open_phone(collector.setting, events.put)
+    try:
+        call_id = phone.dial(debtor.uri)
+        events.wait_for("ringing")
+        debtor.command("hangup")  # the debtor turns the ringing call down
+        busy = events.wait_for("busy")
+        assert busy == Busy(call_id, busy.at, busy.reason) and busy.reason.startswith("486")
+        assert _kinds(events.settle()) == [(Dialling, call_id), (Ringing, call_id), (Busy, call_id)]
+    finally:
+        phone.close()
+
+
+def test_a_call_nobody_answers_is_given_up_after_the_set_time(phone, phones, events):
+    debtor = phones.start("debtor", answermode="manual")
+    started = time.monotonic()
+    call_id = phone.dial(debtor.uri)
+    no_answer = events.wait_for("no_answer", timeout=3)
+    waited = time.monotonic() - started
+    assert no_answer == NoAnswer(call_id, no_answer.at, timedelta(seconds=1))
+    assert 1.0 <= waited < 1.6, waited
+    assert _kinds(events.settle()) == [(Dialling, call_id), (Ringing, call_id), (NoAnswer, call_id)]
+    assert "Active calls (0)" in debtor.command("listcalls")  # the phone gave it up: the debtor's stopped ringing
+
+
+def test_the_collectors_phone_dying_mid_call_loses_the_line_and_nothing_hangs(phone, collector, debtor, events):
+    call_id = phone.dial(debtor.uri)
+    events.wait_for("answered")
+    os.kill(collector.process.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    lost = events.wait_for("line_lost", timeout=2)
+    assert isinstance(lost, LineLost) and lost.call_id == call_id
+    assert f"baresip at 127.0.0.1:{collector.ctrl_port}" in lost.reason
+    with pytest.raises(PhoneError, match="is gone"):
+        phone.dial(debtor.uri)
+    phone.hang_up(call_id)  # nothing to hang up any more: returns at once
+    phone.close()
+    assert time.monotonic() - killed < 2
+    assert _kinds(events.settle(0.2)) == [(Dialling, call_id), (Ringing, call_id), (Answered, call_id), (LineLost, call_id)]
+
+
+def test_the_recording_lasts_as_long_as_the_talk(phone, collector, debtor, events):
+    call_id = phone.dial(debtor.uri)
+    events.wait_for("answered")
+    time.sleep(3)
+    phone.hang_up(call_id)
+    events.wait_for("hung_up")
+    phone.close()  # the collector's baresip may now be asked through ctrl_tcp
+    assert "Active calls (0)" in collector.command("listcalls")  # the call, and so its files, closed
+    spoken = talk_time(events.seen, now=events.seen[-1].at).total_seconds()
+    recordings = sorted(collector.recordings.glob("dump-*.wav"))
+    assert [path.name.rsplit("-", 1)[1] for path in recordings] == ["dec.wav", "enc.wav"]  # heard, and said
+    for recording in recordings:
+        assert abs(float(run("soxi", "-D", recording)) - spoken) < 1.0, (recording.name, spoken)
+    heard = next(path for path in recordings if path.name.endswith("-dec.wav"))
+    assert _peak(heard) > 0.1  # the debtor's words, not silence
+
+
+def _peak(recording) -> float:
+    """The loudest sample of a recording, from 0 to 1 (sox's stat writes to stderr)."""
+    report = subprocess.run(["sox", str(recording), "-n", "stat"], capture_output=True, text=True, check=True).stderr
+    return float(next(line for line in report.splitlines() if line.startswith("Maximum amplitude")).split(":")[1])
+
+
+def test_a_ctrl_tcp_not_listening_is_one_line_naming_where():
+    port = _free_port()
+    with pytest.raises(PhoneError) as raised:
+        open_phone(BaresipSetting("127.0.0.1", port), print)
+    message = str(raised.value)
+    assert f"127.0.0.1:{port}" in message and "\n" not in message and "ctrl_tcp_listen" in message
+
+
+def test_a_number_is_checked_before_baresip_hears_of_it(phone, collector, events):
+    with pytest.raises(PhoneError, match="cannot dial"):
+        phone.dial("555 0101; hangup")
+    assert events.settle(0.3) == []
