@@ -104,9 +104,12 @@ class BaresipPhone:
     # --- what the call screen asks ---
 
     def dial(self, number: str) -> str:
-        """Dials the checked number; the call's id once baresip has given it one."""
+        """Dials the checked number, one call at a time; the call's id once baresip has
+        given it one."""
         target = dial_target(number)
         with self._operating:
+            if (going_on := self._line.following()) is not None:
+                raise PhoneError(f"baresip at {self._where} is on call {going_on}: hang it up before dialling again")
             with self._state:
                 self._dialling, self._dialled = _Dial(target, self._clock()), None
             try:
@@ -177,8 +180,8 @@ class BaresipPhone:
         try:
             while not self._closing:
                 ready, _, _ = select.select([self._socket], [], [], _READ_SLICE)
+                self._give_up_unanswered()
                 if not ready:
-                    self._give_up_unanswered()
                     continue
                 data = self._socket.recv(65536)
                 if not data:

@@ -7,8 +7,10 @@ or sox they fail, saying how to install them."""
 
 from __future__ import annotations
 
+import ctypes
 import queue
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -26,6 +28,7 @@ MODULES = Path("/usr/lib/baresip/modules")
 SPOKEN = "Hello, this is Li Wei from finance. I know the invoice is overdue. We will pay on Friday."
 CALL_SECONDS = 20  # how long the sounds last: longer than any call here (a source that ends hangs up)
 START_TIMEOUT = 5.0
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _require_tools() -> None:
@@ -68,6 +71,12 @@ def _bindable(port: int, kind: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _die_with_parent() -> None:
+    """Run in the child before baresip starts: the kernel kills it if the test process dies
+    before it could stop it (a worker killed on a timeout), so no phone outlives the tests."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @dataclass
@@ -146,7 +155,7 @@ class Phones:
         (folder / "config").write_text("\n".join(config) + "\n")
         (folder / "accounts").write_text(f"<sip:{name}@127.0.0.1:{sip_port}>;regint=0;answermode={answermode}\n")
         with (folder / "log").open("wb") as log:
-            process = subprocess.Popen(["baresip", "-f", str(folder)], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(["baresip", "-f", str(folder)], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         phone = Baresip(name, folder, sip_port, ctrl_port, process)
         self.started.append(phone)
         return phone

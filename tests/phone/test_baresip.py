@@ -32,6 +32,8 @@ def _kinds(events):
 def test_an_answered_call_reports_each_step_in_order_then_who_hung_up(phone, debtor, events, by):
     call_id = phone.dial(debtor.uri)
     events.wait_for("answered")
+    with pytest.raises(PhoneError, match="hang it up before dialling again"):
+        phone.dial(debtor.uri)  # one call at a time
     time.sleep(0.5)
     if by == "us":
         phone.hang_up(call_id)
@@ -44,7 +46,7 @@ def test_an_answered_call_reports_each_step_in_order_then_who_hung_up(phone, deb
     assert seen[0] == Dialling(call_id, seen[0].at, debtor.uri)
     assert all(event.at.tzinfo is not None for event in seen)
     assert [event.at for event in seen] == sorted(event.at for event in seen)
-    assert timedelta(seconds=0.4) < talk_time(seen, now=seen[-1].at) < timedelta(seconds=2)
+    assert timedelta(seconds=0.4) < talk_time(seen, now=seen[-1].at) < timedelta(seconds=3)
     assert "Active calls (0)" in debtor.command("listcalls")
 
 
@@ -69,9 +71,16 @@ def test_a_call_nobody_answers_is_given_up_after_the_set_time(phone, phones, eve
     no_answer = events.wait_for("no_answer", timeout=3)
     waited = time.monotonic() - started
     assert no_answer == NoAnswer(call_id, no_answer.at, timedelta(seconds=1))
-    assert 1.0 <= waited < 1.6, waited
+    assert 1.0 <= waited < 3, waited  # not the 30 s baresip itself would ring for
     assert _kinds(events.settle()) == [(Dialling, call_id), (Ringing, call_id), (NoAnswer, call_id)]
     assert "Active calls (0)" in debtor.command("listcalls")  # the phone gave it up: the debtor's stopped ringing
+
+
+def test_a_number_where_no_phone_listens_reads_as_no_answer(phone, events):
+    nobody = f"sip:debtor@127.0.0.1:{_free_port()}"  # over UDP nothing says that nobody is there
+    call_id = phone.dial(nobody)
+    events.wait_for("no_answer", timeout=3)
+    assert _kinds(events.settle()) == [(Dialling, call_id), (NoAnswer, call_id)]
 
 
 def test_the_collectors_phone_dying_mid_call_loses_the_line_and_nothing_hangs(phone, collector, debtor, events):
@@ -86,7 +95,7 @@ def test_the_collectors_phone_dying_mid_call_loses_the_line_and_nothing_hangs(ph
         phone.dial(debtor.uri)
     phone.hang_up(call_id)  # nothing to hang up any more: returns at once
     phone.close()
-    assert time.monotonic() - killed < 2
+    assert time.monotonic() - killed < 3
     assert _kinds(events.settle(0.2)) == [(Dialling, call_id), (Ringing, call_id), (Answered, call_id), (LineLost, call_id)]
 
 
