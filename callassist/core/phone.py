@@ -144,7 +144,11 @@ class LineEvent:
 
     call_id: str
     at: datetime
-    kind: ClassVar[str]
+    kind: ClassVar[str]  # the class's name in snake case: `NoAnswer.kind` is "no_answer"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.kind = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower().lstrip("_")
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:
@@ -166,37 +170,28 @@ class Dialling(LineEvent):
     """The phone was told to dial `number` and took the call on."""
 
     number: str
-    kind: ClassVar[str] = "dialling"
 
 
-@dataclass(frozen=True)
+# An event that adds no field needs no @dataclass of its own: it has its base's.
 class Ringing(LineEvent):
     """The other side is ringing."""
 
-    kind: ClassVar[str] = "ringing"
 
-
-@dataclass(frozen=True)
 class Answered(LineEvent):
     """The other side answered: talk time starts."""
 
-    kind: ClassVar[str] = "answered"
-
 
 @dataclass(frozen=True)
-class Busy(LineEvent):
-    """The other side is busy or refused the call (`reason` as the phone said it)."""
-
-    reason: str
-    kind: ClassVar[str] = "busy"
+class _EndedFor(LineEvent):
+    reason: str  # as the phone or the adapter said it
 
 
-@dataclass(frozen=True)
-class Failed(LineEvent):
-    """The call could not be made or broke off (`reason` as the phone said it)."""
+class Busy(_EndedFor):
+    """The other side is busy or refused the call."""
 
-    reason: str
-    kind: ClassVar[str] = "failed"
+
+class Failed(_EndedFor):
+    """The call could not be made or broke off."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +199,6 @@ class NoAnswer(LineEvent):
     """Nobody answered within `after`; the phone was told to give up."""
 
     after: timedelta
-    kind: ClassVar[str] = "no_answer"
 
 
 @dataclass(frozen=True)
@@ -212,7 +206,6 @@ class HungUp(LineEvent):
     """The call ended by a hang-up: `by` us (the collector) or them (the debtor)."""
 
     by: Literal["us", "them"]
-    kind: ClassVar[str] = "hung_up"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -220,13 +213,9 @@ class HungUp(LineEvent):
             raise ValueError(f"a hang-up is by 'us' or 'them', not {self.by!r}")
 
 
-@dataclass(frozen=True)
-class LineLost(LineEvent):
+class LineLost(_EndedFor):
     """The link to the phone broke (its process died, its connection dropped): what became
     of the call is unknown, so it is over for us."""
-
-    reason: str
-    kind: ClassVar[str] = "line_lost"
 
 
 PHONE_KIND_PREFIX = "phone_"

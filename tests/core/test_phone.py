@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from callassist.core.call import Event
 from callassist.core.phone import (
+    PHONE_KINDS,
     Answered,
     BaresipSetting,
     Busy,
@@ -176,6 +177,11 @@ def test_a_line_event_needs_a_timezone():
         Ringing("c1", datetime(2026, 11, 20, 10, 0))
     with pytest.raises(ValueError, match="'us' or 'them'"):
         HungUp("c1", T0, by="someone")  # type: ignore[arg-type]
+
+
+def test_the_kinds_the_chain_stores_stay_as_they_are():
+    # Stored logs hold these names: renaming an event's class must not rename its kind unnoticed.
+    assert sorted(PHONE_KINDS) == ["phone_answered", "phone_busy", "phone_dialling", "phone_failed", "phone_hung_up", "phone_line_lost", "phone_no_answer", "phone_ringing"]
 
 
 def test_a_line_event_is_stored_in_the_chain_and_read_back():
