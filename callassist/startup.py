@@ -107,7 +107,7 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
         sys.exit(2)
 
     def open_workspace():
-        from callassist.workspace import Workspace
+        from callassist.services.workspace import Workspace
 
         return Workspace.open(settings, url, options.locale)
 
@@ -153,9 +153,9 @@ def daily_checkpoint(workspace) -> None:
     from callassist.core.checkpoints import CheckpointError
     from callassist.core.errors import LogRefused, StoreError
 
-    where = workspace.checkpoint_file
+    where = workspace.audit.checkpoint_file
     try:
-        made = workspace.checkpoint(daily=True)
+        made = workspace.audit.checkpoint(daily=True)
     except LogRefused as exc:
         print(f"callassist: no checkpoint signed: {exc.why}\n{exc}\n(callassist audit verify --checkpoints {where})", file=sys.stderr)
         return

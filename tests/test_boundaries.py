@@ -38,6 +38,6 @@ def test_the_checked_code_passes_the_type_checker():
 
 
 def test_core_and_store_load_without_textual_or_rich():
-    code = "import sys, callassist.workspace, callassist.store.demo, callassist.core.preflight;bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')];print(bad); sys.exit(1 if bad else 0)"
+    code = "import sys, callassist.services.workspace, callassist.store.demo, callassist.core.preflight;bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')];print(bad); sys.exit(1 if bad else 0)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -80,10 +80,10 @@ def test_audit_verify_names_the_broken_call_and_event(tmp_path):
 
     from sqlalchemy import text
 
+    from callassist.services.workspace import Workspace
     from callassist.settings import Settings
     from callassist.store.sql import quick_sqlite_read
     from callassist.tui.app import CallAssistApp
-    from callassist.workspace import Workspace
     from tests.conftest import NOW
     from tests.tui.conftest import press, settle
 
@@ -330,6 +330,7 @@ def test_a_trainer_sees_no_personal_data_in_a_note_full_of_it(tmp_path):
             secrets += said
             seq = len(queries.call_events(call_id, session=session))
             queries.append_events(call_id, [Event("note_added", {"text": note, "state": "wrap_up"}, datetime.now(UTC))], session=session, after_seq=seq)
+            session.commit()
         replayed = [queries.readable_call(call_id, Viewer("chen", "trainer"), session=session) for (call_id,) in session.connection().exec_driver_sql("SELECT id FROM call WHERE practice = 0 ORDER BY id LIMIT 40")]
     engine.dispose()
     exported = runner.invoke(app, ["--db", url, "--role", "trainer", "export", "events", "--format", "jsonl"]).stdout

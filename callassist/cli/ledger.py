@@ -25,9 +25,9 @@ def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> No
 
     from callassist.core.errors import StoreError
     from callassist.core.ledger_csv import LedgerFileError, read_accounts, read_payments
+    from callassist.services.unit import database_errors
     from callassist.store import db as store_db
     from callassist.store import ledger
-    from callassist.workspace import database_errors
 
     options: Options = ctx.obj
     settings = options.settings
@@ -96,9 +96,9 @@ def promises_evaluate(
 
     from callassist.core.errors import StoreError
     from callassist.core.promises import parse_date
+    from callassist.services.unit import database_errors
     from callassist.store import db as store_db
     from callassist.store import ledger
-    from callassist.workspace import database_errors
 
     options: Options = ctx.obj
     now = datetime.now(UTC)
@@ -124,9 +124,9 @@ def holds_list(ctx: typer.Context) -> None:
     debtor, why, since when, by whom, and what was captured."""
     from callassist.core.errors import StoreError
     from callassist.core.i18n import label
+    from callassist.services.unit import database_errors
     from callassist.store import db as store_db
     from callassist.store import holds
-    from callassist.workspace import database_errors
 
     options: Options = ctx.obj
     with open_store(options) as engine:
@@ -155,9 +155,9 @@ def holds_release(
 
     from callassist.core.compliance import SUPERVISOR
     from callassist.core.errors import StoreError
+    from callassist.services.unit import database_errors
     from callassist.store import db as store_db
     from callassist.store import holds
-    from callassist.workspace import database_errors
 
     options: Options = ctx.obj
     with open_store(options) as engine:

@@ -1,4 +1,6 @@
-"""The calls browser's rows and filters, and what a call's summary keeps for them.
+"""Calls as the services hand them to the screens: the call on screen, a stored call for
+replay with its reviews, the calls browser's rows and filters, and what a call's summary
+keeps for them.
 
 The filters run in the database (store/browse.py) over what each call's summary keeps
 (`BrowseFacts`), so the browser reads only the rows on screen, however many calls
@@ -7,10 +9,61 @@ there are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from callassist.core.call import Event, standing
+from callassist.core.account import AccountSnapshot
+from callassist.core.call import Call, Event, standing
+from callassist.core.practice import Rehearsal
+
+
+@dataclass
+class ActiveCall:
+    """A call on screen: its id, the machine-driven Call and the account as it was loaded."""
+
+    call_id: str
+    call: Call
+    snapshot: AccountSnapshot
+    started_at: datetime
+    resumed: bool = False
+    drafts: dict[str, dict[str, Any]] = field(default_factory=dict)  # forms half filled in when the call stopped
+    rehearsal: Rehearsal | None = None  # a practice call: the persona on the other end
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where a call's stored events stop being what was written, and why."""
+
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class CallReview:
+    """A supervisor's score of a call (1 to 5) and comment, with who and when."""
+
+    reviewer: str
+    score: int
+    comment: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredCall:
+    """A stored call for replay, as far as its chain holds."""
+
+    call_id: str
+    debtor: str
+    collector: str
+    started_at: datetime
+    practice: bool
+    events: list[Event]
+    broken: ChainBreak | None  # where the stored events stop being what was written
+    reviews: list[CallReview] = field(default_factory=list)
+    same_day: tuple[int, int] | None = None  # earlier calls to the debtor that day: (conversations, unanswered)
+    promise_now: tuple[str, date | None] | None = None  # the call's promise as the ledger holds it today
+
 
 SORTS = ("newest", "oldest", "longest", "debtor", "collector")
 ANY_FLAG = "any"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -278,3 +279,34 @@ def parse_work_starts(text: str | None) -> time | None:
     if not text:
         return None
     return time.fromisoformat(text.strip())
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    """One account of the worklist, with why it is where it is."""
+
+    account_id: int
+    debtor: str
+    contact: str
+    phone: str
+    currency: str
+    balance: Decimal
+    oldest_due: date | None
+    last_contact_at: datetime | None
+    last_outcome: str | None
+    promise_due: date | None
+    promise_amount: Decimal | None
+    debt_class: str
+    score: float
+    reasons: tuple[Reason, ...]  # every reason, the heaviest first
+    days_late: int  # days past due (negative: not due yet)
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """The best calls now, as read for one collector."""
+
+    rows: list[WorklistRow]  # the best calls now, best first
+    total: int  # the collector's open accounts
+    at: datetime | None = None  # when it was read: what was called since is not claimed from it
+    held: tuple[tuple[int, str, str, str], ...] = ()  # accounts a hold keeps out of it: (id, debtor, contact, phone)

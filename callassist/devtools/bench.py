@@ -292,13 +292,13 @@ def key_stages(trace: Path, last: int) -> dict:
 
 
 def bench_event_append(work: Path, url: str, appends: int) -> Figure:
+    from callassist.services.workspace import Workspace
     from callassist.settings import Settings
-    from callassist.workspace import Workspace
 
     settings = Settings(data_dir=work, collector="bench")
     workspace = Workspace.open(settings, url, "en")
-    first = workspace.worklist().rows[0].account_id
-    active = workspace.begin_call(first)
+    first = workspace.ledger.worklist().rows[0].account_id
+    active = workspace.calls.begin_call(first)
     samples = timed_notes(workspace, active.call_id, appends)
     workspace.engine.dispose()
 

@@ -44,7 +44,7 @@ def timed_notes(workspace, call_id: str, count: int) -> list[float]:
     for n in range(count):
         event = Event("note_added", {"text": f"bench note {n}", "state": "prepare"}, datetime.now(UTC))
         started = time.perf_counter()
-        workspace.store(call_id, [event])
+        workspace.calls.store(call_id, [event])
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 

@@ -138,12 +138,12 @@ def _claim_next(url: str, libpq: str, samples: int) -> dict[str, Figure]:
 
 
 def _desk(work: Path, url: str, name: str):
+    from callassist.services.workspace import Workspace
     from callassist.settings import Settings
-    from callassist.workspace import Workspace
 
     desk = Workspace.open(Settings(data_dir=work / name, collector=name), login(url, name), "en")
     desk.clock = _moment
-    desk.ensure_content()
+    desk.content.ensure()
     return desk
 
 
@@ -151,9 +151,9 @@ def _event_append(work: Path, url: str, libpq: str, samples: int) -> Figure:
     import psycopg
 
     desk = _desk(work, url, "c0")
-    active = desk.begin_next_call()
+    active = desk.calls.begin_next_call()
     timed = timed_notes(desk, active.call_id, samples)
-    desk.store(active.call_id, active.call.end("no_answer", "", None))
+    desk.calls.store(active.call_id, active.call.end("no_answer", "", None))
     desk.engine.dispose()
     floor = []
     with psycopg.connect(libpq) as raw:
@@ -178,8 +178,8 @@ def _collector(work: Path, url: str, name: str, start, results) -> None:
         times = []
         start.wait()
         for _ in range(CALLS_EACH):
-            listed = desk.worklist()
-            active = desk.begin_next_call([row.account_id for row in listed.rows], listed.at)
+            listed = desk.ledger.worklist()
+            active = desk.calls.begin_next_call([row.account_id for row in listed.rows], listed.at)
             call = active.call
             for trigger in CALL_KEYS:
                 time.sleep(rng.uniform(*KEY_GAP))
@@ -188,17 +188,17 @@ def _collector(work: Path, url: str, name: str, start, results) -> None:
                     events = call.choose(trigger)
                 except CallError:  # the debtor's hours are closed now: the call ends undialled
                     break
-                desk.store(active.call_id, events)
+                desk.calls.store(active.call_id, events)
                 call.step.text  # noqa: B018 (the prompt the screen shows next, rendered now)
                 times.append((time.perf_counter() - begun) * 1000)
             for n in range(NOTES_EACH if not call.ended else 0):
                 time.sleep(rng.uniform(*KEY_GAP))
                 begun = time.perf_counter()
-                desk.store(active.call_id, call.add_note(f"note {n}: asked to call the accounts office"))
+                desk.calls.store(active.call_id, call.add_note(f"note {n}: asked to call the accounts office"))
                 times.append((time.perf_counter() - begun) * 1000)
             time.sleep(rng.uniform(*KEY_GAP))
             begun = time.perf_counter()
-            desk.store(active.call_id, call.end("refused", "bench", None))
+            desk.calls.store(active.call_id, call.end("refused", "bench", None))
             times.append((time.perf_counter() - begun) * 1000)
         results.put(times)
     except BaseException as exc:  # noqa: BLE001 - said by the parent

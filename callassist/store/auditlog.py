@@ -18,11 +18,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
+from callassist.core.calls import ChainBreak
 from callassist.core.checkpoints import Checkpoint
 from callassist.core.compliance import retention_floor
 from callassist.core.errors import LogRefused
 from callassist.core.merkle import Frontier, Tree, leaf_hash
-from callassist.store.events import ChainBreak, ChainCheck, event_entry
+from callassist.store.events import ChainCheck, event_entry
 from callassist.store.models import LogCheckpoint
 
 LOG_ID = "log_id"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -155,6 +156,8 @@ def session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
+Result = TypeVar("Result")
+
 # PostgreSQL's "try the transaction again": a serialization failure or a deadlock.
 RETRY_STATES = frozenset({"40001", "40P01"})
 RETRIES = 3
@@ -171,7 +174,7 @@ def out_of_reach(exc: BaseException) -> bool:
     return isinstance(exc, (OperationalError, InterfaceError, OSError)) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
-def run_retrying(engine: Engine, work):
+def run_retrying(engine: Engine, work: Callable[[Session], Result]) -> Result:
     """`work(session)` in a transaction of its own, run again (up to RETRIES times) when
     the database asks for that; the work must commit, and be safe to run twice."""
     for attempt in range(1, RETRIES + 1):
@@ -181,3 +184,4 @@ def run_retrying(engine: Engine, work):
         except DBAPIError as exc:
             if attempt == RETRIES or not must_retry(exc):
                 raise
+    raise AssertionError("RETRIES is at least 1")

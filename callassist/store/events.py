@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from callassist.core.call import DAMAGED, ENDING_KINDS, Event
+from callassist.core.calls import ChainBreak
 from callassist.store.types import DAMAGED_TIME
 
 GENESIS = "0" * 64
@@ -40,12 +40,6 @@ def same_event(stored_payload: str, payload: dict) -> bool:
 def event_hash(call_id: str, seq: int, kind: str, at_iso: str, payload_json: str, prev_hash: str) -> str:
     """SHA-256 of the parts, each followed by a unit separator (0x1f)."""
     return hashlib.sha256(f"{call_id}\x1f{seq}\x1f{kind}\x1f{at_iso}\x1f{payload_json}\x1f{prev_hash}\x1f".encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class ChainBreak:
-    seq: int
-    reason: str
 
 
 def event_entry(call_id: str, seq: int, at_iso: str, chain_hash: str) -> bytes:

@@ -7,7 +7,6 @@ all of them or none.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
@@ -15,24 +14,25 @@ from decimal import Decimal
 from functools import lru_cache
 
 from sqlalchemy import bindparam, case, func, insert, text, update
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, calls_missed
 from callassist.core.call import DAMAGED, Event
-from callassist.core.calls import UnfinishedCall
+from callassist.core.calls import CallReview, ChainBreak, UnfinishedCall
 from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
 from callassist.core.errors import AccessDenied, StoreError
 from callassist.core.figures import Judge, Totals
 from callassist.core.flow import NOT_DIALLED, VERIFIED
-from callassist.core.priority import DEFAULT_CLASS_DAYS, parse_flags, parse_work_starts
+from callassist.core.priority import DEFAULT_CLASS_DAYS, Worklist, parse_flags, parse_work_starts
 from callassist.core.promises import outstanding
 from callassist.store import db, sql, summaries
-from callassist.store.events import GENESIS, ChainBreak, canonical, event_hash, same_event, stored_event, verify_chain
+from callassist.store.events import GENESIS, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.holds import holds_in_force, place_hold
 from callassist.store.ledger import add_promise
 from callassist.store.models import ACCOUNTS, CALLS, EVENTS, Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
-from callassist.store.sql import Worklist, month_of
+from callassist.store.sql import month_of
 from callassist.store.types import DAMAGED_TIME, UTCDateTime
 
 
@@ -41,7 +41,7 @@ def collector_by_name(name: str, *, session: Session, create: bool = False) -> C
     if found is None and create:
         found = Collector(name=name, display_name=name)
         session.add(found)
-        session.commit()
+        session.flush()  # its id, for the caller's transaction
     return found
 
 
@@ -68,15 +68,20 @@ def next_calls(collector_id: int, now: datetime, *, session: Session, class_days
 
 
 @lru_cache(maxsize=256)
-def _pyformat(statement: str) -> str:
-    """A statement's :named parameters as psycopg takes them (%(named)s); the worklist's
-    statements are few and run often, so each is rewritten once."""
-    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", statement.replace("%", "%%"))
+def _for_psycopg(statement: str) -> str:
+    """A statement as psycopg takes it, compiled by SQLAlchemy (its :named parameters as
+    %(named)s, its percent signs doubled); the worklist's statements are few and run
+    often, so each is compiled once."""
+    return str(text(statement).compile(dialect=_PSYCOPG))
+
+
+_PSYCOPG = psycopg_dialect()
 
 
 def _executor(session: Session):
     """Runs sql's statements in the session's transaction, straight through the driver:
-    SQLAlchemy's work per statement would be most of the worklist's time. SQLite takes
+    SQLAlchemy's work per statement would be most of the worklist's time (measured by
+    `callassist bench --only worklist`). SQLite takes
     their :named parameters as they are (as on the first paint); psycopg its own way."""
     connection = session.connection()
     driver = connection.connection.driver_connection
@@ -85,7 +90,7 @@ def _executor(session: Session):
 
     def execute(statement: str, params: dict) -> list:
         with driver.cursor() as cursor:
-            cursor.execute(_pyformat(statement), params)
+            cursor.execute(_for_psycopg(statement), params)
             return cursor.fetchall()
 
     return execute
@@ -145,14 +150,6 @@ def missed_calls(account_id: int, *, session: Session) -> int:
     return calls_missed(session.exec(select(Call.disposition).where(Call.account_id == account_id, Call.ended_at.is_not(None)).order_by(Call.started_at.desc()).limit(50)).all())
 
 
-def start_call(call: Call, events: list[Event], *, session: Session) -> tuple[int, str]:
-    """Create the call row and store its first events in one transaction; the chain's end
-    (seq, hash) after them."""
-    end = record_call(call, events, session=session)
-    session.commit()
-    return end
-
-
 # On PostgreSQL a call is opened only through the database's function (migration 0009),
 # which stamps a team login's call with the server's time and checks the account is held.
 _START_CALL = text("SELECT callassist.start_call(:id, :account, :collector, :script, :hash, :locale, :state, :practice, :persona, :started)").bindparams(bindparam("started", type_=UTCDateTime()))
@@ -186,8 +183,8 @@ def record_call(call: Call, events: list[Event], *, session: Session, judge: Jud
 
 
 def append_events(call_id: str, events: list[Event], *, session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, judge: Judge = Judge()) -> tuple[int, str]:
-    """Store events at the end of the call's chain, and what they imply, in one transaction;
-    the chain's end (seq, hash) after them.
+    """Add events at the end of the call's chain, and what they imply, to the session's
+    transaction (the caller commits); the chain's end (seq, hash) after them.
 
     With `after_seq` (the last event the caller knows is stored) the events are stored
     only there: if the chain already holds them there (a commit whose answer was lost),
@@ -200,15 +197,12 @@ def append_events(call_id: str, events: list[Event], *, session: Session, after_
     unanswered, its scorecard's failed items).
     """
     try:
-        end = _append(call_id, events, session, after_seq, chain_end, judge)
-        session.commit()
+        return _append(call_id, events, session, after_seq, chain_end, judge)
     except IntegrityError:
         if chain_end is None:
             raise
-        session.rollback()
-        end = _append(call_id, events, session, chain_end[0], judge=judge)
-        session.commit()
-    return end
+        session.rollback()  # the caller's unit of work holds nothing else (calls.store)
+        return _append(call_id, events, session, chain_end[0], judge=judge)
 
 
 def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, judge: Judge = Judge()) -> tuple[int, str]:
@@ -471,14 +465,15 @@ def team_totals(*, session: Session, viewer: Viewer, today: date, date_from: dat
     return totals
 
 
-def add_review(review: Review, *, session: Session) -> None:
-    session.add(review)
-    session.commit()
+def add_review(call_id: str, reviewer: str, score: int, comment: str, at: datetime, *, session: Session) -> None:
+    """Add a supervisor's score and comment on a call to the session's transaction."""
+    session.add(Review(call_id=call_id, reviewer=reviewer, score=score, comment=comment, created_at=at))
 
 
-def reviews(call_id: str, *, session: Session) -> list[Review]:
+def reviews(call_id: str, *, session: Session) -> list[CallReview]:
     """A call's manual reviews, oldest first."""
-    return list(session.exec(select(Review).where(Review.call_id == call_id).order_by(Review.created_at, Review.id)).all())
+    rows = session.exec(select(Review).where(Review.call_id == call_id).order_by(Review.created_at, Review.id)).all()
+    return [CallReview(row.reviewer, row.score, row.comment, row.created_at) for row in rows]
 
 
 EXPORTS = ("calls", "events", "promises")

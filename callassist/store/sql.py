@@ -25,7 +25,8 @@ from callassist.core.priority import (
     DEFAULT_CLASS_DAYS,
     AccountFacts,
     Moment,
-    Reason,
+    Worklist,
+    WorklistRow,
     days_past_due,
     income_days_soon,
     local_zone,
@@ -110,33 +111,6 @@ FROM call c JOIN account a ON a.id = c.account_id JOIN debtor d ON d.id = a.debt
 WHERE c.collector_id = :collector_id AND c.ended_at IS NULL AND c.practice = :practice
 ORDER BY c.started_at DESC
 """
-
-
-@dataclass(frozen=True)
-class WorklistRow:
-    account_id: int
-    debtor: str
-    contact: str
-    phone: str
-    currency: str
-    balance: Decimal
-    oldest_due: date | None
-    last_contact_at: datetime | None
-    last_outcome: str | None
-    promise_due: date | None
-    promise_amount: Decimal | None
-    debt_class: str
-    score: float
-    reasons: tuple[Reason, ...]  # every reason, the heaviest first
-    days_late: int  # days past due (negative: not due yet)
-
-
-@dataclass(frozen=True)
-class Worklist:
-    rows: list[WorklistRow]  # the best calls now, best first
-    total: int  # the collector's open accounts
-    at: datetime | None = None  # when it was read: what was called since is not claimed from it
-    held: tuple[tuple[int, str, str, str], ...] = ()  # accounts a hold keeps out of it: (id, debtor, contact, phone)
 
 
 def as_date(value) -> date | None:

@@ -27,7 +27,7 @@ from callassist.tui.commands import AccountCommands, Palette
 from callassist.tui.screens.worklist import WorklistScreen, call_open_text
 
 if TYPE_CHECKING:  # the workspace loads the database library: the app imports it in a worker
-    from callassist.workspace import ActiveCall
+    from callassist.core.calls import ActiveCall
 
 GIL_SWITCH_INTERVAL = 0.0005
 # How often events kept on this computer (the database out of reach) are sent again.
@@ -116,7 +116,7 @@ class CallAssistApp(App):
         """While the worklist waits for a key: build the quick-find (its Chinese tables take
         about 0.3 s of CPU, which must not compete with a call's first keys), then resume
         the garbage collector (see startup.run_tui) with all that is loaded set apart."""
-        catalog = self.workspace.catalog if self.workspace else None
+        catalog = self.workspace.content.catalog if self.workspace else None
         if catalog is not None:
             catalog.finder()
         self.resume_gc()
@@ -153,16 +153,16 @@ class CallAssistApp(App):
 
     def on_unmount(self) -> None:
         if self.workspace is not None:
-            self.workspace.open_calls.close()
+            self.workspace.close()
 
     def send_outbox(self) -> None:
-        if self.workspace is not None and self.workspace.offline:
+        if self.workspace is not None and self.workspace.calls.offline:
             self._send_outbox()
 
     @work(thread=True, exclusive=True, group="outbox")
     def _send_outbox(self) -> None:
         try:
-            sent = self.workspace.flush_outbox()
+            sent = self.workspace.calls.flush_outbox()
         except StoreError:
             return  # still out of reach: the screen keeps saying so, and this runs again
         if sent:
@@ -215,7 +215,7 @@ class CallAssistApp(App):
 
     def step_label(self, state: str) -> str:
         """A step of the script in use, in the collector's language (its id when the script has no such step)."""
-        flow = self.workspace.flow if self.workspace else None
+        flow = self.workspace.content.flow if self.workspace else None
         return flow.flow.states[state].label.get(self.locale) if flow and state in flow.flow.states else state
 
     def choose_practice(self) -> None:
@@ -226,9 +226,9 @@ class CallAssistApp(App):
         if workspace is None or self.in_call():
             self.say_in_call() if self.in_call() else self.bell()
             return
-        names = workspace.excuse_names(self.locale)
-        problems = [str(p) for p in workspace.problems + workspace.persona_problems]
-        self.push_screen(PracticeScreen(self.locale, workspace.personas, names, problems), lambda persona: persona and self._open_call(None, None, persona))
+        names = workspace.content.excuse_names(self.locale)
+        problems = [str(p) for p in workspace.content.problems + workspace.content.persona_problems]
+        self.push_screen(PracticeScreen(self.locale, workspace.content.personas, names, problems), lambda persona: persona and self._open_call(None, None, persona))
 
     @work(thread=True, exclusive=True, group="open-call")
     def _open_call(self, account_id: int | None, call_id: str | None, persona_id: str | None = None, listed: list[int] | None = None, listed_at=None, resuming: str | None = None) -> None:
@@ -237,16 +237,16 @@ class CallAssistApp(App):
         try:
             workspace = self.ensure_workspace()
             if persona_id:
-                active = workspace.begin_practice(persona_id)
+                active = workspace.calls.begin_practice(persona_id)
             elif call_id:
-                active = workspace.resume_call(call_id)
+                active = workspace.calls.resume_call(call_id)
             elif account_id is None:
-                active = workspace.begin_next_call(listed, listed_at)
+                active = workspace.calls.begin_next_call(listed, listed_at)
                 if active is None:
                     self.post_message(self.CallRefused([], "no_free_account" if listed else "nothing_to_call"))
                     return
             else:
-                active = workspace.begin_call(account_id)
+                active = workspace.calls.begin_call(account_id)
         except ContentError as exc:
             self.post_message(self.CallRefused([str(p) for p in exc.problems]))
             return
@@ -320,9 +320,9 @@ class CallAssistApp(App):
         from callassist.core.checkpoints import CheckpointError
         from callassist.core.errors import LogRefused
 
-        path = str(self.workspace.checkpoint_file)
+        path = str(self.workspace.audit.checkpoint_file)
         try:
-            made = self.workspace.checkpoint(daily=False)
+            made = self.workspace.audit.checkpoint(daily=False)
         except LogRefused:
             self.call_from_thread(self.notify, label("checkpoint_refused", self.locale, path=path), severity="error", timeout=20, markup=False)
             return
@@ -346,7 +346,7 @@ class CallAssistApp(App):
     @work(thread=True, exclusive=True, group="content")
     def _reload_content(self) -> None:
         try:
-            problems = self.ensure_workspace().reload_content()
+            problems = self.ensure_workspace().content.reload()
         except StoreError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
@@ -359,7 +359,7 @@ class CallAssistApp(App):
                 screen.show_notices()
         if message.problems:
             return  # listed on the worklist; a notice would hide the list behind it
-        flow = self.workspace.flow
+        flow = self.workspace.content.flow
         self.notify(label("content_reloaded", self.locale, script=flow.name, version=flow.content_hash[:8]), timeout=6, markup=False)
 
     def show_keys(self, choices=None, extra=()) -> None:

@@ -188,9 +188,9 @@ def test_a_persona_account_outcome_and_excuses_are_checked_at_their_lines(tmp_pa
 
 
 def test_a_practice_call_starts_on_the_sample_account_its_persona_asks_for(tmp_path):
+    from callassist.services.workspace import Workspace
     from callassist.settings import Settings
     from callassist.store import db
-    from callassist.workspace import Workspace
     from tests.conftest import SCRIPTS
 
     url = f"sqlite:///{tmp_path / 'practice.db'}"
@@ -199,11 +199,11 @@ def test_a_practice_call_starts_on_the_sample_account_its_persona_asks_for(tmp_p
     engine.dispose()
     workspace = Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), url, "en")
     workspace.clock = lambda: NOW
-    workspace.ensure_content()
-    reminder = workspace.begin_practice("reminder_invoice_pending")
+    workspace.content.ensure()
+    reminder = workspace.calls.begin_practice("reminder_invoice_pending")
     assert reminder.snapshot.invoices and all(invoice.due > NOW.date() for invoice in reminder.snapshot.invoices)
     assert reminder.call.context.overdue is None and reminder.call.context.not_yet_due
-    home = workspace.begin_practice("household_mother_asks")
+    home = workspace.calls.begin_practice("household_mother_asks")
     assert home.snapshot.debtor_kind == "consumer" and home.call.context.debtor_kind == "consumer"
-    usual = workspace.begin_practice("stall_busy_owner")
+    usual = workspace.calls.begin_practice("stall_busy_owner")
     assert usual.snapshot == sample_snapshot()

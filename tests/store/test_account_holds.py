@@ -19,27 +19,27 @@ from tests.store.test_rls import desk, own_accounts
 
 
 def _hold_on_a_call(workspace, account_id: int, reason: str, details: str = "") -> str:
-    active = workspace.begin_call(account_id)
+    active = workspace.calls.begin_call(account_id)
     call = active.call
-    workspace.store(active.call_id, call.choose("dial"))
-    workspace.store(active.call_id, call.place_hold(reason, details, None))
-    workspace.store(active.call_id, call.end("on_hold", details))
+    workspace.calls.store(active.call_id, call.choose("dial"))
+    workspace.calls.store(active.call_id, call.place_hold(reason, details, None))
+    workspace.calls.store(active.call_id, call.end("on_hold", details))
     return active.call_id
 
 
 def test_a_hold_takes_the_account_and_a_person_hold_the_debtor_out_of_the_worklist_until_released(tmp_path, team_db):
     wang = desk(tmp_path, team_db, "wang")
     mine = own_accounts(team_db)
-    first, second = [row.account_id for row in wang.worklist().rows if row.account_id in mine][:2]
+    first, second = [row.account_id for row in wang.ledger.worklist().rows if row.account_id in mine][:2]
     # The second debtor owes on two accounts: a lawyer for the person stops both.
     with psycopg.connect(libpq(team_db, "postgres")) as owner:
         owner.execute(f"CREATE TEMP TABLE copied AS SELECT * FROM account WHERE id = {second}")
         twin = owner.execute("UPDATE copied SET id = (SELECT max(id) + 1 FROM account), external_id = external_id || '-B', priority = priority + 1 RETURNING id").fetchone()[0]
         owner.execute("INSERT INTO account SELECT * FROM copied")
-    assert twin in [row.account_id for row in wang.worklist().rows]
+    assert twin in [row.account_id for row in wang.ledger.worklist().rows]
     _hold_on_a_call(wang, first, "hardship", "lost his job in October")
     _hold_on_a_call(wang, second, "has_lawyer", "Chen Lei, Lei & Partners, 021-5555-0100")
-    listed = wang.worklist()
+    listed = wang.ledger.worklist()
     assert not {first, second, twin} & {row.account_id for row in listed.rows}
     assert {first, second, twin} == {held[0] for held in listed.held}  # found by the palette, each once
     with psycopg.connect(libpq(team_db, "wang")) as connection:
@@ -47,13 +47,13 @@ def test_a_hold_takes_the_account_and_a_person_hold_the_debtor_out_of_the_workli
     assert placed == [("hardship", "wang", None), ("has_lawyer", "wang", None)]
     with psycopg.connect(libpq(team_db, "boss")) as boss:
         boss.execute("UPDATE accounthold SET released_at = now(), release_reason = 'the lawyer asked us to call the client directly' WHERE reason = 'has_lawyer'")
-    listed = [row.account_id for row in wang.worklist().rows]
+    listed = [row.account_id for row in wang.ledger.worklist().rows]
     assert first not in listed and second in listed and twin in listed
 
 
 def test_a_collectors_raw_sql_cannot_forge_release_or_rewrite_a_hold(tmp_path, team_db):
     wang = desk(tmp_path, team_db, "wang")
-    account = next(row.account_id for row in wang.worklist().rows if row.account_id in own_accounts(team_db))
+    account = next(row.account_id for row in wang.ledger.worklist().rows if row.account_id in own_accounts(team_db))
     call_id = _hold_on_a_call(wang, account, "dispute", "says INV-2 was never delivered")
     with psycopg.connect(libpq(team_db, "postgres")) as owner:
         debtor = owner.execute("SELECT debtor_id FROM account WHERE id = %s", (account,)).fetchone()[0]
@@ -78,7 +78,7 @@ def test_a_collectors_raw_sql_cannot_forge_release_or_rewrite_a_hold(tmp_path, t
 
 def test_a_supervisor_releases_once_under_their_own_name_and_the_servers_time(tmp_path, team_db):
     wang = desk(tmp_path, team_db, "wang")
-    account = next(row.account_id for row in wang.worklist().rows if row.account_id in own_accounts(team_db))
+    account = next(row.account_id for row in wang.ledger.worklist().rows if row.account_id in own_accounts(team_db))
     _hold_on_a_call(wang, account, "complaint", "says the calls are too frequent")
     with psycopg.connect(libpq(team_db, "boss")) as boss:
         with pytest.raises(psycopg.Error, match="with a reason"):
@@ -91,7 +91,7 @@ def test_a_supervisor_releases_once_under_their_own_name_and_the_servers_time(tm
     with psycopg.connect(libpq(team_db, "boss")) as boss:
         with pytest.raises(psycopg.Error, match="released already"):
             boss.execute("UPDATE accounthold SET release_reason = 'changed my mind'")
-    assert account in [row.account_id for row in wang.worklist().rows]
+    assert account in [row.account_id for row in wang.ledger.worklist().rows]
 
 
 def test_release_needs_a_reason_and_happens_once(store_url):

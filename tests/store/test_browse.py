@@ -159,6 +159,7 @@ def test_the_stamp_changes_when_a_call_is_stored_ends_or_is_purged(tmp_path, sta
         session.commit()
         stamps.append(browse.stamp(session.connection()))
         queries.append_events("later", [Event("call_ended", {"disposition": "refused"}, at + timedelta(seconds=5))], session=session)
+        session.commit()
         stamps.append(browse.stamp(session.connection()))
         session.connection().execute(text("UPDATE storesetting SET value = '0' WHERE name = 'retention_years'"))
         log = queries.purge_calls(PurgeLog(purged_at=datetime.now(UTC), by="boss", role="supervisor", profile="cn", before=TODAY - timedelta(days=10), calls=0, events=0, reviews=0), 0, session=session)

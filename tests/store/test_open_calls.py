@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from callassist.core.call import utc_now
 from callassist.core.errors import CallOpen
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store.claims import LEASE
-from callassist.workspace import Workspace, utc_now
 from tests.conftest import OBJECTIONS, SCRIPTS
 from tests.tui.conftest import as_team_login, with_demo_ledger
 
@@ -24,10 +25,10 @@ HOLDER = """
 import sys
 from pathlib import Path
 from callassist.settings import Settings
-from callassist.workspace import Workspace
+from callassist.services.workspace import Workspace
 settings = Settings(data_dir=Path(sys.argv[1]), collector="wang", scripts_dir=Path(sys.argv[3]), objections_dir=Path(sys.argv[4]))
 workspace = Workspace.open(settings, sys.argv[2], "en")
-print(workspace.begin_next_call().call_id, flush=True)
+print(workspace.calls.begin_next_call().call_id, flush=True)
 sys.stdin.read()  # the call stays on screen until the test says
 """
 
@@ -51,26 +52,26 @@ def test_a_live_call_is_not_taken_over_by_another_program(store_url, tmp_path):
     first, call_id = a_program_with_a_call_open(desk, url)
     try:
         second = desk_workspace(desk, url)
-        assert call_id in [call.call_id for call in second.unfinished()]
-        found = second.open_elsewhere(call_id)
+        assert call_id in [call.call_id for call in second.calls.unfinished()]
+        found = second.calls.open_elsewhere(call_id)
         assert found is not None and found.same_desk
         with pytest.raises(CallOpen, match="in another window on this computer"):
-            second.resume_call(call_id)
+            second.calls.resume_call(call_id)
     finally:
         first.kill()  # as kill -9 would: its lock goes with it
         first.wait()
-    assert second.open_elsewhere(call_id) is None
-    assert second.resume_call(call_id).call_id == call_id  # at once, not after the hold's lease
+    assert second.calls.open_elsewhere(call_id) is None
+    assert second.calls.resume_call(call_id).call_id == call_id  # at once, not after the hold's lease
 
     third, far_call = a_program_with_a_call_open(elsewhere, url)
     try:
-        found = second.open_elsewhere(far_call)
+        found = second.calls.open_elsewhere(far_call)
         assert found is not None and not found.same_desk and found.holder == "wang" and found.until > utc_now()
         with pytest.raises(CallOpen, match="by wang on another computer until"):
-            second.resume_call(far_call)
+            second.calls.resume_call(far_call)
         second.clock = lambda: utc_now() + LEASE + timedelta(minutes=1)  # the far program gone silent that long
-        assert second.open_elsewhere(far_call) is None
-        assert second.resume_call(far_call).call_id == far_call
+        assert second.calls.open_elsewhere(far_call) is None
+        assert second.calls.resume_call(far_call).call_id == far_call
     finally:
         third.kill()
         third.wait()

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from callassist.core.call import Event
 from callassist.core.errors import StoreError
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store import db, demo, queries
 from callassist.store.claims import LEASE
@@ -18,7 +19,6 @@ from callassist.store.events import kept_offline
 from callassist.store.models import Call, Claim
 from callassist.store.outbox import Batch, Outbox, OutboxError
 from callassist.store.sql import TEAM_POOL
-from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 from tests.tui.conftest import with_demo_ledger
 
@@ -72,25 +72,25 @@ def test_a_call_goes_on_while_the_server_is_down_and_is_whole_once_it_is_back(tm
         demo.populate(session, TEAM_POOL, TODAY)
     engine.dispose()
     desk = open_desk(tmp_path, url)
-    active = desk.begin_next_call()
+    active = desk.calls.begin_next_call()
     call = active.call
-    assert desk.store(active.call_id, call.choose("dial")) is True
+    assert desk.calls.store(active.call_id, call.choose("dial")) is True
     killable_postgres.kill()
     kept = []
     for trigger in ("right_party", "can_talk"):  # the collector goes on: each change is kept on this computer
         events = call.choose(trigger)
-        assert desk.store(active.call_id, events) is False
+        assert desk.calls.store(active.call_id, events) is False
         kept += events
     note = call.add_note("说好了 [b]周五[/b]")
-    assert desk.store(active.call_id, note) is False
+    assert desk.calls.store(active.call_id, note) is False
     kept += note
-    assert desk.offline and desk.outbox.waiting() == len(kept)
+    assert desk.calls.offline and desk.calls.outbox.waiting() == len(kept)
     with pytest.raises(StoreError):
-        desk.flush_outbox()  # still down
+        desk.calls.flush_outbox()  # still down
     killable_postgres.launch()
-    assert desk.flush_outbox() == len(kept)
-    assert not desk.offline and desk.outbox.calls() == []
-    assert desk.store(active.call_id, call.end("callback", "rings back after lunch", None)) is True  # straight to the database again
+    assert desk.calls.flush_outbox() == len(kept)
+    assert not desk.calls.offline and desk.calls.outbox.calls() == []
+    assert desk.calls.store(active.call_id, call.end("callback", "rings back after lunch", None)) is True  # straight to the database again
     events, broken, claims = stored_events(url, active.call_id)
     assert broken is None and claims == []
     # Each says when it happened, should the database have stamped it when it arrived.
@@ -101,34 +101,34 @@ def test_a_call_goes_on_while_the_server_is_down_and_is_whole_once_it_is_back(tm
 def test_events_stored_before_the_answer_was_lost_are_not_stored_twice(tmp_path, pg_url):
     with_demo_ledger(pg_url)
     desk = open_desk(tmp_path, pg_url)
-    active = desk.begin_call(desk.worklist().rows[0].account_id)
+    active = desk.calls.begin_call(desk.ledger.worklist().rows[0].account_id)
     events = active.call.choose(active.call.step.choices[0].trigger)
     after = len(stored_events(pg_url, active.call_id)[0])
-    assert desk.store(active.call_id, events) is True
+    assert desk.calls.store(active.call_id, events) is True
     # The commit went through but its answer never came back: the program kept the events.
-    desk.outbox.add(active.call_id, Batch(after, events))
-    desk.offline = True
-    assert desk.flush_outbox() == len(events)
+    desk.calls.outbox.add(active.call_id, Batch(after, events))
+    desk.calls.offline = True
+    assert desk.calls.flush_outbox() == len(events)
     stored, broken, _ = stored_events(pg_url, active.call_id)
     assert broken is None and len(stored) == after + len(events)
     # Something else in their place is refused, not stored after them.
-    desk.outbox.add(active.call_id, Batch(after, [Event("note_added", {"text": "other"}, NOW)]))
+    desk.calls.outbox.add(active.call_id, Batch(after, [Event("note_added", {"text": "other"}, NOW)]))
     with pytest.raises(StoreError, match="holds"):
-        desk.flush_outbox()
+        desk.calls.flush_outbox()
 
 
 def test_events_left_waiting_by_a_stopped_program_are_stored_when_it_opens_again(tmp_path, pg_url):
     with_demo_ledger(pg_url)
     desk = open_desk(tmp_path, pg_url)
-    active = desk.begin_call(desk.worklist().rows[0].account_id)
+    active = desk.calls.begin_call(desk.ledger.worklist().rows[0].account_id)
     after = len(stored_events(pg_url, active.call_id)[0])
     events = active.call.choose(active.call.step.choices[0].trigger)
-    desk.outbox.add(active.call_id, Batch(after, events))  # then the program was killed
-    desk.open_calls.close()  # as its death would
+    desk.calls.outbox.add(active.call_id, Batch(after, events))  # then the program was killed
+    desk.calls.open_calls.close()  # as its death would
     again = open_desk(tmp_path, pg_url)
-    assert again.outbox.calls() == []
-    assert [call.call_id for call in again.unfinished()] == [active.call_id]
-    resumed = again.resume_call(active.call_id)
+    assert again.calls.outbox.calls() == []
+    assert [call.call_id for call in again.calls.unfinished()] == [active.call_id]
+    resumed = again.calls.resume_call(active.call_id)
     assert resumed.call.state == active.call.state
     with db.session(again.engine) as session:
         assert session.get(Call, active.call_id).state == active.call.state
@@ -137,14 +137,14 @@ def test_events_left_waiting_by_a_stopped_program_are_stored_when_it_opens_again
 def test_a_chain_moved_on_by_another_program_is_never_forked(tmp_path, store_url):
     with_demo_ledger(store_url)
     first = open_desk(tmp_path, store_url)
-    active = first.begin_call(first.worklist().rows[0].account_id)
-    assert first.store(active.call_id, active.call.choose("dial")) is True  # the chain's end known, not read
+    active = first.calls.begin_call(first.ledger.worklist().rows[0].account_id)
+    assert first.calls.store(active.call_id, active.call.choose("dial")) is True  # the chain's end known, not read
     # The same call taken up on another computer, once the first program had been silent
     # longer than its hold's lease (it lost the database, say).
     other = open_desk(tmp_path / "elsewhere", store_url)
     other.clock = lambda: NOW + LEASE + timedelta(minutes=1)
-    other.resume_call(active.call_id)
+    other.calls.resume_call(active.call_id)
     with pytest.raises(StoreError, match="holds"):
-        first.store(active.call_id, active.call.choose("right_party"))
+        first.calls.store(active.call_id, active.call.choose("right_party"))
     stored, broken, _ = stored_events(store_url, active.call_id)
     assert broken is None and stored[-1].kind == "call_resumed"

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from callassist.cli import app as cli
 from callassist.core.calls import CallFilter
 from callassist.core.errors import AccessDenied, StoreError
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store import db, team
 from callassist.store.sql import TEAM_POOL
-from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
 from tests.store.conftest import libpq
 
@@ -42,8 +42,8 @@ def owners(url: str, user: str) -> set[str]:
 def test_a_collectors_raw_select_sees_only_their_own_rows(tmp_path, team_db):
     wang = desk(tmp_path, team_db, "wang")
     assert (wang.collector, wang.settings.role) == ("wang", "collector")  # the database says who this is
-    active = wang.begin_call(next(row.account_id for row in wang.worklist().rows if row.account_id in own_accounts(team_db)))
-    wang.store(active.call_id, active.call.end("no_answer", "", None))
+    active = wang.calls.begin_call(next(row.account_id for row in wang.ledger.worklist().rows if row.account_id in own_accounts(team_db)))
+    wang.calls.store(active.call_id, active.call.end("no_answer", "", None))
 
     assert owners(team_db, "wang") == {"wang", TEAM_POOL}
     assert owners(team_db, "li") == {TEAM_POOL}
@@ -75,16 +75,16 @@ EVERY_CALL = CallFilter(practice=True)
 def test_the_program_works_as_each_role_under_the_policies(tmp_path, team_db):
     li = desk(tmp_path, team_db, "li", role="supervisor")
     assert li.settings.role == "collector", "a flag does not make a collector a supervisor"
-    rows = li.worklist().rows
+    rows = li.ledger.worklist().rows
     assert rows and not own_accounts(team_db) & {row.account_id for row in rows}
     with pytest.raises(AccessDenied):
-        li.begin_call(min(own_accounts(team_db)))
-    active = li.begin_next_call([row.account_id for row in rows], NOW)
-    li.store(active.call_id, active.call.end("no_answer", "", None))
+        li.calls.begin_call(min(own_accounts(team_db)))
+    active = li.calls.begin_next_call([row.account_id for row in rows], NOW)
+    li.calls.store(active.call_id, active.call.end("no_answer", "", None))
     boss = desk(tmp_path, team_db, "boss")
     assert boss.settings.role == "supervisor"
-    assert any(summary.call_id == active.call_id for summary in boss.calls_page(EVERY_CALL, 0, 100))
-    assert not desk(tmp_path, team_db, "tina").calls_page(EVERY_CALL, 0, 100)
+    assert any(summary.call_id == active.call_id for summary in boss.reports.calls_page(EVERY_CALL, 0, 100))
+    assert not desk(tmp_path, team_db, "tina").reports.calls_page(EVERY_CALL, 0, 100)
 
 
 def test_a_login_not_let_in_is_told_who_can(tmp_path, team_db):

@@ -99,7 +99,8 @@ def _start_call(engine, standard_flow, catalog, row: int):
     call_id = str(uuid.uuid4())
     with db.session(engine) as session:
         stored = Call(id=call_id, account_id=account_id, collector_id=me.id, script="standard", script_hash=standard_flow.content_hash, locale="en", started_at=NOW, state=call.state)
-        queries.start_call(stored, call.start({"account_id": account_id}), session=session)
+        queries.record_call(stored, call.start({"account_id": account_id}), session=session)
+        session.commit()
     return me.id, account_id, call_id, call
 
 
@@ -108,12 +109,14 @@ def test_a_call_is_stored_event_by_event_and_verifies(engine, ledger, standard_f
     for trigger in ["dial", "right_party", "can_talk", "purpose_stated", "amount_agreed", "will_pay_in_full"]:
         with db.session(engine) as session:
             queries.append_events(call_id, call.choose(trigger), session=session)
+            session.commit()
     promise, errors = check_promise(str(call.balance.amount), [((TODAY + timedelta(days=7)).isoformat(), "")], "online", "email", call.balance, TODAY)
     assert not errors
     with db.session(engine) as session:
         queries.append_events(call_id, call.capture_promise(promise), session=session)
         queries.append_events(call_id, call.choose("promise_confirmed"), session=session)
         queries.append_events(call_id, call.end("promise"), session=session)
+        session.commit()
     with db.session(engine) as session:
         stored = queries.call_events(call_id, session=session)
         assert [e.kind for e in stored][:3] == ["call_started", "step_entered", "choice_made"]
@@ -143,6 +146,7 @@ def test_unfinished_call_resumes_from_the_database(engine, ledger, standard_flow
         for trigger in ["dial", "right_party", "can_talk"]:
             queries.append_events(call_id, call.choose(trigger), session=session)
         queries.append_events(call_id, call.add_note("asked for statement copy"), session=session)
+        session.commit()
     engine.dispose()  # as if the process died
     with db.session(engine) as session:
         [unfinished] = queries.unfinished_calls(collector_id, session=session)
@@ -263,8 +267,8 @@ def test_demo_history_is_real_calls_by_several_collectors(engine, ledger, standa
 def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
     from datetime import datetime
 
+    from callassist.services.workspace import Workspace
     from callassist.settings import Settings
-    from callassist.workspace import Workspace
     from tests.conftest import OBJECTIONS, SCRIPTS
 
     url = db.sqlite_url(tmp_path / "late.db")
@@ -274,25 +278,25 @@ def test_the_calls_browser_flags_a_call_made_too_late(tmp_path, standard_flow):
         demo.populate(session, "wang", TODAY)
     engine.dispose()
     workspace = Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), url, "en")
-    shanghai_account = next(row.account_id for row in workspace.worklist().rows if row.currency == "CNY")
+    shanghai_account = next(row.account_id for row in workspace.ledger.worklist().rows if row.currency == "CNY")
     for hour_utc in (2, 15):  # 10:00 and 23:00 in Shanghai
         workspace.clock = lambda hour=hour_utc: datetime(2026, 11, 20, hour, 0, tzinfo=UTC)
-        active = workspace.begin_call(shanghai_account)
+        active = workspace.calls.begin_call(shanghai_account)
         # The late call can be made only by a supervisor's override; it is still flagged.
         allowed = active.call.override("the debtor asked for an evening call", "lin", "supervisor") if active.call.dial_blocks() else []
-        workspace.store(active.call_id, allowed + active.call.choose("no_answer") + active.call.end("no_answer"))
+        workspace.calls.store(active.call_id, allowed + active.call.choose("no_answer") + active.call.end("no_answer"))
     from callassist.core.calls import CallFilter
 
-    flags = sorted((summary.started_at.hour, summary.flags) for summary in workspace.calls_page(CallFilter(), 0, 100))
+    flags = sorted((summary.started_at.hour, summary.flags) for summary in workspace.reports.calls_page(CallFilter(), 0, 100))
     assert flags == [(2, ()), (15, ("call_hours",))]
     workspace.engine.dispose()
 
 
 def test_who_may_work_an_account_is_checked_in_the_store(tmp_path):
     from callassist.core.errors import AccessDenied
+    from callassist.services.workspace import Workspace
     from callassist.settings import Settings
     from callassist.store.models import Account, Collector
-    from callassist.workspace import Workspace
     from tests.conftest import OBJECTIONS, SCRIPTS
 
     url = db.sqlite_url(tmp_path / "roles.db")
@@ -310,17 +314,17 @@ def test_who_may_work_an_account_is_checked_in_the_store(tmp_path):
         return opened
 
     collector = workspace("collector")
-    mine = collector.worklist().rows[0].account_id
-    assert collector.begin_call(mine).call_id
+    mine = collector.ledger.worklist().rows[0].account_id
+    assert collector.calls.begin_call(mine).call_id
     with pytest.raises(AccessDenied, match="belongs to another collector"):
-        collector.begin_call(theirs)
+        collector.calls.begin_call(theirs)
     with pytest.raises(AccessDenied, match="belongs to another collector"):
-        collector.record_payment(theirs, Decimal("10"), TODAY, "cash", "")
-    assert workspace("supervisor").begin_call(theirs).call_id
+        collector.ledger.record_payment(theirs, Decimal("10"), TODAY, "cash", "")
+    assert workspace("supervisor").calls.begin_call(theirs).call_id
     trainer = workspace("trainer")
-    assert trainer.worklist().rows == [] and trainer.worklist().total == 0
+    assert trainer.ledger.worklist().rows == [] and trainer.ledger.worklist().total == 0
     with pytest.raises(AccessDenied, match="a trainer works with scripts and practice calls"):
-        trainer.begin_call(mine)
+        trainer.calls.begin_call(mine)
     for opened in (collector, trainer):
         opened.engine.dispose()
 

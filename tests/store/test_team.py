@@ -14,10 +14,11 @@ from callassist.core.ledger_csv import read_accounts
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.devtools.bench_parts import write_ledger
 from callassist.devtools.bench_team import in_processes, login
+from callassist.services.content import load_content
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store import db, ledger, queries, team
 from callassist.store.models import Account, Call, Claim, Contact
-from callassist.workspace import Workspace, load_content
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 
 COLLECTORS = 20  # processes, as each collector runs a program of their own
@@ -31,16 +32,16 @@ def collector(tmp_path, url: str, name: str, start, results) -> None:
         settings = Settings(data_dir=tmp_path / name, collector=name, scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
         desk = Workspace.open(settings, login(url, name), "en")
         desk.clock = lambda: NOW
-        desk.ensure_content()
+        desk.content.ensure()
         worked = []
         start.wait()
-        listed = desk.worklist()  # as on the collector's screen
-        while (active := desk.begin_next_call([row.account_id for row in listed.rows], listed.at)) is not None:
+        listed = desk.ledger.worklist()  # as on the collector's screen
+        while (active := desk.calls.begin_next_call([row.account_id for row in listed.rows], listed.at)) is not None:
             begun = time.monotonic()
             if active.snapshot.account_id not in {row.account_id for row in listed.rows}:
-                listed = desk.worklist()  # the list on screen ran out: the screen reads it again
+                listed = desk.ledger.worklist()  # the list on screen ran out: the screen reads it again
             # The debtor asks not to be called again: the account leaves every worklist.
-            desk.store(active.call_id, active.call.end("refused", "asked for no more calls", None, None, "cease_contact"))
+            desk.calls.store(active.call_id, active.call.end("refused", "asked for no more calls", None, None, "cease_contact"))
             worked.append((active.snapshot.account_id, begun, time.monotonic(), name))
         results.put(worked)
     except BaseException as exc:  # noqa: BLE001 - the test reports it

@@ -25,10 +25,10 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from callassist.cli import app as cli
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store import claims, db, demo, queries
 from callassist.store.sql import TEAM_POOL
-from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 
 runner = CliRunner()
@@ -99,16 +99,16 @@ def make_team(postgres, tmp_path) -> Team:
         owned.execute("UPDATE contact SET stop = 'cease_contact' WHERE id = (SELECT contact_id FROM account WHERE id = %s)", (own[4],))
     team = Team(url, ids, own[2], lis[0], pool, "", "", "", own[4], roles)
     wang = desk(tmp_path, team, "wang")
-    ended = wang.begin_call(own[0])
-    wang.store(ended.call_id, ended.call.choose(ended.call.step.choices[0].trigger))
-    wang.store(ended.call_id, ended.call.end("no_answer", "", None))
-    under_way = wang.begin_call(own[1])
-    wang.record_payment(own[3], Decimal("100.00"), TODAY, "bank_transfer", "")  # what a collector's login may write, it can
+    ended = wang.calls.begin_call(own[0])
+    wang.calls.store(ended.call_id, ended.call.choose(ended.call.step.choices[0].trigger))
+    wang.calls.store(ended.call_id, ended.call.end("no_answer", "", None))
+    under_way = wang.calls.begin_call(own[1])
+    wang.ledger.record_payment(own[3], Decimal("100.00"), TODAY, "bank_transfer", "")  # what a collector's login may write, it can
     li = desk(tmp_path, team, "li")
-    done = li.begin_call(lis[1])  # a figure of li's, which wang's login must not read
-    li.store(done.call_id, done.call.choose(done.call.step.choices[0].trigger))
-    li.store(done.call_id, done.call.end("no_answer", "", None))
-    theirs = li.begin_call(lis[0])
+    done = li.calls.begin_call(lis[1])  # a figure of li's, which wang's login must not read
+    li.calls.store(done.call_id, done.call.choose(done.call.step.choices[0].trigger))
+    li.calls.store(done.call_id, done.call.end("no_answer", "", None))
+    theirs = li.calls.begin_call(lis[0])
     for workspace in (wang, li):
         workspace.engine.dispose()
     return Team(url, ids, own[2], lis[0], pool, ended.call_id, under_way.call_id, theirs.call_id, own[4], roles)
@@ -702,11 +702,11 @@ def test_a_forged_call_gets_the_servers_time_and_chain(team):
 def test_a_hold_lasts_the_servers_lease_whatever_the_program_says(tmp_path, team):
     wang = desk(tmp_path, team, "wang")
     wang.clock = lambda: NOW + timedelta(days=3650)  # a program whose clock says 2036
-    active = wang.begin_call(team.pool_account)
+    active = wang.calls.begin_call(team.pool_account)
     claimed, expires = team.sql(make_url(team.url).username, "SELECT claimed_at, expires_at FROM claim WHERE call_id = %s", (active.call_id,))[0]
     assert expires - claimed == claims.LEASE and abs(claimed - datetime.now(UTC)) < timedelta(minutes=1)
-    assert wang.renew_claim(active) is None
-    wang.store(active.call_id, active.call.end("no_answer", "", None))
+    assert wang.calls.renew_claim(active) is None
+    wang.calls.store(active.call_id, active.call.end("no_answer", "", None))
     wang.engine.dispose()
 
 
@@ -836,8 +836,8 @@ def test_holds_taken_at_once_or_revived_stay_within_the_limit(postgres, tmp_path
 def test_a_desk_with_a_wrong_clock_goes_by_the_servers(tmp_path, team, monkeypatch):
     """A desk three hours fast neither dials out of hours nor blocks in hours: the contact
     rules read the server's clock, which stamps the events."""
-    from callassist import workspace as desk_module
     from callassist.core import call as core_call
+    from callassist.services import workspace as desk_module
     from callassist.store import team as store_team
 
     fast = lambda: datetime.now(UTC) + timedelta(hours=3)  # noqa: E731
@@ -881,15 +881,15 @@ def test_the_contact_rules_count_every_collectors_calls(tmp_path, team):
     owner = make_url(team.url).username
     account = team.sql(owner, "SELECT max(id) FROM account WHERE collector_id = %s", (team.ids[TEAM_POOL],))[0][0]
     for _ in range(3):
-        active = desks["li"].begin_call(account)
+        active = desks["li"].calls.begin_call(account)
         for trigger in ("dial", "right_party"):
-            desks["li"].store(active.call_id, active.call.choose(trigger))
-        desks["li"].store(active.call_id, active.call.end("refused", "not today", None))
+            desks["li"].calls.store(active.call_id, active.call.choose(trigger))
+        desks["li"].calls.store(active.call_id, active.call.end("refused", "not today", None))
     assert team.sql("wang", "SELECT count(*) FROM call WHERE account_id = %s", (account,)) == [(0,)]
-    active = desks["wang"].begin_call(account)
+    active = desks["wang"].calls.begin_call(account)
     now = datetime.now(UTC)
     assert "conversations_cap" in [block.rule for block in active.call.contact_rules.budget(now).blocks]
-    desks["wang"].store(active.call_id, active.call.end("no_answer", "", None))
+    desks["wang"].calls.store(active.call_id, active.call.end("no_answer", "", None))
     for desk_of in desks.values():
         desk_of.engine.dispose()
 
@@ -897,14 +897,14 @@ def test_the_contact_rules_count_every_collectors_calls(tmp_path, team):
 def test_a_choice_taken_back_is_stored_by_a_collectors_login(tmp_path, team):
     """The program's own undo fits the shape the database holds every event to."""
     wang = desk(tmp_path, team, "wang")
-    active = wang.begin_call(team.wang_account)
+    active = wang.calls.begin_call(team.wang_account)
     active.call.contact_rules = None  # whatever the hour the suite runs at: the shape is what is tried
-    wang.store(active.call_id, active.call.choose("dial"))
-    wang.store(active.call_id, active.call.choose("right_party"))
-    wang.store(active.call_id, active.call.undo())
-    wang.store(active.call_id, active.call.choose("someone_else"))
+    wang.calls.store(active.call_id, active.call.choose("dial"))
+    wang.calls.store(active.call_id, active.call.choose("right_party"))
+    wang.calls.store(active.call_id, active.call.undo())
+    wang.calls.store(active.call_id, active.call.choose("someone_else"))
     assert team.sql("wang", "SELECT kind FROM callevent WHERE call_id = %s ORDER BY seq DESC LIMIT 4", (active.call_id,)) == [("step_entered",), ("choice_made",), ("step_entered",), ("undone",)]
-    wang.store(active.call_id, active.call.end("callback", "ask for Li Wei", None))
+    wang.calls.store(active.call_id, active.call.end("callback", "ask for Li Wei", None))
     wang.engine.dispose()
 
 

@@ -12,12 +12,12 @@ import pytest
 import textual._wait
 from sqlmodel import select
 
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store import db, demo, queries
 from callassist.store.models import Call
 from callassist.store.sql import quick_sqlite_read, sqlite_file
 from callassist.tui.app import CallAssistApp
-from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.widgets import Input, Static
 
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.tui.app import CallAssistApp
 from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.note import NoteScreen
-from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
 from tests.tui.conftest import press, settle, stored_calls, with_demo_ledger
 
@@ -229,8 +229,8 @@ async def test_a_blocked_account_is_left_not_dialled_and_counts_for_nothing(tmp_
     engine.dispose()
     workspace = Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS, role="supervisor"), db_url, "en")
     try:
-        stored = workspace.replay(calls[0][0].id)
-        card = workspace.scorecard(stored, "en")
+        stored = workspace.calls.replay(calls[0][0].id)
+        card = workspace.content.scorecard(stored, "en")
         assert not [line for line in card if line.result == "fail"], card
         assert frames(stored.events, "en")[-1].happened == "ended: Not dialled"
     finally:

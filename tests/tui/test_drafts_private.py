@@ -28,7 +28,7 @@ async def test_a_card_typed_into_a_note_is_masked_in_its_draft_and_the_draft_goe
     app = make_app("en")
     async with app.run_test() as pilot:
         screen = await start_first_call(pilot)
-        drafts = pilot.app.workspace.drafts
+        drafts = pilot.app.workspace.calls.drafts
         call_id = screen.active.call_id
         await press(pilot, "n")
         assert isinstance(pilot.app.screen, NoteScreen)

@@ -8,11 +8,12 @@ from textual.widgets import Static
 
 from callassist.core.errors import StoreError
 from callassist.core.i18n import resolve_locale
+from callassist.services.calls import Calls
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.tui.app import CallAssistApp
 from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.worklist import WorklistScreen
-from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
 from tests.tui.conftest import press, settle, stored_calls
 
@@ -24,7 +25,7 @@ async def test_a_failed_commit_is_shown_and_retried(make_app, db_url, monkeypatc
         await press(pilot, "enter")
         screen = pilot.app.screen
         assert isinstance(screen, CallScreen)
-        real_store = Workspace.store
+        real_store = Calls.store
         failures = {"left": 2}
 
         def flaky_store(self, call_id, events):
@@ -33,7 +34,7 @@ async def test_a_failed_commit_is_shown_and_retried(make_app, db_url, monkeypatc
                 raise StoreError("database is locked")
             return real_store(self, call_id, events)
 
-        monkeypatch.setattr(Workspace, "store", flaky_store)
+        monkeypatch.setattr(Calls, "store", flaky_store)
         await pilot.press("d")
         await pilot.pause(0.3)
         status = str(screen.query_one("#status", Static).render())
@@ -45,7 +46,7 @@ async def test_a_failed_commit_is_shown_and_retried(make_app, db_url, monkeypatc
         assert screen.call.state == "reach_party"
         assert screen.query_one("#prompt-title").text.plain == "Reach the right person"
         assert not screen.query_one("#status").display
-        drafts = pilot.app.workspace.drafts
+        drafts = pilot.app.workspace.calls.drafts
         failures["left"] = 1
         await press(pilot, "n")
         await pilot.press(*"gatekeeper was rude")

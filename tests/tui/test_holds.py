@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 from textual.widgets import Input, Select, Static
 
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store import db
 from callassist.store.models import AccountHold
@@ -19,7 +20,6 @@ from callassist.tui.screens.disposition import DispositionScreen
 from callassist.tui.screens.hold import HoldScreen
 from callassist.tui.screens.note import NoteScreen
 from callassist.tui.screens.worklist import WorklistScreen
-from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
 from tests.tui.conftest import as_owner, as_team_login, press, settle, stored_calls, with_demo_ledger
 from tests.tui.test_quickfind_calls import type_words

@@ -86,7 +86,7 @@ async def test_a_read_of_the_list_arriving_after_a_newer_one_is_not_shown(make_a
     async with make_app("en").run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         worklist = pilot.app.screen
-        full = pilot.app.workspace.worklist()
+        full = pilot.app.workspace.ledger.worklist()
         paid_off = full.rows[0].account_id
         after = dataclasses.replace(full, rows=full.rows[1:])
         older, newer = worklist.next_read(), worklist.next_read()

@@ -37,7 +37,7 @@ async def test_a_broken_edit_is_refused_and_the_last_good_version_stays(make_app
     purpose = settings.scripts_dir / "standard" / "en" / "purpose.j2"
     async with make_app("en").run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        good = pilot.app.workspace.flow.content_hash
+        good = pilot.app.workspace.content.flow.content_hash
         assert not _problems_panel(pilot.app).display
         original = purpose.read_text(encoding="utf-8")
         purpose.write_text(original.replace("{{ creditor }}", "{{ creditr }}", 1), encoding="utf-8")
@@ -47,7 +47,7 @@ async def test_a_broken_edit_is_refused_and_the_last_good_version_stays(make_app
         shown = str(panel.render())
         assert panel.display and "last good version" in shown and good[:8] in shown
         assert "purpose.j2:" in shown and "E030" in shown and "creditr" in shown
-        assert pilot.app.workspace.flow.content_hash == good
+        assert pilot.app.workspace.content.flow.content_hash == good
         # Calls go on with the last good version.
         await press(pilot, "enter", "d", "r", "y")
         screen = pilot.app.screen
@@ -57,8 +57,8 @@ async def test_a_broken_edit_is_refused_and_the_last_good_version_stays(make_app
         # Fixed, and reloaded from the command palette: the new version is in use, the list is gone.
         purpose.write_text(original + "\nEDITED", encoding="utf-8")
         await _palette(pilot, "Reload scripts")
-        assert pilot.app.workspace.flow.content_hash != good
-        assert pilot.app.workspace.problems == []
+        assert pilot.app.workspace.content.flow.content_hash != good
+        assert pilot.app.workspace.content.problems == []
     [(call, _)] = stored_calls(db_url)
     assert call.script_hash == good
 
@@ -75,15 +75,15 @@ async def test_a_call_under_way_keeps_the_version_it_started_with(make_app, sett
         assert pilot.app.screen is screen
         await press(pilot, "d")
         assert screen.call.state == "reach_party" and "A NEW OPENING LINE" not in screen.call.step.text
-        assert screen.call.loaded.content_hash != pilot.app.workspace.flow.content_hash
+        assert screen.call.loaded.content_hash != pilot.app.workspace.content.flow.content_hash
     [(call, events)] = stored_calls(db_url)
     entered = [e for e in events if e.kind == "step_entered" and e.payload["state"] == "reach_party"]
     assert entered and "A NEW OPENING LINE" not in entered[0].payload["text"]
 
 
 async def test_a_collector_without_accounts_is_told_so_and_a_fixed_script_clears_its_problems(settings, db_url):
+    from callassist.services.workspace import Workspace
     from callassist.tui.app import CallAssistApp
-    from callassist.workspace import Workspace
     from tests.conftest import NOW
 
     flow = settings.scripts_dir / "standard" / "flow.yaml"

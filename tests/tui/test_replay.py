@@ -211,7 +211,7 @@ async def test_the_dashboard_shows_the_team_figures(make_app, db_url):
         assert "通话" in str(dashboard.query(".chart-title").first().render()) and "calls" not in str(dashboard.query(".chart-title").first().render())
         # The steps in the script's order.
         steps = [line.split()[0] for line in str(dashboard.query_one("#phases", Static).render()).splitlines()[1:] if line.strip()]
-        flow = list(pilot.app.workspace.flow.flow.state_labels("zh").values())
+        flow = list(pilot.app.workspace.content.flow.flow.state_labels("zh").values())
         assert steps == sorted(steps, key=flow.index)
         await press(pilot, "escape")
         assert not isinstance(pilot.app.screen, DashboardScreen)
@@ -229,9 +229,9 @@ async def test_a_supervisor_leaving_the_dashboard_signs_a_checkpoint(tmp_path, d
     import json
 
     from callassist.core.checkpoints import Checkpoint, signature_problem
+    from callassist.services.workspace import Workspace
     from callassist.startup import daily_checkpoint
     from callassist.tui.app import CallAssistApp
-    from callassist.workspace import Workspace
     from tests.conftest import NOW
 
     boss = Settings(data_dir=tmp_path / "boss", collector="zhou", role="supervisor", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
@@ -256,9 +256,9 @@ async def test_a_supervisor_leaving_the_dashboard_signs_a_checkpoint(tmp_path, d
     workspace.clock = lambda: NOW + timedelta(days=1)
     daily_checkpoint(workspace)
     assert len(desk.checkpoint_file(db_url).read_text().splitlines()) == 1  # the desk's own file had none
-    workspace.ensure_content()
-    active = workspace.begin_call(workspace.worklist().rows[0].account_id)
-    workspace.store(active.call_id, active.call.end("no_answer", "", None))
+    workspace.content.ensure()
+    active = workspace.calls.begin_call(workspace.ledger.worklist().rows[0].account_id)
+    workspace.calls.store(active.call_id, active.call.end("no_answer", "", None))
     daily_checkpoint(workspace)
     assert len(desk.checkpoint_file(db_url).read_text().splitlines()) == 1  # one a day
     workspace.clock = lambda: NOW + timedelta(days=2)
@@ -317,8 +317,8 @@ async def test_an_open_calls_browser_reads_the_calls_again_only_when_they_change
         await make_two_calls(pilot)
         workspace = pilot.app.workspace
         reads = []
-        read = workspace.calls_page
-        workspace.calls_page = lambda *args: reads.append(1) or read(*args)
+        read = workspace.reports.calls_page
+        workspace.reports.calls_page = lambda *args: reads.append(1) or read(*args)
         await press(pilot, "v")
         browser = pilot.app.screen
         assert isinstance(browser, CallsScreen) and len(reads) == 1
@@ -356,8 +356,8 @@ async def test_an_open_dashboard_reads_the_figures_again_only_when_they_may_have
         await make_two_calls(pilot)
         workspace = pilot.app.workspace
         reads = []
-        read = workspace.team_figures
-        workspace.team_figures = lambda: reads.append(1) or read()
+        read = workspace.reports.team_figures
+        workspace.reports.team_figures = lambda: reads.append(1) or read()
         await press(pilot, "f")
         dashboard = pilot.app.screen
         assert isinstance(dashboard, DashboardScreen) and len(reads) == 1
@@ -469,7 +469,7 @@ async def test_a_bug_in_a_worker_ends_the_app_with_the_internal_errors_status(ma
             def broken(*_args):
                 raise RuntimeError("a bug")
 
-            pilot.app.workspace.calls_count = broken
+            pilot.app.workspace.reports.calls_count = broken
             await press(pilot, "v")
             await pilot.pause(0.5)
     assert app.return_code == INTERNAL_ERROR

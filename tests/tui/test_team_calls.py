@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store import db, queries
 from callassist.store.models import Call
@@ -13,7 +14,6 @@ from callassist.tui.app import CallAssistApp
 from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from callassist.tui.widgets.line_table import LineTable
-from callassist.workspace import Workspace
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
 from tests.tui.conftest import press, settle, with_demo_ledger
 
@@ -29,14 +29,14 @@ async def test_n_calls_the_best_account_no_one_else_is_calling(make_app, db_url,
         await settle(pilot)
         listed = [row.account_id for row in pilot.app.screen.rows]
         boss = supervisor(tmp_path, db_url)
-        theirs = boss.begin_call(listed[0])  # taken while wang's list is on screen
+        theirs = boss.calls.begin_call(listed[0])  # taken while wang's list is on screen
         await press(pilot, "n")
         screen = pilot.app.screen
         assert isinstance(screen, CallScreen) and screen.active.snapshot.account_id == listed[1]
         await press(pilot, "a", "x", "ctrl+s")  # no answer, and the call ends
         assert isinstance(pilot.app.screen, WorklistScreen)
         assert listed[0] not in [row.account_id for row in pilot.app.screen.rows], "the list leaves out what someone is calling"
-    boss.store(theirs.call_id, theirs.call.end("no_answer", "", None))
+    boss.calls.store(theirs.call_id, theirs.call.end("no_answer", "", None))
 
 
 async def test_an_account_someone_else_is_calling_is_refused_with_who(make_app, db_url, tmp_path):
@@ -44,7 +44,7 @@ async def test_an_account_someone_else_is_calling_is_refused_with_who(make_app, 
         await settle(pilot)
         first = pilot.app.screen.rows[0].account_id
         boss = supervisor(tmp_path, db_url)
-        boss.begin_call(first)
+        boss.calls.begin_call(first)
         assert pilot.app.screen.query_one(LineTable).cursor_key == str(first)
         await press(pilot, "enter")
         assert isinstance(pilot.app.screen, WorklistScreen)
@@ -72,10 +72,10 @@ async def test_a_call_goes_on_while_the_database_is_down_and_the_screen_says_so(
         killable_postgres.launch()
         for _ in range(60):  # the program tries again every couple of seconds
             await pilot.pause(0.1)
-            if not pilot.app.workspace.offline:
+            if not pilot.app.workspace.calls.offline:
                 break
         await settle(pilot)
-        assert not pilot.app.workspace.offline
+        assert not pilot.app.workspace.calls.offline
         assert any("Database back" in str(n.message) for n in pilot.app._notifications)
         assert not screen.query_one("#status").display
         call_id = screen.active.call_id
@@ -113,7 +113,7 @@ async def test_a_supervisor_sees_the_teams_calls_as_they_happen(db_url, tmp_path
         assert isinstance(pilot.app.screen, DashboardScreen)
         live = pilot.app.screen.query_one("#live")
         await until(lambda: "In calls now: 0" in str(live.render()))
-        active = wang.begin_call(wang.worklist().rows[0].account_id)
+        active = wang.calls.begin_call(wang.ledger.worklist().rows[0].account_id)
         await until(lambda: "In calls now: 1" in str(live.render()) and "wang" in str(live.render()))
         await press(pilot, "escape", "v")
         assert isinstance(pilot.app.screen, CallsScreen)
@@ -125,5 +125,5 @@ async def test_a_supervisor_sees_the_teams_calls_as_they_happen(db_url, tmp_path
         timeline = pilot.app.screen.query_one(OptionList)
         await until(lambda: timeline.option_count > 0)
         before = timeline.option_count
-        wang.store(active.call_id, active.call.choose("dial"))
+        wang.calls.store(active.call_id, active.call.choose("dial"))
         await until(lambda: timeline.option_count > before)

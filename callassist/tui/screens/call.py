@@ -43,7 +43,7 @@ from callassist.tui.widgets.objection_panel import ObjectionPanel
 from callassist.tui.widgets.prompt_panel import PromptPanel
 
 if TYPE_CHECKING:  # the workspace loads the database library; the screen must not, see App.in_call
-    from callassist.workspace import ActiveCall
+    from callassist.core.calls import ActiveCall
 
 RETRY_SECONDS = 1.0
 RENEW_CLAIM_SECONDS = 60.0  # store/claims.py RENEW_EVERY: the screen may not import the store's database code
@@ -179,7 +179,7 @@ class CallScreen(Screen):
 
     def show_card(self) -> None:
         self.card_debt = self.debt_on_card()
-        self.query_one(AccountCard).show(self.active.snapshot, self.locale, self.app.now(), self.app.workspace.settings.class_days, self.card_debt)
+        self.query_one(AccountCard).show(self.active.snapshot, self.locale, self.app.now(), self.app.workspace.class_days, self.card_debt)
 
     def show_rules(self) -> None:
         """Before dialling: what the contact rules leave, and what blocks the call now."""
@@ -251,7 +251,7 @@ class CallScreen(Screen):
 
     def show_offline(self) -> None:
         """While events wait on this computer for the database, the screen says so."""
-        if self.app.workspace.offline:
+        if self.app.workspace.calls.offline:
             self.show_status(label("offline_kept", self.locale), "bold yellow")
         else:
             self.show_status("")
@@ -267,7 +267,7 @@ class CallScreen(Screen):
     def renew_claim(self) -> None:
         """Keep the account held while the call is on screen (store/claims.py)."""
         try:
-            holder = self.app.workspace.renew_claim(self.active)
+            holder = self.app.workspace.calls.renew_claim(self.active)
         except StoreError:
             return  # out of reach: the events wait on this computer (see store()), the claim is renewed once back
         if holder is not None:
@@ -297,7 +297,7 @@ class CallScreen(Screen):
     @work(thread=True, group="store")
     def store(self, events: list[Event]) -> None:
         try:
-            in_database = self.app.workspace.store(self.active.call_id, events)
+            in_database = self.app.workspace.calls.store(self.active.call_id, events)
         except StoreError as exc:
             self.post_message(self.StoreFailed(events, str(exc)))
         else:
@@ -371,7 +371,7 @@ class CallScreen(Screen):
         placed since the call opened, on another account of the same person too, stops it."""
         before = self.active.snapshot.holds
         try:
-            holds = self.app.workspace.holds_now(self.active)
+            holds = self.app.workspace.calls.holds_now(self.active)
         except StoreError:
             holds = before  # out of reach: the holds read when the call opened still stand
         self.app.call_from_thread(self.dial_checked, trigger, bool(holds) and holds != before)
@@ -465,7 +465,7 @@ class CallScreen(Screen):
     def action_release(self) -> None:
         """A supervisor releases the holds that block this account, saying why (stored)."""
         holds = self.active.snapshot.holds
-        role = self.app.workspace.settings.role
+        role = self.app.workspace.viewer.role
         refused = release_refused(holds, self.call.dialled, role)
         if refused is not None:
             self.app.notify(label(refused, self.locale, role=role), severity="information" if refused == "release_nothing" else "warning", markup=False)
@@ -483,7 +483,7 @@ class CallScreen(Screen):
     @work(thread=True, group="store")
     def release_holds(self, reason: str, names: str) -> None:
         try:
-            self.app.workspace.release_holds(self.active, reason)
+            self.app.workspace.calls.release_holds(self.active, reason)
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
@@ -511,7 +511,7 @@ class CallScreen(Screen):
 
     def action_override(self) -> None:
         """A supervisor lets a blocked call be dialled, saying why (stored as an event)."""
-        role = self.app.workspace.settings.role
+        role = self.app.workspace.viewer.role
         refused = self.call.override_refused(role)
         if refused is not None:
             self.app.notify(label(refused, self.locale, role=role), severity="information" if refused == "override_nothing" else "warning", markup=False)
@@ -530,7 +530,7 @@ class CallScreen(Screen):
         self.app.push_screen(NoteScreen(self.locale, *self.draft_of("override"), title=label("override_title", self.locale), intro=label("override_rules", self.locale, reasons=reasons), placeholder=label("override_reason", self.locale)), given)
 
     def note_warnings(self, text: str) -> list[str]:
-        return self.app.workspace.note_warnings(text, self.locale)
+        return self.app.workspace.content.note_warnings(text, self.locale)
 
     def action_promise(self) -> None:
         if not self.call.in_promise_step():
@@ -545,8 +545,8 @@ class CallScreen(Screen):
             else:
                 self.drop_draft("promise")
 
-        today = self.app.workspace.debtor_today(self.active.snapshot)
-        self.app.push_screen(PromiseScreen(self.call.balance, today, self.app.workspace.fee_allowance, self.locale, *self.draft_of("promise")), captured)
+        today = self.app.workspace.calls.debtor_today(self.active.snapshot)
+        self.app.push_screen(PromiseScreen(self.call.balance, today, self.app.workspace.ledger.fee_allowance, self.locale, *self.draft_of("promise")), captured)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "leave":  # only before dialling; a hold, only after
@@ -619,22 +619,22 @@ class CallScreen(Screen):
 
     def keep_draft(self, form: str, fields: dict) -> None:
         self.drafts[form] = fields
-        self.app.workspace.drafts.keep(self.active.call_id, form, fields)
+        self.app.workspace.calls.keep_draft(self.active.call_id, form, fields)
         self.write_draft(form)
 
     @work(thread=True, group="draft")
     def write_draft(self, form: str) -> None:
-        self.app.workspace.drafts.write(self.active.call_id, form)
+        self.app.workspace.calls.write_draft(self.active.call_id, form)
 
     def drop_draft(self, form: str) -> None:
         """A form closed without saving: what was typed in it is not kept."""
         self.drafts.pop(form, None)
-        self.app.workspace.drafts.forget(self.active.call_id, form)
+        self.app.workspace.calls.forget_draft(self.active.call_id, form)
         self.discard_draft(form)
 
     @work(thread=True, group="draft")
     def discard_draft(self, form: str) -> None:
-        self.app.workspace.drafts.discard(self.active.call_id, form)
+        self.app.workspace.calls.discard_draft(self.active.call_id, form)
 
     def action_keys(self) -> None:
         """Every key that works now: this step's choices, then what else the call allows."""

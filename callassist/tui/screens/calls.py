@@ -110,17 +110,17 @@ class CallsScreen(Screen):
         the call `follow` now is; the filter's choices too when the calls changed."""
         try:
             workspace = self.app.ensure_workspace()
-            stamp = workspace.calls_stamp()
+            stamp = workspace.reports.calls_stamp()
             changed = stamp != self.read_stamp
             if changed:
-                self.post_message(self.Collectors(workspace.call_collectors()))
-            everything = workspace.calls_count(CallFilter(practice=True)) if changed else None
-            total = workspace.calls_count(wanted)
+                self.post_message(self.Collectors(workspace.reports.call_collectors()))
+            everything = workspace.reports.calls_count(CallFilter(practice=True)) if changed else None
+            total = workspace.reports.calls_count(wanted)
             if follow is not None:
-                moved = workspace.calls_position(wanted, follow)
+                moved = workspace.reports.calls_position(wanted, follow)
                 around = around if moved is None else moved
             start = min(around, max(0, total - 1)) // PAGE * PAGE
-            rows = workspace.calls_page(wanted, start, PAGE, total)
+            rows = workspace.reports.calls_page(wanted, start, PAGE, total)
             self.read_stamp = stamp
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
@@ -136,7 +136,7 @@ class CallsScreen(Screen):
     def follow_calls(self) -> None:
         began = time.perf_counter()
         try:
-            stamp = self.app.ensure_workspace().calls_stamp()
+            stamp = self.app.ensure_workspace().reports.calls_stamp()
         except StoreError:
             stamp = self.read_stamp  # said by the next read that fails
         if stamp != self.read_stamp:
@@ -182,7 +182,7 @@ class CallsScreen(Screen):
     @work(thread=True, group="pages")
     def read_page(self, wanted: CallFilter, generation: int, start: int, total: int) -> None:
         try:
-            rows = self.app.ensure_workspace().calls_page(wanted, start, PAGE, total)
+            rows = self.app.ensure_workspace().reports.calls_page(wanted, start, PAGE, total)
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
@@ -300,7 +300,7 @@ class CallsScreen(Screen):
         return [f"{fmt_short_date(started.date(), locale)} {started:%H:%M}", call.collector, debtor, outcome, ", ".join(names.get(e, e) for e in call.excuses), "✓" if call.promised else "", f"{minutes}:{seconds:02d}"]
 
     def excuse_names(self) -> dict[str, str]:
-        return self.app.workspace.excuse_names(self.locale) if self.app.workspace else {}
+        return self.app.workspace.content.excuse_names(self.locale) if self.app.workspace else {}
 
     @on(LineTable.Highlighted)
     def show_detail(self, event: LineTable.Highlighted) -> None:

@@ -101,10 +101,10 @@ class DashboardScreen(Screen):
         result = None
         try:
             workspace = self.app.ensure_workspace()
-            workspace.ensure_content()
-            stamp = (workspace.figures_stamp(), self.app.now().date())
+            workspace.content.ensure()
+            stamp = (workspace.reports.figures_stamp(), self.app.now().date())
             if stamp != self.read_stamp or time.monotonic() - self.read_at > FIGURES_AT_LEAST_EVERY:
-                result = workspace.team_figures()
+                result = workspace.reports.team_figures()
                 self.read_stamp, self.read_at = stamp, time.monotonic()
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
@@ -115,7 +115,7 @@ class DashboardScreen(Screen):
     @work(thread=True, exclusive=True, group="in-progress")
     def load_in_progress(self) -> None:
         try:
-            calls = self.app.ensure_workspace().calls_in_progress()
+            calls = self.app.ensure_workspace().reports.calls_in_progress()
         except StoreError:
             return  # said by the figures' read
         self.post_message(self.InProgress(calls))
@@ -124,7 +124,7 @@ class DashboardScreen(Screen):
     def in_progress(self, message: InProgress) -> None:
         t = lambda key, **values: label(key, self.locale, **values)  # noqa: E731
         workspace = self.app.workspace
-        states = workspace.flow.flow.state_labels(self.locale) if workspace.flow else {}
+        states = workspace.content.flow.flow.state_labels(self.locale) if workspace.content.flow else {}
         live = Text(t("dashboard_live", count=len(message.calls)), style="bold")
         now = self.app.now()
         for _, collector, debtor, state, started in message.calls:
@@ -144,7 +144,7 @@ class DashboardScreen(Screen):
         locale = self.locale
         t = lambda key, **values: label(key, locale, **values)  # noqa: E731
         workspace = self.app.workspace
-        states = workspace.flow.flow.state_labels(locale) if workspace.flow else {}
+        states = workspace.content.flow.flow.state_labels(locale) if workspace.content.flow else {}
 
         summary = Text()
         for key, value, share in (
@@ -158,7 +158,7 @@ class DashboardScreen(Screen):
             summary.append(str(value), style="bold")
             summary.append(f" ({share:.0%})   " if share is not None else "   ")
         if result.missed:
-            names = workspace.excuse_names(locale)
+            names = workspace.content.excuse_names(locale)
             summary.append(f"\n{t('dashboard_missed')} ", style="dim")
             summary.append(str(len(result.missed)), style="bold")
             summary.append(" (" + ", ".join(f"{names.get(excuse, excuse)} {count}" for excuse, count in result.missed_by_excuse) + ")")
@@ -180,7 +180,7 @@ class DashboardScreen(Screen):
         result, locale = self.result, self.locale
         per_day = self.query_one("#per-day", Static)
         per_day.update(day_columns(result.per_day, self.app.now().date(), per_day.content_size.width or self.app.size.width - 2, PER_DAY_ROWS, (CALLS_COLOUR, PROMISES_COLOUR)))
-        names = self.app.workspace.excuse_names(locale)
+        names = self.app.workspace.content.excuse_names(locale)
         half = self.app.size.width // 2 - 2  # before the first layout
         excuses, rungs_chart = self.query_one("#excuses", Static), self.query_one("#rungs", Static)
         excuses.update(bar_lines([(names.get(e, e), n, str(n)) for e, n in result.excuses], excuses.content_size.width or half))

@@ -29,8 +29,8 @@ from callassist.tui.widgets.objection_panel import describe_rung
 from callassist.tui.widgets.spoken import fold
 
 if TYPE_CHECKING:  # the workspace loads the database library
+    from callassist.core.calls import StoredCall
     from callassist.core.scorecard import ScoreLine
-    from callassist.workspace import StoredCall
 
 SPEEDS = (1, 2, 4)
 SHORTEST_STEP = 0.05  # seconds: events stored in the same instant still show one by one
@@ -96,9 +96,9 @@ class ReplayScreen(Screen):
     def load(self) -> None:
         try:
             workspace = self.app.ensure_workspace()
-            workspace.ensure_content()  # the excuses' names in the collector's language
-            stored = workspace.replay(self.call_id)
-            card = workspace.scorecard(stored, self.locale)
+            workspace.content.ensure()  # the excuses' names in the collector's language
+            stored = workspace.calls.replay(self.call_id)
+            card = workspace.content.scorecard(stored, self.locale)
         except LookupError:
             stored, card = None, []
         except StoreError as exc:
@@ -119,7 +119,7 @@ class ReplayScreen(Screen):
             return
         self.stored = stored
         self.card = message.card
-        self.shown = frames(stored.events, self.locale, self.app.workspace.excuse_names(self.locale))
+        self.shown = frames(stored.events, self.locale, self.app.workspace.content.excuse_names(self.locale))
         self.waits = pauses(self.shown, skip_silences=False)
         if self.under_way():  # a call in progress: its new steps are added as they are stored
             self.live = self.set_interval(LIVE_SECONDS, self.load)
@@ -149,7 +149,7 @@ class ReplayScreen(Screen):
         whoever was watching the last step is moved on to the newest."""
         from callassist.core.replay import frames, pauses
 
-        shown = frames(stored.events, self.locale, self.app.workspace.excuse_names(self.locale))
+        shown = frames(stored.events, self.locale, self.app.workspace.content.excuse_names(self.locale))
         new = shown[len(self.shown) :]
         watching_last = self.index == len(self.shown) - 1 and self.timer is None
         self.stored, self.card, self.shown = stored, card, shown
@@ -307,7 +307,7 @@ class ReplayScreen(Screen):
     @work(thread=True, group="review")
     def store_review(self, score: int, comment: str) -> None:
         try:
-            reviews = self.app.workspace.add_review(self.call_id, score, comment)
+            reviews = self.app.workspace.reports.add_review(self.call_id, score, comment)
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return

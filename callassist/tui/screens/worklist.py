@@ -25,7 +25,7 @@ from callassist.tui.widgets.line_table import Column, LineTable
 
 if TYPE_CHECKING:  # the workspace loads the database library
     from callassist.core.calls import UnfinishedCall
-    from callassist.workspace import Worklist
+    from callassist.core.priority import Worklist
 
 # Seconds the background opening of the workspace waits for the first frame.
 FIRST_PAINT_WAIT = 2.0
@@ -128,16 +128,16 @@ class WorklistScreen(Screen):
         opened = self.app.workspace is not None
         try:
             workspace = self.app.ensure_workspace()
-            followed = workspace.follow_up_promises() if not self.app.promises_followed else None
+            followed = workspace.ledger.follow_up_promises() if not self.app.promises_followed else None
             self.app.promises_followed = True
             # Promises judged or standings settled can reorder what the quick read showed.
             read = self.next_read()
-            self.post_message(self.Loaded(workspace.worklist(), read))
+            self.post_message(self.Loaded(workspace.ledger.worklist(), read))
             if followed and any(followed.values()):
                 self.app.call_from_thread(self.app.notify, label("promises_followed", self.locale, **followed), timeout=8)
-            workspace.ensure_content()
-            unfinished = workspace.unfinished()
-            self.post_message(self.Ready(unfinished, [workspace.open_elsewhere(call.call_id) for call in unfinished]))
+            workspace.content.ensure()
+            unfinished = workspace.calls.unfinished()
+            self.post_message(self.Ready(unfinished, [workspace.calls.open_elsewhere(call.call_id) for call in unfinished]))
         except StoreError as exc:
             if not opened:  # the database could not be opened at all
                 self.app.call_from_thread(self.app.exit, return_code=1, message=f"callassist: {exc}")
@@ -210,13 +210,13 @@ class WorklistScreen(Screen):
         version stays in use), and a word when no account is assigned."""
         text = Text()
         workspace = self.app.workspace
-        if workspace is not None and workspace.problems:
-            if workspace.flow is not None:
-                heading = label("script_kept", self.locale, version=workspace.flow.content_hash[:8])
+        if workspace is not None and workspace.content.problems:
+            if workspace.content.flow is not None:
+                heading = label("script_kept", self.locale, version=workspace.content.flow.content_hash[:8])
             else:
                 heading = label("script_refused", self.locale)
             text.append(heading + "\n", style="bold red")
-            for problem in workspace.problems[:8]:
+            for problem in workspace.content.problems[:8]:
                 text.append(str(problem) + "\n")
         if not self.rows:
             trainer = workspace is not None and not workspace.viewer.sees_personal_data
@@ -334,20 +334,20 @@ class WorklistScreen(Screen):
         if row is None or workspace is None:
             self.app.bell()
             return
-        if workspace.settings.role != SUPERVISOR:
-            self.app.notify(label("facts_supervisor_only", self.locale, role=workspace.settings.role), severity="warning", markup=False)
+        if workspace.viewer.role != SUPERVISOR:
+            self.app.notify(label("facts_supervisor_only", self.locale, role=workspace.viewer.role), severity="warning", markup=False)
             return
 
         def chosen(facts: frozenset[str] | None) -> None:
             if facts is not None:
                 self.store_facts(row.account_id, facts)
 
-        self.app.push_screen(FactsScreen(self.locale, row.debtor, workspace.account_facts(row.account_id)), chosen)
+        self.app.push_screen(FactsScreen(self.locale, row.debtor, workspace.ledger.account_facts(row.account_id)), chosen)
 
     @work(thread=True, group="payment")
     def store_facts(self, account_id: int, facts: frozenset[str]) -> None:
         try:
-            self.app.workspace.set_account_facts(account_id, facts)
+            self.app.workspace.ledger.set_account_facts(account_id, facts)
         except StoreError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
@@ -359,14 +359,14 @@ class WorklistScreen(Screen):
         from callassist.core.ledger_csv import LedgerFileError  # not on the first paint's path: the CSV reader is heavy
 
         try:
-            counts = self.app.workspace.record_payment(account_id, amount, paid_on, method, reference)
+            counts = self.app.workspace.ledger.record_payment(account_id, amount, paid_on, method, reference)
         except (StoreError, LedgerFileError) as exc:  # refused by the ledger (it changed meanwhile): said, nothing stored
             message = "; ".join(problem.message for problem in exc.problems) if isinstance(exc, LedgerFileError) else str(exc)
             self.app.call_from_thread(self.app.notify, message, severity="error", markup=False)
             return
         self.app.call_from_thread(self.app.notify, label("payment_stored", self.locale, **counts), markup=False)
         read = self.next_read()
-        self.post_message(self.Loaded(self.app.workspace.worklist(), read))
+        self.post_message(self.Loaded(self.app.workspace.ledger.worklist(), read))
 
     def action_figures(self) -> None:
         self.app.show_dashboard()
