@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Key
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -55,6 +56,7 @@ class CallScreen(Screen):
     CSS_PATH = "call.tcss"
     # Below 64 columns the card gives up width, so the words to read aloud keep the most.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (64, "-normal")]
+    status: var[tuple[str, str]] = var(("", ""), init=False)  # the line under the card: (message, style)
     is_call_screen = True
     BINDINGS = [Binding(str(n), f"excuse('{excuse}')", excuse, show=False) for n, excuse in enumerate(EXCUSE_IDS, 1)]
 
@@ -127,7 +129,6 @@ class CallScreen(Screen):
         self._bindings.bind("ctrl+r", "release", label("release_key", self.locale), show=False)
         self._bindings.bind("ctrl+z", "undo", label("undo_key", self.locale), show=False)
         self._bindings.bind("x", "leave", label("leave_undialled", self.locale), show=False)  # x before dialling: as Esc
-        self.query_one("#status", Static).display = False
         self.query_one(ChoiceBar).heading = label("choices", self.locale)
         self.query_one(ChoiceBar).reserve(self.every_step_choices())
         self.set_interval(1.0, self._tick)
@@ -251,17 +252,14 @@ class CallScreen(Screen):
 
     def show_offline(self) -> None:
         """While events wait on this computer for the database, the screen says so."""
-        if self.app.workspace.calls.offline:
-            self.show_status(label("offline_kept", self.locale), "bold yellow")
-        else:
-            self.show_status("")
+        self.status = (label("offline_kept", self.locale), "bold yellow") if self.app.workspace.calls.offline else ("", "")
 
-    def show_status(self, message: str, style: str = "yellow") -> None:
-        status = self.query_one("#status", Static)
-        if not message and not status.display:
-            return
-        status.update(Text(message, style=style))
-        status.display = bool(message)
+    def watch_status(self, status: tuple[str, str]) -> None:
+        # Set on every stored key, but drawn only when it changes (a reactive compares).
+        message, style = status
+        line = self.query_one("#status", Static)
+        line.update(Text(message, style=style))
+        line.display = bool(message)
 
     @work(thread=True, exclusive=True, group="claim")
     def renew_claim(self) -> None:
@@ -286,12 +284,12 @@ class CallScreen(Screen):
             self.app.notify(str(exc), severity="warning", markup=False)
             return
         except ContentError as exc:
-            self.show_status("\n".join(str(p) for p in exc.problems), "bold red")
+            self.status = ("\n".join(str(p) for p in exc.problems), "bold red")
             return
         keytrace.mark("made")
         self.pending = events
         # Say "saving" only if storing is slow: showing it on every key would cost a relayout.
-        self.saving_notice = self.set_timer(SAVING_NOTICE_AFTER, lambda: self.show_status(label("saving", self.locale), "dim"))
+        self.saving_notice = self.set_timer(SAVING_NOTICE_AFTER, lambda: setattr(self, "status", (label("saving", self.locale), "dim")))
         self.store(events)
 
     @work(thread=True, group="store")
@@ -347,7 +345,7 @@ class CallScreen(Screen):
     @on(StoreFailed)
     def store_failed(self, message: StoreFailed) -> None:
         self.saving_notice.stop()
-        self.show_status(label("save_failed", self.locale, error=message.error), "bold red")
+        self.status = (label("save_failed", self.locale, error=message.error), "bold red")
         self.set_timer(RETRY_SECONDS, lambda: self.store(message.events))
 
     # ---- keys -------------------------------------------------------------------------

@@ -13,20 +13,21 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from callassist.core.call import ENDING_KINDS
 from callassist.core.errors import StoreError
-from callassist.core.i18n import fmt_clock, fmt_date, fmt_datetime, label, value_label
+from callassist.core.i18n import fmt_clock, fmt_datetime, label
+from callassist.core.replay import Frame, frames, pauses
 from callassist.tui.bindings import bind_localized
 from callassist.tui.live import LIVE_SECONDS
+from callassist.tui.widgets.frame_view import FrameView
 from callassist.tui.widgets.key_bar import KeyBar
-from callassist.tui.widgets.objection_panel import describe_rung
-from callassist.tui.widgets.spoken import fold
 
 if TYPE_CHECKING:  # the workspace loads the database library
     from callassist.core.calls import StoredCall
@@ -37,6 +38,9 @@ SHORTEST_STEP = 0.05  # seconds: events stored in the same instant still show on
 
 
 class ReplayScreen(Screen):
+    """The timeline on the left; on the right, the frame at `index` (FrameView, bound to
+    `frame`); the status line follows the position, the speed and whether it plays."""
+
     CSS_PATH = "replay.tcss"
     BINDINGS = [
         Binding("left", "step(-1)", "Back", show=False),
@@ -54,14 +58,17 @@ class ReplayScreen(Screen):
         stored: StoredCall | None  # None: no such call, or the chain could not be read
         card: list[ScoreLine]
 
+    index: var[int] = var(0, init=False)  # the frame on screen
+    frame: var[Frame | None] = var(None, init=False)
+    speed: var[int] = var(1, init=False)
+    skip_silences: var[bool] = var(False, init=False)
+    playing: var[bool] = var(False, init=False)
+
     def __init__(self, call_id: str) -> None:
         super().__init__()
         self.call_id = call_id
-        self.shown: list = []
+        self.shown: list[Frame] = []
         self.waits: list[float] = []
-        self.index = 0
-        self.speed = 1
-        self.skip_silences = False
         self.timer = None
         self.stored = None
         self.card: list = []
@@ -78,18 +85,15 @@ class ReplayScreen(Screen):
         yield Static(id="reviews")
         with Horizontal(id="replay-body"):
             yield OptionList(id="timeline")
-            with VerticalScroll(id="screen-then"):
-                yield Static(id="then-step")
-                yield Static(id="then-text")
-                yield Static(id="then-choices")
-                yield Static(id="then-ladder")
-                yield Static(id="then-extra")
+            yield FrameView(self.locale, id="screen-then").data_bind(ReplayScreen.frame)
         yield Static(id="replay-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
         bind_localized(self, self.locale, [("space", "play", "play", "space"), ("s", "skip", "skip_silences", None), ("c", "scorecard", "scorecard", None), ("m", "review", "review_key", None), ("escape", "close", "close", "esc")])
         self.query_one("#replay-header", Static).update(Text(label("replay_title", self.locale), style="bold"))
+        for state in ("index", "speed", "skip_silences", "playing"):
+            self.watch(self, state, self.show_status, init=False)
         self.load()
 
     @work(thread=True, exclusive=True)
@@ -108,8 +112,6 @@ class ReplayScreen(Screen):
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
-        from callassist.core.replay import frames, pauses
-
         stored = message.stored
         if stored is None:
             self.query_one("#integrity", Static).update(Text(label("replay_no_call", self.locale, call_id=self.call_id), style="bold red"))
@@ -118,6 +120,7 @@ class ReplayScreen(Screen):
             self.followed(stored, message.card)
             return
         self.stored = stored
+        self.query_one(FrameView).promise_now = stored.promise_now
         self.card = message.card
         self.shown = frames(stored.events, self.locale, self.app.workspace.content.excuse_names(self.locale))
         self.waits = pauses(self.shown, skip_silences=False)
@@ -138,7 +141,9 @@ class ReplayScreen(Screen):
         timeline = self.query_one(OptionList)
         timeline.add_options([self.option(frame) for frame in self.shown])
         timeline.focus()
-        self.show(0)
+        if self.shown:
+            self.watch_index(self.index)  # the first frame: the index is 0 already, so nothing fired
+            self.show_status()
 
     def under_way(self) -> bool:
         events = self.stored.events
@@ -147,12 +152,11 @@ class ReplayScreen(Screen):
     def followed(self, stored, card: list) -> None:
         """A call in progress read again: the new steps are added to the timeline, and
         whoever was watching the last step is moved on to the newest."""
-        from callassist.core.replay import frames, pauses
-
         shown = frames(stored.events, self.locale, self.app.workspace.content.excuse_names(self.locale))
         new = shown[len(self.shown) :]
-        watching_last = self.index == len(self.shown) - 1 and self.timer is None
+        watching_last = self.index == len(self.shown) - 1 and not self.playing
         self.stored, self.card, self.shown = stored, card, shown
+        self.query_one(FrameView).promise_now = stored.promise_now
         self.waits = pauses(self.shown, self.skip_silences)
         if new:
             self.query_one(OptionList).add_options([self.option(frame) for frame in new])
@@ -169,55 +173,23 @@ class ReplayScreen(Screen):
 
     # ---- showing one frame ------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        # The step's text is folded to its width (Chinese punctuation never starts a line).
-        if self.shown:
-            self.call_after_refresh(self.show, self.index)
-
     def show(self, index: int) -> None:
-        if not self.shown:
-            return
-        self.index = max(0, min(index, len(self.shown) - 1))
-        frame = self.shown[self.index]
-        timeline = self.query_one(OptionList)
-        if timeline.highlighted != self.index:
-            timeline.highlighted = self.index
-        self.query_one("#then-step", Static).update(Text(frame.step_label, style="bold"))
-        then_text = self.query_one("#then-text", Static)
-        then_text.update(Text(fold(frame.step_text, then_text.content_size.width)))
-        choices = Text()
-        for key, words in frame.choices:
-            choices.append(f" {key} ", style="reverse bold")
-            choices.append(f" {words}   ")
-        self.query_one("#then-choices", Static).update(choices)
-        self.query_one("#then-ladder", Static).update(describe_rung(frame.ladder, self.locale) if frame.ladder else Text())
-        extra = Text()
-        if frame.notes:
-            extra.append(label("replay_notes", self.locale) + "\n", style="bold")
-            for note in frame.notes:
-                extra.append(f"· {note}\n")
-        if frame.promise and self.stored.promise_now is not None:
-            status, day = self.stored.promise_now
-            words = value_label("status", status, self.locale)
-            line = label("replay_promise_decided", self.locale, status=words, day=fmt_date(day, self.locale)) if day else label("replay_promise_now", self.locale, status=words)
-            extra.append(line + "\n", style="bold")
-        if frame.disposition:
-            extra.append(label("replay_ended", self.locale, disposition=value_label("disp", frame.disposition, self.locale)) + "\n", style="bold")
-        card = frame.card
-        if card.get("debtor"):
-            from callassist.core.replay import card_balance
+        """Move to frame `index` (kept within the timeline)."""
+        if self.shown:
+            self.index = max(0, min(index, len(self.shown) - 1))
 
-            balance = card_balance(card, self.locale) if card.get("balance") else ""
-            extra.append("\n" + label("replay_card", self.locale, debtor=card["debtor"], contact=card.get("contact", ""), phone=card.get("phone", ""), balance=balance), style="dim")
-        self.query_one("#then-extra", Static).update(extra)
-        self.show_status()
+    def watch_index(self, index: int) -> None:
+        timeline = self.query_one(OptionList)
+        if timeline.highlighted != index:
+            timeline.highlighted = index
+        self.frame = self.shown[index]
 
     def show_status(self) -> None:
         if not self.shown:
             return
         frame = self.shown[self.index]
         status = Text(label("replay_event", self.locale, seq=frame.seq, count=len(self.shown), at=fmt_datetime(frame.at.astimezone(), self.locale)))
-        status.append("  ·  " + (label("replay_playing", self.locale, speed=self.speed) if self.timer else label("replay_paused", self.locale)), style="bold")
+        status.append("  ·  " + (label("replay_playing", self.locale, speed=self.speed) if self.playing else label("replay_paused", self.locale)), style="bold")
         if self.skip_silences:
             status.append("  ·  " + label("replay_skip", self.locale))
         # At 80 columns the keys take two lines: each key stays with its words.
@@ -242,41 +214,36 @@ class ReplayScreen(Screen):
 
     def action_speed(self, speed: int) -> None:
         self.speed = speed if speed in SPEEDS else 1
-        self.show_status()
 
     def action_skip(self) -> None:
-        from callassist.core.replay import pauses
-
         self.skip_silences = not self.skip_silences
-        self.waits = pauses(self.shown, self.skip_silences)
-        self.show_status()
+
+    def watch_skip_silences(self, skip: bool) -> None:
+        self.waits = pauses(self.shown, skip)
 
     def action_play(self) -> None:
-        if self.timer is not None:
+        if self.playing:
             self.pause()
             return
-        if self.index >= len(self.shown) - 1:
-            self.index = -1
-        self.schedule_next()
-        self.show_status()
+        # From the end, play starts again from the first event, after its own wait.
+        self.playing = True
+        self.schedule(0 if self.index >= len(self.shown) - 1 else self.index + 1)
 
-    def schedule_next(self) -> None:
-        nxt = self.index + 1
+    def schedule(self, nxt: int) -> None:
         if nxt >= len(self.shown):
             self.pause()
             return
-        self.timer = self.set_timer(max(self.waits[nxt] / self.speed, SHORTEST_STEP), self.advance)
+        self.timer = self.set_timer(max(self.waits[nxt] / self.speed, SHORTEST_STEP), lambda: self.advance(nxt))
 
-    def advance(self) -> None:
-        self.show(self.index + 1)
-        self.schedule_next()
-        self.show_status()
+    def advance(self, nxt: int) -> None:
+        self.show(nxt)
+        self.schedule(nxt + 1)
 
     def pause(self) -> None:
         if self.timer is not None:
             self.timer.stop()
             self.timer = None
-        self.show_status()
+        self.playing = False
 
     def action_scorecard(self) -> None:
         from callassist.tui.screens.scorecard import ScorecardScreen
