@@ -24,7 +24,9 @@ def test_lint_exit_status_and_formats(tmp_path, monkeypatch):
     template.write_text("您好 {{ contat_name }}", encoding="utf-8")
     args = ["lint", "--scripts-dir", "scripts", "--objections-dir", str(OBJECTIONS)]
     text = runner.invoke(app, args)
-    assert text.exit_code == 1
+    assert text.exit_code == 1 and text.stderr == "1 problem\n"  # one, not "1 problem(s)"
+    assert runner.invoke(app, ["--locale", "zh", *args]).stderr == "共 1 处问题\n"
+    assert runner.invoke(app, ["--locale", "zh", "lint", "--scripts-dir", str(SCRIPTS), "--objections-dir", str(OBJECTIONS)]).stderr == "没有发现问题。\n"
     assert "scripts/standard/zh/purpose.j2:1:1: E030 template variable 'contat_name' is not a value of the call (did you mean 'contact_name'?)" in text.output
     as_json = runner.invoke(app, [*args, "--format", "json"])
     assert as_json.exit_code == 1

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import audit_app, fail, open_store, stderr, viewer_of
+from callassist.cli.root import audit_app, counted, fail, open_store, say, stderr, viewer_of
 from callassist.startup import Options
 
 
@@ -77,7 +77,7 @@ def audit_verify(
         else:
             broken += 1
             typer.echo(f"BROKEN  {call_id}: event {found[call_id].seq}: {found[call_id].reason}")
-    typer.echo(f"{len(ids)} call(s) checked, {broken} broken", err=True)
+    say("cli_calls_checked", ctx.obj, err=True, count=len(ids), broken=broken)
     if log is None:
         if not call:
             typer.echo("without --checkpoints this cannot tell a call rewritten with new hashes, or removed whole, from one never changed", err=True)
@@ -87,7 +87,7 @@ def audit_verify(
     findings += check.findings
     for finding in findings:
         typer.echo(finding.line())
-    typer.echo(f"the log: {check.size} entries; {len(usable)} checkpoint(s) of {checkpoints} checked, {len(findings)} finding(s)", err=True)
+    say("cli_log_checked", ctx.obj, err=True, size=check.size, checked=len(usable), file=checkpoints, findings=counted("cli_findings", ctx.obj, len(findings)))
     raise typer.Exit(1 if broken or findings else 0)
 
 
@@ -232,11 +232,12 @@ def audit_proof(
             out.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise fail(f"cannot write {out}: {exc.strerror}") from None
-        typer.echo(f"proof of call {call_id} against checkpoint {chosen.number}: {len(made['events'])} event(s), written to {out}", err=True)
+        say("cli_proof_written", ctx.obj, err=True, call=call_id, number=chosen.number, count=len(made["events"]), out=out)
 
 
 @audit_app.command("verify-proof")
 def audit_verify_proof(
+    ctx: typer.Context,
     proof: Path = typer.Argument(..., help="A proof from `callassist audit proof`."),
     trust: list[Path] = typer.Option([], "--trust", help="The signer's public key (.pub); repeat for more. Without it, the key the proof names is shown to compare by hand."),
 ) -> None:
@@ -262,4 +263,4 @@ def audit_verify_proof(
     if trusted is None:
         typer.echo(f"no --trust: the checkpoint's signature holds for key {fingerprint(checkpoint.key)}; make sure that is the signer's", err=True)
     if result.later:
-        typer.echo(f"{result.later} later event(s) of the call came after the checkpoint and are not proved", err=True)
+        say("cli_later_events", ctx.obj, err=True, count=result.later)

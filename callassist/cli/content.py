@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import app, content_dirs, fail, locale_of, objections_app, open_store
+from callassist.cli.root import app, content_dirs, fail, locale_of, objections_app, open_store, say
 from callassist.startup import Options
 
 
@@ -90,7 +90,10 @@ def lint(
     else:
         for problem in problems:
             typer.echo(str(problem))
-        typer.echo(f"{len(problems)} problem(s)" if problems else "No problems found.", err=True)
+        if problems:
+            say("cli_problems", ctx.obj, err=True, count=len(problems))
+        else:
+            say("cli_no_problems", ctx.obj, err=True)
     raise typer.Exit(1 if problems else 0)
 
 
@@ -106,7 +109,7 @@ def _checked_content(options: Options, script: str):
     if problems:
         for problem in problems:
             typer.echo(str(problem), err=True)
-        typer.echo(f"callassist: the script {script!r} has {len(problems)} problem(s); run `callassist lint` after fixing them", err=True)
+        say("cli_script_problems", options, err=True, script=repr(script), count=len(problems))
         raise typer.Exit(1)
     return flow, catalog
 

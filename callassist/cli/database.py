@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from callassist.cli.root import db_app, fail, open_store
+from callassist.cli.root import counted, db_app, fail, open_store, say
 
 
 @db_app.command("upgrade")
@@ -55,9 +55,9 @@ def db_check(ctx: typer.Context) -> None:
         typer.echo(str(violation))
     seconds = time.perf_counter() - started
     if found:
-        typer.echo(f"{len(found)} violation(s) in {len({v.account for v in found})} of {accounts} account(s) ({seconds:.1f} s)", err=True)
+        say("cli_violations", ctx.obj, err=True, count=len(found), bad=len({v.account for v in found}), accounts=counted("cli_n_accounts", ctx.obj, accounts), seconds=f"{seconds:.1f}")
         raise typer.Exit(1)
-    typer.echo(f"{accounts} account(s): the {len(INVARIANTS)} invariants of the ledger hold ({seconds:.1f} s)")
+    say("cli_invariants_hold", ctx.obj, accounts=counted("cli_n_accounts", ctx.obj, accounts), invariants=len(INVARIANTS), seconds=f"{seconds:.1f}")
 
 
 @db_app.command("grant")

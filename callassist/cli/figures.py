@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import app, fail, locale_of, open_store, viewer_of
+from callassist.cli.root import app, counted, fail, locale_of, open_store, say, viewer_of
 from callassist.startup import Options, reading_url, run_tui
 
 
@@ -201,16 +201,21 @@ def purge(
                     raise fail(f"only a supervisor may purge records (--role supervisor); this session's role is {viewer.role}")
                 log = PurgeLog(purged_at=datetime.now(UTC), by=viewer.name, role=viewer.role, profile=profile, before=day, calls=0, events=0, reviews=0)
                 found = queries.purge_calls(log, rules.retention_years, session=session, dry_run=True)
-                typer.echo(f"calls started before {day.isoformat()}: {found.calls} call(s), {found.events} event(s), {found.reviews} review(s)")
+                say("cli_purge_found", ctx.obj, day=day.isoformat(), **_purged(ctx.obj, found))
                 if not found.calls:
                     return
                 if not yes and not typer.confirm("Delete them for good?", default=False):
-                    typer.echo("nothing was deleted")
+                    say("cli_purge_nothing", ctx.obj)
                     return
                 done = queries.purge_calls(log, rules.retention_years, session=session)
                 session.commit()
-                typer.echo(f"deleted {done.calls} call(s), {done.events} event(s), {done.reviews} review(s); logged as purge {done.id} by {done.by}")
+                say("cli_purge_done", ctx.obj, id=done.id, by=done.by, **_purged(ctx.obj, done))
         except StoreError as exc:
             raise fail(str(exc)) from None
         except SQLAlchemyError as exc:  # the database refused: on a team's, it checks again
             raise fail(f"nothing was deleted: {str(exc).splitlines()[0]}") from None
+
+
+def _purged(options: Options, purge: object) -> dict[str, str]:
+    """A purge's calls, events and reviews, each counted in the session's language."""
+    return {what: counted(f"cli_n_{what}", options, getattr(purge, what)) for what in ("calls", "events", "reviews")}

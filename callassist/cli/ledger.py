@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import fail, holds_app, import_app, open_store, promises_app, stderr, viewer_of
+from callassist.cli.root import fail, holds_app, import_app, open_store, promises_app, say, stderr, viewer_of
 from callassist.startup import Options
 
 PROBLEMS_SHOWN = 100  # of a file's problems; the rest are counted
@@ -51,7 +51,7 @@ def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> No
                 typer.echo(str(problem), err=True)
             if len(exc.problems) > PROBLEMS_SHOWN:
                 typer.echo(f"... and {len(exc.problems) - PROBLEMS_SHOWN} more", err=True)
-            typer.echo(f"callassist: nothing was imported: {len(exc.problems)} problem(s) in {path}", err=True)
+            say("cli_import_refused", options, err=True, count=len(exc.problems), path=path)
             raise typer.Exit(1) from None
         except StoreError as exc:
             raise fail(str(exc)) from None
@@ -136,7 +136,7 @@ def holds_list(ctx: typer.Context) -> None:
         except StoreError as exc:
             raise fail(str(exc)) from None
     if not found:
-        typer.echo("no holds in force")
+        say("cli_no_holds", options)
         return
     for hold, account, debtor in found:
         details = f" · {hold.details}" if hold.details else ""

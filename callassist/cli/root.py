@@ -31,6 +31,20 @@ holds_app = typer.Typer(help="Holds: collection stopped on an account until a su
 app.add_typer(holds_app, name="holds")
 
 
+def say(key: str, options: Options, *, err: bool = False, **values: object) -> None:
+    """Print the message `key` of the catalogs in the session's language."""
+    from callassist.core.i18n import label
+
+    typer.echo(label(key, options.locale, **values), err=err)
+
+
+def counted(key: str, options: Options, count: int) -> str:
+    """A count with its noun, in the session's language ("1 call", "2 calls", "2 通电话")."""
+    from callassist.core.i18n import label
+
+    return label(key, options.locale, count=count)
+
+
 def fail(message: str) -> typer.Exit:
     """A usage error: one clear line on stderr, exit status 2, no traceback."""
     typer.echo(f"callassist: {message}", err=True)

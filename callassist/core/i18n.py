@@ -89,6 +89,19 @@ COUNTED = {
     "block_attempts_cap": "count",
     "block_after_conversation": "days",
     "worklist_sub": "count",
+    "cli_problems": "count",
+    "cli_script_problems": "count",
+    "cli_import_refused": "count",
+    "cli_calls_checked": "count",
+    "cli_findings": "count",
+    "cli_log_checked": "checked",
+    "cli_proof_written": "count",
+    "cli_later_events": "count",
+    "cli_n_calls": "count",
+    "cli_n_events": "count",
+    "cli_n_reviews": "count",
+    "cli_n_accounts": "count",
+    "cli_violations": "count",
 }
 
 

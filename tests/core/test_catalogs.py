@@ -18,7 +18,7 @@ from callassist.core.i18n import COUNTED, DOMAIN, LOCALE_DIR, LOCALES, label, me
 
 CODE = Path(__file__).resolve().parents[2] / "callassist"
 PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?(?::[^}]*)?\}")
-ASKING = {"label", "value_label", "t"}  # what takes a message id (t: a screen's shorthand for label; value_label: a group's prefix)
+ASKING = {"label", "value_label", "t", "say"}  # what takes a message id (t: a screen's shorthand for label; value_label: a group's prefix)
 
 
 def _po(locale: str):
