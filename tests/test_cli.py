@@ -416,6 +416,15 @@ def test_the_screens_without_a_terminal_end_at_once_saying_so(tmp_path):
     env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
     made = subprocess.run([sys.executable, "-m", "callassist", "demo", "--no-open"], env=env, capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
-    for argv in (["replay", "nope"], [], ["demo"]):
+    for argv in ([], ["demo"]):
         ran = subprocess.run([sys.executable, "-m", "callassist", *argv], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
         assert ran.returncode == 2 and "need a terminal" in ran.stderr, (argv, ran.stderr)
+    # A call that is not there is said before any screen: no terminal needed to hear it.
+    ran = subprocess.run([sys.executable, "-m", "callassist", "replay", "nope"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 2 and ran.stderr.splitlines()[-1].startswith("callassist: no call 'nope' in ") and "Traceback" not in ran.stderr, ran.stderr
+
+
+def test_an_unknown_script_is_a_usage_error_for_every_command_that_names_one():
+    for command in (["graph", "nope"], ["preview", "nope"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2 and "no script 'nope' in " in result.stderr and "choose from standard" in result.stderr, (command, result.output)

@@ -97,14 +97,19 @@ def lint(
     raise typer.Exit(1 if problems else 0)
 
 
+def _known_script(scripts: Path, script: str) -> None:
+    """Exit 2 (a usage error) naming the scripts there are, unless `script` is one of them."""
+    if not (scripts / script).is_dir():
+        available = sorted(p.name for p in scripts.iterdir() if p.is_dir())
+        raise fail(f"no script {script!r} in {scripts}: choose from {', '.join(available) or 'none'}")
+
+
 def _checked_content(options: Options, script: str):
     """The script and catalog as the app would load them, or exit 1 listing the problems."""
     from callassist.core.lint import check_content
 
     scripts, objections = content_dirs(options, None, None)
-    if not (scripts / script).is_dir():
-        available = sorted(p.name for p in scripts.iterdir() if p.is_dir())
-        raise fail(f"no script {script!r} in {scripts}: choose from {', '.join(available) or 'none'}")
+    _known_script(scripts, script)
     flow, catalog, problems = check_content(scripts, script, objections)
     if problems:
         for problem in problems:
@@ -198,6 +203,7 @@ def graph(
 
     lang = locale_of(ctx.obj, locale)
     scripts, _ = content_dirs(ctx.obj, None, None)
+    _known_script(scripts, script)
     try:
         loaded = load_flow(scripts / script)
     except ContentError as exc:

@@ -36,8 +36,16 @@ MISSED_LISTED = 20  # calls with a missed objection shown in the table; CSV and 
 @app.command()
 def replay(ctx: typer.Context, call_id: str = typer.Argument(..., help="The call's id (see `callassist audit verify`).")) -> None:
     """Replay a stored call step by step, as the collector saw it (its hash chain checked first)."""
+    from callassist.core.redact import display_url
+    from callassist.store import db as store_db
+    from callassist.store.models import Call
+
     options: Options = ctx.obj
-    run_tui(options, reading_url(options), replay=call_id)
+    url = reading_url(options)
+    with open_store(options, url=url) as engine, store_db.session(engine) as session:
+        if session.get(Call, call_id) is None:  # said here, before a screen is drawn for nothing
+            raise fail(f"no call {call_id!r} in {display_url(url)}; `callassist export calls` lists them")
+    run_tui(options, url, replay=call_id)
 
 
 @app.command()
