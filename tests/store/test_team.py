@@ -22,7 +22,7 @@ from callassist.store.models import Account, Call, Claim, Contact
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 
 COLLECTORS = 20  # processes, as each collector runs a program of their own
-ACCOUNTS = 400  # five times the worklist each collector reads: they run out of it and read it again, many times
+ACCOUNTS = 200  # twice the worklist each collector reads (store/sql.py WORKLIST_SIZE): twenty of them run out of it and read it again, many times
 
 
 def collector(tmp_path, url: str, name: str, start, results) -> None:
