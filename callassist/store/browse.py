@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from callassist.core.call import DAMAGED
 from callassist.core.calls import ANY_FLAG, CallFilter, CallSummary, browse_facts, unwords
 from callassist.core.compliance import Viewer, call_masker
-from callassist.store.models import ACCOUNTS, CALLS, COLLECTORS, DEBTORS, SUMMARIES, Payment, Promise, PurgeLog
+from callassist.store.models import ACCOUNTS, CALLS, COLLECTORS, DEBTORS, PAYMENTS, PROMISES, PURGE_LOGS, SUMMARIES
 from callassist.store.summaries import events_of
 
 
@@ -212,7 +212,7 @@ def figures_stamp(connection: Connection) -> tuple:
     """What changes when the figures may have: the calls' stamp, and the latest promise
     and payment (one index lookup each). A promise judged later (its day passed) moves
     none of them: the dashboard reads the figures again on a new day and now and then."""
-    latest = [select(func.max(table.c.id)).scalar_subquery() for table in (Promise.__table__, Payment.__table__)]
+    latest = [select(func.max(table.c.id)).scalar_subquery() for table in (PROMISES, PAYMENTS)]
     return stamp(connection) + tuple(connection.execute(select(*latest)).one())
 
 
@@ -220,4 +220,4 @@ def stamp(connection: Connection) -> tuple:
     """What changes when a call is stored, ends or is purged: the latest start and end
     and the latest purge (each one index lookup, whatever the calls' number). A screen
     that lists calls reads them again only when this changed."""
-    return tuple(connection.execute(select(select(func.max(CALLS.c.started_at)).scalar_subquery(), select(func.max(CALLS.c.ended_at)).scalar_subquery(), select(func.max(PurgeLog.__table__.c.id)).scalar_subquery())).one())
+    return tuple(connection.execute(select(select(func.max(CALLS.c.started_at)).scalar_subquery(), select(func.max(CALLS.c.ended_at)).scalar_subquery(), select(func.max(PURGE_LOGS.c.id)).scalar_subquery())).one())

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from callassist.core.errors import AccountBusy
-from callassist.store.models import CLAIMS, Collector
+from callassist.store.models import CLAIMS, COLLECTORS
 from callassist.store.types import UTCDateTime
 
 # How long a claim outlives the last sign of its program: longer than any pause in a
@@ -122,13 +122,13 @@ def renew(call_id: str, now: datetime, *, session: Session) -> bool:
 
 def live_hold(call_id: str, now: datetime, *, session: Session) -> tuple[str, datetime] | None:
     """Who holds the call's account for it, and until when, while that hold is live."""
-    collectors = Collector.__table__
+    collectors = COLLECTORS
     row = session.connection().execute(select(collectors.c.name, CLAIMS.c.expires_at).join(collectors, collectors.c.id == CLAIMS.c.collector_id).where(CLAIMS.c.call_id == call_id)).first()
     return (row[0], row[1]) if row is not None and row[1] > now else None
 
 
 def busy(account_id: int, *, session: Session) -> AccountBusy:
     """Who holds the account, as the error that says so."""
-    collectors = Collector.__table__
+    collectors = COLLECTORS
     row = session.connection().execute(select(collectors.c.name, CLAIMS.c.claimed_at).join(collectors, collectors.c.id == CLAIMS.c.collector_id).where(CLAIMS.c.account_id == account_id)).first()
     return AccountBusy(account_id, *(row or (None, None)))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.store.ledger import debtor_clock, settle_accounts
@@ -116,7 +116,7 @@ def has_ledger(session: Session) -> bool:
 
 def made_for(session: Session) -> str:
     """The collector the demo ledger was made for: the first one it stored."""
-    return session.exec(select(Collector.name).order_by(Collector.id).limit(1)).first() or "?"
+    return session.exec(select(Collector.name).order_by(col(Collector.id)).limit(1)).first() or "?"
 
 
 def populate(session: Session, collector_name: str, today: date, seed: int = 7) -> int:
@@ -150,7 +150,7 @@ def schedule_callbacks(session: Session, collector_name: str, today: date) -> No
     """A few callbacks agreed for today, in each debtor's own time, on accounts not called
     since: the worklist brings them up when they fall due."""
     collector = session.exec(select(Collector).where(Collector.name == collector_name)).one()
-    accounts = session.exec(select(Account).where(Account.collector_id == collector.id, Account.closed == False).order_by(Account.id)).all()  # noqa: E712
+    accounts = session.exec(select(Account).where(Account.collector_id == collector.id, Account.closed == False).order_by(col(Account.id))).all()  # noqa: E712
     for account, hour in zip(accounts[3:30:9], (10, 14, 16)):
         zone = ZoneInfo(session.get(Debtor, account.debtor_id).timezone)
         account.callback_at = datetime.combine(today, time(hour, 30), zone).astimezone(UTC)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from callassist.core.account import build_context
 from callassist.core.call import Call
@@ -196,8 +196,8 @@ def _pay_past_promises(session: Session, today: date, rng: random.Random) -> Non
         select(Instalment, PromiseRow.created_at, PromiseRow.status, Account.id, Account.external_id)
         .join(PromiseRow, PromiseRow.id == Instalment.promise_id)
         .join(Account, Account.id == PromiseRow.account_id)
-        .where(PromiseRow.call_id.is_not(None), Instalment.due_on < today)
-        .order_by(Instalment.due_on, Instalment.id)
+        .where(col(PromiseRow.call_id).is_not(None), Instalment.due_on < today)
+        .order_by(col(Instalment.due_on), col(Instalment.id))
     )
     rows = session.exec(due).all()
     left = owed(sorted({row[3] for row in rows}), session)

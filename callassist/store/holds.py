@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from callassist.core.compliance import DEBTOR_WIDE_HOLDS, Hold
 from callassist.core.errors import StoreError
@@ -16,7 +16,7 @@ from callassist.store.models import Account, AccountHold, Call, Collector, Debto
 
 
 def _in_force(debtor_id: int, account_id: int):
-    return (AccountHold.debtor_id == debtor_id, AccountHold.released_at.is_(None), or_(AccountHold.account_id == account_id, AccountHold.reason.in_(sorted(DEBTOR_WIDE_HOLDS))))
+    return (AccountHold.debtor_id == debtor_id, col(AccountHold.released_at).is_(None), or_(AccountHold.account_id == account_id, col(AccountHold.reason).in_(sorted(DEBTOR_WIDE_HOLDS))))
 
 
 def holds_in_force(account_id: int, *, session: Session) -> tuple[Hold, ...]:
@@ -25,7 +25,7 @@ def holds_in_force(account_id: int, *, session: Session) -> tuple[Hold, ...]:
     account = session.get(Account, account_id)
     if account is None:
         return ()
-    rows = session.exec(select(AccountHold).where(*_in_force(account.debtor_id, account_id)).order_by(AccountHold.placed_at, AccountHold.id)).all()
+    rows = session.exec(select(AccountHold).where(*_in_force(account.debtor_id, account_id)).order_by(col(AccountHold.placed_at), col(AccountHold.id))).all()
     return tuple(Hold(row.id, row.account_id, row.reason, row.placed_at, row.placed_by, row.details) for row in rows)
 
 
@@ -65,7 +65,7 @@ def open_holds(*, session: Session) -> list[tuple[AccountHold, str, str]]:
         select(AccountHold, Account.external_id, Debtor.name)
         .join(Account, Account.id == AccountHold.account_id)
         .join(Debtor, Debtor.id == AccountHold.debtor_id)
-        .where(AccountHold.released_at.is_(None))
-        .order_by(AccountHold.placed_at, AccountHold.id)
+        .where(col(AccountHold.released_at).is_(None))
+        .order_by(col(AccountHold.placed_at), col(AccountHold.id))
     ).all()
     return [(hold, external_id, debtor) for hold, external_id, debtor in rows]

@@ -24,7 +24,7 @@ from callassist.core.money import currency_places, too_many_places
 from callassist.core.priority import AccountFacts, clock_key, parse_flags, standing
 from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
 from callassist.core.redact import redact
-from callassist.store.models import ACCOUNTS, CONTACTS, DEBTORS, INSTALMENTS, INVOICES, PAYMENTS, PROMISES, Collector, Instalment, Promise
+from callassist.store.models import ACCOUNTS, COLLECTORS, CONTACTS, DEBTORS, INSTALMENTS, INVOICES, PAYMENTS, PROMISES, Instalment, Promise
 from callassist.store.sql import month_of
 
 # Rows per statement when reading by id lists: well under every database's parameter limit.
@@ -53,7 +53,7 @@ def debtor_clock(timezone: str, work_starts: str | None, income_day: int | None)
 
 def _collector_ids(names: set[str], session: Session) -> dict[str, int]:
     connection = session.connection()
-    table = Collector.__table__
+    table = COLLECTORS
     known = dict(connection.execute(select(table.c.name, table.c.id).where(table.c.name.in_(names))).all()) if names else {}
     for name in sorted(names - known.keys()):
         known[name] = connection.execute(insert(table).values(name=name, display_name=name).returning(table.c.id)).scalar_one()

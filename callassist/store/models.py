@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from callassist.store.types import Amount, UTCDateTime
@@ -331,18 +331,25 @@ class FigureDay(SQLModel, table=True):
     total: float = 0.0
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table (SQLModel declares no `__table__` for a type checker to see)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
 # The tables themselves, for the queries written in SQLAlchemy Core (figures, the calls
 # browser, the ledger), where a whole set of rows is read or changed in one statement.
-ACCOUNTS = Account.__table__
-CALLS = Call.__table__
-CLAIMS = Claim.__table__
-COLLECTORS = Collector.__table__
-CONTACTS = Contact.__table__
-DEBTORS = Debtor.__table__
-EVENTS = CallEvent.__table__
-FIGURE_DAYS = FigureDay.__table__
-INSTALMENTS = Instalment.__table__
-INVOICES = Invoice.__table__
-PAYMENTS = Payment.__table__
-PROMISES = Promise.__table__
-SUMMARIES = Summary.__table__
+ACCOUNTS = table_of(Account)
+CALLS = table_of(Call)
+CLAIMS = table_of(Claim)
+COLLECTORS = table_of(Collector)
+CONTACTS = table_of(Contact)
+DEBTORS = table_of(Debtor)
+EVENTS = table_of(CallEvent)
+FIGURE_DAYS = table_of(FigureDay)
+INSTALMENTS = table_of(Instalment)
+INVOICES = table_of(Invoice)
+PAYMENTS = table_of(Payment)
+PROMISES = table_of(Promise)
+SUMMARIES = table_of(Summary)
+REVIEWS = table_of(Review)
+PURGE_LOGS = table_of(PurgeLog)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, case, func, insert, text, update
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, calls_missed
 from callassist.core.call import DAMAGED, Event
@@ -31,7 +31,7 @@ from callassist.store import db, sql, summaries
 from callassist.store.events import GENESIS, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.holds import holds_in_force, place_hold
 from callassist.store.ledger import add_promise
-from callassist.store.models import ACCOUNTS, CALLS, EVENTS, Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
+from callassist.store.models import ACCOUNTS, CALLS, EVENTS, PROMISES, REVIEWS, Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
 from callassist.store.sql import month_of
 from callassist.store.types import DAMAGED_TIME, UTCDateTime
 
@@ -102,14 +102,14 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
         raise LookupError(f"no account {account_id}")
     debtor = session.get(Debtor, account.debtor_id)
     contact = session.get(Contact, account.contact_id)
-    invoices = session.exec(select(Invoice).where(Invoice.account_id == account_id).order_by(Invoice.due_on, Invoice.id)).all()
+    invoices = session.exec(select(Invoice).where(Invoice.account_id == account_id).order_by(col(Invoice.due_on), col(Invoice.id))).all()
     # What payments have settled (the oldest invoices first) is not owed, and not said, any more.
     owed = outstanding([i.amount for i in invoices], sum((i.amount for i in invoices), Decimal(0)) - account.balance)
     # Newest first, the one in force before all: it is what the call speaks of as the last promise.
-    promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by((Promise.status == "open").desc(), Promise.created_at.desc(), Promise.id.desc())).all()
+    promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by((Promise.status == "open").desc(), col(Promise.created_at).desc(), col(Promise.id).desc())).all()
     past = []
     for promise in promises:
-        instalments = session.exec(select(Instalment).where(Instalment.promise_id == promise.id).order_by(Instalment.seq)).all()
+        instalments = session.exec(select(Instalment).where(Instalment.promise_id == promise.id).order_by(col(Instalment.seq))).all()
         due = instalments[0].due_on if instalments else promise.created_at.date()
         coming = next((i for i in instalments if i.paid < i.amount), None)
         past.append(
@@ -147,7 +147,7 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
 
 def missed_calls(account_id: int, *, session: Session) -> int:
     """The account's calls since one last reached a person, that reached nobody or a machine."""
-    return calls_missed(session.exec(select(Call.disposition).where(Call.account_id == account_id, Call.ended_at.is_not(None)).order_by(Call.started_at.desc()).limit(50)).all())
+    return calls_missed(session.exec(select(Call.disposition).where(Call.account_id == account_id, col(Call.ended_at).is_not(None)).order_by(col(Call.started_at).desc()).limit(50)).all())
 
 
 # On PostgreSQL a call is opened only through the database's function (migration 0009),
@@ -310,7 +310,7 @@ def _apply(call_id: str, event: Event, session: Session, judge: Judge) -> None:
 
 def call_events(call_id: str, *, session: Session) -> list[Event]:
     """The stored events of a call, in order, as the core's Event values."""
-    rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.seq)).all()
+    rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(col(CallEvent.seq))).all()
     return [stored_event(row) for row in rows]
 
 
@@ -321,7 +321,7 @@ def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
     call = session.get(Call, call_id)
     if call is None:
         raise LookupError(f"no call {call_id}")
-    rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.seq)).all()
+    rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(col(CallEvent.seq))).all()
     return verify_chain(call_id, rows, ended=call.ended_at is not None)
 
 
@@ -338,7 +338,7 @@ def calls_in_progress(now: datetime, viewer: Viewer, *, session: Session) -> lis
         .join(Account, Account.id == Call.account_id)
         .join(Debtor, Debtor.id == Account.debtor_id)
         .where(Claim.expires_at > now, Call.ended_at == None)  # noqa: E711
-        .order_by(Call.started_at)
+        .order_by(col(Call.started_at))
     ).all()
     return [tuple(row) for row in rows if viewer.may_see(row[1])]
 
@@ -427,8 +427,8 @@ def purge_calls(log: PurgeLog, years: int, *, session: Session, dry_run: bool = 
     log.calls, log.events, log.reviews = len(ids), 0, 0
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        log.events += session.exec(select(func.count()).select_from(CallEvent).where(CallEvent.call_id.in_(chunk))).one()
-        log.reviews += session.exec(select(func.count()).select_from(Review).where(Review.call_id.in_(chunk))).one()
+        log.events += session.exec(select(func.count()).select_from(CallEvent).where(col(CallEvent.call_id).in_(chunk))).one()
+        log.reviews += session.exec(select(func.count()).select_from(Review).where(col(Review.call_id).in_(chunk))).one()
     if dry_run or not ids:
         return log
     connection = session.connection()
@@ -438,10 +438,10 @@ def purge_calls(log: PurgeLog, years: int, *, session: Session, dry_run: bool = 
         return log
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        connection.execute(update(Promise.__table__).where(Promise.__table__.c.call_id.in_(chunk)).values(call_id=None))
-        for table in (CallEvent.__table__, Review.__table__):
+        connection.execute(update(PROMISES).where(PROMISES.c.call_id.in_(chunk)).values(call_id=None))
+        for table in (EVENTS, REVIEWS):
             connection.execute(table.delete().where(table.c.call_id.in_(chunk)))
-        connection.execute(Call.__table__.delete().where(Call.__table__.c.id.in_(chunk)))
+        connection.execute(CALLS.delete().where(CALLS.c.id.in_(chunk)))
     session.add(log)
     session.flush()
     return log
@@ -472,7 +472,7 @@ def add_review(call_id: str, reviewer: str, score: int, comment: str, at: dateti
 
 def reviews(call_id: str, *, session: Session) -> list[CallReview]:
     """A call's manual reviews, oldest first."""
-    rows = session.exec(select(Review).where(Review.call_id == call_id).order_by(Review.created_at, Review.id)).all()
+    rows = session.exec(select(Review).where(Review.call_id == call_id).order_by(col(Review.created_at), col(Review.id))).all()
     return [CallReview(row.reviewer, row.score, row.comment, row.created_at) for row in rows]
 
 
@@ -486,7 +486,7 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
     made_by = {call_id: collectors[collector_id] for call_id, collector_id in session.exec(select(Call.id, Call.collector_id)).all()}
     masking = not viewer.sees_personal_data
     if what == "calls":
-        for call, collector in session.exec(select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(Call.started_at)).all():
+        for call, collector in session.exec(select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(col(Call.started_at))).all():
             if viewer.may_see(collector):
                 yield {
                     "call_id": call.id,
@@ -503,7 +503,7 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
                 }
     elif what == "events":
         hide, masked_call = None, None
-        for row in session.exec(select(CallEvent).order_by(CallEvent.call_id, CallEvent.seq)).all():
+        for row in session.exec(select(CallEvent).order_by(col(CallEvent.call_id), col(CallEvent.seq))).all():
             if not viewer.may_see(made_by[row.call_id]):
                 continue
             payload, event = row.payload, stored_event(row)
@@ -513,9 +513,9 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
                 payload = canonical(event.payload if event.kind == DAMAGED else hide(event.payload))
             yield {"call_id": row.call_id, "seq": row.seq, "kind": row.kind, "at": None if row.at == DAMAGED_TIME else row.at.isoformat(), "payload": payload, "hash": row.hash}
     else:
-        first_due = dict(session.exec(select(Instalment.promise_id, func.min(Instalment.due_on)).group_by(Instalment.promise_id)).all())
+        first_due = dict(session.exec(select(Instalment.promise_id, func.min(Instalment.due_on)).group_by(col(Instalment.promise_id))).all())
         owners = {account_id: collectors[collector_id] for account_id, collector_id in session.exec(select(Account.id, Account.collector_id)).all()}
-        for promise in session.exec(select(Promise).order_by(Promise.id)).all():
+        for promise in session.exec(select(Promise).order_by(col(Promise.id))).all():
             if not viewer.may_see(owners[promise.account_id]):
                 continue
             due = first_due.get(promise.id)
@@ -535,7 +535,7 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
 
 def readable_call_ids(viewer: Viewer, *, session: Session) -> list[str]:
     """Every call `viewer` may read (a collector their own), oldest first."""
-    rows = session.exec(select(Call.id, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(Call.started_at, Call.id)).all()
+    rows = session.exec(select(Call.id, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(col(Call.started_at), col(Call.id))).all()
     return [call_id for call_id, made_by in rows if viewer.may_see(made_by)]
 
 

@@ -20,7 +20,7 @@ from callassist.core.calls import browse_facts, search_text, words
 from callassist.core.compliance import call_masker
 from callassist.core.figures import CallFacts, Judge, MissedObjection, Totals, call_facts
 from callassist.store.events import stored_event
-from callassist.store.models import CALLS, EVENTS, FIGURE_DAYS, PROMISES, SUMMARIES, Account, Collector, Debtor, Instalment
+from callassist.store.models import ACCOUNTS, CALLS, COLLECTORS, DEBTORS, EVENTS, FIGURE_DAYS, INSTALMENTS, PROMISES, SUMMARIES
 
 
 def parts_json(facts: CallFacts) -> str:
@@ -30,9 +30,7 @@ def parts_json(facts: CallFacts) -> str:
 def write(call_id: str, connection: Connection, judge: Judge = Judge()) -> CallFacts | None:
     """Sum up the ended call `call_id` from its stored events and store its summary (the
     caller commits); its facts, or None for a practice call (which counts for nothing)."""
-    call = connection.execute(
-        select(CALLS.c.collector_id, CALLS.c.started_at, CALLS.c.ended_at, CALLS.c.practice, CALLS.c.account_id, Collector.__table__.c.name).join(Collector.__table__, Collector.__table__.c.id == CALLS.c.collector_id).where(CALLS.c.id == call_id)
-    ).one()
+    call = connection.execute(select(CALLS.c.collector_id, CALLS.c.started_at, CALLS.c.ended_at, CALLS.c.practice, CALLS.c.account_id, COLLECTORS.c.name).join(COLLECTORS, COLLECTORS.c.id == CALLS.c.collector_id).where(CALLS.c.id == call_id)).one()
     day = call.started_at.date()
     events = events_of(connection, [call_id]).get(call_id, [])
     row = {"call_id": call_id, "collector_id": call.collector_id, "day": day, "practice": call.practice} | browse_columns(connection, call, call_id, events, judge)
@@ -41,8 +39,8 @@ def write(call_id: str, connection: Connection, judge: Judge = Judge()) -> CallF
         return None
     facts = call_facts(call_id, call.name, day, events, judge.detect)
     promise = connection.execute(
-        select(PROMISES.c.id, func.min(Instalment.__table__.c.due_on), PROMISES.c.status)
-        .join(Instalment.__table__, Instalment.__table__.c.promise_id == PROMISES.c.id)
+        select(PROMISES.c.id, func.min(INSTALMENTS.c.due_on), PROMISES.c.status)
+        .join(INSTALMENTS, INSTALMENTS.c.promise_id == PROMISES.c.id)
         .where(PROMISES.c.call_id == call_id)
         .group_by(PROMISES.c.id, PROMISES.c.status)
         .order_by(PROMISES.c.id.desc())
@@ -79,7 +77,7 @@ def browse_columns(connection: Connection, call, call_id: str, events: list[Even
     card = events[0].payload if events and events[0].kind == "call_started" else {}
     debtor = card.get("debtor", "")
     if call.account_id is not None:
-        debtor = connection.execute(select(Debtor.__table__.c.name).join(Account.__table__, Account.__table__.c.debtor_id == Debtor.__table__.c.id).where(Account.__table__.c.id == call.account_id)).scalar_one_or_none() or debtor
+        debtor = connection.execute(select(DEBTORS.c.name).join(ACCOUNTS, ACCOUNTS.c.debtor_id == DEBTORS.c.id).where(ACCOUNTS.c.id == call.account_id)).scalar_one_or_none() or debtor
     if any(event.kind == DAMAGED for event in events):
         flags: tuple[str, ...] = (DAMAGED,)  # a row that does not parse: shown, flagged, not scored
     elif judge.failed is not None:
@@ -177,7 +175,7 @@ def totals(connection: Connection, today: date, *, collector_id: int | None = No
 
 
 def _missed(connection: Connection, conditions: list) -> Iterator[MissedObjection]:
-    names = Collector.__table__
+    names = COLLECTORS
     rows = connection.execute(
         select(SUMMARIES.c.call_id, names.c.name, SUMMARIES.c.day, SUMMARIES.c.missed_excuse, SUMMARIES.c.missed_score, SUMMARIES.c.missed_note)
         .join(names, names.c.id == SUMMARIES.c.collector_id)

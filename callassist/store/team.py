@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from callassist.core.call import utc_now
 from callassist.core.errors import StoreError
-from callassist.store.models import Collector
+from callassist.store.models import COLLECTORS, Collector
 
 ROLES = ("collector", "supervisor", "trainer")
 
@@ -58,7 +58,7 @@ def grant(name: str, role: str, *, session: Session, password: str | None = None
             cursor.execute(psql.SQL("GRANT {} TO {}").format(psql.Identifier(team[role]), psql.Identifier(name)))
     except psycopg.Error as exc:  # not the owner, or no right to make roles
         raise StoreError(f"cannot grant {name} the {role} role: {str(exc).splitlines()[0]}") from exc
-    if session.exec(Collector.__table__.select().where(Collector.__table__.c.name == name)).first() is None:
+    if session.exec(COLLECTORS.select().where(COLLECTORS.c.name == name)).first() is None:
         session.add(Collector(name=name, display_name=name))
     session.flush()
     return made
