@@ -8,7 +8,9 @@ or sox they fail, saying how to install them."""
 from __future__ import annotations
 
 import ctypes
+import os
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -53,15 +55,23 @@ def sounds(tmp_path_factory) -> dict[str, Path]:
     return {"debtor": folder / "debtor.wav", "collector": folder / "collector.wav"}
 
 
+# The phones' ports come from below the kernel's ephemeral range (32768 and up, where every
+# outgoing connection of the suite, to PostgreSQL say, takes its local port): a port probed
+# free there could be taken by a connection of the other worker before baresip binds it,
+# and the test would then drive another test's phone. Each xdist worker has its own block.
+_PORT_BLOCK = 4000
+_PORTS_FROM = 20000
+
+
 def _free_port(kinds: tuple[int, ...] = (socket.SOCK_STREAM, socket.SOCK_DGRAM)) -> int:
     """A port free for TCP and UDP, and the next one too (sip_listen binds PORT+1 for TLS)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    first = _PORTS_FROM + int(worker.removeprefix("gw") or 0) % 3 * _PORT_BLOCK
     for _ in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        if port < 65535 and all(_bindable(port + offset, kind) for offset in (0, 1) for kind in kinds):
+        port = random.randrange(first, first + _PORT_BLOCK - 1)
+        if all(_bindable(port + offset, kind) for offset in (0, 1) for kind in kinds):
             return port
-    raise RuntimeError("no two free ports in a row on 127.0.0.1")
+    raise RuntimeError(f"no two free ports in a row on 127.0.0.1 between {first} and {first + _PORT_BLOCK}")
 
 
 def _bindable(port: int, kind: int) -> bool:

@@ -112,7 +112,7 @@ def test_the_recording_lasts_as_long_as_the_talk(phone, collector, debtor, event
     deadline = time.monotonic() + 5
     while len(recordings := sorted(collector.recordings.glob("dump-*.wav"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert [path.name.rsplit("-", 1)[1] for path in recordings] == ["dec.wav", "enc.wav"]  # heard, and said
+    assert [path.name.rsplit("-", 1)[1] for path in recordings] == ["dec.wav", "enc.wav"], collector.log()  # heard, and said
     for recording in recordings:
         assert abs(float(run("soxi", "-D", recording)) - spoken) < 1.0, (recording.name, spoken)
     heard = next(path for path in recordings if path.name.endswith("-dec.wav"))
