@@ -10,9 +10,8 @@ standard library is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SUPERVISOR = "supervisor"
@@ -291,14 +290,27 @@ class Viewer(NamedTuple):
         return self.reads_team or collector == self.name
 
 
-def call_masker(card: dict, debtor: str) -> Callable[[object], object]:
+Shown = TypeVar("Shown")
+
+
+class Masker(Protocol):
+    """Hides personal data in what a call stored: a text, a payload, a list; the same shape back."""
+
+    def __call__(self, value: Shown, /) -> Shown: ...
+
+
+def call_masker(card: dict, debtor: str) -> Masker:
     """What hides a stored call's personal data when its debtor is now called `debtor`
     (a ledger import may have renamed them since the call): both names are hidden."""
     then, now = masker(card), masker(card | {"debtor": debtor})
-    return lambda value: now(then(value))
+
+    def hide(value: Shown) -> Shown:
+        return now(then(value))
+
+    return hide
 
 
-def masker(card: dict) -> Callable[[object], object]:
+def masker(card: dict) -> Masker:
     """What hides a call's personal data, from its first event's card, wherever it appears
     (the step texts name the contact, a note may give anything): by kind, as
     core/personal.py finds it; and the account's id."""
@@ -308,13 +320,13 @@ def masker(card: dict) -> Callable[[object], object]:
     # hidden as one (surname with a title, given name), else as a company's.
     hide_text = hider(card.get("debtor"), card.get("contact"), card.get("phone"), looks_like_person(card.get("debtor")))
 
-    def hide(value: object) -> object:
+    def hide(value: Shown) -> Shown:
         if isinstance(value, str):
-            return hide_text(value)
+            return cast(Shown, hide_text(value))
         if isinstance(value, dict):
-            return {key: None if key == "account_id" else hide(item) for key, item in value.items()}
+            return cast(Shown, {key: None if key == "account_id" else hide(item) for key, item in value.items()})
         if isinstance(value, list):
-            return [hide(item) for item in value]
+            return cast(Shown, [hide(item) for item in value])
         return value
 
     return hide

@@ -83,6 +83,12 @@ def parse_amount(text: str, currency: str | None, number_format: str = "plain") 
     return value
 
 
+def decimal_places(amount: Decimal) -> int:
+    """How many decimal places `amount` is written with (none for 100 or 1E+2)."""
+    exponent = amount.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def too_many_places(currency: str, shown: str) -> str:
     """What is wrong with an amount finer than its currency's smallest unit."""
     places = currency_places(currency)

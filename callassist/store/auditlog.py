@@ -23,6 +23,7 @@ from callassist.core.checkpoints import Checkpoint
 from callassist.core.compliance import retention_floor
 from callassist.core.errors import LogRefused
 from callassist.core.merkle import Frontier, Tree, leaf_hash
+from callassist.store import db
 from callassist.store.events import ChainCheck, event_entry
 from callassist.store.models import LogCheckpoint
 
@@ -90,7 +91,7 @@ def iso_time(raw) -> str | None:
 
 def _rows(session: Session, sql: str, params: dict | None = None) -> Iterator[tuple]:
     """A query's rows as plain tuples, streamed: a million events do not go through the ORM."""
-    cursor = session.connection().connection.dbapi_connection.cursor()
+    cursor = db.driver(session).cursor()
     try:
         if params and _postgres(session):
             cursor.execute(sql.replace("?", "%s"), tuple(params.values()))
@@ -147,8 +148,8 @@ def _row_disagrees(row: tuple, check: ChainCheck) -> ChainBreak | None:
     _, ended_at, account_id, collector, script, locale, started_at, disposition, practice = row
     card = check.card or {}
     said = {"account": (account_id, card.get("account_id")), "collector": (collector, card.get("collector")), "script": (script, card.get("script")), "language": (locale, card.get("locale")), "practice": (bool(practice), bool(card.get("practice")))}
-    first = _moment(check.first_at)
-    if first is None or _moment(started_at) is None or abs(_moment(started_at) - first) > ROW_SLACK:
+    first, started = _moment(check.first_at), _moment(started_at)
+    if first is None or started is None or abs(started - first) > ROW_SLACK:
         said["start"] = (iso_time(started_at), check.first_at)
     for name, (in_row, in_event) in said.items():
         if in_row != in_event:
@@ -157,7 +158,8 @@ def _row_disagrees(row: tuple, check: ChainCheck) -> ChainBreak | None:
         seq, at_iso, ending = check.end
         if disposition != ending.get("disposition"):
             return ChainBreak(seq, f"the call's row says outcome {disposition!r}, its end {ending.get('disposition')!r}")
-        if _moment(ended_at) is None or abs(_moment(ended_at) - _moment(at_iso)) > ROW_SLACK:
+        ended, end_at = _moment(ended_at), _moment(at_iso)
+        if ended is None or end_at is None or abs(ended - end_at) > ROW_SLACK:
             return ChainBreak(seq, f"the call's row says it ended {iso_time(ended_at) or ended_at!r}, its end is dated {at_iso}")
     elif (ended_at is not None or disposition is not None) and not bool(practice):
         return ChainBreak(check.last_seq, f"the call's row says it ended ({disposition or 'no outcome'}), but no event ends it")
@@ -297,8 +299,8 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
         if kind == "bad":
             check.findings.append(Finding("LOG", None, f"entry {position} of the log ({where(position)}) is neither an event nor a purge the program writes"))
         elif kind == "purge":
-            if seq in purges and purges[seq][1] is not None:
-                purges[seq][1].position = position
+            if seq in purges and (kept := purges[seq][1]) is not None:
+                kept.position = position
             elif seq not in purges:
                 check.findings.append(Finding("LOG", None, f"purge {seq}, present {where(position)}, is gone from the purge log"))
         elif position in not_as_entered:

@@ -11,6 +11,7 @@ damaged when they ended (`audit verify` finds every one).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.engine import Connection
@@ -87,9 +88,9 @@ def count(connection: Connection, wanted: CallFilter, viewer: Viewer) -> int:
     return connection.execute(select(func.count()).select_from(_joined(summary, debtor)).where(*found)).scalar_one()
 
 
-def _order(wanted: CallFilter, viewer: Viewer, dialect: str) -> list[tuple[ColumnElement, bool]]:
+def _order(wanted: CallFilter, viewer: Viewer, dialect: str) -> list[tuple[ColumnElement[Any], bool]]:
     """The sort as (column, descending) pairs, ending on the call's id so it is total."""
-    newest = [(CALLS.c.started_at, True), (CALLS.c.id, True)]
+    newest: list[tuple[ColumnElement[Any], bool]] = [(CALLS.c.started_at, True), (CALLS.c.id, True)]
     if wanted.sort == "oldest":
         return [(CALLS.c.started_at, False), (CALLS.c.id, False)]
     if wanted.sort == "longest":
@@ -126,7 +127,7 @@ def page(connection: Connection, wanted: CallFilter, viewer: Viewer, offset: int
     order = _order(wanted, viewer, connection.dialect.name)
     backwards = total is not None and offset > total // 2
     skip = offset
-    if backwards:
+    if backwards and total is not None:
         skip = max(0, total - offset - limit)
         limit = min(limit, total - offset)
         order = [(column, not descending) for column, descending in order]
@@ -153,6 +154,7 @@ def position(connection: Connection, wanted: CallFilter, viewer: Viewer, call_id
         value = literal(value)  # (a boolean key too)
         ahead = column > value if descending else column < value
         before = ahead if before is None else or_(ahead, and_(column == value, before))
+    assert before is not None, "every order has a key"
     return connection.execute(select(func.count()).select_from(joined).where(*found, before)).scalar_one()
 
 

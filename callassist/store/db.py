@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -48,8 +48,8 @@ def open_engine(url: str, retention_years: int | None = None, judge: Callable[[]
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            _private_file(sqlite_file(url))
+        if parsed.database and parsed.database != ":memory:" and (path := sqlite_file(url)) is not None:
+            _private_file(path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -185,3 +185,12 @@ def run_retrying(engine: Engine, work: Callable[[Session], Result]) -> Result:
             if attempt == RETRIES or not must_retry(exc):
                 raise
     raise AssertionError("RETRIES is at least 1")
+
+
+def driver(session: Session) -> Any:
+    """The database driver's own connection, in the session's transaction: for the few
+    statements that go around SQLAlchemy (the worklist's, measured; roles it cannot say)."""
+    raw = session.connection().connection.driver_connection
+    if raw is None:
+        raise StoreError("the database connection is closed")
+    return raw

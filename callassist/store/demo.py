@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from callassist.core.priority import DEFAULT_CLASS_DAYS
 from callassist.store.ledger import debtor_clock, settle_accounts
-from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise
+from callassist.store.models import Account, Collector, Contact, Debtor, Instalment, Invoice, Payment, Promise, row_of, saved_id
 
 CN_COMPANIES = [
     "苏州恒通机电有限公司",
@@ -136,12 +136,12 @@ def populate(session: Session, collector_name: str, today: date, seed: int = 7) 
         debtor = Debtor(external_id=f"D{index:04d}", name=name, kind="consumer" if "个体" in name else "company", timezone=tz, work_starts=rng.choice([None, None, "08:30", "09:00"]), income_day=rng.choice([None, None, None, 10, 15, 25]))
         session.add(debtor)
         session.flush()
-        contact = Contact(debtor_id=debtor.id, name=person, role=role, phone=f"{phone_prefix}{rng.randint(1000, 9999)}")
+        contact = Contact(debtor_id=saved_id(debtor), name=person, role=role, phone=f"{phone_prefix}{rng.randint(1000, 9999)}")
         session.add(contact)
         session.flush()
         _account(session, rng, index, debtor, contact, owner, currency, today)
     session.flush()
-    settle_accounts([a.id for a in session.exec(select(Account)).all()], today=today, class_days=DEFAULT_CLASS_DAYS, session=session)
+    settle_accounts([saved_id(a) for a in session.exec(select(Account)).all()], today=today, class_days=DEFAULT_CLASS_DAYS, session=session)
     session.commit()
     return mine
 
@@ -152,7 +152,7 @@ def schedule_callbacks(session: Session, collector_name: str, today: date) -> No
     collector = session.exec(select(Collector).where(Collector.name == collector_name)).one()
     accounts = session.exec(select(Account).where(Account.collector_id == collector.id, Account.closed == False).order_by(col(Account.id))).all()  # noqa: E712
     for account, hour in zip(accounts[3:30:9], (10, 14, 16)):
-        zone = ZoneInfo(session.get(Debtor, account.debtor_id).timezone)
+        zone = ZoneInfo(row_of(session, Debtor, account.debtor_id).timezone)
         account.callback_at = datetime.combine(today, time(hour, 30), zone).astimezone(UTC)
         session.add(account)
     session.commit()
@@ -173,9 +173,9 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
     broken = {"broken": 1, "broken_twice": 2}.get(history, 0)
     account = Account(
         external_id=f"A{index:05d}",
-        debtor_id=debtor.id,
-        contact_id=contact.id,
-        collector_id=owner.id,
+        debtor_id=saved_id(debtor),
+        contact_id=saved_id(contact),
+        collector_id=saved_id(owner),
         currency=currency,
         **debtor_clock(debtor.timezone, debtor.work_starts, debtor.income_day),
         balance=balance,
@@ -189,23 +189,23 @@ def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, c
     session.add(account)
     session.flush()
     for number, issued, due, amount in invoices:
-        session.add(Invoice(account_id=account.id, number=number, issued_on=issued, due_on=due, amount=amount))
+        session.add(Invoice(account_id=saved_id(account), number=number, issued_on=issued, due_on=due, amount=amount))
     statuses = {"kept": ["kept"], "broken": ["broken"], "broken_twice": ["broken", "broken"], "open": ["open"]}.get(history, [])
     for n, status in enumerate(statuses):
         when = today - timedelta(days=25 * (len(statuses) - n)) if status != "open" else today + timedelta(days=rng.randint(0, 10))
         part = (balance / 3).quantize(Decimal("0.01"))
-        promise = Promise(account_id=account.id, currency=currency, total=part, method="bank_transfer", channel="email", status=status, created_at=datetime.combine(when - timedelta(days=7), time(3, 0), UTC))
+        promise = Promise(account_id=saved_id(account), currency=currency, total=part, method="bank_transfer", channel="email", status=status, created_at=datetime.combine(when - timedelta(days=7), time(3, 0), UTC))
         session.add(promise)
         session.flush()
         kept = status == "kept"
-        session.add(Instalment(promise_id=promise.id, seq=1, due_on=when, amount=part, paid=part if kept else Decimal(0), status=status))
+        session.add(Instalment(promise_id=saved_id(promise), seq=1, due_on=when, amount=part, paid=part if kept else Decimal(0), status=status))
         if kept:  # the money that kept it, against an earlier invoice it paid off: what is open stays as above
             paid_due = min(oldest, when) - timedelta(days=30)  # older than the open ones: payments settle the oldest first
-            session.add(Invoice(account_id=account.id, number=f"INV-{2025}{index:03d}{n + 1}", issued_on=paid_due - timedelta(days=30), due_on=paid_due, amount=part))
+            session.add(Invoice(account_id=saved_id(account), number=f"INV-{2025}{index:03d}{n + 1}", issued_on=paid_due - timedelta(days=30), due_on=paid_due, amount=part))
             session.add(
                 Payment(
                     external_id=f"demo-kept-{index}-{n + 1}",
-                    account_id=account.id,
+                    account_id=saved_id(account),
                     paid_on=when,
                     currency=currency,
                     amount=part,

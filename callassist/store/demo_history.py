@@ -29,7 +29,7 @@ from callassist.core.promises import Instalment as PlannedPayment
 from callassist.core.shipped import SHIPPED_SCRIPTS
 from callassist.store import queries
 from callassist.store.ledger import SUPERSEDED, evaluate_promises, import_payments, owed
-from callassist.store.models import Account, Collector, Instalment
+from callassist.store.models import Account, Collector, Instalment, saved_id
 from callassist.store.models import Call as CallRow
 from callassist.store.models import Promise as PromiseRow
 
@@ -92,7 +92,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
             session.add(colleague)
             collectors.append(colleague)
     session.flush()
-    account_ids = list(session.exec(select(Account.id)).all())
+    account_ids = [saved_id(account) for account in session.exec(select(Account)).all()]
     weights, names = zip(*SCENARIOS)
     workdays = [today - timedelta(days=n) for n in range(days, 0, -1) if (today - timedelta(days=n)).weekday() < 5]
     made = []
@@ -112,7 +112,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
         call = Call(loaded, catalog, context, snapshot.money, clock=clock)
         events = call.start({"account_id": account_id, **snapshot.card(collector.name, started)})
         events += _talk(call, clock, rng, rng.choices(names, weights)[0], started.date(), locale)
-        row = CallRow(id=f"demo-{started:%Y%m%d%H%M%S}-{account_id:04d}", account_id=account_id, collector_id=collector.id, script=loaded.name, script_hash=loaded.content_hash, locale=locale, started_at=started, state=call.state)
+        row = CallRow(id=f"demo-{started:%Y%m%d%H%M%S}-{account_id:04d}", account_id=account_id, collector_id=saved_id(collector), script=loaded.name, script_hash=loaded.content_hash, locale=locale, started_at=started, state=call.state)
         queries.record_call(row, events, session=session, judge=judge)
     _pay_past_promises(session, today, rng)
     session.commit()
@@ -193,16 +193,17 @@ def _pay_past_promises(session: Session, today: date, rng: random.Random) -> Non
     is owed); then every promise is judged."""
     payments = []
     due = (
-        select(Instalment, PromiseRow.created_at, PromiseRow.status, Account.id, Account.external_id)
-        .join(PromiseRow, PromiseRow.id == Instalment.promise_id)
-        .join(Account, Account.id == PromiseRow.account_id)
+        select(Instalment, PromiseRow, Account)
+        .join(PromiseRow, col(PromiseRow.id) == Instalment.promise_id)
+        .join(Account, col(Account.id) == PromiseRow.account_id)
         .where(col(PromiseRow.call_id).is_not(None), Instalment.due_on < today)
         .order_by(col(Instalment.due_on), col(Instalment.id))
     )
     rows = session.exec(due).all()
-    left = owed(sorted({row[3] for row in rows}), session)
-    for instalment, promised, status, account_id, account in rows:
-        if status == SUPERSEDED:
+    left = owed(sorted({saved_id(account) for _, _, account in rows}), session)
+    for instalment, promise, account_row in rows:
+        promised, account_id, account = promise.created_at, saved_id(account_row), account_row.external_id
+        if promise.status == SUPERSEDED:
             continue  # a newer promise took its place, for what was owed then: no money went to this one
         luck = rng.random()
         if luck < 0.3:

@@ -13,20 +13,23 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import TypeVar, cast
 
 from callassist.core.private import open_private, private_dir
 from callassist.core.redact import redact_partial
 
+Typed = TypeVar("Typed")
 
-def masked(value):
+
+def masked(value: Typed) -> Typed:
     """A draft's fields with card numbers and security codes masked, as a stored note
     would have them: nothing typed reaches the disk in clear."""
     if isinstance(value, str):
-        return redact_partial(value)
+        return cast(Typed, redact_partial(value))
     if isinstance(value, dict):
-        return {key: masked(item) for key, item in value.items()}
+        return cast(Typed, {key: masked(item) for key, item in value.items()})
     if isinstance(value, list):
-        return [masked(item) for item in value]
+        return cast(Typed, [masked(item) for item in value])
     return value
 
 

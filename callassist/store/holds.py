@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 
 from callassist.core.compliance import DEBTOR_WIDE_HOLDS, Hold
 from callassist.core.errors import StoreError
-from callassist.store.models import Account, AccountHold, Call, Collector, Debtor
+from callassist.store.models import Account, AccountHold, Call, Collector, Debtor, row_of, saved_id
 
 
 def _in_force(debtor_id: int, account_id: int):
-    return (AccountHold.debtor_id == debtor_id, col(AccountHold.released_at).is_(None), or_(AccountHold.account_id == account_id, col(AccountHold.reason).in_(sorted(DEBTOR_WIDE_HOLDS))))
+    return (AccountHold.debtor_id == debtor_id, col(AccountHold.released_at).is_(None), or_(col(AccountHold.account_id) == account_id, col(AccountHold.reason).in_(sorted(DEBTOR_WIDE_HOLDS))))
 
 
 def holds_in_force(account_id: int, *, session: Session) -> tuple[Hold, ...]:
@@ -26,7 +26,7 @@ def holds_in_force(account_id: int, *, session: Session) -> tuple[Hold, ...]:
     if account is None:
         return ()
     rows = session.exec(select(AccountHold).where(*_in_force(account.debtor_id, account_id)).order_by(col(AccountHold.placed_at), col(AccountHold.id))).all()
-    return tuple(Hold(row.id, row.account_id, row.reason, row.placed_at, row.placed_by, row.details) for row in rows)
+    return tuple(Hold(saved_id(row), row.account_id, row.reason, row.placed_at, row.placed_by, row.details) for row in rows)
 
 
 def place_hold(call_id: str, payload: dict, at: datetime, *, session: Session) -> None:
@@ -35,9 +35,9 @@ def place_hold(call_id: str, payload: dict, at: datetime, *, session: Session) -
     call = session.get(Call, call_id)
     if call is None or call.account_id is None:
         return
-    account = session.get(Account, call.account_id)
-    placed_by = session.get(Collector, call.collector_id).name
-    session.add(AccountHold(account_id=account.id, debtor_id=account.debtor_id, call_id=call_id, reason=payload["reason"], details=payload.get("details") or "", placed_by=placed_by, placed_at=at))
+    account = row_of(session, Account, call.account_id)
+    placed_by = row_of(session, Collector, call.collector_id).name
+    session.add(AccountHold(account_id=call.account_id, debtor_id=account.debtor_id, call_id=call_id, reason=payload["reason"], details=payload.get("details") or "", placed_by=placed_by, placed_at=at))
     session.flush()
 
 
@@ -63,8 +63,8 @@ def open_holds(*, session: Session) -> list[tuple[AccountHold, str, str]]:
     and debtor's name, oldest first."""
     rows = session.exec(
         select(AccountHold, Account.external_id, Debtor.name)
-        .join(Account, Account.id == AccountHold.account_id)
-        .join(Debtor, Debtor.id == AccountHold.debtor_id)
+        .join(Account, col(Account.id) == AccountHold.account_id)
+        .join(Debtor, col(Debtor.id) == AccountHold.debtor_id)
         .where(col(AccountHold.released_at).is_(None))
         .order_by(col(AccountHold.placed_at), col(AccountHold.id))
     ).all()

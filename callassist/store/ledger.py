@@ -14,17 +14,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Date, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from callassist.core.ledger_csv import PAYMENT_COLUMNS, AccountIn, LedgerFileError, PaymentIn, RowProblem, gc_paused, in_file_order
-from callassist.core.money import currency_places, too_many_places
+from callassist.core.money import currency_places, decimal_places, too_many_places
 from callassist.core.priority import AccountFacts, clock_key, parse_flags, standing
 from callassist.core.promises import OpenInstalment, judge_instalment, judge_promise, match_payment, open_position
 from callassist.core.redact import redact
-from callassist.store.models import ACCOUNTS, COLLECTORS, CONTACTS, DEBTORS, INSTALMENTS, INVOICES, PAYMENTS, PROMISES, Instalment, Promise
+from callassist.store import db
+from callassist.store.models import ACCOUNTS, COLLECTORS, CONTACTS, DEBTORS, INSTALMENTS, INVOICES, PAYMENTS, PROMISES, Instalment, Promise, saved_id
 from callassist.store.sql import month_of
 
 # Rows per statement when reading by id lists: well under every database's parameter limit.
@@ -107,14 +109,14 @@ def _bulk_load(tables: list, session: Session) -> Iterator[None]:
     queries are planned for the rows now there, not for the empty tables."""
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
-    if sqlite and not connection.connection.dbapi_connection.in_transaction:
+    if sqlite and not db.driver(session).in_transaction:
         # Python's sqlite3 opens a transaction only before a row is written, so a DROP INDEX
         # before the first insert would be committed at once, whatever became of the import.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     empty = [table for table in tables if connection.execute(select(table.c.id).limit(1)).first() is None]
     indexes = [index for table in empty for index in table.indexes]
+    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
     if sqlite:
-        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
     for index in indexes:
         index.drop(connection, checkfirst=True)
@@ -260,7 +262,7 @@ def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[t
     connection = session.connection()
     touched: set[int] = set()
     ids = [account_id for _, account_id in existing]
-    stored: dict[tuple[int, str], tuple] = {}
+    stored: dict[tuple[int, str], Any] = {}  # the invoice rows as read
     for chunk in _chunks(ids):
         for row in connection.execute(select(INVOICES.c.id, INVOICES.c.account_id, INVOICES.c.number, INVOICES.c.issued_on, INVOICES.c.due_on, INVOICES.c.amount).where(INVOICES.c.account_id.in_(chunk))).all():
             stored[(row.account_id, row.number)] = row
@@ -335,11 +337,11 @@ def add_promise(account_id: int, call_id: str | None, currency: str, total: Deci
     session.add(promise)
     session.flush()
     for seq, (due, amount) in enumerate(plan, 1):
-        session.add(Instalment(promise_id=promise.id, seq=seq, due_on=due, amount=amount))
+        session.add(Instalment(promise_id=saved_id(promise), seq=seq, due_on=due, amount=amount))
     session.flush()
     due, amount = next_promises([account_id], session=session).get(account_id, (None, None))
     session.connection().execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(next_promise_due=due, next_promise_amount=amount))
-    return promise.id
+    return saved_id(promise)
 
 
 def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> Counter:
@@ -439,7 +441,7 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
         if currency != account[1]:
             problems.append(RowProblem(path, payment.line, "currency", f"{currency}, but account {payment.account_id} is kept in {account[1]}"))
             continue
-        if -payment.amount.as_tuple().exponent > currency_places(currency):  # read before the account's currency was known
+        if decimal_places(payment.amount) > currency_places(currency):  # read before the account's currency was known
             problems.append(RowProblem(path, payment.line, "amount", too_many_places(currency, format(payment.amount, "f"))))
             continue
         earlier = stored.get(payment.external_id)

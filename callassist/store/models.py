@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Table, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from callassist.store.types import Amount, UTCDateTime
 
@@ -279,14 +280,13 @@ class LogCheckpoint(SQLModel, table=True):
     sig: str
 
 
-class Summary(SQLModel, table=True):
+class CallSummary(SQLModel, table=True):  # its table: callsummary
     """What an ended call adds to the figures (core/figures.py CallFacts), written in the
     same transaction as its end (store/summaries.py), so the figures never read events.
     Adding or deleting one adds its parts to, or takes them from, `figureday`; a change of
     its promise's status is copied to it; nothing else of it ever changes (triggers of
     migration 0015)."""
 
-    __tablename__ = "callsummary"
     __table_args__ = (
         Index("ix_callsummary_day", "day", "collector_id"),
         # The promises due, with their fates, read from this index alone.
@@ -331,6 +331,28 @@ class FigureDay(SQLModel, table=True):
     total: float = 0.0
 
 
+Row = TypeVar("Row", bound=SQLModel)
+
+
+class _Identified(Protocol):
+    id: int | None
+
+
+def saved_id(row: _Identified) -> int:
+    """The id the database gave `row` (SQLModel types it None until then): add and flush first."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id before it is flushed")
+    return row.id
+
+
+def row_of(session: Session, model: type[Row], key: object) -> Row:
+    """The row of `model` at `key`; LookupError naming both when there is none."""
+    found = session.get(model, key)
+    if found is None:
+        raise LookupError(f"no {model.__name__.lower()} {key}")
+    return found
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """A model's table (SQLModel declares no `__table__` for a type checker to see)."""
     return SQLModel.metadata.tables[str(model.__tablename__)]
@@ -350,6 +372,6 @@ INSTALMENTS = table_of(Instalment)
 INVOICES = table_of(Invoice)
 PAYMENTS = table_of(Payment)
 PROMISES = table_of(Promise)
-SUMMARIES = table_of(Summary)
+SUMMARIES = table_of(CallSummary)
 REVIEWS = table_of(Review)
 PURGE_LOGS = table_of(PurgeLog)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from sqlalchemy import bindparam, case, func, insert, text, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -21,7 +22,7 @@ from sqlmodel import Session, col, select
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, calls_missed
 from callassist.core.call import DAMAGED, Event
 from callassist.core.calls import CallReview, ChainBreak, UnfinishedCall
-from callassist.core.compliance import Attempt, Viewer, masker, retention_floor
+from callassist.core.compliance import Attempt, Masker, Viewer, masker, retention_floor
 from callassist.core.errors import AccessDenied, StoreError
 from callassist.core.figures import Judge, Totals
 from callassist.core.flow import NOT_DIALLED, VERIFIED
@@ -31,7 +32,7 @@ from callassist.store import db, sql, summaries
 from callassist.store.events import GENESIS, canonical, event_hash, same_event, stored_event, verify_chain
 from callassist.store.holds import holds_in_force, place_hold
 from callassist.store.ledger import add_promise
-from callassist.store.models import ACCOUNTS, CALLS, EVENTS, PROMISES, REVIEWS, Account, Call, CallEvent, Claim, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review
+from callassist.store.models import ACCOUNTS, CALLS, CLAIMS, COLLECTORS, DEBTORS, EVENTS, PROMISES, REVIEWS, Account, Call, CallEvent, Collector, Contact, Debtor, Instalment, Invoice, Promise, PurgeLog, Review, row_of, saved_id
 from callassist.store.sql import month_of
 from callassist.store.types import DAMAGED_TIME, UTCDateTime
 
@@ -83,13 +84,12 @@ def _executor(session: Session):
     SQLAlchemy's work per statement would be most of the worklist's time (measured by
     `callassist bench --only worklist`). SQLite takes
     their :named parameters as they are (as on the first paint); psycopg its own way."""
-    connection = session.connection()
-    driver = connection.connection.driver_connection
-    if connection.dialect.name == "sqlite":
-        return lambda statement, params: driver.execute(statement, params).fetchall()
+    raw = db.driver(session)
+    if session.connection().dialect.name == "sqlite":
+        return lambda statement, params: raw.execute(statement, params).fetchall()
 
     def execute(statement: str, params: dict) -> list:
-        with driver.cursor() as cursor:
+        with raw.cursor() as cursor:
             cursor.execute(_for_psycopg(statement), params)
             return cursor.fetchall()
 
@@ -97,16 +97,14 @@ def _executor(session: Session):
 
 
 def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
-    account = session.get(Account, account_id)
-    if account is None:
-        raise LookupError(f"no account {account_id}")
-    debtor = session.get(Debtor, account.debtor_id)
-    contact = session.get(Contact, account.contact_id)
+    account = row_of(session, Account, account_id)
+    debtor = row_of(session, Debtor, account.debtor_id)
+    contact = row_of(session, Contact, account.contact_id)
     invoices = session.exec(select(Invoice).where(Invoice.account_id == account_id).order_by(col(Invoice.due_on), col(Invoice.id))).all()
     # What payments have settled (the oldest invoices first) is not owed, and not said, any more.
     owed = outstanding([i.amount for i in invoices], sum((i.amount for i in invoices), Decimal(0)) - account.balance)
     # Newest first, the one in force before all: it is what the call speaks of as the last promise.
-    promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by((Promise.status == "open").desc(), col(Promise.created_at).desc(), col(Promise.id).desc())).all()
+    promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by((col(Promise.status) == "open").desc(), col(Promise.created_at).desc(), col(Promise.id).desc())).all()
     past = []
     for promise in promises:
         instalments = session.exec(select(Instalment).where(Instalment.promise_id == promise.id).order_by(col(Instalment.seq))).all()
@@ -125,7 +123,7 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
             )
         )
     return AccountSnapshot(
-        account_id=account.id,
+        account_id=account_id,
         debtor=debtor.name,
         contact_name=contact.name,
         contact_role=contact.role,
@@ -331,14 +329,14 @@ def calls_in_progress(now: datetime, viewer: Viewer, *, session: Session) -> lis
     a viewer who may not see personal data."""
     if not viewer.sees_personal_data:
         return []
-    rows = session.exec(
-        select(Call.id, Collector.name, Debtor.name, Call.state, Call.started_at)
-        .join(Claim, Claim.call_id == Call.id)
-        .join(Collector, Collector.id == Call.collector_id)
-        .join(Account, Account.id == Call.account_id)
-        .join(Debtor, Debtor.id == Account.debtor_id)
-        .where(Claim.expires_at > now, Call.ended_at == None)  # noqa: E711
-        .order_by(col(Call.started_at))
+    rows = session.execute(
+        sa_select(CALLS.c.id, COLLECTORS.c.name, DEBTORS.c.name, CALLS.c.state, CALLS.c.started_at)
+        .join(CLAIMS, CLAIMS.c.call_id == CALLS.c.id)
+        .join(COLLECTORS, COLLECTORS.c.id == CALLS.c.collector_id)
+        .join(ACCOUNTS, ACCOUNTS.c.id == CALLS.c.account_id)
+        .join(DEBTORS, DEBTORS.c.id == ACCOUNTS.c.debtor_id)
+        .where(CLAIMS.c.expires_at > now, CALLS.c.ended_at.is_(None))
+        .order_by(CALLS.c.started_at)
     ).all()
     return [tuple(row) for row in rows if viewer.may_see(row[1])]
 
@@ -361,7 +359,7 @@ def readable_call(call_id: str, viewer: Viewer, *, session: Session) -> list[Eve
     call = session.get(Call, call_id)
     if call is None:
         raise LookupError(call_id)
-    made_by = session.get(Collector, call.collector_id).name
+    made_by = row_of(session, Collector, call.collector_id).name
     if not viewer.may_see(made_by):
         raise AccessDenied(f"call {call_id} was made by {made_by}: a collector reads only their own calls (--role supervisor reads the team's)")
     events = call_events(call_id, session=session)
@@ -373,7 +371,7 @@ def readable_call(call_id: str, viewer: Viewer, *, session: Session) -> list[Eve
 
 def sibling_events(call_id: str, *, session: Session) -> list[list[Event]] | None:
     """The events of every other call to the same account (None for a practice call)."""
-    account_id = session.get(Call, call_id).account_id
+    account_id = row_of(session, Call, call_id).account_id
     if account_id is None:
         return None
     others = session.exec(select(Call.id).where(Call.account_id == account_id, Call.id != call_id)).all()
@@ -486,7 +484,7 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
     made_by = {call_id: collectors[collector_id] for call_id, collector_id in session.exec(select(Call.id, Call.collector_id)).all()}
     masking = not viewer.sees_personal_data
     if what == "calls":
-        for call, collector in session.exec(select(Call, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(col(Call.started_at))).all():
+        for call, collector in session.exec(select(Call, Collector.name).join(Collector, col(Collector.id) == Call.collector_id).order_by(col(Call.started_at))).all():
             if viewer.may_see(collector):
                 yield {
                     "call_id": call.id,
@@ -502,7 +500,8 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
                     "locale": call.locale,
                 }
     elif what == "events":
-        hide, masked_call = None, None
+        hide: Masker = masker({})
+        masked_call = None
         for row in session.exec(select(CallEvent).order_by(col(CallEvent.call_id), col(CallEvent.seq))).all():
             if not viewer.may_see(made_by[row.call_id]):
                 continue
@@ -518,7 +517,7 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
         for promise in session.exec(select(Promise).order_by(col(Promise.id))).all():
             if not viewer.may_see(owners[promise.account_id]):
                 continue
-            due = first_due.get(promise.id)
+            due = first_due.get(saved_id(promise))
             yield {
                 "promise_id": promise.id,
                 "account_id": None if masking else promise.account_id,
@@ -535,7 +534,7 @@ def export_rows(what: str, *, session: Session, viewer: Viewer):
 
 def readable_call_ids(viewer: Viewer, *, session: Session) -> list[str]:
     """Every call `viewer` may read (a collector their own), oldest first."""
-    rows = session.exec(select(Call.id, Collector.name).join(Collector, Collector.id == Call.collector_id).order_by(col(Call.started_at), col(Call.id))).all()
+    rows = session.exec(select(Call.id, Collector.name).join(Collector, col(Collector.id) == Call.collector_id).order_by(col(Call.started_at), col(Call.id))).all()
     return [call_id for call_id, made_by in rows if viewer.may_see(made_by)]
 
 

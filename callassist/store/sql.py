@@ -157,7 +157,9 @@ def score_row(row, now: datetime, class_days: tuple[int, ...], window: tuple[tim
 
 def unfinished_row(row) -> UnfinishedCall:
     call_id, account_id, debtor, state, started, contact, phone = row
-    return UnfinishedCall(call_id, account_id, debtor, state, as_datetime(started), contact, phone)
+    started_at = as_datetime(started)
+    assert started_at is not None, "a call's start is NOT NULL"
+    return UnfinishedCall(call_id, account_id, debtor, state, started_at, contact, phone)
 
 
 @dataclass

@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from callassist.core.call import utc_now
 from callassist.core.errors import StoreError
-from callassist.store.models import COLLECTORS, Collector
+from callassist.store import db
+from callassist.store.models import Collector
 
 ROLES = ("collector", "supervisor", "trainer")
 
@@ -44,13 +45,12 @@ def grant(name: str, role: str, *, session: Session, password: str | None = None
         raise StoreError(f"role {role!r}: use {', '.join(ROLES)}")
     team = groups(session)
     connection = session.connection()
-    driver = connection.connection.driver_connection
     made = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": name}).first() is None
     login = psql.SQL("CREATE ROLE {} LOGIN" if made else "ALTER ROLE {} LOGIN").format(psql.Identifier(name))
     if password is not None:
         login = psql.SQL("{} PASSWORD {}").format(login, psql.Literal(password))
     try:
-        with driver.cursor() as cursor:
+        with db.driver(session).cursor() as cursor:
             cursor.execute(login)
             for other in team.values():
                 if other != team[role]:
@@ -58,7 +58,7 @@ def grant(name: str, role: str, *, session: Session, password: str | None = None
             cursor.execute(psql.SQL("GRANT {} TO {}").format(psql.Identifier(team[role]), psql.Identifier(name)))
     except psycopg.Error as exc:  # not the owner, or no right to make roles
         raise StoreError(f"cannot grant {name} the {role} role: {str(exc).splitlines()[0]}") from exc
-    if session.exec(COLLECTORS.select().where(COLLECTORS.c.name == name)).first() is None:
+    if session.exec(select(Collector).where(col(Collector.name) == name)).first() is None:
         session.add(Collector(name=name, display_name=name))
     session.flush()
     return made
