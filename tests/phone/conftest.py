@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,6 +99,7 @@ class Baresip:
     sip_port: int
     ctrl_port: int
     process: subprocess.Popen[bytes]
+    recordings: Path  # where its sndfile module writes, when it records
 
     @property
     def uri(self) -> str:
@@ -106,10 +108,6 @@ class Baresip:
     @property
     def setting(self) -> BaresipSetting:
         return BaresipSetting("127.0.0.1", self.ctrl_port)
-
-    @property
-    def recordings(self) -> Path:
-        return self.folder / "recordings"
 
     def log(self) -> str:
         return (self.folder / "log").read_text(errors="replace")
@@ -159,14 +157,16 @@ class Phones:
             "module_app ctrl_tcp.so",
             f"ctrl_tcp_listen 127.0.0.1:{ctrl_port}",
         ]
+        # Outside pytest's folders (seen in full runs: a recording written there was gone
+        # when the test looked; never with the phone tests alone), removed by stop_all.
+        recordings = Path(tempfile.mkdtemp(prefix=f"callassist-{name}-recordings-"))
         if record:
-            (folder / "recordings").mkdir()
-            config += ["module sndfile.so", f"snd_path {folder / 'recordings'}"]
+            config += ["module sndfile.so", f"snd_path {recordings}"]
         (folder / "config").write_text("\n".join(config) + "\n")
         (folder / "accounts").write_text(f"<sip:{name}@127.0.0.1:{sip_port}>;regint=0;answermode={answermode}\n")
         with (folder / "log").open("wb") as log:
             process = subprocess.Popen(["baresip", "-f", str(folder)], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-        phone = Baresip(name, folder, sip_port, ctrl_port, process)
+        phone = Baresip(name, folder, sip_port, ctrl_port, process, recordings)
         self.started.append(phone)
         return phone
 
@@ -195,6 +195,7 @@ class Phones:
     def stop_all(self) -> None:
         for phone in self.started:
             self.stop(phone)
+            shutil.rmtree(phone.recordings, ignore_errors=True)
         assert all(phone.process.poll() is not None for phone in self.started)
 
 

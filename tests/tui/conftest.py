@@ -123,6 +123,16 @@ async def settle(pilot, rounds: int = 500) -> None:
     raise AssertionError("the app did not settle")
 
 
+async def until(pilot, check, seconds: float = 12.0) -> None:
+    """Wait until `check()` holds: for what the app does on its own, a message or two
+    after its workers are done (a screen a resumed call opens, a live figure)."""
+    for _ in range(int(seconds * 100)):
+        if check():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("not seen in time")
+
+
 async def press(pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)

@@ -15,7 +15,7 @@ from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from callassist.tui.widgets.line_table import LineTable
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
-from tests.tui.conftest import press, settle, with_demo_ledger
+from tests.tui.conftest import press, settle, until, with_demo_ledger
 
 
 def supervisor(tmp_path, url: str) -> Workspace:
@@ -100,30 +100,23 @@ async def test_a_supervisor_sees_the_teams_calls_as_they_happen(db_url, tmp_path
     wang = Workspace.open(Settings(data_dir=tmp_path / "wang", collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), db_url, "en")
     wang.clock = lambda: NOW
 
-    async def until(check, seconds: float = 12.0) -> None:
-        for _ in range(int(seconds * 10)):
-            await pilot.pause(0.1)
-            if check():
-                return
-        raise AssertionError("not seen in time")
-
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await press(pilot, "f")
         assert isinstance(pilot.app.screen, DashboardScreen)
         live = pilot.app.screen.query_one("#live")
-        await until(lambda: "In calls now: 0" in str(live.render()))
+        await until(pilot, lambda: "In calls now: 0" in str(live.render()))
         active = wang.calls.begin_call(wang.ledger.worklist().rows[0].account_id)
-        await until(lambda: "In calls now: 1" in str(live.render()) and "wang" in str(live.render()))
+        await until(pilot, lambda: "In calls now: 1" in str(live.render()) and "wang" in str(live.render()))
         await press(pilot, "escape", "v")
         assert isinstance(pilot.app.screen, CallsScreen)
         table = pilot.app.screen.query_one(LineTable)
-        await until(lambda: active.call_id in table.keys.values())
+        await until(pilot, lambda: active.call_id in table.keys.values())
         table.move_cursor(next(row for row, key in table.keys.items() if key == active.call_id))
         await press(pilot, "enter")
         assert isinstance(pilot.app.screen, ReplayScreen)
         timeline = pilot.app.screen.query_one(OptionList)
-        await until(lambda: timeline.option_count > 0)
+        await until(pilot, lambda: timeline.option_count > 0)
         before = timeline.option_count
         wang.calls.store(active.call_id, active.call.choose("dial"))
-        await until(lambda: timeline.option_count > before)
+        await until(pilot, lambda: timeline.option_count > before)

@@ -18,7 +18,7 @@ from callassist.tui.screens.resume import ResumeScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from callassist.tui.widgets.line_table import LineTable
 from tests.conftest import NOW, TODAY
-from tests.tui.conftest import as_owner, as_team_login, press, settle, stored_calls, with_demo_ledger
+from tests.tui.conftest import as_owner, as_team_login, press, settle, stored_calls, until, with_demo_ledger
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "postgresql, wang's own login"])
@@ -296,7 +296,7 @@ async def test_later_keeps_the_account_in_sight_and_a_call_left_at_the_promise_r
         assert any(name == f"{debtor} (unfinished call)" for _, name, _, _ in pilot.app.accounts), "Ctrl+P finds it too"
         assert "Enter resumes it" in str(worklist.query_one("#worklist-detail", Static).render())
         await press(pilot, "enter")
-        assert isinstance(pilot.app.screen, PromiseScreen), "resumed at the promise step, its form open again"
+        await until(pilot, lambda: isinstance(pilot.app.screen, PromiseScreen))  # resumed at the promise step, its form open again
         assert isinstance(pilot.app.screen_stack[-2], CallScreen) and pilot.app.screen_stack[-2].call.state == "promise"
         await press(pilot, "escape")
         await end_call(pilot, note="will send the date by e-mail", disposition="refused")
