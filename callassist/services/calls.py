@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from callassist.core.account import AccountSnapshot, build_context
@@ -24,7 +23,7 @@ from callassist.core.practice import Rehearsal
 from callassist.core.preflight import sample_snapshot
 from callassist.core.scorecard import same_day_contacts
 from callassist.services.content import Content
-from callassist.services.unit import Desk, first_line, retrying, unit_of_work
+from callassist.services.unit import Desk, retrying, unit_of_work
 from callassist.store import claims, db, holds, ledger, queries
 from callassist.store.drafts import Drafts
 from callassist.store.events import kept_offline
@@ -273,20 +272,14 @@ class Calls:
         known = self._chain_end.pop(call_id, None)  # kept again only once these are in the database
         in_database = False
         if not self.outbox.has(call_id):  # else behind the events already waiting
+            chain_end = known if known and known[0] == after else None
+            judge = self.content.judge(events)
             try:
-                chain_end = known if known and known[0] == after else None
-                judge = self.content.judge(events)
-
-                def append(session: Session) -> tuple[int, str]:
-                    end = queries.append_events(call_id, events, session=session, after_seq=after, chain_end=chain_end, judge=judge)
-                    session.commit()
-                    return end
-
-                self._chain_end[call_id] = db.run_retrying(self.desk.engine, append)
+                self._chain_end[call_id] = retrying(self.desk.engine, "storing events", lambda session: queries.append_events(call_id, events, session=session, after_seq=after, chain_end=chain_end, judge=judge))
                 in_database = True
-            except (SQLAlchemyError, OSError) as exc:
-                if not db.out_of_reach(exc):
-                    raise StoreError(f"storing events: {first_line(exc)}") from exc
+            except StoreError as exc:  # kept on this computer when the database is only out of reach
+                if exc.__cause__ is None or not db.out_of_reach(exc.__cause__):
+                    raise
         if not in_database:
             try:
                 self.outbox.add(call_id, Batch(after, events))

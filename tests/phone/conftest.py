@@ -159,7 +159,7 @@ class Phones:
         ]
         # Outside pytest's folders (seen in full runs: a recording written there was gone
         # when the test looked; never with the phone tests alone), removed by stop_all.
-        recordings = Path(tempfile.mkdtemp(prefix=f"callassist-{name}-recordings-"))
+        recordings = Path(tempfile.mkdtemp(prefix=f"callassist-{name}-recordings-")) if record else folder / "recordings"
         if record:
             config += ["module sndfile.so", f"snd_path {recordings}"]
         (folder / "config").write_text("\n".join(config) + "\n")
