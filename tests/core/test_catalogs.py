@@ -8,6 +8,7 @@ import ast
 import gettext
 import io
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,31 @@ def test_a_plural_message_counts_what_the_code_says_it_counts():
             assert len(message.string) == catalog.num_plurals, (locale, key)
 
 
+IRREGULAR_PLURALS = {"is": "are", "was": "were", "has": "have", "this": "these", "that": "those", "it": "they", "its": "their"}
+
+
+def _plural_of(singular: str, plural: str) -> bool:
+    """Whether `plural` is the English plural of `singular` (day days, entry entries, is are)."""
+    return plural in (singular + "s", singular + "es", singular[:-1] + "ies") or IRREGULAR_PLURALS.get(singular) == plural
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", PLACEHOLDER.sub("", text).lower()))
+
+
+def test_english_plural_forms_read_one_then_many():
+    """msgstr[0] is said of one, msgstr[1] of many: forms written the other way round
+    ("1 days", "2 day") are refused, as are forms that do not differ by a plural."""
+    for message in _po("en"):
+        if not isinstance(message.id, tuple):
+            continue
+        one, many = (_words(form) for form in message.string)
+        key = message.id[0]
+        assert any(_plural_of(a, b) for a in one for b in many), f"en {key}: its second form has no plural of a word of its first: {message.string}"
+        swapped = sorted(f"{a} / {b}" for a in many for b in one if _plural_of(a, b))
+        assert not swapped, f"en {key}: its first form (said of one) has the plural of a word of its second: {swapped}; are the forms swapped?"
+
+
 def test_english_says_one_day_and_two_days_and_chinese_has_one_form():
     assert label("reason_days_past_due", "en", days=1) == "1 day past due"
     assert label("reason_days_past_due", "en", days=2) == "2 days past due"
@@ -80,11 +106,32 @@ def test_english_says_one_day_and_two_days_and_chinese_has_one_form():
     assert value_label("disp", "something_new", "en") == "something_new"
 
 
-def _asked() -> tuple[set[str], set[str], set[str]]:
-    """What the code names: message ids passed literally, prefixes of ids built with an
-    f-string or from a group, and every other string it holds (an id kept in a table)."""
+Hole = tuple[tuple[str, str], ...]  # a value in a message id, and the replacements that spell it there
+
+
+def _parts(node: ast.expr) -> tuple[str | Hole, ...]:
+    """A message id as the code builds it, part by part: what is written in the code, and
+    holes where a value goes (`f"hold_{reason}"` is "hold_" then a hole; in
+    `f"card_{item}_{result.replace('/', '')}"` the last hole spells n/a as na)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return (node.value,)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _parts(node.left) + _parts(node.right)
+    if isinstance(node, ast.JoinedStr):
+        return tuple(part for value in node.values for part in _parts(value.value if isinstance(value, ast.FormattedValue) else value))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "replace" and len(node.args) == 2 and all(isinstance(a, ast.Constant) for a in node.args):
+        inner = _parts(node.func.value)
+        if len(inner) == 1 and not isinstance(inner[0], str):
+            return (inner[0] + ((node.args[0].value, node.args[1].value),),)  # type: ignore[attr-defined]
+    return ((),)
+
+
+def _asked() -> tuple[set[str], list[tuple[str | Hole, ...]], set[str]]:
+    """What the code names: message ids passed literally, ids it builds (a group's prefix
+    and a value: `value_label("disp", outcome)`, `label(f"hold_{reason}")`), and every
+    string it holds (an id kept in a table, a value that fills a built id)."""
     literal: set[str] = set()
-    prefixes: set[str] = set()
+    built: list[tuple[str | Hole, ...]] = []
     strings: set[str] = set()
     for path in CODE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -95,14 +142,22 @@ def _asked() -> tuple[set[str], set[str], set[str]]:
             name = node.func.id if isinstance(node.func, ast.Name) else ""
             if name not in ASKING:
                 continue
-            first = node.args[0]
-            if name == "value_label" and isinstance(first, ast.Constant):
-                prefixes.add(f"{first.value}_")
-            elif isinstance(first, ast.Constant) and isinstance(first.value, str):
-                literal.add(first.value)
-            elif isinstance(first, ast.JoinedStr) and first.values and isinstance(first.values[0], ast.Constant):
-                prefixes.add(str(first.values[0].value))
-    return literal, prefixes, strings
+            parts = _parts(node.args[0]) + (("_", ()) if name == "value_label" else ())
+            if len(parts) == 1 and isinstance(parts[0], str):
+                literal.add(parts[0])
+            elif any(isinstance(part, str) for part in parts):
+                built.append(parts)
+    return literal, built, strings
+
+
+def _reaches(key: str, parts: tuple[str | Hole, ...], spelled) -> bool:
+    """Whether the id built of `parts` can be `key`: each hole filled by a value the code holds."""
+    if not parts:
+        return key == ""
+    first, rest = parts[0], parts[1:]
+    if isinstance(first, str):
+        return key.startswith(first) and _reaches(key[len(first) :], rest, spelled)
+    return any(key[:end] in spelled(first) and _reaches(key[end:], rest, spelled) for end in range(len(key) + 1))
 
 
 def test_no_message_the_code_asks_for_is_missing():
@@ -121,6 +176,16 @@ def test_a_message_missing_from_a_translation_reads_in_english(monkeypatch):
 
 
 def test_no_message_is_kept_that_the_code_never_asks_for():
-    literal, prefixes, strings = _asked()
-    unused = {key for key in message_keys("en") if key not in literal and key not in strings and not any(key.startswith(prefix) for prefix in prefixes)}
+    """A message is asked for by its id, or built from a group and a value the code holds:
+    `hold_retired` is kept for nothing once no code says "retired"."""
+    literal, built, strings = _asked()
+
+    @cache
+    def spelled(hole: Hole) -> frozenset[str]:
+        values = set(strings)
+        for old, new in hole:
+            values = {value.replace(old, new) for value in values}
+        return frozenset(values)
+
+    unused = {key for key in message_keys("en") if key not in literal and key not in strings and not any(_reaches(key, parts, spelled) for parts in built)}
     assert unused == set()
