@@ -371,7 +371,13 @@ def test_a_global_option_after_the_command_says_where_it_goes(capsys, monkeypatc
     with pytest.raises(SystemExit) as exit_info:
         main()
     assert exit_info.value.code == 2
-    assert "put it before the command: callassist --locale zh demo" in capsys.readouterr().err
+    # Said in the language the misplaced --locale asks for; else in the system's.
+    assert capsys.readouterr().err == "callassist: --locale 是 callassist 本身的选项，要写在命令前面：callassist --locale zh demo\n"
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    assert misplaced_global_option(["demo", "--locale=en"]) == "--locale is an option of callassist itself: put it before the command: callassist --locale=en demo"
+    assert misplaced_global_option(["demo", "--collector", "lin"]) == "--collector is an option of callassist itself: put it before the command: callassist --collector lin demo"
+    monkeypatch.setenv("LC_ALL", "zh_TW.UTF-8")  # traditional Chinese reads the one Chinese catalog (simplified)
+    assert misplaced_global_option(["demo", "--collector", "lin"]) == "--collector 是 callassist 本身的选项，要写在命令前面：callassist --collector lin demo"
     assert misplaced_global_option(["preview", "standard", "--locale", "zh"]) is None  # preview has a --locale of its own
     assert misplaced_global_option(["--locale", "zh", "demo"]) is None
     # A global option's value that is also a command's name is the value, not the command.

@@ -43,8 +43,21 @@ def misplaced_global_option(argv: list[str]) -> str | None:
             at = argv.index(word)
             taken = argv[at : at + (1 if "=" in word else 2)]
             rest = argv[:at] + argv[at + len(taken) :]
-            return f"{flag} is an option of callassist itself: put it before the command: callassist {' '.join(taken + rest)}"
+            from callassist.core.i18n import label
+
+            return label("cli_global_option_first", _asked_locale(argv), option=flag, command=" ".join(["callassist", *taken, *rest]))
     return None
+
+
+def _asked_locale(argv: list[str]) -> str:
+    """The language the command line asked for (--locale, wherever it stands), else the system's."""
+    from callassist.core.i18n import resolve_locale
+
+    for index, word in enumerate(argv):
+        flag, has_value, value = word.partition("=")
+        if flag == "--locale" and (has_value or index + 1 < len(argv)):
+            return resolve_locale(value if has_value else argv[index + 1])
+    return resolve_locale()
 
 
 def main() -> None:

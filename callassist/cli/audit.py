@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import audit_app, counted, fail, open_store, say, stderr, viewer_of
+from callassist.cli.root import audit_app, complain, counted, fail, open_store, say, stderr, viewer_of, words
 from callassist.startup import Options
 
 
@@ -46,9 +46,9 @@ def audit_verify(
             viewer = viewer_of(ctx.obj, session)
             readable = queries.readable_call_ids(viewer, session=session)
             if call and call not in readable:
-                raise fail(f"no call {call!r} that you may read in {display_url(url)}")
+                raise fail(words("cli_no_readable_call", ctx.obj, call=repr(call), database=display_url(url)))
             if checkpoints is not None and (call or not viewer.reads_team):
-                raise fail("--checkpoints checks the whole log: a supervisor's, without --call" if call else f"--checkpoints checks every call's place in the log: a supervisor's work; this session's role is {viewer.role}")
+                raise fail(words("cli_checkpoints_without_call", ctx.obj) if call else words("cli_checkpoints_supervisor", ctx.obj, role=viewer.role))
             if checkpoints is not None:
                 try:
                     trusted = {read_trusted(path) for path in trust} or ({read_trusted(settings.signing_key)} if settings.signing_key.exists() else None)
@@ -57,17 +57,17 @@ def audit_verify(
                     raise fail(str(exc)) from None
                 if trusted is None:
                     keys = sorted({fingerprint(c.key) for c in usable})
-                    typer.echo(f"no key to trust given (--trust): signatures checked against the keys the file names ({', '.join(keys) or 'none'}); compare them with the signers' own", err=True)
+                    say("cli_no_key_trusted", ctx.obj, err=True, keys=", ".join(keys) or words("cli_none", ctx.obj))
                 try:
                     floor = max(store_db.retention_years(session), settings.contact_rules.retention_years)
                 except (ValueError, SQLAlchemyError):
-                    raise fail("the database's retention floor (storesetting retention_years) is not a number of years: it was changed by hand") from None
+                    raise fail(words("cli_retention_not_years", ctx.obj)) from None
             events = _event_count(session)
         if checkpoints is not None:
             engine.dispose()  # no connection of this process's open while the log's reader forks
             log = auditlog.check_against_elsewhere(url, usable, floor_years=floor, now=datetime.now(UTC))
         ids = [call] if call else readable
-        with store_db.session(engine) as session, _progress("checking calls", events) as advance:
+        with store_db.session(engine) as session, _progress(words("cli_checking_calls", ctx.obj), events) as advance:
             found = auditlog.verify_chains(ids, session=session, progress=advance, orphans=viewer.reads_team and not call)
     broken = 0
     ids += sorted(set(found) - set(ids))  # events whose call's row is gone
@@ -76,13 +76,13 @@ def audit_verify(
             typer.echo(f"ok      {call_id}")
         else:
             broken += 1
-            typer.echo(f"BROKEN  {call_id}: event {found[call_id].seq}: {found[call_id].reason}")
+            typer.echo(f"BROKEN  {call_id}: {words('cli_broken_at_event', ctx.obj, seq=found[call_id].seq, reason=found[call_id].reason)}")
     say("cli_calls_checked", ctx.obj, err=True, count=len(ids), broken=broken)
     if log is None:
         if not call:
-            typer.echo("without --checkpoints this cannot tell a call rewritten with new hashes, or removed whole, from one never changed", err=True)
+            say("cli_without_checkpoints", ctx.obj, err=True)
         raise typer.Exit(1 if broken else 0)
-    with _progress("checking the log", None):
+    with _progress(words("cli_checking_log", ctx.obj), None):
         check = log.result()
     findings += check.findings
     for finding in findings:
@@ -123,8 +123,8 @@ def audit_keygen(ctx: typer.Context, key: Optional[Path] = typer.Option(None, "-
         public = make_key(path)
     except (CheckpointError, OSError) as exc:
         raise fail(str(exc)) from None
-    typer.echo(f"signing key {path} (mode 0600): keep it to yourself, off the database's machine if you can")
-    typer.echo(f"public key {public_key_path(path)}: fingerprint {fingerprint(public)}; give it to whoever checks your checkpoints")
+    say("cli_signing_key_made", ctx.obj, path=path)
+    say("cli_public_key_made", ctx.obj, path=public_key_path(path), fingerprint=fingerprint(public))
 
 
 @audit_app.command("checkpoint")
@@ -148,9 +148,9 @@ def audit_checkpoint(
     except CheckpointError as exc:
         raise fail(str(exc)) from None
     if found is None:
-        typer.echo(f"{settings.checkpoint_file(settings.database_url())} has a checkpoint of the log as it is; nothing new to sign")
+        say("cli_nothing_new_to_sign", options, file=settings.checkpoint_file(settings.database_url()))
         return
-    typer.echo(f"checkpoint {found.number}: {found.size} entries, root {found.root[:16]}..., signed by {found.by} with key {fingerprint(found.key)}, appended to {settings.checkpoint_file(settings.database_url())}")
+    say("cli_checkpoint_signed", options, number=found.number, entries=counted("cli_n_entries", options, found.size), root=found.root[:16], by=found.by, signer_key=fingerprint(found.key), file=settings.checkpoint_file(settings.database_url()))
 
 
 def _checkpoint(options: Options, settings):
@@ -169,20 +169,20 @@ def _checkpoint(options: Options, settings):
             with store_db.session(engine) as session:
                 viewer = viewer_of(options, session)
                 if not viewer.reads_team:
-                    raise fail(f"checkpoints are a supervisor's to sign (--role supervisor); this session's role is {viewer.role}")
+                    raise fail(words("cli_checkpoint_supervisor", options, role=viewer.role))
                 return auditlog.take_checkpoint(
                     signing, viewer.name, settings.checkpoint_file(settings.database_url()), session=session, floor_years=max(store_db.retention_years(session), settings.contact_rules.retention_years), now=datetime.now(UTC)
                 )
         except auditlog.LogRefused as exc:
             typer.echo(str(exc))
-            typer.echo(f"callassist: nothing was signed: {exc.why} (see above; `callassist audit verify --checkpoints FILE`)", err=True)
+            complain(words("cli_nothing_signed_refused", options, why=exc.why))
             raise typer.Exit(1) from None
         except SQLAlchemyError as exc:
-            raise fail(f"nothing was signed: {str(exc).splitlines()[0]}") from None
+            raise fail(words("cli_nothing_signed", options, why=str(exc).splitlines()[0])) from None
         except OSError as exc:
-            raise fail(f"nothing was signed: cannot write {settings.checkpoint_file(settings.database_url())}: {exc.strerror}") from None
+            raise fail(words("cli_nothing_signed", options, why=words("cli_cannot_write", options, path=settings.checkpoint_file(settings.database_url()), error=exc.strerror))) from None
         except ValueError as exc:  # a database changed by hand: a retention floor that is no number
-            raise fail(f"nothing was signed: {exc}") from None
+            raise fail(words("cli_nothing_signed", options, why=exc)) from None
 
 
 @audit_app.command("proof")
@@ -207,9 +207,9 @@ def audit_proof(
         with store_db.session(engine) as session:
             viewer = viewer_of(ctx.obj, session)
             if not viewer.reads_team:
-                raise fail(f"proofs are read from the whole log: a supervisor's work; this session's role is {viewer.role}")
+                raise fail(words("cli_proof_supervisor", ctx.obj, role=viewer.role))
             if call_id not in queries.readable_call_ids(viewer, session=session):
-                raise fail(f"no call {call_id!r} in this database")
+                raise fail(words("cli_no_call_here", ctx.obj, call=repr(call_id)))
             try:
                 trusted = {read_trusted(ctx.obj.settings.signing_key)} if ctx.obj.settings.signing_key.exists() else None
                 usable, findings = auditlog.file_checkpoints(path, auditlog.log_id(session=session), [], trusted)
@@ -218,7 +218,7 @@ def audit_proof(
             first = auditlog.first_position(call_id, session=session)
             holding = [c for c in usable if first is not None and c.size > first and (number is None or c.number == number)]
             if not holding:
-                raise fail(f"no checkpoint in {path} holds call {call_id}" + (f" as number {number}" if number else "") + ": take one (`callassist audit checkpoint`) and try again")
+                raise fail(words("cli_no_checkpoint_numbered_holds", ctx.obj, file=path, call=call_id, number=number) if number else words("cli_no_checkpoint_holds", ctx.obj, file=path, call=call_id))
             chosen = max(holding, key=lambda c: c.number)
             try:
                 made = auditlog.proof(call_id, chosen, session=session)
@@ -231,7 +231,7 @@ def audit_proof(
         try:
             out.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise fail(f"cannot write {out}: {exc.strerror}") from None
+            raise fail(words("cli_cannot_write", ctx.obj, path=out, error=exc.strerror)) from None
         say("cli_proof_written", ctx.obj, err=True, call=call_id, number=chosen.number, count=len(made["events"]), out=out)
 
 
@@ -256,11 +256,11 @@ def audit_verify_proof(
     if result.problems:
         raise typer.Exit(1)
     checkpoint = result.checkpoint
-    typer.echo(
-        f"ok      call {result.call_id}: events {result.first}-{result.last} are in checkpoint {checkpoint.number} of log {checkpoint.log} ({checkpoint.size} entries, taken {checkpoint.time} by {checkpoint.by}, key {fingerprint(checkpoint.key)})"
-    )
-    typer.echo(f"        the call ended as {result.outcome!r} by then" if result.outcome else "        no end of the call is among these events: by then it was under way, or the proof leaves its later events out")
+    entries = counted("cli_n_entries", ctx.obj, checkpoint.size)
+    held = words("cli_proof_holds", ctx.obj, call=result.call_id, first=result.first, last=result.last, number=checkpoint.number, log=checkpoint.log, entries=entries, time=checkpoint.time, by=checkpoint.by, signer_key=fingerprint(checkpoint.key))
+    typer.echo(f"ok      {held}")  # ok and BROKEN begin the line in every language, for grep
+    typer.echo("        " + (words("cli_proof_ended", ctx.obj, outcome=repr(result.outcome)) if result.outcome else words("cli_proof_under_way", ctx.obj)))
     if trusted is None:
-        typer.echo(f"no --trust: the checkpoint's signature holds for key {fingerprint(checkpoint.key)}; make sure that is the signer's", err=True)
+        say("cli_proof_untrusted", ctx.obj, err=True, signer_key=fingerprint(checkpoint.key))
     if result.later:
         say("cli_later_events", ctx.obj, err=True, count=result.later)

@@ -6,11 +6,12 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import app, fail
+from callassist.cli.root import app, fail, words
 
 
 @app.command()
 def bench(
+    ctx: typer.Context,
     only: Optional[list[str]] = typer.Option(
         None,
         "--only",
@@ -25,7 +26,7 @@ def bench(
     try:
         from callassist.devtools import bench as benchmark
     except ImportError:  # the wheel leaves the benchmarks out
-        raise fail("the benchmarks come with the source, not with the installed program: in a checkout of callassist, `pip install -e '.[test]'` then `callassist bench`") from None
+        raise fail(words("cli_bench_in_source", ctx.obj)) from None
 
     unknown = set(only or ()) - set(benchmark.NAMES)
     if unknown:

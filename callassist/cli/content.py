@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import app, content_dirs, fail, locale_of, objections_app, open_store, say
+from callassist.cli.root import app, complain, content_dirs, fail, locale_of, objections_app, open_store, say, words
 from callassist.startup import Options
 
 
@@ -59,7 +59,7 @@ def objections_classify(
         try:
             line = raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:
-            raise fail(f"standard input line {number}: byte {exc.start + 1} is not UTF-8; save the file as UTF-8") from None
+            raise fail(words("cli_input_not_utf8", options, line=number, byte=exc.start + 1)) from None
         if not line.strip():
             typer.echo("")
             continue
@@ -97,11 +97,13 @@ def lint(
     raise typer.Exit(1 if problems else 0)
 
 
-def _known_script(scripts: Path, script: str) -> None:
+def _known_script(options: Options, scripts: Path, script: str) -> None:
     """Exit 2 (a usage error) naming the scripts there are, unless `script` is one of them."""
+    from callassist.core.i18n import fmt_list
+
     if not (scripts / script).is_dir():
         available = sorted(p.name for p in scripts.iterdir() if p.is_dir())
-        raise fail(f"no script {script!r} in {scripts}: choose from {', '.join(available) or 'none'}")
+        raise fail(words("cli_no_script", options, script=repr(script), folder=scripts, choices=fmt_list(available, options.locale) or words("cli_none", options)))
 
 
 def _checked_content(options: Options, script: str):
@@ -109,12 +111,12 @@ def _checked_content(options: Options, script: str):
     from callassist.core.lint import check_content
 
     scripts, objections = content_dirs(options, None, None)
-    _known_script(scripts, script)
+    _known_script(options, scripts, script)
     flow, catalog, problems = check_content(scripts, script, objections)
     if problems:
         for problem in problems:
             typer.echo(str(problem), err=True)
-        say("cli_script_problems", options, err=True, script=repr(script), count=len(problems))
+        complain(words("cli_script_problems", options, script=repr(script), count=len(problems)))
         raise typer.Exit(1)
     return flow, catalog
 
@@ -133,25 +135,26 @@ def preview(
 ) -> None:
     """Render one step, or the whole happy path, as the collector would see it; or the rungs of a ladder."""
     from callassist.core.account import build_context
+    from callassist.core.i18n import fmt_list
     from callassist.core.preflight import SAMPLE_DEBTORS, SAMPLE_NOW, SAMPLE_STANDINGS, sample_snapshot
     from callassist.core.preview import preview as render_preview
 
     options: Options = ctx.obj
     if account is not None and sample:
-        raise fail("--account and --sample exclude each other")
+        raise fail(words("cli_account_or_sample", options))
     lang = locale_of(options, locale)
     loaded, catalog = _checked_content(options, script)
     if state is not None and state not in loaded.flow.states:
-        raise fail(f"no state {state!r} in {script!r}: choose from {', '.join(loaded.flow.states)}")
+        raise fail(words("cli_no_state", options, state=repr(state), script=repr(script), choices=fmt_list(loaded.flow.states, options.locale)))
     if standing not in SAMPLE_STANDINGS or debtor not in SAMPLE_DEBTORS:
-        raise fail(f"--standing is one of {', '.join(SAMPLE_STANDINGS)}; --debtor one of {', '.join(SAMPLE_DEBTORS)}")
+        raise fail(words("cli_standing_or_debtor", options, standings=fmt_list(SAMPLE_STANDINGS, options.locale), debtors=fmt_list(SAMPLE_DEBTORS, options.locale)))
     snapshot, now = sample_snapshot(standing=standing, debtor=debtor), SAMPLE_NOW
     if account is not None:
         snapshot, now = _account_snapshot(options, account)
     if excuse is not None:
         ladders = catalog.ladders() if excuse == "all" else (excuse,)
         if excuse != "all" and excuse not in catalog.ladders():
-            raise fail(f"no ladder {excuse!r}: choose from all, {', '.join(catalog.ladders())}")
+            raise fail(words("cli_no_ladder", options, excuse=repr(excuse), choices=fmt_list(("all", *catalog.ladders()), options.locale)))
         context = build_context(snapshot, locale=lang, collector=options.settings.collector, creditor=options.settings.creditor(lang), now=now)
         for ladder in ladders:
             typer.echo(f"{catalog.ladder_name(ladder, lang)}  [{ladder}] · {snapshot.debtor} · {lang}\n")
@@ -185,7 +188,7 @@ def _account_snapshot(options: Options, account_id: int):
             with store_db.session(engine) as session:
                 snapshot = queries.account_snapshot(account_id, session=session)
         except LookupError:
-            raise fail(f"no account {account_id} in {display_url(options.settings.database_url())}") from None
+            raise fail(words("cli_no_account", options, account=account_id, database=display_url(options.settings.database_url()))) from None
     return snapshot, datetime.now(UTC)
 
 
@@ -203,7 +206,7 @@ def graph(
 
     lang = locale_of(ctx.obj, locale)
     scripts, _ = content_dirs(ctx.obj, None, None)
-    _known_script(scripts, script)
+    _known_script(ctx.obj, scripts, script)
     try:
         loaded = load_flow(scripts / script)
     except ContentError as exc:
@@ -229,4 +232,4 @@ def schema(
     _, folder, name = SCHEMAS[kind.value]
     target = (scripts if folder == "scripts" else objections) / name
     target.write_text(text, encoding="utf-8")
-    typer.echo(f"Wrote {target}")
+    say("cli_wrote", ctx.obj, path=target)

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from callassist.cli.root import counted, db_app, fail, open_store, say
+from callassist.cli.root import counted, db_app, fail, open_store, say, words
 
 
 @db_app.command("upgrade")
@@ -26,15 +26,15 @@ def db_upgrade(ctx: typer.Context) -> None:
     created = missing_file(settings.database_url())
     with open_store(ctx.obj, new=True) as engine:
         if created:
-            typer.echo(f"New database made: {created}")
+            say("cli_database_made", ctx.obj, path=created)
         try:
             with store_db.session(engine) as session:
                 floor = store_db.raise_retention(session, settings.contact_rules.retention_years)
                 session.commit()
         except SQLAlchemyError as exc:  # on a team's database only the owner may raise it
-            raise fail(f"the {settings.contact_rules.name} rules keep records longer than this database does; only the owner of its tables may raise that: {str(exc).splitlines()[0]}") from None
-    typer.echo(f"Schema up to date: {display_url(settings.database_url())}")
-    typer.echo(f"Call records are kept at least {floor} years (no purge goes further).")
+            raise fail(words("cli_retention_owner_only", ctx.obj, rules=settings.contact_rules.name, error=str(exc).splitlines()[0])) from None
+    say("cli_schema_current", ctx.obj, database=display_url(settings.database_url()))
+    say("cli_records_kept", ctx.obj, years=floor)
 
 
 @db_app.command("check")
@@ -81,7 +81,7 @@ def db_grant(
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     if password_stdin and not password:
-        raise fail("--password-stdin: the first line of standard input is empty")
+        raise fail(words("cli_password_empty", ctx.obj))
     with open_store(ctx.obj) as engine:
         try:
             with store_db.session(engine) as session:
@@ -90,5 +90,5 @@ def db_grant(
         except StoreError as exc:
             raise fail(str(exc)) from None
         except SQLAlchemyError as exc:  # a refusal (not the owner, no CREATEROLE): said in one line
-            raise fail(f"cannot grant {name} the {role} role: {str(exc).splitlines()[0]}") from None
-    typer.echo(f"{'Made' if made else 'Changed'} the login {name}: {role} of the team{' (no password: set one with --password-stdin)' if password is None and made else ''}.")
+            raise fail(words("cli_cannot_grant", ctx.obj, name=name, role=role, error=str(exc).splitlines()[0])) from None
+    say(("cli_login_made_no_password" if password is None else "cli_login_made") if made else "cli_login_changed", ctx.obj, name=name, role=role)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from callassist.cli.root import app, open_store
+from callassist.cli.root import app, complain, counted, open_store, say, words
 from callassist.startup import Options, run_tui
 
 
@@ -46,7 +46,7 @@ def demo(
         if signed.exists():  # the old demo's checkpoints are kept, apart: the new demo starts a log of its own
             kept = signed.with_name(f"{signed.name}.{datetime.now(UTC):%Y%m%d%H%M%S}")
             signed.rename(kept)
-            typer.echo(f"The earlier demo's checkpoints are kept in {kept}")
+            say("cli_demo_checkpoints_kept", options, path=kept)
     with open_store(options, new=True, url=url) as engine, store_db.session(engine) as session:
         if not demo_data.has_ledger(session):
             today = datetime.now(UTC).date()
@@ -54,12 +54,12 @@ def demo(
             flow, catalog, problems = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir)
             calls = populate_history(session, flow, catalog, today, judge=judge_of(flow.flow, catalog, forbidden_list(options.settings.scripts_dir)[0], options.settings.contact_rules)) if not problems else 0
             demo_data.schedule_callbacks(session, options.settings.collector, today)
-            typer.echo(f"Demo database with {count} accounts for {options.settings.collector} and {calls} past calls: {display_url(url)}")
+            say("cli_demo_made", options, count=count, collector=options.settings.collector, calls=counted("cli_n_past_calls", options, calls), database=display_url(url))
             for violation in check_ledger(session=session):  # the ledger's invariants hold in the demo too (db check)
-                typer.echo(f"callassist: the demo ledger breaks an invariant: {violation}", err=True)
+                complain(words("cli_demo_invariant_broken", options, violation=violation))
         elif queries.collector_by_name(options.settings.collector, session=session) is None:
-            typer.echo(f"Demo database already there, made for {demo_data.made_for(session)}: its accounts are theirs (--collector {demo_data.made_for(session)}, or --reset to make one for {options.settings.collector}): {display_url(url)}")
+            say("cli_demo_someone_elses", options, owner=demo_data.made_for(session), collector=options.settings.collector, database=display_url(url))
         else:
-            typer.echo(f"Demo database already there (use --reset to start over): {display_url(url)}")
+            say("cli_demo_already_there", options, database=display_url(url))
     if not no_open:
         run_tui(options, url)

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import app, counted, fail, locale_of, open_store, say, viewer_of
+from callassist.cli.root import app, counted, fail, locale_of, open_store, say, viewer_of, words
 from callassist.startup import Options, reading_url, run_tui
 
 
@@ -44,7 +44,7 @@ def replay(ctx: typer.Context, call_id: str = typer.Argument(..., help="The call
     url = reading_url(options)
     with open_store(options, url=url) as engine, store_db.session(engine) as session:
         if session.get(Call, call_id) is None:  # said here, before a screen is drawn for nothing
-            raise fail(f"no call {call_id!r} in {display_url(url)}; `callassist export calls` lists them")
+            raise fail(words("cli_no_call_to_replay", options, call=repr(call_id), database=display_url(url)))
     run_tui(options, url, replay=call_id)
 
 
@@ -82,12 +82,12 @@ def report(
         if raw is not None:  # an empty one too: `--from ''` is a mistake, not "from the start"
             days[name] = parse_date(raw)
             if days[name] is None:
-                raise fail(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
+                raise fail(words("cli_not_a_date", options, option=name, value=repr(raw)))
     if len(days) == 2 and days["--from"] > days["--to"]:
-        raise fail(f"--from {days['--from'].isoformat()} is after --to {days['--to'].isoformat()}: no day is in between; swap them")
+        raise fail(words("cli_from_after_to", options, start=days["--from"].isoformat(), end=days["--to"].isoformat()))
     with open_store(options, reading=True) as engine, store_db.session(engine) as session:
         if collector is not None and queries.collector_by_name(collector, session=session) is None:
-            raise fail(f"--collector {collector!r}: no collector of that name in this database (names are as in the ledger's collector column)")
+            raise fail(words("cli_no_collector", options, name=repr(collector)))
         totals = queries.team_totals(session=session, viewer=viewer_of(options, session), today=datetime.now(UTC).date(), date_from=days.get("--from"), date_to=days.get("--to"), collector=collector)
     flow, catalog, _ = check_content(options.settings.scripts_dir, options.settings.script, options.settings.objections_dir, rehearse=False)
     states = flow.flow.state_labels(lang) if flow else {}
@@ -197,7 +197,7 @@ def purge(
     settings = ctx.obj.settings
     day = parse_date(before)
     if day is None:
-        raise fail(f"--before {before!r} is not a real date: use YYYY-MM-DD, e.g. 2020-01-01")
+        raise fail(words("cli_not_a_real_date", ctx.obj, value=repr(before)))
     rules = settings.contact_rules
     # A profile file says where it came from: a built-in name alone would hide that.
     profile = rules.name if settings.compliance == rules.name else f"{rules.name} ({settings.compliance})"
@@ -206,13 +206,13 @@ def purge(
             with store_db.session(engine) as session:
                 viewer = viewer_of(ctx.obj, session)
                 if viewer.role != SUPERVISOR:
-                    raise fail(f"only a supervisor may purge records (--role supervisor); this session's role is {viewer.role}")
+                    raise fail(words("cli_purge_supervisor", ctx.obj, role=viewer.role))
                 log = PurgeLog(purged_at=datetime.now(UTC), by=viewer.name, role=viewer.role, profile=profile, before=day, calls=0, events=0, reviews=0)
                 found = queries.purge_calls(log, rules.retention_years, session=session, dry_run=True)
                 say("cli_purge_found", ctx.obj, day=day.isoformat(), **_purged(ctx.obj, found))
                 if not found.calls:
                     return
-                if not yes and not typer.confirm("Delete them for good?", default=False):
+                if not yes and not typer.confirm(words("cli_purge_confirm", ctx.obj), default=False):
                     say("cli_purge_nothing", ctx.obj)
                     return
                 done = queries.purge_calls(log, rules.retention_years, session=session)
@@ -221,7 +221,7 @@ def purge(
         except StoreError as exc:
             raise fail(str(exc)) from None
         except SQLAlchemyError as exc:  # the database refused: on a team's, it checks again
-            raise fail(f"nothing was deleted: {str(exc).splitlines()[0]}") from None
+            raise fail(words("cli_nothing_deleted_because", ctx.obj, why=str(exc).splitlines()[0])) from None
 
 
 def _purged(options: Options, purge: object) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from callassist.cli.root import fail, holds_app, import_app, open_store, promises_app, say, stderr, viewer_of
+from callassist.cli.root import complain, counted, fail, holds_app, import_app, open_store, promises_app, say, stderr, viewer_of, words
 from callassist.startup import Options
 
 PROBLEMS_SHOWN = 100  # of a file's problems; the rest are counted
@@ -37,9 +37,9 @@ def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> No
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         try:
             with Progress(*columns, transient=True, disable=not sys.stderr.isatty(), console=stderr()) as bar:
-                task = bar.add_task("checking", total=None)
+                task = bar.add_task(words("cli_checking", options), total=None)
                 rows, problems = (read_accounts(path, progress=lambda n: bar.advance(task, n), number_format=number_format), []) if kind == "accounts" else read_payments(path, today, number_format)
-                bar.update(task, description="storing", completed=0, total=len(rows))
+                bar.update(task, description=words("cli_storing", options), completed=0, total=len(rows))
                 with database_errors(f"cannot import {path}"), store_db.session(engine) as session:
                     if kind == "accounts":
                         result = ledger.import_accounts(rows, default_collector=settings.collector, today=today, class_days=settings.class_days, session=session, progress=lambda n: bar.advance(task, n), path=str(path))
@@ -50,14 +50,14 @@ def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> No
             for problem in exc.problems[:PROBLEMS_SHOWN]:
                 typer.echo(str(problem), err=True)
             if len(exc.problems) > PROBLEMS_SHOWN:
-                typer.echo(f"... and {len(exc.problems) - PROBLEMS_SHOWN} more", err=True)
-            say("cli_import_refused", options, err=True, count=len(exc.problems), path=path)
+                say("cli_and_more", options, err=True, count=len(exc.problems) - PROBLEMS_SHOWN)
+            complain(words("cli_import_refused", options, count=len(exc.problems), path=path))
             raise typer.Exit(1) from None
         except StoreError as exc:
             raise fail(str(exc)) from None
     seconds = time.perf_counter() - started
-    details = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in result.details.items())
-    typer.echo(f"{path}: {result.added} {kind} added, {result.changed} changed, {result.unchanged} unchanged" + (f"; {details}" if details else "") + f" ({seconds:.1f} s)")
+    details = "".join(words("cli_import_detail", options, detail=counted(f"cli_imported_{name}", options, value)) for name, value in result.details.items())
+    say(f"cli_{kind}_imported", options, path=path, count=result.added, changed=result.changed, unchanged=result.unchanged, details=details, seconds=f"{seconds:.1f}")
 
 
 class NumberFormat(str, Enum):  # noqa: UP042 (Typer's choices)
@@ -104,9 +104,9 @@ def promises_evaluate(
     now = datetime.now(UTC)
     day = parse_date(today) if today else None
     if today and day is None:
-        raise fail(f"--today {today!r} is not a date: use YYYY-MM-DD")
+        raise fail(words("cli_not_a_date", options, option="--today", value=repr(today)))
     if day is not None and day > (now + timedelta(hours=14)).date():  # the earliest zone on Earth is UTC+14
-        raise fail(f"--today {day.isoformat()} is in the future: a promise is judged only once its day has come, and a verdict is for good")
+        raise fail(words("cli_today_in_future", options, day=day.isoformat()))
     with open_store(options) as engine:
         try:
             with database_errors("cannot evaluate promises"), store_db.session(engine) as session:
@@ -115,7 +115,8 @@ def promises_evaluate(
                 session.commit()
         except StoreError as exc:
             raise fail(str(exc)) from None
-    typer.echo(f"{(day or now.date()).isoformat()}{'' if day else ' (each debtor by their own date)'}: {counts['kept']} kept, {counts['partly_kept']} partly kept, {counts['broken']} broken (grace {options.settings.promise_grace_days} days)")
+    judged = {"kept": counts["kept"], "partly_kept": counts["partly_kept"], "broken": counts["broken"], "days": options.settings.promise_grace_days}
+    say("cli_promises_judged_on" if day else "cli_promises_judged_today", options, day=(day or now.date()).isoformat(), **judged)
 
 
 @holds_app.command("list")
@@ -140,7 +141,8 @@ def holds_list(ctx: typer.Context) -> None:
         return
     for hold, account, debtor in found:
         details = f" · {hold.details}" if hold.details else ""
-        typer.echo(f"{hold.id}\t{account}\t{debtor}\t{label('hold_' + hold.reason, options.locale)}\tsince {hold.placed_at:%Y-%m-%d %H:%M} UTC by {hold.placed_by}{details}")
+        placed = words("cli_hold_placed", options, at=f"{hold.placed_at:%Y-%m-%d %H:%M}", by=hold.placed_by)
+        typer.echo(f"{hold.id}\t{account}\t{debtor}\t{label(f'hold_{hold.reason}', options.locale)}\t{placed}{details}")
 
 
 @holds_app.command("release")
@@ -165,9 +167,9 @@ def holds_release(
             with database_errors("cannot release the hold"), store_db.session(engine) as session:
                 viewer = viewer_of(options, session)
                 if viewer.role != SUPERVISOR:
-                    raise fail(f"only a supervisor releases a hold (--role supervisor); this session's role is {viewer.role}")
+                    raise fail(words("cli_release_supervisor", options, role=viewer.role))
                 released = holds.release_hold(hold_id, viewer.name, reason, datetime.now(UTC), session=session)
                 session.commit()
-                typer.echo(f"released hold {released.id} ({released.reason}) on account {released.account_id}: {released.release_reason}")
+                say("cli_hold_released", options, id=released.id, reason=released.reason, account=released.account_id, why=released.release_reason)
         except StoreError as exc:
             raise fail(str(exc)) from None

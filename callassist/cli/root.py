@@ -31,23 +31,32 @@ holds_app = typer.Typer(help="Holds: collection stopped on an account until a su
 app.add_typer(holds_app, name="holds")
 
 
-def say(key: str, options: Options, *, err: bool = False, **values: object) -> None:
-    """Print the message `key` of the catalogs in the session's language."""
+def words(key: str, options: Options, /, **values: object) -> str:
+    """The message `key` of the catalogs in the session's language, its values filled in
+    (the plural form a counted value asks for)."""
     from callassist.core.i18n import label
 
-    typer.echo(label(key, options.locale, **values), err=err)
+    return label(key, options.locale, **values)
+
+
+def say(key: str, options: Options, /, *, err: bool = False, **values: object) -> None:
+    """Print the message `key` of the catalogs in the session's language."""
+    typer.echo(words(key, options, **values), err=err)
 
 
 def counted(key: str, options: Options, count: int) -> str:
     """A count with its noun, in the session's language ("1 call", "2 calls", "2 通电话")."""
-    from callassist.core.i18n import label
+    return words(key, options, count=count)
 
-    return label(key, options.locale, count=count)
+
+def complain(message: str) -> None:
+    """A line on stderr that goes on (a warning, or what ends the command with status 1)."""
+    typer.echo(f"callassist: {message}", err=True)
 
 
 def fail(message: str) -> typer.Exit:
     """A usage error: one clear line on stderr, exit status 2, no traceback."""
-    typer.echo(f"callassist: {message}", err=True)
+    complain(message)
     return typer.Exit(2)
 
 
@@ -124,7 +133,7 @@ def content_dirs(options: Options, scripts_dir: Path | None, objections_dir: Pat
     objections = objections_dir or options.settings.objections_dir
     for path, what in ((scripts, "--scripts-dir"), (objections, "--objections-dir")):
         if not path.is_dir():
-            raise fail(f"{what} {path} is not a folder")
+            raise fail(words("cli_not_a_folder", options, option=what, path=path))
     return scripts, objections
 
 

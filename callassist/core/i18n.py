@@ -102,6 +102,16 @@ COUNTED = {
     "cli_n_reviews": "count",
     "cli_n_accounts": "count",
     "cli_violations": "count",
+    "cli_n_entries": "count",
+    "cli_records_kept": "years",
+    "cli_n_past_calls": "count",
+    "cli_demo_made": "count",
+    "cli_imported_invoices_added": "count",
+    "cli_imported_invoices_changed": "count",
+    "cli_accounts_imported": "count",
+    "cli_payments_imported": "count",
+    "cli_promises_judged_on": "days",
+    "cli_promises_judged_today": "days",
 }
 
 

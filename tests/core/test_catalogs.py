@@ -19,7 +19,9 @@ from callassist.core.i18n import COUNTED, DOMAIN, LOCALE_DIR, LOCALES, label, me
 
 CODE = Path(__file__).resolve().parents[2] / "callassist"
 PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?(?::[^}]*)?\}")
-ASKING = {"label", "value_label", "t", "say"}  # what takes a message id (t: a screen's shorthand for label; value_label: a group's prefix)
+# What takes a message id: t is a screen's shorthand for label, and the command line's
+# words, say and counted are label in the session's language; value_label takes a group's prefix.
+ASKING = {"label", "value_label", "t", "words", "say", "counted"}
 
 
 def _po(locale: str):
@@ -126,6 +128,11 @@ def _parts(node: ast.expr) -> tuple[str | Hole, ...]:
     return ((),)
 
 
+def _either(node: ast.expr) -> list[ast.expr]:
+    """What an argument may be: each side of a conditional expression."""
+    return _either(node.body) + _either(node.orelse) if isinstance(node, ast.IfExp) else [node]
+
+
 def _asked() -> tuple[set[str], list[tuple[str | Hole, ...]], set[str]]:
     """What the code names: message ids passed literally, ids it builds (a group's prefix
     and a value: `value_label("disp", outcome)`, `label(f"hold_{reason}")`), and every
@@ -142,11 +149,12 @@ def _asked() -> tuple[set[str], list[tuple[str | Hole, ...]], set[str]]:
             name = node.func.id if isinstance(node.func, ast.Name) else ""
             if name not in ASKING:
                 continue
-            parts = _parts(node.args[0]) + (("_", ()) if name == "value_label" else ())
-            if len(parts) == 1 and isinstance(parts[0], str):
-                literal.add(parts[0])
-            elif any(isinstance(part, str) for part in parts):
-                built.append(parts)
+            for asked in _either(node.args[0]):  # say("a" if x else "b"): both
+                parts = _parts(asked) + (("_", ()) if name == "value_label" else ())
+                if len(parts) == 1 and isinstance(parts[0], str):
+                    literal.add(parts[0])
+                elif any(isinstance(part, str) for part in parts):
+                    built.append(parts)
     return literal, built, strings
 
 
