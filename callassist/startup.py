@@ -98,12 +98,14 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
     from callassist.tui.app import CallAssistApp
 
     settings = options.settings
-    if problem := absent_database(url, settings.db is not None):
+    if problem := absent_database(url, settings.db is not None, options.locale):
         print(f"callassist: {problem}", file=sys.stderr)
         sys.exit(2)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        from callassist.core.i18n import label
+
         # Without a terminal the screens would be drawn to nobody and wait for keys forever.
-        print("callassist: the worklist and the replay need a terminal, and standard input or output is not one; for figures in a pipe: callassist report --format csv|json, callassist export", file=sys.stderr)
+        print(f"callassist: {label('cli_needs_terminal', options.locale)}", file=sys.stderr)
         sys.exit(2)
 
     def open_workspace():
@@ -131,18 +133,17 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
         sys.exit(tui.return_code)
 
 
-def absent_database(url: str, named: bool) -> str | None:
-    """What to say when `url` names a SQLite file that is not there: a command other than
-    `db upgrade` and `demo` never makes an empty database in its place. `named`: the user
-    gave the URL (--db, CALLASSIST_DB), so a typo is likely."""
+def absent_database(url: str, named: bool, locale: str) -> str | None:
+    """What to say (in `locale`) when `url` names a SQLite file that is not there: a command
+    other than `db upgrade` and `demo` never makes an empty database in its place. `named`:
+    the user gave the URL (--db, CALLASSIST_DB), so a typo is likely."""
+    from callassist.core.i18n import label
     from callassist.store.sql import missing_file
 
     path = missing_file(url)
     if path is None:
         return None
-    if named:
-        return f"no database at {path} (check --db or CALLASSIST_DB for a typo); `callassist db upgrade` makes a new one there"
-    return f"no database yet at {path}: `callassist db upgrade` makes it (then `callassist import accounts FILE`), or try `callassist demo`"
+    return label("cli_no_database_named" if named else "cli_no_database_yet", locale, path=path)
 
 
 def daily_checkpoint(workspace) -> None:
@@ -152,25 +153,27 @@ def daily_checkpoint(workspace) -> None:
         return
     from callassist.core.checkpoints import CheckpointError
     from callassist.core.errors import LogRefused, StoreError
+    from callassist.core.i18n import label
 
-    where = workspace.audit.checkpoint_file
+    where, locale = workspace.audit.checkpoint_file, workspace.desk.locale
     try:
         made = workspace.audit.checkpoint(daily=True)
     except LogRefused as exc:
-        print(f"callassist: no checkpoint signed: {exc.why}\n{exc}\n(callassist audit verify --checkpoints {where})", file=sys.stderr)
+        print(f"callassist: {label('cli_no_checkpoint_signed', locale, why=exc.why)}\n{exc}\n(callassist audit verify --checkpoints {where})", file=sys.stderr)
         return
     except (CheckpointError, StoreError, ValueError) as exc:  # ValueError: a database changed by hand
-        print(f"callassist: no checkpoint signed: {exc}", file=sys.stderr)
+        print(f"callassist: {label('cli_no_checkpoint_signed', locale, why=exc)}", file=sys.stderr)
         return
     if made is not None:
-        print(f"callassist: the day's checkpoint of the log ({made.size} entries) signed into {where}; keep a copy of that file off this machine", file=sys.stderr)
+        print(f"callassist: {label('cli_daily_checkpoint_signed', locale, size=made.size, file=where)}", file=sys.stderr)
 
 
 def reading_url(options: Options) -> str:
     """Settings.reading_url, saying on standard error when it is the demo's."""
+    from callassist.core.i18n import label
     from callassist.core.redact import display_url
 
     url = options.settings.reading_url()
     if url != options.settings.database_url():
-        print(f"callassist: reading the demo database {display_url(url)} (no other is set up yet; --db or CALLASSIST_DB chooses one)", file=sys.stderr)
+        print(f"callassist: {label('cli_reading_demo', options.locale, database=display_url(url))}", file=sys.stderr)
     return url

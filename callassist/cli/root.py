@@ -71,7 +71,7 @@ def open_store(options: Options, new: bool = False, reading: bool = False, url: 
     from callassist.store import db as store_db
 
     url = url or (reading_url(options) if reading else options.settings.database_url())
-    if not new and (problem := absent_database(url, options.settings.db is not None)):
+    if not new and (problem := absent_database(url, options.settings.db is not None, options.locale)):
         raise fail(problem)
     try:
         engine = store_db.open_engine(url, options.settings.contact_rules.retention_years, options.settings.judge)

@@ -112,6 +112,7 @@ COUNTED = {
     "cli_payments_imported": "count",
     "cli_promises_judged_on": "days",
     "cli_promises_judged_today": "days",
+    "cli_daily_checkpoint_signed": "size",
 }
 
 

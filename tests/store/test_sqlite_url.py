@@ -40,7 +40,7 @@ def test_the_first_paint_imports_no_database_library():
     code = (
         "import sys; from callassist.startup import Options, absent_database; from callassist.tui.app import CallAssistApp; "
         "from callassist.tui.screens.worklist import WorklistScreen; from callassist.store.sql import quick_sqlite_read, sqlite_file; "
-        "absent_database('sqlite:////nonexistent/x.db', True); print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel', 'alembic', 'psycopg')))"
+        "absent_database('sqlite:////nonexistent/x.db', True, 'en'); print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel', 'alembic', 'psycopg')))"
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert shown == "[]"
