@@ -3,6 +3,7 @@ on the root app (root.py) when imported, in the order `--help` lists them."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 
 import typer
@@ -16,6 +17,24 @@ from callassist.cli.root import app
 from callassist.startup import GLOBAL_OPTIONS
 
 __all__ = ["app", "main", "misplaced_global_option"]
+
+
+def running_text(doc: str) -> str:
+    """A docstring's paragraphs as running text: rich help keeps the line breaks inside a
+    paragraph, which would break a sentence in --help wherever the source was wrapped."""
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in inspect.cleandoc(doc).split("\n\n"))
+
+
+def _help_as_running_text(group: typer.Typer) -> None:
+    for command in group.registered_commands:
+        if command.callback is not None and command.callback.__doc__:
+            command.callback.__doc__ = running_text(command.callback.__doc__)
+    for inner in group.registered_groups:
+        if inner.typer_instance is not None:
+            _help_as_running_text(inner.typer_instance)
+
+
+_help_as_running_text(app)
 
 
 def misplaced_global_option(argv: list[str]) -> str | None:

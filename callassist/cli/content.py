@@ -218,18 +218,22 @@ def graph(
 @app.command()
 def schema(
     ctx: typer.Context,
-    kind: SchemaKind = typer.Argument(..., help="Which trainer file."),
+    # Named KIND and checked below: the list of kinds in --help's type column would fold mid-word at 80 columns.
+    kind: str = typer.Argument(..., metavar="KIND", help=f"Which trainer file: {', '.join(k.value for k in SchemaKind)}."),
     write: bool = typer.Option(False, "--write", help="Write it beside the content (scripts/ or objections/) instead of printing it."),
 ) -> None:
     """The JSON Schema of a trainer file, for editors (the published copies live beside the content)."""
+    from callassist.core.i18n import fmt_list
     from callassist.core.schemas import SCHEMAS, schema_text
 
-    text = schema_text(kind.value)
+    if kind not in SchemaKind.__members__:
+        raise fail(words("cli_no_schema", ctx.obj, kind=repr(kind), choices=fmt_list([k.value for k in SchemaKind], ctx.obj.locale)))
+    text = schema_text(kind)
     if not write:
         typer.echo(text, nl=False)
         return
     scripts, objections = content_dirs(ctx.obj, None, None)
-    _, folder, name = SCHEMAS[kind.value]
+    _, folder, name = SCHEMAS[kind]
     target = (scripts if folder == "scripts" else objections) / name
     target.write_text(text, encoding="utf-8")
     say("cli_wrote", ctx.obj, path=target)

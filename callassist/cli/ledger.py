@@ -68,7 +68,7 @@ class NumberFormat(str, Enum):  # noqa: UP042 (Typer's choices)
     point_comma = "1.234,56"
 
 
-NUMBER_FORMAT = typer.Option(NumberFormat.plain, "--number-format", help="How the file writes amounts: plain digits and a decimal point (12500.00), or grouped as 1,234.56 or 1.234,56.")
+NUMBER_FORMAT = typer.Option(NumberFormat.plain, "--number-format", metavar="FORMAT", help="How the file writes amounts: plain digits and a decimal point (12500.00), or grouped as 1,234.56 or 1.234,56.")
 
 
 @import_app.command("accounts")
