@@ -143,7 +143,21 @@ def print_table(rows: list[tuple[str, str, object, float | None]], lang: str) ->
             name = Text(label(f"report_{what}", lang) if section == "calls" else what)
             cells = [name, Text(str(value))] + ([Text("" if share is None else f"{share:.1%}")] if shares else [])
             table.add_row(*cells)
-        console.print(table)
+        _print_trimmed(console, table)
+
+
+def _print_trimmed(console, table) -> None:
+    """Print `table` with no line ending in blanks: Rich pads every row to the table's width,
+    so a row with no share in its last column would end in spaces."""
+    from rich.segment import Segment, SegmentLines
+
+    lines = console.render_lines(table, console.options.update(no_wrap=True, overflow="ignore"), pad=False)
+    for line in lines:
+        while line and not line[-1].control and not line[-1].text.rstrip():
+            line.pop()
+        if line and not line[-1].control:
+            line[-1] = Segment(line[-1].text.rstrip(), line[-1].style)
+    console.print(SegmentLines(lines, new_lines=True), end="")
 
 
 @app.command()
