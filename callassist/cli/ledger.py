@@ -24,6 +24,7 @@ def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> No
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from callassist.core.errors import StoreError
+    from callassist.core.i18n import fmt_list
     from callassist.core.ledger_csv import LedgerFileError, read_accounts, read_payments
     from callassist.services.unit import database_errors
     from callassist.store import db as store_db
@@ -56,7 +57,8 @@ def _import(ctx: typer.Context, path: Path, kind: str, number_format: str) -> No
         except StoreError as exc:
             raise fail(str(exc)) from None
     seconds = time.perf_counter() - started
-    details = "".join(words("cli_import_detail", options, detail=counted(f"cli_imported_{name}", options, value)) for name, value in result.details.items())
+    details = fmt_list([counted(f"cli_imported_{name}", options, value) for name, value in result.details.items()], options.locale)
+    details = words("cli_import_details", options, details=details) if details else ""
     say(f"cli_{kind}_imported", options, path=path, count=result.added, changed=result.changed, unchanged=result.unchanged, details=details, seconds=f"{seconds:.1f}")
 
 
