@@ -378,6 +378,8 @@ def test_a_global_option_after_the_command_says_where_it_goes(capsys, monkeypatc
     assert misplaced_global_option(["demo", "--collector", "lin"]) == "--collector is an option of callassist itself: put it before the command: callassist --collector lin demo"
     monkeypatch.setenv("LC_ALL", "zh_TW.UTF-8")  # traditional Chinese reads the one Chinese catalog (simplified)
     assert misplaced_global_option(["demo", "--collector", "lin"]) == "--collector 是 callassist 本身的选项，要写在命令前面：callassist --collector lin demo"
+    monkeypatch.setenv("CALLASSIST_LOCALE", "en")  # the setting, as the commands read it, before the system's
+    assert misplaced_global_option(["demo", "--collector", "lin"]).startswith("--collector is an option of callassist itself")
     assert misplaced_global_option(["preview", "standard", "--locale", "zh"]) is None  # preview has a --locale of its own
     assert misplaced_global_option(["--locale", "zh", "demo"]) is None
     # A global option's value that is also a command's name is the value, not the command.

@@ -69,14 +69,17 @@ def misplaced_global_option(argv: list[str]) -> str | None:
 
 
 def _asked_locale(argv: list[str]) -> str:
-    """The language the command line asked for (--locale, wherever it stands), else the system's."""
+    """The language the command line asked for (--locale, wherever it stands), else
+    CALLASSIST_LOCALE's, else the system's."""
+    import os
+
     from callassist.core.i18n import resolve_locale
 
     for index, word in enumerate(argv):
         flag, has_value, value = word.partition("=")
         if flag == "--locale" and (has_value or index + 1 < len(argv)):
             return resolve_locale(value if has_value else argv[index + 1])
-    return resolve_locale()
+    return resolve_locale(os.environ.get("CALLASSIST_LOCALE"))
 
 
 def main() -> None:
