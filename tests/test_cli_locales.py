@@ -121,3 +121,28 @@ def test_open_store_disposes_of_its_engine_however_the_command_ends(demo, monkey
     # A usage error raised inside the block (typer.Exit), through the command line.
     assert _run(demo, "report", "--collector", "nope").exit_code == 2
     assert disposed == [True, True]
+
+
+def test_holds_are_listed_and_released_in_both_languages(demo, tmp_path):
+    from callassist.services.workspace import Workspace
+    from callassist.settings import Settings
+    from tests.conftest import OBJECTIONS, SCRIPTS
+
+    db = tmp_path / "demo.db"
+    shutil.copy(demo, db)
+    desk = Workspace.open(Settings(data_dir=tmp_path, collector="lin", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), f"sqlite:///{db}", "en")
+    desk.content.ensure()
+    active = desk.calls.begin_call(desk.ledger.worklist().rows[0].account_id)
+    desk.calls.store(active.call_id, active.call.choose("dial"))
+    desk.calls.store(active.call_id, active.call.place_hold("dispute", "says the invoice was never delivered", None))
+    desk.calls.store(active.call_id, active.call.end("on_hold", ""))
+    desk.engine.dispose()
+    listed = {locale: _run(db, "holds", "list", locale=locale).output.rstrip("\n").split("\t") for locale in LOCALES}
+    assert re.fullmatch(r"since \d{4}-\d\d-\d\d \d\d:\d\d UTC by lin · says the invoice was never delivered", listed["en"][-1]), listed["en"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d（UTC）起，lin 设的 · says the invoice was never delivered", listed["zh"][-1]), listed["zh"]
+    assert listed["en"][3] == "dispute, validation pending" and listed["zh"][3] == "有争议，待核实"
+    hold = listed["en"][0]
+    refused = _run(db, "holds", "release", hold, "--reason", "paid", locale="zh")
+    assert refused.exit_code == 2 and refused.stderr == "callassist: 只有主管才能解除暂停催收（--role supervisor）；你现在的角色是 collector\n"
+    released = _run(db, "--role", "supervisor", "holds", "release", hold, "--reason", "the delivery note was found", locale="zh")
+    assert released.exit_code == 0 and re.fullmatch(rf"已解除账户 \d+ 上的第 {hold} 号暂停催收（有争议，待核实）：the delivery note was found\n", released.output), released.output

@@ -172,6 +172,6 @@ def holds_release(
                     raise fail(words("cli_release_supervisor", options, role=viewer.role))
                 released = holds.release_hold(hold_id, viewer.name, reason, datetime.now(UTC), session=session)
                 session.commit()
-                say("cli_hold_released", options, id=released.id, reason=released.reason, account=released.account_id, why=released.release_reason)
+                say("cli_hold_released", options, id=released.id, reason=words(f"hold_{released.reason}", options), account=released.account_id, why=released.release_reason)
         except StoreError as exc:
             raise fail(str(exc)) from None
