@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -56,6 +57,30 @@ def make_call(standard_flow, catalog, sample_account):
         return Call(standard_flow, catalog, context, sample_account.money, clock=lambda: NOW)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_copy(tmp_path_factory):
+    """Puts a copy of the demo database at a path, for a test that works on one: made by
+    `callassist demo --no-open` once per collector and test process (its 300 calls take
+    seconds), copied in milliseconds after. Returns the copy's URL."""
+    made: dict[str, Path] = {}
+
+    def copy(path: Path, collector: str = "wang") -> str:
+        if collector not in made:
+            from typer.testing import CliRunner
+
+            from callassist.cli import app
+
+            pristine = tmp_path_factory.mktemp("demo") / "demo.db"
+            result = CliRunner().invoke(app, ["--db", f"sqlite:///{pristine}", "--collector", collector, "demo", "--no-open"])
+            assert result.exit_code == 0, result.output
+            assert not pristine.with_name("demo.db-wal").exists(), "the copy holds every row"
+            made[collector] = pristine
+        shutil.copy(made[collector], path)  # and its mode: private, as the command made it
+        return f"sqlite:///{path}"
+
+    return copy
 
 
 def _own_server():

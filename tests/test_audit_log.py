@@ -21,10 +21,10 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    """A demo database (300 calls) made once; each test works on a copy."""
+def pristine(tmp_path_factory, demo_copy) -> Path:
+    """A demo database (300 calls); each test works on a copy."""
     path = tmp_path_factory.mktemp("pristine") / "demo.db"
-    assert runner.invoke(app, ["--db", f"sqlite:///{path}", "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    demo_copy(path)
     return path
 
 

@@ -75,7 +75,7 @@ def test_the_quick_start_path_refuses_bad_options_like_the_cli(tmp_path):
     assert done.returncode == 2 and done.stdout.strip() == "[]", (done.stdout, done.stderr)
 
 
-def test_audit_verify_names_the_broken_call_and_event(tmp_path):
+def test_audit_verify_names_the_broken_call_and_event(tmp_path, demo_copy):
     import asyncio
 
     from sqlalchemy import text
@@ -87,8 +87,7 @@ def test_audit_verify_names_the_broken_call_and_event(tmp_path):
     from tests.conftest import NOW
     from tests.tui.conftest import press, settle
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    url = demo_copy(tmp_path / "demo.db")
     settings = Settings(data_dir=tmp_path, collector="wang")
 
     async def two_calls() -> None:
@@ -126,14 +125,13 @@ def test_audit_verify_names_the_broken_call_and_event(tmp_path):
     assert unknown.exit_code == 2 and "no call 'nope'" in unknown.output
 
 
-def test_report_and_export_on_the_demo_history(tmp_path):
+def test_report_and_export_on_the_demo_history(tmp_path, demo_copy):
     """The team's figures and records, as a supervisor reads them."""
     import csv
     import io
     import json
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    url = demo_copy(tmp_path / "demo.db")
     figures = runner.invoke(app, ["--db", url, "--role", "supervisor", "report", "--format", "json"])
     assert figures.exit_code == 0, figures.output
     data = json.loads(figures.stdout)
@@ -168,13 +166,12 @@ def test_report_and_export_on_the_demo_history(tmp_path):
     assert runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "accounts"]).exit_code == 2
 
 
-def test_a_collector_reads_only_their_own_calls_and_a_trainer_none_of_the_personal_data(tmp_path):
+def test_a_collector_reads_only_their_own_calls_and_a_trainer_none_of_the_personal_data(tmp_path, demo_copy):
     import csv
     import io
     import json
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    url = demo_copy(tmp_path / "demo.db")
     team = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--role", "supervisor", "export", "calls"]).stdout)))
     mine = list(csv.DictReader(io.StringIO(runner.invoke(app, ["--db", url, "--collector", "li.na", "export", "calls"]).stdout)))
     assert mine and {c["collector"] for c in mine} == {"li.na"} and len(mine) == sum(c["collector"] == "li.na" for c in team)
@@ -211,13 +208,12 @@ def test_a_collector_reads_only_their_own_calls_and_a_trainer_none_of_the_person
     engine.dispose()
 
 
-def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
+def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path, demo_copy):
     from datetime import datetime, timedelta
 
     from callassist.core.compliance import profile, retention_floor
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    assert runner.invoke(app, ["--db", url, "--collector", "lin", "demo", "--no-open"]).exit_code == 0
+    url = demo_copy(tmp_path / "old.db", "lin")
     engine = db.make_engine(url)
     with engine.begin() as connection:
         recent = connection.exec_driver_sql("SELECT count(*) FROM call").scalar()
@@ -276,7 +272,7 @@ def test_purge_keeps_what_the_rules_require_and_logs_what_it_removes(tmp_path):
     engine.dispose()
 
 
-def test_a_name_a_spreadsheet_would_evaluate_is_refused_and_never_exported_as_a_formula(tmp_path):
+def test_a_name_a_spreadsheet_would_evaluate_is_refused_and_never_exported_as_a_formula(tmp_path, demo_copy):
     """OWASP's CSV injection: `--collector '=2+3'` is refused like a bad name in an accounts
     file, and a cell that would start a formula (a name stored before, a note) is written
     as text."""
@@ -284,7 +280,7 @@ def test_a_name_a_spreadsheet_would_evaluate_is_refused_and_never_exported_as_a_
     for name in ("=2+3", "-2-3", "@SUM(A1)", "+1", "a b", "x" * 65, "bob\n"):
         refused = runner.invoke(app, ["--db", url, "--collector", name, "demo", "--no-open"])
         assert refused.exit_code == 2 and "a user name of up to 64 letters" in refused.output and "Traceback" not in refused.output, (name, refused.output)
-    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    assert demo_copy(tmp_path / "demo.db") == url
     for name in ("王芳", "li.wang@corp", "_svc-desk"):
         assert runner.invoke(app, ["--db", url, "--collector", name, "--role", "supervisor", "export", "calls"]).exit_code == 0, name
     engine = db.make_engine(url)
@@ -302,7 +298,7 @@ def test_a_name_a_spreadsheet_would_evaluate_is_refused_and_never_exported_as_a_
         assert cells and not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and not cell[1:].replace(".", "").isdigit())]
 
 
-def test_a_trainer_sees_no_personal_data_in_a_note_full_of_it(tmp_path):
+def test_a_trainer_sees_no_personal_data_in_a_note_full_of_it(tmp_path, demo_copy):
     """A note names the contact by surname and title or first name, and gives another
     phone, an e-mail, an ID number and an address: the trainer's replay and export hide
     each by its kind, not only the call's exact strings."""
@@ -312,8 +308,7 @@ def test_a_trainer_sees_no_personal_data_in_a_note_full_of_it(tmp_path):
     from callassist.core.call import Event
     from callassist.core.compliance import Viewer
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert runner.invoke(app, ["--db", url, "--collector", "wang", "demo", "--no-open"]).exit_code == 0
+    url = demo_copy(tmp_path / "demo.db")
     engine = db.make_engine(url)
     secrets: list[str] = []
     with db.session(engine) as session:
@@ -414,22 +409,28 @@ def test_after_the_demo_report_and_export_read_it_until_a_database_is_set_up(tmp
     assert own.exit_code == 0 and "demo" not in own.stderr and json.loads(own.stdout)["calls"][0]["value"] == 0
 
 
-def test_the_screens_without_a_terminal_end_at_once_saying_so(tmp_path):
+def test_the_screens_without_a_terminal_end_at_once_saying_so(tmp_path, monkeypatch, demo_copy):
     """Found by the helper: `callassist replay X` in a pipe drew its screens to nobody and
     kept a core busy waiting for keys."""
     import os
     import subprocess
     import sys
 
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
-    made = subprocess.run([sys.executable, "-m", "callassist", "demo", "--no-open"], env=env, capture_output=True, text=True, timeout=120)
-    assert made.returncode == 0, made.stderr
+    from callassist.settings import default_data_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    env = dict(os.environ)
+    demo = default_data_dir() / "demo.db"  # where the programs below look for the demo
+    demo.parent.mkdir()
+    demo_copy(demo)
+    before = demo.stat().st_mtime_ns
     for argv in ([], ["demo"]):
         ran = subprocess.run([sys.executable, "-m", "callassist", *argv], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
         assert ran.returncode == 2 and "need a terminal" in ran.stderr, (argv, ran.stderr)
     # A call that is not there is said before any screen: no terminal needed to hear it.
     ran = subprocess.run([sys.executable, "-m", "callassist", "replay", "nope"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert ran.returncode == 2 and ran.stderr.splitlines()[-1].startswith("callassist: no call 'nope' in ") and "Traceback" not in ran.stderr, ran.stderr
+    assert demo.stat().st_mtime_ns == before  # they found it: none made a demo of its own
 
 
 def test_an_unknown_script_is_a_usage_error_for_every_command_that_names_one():

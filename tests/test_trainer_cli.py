@@ -63,9 +63,8 @@ def test_preview_renders_the_happy_path_and_one_step():
     assert missing.exit_code == 2 and "choose from standard" in missing.output
 
 
-def test_preview_with_an_account_from_the_database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert runner.invoke(app, ["--db", url, "--collector", "lin", "demo", "--no-open"]).exit_code == 0
+def test_preview_with_an_account_from_the_database(tmp_path, demo_copy):
+    url = demo_copy(tmp_path / "demo.db", "lin")
     shown = runner.invoke(app, ["--db", url, "--collector", "lin", "preview", "standard", "--account", "1", "--state", "purpose", "--locale", "en"])
     assert shown.exit_code == 0 and "Sample Trading" not in shown.output and "[purpose]" in shown.output
     absent = runner.invoke(app, ["--db", url, "preview", "standard", "--account", "9999"])
