@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import textual._wait
 from sqlmodel import select
+from textual import events
 
 from callassist.services.workspace import Workspace
 from callassist.settings import Settings
@@ -131,6 +132,13 @@ async def until(pilot, check, seconds: float = 12.0) -> None:
             return
         await pilot.pause(0.01)
     raise AssertionError("not seen in time")
+
+
+async def paste(pilot, text: str) -> None:
+    """`text` put in as a terminal pastes it: one event for the focused widget, where
+    typing it would be a key, and a screen drawn, per letter."""
+    pilot.app.post_message(events.Paste(text))
+    await settle(pilot)
 
 
 async def press(pilot, *keys: str) -> None:

@@ -21,7 +21,7 @@ from callassist.tui.screens.hold import HoldScreen
 from callassist.tui.screens.note import NoteScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
-from tests.tui.conftest import as_owner, as_team_login, press, settle, stored_calls, with_demo_ledger
+from tests.tui.conftest import as_owner, as_team_login, paste, press, settle, stored_calls, with_demo_ledger
 from tests.tui.test_quickfind_calls import type_words
 
 
@@ -130,7 +130,7 @@ async def test_every_situation_with_a_hold_is_found_and_placed(tmp_path, locale)
         for situation, account_id in zip(situations, accounts):
             await _open(pilot, account_id)
             await press(pilot, "d", "r", "/")
-            await type_words(pilot, getattr(situation.examples, locale)[0])
+            await paste(pilot, getattr(situation.examples, locale)[0])  # typed letter by letter in test_quickfind_calls
             await press(pilot, "enter")
             form = app.screen
             assert isinstance(form, HoldScreen) and form.query_one("#hold-reason", Select).value == situation.hold, situation.id
