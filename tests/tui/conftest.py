@@ -67,6 +67,17 @@ def _quick_idle(monkeypatch):
     monkeypatch.setattr(textual._wait, "SLEEP_IDLE", 0.001)
 
 
+@pytest.fixture
+def quick_live(monkeypatch):
+    """The screens that follow the team's calls read them again every fifth of a second,
+    not every five: a test waits for what they show, not for the pause between reads."""
+    from callassist.tui import live
+    from callassist.tui.screens import calls, dashboard, replay
+
+    for module in (live, calls, dashboard, replay):
+        monkeypatch.setattr(module, "LIVE_SECONDS", 0.2)
+
+
 def as_team_login(url: str, name: str, role: str = "collector") -> str:
     """The URL of `name`'s own login to the team's database at `url` (granted as its
     owner, as `callassist db grant` does): what they do goes through the policies,

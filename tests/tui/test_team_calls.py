@@ -88,7 +88,7 @@ async def test_a_call_goes_on_while_the_database_is_down_and_the_screen_says_so(
     assert [e.payload.get("trigger") for e in events if e.kind == "choice_made"] == ["dial", "right_party", "can_talk"]
 
 
-async def test_a_supervisor_sees_the_teams_calls_as_they_happen(db_url, tmp_path):
+async def test_a_supervisor_sees_the_teams_calls_as_they_happen(db_url, tmp_path, quick_live):
     from textual.widgets import OptionList
 
     from callassist.tui.screens.calls import CallsScreen
