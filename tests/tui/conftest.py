@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import textual._wait
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 from textual import events
 
@@ -49,6 +50,20 @@ def with_demo_ledger(url: str) -> str:
     return _fill_demo(url)
 
 
+@pytest.fixture(scope="session")
+def _pg_demo_template(postgres) -> str:
+    """The name of a database on the suite's PostgreSQL holding the demo ledger, made once
+    per test process for pg_demo_url to copy."""
+    return make_url(_fill_demo(postgres.new_database())).database
+
+
+@pytest.fixture
+def pg_demo_url(postgres, _pg_demo_template) -> str:
+    """A database of the test's own on the suite's PostgreSQL, at the newest schema with
+    the demo ledger: a copy of one made so, a third of a second sooner."""
+    return postgres.new_database(template=_pg_demo_template)
+
+
 def _fill_demo(url: str) -> str:
     engine = db.make_engine(url)
     db.upgrade(engine)
@@ -82,8 +97,6 @@ def as_team_login(url: str, name: str, role: str = "collector") -> str:
     """The URL of `name`'s own login to the team's database at `url` (granted as its
     owner, as `callassist db grant` does): what they do goes through the policies,
     functions and triggers of a team's database."""
-    from sqlalchemy.engine import make_url
-
     from callassist.store import team
 
     engine = db.make_engine(url)
@@ -97,8 +110,6 @@ def as_team_login(url: str, name: str, role: str = "collector") -> str:
 def as_owner(url: str) -> str:
     """The same database as its tables' owner (on PostgreSQL, the suite's superuser), for
     what a test sets up behind the app's back."""
-    from sqlalchemy.engine import make_url
-
     parsed = make_url(url)
     return url if parsed.get_backend_name() == "sqlite" else parsed.set(username="postgres").render_as_string(hide_password=False)
 

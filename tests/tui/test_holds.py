@@ -31,7 +31,7 @@ def logins(request, tmp_path) -> tuple[str, str, str]:
     if request.param == "sqlite":
         url = with_demo_ledger(f"sqlite:///{tmp_path / 'store.db'}")
         return url, url, url
-    url = with_demo_ledger(request.getfixturevalue("pg_url"))
+    url = request.getfixturevalue("pg_demo_url")
     return as_team_login(url, "wang"), as_team_login(url, "li", "supervisor"), as_owner(url)
 
 

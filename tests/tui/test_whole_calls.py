@@ -27,7 +27,7 @@ def db_url(request, tmp_path) -> str:
     own login (the database then stamps the times and makes the chain)."""
     if request.param == "sqlite":
         return with_demo_ledger(f"sqlite:///{tmp_path / 'store.db'}")
-    url = with_demo_ledger(request.getfixturevalue("pg_url"))
+    url = request.getfixturevalue("pg_demo_url")
     return as_team_login(url, "wang") if "login" in request.param else url
 
 
