@@ -68,12 +68,19 @@ class Server:
 
     def new_database(self, template: str | None = None) -> str:
         """A fresh database, empty or a copy of the database named `template` (copied by
-        the server in a few milliseconds; no one may be connected to it); its URL."""
+        the server in a few milliseconds; no one may be connected to it), with the same
+        rights to connect to it; its URL. A copy's team groups are the template's (their
+        names are stored in it, migration 0009)."""
         import psycopg
 
         name = f"t_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+            if template is None:
+                connection.execute(f'CREATE DATABASE "{name}"')
+            else:
+                connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                # Who may connect is the database's, not its contents': the copy gets none of it.
+                connection.execute("UPDATE pg_database SET datacl = (SELECT datacl FROM pg_database WHERE datname = %s) WHERE datname = %s", (template, name))
         return self.url(name)
 
     def stop(self) -> None:
