@@ -115,9 +115,23 @@ def pg_url(postgres) -> str:
     return postgres.new_database()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_schema(tmp_path_factory) -> Path:
+    """A SQLite file at the newest schema, migrated once per test process for store_url to copy."""
+    from callassist.store import db
+
+    path = tmp_path_factory.mktemp("schema") / "store.db"
+    db.open_engine(db.sqlite_url(path)).dispose()
+    assert not path.with_name("store.db-wal").exists(), "the copy holds the whole schema"
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path) -> str:
-    """A fresh, empty database of each kind the store runs on: the store's tests run on both."""
+    """A fresh database of each kind the store runs on: the store's tests run on both. The
+    SQLite file is a copy of one brought to the newest schema (as opening it would), the
+    PostgreSQL database empty."""
     if request.param == "sqlite":
+        shutil.copy(request.getfixturevalue("_sqlite_schema"), tmp_path / "store.db")
         return f"sqlite:///{tmp_path / 'store.db'}"
     return request.getfixturevalue("pg_url")
