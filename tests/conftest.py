@@ -126,12 +126,26 @@ def _sqlite_schema(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def _pg_schema(postgres) -> str:
+    """The name of a database on the suite's PostgreSQL at the newest schema, migrated once
+    per test process for store_url to copy."""
+    from sqlalchemy.engine import make_url
+
+    from callassist.store import db
+
+    url = postgres.new_database()
+    db.open_engine(url).dispose()
+    return make_url(url).database
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path) -> str:
-    """A fresh database of each kind the store runs on: the store's tests run on both. The
-    SQLite file is a copy of one brought to the newest schema (as opening it would), the
-    PostgreSQL database empty."""
+    """A fresh database of each kind the store runs on, at the newest schema (as opening it
+    would make it): the store's tests run on both. Each is a copy of one migrated once per
+    test process (a SQLite file; a PostgreSQL template database, whose team groups its
+    copies share); pg_url gives an empty one."""
     if request.param == "sqlite":
         shutil.copy(request.getfixturevalue("_sqlite_schema"), tmp_path / "store.db")
         return f"sqlite:///{tmp_path / 'store.db'}"
-    return request.getfixturevalue("pg_url")
+    return request.getfixturevalue("postgres").new_database(template=request.getfixturevalue("_pg_schema"))
