@@ -20,11 +20,10 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """A demo database made once; a test that changes it works on a copy."""
+def demo(tmp_path_factory, demo_copy) -> Path:
+    """lin's demo database (a copy of the one the process made); a test that changes it works on a copy."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    made = runner.invoke(app, ["--db", f"sqlite:///{path}", "--collector", "lin", "demo", "--no-open"])
-    assert made.exit_code == 0, made.output
+    demo_copy(path, "lin")
     return path
 
 
@@ -47,6 +46,23 @@ def test_an_unknown_name_is_one_line_and_exit_2_in_either_language(demo):
             # replay says so before any screen: without a terminal the TUI would have said "need a terminal"
             assert result.exit_code == 2 and result.stderr.count("\n") == 1 and expected in result.stderr, (argv, locale, result.stderr)
             assert result.stderr.startswith("callassist: ") and "Traceback" not in result.stderr
+
+
+def test_replay_refuses_another_collectors_call_before_any_screen(demo, monkeypatch):
+    """A collector's replay of a call someone else made is refused in one line, exit 2, as
+    the replay screen would refuse it, and no screen is started; a supervisor replays it."""
+    from callassist.cli import figures
+
+    started = []
+    monkeypatch.setattr(figures, "run_tui", lambda options, url, replay: started.append(replay))
+    every = _run(demo, "--role", "supervisor", "audit", "verify")
+    call = every.stdout.split()[1]  # "ok      <call id>", a call lin made
+    for locale, expected in (("en", f"call '{call}' was made by another collector"), ("zh", f"通话 '{call}' 是别的催收员打的")):
+        other = _run(demo, "--collector", "wang", "replay", call, locale=locale)
+        assert other.exit_code == 2 and other.stderr == f"callassist: {other.stderr.removeprefix('callassist: ')}" and expected in other.stderr, other.stderr
+    assert started == []
+    assert _run(demo, "--collector", "lin", "replay", call).exit_code == 0 and started == [call]
+    assert _run(demo, "--role", "supervisor", "replay", call).exit_code == 0 and started == [call, call]
 
 
 def test_counts_and_sentences_in_both_languages(demo, tmp_path):

@@ -38,13 +38,18 @@ def replay(ctx: typer.Context, call_id: str = typer.Argument(..., help="The call
     """Replay a stored call step by step, as the collector saw it (its hash chain checked first)."""
     from callassist.core.redact import display_url
     from callassist.store import db as store_db
-    from callassist.store.models import Call
+    from callassist.store.models import Call, Collector
 
     options: Options = ctx.obj
     url = reading_url(options)
     with open_store(options, url=url) as engine, store_db.session(engine) as session:
-        if session.get(Call, call_id) is None:  # said here, before a screen is drawn for nothing
+        # Said here, before a screen is drawn for nothing or for a call the screen would refuse.
+        call = session.get(Call, call_id)
+        if call is None:
             raise fail(words("cli_no_call_to_replay", options, call=repr(call_id), database=display_url(url)))
+        made_by = session.get(Collector, call.collector_id)
+        if made_by is None or not viewer_of(options, session).may_see(made_by.name):
+            raise fail(words("cli_call_not_yours", options, call=repr(call_id)))
     run_tui(options, url, replay=call_id)
 
 
