@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,6 +20,13 @@ SCRIPTS = ROOT / "scripts"
 OBJECTIONS = ROOT / "objections"
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
 TODAY = date(2026, 11, 20)
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """One worker more than the cores: a good part of the suite waits (a program starting,
+    a phone ringing, a commit reaching the disk), and a third worker fills those waits
+    (on two cores, 3:11 instead of 3:54 for the whole suite, helpers at work beside it)."""
+    return (os.cpu_count() or 1) + 1
 
 
 @pytest.fixture(scope="session")
