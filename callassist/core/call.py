@@ -18,14 +18,19 @@ from transitions import Machine, MachineError
 from callassist.core.compliance import HOLD_REASONS, STOPS, SUPERVISOR, Block, ContactRules, needs_disclosure
 from callassist.core.conditions import condition
 from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
+from callassist.core.event import Event
 from callassist.core.flow import DISPOSITIONS, NOT_DIALLED, UNANSWERED, VERIFIED, LoadedFlow, Transition, purpose_states
 from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import Catalog, excuse_of, ladder_id
+from callassist.core.phone import Answered, Busy, Dialling, LineEvent, LineState, NoAnswer, line_event_of
 from callassist.core.promises import Promise
 from callassist.core.redact import redact
 
 OBJECTION_TRIGGER = "raise_objection"
+# The first step's choice the phone makes for the collector when it reports an answer: the
+# flow's "someone answered" (what follows, a machine or the wrong person, is theirs to say).
+ANSWERED_TRIGGER = "dial"
 # Dispositions after which a supervisor needs the collector's words, not just a code.
 MAX_HOLD_DETAILS = 500
 # What a hold must capture, in the words of the error when it is missing.
@@ -54,13 +59,6 @@ class CallError(Exception):
     """An action the call cannot take now (the UI only offers allowed ones)."""
 
 
-@dataclass(frozen=True)
-class Event:
-    kind: str
-    payload: dict[str, Any]
-    at: datetime
-
-
 # The kind a stored event is read as when its row does not parse (store/events.py):
 # views flag its call as damaged and leave it out of figures, never crash on it.
 DAMAGED = "damaged_row"
@@ -74,6 +72,15 @@ UNDOABLE_KINDS = frozenset({"choice_made", "objection_raised", "rebuttal_shown",
 ENDING_KINDS = frozenset({"call_ended", "practice_scored"})
 # The form whose draft an event makes obsolete.
 DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition", "compliance_override": "override", "hold_placed": "hold"}
+
+
+def _line_event(event: Event) -> LineEvent | None:
+    """The line event a stored event records; None for another kind, or for a phone event
+    whose payload does not fit (a forged row: audit verify names it, the call goes on)."""
+    try:
+        return line_event_of(event)
+    except ValueError:
+        return None
 
 
 def standing(events: list[Event]) -> list[Event]:
@@ -187,6 +194,7 @@ class Call:
     dialled: bool = False  # a choice was made on the first step (what the phone did)
     holds: list[str] = field(default_factory=list)  # reasons of the holds this call placed
     undoable: _Undo | None = None  # the last choice, while nothing else has happened since
+    line: LineState = field(default_factory=LineState)  # what the phone reported, where it has one
 
     def __post_init__(self) -> None:
         # One clock per call, never running backwards: each event is stamped after the one
@@ -338,6 +346,26 @@ class Call:
         )
         self.undoable = replace(before, events=2, what=chosen.payload["label"])
         return [chosen, self._enter(self.state)]
+
+    def record_line(self, reported: LineEvent) -> list[Event]:
+        """What the phone reported, into the call's log as it happens (stamped by the call's
+        clock, the phone's call id kept). The line moves the call only as far as it knows:
+        dialling makes the call an attempt; an answer on the first step takes the flow's
+        "someone answered" choice, so the next step's choices are offered; busy or no
+        answer suggest the no-answer outcome. Nothing is added once the call has ended."""
+        if self.ended:
+            return []
+        self.line = self.line.advance(reported)
+        self.undoable = None
+        logged = reported.as_event()
+        events = [Event(logged.kind, logged.payload, self.clock())]
+        if isinstance(reported, Dialling):
+            self.dialled = True
+        elif isinstance(reported, Answered) and self.state == self.loaded.flow.initial and any(choice.trigger == ANSWERED_TRIGGER for choice in self.choices()):
+            events += self.choose(ANSWERED_TRIGGER)
+        elif isinstance(reported, (Busy, NoAnswer)) and self.line.answered_at is None:
+            self.suggested_disposition = "no_answer"
+        return events
 
     def raise_objection(self, ladder: str, found_with: str = "") -> list[Event]:
         """The debtor used an excuse: show the next rung of its ladder (first rung for a new one).
@@ -575,7 +603,7 @@ class Call:
         read as never made, but a call dialled stays dialled; the undo itself is not
         offered again after a resume.
         """
-        self.dialled = any(event.kind == "choice_made" for event in events)
+        self.dialled = any(event.kind in ("choice_made", "phone_dialling") for event in events)
         for event in standing(events):
             payload = event.payload
             self._last_at = max(self._last_at or event.at, event.at)
@@ -601,5 +629,9 @@ class Call:
                 self.suggested_disposition = "on_hold"
             elif event.kind == "compliance_override":
                 self.overridden = True
+            elif (reported := _line_event(event)) is not None:
+                self.line = self.line.advance(reported)
+                if isinstance(reported, (Busy, NoAnswer)) and self.line.answered_at is None:
+                    self.suggested_disposition = "no_answer"
             elif event.kind == "call_ended":
                 self.ended = True

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from callassist.core.call import Event
+from callassist.core.event import Event
 
 NUMBER_PLACEHOLDER = "{number}"
 VALID_SETTINGS = f"none, baresip://HOST:PORT or command:PROGRAM ARGUMENTS with {NUMBER_PLACEHOLDER} in an argument"

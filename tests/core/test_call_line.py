@@ -1,0 +1,70 @@
+"""What the phone reports goes into the call's log and moves the call only as far as the
+line knows: an answer offers the next step, busy and no answer suggest their outcome, and a
+call resumed from its log stands where the line left it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from callassist.core.call import Call
+from callassist.core.phone import Answered, Busy, Dialling, HungUp, LineLost, LineStatus, NoAnswer, Ringing
+
+AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def _started(make_call) -> tuple[Call, list]:
+    call = make_call("en")
+    return call, call.start({"account": 1})
+
+
+def _resumed(make_call, events: list) -> Call:
+    again = make_call("en")
+    again.resume(events)
+    return again
+
+
+def test_an_answer_offers_the_next_step_and_the_log_keeps_the_line(make_call):
+    call, log = _started(make_call)
+    assert not call.dialled
+    log += call.record_line(Dialling("c1", AT, "+862155500000"))
+    assert call.dialled and call.state == "prepare" and call.line.status is LineStatus.DIALLING
+    log += call.record_line(Ringing("c1", AT))
+    answered = call.record_line(Answered("c1", AT + timedelta(seconds=4)))
+    assert [e.kind for e in answered] == ["phone_answered", "choice_made", "step_entered"]
+    assert answered[1].payload["trigger"] == "dial" and call.state == "reach_party"
+    log += answered
+    assert [e.kind for e in log[:4]] == ["call_started", "step_entered", "phone_dialling", "phone_ringing"]
+    assert log[2].payload == {"phone_call_id": "c1", "number": "+862155500000"}
+    assert all(earlier.at < later.at for earlier, later in zip(log, log[1:], strict=False))
+    log += call.record_line(HungUp("c1", AT + timedelta(seconds=64), by="them"))
+    assert call.line.status is LineStatus.ENDED and call.state == "reach_party"  # where to go next is the collector's
+    again = _resumed(make_call, log)
+    assert again.dialled and again.state == "reach_party" and again.line.status is LineStatus.ENDED and again.line.call_id == "c1"
+
+
+def test_busy_and_no_answer_suggest_their_outcome_and_leave_the_step(make_call):
+    for end in (Busy("c2", AT, "486 Busy Here"), NoAnswer("c2", AT, timedelta(seconds=30))):
+        call, log = _started(make_call)
+        log += call.record_line(Dialling("c2", AT, "+862155500000"))
+        log += call.record_line(end)
+        assert call.state == "prepare" and call.suggested_disposition == "no_answer" and call.line.status is LineStatus.ENDED
+        again = _resumed(make_call, log)
+        assert again.suggested_disposition == "no_answer" and again.dialled and again.state == "prepare"
+
+
+def test_a_lost_line_ends_nothing_but_the_line_and_an_ended_call_takes_no_more(make_call):
+    call, log = _started(make_call)
+    log += call.record_line(Dialling("c3", AT, "+862155500000"))
+    log += call.record_line(Answered("c3", AT))
+    log += call.record_line(LineLost("c3", AT, "the phone stopped answering"))
+    assert call.line.status is LineStatus.ENDED and not call.ended and call.choices()  # finished by hand
+    log += call.end("wrong_party", "not them", None)
+    assert call.record_line(HungUp("c3", AT, by="them")) == []
+
+
+def test_a_forged_phone_row_does_not_stop_the_resume(make_call):
+    call, log = _started(make_call)
+    log += call.record_line(Dialling("c4", AT, "+862155500000"))
+    forged = [*log, type(log[0])("phone_answered", {"no": "call id"}, AT)]
+    again = _resumed(make_call, forged)
+    assert again.line.status is LineStatus.DIALLING and again.state == "prepare"
