@@ -20,6 +20,7 @@ from callassist.core.compliance import ROLES, Profile
 from callassist.core.compliance import profile as compliance_profile
 from callassist.core.figures import Judge
 from callassist.core.names import user_name_problem
+from callassist.core.phone import PhoneError, PhoneSetting, parse_phone_setting
 from callassist.core.priority import parse_class_days
 from callassist.core.promises import DEFAULT_GRACE_DAYS
 from callassist.core.shipped import SHIPPED_OBJECTIONS, SHIPPED_SCRIPTS
@@ -62,6 +63,7 @@ class Settings:
     compliance: str = "cn"  # the contact rules in force (core/compliance.py)
     audit_key: Path | None = None  # the key checkpoints are signed with; default: audit/signing-key.pem in data_dir
     checkpoints: Path | None = None  # the file of signed checkpoints; default: audit/<database>.checkpoints.jsonl in data_dir
+    phone: str = "none"  # what dials (core/phone.py): none, baresip://HOST:PORT or command:PROGRAM {number}
 
     def __post_init__(self) -> None:
         try:
@@ -75,6 +77,10 @@ class Settings:
         if problem := user_name_problem(self.collector):
             raise SettingsError(f"collector {problem} (--collector, {ENV_PREFIX}COLLECTOR)")
         _profile(self.compliance)  # a profile that cannot be used is said at start, not mid-call
+        try:
+            parse_phone_setting(self.phone)
+        except PhoneError as exc:
+            raise SettingsError(f"phone (--phone, {ENV_PREFIX}PHONE): {exc}") from None
 
     @property
     def contact_rules(self) -> Profile:
@@ -87,6 +93,11 @@ class Settings:
         from callassist.core.judge import load_judge
 
         return load_judge(self.scripts_dir, self.script, self.objections_dir, self.contact_rules)
+
+    @property
+    def phone_setting(self) -> PhoneSetting:
+        """The phone calls are dialled through (checked when the settings were made)."""
+        return parse_phone_setting(self.phone)
 
     @property
     def class_days(self) -> tuple[int, int, int, int]:

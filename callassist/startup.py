@@ -28,6 +28,7 @@ GLOBAL_OPTIONS = {
     "--objections-dir": GlobalOption("objections_dir", Path, "A trainer's objections/ folder."),
     "--role": GlobalOption("role", str, "collector (default), supervisor or trainer: what you may see and do."),
     "--compliance": GlobalOption("compliance", str, "The contact rules in force: cn (default), us, or the path of a YAML profile."),
+    "--phone": GlobalOption("phone", str, "What dials: none (default: you dial by hand), baresip://HOST:PORT (a baresip softphone's ctrl_tcp) or command:PROGRAM {number}.", "CALLASSIST_PHONE"),
 }
 
 
@@ -38,11 +39,21 @@ class UsageError(Exception):
 class Options:
     """The global options, resolved into settings once, each checked with a clear error."""
 
-    def __init__(self, db: str | None = None, collector: str | None = None, locale: str | None = None, scripts_dir: Path | None = None, objections_dir: Path | None = None, role: str | None = None, compliance: str | None = None) -> None:
+    def __init__(
+        self,
+        db: str | None = None,
+        collector: str | None = None,
+        locale: str | None = None,
+        scripts_dir: Path | None = None,
+        objections_dir: Path | None = None,
+        role: str | None = None,
+        compliance: str | None = None,
+        phone: str | None = None,
+    ) -> None:
         from callassist.settings import Settings, SettingsError
 
         try:
-            self.settings = Settings.load(db=db, collector=collector, locale=locale, scripts_dir=scripts_dir, objections_dir=objections_dir, role=role, compliance=compliance)
+            self.settings = Settings.load(db=db, collector=collector, locale=locale, scripts_dir=scripts_dir, objections_dir=objections_dir, role=role, compliance=compliance, phone=phone)
         except SettingsError as exc:
             raise UsageError(str(exc)) from None
         url = self.settings.db
@@ -124,7 +135,7 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
         path = str(file)
         window = settings.contact_rules.window
         quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days, window=window)  # noqa: E731
-    tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True)
+    tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True, phone=settings.phone_setting)
     tui.run()
     tui.resume_gc()  # an app that ended before warming up
     if tui.return_code in (0, None):

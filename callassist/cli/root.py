@@ -112,10 +112,11 @@ def main_options(
     objections_dir: Optional[Path] = option("--objections-dir"),
     role: Optional[str] = option("--role"),
     compliance: Optional[str] = option("--compliance"),
+    phone: Optional[str] = option("--phone"),
 ) -> None:
     """Open the worklist on the default database when no command is given."""
     try:
-        ctx.obj = Options(db, collector, locale, scripts_dir, objections_dir, role, compliance)
+        ctx.obj = Options(db, collector, locale, scripts_dir, objections_dir, role, compliance, phone)
     except UsageError as exc:
         raise fail(str(exc)) from None
     if ctx.invoked_subcommand is None:

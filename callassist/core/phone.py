@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from callassist.core.event import Event
+from callassist.core.i18n import label
 
 NUMBER_PLACEHOLDER = "{number}"
 VALID_SETTINGS = f"none, baresip://HOST:PORT or command:PROGRAM ARGUMENTS with {NUMBER_PLACEHOLDER} in an argument"
@@ -319,3 +320,37 @@ def talk_time(events: Iterable[LineEvent], now: datetime) -> timedelta:
             total += state.talk_time(now)
         state = state.advance(event)
     return total + state.talk_time(now)
+
+
+def _minutes(span: timedelta) -> str:
+    minutes, seconds = divmod(int(span.total_seconds()), 60)
+    return f"{minutes:02d}:{seconds:02d}"
+
+
+def describe_line(state: LineState, now: datetime, locale: str) -> str:
+    """The line in words for the call screen, in `locale`: whom it dials, that it rings, the
+    talk time, or how it ended. Empty while nothing has been dialled."""
+    talk = _minutes(state.talk_time(now))
+    match state.status, state.end:
+        case LineStatus.IDLE, _:
+            return ""
+        case LineStatus.DIALLING, _:
+            return label("line_dialling", locale, number=state.number)
+        case LineStatus.RINGING, _:
+            return label("line_ringing", locale, number=state.number)
+        case LineStatus.TALKING, _:
+            return label("line_talking", locale, time=talk)
+        case _, Busy(reason=reason):
+            return label("line_busy", locale, reason=reason)
+        case _, NoAnswer(after=after):
+            return label("line_no_answer", locale, seconds=int(after.total_seconds()))
+        case _, HungUp(by="us"):
+            return label("line_hung_up_us", locale, time=talk)
+        case _, HungUp():
+            return label("line_hung_up_them", locale, time=talk)
+        case _, LineLost(reason=reason):
+            return label("line_lost", locale, reason=reason)
+        case _, Failed(reason=reason):
+            return label("line_failed", locale, reason=reason)
+        case _:
+            return ""

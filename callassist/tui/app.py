@@ -23,11 +23,13 @@ from textual.worker import WorkerFailed
 
 from callassist.core.errors import AccountBusy, CallOpen, StoreError
 from callassist.core.i18n import label
+from callassist.core.phone import LineEvent, LineLost, NoPhoneSetting, PhoneError, PhoneSetting
 from callassist.tui.commands import AccountCommands, Palette
 from callassist.tui.screens.worklist import WorklistScreen, call_open_text
 
 if TYPE_CHECKING:  # the workspace loads the database library: the app imports it in a worker
     from callassist.core.calls import ActiveCall
+    from callassist.phone import Phone
 
 GIL_SWITCH_INTERVAL = 0.0005
 # How often events kept on this computer (the database out of reach) are sent again.
@@ -62,12 +64,16 @@ class CallAssistApp(App):
         problems: list[str]
         heading: str = "script_refused"  # a label key
 
-    def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None, replay: str | None = None, freeze: bool = False) -> None:
+    def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None, replay: str | None = None, freeze: bool = False, phone: PhoneSetting | None = None) -> None:
         """`open_workspace` opens the database; it runs in a worker thread, after the first
         paint. `quick_read`, where the database allows one, gives the worklist before that.
         With `replay` (a call id) the app opens on that call's replay instead. `freeze`:
-        the program's own process (see warm_up), never a test's, which runs many apps."""
+        the program's own process (see warm_up), never a test's, which runs many apps.
+        `phone`: what dials (none: the collector dials by hand)."""
         super().__init__()
+        self.phone_setting: PhoneSetting = phone or NoPhoneSetting()
+        self.phone: Phone | None = None  # once connected (connect_phone)
+        self._phone_lock = threading.Lock()
         self.replay = replay
         self.freeze = freeze
         # Python hands the GIL between threads every 5 ms by default. A commit finishing
@@ -135,6 +141,8 @@ class CallAssistApp(App):
         self.set_timer(GC_HELD_SECONDS, self.resume_gc)  # whatever happens to the warm-up
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self.set_interval(TERMINAL_SECONDS, self.check_terminal)
+        if self.dials and not self.replay:
+            self.connect_phone()
         if self.replay:
             from callassist.tui.screens.replay import ReplayScreen
 
@@ -154,6 +162,60 @@ class CallAssistApp(App):
     def on_unmount(self) -> None:
         if self.workspace is not None:
             self.workspace.close()
+        if self.phone is not None:
+            self.phone.close()
+
+    # ---- the phone -------------------------------------------------------------------
+
+    @property
+    def dials(self) -> bool:
+        """Whether a phone dials for the collector (else they dial by hand)."""
+        return not isinstance(self.phone_setting, NoPhoneSetting)
+
+    @work(thread=True, exclusive=True, group="phone")
+    def connect_phone(self) -> None:
+        """Reach the phone at start, so a phone that is not there is said before a call."""
+        try:
+            self.phone_now()
+        except PhoneError as exc:
+            self.call_from_thread(self.phone_trouble, str(exc))
+
+    def phone_now(self):
+        """The phone, reached now if it was not (or its link broke): PhoneError if it cannot be.
+        Called off the UI thread: reaching a phone may wait on the network."""
+        from callassist.phone import open_phone
+
+        with self._phone_lock:
+            if self.phone is None:
+                self.phone = open_phone(self.phone_setting, self._line_from_phone)
+            return self.phone
+
+    def phone_lost(self) -> None:
+        """The link to the phone broke: the next dial reaches it again."""
+        with self._phone_lock:
+            phone, self.phone = self.phone, None
+        if phone is not None:  # closed off the UI thread: it waits for the event being handed over now
+            threading.Thread(target=phone.close, name="phone-close", daemon=True).start()
+
+    def phone_trouble(self, error: str) -> None:
+        self.notify(label("phone_unreachable", self.locale, phone=str(self.phone_setting), error=error), severity="error", timeout=15, markup=False)
+
+    def _line_from_phone(self, event: LineEvent) -> None:
+        # The phone's own thread: the event is handed to the UI thread, in order.
+        try:
+            self.call_from_thread(self.line_reported, event)
+        except RuntimeError:  # the app has ended: the call's log is closed already
+            pass
+
+    def line_reported(self, event: LineEvent) -> None:
+        """What the phone reported goes into the call on screen (none: its call has ended)."""
+        if isinstance(event, LineLost):
+            self.phone_lost()
+        screen = next((screen for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
+        if screen is not None:
+            screen.line_reported(event)
+        elif isinstance(event, LineLost):
+            self.phone_trouble(event.reason)
 
     def send_outbox(self) -> None:
         if self.workspace is not None and self.workspace.calls.offline:

@@ -30,6 +30,7 @@ from callassist.core.errors import StoreError
 from callassist.core.flow import NOT_DIALLED, VERIFIED, states_before
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS, excuse_of
+from callassist.core.phone import ACTIVE, Dialling, Failed, LineEvent, LineLost, LineStatus, PhoneError, describe_line, dial_target
 from callassist.core.priority import DEFAULT_WORK_STARTS
 from callassist.core.problems import ContentError
 from callassist.core.reasons import describe_block, describe_budget
@@ -77,12 +78,15 @@ class CallScreen(Screen):
         self.card_minute = None
         self.told_window_closed = False  # their call hours ended during this call, and the collector was told
         self.card_debt: bool | None = None  # whether the card shows what is owed
-        # What the key bar offers was worked out for: dialled (Esc before, H after), undoable, in the promise step.
-        self.keys_shown = (active.call.dialled, False, False)
+        # What the key bar offers was worked out for: dialled (Esc before, H after), undoable, in the promise step, Enter dials.
+        self.keys_shown = (active.call.dialled, False, False, False)
         self.exit_next: dict | None = None  # the end form's fields once a hold or an exit is stored
         self.unverified = states_before(active.call.loaded.flow, VERIFIED)
         # What the forms hold but no event does yet; kept on disk by save_draft.
         self.drafts: dict[str, dict] = dict(active.drafts)
+        # What the phone reported while a change was being stored: stored next, in order.
+        self.line_waiting: list[LineEvent] = []
+        self.wrap_up_next = False  # the line ended: the end form opens once that is stored
 
     @property
     def call(self):
@@ -100,6 +104,7 @@ class CallScreen(Screen):
             yield PromptPanel(id="prompt")
             yield AccountCard(id="account")
         yield Static(id="rules")
+        yield Static(id="line", markup=False)
         yield Static(id="status")
         catalog = self.call.catalog
         yield ExcuseFinderPanel(catalog.finder, catalog.ladder_names(self.locale) | catalog.situation_names(self.locale), self.locale, frozenset(catalog.situations), id="finder")
@@ -121,6 +126,7 @@ class CallScreen(Screen):
                 ("H", "hold", "hold_key", "H"),
                 ("u", "undo", "undo_key", None),
                 ("escape", "leave", "leave_undialled", "esc"),
+                ("enter", "dial", "dial_short", None),
                 ("question_mark", "keys", "help", "?"),
             ],
         )
@@ -161,6 +167,8 @@ class CallScreen(Screen):
         header.append_text(name)
         header.append_text(timer)
         self.query_one("#call-header", Static).update(header, layout=False)
+        if self.call.line.status is LineStatus.TALKING:
+            self.show_line()
         minute = now.replace(second=0, microsecond=0)
         if minute != self.card_minute:  # the debtor's local time on the card
             self.card_minute = minute
@@ -223,14 +231,17 @@ class CallScreen(Screen):
         extra = []
         if call.in_promise_step() and call.promise is None:
             extra.append(("m", label("promise_form", self.locale)))
+        if self.dial_offered():
+            extra.insert(0, ("enter", label("dial_key", self.locale, number=self.active.snapshot.phone)))
         if not choices:
             extra.append(("x", label("end_call", self.locale)) if call.dialled else ("esc", label("leave_undialled", self.locale)))
         self.query_one(ChoiceBar).offer(choices, label("choices", self.locale), extra)
-        if (call.dialled, call.can_undo(), call.in_promise_step()) != self.keys_shown:
-            self.keys_shown = (call.dialled, call.can_undo(), call.in_promise_step())
-            self.refresh_bindings()  # Esc leaves only before dialling, H holds only after, u undoes only the last choice
+        if (call.dialled, call.can_undo(), call.in_promise_step(), self.dial_offered()) != self.keys_shown:
+            self.keys_shown = (call.dialled, call.can_undo(), call.in_promise_step(), self.dial_offered())
+            self.refresh_bindings()  # Esc leaves only before dialling, H holds only after, u undoes only the last choice, Enter dials
         self.query_one(ObjectionPanel).show(self.locale, call.ladder_position(), call.can_raise_objection(), VERIFIED in call.facts)
         self.show_rules()
+        self.show_line()
         if self.card_debt is not None and self.card_debt != self.debt_on_card():
             self.show_card()
         rehearsal = self.active.rehearsal
@@ -247,6 +258,8 @@ class CallScreen(Screen):
             items = [(t.key, t.label.get(self.locale)) for t in flow.transitions if state in t.sources]
             if state == flow.promise_state:
                 items.append(("m", label("promise_form", self.locale)))
+            if state == flow.initial and self.app.dials:
+                items.insert(0, ("enter", label("dial_key", self.locale, number=self.active.snapshot.phone)))
             steps.append(items or [("x", label("end_call", self.locale))])
         return steps
 
@@ -341,6 +354,12 @@ class CallScreen(Screen):
             self.action_end_call()
         elif self.call.in_promise_step() and self.call.promise is None and any(e.kind == "step_entered" for e in message.events):
             self.action_promise()
+        if self.line_waiting and self.pending is None:
+            self.line_reported(self.line_waiting.pop(0))
+        elif self.wrap_up_next and self.pending is None:
+            self.wrap_up_next = False
+            if self.app.screen is self and not self.call.ended:  # the end form may be open already (x)
+                self.action_end_call()
 
     @on(StoreFailed)
     def store_failed(self, message: StoreFailed) -> None:
@@ -374,13 +393,85 @@ class CallScreen(Screen):
             holds = before  # out of reach: the holds read when the call opened still stand
         self.app.call_from_thread(self.dial_checked, trigger, bool(holds) and holds != before)
 
-    def dial_checked(self, trigger: str, held_since: bool) -> None:
+    def dial_checked(self, trigger: str | None, held_since: bool) -> None:
+        """`trigger`: the first step's choice; None: the phone is to dial."""
         if held_since:
             self.app.notify(label("hold_placed_since", self.locale), severity="warning", markup=False)
             self.show_card()
             self.apply(self.call.show_again)
+        elif trigger is None:
+            self.dial_through_phone(self.active.snapshot.phone)
         else:
             self.apply(lambda: self.call.choose(trigger))
+
+    # ---- the phone ----------------------------------------------------------------------
+
+    def dial_offered(self) -> bool:
+        """Enter dials the account's number while a phone is set up, on the first step, the
+        contact rules allowing it and no call of this one's on the line."""
+        call = self.call
+        return self.app.dials and self.active.rehearsal is None and not call.ended and call.state == call.loaded.flow.initial and call.line.status not in ACTIVE and not call.dial_blocks()
+
+    def action_dial(self) -> None:
+        """Dial through the phone: the contact rules and the holds are read at this moment,
+        and the number is the account's contact's, never typed."""
+        if self.pending is not None or not self.dial_offered():
+            self.app.bell()
+            return
+        self.dial_if_no_hold(None)
+
+    @work(thread=True, exclusive=True, group="phone-dial")
+    def dial_through_phone(self, number: str) -> None:
+        try:
+            phone = self.app.phone_now()
+            phone_call = phone.dial(number)
+        except PhoneError as exc:
+            self.app.call_from_thread(self.phone_refused, str(exc))
+            return
+        if not phone.reports_line:  # a program handed the number on: the log says it was dialled
+            self.app.call_from_thread(self.line_reported, Dialling(phone_call, self.app.now(), dial_target(number)))
+
+    def phone_refused(self, error: str) -> None:
+        self.status = (label("phone_refused", self.locale, error=error), "bold red")
+
+    @work(thread=True, group="phone-hang-up")
+    def hang_up_phone(self, phone_call: str) -> None:
+        phone = self.app.phone
+        if phone is None:
+            return
+        try:
+            phone.hang_up(phone_call)
+        except PhoneError as exc:
+            self.app.call_from_thread(self.phone_refused, str(exc))
+
+    def line_reported(self, event: LineEvent) -> None:
+        """What the phone reported: into the call's log (after any change being stored), and
+        on screen. An answer offers the next step's choices; a line that ends after ringing
+        or talking opens the end form (its outcome suggested, the collector's to choose);
+        a lost phone is said, and the call goes on by hand."""
+        if self.call.ended:
+            return
+        if self.pending is not None:
+            self.line_waiting.append(event)
+            return
+        was_active = self.call.line.status in ACTIVE
+        self.apply(lambda: self.call.record_line(event))
+        ended = self.call.line.end
+        if was_active and self.call.line.status is LineStatus.ENDED and ended is not None:
+            if isinstance(ended, LineLost):
+                self.app.notify(describe_line(self.call.line, self.app.now(), self.locale), severity="error", timeout=20, markup=False)
+            elif not isinstance(ended, Failed):
+                self.wrap_up_next = True
+        self.show_line()
+
+    def show_line(self) -> None:
+        """The line's state and talk time, under the rules (only once something was dialled)."""
+        line = self.query_one("#line", Static)
+        words = describe_line(self.call.line, self.app.now(), self.locale)
+        line.display = bool(words)
+        if words:
+            style = "bold red" if isinstance(self.call.line.end, (LineLost, Failed)) else "bold green" if self.call.line.status is LineStatus.TALKING else "bold"
+            line.update(Text("☎ " + words, style=style), layout=False)
 
     def objections_allowed(self) -> bool:
         """Whether excuses may be answered now; says why not when they may not."""
@@ -559,6 +650,8 @@ class CallScreen(Screen):
             return self.call.in_promise_step()
         if action == "end_call":
             return self.call.dialled and not self.call.ended
+        if action == "dial":
+            return self.dial_offered()
         return True
 
     def action_undo(self) -> None:
@@ -579,6 +672,8 @@ class CallScreen(Screen):
         if not self.call.dialled:  # nothing happened on the phone: no outcome but this one is true
             self.action_leave()
             return
+        if self.call.line.status in ACTIVE:  # the phone hangs up as the collector ends the call
+            self.hang_up_phone(self.call.line.call_id)
 
         def chosen(result: tuple[str, str, date | None, datetime | None, str | None] | None) -> None:
             if result is not None:

@@ -1,0 +1,101 @@
+"""A whole call dialled from the call screen through a real baresip (conftest.py): Enter
+dials the debtor's softphone, its answer offers the next step, the debtor hangs up and the
+end form opens; the call's log holds what the line reported, in order, with baresip's call
+id. Then the collector's phone dies mid-call: the screen says so and the call is finished
+by hand, nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import update
+from textual.widgets import Input, Select
+
+from callassist.core.phone import line_event_of
+from callassist.services.workspace import Workspace
+from callassist.settings import Settings
+from callassist.store import db
+from callassist.store.models import Contact
+from callassist.tui.app import CallAssistApp
+from callassist.tui.screens.call import CallScreen
+from callassist.tui.screens.disposition import DispositionScreen
+from callassist.tui.screens.worklist import WorklistScreen
+from tests.conftest import NOW, OBJECTIONS, SCRIPTS
+from tests.tui.conftest import press, settle, stored_calls, until, with_demo_ledger
+
+
+def _ledger_calling(tmp_path, uri: str) -> str:
+    """The demo ledger with every contact's number the debtor's softphone."""
+    url = with_demo_ledger(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = db.make_engine(url)
+    with db.session(engine) as session:
+        session.exec(update(Contact).values(phone=uri))  # type: ignore[call-overload]
+        session.commit()
+    engine.dispose()
+    return url
+
+
+def _app(tmp_path, url: str, setting) -> CallAssistApp:
+    settings = Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
+    return CallAssistApp(lambda: Workspace.open(settings, url, "en"), "en", "wang", clock=lambda: NOW, phone=setting)
+
+
+async def _first_call(pilot) -> CallScreen:
+    await settle(pilot)
+    row = next(row for row in pilot.app.screen.rows if row.currency == "CNY")  # 10:00 in Shanghai
+    pilot.app.begin_call(row.account_id)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CallScreen)
+    return pilot.app.screen
+
+
+async def _end(pilot, disposition: str, note: str) -> None:
+    await settle(pilot)  # a form the hang-up opened is drawn before it is filled in
+    if not isinstance(pilot.app.screen, DispositionScreen):
+        await press(pilot, "x")
+    pilot.app.screen.query_one("#disposition", Select).value = disposition
+    pilot.app.screen.query_one("#note", Input).value = note
+    await press(pilot, "ctrl+s")
+    assert isinstance(pilot.app.screen, WorklistScreen), [str(w.render()) for w in pilot.app.screen.query("Static") if w.display]
+
+
+async def test_a_whole_call_dialled_through_baresip(tmp_path, collector, debtor):
+    url = _ledger_calling(tmp_path, debtor.uri)
+    app = _app(tmp_path, url, collector.setting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _first_call(pilot)
+        await until(pilot, lambda: app.phone is not None)  # reached at start
+        await press(pilot, "enter")
+        await until(pilot, lambda: screen.call.state == "reach_party")  # the debtor's phone answered
+        await press(pilot, "r", "y")
+        await asyncio.sleep(1.0)
+        debtor.command("hangup")
+        await until(pilot, lambda: isinstance(app.screen, DispositionScreen))
+        await _end(pilot, "refused", "hung up after hearing who called")
+    [(call, events)] = stored_calls(url)
+    line = [line_event_of(e) for e in events if e.kind.startswith("phone_")]
+    kinds = [event.kind for event in line if event is not None]
+    assert kinds[0] == "dialling" and "answered" in kinds and kinds[-1] == "hung_up", kinds
+    assert line[-1].by == "them" and len({event.call_id for event in line}) == 1  # baresip's own call id
+    assert line[0].number == debtor.uri and call.disposition == "refused"
+    assert "Active calls (0)" in debtor.command("listcalls")
+
+
+async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path, collector, debtor):
+    url = _ledger_calling(tmp_path, debtor.uri)
+    app = _app(tmp_path, url, collector.setting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _first_call(pilot)
+        await until(pilot, lambda: app.phone is not None)
+        await press(pilot, "enter")
+        await until(pilot, lambda: screen.call.state == "reach_party")
+        collector.process.kill()
+        await until(pilot, lambda: screen.call.line.end is not None)
+        assert "The phone stopped answering" in str(screen.query_one("#line").render())
+        assert app.screen is screen and app.phone is None
+        await press(pilot, "r", "y")  # by hand
+        assert screen.call.state == "purpose"
+        await _end(pilot, "refused", "line dropped after they refused to talk")
+    [(call, events)] = stored_calls(url)
+    assert [e.kind for e in events if e.kind.startswith("phone_")][-1] == "phone_line_lost"
+    assert call.ended_at is not None and call.disposition == "refused"

@@ -1,0 +1,157 @@
+"""Calls dialled through a phone, driven with the keyboard, with a phone the test plays:
+Enter dials the account's number once the contact rules allow it, what the line reports is
+stored in the call's log in order, an answer offers the next step, a hang-up opens the end
+form, and a phone that dies mid-call leaves the call to be finished by hand, nothing lost.
+(tests/phone/test_phone_screen.py does the same with two real baresip phones.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from textual.widgets import Input, Select, Static
+
+from callassist.core.phone import Answered, BaresipSetting, Dialling, HungUp, LineLost, Ringing, line_event_of
+from callassist.services.workspace import Workspace
+from callassist.settings import Settings
+from callassist.tui.app import CallAssistApp
+from callassist.tui.screens.call import CallScreen
+from callassist.tui.screens.disposition import DispositionScreen
+from callassist.tui.screens.worklist import WorklistScreen
+from tests.conftest import NOW, OBJECTIONS, SCRIPTS
+from tests.tui.conftest import press, settle, stored_calls, until
+
+LATE = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
+
+
+class PlayedPhone:
+    """A phone whose line the test reports by hand: it only notes what it was asked."""
+
+    reports_line = True
+
+    def __init__(self) -> None:
+        self.dialled: list[str] = []
+        self.hung_up: list[str] = []
+
+    def dial(self, number: str) -> str:
+        self.dialled.append(number)
+        return f"phone-{len(self.dialled)}"
+
+    def hang_up(self, call_id: str) -> None:
+        self.hung_up.append(call_id)
+
+    def close(self) -> None:
+        pass
+
+
+def _app(tmp_path, db_url, clock, phone: PlayedPhone, locale: str = "en") -> CallAssistApp:
+    settings = Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
+    app = CallAssistApp(lambda: Workspace.open(settings, db_url, locale), locale, "wang", clock=clock, phone=BaresipSetting("127.0.0.1", 4444))
+    app.phone = phone  # reached already: connect_phone finds it there
+    return app
+
+
+async def _call_a_shanghai_debtor(pilot) -> CallScreen:
+    await settle(pilot)
+    row = next(row for row in pilot.app.screen.rows if row.currency == "CNY")
+    pilot.app.begin_call(row.account_id)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CallScreen)
+    return pilot.app.screen
+
+
+def _line(screen: CallScreen) -> str:
+    line = screen.query_one("#line", Static)
+    return str(line.render()) if line.display else ""
+
+
+async def _report(pilot, event) -> None:
+    pilot.app.line_reported(event)
+    await settle(pilot)
+
+
+async def test_a_call_dialled_answered_and_hung_up_through_the_phone(tmp_path, db_url):
+    phone, now = PlayedPhone(), [NOW]
+    app = _app(tmp_path, db_url, lambda: now[0], phone)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _call_a_shanghai_debtor(pilot)
+        number = screen.active.snapshot.phone
+        assert "Dial " + number in screen.query_one("#choices").text.plain
+        await press(pilot, "enter")
+        assert phone.dialled == [number]  # the account's own number, never typed
+        await _report(pilot, Dialling("phone-1", now[0], number))
+        await press(pilot, "enter")  # a second Enter while the line is busy dials nothing
+        assert phone.dialled == [number] and f"Dialling {number}" in _line(screen)
+        await _report(pilot, Ringing("phone-1", now[0]))
+        assert f"Ringing {number}" in _line(screen)
+        await _report(pilot, Answered("phone-1", now[0]))
+        assert screen.call.state == "reach_party"  # the answer offers the next step's choices
+        await press(pilot, "r", "y")
+        now[0] += timedelta(seconds=75)
+        await pilot.pause(1.2)  # the screen's clock ticks every second
+        assert "talk time 01:15" in _line(screen)
+        await _report(pilot, HungUp("phone-1", now[0], by="them"))
+        await until(pilot, lambda: isinstance(app.screen, DispositionScreen))  # a hang-up goes to wrap-up
+        await press(pilot, "escape")
+        assert app.screen is screen and "They hung up; talk time 01:15" in _line(screen)
+        await press(pilot, "x")
+        app.screen.query_one("#disposition", Select).value = "refused"
+        app.screen.query_one("#note", Input).value = "hung up after hearing who called"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, WorklistScreen)
+    [(call, events)] = stored_calls(db_url)
+    phone_events = [e for e in events if e.kind.startswith("phone_")]
+    assert [e.kind for e in phone_events] == ["phone_dialling", "phone_ringing", "phone_answered", "phone_hung_up"]
+    assert all(line_event_of(e).call_id == "phone-1" for e in phone_events) and phone_events[0].payload["number"] == number
+    kinds = [e.kind for e in events]
+    assert kinds.index("phone_answered") < kinds.index("choice_made") and kinds[-1] == "call_ended"
+    assert call.disposition == "refused" and phone.hung_up == []  # they hung up: nothing left to hang up
+
+
+async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path, db_url):
+    phone = PlayedPhone()
+    app = _app(tmp_path, db_url, lambda: NOW, phone, locale="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+        await _report(pilot, Answered("phone-1", NOW))
+        await _report(pilot, LineLost("phone-1", NOW, "baresip closed the connection"))
+        assert "电话软件没有响应了" in _line(screen) and app.phone is None  # the next dial reaches it again
+        assert app.screen is screen  # no end form: the call goes on by hand
+        await press(pilot, "r", "y")
+        assert screen.call.state == "purpose"
+        await press(pilot, "x")
+        app.screen.query_one("#disposition", Select).value = "callback"
+        app.screen.query_one("#note", Input).value = "电话断了，约好明天上午再打"
+        app.screen.query_one("#next-contact", Input).value = "2026-11-23 10:00"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, WorklistScreen)
+    [(call, events)] = stored_calls(db_url)
+    assert [e.kind for e in events if e.kind.startswith("phone_")] == ["phone_dialling", "phone_answered", "phone_line_lost"]
+    assert call.ended_at is not None
+
+
+async def test_the_phone_is_not_asked_to_dial_outside_the_debtors_hours(tmp_path, db_url):
+    phone = PlayedPhone()
+    app = _app(tmp_path, db_url, lambda: LATE, phone)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _call_a_shanghai_debtor(pilot)
+        assert "Dial " not in screen.query_one("#choices").text.plain
+        await press(pilot, "enter")
+        assert phone.dialled == [] and not screen.call.dialled
+
+
+async def test_line_events_that_come_while_a_change_is_stored_are_kept_in_order(tmp_path, db_url):
+    phone = PlayedPhone()
+    app = _app(tmp_path, db_url, lambda: NOW, phone)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        for event in (Dialling("phone-1", NOW, phone.dialled[0]), Ringing("phone-1", NOW), Answered("phone-1", NOW)):
+            app.line_reported(event)  # one after the other, each before the one before is stored
+        await settle(pilot)
+        assert screen.call.state == "reach_party"
+        await press(pilot, "x")  # ending the call hangs the phone up
+        assert phone.hung_up == ["phone-1"] and isinstance(app.screen, DispositionScreen)
+    [(_call, events)] = stored_calls(db_url)
+    assert [e.kind for e in events if e.kind.startswith("phone_")] == ["phone_dialling", "phone_ringing", "phone_answered"]
