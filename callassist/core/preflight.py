@@ -3,9 +3,11 @@ so a broken template is refused when the script loads, never found on a live cal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from itertools import product
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +17,7 @@ from callassist.core.call import Call, ObjectionState
 from callassist.core.claims import claims_in
 from callassist.core.context import CallContext
 from callassist.core.flow import VERIFIED, LoadedFlow, states_before
-from callassist.core.forbidden import HINTS, ForbiddenLanguage
+from callassist.core.forbidden import HINTS, ForbiddenLanguage, Hit
 from callassist.core.i18n import LOCALES
 from callassist.core.money import Money
 from callassist.core.objections import EXCUSE_IDS, Catalog
@@ -137,6 +139,9 @@ def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage |
             if key not in found:
                 found[key] = replace(problem, message=f"{problem.message} (on an account with {shape.description})")
 
+    # Most shapes of account print the same words at a step: each text is searched once.
+    find = cache(forbidden.find) if forbidden is not None else None
+    claims = cache(claims_in)
     before_verified = states_before(flow.flow, VERIFIED)
     shown = {(locale, state): display_path(flow.template_path(locale, spec.template_name(state))) for locale in LOCALES for state, spec in flow.flow.states.items()}
     for shape in account_shapes():
@@ -153,8 +158,8 @@ def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage |
                         continue
                     source = catalog.rung(ladder, rung, locale)
                     path, line = catalog.source_of(ladder, rung, locale)
-                    note(_printed_forbidden(forbidden, f"{view.text}\n{view.commitment}", f"{source.text}\n{source.commitment}", locale, path, line), shape)
-                    note(_printed_claims(f"{view.text}\n{view.commitment}", context, path, line), shape)
+                    note(_printed_forbidden(find, f"{view.text}\n{view.commitment}", f"{source.text}\n{source.commitment}", locale, path, line), shape)
+                    note(_printed_claims(claims, f"{view.text}\n{view.commitment}", context, path, line), shape)
             call = Call(flow, catalog, context, snapshot.money)
             call.promise = promise
             for state in flow.flow.states:
@@ -166,28 +171,29 @@ def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage |
                     continue
                 text = rendered if objection is None else rendered.replace(catalog.rebuttal(EXCUSE_IDS[0], 1, context).text, "")
                 source = flow.template_source(locale, flow.flow.states[state].template_name(state)) or ""
-                note(_printed_forbidden(forbidden, text, source, locale, shown[(locale, state)], 1), shape)
-                note(_printed_claims(text, context, shown[(locale, state)], 1), shape)
+                note(_printed_forbidden(find, text, source, locale, shown[(locale, state)], 1), shape)
+                note(_printed_claims(claims, text, context, shown[(locale, state)], 1), shape)
                 if state in before_verified:
                     note(_printed_debt(text, context, state, shown[(locale, state)]), shape)
     return sorted(found.values())
 
 
-def _printed_forbidden(forbidden: ForbiddenLanguage | None, printed: str, source: str, locale: str, shown: str, line: int) -> list[Problem]:
+def _printed_forbidden(find: Callable[[str, str], list[Hit]] | None, printed: str, source: str, locale: str, shown: str, line: int) -> list[Problem]:
     """Forbidden phrases a template prints without writing them (put together from pieces,
-    or from a value): the ones it writes out are found in its source, at their line."""
-    if forbidden is None:
+    or from a value): the ones it writes out are found in its source, at their line.
+    `find`: the forbidden list's (None without a list)."""
+    if find is None:
         return []
-    written = {hit.phrase for hit in forbidden.find(source, locale)}
-    return [Problem(shown, line, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}) in what it prints: {hit.phrase!r}", HINTS[hit.category][1]) for hit in forbidden.find(printed, locale) if hit.phrase not in written]
+    written = {hit.phrase for hit in find(source, locale)}
+    return [Problem(shown, line, 1, "E050", f"forbidden language ({HINTS[hit.category][0]}) in what it prints: {hit.phrase!r}", HINTS[hit.category][1]) for hit in find(printed, locale) if hit.phrase not in written]
 
 
-def _printed_claims(printed: str, context: CallContext, shown: str, line: int) -> list[Problem]:
+def _printed_claims(claims: Callable[[str], list[tuple[str, str]]], printed: str, context: CallContext, shown: str, line: int) -> list[Problem]:
     """A claim a template prints on an account that does not support it, however it was
     put together (pieces joined, a filter, a condition that does not hold the fact)."""
     return [
         Problem(shown, line, 1, "E054", f"“{words}” in what it prints, on an account without {fact}", f"say it only under a condition on the account's fact: {{% if {fact} %}}…{{% endif %}}")
-        for fact, words in claims_in(printed)
+        for fact, words in claims(printed)
         if not getattr(context, fact)
     ]
 
