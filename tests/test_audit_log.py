@@ -4,6 +4,7 @@ database would: every rewrite `audit verify` missed before is found now, with it
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -141,7 +142,7 @@ def test_a_deleted_call_is_gone_from_what_was_committed(desk):
     assert desk.run("audit", "verify").exit_code == 0
     found = desk.verify()
     assert found.exit_code == 1
-    assert f"GONE    {call_id}: present at checkpoint 1 (" in found.stdout and "is gone: event(s) 1-" in found.stdout and "no purge may have removed them" in found.stdout
+    assert f"GONE    {call_id}: present at checkpoint 1 (" in found.stdout and re.search(r"is gone: \d+ events? \(1-", found.stdout) and "no purge may have removed them" in found.stdout
     # Deleting its entries from the log too leaves a hole, or a root that no longer holds.
     desk.sql("DELETE FROM logentry WHERE call_id = :c", c=call_id)
     assert "the log has no entry" in desk.verify().stdout
@@ -163,7 +164,7 @@ def test_a_backdated_call_inserted_after_a_checkpoint_is_found(desk):
     assert desk.run("audit", "verify").exit_code == 0
     found = desk.verify()
     assert found.exit_code == 1
-    assert f"ADDED   {forged}: event(s) 1-" in found.stdout and " dated 2020-01-01T09:00:00+00:00 and on, before checkpoint 1 of" in found.stdout and "added to the database after" in found.stdout
+    assert re.search(rf"ADDED   {forged}: \d+ events? \(1-", found.stdout) and " dated 2020-01-01T09:00:00+00:00 and on, before checkpoint 1 of" in found.stdout and "added to the database after" in found.stdout
     # Entered into the log as well (as the next checkpoint would do), it is still late.
     engine = db.make_engine(desk.url)
     with db.session(engine) as session:
@@ -182,7 +183,10 @@ def test_an_event_added_after_a_calls_end_is_found(desk):
     desk.rechain(call_id)
     assert desk.run("audit", "verify").exit_code == 0
     found = desk.verify()
-    assert found.exit_code == 1 and f"ADDED   {call_id}: event(s) {last + 1} added after the call had ended, at checkpoint 1 of" in found.stdout
+    assert found.exit_code == 1 and f"ADDED   {call_id}: 1 event ({last + 1}) added after the call had ended, at checkpoint 1 of" in found.stdout
+    # The same finding in Chinese: the tag and the ids as they are, for grep; the sentence said.
+    said = desk.run("--locale", "zh", "audit", "verify", "--checkpoints", str(desk.checkpoints))
+    assert said.exit_code == 1 and re.search(rf"ADDED   {call_id}: 1 个事件（第 {last + 1} 个）是通话结束后才加的，在\S+ \S+ UTC 的检查点 1\n", said.stdout), said.stdout
 
 
 def test_two_calls_reordered_in_the_log_break_the_signed_root(desk):
@@ -322,7 +326,7 @@ def test_a_checkpoint_never_signs_over_a_backdated_call(desk):
     forged = a_backdated_copy(desk)
     before = desk.checkpoints.read_text()
     refused = desk.run("audit", "checkpoint")
-    assert refused.exit_code == 1 and f"ADDED   {forged}: event(s) 1-" in refused.stdout and "nothing was signed" in refused.stderr
+    assert refused.exit_code == 1 and re.search(rf"ADDED   {forged}: \d+ events? \(1-", refused.stdout) and "nothing was signed" in refused.stderr
     assert desk.checkpoints.read_text() == before
 
 
@@ -403,15 +407,15 @@ def test_an_event_backdated_into_a_call_going_on_at_the_checkpoint_is_found(desk
     desk.rechain(call_id)
     assert desk.run("audit", "verify").exit_code == 0  # the chain alone cannot tell
     found = desk.verify()
-    assert found.exit_code == 1 and f"ADDED   {call_id}: event(s) {seq} dated {at[:10]}" in found.stdout and "before checkpoint 1 of" in found.stdout
+    assert found.exit_code == 1 and f"ADDED   {call_id}: 1 event ({seq}) dated {at[:10]}" in found.stdout and "before checkpoint 1 of" in found.stdout
     refused = desk.run("audit", "checkpoint")
-    assert refused.exit_code == 1 and f"ADDED   {call_id}: event(s) {seq}" in refused.stdout
+    assert refused.exit_code == 1 and f"ADDED   {call_id}: 1 event ({seq})" in refused.stdout
     engine = db.make_engine(desk.url)
     with db.session(engine) as session:  # entered into the log, as a checkpoint would
         auditlog.sequence(session=session)
         session.commit()
     engine.dispose()
-    assert f"ADDED   {call_id}: event(s) {seq} dated" in desk.verify().stdout
+    assert f"ADDED   {call_id}: 1 event ({seq}) dated" in desk.verify().stdout
 
 
 def test_a_score_added_after_a_real_calls_end_is_found(desk):
@@ -422,7 +426,7 @@ def test_a_score_added_after_a_real_calls_end_is_found(desk):
     desk.sql("INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) SELECT call_id, seq + 1, 'practice_scored', at, '{\"score\": 100}', '', '' FROM callevent WHERE call_id = :c AND seq = :s", c=call_id, s=last)
     desk.rechain(call_id)
     found = desk.verify()
-    assert found.exit_code == 1 and f"ADDED   {call_id}: event(s) {last + 1} added after the call had ended" in found.stdout
+    assert found.exit_code == 1 and f"ADDED   {call_id}: 1 event ({last + 1}) added after the call had ended" in found.stdout
 
 
 def test_a_calls_row_with_an_outcome_but_no_end_is_broken(desk):

@@ -162,3 +162,19 @@ def test_holds_are_listed_and_released_in_both_languages(demo, tmp_path):
     assert refused.exit_code == 2 and refused.stderr == "callassist: 只有主管才能解除暂停催收（--role supervisor）；你现在的角色是 collector\n"
     released = _run(db, "--role", "supervisor", "holds", "release", hold, "--reason", "the delivery note was found", locale="zh")
     assert released.exit_code == 0 and re.fullmatch(rf"已解除账户 \d+ 上的第 {hold} 号暂停催收（有争议，待核实）：the delivery note was found\n", released.output), released.output
+
+
+def test_a_broken_ledger_is_told_in_either_language(demo, tmp_path):
+    """db check names the account and the invariant as they are and says what is wrong in
+    the session's language, a count with its plural form."""
+    import sqlite3
+
+    db = tmp_path / "demo.db"
+    shutil.copy(demo, db)
+    with sqlite3.connect(db) as connection:
+        account = connection.execute("SELECT external_id FROM account WHERE closed = 0 ORDER BY id LIMIT 1").fetchone()[0]
+        connection.execute("UPDATE account SET balance = '1.00' WHERE external_id = ?", (account,))
+    english, chinese = _run(db, "db", "check"), _run(db, "db", "check", locale="zh")
+    assert english.exit_code == chinese.exit_code == 1
+    assert re.search(rf"^{account}: balance: stored 1, but invoices [\d.]+ less payments [\d.]+ is [\d.]+$", english.stdout, re.M), english.stdout
+    assert re.search(rf"^{account}: balance: 记的余额是 1，可发票 [\d.]+ 减去付款 [\d.]+ 是 [\d.]+$", chinese.stdout, re.M), chinese.stdout

@@ -86,7 +86,7 @@ def audit_verify(
         check = log.result()
     findings += check.findings
     for finding in findings:
-        typer.echo(finding.line())
+        typer.echo(finding.line(ctx.obj.locale))
     say("cli_log_checked", ctx.obj, err=True, size=check.size, checked=len(usable), file=checkpoints, findings=counted("cli_findings", ctx.obj, len(findings)))
     raise typer.Exit(1 if broken or findings else 0)
 

@@ -30,6 +30,6 @@ def bench(
 
     unknown = set(only or ()) - set(benchmark.NAMES)
     if unknown:
-        raise typer.BadParameter(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(benchmark.NAMES)}", param_hint="--only")
+        raise typer.BadParameter(f"unknown {'benchmarks' if len(unknown) > 1 else 'benchmark'} {', '.join(sorted(unknown))}; choose from {', '.join(benchmark.NAMES)}", param_hint="--only")
     results = benchmark.run(only)
     typer.echo(benchmark.as_json(results) if as_json else benchmark.format_table(results))

@@ -52,7 +52,7 @@ def db_check(ctx: typer.Context) -> None:
             found = check_ledger(session=session)
             accounts = session.connection().exec_driver_sql("SELECT COUNT(*) FROM account").scalar()
     for violation in found:
-        typer.echo(str(violation))
+        typer.echo(violation.said(ctx.obj.locale))
     seconds = time.perf_counter() - started
     if found:
         say("cli_violations", ctx.obj, err=True, count=len(found), bad=len({v.account for v in found}), accounts=counted("cli_n_accounts", ctx.obj, accounts), seconds=f"{seconds:.1f}")

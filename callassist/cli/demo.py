@@ -56,7 +56,7 @@ def demo(
             demo_data.schedule_callbacks(session, options.settings.collector, today)
             say("cli_demo_made", options, count=count, collector=options.settings.collector, calls=counted("cli_n_past_calls", options, calls), database=display_url(url))
             for violation in check_ledger(session=session):  # the ledger's invariants hold in the demo too (db check)
-                complain(words("cli_demo_invariant_broken", options, violation=violation))
+                complain(words("cli_demo_invariant_broken", options, violation=violation.said(options.locale)))
         elif queries.collector_by_name(options.settings.collector, session=session) is None:
             say("cli_demo_someone_elses", options, owner=demo_data.made_for(session), collector=options.settings.collector, database=display_url(url))
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import os
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -70,6 +71,11 @@ DOMAIN = "callassist"
 # The value each plural message counts (its `n = {...}` comment in the catalogs, which a
 # test holds to this): "1 day past due", "2 days past due".
 COUNTED = {
+    "audit_checkpoint_beyond_log": "count",
+    "audit_events": "count",
+    "ledger_closed_with_promise": "count",
+    "ledger_open_promises": "count",
+    "ledger_instalments_overpaid": "count",
     "reason_days_past_due": "days",
     "reason_due_soon": "days",
     "reason_promise_broken": "days",
@@ -165,6 +171,23 @@ def label(key: str, locale: str, **values: object) -> str:
     if text is None:
         raise KeyError(key)
     return text.format(**values)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A sentence to be said later, in whichever language is asked for then: a message id
+    and its values, any of which may be a Phrase itself (a clause in a sentence). What the
+    store finds (audit findings) is made before anyone says in which language to tell it."""
+
+    key: str
+    values: dict[str, object] = field(default_factory=dict)
+
+    def said(self, locale: str) -> str:
+        return label(self.key, locale, **{name: value.said(locale) if isinstance(value, Phrase) else value for name, value in self.values.items()})
+
+    def holds(self, key: str) -> bool:
+        """Whether this phrase, or a clause in it, is message `key`."""
+        return self.key == key or any(isinstance(value, Phrase) and value.holds(key) for value in self.values.values())
 
 
 def value_label(group: str, value: object, locale: str) -> str:

@@ -213,7 +213,7 @@ def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tup
         return
     missing = [name for name, (required, _) in columns.items() if required and name not in header]
     if missing:
-        problems.append(RowProblem(shown, 1, "header", f"missing column(s) {', '.join(missing)}; the columns are: {', '.join(columns)}"))
+        problems.append(RowProblem(shown, 1, "header", f"missing {'columns' if len(missing) > 1 else 'column'} {', '.join(missing)}; the columns are: {', '.join(columns)}"))
     for name in header:
         if name not in columns:
             close = difflib.get_close_matches(name, list(columns), n=1)

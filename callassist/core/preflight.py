@@ -121,7 +121,11 @@ def account_shapes() -> list[AccountShape]:
         role = "" if index % 4 == 3 else "finance manager"
         facts = ACCOUNT_FACTS[: index % (len(ACCOUNT_FACTS) + 1)]  # none, then one, two and all three of them
         snapshot = AccountSnapshot(0, "Sample Trading Co. 示例贸易有限公司", "Chen Jing 陈静", role, "+86 21 5550 0000", zone, currency, balance, invoices, promises, flags=facts)
-        said = f"last promise {status or 'none'}, {count} invoice(s), {late} days late, {'evening in New York' if evening else 'morning in Shanghai'}" + (", no contact role" if not role else "") + (f", {', '.join(facts)}" if facts else "")
+        said = (
+            f"last promise {status or 'none'}, {count} {'invoice' if count == 1 else 'invoices'}, {late} days late, {'evening in New York' if evening else 'morning in Shanghai'}"
+            + (", no contact role" if not role else "")
+            + (f", {', '.join(facts)}" if facts else "")
+        )
         shapes.append(AccountShape(snapshot, index % 2 == 1, said))
     return shapes
 

@@ -469,7 +469,7 @@ def bench_ledger(work: Path, names: list[str], samples: int = 300) -> dict:
             found = check_ledger(session=session)
             seconds = time.perf_counter() - begun
         if found:
-            raise RuntimeError(f"db check found {len(found)} violation(s) in the bench's ledger, e.g. {found[0]}")
+            raise RuntimeError(f"db check found violations in the bench's ledger ({len(found)}), e.g. {found[0]}")
         raw = sqlite3.connect(work / "ledger.db")
         begun = time.perf_counter()
         # The floor: the first invariant alone, each account's stored balance beside its invoices.

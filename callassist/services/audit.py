@@ -41,4 +41,4 @@ class Audit:
             if daily and any(kept.taken_at.astimezone().date() == now.astimezone().date() for kept in auditlog.recorded_checkpoints(session=session)):
                 return None
             floor_years = max(db.retention_years(session), desk.settings.contact_rules.retention_years)
-            return auditlog.take_checkpoint(own_key(desk.settings.signing_key, make=True), desk.collector, self.checkpoint_file, session=session, floor_years=floor_years, now=now)
+            return auditlog.take_checkpoint(own_key(desk.settings.signing_key, make=True), desk.collector, self.checkpoint_file, session=session, floor_years=floor_years, now=now, locale=desk.locale)

@@ -22,6 +22,7 @@ from callassist.core.calls import ChainBreak
 from callassist.core.checkpoints import Checkpoint
 from callassist.core.compliance import retention_floor
 from callassist.core.errors import LogRefused
+from callassist.core.i18n import Phrase
 from callassist.core.merkle import Frontier, Tree, leaf_hash
 from callassist.store import db
 from callassist.store.events import ChainCheck, event_entry
@@ -213,14 +214,15 @@ _PURGES = 'SELECT id, purged_at, "by", role, profile, "before", calls, events, r
 
 @dataclass(frozen=True)
 class Finding:
-    """Something `audit verify` found against the log: TAG, the call (or None), what."""
+    """Something `audit verify` found against the log: TAG, the call (or None), what (said
+    in the language the reader asks for)."""
 
-    tag: str  # CHANGED, GONE, ADDED, LOG
+    tag: str  # CHANGED, GONE, ADDED, LOG: the line's first word in every language, for grep
     call_id: str | None
-    text: str
+    what: Phrase
 
-    def line(self) -> str:
-        return f"{self.tag:<8}{self.call_id + ': ' if self.call_id else ''}{self.text}"
+    def line(self, locale: str = "en") -> str:
+        return f"{self.tag:<8}{self.call_id + ': ' if self.call_id else ''}{self.what.said(locale)}"
 
 
 @dataclass
@@ -278,7 +280,7 @@ def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge | None]]) -
             yield position, leaf_hash(f"bad\x1f{row!r}".encode()), "bad", None, None, None
 
 
-def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none, where: Callable[[int], str] | None = None, since: int = 0, late_before: datetime | None = None) -> LogCheck:
+def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none, where: Callable[[int], Phrase] | None = None, since: int = 0, late_before: datetime | None = None) -> LogCheck:
     """Read the log in order: its root at each of `sizes`, and each entry whose event has
     changed since it entered, or is gone without a lawful purge (one done by `now`, of
     calls at least `floor_years` old on the day it ran, entered after them). `where(position)`
@@ -288,26 +290,26 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
     wanted = set(sizes)
     check = LogCheck()
     frontier = Frontier()
-    where = where or (lambda position: "when it entered the log")
+    where = where or (lambda position: Phrase("audit_where_entered"))
     purges = _purges(session)
     not_as_entered = dict(_rows(session, _NOT_AS_ENTERED))  # position: whether its event is gone
     gone: dict[str, list[tuple[int, int, str]]] = {}
     for position, leaf, kind, call_id, seq, at_iso in _entries(session, purges):
         if position != frontier.size:
-            check.findings.append(Finding("LOG", None, f"the log has no entry {frontier.size}: entries were removed from it"))
+            check.findings.append(Finding("LOG", None, Phrase("audit_no_entry", {"position": frontier.size})))
             break
         if kind == "bad":
-            check.findings.append(Finding("LOG", None, f"entry {position} of the log ({where(position)}) is neither an event nor a purge the program writes"))
+            check.findings.append(Finding("LOG", None, Phrase("audit_bad_entry", {"position": position, "where": where(position)})))
         elif kind == "purge":
             if seq in purges and (kept := purges[seq][1]) is not None:
                 kept.position = position
             elif seq not in purges:
-                check.findings.append(Finding("LOG", None, f"purge {seq}, present {where(position)}, is gone from the purge log"))
+                check.findings.append(Finding("LOG", None, Phrase("audit_purge_gone", {"purge": seq, "where": where(position)})))
         elif position in not_as_entered:
             if not_as_entered[position]:
                 gone.setdefault(call_id, []).append((position, seq, at_iso))
             else:
-                check.findings.append(Finding("CHANGED", call_id, f"event {seq}: not as it was {where(position)}"))
+                check.findings.append(Finding("CHANGED", call_id, Phrase("audit_event_changed", {"seq": seq, "where": where(position)})))
         if call_id is not None:
             if position < since:
                 check.last_seq_before[call_id] = max(seq, check.last_seq_before.get(call_id, 0))
@@ -329,9 +331,14 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
         if any(_lawful(p, floor_years, now) for p in covering):
             continue
         seqs = [seq for _, seq, _ in entries]
-        why = f"purge {covering[0].id} of {covering[0].purged_at:%Y-%m-%d} removed calls before {covering[0].before}, younger than the {floor_years} years kept here" if covering else "no purge may have removed them"
-        check.findings.append(Finding("GONE", call_id, f"present {where(first_position)}, is gone: event(s) {_ranges(seqs)}, and {why}"))
+        why = Phrase("audit_gone_purged", {"purge": covering[0].id, "day": f"{covering[0].purged_at:%Y-%m-%d}", "before": covering[0].before, "years": floor_years}) if covering else Phrase("audit_gone_unpurged")
+        check.findings.append(Finding("GONE", call_id, Phrase("audit_events_gone", {"where": where(first_position), "events": _events(seqs), "why": why})))
     return check
+
+
+def _events(seqs: list[int]) -> Phrase:
+    """Events of a call by number, counted: "2 events (4-5)"."""
+    return Phrase("audit_events", {"count": len(seqs), "events": _ranges(seqs)})
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -394,36 +401,37 @@ def file_checkpoints(path, log: str, recorded: list[Checkpoint], trusted: set[st
     from callassist.core import checkpoints as signed
 
     found, problems = signed.read(path)
-    findings = [Finding("LOG", None, f"{path} line {problem.line}: {problem.reason}") for problem in problems]
+    findings = [Finding("LOG", None, Phrase("audit_file_line", {"path": path, "line": problem.line, "reason": problem.reason})) for problem in problems]
     usable: list[Checkpoint] = []
     for line, checkpoint in found:
-        problem = signed.signature_problem(checkpoint)
+        reason = signed.signature_problem(checkpoint)
+        problem = Phrase("audit_reason", {"reason": reason}) if reason else None
         if problem is None and trusted is not None and checkpoint.key not in trusted:
-            problem = f"signed by key {signed.fingerprint(checkpoint.key)}, which is not one you trust (--trust)"
+            problem = Phrase("audit_untrusted_key", {"fingerprint": signed.fingerprint(checkpoint.key)})
         if problem is None and checkpoint.log != log:
-            problem = f"a checkpoint of another database's log ({checkpoint.log}), not of this one ({log or 'none: its log id is gone'})"
+            problem = Phrase("audit_other_log", {"other": checkpoint.log, "this": log or Phrase("audit_log_id_gone")})
         if problem:
-            findings.append(Finding("LOG", None, f"{path} line {line}: checkpoint {checkpoint.number}: {problem}"))
+            findings.append(Finding("LOG", None, Phrase("audit_file_checkpoint", {"path": path, "line": line, "number": checkpoint.number, "problem": problem})))
         else:
             usable.append(checkpoint)
     if not usable:
-        findings.append(Finding("LOG", None, f"{path} holds no checkpoint of this database's log that can be checked: nothing shows the log is as it was"))
+        findings.append(Finding("LOG", None, Phrase("audit_no_usable_checkpoint", {"path": path})))
     in_file = {(c.number, c.sig) for c in usable}
     for kept in recorded:
         if (trusted is None or kept.key in trusted) and (kept.number, kept.sig) not in in_file:
-            findings.append(Finding("LOG", None, f"checkpoint {kept.number} (size {kept.size}, taken {kept.time} by {kept.by}) is recorded in the database but not in {path}: the file was cut short, or is an older copy"))
+            findings.append(Finding("LOG", None, Phrase("audit_checkpoint_not_in_file", {"number": kept.number, "size": kept.size, "taken": kept.time, "by": kept.by, "path": path})))
     return usable, findings
 
 
-def where_in(checkpoints: list[Checkpoint]) -> Callable[[int], str]:
+def where_in(checkpoints: list[Checkpoint]) -> Callable[[int], Phrase]:
     """Which checkpoint first covered a position of the log, in words."""
     ordered = sorted(checkpoints, key=lambda c: c.size)
 
-    def where(position: int) -> str:
+    def where(position: int) -> Phrase:
         for checkpoint in ordered:
             if position < checkpoint.size:
-                return f"at checkpoint {checkpoint.number} ({checkpoint.taken_at:%Y-%m-%d %H:%M} UTC)"
-        return "when it entered the log, after the last checkpoint"
+                return Phrase("audit_where_checkpoint", {"number": checkpoint.number, "taken": f"{checkpoint.taken_at:%Y-%m-%d %H:%M}"})
+        return Phrase("audit_where_after_last")
 
     return where
 
@@ -438,16 +446,9 @@ def check_against(checkpoints: list[Checkpoint], *, session: Session, floor_year
     )
     for checkpoint in sorted(checkpoints, key=lambda c: c.number):
         if checkpoint.size > check.size:
-            check.findings.append(Finding("LOG", None, f"checkpoint {checkpoint.number} covers {checkpoint.size} entries; the log has {check.size}: entries were removed from it"))
+            check.findings.append(Finding("LOG", None, Phrase("audit_checkpoint_beyond_log", {"number": checkpoint.number, "size": checkpoint.size, "count": check.size})))
         elif check.roots.get(checkpoint.size, b"").hex() != checkpoint.root:
-            check.findings.append(
-                Finding(
-                    "LOG",
-                    None,
-                    f"checkpoint {checkpoint.number} (taken {checkpoint.taken_at:%Y-%m-%d %H:%M} UTC): the log's first {checkpoint.size} entries no longer have the root it signed: "
-                    "entries before it were changed, removed, added or reordered, the log's own record with them",
-                )
-            )
+            check.findings.append(Finding("LOG", None, Phrase("audit_root_differs", {"number": checkpoint.number, "taken": f"{checkpoint.taken_at:%Y-%m-%d %H:%M}", "size": checkpoint.size})))
     if last is not None:
         _added_since(last, check, session=session)
     return check
@@ -457,13 +458,13 @@ def _added_since(last: Checkpoint, check: LogCheck, *, session: Session) -> None
     """What was added after the last checkpoint that should have been in it: an event
     dated before it (a backdated call, or a backdated event in a call that was going on),
     or an event after the end of a call that had ended in it."""
-    at = f"checkpoint {last.number} of {last.taken_at:%Y-%m-%d %H:%M} UTC"
+    at = Phrase("audit_at_checkpoint", {"number": last.number, "taken": f"{last.taken_at:%Y-%m-%d %H:%M}"})
     late: dict[str, list[tuple[int, str]]] = {}
     for call_id, seq, moment in check.late + added_after(last.taken_at - IN_FLIGHT, session=session):
         late.setdefault(call_id, []).append((seq, moment))
     for call_id, events in late.items():
         seq, moment = min(events)
-        check.findings.append(Finding("ADDED", call_id, f"event(s) {_ranges([s for s, _ in events])} dated {moment} and on, before {at}, but not in it: added to the database after"))
+        check.findings.append(Finding("ADDED", call_id, Phrase("audit_added_backdated", {"events": _events([s for s, _ in events]), "moment": moment, "at": at})))
     endings: dict[str, dict[int, str]] = {}
     for call_id, seq, kind in _rows(session, "SELECT call_id, seq, kind FROM callevent WHERE kind IN ('call_ended', 'practice_scored')"):
         endings.setdefault(call_id, {})[seq] = kind
@@ -474,7 +475,7 @@ def _added_since(last: Checkpoint, check: LogCheck, *, session: Session) -> None
             continue
         if kinds[ended] == "call_ended" and last_now == ended + 1 and kinds.get(last_now) == "practice_scored" and _practice(call_id, session):
             continue  # a practice call's score follows its end
-        check.findings.append(Finding("ADDED", call_id, f"event(s) {_ranges(list(range(ended + 1, last_now + 1)))} added after the call had ended, at {at}"))
+        check.findings.append(Finding("ADDED", call_id, Phrase("audit_added_after_end", {"events": _events(list(range(ended + 1, last_now + 1))), "at": at})))
 
 
 def _practice(call_id: str, session: Session) -> bool:
@@ -488,7 +489,7 @@ def _practice(call_id: str, session: Session) -> bool:
     return False
 
 
-def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, now: datetime) -> Checkpoint | None:
+def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, now: datetime, locale: str = "en") -> Checkpoint | None:
     """Bring the log up to date, check that it still extends every checkpoint of the file
     and those of the database signed by this key or the file's, then sign its head with
     `key`, append that to the file (written through) and record it. None when the file
@@ -501,18 +502,18 @@ def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, n
     log = log_id(session=session)
     own = signed.public_hex(key)
     in_file, findings = file_checkpoints(path, log, [], None) if path.exists() else ([], [])
-    if not in_file and any("another database's log" in finding.text for finding in findings):
+    if not in_file and any(finding.what.holds("audit_other_log") for finding in findings):
         raise LogRefused(
-            "\n".join(finding.line() for finding in findings),
-            f"{path} holds another log's checkpoints, none of this database's: the database was made anew (or its log id changed by hand); keep that file, and sign this database's log into another (--checkpoints FILE)",
+            "\n".join(finding.line(locale) for finding in findings),
+            Phrase("audit_another_logs_file", {"path": path}).said(locale),
         )
-    findings = [finding for finding in findings if "holds no checkpoint" not in finding.text]  # a new file is where checkpoints start
+    findings = [finding for finding in findings if not finding.what.holds("audit_no_usable_checkpoint")]  # a new file is where checkpoints start
     signers = {own} | {c.key for c in in_file}
     known = in_file + [kept for kept in recorded_checkpoints(session=session) if kept.key in signers and (kept.number, kept.sig) not in {(c.number, c.sig) for c in in_file}]
     check = check_against(known, session=session, floor_years=floor_years, now=now, sizes={size})
     findings += check.findings
     if findings:
-        raise LogRefused("\n".join(finding.line() for finding in findings))
+        raise LogRefused("\n".join(finding.line(locale) for finding in findings))
     if any(c.size == check.size for c in in_file):
         return None
     if _postgres(session):  # the time the database stamps events with: a signer's clock may be off

@@ -26,6 +26,8 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from callassist.core.i18n import Phrase
+
 INVARIANTS = {
     "balance": "the stored balance is the invoices less the payments",
     "below_zero": "no balance below zero",
@@ -38,10 +40,10 @@ INVARIANTS = {
 }
 # Each kind of row with an amount, and how it names itself in a violation.
 _AMOUNTS = {
-    "invoice": ("SELECT a.external_id, i.number, {amount} FROM invoice i JOIN account a ON a.id = i.account_id WHERE {amount} <= 0", "i.amount", "invoice {}"),
-    "payment": ("SELECT a.external_id, p.external_id, {amount} FROM payment p JOIN account a ON a.id = p.account_id WHERE {amount} <= 0", "p.amount", "payment {}"),
-    "promise": ("SELECT a.external_id, r.id, {amount} FROM promise r JOIN account a ON a.id = r.account_id WHERE {amount} <= 0", "r.total", "promise {}"),
-    "instalment": ("SELECT a.external_id, s.promise_id, {amount} FROM instalment s JOIN promise r ON r.id = s.promise_id JOIN account a ON a.id = r.account_id WHERE {amount} <= 0", "s.amount", "an instalment of promise {}"),
+    "invoice": ("SELECT a.external_id, i.number, {amount} FROM invoice i JOIN account a ON a.id = i.account_id WHERE {amount} <= 0", "i.amount", "ledger_not_positive_invoice"),
+    "payment": ("SELECT a.external_id, p.external_id, {amount} FROM payment p JOIN account a ON a.id = p.account_id WHERE {amount} <= 0", "p.amount", "ledger_not_positive_payment"),
+    "promise": ("SELECT a.external_id, r.id, {amount} FROM promise r JOIN account a ON a.id = r.account_id WHERE {amount} <= 0", "r.total", "ledger_not_positive_promise"),
+    "instalment": ("SELECT a.external_id, s.promise_id, {amount} FROM instalment s JOIN promise r ON r.id = s.promise_id JOIN account a ON a.id = r.account_id WHERE {amount} <= 0", "s.amount", "ledger_not_positive_instalment"),
 }
 
 
@@ -49,10 +51,14 @@ _AMOUNTS = {
 class Violation:
     invariant: str
     account: str  # the ledger's id of the account
-    detail: str
+    detail: Phrase
+
+    def said(self, locale: str) -> str:
+        """The account, the invariant's name (as `db check` names it in every language), what is wrong."""
+        return f"{self.account}: {self.invariant}: {self.detail.said(locale)}"
 
     def __str__(self) -> str:
-        return f"{self.account}: {self.invariant}: {self.detail}"
+        return self.said("en")
 
 
 def _units(column: str, sqlite: bool) -> str:
@@ -84,17 +90,17 @@ def check_ledger(*, session: Session, limit: int | None = None) -> list[Violatio
         owed = row.invoiced - row.paid
         add = lambda name, detail: found.append(Violation(name, row.external_id, detail))  # noqa: E731, B023 (used within its row)
         if row.stored != owed:
-            add("balance", f"stored {money(row.stored)}, but invoices {money(row.invoiced)} less payments {money(row.paid)} is {money(owed)}")
+            add("balance", Phrase("ledger_balance", {"stored": money(row.stored), "invoiced": money(row.invoiced), "paid": money(row.paid), "owed": money(owed)}))
         if owed < 0:
-            add("below_zero", f"payments exceed the invoices by {money(-owed)}")
+            add("below_zero", Phrase("ledger_below_zero", {"amount": money(-owed)}))
         if bool(row.closed) != (owed <= 0):
-            add("closed", f"closed while {money(owed)} is owed" if row.closed else "open with nothing owed")
+            add("closed", Phrase("ledger_closed_owing", {"owed": money(owed)}) if row.closed else Phrase("ledger_open_owing_nothing"))
         if row.closed and row.open_promises:
-            add("closed_with_promise", f"{row.open_promises} open promise(s) on a closed account")
+            add("closed_with_promise", Phrase("ledger_closed_with_promise", {"count": row.open_promises}))
         if row.open_promises > 1:
-            add("open_promises", f"{row.open_promises} open promises")
+            add("open_promises", Phrase("ledger_open_promises", {"count": row.open_promises}))
         if row.paid != row.taken + row.unmatched:
-            add("payments_matched", f"payments {money(row.paid)}, but instalments took {money(row.taken)} and {money(row.unmatched)} was left unmatched")
+            add("payments_matched", Phrase("ledger_payments_matched", {"paid": money(row.paid), "taken": money(row.taken), "unmatched": money(row.unmatched)}))
         if limit is not None and len(found) >= limit:
             return found[:limit]
     instalments = f"""
@@ -104,14 +110,14 @@ def check_ledger(*, session: Session, limit: int | None = None) -> list[Violatio
         GROUP BY a.external_id, r.id, r.total ORDER BY a.external_id, r.id"""
     for row in connection.exec_driver_sql(instalments):
         if not row.rows:
-            found.append(Violation("instalments", row.external_id, f"promise {row.id} has no instalments: nothing says when its {money(row.total)} is due"))
+            found.append(Violation("instalments", row.external_id, Phrase("ledger_no_instalments", {"promise": row.id, "total": money(row.total)})))
         elif row.total != row.planned:
-            found.append(Violation("instalments", row.external_id, f"promise {row.id}: instalments add up to {money(row.planned)}, its total is {money(row.total)}"))
+            found.append(Violation("instalments", row.external_id, Phrase("ledger_instalments_sum", {"promise": row.id, "planned": money(row.planned), "total": money(row.total)})))
         if row.overpaid:
-            found.append(Violation("instalments", row.external_id, f"promise {row.id}: {row.overpaid} instalment(s) paid beyond their amount"))
+            found.append(Violation("instalments", row.external_id, Phrase("ledger_instalments_overpaid", {"promise": row.id, "count": row.overpaid})))
         if limit is not None and len(found) >= limit:
             break
-    for statement, column, named in _AMOUNTS.values():
+    for statement, column, message in _AMOUNTS.values():
         for account, which, amount in connection.exec_driver_sql(statement.format(amount=u(column))):
-            found.append(Violation("positive", account, f"{named.format(which)} is for {money(amount)}"))
+            found.append(Violation("positive", account, Phrase(message, {"which": which, "amount": money(amount)})))
     return sorted(found, key=lambda violation: (violation.account, list(INVARIANTS).index(violation.invariant)))[:limit]

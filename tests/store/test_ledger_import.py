@@ -114,7 +114,7 @@ def test_a_header_with_a_misspelt_column_is_refused(tmp_path):
     with pytest.raises(LedgerFileError) as caught:
         read_accounts(typo)
     assert [str(p).split(": ", 1)[1] for p in caught.value.problems] == [
-        "header: missing column(s) amount; the columns are: " + ", ".join(ACCOUNT_COLUMNS),
+        "header: missing column amount; the columns are: " + ", ".join(ACCOUNT_COLUMNS),
         "amout: unknown column (did you mean amount?)",
     ]
 
