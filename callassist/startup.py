@@ -135,7 +135,7 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
         path = str(file)
         window = settings.contact_rules.window
         quick_read = lambda now: quick_sqlite_read(path, settings.collector, now, settings.class_days, window=window)  # noqa: E731
-    tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True, phone=settings.phone_setting)
+    tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True, phone=settings.phone_setting, data_dir=settings.data_dir)
     tui.run()
     tui.resume_gc()  # an app that ended before warming up
     if tui.return_code in (0, None):

@@ -200,15 +200,7 @@ class Call:
         # One clock per call, never running backwards: each event is stamped after the one
         # before it, whatever the wall clock did in between.
         wall, self._last_at = self.clock, None
-
-        def monotonic() -> datetime:
-            now = wall()
-            if self._last_at is not None and now <= self._last_at:
-                now = self._last_at + timedelta(microseconds=1)
-            self._last_at = now
-            return now
-
-        self.clock = monotonic
+        self.clock = lambda: self._at(wall())
         flow = self.loaded.flow
         self.templates = self.loaded.templates_for(self.context.locale)
         self._purpose_states = purpose_states(flow)
@@ -348,8 +340,8 @@ class Call:
         return [chosen, self._enter(self.state)]
 
     def record_line(self, reported: LineEvent) -> list[Event]:
-        """What the phone reported, into the call's log as it happens (stamped by the call's
-        clock, the phone's call id kept). The line moves the call only as far as it knows:
+        """What the phone reported, into the call's log as it happens (at the phone's time,
+        never before the event stored last; the phone's call id kept). The line moves the call only as far as it knows:
         dialling makes the call an attempt; an answer on the first step takes the flow's
         "someone answered" choice, so the next step's choices are offered; busy or no
         answer suggest the no-answer outcome. Nothing is added once the call has ended."""
@@ -358,7 +350,7 @@ class Call:
         self.line = self.line.advance(reported)
         self.undoable = None
         logged = reported.as_event()
-        events = [Event(logged.kind, logged.payload, self.clock())]
+        events = [Event(logged.kind, logged.payload, self._at(reported.at))]
         if isinstance(reported, Dialling):
             self.dialled = True
         elif isinstance(reported, Answered) and self.state == self.loaded.flow.initial and any(choice.trigger == ANSWERED_TRIGGER for choice in self.choices()):
@@ -366,6 +358,22 @@ class Call:
         elif isinstance(reported, (Busy, NoAnswer)) and self.line.answered_at is None:
             self.suggested_disposition = "no_answer"
         return events
+
+    def _at(self, when: datetime) -> datetime:
+        """`when` (the wall clock's time, or the phone's for what it reported) as the log's
+        next time: never at or before the event stamped last."""
+        if self._last_at is not None and when <= self._last_at:
+            when = self._last_at + timedelta(microseconds=1)
+        self._last_at = when
+        return when
+
+    def attach_recording(self, recording: dict[str, object]) -> list[Event]:
+        """The call's recording (where it is kept, its SHA-256, length and format), into the
+        log with the phone's call id, before the call ends."""
+        if self.ended:
+            raise CallError("a recording is attached before the call ends")
+        self.undoable = None
+        return [Event("recording_attached", {"phone_call_id": self.line.call_id, **recording}, self.clock())]
 
     def raise_objection(self, ladder: str, found_with: str = "") -> list[Event]:
         """The debtor used an excuse: show the next rung of its ladder (first rung for a new one).

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from callassist.core.event import Event
 from callassist.core.i18n import label
@@ -46,14 +46,16 @@ class NoPhoneSetting:
 
 @dataclass(frozen=True)
 class BaresipSetting:
-    """A baresip softphone driven through its ctrl_tcp module at HOST:PORT."""
+    """A baresip softphone driven through its ctrl_tcp module at HOST:PORT; `recordings`,
+    when it records calls, the folder its sndfile module writes them to (its snd_path)."""
 
     host: str
     port: int
+    recordings: str | None = None
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"baresip://{host}:{self.port}"
+        return f"baresip://{host}:{self.port}" + (f"?recordings={self.recordings}" if self.recordings else "")
 
 
 @dataclass(frozen=True)
@@ -90,17 +92,23 @@ def parse_phone_setting(text: str) -> PhoneSetting:
 
 
 def _baresip_setting(text: str) -> BaresipSetting:
-    example = "use baresip://HOST:PORT, the address of baresip's ctrl_tcp_listen, e.g. baresip://127.0.0.1:4444"
+    example = "use baresip://HOST:PORT, the address of baresip's ctrl_tcp_listen, e.g. baresip://127.0.0.1:4444 (add ?recordings=/ABSOLUTE/FOLDER when its sndfile module records to that snd_path)"
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
         raise PhoneError(f"phone setting {text!r} has no valid port: {example}") from None
-    if not text.lower().startswith("baresip://") or not parts.hostname or port is None or parts.path or parts.query or parts.fragment or parts.username:
+    if not text.lower().startswith("baresip://") or not parts.hostname or port is None or parts.path or parts.fragment or parts.username:
         raise PhoneError(f"phone setting {text!r} is not valid: {example}")
     if port == 0:
         raise PhoneError(f"phone setting {text!r} has port 0: {example}")
-    return BaresipSetting(parts.hostname, port)
+    recordings = None
+    if parts.query:
+        name, _, folder = parts.query.partition("=")
+        if name != "recordings" or not folder.startswith("/"):
+            raise PhoneError(f"phone setting {text!r} is not valid: {example}")
+        recordings = unquote(folder)
+    return BaresipSetting(parts.hostname, port, recordings)
 
 
 def _command_setting(template: str) -> CommandSetting:

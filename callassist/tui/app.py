@@ -9,6 +9,7 @@ import termios
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,7 +24,7 @@ from textual.worker import WorkerFailed
 
 from callassist.core.errors import AccountBusy, CallOpen, StoreError
 from callassist.core.i18n import label
-from callassist.core.phone import LineEvent, LineLost, NoPhoneSetting, PhoneError, PhoneSetting
+from callassist.core.phone import BaresipSetting, LineEvent, LineLost, NoPhoneSetting, PhoneError, PhoneSetting
 from callassist.tui.commands import AccountCommands, Palette
 from callassist.tui.screens.worklist import WorklistScreen, call_open_text
 
@@ -64,14 +65,16 @@ class CallAssistApp(App):
         problems: list[str]
         heading: str = "script_refused"  # a label key
 
-    def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None, replay: str | None = None, freeze: bool = False, phone: PhoneSetting | None = None) -> None:
+    def __init__(self, open_workspace, locale: str, collector: str, quick_read=None, clock=None, replay: str | None = None, freeze: bool = False, phone: PhoneSetting | None = None, data_dir: Path | None = None) -> None:
         """`open_workspace` opens the database; it runs in a worker thread, after the first
         paint. `quick_read`, where the database allows one, gives the worklist before that.
         With `replay` (a call id) the app opens on that call's replay instead. `freeze`:
         the program's own process (see warm_up), never a test's, which runs many apps.
-        `phone`: what dials (none: the collector dials by hand)."""
+        `phone`: what dials (none: the collector dials by hand); its recordings are kept
+        under `data_dir`/recordings."""
         super().__init__()
         self.phone_setting: PhoneSetting = phone or NoPhoneSetting()
+        self.data_dir = data_dir
         self.phone: Phone | None = None  # once connected (connect_phone)
         self._phone_lock = threading.Lock()
         self.replay = replay
@@ -196,6 +199,12 @@ class CallAssistApp(App):
             phone, self.phone = self.phone, None
         if phone is not None:  # closed off the UI thread: it waits for the event being handed over now
             threading.Thread(target=phone.close, name="phone-close", daemon=True).start()
+
+    @property
+    def recordings_from(self) -> Path | None:
+        """Where the phone writes its recordings, when it records and they have a place here."""
+        setting = self.phone_setting
+        return Path(setting.recordings) if isinstance(setting, BaresipSetting) and setting.recordings and self.data_dir is not None else None
 
     def phone_trouble(self, error: str) -> None:
         self.notify(label("phone_unreachable", self.locale, phone=str(self.phone_setting), error=error), severity="error", timeout=15, markup=False)

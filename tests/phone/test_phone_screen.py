@@ -11,7 +11,8 @@ import asyncio
 from sqlmodel import update
 from textual.widgets import Input, Select
 
-from callassist.core.phone import line_event_of
+from callassist.core.phone import BaresipSetting, line_event_of, talk_time
+from callassist.phone.recording import file_digest
 from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store import db
@@ -21,6 +22,7 @@ from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.disposition import DispositionScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
+from tests.phone.conftest import run
 from tests.tui.conftest import press, settle, stored_calls, until, with_demo_ledger
 
 
@@ -37,7 +39,7 @@ def _ledger_calling(tmp_path, uri: str) -> str:
 
 def _app(tmp_path, url: str, setting) -> CallAssistApp:
     settings = Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS)
-    return CallAssistApp(lambda: Workspace.open(settings, url, "en"), "en", "wang", clock=lambda: NOW, phone=setting)
+    return CallAssistApp(lambda: Workspace.open(settings, url, "en"), "en", "wang", clock=lambda: NOW, phone=setting, data_dir=tmp_path)
 
 
 async def _first_call(pilot) -> CallScreen:
@@ -59,16 +61,16 @@ async def _end(pilot, disposition: str, note: str) -> None:
     assert isinstance(pilot.app.screen, WorklistScreen), [str(w.render()) for w in pilot.app.screen.query("Static") if w.display]
 
 
-async def test_a_whole_call_dialled_through_baresip(tmp_path, collector, debtor):
+async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, collector, debtor):
     url = _ledger_calling(tmp_path, debtor.uri)
-    app = _app(tmp_path, url, collector.setting)
+    app = _app(tmp_path, url, BaresipSetting("127.0.0.1", collector.ctrl_port, str(collector.recordings)))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _first_call(pilot)
         await until(pilot, lambda: app.phone is not None)  # reached at start
         await press(pilot, "enter")
         await until(pilot, lambda: screen.call.state == "reach_party")  # the debtor's phone answered
         await press(pilot, "r", "y")
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
         debtor.command("hangup")
         await until(pilot, lambda: isinstance(app.screen, DispositionScreen))
         await _end(pilot, "refused", "hung up after hearing who called")
@@ -79,6 +81,17 @@ async def test_a_whole_call_dialled_through_baresip(tmp_path, collector, debtor)
     assert line[-1].by == "them" and len({event.call_id for event in line}) == 1  # baresip's own call id
     assert line[0].number == debtor.uri and call.disposition == "refused"
     assert "Active calls (0)" in debtor.command("listcalls")
+    # The recording: in the log before the end, in the data folder, private, as long as the talk.
+    kinds = [e.kind for e in events]
+    attached = events[kinds.index("recording_attached")]
+    assert kinds.index("recording_attached") < kinds.index("call_ended") and attached.payload["phone_call_id"] == line[0].call_id
+    kept = tmp_path / attached.payload["file"]
+    assert kept.parent == tmp_path / "recordings" and kept.stat().st_mode & 0o077 == 0
+    assert file_digest(kept) == attached.payload["sha256"]
+    talked = talk_time([event for event in line if event is not None], now=NOW).total_seconds()
+    measured = float(run("soxi", "-D", kept))
+    assert abs(measured - talked) < 1.0 and abs(measured - attached.payload["seconds"]) < 0.01, (measured, talked)
+    assert run("soxi", "-c", kept).strip() == "2" and not list(collector.recordings.glob("dump-*.wav"))  # moved, not copied
 
 
 async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path, collector, debtor):

@@ -34,6 +34,7 @@ from callassist.core.phone import ACTIVE, Dialling, Failed, LineEvent, LineLost,
 from callassist.core.priority import DEFAULT_WORK_STARTS
 from callassist.core.problems import ContentError
 from callassist.core.reasons import describe_block, describe_budget
+from callassist.phone.recording import Recording, collect
 from callassist.tui import keytrace
 from callassist.tui.bindings import bind_localized
 from callassist.tui.screens.cases import CasePickerScreen
@@ -84,9 +85,11 @@ class CallScreen(Screen):
         self.unverified = states_before(active.call.loaded.flow, VERIFIED)
         # What the forms hold but no event does yet; kept on disk by save_draft.
         self.drafts: dict[str, dict] = dict(active.drafts)
-        # What the phone reported while a change was being stored: stored next, in order.
-        self.line_waiting: list[LineEvent] = []
+        # What the phone reported (or recorded) while a change was being stored: stored next, in order.
+        self.line_waiting: list[LineEvent | Recording] = []
         self.wrap_up_next = False  # the line ended: the end form opens once that is stored
+        self.recording = False  # the call's recording is being taken: the call ends after it
+        self.after_recording: list[Callable[[], None]] = []
 
     @property
     def call(self):
@@ -335,6 +338,8 @@ class CallScreen(Screen):
             elif event.kind == "promise_captured" and self.active.rehearsal is None:
                 self.active.snapshot = self.active.snapshot.with_promise(self.call.promise)  # the card shows it at once
                 self.show_card()
+            elif event.kind == "recording_attached":
+                self.recording_done()
             elif event.kind == "hold_placed":
                 self.app.notify(label("hold_placed_notice", self.locale, reason=label(f"hold_{event.payload['reason']}", self.locale)), severity="warning", markup=False)
             elif event.kind == "call_ended":
@@ -355,7 +360,13 @@ class CallScreen(Screen):
         elif self.call.in_promise_step() and self.call.promise is None and any(e.kind == "step_entered" for e in message.events):
             self.action_promise()
         if self.line_waiting and self.pending is None:
-            self.line_reported(self.line_waiting.pop(0))
+            waiting = self.line_waiting.pop(0)
+            if isinstance(waiting, Recording):
+                self.recording_collected(waiting)
+            else:
+                self.line_reported(waiting)
+        elif self.after_recording and not self.recording and self.pending is None:
+            self.after_recording.pop(0)()
         elif self.wrap_up_next and self.pending is None:
             self.wrap_up_next = False
             if self.app.screen is self and not self.call.ended:  # the end form may be open already (x)
@@ -456,13 +467,43 @@ class CallScreen(Screen):
             return
         was_active = self.call.line.status in ACTIVE
         self.apply(lambda: self.call.record_line(event))
-        ended = self.call.line.end
+        line, ended = self.call.line, self.call.line.end
+        snd_path = self.app.recordings_from
+        if was_active and ended is not None and line.answered_at is not None and line.dialled_at is not None and snd_path is not None and self.active.rehearsal is None:
+            self.recording = True
+            self.collect_recording(snd_path, line.dialled_at)
         if was_active and self.call.line.status is LineStatus.ENDED and ended is not None:
             if isinstance(ended, LineLost):
                 self.app.notify(describe_line(self.call.line, self.app.now(), self.locale), severity="error", timeout=20, markup=False)
             elif not isinstance(ended, Failed):
                 self.wrap_up_next = True
         self.show_line()
+
+    @work(thread=True, group="recording")
+    def collect_recording(self, snd_path, dialled_at: datetime) -> None:
+        """Take the call's recording from where the phone wrote it into the data folder."""
+        try:
+            made = collect(snd_path, dialled_at, self.app.data_dir, self.active.call_id)
+        except PhoneError as exc:
+            self.app.call_from_thread(self.recording_missing, str(exc))
+            return
+        self.app.call_from_thread(self.recording_collected, made)
+
+    def recording_collected(self, made: Recording) -> None:
+        if self.pending is not None:
+            self.line_waiting.append(made)
+            return
+        self.apply(lambda: self.call.attach_recording(made.as_payload()))
+
+    def recording_missing(self, error: str) -> None:
+        self.app.notify(label("recording_missing", self.locale, error=error), severity="error", timeout=15, markup=False)
+        self.recording_done()
+
+    def recording_done(self) -> None:
+        """The recording is attached (or will not be): what waited for it goes on."""
+        self.recording = False
+        if self.after_recording and self.pending is None:
+            self.after_recording.pop(0)()
 
     def show_line(self) -> None:
         """The line's state and talk time, under the rules (only once something was dialled)."""
@@ -676,7 +717,9 @@ class CallScreen(Screen):
             self.hang_up_phone(self.call.line.call_id)
 
         def chosen(result: tuple[str, str, date | None, datetime | None, str | None] | None) -> None:
-            if result is not None:
+            if result is not None and self.recording:  # the recording goes into the log before the end
+                self.after_recording.append(lambda: self.apply(lambda: self.ending(*result)))
+            elif result is not None:
                 self.apply(lambda: self.ending(*result))
             else:
                 self.drop_draft("disposition")

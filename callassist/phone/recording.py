@@ -1,0 +1,122 @@
+"""A call's recording, taken from where the phone wrote it into the data folder.
+
+baresip's sndfile module writes two WAV files a call into its snd_path, named by the second
+the call started: `dump-…-enc.wav` (what the collector said) and `dump-…-dec.wav` (what they
+heard), closed when the call ends. `collect` waits for that pair, puts the two voices side
+by side in one stereo file (the collector left, the debtor right) private to the user under
+the data folder, removes the pair, and says what the call's log keeps of it: where it is,
+its SHA-256, its length and its format."""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import os
+import sys
+import time
+import wave
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from callassist.core.phone import PhoneError
+from callassist.core.private import open_private, private_dir
+
+FORMAT = "wav: 2 channels (collector left, debtor right), 16-bit"
+# How long a pair may take to appear and stop growing after the call ended.
+WAIT_SECONDS = 5.0
+_STEADY_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A call's recording, as the call's log keeps it (`file` relative to the data folder)."""
+
+    file: str
+    sha256: str
+    seconds: float
+    format: str = FORMAT
+
+    def as_payload(self) -> dict[str, object]:
+        return {"file": self.file, "sha256": self.sha256, "seconds": self.seconds, "format": self.format}
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, read in pieces."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while piece := file.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def collect(snd_path: Path, dialled_at: datetime, data_dir: Path, name: str, *, wait: float = WAIT_SECONDS) -> Recording:
+    """The recording of the call dialled at `dialled_at`, moved from `snd_path` into
+    `data_dir`/recordings/`name`.wav. PhoneError, in one line, when none comes in time or
+    it cannot be read or written."""
+    said, heard = _pair(snd_path, dialled_at.timestamp() - 1, wait)
+    folder = private_dir(data_dir / "recordings")
+    target = folder / f"{name}.wav"
+    try:
+        seconds = _side_by_side(said, heard, target)
+    except (OSError, wave.Error, EOFError) as error:
+        target.unlink(missing_ok=True)
+        raise PhoneError(f"the recording in {snd_path} cannot be read: {error}") from None
+    said.unlink(missing_ok=True)
+    heard.unlink(missing_ok=True)
+    return Recording(str(target.relative_to(data_dir)), file_digest(target), seconds)
+
+
+def _pair(snd_path: Path, since: float, wait: float) -> tuple[Path, Path]:
+    """The newest enc/dec pair begun at `since` or after, once neither file grows."""
+    deadline = time.monotonic() + wait
+    sizes: dict[Path, int] = {}
+    while True:
+        try:
+            said = sorted((path for path in snd_path.glob("dump-*-enc.wav") if path.stat().st_mtime >= since), key=lambda path: path.name)
+        except OSError as error:
+            raise PhoneError(f"the phone's recordings folder {snd_path} cannot be read: {error.strerror}") from None
+        pair = None
+        if said:
+            heard = said[-1].with_name(said[-1].name.removesuffix("-enc.wav") + "-dec.wav")
+            if heard.exists():
+                pair = (said[-1], heard)
+        if pair is not None:
+            now = {path: path.stat().st_size for path in pair}
+            if now == sizes:
+                return pair
+            sizes = now
+        if time.monotonic() > deadline:
+            raise PhoneError(f"no recording of the call came to {snd_path} (is baresip's sndfile module loaded, with snd_path {snd_path}?)")
+        time.sleep(_STEADY_SECONDS)
+
+
+def _side_by_side(said: Path, heard: Path, target: Path) -> float:
+    """The two mono files as one stereo file, the shorter padded with silence; its length."""
+    with wave.open(str(said), "rb") as left, wave.open(str(heard), "rb") as right:
+        rate = left.getframerate()
+        for path, voice in ((said, left), (heard, right)):
+            if voice.getnchannels() != 1 or voice.getsampwidth() != 2 or voice.getframerate() != rate:
+                raise wave.Error(f"{path.name} is not 16-bit mono at {rate} Hz")
+        a, b = array.array("h"), array.array("h")
+        a.frombytes(left.readframes(left.getnframes()))
+        b.frombytes(right.readframes(right.getnframes()))
+    if sys.byteorder == "big":  # WAV samples are little-endian
+        a.byteswap()
+        b.byteswap()
+    frames = max(len(a), len(b))
+    a.extend([0] * (frames - len(a)))
+    b.extend([0] * (frames - len(b)))
+    both = array.array("h", bytes(4 * frames))
+    both[0::2], both[1::2] = a, b
+    if sys.byteorder == "big":
+        both.byteswap()
+    descriptor = open_private(target, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(descriptor, "wb") as file, wave.open(file, "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(both.tobytes())
+        file.flush()
+        os.fsync(file.fileno())
+    return round(frames / rate, 3)

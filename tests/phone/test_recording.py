@@ -1,0 +1,67 @@
+"""Taking a call's recording from where the phone wrote it: the pair it wrote for this call,
+side by side in one private stereo file under the data folder, its hash and length; a pair
+that never comes, or a file that is not the phone's, is one line saying so."""
+
+from __future__ import annotations
+
+import array
+import os
+import wave
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from callassist.core.phone import PhoneError, parse_phone_setting
+from callassist.phone.recording import collect, file_digest
+
+
+def _voice(path: Path, samples: list[int], rate: int = 8000, channels: int = 1) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(array.array("h", samples).tobytes())
+
+
+def test_the_pair_of_this_call_becomes_one_private_stereo_file(tmp_path):
+    written, data = tmp_path / "snd", tmp_path / "data"
+    written.mkdir()
+    dialled = datetime.now(UTC)
+    old = written / "dump-20200101-000000-sip:x-enc.wav"  # an earlier call's, left there
+    _voice(old, [9] * 8)
+    os.utime(old, (0, 0))
+    _voice(written / "dump-20200101-000000-sip:x-dec.wav", [9] * 8)
+    os.utime(written / "dump-20200101-000000-sip:x-dec.wav", (0, 0))
+    _voice(written / "dump-20261205-101500-sip:debtor-enc.wav", [100, 200, 300, 400] * 4000)  # 2 s said
+    _voice(written / "dump-20261205-101500-sip:debtor-dec.wav", [-5] * 12000)  # 1.5 s heard
+    made = collect(written, dialled, data, "call-1", wait=1)
+    kept = data / made.file
+    assert made.file == "recordings/call-1.wav" and made.seconds == 2.0 and made.sha256 == file_digest(kept)
+    assert kept.stat().st_mode & 0o077 == 0 and (data / "recordings").stat().st_mode & 0o077 == 0
+    with wave.open(str(kept), "rb") as stereo:
+        assert (stereo.getnchannels(), stereo.getframerate(), stereo.getnframes()) == (2, 8000, 16000)
+        frames = array.array("h", stereo.readframes(4))
+    assert list(frames) == [100, -5, 200, -5, 300, -5, 400, -5]  # the collector left, the debtor right
+    assert sorted(path.name for path in written.iterdir()) == ["dump-20200101-000000-sip:x-dec.wav", "dump-20200101-000000-sip:x-enc.wav"]
+
+
+def test_no_recording_in_time_or_one_not_the_phones_is_one_line(tmp_path):
+    written = tmp_path / "snd"
+    written.mkdir()
+    dialled = datetime.now(UTC) - timedelta(seconds=1)
+    with pytest.raises(PhoneError, match="no recording of the call came to .* sndfile") as none:
+        collect(written, dialled, tmp_path / "data", "call-2", wait=0.3)
+    _voice(written / "dump-1-enc.wav", [1, 2], channels=2)
+    _voice(written / "dump-1-dec.wav", [1, 2])
+    with pytest.raises(PhoneError, match="dump-1-enc.wav is not 16-bit mono") as odd:
+        collect(written, dialled, tmp_path / "data", "call-2", wait=1)
+    assert "\n" not in str(none.value) + str(odd.value) and not (tmp_path / "data" / "recordings" / "call-2.wav").exists()
+
+
+def test_the_baresip_setting_names_where_it_records():
+    setting = parse_phone_setting("baresip://127.0.0.1:4444?recordings=/home/wang/.baresip/calls")
+    assert setting.recordings == "/home/wang/.baresip/calls" and parse_phone_setting(str(setting)) == setting
+    for bad in ("baresip://127.0.0.1:4444?recordings=calls", "baresip://127.0.0.1:4444?record=/x"):
+        with pytest.raises(PhoneError, match="recordings=/ABSOLUTE/FOLDER"):
+            parse_phone_setting(bad)
