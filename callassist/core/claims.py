@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TypeVar
 
 from jinja2 import nodes
 
@@ -65,7 +66,10 @@ def _line_within(text: str, fact: str) -> int:
     return 0
 
 
-def _within(node: nodes.Node, kind: type) -> list:
+_Found = TypeVar("_Found", bound=nodes.Node)
+
+
+def _within(node: nodes.Node, kind: type[_Found]) -> list[_Found]:
     """`node` itself and every node under it of that kind."""
     return ([node] if isinstance(node, kind) else []) + list(node.find_all(kind))
 

@@ -15,16 +15,18 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterable, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 import jinja2
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from callassist.core.claims import unsupported_claims
@@ -59,6 +61,9 @@ class _Budget:
 
 
 _current = threading.local()
+# What sys.settrace takes: called with a frame, an event and its argument, it returns the
+# tracer for the frame's lines (or None for none).
+_Tracer: TypeAlias = Callable[[FrameType, str, object], "_Tracer | None"]
 
 
 def _finalize(value: Any) -> Any:
@@ -72,11 +77,16 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+def _is_collection(value: object) -> TypeGuard[list[object] | tuple[object, ...] | dict[object, object]]:
+    """A list, tuple or dict (of whatever a template put in it)."""
+    return isinstance(value, (list, tuple, dict))
+
+
 def _bounded(value: Any) -> Any:
     """A value a template made, refused when it is larger than a step could use."""
     if isinstance(value, str) and len(value) > MAX_OUTPUT:
         raise LimitExceeded(f"makes a text of more than {MAX_OUTPUT:,} characters")
-    if isinstance(value, (list, tuple, dict)) and len(value) > MAX_ITEMS:
+    if _is_collection(value) and len(value) > MAX_ITEMS:
         raise LimitExceeded(f"makes a list of more than {MAX_ITEMS:,} items")
     if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
         raise LimitExceeded(f"makes a number of more than {MAX_INT_BITS} bits")
@@ -84,7 +94,7 @@ def _bounded(value: Any) -> Any:
 
 
 def _size(value: Any) -> int:
-    return len(value) if isinstance(value, (str, list, tuple, dict)) else 0
+    return len(value) if isinstance(value, str) or _is_collection(value) else 0
 
 
 def _check_operands(operator: str, left: Any, right: Any) -> None:
@@ -99,13 +109,13 @@ def _check_operands(operator: str, left: Any, right: Any) -> None:
     elif operator == "**" and numbers and right > 0 and abs(left) > 1 and (abs(left).bit_length() - 1) * right > MAX_INT_BITS:
         raise LimitExceeded(f"raises {left} to the power {right:,}")
     elif operator == "%" and isinstance(left, str):
-        _check_format(left, right if isinstance(right, tuple) else (right,))
+        _check_format(left)
 
 
 _FIELD = re.compile(r"\{[^{}]*\}|%[^a-zA-Z%]*")
 
 
-def _check_format(pattern: str, values: tuple) -> None:
+def _check_format(pattern: str) -> None:
     """A format whose widths would print far more than a step needs, or that takes its
     widths from the values (where they cannot be checked), is refused."""
     if re.search(r"\{[^{}]*\{|%[^a-zA-Z%]*\*", pattern):
@@ -115,13 +125,13 @@ def _check_format(pattern: str, values: tuple) -> None:
             raise LimitExceeded(f"formats a value {spec!r} wider than {MAX_OUTPUT:,} characters")
 
 
-def _check_arguments(name: str, subject: Any, args: tuple, kwargs: dict) -> None:
+def _check_arguments(name: str, subject: object, args: tuple[object, ...], kwargs: dict[str, object]) -> None:
     """A filter's or a method's arguments, for those that make their result larger."""
     for value in (*args, *kwargs.values()):
         if isinstance(value, int) and abs(value) > MAX_OUTPUT:
             raise LimitExceeded(f"calls {name}() with {value:,}")
     if name in ("format", "format_map") and isinstance(subject, str):
-        _check_format(subject, args)
+        _check_format(subject)
     elif name == "replace" and isinstance(subject, str) and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
         found = subject.count(args[0]) if args[0] else len(subject) + 1
         if len(subject) + found * len(args[1]) > MAX_OUTPUT:
@@ -131,7 +141,7 @@ def _check_arguments(name: str, subject: Any, args: tuple, kwargs: dict) -> None
             raise LimitExceeded(f"asks indent() for more than {MAX_OUTPUT:,} characters")
 
 
-def _joinable(items: Any, separator: str) -> list:
+def _joinable(items: Any, separator: str) -> list[Any]:
     """What join() is given, as a list, refused when joined it would be too long."""
     items = list(items)
     if len(items) > MAX_ITEMS or sum(len(item) if isinstance(item, str) else 24 for item in items) + len(separator) * len(items) > MAX_OUTPUT:
@@ -139,13 +149,13 @@ def _joinable(items: Any, separator: str) -> list:
     return items
 
 
-def _bounded_filter(name: str, function):
+def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     # A filter that takes the context or the environment is given it first, then the value.
     value_at = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0
 
     @wraps(function)
-    def bounded(*args, **kwargs):
-        args = list(args)
+    def bounded(*given: Any, **kwargs: Any) -> Any:
+        args = list(given)
         subject = args[value_at] if len(args) > value_at else None
         if name == "join" and subject is not None and not isinstance(subject, str):
             separator = args[value_at + 1] if len(args) > value_at + 1 else kwargs.get("d", "")
@@ -160,17 +170,18 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox, with bounds on what a template may make and no way to another file."""
 
     intercepted_binops = frozenset({"*", "**", "%", "+", "//"})
+    filters: dict[str, Callable[..., Any]]
 
     def __init__(self, **options: Any) -> None:
         super().__init__(finalize=_finalize, **options)
         self.filters = {name: _bounded_filter(name, function) for name, function in self.filters.items()}
         self.globals.pop("lipsum", None)
 
-    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         _check_operands(operator, left, right)
         return _bounded(super().call_binop(context, operator, left, right))
 
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (names as Jinja's own)
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (names as Jinja's own)
         # str.format comes wrapped by the sandbox: the method, and its string, are beneath.
         method = getattr(__obj, "__wrapped__", __obj)
         name, subject = getattr(method, "__name__", ""), getattr(method, "__self__", None)
@@ -179,14 +190,14 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         _check_arguments(name, subject, args, kwargs)
         return _bounded(super().call(__context, __obj, *args, **kwargs))
 
-    def get_template(self, name, parent=None, globals=None):
+    def get_template(self, name: str | jinja2.Template, parent: str | None = None, globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
         # Jinja names the including template as `parent`: a step's words stay in its file,
         # where the disclosure gate and the forbidden-language list read them.
         if parent is not None:
             raise SecurityError(f"{parent} includes, imports or extends {name}: a template may not use another file")
         return super().get_template(name, parent, globals)
 
-    def select_template(self, names, parent=None, globals=None):
+    def select_template(self, names: Iterable[str | jinja2.Template], parent: str | None = None, globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
         if parent is not None:
             raise SecurityError(f"{parent} includes, imports or extends another template: a template may not use another file")
         return super().select_template(names, parent, globals)
@@ -207,14 +218,14 @@ def make_environment(loader: jinja2.BaseLoader | None = None) -> BoundedEnvironm
 
 
 @contextmanager
-def _limits() -> Iterator[_Budget]:
+def _limits() -> Generator[_Budget]:
     """A render's budget, and a tracer that stops template code running too many lines or
     too long (a loop over loops, a macro calling itself)."""
     budget = _Budget()
     outer = getattr(_current, "budget", None)
     _current.budget = budget
 
-    def each_line(frame, event, _arg):
+    def each_line(frame: FrameType, event: str, _arg: object) -> _Tracer:
         if event == "line":
             budget.lines -= 1
             if budget.lines <= 0:
@@ -223,7 +234,7 @@ def _limits() -> Iterator[_Budget]:
                 raise LimitExceeded(f"took more than {RENDER_SECONDS:g} seconds")
         return each_line
 
-    def on_call(frame, _event, _arg):
+    def on_call(frame: FrameType, _event: str, _arg: object) -> _Tracer | None:
         return each_line if isinstance(frame.f_globals.get("environment"), BoundedEnvironment) else None
 
     previous = sys.gettrace()
@@ -235,10 +246,10 @@ def _limits() -> Iterator[_Budget]:
         _current.budget = outer
 
 
-def render_limited(template: jinja2.Template, values: dict) -> str:
+def render_limited(template: jinja2.Template, values: dict[str, object]) -> str:
     """The template's text for `values`, within the bounds above (LimitExceeded if not)."""
     with _limits():
-        chunks = []
+        chunks: list[str] = []
         printed = 0
         for chunk in template.generate(values):
             printed += len(chunk)
@@ -342,7 +353,7 @@ class _Sources(jinja2.BaseLoader):
         self.sources = sources
         self.directory = directory
 
-    def get_source(self, environment, template: str):
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         if template not in self.sources:
             raise jinja2.TemplateNotFound(template)
         return self.sources[template], str(self.directory / template), lambda: True

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import difflib
 import typing
-from collections.abc import Mapping
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from callassist.core.problems import ContentError, Problem, display_path, link_problem
 
 Model = TypeVar("Model", bound=BaseModel)
-LineMap = dict[tuple, tuple[int, int]]
+# A place in a document: the keys and list indexes from its root, as pydantic reports a location.
+YamlPath = tuple[str | int, ...]
+LineMap = dict[YamlPath, tuple[int, int]]
 
 
 if typing.TYPE_CHECKING:
@@ -28,11 +31,15 @@ else:  # libyaml where PyYAML has it: the content parses in a tenth of the time
 
 
 class _Loader(_SafeLoader):
-    pass
+    if typing.TYPE_CHECKING:  # the types of what PyYAML's stubs leave unannotated
+
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> object: ...
+        def construct_document(self, node: yaml.Node) -> object: ...
+        def dispose(self) -> None: ...
 
 
-def _reject_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set = set()
+def _reject_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+    seen: set[object] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
@@ -47,7 +54,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _reject_
 CONTENT = "<content>"
 
 
-def _map_lines(node: yaml.Node, path: tuple, lines: LineMap) -> None:
+def _map_lines(node: yaml.Node, path: YamlPath, lines: LineMap) -> None:
     lines[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.ScalarNode):
         # Where a text's first line stands: after the `|` or `>` of a block scalar.
@@ -63,7 +70,7 @@ def _map_lines(node: yaml.Node, path: tuple, lines: LineMap) -> None:
             _map_lines(item, path + (index,), lines)
 
 
-def read_yaml(path: Path, link_allowed: bool = False) -> tuple[Any, LineMap]:
+def read_yaml(path: Path, link_allowed: bool = False) -> tuple[object, LineMap]:
     """Parse one YAML file; a syntax error becomes a ContentError with its line. A file
     that is a symbolic link is refused unless `link_allowed` (a path the user typed)."""
     shown = display_path(path)
@@ -100,7 +107,7 @@ def load_model(model: type[Model], path: Path, link_allowed: bool = False) -> tu
     return validate(model, data, lines, path), lines
 
 
-def line_of(lines: LineMap, loc: tuple) -> tuple[int, int]:
+def line_of(lines: LineMap, loc: YamlPath) -> tuple[int, int]:
     """The line of the deepest part of `loc` that the file names."""
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
@@ -108,7 +115,7 @@ def line_of(lines: LineMap, loc: tuple) -> tuple[int, int]:
     return (1, 1)
 
 
-def validate(model: type[Model], data: Any, lines: LineMap, path: Path) -> Model:
+def validate(model: type[Model], data: object, lines: LineMap, path: Path) -> Model:
     """Validate data against a schema; every error becomes a Problem at its line."""
     try:
         return model.model_validate(data if data is not None else {})
@@ -117,7 +124,7 @@ def validate(model: type[Model], data: Any, lines: LineMap, path: Path) -> Model
         raise ContentError(problems) from None
 
 
-def _problem(error: Mapping[str, Any], model: type[BaseModel], lines: LineMap, path: Path) -> Problem:
+def _problem(error: ErrorDetails, model: type[BaseModel], lines: LineMap, path: Path) -> Problem:
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
     line, col = line_of(lines, loc)
     where = ".".join(str(p) for p in loc) or "(top level)"
@@ -131,8 +138,8 @@ def _problem(error: Mapping[str, Any], model: type[BaseModel], lines: LineMap, p
     elif error["type"] == "missing":
         message = f"missing key {where!r}"
         code = "E011"
-    elif error["type"] == "too_short" and "actual_length" in error.get("ctx", {}):
-        message = f"{where} has {error['ctx']['actual_length']}, needs at least {error['ctx']['min_length']}"
+    elif error["type"] == "too_short" and "actual_length" in (ctx := error.get("ctx", {})):
+        message = f"{where} has {ctx['actual_length']}, needs at least {ctx['min_length']}"
         code = "E013"
     else:
         message = f"{where}: {error['msg']}"
@@ -140,9 +147,9 @@ def _problem(error: Mapping[str, Any], model: type[BaseModel], lines: LineMap, p
     return Problem(display_path(path), line, col, code, message, hint)
 
 
-def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+def _allowed_keys(model: type[BaseModel], loc: YamlPath) -> list[str]:
     """Walk the schema along `loc` to list the keys allowed where an unknown one stands."""
-    annotation: Any = model
+    annotation: object = model
     for part in loc:
         origin = typing.get_origin(annotation)
         if origin in (list, dict) or (origin is not None and isinstance(part, int)):
