@@ -11,18 +11,23 @@ standard library is used.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple, Protocol, TypeVar, cast
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar, cast, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from callassist.core.jsonvalue import is_json_array, is_json_object
 
 SUPERVISOR = "supervisor"
 ROLES = ("collector", SUPERVISOR, "trainer")
 # What a contact can ask that ends calls to them for good: no override lifts it.
-STOPS = ("do_not_call", "cease_contact")
+Stop = Literal["do_not_call", "cease_contact"]
+STOPS: tuple[Stop, ...] = get_args(Stop)
 # Who the desk collects for: its own company's debts (a creditor's staff, first party) or
 # other companies' (a collection agency, third party).
-COLLECTORS = ("creditor", "agency")
+CollectsAs = Literal["creditor", "agency"]
+COLLECTORS: tuple[CollectsAs, ...] = get_args(CollectsAs)
 # Why collection stops on an account until a supervisor releases it (store AccountHold).
-HOLD_REASONS = ("dispute", "already_paid", "has_lawyer", "bankruptcy", "deceased", "hardship", "complaint", "cease_contact")
+HoldReason = Literal["dispute", "already_paid", "has_lawyer", "bankruptcy", "deceased", "hardship", "complaint", "cease_contact"]
+HOLD_REASONS: tuple[HoldReason, ...] = get_args(HoldReason)
 # Holds about the person, not one debt: they stop every account of the debtor.
 DEBTOR_WIDE_HOLDS = frozenset({"has_lawyer", "bankruptcy", "deceased", "cease_contact"})
 
@@ -167,7 +172,7 @@ class Budget(NamedTuple):
     last_conversation_days: int | None  # days since the last conversation about this debt
     blocks: tuple[Block, ...]
 
-    def as_payload(self) -> dict:
+    def as_payload(self) -> dict[str, object]:
         return {
             "profile": self.profile,
             "local_time": self.local_time.isoformat() if self.local_time else None,
@@ -243,7 +248,7 @@ class ContactRules(NamedTuple):
         attempts = sum(1 for a in earlier if a.account_id == self.account_id and week <= day_of(a) <= today)
         talked = [day_of(a) for a in earlier if a.conversation and a.account_id == self.account_id]
         since = (today - max(talked)).days if talked else None
-        blocks = []
+        blocks: list[Block] = []
         opens, closes = rules.window
         if not opens <= local.time() < closes:
             blocks.append(Block("hours", (("local", local), ("opens", opens), ("closes", closes))))
@@ -299,7 +304,7 @@ class Masker(Protocol):
     def __call__(self, value: Shown, /) -> Shown: ...
 
 
-def call_masker(card: dict, debtor: str) -> Masker:
+def call_masker(card: dict[str, Any], debtor: str) -> Masker:
     """What hides a stored call's personal data when its debtor is now called `debtor`
     (a ledger import may have renamed them since the call): both names are hidden."""
     then, now = masker(card), masker(card | {"debtor": debtor})
@@ -310,7 +315,7 @@ def call_masker(card: dict, debtor: str) -> Masker:
     return hide
 
 
-def masker(card: dict) -> Masker:
+def masker(card: dict[str, Any]) -> Masker:
     """What hides a call's personal data, from its first event's card, wherever it appears
     (the step texts name the contact, a note may give anything): by kind, as
     core/personal.py finds it; and the account's id."""
@@ -323,9 +328,9 @@ def masker(card: dict) -> Masker:
     def hide(value: Shown) -> Shown:
         if isinstance(value, str):
             return cast(Shown, hide_text(value))
-        if isinstance(value, dict):
+        if is_json_object(value):
             return cast(Shown, {key: None if key == "account_id" else hide(item) for key, item in value.items()})
-        if isinstance(value, list):
+        if is_json_array(value):
             return cast(Shown, [hide(item) for item in value])
         return value
 

@@ -11,18 +11,20 @@ import difflib
 import hashlib
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callassist.core.conditions import CONDITIONS, FACTS
 from callassist.core.problems import ContentError, Problem, display_path, link_problem
 from callassist.core.templates import ScriptTemplates
-from callassist.core.yamlfile import LineMap, line_of, load_model
+from callassist.core.yamlfile import LineMap, YamlPath, line_of, load_model
 
 FLOW_FILE = "flow.yaml"
-DISPOSITIONS = ("promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive", "on_hold", "left_message", "reminded")
+Disposition = Literal["promise", "callback", "dispute", "no_answer", "wrong_party", "refused", "escalated", "abusive", "on_hold", "left_message", "reminded"]
+DISPOSITIONS: tuple[Disposition, ...] = get_args(Disposition)
 # A call left from its first step, before anything was dialled: stored and replayable,
 # never an attempt, a conversation or a flag. Not offered by the end form.
 NOT_DIALLED = "not_dialled"
@@ -81,7 +83,7 @@ class Transition(Strict):
     conditions: list[str] = Field([], description="Offered only when all these hold (names from the allow-list).")
     unless: list[str] = Field([], description="Not offered when any of these holds.")
     sets: list[str] = Field([], description="Facts this choice establishes, e.g. right_party_verified.")
-    disposition: Literal[DISPOSITIONS] | None = Field(None, description="The outcome this choice suggests for the end of the call.")  # type: ignore[valid-type]
+    disposition: Disposition | None = Field(None, description="The outcome this choice suggests for the end of the call.")
 
     @field_validator("trigger")
     @classmethod
@@ -194,21 +196,21 @@ def load_flow(directory: Path) -> LoadedFlow:
     return LoadedFlow(flow, directory, templates, content_hash, lines)
 
 
-def check_flow(flow: Flow, lines: dict, path: Path) -> list[Problem]:
+def check_flow(flow: Flow, lines: LineMap, path: Path) -> list[Problem]:
     """What the schema cannot say: names that must exist, guards from the allow-list, keys."""
     shown = display_path(path)
     problems: list[Problem] = []
 
-    def add(loc: tuple, code: str, message: str, hint: str = "") -> None:
+    def add(loc: YamlPath, code: str, message: str, hint: str = "") -> None:
         line, col = line_of(lines, loc)
         problems.append(Problem(shown, line, col, code, message, hint))
 
-    def state_exists(name: str, loc: tuple) -> None:
+    def state_exists(name: str, loc: YamlPath) -> None:
         if name not in flow.states:
             close = difflib.get_close_matches(name, list(flow.states), n=1)
             add(loc, "E020", f"unknown state {name!r}", f"did you mean {close[0]!r}?" if close else "declare it under states:")
 
-    def guard_allowed(name: str, loc: tuple) -> None:
+    def guard_allowed(name: str, loc: YamlPath) -> None:
         if name not in CONDITIONS:
             close = difflib.get_close_matches(name, list(CONDITIONS), n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(sorted(CONDITIONS))}"
@@ -257,7 +259,7 @@ def _exits(flow: Flow) -> dict[str, set[str]]:
     return leads
 
 
-def _check_paths(flow: Flow, add) -> None:
+def _check_paths(flow: Flow, add: Callable[[YamlPath, str, str, str], None]) -> None:
     """States a call can never reach, and states a call can enter but never leave for an end."""
     leads = _exits(flow)
     reached = _closure({flow.initial}, leads)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,14 +24,15 @@ from callassist.core.quickfind import heard_as
 from callassist.core.yamlfile import line_of, load_model
 
 FORBIDDEN_FILE = "forbidden.yaml"
-CATEGORIES = ("insult", "threat", "impersonation", "blacklist", "exaggeration", "false_legal", "accusation", "profanity", "harassment")
+Category = Literal["insult", "threat", "impersonation", "blacklist", "exaggeration", "false_legal", "accusation", "profanity", "harassment"]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 # What each category is and what to say instead (lint's messages are in English).
 HINTS = {category: (label(f"forbidden_{category}", "en"), label(f"forbidden_{category}_instead", "en")) for category in CATEGORIES}
 
 
 class ForbiddenFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    categories: dict[Literal[CATEGORIES], Phrases]  # type: ignore[valid-type]
+    categories: dict[Category, Phrases]
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class ForbiddenLanguage:
         self._patterns = {locale: [(_first(p), re.compile(_pattern(p), re.IGNORECASE), p, c) for p, c in items] for locale, items in phrases.items()}
 
     def find(self, text: str, locale: str) -> list[Hit]:
-        hits = []
+        hits: list[Hit] = []
         heard, where = heard_as(text)
         lowered = heard.lower()
         for first, pattern, phrase, category in self._patterns.get(locale, []):

@@ -11,32 +11,36 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar, get_args
 
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
 from callassist.core.claims import claims_in
-from callassist.core.compliance import HOLD_REASONS, STOPS
+from callassist.core.compliance import HoldReason, Stop
 from callassist.core.context import CallContext, RebuttalView
-from callassist.core.flow import DISPOSITIONS, Phrases, Text
+from callassist.core.flow import Disposition, Phrases, Text
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.quickfind import EXAMPLE_WEIGHT, ExcuseFinder, Pattern, same_phrase
 from callassist.core.templates import inspect_template, make_environment, render_error, render_limited
-from callassist.core.yamlfile import CONTENT, LineMap, line_of, load_model
+from callassist.core.yamlfile import CONTENT, LineMap, YamlPath, line_of, load_model
 
-EXCUSE_IDS = ("dodge", "old_friend", "dispute", "stall", "deflect", "wear_down")
+ExcuseId = Literal["dodge", "old_friend", "dispute", "stall", "deflect", "wear_down"]
+EXCUSE_IDS: tuple[ExcuseId, ...] = get_args(ExcuseId)
 # What a debtor says that is no excuse but a fact that changes what may be done
 # (DOMAIN.md): each has an exit, not a rebuttal (objections/situations/<id>.yaml).
-SITUATION_IDS = ("stop_calling", "wrong_number", "already_paid", "not_my_debt", "has_lawyer", "bankruptcy", "deceased", "hardship", "called_at_work", "complaint")
+SituationId = Literal["stop_calling", "wrong_number", "already_paid", "not_my_debt", "has_lawyer", "bankruptcy", "deceased", "hardship", "called_at_work", "complaint"]
+SITUATION_IDS: tuple[SituationId, ...] = get_args(SituationId)
 SITUATIONS_DIR = "situations"
 SITUATION_WEIGHT = 0.7
 # What a situation is about, which its words may name: the debtor's lawyer, their court.
 SITUATION_TOPICS = {"has_lawyer": ("legal_referred",), "bankruptcy": ("legal_referred",)}
 # A ladder climbs the seeds' four principles in this order, one rung each.
-PRINCIPLES = ("reason", "relationship", "interest", "law")
-COUNTERS = ("persist", "stick", "frequent", "press", "quick")
+Principle = Literal["reason", "relationship", "interest", "law"]
+PRINCIPLES: tuple[Principle, ...] = get_args(Principle)
+Counter = Literal["persist", "stick", "frequent", "press", "quick"]
+COUNTERS: tuple[Counter, ...] = get_args(Counter)
 NOT_EXCUSES_FILE = "not_excuses.yaml"
 RUNGS = len(PRINCIPLES)
 # A case's ladder is named <excuse>.<case>: deflect.accountant_away.
@@ -52,8 +56,8 @@ class Rung(BaseModel):
     """One rebuttal: what to say (a Jinja template), then the question that asks for a commitment."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    principle: Literal[PRINCIPLES] = Field(description="The guiding principle (DOMAIN.md): reason, relationship, interest or law.")  # type: ignore[valid-type]
-    counters: list[Literal[COUNTERS]] = Field(min_length=1, description="The counters it applies: persist, stick, frequent, press, quick.")  # type: ignore[valid-type]
+    principle: Principle = Field(description="The guiding principle (DOMAIN.md): reason, relationship, interest or law.")
+    counters: list[Counter] = Field(min_length=1, description="The counters it applies: persist, stick, frequent, press, quick.")
     text: str = Field(min_length=1, description="The rebuttal, a template with the call's values ({{ balance }} and so on).")
     commitment: str = Field(min_length=1, description="The closing question asking for a date or an amount; must end with ? or ？.")
 
@@ -102,7 +106,7 @@ class Excuse(BaseModel):
     """objections/<id>.yaml: one of the six excuses and its rebuttal ladder per locale."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: Literal[EXCUSE_IDS]  # type: ignore[valid-type]
+    id: ExcuseId
     name: Text
     description: Text
     cues: Cues
@@ -129,12 +133,12 @@ class Situation(BaseModel):
     the outcome the end form suggests."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: Literal[SITUATION_IDS]  # type: ignore[valid-type]
+    id: SituationId
     name: Text
     description: Text
-    hold: Literal[HOLD_REASONS] | None = Field(description="The hold the exit places on the account (core/compliance.py), or null for none.")  # type: ignore[valid-type]
-    outcome: Literal[DISPOSITIONS] = Field(description="The outcome the end form suggests after the exit.")  # type: ignore[valid-type]
-    stop: Literal[STOPS] | None = Field(None, description="What the contact asked, suggested on the end form: do_not_call (this number) or cease_contact.")  # type: ignore[valid-type]
+    hold: HoldReason | None = Field(description="The hold the exit places on the account (core/compliance.py), or null for none.")
+    outcome: Disposition = Field(description="The outcome the end form suggests after the exit.")
+    stop: Stop | None = Field(None, description="What the contact asked, suggested on the end form: do_not_call (this number) or cease_contact.")
     cues: Cues
     examples: Phrases = Field(description="Whole utterances a debtor might say, per locale.")
     say: Text = Field(description="What the collector says, read aloud: plain spoken words, no debt detail, no claim the account does not support.")
@@ -259,7 +263,7 @@ def _patterns(entries: dict[str, Excuse | Case | Situation]):
                 yield Pattern(excuse_id, locale, example, EXAMPLE_WEIGHT * scale)
 
 
-def _render(template: jinja2.Template, values: dict, path: str, line: int) -> str:
+def _render(template: jinja2.Template, values: dict[str, object], path: str, line: int) -> str:
     try:
         return render_limited(template, values)
     except Exception as exc:  # a trainer's code failing in any way is a problem in their file, never a crash
@@ -326,15 +330,16 @@ def load_catalog(directory: Path, forbidden: ForbiddenLanguage | None = None) ->
 class _Place:
     shown: str  # the file, as problems name it
     lines: LineMap
-    at: tuple  # the path to the entry in its file: () for a file's own, ("cases", 2) for a case
+    at: YamlPath  # the path to the entry in its file: () for a file's own, ("cases", 2) for a case
 
-    def line(self, *path) -> tuple[int, int]:
+    def line(self, *path: str | int) -> tuple[int, int]:
         return line_of(self.lines, self.at + path)
 
 
 def _repeated_questions(excuses: dict[str, Excuse], places: dict[str, _Place]) -> list[Problem]:
     """Each rung asks a step more than the others: no two rungs of the catalog ask the same question."""
-    problems, asked = [], {}
+    problems: list[Problem] = []
+    asked: dict[tuple[str, str], str] = {}  # (locale, question) -> the rung that asks it first
     for excuse_id, excuse in excuses.items():
         for ladder, entry in ((excuse_id, excuse), *((ladder_id(excuse_id, case.id), case) for case in excuse.cases)):
             for locale in ("en", "zh"):
@@ -349,7 +354,8 @@ def _repeated_questions(excuses: dict[str, Excuse], places: dict[str, _Place]) -
 
 
 def _repeated_cases(excuse: Excuse, shown: str, lines: LineMap) -> list[Problem]:
-    problems, seen = [], set()
+    problems: list[Problem] = []
+    seen: set[str] = set()
     for index, case in enumerate(excuse.cases):
         if case.id in seen:
             line, col = line_of(lines, ("cases", index, "id"))
@@ -358,7 +364,11 @@ def _repeated_cases(excuse: Excuse, shown: str, lines: LineMap) -> list[Problem]
     return problems
 
 
-def _load_entry(model: type, path: Path, entry_id: str, kind: str, problems: list[Problem]):
+# What one file of the catalog holds: an excuse or a situation, named by its id.
+_Entry = TypeVar("_Entry", Excuse, Situation)
+
+
+def _load_entry(model: type[_Entry], path: Path, entry_id: str, kind: str, problems: list[Problem]) -> tuple[_Entry, LineMap] | None:
     """One excuse's or situation's file, validated, with its line map; None (and its
     problems added) when it is missing, broken or declares another id."""
     shown = display_path(path)
@@ -409,7 +419,7 @@ def _shared_phrases(entries: dict[str, Excuse | Case | Situation], places: dict[
     it points there; an example under two, or one with nothing to match, teaches nothing."""
     where: dict[str, list[tuple[str, str, str, int, bool]]] = {}  # phrase -> (entry, field, locale, index, weighted)
     order = list(entries)
-    problems = []
+    problems: list[Problem] = []
     for entry_id, entry in entries.items():
         place = places[entry_id]
         for field in ("cues", "examples"):
@@ -436,13 +446,13 @@ def _shared_phrases(entries: dict[str, Excuse | Case | Situation], places: dict[
     return problems
 
 
-def _compile_ladder(env, ladders: Ladders, locale: str, place: _Place, problems: list[Problem], forbidden: ForbiddenLanguage | None) -> list[_CompiledRung]:
-    ladder = []
+def _compile_ladder(env: jinja2.Environment, ladders: Ladders, locale: str, place: _Place, problems: list[Problem], forbidden: ForbiddenLanguage | None) -> list[_CompiledRung]:
+    ladder: list[_CompiledRung] = []
     for index, rung in enumerate(getattr(ladders, locale)):
         if rung.principle != PRINCIPLES[index]:
             line, col = place.line("ladder", locale, index, "principle")
             problems.append(Problem(place.shown, line, col, "E047", f"rung {index + 1} is {rung.principle}, where the ladder needs {PRINCIPLES[index]}", "climb the four principles in order: " + ", ".join(PRINCIPLES)))
-        parts = {}
+        parts: dict[str, tuple[jinja2.Template, int]] = {}  # field -> (compiled, its first line)
         for field in ("text", "commitment"):
             line, _ = place.line("ladder", locale, index, field, CONTENT)
             source = getattr(rung, field)

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from callassist.core.flow import DISPOSITIONS, Flow, Text
+from callassist.core.flow import Disposition, Flow, Text
 from callassist.core.i18n import LOCALES
-from callassist.core.objections import EXCUSE_IDS, Catalog
-from callassist.core.preflight import SAMPLE_DEBTORS, SAMPLE_STANDINGS
+from callassist.core.objections import EXCUSE_IDS, Catalog, ExcuseId
+from callassist.core.preflight import SampleDebtor, SampleStanding
 from callassist.core.problems import ContentError, Problem, display_path
-from callassist.core.yamlfile import line_of, load_model
+from callassist.core.yamlfile import LineMap, YamlPath, line_of, load_model
 
 PERSONAS_DIR = "personas"
 
@@ -32,7 +31,7 @@ class _Strict(BaseModel):
 class PersonaExcuse(_Strict):
     """One excuse the persona uses, where it uses it, and how it answers the right ladder."""
 
-    excuse: Literal[EXCUSE_IDS] = Field(description="dodge, old_friend, dispute, stall, deflect or wear_down.")  # type: ignore[valid-type]
+    excuse: ExcuseId = Field(description="dodge, old_friend, dispute, stall, deflect or wear_down.")
     at: str = Field(description="The step at which the debtor raises it (one where excuses are answered).")
     says: Text = Field(description="The excuse in the debtor's words.")
     replies: list[Text] = Field(min_length=1, description="The debtor's answer to rung 1, 2, ... of the right ladder; after the last one the debtor softens.")
@@ -41,8 +40,8 @@ class PersonaExcuse(_Strict):
 class PracticeAccount(_Strict):
     """The sample account a practice call with this persona runs on."""
 
-    standing: Literal[SAMPLE_STANDINGS] = Field(default="overdue", description="overdue (past due, an earlier promise broken), not_yet_due (nothing late yet: a reminder call) or promise_open (a promise falls due in a few days: a check call).")  # type: ignore[valid-type]
-    debtor: Literal[SAMPLE_DEBTORS] = Field(default="company", description="company (a business, its finance manager to ask for) or consumer (a person, on a private number).")  # type: ignore[valid-type]
+    standing: SampleStanding = Field(default="overdue", description="overdue (past due, an earlier promise broken), not_yet_due (nothing late yet: a reminder call) or promise_open (a promise falls due in a few days: a check call).")
+    debtor: SampleDebtor = Field(default="company", description="company (a business, its finance manager to ask for) or consumer (a person, on a private number).")
 
 
 class Persona(_Strict):
@@ -53,7 +52,7 @@ class Persona(_Strict):
     description: Text
     account: PracticeAccount = Field(PracticeAccount(), description="The sample account the call runs on; by default an overdue company account.")
     step: str | None = Field(None, description="The step this persona rehearses (by state name), when it is not on the way to a promise: the score expects the call to pass through it.")
-    outcome: Literal[DISPOSITIONS] = Field("promise", description="How a well-worked call with this debtor ends (an outcome a choice of the script suggests): promise by default; left_message, reminded, callback...")  # type: ignore[valid-type]
+    outcome: Disposition = Field("promise", description="How a well-worked call with this debtor ends (an outcome a choice of the script suggests): promise by default; left_message, reminded, callback...")
     says: dict[str, Text] = Field({}, description="The debtor's line when the call enters each step (by state name).")
     excuses: list[PersonaExcuse] = Field([], description="The excuses, in the order the debtor uses them. Only a debtor met where no excuse is answered (a voicemail, someone else on the line, a reminder) has none, and its outcome is not a promise.")
 
@@ -85,15 +84,15 @@ def load_personas(directory: Path, flow: Flow, catalog: Catalog) -> tuple[dict[s
     return personas, problems
 
 
-def _check(persona: Persona, flow: Flow, catalog: Catalog, lines: dict, path: Path) -> list[Problem]:
+def _check(persona: Persona, flow: Flow, catalog: Catalog, lines: LineMap, path: Path) -> list[Problem]:
     shown = display_path(path)
     problems: list[Problem] = []
 
-    def add(loc: tuple, code: str, message: str, hint: str) -> None:
+    def add(loc: YamlPath, code: str, message: str, hint: str) -> None:
         line, col = line_of(lines, loc)
         problems.append(Problem(shown, line, col, code, message, hint))
 
-    def state_exists(name: str, loc: tuple) -> bool:
+    def state_exists(name: str, loc: YamlPath) -> bool:
         if name in flow.states:
             return True
         close = difflib.get_close_matches(name, list(flow.states), n=1)

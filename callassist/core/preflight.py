@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from itertools import product
-from typing import Any
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, build_context
@@ -30,8 +30,10 @@ SAMPLE_NOW = datetime(2026, 3, 6, 1, 30, tzinfo=UTC)
 
 # The sample accounts a practice call may run on (a persona's `account`): what the
 # balance stands at, and who owes it.
-SAMPLE_STANDINGS = ("overdue", "not_yet_due", "promise_open")
-SAMPLE_DEBTORS = ("company", "consumer")
+SampleStanding = Literal["overdue", "not_yet_due", "promise_open"]
+SAMPLE_STANDINGS: tuple[SampleStanding, ...] = get_args(SampleStanding)
+SampleDebtor = Literal["company", "consumer"]
+SAMPLE_DEBTORS: tuple[SampleDebtor, ...] = get_args(SampleDebtor)
 SAMPLE_TIMEZONE = "Asia/Shanghai"
 
 
@@ -49,7 +51,10 @@ def sample_snapshot(with_history: bool = True, *, standing: str = "overdue", deb
     if debtor not in SAMPLE_DEBTORS:
         raise ValueError(f"unknown sample debtor {debtor!r}: use one of {', '.join(SAMPLE_DEBTORS)}")
     today = (now or SAMPLE_NOW).astimezone(ZoneInfo(SAMPLE_TIMEZONE)).date()
-    days = lambda n: today + timedelta(days=n)  # noqa: E731
+
+    def days(n: int) -> date:
+        return today + timedelta(days=n)
+
     invoices: tuple[InvoiceLine, ...]
     promises: tuple[PastPromise, ...]
     if standing == "not_yet_due":
@@ -104,7 +109,7 @@ class AccountShape:
 
 def account_shapes() -> list[AccountShape]:
     """The accounts lint renders every template against (see PROMISE_SHAPES)."""
-    shapes = []
+    shapes: list[AccountShape] = []
     for index, (status, count) in enumerate(product(PROMISE_SHAPES, INVOICE_COUNTS)):
         late = DAYS_LATE[index % len(DAYS_LATE)] if count else 0
         evening = index % 3 == 2

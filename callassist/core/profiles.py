@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from callassist.core.compliance import COLLECTORS, HOLD_REASONS, PROFILES, Profile
+from callassist.core.compliance import PROFILES, CollectsAs, HoldReason, Profile
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.yamlfile import load_model
 
@@ -47,8 +46,8 @@ class ProfileFile(BaseModel):
     quiet_days_after_conversation: int | None = Field(None, ge=1)
     retention_years: int = Field(ge=1, le=100)
     disclosure: bool = False
-    absolute_holds: list[Literal[HOLD_REASONS]] = Field(default_factory=list, description="holds no supervisor may override for a call: only a release lifts them")  # type: ignore[valid-type]
-    collects_as: Literal[COLLECTORS] = Field("creditor", description="creditor: the desk collects its own company's debts; agency: other companies' debts")  # type: ignore[valid-type]
+    absolute_holds: list[HoldReason] = Field(default_factory=list, description="holds no supervisor may override for a call: only a release lifts them")
+    collects_as: CollectsAs = Field("creditor", description="creditor: the desk collects its own company's debts; agency: other companies' debts")
     disclosure_consumer: bool = Field(False, description="with disclosure, a creditor's own desk says it too on consumer debts")
 
     @field_validator("name")
