@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -104,7 +105,7 @@ class AccountSnapshot:
         return max(0, (today - min(i.due for i in self.invoices)).days)
 
 
-def calls_missed(outcomes) -> int:
+def calls_missed(outcomes: Iterable[str | None]) -> int:
     """Of the outcomes of an account's calls, newest first: how many in a row reached nobody
     or a machine (calls left before dialling do not count, and do not end the run)."""
     count = 0
@@ -129,7 +130,10 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
     """The values a template may use, formatted for the locale at the debtor's local time."""
     local = snapshot.local_now(now)
     today = local.date()
-    money = lambda amount: format_money(Money(amount, snapshot.currency), locale)  # noqa: E731
+
+    def money(amount: Decimal) -> str:
+        return format_money(Money(amount, snapshot.currency), locale)
+
     invoices = tuple(InvoiceView(i.number, fmt_date(i.issued, locale), fmt_date(i.due, locale), money(i.amount), max(0, (today - i.due).days)) for i in sorted(snapshot.invoices, key=lambda i: i.due))
     last = snapshot.promises[0] if snapshot.promises else None
     last_view = (

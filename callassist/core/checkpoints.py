@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from callassist.core.jsonvalue import is_json_object
 from callassist.core.private import open_private, private_dir
 
 FORMAT = 1
@@ -175,14 +176,15 @@ def read(path: Path) -> tuple[list[tuple[int, Checkpoint]], list[FileProblem]]:
         raise CheckpointError(f"no checkpoint file {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    found, problems = [], []
+    found: list[tuple[int, Checkpoint]] = []
+    problems: list[FileProblem] = []
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             fields = json.loads(line)
-            if not isinstance(fields, dict) or set(fields) != set(FIELDS):
+            if not is_json_object(fields) or set(fields) != set(FIELDS):
                 raise ValueError(f"a checkpoint has the fields {', '.join(FIELDS)}")
             wrong = [name for name in FIELDS if not isinstance(fields[name], int if name in WHOLE else str) or isinstance(fields[name], bool)]
             if wrong:

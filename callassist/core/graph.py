@@ -14,7 +14,7 @@ FORMATS = ("mermaid", "dot")
 
 
 def _edges(flow: Flow, locale: str) -> list[tuple[str, str, str]]:
-    edges = []
+    edges: list[tuple[str, str, str]] = []
     for transition in flow.transitions:
         for source in transition.sources:
             edges.append((source, transition.dest, f"{transition.key}: {transition.label.get(locale)}"))

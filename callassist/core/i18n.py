@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -149,7 +150,7 @@ def message_keys(locale: str) -> frozenset[str]:
     return frozenset(key if isinstance(key, str) else key[0] for key in catalog(locale)._catalog if key)  # type: ignore[attr-defined]
 
 
-def fmt_list(items, locale: str) -> str:
+def fmt_list(items: Iterable[str], locale: str) -> str:
     """Items one after the other, as the language lists them: a、b in Chinese, a, b in English."""
     return ("、" if locale == "zh" else ", ").join(items)
 

@@ -77,7 +77,7 @@ class Tree:
         """The sibling hashes from leaf `index` up to the root (RFC 9162 2.1.3.1)."""
         if not 0 <= index < self.size:
             raise IndexError(f"leaf {index} is not in a tree of {self.size}")
-        path = []
+        path: list[bytes] = []
         for level in self._levels[:-1]:
             sibling = index ^ 1
             if sibling < len(level):

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import cast
 
 from babel.numbers import format_currency, get_currency_precision, is_currency
 
@@ -23,7 +24,8 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.amount, Decimal):
+        # Checked as anything: an untyped caller (a form, a CSV reader) may pass a float or a str.
+        if not isinstance(cast(object, self.amount), Decimal):
             raise TypeError("Money.amount must be a Decimal")
         check_currency(self.currency)
 

@@ -166,7 +166,7 @@ def _english_parts(name: str) -> list[str]:
 def hider(debtor: str | None, contact: str | None, phone: str | None, debtor_is_person: bool = False) -> Callable[[str], str]:
     """What hides personal data in a text of this call (see the module's docstring)."""
     # An e-mail address or a street may hold a name: they go whole, before the names.
-    patterns: list[tuple[re.Pattern, str]] = [(EMAIL, MASKS["email"]), (CN_ADDRESS, MASKS["address"]), (CN_AREA, MASKS["address"]), (EN_ADDRESS, MASKS["address"]), (US_SSN, MASKS["id"])]
+    patterns: list[tuple[re.Pattern[str], str]] = [(EMAIL, MASKS["email"]), (CN_ADDRESS, MASKS["address"]), (CN_AREA, MASKS["address"]), (EN_ADDRESS, MASKS["address"]), (US_SSN, MASKS["id"])]
     for value, mask, company in ((debtor, MASKS["debtor"], not debtor_is_person), (contact, MASKS["contact"], False)):
         if not value:
             continue

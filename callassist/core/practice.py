@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 from callassist.core.call import OBJECTION_TRIGGER, Call, Event, standing
 from callassist.core.conditions import condition
+from callassist.core.flow import Flow
 from callassist.core.i18n import fmt_date, fmt_list, label, value_label
 from callassist.core.objections import excuse_of
 from callassist.core.personas import Persona, PersonaExcuse
@@ -43,7 +44,7 @@ class Rehearsal:
         """The call's events as they stand: a choice taken back counts for nothing."""
         return standing(self.events)
 
-    def _raised_with(self, answered: Counter, entered: set[str]) -> PersonaExcuse | None:
+    def _raised_with(self, answered: Counter[str], entered: set[str]) -> PersonaExcuse | None:
         """The excuse the persona is on: raised at its step, and not yet worn down by rungs
         of its own ladder."""
         for excuse in self.persona.excuses:
@@ -52,12 +53,12 @@ class Rehearsal:
             return excuse if excuse.at in entered else None
         return None
 
-    def _progress(self) -> tuple[Counter, list[tuple[str, str | None]], PersonaExcuse | None]:
+    def _progress(self) -> tuple[Counter[str], list[tuple[str, str | None]], PersonaExcuse | None]:
         """Rungs of each excuse's own ladder shown while the persona was on that excuse; every
         other ladder used (the ladder's excuse, and the excuse the persona was on, or None
         when on none); and the excuse the persona is on now. Only the right ladder moves the
         debtor: any other leaves them where they were."""
-        answered: Counter = Counter()
+        answered: Counter[str] = Counter()
         wrong: list[tuple[str, str | None]] = []
         entered: set[str] = set()
         for event in self.standing:
@@ -101,7 +102,10 @@ class Rehearsal:
         skipped = [state for state in dict.fromkeys(expected) if state and state not in entered and state not in answered]
         items = [ScoreItem("steps", not skipped, label("score_steps_ok", locale) if not skipped else label("score_steps_skipped", locale, steps=fmt_list((flow.states[s].label.get(locale) for s in skipped), locale)))]
         answered, wrong, _ = self._progress()
-        name = lambda excuse_id: call.catalog.excuse(excuse_id).name.get(locale)  # noqa: E731
+
+        def name(excuse_id: str) -> str:
+            return call.catalog.excuse(excuse_id).name.get(locale)
+
         for excuse in self.persona.excuses:
             rungs = answered[excuse.excuse]
             if rungs >= len(excuse.replies):
@@ -158,8 +162,13 @@ class Rehearsal:
         return Event("practice_scored", payload, call.clock())
 
 
-def _dest(flow, move: str) -> str | None:
+def _dest(flow: Flow, move: str) -> str | None:
     return next((t.dest for t in flow.transitions if t.trigger == move), None)
+
+
+# A place in the search for the shortest way: the step, the facts set on the way there,
+# whether the promise form was filled in, and whether the way passed the step asked for.
+_Node = tuple[str, frozenset[str], bool, bool]
 
 
 def expected_steps(call: Call, outcome: str = "promise", through: str | None = None) -> list[str]:
@@ -169,11 +178,11 @@ def expected_steps(call: Call, outcome: str = "promise", through: str | None = N
     is named; for a promise, through the promise form. The happy path when there is no such way."""
     flow = call.loaded.flow
     finals = _finals(call)
-    start: tuple[str, frozenset[str], bool, bool] = (flow.initial, frozenset(), False, through in (None, flow.initial))
-    previous: dict[tuple, tuple | None] = {start: None}
-    queue: deque[tuple[str, frozenset[str], bool, bool]] = deque([start])
+    start: _Node = (flow.initial, frozenset(), False, through in (None, flow.initial))
+    previous: dict[_Node, _Node | None] = {start: None}
+    queue: deque[_Node] = deque([start])
 
-    def holds(name: str, facts: frozenset, promised: bool) -> bool:
+    def holds(name: str, facts: frozenset[str], promised: bool) -> bool:
         return condition(name)(SimpleNamespace(facts=facts, promise=promised or None, objection=None, context=call.context))  # type: ignore[arg-type]
 
     while queue:
@@ -187,7 +196,7 @@ def expected_steps(call: Call, outcome: str = "promise", through: str | None = N
                 continue
             if transition.dest in finals:
                 path = [transition.dest]
-                step: tuple | None = node
+                step: _Node | None = node
                 while step is not None:
                     if step[0] != path[-1]:
                         path.append(step[0])

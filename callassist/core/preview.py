@@ -29,12 +29,17 @@ class PreviewStep:
     choices: tuple[tuple[str, str], ...]  # (key, label) offered at this step
 
 
+# A place in the search for the happy path: the step, the facts set on the way there, and
+# whether a promise was captured.
+_Node = tuple[str, frozenset[str], bool]
+
+
 def happy_path(flow: Flow) -> list[str]:
     """Triggers (and CAPTURE) from the initial state to a final one, through a captured
     promise when the flow allows it; guards are honoured as a live call would."""
-    start: tuple[str, frozenset[str], bool] = (flow.initial, frozenset(), False)
-    previous: dict[tuple, tuple[tuple, str] | None] = {start: None}
-    queue: deque[tuple[str, frozenset[str], bool]] = deque([start])
+    start: _Node = (flow.initial, frozenset(), False)
+    previous: dict[_Node, tuple[_Node, str] | None] = {start: None}  # node -> the node and move it was reached by
+    queue: deque[_Node] = deque([start])
     fallback = None
     while queue:
         node = queue.popleft()
@@ -55,17 +60,17 @@ def happy_path(flow: Flow) -> list[str]:
     return _moves(previous, fallback) if fallback else []
 
 
-def _allowed(conditions: list[str], unless: list[str], facts: frozenset, promised: bool) -> bool:
+def _allowed(conditions: list[str], unless: list[str], facts: frozenset[str], promised: bool) -> bool:
     def holds(name: str) -> bool:
         return promised if name == "promise_captured" else name in facts  # no excuse on the happy path
 
     return all(holds(name) for name in conditions) and not any(holds(name) for name in unless)
 
 
-def _moves(previous: dict, node: tuple) -> list[str]:
-    moves = []
-    while previous[node] is not None:
-        node, move = previous[node]
+def _moves(previous: dict[_Node, tuple[_Node, str] | None], node: _Node) -> list[str]:
+    moves: list[str] = []
+    while (step := previous[node]) is not None:
+        node, move = step
         moves.append(move)
     return moves[::-1]
 

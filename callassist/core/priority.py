@@ -157,7 +157,7 @@ def standing(facts: AccountFacts, today: date, class_days: tuple[int, ...] = DEF
         explained.append(Reason("balance", size, (("amount", facts.balance), ("currency", facts.currency))))
     points = [lateness, size]  # in the order of the reasons, so both add up alike
 
-    def add(key: str, value: float, values: tuple = ()) -> None:
+    def add(key: str, value: float, values: tuple[tuple[str, object], ...] = ()) -> None:
         points.append(value)
         if explain:
             explained.append(Reason(key, value, values))

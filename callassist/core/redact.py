@@ -71,7 +71,7 @@ def _cards_in(run: str) -> list[tuple[int, int, str]]:
     never leaves part of it showing."""
     groups = [(m.start(), m.end(), "".join(str(int(c)) for c in m.group())) for m in re.finditer(r"\d+", run)]
     gaps = [run[a[1] : b[0]] for a, b in zip(groups, groups[1:])]
-    spans = []
+    spans: list[tuple[int, int, str]] = []  # (first group, last group, the card's digits)
     for first in range(len(groups)):
         digits = ""
         for last in range(first, len(groups)):
@@ -82,7 +82,7 @@ def _cards_in(run: str) -> list[tuple[int, int, str]]:
             if _is_card(digits) and (all(len(g[2]) >= 3 for g in groups[first : last + 1]) or len(set(gaps[first:last])) <= 1):
                 spans.append((first, last, digits))
     taken: set[int] = set()
-    found = []
+    found: list[tuple[int, int, str]] = []
     for first, last, digits in sorted(spans, key=lambda span: (-len(span[2]), span[0])):
         if taken.isdisjoint(range(first, last + 1)):
             taken.update(range(first, last + 1))
@@ -95,7 +95,7 @@ def redact_partial(text: str) -> str:
     digits or more masked too (a card number half typed fails the Luhn check)."""
     text = redact(text)[0]
 
-    def long_runs(match: re.Match) -> str:
+    def long_runs(match: re.Match[str]) -> str:
         digits = "".join(str(int(char)) for char in match.group() if char.isdigit())
         card_like = DRAFT_DIGITS <= len(digits) <= 19 and (digits[0] in "23456" or digits.startswith("81"))
         return f"[card? ····{digits[-4:]}]" if card_like else match.group()
@@ -108,16 +108,17 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
     ("card", "security_code")."""
     found: list[str] = []
 
-    def cards(match: re.Match) -> str:
+    def cards(match: re.Match[str]) -> str:
         run = match.group()
-        pieces, at = [], 0
+        pieces: list[str] = []
+        at = 0
         for start, end, digits in _cards_in(run):
             pieces += [run[at:start], f"[card ····{digits[-4:]}]"]
             at = end
             found.append("card")
         return "".join(pieces) + run[at:]
 
-    def code(match: re.Match) -> str:
+    def code(match: re.Match[str]) -> str:
         found.append("security_code")
         return f"{match.group('word')}{match.group('gap')}[···]"
 

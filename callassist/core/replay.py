@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from callassist.core.call import OBJECTION_TRIGGER, UNDONE, Event, LadderPosition
 from callassist.core.i18n import label, value_label
@@ -33,8 +34,8 @@ class Frame:
     choices: tuple[tuple[str, str], ...] = ()  # (key, label)
     ladder: LadderPosition | None = None
     notes: tuple[str, ...] = ()
-    promise: dict | None = None
-    card: dict = field(default_factory=dict)
+    promise: dict[str, Any] | None = None  # the promise_captured payload
+    card: dict[str, Any] = field(default_factory=dict)  # the call_started payload
     disposition: str | None = None
 
 
@@ -46,12 +47,12 @@ def frames(events: list[Event], locale: str, excuse_names: dict[str, str] | None
     names = excuse_names or {}
     shown: list[Frame] = []
     current = None
-    ladder = None
+    ladder: LadderPosition | None = None
     ladders: list[LadderPosition | None] = []  # the ladder standing after each event
     for seq, event in enumerate(events, 1):
         payload = event.payload
         base = current or Frame(seq, event.at, event.kind, "")
-        changes: dict = {"seq": seq, "at": event.at, "kind": event.kind, "happened": _happened(event, locale, names)}
+        changes: dict[str, Any] = {"seq": seq, "at": event.at, "kind": event.kind, "happened": _happened(event, locale, names)}
         if event.kind == "call_started":
             changes["card"] = dict(payload)
         elif event.kind == "step_entered":
@@ -61,8 +62,8 @@ def frames(events: list[Event], locale: str, excuse_names: dict[str, str] | None
             ladder = LadderPosition(names.get(shown_ladder, shown_ladder), payload["rung"], payload["rungs"], payload["principle"], tuple(payload["counters"]))
         elif event.kind == "choice_made" and payload["trigger"] != OBJECTION_TRIGGER:
             ladder = None  # any other choice leaves the objection step
-        elif event.kind == UNDONE and isinstance(payload.get("events"), int) and 0 < payload["events"] < seq:
-            ladder = ladders[seq - 2 - payload["events"]] if seq - 2 - payload["events"] >= 0 else None
+        elif event.kind == UNDONE and isinstance(taken := payload.get("events"), int) and 0 < taken < seq:
+            ladder = ladders[seq - 2 - taken] if seq - 2 - taken >= 0 else None
         elif event.kind == "note_added":
             changes["notes"] = base.notes + (payload["text"],)
         elif event.kind == "promise_captured":
@@ -115,7 +116,7 @@ def pauses(shown: list[Frame], skip_silences: bool) -> list[float]:
     return waits
 
 
-def card_balance(card: dict, locale: str) -> str:
+def card_balance(card: dict[str, Any], locale: str) -> str:
     """The balance a call's card showed, formatted; as it is stored when it is no amount
     and currency the program would have written."""
     try:

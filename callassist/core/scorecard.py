@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from callassist.core.call import TAKEN_BACK, UNDONE, Event, standing
 from callassist.core.compliance import PROFILES, Profile
 from callassist.core.flow import NOT_DIALLED, VERIFIED, Flow
 from callassist.core.forbidden import ForbiddenLanguage
 from callassist.core.i18n import label
+from callassist.core.jsonvalue import is_json_object
 from callassist.core.objections import asks_question
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "n/a"
@@ -27,6 +29,12 @@ class ScoreLine:
     result: str  # pass, fail or n/a
     seq: int | None  # the event that proves it
     detail: str
+
+
+class _LineMaker(Protocol):
+    """scorecard's `line`: one item's ScoreLine, its detail in the call's locale."""
+
+    def __call__(self, item: str, result: str, seq: int | None, variant: str = "", **values: object) -> ScoreLine: ...
 
 
 def _dialled_local(events: list[Event]) -> datetime | None:
@@ -65,7 +73,7 @@ def rules_of(events: list[Event], rules: Profile) -> Profile:
     """The contact rules a call was made under: the built-in profile its first event names,
     else `rules` (the ones in force now)."""
     recorded = events[0].payload.get("contact_rules") if events and events[0].kind == "call_started" else None
-    name = recorded.get("profile") if isinstance(recorded, dict) else None
+    name = recorded.get("profile") if is_json_object(recorded) else None
     return PROFILES[name] if isinstance(name, str) and name in PROFILES and name != rules.name else rules
 
 
@@ -95,7 +103,7 @@ def scorecard(events: list[Event], flow: Flow, locale: str, forbidden: Forbidden
                 facts.setdefault(fact, seq)
     verified = facts.get(VERIFIED)
 
-    def line(item: str, result: str, seq: int | None, variant: str = "", **values) -> ScoreLine:
+    def line(item: str, result: str, seq: int | None, variant: str = "", **values: object) -> ScoreLine:
         return ScoreLine(item, result, seq, label(f"card_{item}{variant}_{result.replace('/', '')}", locale, seq=seq, **values))
 
     # Identity and purpose are owed once the debtor agreed to talk (or heard about the debt);
@@ -126,7 +134,7 @@ def undos(events: list[Event], locale: str) -> list[ScoreLine]:
     ]
 
 
-def _disclosure(events, verified, line) -> ScoreLine:
+def _disclosure(events: list[Event], verified: int | None, line: _LineMaker) -> ScoreLine:
     first = next((seq for seq, e in enumerate(events, 1) if e.kind == "step_entered" and e.payload.get("discloses_debt")), None)
     if first is None:
         return line("verified_before_debt", NOT_APPLICABLE, None)
@@ -135,7 +143,7 @@ def _disclosure(events, verified, line) -> ScoreLine:
     return line("verified_before_debt", FAIL, first, verified_at=verified)
 
 
-def _good_time(events, flow: Flow, verified, line) -> ScoreLine:
+def _good_time(events: list[Event], flow: Flow, verified: int | None, line: _LineMaker) -> ScoreLine:
     asking = {s for t in flow.transitions if "good_time_confirmed" in t.sets for s in t.sources}
     asked = next((seq for seq, e in enumerate(events, 1) if e.kind == "step_entered" and e.payload["state"] in asking), None)
     if asked is not None:
@@ -143,7 +151,7 @@ def _good_time(events, flow: Flow, verified, line) -> ScoreLine:
     return line("good_time", FAIL if verified else NOT_APPLICABLE, None)
 
 
-def _rebuttals(events, line) -> ScoreLine:
+def _rebuttals(events: list[Event], line: _LineMaker) -> ScoreLine:
     raised = [(seq, e.payload["excuse"]) for seq, e in enumerate(events, 1) if e.kind == "objection_raised"]
     if not raised:
         return line("rebuttal_matched", NOT_APPLICABLE, None)
@@ -154,7 +162,7 @@ def _rebuttals(events, line) -> ScoreLine:
     return line("rebuttal_matched", PASS, raised[-1][0], count=len(raised))
 
 
-def _commitments(events, line) -> ScoreLine:
+def _commitments(events: list[Event], line: _LineMaker) -> ScoreLine:
     shown = [(seq, e.payload.get("commitment", "")) for seq, e in enumerate(events, 1) if e.kind == "rebuttal_shown"]
     if not shown:
         return line("commitment_asked", NOT_APPLICABLE, None)
@@ -164,7 +172,7 @@ def _commitments(events, line) -> ScoreLine:
     return line("commitment_asked", PASS, shown[-1][0], count=len(shown))
 
 
-def _read_back(events, flow: Flow, line) -> ScoreLine:
+def _read_back(events: list[Event], flow: Flow, line: _LineMaker) -> ScoreLine:
     captured = [seq for seq, e in enumerate(events, 1) if e.kind == "promise_captured"]
     if not captured:
         return line("promise_read_back", NOT_APPLICABLE, None)
@@ -173,7 +181,7 @@ def _read_back(events, flow: Flow, line) -> ScoreLine:
     return line("promise_read_back", PASS if confirmed else FAIL, confirmed or captured[-1])
 
 
-def _hours(events, rules: Profile, line) -> ScoreLine:
+def _hours(events: list[Event], rules: Profile, line: _LineMaker) -> ScoreLine:
     at = None if not_dialled(events) else _dialled_local(events)
     if at is None:
         return line("call_hours", NOT_APPLICABLE, None)
@@ -183,7 +191,7 @@ def _hours(events, rules: Profile, line) -> ScoreLine:
     return line("call_hours", PASS if ok else FAIL, dialled, local=at.strftime("%H:%M"), opens=start.strftime("%H:%M"), closes=end.strftime("%H:%M"))
 
 
-def _caps(events, same_day, rules: Profile, line) -> ScoreLine:
+def _caps(events: list[Event], same_day: tuple[int, int] | None, rules: Profile, line: _LineMaker) -> ScoreLine:
     if same_day is None:
         return line("contact_caps", NOT_APPLICABLE, None)
     conversations, unanswered = same_day
@@ -198,7 +206,7 @@ def _caps(events, same_day, rules: Profile, line) -> ScoreLine:
     return line("contact_caps", PASS if unanswered < cap else FAIL, 1, "_attempt", count=unanswered + 1, limit=cap)
 
 
-def _notes(events, locale: str, forbidden: ForbiddenLanguage | None, line) -> ScoreLine:
+def _notes(events: list[Event], locale: str, forbidden: ForbiddenLanguage | None, line: _LineMaker) -> ScoreLine:
     notes = [(seq, e.payload.get("text") or e.payload.get("note") or "") for seq, e in enumerate(events, 1) if e.kind in ("note_added", "call_ended")]
     notes = [(seq, text) for seq, text in notes if text]
     if not notes or forbidden is None:
