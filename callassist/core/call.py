@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from transitions import Machine, MachineError
@@ -157,7 +158,7 @@ class Step:
     choices: tuple[Choice, ...] = ()  # what the choice bar offered here, as stored
 
 
-def stored_choices(step_entered: dict) -> tuple[Choice, ...]:
+def stored_choices(step_entered: dict[str, Any]) -> tuple[Choice, ...]:
     """The choices a stored step offered (what the collector saw, whatever the script says now)."""
     return tuple(Choice(c["trigger"], c["key"], c["label"], c["dest"]) for c in step_entered.get("choices", ()))
 
@@ -205,7 +206,7 @@ class Call:
         self.templates = self.loaded.templates_for(self.context.locale)
         self._purpose_states = purpose_states(flow)
         self._by_trigger: dict[str, list[Transition]] = {}
-        machine_transitions = []
+        machine_transitions: list[dict[str, object]] = []  # as transitions.Machine takes them
         for transition in flow.transitions:
             self._by_trigger.setdefault(transition.trigger, []).append(transition)
             machine_transitions.append(
@@ -568,7 +569,10 @@ class Call:
         promise = self.promise
         if promise is None:
             return None
-        money = lambda amount: format_money(Money(amount, promise.currency), self.locale)  # noqa: E731
+
+        def money(amount: Decimal) -> str:
+            return format_money(Money(amount, promise.currency), self.locale)
+
         instalments = tuple(InstalmentView(fmt_date(i.due, self.locale), money(i.amount)) for i in promise.instalments)
         return PromiseView(
             total=money(promise.total),
@@ -592,7 +596,7 @@ class Call:
 
     # ---- resuming ------------------------------------------------------------------
 
-    def _stored_ladder(self, payload: dict) -> ObjectionState | None:
+    def _stored_ladder(self, payload: dict[str, Any]) -> ObjectionState | None:
         """Where a stored rebuttal left the collector, on today's catalog: a case a trainer
         has since removed (or a forged one) falls back to its excuse's own ladder, a rung
         past the ladder's end to its last; an unknown excuse to none."""

@@ -125,8 +125,8 @@ def call_facts(call_id: str, collector: str, day: date, events: list[Event], det
     standing_events = standing(events)  # a choice taken back counts for nothing
     right_party = any(e.kind == "choice_made" and VERIFIED in e.payload.get("sets", ()) for e in standing_events)
     promised = any(e.kind == "promise_captured" for e in standing_events)
-    counts: Counter = Counter({"calls": 1, "right_party": int(right_party), "promises": int(promised)})
-    led: Counter = Counter()
+    counts: Counter[str] = Counter({"calls": 1, "right_party": int(right_party), "promises": int(promised)})
+    led: Counter[str] = Counter()  # of each rung shown, the showings a promise followed
     for index, event in enumerate(standing_events):
         # A stored event without the values its kind carries (written by hand, not by the
         # program) counts for nothing rather than stopping the team's figures.
@@ -177,7 +177,8 @@ def figures_from(totals: Totals) -> Figures:
         return int(totals.parts.get(item, (0, 0.0))[0])
 
     result = Figures(calls=count("calls"), right_party=count("right_party"), promises=count("promises"), not_dialled=count("not_dialled"), promises_due=totals.promises_due, kept=totals.kept, broken=totals.broken, damaged=sorted(totals.damaged))
-    excuses, holds = [], []
+    excuses: list[tuple[str, int]] = []
+    holds: list[tuple[str, int]] = []
     for item, (used, total) in totals.parts.items():
         kind, _, key = item.partition(":")
         if used <= 0:
@@ -253,7 +254,7 @@ def count_ticks(largest: int, most: int = 6) -> list[int]:
 DATA_COLUMNS = ("section", "metric", "state", "excuse", "reason", "rung", "day", "call_id", "collector", "value", "share", "note")
 
 
-def as_data(result: Figures, states: Sequence[str] = ()) -> dict[str, list[dict]]:
+def as_data(result: Figures, states: Sequence[str] = ()) -> dict[str, list[dict[str, object]]]:
     """The figures for programs (`report --format json|csv`): stable ids whatever the
     language (metric names, step states, excuse ids, hold reasons, rung numbers), one
     object per item, shares as fractions, steps in the order of `states` (the flow's).

@@ -15,7 +15,7 @@ import operator
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -29,8 +29,9 @@ from callassist.core.names import TEAM_POOL, user_name_problem
 from callassist.core.priority import ACCOUNT_FACTS, WARNING_SIGNS, parse_flags
 from callassist.core.promises import parse_date
 
-ACCOUNT_COLUMNS = {
-    # column: (required, what it holds)
+# A ledger file's columns: each name, whether it is required, and what it holds.
+Columns = dict[str, tuple[bool, str]]
+ACCOUNT_COLUMNS: Columns = {
     "debtor_id": (True, "the debtor's id in your ledger"),
     "debtor_name": (True, "company or person"),
     "debtor_kind": (False, "company (default) or consumer"),
@@ -50,7 +51,7 @@ ACCOUNT_COLUMNS = {
     "due_date": (True, "YYYY-MM-DD"),
     "amount": (True, "what is still owed on the invoice, e.g. 12500.00"),
 }
-PAYMENT_COLUMNS = {
+PAYMENT_COLUMNS: Columns = {
     "payment_id": (True, "the payment's id in your ledger (a bank reference will do)"),
     "account_id": (True, "the account it was paid on"),
     "paid_on": (True, "YYYY-MM-DD"),
@@ -124,7 +125,7 @@ class PaymentIn:
 
 
 @contextmanager
-def gc_paused() -> Iterator[None]:
+def gc_paused() -> Generator[None]:
     """Python's cycle collector kept out of a large import: it would walk the millions
     of objects being built over and over (a third of the time at 100,000 rows, more
     beyond), and those objects hold no cycles to collect."""
@@ -191,7 +192,7 @@ def _hidden_character(values: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tuple[int, tuple[str, ...]]]:
+def _rows(path: Path, columns: Columns, problems: list[RowProblem]) -> Iterator[tuple[int, tuple[str, ...]]]:
     """(line, values) for each data row, the values stripped and in the order of `columns`
     ("" for an optional column the file leaves out); header and shape problems are added
     to `problems`. Lines are those an editor shows (a quoted value may span lines)."""
@@ -219,7 +220,7 @@ def _rows(path: Path, columns: dict, problems: list[RowProblem]) -> Iterator[tup
             close = difflib.get_close_matches(name, list(columns), n=1)
             hint = f" (did you mean {close[0]}?)" if close else f"; the columns are: {', '.join(columns)}"
             problems.append(RowProblem(shown, 1, name or "header", f"unknown column{hint}"))
-    seen = set()
+    seen: set[str] = set()
     for name in header:
         if name in seen:
             problems.append(RowProblem(shown, 1, name, "the column appears twice"))
@@ -273,7 +274,7 @@ def _currency_problem(code: str) -> str | None:
 
 
 @cache
-def _plain_amount(currency: str | None) -> re.Pattern:
+def _plain_amount(currency: str | None) -> re.Pattern[str]:
     """What a ledger usually holds, digits in the currency's places: read at once, where
     money.parse_amount would also look for what is wrong."""
     places = currency_places(currency) if currency and _currency_problem(currency) is None else 6
@@ -326,7 +327,7 @@ def _flags(text: str) -> tuple[str, tuple[str, ...]]:
     with each unknown one."""
     flags = parse_flags(text)
     known = WARNING_SIGNS + ACCOUNT_FACTS
-    problems = []
+    problems: list[str] = []
     for flag in flags:
         if flag not in known:
             close = difflib.get_close_matches(flag, known, n=1)
@@ -358,7 +359,7 @@ def _read_accounts(path: Path, progress: Callable[[int], None] | None, number_fo
 
     # An account's rows usually follow one another with the same account columns: those
     # are checked on the first of them, and again only where they differ or were wrong.
-    last_part: tuple | None = None
+    last_part: tuple[str, ...] | None = None
     last_account: AccountIn | None = None
     for count, (line, values) in enumerate(_rows(path, ACCOUNT_COLUMNS, problems), 1):
         if progress and count % 10000 == 0:
@@ -488,11 +489,11 @@ def read_payments(path: Path, today: date, number_format: str = "plain") -> tupl
     return list(payments.values()), problems
 
 
-def in_file_order(problems: list[RowProblem], columns: dict) -> list[RowProblem]:
+def in_file_order(problems: list[RowProblem], columns: Columns) -> list[RowProblem]:
     """Problems by line, and within a line in the order of the columns."""
     places = {name: place for place, name in enumerate(columns)}
     return sorted(problems, key=lambda p: (p.line, places.get(p.column, -1)))
 
 
-def _differences(names: tuple[str, ...], before: tuple, now: tuple) -> str:
+def _differences(names: tuple[str, ...], before: tuple[object, ...], now: tuple[object, ...]) -> str:
     return ", ".join(f"{name} {old!r} there, {new!r} here" for name, old, new in zip(names, before, now) if old != new)

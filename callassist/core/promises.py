@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from callassist.core.money import Money, MoneyError, parse_amount
 
@@ -48,7 +49,7 @@ class Promise:
     def first_due(self) -> date:
         return self.instalments[0].due
 
-    def as_payload(self) -> dict:
+    def as_payload(self) -> dict[str, object]:
         return {
             "currency": self.currency,
             "total": str(self.total),
@@ -58,7 +59,7 @@ class Promise:
         }
 
     @classmethod
-    def from_payload(cls, payload: dict) -> Promise:
+    def from_payload(cls, payload: dict[str, Any]) -> Promise:
         return cls(
             currency=payload["currency"],
             total=Decimal(payload["total"]),
@@ -198,7 +199,7 @@ def match_payment(amount: Decimal, paid_on: date, open_instalments: list[OpenIns
     """Share a payment among open instalments, earliest due first: only those promised by
     the day it was paid and not yet past their grace period take from it. Returns what
     each took and what is left over."""
-    taken = []
+    taken: list[tuple[object, Decimal]] = []
     left = amount
     for instalment in sorted(open_instalments, key=lambda i: (i.due, i.promised_on)):
         if left <= 0:
@@ -235,7 +236,7 @@ def judge_promise(statuses: list[str], paid: Decimal) -> str:
 def outstanding(amounts: list[Decimal], paid: Decimal) -> list[Decimal]:
     """What is still owed on each of `amounts` (in due order) once `paid` has settled the
     oldest first."""
-    left = []
+    left: list[Decimal] = []
     for amount in amounts:
         covered = min(amount, max(paid, Decimal(0)))
         paid -= covered

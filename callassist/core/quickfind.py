@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Protocol, cast
 
 EXAMPLE_WEIGHT = 0.9  # an example utterance is evidence, a trainer's cue a little more
 REPAIRED = 0.8  # a homophone's repair counts a little less than what was typed right
@@ -59,11 +60,17 @@ def conversion_for(locale: str | None) -> str:
     return CONVERSIONS.get((locale or "").replace("_", "-").casefold(), DEFAULT_CONVERSION)
 
 
+class _Converter(Protocol):
+    """What is used of an opencc.OpenCC (opencc ships no types)."""
+
+    def convert(self, text: str) -> str: ...
+
+
 @cache
-def _converter(conversion: str):
+def _converter(conversion: str) -> _Converter:
     import opencc  # its dictionaries load once, on first use
 
-    return opencc.OpenCC(conversion)
+    return cast(_Converter, opencc.OpenCC(conversion))  # opencc ships no types: typed where it is left
 
 
 def simplified(text: str) -> str:
@@ -79,7 +86,7 @@ _INVISIBLE_TEXT = re.compile("[" + "".join(map(chr, sorted(_INVISIBLE))) + "]")
 _POLITE = str.maketrans("您", "你")
 
 
-class _HeardChar(dict):
+class _HeardChar(dict[int, str | None]):
     """str.translate's table: each character as heard (NFKC; invisible ones dropped),
     worked out the first time it is met."""
 
@@ -322,7 +329,7 @@ class ExcuseFinder:
                 pattern = self.patterns[index]
                 similarity = shared / math.sqrt(self._mass[index] * total) * pattern.weight
                 best[pattern.excuse].append((similarity, index))
-        matches = []
+        matches: list[Match] = []
         for excuse in self.excuse_ids:
             found = sorted(best.get(excuse, ()), reverse=True)
             if not found:
@@ -361,7 +368,7 @@ class ExcuseFinder:
 
     def _homophone_pair(self, first: str, second: str) -> str | None:
         """The catalog pair these two characters sound like, one of them mistyped."""
-        found = []
+        found: list[str] = []
         for reading in _readings(first):
             found += [c + second for c in self._by_reading.get(reading, ()) if c + second in self._idf]
         for reading in _readings(second):
