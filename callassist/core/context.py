@@ -6,7 +6,7 @@ so templates never do arithmetic or formatting and say exactly what the collecto
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -117,14 +117,15 @@ class CallContext:
         return _plain(self)
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> Any:
     """`dataclasses.asdict` for the views, without its deep copies: every value in them is
     text, a number, a flag or None, which Jinja's sandbox cannot change (a fifth of a
     content check went to copying them)."""
     if isinstance(value, tuple):
-        return tuple(_plain(item) for item in value)
-    if hasattr(value, "__dataclass_fields__"):
-        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+        items: tuple[object, ...] = value  # pyright: ignore[reportUnknownVariableType] (a tuple of views, or of text)
+        return tuple(_plain(item) for item in items)
+    if is_dataclass(value):
+        return {spec.name: _plain(getattr(value, spec.name)) for spec in fields(value)}
     return value
 
 
