@@ -69,6 +69,7 @@ def audit_verify(
         ids = [call] if call else readable
         with store_db.session(engine) as session, _progress(words("cli_checking_calls", ctx.obj), events) as advance:
             found = auditlog.verify_chains(ids, session=session, progress=advance, orphans=viewer.reads_team and not call)
+            recordings = queries.attached_recordings(ids, session=session)
     broken = 0
     ids += sorted(set(found) - set(ids))  # events whose call's row is gone
     for call_id in ids:
@@ -77,6 +78,7 @@ def audit_verify(
         else:
             broken += 1
             typer.echo(f"BROKEN  {call_id}: {words('cli_broken_at_event', ctx.obj, seq=found[call_id].seq, reason=found[call_id].reason)}")
+    broken += _check_recordings(ctx.obj, recordings)
     say("cli_calls_checked", ctx.obj, err=True, count=len(ids), broken=broken)
     if log is None:
         if not call:
@@ -89,6 +91,30 @@ def audit_verify(
         typer.echo(finding.line(ctx.obj.locale))
     say("cli_log_checked", ctx.obj, err=True, size=check.size, checked=len(usable), file=checkpoints, findings=counted("cli_findings", ctx.obj, len(findings)))
     raise typer.Exit(1 if broken or findings else 0)
+
+
+def _check_recordings(options, recordings: list[tuple[str, dict]]) -> int:
+    """Each recording the log names against its file in this computer's data folder: BROKEN
+    when its bytes are not those whose SHA-256 was stored; a recording kept on another
+    computer (a team member's) is said to be elsewhere. The number broken."""
+    from callassist.phone.recording import file_digest
+
+    broken = 0
+    data_dir = options.settings.data_dir.resolve()
+    for call_id, kept in recordings:
+        named = str(kept.get("file", ""))
+        path = (data_dir / named).resolve()
+        if not path.is_relative_to(data_dir / "recordings"):  # a forged row may name any file
+            broken += 1
+            typer.echo(f"BROKEN  {call_id}: {words('cli_recording_outside', options, file=named)}")
+        elif not path.is_file():
+            typer.echo(f"absent  {call_id}: {words('cli_recording_elsewhere', options, file=named)}")
+        elif file_digest(path) != kept.get("sha256"):
+            broken += 1
+            typer.echo(f"BROKEN  {call_id}: {words('cli_recording_changed', options, file=named)}")
+        else:
+            typer.echo(f"ok      {call_id}: {words('cli_recording_intact', options, file=named)}")
+    return broken
 
 
 def _event_count(session) -> int:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, text, update
 from sqlalchemy import select as sa_select
@@ -310,6 +311,14 @@ def call_events(call_id: str, *, session: Session) -> list[Event]:
     """The stored events of a call, in order, as the core's Event values."""
     rows = session.exec(select(CallEvent).where(CallEvent.call_id == call_id).order_by(col(CallEvent.seq))).all()
     return [stored_event(row) for row in rows]
+
+
+def attached_recordings(call_ids: list[str], *, session: Session) -> list[tuple[str, dict[str, Any]]]:
+    """The recordings attached to these calls, as (call id, what the log keeps of each)."""
+    if not call_ids:
+        return []
+    rows = session.exec(select(CallEvent).where(CallEvent.kind == "recording_attached", col(CallEvent.call_id).in_(call_ids)).order_by(col(CallEvent.call_id), col(CallEvent.seq))).all()
+    return [(row.call_id, stored_event(row).payload) for row in rows]
 
 
 def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:

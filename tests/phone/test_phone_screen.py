@@ -10,7 +10,9 @@ import asyncio
 
 from sqlmodel import update
 from textual.widgets import Input, Select
+from typer.testing import CliRunner
 
+from callassist.cli import app as cli
 from callassist.core.phone import BaresipSetting, line_event_of, talk_time
 from callassist.phone.recording import file_digest
 from callassist.services.workspace import Workspace
@@ -92,6 +94,18 @@ async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, colle
     measured = float(run("soxi", "-D", kept))
     assert abs(measured - talked) < 1.0 and abs(measured - attached.payload["seconds"]) < 0.01, (measured, talked)
     assert run("soxi", "-c", kept).strip() == "2" and not list(collector.recordings.glob("dump-*.wav"))  # moved, not copied
+    # audit verify reads the recording against its hash: intact, then changed, then elsewhere.
+    verify = lambda: CliRunner().invoke(cli, ["--db", url, "--collector", "wang", "audit", "verify"], env={"CALLASSIST_DATA_DIR": str(tmp_path)})  # noqa: E731
+    intact = verify()
+    assert intact.exit_code == 0 and f"ok      {call.id}: its recording {attached.payload['file']} is as it was recorded" in intact.stdout, intact.output
+    with kept.open("r+b") as file:
+        file.seek(100)
+        file.write(b"\x7f")
+    changed = verify()
+    assert changed.exit_code == 1 and f"BROKEN  {call.id}: its recording {attached.payload['file']} is not what was recorded" in changed.stdout
+    kept.unlink()
+    elsewhere = verify()
+    assert elsewhere.exit_code == 0 and f"absent  {call.id}: its recording" in elsewhere.stdout
 
 
 async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path, collector, debtor):
