@@ -437,3 +437,33 @@ def test_an_unknown_script_is_a_usage_error_for_every_command_that_names_one():
     for command in (["graph", "nope"], ["preview", "nope"]):
         result = runner.invoke(app, command)
         assert result.exit_code == 2 and "no script 'nope' in " in result.stderr and "choose from standard" in result.stderr, (command, result.output)
+
+
+def test_purge_removes_the_recordings_of_the_calls_it_deletes(tmp_path, demo_copy):
+    """A purged call's recording goes with it from this computer's data folder; one kept on
+    another computer is said to be there; a row naming a file outside the recordings is not
+    followed (the file stays)."""
+    from datetime import datetime
+
+    from callassist.core.compliance import profile, retention_floor
+
+    url = demo_copy(tmp_path / "old.db", "lin")
+    data = tmp_path / "data"
+    (data / "recordings").mkdir(parents=True)
+    (data / "recordings" / "old1.wav").write_bytes(b"RIFF")
+    outside = tmp_path / "keep.txt"
+    outside.write_text("not a recording")
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        account, collector = connection.exec_driver_sql("SELECT account_id, collector_id FROM call LIMIT 1").one()
+        for n, file in ((1, "recordings/old1.wav"), (2, "recordings/old2.wav"), (3, "../keep.txt")):
+            connection.exec_driver_sql(
+                f"INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('old{n}', {account}, {collector}, 'standard', 'h', 'en', '2019-05-0{n} 02:00:00.000000', 'wrap_up', 0)"
+            )
+            connection.exec_driver_sql(f"INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('old{n}', 1, 'recording_attached', '2019-05-0{n} 02:00:00.000000', '{{\"file\": \"{file}\"}}', 'g', 'h{n}')")
+    engine.dispose()
+    floor = retention_floor(profile("cn").retention_years, datetime.now(UTC).date())
+    done = runner.invoke(app, ["--db", url, "--role", "supervisor", "purge", "--before", floor.isoformat(), "--yes"], env={"CALLASSIST_DATA_DIR": str(data)})
+    assert done.exit_code == 0, done.output
+    assert "1 recording removed from this computer's data folder\n" in done.output and "2 recordings of these calls are kept on another computer: purge there too\n" in done.output
+    assert not (data / "recordings" / "old1.wav").exists() and outside.read_text() == "not a recording"

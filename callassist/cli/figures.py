@@ -234,13 +234,32 @@ def purge(
                 if not yes and not typer.confirm(words("cli_purge_confirm", ctx.obj), default=False):
                     say("cli_purge_nothing", ctx.obj)
                     return
+                recordings = queries.recordings_before(day, session=session)
                 done = queries.purge_calls(log, rules.retention_years, session=session)
                 session.commit()
                 say("cli_purge_done", ctx.obj, id=done.id, by=done.by, **_purged(ctx.obj, done))
+                removed = _remove_recordings(settings.data_dir, recordings)
+                if removed:
+                    say("cli_purge_recordings", ctx.obj, count=removed)
+                if len(recordings) > removed:
+                    say("cli_purge_recordings_elsewhere", ctx.obj, count=len(recordings) - removed)
         except StoreError as exc:
             raise fail(str(exc)) from None
         except SQLAlchemyError as exc:  # the database refused: on a team's, it checks again
             raise fail(words("cli_nothing_deleted_because", ctx.obj, why=str(exc).splitlines()[0])) from None
+
+
+def _remove_recordings(data_dir, files: list[str]) -> int:
+    """Delete the purged calls' recordings kept in this data folder (only there: a row
+    naming another file is not followed); how many were here."""
+    folder = (data_dir / "recordings").resolve()
+    removed = 0
+    for named in files:
+        path = (data_dir / named).resolve()
+        if path.is_relative_to(folder) and path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def _purged(options: Options, purge: object) -> dict[str, str]:

@@ -74,6 +74,8 @@ DOMAIN = "callassist"
 COUNTED = {
     "audit_checkpoint_beyond_log": "count",
     "audit_events": "count",
+    "cli_purge_recordings": "count",
+    "cli_purge_recordings_elsewhere": "count",
     "ledger_closed_with_promise": "count",
     "ledger_open_promises": "count",
     "ledger_instalments_overpaid": "count",

@@ -321,6 +321,14 @@ def attached_recordings(call_ids: list[str], *, session: Session) -> list[tuple[
     return [(row.call_id, stored_event(row).payload) for row in rows]
 
 
+def recordings_before(day: date, *, session: Session) -> list[str]:
+    """The recording files (relative to the data folder) of the calls started before `day`
+    (UTC): what a purge of those calls takes with them."""
+    cutoff = datetime.combine(day, time(0, 0), UTC)
+    ids = list(session.exec(select(Call.id).where(Call.started_at < cutoff)).all())
+    return [str(kept.get("file", "")) for start in range(0, len(ids), 500) for _, kept in attached_recordings(ids[start : start + 500], session=session)]
+
+
 def verify_call(call_id: str, *, session: Session) -> ChainBreak | None:
     """Where the call's stored events stop being what was written, or None when intact.
 
