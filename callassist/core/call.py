@@ -24,7 +24,7 @@ from callassist.core.flow import DISPOSITIONS, NOT_DIALLED, UNANSWERED, VERIFIED
 from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import Catalog, excuse_of, ladder_id
-from callassist.core.phone import Answered, Busy, Dialling, LineEvent, LineState, NoAnswer, line_event_of
+from callassist.core.phone import Answered, Busy, Dialling, LineEvent, LineState, NoAnswer, line_event_in
 from callassist.core.promises import Promise
 from callassist.core.redact import redact
 
@@ -73,15 +73,6 @@ UNDOABLE_KINDS = frozenset({"choice_made", "objection_raised", "rebuttal_shown",
 ENDING_KINDS = frozenset({"call_ended", "practice_scored"})
 # The form whose draft an event makes obsolete.
 DRAFTED_BY = {"note_added": "note", "promise_captured": "promise", "call_ended": "disposition", "compliance_override": "override", "hold_placed": "hold"}
-
-
-def _line_event(event: Event) -> LineEvent | None:
-    """The line event a stored event records; None for another kind, or for a phone event
-    whose payload does not fit (a forged row: audit verify names it, the call goes on)."""
-    try:
-        return line_event_of(event)
-    except ValueError:
-        return None
 
 
 def standing(events: list[Event]) -> list[Event]:
@@ -641,7 +632,7 @@ class Call:
                 self.suggested_disposition = "on_hold"
             elif event.kind == "compliance_override":
                 self.overridden = True
-            elif (reported := _line_event(event)) is not None:
+            elif (reported := line_event_in(event)) is not None:
                 self.line = self.line.advance(reported)
                 if isinstance(reported, (Busy, NoAnswer)) and self.line.answered_at is None:
                     self.suggested_disposition = "no_answer"

@@ -18,6 +18,7 @@ from callassist.core.call import DAMAGED, Event, standing
 from callassist.core.flow import VERIFIED
 from callassist.core.i18n import label
 from callassist.core.objections import excuse_of
+from callassist.core.phone import Answered, line_event_in, talk_time
 from callassist.core.quickfind import Match
 from callassist.core.scorecard import not_dialled
 
@@ -74,6 +75,8 @@ class Figures:
     damaged: list[str] = field(default_factory=list)  # calls left out: a stored row of theirs does not parse
     not_dialled: int = 0  # calls left from their first step, nothing dialled: not in `calls`
     holds: list[tuple[str, int]] = field(default_factory=list)  # holds placed on the calls, by reason, most first
+    talked: int = 0  # calls the phone saw answered
+    talk_seconds: float = 0.0  # their mean talk time, as the phone measured it (not the screen)
 
     @property
     def missed_by_excuse(self) -> list[tuple[str, int]]:
@@ -141,6 +144,9 @@ def call_facts(call_id: str, collector: str, day: date, events: list[Event], det
             counts[f"hold:{reason}"] += 1
     parts = {item: (count, float(led[item])) for item, count in counts.items() if count}
     parts |= {f"step:{state}": (1, seconds) for state, seconds in _phases(standing_events).items()}
+    line = [reported for event in standing_events if (reported := line_event_in(event)) is not None]
+    if any(isinstance(reported, Answered) for reported in line):
+        parts["talk"] = (1, talk_time(line, now=line[-1].at).total_seconds())
     missed = _missed(call_id, collector, day, standing_events, detect) if detect is not None else None
     return CallFacts(False, True, right_party, promised, parts, missed)
 
@@ -185,6 +191,8 @@ def figures_from(totals: Totals) -> Figures:
             continue
         if kind == "step":
             result.phase_seconds[key] = total / used
+        elif kind == "talk":
+            result.talked, result.talk_seconds = int(used), total / used
         elif kind == "excuse":
             excuses.append((key, int(used)))
         elif kind == "hold":
@@ -272,6 +280,8 @@ def as_data(result: Figures, states: Sequence[str] = ()) -> dict[str, list[dict[
         ("broken", result.broken, result.broken_rate),
         ("not_dialled", result.not_dialled, None),
         ("damaged", len(result.damaged), None),
+        ("talked", result.talked, None),
+        ("talk_seconds_mean", round(result.talk_seconds, 1), None),
     ]
     return {
         "calls": [{"metric": metric, "value": value, "share": None if rate is None else share(rate)} for metric, value, rate in totals],
@@ -298,6 +308,7 @@ def as_rows(result: Figures, state_names: dict[str, str], excuse_names: dict[str
     ]
     rows += [("calls", "not_dialled_calls", result.not_dialled, None)] if result.not_dialled else []
     rows += [("calls", "damaged_calls", len(result.damaged), None)] if result.damaged else []
+    rows += [("calls", "talked_calls", result.talked, None), ("calls", "talk_seconds_mean", round(result.talk_seconds, 1), None)] if result.talked else []
     rows += [("seconds_per_phase", state_names.get(state, state), round(seconds, 1), None) for state, seconds in in_flow_order(result.phase_seconds, list(state_names))]
     rows += [("excuses", excuse_names.get(excuse, excuse), count, None) for excuse, count in result.excuses]
     rows += [("holds", hold_names.get(reason, str(reason)), count, None) for reason, count in result.holds]

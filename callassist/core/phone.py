@@ -247,6 +247,15 @@ def line_event_of(event: Event) -> LineEvent | None:
         raise ValueError(f"a {event.kind} event's payload does not fit: {error}") from None
 
 
+def line_event_in(event: Event) -> LineEvent | None:
+    """The line event a stored event records; None for another kind, or for a phone event
+    whose payload does not fit (a forged row: the call and its figures go on without it)."""
+    try:
+        return line_event_of(event)
+    except ValueError:
+        return None
+
+
 # --- where the line stands -------------------------------------------------------------
 
 

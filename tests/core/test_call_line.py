@@ -68,3 +68,22 @@ def test_a_forged_phone_row_does_not_stop_the_resume(make_call):
     forged = [*log, type(log[0])("phone_answered", {"no": "call id"}, AT)]
     again = _resumed(make_call, forged)
     assert again.line.status is LineStatus.DIALLING and again.state == "prepare"
+
+
+def test_the_figures_take_talk_time_from_the_phone_not_the_screen(make_call):
+    from callassist.core.figures import Totals, call_facts, figures_from
+
+    call, log = _started(make_call)
+    log += call.record_line(Dialling("c5", AT, "+862155500000"))
+    log += call.record_line(Answered("c5", AT + timedelta(seconds=5)))
+    log += call.record_line(HungUp("c5", AT + timedelta(seconds=95), by="them"))
+    log += call.end("refused", "hung up", None)  # the screen's own clock stood still meanwhile
+    totals = Totals()
+    totals.add(AT.date(), call_facts("x", "wang", AT.date(), log))
+    unanswered, more = _started(make_call)
+    more += unanswered.record_line(Dialling("c6", AT, "+862155500000"))
+    more += unanswered.record_line(Busy("c6", AT, "486 Busy Here"))
+    more += unanswered.end("no_answer", "", None)
+    totals.add(AT.date(), call_facts("y", "wang", AT.date(), more))
+    figures = figures_from(totals)
+    assert (figures.calls, figures.talked, figures.talk_seconds) == (2, 1, 90.0)
