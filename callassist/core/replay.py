@@ -16,6 +16,7 @@ from callassist.core.call import OBJECTION_TRIGGER, UNDONE, Event, LadderPositio
 from callassist.core.i18n import label, value_label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import ladder_id
+from callassist.core.phone import PHONE_KIND_PREFIX, Answered, Busy, Dialling, HungUp, LineEvent, LineLost, NoAnswer, Ringing, line_event_in
 
 # With "skip silences", no pause between two events lasts longer than this.
 SILENCE = timedelta(seconds=1)
@@ -37,6 +38,8 @@ class Frame:
     promise: dict[str, Any] | None = None  # the promise_captured payload
     card: dict[str, Any] = field(default_factory=dict)  # the call_started payload
     disposition: str | None = None
+    recording: str = ""  # the call's recording (relative to the data folder), once one is attached
+    recording_at: float | None = None  # where this event falls in it, in seconds (None: before the answer)
 
 
 def frames(events: list[Event], locale: str, excuse_names: dict[str, str] | None = None) -> list[Frame]:
@@ -49,10 +52,14 @@ def frames(events: list[Event], locale: str, excuse_names: dict[str, str] | None
     current = None
     ladder: LadderPosition | None = None
     ladders: list[LadderPosition | None] = []  # the ladder standing after each event
+    # The phone records from the answer to the hang-up: each event's place in the recording.
+    recording = next((str(e.payload.get("file", "")) for e in events if e.kind == "recording_attached"), "")
+    answered = next((e.at for e in events if e.kind == "phone_answered"), None) if recording else None
     for seq, event in enumerate(events, 1):
         payload = event.payload
         base = current or Frame(seq, event.at, event.kind, "")
-        changes: dict[str, Any] = {"seq": seq, "at": event.at, "kind": event.kind, "happened": _happened(event, locale, names)}
+        changes: dict[str, Any] = {"seq": seq, "at": event.at, "kind": event.kind, "happened": _happened(event, locale, names), "recording": recording}
+        changes["recording_at"] = round((event.at - answered).total_seconds(), 1) if answered is not None and event.at >= answered else None
         if event.kind == "call_started":
             changes["card"] = dict(payload)
         elif event.kind == "step_entered":
@@ -102,7 +109,33 @@ def _happened(event: Event, locale: str, excuse_names: dict[str, str]) -> str:
     if kind == "hold_placed":
         details = f" · {payload['details']}" if payload.get("details") else ""
         return label("replay_hold", locale, reason=value_label("hold", payload["reason"], locale)) + details
+    if kind.startswith(PHONE_KIND_PREFIX) and (reported := line_event_in(event)) is not None:
+        return "☎ " + _line_words(reported, locale)
+    if kind == "recording_attached":
+        return label("replay_recording", locale, seconds=payload.get("seconds", "?"))
     return value_label("replay", kind, locale)
+
+
+def _line_words(reported: LineEvent, locale: str) -> str:
+    match reported:
+        case Dialling(number=number):
+            return label("replay_phone_dialling", locale, number=number)
+        case Ringing():
+            return label("replay_phone_ringing", locale)
+        case Answered():
+            return label("replay_phone_answered", locale)
+        case HungUp(by="us"):
+            return label("replay_phone_hung_up_us", locale)
+        case HungUp():
+            return label("replay_phone_hung_up_them", locale)
+        case NoAnswer(after=after):
+            return label("replay_phone_no_answer", locale, seconds=int(after.total_seconds()))
+        case Busy(reason=reason):
+            return label("replay_phone_busy", locale, reason=reason)
+        case LineLost(reason=reason):
+            return label("replay_phone_lost", locale, reason=reason)
+        case _:
+            return label("replay_phone_failed", locale, reason=getattr(reported, "reason", ""))
 
 
 def pauses(shown: list[Frame], skip_silences: bool) -> list[float]:

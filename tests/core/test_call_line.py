@@ -87,3 +87,20 @@ def test_the_figures_take_talk_time_from_the_phone_not_the_screen(make_call):
     totals.add(AT.date(), call_facts("y", "wang", AT.date(), more))
     figures = figures_from(totals)
     assert (figures.calls, figures.talked, figures.talk_seconds) == (2, 1, 90.0)
+
+
+def test_the_replay_places_each_event_in_the_recording(make_call):
+    from callassist.core.replay import frames
+
+    call, log = _started(make_call)
+    log += call.record_line(Dialling("c7", AT, "+862155500000"))
+    log += call.record_line(Answered("c7", AT + timedelta(seconds=5)))
+    call.clock = lambda: AT + timedelta(seconds=20)
+    log += call.choose("right_party")
+    log += call.record_line(HungUp("c7", AT + timedelta(seconds=65), by="them"))
+    log += call.attach_recording({"file": "recordings/x.wav", "sha256": "0" * 64, "seconds": 60.0, "format": "wav"})
+    shown = {frame.kind: frame for frame in frames(log, "zh")}
+    assert shown["phone_dialling"].recording_at is None and shown["phone_dialling"].happened == "☎ 拨出 +862155500000"
+    assert shown["phone_answered"].recording_at == 0.0 and shown["choice_made"].recording_at == 15.0 and shown["phone_hung_up"].recording_at == 60.0
+    assert shown["phone_hung_up"].happened == "☎ 对方挂断" and shown["recording_attached"].recording == "recordings/x.wav"
+    assert all(frame.recording_at is None for frame in frames(log[:-1], "en"))  # no recording attached: no place in one

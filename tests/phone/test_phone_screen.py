@@ -63,7 +63,7 @@ async def _end(pilot, disposition: str, note: str) -> None:
     assert isinstance(pilot.app.screen, WorklistScreen), [str(w.render()) for w in pilot.app.screen.query("Static") if w.display]
 
 
-async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, collector, debtor):
+async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, collector, debtor, monkeypatch):
     url = _ledger_calling(tmp_path, debtor.uri)
     app = _app(tmp_path, url, BaresipSetting("127.0.0.1", collector.ctrl_port, str(collector.recordings)))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -94,6 +94,22 @@ async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, colle
     measured = float(run("soxi", "-D", kept))
     assert abs(measured - talked) < 1.0 and abs(measured - attached.payload["seconds"]) < 0.01, (measured, talked)
     assert run("soxi", "-c", kept).strip() == "2" and not list(collector.recordings.glob("dump-*.wav"))  # moved, not copied
+    # The replay says where each event falls in the recording and plays it from there.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "aplay").write_text(f'#!/bin/sh\nfor last; do :; done\n/bin/cp "$last" {tmp_path / "played.wav"}\n')
+    (bin_dir / "aplay").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    replay = CallAssistApp(lambda: Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), url, "en"), "en", "wang", replay=call.id, data_dir=tmp_path)
+    async with replay.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: bool(getattr(replay.screen, "shown", None)))
+        hung_up = next(index for index, frame in enumerate(replay.screen.shown) if frame.kind == "phone_hung_up")
+        replay.screen.show(hung_up)
+        await settle(pilot)
+        assert "recording 00:0" in str(replay.screen.query_one("#replay-status").render())
+        await press(pilot, "p")
+        await until(pilot, lambda: (tmp_path / "played.wav").exists())
+    monkeypatch.undo()
     # audit verify reads the recording against its hash: intact, then changed, then elsewhere.
     verify = lambda: CliRunner().invoke(cli, ["--db", url, "--collector", "wang", "audit", "verify"], env={"CALLASSIST_DATA_DIR": str(tmp_path)})  # noqa: E731
     intact = verify()

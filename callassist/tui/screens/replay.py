@@ -6,6 +6,7 @@ top, and only the events before the break are played.
 
 from __future__ import annotations
 
+import wave
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from callassist.core.call import ENDING_KINDS
 from callassist.core.errors import StoreError
 from callassist.core.i18n import fmt_clock, fmt_datetime, label
 from callassist.core.replay import Frame, frames, pauses
+from callassist.phone.player import RecordingPlayer
 from callassist.tui.bindings import bind_localized
 from callassist.tui.live import LIVE_SECONDS
 from callassist.tui.widgets.frame_view import FrameView
@@ -51,6 +53,7 @@ class ReplayScreen(Screen):
         Binding("2", "speed(2)", show=False),
         Binding("4", "speed(4)", show=False),
         Binding("q", "close", show=False),
+        Binding("p", "play_recording", show=False),
     ]
 
     @dataclass
@@ -74,6 +77,7 @@ class ReplayScreen(Screen):
         self.card: list = []
         self.reviews: list = []
         self.live = None  # reads a call in progress again, until it ends
+        self.player = RecordingPlayer()
 
     @property
     def locale(self) -> str:
@@ -192,6 +196,9 @@ class ReplayScreen(Screen):
         status.append("  ·  " + (label("replay_playing", self.locale, speed=self.speed) if self.playing else label("replay_paused", self.locale)), style="bold")
         if self.skip_silences:
             status.append("  ·  " + label("replay_skip", self.locale))
+        if frame.recording_at is not None:
+            minutes, seconds = divmod(int(frame.recording_at), 60)
+            status.append("\n" + label("replay_recording_at", self.locale, position=f"{minutes:02d}:{seconds:02d}"), style="bold")
         # At 80 columns the keys take two lines: each key stays with its words.
         keys = " · ".join(item.replace(" ", "\u00a0") for item in label("replay_keys", self.locale).split(" · "))
         status.append("\n" + keys, style="dim")
@@ -287,6 +294,30 @@ class ReplayScreen(Screen):
             text.append(label("review_line", self.locale, score=review.score, reviewer=review.reviewer, at=fmt_datetime(review.created_at.astimezone(), self.locale), comment=review.comment) + "\n")
         self.query_one("#reviews", Static).update(text)
         self.query_one("#reviews", Static).display = bool(reviews)
+
+    def action_play_recording(self) -> None:
+        """Play the call's recording from where the event on screen falls in it."""
+        frame = self.shown[self.index] if self.shown else None
+        if frame is None or frame.recording_at is None:
+            self.app.bell()
+            return
+        path = self.app.data_dir / frame.recording if self.app.data_dir is not None else None
+        if path is None or not path.is_file():
+            self.app.notify(label("replay_recording_absent", self.locale, file=frame.recording), severity="warning", markup=False)
+            return
+        try:
+            player = self.player.play(path, frame.recording_at)
+        except (OSError, wave.Error) as exc:
+            self.app.notify(label("recording_missing", self.locale, error=str(exc)), severity="error", markup=False)
+            return
+        if player is None:
+            self.app.notify(label("replay_no_player", self.locale), severity="warning", markup=False)
+            return
+        minutes, seconds = divmod(int(frame.recording_at), 60)
+        self.app.notify(label("replay_playing_recording", self.locale, position=f"{minutes:02d}:{seconds:02d}", player=player), timeout=4, markup=False)
+
+    def on_unmount(self) -> None:
+        self.player.stop()
 
     def action_close(self) -> None:
         self.pause()
