@@ -46,7 +46,7 @@ def test_the_commands_choices_are_the_cores():
 
     assert [kind.value for kind in SchemaKind] == list(SCHEMAS)
     assert tuple(fmt.value for fmt in GraphFormat) == FORMATS
-    assert tuple(kind.value for kind in ExportKind) == EXPORTS
+    assert tuple(kind.value for kind in ExportKind) == (*EXPORTS, "recordings")  # recordings are files, copied out, not rows
 
 
 def test_preview_renders_the_happy_path_and_one_step():

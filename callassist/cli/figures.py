@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC
 from enum import Enum
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -23,6 +24,7 @@ class ExportKind(str, Enum):  # noqa: UP042 (store/queries.py EXPORTS, as a test
     calls = "calls"
     events = "events"
     promises = "promises"
+    recordings = "recordings"
 
 
 class ExportFormat(str, Enum):  # noqa: UP042
@@ -170,8 +172,11 @@ def export(
     ctx: typer.Context,
     what: ExportKind = typer.Argument(..., help="What to write."),
     fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv, or jsonl (one JSON object a line)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="recordings: the folder they are copied into (made private if new)."),
 ) -> None:
-    """Write every call, event or promise to standard output for other tools."""
+    """Write every call, event or promise to standard output for other tools; or copy the
+    calls' recordings into --out, with a list of them (call, file, SHA-256, length, whether
+    it was found here and is as recorded) on standard output."""
     import csv
     import json
 
@@ -180,8 +185,17 @@ def export(
     from callassist.store import queries
 
     with open_store(ctx.obj, reading=True) as engine, store_db.session(engine) as session:
+        viewer = viewer_of(ctx.obj, session)
+        if what == ExportKind.recordings:
+            if out is None:
+                raise fail(words("cli_recordings_need_out", ctx.obj))
+            if not viewer.sees_personal_data:
+                raise fail(words("cli_recordings_not_for_role", ctx.obj, role=viewer.role))
+            rows = _copy_recordings(ctx.obj.settings.data_dir, queries.attached_recordings(queries.readable_call_ids(viewer, session=session), session=session), out)
+        else:
+            rows = queries.export_rows(what.value, session=session, viewer=viewer)
         writer = None
-        for row in queries.export_rows(what.value, session=session, viewer=viewer_of(ctx.obj, session)):
+        for row in rows:
             if fmt == "jsonl":
                 if isinstance(row.get("payload"), str):  # an object in JSON, not JSON in a string (CSV keeps the text)
                     row = row | {"payload": json.loads(row["payload"])}
@@ -191,6 +205,26 @@ def export(
                 writer = csv.DictWriter(sys.stdout, fieldnames=list(row), lineterminator="\n")
                 writer.writeheader()
             writer.writerow({name: safe_cell(value) for name, value in row.items()})
+
+
+def _copy_recordings(data_dir: Path, recordings: list[tuple[str, dict]], out: Path):
+    """Each recording kept here copied into `out` as <call>.wav (private), read against
+    its stored SHA-256; a row a line, for the list."""
+    import shutil
+
+    from callassist.core.private import private_dir
+    from callassist.phone.recording import file_digest
+
+    private_dir(out)
+    folder = (data_dir / "recordings").resolve()
+    for call_id, kept in recordings:
+        named = str(kept.get("file", ""))
+        source = (data_dir / named).resolve()
+        here = source.is_relative_to(folder) and source.is_file()
+        if here:
+            shutil.copyfile(source, out / f"{call_id}.wav")
+        intact = here and file_digest(out / f"{call_id}.wav") == kept.get("sha256")
+        yield {"call_id": call_id, "file": f"{call_id}.wav" if here else "", "sha256": kept.get("sha256", ""), "seconds": kept.get("seconds", ""), "found": here, "intact": intact}
 
 
 @app.command()
