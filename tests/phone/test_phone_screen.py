@@ -20,12 +20,11 @@ from callassist.settings import Settings
 from callassist.store import db
 from callassist.store.models import Contact
 from callassist.tui.app import CallAssistApp
-from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.disposition import DispositionScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
 from tests.phone.conftest import run
-from tests.tui.conftest import press, settle, stored_calls, until, with_demo_ledger
+from tests.tui.conftest import call_a_shanghai_debtor, press, settle, stored_calls, until, with_demo_ledger
 
 
 def _ledger_calling(tmp_path, uri: str) -> str:
@@ -44,15 +43,6 @@ def _app(tmp_path, url: str, setting) -> CallAssistApp:
     return CallAssistApp(lambda: Workspace.open(settings, url, "en"), "en", "wang", clock=lambda: NOW, phone=setting, data_dir=tmp_path)
 
 
-async def _first_call(pilot) -> CallScreen:
-    await settle(pilot)
-    row = next(row for row in pilot.app.screen.rows if row.currency == "CNY")  # 10:00 in Shanghai
-    pilot.app.begin_call(row.account_id)
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, CallScreen)
-    return pilot.app.screen
-
-
 async def _end(pilot, disposition: str, note: str) -> None:
     await settle(pilot)  # a form the hang-up opened is drawn before it is filled in
     if not isinstance(pilot.app.screen, DispositionScreen):
@@ -67,7 +57,7 @@ async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, colle
     url = _ledger_calling(tmp_path, debtor.uri)
     app = _app(tmp_path, url, BaresipSetting("127.0.0.1", collector.ctrl_port, str(collector.recordings)))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _first_call(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         await until(pilot, lambda: app.phone is not None)  # reached at start
         await press(pilot, "enter")
         await until(pilot, lambda: screen.call.state == "reach_party")  # the debtor's phone answered
@@ -134,7 +124,7 @@ async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path
     url = _ledger_calling(tmp_path, debtor.uri)
     app = _app(tmp_path, url, collector.setting)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _first_call(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         await until(pilot, lambda: app.phone is not None)
         await press(pilot, "enter")
         await until(pilot, lambda: screen.call.state == "reach_party")

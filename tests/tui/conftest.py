@@ -156,6 +156,18 @@ async def until(pilot, check, seconds: float = 12.0) -> None:
     raise AssertionError("not seen in time")
 
 
+async def call_a_shanghai_debtor(pilot):
+    """From the worklist, a call to the first debtor in Shanghai (10:00 there by the tests' clock)."""
+    from callassist.tui.screens.call import CallScreen
+
+    await settle(pilot)
+    row = next(row for row in pilot.app.screen.rows if row.currency == "CNY")
+    pilot.app.begin_call(row.account_id)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CallScreen)
+    return pilot.app.screen
+
+
 async def paste(pilot, text: str) -> None:
     """`text` put in as a terminal pastes it: one event for the focused widget, where
     typing it would be a key, and a screen drawn, per letter."""

@@ -17,7 +17,7 @@ from callassist.tui.app import CallAssistApp
 from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.note import NoteScreen
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
-from tests.tui.conftest import press, settle, stored_calls, with_demo_ledger
+from tests.tui.conftest import call_a_shanghai_debtor, press, settle, stored_calls, with_demo_ledger
 
 
 @pytest.fixture
@@ -34,15 +34,6 @@ def _app(tmp_path, db_url, role: str, clock, compliance: str = "cn") -> CallAssi
     return CallAssistApp(lambda: Workspace.open(settings, db_url, "en"), "en", "wang", clock=clock)
 
 
-async def _call_a_shanghai_debtor(pilot) -> CallScreen:
-    await settle(pilot)
-    row = next(row for row in pilot.app.screen.rows if row.currency == "CNY")
-    pilot.app.begin_call(row.account_id)
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, CallScreen)
-    return pilot.app.screen
-
-
 def _rules_line(screen: CallScreen) -> str:
     line = screen.query_one("#rules", Static)
     return str(line.render()).replace("\u202f", " ") if line.display else ""
@@ -51,7 +42,7 @@ def _rules_line(screen: CallScreen) -> str:
 async def test_a_collector_cannot_dial_or_override_outside_the_debtors_hours(tmp_path, db_url):
     app = _app(tmp_path, db_url, "collector", lambda: LATE)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         assert "cn rules · their time 11:00 PM" in _rules_line(screen)
         assert "Blocked: outside call hours (11:00 PM there; cn allows 08:00-22:00)." in _rules_line(screen)
         assert screen.call.step.choices == ()
@@ -66,7 +57,7 @@ async def test_a_collector_cannot_dial_or_override_outside_the_debtors_hours(tmp
 async def test_a_supervisor_overrides_with_a_reason_and_the_call_is_dialled(tmp_path, db_url):
     app = _app(tmp_path, db_url, "supervisor", lambda: LATE)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _call_a_shanghai_debtor(pilot)
+        await call_a_shanghai_debtor(pilot)
         await press(pilot, "ctrl+o")
         assert isinstance(app.screen, NoteScreen)
         app.screen.query_one(Input).value = "the debtor asked to be called tonight"
@@ -86,7 +77,7 @@ async def test_the_dial_is_offered_once_the_debtors_morning_comes(tmp_path, db_u
     now = [datetime(2026, 11, 19, 23, 59, 58, tzinfo=UTC)]  # 07:59:58 in Shanghai
     app = _app(tmp_path, db_url, "collector", lambda: now[0])
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         assert screen.call.step.choices == ()
         now[0] += timedelta(seconds=3)
         await pilot.pause(1.3)  # the screen's clock ticks every second
@@ -101,7 +92,7 @@ async def test_the_dial_is_offered_once_the_debtors_morning_comes(tmp_path, db_u
 async def test_the_amount_cannot_be_reached_before_verification(tmp_path, db_url):
     app = _app(tmp_path, db_url, "collector", lambda: NOW)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         await press(pilot, "d")
         # Someone answered, not yet known to be the debtor: the purpose, the amount, the
         # excuses and the promise form are all out of reach.
@@ -129,7 +120,7 @@ async def test_the_amount_cannot_be_reached_before_verification(tmp_path, db_url
 async def test_under_us_rules_the_purpose_step_opens_with_the_disclosure(tmp_path, db_url):
     app = _app(tmp_path, db_url, "collector", lambda: NOW, compliance="us")  # 10:00 for the debtor
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         assert "us rules" in _rules_line(screen) and "attempts 0/7 this week" in _rules_line(screen)
         await press(pilot, "d", "r", "y")
         assert screen.call.step.text.startswith("Say this first, word for word: \u201cI am a debt collector. This is an attempt to collect a debt")
@@ -147,7 +138,7 @@ async def test_a_contact_who_asks_not_to_be_called_is_never_offered_again(tmp_pa
 
     app = _app(tmp_path, db_url, "supervisor", lambda: NOW)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         account_id = screen.active.snapshot.account_id
         await press(pilot, "d", "g")  # someone else answered, and asks us not to call this number
         await press(pilot, "x")
@@ -180,7 +171,7 @@ async def test_item_21_3_the_window_closing_mid_call_is_said_at_once(tmp_path, d
     now = [datetime(2026, 11, 20, 13, 58, tzinfo=UTC)]  # 21:58 there
     app = _app(tmp_path, db_url, "collector", lambda: now[0])
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         await press(pilot, "d", "r", "y")
         assert screen.call.state == "purpose" and not _rules_line(screen)
         shown = screen.call.step.text
@@ -204,7 +195,7 @@ async def test_a_blocked_account_is_left_not_dialled_and_counts_for_nothing(tmp_
 
     app = _app(tmp_path, db_url, "collector", lambda: LATE)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         account_id = screen.active.snapshot.account_id
         engine = db.make_engine(db_url)
         with db.session(engine) as session:
@@ -214,7 +205,7 @@ async def test_a_blocked_account_is_left_not_dialled_and_counts_for_nothing(tmp_
         await press(pilot, "escape")
         assert isinstance(app.screen, WorklistScreen)
         # A call that was dialled cannot be left that way.
-        await _call_a_shanghai_debtor(pilot)
+        await call_a_shanghai_debtor(pilot)
         await press(pilot, "ctrl+o")  # a collector cannot override: still blocked, still undialled
         await press(pilot, "x")
         assert isinstance(app.screen, WorklistScreen)
@@ -242,7 +233,7 @@ async def test_a_blocked_account_is_left_not_dialled_and_counts_for_nothing(tmp_
 async def test_once_dialled_esc_leaves_nothing(tmp_path, db_url):
     app = _app(tmp_path, db_url, "collector", lambda: NOW)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         await press(pilot, "d", "escape")
         assert app.screen is screen and not screen.call.ended
         assert "Leave, not dialled" not in str(screen.query_one("KeyBar").render())

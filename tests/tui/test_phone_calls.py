@@ -18,7 +18,7 @@ from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.disposition import DispositionScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
-from tests.tui.conftest import press, settle, stored_calls, until
+from tests.tui.conftest import call_a_shanghai_debtor, press, settle, stored_calls, until
 
 LATE = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
 
@@ -50,15 +50,6 @@ def _app(tmp_path, db_url, clock, phone: PlayedPhone, locale: str = "en") -> Cal
     return app
 
 
-async def _call_a_shanghai_debtor(pilot) -> CallScreen:
-    await settle(pilot)
-    row = next(row for row in pilot.app.screen.rows if row.currency == "CNY")
-    pilot.app.begin_call(row.account_id)
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, CallScreen)
-    return pilot.app.screen
-
-
 def _line(screen: CallScreen) -> str:
     line = screen.query_one("#line", Static)
     return str(line.render()) if line.display else ""
@@ -73,7 +64,7 @@ async def test_a_call_dialled_answered_and_hung_up_through_the_phone(tmp_path, d
     phone, now = PlayedPhone(), [NOW]
     app = _app(tmp_path, db_url, lambda: now[0], phone)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         number = screen.active.snapshot.phone
         assert "Dial " + number in screen.query_one("#choices").text.plain
         await press(pilot, "enter")
@@ -111,7 +102,7 @@ async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path
     phone = PlayedPhone()
     app = _app(tmp_path, db_url, lambda: NOW, phone, locale="zh")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         await press(pilot, "enter")
         await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
         await _report(pilot, Answered("phone-1", NOW))
@@ -135,7 +126,7 @@ async def test_the_phone_is_not_asked_to_dial_outside_the_debtors_hours(tmp_path
     phone = PlayedPhone()
     app = _app(tmp_path, db_url, lambda: LATE, phone)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         assert "Dial " not in screen.query_one("#choices").text.plain
         await press(pilot, "enter")
         assert phone.dialled == [] and not screen.call.dialled
@@ -145,7 +136,7 @@ async def test_line_events_that_come_while_a_change_is_stored_are_kept_in_order(
     phone = PlayedPhone()
     app = _app(tmp_path, db_url, lambda: NOW, phone)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _call_a_shanghai_debtor(pilot)
+        screen = await call_a_shanghai_debtor(pilot)
         await press(pilot, "enter")
         for event in (Dialling("phone-1", NOW, phone.dialled[0]), Ringing("phone-1", NOW), Answered("phone-1", NOW)):
             app.line_reported(event)  # one after the other, each before the one before is stored
