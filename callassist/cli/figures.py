@@ -170,7 +170,8 @@ def _print_trimmed(console, table) -> None:
 @app.command()
 def export(
     ctx: typer.Context,
-    what: ExportKind = typer.Argument(..., help="What to write."),
+    # Named WHAT and checked below: the list of kinds in --help's type column would fold mid-word at 80 columns.
+    what: str = typer.Argument(..., metavar="WHAT", help="calls, events or promises (written to standard output), or recordings (copied into --out)."),
     fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv, or jsonl (one JSON object a line)."),
     out: Optional[Path] = typer.Option(None, "--out", help="recordings: the folder they are copied into (made private if new)."),
 ) -> None:
@@ -184,6 +185,10 @@ def export(
     from callassist.store import db as store_db
     from callassist.store import queries
 
+    from callassist.core.i18n import fmt_list
+
+    if what not in ExportKind.__members__:
+        raise fail(words("cli_no_export_kind", ctx.obj, kind=repr(what), choices=fmt_list([k.value for k in ExportKind], ctx.obj.locale)))
     with open_store(ctx.obj, reading=True) as engine, store_db.session(engine) as session:
         viewer = viewer_of(ctx.obj, session)
         if what == ExportKind.recordings:
@@ -193,7 +198,7 @@ def export(
                 raise fail(words("cli_recordings_not_for_role", ctx.obj, role=viewer.role))
             rows = _copy_recordings(ctx.obj.settings.data_dir, queries.attached_recordings(queries.readable_call_ids(viewer, session=session), session=session), out)
         else:
-            rows = queries.export_rows(what.value, session=session, viewer=viewer)
+            rows = queries.export_rows(what, session=session, viewer=viewer)
         writer = None
         for row in rows:
             if fmt == "jsonl":
