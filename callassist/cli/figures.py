@@ -181,11 +181,10 @@ def export(
     import csv
     import json
 
+    from callassist.core.i18n import fmt_list
     from callassist.core.spreadsheet import safe_cell
     from callassist.store import db as store_db
     from callassist.store import queries
-
-    from callassist.core.i18n import fmt_list
 
     if what not in ExportKind.__members__:
         raise fail(words("cli_no_export_kind", ctx.obj, kind=repr(what), choices=fmt_list([k.value for k in ExportKind], ctx.obj.locale)))
