@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -21,6 +21,11 @@ from callassist.core.figures import Judge
 from callassist.core.private import open_private, private_dir, tighten
 from callassist.core.redact import display_url
 from callassist.store.sql import SCHEMA_HEAD, sqlite_file
+
+if TYPE_CHECKING:
+    from sqlite3 import Connection as SQLiteConnection
+
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
@@ -68,11 +73,11 @@ def _private_file(path: Path) -> None:
         tighten(path.with_name(path.name + suffix))
 
 
-def _casefold(value):
+def _casefold(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
     return value.casefold() if isinstance(value, str) else value
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: SQLiteConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")

@@ -13,7 +13,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from callassist.core.private import open_private, private_dir
 from callassist.core.redact import redact_partial
@@ -27,9 +27,9 @@ def masked(value: Typed) -> Typed:
     if isinstance(value, str):
         return cast(Typed, redact_partial(value))
     if isinstance(value, dict):
-        return cast(Typed, {key: masked(item) for key, item in value.items()})
+        return cast(Typed, {key: masked(item) for key, item in cast(dict[object, object], value).items()})
     if isinstance(value, list):
-        return cast(Typed, [masked(item) for item in value])
+        return cast(Typed, [masked(item) for item in cast(list[object], value)])
     return value
 
 
@@ -41,14 +41,14 @@ class Drafts:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._latest: dict[Path, dict] = {}
+        self._latest: dict[Path, dict[str, Any]] = {}
         self._latest_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
     def _path(self, call_id: str, form: str) -> Path:
         return self.directory / f"{call_id}.{form}.json"
 
-    def keep(self, call_id: str, form: str, fields: dict) -> None:
+    def keep(self, call_id: str, form: str, fields: dict[str, Any]) -> None:
         """The form's newest fields, masked, to be written."""
         fields = masked(fields)
         with self._latest_lock:
@@ -71,7 +71,7 @@ class Drafts:
                 os.fsync(handle.fileno())
             os.replace(temporary, path)
 
-    def load(self, call_id: str, form: str) -> dict | None:
+    def load(self, call_id: str, form: str) -> dict[str, Any] | None:
         try:
             return json.loads(self._path(call_id, form).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -93,7 +93,7 @@ class Drafts:
         for path in self.directory.glob(f"{call_id}.*.json"):
             self.discard(call_id, path.name.split(".")[1])
 
-    def load_all(self, call_id: str) -> dict[str, dict]:
+    def load_all(self, call_id: str) -> dict[str, dict[str, Any]]:
         """Every draft kept for a call, by form."""
         forms = sorted(p.name.split(".")[1] for p in self.directory.glob(f"{call_id}.*.json"))
         return {form: draft for form in forms if (draft := self.load(call_id, form)) is not None}

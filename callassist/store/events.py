@@ -9,10 +9,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from callassist.core.call import DAMAGED, ENDING_KINDS, Event
 from callassist.core.calls import ChainBreak
 from callassist.store.types import DAMAGED_TIME
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+
+    from callassist.store.models import CallEvent
+
+    # A stored event: the ORM's row, or a row of a Core query of the callevent table.
+    EventRow: TypeAlias = CallEvent | Row[Any]
 
 GENESIS = "0" * 64
 # When an event kept on the program's computer while the database was out of reach
@@ -21,16 +31,16 @@ GENESIS = "0" * 64
 OFFLINE_AT = "kept_offline_at"
 
 
-def canonical(payload: dict) -> str:
+def canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def kept_offline(payload: dict, at) -> dict:
+def kept_offline(payload: dict[str, Any], at: datetime) -> dict[str, Any]:
     """The payload of an event sent from the outbox, saying when it happened."""
     return payload | {OFFLINE_AT: at.isoformat()}
 
 
-def same_event(stored_payload: str, payload: dict) -> bool:
+def same_event(stored_payload: str, payload: dict[str, Any]) -> bool:
     """Whether a stored payload (canonical JSON) is this event's, kept offline or not."""
     stored = json.loads(stored_payload)
     stored.pop(OFFLINE_AT, None)
@@ -54,8 +64,8 @@ class ChainCheck:
     def __init__(self, call_id: str) -> None:
         self.call_id = call_id
         self.broken: ChainBreak | None = None
-        self.card: dict | None = None  # the first event's payload: what the call's row must agree with
-        self.end: tuple[int, str, dict] | None = None  # the call_ended event: seq, time, payload
+        self.card: dict[str, Any] | None = None  # the first event's payload: what the call's row must agree with
+        self.end: tuple[int, str, dict[str, Any]] | None = None  # the call_ended event: seq, time, payload
         self.first_at: str | None = None
         self._prev = GENESIS
         self._next = 1
@@ -101,15 +111,16 @@ class ChainCheck:
 _DECODER = json.JSONDecoder()
 
 
-def _json_object(payload: str) -> dict | None:
+def _json_object(payload: str) -> dict[str, Any] | None:
     try:
         found, end = _DECODER.raw_decode(payload)  # without json.loads' wrapper: audit verify reads a million
     except (ValueError, TypeError, RecursionError):
         return None
-    return found if end == len(payload) and isinstance(found, dict) else None
+    # A JSON object's keys are strings (isinstance cannot say so).
+    return cast(dict[str, Any], found) if end == len(payload) and isinstance(found, dict) else None
 
 
-def verify_chain(call_id: str, rows: Iterable, ended: bool = False) -> ChainBreak | None:
+def verify_chain(call_id: str, rows: Iterable[EventRow], ended: bool = False) -> ChainBreak | None:
     """The first place the chain of a call's events (ordered by seq) is broken, or None."""
     check = ChainCheck(call_id)
     for row in rows:
@@ -117,7 +128,7 @@ def verify_chain(call_id: str, rows: Iterable, ended: bool = False) -> ChainBrea
     return check.finish(ended)
 
 
-def stored_event(row) -> Event:
+def stored_event(row: EventRow) -> Event:
     """A stored event row as the core's Event; a row that does not parse becomes a DAMAGED
     event saying which event and why (never what it held)."""
     payload = _json_object(row.payload) if isinstance(row.payload, str) else None

@@ -6,6 +6,7 @@ to the same: a team login's name and the server's time, a release once."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -29,7 +30,7 @@ def holds_in_force(account_id: int, *, session: Session) -> tuple[Hold, ...]:
     return tuple(Hold(saved_id(row), row.account_id, row.reason, row.placed_at, row.placed_by, row.details) for row in rows)
 
 
-def place_hold(call_id: str, payload: dict, at: datetime, *, session: Session) -> None:
+def place_hold(call_id: str, payload: dict[str, Any], at: datetime, *, session: Session) -> None:
     """The hold a call's `hold_placed` event places on the call's account (none for a
     practice call, which holds no account)."""
     call = session.get(Call, call_id)

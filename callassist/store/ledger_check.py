@@ -21,6 +21,7 @@ text) in ten-thousandths, as integers, exact for any amount below 900 billion.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -66,7 +67,7 @@ def _units(column: str, sqlite: bool) -> str:
     return f"CAST(ROUND(CAST({column} AS REAL) * 10000) AS INTEGER)" if sqlite else column
 
 
-def _money(value, sqlite: bool) -> Decimal:
+def _money(value: int | Decimal | None, sqlite: bool) -> Decimal:
     amount = (Decimal(int(value or 0)) / 10000 if sqlite else Decimal(value or 0)).normalize()
     return amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount  # 100, not 1E+2
 
@@ -75,7 +76,7 @@ def check_ledger(*, session: Session, limit: int | None = None) -> list[Violatio
     """Every violation of the ledger's invariants (at most `limit`), by account."""
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
-    u = lambda column: _units(column, sqlite)  # noqa: E731
+    u: Callable[[str], str] = lambda column: _units(column, sqlite)  # noqa: E731
     totals = f"""
         SELECT a.external_id, a.closed, {u("a.balance")} AS stored,
                COALESCE((SELECT SUM({u("i.amount")}) FROM invoice i WHERE i.account_id = a.id), 0) AS invoiced,
@@ -85,10 +86,10 @@ def check_ledger(*, session: Session, limit: int | None = None) -> list[Violatio
                (SELECT COUNT(*) FROM promise r WHERE r.account_id = a.id AND r.status = 'open') AS open_promises
         FROM account a ORDER BY a.external_id"""
     found: list[Violation] = []
-    money = lambda value: _money(value, sqlite)  # noqa: E731
+    money: Callable[[int | Decimal | None], Decimal] = lambda value: _money(value, sqlite)  # noqa: E731
     for row in connection.exec_driver_sql(totals):
         owed = row.invoiced - row.paid
-        add = lambda name, detail: found.append(Violation(name, row.external_id, detail))  # noqa: E731, B023 (used within its row)
+        add: Callable[[str, str], None] = lambda name, detail: found.append(Violation(name, row.external_id, detail))  # noqa: E731, B023 (used within its row)
         if row.stored != owed:
             add("balance", Phrase("ledger_balance", {"stored": money(row.stored), "invoiced": money(row.invoiced), "paid": money(row.paid), "owed": money(owed)}))
         if owed < 0:

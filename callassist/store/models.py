@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Protocol, TypedDict, TypeVar, cast
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Table, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Table, Text, UniqueConstraint, inspect, text
+from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Field, Session, SQLModel
 
 from callassist.store.types import Amount, UTCDateTime
 
 
-def only_where(condition: str) -> dict:
+class _Where(TypedDict):
+    sqlite_where: TextClause
+    postgresql_where: TextClause
+
+
+def only_where(condition: str) -> _Where:
     """A partial index's condition, for both databases."""
     return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
-def amount_field(**kwargs) -> Decimal:
-    return Field(sa_column=Column(Amount(), nullable=False), **kwargs)
+def amount_field(default: Decimal | None = None) -> Decimal:
+    """A NOT NULL amount; `default`, what a new row holds when it is not given."""
+    column = Column(Amount(), nullable=False)
+    return Field(sa_column=column) if default is None else Field(default=default, sa_column=column)
 
 
 def time_field(nullable: bool = False) -> datetime:
@@ -355,7 +363,8 @@ def row_of(session: Session, model: type[Row], key: object) -> Row:
 
 def table_of(model: type[SQLModel]) -> Table:
     """A model's table (SQLModel declares no `__table__` for a type checker to see)."""
-    return SQLModel.metadata.tables[str(model.__tablename__)]
+    # A table model's mapper maps its Table, which SQLAlchemy types as any FROM clause.
+    return cast(Table, inspect(model).local_table)
 
 
 # The tables themselves, for the queries written in SQLAlchemy Core (figures, the calls

@@ -72,7 +72,7 @@ class Outbox:
             lines = path.read_text(encoding="utf-8").split("\n")
         except FileNotFoundError:
             return []
-        batches = []
+        batches: list[Batch] = []
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue

@@ -4,30 +4,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import DateTime, Numeric, String
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
-class Amount(TypeDecorator):
+class Amount(TypeDecorator[Decimal]):
     """Decimal money: NUMERIC(18, 4) where the database has it, exact text on SQLite (whose NUMERIC is a float)."""
 
     impl = Numeric(18, 4)
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(40))
         return dialect.type_descriptor(Numeric(18, 4, asdecimal=True))
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Decimal | str | int | None, dialect: Dialect) -> Decimal | str | None:
         if value is None:
             return None
         if not isinstance(value, Decimal):
             value = Decimal(value)
         return str(value) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Decimal | str | None, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         value = Decimal(value)
@@ -44,18 +46,18 @@ class Amount(TypeDecorator):
 DAMAGED_TIME = datetime(1, 1, 1, tzinfo=UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored in UTC; read back aware, whatever the database keeps."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def result_processor(self, dialect, coltype):
+    def result_processor(self, dialect: Dialect, coltype: object):
         read = super().result_processor(dialect, coltype)
         if read is None:
             return None
 
-        def read_or_flag(value):
+        def read_or_flag(value: object) -> datetime | None:
             try:
                 return read(value)
             except (ValueError, TypeError):
@@ -63,14 +65,14 @@ class UTCDateTime(TypeDecorator):
 
         return read_or_flag
 
-    def process_bind_param(self, value: datetime | None, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: callassist stores only timezone-aware times")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
