@@ -7,14 +7,14 @@ all of them or none.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import bindparam, case, func, insert, text, update
+from sqlalchemy import Connection, bindparam, case, func, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import IntegrityError
@@ -80,7 +80,7 @@ def _for_psycopg(statement: str) -> str:
 _PSYCOPG = psycopg_dialect()
 
 
-def _executor(session: Session):
+def _executor(session: Session) -> sql.Execute:
     """Runs sql's statements in the session's transaction, straight through the driver:
     SQLAlchemy's work per statement would be most of the worklist's time (measured by
     `callassist bench --only worklist`). SQLite takes
@@ -89,7 +89,7 @@ def _executor(session: Session):
     if session.connection().dialect.name == "sqlite":
         return lambda statement, params: raw.execute(statement, params).fetchall()
 
-    def execute(statement: str, params: dict) -> list:
+    def execute(statement: str, params: Mapping[str, object]) -> list[sql.DriverRow]:
         with raw.cursor() as cursor:
             cursor.execute(_for_psycopg(statement), params)
             return cursor.fetchall()
@@ -106,7 +106,7 @@ def account_snapshot(account_id: int, *, session: Session) -> AccountSnapshot:
     owed = outstanding([i.amount for i in invoices], sum((i.amount for i in invoices), Decimal(0)) - account.balance)
     # Newest first, the one in force before all: it is what the call speaks of as the last promise.
     promises = session.exec(select(Promise).where(Promise.account_id == account_id).order_by((col(Promise.status) == "open").desc(), col(Promise.created_at).desc(), col(Promise.id).desc())).all()
-    past = []
+    past: list[PastPromise] = []
     for promise in promises:
         instalments = session.exec(select(Instalment).where(Instalment.promise_id == promise.id).order_by(col(Instalment.seq))).all()
         due = instalments[0].due_on if instalments else promise.created_at.date()
@@ -204,6 +204,18 @@ def append_events(call_id: str, events: list[Event], *, session: Session, after_
         return _append(call_id, events, session, chain_end[0], judge=judge)
 
 
+class _EventValues(TypedDict):
+    """An event's row as it is inserted; on SQLite the store adds the chain's hashes."""
+
+    call_id: str
+    seq: int
+    kind: str
+    at: datetime
+    payload: str
+    prev_hash: NotRequired[str]
+    hash: NotRequired[str]
+
+
 def _append(call_id: str, events: list[Event], session: Session, after_seq: int | None = None, chain_end: tuple[int, str] | None = None, judge: Judge = Judge()) -> tuple[int, str]:
     connection = session.connection()
     if chain_end is not None:
@@ -218,7 +230,7 @@ def _append(call_id: str, events: list[Event], session: Session, after_seq: int 
             return stored
     if not events:
         return seq, prev
-    rows = [{"call_id": call_id, "seq": seq + n, "kind": event.kind, "at": event.at, "payload": canonical(event.payload)} for n, event in enumerate(events, 1)]
+    rows: list[_EventValues] = [{"call_id": call_id, "seq": seq + n, "kind": event.kind, "at": event.at, "payload": canonical(event.payload)} for n, event in enumerate(events, 1)]
     if connection.dialect.name == "postgresql":
         # The database sets a team login's times and makes the chain (migration 0009).
         end = max(connection.execute(_insert_events(len(rows)), {f"{name}_{n}": value for n, row in enumerate(rows) for name, value in row.items()}).all())
@@ -242,7 +254,7 @@ def _insert_events(count: int):
     return text(f"INSERT INTO callevent (call_id, seq, kind, at, payload) VALUES {rows} RETURNING seq, hash").bindparams(*(bindparam(f"at_{n}", type_=UTCDateTime()) for n in range(count)))
 
 
-def _stored_as(call_id: str, events: list[Event], after_seq: int, connection) -> tuple[int, str] | None:
+def _stored_as(call_id: str, events: list[Event], after_seq: int, connection: Connection) -> tuple[int, str] | None:
     """Where the chain ends after these events if it already holds them after `after_seq`,
     else None. Compared by kind and payload: the database may have set their times."""
     stored = connection.execute(select(EVENTS.c.seq, EVENTS.c.hash, EVENTS.c.kind, EVENTS.c.payload).where(EVENTS.c.call_id == call_id, EVENTS.c.seq > after_seq, EVENTS.c.seq <= after_seq + len(events)).order_by(EVENTS.c.seq)).all()
@@ -346,7 +358,8 @@ def calls_in_progress(now: datetime, viewer: Viewer, *, session: Session) -> lis
     a viewer who may not see personal data."""
     if not viewer.sees_personal_data:
         return []
-    rows = session.execute(
+    # sqlmodel's exec() has no select of five columns: SQLAlchemy's execute, which it deprecates.
+    rows = session.execute(  # pyright: ignore[reportDeprecated]
         sa_select(CALLS.c.id, COLLECTORS.c.name, DEBTORS.c.name, CALLS.c.state, CALLS.c.started_at)
         .join(CLAIMS, CLAIMS.c.call_id == CALLS.c.id)
         .join(COLLECTORS, COLLECTORS.c.id == CALLS.c.collector_id)

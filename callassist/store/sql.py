@@ -10,11 +10,13 @@ from __future__ import annotations
 import heapq
 import os
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from callassist.core.calls import UnfinishedCall
@@ -39,6 +41,12 @@ from callassist.core.priority import (
 )
 
 SCHEMA_HEAD = "0017"  # the newest Alembic revision; a test keeps it in step
+
+# A row as the database's driver gives it (sqlite3's and psycopg's are tuples), each
+# value as that driver reads it: SQLite's dates and amounts as text (score_row reads both).
+DriverRow = tuple[Any, ...]
+# What runs a statement with :named parameters, on either driver: `execute(sql, params) -> rows`.
+Execute = Callable[[str, Mapping[str, object]], list[DriverRow]]
 
 COLLECTOR_ID = "SELECT id FROM collector WHERE name = :name"
 # Accounts an open call holds now (store/claims.py): offered to no one else.
@@ -113,13 +121,13 @@ ORDER BY c.started_at DESC
 """
 
 
-def as_date(value) -> date | None:
+def as_date(value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
 
 
-def as_datetime(value) -> datetime | None:
+def as_datetime(value: object) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
@@ -137,7 +145,7 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def score_row(row, now: datetime, class_days: tuple[int, ...], window: tuple[time, time] | None = None) -> WorklistRow:
+def score_row(row: DriverRow, now: datetime, class_days: tuple[int, ...], window: tuple[time, time] | None = None) -> WorklistRow:
     """A worklist row from an ACCOUNT_COLUMNS row: its score now, with the reasons
     (`window`: the contact rules' hours, see priority.moment)."""
     (account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome, broken, last_broken, flags, calls_month, calls_in_month, callback_at, promise_due, promise_amount, zone, work_starts, income_day, _) = row
@@ -155,7 +163,7 @@ def score_row(row, now: datetime, class_days: tuple[int, ...], window: tuple[tim
     return WorklistRow(account_id, debtor, contact, phone, currency, balance, oldest, last_at, outcome, promise_due, promise_amount, kept.debt_class, score, top_reasons(kept.reasons + now_reasons), days_past_due(oldest, today))
 
 
-def unfinished_row(row) -> UnfinishedCall:
+def unfinished_row(row: DriverRow) -> UnfinishedCall:
     call_id, account_id, debtor, state, started, contact, phone = row
     started_at = as_datetime(started)
     assert started_at is not None, "a call's start is NOT NULL"
@@ -176,7 +184,7 @@ class _Walk:
 
 
 def _walks(clocks: list[str], now: datetime, window: tuple[time, time] | None) -> list[_Walk]:
-    walks = []
+    walks: list[_Walk] = []
     for clock in clocks:
         zone_name, starts = parse_clock_key(clock)
         walks.append(_Walk(clock, None, moment(Moment(zone_name, starts), now, window)[0], []))
@@ -194,9 +202,9 @@ def _walks_statement(shape: tuple[tuple[bool, bool], ...]) -> str:
     return " UNION ALL ".join(_WALK.format(n=n, day=_WALK_DAY.format(n=n) if by_day else "", after=_WALK_AFTER.format(n=n) if after else "") for n, (by_day, after) in enumerate(shape))
 
 
-def _read_walks(execute, params: dict, walks: list[_Walk], size: int) -> None:
+def _read_walks(execute: Execute, params: Mapping[str, object], walks: list[_Walk], size: int) -> None:
     """The next `size` rows of each walk, in one statement."""
-    values = dict(params)
+    values: dict[str, object] = dict(params)
     for n, walk in enumerate(walks):
         values[f"clock_{n}"] = walk.clock
         values[f"limit_{n}"] = size
@@ -205,7 +213,8 @@ def _read_walks(execute, params: dict, walks: list[_Walk], size: int) -> None:
         if walk.after:
             values[f"priority_{n}"], values[f"after_{n}"] = walk.after
     got: list[list[tuple[int, float]]] = [[] for _ in walks]
-    for n, account_id, priority in execute(_walks_statement(tuple((walk.day is not None, walk.after is not None) for walk in walks)), values):
+    read: list[tuple[int, int, float]] = execute(_walks_statement(tuple((walk.day is not None, walk.after is not None) for walk in walks)), values)  # walk, id, priority
+    for n, account_id, priority in read:
         got[n].append((account_id, float(priority)))
     for walk, rows in zip(walks, got):
         walk.rows = rows[::-1]  # taken from the end
@@ -214,7 +223,7 @@ def _read_walks(execute, params: dict, walks: list[_Walk], size: int) -> None:
             walk.after = (rows[-1][1], rows[-1][0])
 
 
-def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE, window: tuple[time, time] | None = None) -> Worklist:
+def read_worklist(execute: Execute, collector_id: int, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE, window: tuple[time, time] | None = None) -> Worklist:
     """The worklist: the `limit` best calls now, and how many accounts the collector has
     open, the team's included (a count that reads the collector's whole index: a third of
     the time on 10,000)."""
@@ -223,18 +232,18 @@ def read_worklist(execute, collector_id: int, now: datetime, class_days: tuple[i
     return Worklist(rows, sum(execute(OPEN_COUNT, {"collector_id": owner, "closed": False})[0][0] for owner in owners), now)
 
 
-def read_held(execute, collector_id: int) -> tuple[tuple[int, str, str, str], ...]:
+def read_held(execute: Execute, collector_id: int) -> tuple[tuple[int, str, str, str], ...]:
     """The open accounts of the collector's worklist owners that a hold keeps off it."""
     return tuple((row[0], row[1], row[2], row[3]) for owner in worklist_owners(execute, collector_id) for row in execute(HELD_ACCOUNTS, {"collector_id": owner, "closed": False}))
 
 
-def worklist_owners(execute, collector_id: int) -> tuple[int, ...]:
+def worklist_owners(execute: Execute, collector_id: int) -> tuple[int, ...]:
     """Whose accounts a collector's worklist offers: their own, and the team's queue if there is one."""
     pool = execute(COLLECTOR_ID, {"name": TEAM_POOL})
     return (collector_id,) if not pool or pool[0][0] == collector_id else (collector_id, pool[0][0])
 
 
-def read_next_calls(execute, owners: tuple[int, ...], now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE, window: tuple[time, time] | None = None) -> list[WorklistRow]:
+def read_next_calls(execute: Execute, owners: tuple[int, ...], now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, limit: int = WORKLIST_SIZE, window: tuple[time, time] | None = None) -> list[WorklistRow]:
     """The `limit` best calls now among the open accounts of `owners` that no open call
     holds, through `execute(sql, params) -> rows`, whichever driver."""
     held = {row[0] for row in execute(HELD, {"now": sql_instant(now)})}
@@ -242,7 +251,7 @@ def read_next_calls(execute, owners: tuple[int, ...], now: datetime, class_days:
     return sorted(best, key=lambda row: (-row.score, row.account_id))[:limit]
 
 
-def _read_best(execute, collector_id: int, now: datetime, class_days: tuple[int, ...], limit: int, window: tuple[time, time] | None) -> list[WorklistRow]:
+def _read_best(execute: Execute, collector_id: int, now: datetime, class_days: tuple[int, ...], limit: int, window: tuple[time, time] | None) -> list[WorklistRow]:
     """The `limit` best calls now among one collector's open accounts.
 
     Outside callbacks and promises due (read by their own indexes, since they can add
@@ -255,7 +264,7 @@ def _read_best(execute, collector_id: int, now: datetime, class_days: tuple[int,
     params = {"collector_id": collector_id, "closed": False}
     scored: dict[int, WorklistRow] = {}
 
-    def keep(rows) -> None:
+    def keep(rows: Iterable[DriverRow]) -> None:
         for row in rows:
             if row[0] not in scored:
                 scored[row[0]] = score_row(row, now, class_days, window)
@@ -269,7 +278,7 @@ def _read_best(execute, collector_id: int, now: datetime, class_days: tuple[int,
         # A few rows of each to begin with: the best calls come from few of them, which
         # are then read further.
         _read_walks(execute, params, walks, FIRST_ROWS)
-    heap = []
+    heap: list[tuple[float, int, int]] = []
 
     def advance(n: int) -> None:
         walk = walks[n]
@@ -297,7 +306,7 @@ def _read_best(execute, collector_id: int, now: datetime, class_days: tuple[int,
     return sorted(scored.values(), key=lambda row: (-row.score, row.account_id))[:limit]
 
 
-def read_unfinished(execute, collector_id: int) -> list[UnfinishedCall]:
+def read_unfinished(execute: Execute, collector_id: int) -> list[UnfinishedCall]:
     return [unfinished_row(row) for row in execute(UNFINISHED, {"collector_id": collector_id, "practice": False})]
 
 
@@ -325,7 +334,7 @@ def quick_sqlite_read(path: str, collector: str, now: datetime, class_days: tupl
         if found is None:
             return Worklist([], 0)
 
-        def execute(sql, params):
+        def execute(sql: str, params: Mapping[str, object]) -> list[DriverRow]:
             return connection.execute(sql, params).fetchall()
 
         return read_worklist(execute, found[0], now, class_days, window=window)
