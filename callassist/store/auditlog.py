@@ -11,9 +11,11 @@ rewritten as well, when the root no longer matching says so.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard, cast
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -27,6 +29,12 @@ from callassist.core.merkle import Frontier, Tree, leaf_hash
 from callassist.store import db
 from callassist.store.events import ChainCheck, event_entry
 from callassist.store.models import LogCheckpoint
+from callassist.store.sql import DriverRow
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 LOG_ID = "log_id"
 # How long before a checkpoint a call may have begun and still enter the log after it:
@@ -74,7 +82,7 @@ def sequence(*, session: Session) -> int:
     return log_size(session=session)
 
 
-def iso_time(raw) -> str | None:
+def iso_time(raw: object) -> str | None:
     """A stored time as the chain hashed it (aware, UTC, ISO 8601), or None when it is not
     a time; the driver gives SQLite's as text, PostgreSQL's as a datetime."""
     if isinstance(raw, str):
@@ -90,7 +98,7 @@ def iso_time(raw) -> str | None:
     return (raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)).isoformat()
 
 
-def _rows(session: Session, sql: str, params: dict | None = None) -> Iterator[tuple]:
+def _rows(session: Session, sql: str, params: Mapping[str, object] | None = None) -> Iterator[DriverRow]:
     """A query's rows as plain tuples, streamed: a million events do not go through the ORM."""
     cursor = db.driver(session).cursor()
     try:
@@ -131,7 +139,7 @@ def verify_chains(call_ids: Iterable[str], *, session: Session, progress: Progre
             current = checks[call_id] = ChainCheck(call_id)
         current.add(seq, kind, iso_time(at), payload, prev_hash, stored_hash)
     progress(done % 10000)
-    found = {}
+    found: dict[str, ChainBreak | None] = {}
     for call_id in wanted | set(checks):
         check = checks.get(call_id) or ChainCheck(call_id)
         row = rows.get(call_id)
@@ -143,7 +151,7 @@ def verify_chains(call_ids: Iterable[str], *, session: Session, progress: Progre
     return found
 
 
-def _row_disagrees(row: tuple, check: ChainCheck) -> ChainBreak | None:
+def _row_disagrees(row: DriverRow, check: ChainCheck) -> ChainBreak | None:
     """Where a call's row says other than its events (it is what lists, figures and
     exports read), or None."""
     _, ended_at, account_id, collector, script, locale, started_at, disposition, practice = row
@@ -167,7 +175,7 @@ def _row_disagrees(row: tuple, check: ChainCheck) -> ChainBreak | None:
     return None
 
 
-def _moment(raw) -> datetime | None:
+def _moment(raw: object) -> datetime | None:
     at_iso = iso_time(raw) if raw is not None else None
     return datetime.fromisoformat(at_iso) if at_iso else None
 
@@ -178,7 +186,7 @@ def recorded_checkpoints(*, session: Session) -> list[Checkpoint]:
     from callassist.core.checkpoints import signature_problem
 
     log = log_id(session=session)
-    found = []
+    found: list[Checkpoint] = []
     for number, size, root, taken_at, by, key, sig in _rows(session, 'SELECT number, size, root, taken_at, "by", key, sig FROM logcheckpoint ORDER BY number'):
         moment = _moment(taken_at)
         if moment is None or not all(isinstance(value, str) for value in (root, by, key, sig)) or not all(isinstance(value, int) for value in (number, size)):
@@ -198,7 +206,7 @@ def next_checkpoint_number(*, session: Session) -> int:
     return session.connection().execute(text("SELECT coalesce(max(number), 0) + 1 FROM logcheckpoint")).scalar_one()
 
 
-def _purge_entry(purge_id: int, purged_at, by: str, role: str, profile: str, before, calls: int, events: int, reviews: int) -> bytes:
+def _purge_entry(purge_id: int, purged_at: object, by: str, role: str, profile: str, before: date | str, calls: int, events: int, reviews: int) -> bytes:
     day = before if isinstance(before, str) else before.isoformat()
     return "\x1f".join(("purge", str(purge_id), iso_time(purged_at) or str(purged_at), by, role, profile, day, str(calls), str(events), str(reviews))).encode("utf-8")
 
@@ -264,20 +272,27 @@ def _purges(session: Session) -> dict[int, tuple[bytes, _Purge | None]]:
     return found
 
 
-def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge | None]]) -> Iterator[tuple]:
-    """The log in order: each entry's position and leaf, what it is (an event, a purge,
-    or a row that is neither), its call, seq and time. A purge's entry has its purge's id
-    where an event's seq would be."""
+class _Event(NamedTuple):
+    """An event's entry in the log: its call, seq and time."""
+
+    call_id: str
+    seq: int
+    at_iso: str
+
+
+def _entries(session: Session, purges: dict[int, tuple[bytes, _Purge | None]]) -> Iterator[tuple[int, bytes, _Event | int | None]]:
+    """The log in order: each entry's position and leaf, and what it is: an event, a
+    purge (its id), or None for a row that is neither."""
     for row in _rows(session, _LOG_ROWS):
         position, call_id, seq, at, stored_hash, purge_id = row
         if purge_id is not None:
             leaf = leaf_hash(purges[purge_id][0]) if purge_id in purges else _GONE_LEAF
-            yield position, leaf, "purge", None, purge_id, None
+            yield position, leaf, purge_id
         elif isinstance(call_id, str) and isinstance(seq, int) and not isinstance(seq, bool) and isinstance(stored_hash, str):
             at_iso = iso_time(at) or str(at)
-            yield position, leaf_hash(event_entry(call_id, seq, at_iso, stored_hash)), "event", call_id, seq, at_iso
+            yield position, leaf_hash(event_entry(call_id, seq, at_iso, stored_hash)), _Event(call_id, seq, at_iso)
         else:
-            yield position, leaf_hash(f"bad\x1f{row!r}".encode()), "bad", None, None, None
+            yield position, leaf_hash(f"bad\x1f{row!r}".encode()), None
 
 
 def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, now: datetime, progress: Progress = _none, where: Callable[[int], Phrase] | None = None, since: int = 0, late_before: datetime | None = None) -> LogCheck:
@@ -294,23 +309,24 @@ def walk_log(*, session: Session, sizes: Iterable[int] = (), floor_years: int, n
     purges = _purges(session)
     not_as_entered = dict(_rows(session, _NOT_AS_ENTERED))  # position: whether its event is gone
     gone: dict[str, list[tuple[int, int, str]]] = {}
-    for position, leaf, kind, call_id, seq, at_iso in _entries(session, purges):
+    for position, leaf, entry in _entries(session, purges):
         if position != frontier.size:
             check.findings.append(Finding("LOG", None, Phrase("audit_no_entry", {"position": frontier.size})))
             break
-        if kind == "bad":
+        if entry is None:
             check.findings.append(Finding("LOG", None, Phrase("audit_bad_entry", {"position": position, "where": where(position)})))
-        elif kind == "purge":
-            if seq in purges and (kept := purges[seq][1]) is not None:
+        elif not isinstance(entry, _Event):
+            if entry in purges and (kept := purges[entry][1]) is not None:
                 kept.position = position
-            elif seq not in purges:
-                check.findings.append(Finding("LOG", None, Phrase("audit_purge_gone", {"purge": seq, "where": where(position)})))
-        elif position in not_as_entered:
-            if not_as_entered[position]:
-                gone.setdefault(call_id, []).append((position, seq, at_iso))
-            else:
-                check.findings.append(Finding("CHANGED", call_id, Phrase("audit_event_changed", {"seq": seq, "where": where(position)})))
-        if call_id is not None:
+            elif entry not in purges:
+                check.findings.append(Finding("LOG", None, Phrase("audit_purge_gone", {"purge": entry, "where": where(position)})))
+        else:
+            call_id, seq, at_iso = entry
+            if position in not_as_entered:
+                if not_as_entered[position]:
+                    gone.setdefault(call_id, []).append((position, seq, at_iso))
+                else:
+                    check.findings.append(Finding("CHANGED", call_id, Phrase("audit_event_changed", {"seq": seq, "where": where(position)})))
             if position < since:
                 check.last_seq_before[call_id] = max(seq, check.last_seq_before.get(call_id, 0))
             elif late_before is not None and (moment := _moment(at_iso)) is not None and moment < late_before:
@@ -354,7 +370,7 @@ def _ranges(numbers: list[int]) -> str:
 def added_after(cutoff: datetime, *, session: Session) -> list[tuple[str, int, str]]:
     """Events dated before `cutoff` that are not in the log yet: added to the database
     after a checkpoint that should hold them. Each as (call id, seq, its time)."""
-    found = []
+    found: list[tuple[str, int, str]] = []
     for call_id, seq, at in _rows(session, "SELECT e.call_id, e.seq, e.at FROM callevent e WHERE NOT EXISTS (SELECT 1 FROM logentry l WHERE l.call_id = e.call_id AND l.seq = e.seq)"):
         moment = _moment(at)
         if moment is not None and moment < cutoff:
@@ -365,14 +381,14 @@ def added_after(cutoff: datetime, *, session: Session) -> list[tuple[str, int, s
 def leaves(*, session: Session, size: int) -> list[bytes]:
     """The first `size` leaves of the log, for a tree to prove inclusion in."""
     found: list[bytes] = []
-    for _, leaf, *_rest in _entries(session, _purges(session)):
+    for _, leaf, _entry in _entries(session, _purges(session)):
         if len(found) == size:
             break
         found.append(leaf)
     return found
 
 
-def proof(call_id: str, checkpoint: Checkpoint, *, session: Session) -> dict:
+def proof(call_id: str, checkpoint: Checkpoint, *, session: Session) -> dict[str, object]:
     """What an auditor needs to check one call against a checkpoint without the database:
     the call's events as stored, and for each in the checkpoint the path from its leaf to
     the signed root. Raises LookupError when none of the call's events is in it."""
@@ -382,7 +398,7 @@ def proof(call_id: str, checkpoint: Checkpoint, *, session: Session) -> dict:
     tree = Tree(leaves(session=session, size=checkpoint.size))
     if tree.root().hex() != checkpoint.root:
         raise LogRefused(f"the log's first {checkpoint.size} entries no longer have the root checkpoint {checkpoint.number} signed: no proof can hold (`callassist audit verify --checkpoints FILE` says what changed)")
-    events = []
+    events: list[dict[str, object]] = []
     later = 0
     for seq, kind, at, payload, prev_hash, stored_hash in _rows(session, "SELECT seq, kind, at, payload, prev_hash, hash FROM callevent WHERE call_id = ? ORDER BY seq", {"call": call_id}):
         if seq not in positions:
@@ -392,7 +408,7 @@ def proof(call_id: str, checkpoint: Checkpoint, *, session: Session) -> dict:
     return {"format": "callassist-proof/1", "call_id": call_id, "checkpoint": json.loads(checkpoint.line()), "events": events, "events_after_checkpoint": later}
 
 
-def file_checkpoints(path, log: str, recorded: list[Checkpoint], trusted: set[str] | None) -> tuple[list[Checkpoint], list[Finding]]:
+def file_checkpoints(path: Path, log: str, recorded: list[Checkpoint], trusted: set[str] | None) -> tuple[list[Checkpoint], list[Finding]]:
     """The checkpoints of this log in the file at `path` whose signatures hold (by a
     trusted key, when `trusted` is given), and what is wrong with the file: lines that are
     not checkpoints, or of another database's log, signatures that do not hold, no
@@ -485,11 +501,11 @@ def _practice(call_id: str, session: Session) -> bool:
             card = json.loads(payload)
         except (ValueError, TypeError, RecursionError):
             return False
-        return isinstance(card, dict) and card.get("practice") is True
+        return _is_object(card) and card.get("practice") is True
     return False
 
 
-def take_checkpoint(key, by: str, path, *, session: Session, floor_years: int, now: datetime, locale: str = "en") -> Checkpoint | None:
+def take_checkpoint(key: Ed25519PrivateKey, by: str, path: Path, *, session: Session, floor_years: int, now: datetime, locale: str = "en") -> Checkpoint | None:
     """Bring the log up to date, check that it still extends every checkpoint of the file
     and those of the database signed by this key or the file's, then sign its head with
     `key`, append that to the file (written through) and record it. None when the file
@@ -540,14 +556,24 @@ class ProofResult:
     problems: list[str]
 
 
-def _whole(value) -> int:
+def _is_object(value: object) -> TypeGuard[dict[str, Any]]:
+    """A JSON object (whose keys are strings); its values are whatever was read."""
+    return isinstance(value, dict)
+
+
+def _are_objects(value: object) -> TypeGuard[list[dict[str, Any]]]:
+    """A JSON list of objects."""
+    return isinstance(value, list) and all(_is_object(item) for item in cast(list[object], value))
+
+
+def _whole(value: object) -> int:
     """A proof's whole number (not a bool, not a float, not negative)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(f"{value!r} is not a whole number")
     return value
 
 
-def check_proof(path, trusted: set[str] | None) -> ProofResult:
+def check_proof(path: Path, trusted: set[str] | None) -> ProofResult:
     """A proof (from `proof`) checked on its own, without the database: the checkpoint's
     signature (by a trusted key, when given), the call's chain from its first event, and
     each event's path from its leaf to the signed root."""
@@ -556,11 +582,11 @@ def check_proof(path, trusted: set[str] | None) -> ProofResult:
 
     try:
         made = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(made, dict) or made.get("format") != "callassist-proof/1":
+        if not _is_object(made) or made.get("format") != "callassist-proof/1":
             raise ValueError("not a callassist proof of a call's events")
         checkpoint = _checkpoint_of(made.get("checkpoint"))
         events, call_id, later = made["events"], made["call_id"], _whole(made.get("events_after_checkpoint", 0))
-        if not isinstance(call_id, str) or not isinstance(events, list) or not events or not all(isinstance(event, dict) for event in events):
+        if not isinstance(call_id, str) or not _are_objects(events) or not events:
             raise ValueError("a proof names its call and lists its events")
         root = bytes.fromhex(checkpoint.root)
     except OSError as exc:
@@ -572,7 +598,7 @@ def check_proof(path, trusted: set[str] | None) -> ProofResult:
         problem = f"signed by key {signed.fingerprint(checkpoint.key)}, which is not one you trust"
     problems = [f"checkpoint {checkpoint.number}: {problem}"] if problem else []
     chain = ChainCheck(call_id)
-    seqs = []
+    seqs: list[int] = []
     for event in events:
         try:
             seq, position = _whole(event["seq"]), _whole(event["position"])
@@ -591,11 +617,11 @@ def check_proof(path, trusted: set[str] | None) -> ProofResult:
     return ProofResult(call_id, checkpoint, min(seqs, default=0), max(seqs, default=0), later, outcome, problems)
 
 
-def _checkpoint_of(fields) -> Checkpoint:
+def _checkpoint_of(fields: object) -> Checkpoint:
     """A proof's checkpoint, as a checkpoint file's line would be read."""
     from callassist.core import checkpoints as signed
 
-    if not isinstance(fields, dict) or set(fields) != set(signed.FIELDS):
+    if not _is_object(fields) or set(fields) != set(signed.FIELDS):
         raise ValueError(f"its checkpoint has the fields {', '.join(signed.FIELDS)}")
     wrong = [name for name in signed.FIELDS if not isinstance(fields[name], int if name in signed.WHOLE else str) or isinstance(fields[name], bool)]
     if wrong:
@@ -608,7 +634,7 @@ def first_position(call_id: str, *, session: Session) -> int | None:
     return session.connection().execute(text("SELECT min(position) FROM logentry WHERE call_id = :call"), {"call": call_id}).scalar()
 
 
-def check_against_elsewhere(url: str, checkpoints: list[Checkpoint], *, floor_years: int, now: datetime):
+def check_against_elsewhere(url: str, checkpoints: list[Checkpoint], *, floor_years: int, now: datetime) -> Future[LogCheck]:
     """check_against in a process of its own, on a connection of its own, so that the log
     is read on a second core while this one checks the chains; a Future of its LogCheck.
     Forked: the caller holds no open connection (disposes its engine) first."""

@@ -89,7 +89,7 @@ def check_ledger(*, session: Session, limit: int | None = None) -> list[Violatio
     money: Callable[[int | Decimal | None], Decimal] = lambda value: _money(value, sqlite)  # noqa: E731
     for row in connection.exec_driver_sql(totals):
         owed = row.invoiced - row.paid
-        add: Callable[[str, str], None] = lambda name, detail: found.append(Violation(name, row.external_id, detail))  # noqa: E731, B023 (used within its row)
+        add: Callable[[str, Phrase], None] = lambda name, detail: found.append(Violation(name, row.external_id, detail))  # noqa: E731, B023 (used within its row)
         if row.stored != owed:
             add("balance", Phrase("ledger_balance", {"stored": money(row.stored), "invoiced": money(row.invoiced), "paid": money(row.paid), "owed": money(owed)}))
         if owed < 0:
