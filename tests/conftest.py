@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, build_context
 from callassist.core.call import Call
@@ -20,6 +21,12 @@ SCRIPTS = ROOT / "scripts"
 OBJECTIONS = ROOT / "objections"
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
 TODAY = date(2026, 11, 20)
+
+
+# The machines are noisy: drawing an example may wait for a core (3 s once, on a loaded
+# machine), which says nothing of the code; a property still fails on a wrong answer.
+settings.register_profile("suite", suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
