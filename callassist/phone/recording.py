@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import hashlib
 import os
+import stat
 import sys
 import time
 import wave
@@ -73,13 +74,13 @@ def _pair(snd_path: Path, since: float, wait: float) -> tuple[Path, Path]:
     sizes: dict[Path, int] = {}
     while True:
         try:
-            said = sorted((path for path in snd_path.glob("dump-*-enc.wav") if path.stat().st_mtime >= since), key=lambda path: path.name)
+            said = sorted((path for path in snd_path.glob("dump-*-enc.wav") if _written_file(path, since)), key=lambda path: path.name)
         except OSError as error:
             raise PhoneError(f"the phone's recordings folder {snd_path} cannot be read: {error.strerror}") from None
         pair = None
         if said:
             heard = said[-1].with_name(said[-1].name.removesuffix("-enc.wav") + "-dec.wav")
-            if heard.exists():
+            if _written_file(heard, since):
                 pair = (said[-1], heard)
         if pair is not None:
             now = {path: path.stat().st_size for path in pair}
@@ -89,6 +90,16 @@ def _pair(snd_path: Path, since: float, wait: float) -> tuple[Path, Path]:
         if time.monotonic() > deadline:
             raise PhoneError(f"no recording of the call came to {snd_path} (is baresip's sndfile module loaded, with snd_path {snd_path}?)")
         time.sleep(_STEADY_SECONDS)
+
+
+def _written_file(path: Path, since: float) -> bool:
+    """Whether `path` is a plain file (not a link, a pipe or a device, which the phone never
+    writes and reading could follow elsewhere or wait on forever) changed at `since` or after."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_mtime >= since
 
 
 def _side_by_side(said: Path, heard: Path, target: Path) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import array
 import os
+import time
 import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,3 +66,25 @@ def test_the_baresip_setting_names_where_it_records():
     for bad in ("baresip://127.0.0.1:4444?recordings=calls", "baresip://127.0.0.1:4444?record=/x"):
         with pytest.raises(PhoneError, match="recordings=/ABSOLUTE/FOLDER"):
             parse_phone_setting(bad)
+
+
+def test_a_pipe_or_a_link_in_the_phones_folder_is_never_read(tmp_path):
+    """Found by the attacker: a FIFO named like the phone's file made the collection wait
+    forever (and the call's end with it); a link could make it read any file. Only plain
+    files are taken; anything else is as if no recording came."""
+    written = tmp_path / "snd"
+    written.mkdir()
+    dialled = datetime.now(UTC) - timedelta(seconds=1)
+    _voice(written / "dump-1-enc.wav", [1] * 80)
+    os.mkfifo(written / "dump-1-dec.wav")
+    started = time.monotonic()
+    with pytest.raises(PhoneError, match="no recording of the call came"):
+        collect(written, dialled, tmp_path / "data", "call-3", wait=0.5)
+    assert time.monotonic() - started < 5
+    (written / "dump-1-dec.wav").unlink()
+    secret = tmp_path / "secret.wav"
+    _voice(secret, [3] * 80)
+    (written / "dump-1-dec.wav").symlink_to(secret)
+    with pytest.raises(PhoneError, match="no recording of the call came"):
+        collect(written, dialled, tmp_path / "data", "call-3", wait=0.5)
+    assert secret.exists() and not (tmp_path / "data" / "recordings" / "call-3.wav").exists()

@@ -34,6 +34,7 @@ from callassist.core.phone import ACTIVE, Dialling, Failed, LineEvent, LineLost,
 from callassist.core.priority import DEFAULT_WORK_STARTS
 from callassist.core.problems import ContentError
 from callassist.core.reasons import describe_block, describe_budget
+from callassist.phone.recording import WAIT_SECONDS as RECORDING_WAIT
 from callassist.phone.recording import Recording, collect
 from callassist.tui import keytrace
 from callassist.tui.bindings import bind_localized
@@ -472,6 +473,8 @@ class CallScreen(Screen):
         if was_active and ended is not None and line.answered_at is not None and line.dialled_at is not None and snd_path is not None and self.active.rehearsal is None:
             self.recording = True
             self.collect_recording(snd_path, line.dialled_at)
+            # Whatever happens to the phone's files, the call's end never waits longer than this.
+            self.set_timer(RECORDING_WAIT + 5, lambda: self.recording and self.recording_missing(label("recording_too_slow", self.locale)))
         if was_active and self.call.line.status is LineStatus.ENDED and ended is not None:
             if isinstance(ended, LineLost):
                 self.app.notify(describe_line(self.call.line, self.app.now(), self.locale), severity="error", timeout=20, markup=False)
@@ -490,6 +493,8 @@ class CallScreen(Screen):
         self.app.call_from_thread(self.recording_collected, made)
 
     def recording_collected(self, made: Recording) -> None:
+        if not self.recording:  # given up on (too slow): the call has gone on without it
+            return
         if self.pending is not None:
             self.line_waiting.append(made)
             return
