@@ -98,16 +98,19 @@ def _baresip_setting(text: str) -> BaresipSetting:
         port = parts.port
     except ValueError:
         raise PhoneError(f"phone setting {text!r} has no valid port: {example}") from None
-    if not text.lower().startswith("baresip://") or not parts.hostname or port is None or parts.path or parts.fragment or parts.username:
+    if not text.lower().startswith("baresip://") or not parts.hostname or port is None or parts.path or parts.fragment or parts.username or parts.password is not None or "@" in parts.netloc:
         raise PhoneError(f"phone setting {text!r} is not valid: {example}")
     if port == 0:
         raise PhoneError(f"phone setting {text!r} has port 0: {example}")
     recordings = None
     if parts.query:
         name, _, folder = parts.query.partition("=")
-        if name != "recordings" or not folder.startswith("/"):
+        try:
+            recordings = unquote(folder, errors="strict")
+        except UnicodeDecodeError:
+            recordings = ""
+        if name != "recordings" or not recordings.startswith("/") or "&" in folder or "\x00" in recordings:
             raise PhoneError(f"phone setting {text!r} is not valid: {example}")
-        recordings = unquote(folder)
     return BaresipSetting(parts.hostname, port, recordings)
 
 

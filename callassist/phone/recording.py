@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from callassist.core.phone import PhoneError
-from callassist.core.private import open_private, private_dir
+from callassist.core.private import open_private, private_dir, tighten
 
 FORMAT = "wav: 2 channels (collector left, debtor right), 16-bit"
 # How long a pair may take to appear and stop growing after the call ended.
@@ -57,10 +57,12 @@ def collect(snd_path: Path, dialled_at: datetime, data_dir: Path, name: str, *, 
     it cannot be read or written."""
     said, heard = _pair(snd_path, dialled_at.timestamp() - 1, wait)
     folder = private_dir(data_dir / "recordings")
+    tighten(folder)  # one made readable by other means is the user's alone again
     target = folder / f"{name}.wav"
+    target.unlink(missing_ok=True)  # made afresh, private from its first byte
     try:
         seconds = _side_by_side(said, heard, target)
-    except (OSError, wave.Error, EOFError) as error:
+    except (OSError, wave.Error, EOFError, ValueError) as error:  # ValueError: samples cut mid-way
         target.unlink(missing_ok=True)
         raise PhoneError(f"the recording in {snd_path} cannot be read: {error}") from None
     said.unlink(missing_ok=True)

@@ -63,7 +63,8 @@ def test_no_recording_in_time_or_one_not_the_phones_is_one_line(tmp_path):
 def test_the_baresip_setting_names_where_it_records():
     setting = parse_phone_setting("baresip://127.0.0.1:4444?recordings=/home/wang/.baresip/calls")
     assert setting.recordings == "/home/wang/.baresip/calls" and parse_phone_setting(str(setting)) == setting
-    for bad in ("baresip://127.0.0.1:4444?recordings=calls", "baresip://127.0.0.1:4444?record=/x"):
+    hostile = ("baresip://:pw@127.0.0.1:4444", "baresip://127.0.0.1:4444?recordings=/tmp/x&recordings=/etc", "baresip://127.0.0.1:4444?recordings=/tmp/a%00b", "baresip://127.0.0.1:4444?recordings=/tmp/%ff")  # found by the attacker
+    for bad in ("baresip://127.0.0.1:4444?recordings=calls", "baresip://127.0.0.1:4444?record=/x", *hostile):
         with pytest.raises(PhoneError, match="recordings=/ABSOLUTE/FOLDER"):
             parse_phone_setting(bad)
 
@@ -88,3 +89,20 @@ def test_a_pipe_or_a_link_in_the_phones_folder_is_never_read(tmp_path):
     with pytest.raises(PhoneError, match="no recording of the call came"):
         collect(written, dialled, tmp_path / "data", "call-3", wait=0.5)
     assert secret.exists() and not (tmp_path / "data" / "recordings" / "call-3.wav").exists()
+
+
+def test_a_pair_cut_mid_sample_is_one_line_and_a_readable_folder_is_tightened(tmp_path):
+    """Found by the attacker: a file cut mid-sample stopped the program (a ValueError from
+    the samples); and a recordings folder made readable by other means stayed so."""
+    written, data = tmp_path / "snd", tmp_path / "data"
+    written.mkdir()
+    (data / "recordings").mkdir(parents=True, mode=0o755)
+    (data / "recordings").chmod(0o755)
+    dialled = datetime.now(UTC) - timedelta(seconds=1)
+    _voice(written / "dump-2-enc.wav", [1] * 800)
+    _voice(written / "dump-2-dec.wav", [1] * 800)
+    with open(written / "dump-2-dec.wav", "r+b") as file:
+        file.truncate(44 + 1001)
+    with pytest.raises(PhoneError, match="cannot be read"):
+        collect(written, dialled, data, "call-4", wait=1)
+    assert (data / "recordings").stat().st_mode & 0o077 == 0 and not (data / "recordings" / "call-4.wav").exists()

@@ -454,7 +454,7 @@ class CallScreen(Screen):
         try:
             phone.hang_up(phone_call)
         except PhoneError as exc:
-            self.app.call_from_thread(self.phone_refused, str(exc))
+            self.app.call_from_thread(setattr, self, "status", (label("phone_hang_up_failed", self.locale, error=str(exc)), "bold red"))
 
     def line_reported(self, event: LineEvent) -> None:
         """What the phone reported: into the call's log (after any change being stored), and
