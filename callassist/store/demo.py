@@ -161,7 +161,7 @@ def schedule_callbacks(session: Session, collector_name: str, today: date) -> No
 def _account(session: Session, rng: random.Random, index: int, debtor: Debtor, contact: Contact, owner: Collector, currency: str, today: date) -> None:
     scale = {"TWD": 30, "HKD": 8, "USD": 1 / 7, "GBP": 1 / 9, "EUR": 1 / 8, "AUD": 1 / 5}.get(currency, 1)
     age = rng.choice([-5, 3, 12, 25, 40, 61, 75, 95, 130, 200, 280, 420])
-    invoices = []
+    invoices: list[tuple[str, date, date, Decimal]] = []  # number, issued, due, amount
     for n in range(rng.randint(1, 4)):
         due = today - timedelta(days=age - n * rng.randint(10, 30))
         amount = (Decimal(rng.randint(800, 90000)) * Decimal(str(scale))).quantize(Decimal("0.01"))

@@ -8,16 +8,16 @@ evaluation is stored whole or not at all.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Date, bindparam, func, insert, select, update
+from sqlalchemy import Boolean, Date, Row, Table, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from callassist.core.ledger_csv import PAYMENT_COLUMNS, AccountIn, LedgerFileError, PaymentIn, RowProblem, gc_paused, in_file_order
@@ -34,6 +34,10 @@ CHUNK = 500
 NOTHING_PAID = Decimal(0)
 BULK_CACHE_KIB = 512 * 1024  # SQLite's page cache during an import (it takes pages only as it needs them)
 
+_T = TypeVar("_T")
+# A row to insert: its values in the order of the columns named with it (_insert_rows).
+_Values = tuple[object, ...]
+
 
 @dataclass
 class ImportResult:
@@ -43,12 +47,17 @@ class ImportResult:
     details: dict[str, int] = field(default_factory=dict)  # e.g. invoices added, promises kept
 
 
-def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+def _chunks(values: list[_T], size: int = CHUNK) -> Iterable[list[_T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
 
-def debtor_clock(timezone: str, work_starts: str | None, income_day: int | None) -> dict:
+class DebtorClock(TypedDict):
+    clock: str
+    income_day: int | None
+
+
+def debtor_clock(timezone: str, work_starts: str | None, income_day: int | None) -> DebtorClock:
     """The account columns that copy the debtor's clock and income day for the worklist."""
     return {"clock": clock_key(timezone, work_starts), "income_day": income_day}
 
@@ -62,7 +71,7 @@ def _collector_ids(names: set[str], session: Session) -> dict[str, int]:
     return known
 
 
-def _insert_rows(table, columns: tuple[str, ...], rows: list[tuple], session: Session) -> None:
+def _insert_rows(table: Table, columns: tuple[str, ...], rows: list[_Values], session: Session) -> None:
     """Insert rows (tuples in the order of `columns`) in one executemany through the
     driver. Values are converted as SQLAlchemy would for this database (money as exact
     text on SQLite), without its work per row, most of a large import's time otherwise."""
@@ -70,7 +79,7 @@ def _insert_rows(table, columns: tuple[str, ...], rows: list[tuple], session: Se
         return
     connection = session.connection()
     dialect = connection.dialect
-    converted = []
+    converted: list[Iterable[object]] = []
     for name, values in zip(columns, zip(*rows)):
         kind = table.c[name].type
         process = kind.dialect_impl(dialect).bind_processor(dialect)
@@ -83,7 +92,7 @@ def _insert_rows(table, columns: tuple[str, ...], rows: list[tuple], session: Se
     connection.exec_driver_sql(statement, list(zip(*converted)))
 
 
-def _insert_with_ids(table, columns: tuple[str, ...], rows: list[tuple], session: Session) -> list[int]:
+def _insert_with_ids(table: Table, columns: tuple[str, ...], rows: list[_Values], session: Session) -> list[int]:
     """Insert rows as _insert_rows does, with ids taken beforehand (an insert that returns
     ids runs row by row on SQLite); returns the ids, in the order of the rows."""
     if not rows:
@@ -100,7 +109,7 @@ def _insert_with_ids(table, columns: tuple[str, ...], rows: list[tuple], session
 
 
 @contextmanager
-def _bulk_load(tables: list, session: Session) -> Iterator[None]:
+def _bulk_load(tables: list[Table], session: Session) -> Generator[None]:
     """Room for a large import: the secondary indexes of the tables still empty are
     dropped while their rows go in and built again after (one sort each, where a large
     ledger would otherwise insert into every index at random places), and on SQLite the
@@ -159,7 +168,7 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
 
     # Debtors first: contacts and accounts refer to them.
     debtor_ids: dict[str, int] = {}
-    new_debtors: dict[str, tuple] = {}
+    new_debtors: dict[str, _Values] = {}
     for account in accounts:
         if account.debtor_id in debtor_ids or account.debtor_id in new_debtors:
             continue  # the file has one set of values per debtor (ledger_csv checks)
@@ -176,12 +185,12 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
     debtor_ids.update(zip(new_debtors, _insert_with_ids(DEBTORS, _DEBTOR_COLUMNS, list(new_debtors.values()), session)))
 
     # Contacts are the debtor's people, one per phone number.
-    contact_rows = {}
+    contact_rows: dict[tuple[int, str], Row[*tuple[Any, ...]]] = {}
     if debtor_rows:
         for row in connection.execute(select(CONTACTS.c.id, CONTACTS.c.debtor_id, CONTACTS.c.phone, CONTACTS.c.name, CONTACTS.c.role, CONTACTS.c.salutation)).all():
             contact_rows[(row.debtor_id, row.phone)] = row
     contact_ids: dict[tuple[int, str], int] = {}
-    new_contacts: dict[tuple[int, str], tuple] = {}
+    new_contacts: dict[tuple[int, str], _Values] = {}
     changed_contacts: set[tuple[int, str]] = set()
     for account in accounts:
         key = (debtor_ids[account.debtor_id], account.phone)
@@ -199,7 +208,7 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
 
     # Accounts, then their invoices.
     new_accounts: list[AccountIn] = []
-    new_rows: list[tuple] = []
+    new_rows: list[_Values] = []
     existing: list[tuple[AccountIn, int]] = []
     changed: set[int] = set()
     clocks: dict[tuple[str, str | None], str] = {}
@@ -224,7 +233,7 @@ def _import_accounts(accounts: list[AccountIn], default_collector: str, today: d
                 changed.add(stored.id)
         if progress and done % 10000 == 0:
             progress(10000)
-    invoice_rows = []
+    invoice_rows: list[_Values] = []
     for account, account_id in zip(new_accounts, _insert_with_ids(ACCOUNTS, _ACCOUNT_COLUMNS, new_rows, session)):
         invoice_rows += [(account_id, i.number, i.issued_on, i.due_on, i.amount) for i in account.invoices]
     result.details["invoices_added"] = len(invoice_rows)
@@ -256,7 +265,7 @@ def _refuse_below_zero(existing: list[tuple[AccountIn, int]], changed: set[int],
         raise LedgerFileError(problems)
 
 
-def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[tuple], result: ImportResult, session: Session) -> set[int]:
+def _update_invoices(existing: list[tuple[AccountIn, int]], invoice_rows: list[_Values], result: ImportResult, session: Session) -> set[int]:
     """Invoices of accounts already stored: new ones queued in `invoice_rows`, changed ones
     updated. Returns the accounts whose invoices or details changed."""
     connection = session.connection()
@@ -344,12 +353,12 @@ def add_promise(account_id: int, call_id: str | None, currency: str, total: Deci
     return saved_id(promise)
 
 
-def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> Counter:
+def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> Counter[str]:
     """The open promises of accounts where nothing is owed any more are settled: kept when
     what came in since the promise was made covers it, else partly kept with what came in
     (the debt went another way, a credit note): never broken, and never counted as such.
     How many became kept and partly kept."""
-    settled: Counter = Counter()
+    settled: Counter[str] = Counter()
     if not account_ids:
         return settled
     connection = session.connection()
@@ -365,13 +374,26 @@ def _settle_paid_off(account_ids: list[int], today: date, session: Session) -> C
     return settled
 
 
-def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[int, ...], session: Session) -> Counter:
+class _Settled(TypedDict):
+    """An account's columns as settle_accounts writes them, `key` being its id."""
+
+    key: int
+    balance: Decimal
+    oldest_due: date | None
+    closed: bool
+    priority: float
+    priority_on: date
+    next_promise_due: date | None
+    next_promise_amount: Decimal | None
+
+
+def settle_accounts(account_ids: list[int], *, today: date, class_days: tuple[int, ...], session: Session) -> Counter[str]:
     """Work out again what follows from an account's invoices, payments and promises: its
     balance, oldest unpaid due date, whether it is closed, its next promised payment and
     its standing. How many promises the accounts paid off settled, kept and partly kept."""
-    settled: Counter = Counter()
+    settled: Counter[str] = Counter()
     connection = session.connection()
-    rows = []
+    rows: list[_Settled] = []
     for chunk in _chunks(account_ids):
         invoices: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
         for account_id, due, amount in connection.execute(select(INVOICES.c.account_id, INVOICES.c.due_on, INVOICES.c.amount).where(INVOICES.c.account_id.in_(chunk))).all():
@@ -423,7 +445,7 @@ def import_payments(payments: list[PaymentIn], *, path: str, source: str, today:
     other values; `problems` already found in the file are reported with these."""
     connection = session.connection()
     accounts: dict[str, tuple[int, str]] = {}
-    stored: dict[str, tuple] = {}
+    stored: dict[str, tuple[int, date, Decimal]] = {}
     for chunk in _chunks(sorted({p.account_id for p in payments})):
         for row in connection.execute(select(ACCOUNTS.c.external_id, ACCOUNTS.c.id, ACCOUNTS.c.currency).where(ACCOUNTS.c.external_id.in_(chunk))).all():
             accounts[row.external_id] = (row.id, row.currency)
@@ -484,7 +506,7 @@ def _overpayments(payments: list[tuple[PaymentIn, int, str]], path: str, session
     """A payment beyond what its account still owes is refused: money received is not a
     balance below zero (a refund or a credit is a matter for the ledger it came from)."""
     left = owed(sorted({account_id for _, account_id, _ in payments}), session)
-    problems = []
+    problems: list[RowProblem] = []
     for payment, account_id, currency in sorted(payments, key=lambda item: (item[0].paid_on, item[0].line)):
         if payment.amount > left[account_id]:
             owes = max(left[account_id], Decimal(0)).quantize(Decimal(1).scaleb(-currency_places(currency)))
@@ -546,16 +568,17 @@ def evaluate_promises(*, today: date, grace_days: int, class_days: tuple[int, ..
         .where(PROMISES.c.status == "open")
         .order_by(PROMISES.c.id, INSTALMENTS.c.seq)
     )
-    promises: dict[int, list] = defaultdict(list)
+    promises: dict[int, list[Row[*tuple[Any, ...]]]] = defaultdict(list)
     for chunk in _chunks(account_ids) if account_ids is not None else [None]:
         for row in connection.execute(query if chunk is None else query.where(PROMISES.c.account_id.in_(chunk))).all():
             promises[row.promise_id].append(row)
     counts = {"kept": 0, "partly_kept": 0, "broken": 0}
-    instalment_updates, promise_updates = [], []
+    instalment_updates: list[dict[str, object]] = []
+    promise_updates: list[dict[str, object]] = []
     failures: dict[int, list[date]] = defaultdict(list)
     decided: set[int] = set()
     for promise_id, instalments in promises.items():
-        statuses = []
+        statuses: list[str] = []
         day = today if now is None else min(today, local_date(now, instalments[0].timezone))
         for row in instalments:
             status = judge_instalment(row.due_on, row.amount, row.paid, day, grace_days) if row.status == "open" else row.status
