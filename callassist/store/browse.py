@@ -28,15 +28,15 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _folded(text: ColumnElement, dialect: str) -> ColumnElement:
+def _folded(text: ColumnElement[str], dialect: str) -> ColumnElement[str]:
     """`text` casefolded as Python does (SQLite's lower() knows only ASCII: store/db.py
     gives each connection a casefold function); PostgreSQL's lower() knows every script."""
     return func.lower(text) if dialect == "postgresql" else func.casefold(text)
 
 
-def _conditions(wanted: CallFilter, viewer: Viewer, dialect: str) -> tuple[list[ColumnElement], bool, bool]:
+def _conditions(wanted: CallFilter, viewer: Viewer, dialect: str) -> tuple[list[ColumnElement[bool]], bool, bool]:
     """The filters as SQL; whether they read the summary, and the debtor."""
-    found: list[ColumnElement] = []
+    found: list[ColumnElement[bool]] = []
     debtor = False
     if not viewer.reads_team:
         found.append(CALLS.c.collector_id == _collector_id(viewer.name))
@@ -107,7 +107,7 @@ def _order(wanted: CallFilter, viewer: Viewer, dialect: str) -> list[tuple[Colum
     return newest
 
 
-def _by_code_point(text: ColumnElement, dialect: str) -> ColumnElement:
+def _by_code_point(text: ColumnElement[str], dialect: str) -> ColumnElement[str]:
     """Names in the same order on both databases (PostgreSQL's default collation would
     follow the server's language)."""
     return text.collate("C") if dialect == "postgresql" else text
@@ -182,7 +182,7 @@ def _rows(connection: Connection, call_ids: list[str], viewer: Viewer) -> list[C
     # Its events give a row its card (the debtor of a practice call, what hides personal
     # data) and notes, and show a row damaged since the call was summed up.
     events = events_of(connection, call_ids)
-    found = []
+    found: list[CallSummary] = []
     for call_id in call_ids:
         row, stored = by_id[call_id], events[call_id]
         facts = browse_facts(stored)
@@ -210,7 +210,7 @@ def collectors(connection: Connection, viewer: Viewer) -> list[str]:
     return list(connection.execute(names).scalars())
 
 
-def figures_stamp(connection: Connection) -> tuple:
+def figures_stamp(connection: Connection) -> tuple[object, ...]:
     """What changes when the figures may have: the calls' stamp, and the latest promise
     and payment (one index lookup each). A promise judged later (its day passed) moves
     none of them: the dashboard reads the figures again on a new day and now and then."""
@@ -218,7 +218,7 @@ def figures_stamp(connection: Connection) -> tuple:
     return stamp(connection) + tuple(connection.execute(select(*latest)).one())
 
 
-def stamp(connection: Connection) -> tuple:
+def stamp(connection: Connection) -> tuple[object, ...]:
     """What changes when a call is stored, ends or is purged: the latest start and end
     and the latest purge (each one index lookup, whatever the calls' number). A screen
     that lists calls reads them again only when this changed."""

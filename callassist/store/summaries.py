@@ -9,10 +9,11 @@ read the promises' fates and the missed objections from the summaries themselves
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
+from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import and_, case, func, insert, select
+from sqlalchemy import ColumnElement, Row, Table, and_, case, func, insert, select
 from sqlalchemy.engine import Connection
 
 from callassist.core.call import DAMAGED, Event
@@ -69,7 +70,18 @@ def write(call_id: str, connection: Connection, judge: Judge = Judge()) -> CallF
     return facts
 
 
-def browse_columns(connection: Connection, call, call_id: str, events: list[Event], judge: Judge) -> dict:
+class BrowseColumns(TypedDict):
+    """A summary's columns for the calls browser."""
+
+    excuses: str
+    flags: str
+    promised: NotRequired[bool]  # always given; fill_browse_columns leaves it out for a real call
+    seconds: int
+    search: str
+    search_masked: str
+
+
+def browse_columns(connection: Connection, call: Row[*tuple[Any, ...]], call_id: str, events: list[Event], judge: Judge) -> BrowseColumns:
     """What the calls browser filters a call by (core/calls.py BrowseFacts): its excuses,
     promise, failed scorecard items, length and searchable text (also without personal
     data, for a trainer). `call`: its row's collector, times, practice flag and account."""
@@ -97,7 +109,7 @@ def browse_columns(connection: Connection, call, call_id: str, events: list[Even
     }
 
 
-def _earlier_calls(connection: Connection, call, call_id: str) -> dict[str, list[Event]]:
+def _earlier_calls(connection: Connection, call: Row[*tuple[Any, ...]], call_id: str) -> dict[str, list[Event]]:
     """The events of the calls to the same account in the two days before this one (the
     scorecard keeps those of the debtor's same day)."""
     if call.account_id is None:
@@ -124,7 +136,7 @@ def backfill(connection: Connection, judge: Judge = Judge()) -> int:
     return len(ids)
 
 
-def fill_browse_columns(connection: Connection, summed: list, judge: Judge) -> None:
+def fill_browse_columns(connection: Connection, summed: Sequence[Row[*tuple[Any, ...]]], judge: Judge) -> None:
     """The browser's columns of summaries written before they existed (migration 0016):
     `summed`, their (call id, practice) rows. A practice call's promise is kept for the
     browser too; a real call's stays what its figures counted."""
@@ -145,8 +157,8 @@ def totals(connection: Connection, today: date, *, collector_id: int | None = No
     collector with None), as far as the login may read them (row-level security on a
     team's database): core/figures.py figures_from makes the figures of them."""
 
-    def within(table) -> list:
-        found = []
+    def within(table: Table) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
         if date_from is not None:
             found.append(table.c.day >= date_from)
         if date_to is not None:
@@ -174,7 +186,7 @@ def totals(connection: Connection, today: date, *, collector_id: int | None = No
     return result
 
 
-def _missed(connection: Connection, conditions: list) -> Iterator[MissedObjection]:
+def _missed(connection: Connection, conditions: list[ColumnElement[bool]]) -> Iterator[MissedObjection]:
     names = COLLECTORS
     rows = connection.execute(
         select(SUMMARIES.c.call_id, names.c.name, SUMMARIES.c.day, SUMMARIES.c.missed_excuse, SUMMARIES.c.missed_score, SUMMARIES.c.missed_note)
