@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from callassist.core.phone import BaresipSetting, LineEvent, PhoneError, dial_target
 from callassist.phone.line import LineTracker, utc_now
@@ -48,7 +48,7 @@ class NetstringReader:
     def feed(self, data: bytes) -> list[dict[str, Any]]:
         """The messages `data` completes; ValueError when it is not ctrl_tcp's framing."""
         self._buffer += data
-        messages = []
+        messages: list[dict[str, Any]] = []
         while (colon := self._buffer.find(b":")) >= 0:
             head = self._buffer[:colon]
             if not head.isdigit() or int(head) > _MAX_MESSAGE:
@@ -60,7 +60,7 @@ class NetstringReader:
                 raise ValueError(f"a netstring does not end with a comma: {self._buffer[:20]!r}")
             message = json.loads(self._buffer[colon + 1 : end])
             if isinstance(message, dict):
-                messages.append(message)
+                messages.append(cast(dict[str, Any], message))  # a JSON object's keys are strings
             self._buffer = self._buffer[end + 1 :]
         if len(self._buffer) > len(str(_MAX_MESSAGE)) + 1 and b":" not in self._buffer:
             raise ValueError(f"not a netstring: {self._buffer[:20]!r}")

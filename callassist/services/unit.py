@@ -3,7 +3,7 @@ and what a login is (the desk) that every service shares."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +46,7 @@ def first_line(exc: BaseException) -> str:
 
 
 @contextmanager
-def database_errors(doing: str) -> Iterator[None]:
+def database_errors(doing: str) -> Generator[None]:
     """Database failures become StoreError: the interface says what failed, never a traceback."""
     try:
         yield
@@ -55,7 +55,7 @@ def database_errors(doing: str) -> Iterator[None]:
 
 
 @contextmanager
-def unit_of_work(engine: Engine, doing: str) -> Iterator[Session]:
+def unit_of_work(engine: Engine, doing: str) -> Generator[Session]:
     """A session whose work is committed once, when the block ends without an error (and
     rolled back otherwise); a database failure is a StoreError saying `doing`."""
     with database_errors(doing), db.session(engine) as session:

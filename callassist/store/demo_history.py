@@ -7,6 +7,7 @@ scorecard and replay are exactly those of a real call. Deterministic for a given
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -14,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from callassist.core.account import build_context
-from callassist.core.call import Call
+from callassist.core.account import AccountSnapshot, build_context
+from callassist.core.call import Call, Event
 from callassist.core.compliance import PROFILES
 from callassist.core.figures import Judge
 from callassist.core.flow import LoadedFlow
@@ -95,7 +96,7 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
     account_ids = [saved_id(account) for account in session.exec(select(Account)).all()]
     weights, names = zip(*SCENARIOS)
     workdays = [today - timedelta(days=n) for n in range(days, 0, -1) if (today - timedelta(days=n)).weekday() < 5]
-    made = []
+    made: list[tuple[datetime, int, AccountSnapshot]] = []
     for _ in range(calls):
         day = rng.choice(workdays)
         account_id = rng.choice(account_ids)
@@ -119,11 +120,11 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
     return len(made)
 
 
-def _talk(call: Call, clock: _Clock, rng: random.Random, scenario: str, day: date, locale: str) -> list:
+def _talk(call: Call, clock: _Clock, rng: random.Random, scenario: str, day: date, locale: str) -> list[Event]:
     """The events of one call following `scenario`, with the time each step takes."""
-    events = []
+    events: list[Event] = []
 
-    def step(make) -> None:
+    def step(make: Callable[[], list[Event]]) -> None:
         clock.wait(rng.randint(4, 45))
         events.extend(make())
 
@@ -191,7 +192,7 @@ def _pay_past_promises(session: Session, today: date, rng: random.Random) -> Non
     and only toward the promise in force (each promise was made for the whole balance, so
     money paid to one a newer promise replaced would leave the newer promising more than
     is owed); then every promise is judged."""
-    payments = []
+    payments: list[PaymentIn] = []
     due = (
         select(Instalment, PromiseRow, Account)
         .join(PromiseRow, col(PromiseRow.id) == Instalment.promise_id)
