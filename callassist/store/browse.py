@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, false, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -57,7 +57,9 @@ def _conditions(wanted: CallFilter, viewer: Viewer, dialect: str) -> tuple[list[
     if wanted.flag is not None:
         found.append(SUMMARIES.c.flags != "" if wanted.flag == ANY_FLAG else SUMMARIES.c.flags.like(f"% {_escaped(wanted.flag)} %", escape="\\"))
     needle = wanted.text.strip().casefold()
-    if needle:
+    if "\x00" in needle:  # no stored text holds one (PostgreSQL refuses it), and SQLite's LIKE would stop the pattern there
+        found.append(false())
+    elif needle:
         pattern = f"%{_escaped(needle)}%"
         if viewer.sees_personal_data:  # the notes, and the debtor by the name the ledger gives now
             found.append(or_(SUMMARIES.c.search.like(pattern, escape="\\"), _folded(DEBTORS.c.name, dialect).like(pattern, escape="\\")))
