@@ -97,14 +97,13 @@ def _check_recordings(options, recordings: list[tuple[str, dict]]) -> int:
     """Each recording the log names against its file in this computer's data folder: BROKEN
     when its bytes are not those whose SHA-256 was stored; a recording kept on another
     computer (a team member's) is said to be elsewhere. The number broken."""
-    from callassist.phone.recording import file_digest
+    from callassist.phone.recording import file_digest, kept_at
 
     broken = 0
-    data_dir = options.settings.data_dir.resolve()
     for call_id, kept in recordings:
         named = str(kept.get("file", ""))
-        path = (data_dir / named).resolve()
-        if not path.is_relative_to(data_dir / "recordings"):  # a forged row may name any file
+        path = kept_at(options.settings.data_dir, named)
+        if path is None:
             broken += 1
             typer.echo(f"BROKEN  {call_id}: {words('cli_recording_outside', options, file=named)}")
         elif not path.is_file():

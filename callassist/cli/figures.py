@@ -217,15 +217,13 @@ def _copy_recordings(data_dir: Path, recordings: list[tuple[str, dict]], out: Pa
     import shutil
 
     from callassist.core.private import private_dir
-    from callassist.phone.recording import file_digest
+    from callassist.phone.recording import file_digest, kept_at
 
     private_dir(out)
-    folder = (data_dir / "recordings").resolve()
     for call_id, kept in recordings:
-        named = str(kept.get("file", ""))
-        source = (data_dir / named).resolve()
-        here = source.is_relative_to(folder) and source.is_file()
-        if here:
+        source = kept_at(data_dir, str(kept.get("file", "")))
+        here = source is not None and source.is_file()
+        if source is not None and here:
             shutil.copyfile(source, out / f"{call_id}.wav")
         intact = here and file_digest(out / f"{call_id}.wav") == kept.get("sha256")
         yield {"call_id": call_id, "file": f"{call_id}.wav" if here else "", "sha256": kept.get("sha256", ""), "seconds": kept.get("seconds", ""), "found": here, "intact": intact}
@@ -290,11 +288,12 @@ def purge(
 def _remove_recordings(data_dir, files: list[str]) -> int:
     """Delete the purged calls' recordings kept in this data folder (only there: a row
     naming another file is not followed); how many were here."""
-    folder = (data_dir / "recordings").resolve()
+    from callassist.phone.recording import kept_at
+
     removed = 0
     for named in files:
-        path = (data_dir / named).resolve()
-        if path.is_relative_to(folder) and path.is_file():
+        path = kept_at(data_dir, named)
+        if path is not None and path.is_file():
             path.unlink()
             removed += 1
     return removed

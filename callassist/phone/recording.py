@@ -42,6 +42,14 @@ class Recording:
         return {"file": self.file, "sha256": self.sha256, "seconds": self.seconds, "format": self.format}
 
 
+def kept_at(data_dir: Path, named: str) -> Path | None:
+    """Where the recording a call's log names is kept in this data folder; None when the
+    name points outside its recordings/ (a forged row may name any file)."""
+    folder = (data_dir / "recordings").resolve()
+    path = (data_dir / named).resolve()
+    return path if path.is_relative_to(folder) and path != folder else None
+
+
 def file_digest(path: Path) -> str:
     """The SHA-256 of a file, read in pieces."""
     digest = hashlib.sha256()

@@ -106,3 +106,15 @@ def test_a_pair_cut_mid_sample_is_one_line_and_a_readable_folder_is_tightened(tm
     with pytest.raises(PhoneError, match="cannot be read"):
         collect(written, dialled, data, "call-4", wait=1)
     assert (data / "recordings").stat().st_mode & 0o077 == 0 and not (data / "recordings" / "call-4.wav").exists()
+
+
+def test_a_forged_row_never_reaches_a_file_outside_the_recordings(tmp_path):
+    """What audit verify, export, purge and the replay read of a recording goes through
+    kept_at: a row the program did not write may name any path."""
+    from callassist.phone.recording import kept_at
+
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "recordings" / "link.wav").symlink_to("/etc/passwd")
+    for forged in ("../keep.txt", "/etc/passwd", "recordings/../callassist.db", "recordings", "recordings/link.wav", ""):
+        assert kept_at(tmp_path, forged) is None, forged
+    assert kept_at(tmp_path, "recordings/call-1.wav") == (tmp_path / "recordings" / "call-1.wav").resolve()

@@ -26,6 +26,7 @@ from callassist.core.errors import StoreError
 from callassist.core.i18n import fmt_clock, fmt_datetime, label
 from callassist.core.replay import Frame, frames, pauses
 from callassist.phone.player import RecordingPlayer
+from callassist.phone.recording import kept_at
 from callassist.tui.bindings import bind_localized
 from callassist.tui.live import LIVE_SECONDS
 from callassist.tui.widgets.frame_view import FrameView
@@ -301,20 +302,25 @@ class ReplayScreen(Screen):
         if frame is None or frame.recording_at is None:
             self.app.bell()
             return
-        path = self.app.data_dir / frame.recording if self.app.data_dir is not None else None
+        self.play_recording(frame.recording, frame.recording_at)
+
+    @work(thread=True, exclusive=True, group="player")
+    def play_recording(self, named: str, at: float) -> None:
+        """Off the UI thread: the part played is read and written out first (minutes of audio)."""
+        path = kept_at(self.app.data_dir, named) if self.app.data_dir is not None else None
         if path is None or not path.is_file():
-            self.app.notify(label("replay_recording_absent", self.locale, file=frame.recording), severity="warning", markup=False)
+            self.app.call_from_thread(self.app.notify, label("replay_recording_absent", self.locale, file=named), severity="warning", markup=False)
             return
         try:
-            player = self.player.play(path, frame.recording_at)
-        except (OSError, wave.Error) as exc:
-            self.app.notify(label("recording_missing", self.locale, error=str(exc)), severity="error", markup=False)
+            player = self.player.play(path, at)
+        except (OSError, wave.Error, EOFError) as exc:
+            self.app.call_from_thread(self.app.notify, label("recording_missing", self.locale, error=str(exc)), severity="error", markup=False)
             return
         if player is None:
-            self.app.notify(label("replay_no_player", self.locale), severity="warning", markup=False)
+            self.app.call_from_thread(self.app.notify, label("replay_no_player", self.locale), severity="warning", markup=False)
             return
-        minutes, seconds = divmod(int(frame.recording_at), 60)
-        self.app.notify(label("replay_playing_recording", self.locale, position=f"{minutes:02d}:{seconds:02d}", player=player), timeout=4, markup=False)
+        minutes, seconds = divmod(int(at), 60)
+        self.app.call_from_thread(self.app.notify, label("replay_playing_recording", self.locale, position=f"{minutes:02d}:{seconds:02d}", player=player), timeout=4, markup=False)
 
     def on_unmount(self) -> None:
         self.player.stop()
