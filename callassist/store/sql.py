@@ -40,7 +40,7 @@ from callassist.core.priority import (
     top_reasons,
 )
 
-SCHEMA_HEAD = "0017"  # the newest Alembic revision; a test keeps it in step
+SCHEMA_HEAD = "0018"  # the newest Alembic revision; a test keeps it in step
 
 # A row as the database's driver gives it (sqlite3's and psycopg's are tuples), each
 # value as that driver reads it: SQLite's dates and amounts as text (score_row reads both).

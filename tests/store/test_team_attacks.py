@@ -25,6 +25,8 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from callassist.cli import app as cli
+from callassist.core.phone import Answered, Busy, Dialling, Failed, HungUp, LineLost, NoAnswer, Ringing
+from callassist.phone.recording import Recording
 from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.store import claims, db, demo, queries
@@ -403,6 +405,12 @@ HAND_MADE_EVENTS = [  # each would stop a report, a replay or another collector'
     ("note_added", '{"text": "n", "state": "prepare", "redacted": "card"}'),
     ("undone", '{"events": "2", "what": "x", "from": "a", "to": "b"}'),
     ("undone", '{"what": "x", "from": "a", "to": "b"}'),
+    ("phone_dialling", '{"number": "+8613800000000"}'),
+    ("phone_hung_up", '{"phone_call_id": "b-1", "by": "nobody"}'),
+    ("phone_no_answer", '{"phone_call_id": "b-1", "after": -30}'),
+    ("phone_no_answer", '{"phone_call_id": "b-1", "after": "30"}'),
+    ("recording_attached", '{"phone_call_id": "b-1", "file": "recordings/c.wav", "sha256": "not a digest", "seconds": 1, "format": "wav"}'),
+    ("recording_attached", '{"phone_call_id": "b-1", "file": "recordings/c.wav", "sha256": "' + "ab" * 32 + '", "seconds": 1}'),
 ]
 # A second card, as a call's first event would carry it: each field a reader takes from it.
 HAND_MADE_CARDS = [
@@ -954,3 +962,20 @@ def test_a_supervisors_checkpoints_catch_the_owners_rewrite(tmp_path, postgres):
     team.sql(owner, "UPDATE callevent SET payload = %s, hash = %s WHERE call_id = %s AND seq = %s", (payload, team.sql(owner, "SELECT hash FROM logentry WHERE call_id = %s AND seq = %s", (team.wang_ended, last))[0][0], team.wang_ended, last))
     team.sql(owner, "UPDATE call SET disposition = 'no_answer' WHERE id = %s", (team.wang_ended,))
     assert runner.invoke(cli, check).exit_code == 0
+
+
+def test_a_call_dialled_through_the_phone_is_stored_by_a_collectors_login(tmp_path, team):
+    """Every phone event and the recording fit the shape the database holds events to."""
+    wang = desk(tmp_path, team, "wang")
+    active = wang.calls.begin_call(team.wang_account)
+    active.call.contact_rules = None  # whatever the hour the suite runs at: the shape is what is tried
+    at = datetime.now(UTC)
+    for reported in (Dialling("b-1", at, "+8613800000000"), Ringing("b-1", at), Answered("b-1", at), HungUp("b-1", at, by="them")):
+        wang.calls.store(active.call_id, active.call.record_line(reported))
+    wang.calls.store(active.call_id, active.call.attach_recording(Recording("recordings/c.wav", "ab" * 32, 61.5).as_payload()))
+    for reported in (Busy("b-2", at, "486 Busy Here"), Failed("b-3", at, "no route"), NoAnswer("b-4", at, timedelta(seconds=30)), LineLost("b-5", at, "baresip closed the connection")):
+        wang.calls.store(active.call_id, [reported.as_event()])
+    wang.calls.store(active.call_id, active.call.end("refused", "hung up on hearing who called", None))
+    kinds = [kind for (kind,) in team.sql("wang", "SELECT kind FROM callevent WHERE call_id = %s AND (kind LIKE 'phone%%' OR kind LIKE 'recording%%') ORDER BY seq", (active.call_id,))]
+    assert kinds == ["phone_dialling", "phone_ringing", "phone_answered", "phone_hung_up", "recording_attached", "phone_busy", "phone_failed", "phone_no_answer", "phone_line_lost"]
+    wang.engine.dispose()

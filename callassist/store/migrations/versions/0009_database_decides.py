@@ -147,6 +147,10 @@ _TYPE_TESTS = {
     "date": rf"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' ~ '^{_DATE}$' AND callassist.parses({{v}} #>> '{{{{}}}}', 'date')",
     "moment": rf"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' ~ '^{_DATE}T{_TIME}$' AND callassist.parses({{v}} #>> '{{{{}}}}', 'timestamptz')",
     "stop": f"jsonb_typeof({{v}}) = 'string' AND {{v}} #>> '{{{{}}}}' IN ({', '.join(repr(stop) for stop in STOPS)})",
+    # Used from 0018 on (the phone's events): a length of time, who hung up, a SHA-256.
+    "seconds": "jsonb_typeof({v}) = 'number' AND ({v})::numeric >= 0",
+    "side": "jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' IN ('us', 'them')",
+    "sha256": "jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' ~ '^[0-9a-f]{{64}}$'",
 }
 
 
@@ -166,6 +170,9 @@ _TYPE_NAMES = {
     "moment": "a time with its offset such as 2026-12-03T09:30:00+08:00",
     "stop": " or ".join(STOPS),
     "disposition": "one of " + ", ".join(DISPOSITIONS),
+    "seconds": "a number of seconds, 0 or more",
+    "side": "us or them",
+    "sha256": "a SHA-256 in 64 lowercase hex digits",
 }
 
 
