@@ -460,8 +460,8 @@ def _compile_ladder(env: jinja2.Environment, ladders: Ladders, locale: str, plac
             problems.extend(report.problems)
             if forbidden is not None:
                 problems.extend(forbidden.problems(source, locale, place.shown, line_offset=line - 1))
-            if not any(p.code == "E031" for p in report.problems):
-                parts[field] = (env.from_string(source), line)
+            if report.template is not None:
+                parts[field] = (report.template, line)
         if not asks_question(rung.commitment):
             line, col = place.line("ladder", locale, index, "commitment")
             problems.append(Problem(place.shown, line, col, "E043", "the commitment does not ask a question", "end every rung by asking for a date or an amount, with a question mark"))

@@ -298,6 +298,7 @@ def missing_template(path: Path) -> Problem:
 class TemplateReport:
     problems: list[Problem] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # the call's values it reads
+    template: jinja2.Template | None = None  # compiled, when it compiles
 
 
 def inspect_template(env: jinja2.Environment, source: str, shown: str, line_offset: int = 0) -> TemplateReport:
@@ -316,8 +317,8 @@ def inspect_template(env: jinja2.Environment, source: str, shown: str, line_offs
     except Exception as exc:  # a syntax error, or a literal Python will not read (an int of 5,000 digits)
         report.problems.extend(render_error(exc, shown, None, line_offset).problems)
         return report
-    try:
-        env.compile(source)  # unknown filters and tests are found here, not by the parser
+    try:  # unknown filters and tests are found here, not by the parser
+        report.template = env.template_class.from_code(env, env.compile(tree), env.make_globals(None), None)
     except Exception as exc:
         report.problems.extend(render_error(exc, shown, None, line_offset).problems)
     for line, fact, words in unsupported_claims(tree):
