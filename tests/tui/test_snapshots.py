@@ -6,6 +6,7 @@ The SVGs under __snapshots__ are also the screenshots in README.md.
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from tests.tui.conftest import press, settle
 
@@ -15,6 +16,8 @@ def _run_before(*keys: str):
         await settle(pilot)
         for key in keys:
             await press(pilot, key)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False  # a cursor shown or not, as half a second fell, made two pictures
 
     return run_before
 
