@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from textual.widgets import Input, Select, Static
 
 from callassist.core.phone import Answered, BaresipSetting, Dialling, HungUp, LineLost, Ringing, line_event_of
@@ -18,7 +19,7 @@ from callassist.tui.screens.call import CallScreen
 from callassist.tui.screens.disposition import DispositionScreen
 from callassist.tui.screens.worklist import WorklistScreen
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS
-from tests.tui.conftest import call_a_shanghai_debtor, press, settle, stored_calls, until
+from tests.tui.conftest import as_team_login, call_a_shanghai_debtor, press, settle, stored_calls, until
 
 LATE = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
 
@@ -60,7 +61,15 @@ async def _report(pilot, event) -> None:
     await settle(pilot)
 
 
-async def test_a_call_dialled_answered_and_hung_up_through_the_phone(tmp_path, db_url):
+@pytest.fixture(params=["sqlite", "postgresql, wang's own login"])
+def any_db_url(request, db_url) -> str:
+    """The demo on SQLite, or on a team's PostgreSQL as wang's own login: there the
+    database holds each phone event to the shape the program writes."""
+    return db_url if request.param == "sqlite" else as_team_login(request.getfixturevalue("pg_demo_url"), "wang")
+
+
+async def test_a_call_dialled_answered_and_hung_up_through_the_phone(tmp_path, any_db_url):
+    db_url = any_db_url
     phone, now = PlayedPhone(), [NOW]
     app = _app(tmp_path, db_url, lambda: now[0], phone)
     async with app.run_test(size=(80, 24)) as pilot:
