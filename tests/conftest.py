@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from datetime import UTC, date, datetime
@@ -75,24 +76,30 @@ def make_call(standard_flow, catalog, sample_account):
 
 
 @pytest.fixture(scope="session")
-def demo_copy(tmp_path_factory):
+def demo_copy(tmp_path_factory, worker_id):
     """Puts a copy of the demo database at a path, for a test that works on one: made by
-    `callassist demo --no-open` once per collector and test process (its 300 calls take
-    seconds), copied in milliseconds after. Returns the copy's URL."""
-    made: dict[str, Path] = {}
+    `callassist demo --no-open` once per collector for the whole run (its 300 calls take
+    seconds; the test processes share it), copied in milliseconds after. Returns the
+    copy's URL."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the run's folder, above each test process's own
 
     def copy(path: Path, collector: str = "wang") -> str:
-        if collector not in made:
-            from typer.testing import CliRunner
+        pristine = shared / f"demo-{collector}.db"
+        with open(shared / f"demo-{collector}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one process makes it, the others wait for it
+            if not pristine.exists():
+                from typer.testing import CliRunner
 
-            from callassist.cli import app
+                from callassist.cli import app
 
-            pristine = tmp_path_factory.mktemp("demo") / "demo.db"
-            result = CliRunner().invoke(app, ["--db", f"sqlite:///{pristine}", "--collector", collector, "demo", "--no-open"])
-            assert result.exit_code == 0, result.output
-            assert not pristine.with_name("demo.db-wal").exists(), "the copy holds every row"
-            made[collector] = pristine
-        shutil.copy(made[collector], path)  # and its mode: private, as the command made it
+                making = tmp_path_factory.mktemp("demo") / "demo.db"
+                result = CliRunner().invoke(app, ["--db", f"sqlite:///{making}", "--collector", collector, "demo", "--no-open"])
+                assert result.exit_code == 0, result.output
+                assert not making.with_name("demo.db-wal").exists(), "the copy holds every row"
+                os.replace(making, pristine)
+        shutil.copy(pristine, path)  # and its mode: private, as the command made it
         return f"sqlite:///{path}"
 
     return copy
