@@ -97,10 +97,13 @@ def populate_history(session: Session, loaded: LoadedFlow, catalog: Catalog, tod
     weights, names = zip(*SCENARIOS)
     workdays = [today - timedelta(days=n) for n in range(days, 0, -1) if (today - timedelta(days=n)).weekday() < 5]
     made: list[tuple[datetime, int, AccountSnapshot]] = []
+    snapshots: dict[int, AccountSnapshot] = {}  # as they stand before any of these calls
     for _ in range(calls):
         day = rng.choice(workdays)
         account_id = rng.choice(account_ids)
-        snapshot = queries.account_snapshot(account_id, session=session)
+        if account_id not in snapshots:
+            snapshots[account_id] = queries.account_snapshot(account_id, session=session)
+        snapshot = snapshots[account_id]
         hour = 22 if rng.random() < 0.02 else rng.randint(9, 16)  # a few too late: the browser's compliance flag finds them
         local_start = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), ZoneInfo(snapshot.timezone))
         made.append((local_start.astimezone(UTC), account_id, snapshot))
