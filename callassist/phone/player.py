@@ -10,6 +10,8 @@ import tempfile
 import wave
 from pathlib import Path
 
+from callassist.phone.recording import PIECE_FRAMES
+
 PLAYERS: dict[str, list[str]] = {
     "ffplay": ["ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"],
     "paplay": ["paplay"],
@@ -42,7 +44,8 @@ class RecordingPlayer:
         with wave.open(str(recording), "rb") as whole, wave.open(str(part), "wb") as rest:
             rest.setparams(whole.getparams())
             whole.setpos(min(whole.getnframes(), max(0, int(at * whole.getframerate()))))
-            rest.writeframes(whole.readframes(whole.getnframes() - whole.tell()))
+            while frames := whole.readframes(PIECE_FRAMES):  # a piece at a time: an hour is 700 MB
+                rest.writeframes(frames)
         self._process = subprocess.Popen([*PLAYERS[player], str(part)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return player
 

@@ -15,8 +15,9 @@ def _recording(path, seconds: int) -> None:
     with wave.open(str(path), "wb") as out:
         out.setnchannels(2)
         out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(array.array("h", [7] * (2 * 8000 * seconds)).tobytes())
+        out.setframerate(48000)
+        samples = array.array("h", range(-32768, 32768)) * (2 * 48000 * seconds // 65536 + 1)  # each telling its place
+        out.writeframes(samples[: 2 * 48000 * seconds].tobytes())
 
 
 def test_the_part_from_the_event_on_is_played_by_the_player_found(tmp_path, monkeypatch):
@@ -37,7 +38,8 @@ def test_the_part_from_the_event_on_is_played_by_the_player_found(tmp_path, monk
         time.sleep(0.05)
     player.stop()
     with wave.open(str(heard), "rb") as played:
-        assert (played.getnchannels(), played.getnframes()) == (2, 20000)  # the last 2.5 s
+        assert (played.getnchannels(), played.getnframes()) == (2, 120000)  # the last 2.5 s, copied in pieces
+        assert list(array.array("h", played.readframes(1))) == [720000 % 65536 - 32768, 720001 % 65536 - 32768]
     given = (tmp_path / "given").read_text().strip()
     assert "callassist-play-" in given and not os.path.exists(given)  # the part played is gone once stopped
 

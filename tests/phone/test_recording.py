@@ -118,3 +118,34 @@ def test_a_forged_row_never_reaches_a_file_outside_the_recordings(tmp_path):
     for forged in ("../keep.txt", "/etc/passwd", "recordings/../callassist.db", "recordings", "recordings/link.wav", ""):
         assert kept_at(tmp_path, forged) is None, forged
     assert kept_at(tmp_path, "recordings/call-1.wav") == (tmp_path / "recordings" / "call-1.wav").resolve()
+
+
+def test_a_long_call_is_put_side_by_side_a_piece_at_a_time(tmp_path):
+    """Found by the attacker: both voices were read whole, then copied twice (an hour at
+    48 kHz is 700 MB of samples). Two minutes at 48 kHz now take a few pieces' memory,
+    and the voices stay in step across the pieces."""
+    import tracemalloc
+
+    written, data = tmp_path / "snd", tmp_path / "data"
+    written.mkdir()
+    rate, said_frames, heard_frames = 48000, 120 * 48000, 70001
+    with wave.open(str(written / "dump-2-enc.wav"), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(array.array("h", range(-16000, 16000)).tobytes() * (said_frames // 32000))
+    _voice(written / "dump-2-dec.wav", [7] * heard_frames, rate=rate)
+    tracemalloc.start()
+    try:
+        made = collect(written, datetime.now(UTC) - timedelta(seconds=1), data, "call-long", wait=1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert made.seconds == 120.0 and peak < 4_000_000, peak  # the two files hold 23 MB of samples
+    with wave.open(str(data / made.file), "rb") as stereo:
+        stereo.setpos(heard_frames - 2)
+        frames = array.array("h", stereo.readframes(3))
+        stereo.setpos(said_frames - 1)
+        last = array.array("h", stereo.readframes(1))
+    expected = [(heard_frames - 2) % 32000 - 16000, 7, (heard_frames - 1) % 32000 - 16000, 7, heard_frames % 32000 - 16000, 0]
+    assert list(frames) == expected and list(last) == [15999, 0]
