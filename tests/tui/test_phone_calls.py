@@ -155,3 +155,33 @@ async def test_line_events_that_come_while_a_change_is_stored_are_kept_in_order(
         assert phone.hung_up == ["phone-1"] and isinstance(app.screen, DispositionScreen)
     [(_call, events)] = stored_calls(db_url)
     assert [e.kind for e in events if e.kind.startswith("phone_")] == ["phone_dialling", "phone_ringing", "phone_answered"]
+
+
+async def test_an_end_saved_before_the_phone_says_it_hung_up_waits_for_it(tmp_path, db_url, monkeypatch):
+    """Found by the attacker: `x`, then the form saved at once, stored the end before the
+    phone's hang-up, which then had no call to go in (nor the recording after it). The end
+    now waits for the line to end, and for no longer than the phone is given to say so."""
+    from callassist.tui.screens import call as call_screen
+
+    phone = PlayedPhone()
+    app = _app(tmp_path, db_url, lambda: NOW, phone)
+    monkeypatch.setattr(call_screen, "HANG_UP_WAIT", 0.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for hung_up in (True, False):  # the phone says so in time; it never does
+            screen = await call_a_shanghai_debtor(pilot)
+            await press(pilot, "enter")
+            await _report(pilot, Dialling("phone-1", NOW, phone.dialled[-1]))
+            await _report(pilot, Answered("phone-1", NOW))
+            await press(pilot, "x")
+            app.screen.query_one("#disposition", Select).value = "refused"
+            app.screen.query_one("#note", Input).value = "hung up on hearing who called"
+            await press(pilot, "ctrl+s")
+            assert not screen.call.ended and app.screen is screen  # the end waits for the line
+            await press(pilot, "x")  # a second x opens no second form while the end waits
+            assert app.screen is screen
+            if hung_up:
+                await _report(pilot, HungUp("phone-1", NOW, by="us"))
+            await until(pilot, lambda: isinstance(app.screen, WorklistScreen))
+    first, second = ([e.kind for e in events if e.kind.startswith("phone_") or e.kind == "call_ended"] for _, events in stored_calls(db_url))
+    assert first == ["phone_dialling", "phone_answered", "phone_hung_up", "call_ended"]
+    assert second == ["phone_dialling", "phone_answered", "call_ended"]

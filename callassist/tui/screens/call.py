@@ -53,6 +53,7 @@ RETRY_SECONDS = 1.0
 RENEW_CLAIM_SECONDS = 60.0  # store/claims.py RENEW_EVERY: the screen may not import the store's database code
 FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_call", "override": "override_title", "hold": "hold_title"}
 SAVING_NOTICE_AFTER = 0.25
+HANG_UP_WAIT = 5.0  # seconds the phone is given to say it hung up before the call's end is stored without it
 
 
 class CallScreen(Screen):
@@ -90,7 +91,14 @@ class CallScreen(Screen):
         self.line_waiting: list[LineEvent | Recording] = []
         self.wrap_up_next = False  # the line ended: the end form opens once that is stored
         self.recording = False  # the call's recording is being taken: the call ends after it
-        self.after_recording: list[Callable[[], None]] = []
+        self.hanging_up = False  # the phone was told to hang up and has not said it did
+        self.after_line: list[Callable[[], None]] = []  # the end, once the line's last word is stored
+
+    @property
+    def line_unsettled(self) -> bool:
+        """Whether the phone has more to put in the log (its hang-up, the recording) before
+        the call's end may be stored."""
+        return self.recording or self.hanging_up
 
     @property
     def call(self):
@@ -366,11 +374,11 @@ class CallScreen(Screen):
                 self.recording_collected(waiting)
             else:
                 self.line_reported(waiting)
-        elif self.after_recording and not self.recording and self.pending is None:
-            self.after_recording.pop(0)()
+        elif self.after_line and not self.line_unsettled and self.pending is None:
+            self.after_line.pop(0)()
         elif self.wrap_up_next and self.pending is None:
             self.wrap_up_next = False
-            if self.app.screen is self and not self.call.ended:  # the end form may be open already (x)
+            if self.app.screen is self and not self.call.ended and not self.after_line:  # the end form may be open already (x), or saved
                 self.action_end_call()
 
     @on(StoreFailed)
@@ -475,6 +483,8 @@ class CallScreen(Screen):
             self.collect_recording(snd_path, line.dialled_at)
             # Whatever happens to the phone's files, the call's end never waits longer than this.
             self.set_timer(RECORDING_WAIT + 5, lambda: self.recording and self.recording_missing(label("recording_too_slow", self.locale)))
+        if self.call.line.status not in ACTIVE and self.hanging_up:
+            self.line_settled()
         if was_active and self.call.line.status is LineStatus.ENDED and ended is not None:
             if isinstance(ended, LineLost):
                 self.app.notify(describe_line(self.call.line, self.app.now(), self.locale), severity="error", timeout=20, markup=False)
@@ -507,8 +517,16 @@ class CallScreen(Screen):
     def recording_done(self) -> None:
         """The recording is attached (or will not be): what waited for it goes on."""
         self.recording = False
-        if self.after_recording and self.pending is None:
-            self.after_recording.pop(0)()
+        self.line_settled()
+
+    def line_settled(self, waited: bool = False) -> None:
+        """The line has ended (or the phone was given long enough to say so): what waited for
+        it goes on, once the recording, if one is being taken, is in the log too."""
+        if waited and not self.hanging_up:
+            return
+        self.hanging_up = False
+        if self.after_line and not self.line_unsettled and self.pending is None:
+            self.after_line.pop(0)()
 
     def show_line(self) -> None:
         """The line's state and talk time, under the rules (only once something was dialled)."""
@@ -718,12 +736,18 @@ class CallScreen(Screen):
         if not self.call.dialled:  # nothing happened on the phone: no outcome but this one is true
             self.action_leave()
             return
-        if self.call.line.status in ACTIVE:  # the phone hangs up as the collector ends the call
+        if self.after_line:  # saved already, waiting for the line's last word
+            return
+        if self.call.line.status in ACTIVE and not self.hanging_up:  # the phone hangs up as the collector ends the call
+            self.hanging_up = True
             self.hang_up_phone(self.call.line.call_id)
+            # A phone that never says it hung up keeps the call's end waiting no longer than this.
+            self.set_timer(HANG_UP_WAIT, lambda: self.line_settled(waited=True))
 
         def chosen(result: tuple[str, str, date | None, datetime | None, str | None] | None) -> None:
-            if result is not None and self.recording:  # the recording goes into the log before the end
-                self.after_recording.append(lambda: self.apply(lambda: self.ending(*result)))
+            if result is not None and self.line_unsettled:  # the hang-up and the recording go into the log before the end
+                self.after_line.append(lambda: self.apply(lambda: self.ending(*result)))
+                self.status = (label("saving", self.locale), "dim")
             elif result is not None:
                 self.apply(lambda: self.ending(*result))
             else:
