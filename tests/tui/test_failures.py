@@ -95,3 +95,27 @@ async def test_a_database_that_cannot_be_opened_ends_the_app_with_its_reason():
     async with app.run_test() as pilot:
         await pilot.pause(0.5)
     assert app.return_code == 1
+
+
+async def test_keys_typed_ahead_while_a_change_is_stored_are_kept_in_order(make_app, db_url, monkeypatch):
+    """A collector who knows the script types the next step's key before the last one is
+    stored (a slow disk, a busy team database): the key is kept, not dropped with a bell."""
+    import time
+
+    app = make_app("en")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = pilot.app.screen
+        real_store = Calls.store
+
+        def slow_store(self, call_id, events):
+            time.sleep(0.3)
+            return real_store(self, call_id, events)
+
+        monkeypatch.setattr(Calls, "store", slow_store)
+        await pilot.press("d", "r", "y")  # answered, the right person, a good time: each before the last is stored
+        await settle(pilot)
+        assert screen.call.state == "purpose" and screen.query_one("#prompt-title").text.plain == "Who we are and why we call"
+    [(_call, events)] = stored_calls(db_url)
+    assert [e.payload["trigger"] for e in events if e.kind == "choice_made"] == ["dial", "right_party", "can_talk"]

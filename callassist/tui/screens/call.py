@@ -53,6 +53,7 @@ RETRY_SECONDS = 1.0
 RENEW_CLAIM_SECONDS = 60.0  # store/claims.py RENEW_EVERY: the screen may not import the store's database code
 FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_call", "override": "override_title", "hold": "hold_title"}
 SAVING_NOTICE_AFTER = 0.25
+WAITING_CHANGES = 8  # keys and line events kept while a change is stored; more rings the bell
 HANG_UP_WAIT = 5.0  # seconds the phone is given to say it hung up before the call's end is stored without it
 
 
@@ -87,8 +88,11 @@ class CallScreen(Screen):
         self.unverified = states_before(active.call.loaded.flow, VERIFIED)
         # What the forms hold but no event does yet; kept on disk by save_draft.
         self.drafts: dict[str, dict] = dict(active.drafts)
-        # What the phone reported (or recorded) while a change was being stored: stored next, in order.
-        self.line_waiting: list[LineEvent | Recording] = []
+        # Changes asked for while another was being stored (a key, what the phone reported or
+        # recorded): made and stored next, in the order they came.
+        self.after_store: list[Callable[[], None]] = []
+        self.store_failing = False  # the change being stored failed once: it is being tried again
+        self.choice_keys = frozenset(transition.key for transition in active.call.loaded.flow.transitions)
         self.wrap_up_next = False  # the line ended: the end form opens once that is stored
         self.recording = False  # the call's recording is being taken: the call ends after it
         self.hanging_up = False  # the phone was told to hang up and has not said it did
@@ -301,7 +305,7 @@ class CallScreen(Screen):
     def apply(self, make_events) -> None:
         """Make the events of one change and send them to be stored."""
         if self.pending is not None:
-            self.app.bell()
+            self.later(lambda: self.apply(make_events))
             return
         try:
             events = make_events()
@@ -317,6 +321,15 @@ class CallScreen(Screen):
         self.saving_notice = self.set_timer(SAVING_NOTICE_AFTER, lambda: setattr(self, "status", (label("saving", self.locale), "dim")))
         self.store(events)
 
+    def later(self, change: Callable[[], None]) -> None:
+        """A change typed ahead while another is stored: made once that one is. Not while the
+        screen says the change failed (it shows the step before it), nor past a few (a key
+        held down): the bell rings instead."""
+        if not self.store_failing and len(self.after_store) < WAITING_CHANGES:
+            self.after_store.append(change)
+        else:
+            self.app.bell()
+
     @work(thread=True, group="store")
     def store(self, events: list[Event]) -> None:
         try:
@@ -331,6 +344,7 @@ class CallScreen(Screen):
     def stored(self, message: Stored) -> None:
         keytrace.mark("received")
         self.pending = None
+        self.store_failing = False
         self.saving_notice.stop()
         self.show_offline()
         if self.active.rehearsal is not None:
@@ -368,15 +382,13 @@ class CallScreen(Screen):
             self.action_end_call()
         elif self.call.in_promise_step() and self.call.promise is None and any(e.kind == "step_entered" for e in message.events):
             self.action_promise()
-        if self.line_waiting and self.pending is None:
-            waiting = self.line_waiting.pop(0)
-            if isinstance(waiting, Recording):
-                self.recording_collected(waiting)
-            else:
-                self.line_reported(waiting)
-        elif self.after_line and not self.line_unsettled and self.pending is None:
+        while self.after_store and self.pending is None:  # what came meanwhile, in order (a key may change nothing)
+            self.after_store.pop(0)()
+        if self.pending is not None:
+            return
+        if self.after_line and not self.line_unsettled:
             self.after_line.pop(0)()
-        elif self.wrap_up_next and self.pending is None:
+        elif self.wrap_up_next:
             self.wrap_up_next = False
             if self.app.screen is self and not self.call.ended and not self.after_line:  # the end form may be open already (x), or saved
                 self.action_end_call()
@@ -384,17 +396,26 @@ class CallScreen(Screen):
     @on(StoreFailed)
     def store_failed(self, message: StoreFailed) -> None:
         self.saving_notice.stop()
+        self.store_failing = True
         self.status = (label("save_failed", self.locale, error=message.error), "bold red")
         self.set_timer(RETRY_SECONDS, lambda: self.store(message.events))
 
     # ---- keys -------------------------------------------------------------------------
 
     def on_key(self, event: Key) -> None:
-        if event.character is None:
-            return
+        character = event.character
+        if character is None or character not in self.choice_keys:
+            return  # the screen's own keys (n, m, x, 1-6...) are bindings: a flow's choices never use them
+        event.stop()
+        if self.pending is not None:
+            self.later(lambda: self.choose_key(character))  # read against the step the change before leads to
+        else:
+            self.choose_key(character)
+
+    def choose_key(self, character: str) -> None:
+        """The current step's choice on `character`, if it has one."""
         for choice in self.call.step.choices:
-            if choice.key == event.character:
-                event.stop()
+            if choice.key == character:
                 keytrace.mark("key")
                 if not self.call.dialled and self.call.contact_rules is not None:
                     self.dial_if_no_hold(choice.trigger)  # the dial is the gated act: holds read at this moment
@@ -472,7 +493,7 @@ class CallScreen(Screen):
         if self.call.ended:
             return
         if self.pending is not None:
-            self.line_waiting.append(event)
+            self.after_store.append(lambda: self.line_reported(event))
             return
         was_active = self.call.line.status in ACTIVE
         self.apply(lambda: self.call.record_line(event))
@@ -506,7 +527,7 @@ class CallScreen(Screen):
         if not self.recording:  # given up on (too slow): the call has gone on without it
             return
         if self.pending is not None:
-            self.line_waiting.append(made)
+            self.after_store.append(lambda: self.recording_collected(made))
             return
         self.apply(lambda: self.call.attach_recording(made.as_payload()))
 
