@@ -60,14 +60,15 @@ def sounds(tmp_path_factory) -> dict[str, Path]:
 # outgoing connection of the suite, to PostgreSQL say, takes its local port): a port probed
 # free there could be taken by a connection of the other worker before baresip binds it,
 # and the test would then drive another test's phone. Each xdist worker has its own block.
-_PORT_BLOCK = 4000
+_PORT_BLOCK = 1000
 _PORTS_FROM = 20000
+_BLOCKS = (32768 - _PORTS_FROM) // _PORT_BLOCK  # twelve workers, each with its own block
 
 
 def _free_port(kinds: tuple[int, ...] = (socket.SOCK_STREAM, socket.SOCK_DGRAM)) -> int:
     """A port free for TCP and UDP, and the next one too (sip_listen binds PORT+1 for TLS)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    first = _PORTS_FROM + int(worker.removeprefix("gw") or 0) % 3 * _PORT_BLOCK
+    first = _PORTS_FROM + int(worker.removeprefix("gw") or 0) % _BLOCKS * _PORT_BLOCK
     for _ in range(100):
         port = random.randrange(first, first + _PORT_BLOCK - 1)
         if all(_bindable(port + offset, kind) for offset in (0, 1) for kind in kinds):
