@@ -146,7 +146,10 @@ def call_facts(call_id: str, collector: str, day: date, events: list[Event], det
     parts |= {f"step:{state}": (1, seconds) for state, seconds in _phases(standing_events).items()}
     line = [reported for event in standing_events if (reported := line_event_in(event)) is not None]
     if any(isinstance(reported, Answered) for reported in line):
-        parts["talk"] = (1, talk_time(line, now=line[-1].at).total_seconds())
+        # A line the phone never said ended (it went quiet, the program restarted) talked
+        # until the call's end at most.
+        ended = next((e.at for e in reversed(standing_events) if e.kind == "call_ended"), line[-1].at)
+        parts["talk"] = (1, talk_time(line, now=max(ended, line[-1].at)).total_seconds())
     missed = _missed(call_id, collector, day, standing_events, detect) if detect is not None else None
     return CallFacts(False, True, right_party, promised, parts, missed)
 

@@ -104,3 +104,17 @@ def test_the_replay_places_each_event_in_the_recording(make_call):
     assert shown["phone_answered"].recording_at == 0.0 and shown["choice_made"].recording_at == 15.0 and shown["phone_hung_up"].recording_at == 60.0
     assert shown["phone_hung_up"].happened == "☎ 对方挂断" and shown["recording_attached"].recording == "recordings/x.wav"
     assert all(frame.recording_at is None for frame in frames(log[:-1], "en"))  # no recording attached: no place in one
+
+
+def test_a_call_the_phone_never_said_ended_talks_until_the_call_ends(make_call):
+    """A phone that stopped reporting mid-call (the program restarted, the link gone quiet)
+    leaves an answer with no end: the talk lasted until the collector ended the call, not
+    nothing."""
+    from callassist.core.figures import call_facts
+
+    call, log = _started(make_call)
+    log += call.record_line(Dialling("c7", AT, "+862155500000"))
+    log += call.record_line(Answered("c7", AT + timedelta(seconds=5)))
+    call.clock = lambda: AT + timedelta(seconds=65)
+    log += call.end("refused", "line went quiet", None)
+    assert call_facts("z", "wang", AT.date(), log).parts["talk"] == (1, 60.0)
