@@ -24,6 +24,14 @@ from callassist.store.models import ACCOUNTS, CALLS, COLLECTORS, DEBTORS, PAYMEN
 from callassist.store.summaries import events_of
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -57,7 +65,9 @@ def _conditions(wanted: CallFilter, viewer: Viewer, dialect: str) -> tuple[list[
     if wanted.flag is not None:
         found.append(SUMMARIES.c.flags != "" if wanted.flag == ANY_FLAG else SUMMARIES.c.flags.like(f"% {_escaped(wanted.flag)} %", escape="\\"))
     needle = wanted.text.strip().casefold()
-    if "\x00" in needle:  # no stored text holds one (PostgreSQL refuses it), and SQLite's LIKE would stop the pattern there
+    if "\x00" in needle or not _encodable(needle):
+        # No stored text holds a NUL (PostgreSQL refuses it; SQLite's LIKE would stop the
+        # pattern there) or half of a surrogate pair (no database can store one).
         found.append(false())
     elif needle:
         pattern = f"%{_escaped(needle)}%"
