@@ -573,13 +573,25 @@ class Call:
             first_due=instalments[0].due,
         )
 
-    def _enter(self, state: str, rebuttal: RebuttalView | None = None) -> Event:
-        """Render the step (with `rebuttal` when the caller has just rendered it)."""
+    def text_at(self, state: str, objection: ObjectionState | None = None) -> str:
+        """The words render_at would show, without working out the step's choices: for the
+        checks, which read only what is said."""
+        self.objection = objection
+        self.machine.set_state(state, model=self.cursor)
+        return self._words(state)
+
+    def _words(self, state: str, rebuttal: RebuttalView | None = None) -> str:
         spec = self.loaded.flow.states[state]
         text = self.templates.render(spec.template_name(state), self._render_context(rebuttal))
         if self.contact_rules is not None and needs_disclosure(self.contact_rules.profile, self.contact_rules.debtor_kind) and state in self._purpose_states:
             # Where the rules require it, the purpose step opens with the collector's disclosure, whatever the script says.
             text = label("disclosure_debt_collector", self.locale) + "\n\n" + text
+        return text
+
+    def _enter(self, state: str, rebuttal: RebuttalView | None = None) -> Event:
+        """Render the step (with `rebuttal` when the caller has just rendered it)."""
+        spec = self.loaded.flow.states[state]
+        text = self._words(state, rebuttal)
         choices = tuple(self.choices())
         self.step = Step(state, spec.label.get(self.locale), text, choices)
         offered = [{"key": c.key, "label": c.label, "trigger": c.trigger, "dest": c.dest} for c in choices]

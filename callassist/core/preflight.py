@@ -174,7 +174,7 @@ def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage |
             for state in flow.flow.states:
                 objection = ObjectionState(EXCUSE_IDS[0], 1) if state == flow.flow.objections.state else None
                 try:
-                    rendered = call.render_at(state, objection).payload["text"]
+                    rendered = call.text_at(state, objection)
                 except ContentError as exc:
                     note(exc.problems, shape)
                     continue

@@ -17,10 +17,10 @@ import time
 import traceback
 from collections.abc import Callable, Generator, Iterable, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import wraps
+from dataclasses import dataclass, field, replace
+from functools import lru_cache, wraps
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 import jinja2
@@ -217,6 +217,11 @@ def make_environment(loader: jinja2.BaseLoader | None = None) -> BoundedEnvironm
     )
 
 
+# The environment inspect_template parses and compiles in: what it compiles is bound to the
+# caller's environment, made the same way.
+_INSPECTING = make_environment()
+
+
 @contextmanager
 def _limits() -> Generator[_Budget]:
     """A render's budget, and a tracer that stops template code running too many lines or
@@ -303,26 +308,48 @@ class TemplateReport:
 
 def inspect_template(env: jinja2.Environment, source: str, shown: str, line_offset: int = 0) -> TemplateReport:
     """Check a template without running it: syntax, names outside CallContext, and
-    reaching for Python internals (which the sandbox would refuse on a live call)."""
-    report = TemplateReport()
+    reaching for Python internals (which the sandbox would refuse on a live call). The
+    template comes back compiled for `env` when it compiles."""
+    found = _inspected(source)
+    return TemplateReport(
+        [replace(problem, path=shown, line=problem.line + line_offset) for problem in found.problems],
+        set(found.names),
+        None if found.code is None else env.template_class.from_code(env, found.code, env.make_globals(None), None),
+    )
+
+
+@dataclass(frozen=True)
+class _Inspected:
+    problems: tuple[Problem, ...]  # without their file, at the template's own lines
+    names: frozenset[str]
+    code: CodeType | None  # what it compiles to, the same in every environment make_environment makes
+
+
+@lru_cache(maxsize=1024)
+def _inspected(source: str) -> _Inspected:
+    """What inspect_template finds in `source`, wherever it is kept: the checks read the same
+    words again and again (a step in both locales, a script copied, a catalog reloaded)."""
+    env = _INSPECTING
+    problems: list[Problem] = []
+    names: set[str] = set()
 
     def add(node: nodes.Node, code: str, message: str, hint: str) -> None:
-        report.problems.append(Problem(shown, node.lineno + line_offset, 1, code, message, hint))
+        problems.append(Problem("", node.lineno, 1, code, message, hint))
 
     if len(source) > MAX_TEMPLATE_CHARS:
-        report.problems.append(Problem(shown, 1 + line_offset, 1, "E036", f"template of {len(source):,} characters, where a step's words need at most {MAX_TEMPLATE_CHARS:,}", "split the words across steps"))
-        return report
+        problems.append(Problem("", 1, 1, "E036", f"template of {len(source):,} characters, where a step's words need at most {MAX_TEMPLATE_CHARS:,}", "split the words across steps"))
+        return _Inspected(tuple(problems), frozenset(), None)
     try:
         tree = env.parse(source)
     except Exception as exc:  # a syntax error, or a literal Python will not read (an int of 5,000 digits)
-        report.problems.extend(render_error(exc, shown, None, line_offset).problems)
-        return report
+        return _Inspected(tuple(render_error(exc, "", None).problems), frozenset(), None)
+    compiled = None
     try:  # unknown filters and tests are found here, not by the parser
-        report.template = env.template_class.from_code(env, env.compile(tree), env.make_globals(None), None)
+        compiled = env.compile(tree)
     except Exception as exc:
-        report.problems.extend(render_error(exc, shown, None, line_offset).problems)
+        problems.extend(render_error(exc, "", None).problems)
     for line, fact, words in unsupported_claims(tree):
-        report.problems.append(Problem(shown, line + line_offset, 1, "E054", f"“{words}” claims what the account may not support", f"say it only under a condition on the account's fact: {{% if {fact} %}}…{{% endif %}}"))
+        problems.append(Problem("", line, 1, "E054", f"“{words}” claims what the account may not support", f"say it only under a condition on the account's fact: {{% if {fact} %}}…{{% endif %}}"))
     for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         add(node, "E036", "a template may not include, import or extend another file", "write the words in this step's own file, where the disclosure gate and the forbidden-language list read them")
     variables = template_variables()
@@ -331,7 +358,7 @@ def inspect_template(env: jinja2.Environment, source: str, shown: str, line_offs
         if node.ctx != "load" or node.name in own:
             continue
         if node.name in variables:
-            report.names.add(node.name)
+            names.add(node.name)
         else:
             close = difflib.get_close_matches(node.name, sorted(variables), n=1)
             add(node, "E030", f"template variable {node.name!r} is not a value of the call", f"did you mean {close[0]!r}?" if close else "see CallContext for the names a template may use")
@@ -344,7 +371,7 @@ def inspect_template(env: jinja2.Environment, source: str, shown: str, line_offs
             reached = "|attr" if node.name == "attr" else ""
         if reached.startswith(("_", "|")):
             add(node, "E032", f"not allowed in a template: {reached!r}", "templates may only read the call's values")
-    return report
+    return _Inspected(tuple(problems), frozenset(names), compiled)
 
 
 class _Sources(jinja2.BaseLoader):
