@@ -7,7 +7,10 @@ call's id has not come with an event yet; `callfind ID` then `hangup` to end tha
 A reader thread turns baresip's events about the call it dialled into line events:
 CALL_RINGING or CALL_PROGRESS, CALL_ESTABLISHED, CALL_CLOSED (its param is the reason:
 "486 Busy Here", "603 Decline" and the like mean busy); a dropped connection is the line
-lost. Checked with Debian's baresip 1.0.0 (tests/phone)."""
+lost. A frozen baresip keeps its connection open and says nothing, so the reader asks it
+`listcalls` (answered at once, logged nowhere) after HEARTBEAT seconds without a word, and
+takes the line as lost when nothing at all comes within REPLY_TIMEOUT of the question.
+Checked with Debian's baresip 1.0.0 (tests/phone)."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import re
 import select
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +35,9 @@ _BUSY_CODES = ("486", "600", "603")
 _MAX_MESSAGE = 1 << 20
 _CALL_ID_IN_STATUS = re.compile(r"\bid=([0-9A-Za-z]+)")
 _READ_SLICE = 0.25  # seconds the reader waits on the socket before it checks the no-answer time
+HEARTBEAT = 2.0  # seconds without a word from baresip before the reader asks it something
+REPLY_TIMEOUT = 5.0  # seconds baresip has to answer a command, or the reader's question
+_READERS_TOKEN = "callassist-reader"  # the reader's own commands: no one waits for their replies
 
 
 def netstring(message: dict[str, Any]) -> bytes:
@@ -78,9 +85,9 @@ class BaresipPhone:
 
     reports_line = True
 
-    def __init__(self, setting: BaresipSetting, on_event: Callable[[LineEvent], object], *, no_answer_after: timedelta, clock: Callable[[], datetime] = utc_now, reply_timeout: float = 5.0) -> None:
+    def __init__(self, setting: BaresipSetting, on_event: Callable[[LineEvent], object], *, no_answer_after: timedelta, clock: Callable[[], datetime] = utc_now, heartbeat: float = HEARTBEAT, reply_timeout: float = REPLY_TIMEOUT) -> None:
         self._where = f"{setting.host}:{setting.port}"
-        self._clock, self._reply_timeout = clock, reply_timeout
+        self._clock, self._heartbeat, self._reply_timeout = clock, heartbeat, reply_timeout
         try:
             self._socket = socket.create_connection((setting.host, setting.port), timeout=reply_timeout)
         except OSError as error:
@@ -169,24 +176,37 @@ class BaresipPhone:
     def _send(self, *messages: dict[str, Any]) -> None:
         if self._gone is not None:
             raise PhoneError(f"baresip at {self._where} is gone: {self._gone}")
+        try:
+            self._write(*messages)
+        except OSError as error:
+            raise PhoneError(f"baresip at {self._where} is gone: {error.strerror or error}") from None
+
+    def _write(self, *messages: dict[str, Any]) -> None:
+        """The reader sends with this: an OSError ends it, as one reading would."""
         with self._sending:
-            try:
-                self._socket.sendall(b"".join(netstring(message) for message in messages))
-            except OSError as error:
-                raise PhoneError(f"baresip at {self._where} is gone: {error.strerror or error}") from None
+            self._socket.sendall(b"".join(netstring(message) for message in messages))
 
     def _read(self) -> None:
         reader, why = NetstringReader(), "the connection closed"
+        heard, asked = time.monotonic(), None  # when baresip last said anything; when the reader asked it since
         try:
             while not self._closing:
-                ready, _, _ = select.select([self._socket], [], [], _READ_SLICE)
+                ready, _, _ = select.select([self._socket], [], [], min(_READ_SLICE, self._heartbeat))
                 self._give_up_unanswered()
                 if not ready:
+                    if asked is None and time.monotonic() - heard >= self._heartbeat:
+                        self._write({"command": "listcalls", "token": _READERS_TOKEN})
+                        asked = time.monotonic()
+                    elif asked is not None and time.monotonic() - asked >= self._reply_timeout:
+                        self._socket.shutdown(socket.SHUT_RDWR)
+                        why = f"baresip said nothing for {self._heartbeat + self._reply_timeout:g} s and did not answer a question (it froze, or its computer cannot be reached)"
+                        break
                     continue
                 data = self._socket.recv(65536)
                 if not data:
                     why = "baresip closed the connection (it stopped, or another program took it over)"
                     break
+                heard, asked = time.monotonic(), None
                 for message in reader.feed(data):
                     self._receive(message)
         except (OSError, ValueError) as error:
@@ -198,7 +218,8 @@ class BaresipPhone:
 
     def _receive(self, message: dict[str, Any]) -> None:
         if message.get("response"):
-            self._replies.put(message)
+            if message.get("token") != _READERS_TOKEN:
+                self._replies.put(message)
             return
         call_id = message.get("id")
         if not message.get("event") or message.get("direction") != "outgoing" or not isinstance(call_id, str) or not call_id:
@@ -224,4 +245,4 @@ class BaresipPhone:
     def _give_up_unanswered(self) -> None:
         if (call_id := self._line.overdue()) is not None:
             # One write, so that no other command comes between finding the call and hanging up.
-            self._send({"command": "callfind", "params": call_id, "token": "callassist-give-up"}, {"command": "hangup", "token": "callassist-give-up"})
+            self._write({"command": "callfind", "params": call_id, "token": _READERS_TOKEN}, {"command": "hangup", "token": _READERS_TOKEN})
