@@ -9,7 +9,8 @@ CALL_RINGING or CALL_PROGRESS, CALL_ESTABLISHED, CALL_CLOSED (its param is the r
 "486 Busy Here", "603 Decline" and the like mean busy); a dropped connection is the line
 lost. A frozen baresip keeps its connection open and says nothing, so the reader asks it
 `listcalls` (answered at once, logged nowhere) after HEARTBEAT seconds without a word, and
-takes the line as lost when nothing at all comes within REPLY_TIMEOUT of the question.
+takes the line as lost when nothing at all comes within REPLY_TIMEOUT of the question. A
+dial after a lost link connects again.
 Checked with Debian's baresip 1.0.0 (tests/phone)."""
 
 from __future__ import annotations
@@ -86,13 +87,9 @@ class BaresipPhone:
     reports_line = True
 
     def __init__(self, setting: BaresipSetting, on_event: Callable[[LineEvent], object], *, no_answer_after: timedelta, clock: Callable[[], datetime] = utc_now, heartbeat: float = HEARTBEAT, reply_timeout: float = REPLY_TIMEOUT) -> None:
-        self._where = f"{setting.host}:{setting.port}"
+        self._address, self._where = (setting.host, setting.port), f"{setting.host}:{setting.port}"
         self._clock, self._heartbeat, self._reply_timeout = clock, heartbeat, reply_timeout
-        try:
-            self._socket = socket.create_connection((setting.host, setting.port), timeout=reply_timeout)
-        except OSError as error:
-            raise PhoneError(f"no baresip is listening at {self._where} ({error.strerror or error}): start baresip with ctrl_tcp_listen {self._where} in its config") from None
-        self._socket.settimeout(None)
+        self._socket = self._connected()
         self._line = LineTracker(on_event, no_answer_after, clock)
         self._sending = threading.Lock()  # the reader sends too (giving up an unanswered call)
         self._commanding = threading.Lock()  # one command waits for its reply at a time
@@ -105,8 +102,7 @@ class BaresipPhone:
         self._seen_calls: set[str] = set()
         self._gone: str | None = None
         self._closing = False
-        self._reader = threading.Thread(target=self._read, name=f"baresip-{self._where}", daemon=True)
-        self._reader.start()
+        self._reader = self._reading()
 
     # --- what the call screen asks ---
 
@@ -115,6 +111,8 @@ class BaresipPhone:
         given it one."""
         target = dial_target(number)
         with self._operating:
+            if self._gone is not None:
+                self._reconnect()
             if (going_on := self._line.following()) is not None:
                 raise PhoneError(f"baresip at {self._where} is on call {going_on}: hang it up before dialling again")
             with self._state:
@@ -157,6 +155,28 @@ class BaresipPhone:
         self._line.close()
 
     # --- talking to ctrl_tcp ---
+
+    def _connected(self) -> socket.socket:
+        try:
+            connection = socket.create_connection(self._address, timeout=self._reply_timeout)
+        except OSError as error:
+            raise PhoneError(f"no baresip is listening at {self._where} ({error.strerror or error}): start baresip with ctrl_tcp_listen {self._where} in its config") from None
+        connection.settimeout(None)
+        return connection
+
+    def _reading(self) -> threading.Thread:
+        reader = threading.Thread(target=self._read, name=f"baresip-{self._where}", daemon=True)
+        reader.start()
+        return reader
+
+    def _reconnect(self) -> None:
+        """After a lost link, baresip may have come back: a link lost between calls reported
+        nothing (no call was lost), so the call screen dials through this phone again."""
+        self._reader.join()  # it has stopped, or is about to
+        self._socket.close()
+        self._socket = self._connected()
+        self._gone, self._replies = None, queue.SimpleQueue()
+        self._reader = self._reading()
 
     def _command(self, command: str, params: str | None = None) -> dict[str, Any]:
         with self._commanding:
