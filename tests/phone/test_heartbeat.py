@@ -80,7 +80,7 @@ def test_a_phone_that_goes_silent_mid_call_is_lost_within_the_bound_and_nothing_
         phone.hang_up(call_id)  # a hang-up asked now waits no longer than a reply may take
     assert time.monotonic() - silent < REPLY_TIMEOUT + 0.2
     lost = events.wait_for("line_lost", timeout=BOUND + 1)
-    assert BOUND <= time.monotonic() - silent < BOUND + 0.3
+    assert BOUND - 0.05 <= time.monotonic() - silent < BOUND + 0.5  # not before the question went unanswered
     assert lost == LineLost(call_id, lost.at, lost.reason) and f"baresip at 127.0.0.1:{ctrl_tcp.setting.port}: baresip said nothing for " in lost.reason
     assert "listcalls" in ctrl_tcp.heard and ctrl_tcp.dropped.wait(1)  # it was asked, then let go
     started = time.monotonic()
