@@ -7,7 +7,11 @@ call's id has not come with an event yet; `callfind ID` then `hangup` to end tha
 A reader thread turns baresip's events about the call it dialled into line events:
 CALL_RINGING or CALL_PROGRESS, CALL_ESTABLISHED, CALL_CLOSED (its param is the reason:
 "486 Busy Here", "603 Decline" and the like mean busy); a dropped connection is the line
-lost. Checked with Debian's baresip 1.0.0 (tests/phone)."""
+lost. A frozen baresip keeps its connection open and says nothing, so the reader asks it
+`listcalls` (answered at once, logged nowhere) after HEARTBEAT seconds without a word, and
+takes the line as lost when nothing at all comes within REPLY_TIMEOUT of the question. A
+dial after a lost link connects again.
+Checked with Debian's baresip 1.0.0 (tests/phone)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import re
 import select
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +36,9 @@ _BUSY_CODES = ("486", "600", "603")
 _MAX_MESSAGE = 1 << 20
 _CALL_ID_IN_STATUS = re.compile(r"\bid=([0-9A-Za-z]+)")
 _READ_SLICE = 0.25  # seconds the reader waits on the socket before it checks the no-answer time
+HEARTBEAT = 2.0  # seconds without a word from baresip before the reader asks it something
+REPLY_TIMEOUT = 5.0  # seconds baresip has to answer a command, or the reader's question
+_READERS_TOKEN = "callassist-reader"  # the reader's own commands: no one waits for their replies
 
 
 def netstring(message: dict[str, Any]) -> bytes:
@@ -78,14 +86,10 @@ class BaresipPhone:
 
     reports_line = True
 
-    def __init__(self, setting: BaresipSetting, on_event: Callable[[LineEvent], object], *, no_answer_after: timedelta, clock: Callable[[], datetime] = utc_now, reply_timeout: float = 5.0) -> None:
-        self._where = f"{setting.host}:{setting.port}"
-        self._clock, self._reply_timeout = clock, reply_timeout
-        try:
-            self._socket = socket.create_connection((setting.host, setting.port), timeout=reply_timeout)
-        except OSError as error:
-            raise PhoneError(f"no baresip is listening at {self._where} ({error.strerror or error}): start baresip with ctrl_tcp_listen {self._where} in its config") from None
-        self._socket.settimeout(None)
+    def __init__(self, setting: BaresipSetting, on_event: Callable[[LineEvent], object], *, no_answer_after: timedelta, clock: Callable[[], datetime] = utc_now, heartbeat: float = HEARTBEAT, reply_timeout: float = REPLY_TIMEOUT) -> None:
+        self._address, self._where = (setting.host, setting.port), f"{setting.host}:{setting.port}"
+        self._clock, self._heartbeat, self._reply_timeout = clock, heartbeat, reply_timeout
+        self._socket = self._connected()
         self._line = LineTracker(on_event, no_answer_after, clock)
         self._sending = threading.Lock()  # the reader sends too (giving up an unanswered call)
         self._commanding = threading.Lock()  # one command waits for its reply at a time
@@ -98,8 +102,7 @@ class BaresipPhone:
         self._seen_calls: set[str] = set()
         self._gone: str | None = None
         self._closing = False
-        self._reader = threading.Thread(target=self._read, name=f"baresip-{self._where}", daemon=True)
-        self._reader.start()
+        self._reader = self._reading()
 
     # --- what the call screen asks ---
 
@@ -108,6 +111,8 @@ class BaresipPhone:
         given it one."""
         target = dial_target(number)
         with self._operating:
+            if self._gone is not None:
+                self._reconnect()
             if (going_on := self._line.following()) is not None:
                 raise PhoneError(f"baresip at {self._where} is on call {going_on}: hang it up before dialling again")
             with self._state:
@@ -151,6 +156,28 @@ class BaresipPhone:
 
     # --- talking to ctrl_tcp ---
 
+    def _connected(self) -> socket.socket:
+        try:
+            connection = socket.create_connection(self._address, timeout=self._reply_timeout)
+        except OSError as error:
+            raise PhoneError(f"no baresip is listening at {self._where} ({error.strerror or error}): start baresip with ctrl_tcp_listen {self._where} in its config") from None
+        connection.settimeout(None)
+        return connection
+
+    def _reading(self) -> threading.Thread:
+        reader = threading.Thread(target=self._read, name=f"baresip-{self._where}", daemon=True)
+        reader.start()
+        return reader
+
+    def _reconnect(self) -> None:
+        """After a lost link, baresip may have come back: a link lost between calls reported
+        nothing (no call was lost), so the call screen dials through this phone again."""
+        self._reader.join()  # it has stopped, or is about to
+        self._socket.close()
+        self._socket = self._connected()
+        self._gone, self._replies = None, queue.SimpleQueue()
+        self._reader = self._reading()
+
     def _command(self, command: str, params: str | None = None) -> dict[str, Any]:
         with self._commanding:
             token = f"callassist-{next(self._tokens)}"
@@ -169,24 +196,37 @@ class BaresipPhone:
     def _send(self, *messages: dict[str, Any]) -> None:
         if self._gone is not None:
             raise PhoneError(f"baresip at {self._where} is gone: {self._gone}")
+        try:
+            self._write(*messages)
+        except OSError as error:
+            raise PhoneError(f"baresip at {self._where} is gone: {error.strerror or error}") from None
+
+    def _write(self, *messages: dict[str, Any]) -> None:
+        """The reader sends with this: an OSError ends it, as one reading would."""
         with self._sending:
-            try:
-                self._socket.sendall(b"".join(netstring(message) for message in messages))
-            except OSError as error:
-                raise PhoneError(f"baresip at {self._where} is gone: {error.strerror or error}") from None
+            self._socket.sendall(b"".join(netstring(message) for message in messages))
 
     def _read(self) -> None:
         reader, why = NetstringReader(), "the connection closed"
+        heard, asked = time.monotonic(), None  # when baresip last said anything; when the reader asked it since
         try:
             while not self._closing:
-                ready, _, _ = select.select([self._socket], [], [], _READ_SLICE)
+                ready, _, _ = select.select([self._socket], [], [], min(_READ_SLICE, self._heartbeat))
                 self._give_up_unanswered()
                 if not ready:
+                    if asked is None and time.monotonic() - heard >= self._heartbeat:
+                        self._write({"command": "listcalls", "token": _READERS_TOKEN})
+                        asked = time.monotonic()
+                    elif asked is not None and time.monotonic() - asked >= self._reply_timeout:
+                        self._socket.shutdown(socket.SHUT_RDWR)
+                        why = f"baresip said nothing for {self._heartbeat + self._reply_timeout:g} s and did not answer a question (it froze, or its computer cannot be reached)"
+                        break
                     continue
                 data = self._socket.recv(65536)
                 if not data:
                     why = "baresip closed the connection (it stopped, or another program took it over)"
                     break
+                heard, asked = time.monotonic(), None
                 for message in reader.feed(data):
                     self._receive(message)
         except (OSError, ValueError) as error:
@@ -198,7 +238,8 @@ class BaresipPhone:
 
     def _receive(self, message: dict[str, Any]) -> None:
         if message.get("response"):
-            self._replies.put(message)
+            if message.get("token") != _READERS_TOKEN:
+                self._replies.put(message)
             return
         call_id = message.get("id")
         if not message.get("event") or message.get("direction") != "outgoing" or not isinstance(call_id, str) or not call_id:
@@ -224,4 +265,4 @@ class BaresipPhone:
     def _give_up_unanswered(self) -> None:
         if (call_id := self._line.overdue()) is not None:
             # One write, so that no other command comes between finding the call and hanging up.
-            self._send({"command": "callfind", "params": call_id, "token": "callassist-give-up"}, {"command": "hangup", "token": "callassist-give-up"})
+            self._write({"command": "callfind", "params": call_id, "token": _READERS_TOKEN}, {"command": "hangup", "token": _READERS_TOKEN})

@@ -1,6 +1,7 @@
 """The baresip adapter against real baresip processes on loopback (conftest.py): what the
 line reports for an answered call hung up by either side, a refused one, one nobody
-answers, the collector's phone dying mid-call, and the recording against the talk time."""
+answers, the collector's phone dying or freezing mid-call, and the recording against the
+talk time."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from callassist.core.phone import Answered, BaresipSetting, Busy, Dialling, HungUp, LineLost, NoAnswer, PhoneError, Ringing, talk_time
 from callassist.phone import open_phone
+from callassist.phone.baresip import BaresipPhone
 from tests.phone.conftest import _free_port, run
 
 
@@ -91,12 +93,34 @@ def test_the_collectors_phone_dying_mid_call_loses_the_line_and_nothing_hangs(ph
     lost = events.wait_for("line_lost", timeout=2)
     assert isinstance(lost, LineLost) and lost.call_id == call_id
     assert f"baresip at 127.0.0.1:{collector.ctrl_port}" in lost.reason
-    with pytest.raises(PhoneError, match="is gone"):
-        phone.dial(debtor.uri)
+    with pytest.raises(PhoneError, match="no baresip is listening"):
+        phone.dial(debtor.uri)  # tried again: nobody there
     phone.hang_up(call_id)  # nothing to hang up any more: returns at once
     phone.close()
     assert time.monotonic() - killed < 3
     assert _kinds(events.settle(0.2)) == [(Dialling, call_id), (Ringing, call_id), (Answered, call_id), (LineLost, call_id)]
+
+
+def test_the_collectors_phone_freezing_loses_the_line_within_the_bound_and_is_reached_again(collector, debtor, events):
+    heartbeat, reply_timeout = 0.2, 0.5
+    phone = BaresipPhone(collector.setting, events.put, no_answer_after=timedelta(seconds=30), heartbeat=heartbeat, reply_timeout=reply_timeout)
+    try:
+        os.kill(collector.process.pid, signal.SIGSTOP)  # frozen with no call going on: let go of
+        time.sleep(heartbeat + reply_timeout + 0.5)
+        os.kill(collector.process.pid, signal.SIGCONT)
+        call_id = phone.dial(debtor.uri)  # back: the dial reaches it again
+        events.wait_for("answered")
+        time.sleep(4 * (heartbeat + reply_timeout))  # baresip answers the reader's questions: the line holds
+        assert _kinds(events.settle(0.1)) == [(Dialling, call_id), (Ringing, call_id), (Answered, call_id)]
+        os.kill(collector.process.pid, signal.SIGSTOP)  # the connection stays open; nothing comes
+        frozen = time.monotonic()
+        lost = events.wait_for("line_lost", timeout=3)
+        assert time.monotonic() - frozen < heartbeat + reply_timeout + 0.5
+        assert lost == LineLost(call_id, lost.at, lost.reason) and "baresip said nothing" in lost.reason
+        phone.hang_up(call_id)  # nothing to hang up any more: returns at once
+    finally:
+        os.kill(collector.process.pid, signal.SIGCONT)
+        phone.close()
 
 
 def test_the_recording_lasts_as_long_as_the_talk(phone, collector, debtor, events):

@@ -1,12 +1,15 @@
 """A whole call dialled from the call screen through a real baresip (conftest.py): Enter
 dials the debtor's softphone, its answer offers the next step, the debtor hangs up and the
 end form opens; the call's log holds what the line reported, in order, with baresip's call
-id. Then the collector's phone dies mid-call: the screen says so and the call is finished
-by hand, nothing lost."""
+id. Then the collector's phone dies, or freezes, mid-call: the screen says so and the call is
+finished by hand, nothing lost."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import time
 
 from sqlmodel import update
 from textual.widgets import Input, Select
@@ -14,6 +17,7 @@ from typer.testing import CliRunner
 
 from callassist.cli import app as cli
 from callassist.core.phone import BaresipSetting, line_event_of, talk_time
+from callassist.phone.baresip import HEARTBEAT, REPLY_TIMEOUT
 from callassist.phone.recording import file_digest
 from callassist.services.workspace import Workspace
 from callassist.settings import Settings
@@ -138,4 +142,34 @@ async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path
         await _end(pilot, "refused", "line dropped after they refused to talk")
     [(call, events)] = stored_calls(url)
     assert [e.kind for e in events if e.kind.startswith("phone_")][-1] == "phone_line_lost"
+    assert call.ended_at is not None and call.disposition == "refused"
+
+
+async def test_the_phone_freezes_mid_call_and_the_line_is_lost_within_the_bound(tmp_path, collector, debtor):
+    url = _ledger_calling(tmp_path, debtor.uri)
+    app = _app(tmp_path, url, collector.setting)
+    bound = HEARTBEAT + REPLY_TIMEOUT + 1  # silence, then the unanswered question, then a read slice and the screen
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await call_a_shanghai_debtor(pilot)
+        await until(pilot, lambda: app.phone is not None)
+        await press(pilot, "enter")
+        await until(pilot, lambda: screen.call.state == "reach_party")
+        os.kill(collector.process.pid, signal.SIGSTOP)  # the connection stays open; nothing answers
+        try:
+            frozen = time.monotonic()
+            await until(pilot, lambda: screen.call.line.end is not None, seconds=bound)
+            assert time.monotonic() - frozen < bound
+            await settle(pilot)
+            shown = str(screen.query_one("#line").render())
+            assert "The phone stopped answering" in shown and "did not answer" in shown, shown
+            assert app.screen is screen and app.phone is None
+            await press(pilot, "r", "y")  # by hand
+            assert screen.call.state == "purpose"
+            await _end(pilot, "refused", "line froze after they refused to talk")
+        finally:
+            os.kill(collector.process.pid, signal.SIGCONT)
+    [(call, events)] = stored_calls(url)
+    line = [event for e in events if (event := line_event_of(e)) is not None]
+    assert [event.kind for event in line] == ["dialling", "ringing", "answered", "line_lost"]
+    assert f"({line[-1].reason})" in shown  # what the screen said is what the log keeps
     assert call.ended_at is not None and call.disposition == "refused"

@@ -1,0 +1,108 @@
+"""The baresip adapter against a ctrl_tcp the test plays (a socket on loopback), with a
+heartbeat of a tenth of a second: a baresip that goes silent mid-call (frozen, its computer
+gone, the connection still open) is taken as lost within the bound, and nothing waits on it;
+one that answers the reader's questions keeps its line however long nobody speaks; one lost
+while no call goes on is reached again by the next dial."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from callassist.core.phone import Answered, BaresipSetting, Dialling, LineLost, PhoneError
+from callassist.phone.baresip import BaresipPhone, NetstringReader, netstring
+
+HEARTBEAT, REPLY_TIMEOUT = 0.1, 0.3
+BOUND = HEARTBEAT + REPLY_TIMEOUT
+
+
+class PlayedCtrlTcp:
+    """Answers every command (a dial with a new call's id and its answer) while `answering`;
+    takes one connection after another."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.setting = BaresipSetting("127.0.0.1", self.server.getsockname()[1])
+        self.answering = True
+        self.heard: list[str] = []
+        self.dropped = threading.Event()  # the adapter closed a connection
+        self.calls = itertools.count(1)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with self.server:
+            while True:
+                try:
+                    link, _ = self.server.accept()
+                except OSError:
+                    return  # the test is over
+                with link:
+                    self._talk(link)
+                self.dropped.set()
+
+    def _talk(self, link: socket.socket) -> None:
+        reader = NetstringReader()
+        while data := link.recv(65536):
+            for message in reader.feed(data):
+                self.heard.append(message["command"])
+                if not self.answering:
+                    continue
+                if message["command"] == "dial":
+                    link.sendall(netstring({"event": True, "type": "CALL_ESTABLISHED", "direction": "outgoing", "id": f"call-{next(self.calls)}", "param": ""}))
+                link.sendall(netstring({"response": True, "ok": True, "data": "--- Active calls (1) ---", "token": message["token"]}))
+
+
+@pytest.fixture
+def ctrl_tcp():
+    played = PlayedCtrlTcp()
+    yield played
+    played.server.shutdown(socket.SHUT_RDWR)  # wakes its accept
+
+
+@pytest.fixture
+def phone(ctrl_tcp, events):
+    opened = BaresipPhone(ctrl_tcp.setting, events.put, no_answer_after=timedelta(seconds=30), heartbeat=HEARTBEAT, reply_timeout=REPLY_TIMEOUT)
+    yield opened
+    opened.close()
+
+
+def test_a_phone_that_goes_silent_mid_call_is_lost_within_the_bound_and_nothing_waits_on_it(phone, ctrl_tcp, events):
+    call_id = phone.dial("5550101")
+    events.wait_for("answered")
+    ctrl_tcp.answering = False
+    silent = time.monotonic()
+    with pytest.raises(PhoneError, match="did not answer|is gone"):
+        phone.hang_up(call_id)  # a hang-up asked now waits no longer than a reply may take
+    assert time.monotonic() - silent < REPLY_TIMEOUT + 0.2
+    lost = events.wait_for("line_lost", timeout=BOUND + 1)
+    assert BOUND - 0.05 <= time.monotonic() - silent < BOUND + 0.5  # not before the question went unanswered
+    assert lost == LineLost(call_id, lost.at, lost.reason) and f"baresip at 127.0.0.1:{ctrl_tcp.setting.port}: baresip said nothing for " in lost.reason
+    assert "listcalls" in ctrl_tcp.heard and ctrl_tcp.dropped.wait(1)  # it was asked, then let go
+    started = time.monotonic()
+    phone.hang_up(call_id)  # nothing to hang up on a lost line: at once
+    assert time.monotonic() - started < 0.1
+    with pytest.raises(PhoneError, match="did not answer|is gone"):
+        phone.dial("5550101")  # reached again, still silent: refused within the reply time
+    assert time.monotonic() - started < REPLY_TIMEOUT + 0.2
+    assert [type(event) for event in events.settle(0.2)] == [Dialling, Answered, LineLost]
+
+
+def test_a_phone_that_answers_the_questions_keeps_its_line_however_long_nobody_speaks(phone, ctrl_tcp, events):
+    call_id = phone.dial("5550101")
+    time.sleep(4 * BOUND)
+    assert ctrl_tcp.heard.count("listcalls") >= 4 and [type(event) for event in events.settle(0.1)] == [Dialling, Answered]
+    phone.hang_up(call_id)  # its replies are told from the questions' by their token
+    assert ctrl_tcp.heard[-2:] == ["callfind", "hangup"] and not ctrl_tcp.dropped.is_set()
+
+
+def test_a_phone_lost_while_no_call_goes_on_is_reached_again_by_the_next_dial(phone, ctrl_tcp, events):
+    ctrl_tcp.answering = False
+    assert ctrl_tcp.dropped.wait(BOUND + 1)  # let go of, with no call to lose: nothing to report
+    ctrl_tcp.answering = True  # back, say after a SIGCONT
+    call_id = phone.dial("5550101")
+    assert [type(event) for event in events.settle(0.2)] == [Dialling, Answered] and events.seen[0].call_id == call_id
