@@ -20,7 +20,7 @@ from callassist.core.compliance import ROLES, Profile
 from callassist.core.compliance import profile as compliance_profile
 from callassist.core.figures import Judge
 from callassist.core.names import user_name_problem
-from callassist.core.phone import PhoneError, PhoneSetting, parse_phone_setting
+from callassist.core.phone import BaresipSetting, PhoneError, PhoneSetting, parse_phone_setting
 from callassist.core.priority import parse_class_days
 from callassist.core.promises import DEFAULT_GRACE_DAYS
 from callassist.core.shipped import SHIPPED_OBJECTIONS, SHIPPED_SCRIPTS
@@ -98,6 +98,14 @@ class Settings:
     def phone_setting(self) -> PhoneSetting:
         """The phone calls are dialled through (checked when the settings were made)."""
         return parse_phone_setting(self.phone)
+
+    @property
+    def recording_notice(self) -> bool:
+        """Whether calls are recorded (the phone keeps recordings) under rules that need every
+        party's consent: each call's greeting then says it is recorded, and the content is
+        refused without those words (core/preflight.py recording_notice_problems)."""
+        setting = self.phone_setting
+        return isinstance(setting, BaresipSetting) and setting.recordings is not None and self.contact_rules.recording_consent == "all_parties"
 
     @property
     def class_days(self) -> tuple[int, int, int, int]:

@@ -126,8 +126,9 @@ def greeting_key(local: datetime) -> str:
     return "greeting_evening"
 
 
-def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS) -> CallContext:
-    """The values a template may use, formatted for the locale at the debtor's local time."""
+def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, class_days: tuple[int, ...] = DEFAULT_CLASS_DAYS, recording_notice: bool = False) -> CallContext:
+    """The values a template may use, formatted for the locale at the debtor's local time
+    (`recording_notice`: see CallContext)."""
     local = snapshot.local_now(now)
     today = local.date()
 
@@ -155,6 +156,7 @@ def build_context(snapshot: AccountSnapshot, *, locale: str, collector: str, cre
     overdue = sum((i.amount for i in snapshot.invoices if i.due < today), Decimal(0))
     upcoming = [i for i in snapshot.invoices if i.due >= today]
     return CallContext(
+        recording_notice=recording_notice,
         locale=locale,
         collector=collector,
         creditor=creditor,

@@ -25,6 +25,9 @@ STOPS: tuple[Stop, ...] = get_args(Stop)
 # other companies' (a collection agency, third party).
 CollectsAs = Literal["creditor", "agency"]
 COLLECTORS: tuple[CollectsAs, ...] = get_args(CollectsAs)
+# Whose consent recording a call needs: a party's own (the collector's) or everyone's on it.
+RecordingConsent = Literal["one_party", "all_parties"]
+RECORDING_CONSENTS: tuple[RecordingConsent, ...] = get_args(RecordingConsent)
 # Why collection stops on an account until a supervisor releases it (store AccountHold).
 HoldReason = Literal["dispute", "already_paid", "has_lawyer", "bankruptcy", "deceased", "hardship", "complaint", "cease_contact"]
 HOLD_REASONS: tuple[HoldReason, ...] = get_args(HoldReason)
@@ -48,6 +51,7 @@ class Profile(NamedTuple):
     absolute_holds: tuple[str, ...] = ()  # holds no one may override for a call: only a release lifts them
     collects_as: str = "creditor"  # COLLECTORS: the desk collects its own debts, or others' as an agency
     disclosure_consumer: bool = False  # a creditor's own desk says it too, on consumer debts
+    recording_consent: str = "one_party"  # RECORDING_CONSENTS: with all_parties, a recorded call's greeting says it is recorded
 
 
 PROFILES = {
@@ -72,6 +76,9 @@ PROFILES = {
         disclosure=True,
         absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "dispute", "deceased"),
         collects_as="agency",
+        # Some states (California, Florida, Washington among them) need every party's consent,
+        # and the profile cannot tell which state a debtor is in.
+        recording_consent="all_parties",
     ),
     # A creditor's own staff collecting its business debts: the FDCPA's disclosure is for
     # debt collectors (15 U.S.C. 1692a(6) leaves out a creditor's own officers collecting in
@@ -87,6 +94,7 @@ PROFILES = {
         disclosure=True,
         absolute_holds=("cease_contact", "has_lawyer", "bankruptcy", "deceased"),
         collects_as="creditor",
+        recording_consent="all_parties",
     ),
 }
 

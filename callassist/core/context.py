@@ -98,6 +98,8 @@ class CallContext:
     rebuttal: RebuttalView | None = None
     # Whom the call has spoken with so far: contact (verified), someone_else, or nobody.
     reached: str = "contact"
+    # The call is recorded where every party must consent: the greeting says so.
+    recording_notice: bool = False
 
     # The same context when nothing changes, so its template values are not worked out again.
     def with_promise(self, promise: PromiseView | None) -> CallContext:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from callassist.core.compliance import PROFILES, CollectsAs, HoldReason, Profile
+from callassist.core.compliance import PROFILES, CollectsAs, HoldReason, Profile, RecordingConsent
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.yamlfile import load_model
 
@@ -49,6 +49,7 @@ class ProfileFile(BaseModel):
     absolute_holds: list[HoldReason] = Field(default_factory=list, description="holds no supervisor may override for a call: only a release lifts them")
     collects_as: CollectsAs = Field("creditor", description="creditor: the desk collects its own company's debts; agency: other companies' debts")
     disclosure_consumer: bool = Field(False, description="with disclosure, a creditor's own desk says it too on consumer debts")
+    recording_consent: RecordingConsent = Field("one_party", description="one_party: a party to a call may record it; all_parties: everyone on it must consent, so a recorded call's greeting says it is recorded")
 
     @field_validator("name")
     @classmethod
@@ -88,4 +89,5 @@ def load_profile(path: Path) -> Profile:
         tuple(model.absolute_holds),
         model.collects_as,
         model.disclosure_consumer,
+        model.recording_consent,
     )

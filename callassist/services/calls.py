@@ -80,7 +80,7 @@ class Calls:
         flow, catalog = self.content.in_use()
         desk = self.desk
         now = desk.clock()
-        context = build_context(snapshot, locale=locale, collector=desk.collector, creditor=desk.settings.creditor(locale), now=now, class_days=desk.settings.class_days)
+        context = build_context(snapshot, locale=locale, collector=desk.collector, creditor=desk.settings.creditor(locale), now=now, class_days=desk.settings.class_days, recording_notice=desk.settings.recording_notice)
         return Call(flow, catalog, context, snapshot.money, clock=desk.clock)
 
     def _contact_rules(self, snapshot: AccountSnapshot, now: datetime, session: Session, excluding: str | None = None) -> ContactRules:

@@ -46,3 +46,22 @@ def test_a_broken_profile_file_names_each_problem_at_its_line(tmp_path):
         Settings.load(compliance=str(path))
     with pytest.raises(SettingsError, match="no such profile file"):
         Settings.load(compliance=str(tmp_path / "missing.yaml"))
+
+
+def test_whose_consent_recording_needs_is_the_profiles_and_decides_the_notice(tmp_path):
+    """A recorded call needs the greeting's notice only where every party must consent:
+    the us profiles (some states need everyone's consent, and the profile cannot tell
+    which state), a file that says all_parties; not cn, and not a phone that keeps no
+    recordings."""
+    recorded = "baresip://127.0.0.1:4444?recordings=/var/tmp/calls"
+    assert [Settings.load(compliance=name, phone=recorded).recording_notice for name in ("cn", "us", "us-creditor")] == [False, True, True]
+    assert not Settings.load(compliance="us", phone="baresip://127.0.0.1:4444").recording_notice
+    assert not Settings.load(compliance="us", phone="command:xdg-open tel:{number}").recording_notice
+    path = tmp_path / "hk.yaml"
+    path.write_text(GOOD + "recording_consent: all_parties\n", encoding="utf-8")
+    assert load_profile(path).recording_consent == "all_parties" and Settings.load(compliance=str(path), phone=recorded).recording_notice
+    path.write_text(GOOD + "recording_consent: everyone\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_profile(path)
+    [problem] = caught.value.problems
+    assert problem.line == 7 and "recording_consent" in str(problem) and "one_party" in str(problem) and "all_parties" in str(problem)
