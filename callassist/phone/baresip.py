@@ -218,8 +218,9 @@ class BaresipPhone:
                         self._write({"command": "listcalls", "token": _READERS_TOKEN})
                         asked = time.monotonic()
                     elif asked is not None and time.monotonic() - asked >= self._reply_timeout:
-                        self._socket.shutdown(socket.SHUT_RDWR)
                         why = f"baresip said nothing for {self._heartbeat + self._reply_timeout:g} s and did not answer a question (it froze, or its computer cannot be reached)"
+                        self._gone = why  # before the link goes: a dial from then on connects again
+                        self._socket.shutdown(socket.SHUT_RDWR)
                         break
                     continue
                 data = self._socket.recv(65536)
