@@ -34,7 +34,7 @@ def pytest_xdist_auto_num_workers(config) -> int:
     """Two workers more than the cores: a good part of the suite waits (a program starting,
     a phone ringing, PostgreSQL answering, another process making the shared demo), and
     the extra workers fill those waits. On two idle cores, 2026-12-05: four workers 185 s
-    for the whole suite, three 194 s (2:2 was 3:54 before the waits were shortened)."""
+    for the whole suite, three 194 s."""
     return (os.cpu_count() or 1) + 2
 
 
