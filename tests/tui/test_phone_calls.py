@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.widgets import Input, Select, Static
 
-from callassist.core.phone import Answered, BaresipSetting, Dialling, HungUp, LineLost, Ringing, line_event_of
+from callassist.core.phone import Answered, BaresipSetting, Dialling, HungUp, LineLost, LineStatus, Ringing, line_event_of
 from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.tui.app import CallAssistApp
@@ -217,3 +217,32 @@ async def test_a_recorded_call_where_everyone_must_consent_says_so_in_its_greeti
     _, _, problems = load_content(replace(settings, scripts_dir=silent))
     assert [p.code for p in problems] == ["E069", "E069"]
     assert load_content(replace(settings, scripts_dir=silent, compliance="cn"))[2] == []
+
+
+async def test_a_call_resumed_after_a_crash_mid_line_says_the_line_is_no_longer_followed(tmp_path, db_url):
+    """callassist dies while the debtor is on the line: the phone's call is no longer
+    followed (a new link knows nothing of it), so the resumed call says so and the log
+    ends the line there, where its screen went on counting talk time and `x` waited for a
+    hang-up that could never come."""
+    from callassist.tui.screens.resume import ResumeScreen
+
+    phone = PlayedPhone()
+    async with _app(tmp_path, db_url, lambda: NOW, phone).run_test(size=(80, 24)) as pilot:
+        await call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+        await _report(pilot, Answered("phone-1", NOW))
+        # The process dies here: no end, no hang-up.
+    later = NOW + timedelta(minutes=3)
+    app = _app(tmp_path, db_url, lambda: later, PlayedPhone())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ResumeScreen)
+        await press(pilot, "y")
+        screen = app.screen
+        assert isinstance(screen, CallScreen) and screen.call.line.status not in (LineStatus.DIALLING, LineStatus.RINGING, LineStatus.TALKING)
+        assert "talk time" not in _line(screen) or "03:00" in _line(screen)
+        await press(pilot, "x")
+        assert isinstance(app.screen, DispositionScreen)  # the form opens at once: nothing to wait for
+    [(_call, events)] = stored_calls(db_url)
+    assert [e.kind for e in events if e.kind.startswith("phone_")] == ["phone_dialling", "phone_answered", "phone_line_lost"]

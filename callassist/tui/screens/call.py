@@ -54,6 +54,7 @@ RENEW_CLAIM_SECONDS = 60.0  # store/claims.py RENEW_EVERY: the screen may not im
 FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_call", "override": "override_title", "hold": "hold_title"}
 SAVING_NOTICE_AFTER = 0.25
 WAITING_CHANGES = 8  # keys and line events kept while a change is stored; more rings the bell
+RESUMED_MID_LINE = "callassist stopped while the line was up; the call on the phone was not followed after it started again"
 HANG_UP_WAIT = 5.0  # seconds the phone is given to say it hung up before the call's end is stored without it
 
 
@@ -164,6 +165,10 @@ class CallScreen(Screen):
             self.app.notify(label("drafts_kept", self.locale, forms=forms), title=label("resume_title", self.locale), markup=False)
         if self.call.in_promise_step() and self.call.promise is None:  # resumed where the form was open
             self.call_after_refresh(self.action_promise)
+        if self.active.resumed and self.call.line.status in ACTIVE:
+            # The program stopped with the line up: a new link to the phone knows nothing of
+            # that call, so what became of it is not known (its hang-up will never be heard).
+            self.line_reported(LineLost(self.call.line.call_id, self.app.now(), RESUMED_MID_LINE))
 
     # ---- showing ----------------------------------------------------------------
 
