@@ -125,6 +125,9 @@ def test_preview_says_what_the_rules_have_said():
     creditor = runner.invoke(app, ["--compliance", "us-creditor", "preview", "standard", "--state", "purpose"])
     assert agency.exit_code == creditor.exit_code == 0
     assert "“I am a debt collector." in agency.output and "debt collector" not in creditor.output
+    recorded = ["--phone", "baresip://127.0.0.1:4444?recordings=/var/tmp/calls", "preview", "standard", "--state", "reach_party"]
+    assert "this call is recorded" in runner.invoke(app, ["--compliance", "us", *recorded]).output
+    assert "this call is recorded" not in runner.invoke(app, ["--compliance", "cn", *recorded]).output
 
 
 def test_preview_reads_the_reminder_the_check_call_and_a_ladder_on_a_sample_that_fits():

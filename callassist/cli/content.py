@@ -166,7 +166,9 @@ def preview(
                     typer.echo(f"   {line}".rstrip())
                 typer.echo("")
         return
-    steps = render_preview(loaded, catalog, snapshot, locale=lang, collector=options.settings.collector, creditor=options.settings.creditor(lang), now=now, state=state, rules=options.settings.contact_rules)
+    steps = render_preview(
+        loaded, catalog, snapshot, locale=lang, collector=options.settings.collector, creditor=options.settings.creditor(lang), now=now, state=state, rules=options.settings.contact_rules, recording_notice=options.settings.recording_notice
+    )
     typer.echo(f"{loaded.flow.title.get(lang)} · {snapshot.debtor} · {lang}\n")
     for number, step in enumerate(steps, 1):
         typer.echo(f"{number}. {step.label}  [{step.state}]")

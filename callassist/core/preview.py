@@ -75,8 +75,8 @@ def _moves(previous: dict[_Node, tuple[_Node, str] | None], node: _Node) -> list
     return moves[::-1]
 
 
-def _call(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, locale: str, collector: str, creditor: str, now: datetime, rules: Profile | None) -> Call:
-    context = build_context(snapshot, locale=locale, collector=collector, creditor=creditor, now=now)
+def _call(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, locale: str, collector: str, creditor: str, now: datetime, rules: Profile | None, recording_notice: bool) -> Call:
+    context = build_context(snapshot, locale=locale, collector=collector, creditor=creditor, now=now, recording_notice=recording_notice)
     # The rules' words (the disclosure), never their clock: a preview is read at any hour.
     allowed = None if rules is None else ContactRules(rules._replace(window=(time.min, time.max)), snapshot.timezone, snapshot.account_id, snapshot.phone, (), debtor_kind=snapshot.debtor_kind)
     return Call(loaded, catalog, context, snapshot.money, clock=lambda: now, contact_rules=allowed)
@@ -88,10 +88,11 @@ def _step(call: Call) -> PreviewStep:
     return PreviewStep(call.state, step.label, step.text, tuple((c.key, c.label) for c in call.choices()))
 
 
-def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, state: str | None = None, rules: Profile | None = None) -> list[PreviewStep]:
+def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, locale: str, collector: str, creditor: str, now: datetime, state: str | None = None, rules: Profile | None = None, recording_notice: bool = False) -> list[PreviewStep]:
     """The happy path, step by step; with `state`, only that step (as on the path when it is
-    on it); with `rules`, as they have it said (the debt-collector disclosure)."""
-    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now, rules)
+    on it); with `rules`, as they have it said (the debt-collector disclosure), and with
+    `recording_notice` the greeting's word that the call is recorded."""
+    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now, rules, recording_notice)
     call.start({})
     steps = [_step(call)]
     for move in happy_path(loaded.flow):
@@ -105,6 +106,6 @@ def preview(loaded: LoadedFlow, catalog: Catalog, snapshot: AccountSnapshot, *, 
     on_path = [step for step in steps if step.state == state]
     if on_path:
         return on_path[-1:]
-    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now, rules)
+    call = _call(loaded, catalog, snapshot, locale, collector, creditor, now, rules, recording_notice)
     call.render_at(state, ObjectionState(EXCUSE_IDS[0], 1) if state == loaded.flow.objections.state else None)
     return [_step(call)]
