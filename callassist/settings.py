@@ -102,8 +102,8 @@ class Settings:
     @property
     def recording_notice(self) -> bool:
         """Whether calls are recorded (the phone keeps recordings) under rules that need every
-        party's consent: each call's greeting then says it is recorded, and the content is
-        refused without those words (core/preflight.py recording_notice_problems)."""
+        party's consent: each call then opens with the program's recording notice, on the
+        first step someone may hear (core/call.py Call._owes_notice)."""
         setting = self.phone_setting
         return isinstance(setting, BaresipSetting) and setting.recordings is not None and self.contact_rules.recording_consent == "all_parties"
 

@@ -73,7 +73,6 @@ def lint(
     scripts_dir: Optional[Path] = typer.Option(None, "--scripts-dir", help="The scripts/ folder to check (default: the one in use)."),
     objections_dir: Optional[Path] = typer.Option(None, "--objections-dir", help="The objections/ folder to check (default: the one in use)."),
     fmt: LintFormat = typer.Option(LintFormat.text, "--format", help="text (one problem a line) or json."),
-    recorded: bool = typer.Option(False, "--recorded", help="Check as for recorded calls that need everyone's consent: each greeting must say the call is recorded (checked anyway when the phone records under such rules)."),
 ) -> None:
     """Check every script and the objection catalog; list every problem at once.
 
@@ -84,7 +83,7 @@ def lint(
     from callassist.core.lint import lint as lint_content
 
     scripts, objections = content_dirs(ctx.obj, scripts_dir, objections_dir)
-    problems = lint_content(scripts, objections, ctx.obj.settings.script, recording_notice=recorded or ctx.obj.settings.recording_notice)
+    problems = lint_content(scripts, objections, ctx.obj.settings.script)
     if fmt == "json":
         fields = ("path", "line", "col", "code", "message", "hint")
         typer.echo(json.dumps([{name: getattr(p, name) for name in fields} for p in problems], ensure_ascii=False, indent=2))
@@ -113,7 +112,7 @@ def _checked_content(options: Options, script: str):
 
     scripts, objections = content_dirs(options, None, None)
     _known_script(options, scripts, script)
-    flow, catalog, problems = check_content(scripts, script, objections, recording_notice=options.settings.recording_notice)
+    flow, catalog, problems = check_content(scripts, script, objections)
     if problems:
         for problem in problems:
             typer.echo(str(problem), err=True)

@@ -124,6 +124,7 @@ class _Undo:
     facts: frozenset[str]
     suggested_disposition: str | None
     objection: ObjectionState | None
+    notice_given: bool
     events: int = 0
     what: str = ""
 
@@ -187,6 +188,7 @@ class Call:
     holds: list[str] = field(default_factory=list)  # reasons of the holds this call placed
     undoable: _Undo | None = None  # the last choice, while nothing else has happened since
     line: LineState = field(default_factory=LineState)  # what the phone reported, where it has one
+    notice_given: bool = False  # the recording notice was shown (context.recording_notice)
 
     def __post_init__(self) -> None:
         # One clock per call, never running backwards: each event is stamped after the one
@@ -347,6 +349,10 @@ class Call:
             self.dialled = True
         elif isinstance(reported, Answered) and self.state == self.loaded.flow.initial and any(choice.trigger == ANSWERED_TRIGGER for choice in self.choices()):
             events += self.choose(ANSWERED_TRIGGER)
+        elif isinstance(reported, Answered) and self._owes_notice(self.state) and self.state != self.loaded.flow.objections.state:
+            # Someone answered after the collector had moved on (to the voicemail step, say):
+            # the step is shown again, opening with the notice, before a word is said.
+            events.append(self._enter(self.state))
         elif isinstance(reported, (Busy, NoAnswer)) and self.line.answered_at is None:
             self.suggested_disposition = "no_answer"
         return events
@@ -407,7 +413,7 @@ class Call:
 
     def _before(self) -> _Undo:
         objection = ObjectionState(self.objection.ladder, self.objection.rung) if self.objection else None
-        return _Undo(self.state, frozenset(self.facts), self.suggested_disposition, objection)
+        return _Undo(self.state, frozenset(self.facts), self.suggested_disposition, objection, self.notice_given)
 
     def can_undo(self) -> bool:
         return self.undoable is not None and not self.ended
@@ -423,6 +429,7 @@ class Call:
         self.facts = set(before.facts)
         self.suggested_disposition = before.suggested_disposition
         self.objection = before.objection
+        self.notice_given = before.notice_given  # a choice taken back was not heard: its notice is shown again
         self.undoable = None
         undone = Event(UNDONE, {"events": before.events, "what": before.what, "from": taken_from, "to": before.state}, self.clock())
         return [undone, self._enter(before.state)]
@@ -580,22 +587,37 @@ class Call:
         self.machine.set_state(state, model=self.cursor)
         return self._words(state)
 
-    def _words(self, state: str, rebuttal: RebuttalView | None = None) -> str:
+    def _words(self, state: str, rebuttal: RebuttalView | None = None, notice: bool = False) -> str:
         spec = self.loaded.flow.states[state]
         text = self.templates.render(spec.template_name(state), self._render_context(rebuttal))
         if self.contact_rules is not None and needs_disclosure(self.contact_rules.profile, self.contact_rules.debtor_kind) and state in self._purpose_states:
             # Where the rules require it, the purpose step opens with the collector's disclosure, whatever the script says.
             text = label("disclosure_debt_collector", self.locale) + "\n\n" + text
+        if notice:
+            text = label("recording_notice_said", self.locale) + "\n\n" + text
         return text
+
+    def _owes_notice(self, state: str) -> bool:
+        """Whether `state` must open with the recording notice: the call is recorded where
+        everyone must consent, the notice has not been shown yet, and someone may be on the
+        line (any step after the first, but the end of a call nobody answered). The
+        program says it, whatever the script says: a script's own notice could be left out
+        in as many ways as a template can be written."""
+        if not self.context.recording_notice or self.notice_given or state == self.loaded.flow.initial:
+            return False
+        return self.line.answered_at is not None or self.suggested_disposition != "no_answer"
 
     def _enter(self, state: str, rebuttal: RebuttalView | None = None) -> Event:
         """Render the step (with `rebuttal` when the caller has just rendered it)."""
         spec = self.loaded.flow.states[state]
-        text = self._words(state, rebuttal)
+        notice = self._owes_notice(state)
+        text = self._words(state, rebuttal, notice)
+        self.notice_given = self.notice_given or notice
         choices = tuple(self.choices())
         self.step = Step(state, spec.label.get(self.locale), text, choices)
         offered = [{"key": c.key, "label": c.label, "trigger": c.trigger, "dest": c.dest} for c in choices]
-        return Event("step_entered", {"state": state, "label": self.step.label, "text": text, "discloses_debt": spec.discloses_debt, "choices": offered}, self.clock())
+        shown = {"state": state, "label": self.step.label, "text": text, "discloses_debt": spec.discloses_debt, "choices": offered}
+        return Event("step_entered", shown | {"recording_notice": True} if notice else shown, self.clock())
 
     # ---- resuming ------------------------------------------------------------------
 
@@ -631,6 +653,7 @@ class Call:
                     self.objection = None
             elif event.kind == "step_entered":
                 self.machine.set_state(payload["state"], model=self.cursor)
+                self.notice_given = self.notice_given or bool(payload.get("recording_notice"))
                 # Steps stored before choices were recorded offer what the machine allows now.
                 choices = stored_choices(payload) if "choices" in payload else tuple(self.choices())
                 self.step = Step(payload["state"], payload["label"], payload["text"], choices)

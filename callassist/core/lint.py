@@ -17,7 +17,7 @@ from callassist.core.forbidden import FORBIDDEN_FILE, ForbiddenLanguage, load_fo
 from callassist.core.i18n import LOCALES
 from callassist.core.objections import FULL_WIDTH, Catalog, ascii_marks_in_chinese, load_catalog
 from callassist.core.personas import PERSONAS_DIR, load_personas
-from callassist.core.preflight import preflight, recording_notice_problems
+from callassist.core.preflight import preflight
 from callassist.core.problems import ContentError, Problem, display_path
 from callassist.core.shipped import SHIPPED_SCRIPTS
 from callassist.core.templates import inspect_template, make_environment, missing_template
@@ -109,20 +109,19 @@ def content_digest(*folders: Path) -> str:
     return digest.hexdigest()
 
 
-def check_content(scripts_dir: Path, script: str, objections_dir: Path, rehearse: bool = True, recording_notice: bool = False) -> Checked:
+def check_content(scripts_dir: Path, script: str, objections_dir: Path, rehearse: bool = True) -> Checked:
     """One script and the catalog, as the app uses them: both, or the problems found.
     `rehearse`: also render every step and rung (preflight); what only reads their names
-    (a report) does without, a second and a half sooner. `recording_notice`: calls are
-    recorded where every party must consent, so the greeting must say so.
+    (a report) does without, a second and a half sooner.
 
     The same files are checked once per process (two seconds each time): the answer is
     kept under a digest of every byte read, so a trainer's edit is always checked anew."""
     try:
-        key = (content_digest(scripts_dir, objections_dir), script, rehearse, recording_notice, Path.cwd())
+        key = (content_digest(scripts_dir, objections_dir), script, rehearse, Path.cwd())
     except OSError:  # a folder that cannot be read: the checks say what is wrong with it
-        return _check_content(scripts_dir, script, objections_dir, rehearse, recording_notice)
+        return _check_content(scripts_dir, script, objections_dir, rehearse)
     if key not in _CHECKED:
-        _CHECKED[key] = _check_content(scripts_dir, script, objections_dir, rehearse, recording_notice)
+        _CHECKED[key] = _check_content(scripts_dir, script, objections_dir, rehearse)
         while len(_CHECKED) > _CHECKED_KEPT:
             _CHECKED.popitem(last=False)
     _CHECKED.move_to_end(key)
@@ -130,25 +129,22 @@ def check_content(scripts_dir: Path, script: str, objections_dir: Path, rehearse
     return flow, catalog, list(problems)
 
 
-def _check_content(scripts_dir: Path, script: str, objections_dir: Path, rehearse: bool, recording_notice: bool) -> Checked:
+def _check_content(scripts_dir: Path, script: str, objections_dir: Path, rehearse: bool) -> Checked:
     forbidden, problems = forbidden_list(scripts_dir)
     flow, found = check_script(scripts_dir / script, forbidden)
     problems += found
     catalog = _catalog(objections_dir, forbidden, problems)
     if rehearse and flow is not None and catalog is not None:
         problems += preflight(flow, catalog, forbidden)
-    if recording_notice and flow is not None and catalog is not None:
-        problems += recording_notice_problems(flow, catalog)
     problems = sorted(set(problems))
     if problems:
         return None, None, problems
     return flow, catalog, []
 
 
-def lint(scripts_dir: Path, objections_dir: Path, practice_script: str = "standard", recording_notice: bool = False) -> list[Problem]:
+def lint(scripts_dir: Path, objections_dir: Path, practice_script: str = "standard") -> list[Problem]:
     """Every problem in every script under `scripts_dir`, in the catalog, and in the
-    practice personas (whose lines follow `practice_script`); with `recording_notice`, a
-    greeting that does not say the call is recorded too (see check_content)."""
+    practice personas (whose lines follow `practice_script`)."""
     forbidden, problems = forbidden_list(scripts_dir)
     catalog = _catalog(objections_dir, forbidden, problems)
     scripts = sorted(p for p in scripts_dir.iterdir() if p.is_dir()) if scripts_dir.is_dir() else []
@@ -162,8 +158,6 @@ def lint(scripts_dir: Path, objections_dir: Path, practice_script: str = "standa
         problems += found
         if flow is not None and catalog is not None:
             problems += preflight(flow, catalog, forbidden)
-            if recording_notice:
-                problems += recording_notice_problems(flow, catalog)
             if directory.name == practice_script:
                 problems += load_personas(objections_dir / PERSONAS_DIR, flow.flow, catalog)[1]
     return sorted(set(problems))

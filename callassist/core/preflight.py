@@ -3,7 +3,6 @@ so a broken template is refused when the script loads, never found on a live cal
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -14,10 +13,10 @@ from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from callassist.core.account import AccountSnapshot, InvoiceLine, PastPromise, build_context
-from callassist.core.call import ANSWERED_TRIGGER, Call, ObjectionState
+from callassist.core.call import Call, ObjectionState
 from callassist.core.claims import claims_in
 from callassist.core.context import CallContext
-from callassist.core.flow import FLOW_FILE, VERIFIED, LoadedFlow, states_before
+from callassist.core.flow import VERIFIED, LoadedFlow, states_before
 from callassist.core.forbidden import HINTS, ForbiddenLanguage, Hit
 from callassist.core.i18n import LOCALES
 from callassist.core.money import Money
@@ -186,38 +185,6 @@ def preflight(flow: LoadedFlow, catalog: Catalog, forbidden: ForbiddenLanguage |
                 if state in before_verified:
                     note(_printed_debt(text, context, state, shown[(locale, state)]), shape)
     return sorted(found.values())
-
-
-def recording_notice_problems(flow: LoadedFlow, catalog: Catalog) -> list[Problem]:
-    """Where calls are recorded and every party must consent, the step the dial leads to
-    (the greeting, the first words whoever answers hears) says the call is recorded: with
-    `recording_notice` its words say more than without, in every locale."""
-    greetings = sorted({t.dest for t in flow.flow.transitions if t.trigger == ANSWERED_TRIGGER and flow.flow.initial in ([t.source] if isinstance(t.source, str) else t.source)})
-    if not greetings:
-        shown = display_path(flow.directory / FLOW_FILE)
-        return [
-            Problem(
-                shown,
-                1,
-                1,
-                "E069",
-                f"calls are recorded where every party must consent, but no {ANSWERED_TRIGGER!r} choice leads from the first step to a greeting that could say so",
-                f"add the choice someone answered (trigger: {ANSWERED_TRIGGER}) from {flow.flow.initial!r} to the step that greets them",
-            )
-        ]
-    snapshot = account_shapes()[0].snapshot
-    problems: list[Problem] = []
-    for locale in LOCALES:
-        quiet = build_context(snapshot, locale=locale, collector="Sample", creditor="Sample Creditor", now=SAMPLE_NOW)
-        for state in greetings:
-            try:
-                said = [Call(flow, catalog, context, snapshot.money).text_at(state) for context in (quiet, replace(quiet, recording_notice=True))]
-            except ContentError:
-                continue  # the template's own problem, which the other checks report
-            if not Counter(ch for ch in said[1] if ch.isalnum()) - Counter(ch for ch in said[0] if ch.isalnum()):  # nothing said that was not said anyway
-                shown = display_path(flow.template_path(locale, flow.flow.states[state].template_name(state)))
-                problems.append(Problem(shown, 1, 1, "E069", "calls are recorded where every party must consent, but this greeting never says so", "say it under {% if recording_notice %}…{% endif %}, e.g. “Just so you know, this call is recorded.”"))
-    return problems
 
 
 def _printed_forbidden(find: Callable[[str, str], list[Hit]] | None, printed: str, source: str, locale: str, shown: str, line: int) -> list[Problem]:

@@ -23,7 +23,7 @@ from callassist.settings import Settings
 def load_content(settings: Settings) -> tuple[LoadedFlow | None, Catalog | None, list[Problem]]:
     """Load the script and the catalog with every lint check; problems are returned, never
     raised, so the app can list them."""
-    return check_content(settings.scripts_dir, settings.script, settings.objections_dir, recording_notice=settings.recording_notice)
+    return check_content(settings.scripts_dir, settings.script, settings.objections_dir)
 
 
 class Content:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from callassist.core.flow import load_flow
-from callassist.core.lint import check_content, lint
+from callassist.core.lint import lint
 from callassist.core.objections import load_catalog
 from callassist.core.problems import ContentError
 from callassist.core.templates import ScriptTemplates
@@ -297,32 +297,3 @@ def test_found_by_the_attacker_ascii_marks_in_chinese_and_a_question_asked_twice
     template.write_text("“您看什么时候方便,我再打给您？”\n", encoding="utf-8")
     found = {(p.code, p.path, p.line) for p in lint(scripts, objections) if p.code in ("E048", "E049")}
     assert found == {("E048", "objections/stall.yaml", asked_line), ("E049", "objections/stall.yaml", copied_line), ("E048", "scripts/standard/zh/callback.j2", 1)}
-
-
-def test_a_recorded_desk_needs_a_greeting_that_says_so(content):
-    """Where calls are recorded and every party must consent, the step the dial leads to
-    says so in every locale; words that only look like it (an empty condition) are not
-    enough. Without recording the same script is clean."""
-    scripts, objections = content
-    english = scripts / "standard" / "en" / "reach_party.j2"
-    chinese = scripts / "standard" / "zh" / "reach_party.j2"
-    assert lint(scripts, objections, recording_notice=True) == []
-    _edit(english, "{% if recording_notice %} Just so you know, this call is recorded.{% endif %}", "")
-    _edit(chinese, "{% if recording_notice %}先跟您说一声，这个电话是录音的。{% endif %}", "{% if recording_notice %}{% endif %}")
-    _edit(chinese, "{% if recording_notice %}对方如果不同意录音", "{% if recording_notice and false %}对方如果不同意录音")
-    _edit(english, "{% if recording_notice %} If they object", "{% if not recording_notice %} If they object")  # words, but not when recorded
-    found = {(p.code, p.path) for p in lint(scripts, objections, recording_notice=True) if p.code == "E069"}
-    assert found == {("E069", "scripts/standard/en/reach_party.j2"), ("E069", "scripts/standard/zh/reach_party.j2")}
-    assert [p for p in lint(scripts, objections) if p.code == "E069"] == []
-    assert [p.code for p in check_content(scripts, "standard", objections, recording_notice=True)[2]] == ["E069", "E069"]
-
-
-def test_the_greeting_says_the_call_is_recorded_only_when_it_must(make_call):
-    from dataclasses import replace
-
-    for locale, words in (("en", "this call is recorded"), ("zh", "这个电话是录音的")):
-        call = make_call(locale)
-        assert words not in call.text_at("reach_party")
-        call.context = replace(call.context, recording_notice=True)
-        said = call.text_at("reach_party")
-        assert words in said and said.index(words) < said.index(call.context.contact_name)  # before asking for them
