@@ -246,12 +246,19 @@ class Call:
         return self.loaded.flow.states[state].label.get(self.locale)
 
     def dial_blocks(self) -> tuple[Block, ...]:
-        """What stops dialling now: the contact rules, checked at this instant, until a
-        supervisor overrides them. Nothing is dialled from the first step while any holds;
-        once dialled (back on the first step after an undo) what the phone did is recorded."""
-        if self.contact_rules is None or self.overridden or self.ended or self.dialled or self.state != self.loaded.flow.initial:
+        """What stops the first dial now (see blocks_now). Nothing is chosen on the first step
+        while any holds; once dialled (back on the first step after an undo) what the phone
+        did is recorded."""
+        return () if self.dialled else self.blocks_now()
+
+    def blocks_now(self) -> tuple[Block, ...]:
+        """What stops a dial through the phone at this instant, a redial too: the contact
+        rules, until a supervisor overrides them; a stop on the contact or an absolute hold
+        (which no override lifts) even then."""
+        if self.contact_rules is None or self.ended or self.state != self.loaded.flow.initial:
             return ()
-        return self.contact_rules.budget(self.clock()).blocks
+        blocks = self.contact_rules.budget(self.clock()).blocks
+        return tuple(block for block in blocks if not block.overridable) if self.overridden else blocks
 
     def choices(self) -> list[Choice]:
         """The choices the machine allows from the current step, in flow order."""

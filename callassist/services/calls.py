@@ -17,7 +17,7 @@ from sqlmodel import Session
 from callassist.core.account import AccountSnapshot, build_context
 from callassist.core.call import DRAFTED_BY, Call, Event
 from callassist.core.calls import ActiveCall, StoredCall, UnfinishedCall
-from callassist.core.compliance import ContactRules, Hold, release_refused
+from callassist.core.compliance import ContactRules, release_refused
 from callassist.core.errors import CallOpen, StoreError
 from callassist.core.practice import Rehearsal
 from callassist.core.preflight import sample_snapshot
@@ -228,16 +228,19 @@ class Calls:
         same_day = same_day_contacts(events, siblings) if siblings is not None and events else None
         return StoredCall(call_id, card.get("debtor", ""), card.get("collector", ""), row.started_at, row.practice, events, broken, reviews, same_day, promise_now)
 
-    def holds_now(self, active: ActiveCall) -> tuple[Hold, ...]:
-        """The holds in force on the call's account at this moment (another collector may
-        have placed one since the call opened); the call's rules and card follow them."""
-        with unit_of_work(self.desk.engine, "cannot read the account's holds") as session:
-            found = holds.holds_in_force(active.snapshot.account_id, session=session)
-        if found != active.snapshot.holds:
-            active.snapshot = replace(active.snapshot, holds=found)
-            if active.call.contact_rules is not None:
-                active.call.contact_rules = active.call.contact_rules._replace(holds=found)
-        return found
+    def standing_now(self, active: ActiveCall) -> None:
+        """Read again, as a dial is made, what decides whether the account may be called:
+        since the call opened another program may have placed a hold (on another account of
+        the same person too), stopped the contact (do not call, no more contact), moved the
+        debtor to another time zone, or called them. The call's rules and card follow."""
+        with unit_of_work(self.desk.engine, "cannot read the account's standing") as session:
+            fresh = queries.account_snapshot(active.snapshot.account_id, session=session)
+            # The number on the card is the one dialled: the rules count calls to it.
+            fresh = replace(fresh, phone=active.snapshot.phone)
+            rules = self._contact_rules(fresh, self.desk.clock(), session, excluding=active.call_id)
+        active.snapshot = replace(active.snapshot, holds=fresh.holds, contact_stop=fresh.contact_stop, timezone=fresh.timezone)
+        if active.call.contact_rules is not None:
+            active.call.contact_rules = rules
 
     def release_holds(self, active: ActiveCall, reason: str) -> None:
         """A supervisor releases the holds that block the call's account (each stored with

@@ -219,3 +219,17 @@ def test_who_may_override_the_contact_rules_and_when(make_call):
     assert stopped.override_refused("supervisor") == "override_stop", "no one lifts a stop"
     with pytest.raises(CallError):
         stopped.override("they asked, but", "boss", "supervisor")
+
+
+def test_an_override_does_not_lift_a_stop_that_came_after_it(make_call):
+    """Found by the attacker's pass: an override made the call dialable whatever came later."""
+    from callassist.core.compliance import Hold
+
+    call = make_call()
+    call.start({})
+    noon = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    call.contact_rules, call.clock = ContactRules(profile("cn"), "Asia/Shanghai", 1, PHONE, (), holds=(Hold(7, 1, "dispute", noon, "wang"),)), lambda: noon
+    call.override("the bank confirms the payment", "boss", "supervisor")
+    assert call.blocks_now() == () and call.choices()
+    call.contact_rules = call.contact_rules._replace(stop="do_not_call")  # read again at the dial
+    assert [block.rule for block in call.blocks_now()] == ["do_not_call"] and call.choices() == []

@@ -141,6 +141,46 @@ async def test_the_phone_is_not_asked_to_dial_outside_the_debtors_hours(tmp_path
         assert phone.dialled == [] and not screen.call.dialled
 
 
+def _stop_contact(db_url: str, account_id: int, stop: str) -> None:
+    """Another program marks the account's contact, as a supervisor's screen would."""
+    from sqlmodel import select
+
+    from callassist.store import db
+    from callassist.store.models import Account, Contact
+
+    engine = db.make_engine(db_url)
+    with db.session(engine) as session:
+        account = session.get(Account, account_id)
+        contact = session.exec(select(Contact).where(Contact.id == account.contact_id)).one()
+        contact.stop = stop
+        session.add(contact)
+        session.commit()
+    engine.dispose()
+
+
+async def test_a_contact_stopped_after_the_call_opened_is_not_dialled_nor_redialled(tmp_path, db_url):
+    """Found by the attacker: do not call, set from another program after the call opened,
+    did not stop Enter (only holds were read again). Nor may a redial after no answer."""
+    phone = PlayedPhone()
+    app = _app(tmp_path, db_url, lambda: NOW, phone)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await call_a_shanghai_debtor(pilot)
+        account_id = screen.active.snapshot.account_id
+        _stop_contact(db_url, account_id, "do_not_call")
+        await press(pilot, "enter")
+        assert phone.dialled == [] and not screen.call.dialled and screen.call.step.choices == ()
+        await press(pilot, "escape")
+        await settle(pilot)
+        _stop_contact(db_url, account_id, None)
+        screen = await call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+        await _report(pilot, HungUp("phone-1", NOW, by="them"))
+        _stop_contact(db_url, screen.active.snapshot.account_id, "cease_contact")
+        await press(pilot, "enter")  # a redial, on the first step still
+        assert len(phone.dialled) == 1
+
+
 async def test_line_events_that_come_while_a_change_is_stored_are_kept_in_order(tmp_path, db_url):
     phone = PlayedPhone()
     app = _app(tmp_path, db_url, lambda: NOW, phone)

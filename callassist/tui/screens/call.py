@@ -423,26 +423,26 @@ class CallScreen(Screen):
             if choice.key == character:
                 keytrace.mark("key")
                 if not self.call.dialled and self.call.contact_rules is not None:
-                    self.dial_if_no_hold(choice.trigger)  # the dial is the gated act: holds read at this moment
+                    self.dial_if_allowed(choice.trigger)  # the dial is the gated act: the account read again at this moment
                 else:
                     self.apply(lambda: self.call.choose(choice.trigger))  # noqa: B023 (the loop ends here)
                 return
 
     @work(thread=True, exclusive=True, group="dial")
-    def dial_if_no_hold(self, trigger: str) -> None:
-        """Read the account's holds as the dial is made (one indexed read, a few ms): a hold
-        placed since the call opened, on another account of the same person too, stops it."""
-        before = self.active.snapshot.holds
+    def dial_if_allowed(self, trigger: str | None) -> None:
+        """Read the account again as the dial is made (a few indexed reads, a few ms): a
+        hold, a stop on the contact, a new time zone or another's call since the call opened
+        stops it, as the rules say. `trigger`: the first step's choice; None: the phone dials."""
         try:
-            holds = self.app.workspace.calls.holds_now(self.active)
+            self.app.workspace.calls.standing_now(self.active)
         except StoreError:
-            holds = before  # out of reach: the holds read when the call opened still stand
-        self.app.call_from_thread(self.dial_checked, trigger, bool(holds) and holds != before)
+            pass  # out of reach: what was read when the call opened still stands
+        blocks = self.call.blocks_now() if trigger is None else self.call.dial_blocks()
+        self.app.call_from_thread(self.dial_checked, trigger, bool(blocks))
 
-    def dial_checked(self, trigger: str | None, held_since: bool) -> None:
-        """`trigger`: the first step's choice; None: the phone is to dial."""
-        if held_since:
-            self.app.notify(label("hold_placed_since", self.locale), severity="warning", markup=False)
+    def dial_checked(self, trigger: str | None, blocked_since: bool) -> None:
+        if blocked_since:  # it was allowed when the key was pressed
+            self.app.notify(label("dial_blocked_since", self.locale), severity="warning", markup=False)
             self.show_card()
             self.apply(self.call.show_again)
         elif trigger is None:
@@ -456,7 +456,7 @@ class CallScreen(Screen):
         """Enter dials the account's number while a phone is set up, on the first step, the
         contact rules allowing it and no call of this one's on the line."""
         call = self.call
-        return self.app.dials and self.active.rehearsal is None and not call.ended and call.state == call.loaded.flow.initial and call.line.status not in ACTIVE and not call.dial_blocks()
+        return self.app.dials and self.active.rehearsal is None and not call.ended and call.state == call.loaded.flow.initial and call.line.status not in ACTIVE and not call.blocks_now()
 
     def action_dial(self) -> None:
         """Dial through the phone: the contact rules and the holds are read at this moment,
@@ -464,7 +464,7 @@ class CallScreen(Screen):
         if self.pending is not None or not self.dial_offered():
             self.app.bell()
             return
-        self.dial_if_no_hold(None)
+        self.dial_if_allowed(None)
 
     @work(thread=True, exclusive=True, group="phone-dial")
     def dial_through_phone(self, number: str) -> None:
