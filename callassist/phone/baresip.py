@@ -133,12 +133,15 @@ class BaresipPhone:
                     self._dialling = None
 
     def hang_up(self, call_id: str) -> None:
-        """Ends the call; its CALL_CLOSED then reads as hung up by us."""
+        """Ends the call if baresip still has it: one this link follows (its CALL_CLOSED then
+        reads as hung up by us), or one a lost link or an earlier run of callassist left up,
+        which would otherwise go on, recorded, until the other side hung up."""
         with self._operating:
-            if not self._line.hanging_up(call_id):
-                return
+            if self._gone is not None:
+                self._reconnect()
+            self._line.hanging_up(call_id)
             if "not found" in str(self._command("callfind", call_id).get("data", "")):
-                return  # it has just ended; its CALL_CLOSED is on the way
+                return  # it has ended already, or is about to (its CALL_CLOSED is on the way)
             self._command("hangup")
 
     def close(self) -> None:

@@ -97,7 +97,8 @@ def test_the_collectors_phone_dying_mid_call_loses_the_line_and_nothing_hangs(ph
     # lives while the kernel tears it down, a connection reset or a broken pipe at once).
     with pytest.raises(PhoneError, match="no baresip is listening|is gone: (Connection reset|Broken pipe)"):
         phone.dial(debtor.uri)
-    phone.hang_up(call_id)  # nothing to hang up any more: returns at once
+    with pytest.raises(PhoneError, match="no baresip is listening|is gone"):
+        phone.hang_up(call_id)  # x on the lost line asks the phone again: nobody there, said at once
     phone.close()
     assert time.monotonic() - killed < 3
     assert _kinds(events.settle(0.2)) == [(Dialling, call_id), (Ringing, call_id), (Answered, call_id), (LineLost, call_id)]
@@ -119,7 +120,15 @@ def test_the_collectors_phone_freezing_loses_the_line_within_the_bound_and_is_re
         lost = events.wait_for("line_lost", timeout=3)
         assert time.monotonic() - frozen < heartbeat + reply_timeout + 0.5
         assert lost == LineLost(call_id, lost.at, lost.reason) and "baresip said nothing" in lost.reason
-        phone.hang_up(call_id)  # nothing to hang up any more: returns at once
+        with pytest.raises(PhoneError):  # still frozen: x says the phone did not answer
+            phone.hang_up(call_id)
+        os.kill(collector.process.pid, signal.SIGCONT)  # back, and the call is still up (found by the attacker)
+        assert "Active calls (1)" in debtor.command("listcalls")
+        phone.hang_up(call_id)  # the link is made again and the call the lost one left up is ended
+        deadline = time.monotonic() + 3
+        while "Active calls (0)" not in debtor.command("listcalls") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Active calls (0)" in debtor.command("listcalls")
     finally:
         os.kill(collector.process.pid, signal.SIGCONT)
         phone.close()

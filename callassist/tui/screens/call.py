@@ -56,6 +56,7 @@ SAVING_NOTICE_AFTER = 0.25
 WAITING_CHANGES = 8  # keys and line events kept while a change is stored; more rings the bell
 RESUMED_MID_LINE = "callassist stopped while the line was up; the call on the phone was not followed after it started again"
 HANG_UP_WAIT = 5.0  # seconds the phone is given to say it hung up before the call's end is stored without it
+HANG_UP_UNCONFIRMED = f"the phone did not say it hung up within {HANG_UP_WAIT:g} s"
 
 
 class CallScreen(Screen):
@@ -97,6 +98,7 @@ class CallScreen(Screen):
         self.wrap_up_next = False  # the line ended: the end form opens once that is stored
         self.recording = False  # the call's recording is being taken: the call ends after it
         self.hanging_up = False  # the phone was told to hang up and has not said it did
+        self.hung_up_lost = False  # a lost line's call was asked to be hung up, on the phone's side
         self.after_line: list[Callable[[], None]] = []  # the end, once the line's last word is stored
 
     @property
@@ -551,6 +553,11 @@ class CallScreen(Screen):
         if waited and not self.hanging_up:
             return
         self.hanging_up = False
+        if waited and self.call.line.status in ACTIVE:
+            # What became of the line is not known: the log says so before the end (which
+            # runs once this is stored).
+            self.line_reported(LineLost(self.call.line.call_id, self.app.now(), HANG_UP_UNCONFIRMED))
+            return
         if self.after_line and not self.line_unsettled and self.pending is None:
             self.after_line.pop(0)()
 
@@ -769,6 +776,11 @@ class CallScreen(Screen):
             self.hang_up_phone(self.call.line.call_id)
             # A phone that never says it hung up keeps the call's end waiting no longer than this.
             self.set_timer(HANG_UP_WAIT, lambda: self.line_settled(waited=True))
+        elif isinstance(self.call.line.end, LineLost) and self.call.line.answered_at is not None and not self.hung_up_lost:
+            # The link was lost (or callassist stopped) with the line up: the phone may still
+            # hold the call, recorded; it is asked to hang it up, whatever it answers.
+            self.hung_up_lost = True
+            self.hang_up_phone(self.call.line.call_id)
 
         def chosen(result: tuple[str, str, date | None, datetime | None, str | None] | None) -> None:
             if result is not None and self.line_unsettled:  # the hang-up and the recording go into the log before the end
