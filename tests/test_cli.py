@@ -467,3 +467,44 @@ def test_purge_removes_the_recordings_of_the_calls_it_deletes(tmp_path, demo_cop
     assert done.exit_code == 0, done.output
     assert "1 recording removed from this computer's data folder\n" in done.output and "2 recordings of these calls are kept on another computer: purge there too\n" in done.output
     assert not (data / "recordings" / "old1.wav").exists() and outside.read_text() == "not a recording"
+
+
+def test_export_recordings_never_writes_through_a_link_nor_into_the_data_folder(tmp_path, demo_copy):
+    """Found by the attacker: a link planted at <call>.wav in the export folder had the
+    debtor's recording written to where it pointed, readable by anyone; --out the data
+    folder's recordings/ or a file ended in a traceback."""
+    import hashlib
+    import stat
+
+    url = demo_copy(tmp_path / "demo.db", "wang")
+    data = tmp_path / "data"
+    (data / "recordings").mkdir(parents=True)
+    audio = b"RIFF" + b"\0" * 60
+    (data / "recordings" / "rec1.wav").write_bytes(audio)
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        call_id = connection.exec_driver_sql("SELECT c.id FROM call c JOIN collector w ON w.id = c.collector_id WHERE w.name = 'wang' LIMIT 1").scalar_one()
+        seq = connection.exec_driver_sql(f"SELECT max(seq) FROM callevent WHERE call_id = '{call_id}'").scalar_one()
+        payload = f'{{"file": "recordings/rec1.wav", "sha256": "{hashlib.sha256(audio).hexdigest()}", "seconds": 1}}'
+        connection.exec_driver_sql(f"INSERT INTO callevent (call_id, seq, kind, at, payload, prev_hash, hash) VALUES ('{call_id}', {seq + 1}, 'recording_attached', '2026-11-20 02:00:00.000000', '{payload}', 'g', 'h')")
+    engine.dispose()
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere.wav"
+    out.mkdir()
+    elsewhere.write_bytes(b"")
+    elsewhere.chmod(0o644)
+    (out / f"{call_id}.wav").symlink_to(elsewhere)
+
+    def export(*where: str):
+        return runner.invoke(app, ["--db", url, "--collector", "wang", "export", "recordings", "--out", *where], env={"CALLASSIST_DATA_DIR": str(data)})
+
+    done = export(str(out))
+    assert done.exit_code == 0, done.output
+    assert elsewhere.read_bytes() == b"" and not (out / f"{call_id}.wav").is_symlink()
+    assert (out / f"{call_id}.wav").read_bytes() == audio and stat.S_IMODE((out / f"{call_id}.wav").stat().st_mode) == 0o600
+    assert f"{call_id},{call_id}.wav," in done.stdout and done.stdout.rstrip().endswith("True,True")
+    for inside in (data / "recordings", data, data / "recordings" / "sub"):
+        refused = export(str(inside))
+        assert refused.exit_code == 2 and "is inside the data folder" in refused.output and "Traceback" not in refused.output, refused.output
+    refused = export(str(elsewhere))
+    assert refused.exit_code == 2 and "is a file: give a folder" in refused.output, refused.output
+    assert (data / "recordings" / "rec1.wav").read_bytes() == audio and not (data / "recordings" / "sub").exists()

@@ -195,6 +195,11 @@ def export(
                 raise fail(words("cli_recordings_need_out", ctx.obj))
             if not viewer.sees_personal_data:
                 raise fail(words("cli_recordings_not_for_role", ctx.obj, role=viewer.role))
+            data_dir = ctx.obj.settings.data_dir.resolve()
+            if out.resolve() == data_dir or data_dir in out.resolve().parents:
+                raise fail(words("cli_recordings_out_inside", ctx.obj, out=out, data_dir=data_dir))
+            if out.exists() and not out.is_dir():
+                raise fail(words("cli_recordings_out_not_folder", ctx.obj, out=out))
             rows = _copy_recordings(ctx.obj.settings.data_dir, queries.attached_recordings(queries.readable_call_ids(viewer, session=session), session=session), out)
         else:
             rows = queries.export_rows(what, session=session, viewer=viewer)
@@ -213,8 +218,12 @@ def export(
 
 def _copy_recordings(data_dir: Path, recordings: list[tuple[str, dict]], out: Path):
     """Each recording kept here copied into `out` as <call>.wav (private), read against
-    its stored SHA-256; a row a line, for the list."""
+    its stored SHA-256; a row a line, for the list. Each is written beside its name and
+    then put in its place: a link planted at the name is replaced, never written through
+    (it could lead anywhere, readable by anyone)."""
+    import os
     import shutil
+    import tempfile
 
     from callassist.core.private import private_dir
     from callassist.phone.recording import file_digest, kept_at
@@ -224,7 +233,14 @@ def _copy_recordings(data_dir: Path, recordings: list[tuple[str, dict]], out: Pa
         source = kept_at(data_dir, str(kept.get("file", "")))
         here = source is not None and source.is_file()
         if source is not None and here:
-            shutil.copyfile(source, out / f"{call_id}.wav")
+            handle, copying = tempfile.mkstemp(dir=out, prefix=f".{call_id}.", suffix=".part")  # 0600, made by this call
+            try:
+                with open(handle, "wb") as target, open(source, "rb") as kept_file:
+                    shutil.copyfileobj(kept_file, target)
+                os.replace(copying, out / f"{call_id}.wav")
+            except BaseException:
+                os.unlink(copying)
+                raise
         intact = here and file_digest(out / f"{call_id}.wav") == kept.get("sha256")
         yield {"call_id": call_id, "file": f"{call_id}.wav" if here else "", "sha256": kept.get("sha256", ""), "seconds": kept.get("seconds", ""), "found": here, "intact": intact}
 
