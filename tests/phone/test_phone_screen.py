@@ -97,6 +97,7 @@ async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, colle
     replay = CallAssistApp(lambda: Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), url, "en"), "en", "wang", replay=call.id, data_dir=tmp_path)
     async with replay.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: bool(getattr(replay.screen, "shown", None)))
+        await settle(pilot)  # the timeline's first highlight, posted as it filled, comes before the jump below
         hung_up = next(index for index, frame in enumerate(replay.screen.shown) if frame.kind == "phone_hung_up")
         replay.screen.show(hung_up)
         await settle(pilot)
@@ -105,11 +106,12 @@ async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, colle
         await until(pilot, lambda: (tmp_path / "played.wav").exists())
     monkeypatch.undo()
     # export recordings copies them out, private, with a list; a trainer may not hear them.
-    exported = CliRunner().invoke(cli, ["--db", url, "--collector", "wang", "export", "recordings", "--out", str(tmp_path / "out")], env={"CALLASSIST_DATA_DIR": str(tmp_path)})
+    out = tmp_path.with_name(f"{tmp_path.name}-out")  # out of the data folder
+    exported = CliRunner().invoke(cli, ["--db", url, "--collector", "wang", "export", "recordings", "--out", str(out)], env={"CALLASSIST_DATA_DIR": str(tmp_path)})
     assert exported.exit_code == 0 and exported.stdout.splitlines()[1].startswith(f"{call.id},{call.id}.wav,{attached.payload['sha256']},") and exported.stdout.rstrip().endswith(",True,True"), exported.output
-    assert file_digest(tmp_path / "out" / f"{call.id}.wav") == attached.payload["sha256"] and (tmp_path / "out").stat().st_mode & 0o077 == 0
-    trainer = CliRunner().invoke(cli, ["--db", url, "--role", "trainer", "export", "recordings", "--out", str(tmp_path / "t")], env={"CALLASSIST_DATA_DIR": str(tmp_path)})
-    assert trainer.exit_code == 2 and "may not hear the debtors' voices" in trainer.output and not (tmp_path / "t").exists()
+    assert file_digest(out / f"{call.id}.wav") == attached.payload["sha256"] and out.stat().st_mode & 0o077 == 0
+    trainer = CliRunner().invoke(cli, ["--db", url, "--role", "trainer", "export", "recordings", "--out", str(out.with_name("t"))], env={"CALLASSIST_DATA_DIR": str(tmp_path)})
+    assert trainer.exit_code == 2 and "may not hear the debtors' voices" in trainer.output and not out.with_name("t").exists()
     # audit verify reads the recording against its hash: intact, then changed, then elsewhere.
     verify = lambda: CliRunner().invoke(cli, ["--db", url, "--collector", "wang", "audit", "verify"], env={"CALLASSIST_DATA_DIR": str(tmp_path)})  # noqa: E731
     intact = verify()
