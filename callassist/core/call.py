@@ -189,6 +189,7 @@ class Call:
     undoable: _Undo | None = None  # the last choice, while nothing else has happened since
     line: LineState = field(default_factory=LineState)  # what the phone reported, where it has one
     notice_given: bool = False  # the recording notice was shown (context.recording_notice)
+    recorded: bool = False  # the call's recording is in its log
 
     def __post_init__(self) -> None:
         # One clock per call, never running backwards: each event is stamped after the one
@@ -378,6 +379,7 @@ class Call:
         if self.ended:
             raise CallError("a recording is attached before the call ends")
         self.undoable = None
+        self.recorded = True
         return [Event("recording_attached", {"phone_call_id": self.line.call_id, **recording}, self.clock())]
 
     def raise_objection(self, ladder: str, found_with: str = "") -> list[Event]:
@@ -674,6 +676,8 @@ class Call:
                 self.suggested_disposition = "on_hold"
             elif event.kind == "compliance_override":
                 self.overridden = True
+            elif event.kind == "recording_attached":
+                self.recorded = True
             elif (reported := line_event_in(event)) is not None:
                 self.line = self.line.advance(reported)
                 if isinstance(reported, (Busy, NoAnswer)) and self.line.answered_at is None:

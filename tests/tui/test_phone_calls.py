@@ -280,3 +280,59 @@ async def test_a_call_resumed_after_a_crash_mid_line_says_the_line_is_no_longer_
         await until(pilot, lambda: again.hung_up == ["phone-1"])  # the phone may still hold the call, recorded: it is hung up
     [(_call, events)] = stored_calls(db_url)
     assert [e.kind for e in events if e.kind.startswith("phone_")] == ["phone_dialling", "phone_answered", "phone_line_lost"]
+
+
+def _recording_pair(snd, seconds: float = 1.0) -> None:
+    """What baresip's sndfile writes for a call: what the collector said, what they heard."""
+    import wave
+
+    snd.mkdir(exist_ok=True)
+    for side in ("enc", "dec"):
+        with wave.open(str(snd / f"dump-20261120-100000-{side}.wav"), "wb") as voice:
+            voice.setnchannels(1)
+            voice.setsampwidth(2)
+            voice.setframerate(8000)
+            voice.writeframes(b"\0\0" * int(8000 * seconds))
+
+
+async def test_a_call_resumed_after_a_crash_between_hang_up_and_recording_takes_the_recording(tmp_path, db_url, monkeypatch):
+    """Found by the attacker: x, then kill -9 50 ms later. The log ended at the hang-up;
+    the resumed call never took the recording baresip had finished, which stayed in its
+    folder, readable by others."""
+    from callassist.core.phone import PhoneError
+    from callassist.tui.screens import call as call_screen
+    from callassist.tui.screens.resume import ResumeScreen
+
+    snd = tmp_path / "snd"
+    settings = Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS, phone=f"baresip://127.0.0.1:4444?recordings={snd}")
+
+    def recorded_app(phone: PlayedPhone) -> CallAssistApp:
+        app = CallAssistApp(lambda: Workspace.open(settings, db_url, "en"), "en", "wang", clock=lambda: NOW, phone=settings.phone_setting, data_dir=tmp_path)
+        app.phone = phone
+        return app
+
+    collect = call_screen.collect
+
+    def dies_first(*args, **kwargs):
+        raise PhoneError("the process died here")  # as kill -9 would: nothing comes into the log
+
+    monkeypatch.setattr(call_screen, "collect", dies_first)
+    phone = PlayedPhone()
+    async with recorded_app(phone).run_test(size=(80, 24)) as pilot:
+        await call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+        await _report(pilot, Answered("phone-1", NOW))
+        await _report(pilot, HungUp("phone-1", NOW + timedelta(seconds=1), by="them"))
+    monkeypatch.setattr(call_screen, "collect", collect)
+    _recording_pair(snd)
+    app = recorded_app(PlayedPhone())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ResumeScreen)
+        await press(pilot, "y")
+        await until(pilot, lambda: isinstance(app.screen, CallScreen) and not app.screen.recording, seconds=8)
+    [(_call, events)] = stored_calls(db_url)
+    kinds = [e.kind for e in events if e.kind.startswith("phone_") or e.kind == "recording_attached"]
+    assert kinds == ["phone_dialling", "phone_answered", "phone_hung_up", "recording_attached"]
+    assert (tmp_path / "recordings").is_dir() and not list(snd.glob("dump-*"))  # moved into the data folder

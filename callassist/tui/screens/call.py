@@ -171,6 +171,8 @@ class CallScreen(Screen):
             # The program stopped with the line up: a new link to the phone knows nothing of
             # that call, so what became of it is not known (its hang-up will never be heard).
             self.line_reported(LineLost(self.call.line.call_id, self.app.now(), RESUMED_MID_LINE))
+        elif self.active.resumed:
+            self.take_recording()  # it stopped after the hang-up, before the recording was in the log
 
     # ---- showing ----------------------------------------------------------------
 
@@ -491,6 +493,9 @@ class CallScreen(Screen):
             phone.hang_up(phone_call)
         except PhoneError as exc:
             self.app.call_from_thread(setattr, self, "status", (label("phone_hang_up_failed", self.locale, error=str(exc)), "bold red"))
+            return
+        if isinstance(self.call.line.end, LineLost):  # a call a lost link left up: its recording is finished now
+            self.app.call_from_thread(self.take_recording)
 
     def line_reported(self, event: LineEvent) -> None:
         """What the phone reported: into the call's log (after any change being stored), and
@@ -504,13 +509,9 @@ class CallScreen(Screen):
             return
         was_active = self.call.line.status in ACTIVE
         self.apply(lambda: self.call.record_line(event))
-        line, ended = self.call.line, self.call.line.end
-        snd_path = self.app.recordings_from
-        if was_active and ended is not None and line.answered_at is not None and line.dialled_at is not None and snd_path is not None and self.active.rehearsal is None:
-            self.recording = True
-            self.collect_recording(snd_path, line.dialled_at)
-            # Whatever happens to the phone's files, the call's end never waits longer than this.
-            self.set_timer(RECORDING_WAIT + 5, lambda: self.recording and self.recording_missing(label("recording_too_slow", self.locale)))
+        ended = self.call.line.end
+        if was_active and ended is not None:
+            self.take_recording()
         if self.call.line.status not in ACTIVE and self.hanging_up:
             self.line_settled()
         if was_active and self.call.line.status is LineStatus.ENDED and ended is not None:
@@ -519,6 +520,17 @@ class CallScreen(Screen):
             elif not isinstance(ended, Failed):
                 self.wrap_up_next = True
         self.show_line()
+
+    def take_recording(self) -> None:
+        """Take the call's recording from the phone's folder once an answered line has
+        ended, unless the log has it already; what ends the call waits for it."""
+        line, snd_path = self.call.line, self.app.recordings_from
+        if self.recording or self.call.recorded or line.end is None or line.answered_at is None or line.dialled_at is None or snd_path is None or self.active.rehearsal is not None:
+            return
+        self.recording = True
+        self.collect_recording(snd_path, line.dialled_at)
+        # Whatever happens to the phone's files, the call's end never waits longer than this.
+        self.set_timer(RECORDING_WAIT + 5, lambda: self.recording and self.recording_missing(label("recording_too_slow", self.locale)))
 
     @work(thread=True, group="recording")
     def collect_recording(self, snd_path, dialled_at: datetime) -> None:
@@ -531,7 +543,7 @@ class CallScreen(Screen):
         self.app.call_from_thread(self.recording_collected, made)
 
     def recording_collected(self, made: Recording) -> None:
-        if not self.recording:  # given up on (too slow): the call has gone on without it
+        if not self.recording or self.call.ended:  # given up on (too slow): the call has gone on without it
             return
         if self.pending is not None:
             self.after_store.append(lambda: self.recording_collected(made))
