@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from transitions import Machine, MachineError
 
-from callassist.core.compliance import HOLD_REASONS, STOPS, SUPERVISOR, Block, ContactRules, needs_disclosure
+from callassist.core.compliance import HOLD_REASONS, STOPS, SUPERVISOR, Attempt, Block, ContactRules, needs_disclosure
 from callassist.core.conditions import condition
 from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
 from callassist.core.event import Event
@@ -190,6 +190,7 @@ class Call:
     line: LineState = field(default_factory=LineState)  # what the phone reported, where it has one
     notice_given: bool = False  # the recording notice was shown (context.recording_notice)
     recorded: bool = False  # the call's recording is in its log
+    dials: list[tuple[datetime, bool]] = field(default_factory=list)  # each time the phone dialled in this call, and whether it was answered
 
     def __post_init__(self) -> None:
         # One clock per call, never running backwards: each event is stamped after the one
@@ -258,7 +259,10 @@ class Call:
         (which no override lifts) even then."""
         if self.contact_rules is None or self.ended or self.state != self.loaded.flow.initial:
             return ()
-        blocks = self.contact_rules.budget(self.clock()).blocks
+        rules = self.contact_rules
+        if self.dials:  # the rules were read without this call: each dial the phone made in it is an attempt
+            rules = rules._replace(attempts=rules.attempts + tuple(Attempt(at, rules.account_id, rules.phone, answered, False) for at, answered in self.dials))
+        blocks = rules.budget(self.clock()).blocks
         return tuple(block for block in blocks if not block.overridable) if self.overridden else blocks
 
     def choices(self) -> list[Choice]:
@@ -353,6 +357,7 @@ class Call:
         self.undoable = None
         logged = reported.as_event()
         events = [Event(logged.kind, logged.payload, self._at(reported.at))]
+        self._count_dial(reported, events[0].at)
         if isinstance(reported, Dialling):
             self.dialled = True
         elif isinstance(reported, Answered) and self.state == self.loaded.flow.initial and any(choice.trigger == ANSWERED_TRIGGER for choice in self.choices()):
@@ -364,6 +369,12 @@ class Call:
         elif isinstance(reported, (Busy, NoAnswer)) and self.line.answered_at is None:
             self.suggested_disposition = "no_answer"
         return events
+
+    def _count_dial(self, reported: LineEvent, at: datetime) -> None:
+        if isinstance(reported, Dialling):
+            self.dials.append((at, False))
+        elif isinstance(reported, Answered) and self.dials:
+            self.dials[-1] = (self.dials[-1][0], True)
 
     def _at(self, when: datetime) -> datetime:
         """`when` (the wall clock's time, or the phone's for what it reported) as the log's
@@ -680,6 +691,7 @@ class Call:
                 self.recorded = True
             elif (reported := line_event_in(event)) is not None:
                 self.line = self.line.advance(reported)
+                self._count_dial(reported, event.at)
                 if isinstance(reported, (Busy, NoAnswer)) and self.line.answered_at is None:
                     self.suggested_disposition = "no_answer"
             elif event.kind == "call_ended":

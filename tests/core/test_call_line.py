@@ -118,3 +118,31 @@ def test_a_call_the_phone_never_said_ended_talks_until_the_call_ends(make_call):
     call.clock = lambda: AT + timedelta(seconds=65)
     log += call.end("refused", "line went quiet", None)
     assert call_facts("z", "wang", AT.date(), log).parts["talk"] == (1, 60.0)
+
+
+def test_each_dial_of_a_call_counts_against_the_caps_across_resumes(make_call):
+    """Found by the attacker: quit and resume, and one call dialled five times while the
+    rules counted it once. Each dial is an attempt; a resumed call knows its dials."""
+    from callassist.core.compliance import ContactRules, profile
+
+    noon = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+    later = noon + timedelta(minutes=30)
+    call = make_call("en")
+    call.contact_rules, call.clock = ContactRules(profile("cn"), "Asia/Shanghai", 1, "+862155500000", ()), lambda: later
+    log = call.start({"account": 1})
+    for n in range(6):  # the cn rules allow six unanswered calls to a number a day
+        assert call.blocks_now() == (), n
+        log += call.record_line(Dialling(f"c{n}", noon, "+862155500000")) + call.record_line(NoAnswer(f"c{n}", noon, after=timedelta(seconds=30)))
+    assert [block.rule for block in call.blocks_now()] == ["unanswered_cap"]
+    again = make_call("en")
+    again.contact_rules, again.clock = call.contact_rules, lambda: later
+    again.resume(log)
+    assert [block.rule for block in again.blocks_now()] == ["unanswered_cap"]
+    answered = make_call("en")
+    answered.contact_rules, answered.clock = call.contact_rules, lambda: later
+    answered.start({"account": 1})
+    for n in range(6):
+        answered.record_line(Dialling(f"a{n}", noon, "+862155500000"))
+        answered.record_line(Answered(f"a{n}", noon))
+        answered.record_line(HungUp(f"a{n}", noon, by="them"))
+    assert answered.blocks_now() == ()  # answered calls are not unanswered ones
