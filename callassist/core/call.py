@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from transitions import Machine, MachineError
 
-from callassist.core.compliance import HOLD_REASONS, STOPS, SUPERVISOR, Attempt, Block, ContactRules, needs_disclosure
+from callassist.core.compliance import HOLD_REASONS, STOPS, SUPERVISOR, Attempt, Block, Budget, ContactRules, needs_disclosure
 from callassist.core.conditions import condition
 from callassist.core.context import CallContext, InstalmentView, PromiseView, RebuttalView
 from callassist.core.event import Event
@@ -253,16 +253,22 @@ class Call:
         did is recorded."""
         return () if self.dialled else self.blocks_now()
 
+    def budget(self) -> Budget:
+        """What the contact rules leave now (there are rules), counting each dial the phone
+        made in this call: the rules were read without it."""
+        rules = self.contact_rules
+        assert rules is not None, "a call under contact rules"
+        if self.dials:
+            rules = rules._replace(attempts=rules.attempts + tuple(Attempt(at, rules.account_id, rules.phone, answered, False) for at, answered in self.dials))
+        return rules.budget(self.clock())
+
     def blocks_now(self) -> tuple[Block, ...]:
         """What stops a dial through the phone at this instant, a redial too: the contact
         rules, until a supervisor overrides them; a stop on the contact or an absolute hold
         (which no override lifts) even then."""
         if self.contact_rules is None or self.ended or self.state != self.loaded.flow.initial:
             return ()
-        rules = self.contact_rules
-        if self.dials:  # the rules were read without this call: each dial the phone made in it is an attempt
-            rules = rules._replace(attempts=rules.attempts + tuple(Attempt(at, rules.account_id, rules.phone, answered, False) for at, answered in self.dials))
-        blocks = rules.budget(self.clock()).blocks
+        blocks = self.budget().blocks
         return tuple(block for block in blocks if not block.overridable) if self.overridden else blocks
 
     def choices(self) -> list[Choice]:

@@ -225,7 +225,7 @@ class CallScreen(Screen):
         rules = call.contact_rules.profile
         if call.state != call.loaded.flow.initial:
             # Their call hours may end while the call goes on: said at once, with the way out.
-            closed = next((block for block in call.contact_rules.budget(call.clock()).blocks if block.rule == "hours"), None)
+            closed = next((block for block in call.budget().blocks if block.rule == "hours"), None)
             line.display = closed is not None
             if closed is not None:
                 message = label("window_closed_mid_call", self.locale, closes=rules.window[1].strftime("%H:%M"))
@@ -234,7 +234,7 @@ class CallScreen(Screen):
                     self.told_window_closed = True
                     self.notify(message, severity="warning", markup=False)
             return
-        text = Text(describe_budget(call.contact_rules.budget(call.clock()), rules, self.locale), style="dim")
+        text = Text(describe_budget(call.budget(), rules, self.locale), style="dim")
         blocks = call.dial_blocks()
         if blocks:
             reasons = "; ".join(describe_block(block, rules.name, self.locale) for block in blocks)
