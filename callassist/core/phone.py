@@ -109,7 +109,7 @@ def _baresip_setting(text: str) -> BaresipSetting:
             recordings = unquote(folder, errors="strict")
         except UnicodeDecodeError:
             recordings = ""
-        if name != "recordings" or not recordings.startswith("/") or "&" in folder or "\x00" in recordings:
+        if name != "recordings" or not recordings.startswith("/") or "&" in folder or not recordings.isprintable():  # no NUL, newline or other control character
             raise PhoneError(f"phone setting {text!r} is not valid: {example}")
     return BaresipSetting(parts.hostname, port, recordings)
 

@@ -63,7 +63,13 @@ def test_no_recording_in_time_or_one_not_the_phones_is_one_line(tmp_path):
 def test_the_baresip_setting_names_where_it_records():
     setting = parse_phone_setting("baresip://127.0.0.1:4444?recordings=/home/wang/.baresip/calls")
     assert setting.recordings == "/home/wang/.baresip/calls" and parse_phone_setting(str(setting)) == setting
-    hostile = ("baresip://:pw@127.0.0.1:4444", "baresip://127.0.0.1:4444?recordings=/tmp/x&recordings=/etc", "baresip://127.0.0.1:4444?recordings=/tmp/a%00b", "baresip://127.0.0.1:4444?recordings=/tmp/%ff")  # found by the attacker
+    hostile = (  # found by the attackers
+        "baresip://:pw@127.0.0.1:4444",
+        "baresip://127.0.0.1:4444?recordings=/tmp/x&recordings=/etc",
+        "baresip://127.0.0.1:4444?recordings=/tmp/a%00b",
+        "baresip://127.0.0.1:4444?recordings=/tmp/%ff",
+        "baresip://127.0.0.1:4444?recordings=/tmp/a%0Ab",
+    )
     for bad in ("baresip://127.0.0.1:4444?recordings=calls", "baresip://127.0.0.1:4444?record=/x", *hostile):
         with pytest.raises(PhoneError, match="recordings=/ABSOLUTE/FOLDER"):
             parse_phone_setting(bad)

@@ -336,3 +336,25 @@ async def test_a_call_resumed_after_a_crash_between_hang_up_and_recording_takes_
     kinds = [e.kind for e in events if e.kind.startswith("phone_") or e.kind == "recording_attached"]
     assert kinds == ["phone_dialling", "phone_answered", "phone_hung_up", "recording_attached"]
     assert (tmp_path / "recordings").is_dir() and not list(snd.glob("dump-*"))  # moved into the data folder
+
+
+async def test_a_forged_number_with_a_line_break_is_shown_on_one_line_and_not_dialled(tmp_path, db_url):
+    """Found by the attacker: a number holding a newline (a row written past the import,
+    which refuses one) broke the key bar's line; the dial refused it already."""
+    from sqlmodel import select
+
+    from callassist.store import db
+    from callassist.store.models import Contact
+
+    engine = db.make_engine(db_url)
+    with db.session(engine) as session:
+        for contact in session.exec(select(Contact)).all():
+            contact.phone = "+86 21 5550\n0101 hangup"
+            session.add(contact)
+        session.commit()
+    engine.dispose()
+    phone = PlayedPhone()
+    async with _app(tmp_path, db_url, lambda: NOW, phone).run_test(size=(80, 24)) as pilot:
+        screen = await call_a_shanghai_debtor(pilot)
+        assert screen.dial_number == "+86 21 5550 0101 hangup"
+        assert "Dial +86 21 5550 0101 hangup" in screen.query_one("#choices").text.plain

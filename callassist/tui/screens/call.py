@@ -257,7 +257,7 @@ class CallScreen(Screen):
         if call.in_promise_step() and call.promise is None:
             extra.append(("m", label("promise_form", self.locale)))
         if self.dial_offered():
-            extra.insert(0, ("enter", label("dial_key", self.locale, number=self.active.snapshot.phone)))
+            extra.insert(0, ("enter", label("dial_key", self.locale, number=self.dial_number)))
         if not choices:
             extra.append(("x", label("end_call", self.locale)) if call.dialled else ("esc", label("leave_undialled", self.locale)))
         self.query_one(ChoiceBar).offer(choices, label("choices", self.locale), extra)
@@ -284,7 +284,7 @@ class CallScreen(Screen):
             if state == flow.promise_state:
                 items.append(("m", label("promise_form", self.locale)))
             if state == flow.initial and self.app.dials:
-                items.insert(0, ("enter", label("dial_key", self.locale, number=self.active.snapshot.phone)))
+                items.insert(0, ("enter", label("dial_key", self.locale, number=self.dial_number)))
             steps.append(items or [("x", label("end_call", self.locale))])
         return steps
 
@@ -455,6 +455,12 @@ class CallScreen(Screen):
             self.apply(lambda: self.call.choose(trigger))
 
     # ---- the phone ----------------------------------------------------------------------
+
+    @property
+    def dial_number(self) -> str:
+        """The number as the key bar shows it, on one line whatever a forged row holds (the
+        import refuses control characters; the dial refuses such a number)."""
+        return " ".join(self.active.snapshot.phone.split())
 
     def dial_offered(self) -> bool:
         """Enter dials the account's number while a phone is set up, on the first step, the
