@@ -453,10 +453,11 @@ def test_purge_removes_the_recordings_of_the_calls_it_deletes(tmp_path, demo_cop
     (data / "recordings" / "old1.wav").write_bytes(b"RIFF")
     outside = tmp_path / "keep.txt"
     outside.write_text("not a recording")
+    (data / "recordings" / "old4.wav").symlink_to(outside)  # found by the attacker: the link stayed after the purge
     engine = db.make_engine(url)
     with engine.begin() as connection:
         account, collector = connection.exec_driver_sql("SELECT account_id, collector_id FROM call LIMIT 1").one()
-        for n, file in ((1, "recordings/old1.wav"), (2, "recordings/old2.wav"), (3, "../keep.txt")):
+        for n, file in ((1, "recordings/old1.wav"), (2, "recordings/old2.wav"), (3, "../keep.txt"), (4, "recordings/old4.wav")):
             connection.exec_driver_sql(
                 f"INSERT INTO call (id, account_id, collector_id, script, script_hash, locale, started_at, state, practice) VALUES ('old{n}', {account}, {collector}, 'standard', 'h', 'en', '2019-05-0{n} 02:00:00.000000', 'wrap_up', 0)"
             )
@@ -465,8 +466,9 @@ def test_purge_removes_the_recordings_of_the_calls_it_deletes(tmp_path, demo_cop
     floor = retention_floor(profile("cn").retention_years, datetime.now(UTC).date())
     done = runner.invoke(app, ["--db", url, "--role", "supervisor", "purge", "--before", floor.isoformat(), "--yes"], env={"CALLASSIST_DATA_DIR": str(data)})
     assert done.exit_code == 0, done.output
-    assert "1 recording removed from this computer's data folder\n" in done.output and "2 recordings of these calls are kept on another computer: purge there too\n" in done.output
+    assert "2 recordings removed from this computer's data folder\n" in done.output and "2 recordings of these calls are kept on another computer: purge there too\n" in done.output
     assert not (data / "recordings" / "old1.wav").exists() and outside.read_text() == "not a recording"
+    assert not (data / "recordings" / "old4.wav").is_symlink()
 
 
 def test_export_recordings_never_writes_through_a_link_nor_into_the_data_folder(tmp_path, demo_copy):

@@ -307,10 +307,14 @@ def _remove_recordings(data_dir, files: list[str]) -> int:
     from callassist.phone.recording import kept_at
 
     removed = 0
+    folder = (data_dir / "recordings").resolve()
     for named in files:
         path = kept_at(data_dir, named)
         if path is not None and path.is_file():
             path.unlink()
+            removed += 1
+        elif (link := data_dir / named).is_symlink() and link.parent.resolve() == folder:
+            link.unlink()  # a link put in the recording's place goes; what it points at is left alone
             removed += 1
     return removed
 
