@@ -231,10 +231,12 @@ async def test_an_end_saved_before_the_phone_says_it_hung_up_waits_for_it(tmp_pa
     assert "did not say it hung up" in lost.payload["reason"]
 
 
-async def test_a_recorded_call_where_everyone_must_consent_says_so_in_its_greeting(tmp_path, db_url):
+async def test_a_recorded_call_where_everyone_must_consent_says_so_in_its_greeting(tmp_path, any_db_url):
     """Under the us rules, with a phone that keeps recordings: the first words after the
     answer say the call is recorded, on screen and in the call's log (the program's words,
-    whatever the script's greeting says: tests/core/test_recording_notice.py)."""
+    whatever the script's greeting says: tests/core/test_recording_notice.py); a team
+    member's own login stores the step that carries it."""
+    db_url = any_db_url
     recorded = f"baresip://127.0.0.1:4444?recordings={tmp_path / 'snd'}"
     settings = Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS, compliance="us", phone=recorded)
     phone = PlayedPhone()
