@@ -135,11 +135,13 @@ def make_app(settings, db_url):
     return make
 
 
-async def settle(pilot, seconds: float = 10.0) -> None:
+async def settle(pilot, seconds: float = 30.0) -> None:
     """Wait until workers are done and no change is waiting to be stored: seen twice in a
     row, each time after the screen has handled every message then queued (a worker's
     result may start another). Looked at again at once, not after a fixed pause: a
-    hundredth of a second per keystroke was a tenth of the suite's time."""
+    hundredth of a second per keystroke was a tenth of the suite's time. `seconds` bounds
+    only a failure: an app's first settle in a process checks the content (2 CPU-s), and
+    once, with the twenty collectors' processes beside it, took more than ten."""
     app = pilot.app
     deadline = time.monotonic() + seconds
     quiet = 0
