@@ -130,7 +130,7 @@ def _own_server():
     bindir = binaries()
     if bindir is None:
         pytest.skip("PostgreSQL is not installed here (no initdb): the PostgreSQL tests need its binaries")
-    server = Server(bindir)
+    server = Server(bindir, autovacuum=False)
     server.start()
     yield server
     server.stop()

@@ -31,11 +31,15 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, bindir: Path, durable: bool = False) -> None:
+    def __init__(self, bindir: Path, durable: bool = False, autovacuum: bool = True) -> None:
         """`durable`: commits wait for the disk (fsync), as on a real server; the tests'
-        server does without, which only matters if the machine loses power."""
+        server does without, which only matters if the machine loses power. `autovacuum`:
+        the server tidies and measures its tables as it goes, as a real one does (the
+        benchmarks' plans need it); the tests' servers do without, their hundreds of
+        databases each living seconds."""
         self.bindir = bindir
         self.durable = durable
+        self.autovacuum = autovacuum
         self.root = Path(tempfile.mkdtemp(prefix="callassist-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -56,7 +60,7 @@ class Server:
 
     def launch(self) -> None:
         """Run the server on its data folder (again, after kill)."""
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync={'on' if self.durable else 'off'} -c synchronous_commit=on -c max_connections=200"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync={'on' if self.durable else 'off'} -c synchronous_commit=on -c max_connections=200 -c autovacuum={'on' if self.autovacuum else 'off'}"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
 
     def kill(self) -> None:
