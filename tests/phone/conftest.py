@@ -65,15 +65,16 @@ _PORTS_FROM = 20000
 _BLOCKS = (32768 - _PORTS_FROM) // _PORT_BLOCK  # twelve workers, each with its own block
 
 
-def _free_port(kinds: tuple[int, ...] = (socket.SOCK_STREAM, socket.SOCK_DGRAM)) -> int:
-    """A port free for TCP and UDP, and the next one too (sip_listen binds PORT+1 for TLS)."""
+def _free_port(span: int = 2) -> int:
+    """The first of `span` ports in a row free for TCP and UDP (sip_listen binds PORT+1 for
+    TLS; a phone's ctrl_tcp takes the third)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     first = _PORTS_FROM + int(worker.removeprefix("gw") or 0) % _BLOCKS * _PORT_BLOCK
     for _ in range(100):
-        port = random.randrange(first, first + _PORT_BLOCK - 1)
-        if all(_bindable(port + offset, kind) for offset in (0, 1) for kind in kinds):
+        port = random.randrange(first, first + _PORT_BLOCK - span)
+        if all(_bindable(port + offset, kind) for offset in range(span) for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM)):
             return port
-    raise RuntimeError(f"no two free ports in a row on 127.0.0.1 between {first} and {first + _PORT_BLOCK}")
+    raise RuntimeError(f"no {span} free ports in a row on 127.0.0.1 between {first} and {first + _PORT_BLOCK}")
 
 
 def _bindable(port: int, kind: int) -> bool:
@@ -115,19 +116,16 @@ class Baresip:
 
     def command(self, command: str, params: str | None = None) -> str:
         """Runs a ctrl_tcp command (taking ctrl_tcp over from whoever held it) and returns
-        baresip's reply. Asked once more on a new link if baresip closes the first before
-        answering: seen twice in full runs on a loaded machine, never with the phone tests
-        alone (a process that died says so); the commands the tests send may be sent twice."""
-        for _ in range(2):
-            with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5) as link:
-                link.sendall(netstring({"command": command, "params": params, "token": "test"} if params else {"command": command, "token": "test"}))
-                reader = NetstringReader()
-                while data := link.recv(65536):
-                    for message in reader.feed(data):
-                        if message.get("response"):
-                            return str(message.get("data", ""))
-            assert self.process.poll() is None, f"{self.name}'s baresip died before answering {command!r}:\n{self.log()}"
-        raise AssertionError(f"{self.name}'s baresip closed ctrl_tcp twice before answering {command!r}")
+        baresip's reply."""
+        with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5) as link:
+            link.sendall(netstring({"command": command, "params": params, "token": "test"} if params else {"command": command, "token": "test"}))
+            reader = NetstringReader()
+            while data := link.recv(65536):
+                for message in reader.feed(data):
+                    if message.get("response"):
+                        return str(message.get("data", ""))
+        assert self.process.poll() is None, f"{self.name}'s baresip died before answering {command!r}:\n{self.log()}"
+        raise AssertionError(f"{self.name}'s baresip closed ctrl_tcp before answering {command!r}:\n{self.log()}")
 
 
 class Phones:
@@ -146,7 +144,11 @@ class Phones:
     def _launch(self, name: str, answermode: str, record: bool) -> Baresip:
         folder = self.folder / f"{name}-{len(self.started)}"
         folder.mkdir()
-        sip_port, ctrl_port = _free_port(), _free_port((socket.SOCK_STREAM,))
+        # One probe for the three: the ctrl port probed apart could be the SIP port's TLS
+        # neighbour, free until baresip binds it for TLS, and the tests' commands then went
+        # to the TLS listener, which closed them ("baresip closed the connection").
+        sip_port = _free_port(span=3)
+        ctrl_port = sip_port + 2
         config = [
             "poll_method epoll",
             f"sip_listen 127.0.0.1:{sip_port}",
