@@ -24,7 +24,7 @@ from callassist.core.flow import DISPOSITIONS, NOT_DIALLED, UNANSWERED, VERIFIED
 from callassist.core.i18n import fmt_date, label
 from callassist.core.money import Money, format_money
 from callassist.core.objections import Catalog, excuse_of, ladder_id
-from callassist.core.phone import Answered, Busy, Dialling, LineEvent, LineState, NoAnswer, line_event_in
+from callassist.core.phone import ACTIVE, Answered, Busy, Dialling, LineEvent, LineLost, LineState, NoAnswer, line_event_in
 from callassist.core.promises import Promise
 from callassist.core.redact import redact
 
@@ -357,8 +357,8 @@ class Call:
         dialling makes the call an attempt; an answer on the first step takes the flow's
         "someone answered" choice, so the next step's choices are offered; busy or no
         answer suggest the no-answer outcome. Nothing is added once the call has ended."""
-        if self.ended:
-            return []
+        if self.ended or (isinstance(reported, LineLost) and self.line.status not in ACTIVE):
+            return []  # a line already ended is not lost again (the link's heartbeat after an unconfirmed hang-up)
         self.line = self.line.advance(reported)
         self.undoable = None
         logged = reported.as_event()

@@ -2,8 +2,9 @@
 netstrings (`LEN:JSON,`) over one TCP connection (ctrl_tcp serves one at a time: a second
 program connecting takes the phone over, and the first sees its line lost).
 
-Commands go one at a time, each waiting for its reply: `dial`, then `callstat` when the
-call's id has not come with an event yet; `callfind ID` then `hangup` to end that call.
+Commands go one at a time, each waiting for its reply: `listcalls` (no dial while baresip
+still holds a call, one a lost link left up say), `dial`, then `callstat` when the call's id
+has not come with an event yet; `callfind ID` then `hangup` to end that call.
 A reader thread turns baresip's events about the call it dialled into line events:
 CALL_RINGING or CALL_PROGRESS, CALL_ESTABLISHED, CALL_CLOSED (its param is the reason:
 "486 Busy Here", "603 Decline" and the like mean busy); a dropped connection is the line
@@ -35,6 +36,7 @@ from callassist.phone.line import LineTracker, utc_now
 _BUSY_CODES = ("486", "600", "603")
 _MAX_MESSAGE = 1 << 20
 _CALL_ID_IN_STATUS = re.compile(r"\bid=([0-9A-Za-z]+)")
+_CALLS_IN_LIST = re.compile(r"Active calls \((\d+)\)")
 _READ_SLICE = 0.25  # seconds the reader waits on the socket before it checks the no-answer time
 HEARTBEAT = 2.0  # seconds without a word from baresip before the reader asks it something
 REPLY_TIMEOUT = 5.0  # seconds baresip has to answer a command, or the reader's question
@@ -73,6 +75,13 @@ class NetstringReader:
         if len(self._buffer) > len(str(_MAX_MESSAGE)) + 1 and b":" not in self._buffer:
             raise ValueError(f"not a netstring: {self._buffer[:20]!r}")
         return messages
+
+
+def _calls_up(reply: dict[str, Any]) -> int:
+    """How many calls `listcalls` says baresip holds ("Active calls (N)"); 0 when its words
+    are not those of the baresip checked."""
+    found = _CALLS_IN_LIST.search(str(reply.get("data", "")))
+    return int(found[1]) if found else 0
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,8 @@ class BaresipPhone:
                 self._reconnect()
             if (going_on := self._line.following()) is not None:
                 raise PhoneError(f"baresip at {self._where} is on call {going_on}: hang it up before dialling again")
+            if (up := _calls_up(self._command("listcalls"))) > 0:  # left by a lost link, or dialled from its own keys
+                raise PhoneError(f"baresip at {self._where} still has a call up ({up}): press x to hang up a lost call, or end it on the phone, before dialling again")
             with self._state:
                 self._dialling, self._dialled = _Dial(target, self._clock()), None
             try:

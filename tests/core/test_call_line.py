@@ -146,3 +146,12 @@ def test_each_dial_of_a_call_counts_against_the_caps_across_resumes(make_call):
         answered.record_line(Answered(f"a{n}", noon))
         answered.record_line(HungUp(f"a{n}", noon, by="them"))
     assert answered.blocks_now() == ()  # answered calls are not unanswered ones
+
+
+def test_a_line_already_ended_is_not_lost_again(make_call):
+    """Found by the second attacker: after x on a frozen phone the log said the line was
+    lost (the hang-up unconfirmed), then the heartbeat said so again."""
+    call, log = _started(make_call)
+    log += call.record_line(Dialling("c1", AT, "+862155500000")) + call.record_line(Answered("c1", AT))
+    assert [e.kind for e in call.record_line(LineLost("c1", AT, "the phone did not say it hung up within 5 s"))] == ["phone_line_lost"]
+    assert call.record_line(LineLost("c1", AT, "baresip said nothing for 7 s")) == []

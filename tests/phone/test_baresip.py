@@ -134,6 +134,29 @@ def test_the_collectors_phone_freezing_loses_the_line_within_the_bound_and_is_re
         phone.close()
 
 
+@pytest.mark.parametrize("lost_while", ["ringing", "talking"])
+def test_no_second_call_is_dialled_while_the_phone_still_holds_one_a_lost_link_left_up(collector, phones, events, lost_while):
+    """Found by the second attacker: a link lost while ringing (baresip frozen, or callassist
+    killed), the debtor answering meanwhile; the resumed call's Dial rang them a second time."""
+    debtor = phones.start("debtor", answermode="manual" if lost_while == "ringing" else "auto")
+    first = open_phone(collector.setting, events.put)
+    call_id = first.dial(debtor.uri)
+    events.wait_for("ringing" if lost_while == "ringing" else "answered")
+    first.close()  # the link let go of, the call up on the phone
+    again = open_phone(collector.setting, print)  # a resumed callassist
+    try:
+        with pytest.raises(PhoneError, match="still has a call up"):
+            again.dial(debtor.uri)
+        assert "Active calls (1)" in debtor.command("listcalls")  # the debtor's phone rang once
+        again.hang_up(call_id)  # x on the lost line
+        deadline = time.monotonic() + 3
+        while "Active calls (0)" not in debtor.command("listcalls") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        again.dial(debtor.uri)  # nothing up any more: dialled
+    finally:
+        again.close()
+
+
 def test_the_recording_lasts_as_long_as_the_talk(phone, collector, debtor, events):
     call_id = phone.dial(debtor.uri)
     events.wait_for("answered")

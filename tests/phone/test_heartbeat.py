@@ -32,6 +32,7 @@ class PlayedCtrlTcp:
         self.heard: list[str] = []
         self.dropped = threading.Event()  # the adapter closed a connection
         self.calls = itertools.count(1)
+        self.up = 0  # calls up, as listcalls says
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -53,8 +54,11 @@ class PlayedCtrlTcp:
                 if not self.answering:
                     continue
                 if message["command"] == "dial":
+                    self.up = 1
                     link.sendall(netstring({"event": True, "type": "CALL_ESTABLISHED", "direction": "outgoing", "id": f"call-{next(self.calls)}", "param": ""}))
-                link.sendall(netstring({"response": True, "ok": True, "data": "--- Active calls (1) ---", "token": message["token"]}))
+                elif message["command"] == "hangup":
+                    self.up = 0
+                link.sendall(netstring({"response": True, "ok": True, "data": f"--- Active calls ({self.up}) ---", "token": message["token"]}))
 
 
 @pytest.fixture

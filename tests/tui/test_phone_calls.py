@@ -360,3 +360,24 @@ async def test_a_forged_number_with_a_line_break_is_shown_on_one_line_and_not_di
         screen = await call_a_shanghai_debtor(pilot)
         assert screen.dial_number == "+86 21 5550 0101 hangup"
         assert "Dial +86 21 5550 0101 hangup" in screen.query_one("#choices").text.plain
+
+
+@pytest.mark.parametrize("answered", [False, True], ids=["lost while ringing", "lost while talking"])
+async def test_x_on_a_lost_line_reaches_the_phone_again_and_hangs_the_call_up(tmp_path, db_url, monkeypatch, answered):
+    """Found by the second attacker: once the link was lost the app let go of the phone,
+    and x asked nobody to hang up, so a frozen baresip that came back kept the debtor on a
+    recorded line; nor was a line lost while ringing (answered during the freeze) hung up."""
+    import callassist.phone
+
+    phone, again = PlayedPhone(), PlayedPhone()
+    monkeypatch.setattr(callassist.phone, "open_phone", lambda *args, **kwargs: again)  # the phone reached again
+    app = _app(tmp_path, db_url, lambda: NOW, phone)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+        await _report(pilot, Answered("phone-1", NOW) if answered else Ringing("phone-1", NOW))
+        await _report(pilot, LineLost("phone-1", NOW, "baresip said nothing for 7 s"))
+        assert app.phone is None  # let go of, as the app does
+        await press(pilot, "x")
+        await until(pilot, lambda: again.hung_up == ["phone-1"])

@@ -492,11 +492,10 @@ class CallScreen(Screen):
 
     @work(thread=True, group="phone-hang-up")
     def hang_up_phone(self, phone_call: str) -> None:
-        phone = self.app.phone
-        if phone is None:
-            return
+        """Ask the phone to end `phone_call`, reaching it again if its link was lost (the
+        app lets go of a lost phone: a frozen baresip that came back still holds the call)."""
         try:
-            phone.hang_up(phone_call)
+            self.app.phone_now().hang_up(phone_call)
         except PhoneError as exc:
             self.app.call_from_thread(setattr, self, "status", (label("phone_hang_up_failed", self.locale, error=str(exc)), "bold red"))
             return
@@ -794,9 +793,10 @@ class CallScreen(Screen):
             self.hang_up_phone(self.call.line.call_id)
             # A phone that never says it hung up keeps the call's end waiting no longer than this.
             self.set_timer(HANG_UP_WAIT, lambda: self.line_settled(waited=True))
-        elif isinstance(self.call.line.end, LineLost) and self.call.line.answered_at is not None and not self.hung_up_lost:
-            # The link was lost (or callassist stopped) with the line up: the phone may still
-            # hold the call, recorded; it is asked to hang it up, whatever it answers.
+        elif isinstance(self.call.line.end, LineLost) and not self.hung_up_lost:
+            # The link was lost (or callassist stopped) while the line was dialling, ringing
+            # or up: the phone may still hold the call, answered since and recorded; it is
+            # asked to hang it up, whatever it answers.
             self.hung_up_lost = True
             self.hang_up_phone(self.call.line.call_id)
 
