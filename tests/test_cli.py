@@ -510,3 +510,12 @@ def test_export_recordings_never_writes_through_a_link_nor_into_the_data_folder(
     refused = export(str(elsewhere))
     assert refused.exit_code == 2 and "is a file: give a folder" in refused.output, refused.output
     assert (data / "recordings" / "rec1.wav").read_bytes() == audio and not (data / "recordings" / "sub").exists()
+    # Found by the second attacker: a folder that cannot be written, or a folder where the copy
+    # goes, ended in a traceback (exit 70).
+    (out / f"{call_id}.wav").unlink()
+    (out / f"{call_id}.wav").mkdir()
+    for where, said in ((out, "Is a directory"), (Path("/proc/self"), "/proc/self")):
+        refused = export(str(where))
+        assert refused.exit_code == 2 and "cannot copy the recordings into" in refused.output and said in refused.output, refused.output
+        assert "Traceback" not in refused.output
+    assert not list(out.glob(".*.part"))  # no half-copy left beside it

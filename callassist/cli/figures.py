@@ -200,7 +200,7 @@ def export(
                 raise fail(words("cli_recordings_out_inside", ctx.obj, out=out, data_dir=data_dir))
             if out.exists() and not out.is_dir():
                 raise fail(words("cli_recordings_out_not_folder", ctx.obj, out=out))
-            rows = _copy_recordings(ctx.obj.settings.data_dir, queries.attached_recordings(queries.readable_call_ids(viewer, session=session), session=session), out)
+            rows = _copy_recordings(ctx.obj, queries.attached_recordings(queries.readable_call_ids(viewer, session=session), session=session), out)
         else:
             rows = queries.export_rows(what, session=session, viewer=viewer)
         writer = None
@@ -216,11 +216,12 @@ def export(
             writer.writerow({name: safe_cell(value) for name, value in row.items()})
 
 
-def _copy_recordings(data_dir: Path, recordings: list[tuple[str, dict]], out: Path):
+def _copy_recordings(options: Options, recordings: list[tuple[str, dict]], out: Path):
     """Each recording kept here copied into `out` as <call>.wav (private), read against
     its stored SHA-256; a row a line, for the list. Each is written beside its name and
     then put in its place: a link planted at the name is replaced, never written through
-    (it could lead anywhere, readable by anyone)."""
+    (it could lead anywhere, readable by anyone). A folder that cannot take them is one
+    line, naming what stood in the way."""
     import os
     import shutil
     import tempfile
@@ -228,21 +229,25 @@ def _copy_recordings(data_dir: Path, recordings: list[tuple[str, dict]], out: Pa
     from callassist.core.private import private_dir
     from callassist.phone.recording import file_digest, kept_at
 
-    private_dir(out)
-    for call_id, kept in recordings:
-        source = kept_at(data_dir, str(kept.get("file", "")))
-        here = source is not None and source.is_file()
-        if source is not None and here:
-            handle, copying = tempfile.mkstemp(dir=out, prefix=f".{call_id}.", suffix=".part")  # 0600, made by this call
-            try:
-                with open(handle, "wb") as target, open(source, "rb") as kept_file:
-                    shutil.copyfileobj(kept_file, target)
-                os.replace(copying, out / f"{call_id}.wav")
-            except BaseException:
-                os.unlink(copying)
-                raise
-        intact = here and file_digest(out / f"{call_id}.wav") == kept.get("sha256")
-        yield {"call_id": call_id, "file": f"{call_id}.wav" if here else "", "sha256": kept.get("sha256", ""), "seconds": kept.get("seconds", ""), "found": here, "intact": intact}
+    data_dir = options.settings.data_dir
+    try:
+        private_dir(out)
+        for call_id, kept in recordings:
+            source = kept_at(data_dir, str(kept.get("file", "")))
+            here = source is not None and source.is_file()
+            if source is not None and here:
+                handle, copying = tempfile.mkstemp(dir=out, prefix=f".{call_id}.", suffix=".part")  # 0600, made by this call
+                try:
+                    with open(handle, "wb") as target, open(source, "rb") as kept_file:
+                        shutil.copyfileobj(kept_file, target)
+                    os.replace(copying, out / f"{call_id}.wav")
+                except BaseException:
+                    os.unlink(copying)
+                    raise
+            intact = here and file_digest(out / f"{call_id}.wav") == kept.get("sha256")
+            yield {"call_id": call_id, "file": f"{call_id}.wav" if here else "", "sha256": kept.get("sha256", ""), "seconds": kept.get("seconds", ""), "found": here, "intact": intact}
+    except OSError as error:
+        raise fail(words("cli_recordings_copy_failed", options, out=out, error=f"{error.strerror or error}: {error.filename or out}")) from None
 
 
 @app.command()
