@@ -78,6 +78,15 @@ def collect(snd_path: Path, dialled_at: datetime, data_dir: Path, name: str, *, 
     return Recording(str(target.relative_to(data_dir)), file_digest(target), seconds)
 
 
+def recording_begun(snd_path: Path, dialled_at: datetime) -> bool:
+    """Whether the phone began a recording after `dialled_at`: a call lost while ringing may
+    have been answered while nobody watched the line."""
+    try:
+        return any(_written_file(path, dialled_at.timestamp() - 1) for path in snd_path.glob("dump-*-enc.wav"))
+    except OSError:
+        return True  # unreadable: collect says so
+
+
 def _pair(snd_path: Path, since: float, wait: float) -> tuple[Path, Path]:
     """The newest enc/dec pair begun at `since` or after, once neither file grows."""
     deadline = time.monotonic() + wait

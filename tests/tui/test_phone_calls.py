@@ -381,3 +381,36 @@ async def test_x_on_a_lost_line_reaches_the_phone_again_and_hangs_the_call_up(tm
         assert app.phone is None  # let go of, as the app does
         await press(pilot, "x")
         await until(pilot, lambda: again.hung_up == ["phone-1"])
+
+
+@pytest.mark.parametrize("answered_unseen", [True, False], ids=["answered while lost", "never answered"])
+async def test_x_on_a_line_lost_while_ringing_takes_a_recording_made_while_nobody_watched(tmp_path, db_url, monkeypatch, answered_unseen):
+    """Found by the second attacker: frozen while ringing, the debtor answered meanwhile; x
+    hung nothing up, and the phone's recording stayed in its folder, readable by others and
+    outside the call's log. A line lost and never answered has no recording to take, and
+    nothing is said of one."""
+    import callassist.phone
+
+    snd = tmp_path / "snd"
+    settings = Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS, phone=f"baresip://127.0.0.1:4444?recordings={snd}")
+    app = CallAssistApp(lambda: Workspace.open(settings, db_url, "en"), "en", "wang", clock=lambda: NOW, phone=settings.phone_setting, data_dir=tmp_path)
+    app.phone, again = PlayedPhone(), PlayedPhone()
+    monkeypatch.setattr(callassist.phone, "open_phone", lambda *args, **kwargs: again)
+    notices: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kwargs: notices.append(str(message)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, app.phone.dialled[0]))
+        await _report(pilot, Ringing("phone-1", NOW))
+        await _report(pilot, LineLost("phone-1", NOW, "baresip said nothing for 7 s"))
+        if answered_unseen:
+            _recording_pair(snd)
+        await press(pilot, "x")
+        await until(pilot, lambda: again.hung_up == ["phone-1"] and screen.call.recorded is answered_unseen)
+        await settle(pilot)
+    [(_call, events)] = stored_calls(db_url)
+    kinds = [e.kind for e in events if e.kind.startswith("phone_") or e.kind == "recording_attached"]
+    assert kinds == ["phone_dialling", "phone_ringing", "phone_line_lost"] + (["recording_attached"] if answered_unseen else [])
+    assert not list(snd.glob("dump-*"))
+    assert not [notice for notice in notices if "recording" in notice.lower()], notices

@@ -35,7 +35,7 @@ from callassist.core.priority import DEFAULT_WORK_STARTS
 from callassist.core.problems import ContentError
 from callassist.core.reasons import describe_block, describe_budget
 from callassist.phone.recording import WAIT_SECONDS as RECORDING_WAIT
-from callassist.phone.recording import Recording, collect
+from callassist.phone.recording import Recording, collect, recording_begun
 from callassist.tui import keytrace
 from callassist.tui.bindings import bind_localized
 from callassist.tui.screens.cases import CasePickerScreen
@@ -499,8 +499,11 @@ class CallScreen(Screen):
         except PhoneError as exc:
             self.app.call_from_thread(setattr, self, "status", (label("phone_hang_up_failed", self.locale, error=str(exc)), "bold red"))
             return
-        if isinstance(self.call.line.end, LineLost):  # a call a lost link left up: its recording is finished now
-            self.app.call_from_thread(self.take_recording)
+        line, snd_path = self.call.line, self.app.recordings_from
+        if isinstance(line.end, LineLost):  # a call a lost link left up: its recording is finished now
+            # Lost while ringing, it may have been answered unseen, and recorded.
+            unseen = line.answered_at is None and line.dialled_at is not None and snd_path is not None and recording_begun(snd_path, line.dialled_at)
+            self.app.call_from_thread(self.take_recording, unseen)
 
     def line_reported(self, event: LineEvent) -> None:
         """What the phone reported: into the call's log (after any change being stored), and
@@ -526,11 +529,12 @@ class CallScreen(Screen):
                 self.wrap_up_next = True
         self.show_line()
 
-    def take_recording(self) -> None:
-        """Take the call's recording from the phone's folder once an answered line has
-        ended, unless the log has it already; what ends the call waits for it."""
+    def take_recording(self, answered_unseen: bool = False) -> None:
+        """Take the call's recording from the phone's folder once an answered line (or one
+        `answered_unseen`, while its link was lost) has ended, unless the log has it already;
+        what ends the call waits for it."""
         line, snd_path = self.call.line, self.app.recordings_from
-        if self.recording or self.call.recorded or line.end is None or line.answered_at is None or line.dialled_at is None or snd_path is None or self.active.rehearsal is not None:
+        if self.recording or self.call.recorded or line.end is None or (line.answered_at is None and not answered_unseen) or line.dialled_at is None or snd_path is None or self.active.rehearsal is not None:
             return
         self.recording = True
         self.collect_recording(snd_path, line.dialled_at)
