@@ -383,12 +383,13 @@ async def test_x_on_a_lost_line_reaches_the_phone_again_and_hangs_the_call_up(tm
         await until(pilot, lambda: again.hung_up == ["phone-1"])
 
 
-@pytest.mark.parametrize("answered_unseen", [True, False], ids=["answered while lost", "never answered"])
-async def test_x_on_a_line_lost_while_ringing_takes_a_recording_made_while_nobody_watched(tmp_path, db_url, monkeypatch, answered_unseen):
+@pytest.mark.parametrize("lost", ["talking", "ringing, answered unseen", "ringing, never answered"])
+async def test_x_on_a_lost_line_takes_the_recording_the_phone_finished_once_hung_up(tmp_path, db_url, monkeypatch, lost):
     """Found by the second attacker: frozen while ringing, the debtor answered meanwhile; x
     hung nothing up, and the phone's recording stayed in its folder, readable by others and
-    outside the call's log. A line lost and never answered has no recording to take, and
-    nothing is said of one."""
+    outside the call's log. Tried as a collector: frozen while talking, the half-written
+    recording was read at the loss ("cannot be read"), though x took it whole later. A
+    line lost and never answered has no recording to take, and nothing is said of one."""
     import callassist.phone
 
     snd = tmp_path / "snd"
@@ -398,19 +399,26 @@ async def test_x_on_a_line_lost_while_ringing_takes_a_recording_made_while_nobod
     monkeypatch.setattr(callassist.phone, "open_phone", lambda *args, **kwargs: again)
     notices: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **kwargs: notices.append(str(message)))
+    recorded = lost != "ringing, never answered"
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await call_a_shanghai_debtor(pilot)
         await press(pilot, "enter")
         await _report(pilot, Dialling("phone-1", NOW, app.phone.dialled[0]))
-        await _report(pilot, Ringing("phone-1", NOW))
+        await _report(pilot, Answered("phone-1", NOW) if lost == "talking" else Ringing("phone-1", NOW))
+        if recorded:  # being written: no header yet
+            snd.mkdir()
+            for side in ("enc", "dec"):
+                (snd / f"dump-20261120-100000-{side}.wav").write_bytes(b"\1\0" * 800)
         await _report(pilot, LineLost("phone-1", NOW, "baresip said nothing for 7 s"))
-        if answered_unseen:
-            _recording_pair(snd)
+        await pilot.pause(0.3)
+        assert not screen.recording  # not read while the phone may still be writing it
+        if recorded:
+            _recording_pair(snd)  # the phone hung up: finished
         await press(pilot, "x")
-        await until(pilot, lambda: again.hung_up == ["phone-1"] and screen.call.recorded is answered_unseen)
+        await until(pilot, lambda: again.hung_up == ["phone-1"] and screen.call.recorded is recorded)
         await settle(pilot)
     [(_call, events)] = stored_calls(db_url)
     kinds = [e.kind for e in events if e.kind.startswith("phone_") or e.kind == "recording_attached"]
-    assert kinds == ["phone_dialling", "phone_ringing", "phone_line_lost"] + (["recording_attached"] if answered_unseen else [])
+    assert kinds == ["phone_dialling", "phone_answered" if lost == "talking" else "phone_ringing", "phone_line_lost"] + (["recording_attached"] if recorded else [])
     assert not list(snd.glob("dump-*"))
     assert not [notice for notice in notices if "recording" in notice.lower()], notices

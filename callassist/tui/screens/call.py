@@ -498,10 +498,11 @@ class CallScreen(Screen):
             self.app.phone_now().hang_up(phone_call)
         except PhoneError as exc:
             self.app.call_from_thread(setattr, self, "status", (label("phone_hang_up_failed", self.locale, error=str(exc)), "bold red"))
-            return
         line, snd_path = self.call.line, self.app.recordings_from
-        if isinstance(line.end, LineLost):  # a call a lost link left up: its recording is finished now
-            # Lost while ringing, it may have been answered unseen, and recorded.
+        if isinstance(line.end, LineLost):
+            # The call a lost link left up is hung up now (or its phone is out of reach): its
+            # recording is as finished as it will be. Lost while ringing, it may have been
+            # answered unseen, and recorded.
             unseen = line.answered_at is None and line.dialled_at is not None and snd_path is not None and recording_begun(snd_path, line.dialled_at)
             self.app.call_from_thread(self.take_recording, unseen)
 
@@ -518,8 +519,8 @@ class CallScreen(Screen):
         was_active = self.call.line.status in ACTIVE
         self.apply(lambda: self.call.record_line(event))
         ended = self.call.line.end
-        if was_active and ended is not None:
-            self.take_recording()
+        if was_active and ended is not None and not isinstance(ended, LineLost):
+            self.take_recording()  # a lost line's phone may still be writing it: x takes it once hung up
         if self.call.line.status not in ACTIVE and self.hanging_up:
             self.line_settled()
         if was_active and self.call.line.status is LineStatus.ENDED and ended is not None:
