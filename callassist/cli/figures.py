@@ -196,9 +196,14 @@ def export(
             if not viewer.sees_personal_data:
                 raise fail(words("cli_recordings_not_for_role", ctx.obj, role=viewer.role))
             data_dir = ctx.obj.settings.data_dir.resolve()
-            if out.resolve() == data_dir or data_dir in out.resolve().parents:
+            try:
+                resolved = out.resolve()
+                is_file = out.exists() and not out.is_dir()
+            except OSError as error:  # a path that cannot be followed, a name too long
+                raise _copy_failed(ctx.obj, out, error) from None
+            if resolved == data_dir or data_dir in resolved.parents:
                 raise fail(words("cli_recordings_out_inside", ctx.obj, out=out, data_dir=data_dir))
-            if out.exists() and not out.is_dir():
+            if is_file:
                 raise fail(words("cli_recordings_out_not_folder", ctx.obj, out=out))
             rows = _copy_recordings(ctx.obj, queries.attached_recordings(queries.readable_call_ids(viewer, session=session), session=session), out)
         else:
@@ -247,7 +252,13 @@ def _copy_recordings(options: Options, recordings: list[tuple[str, dict]], out: 
             intact = here and file_digest(out / f"{call_id}.wav") == kept.get("sha256")
             yield {"call_id": call_id, "file": f"{call_id}.wav" if here else "", "sha256": kept.get("sha256", ""), "seconds": kept.get("seconds", ""), "found": here, "intact": intact}
     except OSError as error:
-        raise fail(words("cli_recordings_copy_failed", options, out=out, error=f"{error.strerror or error}: {error.filename or out}")) from None
+        raise _copy_failed(options, out, error) from None
+
+
+def _copy_failed(options: Options, out: Path, error: OSError) -> Exception:
+    """The recordings cannot go into `out`: one line naming what stood in the way (the name
+    a copy was to take, not the half-copy beside it)."""
+    return fail(words("cli_recordings_copy_failed", options, out=out, error=f"{error.strerror or error}: {error.filename2 or error.filename or out}"))
 
 
 @app.command()
