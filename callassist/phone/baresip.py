@@ -40,6 +40,7 @@ _CALLS_IN_LIST = re.compile(r"Active calls \((\d+)\)")
 _READ_SLICE = 0.25  # seconds the reader waits on the socket before it checks the no-answer time
 HEARTBEAT = 2.0  # seconds without a word from baresip before the reader asks it something
 REPLY_TIMEOUT = 5.0  # seconds baresip has to answer a command, or the reader's question
+_ABANDONED_FOR = 60.0  # seconds a dial that went unanswered may still be made by baresip and be hung up
 _READERS_TOKEN = "callassist-reader"  # the reader's own commands: no one waits for their replies
 
 
@@ -108,6 +109,7 @@ class BaresipPhone:
         self._replies: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self._dialling: _Dial | None = None
         self._dialled: str | None = None
+        self._abandoned: float | None = None  # when a dial went unanswered (the screen was told it failed)
         self._seen_calls: set[str] = set()
         self._gone: str | None = None
         self._closing = False
@@ -129,7 +131,11 @@ class BaresipPhone:
             with self._state:
                 self._dialling, self._dialled = _Dial(target, self._clock()), None
             try:
-                reply = self._command("dial", target)
+                try:
+                    reply = self._command("dial", target)
+                except PhoneError:
+                    self._abandoned = time.monotonic()  # it may dial all the same, later: hung up when it shows
+                    raise
                 if not reply.get("ok"):
                     raise PhoneError(f"baresip at {self._where} would not dial {target}: {reply.get('data') or 'no reason given'}")
                 if self._dialled is None:
@@ -260,6 +266,8 @@ class BaresipPhone:
         if not message.get("event") or message.get("direction") != "outgoing" or not isinstance(call_id, str) or not call_id:
             return
         self._follow(call_id)
+        if self._hang_up_abandoned(call_id):
+            return
         kind, param = message.get("type"), str(message.get("param") or "")
         if kind in ("CALL_RINGING", "CALL_PROGRESS"):
             self._line.ringing(call_id)
@@ -276,6 +284,18 @@ class BaresipPhone:
             self._seen_calls.add(call_id)
             self._dialled = call_id
             self._line.dialled(call_id, self._dialling.number, self._dialling.at)
+
+    def _hang_up_abandoned(self, call_id: str) -> bool:
+        """Whether `call_id` is a dial baresip made after the dial command went unanswered
+        (the screen was told the phone did not dial): hung up at once, never followed."""
+        with self._state:
+            late = self._abandoned is not None and self._dialling is None and call_id not in self._seen_calls and time.monotonic() - self._abandoned < _ABANDONED_FOR
+            if late:
+                self._seen_calls.add(call_id)
+                self._abandoned = None
+        if late:
+            self._write({"command": "callfind", "params": call_id, "token": _READERS_TOKEN}, {"command": "hangup", "token": _READERS_TOKEN})
+        return late
 
     def _give_up_unanswered(self) -> None:
         if (call_id := self._line.overdue()) is not None:

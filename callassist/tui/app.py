@@ -7,6 +7,7 @@ import gc
 import sys
 import termios
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import Notify
 from textual.theme import ThemeProvider
-from textual.worker import WorkerFailed
+from textual.worker import WorkerFailed, get_current_worker
 
 from callassist.core.errors import AccountBusy, CallOpen, StoreError
 from callassist.core.i18n import label
@@ -42,6 +43,10 @@ GC_HELD_SECONDS = 20.0
 TERMINAL_SECONDS = 2.0
 # Notices on screen at once: two fit over the account card at 80x24, above the choices.
 MAX_NOTICES = 2
+# A hang-up the phone did not confirm (frozen, out of reach) is asked again this often, for
+# this long: the debtor's line may still be up, recorded, once the phone comes back.
+HANG_UP_AGAIN_SECONDS = 3.0
+HANG_UP_AGAIN_FOR = 600.0
 
 
 class CallAssistApp(App):
@@ -208,6 +213,25 @@ class CallAssistApp(App):
         """Where the phone writes its recordings, when it records and they have a place here."""
         setting = self.phone_setting
         return Path(setting.recordings) if isinstance(setting, BaresipSetting) and setting.recordings and self.data_dir is not None else None
+
+    @work(thread=True, group="phone-hang-up-again")
+    def hang_up_when_back(self, phone_call: str) -> None:
+        """Ask the phone to hang up `phone_call` again and again, whatever screen is open,
+        until it answers (said in a notice) or HANG_UP_AGAIN_FOR has passed (said too: the
+        collector ends it on the phone)."""
+        worker = get_current_worker()
+        given_up_at = time.monotonic() + HANG_UP_AGAIN_FOR
+        while not worker.is_cancelled and time.monotonic() < given_up_at:
+            time.sleep(HANG_UP_AGAIN_SECONDS)
+            try:
+                self.phone_now().hang_up(phone_call)
+            except PhoneError:
+                continue
+            if not worker.is_cancelled:
+                self.call_from_thread(self.notify, label("phone_hung_up_late", self.locale, call=phone_call), severity="information", timeout=10, markup=False)
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self.notify, label("phone_hang_up_given_up", self.locale, call=phone_call, minutes=round(HANG_UP_AGAIN_FOR / 60)), severity="error", timeout=30, markup=False)
 
     def phone_trouble(self, error: str) -> None:
         self.notify(label("phone_unreachable", self.locale, phone=str(self.phone_setting), error=error), severity="error", timeout=15, markup=False)

@@ -33,6 +33,7 @@ class PlayedCtrlTcp:
         self.dropped = threading.Event()  # the adapter closed a connection
         self.calls = itertools.count(1)
         self.up = 0  # calls up, as listcalls says
+        self.dial_delay = 0.0
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -54,6 +55,7 @@ class PlayedCtrlTcp:
                 if not self.answering:
                     continue
                 if message["command"] == "dial":
+                    time.sleep(self.dial_delay)  # baresip (or what stands between) slow to dial
                     self.up = 1
                     link.sendall(netstring({"event": True, "type": "CALL_ESTABLISHED", "direction": "outgoing", "id": f"call-{next(self.calls)}", "param": ""}))
                 elif message["command"] == "hangup":
@@ -112,3 +114,24 @@ def test_a_phone_lost_while_no_call_goes_on_is_reached_again_by_the_next_dial(ph
     ctrl_tcp.answering = True  # back, say after a SIGCONT
     call_id = phone.dial("5550101")
     assert [type(event) for event in events.settle(0.2)] == [Dialling, Answered] and events.seen[0].call_id == call_id
+
+
+def test_a_dial_baresip_answers_too_late_is_hung_up_when_it_shows(ctrl_tcp, events):
+    """Found by the third attacker (a proxy holding `dial` 7 s): the screen was told the
+    phone did not dial, the call was stored as not dialled, and baresip then rang the
+    debtor, whose answer gave a recorded line nobody followed or hung up."""
+    phone = BaresipPhone(ctrl_tcp.setting, events.put, no_answer_after=timedelta(seconds=30), heartbeat=2.0, reply_timeout=REPLY_TIMEOUT)
+    try:
+        ctrl_tcp.dial_delay = 2 * REPLY_TIMEOUT
+        with pytest.raises(PhoneError, match="did not answer 'dial'"):
+            phone.dial("5550101")
+        deadline = time.monotonic() + 2
+        while "hangup" not in ctrl_tcp.heard and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ctrl_tcp.heard[-2:] == ["callfind", "hangup"] and ctrl_tcp.up == 0
+        assert events.settle(0.2) == []  # never the screen's call
+        ctrl_tcp.dial_delay = 0
+        call_id = phone.dial("5550101")  # the next dial is followed as ever
+        assert [type(event) for event in events.settle(0.2)] == [Dialling, Answered] and events.seen[0].call_id == call_id
+    finally:
+        phone.close()

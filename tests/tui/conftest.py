@@ -147,7 +147,7 @@ async def settle(pilot, seconds: float = 30.0) -> None:
     quiet = 0
     while time.monotonic() < deadline:
         await pilot._wait_for_screen()
-        busy = any(w.is_running for w in app.workers)
+        busy = any(w.is_running and w.group != "phone-hang-up-again" for w in app.workers)  # that one lasts until the phone is back
         pending = getattr(app.screen, "pending", None) or any(getattr(s, "pending", None) for s in app.screen_stack)
         quiet = 0 if busy or pending else quiet + 1
         if quiet == 2:

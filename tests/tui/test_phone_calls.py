@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.widgets import Input, Select, Static
 
-from callassist.core.phone import Answered, BaresipSetting, Dialling, HungUp, LineLost, LineStatus, Ringing, line_event_of
+from callassist.core.phone import Answered, BaresipSetting, Dialling, HungUp, LineLost, LineStatus, PhoneError, Ringing, line_event_of
 from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.tui.app import CallAssistApp
@@ -422,3 +422,45 @@ async def test_x_on_a_lost_line_takes_the_recording_the_phone_finished_once_hung
     assert kinds == ["phone_dialling", "phone_answered" if lost == "talking" else "phone_ringing", "phone_line_lost"] + (["recording_attached"] if recorded else [])
     assert not list(snd.glob("dump-*"))
     assert not [notice for notice in notices if "recording" in notice.lower()], notices
+
+
+class FrozenPhone(PlayedPhone):
+    """A phone that does not answer a hang-up until `back` (frozen, then thawed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.back = False
+
+    def hang_up(self, call_id: str) -> None:
+        if not self.back:
+            raise PhoneError("baresip at 127.0.0.1:4444 did not answer 'callfind' within 5 s")
+        super().hang_up(call_id)
+
+
+@pytest.mark.parametrize("line", ["ringing", "talking"])
+async def test_a_hang_up_the_phone_never_confirmed_is_asked_again_until_it_is_back(tmp_path, db_url, monkeypatch, line):
+    """Found by the third attacker: x pressed while the phone froze, before the loss was
+    seen; the hang-up failed, the call was saved, and once baresip came back the debtor's
+    line stayed up, recorded (ringing: it rang on, and picking up gave a recorded line)."""
+    import callassist.tui.app
+    from callassist.tui.screens import call as call_screen
+
+    monkeypatch.setattr(callassist.tui.app, "HANG_UP_AGAIN_SECONDS", 0.1)
+    monkeypatch.setattr(call_screen, "HANG_UP_WAIT", 0.3)
+    phone = FrozenPhone()
+    app = _app(tmp_path, db_url, lambda: NOW, phone)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+        await _report(pilot, Answered("phone-1", NOW) if line == "talking" else Ringing("phone-1", NOW))
+        await press(pilot, "x")  # frozen: the hang-up is not answered
+        await until(pilot, lambda: isinstance(app.screen, DispositionScreen))
+        app.screen.query_one("#disposition", Select).value = "no_answer"
+        await press(pilot, "ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, WorklistScreen))
+        assert phone.hung_up == []
+        phone.back = True  # thawed
+        await until(pilot, lambda: phone.hung_up == ["phone-1"], seconds=5)
+    [(_call, events)] = stored_calls(db_url)
+    assert [e.kind for e in events][-2:] == ["phone_line_lost", "call_ended"]

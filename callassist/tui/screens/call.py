@@ -498,6 +498,7 @@ class CallScreen(Screen):
             self.app.phone_now().hang_up(phone_call)
         except PhoneError as exc:
             self.app.call_from_thread(setattr, self, "status", (label("phone_hang_up_failed", self.locale, error=str(exc)), "bold red"))
+            self.app.call_from_thread(self.app.hang_up_when_back, phone_call)  # it may still hold the call: asked again once it is back  # it may still hold the call: asked again once it is back
         line, snd_path = self.call.line, self.app.recordings_from
         if isinstance(line.end, LineLost):
             # The call a lost link left up is hung up now (or its phone is out of reach): its
