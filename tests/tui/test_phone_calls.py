@@ -464,3 +464,21 @@ async def test_a_hang_up_the_phone_never_confirmed_is_asked_again_until_it_is_ba
         await until(pilot, lambda: phone.hung_up == ["phone-1"], seconds=5)
     [(_call, events)] = stored_calls(db_url)
     assert [e.kind for e in events][-2:] == ["phone_line_lost", "call_ended"]
+
+
+async def test_a_call_whose_line_was_lost_is_not_dialled_again(tmp_path, db_url):
+    """Found by the third attacker: a redial after a line lost while ringing (answered and
+    recorded while nobody watched) left that first recording outside the log for good, as a
+    call keeps one recording. x ends the call, hanging up and taking what the phone made; a
+    new call dials again."""
+    phone = PlayedPhone()
+    app = _app(tmp_path, db_url, lambda: NOW, phone)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+        await _report(pilot, Ringing("phone-1", NOW))
+        await _report(pilot, LineLost("phone-1", NOW, "baresip said nothing for 7 s"))
+        assert not screen.dial_offered() and "Dial" not in screen.query_one("#choices").text.plain
+        await press(pilot, "enter")
+        assert phone.dialled == [phone.dialled[0]]  # dialled once

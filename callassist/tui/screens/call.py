@@ -464,9 +464,11 @@ class CallScreen(Screen):
 
     def dial_offered(self) -> bool:
         """Enter dials the account's number while a phone is set up, on the first step, the
-        contact rules allowing it and no call of this one's on the line."""
+        contact rules allowing it and no call of this one's on the line. Not after a lost
+        line: the phone may have made a recording of it, and a call keeps one; x ends the
+        call (hanging up, taking the recording) and a new call dials again."""
         call = self.call
-        return self.app.dials and self.active.rehearsal is None and not call.ended and call.state == call.loaded.flow.initial and call.line.status not in ACTIVE and not call.blocks_now()
+        return self.app.dials and self.active.rehearsal is None and not call.ended and call.state == call.loaded.flow.initial and call.line.status not in ACTIVE and not isinstance(call.line.end, LineLost) and not call.blocks_now()
 
     def action_dial(self) -> None:
         """Dial through the phone: the contact rules and the holds are read at this moment,
