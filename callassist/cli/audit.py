@@ -96,7 +96,8 @@ def audit_verify(
 def _check_recordings(options, recordings: list[tuple[str, dict]]) -> int:
     """Each recording the log names against its file in this computer's data folder: BROKEN
     when its bytes are not those whose SHA-256 was stored; a recording kept on another
-    computer (a team member's) is said to be elsewhere. The number broken."""
+    computer (a team member's) is said to be elsewhere; anything but a file in its place is
+    BROKEN. The number broken."""
     from callassist.phone.recording import file_digest, kept_at
 
     broken = 0
@@ -106,8 +107,11 @@ def _check_recordings(options, recordings: list[tuple[str, dict]]) -> int:
         if path is None:
             broken += 1
             typer.echo(f"BROKEN  {call_id}: {words('cli_recording_outside', options, file=named)}")
-        elif not path.is_file():
+        elif not path.exists():
             typer.echo(f"absent  {call_id}: {words('cli_recording_elsewhere', options, file=named)}")
+        elif not path.is_file():  # a directory, a pipe or a device put in its place
+            broken += 1
+            typer.echo(f"BROKEN  {call_id}: {words('cli_recording_not_file', options, file=named)}")
         elif file_digest(path) != kept.get("sha256"):
             broken += 1
             typer.echo(f"BROKEN  {call_id}: {words('cli_recording_changed', options, file=named)}")

@@ -124,6 +124,14 @@ async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, colle
     kept.unlink()
     elsewhere = verify()
     assert elsewhere.exit_code == 0 and f"absent  {call.id}: its recording" in elsewhere.stdout
+    # Found by the third attacker: a directory or a pipe put in its place read as absent.
+    kept.mkdir()
+    put_in_place = verify()
+    assert put_in_place.exit_code == 1 and f"BROKEN  {call.id}: its recording {attached.payload['file']} is not a file" in put_in_place.stdout, put_in_place.output
+    kept.rmdir()
+    os.mkfifo(kept)
+    put_in_place = verify()
+    assert put_in_place.exit_code == 1 and f"BROKEN  {call.id}: its recording {attached.payload['file']} is not a file" in put_in_place.stdout, put_in_place.output
 
 
 async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path, collector, debtor):
