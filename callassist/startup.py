@@ -7,7 +7,10 @@ import gc
 import re
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from callassist.settings import Settings
 
 # A database URL as SQLAlchemy names it: sqlite:///file.db, postgresql+psycopg://user@host/db.
 DB_URL = re.compile(r"^(sqlite|postgresql)(\+[a-z0-9_]+)?://", re.IGNORECASE)
@@ -101,6 +104,30 @@ def global_options_only(argv: list[str]) -> dict | None:
     return values
 
 
+def recordings_folder_problem(settings: Settings, locale: str) -> str | None:
+    """Why the phone's recordings folder (?recordings=) cannot be taken from, said before
+    any screen: none there, not a folder, or inside callassist's data folder (whose
+    recordings/ the calls' recordings are moved into). None when it can, or none is set."""
+    from callassist.core.i18n import label
+    from callassist.core.phone import BaresipSetting
+
+    setting = settings.phone_setting
+    if not isinstance(setting, BaresipSetting) or not setting.recordings:
+        return None
+    folder = Path(setting.recordings)
+    try:
+        data_dir, resolved = settings.data_dir.resolve(), folder.resolve()
+        if not folder.exists():
+            return label("recordings_folder_missing", locale, folder=folder)
+        if not folder.is_dir():
+            return label("recordings_folder_not_folder", locale, folder=folder)
+    except OSError as error:
+        return label("recordings_folder_unreadable", locale, folder=folder, error=error.strerror or error)
+    if resolved == data_dir or data_dir in resolved.parents:
+        return label("recordings_folder_inside_data", locale, folder=folder, data_dir=data_dir)
+    return None
+
+
 def run_tui(options: Options, url: str, replay: str | None = None) -> None:
     # Start-up makes a million objects and few cycles: sweeps of them would stall the first
     # frame and the first keys. The app resumes the collector once warmed up (CallAssistApp.warm_up).
@@ -110,6 +137,9 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
 
     settings = options.settings
     if problem := absent_database(url, settings.db is not None, options.locale):
+        print(f"callassist: {problem}", file=sys.stderr)
+        sys.exit(2)
+    if problem := recordings_folder_problem(settings, options.locale):
         print(f"callassist: {problem}", file=sys.stderr)
         sys.exit(2)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

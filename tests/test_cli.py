@@ -521,3 +521,22 @@ def test_export_recordings_never_writes_through_a_link_nor_into_the_data_folder(
         assert refused.exit_code == 2 and "cannot copy the recordings into" in refused.output and said in refused.output, refused.output
         assert "Traceback" not in refused.output
     assert not list(out.glob(".*.part"))  # no half-copy left beside it
+
+
+def test_a_recordings_folder_that_cannot_be_the_phones_is_said_at_start(tmp_path, monkeypatch, demo_copy):
+    """Found by the third attacker: ?recordings= naming no folder, a file, or callassist's
+    own data folder was taken, and said only after an answered call ("could not be kept"),
+    the phone's pair left where it was."""
+    from callassist.settings import default_data_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    data = default_data_dir()
+    data.mkdir()
+    demo_copy(data / "demo.db")
+    (data / "recordings").mkdir()
+    for folder, said in ((tmp_path / "nowhere", "is not there"), (Path("/etc/passwd"), "is not a folder"), (data, "inside callassist's data folder"), (data / "recordings", "inside callassist's data folder")):
+        ran = runner.invoke(app, ["--phone", f"baresip://127.0.0.1:4444?recordings={folder}", "demo"])
+        assert ran.exit_code == 2 and said in ran.output and "Traceback" not in ran.output, (folder, ran.output)
+    (tmp_path / "snd").mkdir()
+    ran = runner.invoke(app, ["--phone", f"baresip://127.0.0.1:4444?recordings={tmp_path / 'snd'}", "demo"])
+    assert ran.exit_code == 2 and "need a terminal" in ran.output  # a folder of its own: on to the screens
