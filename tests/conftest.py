@@ -48,6 +48,12 @@ def pytest_collection_finish(session) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+    # The app has Python hand the GIL between threads every 0.5 ms, not 5, for a keystroke's
+    # latency (tui/app.py); the suite measures no latency (the benchmarks do, with it), and
+    # four test processes on two cores spent 5 to 10% more CPU switching (paired runs of the
+    # Pilot tests, 2026-12-05 evening).
+    if (app_module := sys.modules.get("callassist.tui.app")) is not None:  # imported by the Pilot tests collected
+        app_module.GIL_SWITCH_INTERVAL = sys.getswitchinterval()
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
