@@ -61,6 +61,16 @@ async def _report(pilot, event) -> None:
     await settle(pilot)
 
 
+async def _dial_then_lose_the_line(pilot, phone: PlayedPhone, answered: bool, reason: str = "baresip said nothing for 7 s") -> CallScreen:
+    """A call dialled through `phone`, ringing or answered, then its link lost."""
+    screen = await call_a_shanghai_debtor(pilot)
+    await press(pilot, "enter")
+    await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+    await _report(pilot, Answered("phone-1", NOW) if answered else Ringing("phone-1", NOW))
+    await _report(pilot, LineLost("phone-1", NOW, reason))
+    return screen
+
+
 @pytest.fixture(params=["sqlite", "postgresql, wang's own login"])
 def any_db_url(request, db_url) -> str:
     """The demo on SQLite, or on a team's PostgreSQL as wang's own login: there the
@@ -111,11 +121,7 @@ async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path
     phone = PlayedPhone()
     app = _app(tmp_path, db_url, lambda: NOW, phone, locale="zh")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await call_a_shanghai_debtor(pilot)
-        await press(pilot, "enter")
-        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
-        await _report(pilot, Answered("phone-1", NOW))
-        await _report(pilot, LineLost("phone-1", NOW, "baresip closed the connection"))
+        screen = await _dial_then_lose_the_line(pilot, phone, answered=True, reason="baresip closed the connection")
         assert "电话软件没有响应了" in _line(screen) and app.phone is None  # the next dial reaches it again
         assert app.screen is screen  # no end form: the call goes on by hand
         await press(pilot, "r", "y")
@@ -373,11 +379,7 @@ async def test_x_on_a_lost_line_reaches_the_phone_again_and_hangs_the_call_up(tm
     monkeypatch.setattr(callassist.phone, "open_phone", lambda *args, **kwargs: again)  # the phone reached again
     app = _app(tmp_path, db_url, lambda: NOW, phone)
     async with app.run_test(size=(80, 24)) as pilot:
-        await call_a_shanghai_debtor(pilot)
-        await press(pilot, "enter")
-        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
-        await _report(pilot, Answered("phone-1", NOW) if answered else Ringing("phone-1", NOW))
-        await _report(pilot, LineLost("phone-1", NOW, "baresip said nothing for 7 s"))
+        await _dial_then_lose_the_line(pilot, phone, answered)
         assert app.phone is None  # let go of, as the app does
         await press(pilot, "x")
         await until(pilot, lambda: again.hung_up == ["phone-1"])
@@ -401,15 +403,11 @@ async def test_x_on_a_lost_line_takes_the_recording_the_phone_finished_once_hung
     monkeypatch.setattr(app, "notify", lambda message, **kwargs: notices.append(str(message)))
     recorded = lost != "ringing, never answered"
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await call_a_shanghai_debtor(pilot)
-        await press(pilot, "enter")
-        await _report(pilot, Dialling("phone-1", NOW, app.phone.dialled[0]))
-        await _report(pilot, Answered("phone-1", NOW) if lost == "talking" else Ringing("phone-1", NOW))
-        if recorded:  # being written: no header yet
+        if recorded:  # being written as the line is lost: no header yet
             snd.mkdir()
             for side in ("enc", "dec"):
                 (snd / f"dump-20261120-100000-{side}.wav").write_bytes(b"\1\0" * 800)
-        await _report(pilot, LineLost("phone-1", NOW, "baresip said nothing for 7 s"))
+        screen = await _dial_then_lose_the_line(pilot, app.phone, answered=lost == "talking")
         await pilot.pause(0.3)
         assert not screen.recording  # not read while the phone may still be writing it
         if recorded:
@@ -474,11 +472,7 @@ async def test_a_call_whose_line_was_lost_is_not_dialled_again(tmp_path, db_url)
     phone = PlayedPhone()
     app = _app(tmp_path, db_url, lambda: NOW, phone)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await call_a_shanghai_debtor(pilot)
-        await press(pilot, "enter")
-        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
-        await _report(pilot, Ringing("phone-1", NOW))
-        await _report(pilot, LineLost("phone-1", NOW, "baresip said nothing for 7 s"))
+        screen = await _dial_then_lose_the_line(pilot, phone, answered=False)
         assert not screen.dial_offered() and "Dial" not in screen.query_one("#choices").text.plain
         await press(pilot, "enter")
         assert phone.dialled == [phone.dialled[0]]  # dialled once
