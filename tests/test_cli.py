@@ -516,7 +516,8 @@ def test_export_recordings_never_writes_through_a_link_nor_into_the_data_folder(
     (out / f"{call_id}.wav").mkdir()
     # The third attacker: a path that cannot be resolved, a name too long (exit 70 again);
     # the directory in the way is named, not the half-copy beside it.
-    for where, said in ((out, f"{call_id}.wav"), (Path("/proc/self"), "/proc/self"), (Path("/proc/1/root/tmp/x"), "/proc/1/root"), (tmp_path / ("n" * 300), "File name too long")):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")  # the fourth attacker: a link to itself
+    for where, said in ((out, f"{call_id}.wav"), (Path("/proc/self"), "/proc/self"), (Path("/proc/1/root/tmp/x"), "/proc/1/root"), (tmp_path / ("n" * 300), "File name too long"), (tmp_path / "loop", "loop"), (tmp_path / "loop" / "x", "loop")):
         refused = export(str(where))
         assert refused.exit_code == 2 and "cannot copy the recordings into" in refused.output and said in refused.output, refused.output
         assert "Traceback" not in refused.output

@@ -199,7 +199,7 @@ def export(
             try:
                 resolved = out.resolve()
                 is_file = out.exists() and not out.is_dir()
-            except OSError as error:  # a path that cannot be followed, a name too long
+            except (OSError, RuntimeError) as error:  # a path that cannot be followed, a name too long, a loop of links
                 raise _copy_failed(ctx.obj, out, error) from None
             if resolved == data_dir or data_dir in resolved.parents:
                 raise fail(words("cli_recordings_out_inside", ctx.obj, out=out, data_dir=data_dir))
@@ -255,9 +255,11 @@ def _copy_recordings(options: Options, recordings: list[tuple[str, dict]], out: 
         raise _copy_failed(options, out, error) from None
 
 
-def _copy_failed(options: Options, out: Path, error: OSError) -> Exception:
+def _copy_failed(options: Options, out: Path, error: OSError | RuntimeError) -> Exception:
     """The recordings cannot go into `out`: one line naming what stood in the way (the name
     a copy was to take, not the half-copy beside it)."""
+    if isinstance(error, RuntimeError):
+        return fail(words("cli_recordings_copy_failed", options, out=out, error=str(error)))
     return fail(words("cli_recordings_copy_failed", options, out=out, error=f"{error.strerror or error}: {error.filename2 or error.filename or out}"))
 
 

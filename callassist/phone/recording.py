@@ -44,9 +44,13 @@ class Recording:
 
 def kept_at(data_dir: Path, named: str) -> Path | None:
     """Where the recording a call's log names is kept in this data folder; None when the
-    name points outside its recordings/ (a forged row may name any file)."""
-    folder = (data_dir / "recordings").resolve()
-    path = (data_dir / named).resolve()
+    name leads outside its recordings/ (a forged row may name any file, a link put in its
+    place anywhere, or back to itself)."""
+    try:
+        folder = (data_dir / "recordings").resolve()
+        path = (data_dir / named).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links
+        return None
     return path if path.is_relative_to(folder) and path != folder else None
 
 

@@ -132,6 +132,10 @@ async def test_a_whole_call_dialled_through_baresip_and_recorded(tmp_path, colle
     os.mkfifo(kept)
     put_in_place = verify()
     assert put_in_place.exit_code == 1 and f"BROKEN  {call.id}: its recording {attached.payload['file']} is not a file" in put_in_place.stdout, put_in_place.output
+    kept.unlink()
+    kept.symlink_to(kept)  # the fourth attacker: a link to itself ended the check in a traceback
+    put_in_place = verify()
+    assert put_in_place.exit_code == 1 and f"BROKEN  {call.id}: the recording it names, {attached.payload['file']}, leads outside" in put_in_place.stdout, put_in_place.output
 
 
 async def test_the_phone_dies_mid_call_and_the_call_is_finished_by_hand(tmp_path, collector, debtor):
