@@ -168,6 +168,10 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
     tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True, phone=settings.phone_setting, data_dir=settings.data_dir)
     tui.run()
     tui.resume_gc()  # an app that ended before warming up
+    if tui.hang_ups_owed:  # said where it stays on screen once the app has gone
+        from callassist.core.i18n import label
+
+        print(f"callassist: {label('phone_hang_ups_owed', options.locale, calls=', '.join(sorted(tui.hang_ups_owed)))}", file=sys.stderr)
     if tui.return_code in (0, None):
         daily_checkpoint(tui.workspace)
     else:

@@ -98,6 +98,7 @@ COUNTED = {
     "block_attempts_cap": "count",
     "block_after_conversation": "days",
     "worklist_sub": "count",
+    "phone_left_up_hung_up": "count",
     "cli_problems": "count",
     "cli_script_problems": "count",
     "cli_import_refused": "count",

@@ -11,7 +11,8 @@ CALL_RINGING or CALL_PROGRESS, CALL_ESTABLISHED, CALL_CLOSED (its param is the r
 lost. A frozen baresip keeps its connection open and says nothing, so the reader asks it
 `listcalls` (answered at once, logged nowhere) after HEARTBEAT seconds without a word, and
 takes the line as lost when nothing at all comes within REPLY_TIMEOUT of the question. A
-dial after a lost link connects again.
+dial after a lost link connects again. Each new link first hangs up the calls baresip
+dialled that it still holds (`callstat` names the current call and its direction).
 Checked with Debian's baresip 1.0.0 (tests/phone)."""
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _CALLS_IN_LIST = re.compile(r"Active calls \((\d+)\)")
 _READ_SLICE = 0.25  # seconds the reader waits on the socket before it checks the no-answer time
 HEARTBEAT = 2.0  # seconds without a word from baresip before the reader asks it something
 REPLY_TIMEOUT = 5.0  # seconds baresip has to answer a command, or the reader's question
+_MOST_LEFT_UP = 8  # calls hung up as a link is made, at most (baresip holds a few at most)
 _ABANDONED_FOR = 60.0  # seconds a dial that went unanswered may still be made by baresip and be hung up
 _READERS_TOKEN = "callassist-reader"  # the reader's own commands: no one waits for their replies
 
@@ -114,6 +116,12 @@ class BaresipPhone:
         self._gone: str | None = None
         self._closing = False
         self._reader = self._reading()
+        self.left_up = 0
+        try:
+            self._hang_up_left_up()
+        except PhoneError:
+            self.close()
+            raise
 
     # --- what the call screen asks ---
 
@@ -197,6 +205,22 @@ class BaresipPhone:
         self._socket = self._connected()
         self._gone, self._replies = None, queue.SimpleQueue()
         self._reader = self._reading()
+        self._hang_up_left_up()
+
+    def _hang_up_left_up(self) -> None:
+        """Hang up every call baresip dialled that it holds as this link is made: a new link
+        follows none, so each was left up by a crash, a lost link, or a dial baresip made
+        after callassist gave up waiting for it, and would keep the debtor on a recorded
+        line nobody logs. One at a time (ctrl_tcp has no hang-up-all); a call coming in is
+        left alone. Counted in `left_up`."""
+        for _ in range(_MOST_LEFT_UP):
+            status = str(self._command("callstat").get("data", ""))
+            found = _CALL_ID_IN_STATUS.search(status)
+            if found is None or "direction: Outgoing" not in status:
+                return
+            self._command("callfind", found[1])
+            self._command("hangup")
+            self.left_up += 1
 
     def _command(self, command: str, params: str | None = None) -> dict[str, Any]:
         with self._commanding:

@@ -14,6 +14,7 @@ class CommandPhone:
     """The `command:` setting."""
 
     reports_line = False
+    left_up = 0  # it cannot see calls it did not make
 
     def __init__(self, setting: CommandSetting) -> None:
         self._setting = setting

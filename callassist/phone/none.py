@@ -12,6 +12,7 @@ class NoPhone:
     """The `none` setting."""
 
     reports_line = False
+    left_up = 0  # it cannot see calls it did not make
 
     def dial(self, number: str) -> str:
         """A fresh id for the call the collector makes by hand (no phone names it)."""

@@ -85,6 +85,7 @@ class CallAssistApp(App):
         self.data_dir = data_dir
         self.phone: Phone | None = None  # once connected (connect_phone)
         self._phone_lock = threading.Lock()
+        self.hang_ups_owed: set[str] = set()  # calls the phone never confirmed hanging up (hang_up_when_back)
         self.replay = replay
         self.freeze = freeze
         # Python hands the GIL between threads every 5 ms by default. A commit finishing
@@ -199,6 +200,8 @@ class CallAssistApp(App):
         with self._phone_lock:
             if self.phone is None:
                 self.phone = open_phone(self.phone_setting, self._line_from_phone)
+                if self.phone.left_up:
+                    self.call_from_thread(self.notify, label("phone_left_up_hung_up", self.locale, count=self.phone.left_up), severity="warning", timeout=15, markup=False)
             return self.phone
 
     def phone_lost(self) -> None:
@@ -221,12 +224,14 @@ class CallAssistApp(App):
         collector ends it on the phone)."""
         worker = get_current_worker()
         given_up_at = time.monotonic() + HANG_UP_AGAIN_FOR
+        self.hang_ups_owed.add(phone_call)
         while not worker.is_cancelled and time.monotonic() < given_up_at:
             time.sleep(HANG_UP_AGAIN_SECONDS)
             try:
                 self.phone_now().hang_up(phone_call)
             except PhoneError:
                 continue
+            self.hang_ups_owed.discard(phone_call)
             if not worker.is_cancelled:
                 self.call_from_thread(self.notify, label("phone_hung_up_late", self.locale, call=phone_call), severity="information", timeout=10, markup=False)
             return

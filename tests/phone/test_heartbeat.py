@@ -135,3 +135,12 @@ def test_a_dial_baresip_answers_too_late_is_hung_up_when_it_shows(ctrl_tcp, even
         assert [type(event) for event in events.settle(0.2)] == [Dialling, Answered] and events.seen[0].call_id == call_id
     finally:
         phone.close()
+
+
+def test_no_dial_while_the_phone_holds_a_call_it_was_not_asked_for(phone, ctrl_tcp, events):
+    """One call at a time on the phone too: a call dialled from baresip's own keys (or one a
+    new link could not hang up) stops the dial; the debtor is never rung a second time."""
+    ctrl_tcp.up = 1
+    with pytest.raises(PhoneError, match="still has a call up"):
+        phone.dial("5550101")
+    assert "dial" not in ctrl_tcp.heard and events.settle(0.1) == []

@@ -30,6 +30,7 @@ class PlayedPhone:
     reports_line = True
 
     def __init__(self) -> None:
+        self.left_up = 0
         self.dialled: list[str] = []
         self.hung_up: list[str] = []
 
@@ -457,9 +458,10 @@ async def test_a_hang_up_the_phone_never_confirmed_is_asked_again_until_it_is_ba
         app.screen.query_one("#disposition", Select).value = "no_answer"
         await press(pilot, "ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, WorklistScreen))
-        assert phone.hung_up == []
+        assert phone.hung_up == [] and app.hang_ups_owed == {"phone-1"}  # said at exit were it to end now (startup.run_tui)
         phone.back = True  # thawed
         await until(pilot, lambda: phone.hung_up == ["phone-1"], seconds=5)
+        await until(pilot, lambda: not app.hang_ups_owed)
     [(_call, events)] = stored_calls(db_url)
     assert [e.kind for e in events][-2:] == ["phone_line_lost", "call_ended"]
 
@@ -476,3 +478,20 @@ async def test_a_call_whose_line_was_lost_is_not_dialled_again(tmp_path, db_url)
         assert not screen.dial_offered() and "Dial" not in screen.query_one("#choices").text.plain
         await press(pilot, "enter")
         assert phone.dialled == [phone.dialled[0]]  # dialled once
+
+
+async def test_the_calls_a_phone_held_when_it_was_reached_are_said_hung_up(tmp_path, db_url, monkeypatch):
+    """The fourth attacker: calls left up by a crash or a lost link stayed up, recorded,
+    nobody told. The phone hangs them up as it is reached; the collector is told."""
+    import callassist.phone
+
+    found = PlayedPhone()
+    found.left_up = 2
+    monkeypatch.setattr(callassist.phone, "open_phone", lambda *args, **kwargs: found)
+    app = CallAssistApp(lambda: Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), db_url, "en"), "en", "wang", clock=lambda: NOW, phone=BaresipSetting("127.0.0.1", 4444))
+    notices: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kwargs: notices.append(str(message)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.phone is found)
+        await settle(pilot)
+    assert [notice for notice in notices if "The phone still held 2 calls nobody followed" in notice and "hung up" in notice]
