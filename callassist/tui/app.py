@@ -222,6 +222,8 @@ class CallAssistApp(App):
         """Ask the phone to hang up `phone_call` again and again, whatever screen is open,
         until it answers (said in a notice) or HANG_UP_AGAIN_FOR has passed (said too: the
         collector ends it on the phone)."""
+        if phone_call in self.hang_ups_owed:  # asked again already (x pressed twice on a frozen phone)
+            return
         worker = get_current_worker()
         given_up_at = time.monotonic() + HANG_UP_AGAIN_FOR
         self.hang_ups_owed.add(phone_call)
