@@ -33,6 +33,10 @@ class PhoneError(Exception):
     dialled; the text says why in one line."""
 
 
+class DialStopped(PhoneError):
+    """The account, read again as the phone was about to dial, no longer allows the call."""
+
+
 # --- the setting -----------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from callassist.core.phone import BaresipSetting, LineEvent, PhoneError, dial_target
+from callassist.core.phone import BaresipSetting, DialStopped, LineEvent, PhoneError, dial_target
 from callassist.phone.line import LineTracker, utc_now
 
 # SIP answers that mean the other side is busy or will not take the call.
@@ -125,9 +125,10 @@ class BaresipPhone:
 
     # --- what the call screen asks ---
 
-    def dial(self, number: str) -> str:
+    def dial(self, number: str, still_allowed: Callable[[], bool] = lambda: True) -> str:
         """Dials the checked number, one call at a time; the call's id once baresip has
-        given it one."""
+        given it one. `still_allowed` is asked once baresip is known to hold no call, just
+        before the dial: DialStopped when it says no."""
         target = dial_target(number)
         with self._operating:
             if self._gone is not None:
@@ -136,6 +137,8 @@ class BaresipPhone:
                 raise PhoneError(f"baresip at {self._where} is on call {going_on}: hang it up before dialling again")
             if (up := _calls_up(self._command("listcalls"))) > 0:  # left by a lost link, or dialled from its own keys
                 raise PhoneError(f"baresip at {self._where} still has a call up ({up}): press x to hang up a lost call, or end it on the phone, before dialling again")
+            if not still_allowed():  # the checks above may have waited on baresip: the account is read again
+                raise DialStopped("the account no longer allows this call")
             with self._state:
                 self._dialling, self._dialled = _Dial(target, self._clock()), None
             try:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from collections.abc import Callable
 
-from callassist.core.phone import CommandSetting, PhoneError, dial_target
+from callassist.core.phone import CommandSetting, DialStopped, PhoneError, dial_target
 
 
 class CommandPhone:
@@ -20,9 +21,11 @@ class CommandPhone:
         self._setting = setting
         self._started: list[subprocess.Popen[bytes]] = []
 
-    def dial(self, number: str) -> str:
+    def dial(self, number: str, still_allowed: Callable[[], bool] = lambda: True) -> str:
         """Starts the program for the checked number; PhoneError when it cannot start."""
         command = self._setting.command_for(dial_target(number))
+        if not still_allowed():
+            raise DialStopped("the account no longer allows this call")
         self._reap()
         try:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 
-from callassist.core.phone import Answered, BaresipSetting, Dialling, LineLost, PhoneError
+from callassist.core.phone import Answered, BaresipSetting, Dialling, DialStopped, LineLost, PhoneError
 from callassist.phone.baresip import BaresipPhone, NetstringReader, netstring
 
 HEARTBEAT, REPLY_TIMEOUT = 0.1, 0.3
@@ -144,3 +144,11 @@ def test_no_dial_while_the_phone_holds_a_call_it_was_not_asked_for(phone, ctrl_t
     with pytest.raises(PhoneError, match="still has a call up"):
         phone.dial("5550101")
     assert "dial" not in ctrl_tcp.heard and events.settle(0.1) == []
+
+
+def test_a_dial_the_account_no_longer_allows_is_never_sent(phone, ctrl_tcp, events):
+    """The account is read again once baresip is known to hold no call, just before the
+    dial (the fourth attacker held that check 4 s while a stop was stored)."""
+    with pytest.raises(DialStopped):
+        phone.dial("5550101", still_allowed=lambda: False)
+    assert "dial" not in ctrl_tcp.heard and ctrl_tcp.heard[-1] == "listcalls" and events.settle(0.1) == []

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.widgets import Input, Select, Static
 
-from callassist.core.phone import Answered, BaresipSetting, Dialling, HungUp, LineLost, LineStatus, PhoneError, Ringing, line_event_of
+from callassist.core.phone import Answered, BaresipSetting, Dialling, DialStopped, HungUp, LineLost, LineStatus, PhoneError, Ringing, line_event_of
 from callassist.services.workspace import Workspace
 from callassist.settings import Settings
 from callassist.tui.app import CallAssistApp
@@ -34,7 +34,7 @@ class PlayedPhone:
         self.dialled: list[str] = []
         self.hung_up: list[str] = []
 
-    def dial(self, number: str) -> str:
+    def dial(self, number: str, still_allowed=lambda: True) -> str:
         self.dialled.append(number)
         return f"phone-{len(self.dialled)}"
 
@@ -495,3 +495,30 @@ async def test_the_calls_a_phone_held_when_it_was_reached_are_said_hung_up(tmp_p
         await until(pilot, lambda: app.phone is found)
         await settle(pilot)
     assert [notice for notice in notices if "The phone still held 2 calls nobody followed" in notice and "hung up" in notice]
+
+
+class SlowToDialPhone(PlayedPhone):
+    """A phone whose own checks before dialling take a while (a busy baresip, a slow link),
+    during which `meanwhile` happens."""
+
+    def __init__(self, meanwhile) -> None:
+        super().__init__()
+        self.meanwhile = meanwhile
+
+    def dial(self, number: str, still_allowed=lambda: True) -> str:
+        self.meanwhile()
+        if not still_allowed():
+            raise DialStopped("stopped")
+        return super().dial(number)
+
+
+async def test_a_stop_set_while_the_phone_gets_ready_to_dial_stops_the_dial(tmp_path, db_url):
+    """Found by the fourth attacker: a do-not-call committed while the phone's own check
+    before dialling was held 4 s did not stop the dial; the account was read only before
+    the phone was asked. It is read again as the phone is about to dial."""
+    app = _app(tmp_path, db_url, lambda: NOW, PlayedPhone())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await call_a_shanghai_debtor(pilot)
+        app.phone = phone = SlowToDialPhone(lambda: _stop_contact(db_url, screen.active.snapshot.account_id, "do_not_call"))
+        await press(pilot, "enter")
+        assert phone.dialled == [] and not screen.call.dialled and screen.call.step.choices == ()

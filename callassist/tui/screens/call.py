@@ -30,7 +30,7 @@ from callassist.core.errors import StoreError
 from callassist.core.flow import NOT_DIALLED, VERIFIED, states_before
 from callassist.core.i18n import label
 from callassist.core.objections import EXCUSE_IDS, excuse_of
-from callassist.core.phone import ACTIVE, Dialling, Failed, LineEvent, LineLost, LineStatus, PhoneError, describe_line, dial_target
+from callassist.core.phone import ACTIVE, Dialling, DialStopped, Failed, LineEvent, LineLost, LineStatus, PhoneError, describe_line, dial_target
 from callassist.core.priority import DEFAULT_WORK_STARTS
 from callassist.core.problems import ContentError
 from callassist.core.reasons import describe_block, describe_budget
@@ -482,12 +482,24 @@ class CallScreen(Screen):
     def dial_through_phone(self, number: str) -> None:
         try:
             phone = self.app.phone_now()
-            phone_call = phone.dial(number)
+            phone_call = phone.dial(number, still_allowed=self.still_allowed)
+        except DialStopped:
+            self.app.call_from_thread(self.dial_checked, None, True)
+            return
         except PhoneError as exc:
             self.app.call_from_thread(self.phone_refused, str(exc))
             return
         if not phone.reports_line:  # a program handed the number on: the log says it was dialled
             self.app.call_from_thread(self.line_reported, Dialling(phone_call, self.app.now(), dial_target(number)))
+
+    def still_allowed(self) -> bool:
+        """The account read once more as the phone is about to dial (reaching it, and its own
+        checks, may have taken a while): a phone's thread."""
+        try:
+            self.app.workspace.calls.standing_now(self.active)
+        except StoreError:
+            pass  # out of reach: what was read last still stands
+        return not self.call.blocks_now()
 
     def phone_refused(self, error: str) -> None:
         self.status = (label("phone_refused", self.locale, error=error), "bold red")
