@@ -121,8 +121,8 @@ def recordings_folder_problem(settings: Settings, locale: str) -> str | None:
             return label("recordings_folder_missing", locale, folder=folder)
         if not folder.is_dir():
             return label("recordings_folder_not_folder", locale, folder=folder)
-    except OSError as error:
-        return label("recordings_folder_unreadable", locale, folder=folder, error=error.strerror or error)
+    except (OSError, RuntimeError) as error:  # RuntimeError: a loop of links
+        return label("recordings_folder_unreadable", locale, folder=folder, error=getattr(error, "strerror", None) or error)
     if resolved == data_dir or data_dir in resolved.parents:
         return label("recordings_folder_inside_data", locale, folder=folder, data_dir=data_dir)
     return None

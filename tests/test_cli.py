@@ -535,7 +535,9 @@ def test_a_recordings_folder_that_cannot_be_the_phones_is_said_at_start(tmp_path
     data.mkdir()
     demo_copy(data / "demo.db")
     (data / "recordings").mkdir()
-    for folder, said in ((tmp_path / "nowhere", "is not there"), (Path("/etc/passwd"), "is not a folder"), (data, "inside callassist's data folder"), (data / "recordings", "inside callassist's data folder")):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")  # the fifth attacker: exit 70
+    refused = [(tmp_path / "loop", "cannot be read (Symlink loop"), (tmp_path / "nowhere", "is not there")]
+    for folder, said in (*refused, (Path("/etc/passwd"), "is not a folder"), (data, "inside callassist's data folder"), (data / "recordings", "inside callassist's data folder")):
         ran = runner.invoke(app, ["--phone", f"baresip://127.0.0.1:4444?recordings={folder}", "demo"])
         assert ran.exit_code == 2 and said in ran.output and "Traceback" not in ran.output, (folder, ran.output)
     (tmp_path / "snd").mkdir()
