@@ -98,7 +98,17 @@ class BaresipPhone:
 
     reports_line = True
 
-    def __init__(self, setting: BaresipSetting, on_event: Callable[[LineEvent], object], *, no_answer_after: timedelta, clock: Callable[[], datetime] = utc_now, heartbeat: float = HEARTBEAT, reply_timeout: float = REPLY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        setting: BaresipSetting,
+        on_event: Callable[[LineEvent], object],
+        *,
+        no_answer_after: timedelta,
+        clock: Callable[[], datetime] = utc_now,
+        heartbeat: float = HEARTBEAT,
+        reply_timeout: float = REPLY_TIMEOUT,
+        hang_up_left_up: bool = True,
+    ) -> None:
         self._address, self._where = (setting.host, setting.port), f"{setting.host}:{setting.port}"
         self._clock, self._heartbeat, self._reply_timeout = clock, heartbeat, reply_timeout
         self._socket = self._connected()
@@ -116,7 +126,7 @@ class BaresipPhone:
         self._gone: str | None = None
         self._closing = False
         self._reader = self._reading()
-        self.left_up = 0
+        self.left_up, self._hangs_up_left_up = 0, hang_up_left_up
         try:
             self._hang_up_left_up()
         except PhoneError:
@@ -215,8 +225,8 @@ class BaresipPhone:
         follows none, so each was left up by a crash, a lost link, or a dial baresip made
         after callassist gave up waiting for it, and would keep the debtor on a recorded
         line nobody logs. One at a time (ctrl_tcp has no hang-up-all); a call coming in is
-        left alone. Counted in `left_up`."""
-        for _ in range(_MOST_LEFT_UP):
+        left alone. Counted in `left_up`. Not at all when told not to (open_phone)."""
+        for _ in range(_MOST_LEFT_UP if self._hangs_up_left_up else 0):
             status = str(self._command("callstat").get("data", ""))
             found = _CALL_ID_IN_STATUS.search(status)
             if found is None or "direction: Outgoing" not in status:

@@ -86,6 +86,9 @@ class CallAssistApp(App):
         self.phone: Phone | None = None  # once connected (connect_phone)
         self._phone_lock = threading.Lock()
         self.hang_ups_owed: set[str] = set()  # calls the phone never confirmed hanging up (hang_up_when_back)
+        # Another window on this computer had a call on screen at start: a call the phone
+        # holds may be its, and is not hung up as the phone is reached (WorklistScreen).
+        self.phone_shared = False
         self.replay = replay
         self.freeze = freeze
         # Python hands the GIL between threads every 5 ms by default. A commit finishing
@@ -153,8 +156,6 @@ class CallAssistApp(App):
         self.set_timer(GC_HELD_SECONDS, self.resume_gc)  # whatever happens to the warm-up
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self.set_interval(TERMINAL_SECONDS, self.check_terminal)
-        if self.dials and not self.replay:
-            self.connect_phone()
         if self.replay:
             from callassist.tui.screens.replay import ReplayScreen
 
@@ -199,7 +200,7 @@ class CallAssistApp(App):
 
         with self._phone_lock:
             if self.phone is None:
-                self.phone = open_phone(self.phone_setting, self._line_from_phone)
+                self.phone = open_phone(self.phone_setting, self._line_from_phone, hang_up_left_up=not self.phone_shared)
                 if self.phone.left_up:
                     self.call_from_thread(self.notify, label("phone_left_up_hung_up", self.locale, count=self.phone.left_up), severity="warning", timeout=15, markup=False)
             return self.phone

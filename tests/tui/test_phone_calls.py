@@ -522,3 +522,28 @@ async def test_a_stop_set_while_the_phone_gets_ready_to_dial_stops_the_dial(tmp_
         app.phone = phone = SlowToDialPhone(lambda: _stop_contact(db_url, screen.active.snapshot.account_id, "do_not_call"))
         await press(pilot, "enter")
         assert phone.dialled == [] and not screen.call.dialled and screen.call.step.choices == ()
+
+
+async def test_a_phone_another_window_here_may_be_using_is_reached_without_hanging_up_its_calls(tmp_path, db_url, monkeypatch):
+    """Found by the fifth attacker: a second window, reaching the phone at start, hung up
+    the call the first window was on (a debtor cut off mid-sentence). With a call on screen
+    in another window on this computer, the calls the phone holds are left as they are."""
+    import callassist.phone
+    from tests.store.test_open_calls import a_program_with_a_call_open
+
+    asked: list[dict] = []
+
+    def reached(*args, **kwargs):
+        asked.append(kwargs)
+        return PlayedPhone()
+
+    monkeypatch.setattr(callassist.phone, "open_phone", reached)
+    holder, _call_id = a_program_with_a_call_open(tmp_path, db_url)
+    try:
+        app = CallAssistApp(lambda: Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), db_url, "en"), "en", "wang", clock=lambda: NOW, phone=BaresipSetting("127.0.0.1", 4444))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.phone is not None)
+        assert [kwargs.get("hang_up_left_up") for kwargs in asked] == [False]
+    finally:
+        holder.kill()
+        holder.wait()
