@@ -494,7 +494,7 @@ async def test_the_calls_a_phone_held_when_it_was_reached_are_said_hung_up(tmp_p
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.phone is found)
         await settle(pilot)
-    assert [notice for notice in notices if "The phone still held 2 calls nobody followed" in notice and "hung up" in notice]
+    assert [notice for notice in notices if "The phone still held 2 calls callassist had lost track of" in notice and "hung up" in notice]
 
 
 class SlowToDialPhone(PlayedPhone):
