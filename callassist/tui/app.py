@@ -199,11 +199,14 @@ class CallAssistApp(App):
         from callassist.phone import open_phone
 
         with self._phone_lock:
-            if self.phone is None:
+            reached = self.phone is None
+            if reached:
                 self.phone = open_phone(self.phone_setting, self._line_from_phone, hang_up_left_up=not self.phone_shared)
-                if self.phone.left_up:
-                    self.call_from_thread(self.notify, label("phone_left_up_hung_up", self.locale, count=self.phone.left_up), severity="warning", timeout=15, markup=False)
-            return self.phone
+            phone = self.phone
+        # Said once the lock is let go: the UI thread takes it too (phone_lost).
+        if reached and phone.left_up:
+            self.call_from_thread(self.notify, label("phone_left_up_hung_up", self.locale, count=phone.left_up), severity="warning", timeout=15, markup=False)
+        return phone
 
     def phone_lost(self) -> None:
         """The link to the phone broke: the next dial reaches it again."""

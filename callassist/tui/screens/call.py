@@ -432,26 +432,28 @@ class CallScreen(Screen):
                     self.apply(lambda: self.call.choose(choice.trigger))  # noqa: B023 (the loop ends here)
                 return
 
-    @work(thread=True, exclusive=True, group="dial")
-    def dial_if_allowed(self, trigger: str | None) -> None:
-        """Read the account again as the dial is made (a few indexed reads, a few ms): a
-        hold, a stop on the contact, a new time zone or another's call since the call opened
-        stops it, as the rules say. `trigger`: the first step's choice; None: the phone dials."""
+    def read_standing(self) -> None:
+        """Read the account again (a few indexed reads, a few ms): a hold, a stop on the
+        contact, a new time zone or another's call since the call opened then stops a dial,
+        as the rules say. Off the UI thread."""
         try:
             self.app.workspace.calls.standing_now(self.active)
         except StoreError:
-            pass  # out of reach: what was read when the call opened still stands
-        blocks = self.call.blocks_now() if trigger is None else self.call.dial_blocks()
-        self.app.call_from_thread(self.dial_checked, trigger, bool(blocks))
+            pass  # out of reach: what was read last still stands
+
+    @work(thread=True, exclusive=True, group="dial")
+    def dial_if_allowed(self, trigger: str) -> None:
+        """The first step's choice `trigger`, dialled by hand: the account read again as it is made."""
+        self.read_standing()
+        self.app.call_from_thread(self.dial_checked, trigger, bool(self.call.dial_blocks()))
 
     def dial_checked(self, trigger: str | None, blocked_since: bool) -> None:
+        """`trigger` taken unless the account, read again, stopped the dial (None: the phone's dial)."""
         if blocked_since:  # it was allowed when the key was pressed
             self.app.notify(label("dial_blocked_since", self.locale), severity="warning", markup=False)
             self.show_card()
             self.apply(self.call.show_again)
-        elif trigger is None:
-            self.dial_through_phone(self.active.snapshot.phone)
-        else:
+        elif trigger is not None:
             self.apply(lambda: self.call.choose(trigger))
 
     # ---- the phone ----------------------------------------------------------------------
@@ -476,7 +478,7 @@ class CallScreen(Screen):
         if self.pending is not None or not self.dial_offered():
             self.app.bell()
             return
-        self.dial_if_allowed(None)
+        self.dial_through_phone(self.active.snapshot.phone)
 
     @work(thread=True, exclusive=True, group="phone-dial")
     def dial_through_phone(self, number: str) -> None:
@@ -493,12 +495,9 @@ class CallScreen(Screen):
             self.app.call_from_thread(self.line_reported, Dialling(phone_call, self.app.now(), dial_target(number)))
 
     def still_allowed(self) -> bool:
-        """The account read once more as the phone is about to dial (reaching it, and its own
-        checks, may have taken a while): a phone's thread."""
-        try:
-            self.app.workspace.calls.standing_now(self.active)
-        except StoreError:
-            pass  # out of reach: what was read last still stands
+        """The account read again as the phone is about to dial (after reaching it and its
+        own checks, which may take a while): a phone's thread."""
+        self.read_standing()
         return not self.call.blocks_now()
 
     def phone_refused(self, error: str) -> None:
@@ -512,7 +511,7 @@ class CallScreen(Screen):
             self.app.phone_now().hang_up(phone_call)
         except PhoneError as exc:
             self.app.call_from_thread(setattr, self, "status", (label("phone_hang_up_failed", self.locale, error=str(exc)), "bold red"))
-            self.app.call_from_thread(self.app.hang_up_when_back, phone_call)  # it may still hold the call: asked again once it is back  # it may still hold the call: asked again once it is back
+            self.app.call_from_thread(self.app.hang_up_when_back, phone_call)  # it may still hold the call: asked again once it is back
         line, snd_path = self.call.line, self.app.recordings_from
         if isinstance(line.end, LineLost):
             # The call a lost link left up is hung up now (or its phone is out of reach): its
