@@ -47,6 +47,8 @@ MAX_NOTICES = 2
 # this long: the debtor's line may still be up, recorded, once the phone comes back.
 HANG_UP_AGAIN_SECONDS = 3.0
 HANG_UP_AGAIN_FOR = 600.0
+# Its workers outlive screens and last until the phone answers: nothing waits for them.
+HANG_UP_AGAIN_GROUP = "phone-hang-up-again"
 
 
 class CallAssistApp(App):
@@ -221,16 +223,17 @@ class CallAssistApp(App):
         setting = self.phone_setting
         return Path(setting.recordings) if isinstance(setting, BaresipSetting) and setting.recordings and self.data_dir is not None else None
 
-    @work(thread=True, group="phone-hang-up-again")
+    @work(thread=True, group=HANG_UP_AGAIN_GROUP)
     def hang_up_when_back(self, phone_call: str) -> None:
         """Ask the phone to hang up `phone_call` again and again, whatever screen is open,
         until it answers (said in a notice) or HANG_UP_AGAIN_FOR has passed (said too: the
         collector ends it on the phone)."""
-        if phone_call in self.hang_ups_owed:  # asked again already (x pressed twice on a frozen phone)
-            return
+        with self._phone_lock:
+            if phone_call in self.hang_ups_owed:  # asked again already (x pressed twice on a frozen phone)
+                return
+            self.hang_ups_owed.add(phone_call)
         worker = get_current_worker()
         given_up_at = time.monotonic() + HANG_UP_AGAIN_FOR
-        self.hang_ups_owed.add(phone_call)
         while not worker.is_cancelled and time.monotonic() < given_up_at:
             time.sleep(HANG_UP_AGAIN_SECONDS)
             try:
