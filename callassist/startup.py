@@ -168,14 +168,22 @@ def run_tui(options: Options, url: str, replay: str | None = None) -> None:
     tui = CallAssistApp(open_workspace, options.locale, settings.collector, quick_read, replay=replay, freeze=True, phone=settings.phone_setting, data_dir=settings.data_dir)
     tui.run()
     tui.resume_gc()  # an app that ended before warming up
-    if tui.hang_ups_owed:  # said where it stays on screen once the app has gone
-        from callassist.core.i18n import label
-
-        print(f"callassist: {label('phone_hang_ups_owed', options.locale, calls=', '.join(sorted(tui.hang_ups_owed)))}", file=sys.stderr)
+    say_phone_unsettled(tui, options.locale)
     if tui.return_code in (0, None):
         daily_checkpoint(tui.workspace)
     else:
         sys.exit(tui.return_code)
+
+
+def say_phone_unsettled(tui, locale: str) -> None:
+    """What the phone may still be doing once the app has gone, said where it stays on
+    screen: hang-ups it never confirmed, a dial it never answered."""
+    from callassist.core.i18n import label
+
+    if tui.hang_ups_owed:
+        print(f"callassist: {label('phone_hang_ups_owed', locale, calls=', '.join(sorted(tui.hang_ups_owed)))}", file=sys.stderr)
+    if tui.dial_in_doubt:
+        print(f"callassist: {label('phone_dial_in_doubt_at_exit', locale)}", file=sys.stderr)
 
 
 def absent_database(url: str, named: bool, locale: str) -> str | None:

@@ -8,6 +8,10 @@ A `Phone`, made by `open_phone(setting, on_event)`:
   refuses or cannot be reached.
 - `hang_up(call_id)` ends that call; nothing happens for a call that has already ended.
 - `close()` lets go of the phone (a call in progress is left to the phone); idempotent.
+- `reach()` links to the phone again when its link was lost; each new link hangs up the
+  calls the phone holds that nobody follows (`hung_up_left_up()` says how many).
+- `dial_in_doubt`: a dial the phone never answered may still be made; the app keeps
+  reaching the phone until it is not, so that such a call is hung up as it shows.
 - `reports_line` says whether line events come at all; when it is False the collector
   follows the call by ear and says what happened, as without a phone.
 - Events (`core.phone.LineEvent`) go to `on_event`, one at a time, in the order they
@@ -46,8 +50,17 @@ class Phone(Protocol):
     def reports_line(self) -> bool: ...
 
     @property
-    def left_up(self) -> int:
-        """Calls the phone held that no one followed when it was reached, hung up then."""
+    def dial_in_doubt(self) -> bool:
+        """A dial the phone never answered may still be made (and is hung up when it shows)."""
+        ...
+
+    def reach(self) -> None:
+        """Link to the phone again if its link was lost: PhoneError when it cannot be."""
+        ...
+
+    def hung_up_left_up(self) -> int:
+        """How many calls the phone held that nobody followed were hung up as it was reached
+        (or linked to again), since last asked."""
         ...
 
     def dial(self, number: str, still_allowed: Callable[[], bool] = ...) -> str:

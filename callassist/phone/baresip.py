@@ -12,11 +12,13 @@ lost. A frozen baresip keeps its connection open and says nothing, so the reader
 `listcalls` (answered at once, logged nowhere) after HEARTBEAT seconds without a word, and
 takes the line as lost when nothing at all comes within REPLY_TIMEOUT of the question. A
 dial after a lost link connects again. Each new link first hangs up the calls baresip
-dialled that it still holds (`callstat` names the current call and its direction).
+dialled that it still holds (`listcalls` numbers its lines, `line N` makes one current,
+`callstat` names the current call and its direction).
 Checked with Debian's baresip 1.0.0 (tests/phone)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import queue
@@ -38,6 +40,8 @@ _BUSY_CODES = ("486", "600", "603")
 _MAX_MESSAGE = 1 << 20
 _CALL_ID_IN_STATUS = re.compile(r"\bid=([0-9A-Za-z]+)")
 _CALLS_IN_LIST = re.compile(r"Active calls \((\d+)\)")
+_LINES_IN_LIST = re.compile(r"\[line (\d+)\]")
+_CURRENT_LINE = re.compile(r"^> \[line (\d+)\]", re.MULTILINE)
 _READ_SLICE = 0.25  # seconds the reader waits on the socket before it checks the no-answer time
 HEARTBEAT = 2.0  # seconds without a word from baresip before the reader asks it something
 REPLY_TIMEOUT = 5.0  # seconds baresip has to answer a command, or the reader's question
@@ -126,9 +130,10 @@ class BaresipPhone:
         self._gone: str | None = None
         self._closing = False
         self._reader = self._reading()
-        self.left_up, self._hangs_up_left_up = 0, hang_up_left_up
+        self._left_up, self._hangs_up_left_up = 0, hang_up_left_up
         try:
-            self._hang_up_left_up()
+            with self._operating:
+                self._hang_up_left_up()
         except PhoneError:
             self.close()
             raise
@@ -146,7 +151,7 @@ class BaresipPhone:
             if (going_on := self._line.following()) is not None:
                 raise PhoneError(f"baresip at {self._where} is on call {going_on}: hang it up before dialling again")
             if (up := _calls_up(self._command("listcalls"))) > 0:  # left by a lost link, or dialled from its own keys
-                raise PhoneError(f"baresip at {self._where} still has a call up ({up}): press x to hang up a lost call, or end it on the phone, before dialling again")
+                raise PhoneError(f"baresip at {self._where} still has a call up ({up}) that this window does not follow (one coming in, one dialled on the phone itself, or another window's): end it there before dialling again")
             if not still_allowed():  # the checks above may have waited on baresip: the account is read again
                 raise DialStopped("the account no longer allows this call")
             with self._state:
@@ -155,7 +160,8 @@ class BaresipPhone:
                 try:
                     reply = self._command("dial", target)
                 except PhoneError:
-                    self._abandoned = time.monotonic()  # it may dial all the same, later: hung up when it shows
+                    with self._state:
+                        self._abandoned = time.monotonic()  # it may dial all the same, later: hung up when it shows
                     raise
                 if not reply.get("ok"):
                     raise PhoneError(f"baresip at {self._where} would not dial {target}: {reply.get('data') or 'no reason given'}")
@@ -170,6 +176,27 @@ class BaresipPhone:
                 with self._state:
                     self._dialling = None
 
+    def reach(self) -> None:
+        """Link to baresip again if the link was lost (nothing otherwise): a new link hangs
+        up the calls baresip dialled that nobody follows. PhoneError when it cannot be."""
+        with self._operating:
+            if self._gone is not None:
+                self._reconnect()
+
+    def hung_up_left_up(self) -> int:
+        """How many calls nobody followed were hung up since last asked: left up, found as
+        links were made, or dialled late (after the dial command went unanswered)."""
+        with self._state:
+            count, self._left_up = self._left_up, 0
+            return count
+
+    @property
+    def dial_in_doubt(self) -> bool:
+        """Whether a dial baresip never answered may still be made: until it shows (and is
+        hung up), or until baresip has been linked to again and watched _ABANDONED_FOR."""
+        with self._state:
+            return self._abandoned is not None and (self._gone is not None or time.monotonic() - self._abandoned < _ABANDONED_FOR)
+
     def hang_up(self, call_id: str) -> None:
         """Ends the call if baresip still has it: one this link follows (its CALL_CLOSED then
         reads as hung up by us), or one a lost link or an earlier run of callassist left up,
@@ -178,9 +205,7 @@ class BaresipPhone:
             if self._gone is not None:
                 self._reconnect()
             self._line.hanging_up(call_id)
-            if "not found" in str(self._command("callfind", call_id).get("data", "")):
-                return  # it has ended already, or is about to (its CALL_CLOSED is on the way)
-            self._command("hangup")
+            self._end_call(call_id)  # not found: it has ended already, or is about to (its CALL_CLOSED is on the way)
 
     def close(self) -> None:
         """Lets go of baresip (a call going on stays up) and stops the threads."""
@@ -218,22 +243,65 @@ class BaresipPhone:
         self._socket = self._connected()
         self._gone, self._replies = None, queue.SimpleQueue()
         self._reader = self._reading()
-        self._hang_up_left_up()
+        try:
+            self._hang_up_left_up()
+        except PhoneError as error:
+            self._gone = str(error)  # linked, but not answering: the next reach tries again
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+            raise
+        with self._state:
+            if self._abandoned is not None:  # a dial in doubt is made, if at all, as baresip wakes: watched from now
+                self._abandoned = time.monotonic()
 
     def _hang_up_left_up(self) -> None:
         """Hang up every call baresip dialled that it holds as this link is made: a new link
         follows none, so each was left up by a crash, a lost link, or a dial baresip made
         after callassist gave up waiting for it, and would keep the debtor on a recorded
-        line nobody logs. One at a time (ctrl_tcp has no hang-up-all); a call coming in is
-        left alone. Counted in `left_up`. Not at all when told not to (open_phone)."""
-        for _ in range(_MOST_LEFT_UP if self._hangs_up_left_up else 0):
+        line nobody logs. ctrl_tcp has no hang-up-all and names only its current call, so
+        each line is made current in turn (`line N`) and looked at; a call coming in is left
+        alone, and made current again if it was. Counted for `hung_up_left_up`. Not at all when told
+        not to (open_phone)."""
+        if not self._hangs_up_left_up:
+            return
+        listed = str(self._command("listcalls").get("data", ""))
+        current, hung_up = _CURRENT_LINE.search(listed), 0
+        for line in _LINES_IN_LIST.findall(listed)[:_MOST_LEFT_UP]:
+            if "not found" in str(self._command("line", line).get("data", "")):
+                continue  # it ended meanwhile
             status = str(self._command("callstat").get("data", ""))
             found = _CALL_ID_IN_STATUS.search(status)
-            if found is None or "direction: Outgoing" not in status:
-                return
-            self._command("callfind", found[1])
-            self._command("hangup")
-            self.left_up += 1
+            if found is not None and "direction: Outgoing" in status and self._end_call(found[1]):
+                hung_up += 1
+        with self._state:
+            self._left_up += hung_up
+        if current is not None and hung_up:
+            self._command("line", current[1])  # baresip's own keys answer the call coming in, as before
+
+    def _end_call(self, call_id: str) -> bool:
+        """Make `call_id` baresip's current call and hang it up (`hangup` ends the current
+        one); False when baresip no longer holds it. Under `_operating`: nothing else may
+        change the current call in between."""
+        if "not found" in str(self._command("callfind", call_id).get("data", "")):
+            return False
+        self._command("hangup")
+        return True
+
+    def _end_call_aside(self, call_id: str, *, dialled_late: bool = False) -> None:
+        """What the reader hangs up (it cannot wait for replies itself), in turn with the
+        other operations: a hang-up written between another's `callfind` and `hangup`
+        would leave that `hangup` to end whatever call is current then (one coming in).
+        A call `dialled_late` settles the dial in doubt once hung up, and is counted (a new
+        link's sweep may have hung it up first: then it was counted there)."""
+
+        def end() -> None:
+            with self._operating, contextlib.suppress(PhoneError):
+                ended = self._end_call(call_id)
+                if dialled_late:
+                    with self._state:
+                        self._abandoned, self._left_up = None, self._left_up + ended
+
+        threading.Thread(target=end, name=f"baresip-hang-up-{call_id}", daemon=True).start()
 
     def _command(self, command: str, params: str | None = None) -> dict[str, Any]:
         with self._commanding:
@@ -329,12 +397,10 @@ class BaresipPhone:
             late = self._abandoned is not None and self._dialling is None and call_id not in self._seen_calls and time.monotonic() - self._abandoned < _ABANDONED_FOR
             if late:
                 self._seen_calls.add(call_id)
-                self._abandoned = None
         if late:
-            self._write({"command": "callfind", "params": call_id, "token": _READERS_TOKEN}, {"command": "hangup", "token": _READERS_TOKEN})
+            self._end_call_aside(call_id, dialled_late=True)
         return late
 
     def _give_up_unanswered(self) -> None:
         if (call_id := self._line.overdue()) is not None:
-            # One write, so that no other command comes between finding the call and hanging up.
-            self._write({"command": "callfind", "params": call_id, "token": _READERS_TOKEN}, {"command": "hangup", "token": _READERS_TOKEN})
+            self._end_call_aside(call_id)

@@ -9,13 +9,11 @@ import uuid
 from collections.abc import Callable
 
 from callassist.core.phone import CommandSetting, DialStopped, PhoneError, dial_target
+from callassist.phone.none import PhoneWithoutLine
 
 
-class CommandPhone:
+class CommandPhone(PhoneWithoutLine):
     """The `command:` setting."""
-
-    reports_line = False
-    left_up = 0  # it cannot see calls it did not make
 
     def __init__(self, setting: CommandSetting) -> None:
         self._setting = setting

@@ -9,11 +9,22 @@ from collections.abc import Callable
 from callassist.core.phone import DialStopped, dial_target
 
 
-class NoPhone:
-    """The `none` setting."""
+class PhoneWithoutLine:
+    """What a phone that reports nothing of its line says: no line events, no call left up
+    that it could see, no dial in doubt (a dial is done once `dial` returns)."""
 
     reports_line = False
-    left_up = 0  # it cannot see calls it did not make
+    dial_in_doubt = False
+
+    def reach(self) -> None:
+        """Nothing to link to again."""
+
+    def hung_up_left_up(self) -> int:
+        return 0
+
+
+class NoPhone(PhoneWithoutLine):
+    """The `none` setting."""
 
     def dial(self, number: str, still_allowed: Callable[[], bool] = lambda: True) -> str:
         """A fresh id for the call the collector makes by hand (no phone names it)."""

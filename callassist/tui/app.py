@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gc
+import signal
 import sys
 import termios
 import threading
@@ -49,6 +51,10 @@ HANG_UP_AGAIN_SECONDS = 3.0
 HANG_UP_AGAIN_FOR = 600.0
 # Its workers outlive screens and last until the phone answers: nothing waits for them.
 HANG_UP_AGAIN_GROUP = "phone-hang-up-again"
+# A dial the phone never answered: the phone is reached as often, for as long, until it is
+# settled (a new link hangs up what the phone dialled). Its worker outlives screens too.
+DIAL_IN_DOUBT_GROUP = "phone-dial-in-doubt"
+LASTING_PHONE_GROUPS = (HANG_UP_AGAIN_GROUP, DIAL_IN_DOUBT_GROUP)
 
 
 class CallAssistApp(App):
@@ -158,6 +164,10 @@ class CallAssistApp(App):
         self.set_timer(GC_HELD_SECONDS, self.resume_gc)  # whatever happens to the warm-up
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self.set_interval(TERMINAL_SECONDS, self.check_terminal)
+        if not self.is_headless:
+            # Told to stop (a logout, a shutdown, `kill`): leave as q does, the terminal given
+            # back and what the phone still owes said (startup.run_tui); every step is stored.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit, None, 128 + signal.SIGTERM)
         if self.replay:
             from callassist.tui.screens.replay import ReplayScreen
 
@@ -201,14 +211,43 @@ class CallAssistApp(App):
         from callassist.phone import open_phone
 
         with self._phone_lock:
-            reached = self.phone is None
-            if reached:
+            if self.phone is None:
                 self.phone = open_phone(self.phone_setting, self._line_from_phone, hang_up_left_up=not self.phone_shared)
             phone = self.phone
-        # Said once the lock is let go: the UI thread takes it too (phone_lost).
-        if reached and phone.left_up:
-            self.call_from_thread(self.notify, label("phone_left_up_hung_up", self.locale, count=phone.left_up), severity="warning", timeout=15, markup=False)
+        # Outside the lock: the UI thread takes it (phone_lost), and linking again may wait.
+        try:
+            phone.reach()
+        finally:
+            self.say_left_up(phone)
         return phone
+
+    def say_left_up(self, phone: Phone) -> None:
+        """A notice of the calls nobody followed that `phone` hung up since last asked (a
+        phone's thread)."""
+        if left_up := phone.hung_up_left_up():
+            self.call_from_thread(self.notify, label("phone_left_up_hung_up", self.locale, count=left_up), severity="warning", timeout=15, markup=False)
+
+    @property
+    def dial_in_doubt(self) -> bool:
+        """Whether the phone may still make a dial it never answered (said at exit)."""
+        return self.phone is not None and self.phone.dial_in_doubt
+
+    @work(thread=True, exclusive=True, group=DIAL_IN_DOUBT_GROUP)
+    def settle_dial_in_doubt(self) -> None:
+        """The phone never answered a dial, and may make it once it wakes: reach it every
+        HANG_UP_AGAIN_SECONDS, whatever screen is open, until it is no longer in doubt (a
+        new link hangs up what it dialled; the collector is told) or HANG_UP_AGAIN_FOR has
+        passed."""
+        worker = get_current_worker()
+        given_up_at = time.monotonic() + HANG_UP_AGAIN_FOR
+        while not worker.is_cancelled and time.monotonic() < given_up_at and self.dial_in_doubt:
+            time.sleep(HANG_UP_AGAIN_SECONDS)
+            try:
+                self.phone_now()
+            except PhoneError:
+                continue
+        if not worker.is_cancelled and (phone := self.phone) is not None:
+            self.say_left_up(phone)  # the late dial, hung up as it showed
 
     def phone_lost(self) -> None:
         """The link to the phone broke: the next dial reaches it again."""

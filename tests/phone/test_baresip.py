@@ -146,17 +146,39 @@ def test_a_call_a_lost_link_left_up_is_hung_up_as_the_phone_is_reached_again(col
     events.wait_for("ringing" if lost_while == "ringing" else "answered")
     first.close()  # the link let go of, the call up on the phone
     shared = open_phone(collector.setting, print, hang_up_left_up=False)  # another window here has a call on screen
-    assert shared.left_up == 0 and "Active calls (1)" in debtor.command("listcalls")
+    assert shared.hung_up_left_up() == 0 and "Active calls (1)" in debtor.command("listcalls")
     shared.close()
     again = open_phone(collector.setting, print)  # a resumed callassist
     try:
-        assert again.left_up == 1
+        assert again.hung_up_left_up() == 1
         deadline = time.monotonic() + 3
         while "Active calls (0)" not in debtor.command("listcalls") and time.monotonic() < deadline:
             time.sleep(0.05)
         assert "Active calls (0)" in debtor.command("listcalls")
         again.dial(debtor.uri)  # nothing up any more: dialled, once
         assert "Active calls (1)" in debtor.command("listcalls")
+    finally:
+        again.close()
+
+
+def test_a_call_coming_in_hides_none_of_the_calls_left_up_behind_it(collector, debtor):
+    """Found by the fifth attacker: baresip names only its current call, and a call coming
+    in becomes it; the sweep stopped there, and the debtor stayed on a recorded line nobody
+    followed, which the refusal to dial said x would end (it could not). Every line is looked
+    at; the call coming in is left to ring."""
+    collector.command("dial", debtor.uri)  # left up by a lost link: the debtor answers
+    collector.command("dial", debtor.uri)
+    debtor.command("dial", collector.uri)  # now baresip's current call
+    deadline = time.monotonic() + 5
+    while "Active calls (3)" not in collector.command("listcalls") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    again = open_phone(collector.setting, print)
+    try:
+        assert again.hung_up_left_up() == 2
+        deadline = time.monotonic() + 3
+        while "Active calls (1)" not in (calls := collector.command("listcalls")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Active calls (1)" in calls and "INCOMING" in calls
     finally:
         again.close()
 

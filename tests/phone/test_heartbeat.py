@@ -6,11 +6,13 @@ while no call goes on is reached again by the next dial."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import threading
 import time
 from datetime import timedelta
+from typing import cast
 
 import pytest
 
@@ -22,8 +24,10 @@ BOUND = HEARTBEAT + REPLY_TIMEOUT
 
 
 class PlayedCtrlTcp:
-    """Answers every command (a dial with a new call's id and its answer) while `answering`;
-    takes one connection after another."""
+    """Answers every command while `answering` (a dial with a new call's id and its answer,
+    sent to whichever link holds ctrl_tcp by then); numbers its calls' lines as baresip does;
+    takes one connection after another, and none while it is busy dialling (as a frozen
+    baresip)."""
 
     def __init__(self) -> None:
         self.server = socket.create_server(("127.0.0.1", 0))
@@ -32,9 +36,21 @@ class PlayedCtrlTcp:
         self.heard: list[str] = []
         self.dropped = threading.Event()  # the adapter closed a connection
         self.calls = itertools.count(1)
-        self.up = 0  # calls up, as listcalls says
+        self.lines: dict[int, tuple[str, str]] = {}  # line -> (call id, "Outgoing" or "Incoming")
+        self.current: int | None = None
         self.dial_delay = 0.0
+        self.link: socket.socket | None = None
         threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def up(self) -> int:
+        return len(self.lines)
+
+    def add_call(self, direction: str) -> str:
+        """A call baresip holds, made current as a new one is."""
+        line = max(self.lines, default=0) + 1
+        self.lines[line], self.current = (f"{next(self.calls):016x}", direction), line  # baresip's ids are hex
+        return self.lines[line][0]
 
     def _serve(self) -> None:
         with self.server:
@@ -44,7 +60,11 @@ class PlayedCtrlTcp:
                 except OSError:
                     return  # the test is over
                 with link:
-                    self._talk(link)
+                    self.link = link
+                    try:
+                        self._talk(link)
+                    except OSError:
+                        pass  # the adapter let go while a reply was on its way
                 self.dropped.set()
 
     def _talk(self, link: socket.socket) -> None:
@@ -52,15 +72,32 @@ class PlayedCtrlTcp:
         while data := link.recv(65536):
             for message in reader.feed(data):
                 self.heard.append(message["command"])
-                if not self.answering:
-                    continue
-                if message["command"] == "dial":
-                    time.sleep(self.dial_delay)  # baresip (or what stands between) slow to dial
-                    self.up = 1
-                    link.sendall(netstring({"event": True, "type": "CALL_ESTABLISHED", "direction": "outgoing", "id": f"call-{next(self.calls)}", "param": ""}))
-                elif message["command"] == "hangup":
-                    self.up = 0
-                link.sendall(netstring({"response": True, "ok": True, "data": f"--- Active calls ({self.up}) ---", "token": message["token"]}))
+                if self.answering:
+                    link.sendall(netstring({"response": True, "ok": True, "data": self._do(message["command"], message.get("params")), "token": message["token"]}))
+
+    def _do(self, command: str, params: str | None) -> str:
+        if command == "dial":
+            time.sleep(self.dial_delay)  # baresip (or what stands between) slow to dial
+            call_id = self.add_call("Outgoing")
+            with contextlib.suppress(OSError):  # to the link that holds ctrl_tcp now
+                cast(socket.socket, self.link).sendall(netstring({"event": True, "type": "CALL_ESTABLISHED", "direction": "outgoing", "id": call_id, "param": ""}))
+        elif command == "line":
+            if int(params or 0) not in self.lines:
+                return "call not found"
+            self.current = int(params or 0)
+        elif command == "callfind":
+            found = [line for line, (call_id, _) in self.lines.items() if call_id == params]
+            if not found:
+                return "call not found"
+            self.current = found[0]
+        elif command == "callstat" and self.current in self.lines:
+            call_id, direction = self.lines[self.current]
+            return f"===== Call debug =====\n af=AF_INET id={call_id}\n direction: {direction}\n"
+        elif command == "hangup" and self.current in self.lines:
+            del self.lines[self.current]
+            self.current = max(self.lines, default=None)
+        listed = "".join(f"{'>' if line == self.current else ' '} [line {line}]  0:00:01  ESTABLISHED  sip:x\n" for line in self.lines)
+        return f"--- Active calls ({self.up}) ---\n{listed}"
 
 
 @pytest.fixture
@@ -129,7 +166,7 @@ def test_a_dial_baresip_answers_too_late_is_hung_up_when_it_shows(ctrl_tcp, even
         while "hangup" not in ctrl_tcp.heard and time.monotonic() < deadline:
             time.sleep(0.02)
         assert ctrl_tcp.heard[-2:] == ["callfind", "hangup"] and ctrl_tcp.up == 0
-        assert events.settle(0.2) == []  # never the screen's call
+        assert events.settle(0.2) == [] and phone.hung_up_left_up() == 1  # never the screen's call; the collector is told
         ctrl_tcp.dial_delay = 0
         call_id = phone.dial("5550101")  # the next dial is followed as ever
         assert [type(event) for event in events.settle(0.2)] == [Dialling, Answered] and events.seen[0].call_id == call_id
@@ -140,7 +177,7 @@ def test_a_dial_baresip_answers_too_late_is_hung_up_when_it_shows(ctrl_tcp, even
 def test_no_dial_while_the_phone_holds_a_call_it_was_not_asked_for(phone, ctrl_tcp, events):
     """One call at a time on the phone too: a call dialled from baresip's own keys (or one a
     new link could not hang up) stops the dial; the debtor is never rung a second time."""
-    ctrl_tcp.up = 1
+    ctrl_tcp.add_call("Outgoing")
     with pytest.raises(PhoneError, match="still has a call up"):
         phone.dial("5550101")
     assert "dial" not in ctrl_tcp.heard and events.settle(0.1) == []
@@ -152,3 +189,29 @@ def test_a_dial_the_account_no_longer_allows_is_never_sent(phone, ctrl_tcp, even
     with pytest.raises(DialStopped):
         phone.dial("5550101", still_allowed=lambda: False)
     assert "dial" not in ctrl_tcp.heard and ctrl_tcp.heard[-1] == "listcalls" and events.settle(0.1) == []
+
+
+def test_a_dial_made_while_the_link_was_down_is_hung_up_once_the_phone_is_reached_again(ctrl_tcp, events):
+    """Found by the fifth attacker: baresip froze with the dial in hand, the link was let go
+    of, and baresip dialled on waking; nothing linked to it again until the collector's next
+    Enter, which dialled the debtor a second time that same second. Until the phone has
+    answered again and been watched a while, the dial is in doubt, and each `reach` links
+    again when the link is gone (a new link hangs up what baresip dialled)."""
+    phone = BaresipPhone(ctrl_tcp.setting, events.put, no_answer_after=timedelta(seconds=30), heartbeat=HEARTBEAT, reply_timeout=REPLY_TIMEOUT)
+    try:
+        assert not phone.dial_in_doubt
+        ctrl_tcp.dial_delay = 3 * BOUND  # frozen with the dial in hand: the link is let go of meanwhile
+        with pytest.raises(PhoneError, match="did not answer 'dial'"):
+            phone.dial("5550101")
+        assert phone.dial_in_doubt
+        deadline = time.monotonic() + 6 * BOUND
+        while "hangup" not in ctrl_tcp.heard and time.monotonic() < deadline:
+            with contextlib.suppress(PhoneError):
+                phone.reach()  # as the app does every few seconds while the dial is in doubt
+            time.sleep(HEARTBEAT)
+        assert ctrl_tcp.heard.count("dial") == 1 and ctrl_tcp.up == 0 and phone.hung_up_left_up() == 1
+        assert phone.hung_up_left_up() == 0  # said once
+        assert phone.dial_in_doubt  # watched a while longer: the phone has only just answered again
+        assert events.settle(0.2) == []  # never the screen's call
+    finally:
+        phone.close()

@@ -21,7 +21,7 @@ from callassist.settings import Settings
 from callassist.store import db, demo, queries
 from callassist.store.models import Call
 from callassist.store.sql import quick_sqlite_read, sqlite_file
-from callassist.tui.app import HANG_UP_AGAIN_GROUP, CallAssistApp
+from callassist.tui.app import LASTING_PHONE_GROUPS, CallAssistApp
 from tests.conftest import NOW, OBJECTIONS, SCRIPTS, TODAY
 
 
@@ -147,7 +147,7 @@ async def settle(pilot, seconds: float = 30.0) -> None:
     quiet = 0
     while time.monotonic() < deadline:
         await pilot._wait_for_screen()
-        busy = any(w.is_running and w.group != HANG_UP_AGAIN_GROUP for w in app.workers)  # that one lasts until the phone is back
+        busy = any(w.is_running and w.group not in LASTING_PHONE_GROUPS for w in app.workers)  # those last until the phone is back
         pending = getattr(app.screen, "pending", None) or any(getattr(s, "pending", None) for s in app.screen_stack)
         quiet = 0 if busy or pending else quiet + 1
         if quiet == 2:

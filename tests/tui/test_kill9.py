@@ -18,13 +18,20 @@ def _start(db_url: str, data_dir) -> Terminal:
     return Terminal(argv, env, size=(120, 40))
 
 
+def _reach_the_right_person(terminal: Terminal) -> None:
+    """The best call opened and its first choice made: the call is at its second step."""
+    terminal.wait_for("best call first")
+    terminal.send("\r")
+    terminal.wait_for("Someone answered")
+    terminal.send("d")
+    terminal.wait_for("Right person confirmed")
+
+
 def test_sigkill_mid_call_loses_nothing(db_url, settings):
     terminal = _start(db_url, settings.data_dir)
     try:
-        terminal.wait_for("best call first")
-        terminal.send("\r")
-        terminal.wait_for("Someone answered")
-        for key, next_choice in (("d", "Right person confirmed"), ("r", "Yes, can talk now"), ("y", "Purpose and amount stated")):
+        _reach_the_right_person(terminal)
+        for key, next_choice in (("r", "Yes, can talk now"), ("y", "Purpose and amount stated")):
             terminal.send(key)
             terminal.wait_for(next_choice)
         terminal.send("n")
@@ -63,17 +70,35 @@ def test_a_program_whose_terminal_goes_away_leaves_and_loses_nothing(db_url, set
 
     terminal = _start(db_url, settings.data_dir)
     try:
-        terminal.wait_for("best call first")
-        terminal.send("\r")
-        terminal.wait_for("Someone answered")
-        terminal.send("d")
-        terminal.wait_for("Right person confirmed")
+        _reach_the_right_person(terminal)
         os.close(terminal.master)
         terminal.master = os.open(os.devnull, os.O_RDONLY)  # what close() closes
         try:
             terminal.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             raise AssertionError("the program is still running without its terminal") from None
+    finally:
+        terminal.close()
+    [(call, events)] = stored_calls(db_url)
+    assert call.ended_at is None and [e.payload["state"] for e in events if e.kind == "step_entered"] == ["prepare", "reach_party"]
+
+
+def test_a_program_told_to_stop_leaves_as_if_quit_and_loses_nothing(db_url, settings):
+    """The fifth attacker's SIGTERM (a logout, a shutdown, `kill`): the program ended at
+    once, the terminal left in its raw, alternate screen, and what the phone still owed
+    (a hang-up never confirmed) unsaid. It now leaves as `q` would, with 143."""
+    import signal
+    import subprocess
+
+    terminal = _start(db_url, settings.data_dir)
+    try:
+        _reach_the_right_person(terminal)
+        terminal.process.send_signal(signal.SIGTERM)
+        terminal.wait_for("\x1b[?1049l", timeout=15)  # the terminal's own screen back
+        try:
+            assert terminal.process.wait(timeout=15) == 128 + signal.SIGTERM
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the program is still running after SIGTERM") from None
     finally:
         terminal.close()
     [(call, events)] = stored_calls(db_url)

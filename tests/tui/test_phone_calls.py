@@ -30,9 +30,18 @@ class PlayedPhone:
     reports_line = True
 
     def __init__(self) -> None:
-        self.left_up = 0
+        self.left_up = 0  # hung up as it was reached: said once
+        self.dial_in_doubt = False
+        self.reached = 0
         self.dialled: list[str] = []
         self.hung_up: list[str] = []
+
+    def reach(self) -> None:
+        self.reached += 1
+
+    def hung_up_left_up(self) -> int:
+        count, self.left_up = self.left_up, 0
+        return count
 
     def dial(self, number: str, still_allowed=lambda: True) -> str:
         if not still_allowed():  # as every phone asks, once ready to dial
@@ -499,6 +508,60 @@ async def test_the_calls_a_phone_held_when_it_was_reached_are_said_hung_up(tmp_p
     assert [notice for notice in notices if "The phone still held 2 calls callassist had lost track of" in notice and "hung up" in notice]
 
 
+class FrozenWithTheDialPhone(PlayedPhone):
+    """A phone that froze with the dial in hand: no answer to it, and nothing links to it
+    until it wakes, when it makes the dial (hung up by the new link) and is watched a while."""
+
+    AWAKE_AFTER = 3  # reaches
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reached_since_dial = 0
+
+    def dial(self, number: str, still_allowed=lambda: True) -> str:
+        self.dialled.append(number)
+        self.dial_in_doubt = True
+        raise PhoneError("baresip at 127.0.0.1:4444 did not answer 'dial' within 5 s")
+
+    def reach(self) -> None:
+        super().reach()
+        if not self.dial_in_doubt:
+            return
+        self.reached_since_dial += 1
+        if self.reached_since_dial < self.AWAKE_AFTER:
+            raise PhoneError("baresip at 127.0.0.1:4444 did not answer 'listcalls' within 5 s")
+        if self.reached_since_dial == self.AWAKE_AFTER:
+            self.left_up += 1  # the dial it made on waking, hung up by the new link
+        elif self.reached_since_dial == self.AWAKE_AFTER + 2:
+            self.dial_in_doubt = False  # watched long enough
+
+
+async def test_a_dial_the_phone_never_answered_keeps_the_phone_reached_until_it_is_settled(tmp_path, db_url, monkeypatch):
+    """Found by the fifth attacker: baresip froze with the dial in hand and dialled the
+    debtor on waking; nothing reached it again until the next Enter (which dialled a second
+    time), and leaving said nothing. While a dial is in doubt the app reaches the phone
+    every few seconds, whatever screen is open (a new link hangs up what it dialled, and the
+    collector is told); leaving meanwhile is said at exit (startup.run_tui)."""
+    import callassist.tui.app
+
+    monkeypatch.setattr(callassist.tui.app, "HANG_UP_AGAIN_SECONDS", 0.1)
+    phone = FrozenWithTheDialPhone()
+    app = _app(tmp_path, db_url, lambda: NOW, phone)
+    notices: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await call_a_shanghai_debtor(pilot)
+        monkeypatch.setattr(app, "notify", lambda message, **kwargs: notices.append(str(message)))
+        await press(pilot, "enter")
+        assert "may still dial" in str(screen.status[0]) and app.dial_in_doubt
+        await press(pilot, "escape")  # the call left, stored as not dialled: the phone is still watched
+        await until(pilot, lambda: isinstance(app.screen, WorklistScreen))
+        await until(pilot, lambda: not phone.dial_in_doubt, seconds=5)
+        assert phone.reached_since_dial == phone.AWAKE_AFTER + 2 and not app.dial_in_doubt
+        await settle(pilot)
+    assert [notice for notice in notices if "The phone still held a call callassist had lost track of" in notice]
+    assert phone.dialled == [phone.dialled[0]]  # dialled once
+
+
 class SlowToDialPhone(PlayedPhone):
     """A phone whose own checks before dialling take a while (a busy baresip, a slow link),
     during which `meanwhile` happens."""
@@ -547,3 +610,19 @@ async def test_a_phone_another_window_here_may_be_using_is_reached_without_hangi
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_what_the_phone_may_still_do_is_said_as_the_program_ends(capsys, locale):
+    """Quitting (q, Ctrl+Q, SIGTERM) with a hang-up unconfirmed or a dial unanswered: one
+    line each on the terminal, which stays once the screen has gone."""
+    from types import SimpleNamespace
+
+    from callassist.startup import say_phone_unsettled
+
+    say_phone_unsettled(SimpleNamespace(hang_ups_owed={"b2", "a1"}, dial_in_doubt=True), locale)
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 2 and all(line.startswith("callassist: ") for line in said) and "a1, b2" in said[0]
+    assert ("may still make it" if locale == "en" else "可能还会拨出去") in said[1]
+    say_phone_unsettled(SimpleNamespace(hang_ups_owed=set(), dial_in_doubt=False), locale)
+    assert capsys.readouterr().err == ""

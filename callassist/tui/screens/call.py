@@ -489,7 +489,10 @@ class CallScreen(Screen):
             self.app.call_from_thread(self.dial_checked, None, True)
             return
         except PhoneError as exc:
-            self.app.call_from_thread(self.phone_refused, str(exc))
+            in_doubt = self.app.dial_in_doubt  # it may dial all the same once it wakes: watched until it is settled
+            self.app.call_from_thread(self.phone_refused, str(exc), in_doubt)
+            if in_doubt:
+                self.app.call_from_thread(self.app.settle_dial_in_doubt)
             return
         if not phone.reports_line:  # a program handed the number on: the log says it was dialled
             self.app.call_from_thread(self.line_reported, Dialling(phone_call, self.app.now(), dial_target(number)))
@@ -500,8 +503,8 @@ class CallScreen(Screen):
         self.read_standing()
         return not self.call.blocks_now()
 
-    def phone_refused(self, error: str) -> None:
-        self.status = (label("phone_refused", self.locale, error=error), "bold red")
+    def phone_refused(self, error: str, in_doubt: bool = False) -> None:
+        self.status = (label("phone_dial_in_doubt" if in_doubt else "phone_refused", self.locale, error=error), "bold red")
 
     @work(thread=True, group="phone-hang-up")
     def hang_up_phone(self, phone_call: str) -> None:
