@@ -99,8 +99,11 @@ def test_every_filter_order_and_login_lists_what_the_events_say(store_url, stand
         connection = session.connection()
         for viewer in VIEWERS:
             known = every_call(session, viewer, judge)
-            for wanted in FILTERS:
-                for sort in SORTS:
+            for number, wanted in enumerate(FILTERS):
+                # Every filter in every order for the supervisor; for the others, each filter
+                # in one order, the orders taken in turn: every pair of login and filter, login
+                # and order, filter and order is met (half the queries of every triple).
+                for sort in SORTS if viewer is VIEWERS[0] else SORTS[number % len(SORTS) : number % len(SORTS) + 1]:
                     chosen = CallFilter(**{**wanted.__dict__, "sort": sort})
                     expected = oracle_browse(known, chosen, viewer)
                     assert browse.count(connection, chosen, viewer) == len(expected), (viewer, chosen)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import UTC, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -375,20 +376,14 @@ async def test_an_open_dashboard_reads_the_figures_again_only_when_they_may_have
         assert len(reads) == 2
 
 
-async def test_the_whole_dashboard_can_be_read_at_80x24(make_app, db_url, standard_flow, catalog):
+async def test_the_whole_dashboard_can_be_read_at_80x24(make_app, db_url, demo_copy):
     """A supervisor's attack: at 80x24 scrolling stopped at "Negotiate", four steps short,
     and rung lines wrapped once the scrollbar took its room."""
     from rich.cells import cell_len
 
-    from callassist.store import db
-    from callassist.store.demo_history import populate_history
     from callassist.tui.screens.dashboard import DashboardScreen
-    from tests.conftest import TODAY
 
-    engine = db.open_engine(db_url)
-    with db.session(engine) as session:
-        populate_history(session, standard_flow, catalog, TODAY, calls=150, days=20)
-    engine.dispose()
+    demo_copy(Path(db_url.removeprefix("sqlite:///")))  # the demo's 300 calls: more than a screen of figures
     for locale in ("en", "zh"):
         async with make_app(locale).run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -409,21 +404,16 @@ async def test_the_whole_dashboard_can_be_read_at_80x24(make_app, db_url, standa
             assert len(dashboard.query_one("#rungs", Static).render().plain.splitlines()) == len(dashboard.result.rungs)
 
 
-async def test_the_browser_keeps_its_call_highlighted_when_it_moves_to_another_page(make_app, db_url, standard_flow, catalog):
+async def test_the_browser_keeps_its_call_highlighted_when_it_moves_to_another_page(make_app, db_url, demo_copy):
     """A supervisor's attack: on the 100th row (the last of the first page read), a newer
     call moved the highlight to the row above, as only the page at the old row was read."""
     from callassist.core.call import Event
     from callassist.store import queries
-    from callassist.store.demo_history import populate_history
     from callassist.store.models import Call
     from callassist.tui.screens.calls import PAGE, CallsScreen
     from callassist.tui.widgets.line_table import LineTable
-    from tests.conftest import TODAY
 
-    engine = db.open_engine(db_url)
-    with db.session(engine) as session:
-        populate_history(session, standard_flow, catalog, TODAY, calls=300, days=30)
-    engine.dispose()
+    demo_copy(Path(db_url.removeprefix("sqlite:///")))  # the demo's 300 calls: three pages
     async with make_app("en").run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await press(pilot, "v")
