@@ -144,17 +144,29 @@ async def settle(pilot, seconds: float = 30.0) -> None:
     once, with the twenty collectors' processes beside it, took more than ten."""
     app = pilot.app
     deadline = time.monotonic() + seconds
-    quiet = 0
+    quiet, pause = 0, 0.001
     while time.monotonic() < deadline:
+        if _busy(app):
+            # A worker is at work (a commit, a read): look again a little later each time, not
+            # every millisecond, each look a message to every widget on screen, taking the
+            # interpreter from the worker it waits for.
+            quiet = 0
+            await asyncio.sleep(pause)
+            pause = min(2 * pause, 0.016)
+            continue
         await pilot._wait_for_screen()
-        busy = any(w.is_running and w.group not in LASTING_PHONE_GROUPS for w in app.workers)  # those last until the phone is back
-        pending = getattr(app.screen, "pending", None) or any(getattr(s, "pending", None) for s in app.screen_stack)
-        quiet = 0 if busy or pending else quiet + 1
+        quiet = 0 if _busy(app) else quiet + 1
         if quiet == 2:
             app.screen._on_timer_update()  # drawn as the pilot's pause draws it
             return
-        await asyncio.sleep(0.001 if quiet == 0 else 0)
+        pause = 0.001
+        await asyncio.sleep(0)
     raise AssertionError("the app did not settle")
+
+
+def _busy(app) -> bool:
+    """A worker is running (but those that last until the phone is back), or a change waits to be stored."""
+    return any(w.is_running and w.group not in LASTING_PHONE_GROUPS for w in app.workers) or bool(getattr(app.screen, "pending", None) or any(getattr(s, "pending", None) for s in app.screen_stack))
 
 
 async def until(pilot, check, seconds: float = 12.0) -> None:
