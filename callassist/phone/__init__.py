@@ -73,11 +73,12 @@ class Phone(Protocol):
     def close(self) -> None: ...
 
 
-def open_phone(setting: PhoneSetting, on_event: Callable[[LineEvent], object], *, no_answer_after: timedelta = NO_ANSWER_AFTER, hang_up_left_up: bool = True) -> Phone:
+def open_phone(setting: PhoneSetting, on_event: Callable[[LineEvent], object], *, no_answer_after: timedelta = NO_ANSWER_AFTER, hang_up_left_up: Callable[[], bool] = lambda: True) -> Phone:
     """The phone `setting` names, ready to dial; a call nobody answers within
-    `no_answer_after` is given up; the calls it holds that nobody follows are hung up as it
-    is reached, unless not `hang_up_left_up` (another window on this computer has a call on
-    screen: the call may be its). PhoneError when the phone cannot be reached."""
+    `no_answer_after` is given up; the calls it holds that nobody follows are hung up each
+    time it is linked to, unless `hang_up_left_up()` says no then (another window on this
+    computer has a call on screen: the call may be its). PhoneError when the phone cannot
+    be reached."""
     match setting:
         case NoPhoneSetting():
             return NoPhone()

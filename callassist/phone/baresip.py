@@ -45,7 +45,6 @@ _CURRENT_LINE = re.compile(r"^> \[line (\d+)\]", re.MULTILINE)
 _READ_SLICE = 0.25  # seconds the reader waits on the socket before it checks the no-answer time
 HEARTBEAT = 2.0  # seconds without a word from baresip before the reader asks it something
 REPLY_TIMEOUT = 5.0  # seconds baresip has to answer a command, or the reader's question
-_MOST_LEFT_UP = 8  # calls hung up as a link is made, at most (baresip holds a few at most)
 _ABANDONED_FOR = 60.0  # seconds a dial that went unanswered may still be made by baresip and be hung up
 _READERS_TOKEN = "callassist-reader"  # the reader's own commands: no one waits for their replies
 
@@ -111,7 +110,7 @@ class BaresipPhone:
         clock: Callable[[], datetime] = utc_now,
         heartbeat: float = HEARTBEAT,
         reply_timeout: float = REPLY_TIMEOUT,
-        hang_up_left_up: bool = True,
+        hang_up_left_up: Callable[[], bool] = lambda: True,
     ) -> None:
         self._address, self._where = (setting.host, setting.port), f"{setting.host}:{setting.port}"
         self._clock, self._heartbeat, self._reply_timeout = clock, heartbeat, reply_timeout
@@ -260,13 +259,14 @@ class BaresipPhone:
         after callassist gave up waiting for it, and would keep the debtor on a recorded
         line nobody logs. ctrl_tcp has no hang-up-all and names only its current call, so
         each line is made current in turn (`line N`) and looked at; a call coming in is left
-        alone, and made current again if it was. Counted for `hung_up_left_up`. Not at all when told
-        not to (open_phone)."""
-        if not self._hangs_up_left_up:
+        alone, and the call that was current is made so again. Counted for `hung_up_left_up`.
+        Not at all while `hang_up_left_up` says no (open_phone): asked at each link, as
+        another window may have opened a call since the last."""
+        if not self._hangs_up_left_up():
             return
         listed = str(self._command("listcalls").get("data", ""))
-        current, hung_up = _CURRENT_LINE.search(listed), 0
-        for line in _LINES_IN_LIST.findall(listed)[:_MOST_LEFT_UP]:
+        current, lines, hung_up = _CURRENT_LINE.search(listed), _LINES_IN_LIST.findall(listed), 0
+        for line in lines:
             if "not found" in str(self._command("line", line).get("data", "")):
                 continue  # it ended meanwhile
             status = str(self._command("callstat").get("data", ""))
@@ -275,8 +275,8 @@ class BaresipPhone:
                 hung_up += 1
         with self._state:
             self._left_up += hung_up
-        if current is not None and hung_up:
-            self._command("line", current[1])  # baresip's own keys answer the call coming in, as before
+        if current is not None and lines:
+            self._command("line", current[1])  # baresip's own keys answer the call they would have
 
     def _end_call(self, call_id: str) -> bool:
         """Make `call_id` baresip's current call and hang it up (`hangup` ends the current

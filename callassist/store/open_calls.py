@@ -67,6 +67,15 @@ class OpenCalls:
             os.close(descriptor)
         return Here.LEFT
 
+    def any_open_elsewhere(self) -> bool:
+        """Whether another program of this desk has a call on screen (its phone calls may be
+        that call's)."""
+        try:
+            names = [path.name.removesuffix(".lock") for path in self.directory.glob("*.lock")]
+        except OSError:
+            return False
+        return any(self.peek(call_id) is Here.OPEN for call_id in names)
+
     def release(self, call_id: str) -> None:
         """The call is no longer on screen here (ended, or given up)."""
         descriptor = self._held.pop(call_id, None)

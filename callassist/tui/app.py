@@ -49,6 +49,9 @@ MAX_NOTICES = 2
 # this long: the debtor's line may still be up, recorded, once the phone comes back.
 HANG_UP_AGAIN_SECONDS = 3.0
 HANG_UP_AGAIN_FOR = 600.0
+# Told to stop mid-call, the program waits this long at most for the phone's hang-up and
+# the recording (each bounded on its own, call.py HANG_UP_WAIT, RECORDING_WAIT) to be stored.
+LEAVE_WAIT = 12.0
 # Its workers outlive screens and last until the phone answers: nothing waits for them.
 HANG_UP_AGAIN_GROUP = "phone-hang-up-again"
 # A dial the phone never answered: the phone is reached as often, for as long, until it is
@@ -94,9 +97,6 @@ class CallAssistApp(App):
         self.phone: Phone | None = None  # once connected (connect_phone)
         self._phone_lock = threading.Lock()
         self.hang_ups_owed: set[str] = set()  # calls the phone never confirmed hanging up (hang_up_when_back)
-        # Another window on this computer had a call on screen at start: a call the phone
-        # holds may be its, and is not hung up as the phone is reached (WorklistScreen).
-        self.phone_shared = False
         self.replay = replay
         self.freeze = freeze
         # Python hands the GIL between threads every 5 ms by default. A commit finishing
@@ -165,15 +165,31 @@ class CallAssistApp(App):
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self.set_interval(TERMINAL_SECONDS, self.check_terminal)
         if not self.is_headless:
-            # Told to stop (a logout, a shutdown, `kill`): leave as q does, the terminal given
-            # back and what the phone still owes said (startup.run_tui); every step is stored.
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit, None, 128 + signal.SIGTERM)
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                loop.add_signal_handler(signum, self.leave_on_signal, signum)
         if self.replay:
             from callassist.tui.screens.replay import ReplayScreen
 
             self.push_screen(ReplayScreen(self.replay))
         else:
             self.push_screen(WorklistScreen())
+
+    def leave_on_signal(self, signum: int) -> None:
+        """Told to stop (`kill`, a logout or shutdown, a closed terminal): leave as q does,
+        the terminal given back and what the phone still owes said (startup.run_tui), with
+        128 + the signal's number. A call whose line is up is hung up first, as x does, and
+        that stored: a debtor is not left ringing, or talking on a recorded line, that no
+        one follows. The call stays unfinished, resumed at the next start."""
+
+        def leave() -> None:
+            self.exit(return_code=128 + signum)
+
+        screen = next((screen for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
+        if screen is None or not screen.hang_up_before_leaving(leave):
+            leave()
+            return
+        self.set_timer(LEAVE_WAIT, leave)  # whatever the phone does
 
     def check_terminal(self) -> None:
         """Leave when the terminal has gone: everything shown is stored already, and the
@@ -212,7 +228,7 @@ class CallAssistApp(App):
 
         with self._phone_lock:
             if self.phone is None:
-                self.phone = open_phone(self.phone_setting, self._line_from_phone, hang_up_left_up=not self.phone_shared)
+                self.phone = open_phone(self.phone_setting, self._line_from_phone, hang_up_left_up=self.phone_not_shared)
             phone = self.phone
         # Outside the lock: the UI thread takes it (phone_lost), and linking again may wait.
         try:
@@ -226,6 +242,13 @@ class CallAssistApp(App):
         phone's thread)."""
         if left_up := phone.hung_up_left_up():
             self.call_from_thread(self.notify, label("phone_left_up_hung_up", self.locale, count=left_up), severity="warning", timeout=15, markup=False)
+
+    def phone_not_shared(self) -> bool:
+        """Whether no other window on this computer has a call on screen, asked each time
+        the phone is linked to: while one has, a call the phone holds may be that window's,
+        and is not hung up (a phone's thread)."""
+        workspace = self.workspace
+        return workspace is not None and not workspace.calls.open_calls.any_open_elsewhere()
 
     @property
     def dial_in_doubt(self) -> bool:

@@ -145,7 +145,7 @@ def test_a_call_a_lost_link_left_up_is_hung_up_as_the_phone_is_reached_again(col
     first.dial(debtor.uri)
     events.wait_for("ringing" if lost_while == "ringing" else "answered")
     first.close()  # the link let go of, the call up on the phone
-    shared = open_phone(collector.setting, print, hang_up_left_up=False)  # another window here has a call on screen
+    shared = open_phone(collector.setting, print, hang_up_left_up=lambda: False)  # another window here has a call on screen
     assert shared.hung_up_left_up() == 0 and "Active calls (1)" in debtor.command("listcalls")
     shared.close()
     again = open_phone(collector.setting, print)  # a resumed callassist

@@ -215,3 +215,42 @@ def test_a_dial_made_while_the_link_was_down_is_hung_up_once_the_phone_is_reache
         assert events.settle(0.2) == []  # never the screen's call
     finally:
         phone.close()
+
+
+def test_a_call_another_window_opened_since_the_last_link_is_left_up(ctrl_tcp, events):
+    """Found by the sixth attacker: whether another window here had a call on screen was
+    asked once, at start; a window started alone then hung up the other's answered call at
+    its next link (its Enter) and rang the debtor again. It is asked at every link."""
+    shared = [False]
+    phone = BaresipPhone(ctrl_tcp.setting, events.put, no_answer_after=timedelta(seconds=30), heartbeat=HEARTBEAT, reply_timeout=REPLY_TIMEOUT, hang_up_left_up=lambda: not shared[0])
+    try:
+        ctrl_tcp.answering = False
+        assert ctrl_tcp.dropped.wait(BOUND + 1)  # the other window took the phone over
+        ctrl_tcp.answering = True
+        ctrl_tcp.add_call("Outgoing")  # and dialled: its debtor answered
+        shared[0] = True
+        with pytest.raises(PhoneError, match="still has a call up"):
+            phone.dial("5550101")
+        assert ctrl_tcp.up == 1 and "hangup" not in ctrl_tcp.heard and phone.hung_up_left_up() == 0
+    finally:
+        phone.close()
+
+
+def test_every_line_is_looked_at_and_the_current_one_stays_current(ctrl_tcp, events):
+    """Found by the sixth attacker: the sweep looked at eight lines at most (ten calls left
+    two ringing), and made the call coming in that was current current again only when it
+    had hung something up (baresip's own answer key then took another caller)."""
+    for direction in ["Outgoing"] * 10 + ["Incoming", "Incoming"]:
+        ctrl_tcp.add_call(direction)
+    ctrl_tcp.current = 11  # the first caller, chosen on baresip's own keys
+    phone = BaresipPhone(ctrl_tcp.setting, events.put, no_answer_after=timedelta(seconds=30), heartbeat=2.0, reply_timeout=REPLY_TIMEOUT)
+    try:
+        assert phone.hung_up_left_up() == 10 and ctrl_tcp.up == 2 and ctrl_tcp.current == 11
+    finally:
+        phone.close()
+    ctrl_tcp.current = 11
+    phone = BaresipPhone(ctrl_tcp.setting, events.put, no_answer_after=timedelta(seconds=30), heartbeat=2.0, reply_timeout=REPLY_TIMEOUT)
+    try:
+        assert phone.hung_up_left_up() == 0 and ctrl_tcp.up == 2 and ctrl_tcp.current == 11  # nothing hung up: still the one chosen
+    finally:
+        phone.close()

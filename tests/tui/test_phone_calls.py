@@ -6,6 +6,8 @@ form, and a phone that dies mid-call leaves the call to be finished by hand, not
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -589,8 +591,10 @@ async def test_a_stop_set_while_the_phone_gets_ready_to_dial_stops_the_dial(tmp_
 
 async def test_a_phone_another_window_here_may_be_using_is_reached_without_hanging_up_its_calls(tmp_path, db_url, monkeypatch):
     """Found by the fifth attacker: a second window, reaching the phone at start, hung up
-    the call the first window was on (a debtor cut off mid-sentence). With a call on screen
-    in another window on this computer, the calls the phone holds are left as they are."""
+    the call the first window was on (a debtor cut off mid-sentence). The sixth: a window
+    started alone asked only then, and hung up the other's call at its next link. While
+    another window on this computer has a call on screen, asked at each link, the calls
+    the phone holds are left as they are."""
     import callassist.phone
     from tests.store.test_open_calls import a_program_with_a_call_open
 
@@ -601,15 +605,18 @@ async def test_a_phone_another_window_here_may_be_using_is_reached_without_hangi
         return PlayedPhone()
 
     monkeypatch.setattr(callassist.phone, "open_phone", reached)
-    holder, _call_id = a_program_with_a_call_open(tmp_path, db_url)
-    try:
-        app = CallAssistApp(lambda: Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), db_url, "en"), "en", "wang", clock=lambda: NOW, phone=BaresipSetting("127.0.0.1", 4444))
-        async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: app.phone is not None)
-        assert [kwargs.get("hang_up_left_up") for kwargs in asked] == [False]
-    finally:
-        holder.kill()
-        holder.wait()
+    app = CallAssistApp(lambda: Workspace.open(Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS), db_url, "en"), "en", "wang", clock=lambda: NOW, phone=BaresipSetting("127.0.0.1", 4444))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.phone is not None)
+        [linking] = asked
+        assert linking["hang_up_left_up"]()  # alone: what the phone holds is nobody's
+        holder, _call_id = a_program_with_a_call_open(tmp_path, db_url)  # a second window opens a call
+        try:
+            assert not linking["hang_up_left_up"]()
+        finally:
+            holder.kill()
+            holder.wait()
+        assert linking["hang_up_left_up"]()  # gone (as kill -9 leaves it): alone again
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])
@@ -626,3 +633,40 @@ def test_what_the_phone_may_still_do_is_said_as_the_program_ends(capsys, locale)
     assert ("may still make it" if locale == "en" else "可能还会拨出去") in said[1]
     say_phone_unsettled(SimpleNamespace(hang_ups_owed=set(), dial_in_doubt=False), locale)
     assert capsys.readouterr().err == ""
+
+
+class AnsweringPhone(PlayedPhone):
+    """A phone that says it hung up as soon as it is asked, as baresip does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.app: CallAssistApp | None = None
+
+    def hang_up(self, call_id: str) -> None:
+        super().hang_up(call_id)
+        assert self.app is not None
+        self.app.call_from_thread(self.app.line_reported, HungUp(call_id, NOW, by="us"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+async def test_a_program_told_to_stop_mid_call_hangs_up_first_and_the_call_can_be_resumed(tmp_path, db_url, signum):
+    """Found by the sixth attacker: SIGTERM, SIGINT or SIGHUP with the line up ended the
+    program at once, the debtor left ringing (then answering, recorded, in no log). The
+    line is hung up as x would, stored, and the program leaves with 128 + the signal; the
+    call stays unfinished, to be resumed."""
+    phone = AnsweringPhone()
+    app = _app(tmp_path, db_url, lambda: NOW, phone)
+    phone.app = app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+        await _report(pilot, Ringing("phone-1", NOW))
+        app.leave_on_signal(signum)
+        for _ in range(500):
+            if app.return_code is not None:
+                break
+            await asyncio.sleep(0.01)
+    assert app.return_code == 128 + signum and phone.hung_up == ["phone-1"]
+    [(call, events)] = stored_calls(db_url)
+    assert [e.kind for e in events][-2:] == ["phone_ringing", "phone_hung_up"] and call.ended_at is None

@@ -802,6 +802,20 @@ class CallScreen(Screen):
         if not self.call.dialled and not self.call.ended:
             self.apply(self.call.leave_undialled)
 
+    def hang_up_before_leaving(self, leave: Callable[[], None]) -> bool:
+        """The program is told to stop: a line the phone follows, still up, is hung up as x
+        does, and `leave` is called once the hang-up (and the recording) is in the log; False,
+        and nothing done, when no line is up."""
+        phone = self.app.phone
+        if self.call.ended or self.call.line.status not in ACTIVE or phone is None or not phone.reports_line:
+            return False
+        if not self.hanging_up:
+            self.hanging_up = True
+            self.hang_up_phone(self.call.line.call_id)
+            self.set_timer(HANG_UP_WAIT, lambda: self.line_settled(waited=True))
+        self.after_line.append(leave)
+        return True
+
     def action_end_call(self) -> None:
         from callassist.tui.screens.disposition import DispositionScreen
 

@@ -190,10 +190,9 @@ class WorklistScreen(Screen):
     @on(Ready)
     def workspace_ready(self, message: Ready) -> None:
         if self.app.dials and not self.offered_resume:
-            # Reached once the unfinished calls are known, before any call: a phone that is
-            # not there is said at once, and one another window here may be using is left
-            # as it is (the calls it holds may be that window's).
-            self.app.phone_shared = any(elsewhere is not None and elsewhere.same_desk for elsewhere in message.open_elsewhere)
+            # Reached once the workspace is open, before any call: a phone that is not there
+            # is said at once, and one another window here may be using is left as it is
+            # (the calls it holds may be that window's: CallAssistApp.phone_not_shared).
             self.app.connect_phone()
         free = [call for call, elsewhere in zip(message.unfinished, message.open_elsewhere) if elsewhere is None]
         self.app.unfinished = {call.account_id: call for call in free}
