@@ -260,11 +260,13 @@ class CallAssistApp(App):
         """The phone never answered a dial, and may make it once it wakes: reach it every
         HANG_UP_AGAIN_SECONDS, whatever screen is open, until it is no longer in doubt (a
         new link hangs up what it dialled; the collector is told) or HANG_UP_AGAIN_FOR has
-        passed."""
+        passed, or another window here has a call on screen."""
         worker = get_current_worker()
         given_up_at = time.monotonic() + HANG_UP_AGAIN_FOR
         while not worker.is_cancelled and time.monotonic() < given_up_at and self.dial_in_doubt:
             time.sleep(HANG_UP_AGAIN_SECONDS)
+            if not self.phone_not_shared():
+                break  # linking again would take the phone from the window whose call is on it
             try:
                 self.phone_now()
             except PhoneError:
