@@ -4,6 +4,8 @@ every step that was on screen is stored, the half-typed note survives, the call 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import time
 
@@ -28,6 +30,9 @@ def _reach_the_right_person(terminal: Terminal) -> None:
 
 
 def test_sigkill_mid_call_loses_nothing(db_url, settings):
+    """Killed, started again, the call resumed; then told to stop (the fifth attacker's
+    SIGTERM: the program ended at once, the terminal left in its raw, alternate screen,
+    what the phone still owed unsaid): it leaves as `q` would, with 143."""
     terminal = _start(db_url, settings.data_dir)
     try:
         _reach_the_right_person(terminal)
@@ -57,17 +62,21 @@ def test_sigkill_mid_call_loses_nothing(db_url, settings):
         terminal.wait_for("Purpose and amount stated")
         terminal.send("n")
         terminal.wait_for("wants the statement first")
+        terminal.process.send_signal(signal.SIGTERM)
+        terminal.wait_for("\x1b[?1049l", timeout=15)  # the terminal's own screen back
+        try:
+            assert terminal.process.wait(timeout=15) == 128 + signal.SIGTERM
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the program is still running after SIGTERM") from None
     finally:
         terminal.close()
     [(call, events)] = stored_calls(db_url)
-    assert [e.kind for e in events].count("call_resumed") == 1
+    assert [e.kind for e in events].count("call_resumed") == 1 and call.ended_at is None and call.state == "purpose"
 
 
 def test_a_program_whose_terminal_goes_away_leaves_and_loses_nothing(db_url, settings):
     """The window closed or the connection dropped mid-call (the terminal's other end
     gone, no signal sent): the program used to stay, waiting for keys at a fifth of a core."""
-    import subprocess
-
     terminal = _start(db_url, settings.data_dir)
     try:
         _reach_the_right_person(terminal)
@@ -77,28 +86,6 @@ def test_a_program_whose_terminal_goes_away_leaves_and_loses_nothing(db_url, set
             terminal.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             raise AssertionError("the program is still running without its terminal") from None
-    finally:
-        terminal.close()
-    [(call, events)] = stored_calls(db_url)
-    assert call.ended_at is None and [e.payload["state"] for e in events if e.kind == "step_entered"] == ["prepare", "reach_party"]
-
-
-def test_a_program_told_to_stop_leaves_as_if_quit_and_loses_nothing(db_url, settings):
-    """The fifth attacker's SIGTERM (a logout, a shutdown, `kill`): the program ended at
-    once, the terminal left in its raw, alternate screen, and what the phone still owed
-    (a hang-up never confirmed) unsaid. It now leaves as `q` would, with 143."""
-    import signal
-    import subprocess
-
-    terminal = _start(db_url, settings.data_dir)
-    try:
-        _reach_the_right_person(terminal)
-        terminal.process.send_signal(signal.SIGTERM)
-        terminal.wait_for("\x1b[?1049l", timeout=15)  # the terminal's own screen back
-        try:
-            assert terminal.process.wait(timeout=15) == 128 + signal.SIGTERM
-        except subprocess.TimeoutExpired:
-            raise AssertionError("the program is still running after SIGTERM") from None
     finally:
         terminal.close()
     [(call, events)] = stored_calls(db_url)
