@@ -280,11 +280,13 @@ class BaresipPhone:
 
     def _end_call(self, call_id: str) -> bool:
         """Make `call_id` baresip's current call and hang it up (`hangup` ends the current
-        one); False when baresip no longer holds it. Under `_operating`: nothing else may
-        change the current call in between."""
+        one); False when baresip no longer holds it. The two in one write: a call coming in
+        between two writes becomes the current call, and would be the one hung up (the
+        seventh attacker's, with `hangup` held 3 s). Under `_operating`: no other command
+        of callassist's changes the current call meanwhile."""
         if "not found" in str(self._command("callfind", call_id).get("data", "")):
             return False
-        self._command("hangup")
+        self._commands(("callfind", call_id), ("hangup", None))
         return True
 
     def _end_call_aside(self, call_id: str, *, dialled_late: bool = False) -> None:
@@ -304,19 +306,35 @@ class BaresipPhone:
         threading.Thread(target=end, name=f"baresip-hang-up-{call_id}", daemon=True).start()
 
     def _command(self, command: str, params: str | None = None) -> dict[str, Any]:
+        return self._commands((command, params))
+
+    def _commands(self, *commands: tuple[str, str | None]) -> dict[str, Any]:
+        """Send these in one write, and wait for each one's reply: the last one's. baresip
+        reads them together and runs them one after the other, nothing of its own between."""
         with self._commanding:
-            token = f"callassist-{next(self._tokens)}"
-            self._send({"command": command, "params": params, "token": token} if params else {"command": command, "token": token})
-            while True:
-                try:
-                    reply = self._replies.get(timeout=self._reply_timeout)
-                except queue.Empty:
-                    raise PhoneError(f"baresip at {self._where} did not answer {command!r} within {self._reply_timeout:g} s") from None
-                if reply is None:
-                    self._replies.put(None)  # for the next command to see too
-                    raise PhoneError(f"baresip at {self._where} is gone: {self._gone}")
-                if reply.get("token") == token:
-                    return reply
+            waiting: list[tuple[str, str]] = []
+            messages: list[dict[str, Any]] = []
+            for command, params in commands:
+                token = f"callassist-{next(self._tokens)}"
+                waiting.append((token, command))
+                messages.append({"command": command, "params": params, "token": token} if params else {"command": command, "token": token})
+            self._send(*messages)
+            reply: dict[str, Any] = {}
+            for token, command in waiting:
+                reply = self._reply_to(token, command)
+            return reply
+
+    def _reply_to(self, token: str, command: str) -> dict[str, Any]:
+        while True:
+            try:
+                reply = self._replies.get(timeout=self._reply_timeout)
+            except queue.Empty:
+                raise PhoneError(f"baresip at {self._where} did not answer {command!r} within {self._reply_timeout:g} s") from None
+            if reply is None:
+                self._replies.put(None)  # for the next command to see too
+                raise PhoneError(f"baresip at {self._where} is gone: {self._gone}")
+            if reply.get("token") == token:
+                return reply
 
     def _send(self, *messages: dict[str, Any]) -> None:
         if self._gone is not None:

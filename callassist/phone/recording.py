@@ -66,8 +66,14 @@ def file_digest(path: Path) -> str:
 def collect(snd_path: Path, dialled_at: datetime, data_dir: Path, name: str, *, wait: float = WAIT_SECONDS) -> Recording:
     """The recording of the call dialled at `dialled_at`, moved from `snd_path` into
     `data_dir`/recordings/`name`.wav. PhoneError, in one line, when none comes in time or
-    it cannot be read or written."""
-    said, heard = _pair(snd_path, dialled_at.timestamp() - 1, wait)
+    it cannot be read or written. A file this call's took there already, before callassist
+    stopped (and before its log had it), is taken as it is: its pair is gone."""
+    try:
+        said, heard = _pair(snd_path, dialled_at.timestamp() - 1, wait)
+    except PhoneError:
+        if (earlier := _made_earlier(data_dir, name)) is not None:
+            return earlier
+        raise
     folder = private_dir(data_dir / "recordings")
     tighten(folder)  # one made readable by other means is the user's alone again
     target = folder / f"{name}.wav"
@@ -123,6 +129,17 @@ def _written_file(path: Path, since: float) -> bool:
     except OSError:
         return False
     return stat.S_ISREG(info.st_mode) and info.st_mtime >= since
+
+
+def _made_earlier(data_dir: Path, name: str) -> Recording | None:
+    """The call's file in `data_dir`/recordings, whole, if it is there."""
+    target = data_dir / "recordings" / f"{name}.wav"
+    try:
+        with wave.open(str(target), "rb") as made:
+            seconds = round(made.getnframes() / made.getframerate(), 3)
+        return Recording(str(target.relative_to(data_dir)), file_digest(target), seconds)
+    except (OSError, wave.Error, EOFError):
+        return None
 
 
 def _side_by_side(said: Path, heard: Path, target: Path) -> float:

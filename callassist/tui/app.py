@@ -97,6 +97,7 @@ class CallAssistApp(App):
         self.phone: Phone | None = None  # once connected (connect_phone)
         self._phone_lock = threading.Lock()
         self.hang_ups_owed: set[str] = set()  # calls the phone never confirmed hanging up (hang_up_when_back)
+        self.leaving: int | None = None  # told to stop by a signal: the code to leave with (leave_on_signal)
         self.replay = replay
         self.freeze = freeze
         # Python hands the GIL between threads every 5 ms by default. A commit finishing
@@ -180,16 +181,24 @@ class CallAssistApp(App):
         the terminal given back and what the phone still owes said (startup.run_tui), with
         128 + the signal's number. A call whose line is up is hung up first, as x does, and
         that stored: a debtor is not left ringing, or talking on a recorded line, that no
-        one follows. The call stays unfinished, resumed at the next start."""
-
-        def leave() -> None:
-            self.exit(return_code=128 + signum)
-
-        screen = next((screen for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
-        if screen is None or not screen.hang_up_before_leaving(leave):
-            leave()
+        one follows; a dial on its way is waited for, then hung up. The call stays
+        unfinished, resumed at the next start. Told again meanwhile, it goes on as first
+        told (the seventh attacker's second signal left before the recording was stored)."""
+        if self.leaving is not None:
             return
-        self.set_timer(LEAVE_WAIT, leave)  # whatever the phone does
+        self.leaving = 128 + signum
+        self.set_timer(LEAVE_WAIT, self.leave)  # whatever the phone does
+        self.leave_once_dialled()
+
+    def leave_once_dialled(self) -> None:
+        screen = next((screen for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
+        if screen is not None and screen.dialling:
+            self.set_timer(0.1, self.leave_once_dialled)  # its Dialling hands the line over, or it fails
+        elif screen is None or not screen.hang_up_before_leaving(self.leave):
+            self.leave()
+
+    def leave(self) -> None:
+        self.exit(return_code=self.leaving)
 
     def check_terminal(self) -> None:
         """Leave when the terminal has gone: everything shown is stored already, and the
@@ -260,13 +269,13 @@ class CallAssistApp(App):
         """The phone never answered a dial, and may make it once it wakes: reach it every
         HANG_UP_AGAIN_SECONDS, whatever screen is open, until it is no longer in doubt (a
         new link hangs up what it dialled; the collector is told) or HANG_UP_AGAIN_FOR has
-        passed, or another window here has a call on screen."""
+        passed; not while another window here has a call on screen."""
         worker = get_current_worker()
         given_up_at = time.monotonic() + HANG_UP_AGAIN_FOR
         while not worker.is_cancelled and time.monotonic() < given_up_at and self.dial_in_doubt:
             time.sleep(HANG_UP_AGAIN_SECONDS)
             if not self.phone_not_shared():
-                break  # linking again would take the phone from the window whose call is on it
+                continue  # linking now would take the phone from the window whose call is on it
             try:
                 self.phone_now()
             except PhoneError:

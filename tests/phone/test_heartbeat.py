@@ -11,6 +11,7 @@ import itertools
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import cast
 
@@ -39,6 +40,7 @@ class PlayedCtrlTcp:
         self.lines: dict[int, tuple[str, str]] = {}  # line -> (call id, "Outgoing" or "Incoming")
         self.current: int | None = None
         self.dial_delay = 0.0
+        self.between_reads: Callable[[], None] | None = None  # what baresip does between two reads of ctrl_tcp
         self.link: socket.socket | None = None
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -74,6 +76,8 @@ class PlayedCtrlTcp:
                 self.heard.append(message["command"])
                 if self.answering:
                     link.sendall(netstring({"response": True, "ok": True, "data": self._do(message["command"], message.get("params")), "token": message["token"]}))
+            if self.between_reads is not None:
+                self.between_reads()
 
     def _do(self, command: str, params: str | None) -> str:
         if command == "dial":
@@ -254,3 +258,19 @@ def test_every_line_is_looked_at_and_the_current_one_stays_current(ctrl_tcp, eve
         assert phone.hung_up_left_up() == 0 and ctrl_tcp.up == 2 and ctrl_tcp.current == 11  # nothing hung up: still the one chosen
     finally:
         phone.close()
+
+
+def test_a_call_coming_in_as_a_hang_up_is_on_its_way_is_not_the_one_hung_up(phone, ctrl_tcp, events):
+    """Found by the seventh attacker (baresip's `hangup` held 3 s on its way): `callfind`
+    made the call current, a call coming in became current before `hangup` arrived, and
+    `hangup` (which ends the current call) refused the caller; the debtor stayed on."""
+    call_id = phone.dial("5550101")
+    events.wait_for("answered")
+
+    def ring_in() -> None:
+        if ctrl_tcp.heard[-1] == "callfind" and ctrl_tcp.up == 1:
+            ctrl_tcp.add_call("Incoming")
+
+    ctrl_tcp.between_reads = ring_in
+    phone.hang_up(call_id)
+    assert [direction for _, direction in ctrl_tcp.lines.values()] == ["Incoming"]

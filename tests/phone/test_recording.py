@@ -155,3 +155,17 @@ def test_a_long_call_is_put_side_by_side_a_piece_at_a_time(tmp_path):
         last = array.array("h", stereo.readframes(1))
     expected = [(heard_frames - 2) % 32000 - 16000, 7, (heard_frames - 1) % 32000 - 16000, 7, heard_frames % 32000 - 16000, 0]
     assert list(frames) == expected and list(last) == [15999, 0]
+
+
+def test_a_recording_made_before_the_program_stopped_is_taken_as_it_is(tmp_path):
+    """Found by the seventh attacker: the program stopped after the pair had become the
+    call's file but before its log had it; the resumed call found no pair and said none had
+    come ("is baresip's sndfile module loaded?"), the file in the data folder named by no log."""
+    written, data = tmp_path / "snd", tmp_path / "data"
+    written.mkdir()
+    (data / "recordings").mkdir(parents=True)
+    _voice(data / "recordings" / "call-1.wav", [1, 2] * 8000, channels=2)  # 1 s, side by side
+    made = collect(written, datetime.now(UTC), data, "call-1", wait=0.2)
+    assert made.file == "recordings/call-1.wav" and made.seconds == 1.0 and made.sha256 == file_digest(data / "recordings" / "call-1.wav")
+    with pytest.raises(PhoneError, match="no recording of the call came"):
+        collect(written, datetime.now(UTC), data, "call-2", wait=0.2)  # none for this one

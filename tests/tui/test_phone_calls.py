@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -670,3 +671,62 @@ async def test_a_program_told_to_stop_mid_call_hangs_up_first_and_the_call_can_b
     assert app.return_code == 128 + signum and phone.hung_up == ["phone-1"]
     [(call, events)] = stored_calls(db_url)
     assert [e.kind for e in events][-2:] == ["phone_ringing", "phone_hung_up"] and call.ended_at is None
+
+
+class SlowToAnswerDialPhone(AnsweringPhone):
+    """A phone whose reply to the dial takes a while, its Dialling coming with it."""
+
+    def dial(self, number: str, still_allowed=lambda: True) -> str:
+        time.sleep(0.5)
+        phone_call = super().dial(number, still_allowed)
+        assert self.app is not None
+        self.app.call_from_thread(self.app.line_reported, Dialling(phone_call, NOW, number))
+        return phone_call
+
+
+async def test_a_program_told_to_stop_while_the_phone_dials_waits_for_it_then_hangs_up(tmp_path, db_url):
+    """Found by the seventh attacker: SIGTERM while baresip's reply to the dial was on its
+    way left at once (no line up yet), and the debtor rang on, then answered, recorded, with
+    no number in the log. The dial is waited for, its line hung up and stored."""
+    phone = SlowToAnswerDialPhone()
+    app = _app(tmp_path, db_url, lambda: NOW, phone)
+    phone.app = app
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await call_a_shanghai_debtor(pilot)
+        await pilot.press("enter")  # not settled: the phone is still dialling
+        assert screen.dialling
+        app.leave_on_signal(signal.SIGTERM)
+        for _ in range(500):
+            if app.return_code is not None:
+                break
+            await asyncio.sleep(0.01)
+    assert app.return_code == 128 + signal.SIGTERM and phone.hung_up == ["phone-1"]
+    [(call, events)] = stored_calls(db_url)
+    assert [e.kind for e in events][-2:] == ["phone_dialling", "phone_hung_up"] and call.ended_at is None
+
+
+async def test_a_program_told_twice_to_stop_stores_the_recording_before_it_leaves(tmp_path, db_url):
+    """Found by the seventh attacker: SIGTERM, then SIGTERM or SIGINT 50 ms later, during an
+    answered call: the second left at once, the hang-up stored but not the recording, which
+    lay in the data folder with no log naming it. Told again, it goes on as first told."""
+    snd = tmp_path / "snd"
+    _recording_pair(snd)
+    settings = Settings(data_dir=tmp_path, collector="wang", scripts_dir=SCRIPTS, objections_dir=OBJECTIONS, phone=f"baresip://127.0.0.1:4444?recordings={snd}")
+    app = CallAssistApp(lambda: Workspace.open(settings, db_url, "en"), "en", "wang", clock=lambda: NOW, phone=settings.phone_setting, data_dir=tmp_path)
+    app.phone = phone = PlayedPhone()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await call_a_shanghai_debtor(pilot)
+        await press(pilot, "enter")
+        await _report(pilot, Dialling("phone-1", NOW, phone.dialled[0]))
+        await _report(pilot, Answered("phone-1", NOW))
+        app.leave_on_signal(signal.SIGTERM)
+        await until(pilot, lambda: phone.hung_up == ["phone-1"])
+        app.line_reported(HungUp("phone-1", NOW, by="us"))  # the recording is being taken now
+        app.leave_on_signal(signal.SIGINT)
+        for _ in range(500):
+            if app.return_code is not None:
+                break
+            await asyncio.sleep(0.01)
+    assert app.return_code == 128 + signal.SIGTERM
+    [(call, events)] = stored_calls(db_url)
+    assert [e.kind for e in events][-2:] == ["phone_hung_up", "recording_attached"] and call.ended_at is None

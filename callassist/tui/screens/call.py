@@ -55,6 +55,7 @@ FORM_LABELS = {"note": "note", "promise": "promise_form", "disposition": "end_ca
 SAVING_NOTICE_AFTER = 0.25
 WAITING_CHANGES = 8  # keys and line events kept while a change is stored; more rings the bell
 RESUMED_MID_LINE = "callassist stopped while the line was up; the call on the phone was not followed after it started again"
+PHONE_DIAL_GROUP = "phone-dial"
 HANG_UP_WAIT = 5.0  # seconds the phone is given to say it hung up before the call's end is stored without it
 HANG_UP_UNCONFIRMED = f"the phone did not say it hung up within {HANG_UP_WAIT:g} s"
 
@@ -99,6 +100,7 @@ class CallScreen(Screen):
         self.recording = False  # the call's recording is being taken: the call ends after it
         self.hanging_up = False  # the phone was told to hang up and has not said it did
         self.hung_up_lost = False  # a lost line's call was asked to be hung up, on the phone's side
+        self.phone_call_made = ""  # the phone's id for the call it dialled, known before its Dialling is handled
         self.after_line: list[Callable[[], None]] = []  # the end, once the line's last word is stored
 
     @property
@@ -480,7 +482,12 @@ class CallScreen(Screen):
             return
         self.dial_through_phone(self.active.snapshot.phone)
 
-    @work(thread=True, exclusive=True, group="phone-dial")
+    @property
+    def dialling(self) -> bool:
+        """Whether the phone is being asked to dial now (its reply not yet in)."""
+        return any(worker.is_running and worker.group == PHONE_DIAL_GROUP and worker.node is self for worker in self.app.workers)
+
+    @work(thread=True, exclusive=True, group=PHONE_DIAL_GROUP)
     def dial_through_phone(self, number: str) -> None:
         try:
             phone = self.app.phone_now()
@@ -494,6 +501,7 @@ class CallScreen(Screen):
             if in_doubt:
                 self.app.call_from_thread(self.app.settle_dial_in_doubt)
             return
+        self.app.call_from_thread(setattr, self, "phone_call_made", phone_call)
         if not phone.reports_line:  # a program handed the number on: the log says it was dialled
             self.app.call_from_thread(self.line_reported, Dialling(phone_call, self.app.now(), dial_target(number)))
 
@@ -806,12 +814,14 @@ class CallScreen(Screen):
         """The program is told to stop: a line the phone follows, still up, is hung up as x
         does, and `leave` is called once the hang-up (and the recording) is in the log; False,
         and nothing done, when no line is up."""
-        phone = self.app.phone
-        if self.call.ended or self.call.line.status not in ACTIVE or phone is None or not phone.reports_line:
+        phone, line = self.app.phone, self.call.line
+        # Just dialled, its Dialling not handed over yet: the line is up all the same.
+        phone_call = line.call_id if line.status in ACTIVE else self.phone_call_made if line.status is LineStatus.IDLE else ""
+        if self.call.ended or not phone_call or phone is None or not phone.reports_line:
             return False
         if not self.hanging_up:
             self.hanging_up = True
-            self.hang_up_phone(self.call.line.call_id)
+            self.hang_up_phone(phone_call)
             self.set_timer(HANG_UP_WAIT, lambda: self.line_settled(waited=True))
         self.after_line.append(leave)
         return True
