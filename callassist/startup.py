@@ -4,7 +4,9 @@ parsed without the CLI framework, and running the TUI with its day's checkpoint.
 from __future__ import annotations
 
 import gc
+import os
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -121,10 +123,15 @@ def recordings_folder_problem(settings: Settings, locale: str) -> str | None:
             return label("recordings_folder_missing", locale, folder=folder)
         if not folder.is_dir():
             return label("recordings_folder_not_folder", locale, folder=folder)
+        status = resolved.stat()
     except (OSError, RuntimeError) as error:  # RuntimeError: a loop of links
         return label("recordings_folder_unreadable", locale, folder=folder, error=getattr(error, "strerror", None) or error)
     if resolved == data_dir or data_dir in resolved.parents:
         return label("recordings_folder_inside_data", locale, folder=folder, data_dir=data_dir)
+    if status.st_uid != os.getuid() or status.st_mode & 0o077:
+        # A call's recording waits there until it is taken: others must not read it, nor
+        # put a file of their own in its place.
+        return label("recordings_folder_shared", locale, folder=folder, mode=f"{stat.S_IMODE(status.st_mode):o}")
     return None
 
 

@@ -525,7 +525,7 @@ def test_export_recordings_never_writes_through_a_link_nor_into_the_data_folder(
 def test_a_recordings_folder_that_cannot_be_the_phones_is_said_at_start(tmp_path, monkeypatch, demo_copy):
     """Found by the third attacker: ?recordings= naming no folder, a file, or callassist's
     own data folder was taken, and said only after an answered call ("could not be kept"),
-    the phone's pair left where it was."""
+    the phone's pair left where it was; by the fourth, a folder anyone may write into."""
     from callassist.settings import default_data_dir
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
@@ -538,6 +538,12 @@ def test_a_recordings_folder_that_cannot_be_the_phones_is_said_at_start(tmp_path
     for folder, said in (*refused, (Path("/etc/passwd"), "is not a folder"), (data, "inside callassist's data folder"), (data / "recordings", "inside callassist's data folder")):
         ran = runner.invoke(app, ["--phone", f"baresip://127.0.0.1:4444?recordings={folder}", "demo"])
         assert ran.exit_code == 2 and said in ran.output and "Traceback" not in ran.output, (folder, ran.output)
-    (tmp_path / "snd").mkdir()
+    # /dev/shm (anyone may put a file there), a folder others may read.
+    for mode in (0o1777, 0o755, 0o770):
+        (tmp_path / "open").mkdir(mode=mode, exist_ok=True)
+        (tmp_path / "open").chmod(mode)
+        ran = runner.invoke(app, ["--phone", f"baresip://127.0.0.1:4444?recordings={tmp_path / 'open'}", "demo"])
+        assert ran.exit_code == 2 and f"is not yours alone (mode {mode:o})" in ran.output and "chmod 700" in ran.output, (mode, ran.output)
+    (tmp_path / "snd").mkdir(mode=0o700)
     ran = runner.invoke(app, ["--phone", f"baresip://127.0.0.1:4444?recordings={tmp_path / 'snd'}", "demo"])
     assert ran.exit_code == 2 and "need a terminal" in ran.output  # a folder of its own: on to the screens
