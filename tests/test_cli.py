@@ -507,6 +507,8 @@ def test_export_recordings_never_writes_through_a_link_nor_into_the_data_folder(
         assert refused.exit_code == 2 and "is inside the data folder" in refused.output and "Traceback" not in refused.output, refused.output
     refused = export(str(elsewhere))
     assert refused.exit_code == 2 and "is a file: give a folder" in refused.output, refused.output
+    refused = export("")  # the fourth attacker's: an unset shell variable copied them into the current folder
+    assert refused.exit_code == 2 and "say where with --out FOLDER" in refused.output, refused.output
     assert (data / "recordings" / "rec1.wav").read_bytes() == audio and not (data / "recordings" / "sub").exists()
     # Found by the second attacker: a folder that cannot be written, or a folder where the copy
     # goes, ended in a traceback (exit 70).

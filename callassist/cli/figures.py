@@ -173,7 +173,8 @@ def export(
     # Named WHAT and checked below: the list of kinds in --help's type column would fold mid-word at 80 columns.
     what: str = typer.Argument(..., metavar="WHAT", help="calls, events or promises (written to standard output), or recordings (copied into --out)."),
     fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv, or jsonl (one JSON object a line)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="recordings: the folder they are copied into (made private if new)."),
+    # Text, not a Path: Typer makes "" (an unset shell variable, say) the current folder.
+    out_named: Optional[str] = typer.Option(None, "--out", metavar="FOLDER", help="recordings: the folder they are copied into (made private if new)."),
 ) -> None:
     """Write every call, event or promise to standard output for other tools; or copy the
     calls' recordings into --out, with a list of them (call, file, SHA-256, length, whether
@@ -191,8 +192,9 @@ def export(
     with open_store(ctx.obj, reading=True) as engine, store_db.session(engine) as session:
         viewer = viewer_of(ctx.obj, session)
         if what == ExportKind.recordings:
-            if out is None:
+            if not out_named:
                 raise fail(words("cli_recordings_need_out", ctx.obj))
+            out = Path(out_named)
             if not viewer.sees_personal_data:
                 raise fail(words("cli_recordings_not_for_role", ctx.obj, role=viewer.role))
             data_dir = ctx.obj.settings.data_dir.resolve()
