@@ -26,6 +26,7 @@ FORMAT = "wav: 2 channels (collector left, debtor right), 16-bit"
 # How long a pair may take to appear and stop growing after the call ended.
 WAIT_SECONDS = 5.0
 _STEADY_SECONDS = 0.2
+_LAST_WRITE_SECONDS = 3.0  # after the phone said the call ended, its pair is written no more
 PIECE_FRAMES = 1 << 16  # frames read at a time, of each voice or of a recording
 
 
@@ -63,17 +64,17 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def collect(snd_path: Path, dialled_at: datetime, data_dir: Path, name: str, *, wait: float = WAIT_SECONDS) -> Recording:
-    """The recording of the call dialled at `dialled_at`, moved from `snd_path` into
-    `data_dir`/recordings/`name`.wav. PhoneError, in one line, when none comes in time or
-    it cannot be read or written. A file this call's took there already, before callassist
-    stopped (and before its log had it), is taken as it is: its pair is gone."""
-    try:
-        said, heard = _pair(snd_path, dialled_at.timestamp() - 1, wait)
-    except PhoneError:
-        if (earlier := _made_earlier(data_dir, name)) is not None:
-            return earlier
-        raise
+def collect(snd_path: Path, dialled_at: datetime, data_dir: Path, name: str, *, ended_at: datetime | None = None, wait: float = WAIT_SECONDS) -> Recording:
+    """The recording of the call dialled at `dialled_at` (and ended at `ended_at`, when
+    the phone said so), moved from `snd_path` into `data_dir`/recordings/`name`.wav.
+    PhoneError, in one line, when none comes in time or it cannot be read or written.
+    The file is taken as it is when it is there already, whole: made from this call's
+    pair before callassist stopped, and not yet in the log (the pair is gone, and a later
+    call's in the phone's folder is not this one's: the eighth attacker's)."""
+    if (earlier := _made_earlier(data_dir, name)) is not None:
+        return earlier
+    until = ended_at.timestamp() + _LAST_WRITE_SECONDS if ended_at is not None else None
+    said, heard = _pair(snd_path, dialled_at.timestamp() - 1, until, wait)
     folder = private_dir(data_dir / "recordings")
     tighten(folder)  # one made readable by other means is the user's alone again
     target = folder / f"{name}.wav"
@@ -97,19 +98,20 @@ def recording_begun(snd_path: Path, dialled_at: datetime) -> bool:
         return True  # unreadable: collect says so
 
 
-def _pair(snd_path: Path, since: float, wait: float) -> tuple[Path, Path]:
-    """The newest enc/dec pair begun at `since` or after, once neither file grows."""
+def _pair(snd_path: Path, since: float, until: float | None, wait: float) -> tuple[Path, Path]:
+    """The newest enc/dec pair written from `since` to `until` (a pair last written after
+    it is a later call's), once neither file grows."""
     deadline = time.monotonic() + wait
     sizes: dict[Path, int] = {}
     while True:
         try:
-            said = sorted((path for path in snd_path.glob("dump-*-enc.wav") if _written_file(path, since)), key=lambda path: path.name)
+            said = sorted((path for path in snd_path.glob("dump-*-enc.wav") if _written_file(path, since, until)), key=lambda path: path.name)
         except OSError as error:
             raise PhoneError(f"the phone's recordings folder {snd_path} cannot be read: {error.strerror}") from None
         pair = None
         if said:
             heard = said[-1].with_name(said[-1].name.removesuffix("-enc.wav") + "-dec.wav")
-            if _written_file(heard, since):
+            if _written_file(heard, since, until):
                 pair = (said[-1], heard)
         if pair is not None:
             now = {path: path.stat().st_size for path in pair}
@@ -121,23 +123,27 @@ def _pair(snd_path: Path, since: float, wait: float) -> tuple[Path, Path]:
         time.sleep(_STEADY_SECONDS)
 
 
-def _written_file(path: Path, since: float) -> bool:
+def _written_file(path: Path, since: float, until: float | None = None) -> bool:
     """Whether `path` is a plain file (not a link, a pipe or a device, which the phone never
-    writes and reading could follow elsewhere or wait on forever) changed at `since` or after."""
+    writes and reading could follow elsewhere or wait on forever) last changed from `since`
+    to `until`."""
     try:
         info = path.lstat()
     except OSError:
         return False
-    return stat.S_ISREG(info.st_mode) and info.st_mtime >= since
+    return stat.S_ISREG(info.st_mode) and info.st_mtime >= since and (until is None or info.st_mtime <= until)
 
 
 def _made_earlier(data_dir: Path, name: str) -> Recording | None:
-    """The call's file in `data_dir`/recordings, whole, if it is there."""
+    """The call's file in `data_dir`/recordings, if it is there and whole (its header,
+    written last, counts every frame the file holds; one cut off mid-way counts none)."""
     target = data_dir / "recordings" / f"{name}.wav"
     try:
         with wave.open(str(target), "rb") as made:
-            seconds = round(made.getnframes() / made.getframerate(), 3)
-        return Recording(str(target.relative_to(data_dir)), file_digest(target), seconds)
+            frames, frame_size, rate = made.getnframes(), made.getnchannels() * made.getsampwidth(), made.getframerate()
+        if frames == 0 or target.stat().st_size < frames * frame_size:
+            return None
+        return Recording(str(target.relative_to(data_dir)), file_digest(target), round(frames / rate, 3))
     except (OSError, wave.Error, EOFError):
         return None
 

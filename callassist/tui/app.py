@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import gc
+import os
 import signal
 import sys
 import termios
@@ -98,6 +99,7 @@ class CallAssistApp(App):
         self._phone_lock = threading.Lock()
         self.hang_ups_owed: set[str] = set()  # calls the phone never confirmed hanging up (hang_up_when_back)
         self.leaving: int | None = None  # told to stop by a signal: the code to leave with (leave_on_signal)
+        self.terminal_lost = False
         self.replay = replay
         self.freeze = freeze
         # Python hands the GIL between threads every 5 ms by default. A commit finishing
@@ -184,11 +186,33 @@ class CallAssistApp(App):
         one follows; a dial on its way is waited for, then hung up. The call stays
         unfinished, resumed at the next start. Told again meanwhile, it goes on as first
         told (the seventh attacker's second signal left before the recording was stored)."""
+        if signum == signal.SIGHUP and not self.is_headless and not self.terminal_lost:
+            self.terminal_gone()
         if self.leaving is not None:
             return
         self.leaving = 128 + signum
         self.set_timer(LEAVE_WAIT, self.leave)  # whatever the phone does
         self.leave_once_dialled()
+
+    def terminal_gone(self) -> None:
+        """The terminal has gone (closed, its connection dropped): what the program would
+        draw or say goes nowhere from now on. Written to the gone terminal, the first write
+        failed and stopped Textual's writer, and the program then waited for ever to write
+        (the eighth attacker's closed window, mid-call). It leaves at once when the phone's
+        work is stored, without Textual's goodbye to the terminal, and within the bound
+        whatever happens: everything on screen is stored already."""
+        self.terminal_lost = True
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.__stdout__, sys.__stderr__):
+            if stream is not None:
+                os.dup2(nowhere, stream.fileno())
+        os.close(nowhere)
+
+        def leave_at_last() -> None:
+            time.sleep(LEAVE_WAIT + TERMINAL_SECONDS)
+            os._exit(self.leaving or 128 + signal.SIGHUP)
+
+        threading.Thread(target=leave_at_last, name="leave-at-last", daemon=True).start()
 
     def leave_once_dialled(self) -> None:
         screen = next((screen for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
@@ -198,6 +222,8 @@ class CallAssistApp(App):
             self.leave()
 
     def leave(self) -> None:
+        if self.terminal_lost:  # nothing to give back, and Textual's writer may have stopped: see terminal_gone
+            os._exit(self.leaving or 128 + signal.SIGHUP)
         self.exit(return_code=self.leaving)
 
     def check_terminal(self) -> None:
@@ -207,7 +233,7 @@ class CallAssistApp(App):
             termios.tcgetattr(sys.__stdin__.fileno())
         except (termios.error, OSError) as exc:
             if exc.args and exc.args[0] == errno.EIO:
-                self.exit(return_code=1)
+                self.leave_on_signal(signal.SIGHUP)  # as if told: its terminal has hung up
 
     def on_unmount(self) -> None:
         if self.workspace is not None:

@@ -169,3 +169,29 @@ def test_a_recording_made_before_the_program_stopped_is_taken_as_it_is(tmp_path)
     assert made.file == "recordings/call-1.wav" and made.seconds == 1.0 and made.sha256 == file_digest(data / "recordings" / "call-1.wav")
     with pytest.raises(PhoneError, match="no recording of the call came"):
         collect(written, datetime.now(UTC), data, "call-2", wait=0.2)  # none for this one
+
+
+def test_a_later_calls_recording_is_never_taken_for_this_ones(tmp_path):
+    """Found by the eighth attacker: killed as the pair became the call's file, then another
+    call recorded, then the first resumed: the pair searched for was the newest since the
+    dial, the later call's, which replaced the call's own file; audit said it was as recorded."""
+    written, data = tmp_path / "snd", tmp_path / "data"
+    written.mkdir()
+    (data / "recordings").mkdir(parents=True)
+    ended = datetime.now(UTC) - timedelta(minutes=5)
+    _voice(data / "recordings" / "call-1.wav", [1, 2] * 8000, channels=2)  # its own, whole
+    for side in ("enc", "dec"):
+        _voice(written / f"dump-20261205-201000-{side}.wav", [7] * 800)  # the later call's
+    own = data / "recordings" / "call-1.wav"
+    made = collect(written, ended - timedelta(seconds=30), data, "call-1", ended_at=ended, wait=0.2)
+    assert made.sha256 == file_digest(own) and made.seconds == 1.0
+    own.unlink()  # stopped before the pair became its file: its own pair, not the later one
+    for side in ("enc", "dec"):
+        _voice(written / f"dump-20261205-200500-{side}.wav", [5] * 1600)
+        os.utime(written / f"dump-20261205-200500-{side}.wav", (ended.timestamp(), ended.timestamp()))
+    made = collect(written, ended - timedelta(seconds=30), data, "call-1", ended_at=ended, wait=0.2)
+    assert made.seconds == 0.2 and (written / "dump-20261205-201000-enc.wav").exists()
+    half = data / "recordings" / "call-2.wav"  # cut off as it was written: not taken as it is
+    half.write_bytes((data / "recordings" / "call-1.wav").read_bytes()[:60])
+    with pytest.raises(PhoneError, match="no recording of the call came"):
+        collect(written, ended - timedelta(seconds=30), data, "call-2", ended_at=ended - timedelta(minutes=1), wait=0.2)

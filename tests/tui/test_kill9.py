@@ -83,7 +83,7 @@ def test_a_program_whose_terminal_goes_away_leaves_and_loses_nothing(db_url, set
         os.close(terminal.master)
         terminal.master = os.open(os.devnull, os.O_RDONLY)  # what close() closes
         try:
-            terminal.process.wait(timeout=15)
+            assert terminal.process.wait(timeout=15) == 128 + signal.SIGHUP  # as if told: its terminal hung up
         except subprocess.TimeoutExpired:
             raise AssertionError("the program is still running without its terminal") from None
     finally:

@@ -563,15 +563,16 @@ class CallScreen(Screen):
         if self.recording or self.call.recorded or line.end is None or (line.answered_at is None and not answered_unseen) or line.dialled_at is None or snd_path is None or self.active.rehearsal is not None:
             return
         self.recording = True
-        self.collect_recording(snd_path, line.dialled_at)
+        # A lost line's end is not the call's (x hangs it up later): no end to bound its pair by.
+        self.collect_recording(snd_path, line.dialled_at, None if isinstance(line.end, LineLost) else line.ended_at)
         # Whatever happens to the phone's files, the call's end never waits longer than this.
         self.set_timer(RECORDING_WAIT + 5, lambda: self.recording and self.recording_missing(label("recording_too_slow", self.locale)))
 
     @work(thread=True, group="recording")
-    def collect_recording(self, snd_path, dialled_at: datetime) -> None:
+    def collect_recording(self, snd_path, dialled_at: datetime, ended_at: datetime | None) -> None:
         """Take the call's recording from where the phone wrote it into the data folder."""
         try:
-            made = collect(snd_path, dialled_at, self.app.data_dir, self.active.call_id)
+            made = collect(snd_path, dialled_at, self.app.data_dir, self.active.call_id, ended_at=ended_at)
         except PhoneError as exc:
             self.app.call_from_thread(self.recording_missing, str(exc))
             return
@@ -812,17 +813,17 @@ class CallScreen(Screen):
 
     def hang_up_before_leaving(self, leave: Callable[[], None]) -> bool:
         """The program is told to stop: a line the phone follows, still up, is hung up as x
-        does, and `leave` is called once the hang-up (and the recording) is in the log; False,
-        and nothing done, when no line is up."""
+        does, and `leave` is called once the hang-up and the recording (being taken now, say
+        after they hung up) are in the log; False, and nothing done, when nothing is owed."""
         phone, line = self.app.phone, self.call.line
         # Just dialled, its Dialling not handed over yet: the line is up all the same.
         phone_call = line.call_id if line.status in ACTIVE else self.phone_call_made if line.status is LineStatus.IDLE else ""
-        if self.call.ended or not phone_call or phone is None or not phone.reports_line:
-            return False
-        if not self.hanging_up:
+        if not self.call.ended and phone_call and phone is not None and phone.reports_line and not self.hanging_up:
             self.hanging_up = True
             self.hang_up_phone(phone_call)
             self.set_timer(HANG_UP_WAIT, lambda: self.line_settled(waited=True))
+        if not self.line_unsettled and self.pending is None:
+            return False
         self.after_line.append(leave)
         return True
 
