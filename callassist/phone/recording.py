@@ -64,25 +64,32 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def collect(snd_path: Path, dialled_at: datetime, data_dir: Path, name: str, *, ended_at: datetime | None = None, wait: float = WAIT_SECONDS) -> Recording:
-    """The recording of the call dialled at `dialled_at` (and ended at `ended_at`, when
-    the phone said so), moved from `snd_path` into `data_dir`/recordings/`name`.wav.
-    PhoneError, in one line, when none comes in time or it cannot be read or written.
-    The file is taken as it is when it is there already, whole: made from this call's
-    pair before callassist stopped, and not yet in the log (the pair is gone, and a later
-    call's in the phone's folder is not this one's: the eighth attacker's)."""
+def collect(snd_path: Path, began_at: datetime, data_dir: Path, name: str, *, ended_at: datetime | None = None, wait: float = WAIT_SECONDS) -> Recording:
+    """The recording of the call that began at `began_at` (answered then, or dialled when
+    the answer was not seen) and ended at `ended_at` (when the phone said so), moved from
+    `snd_path` into `data_dir`/recordings/`name`.wav. PhoneError, in one line, when none
+    comes in time or it cannot be read or written.
+
+    The pair taken is the first one written to its end after the call began (an earlier
+    call's ended before it; a later call's, made while callassist was stopped say, ends
+    after it), and none written more than a few seconds after `ended_at`. The file is made
+    beside its name and put in place whole, so a file found there already is whole: made
+    from this call's pair before callassist stopped, not yet in the log, and taken as it is
+    (the eighth and ninth attackers')."""
     if (earlier := _made_earlier(data_dir, name)) is not None:
         return earlier
     until = ended_at.timestamp() + _LAST_WRITE_SECONDS if ended_at is not None else None
-    said, heard = _pair(snd_path, dialled_at.timestamp() - 1, until, wait)
+    said, heard = _pair(snd_path, began_at.timestamp() - 1, until, wait)
     folder = private_dir(data_dir / "recordings")
     tighten(folder)  # one made readable by other means is the user's alone again
-    target = folder / f"{name}.wav"
-    target.unlink(missing_ok=True)  # made afresh, private from its first byte
+    target, making = folder / f"{name}.wav", folder / f".{name}.wav.part"
+    making.unlink(missing_ok=True)  # made afresh, private from its first byte
     try:
-        seconds = _side_by_side(said, heard, target)
+        seconds = _side_by_side(said, heard, making)
+        os.replace(making, target)
+        _keep_name(folder)
     except (OSError, wave.Error, EOFError, ValueError) as error:  # ValueError: samples cut mid-way
-        target.unlink(missing_ok=True)
+        making.unlink(missing_ok=True)
         raise PhoneError(f"the recording in {snd_path} cannot be read: {error}") from None
     said.unlink(missing_ok=True)
     heard.unlink(missing_ok=True)
@@ -99,13 +106,12 @@ def recording_begun(snd_path: Path, dialled_at: datetime) -> bool:
 
 
 def _pair(snd_path: Path, since: float, until: float | None, wait: float) -> tuple[Path, Path]:
-    """The newest enc/dec pair written from `since` to `until` (a pair last written after
-    it is a later call's), once neither file grows."""
+    """The first enc/dec pair last written from `since` to `until`, once neither file grows."""
     deadline = time.monotonic() + wait
     sizes: dict[Path, int] = {}
     while True:
         try:
-            said = sorted((path for path in snd_path.glob("dump-*-enc.wav") if _written_file(path, since, until)), key=lambda path: path.name)
+            said = sorted((path for path in snd_path.glob("dump-*-enc.wav") if _written_file(path, since, until)), key=_last_written, reverse=True)
         except OSError as error:
             raise PhoneError(f"the phone's recordings folder {snd_path} cannot be read: {error.strerror}") from None
         pair = None
@@ -123,6 +129,22 @@ def _pair(snd_path: Path, since: float, until: float | None, wait: float) -> tup
         time.sleep(_STEADY_SECONDS)
 
 
+def _last_written(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _keep_name(folder: Path) -> None:
+    """The folder's names written to disk: the file's new name survives a crash with it."""
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def _written_file(path: Path, since: float, until: float | None = None) -> bool:
     """Whether `path` is a plain file (not a link, a pipe or a device, which the phone never
     writes and reading could follow elsewhere or wait on forever) last changed from `since`
@@ -135,8 +157,8 @@ def _written_file(path: Path, since: float, until: float | None = None) -> bool:
 
 
 def _made_earlier(data_dir: Path, name: str) -> Recording | None:
-    """The call's file in `data_dir`/recordings, if it is there and whole (its header,
-    written last, counts every frame the file holds; one cut off mid-way counts none)."""
+    """The call's file in `data_dir`/recordings, if it is there (put there whole) and
+    reads as a recording: its frames all there."""
     target = data_dir / "recordings" / f"{name}.wav"
     try:
         with wave.open(str(target), "rb") as made:

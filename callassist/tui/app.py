@@ -186,7 +186,7 @@ class CallAssistApp(App):
         one follows; a dial on its way is waited for, then hung up. The call stays
         unfinished, resumed at the next start. Told again meanwhile, it goes on as first
         told (the seventh attacker's second signal left before the recording was stored)."""
-        if signum == signal.SIGHUP and not self.is_headless and not self.terminal_lost:
+        if signum == signal.SIGHUP and not self.is_headless and not self.terminal_lost and not self.terminal_here():
             self.terminal_gone()
         if self.leaving is not None:
             return
@@ -229,11 +229,17 @@ class CallAssistApp(App):
     def check_terminal(self) -> None:
         """Leave when the terminal has gone: everything shown is stored already, and the
         call on screen can be resumed from another terminal."""
+        if not self.terminal_here():
+            self.leave_on_signal(signal.SIGHUP)  # as if told: its terminal has hung up
+
+    def terminal_here(self) -> bool:
+        """Whether the program's terminal is still there (a SIGHUP may come from `kill`, the
+        terminal alive: it is given back then, the ninth attacker's)."""
         try:
             termios.tcgetattr(sys.__stdin__.fileno())
-        except (termios.error, OSError) as exc:
-            if exc.args and exc.args[0] == errno.EIO:
-                self.leave_on_signal(signal.SIGHUP)  # as if told: its terminal has hung up
+        except (termios.error, OSError, AttributeError) as exc:
+            return not (exc.args and exc.args[0] == errno.EIO)
+        return True
 
     def on_unmount(self) -> None:
         if self.workspace is not None:

@@ -195,3 +195,43 @@ def test_a_later_calls_recording_is_never_taken_for_this_ones(tmp_path):
     half.write_bytes((data / "recordings" / "call-1.wav").read_bytes()[:60])
     with pytest.raises(PhoneError, match="no recording of the call came"):
         collect(written, ended - timedelta(seconds=30), data, "call-2", ended_at=ended - timedelta(minutes=1), wait=0.2)
+
+
+def test_a_lost_lines_recording_is_the_first_written_after_the_answer(tmp_path):
+    """Found by the ninth attacker: killed mid-talk, the debtor hung up on the phone, then
+    another call on the same phone; resumed, the call (its line lost, so no end to bound
+    by) took the newest pair, the later call's."""
+    written, data = tmp_path / "snd", tmp_path / "data"
+    written.mkdir()
+    answered = datetime.now(UTC) - timedelta(minutes=5)
+    for name, samples, at in (("dump-20261205-200000", [3] * 800, answered - timedelta(minutes=2)), ("dump-20261205-200500", [5] * 1600, answered + timedelta(seconds=8)), ("dump-20261205-200600", [7] * 2400, answered + timedelta(minutes=1))):
+        for side in ("enc", "dec"):  # an earlier call's, this call's, a later call's
+            _voice(written / f"{name}-{side}.wav", samples)
+            os.utime(written / f"{name}-{side}.wav", (at.timestamp(), at.timestamp()))
+    made = collect(written, answered, data, "call-1", wait=0.2)
+    assert made.seconds == 0.2 and (written / "dump-20261205-200600-enc.wav").exists() and (written / "dump-20261205-200000-enc.wav").exists()
+
+
+def test_the_calls_file_is_put_in_place_whole(tmp_path, monkeypatch):
+    """Found by the ninth attacker: killed mid-copy, the file held the first piece under a
+    header counting that piece alone, and was taken as whole at resume (8 s of a 12 s call).
+    The file is made beside its name and renamed once written: its name is never half a file."""
+    from callassist.phone import recording
+
+    written, data = tmp_path / "snd", tmp_path / "data"
+    written.mkdir()
+    for side in ("enc", "dec"):
+        _voice(written / f"dump-20261205-200500-{side}.wav", [5] * 1600)
+
+    def killed_mid_way(said, heard, target):
+        target.write_bytes(b"RIFF" + b"\0" * 100)
+        raise OSError("killed")
+
+    monkeypatch.setattr(recording, "_side_by_side", killed_mid_way)
+    with pytest.raises(PhoneError):
+        collect(written, datetime.now(UTC) - timedelta(minutes=1), data, "call-1", wait=0.2)
+    assert not (data / "recordings" / "call-1.wav").exists()
+    monkeypatch.undo()
+    (data / "recordings" / ".call-1.wav.part").write_bytes(b"RIFF")  # as a kill -9 leaves it
+    made = collect(written, datetime.now(UTC) - timedelta(minutes=1), data, "call-1", wait=0.2)
+    assert made.seconds == 0.2 and not (data / "recordings" / ".call-1.wav.part").exists()

@@ -564,15 +564,15 @@ class CallScreen(Screen):
             return
         self.recording = True
         # A lost line's end is not the call's (x hangs it up later): no end to bound its pair by.
-        self.collect_recording(snd_path, line.dialled_at, None if isinstance(line.end, LineLost) else line.ended_at)
+        self.collect_recording(snd_path, line.answered_at or line.dialled_at, None if isinstance(line.end, LineLost) else line.ended_at)
         # Whatever happens to the phone's files, the call's end never waits longer than this.
         self.set_timer(RECORDING_WAIT + 5, lambda: self.recording and self.recording_missing(label("recording_too_slow", self.locale)))
 
     @work(thread=True, group="recording")
-    def collect_recording(self, snd_path, dialled_at: datetime, ended_at: datetime | None) -> None:
+    def collect_recording(self, snd_path, began_at: datetime, ended_at: datetime | None) -> None:
         """Take the call's recording from where the phone wrote it into the data folder."""
         try:
-            made = collect(snd_path, dialled_at, self.app.data_dir, self.active.call_id, ended_at=ended_at)
+            made = collect(snd_path, began_at, self.app.data_dir, self.active.call_id, ended_at=ended_at)
         except PhoneError as exc:
             self.app.call_from_thread(self.recording_missing, str(exc))
             return
