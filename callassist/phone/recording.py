@@ -161,6 +161,8 @@ def _made_earlier(data_dir: Path, name: str) -> Recording | None:
     reads as a recording: its frames all there."""
     target = data_dir / "recordings" / f"{name}.wav"
     try:
+        if not stat.S_ISREG(target.lstat().st_mode):
+            return None  # a link put in its place leads to another file (the ninth attacker's), or anywhere
         with wave.open(str(target), "rb") as made:
             frames, frame_size, rate = made.getnframes(), made.getnchannels() * made.getsampwidth(), made.getframerate()
         if frames == 0 or target.stat().st_size < frames * frame_size:

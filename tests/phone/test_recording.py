@@ -235,3 +235,8 @@ def test_the_calls_file_is_put_in_place_whole(tmp_path, monkeypatch):
     (data / "recordings" / ".call-1.wav.part").write_bytes(b"RIFF")  # as a kill -9 leaves it
     made = collect(written, datetime.now(UTC) - timedelta(minutes=1), data, "call-1", wait=0.2)
     assert made.seconds == 0.2 and not (data / "recordings" / ".call-1.wav.part").exists()
+    for side in ("enc", "dec"):  # the ninth attacker's: a link at a live call's name, to another call's file
+        _voice(written / f"dump-20261205-200700-{side}.wav", [5] * 2400)
+    (data / "recordings" / "call-2.wav").symlink_to(data / "recordings" / "call-1.wav")
+    made = collect(written, datetime.now(UTC) - timedelta(minutes=1), data, "call-2", wait=0.2)
+    assert made.seconds == 0.3 and not (data / "recordings" / "call-2.wav").is_symlink()
