@@ -70,16 +70,17 @@ def collect(snd_path: Path, began_at: datetime, data_dir: Path, name: str, *, en
     `snd_path` into `data_dir`/recordings/`name`.wav. PhoneError, in one line, when none
     comes in time or it cannot be read or written.
 
-    The pair taken is the first one written to its end after the call began (an earlier
-    call's ended before it; a later call's, made while callassist was stopped say, ends
-    after it), and none written more than a few seconds after `ended_at`. The file is made
+    The pair taken is the one whose sound began nearest the call's beginning (an earlier
+    call's ended before it; one that came in during it, or a later one made while
+    callassist was stopped, began after it), and none written more than a few seconds
+    after `ended_at`. The file is made
     beside its name and put in place whole, so a file found there already is whole: made
     from this call's pair before callassist stopped, not yet in the log, and taken as it is
     (the eighth and ninth attackers')."""
     if (earlier := _made_earlier(data_dir, name)) is not None:
         return earlier
     until = ended_at.timestamp() + _LAST_WRITE_SECONDS if ended_at is not None else None
-    said, heard = _pair(snd_path, began_at.timestamp() - 1, until, wait)
+    said, heard = _pair(snd_path, began_at.timestamp(), until, wait)
     folder = private_dir(data_dir / "recordings")
     tighten(folder)  # one made readable by other means is the user's alone again
     target, making = folder / f"{name}.wav", folder / f".{name}.wav.part"
@@ -105,19 +106,22 @@ def recording_begun(snd_path: Path, dialled_at: datetime) -> bool:
         return True  # unreadable: collect says so
 
 
-def _pair(snd_path: Path, since: float, until: float | None, wait: float) -> tuple[Path, Path]:
-    """The first enc/dec pair last written from `since` to `until`, once neither file grows."""
+def _pair(snd_path: Path, began: float, until: float | None, wait: float) -> tuple[Path, Path]:
+    """The enc/dec pair, last written from `began` to `until`, whose sound began nearest
+    `began` (its last write less its length: the phone writes as the call goes), once
+    neither file grows. A call that came in and ended during this one, or a later one,
+    began later."""
     deadline = time.monotonic() + wait
     sizes: dict[Path, int] = {}
     while True:
         try:
-            said = sorted((path for path in snd_path.glob("dump-*-enc.wav") if _written_file(path, since, until)), key=_last_written, reverse=True)
+            said = sorted((path for path in snd_path.glob("dump-*-enc.wav") if _written_file(path, began - 1, until)), key=lambda path: abs(_sound_began(path) - began), reverse=True)
         except OSError as error:
             raise PhoneError(f"the phone's recordings folder {snd_path} cannot be read: {error.strerror}") from None
         pair = None
         if said:
             heard = said[-1].with_name(said[-1].name.removesuffix("-enc.wav") + "-dec.wav")
-            if _written_file(heard, since, until):
+            if _written_file(heard, began - 1, until):
                 pair = (said[-1], heard)
         if pair is not None:
             now = {path: path.stat().st_size for path in pair}
@@ -129,11 +133,14 @@ def _pair(snd_path: Path, since: float, until: float | None, wait: float) -> tup
         time.sleep(_STEADY_SECONDS)
 
 
-def _last_written(path: Path) -> float:
+def _sound_began(path: Path) -> float:
+    """When the phone began writing `path`: its last write less the sound it holds."""
     try:
-        return path.lstat().st_mtime
-    except OSError:
-        return 0.0
+        with wave.open(str(path), "rb") as sound:
+            held = sound.getnframes() / sound.getframerate()
+        return path.lstat().st_mtime - held
+    except (OSError, wave.Error, EOFError, ZeroDivisionError):
+        return float("inf")  # not a recording (yet): chosen last
 
 
 def _keep_name(folder: Path) -> None:

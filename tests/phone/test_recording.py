@@ -197,19 +197,27 @@ def test_a_later_calls_recording_is_never_taken_for_this_ones(tmp_path):
         collect(written, ended - timedelta(seconds=30), data, "call-2", ended_at=ended - timedelta(minutes=1), wait=0.2)
 
 
-def test_a_lost_lines_recording_is_the_first_written_after_the_answer(tmp_path):
+def test_a_lost_lines_recording_is_the_one_begun_at_the_answer(tmp_path):
     """Found by the ninth attacker: killed mid-talk, the debtor hung up on the phone, then
     another call on the same phone; resumed, the call (its line lost, so no end to bound
-    by) took the newest pair, the later call's."""
+    by) took the newest pair, the later call's. Its recheck: a call that came in and ended
+    during this one was taken as the first pair ended after the answer. The pair taken is
+    the one whose sound began nearest the answer."""
     written, data = tmp_path / "snd", tmp_path / "data"
     written.mkdir()
     answered = datetime.now(UTC) - timedelta(minutes=5)
-    for name, samples, at in (("dump-20261205-200000", [3] * 800, answered - timedelta(minutes=2)), ("dump-20261205-200500", [5] * 1600, answered + timedelta(seconds=8)), ("dump-20261205-200600", [7] * 2400, answered + timedelta(minutes=1))):
-        for side in ("enc", "dec"):  # an earlier call's, this call's, a later call's
-            _voice(written / f"{name}-{side}.wav", samples)
+    calls = (
+        ("dump-20261205-200000", 1, answered - timedelta(minutes=2)),  # an earlier call's
+        ("dump-20261205-200500", 8, answered + timedelta(seconds=8)),  # this call's: 8 s from the answer
+        ("dump-20261205-200503", 2, answered + timedelta(seconds=5)),  # the recheck's: one that came in and ended during it
+        ("dump-20261205-200600", 1, answered + timedelta(minutes=1)),  # a later call's
+    )
+    for name, seconds, at in calls:
+        for side in ("enc", "dec"):
+            _voice(written / f"{name}-{side}.wav", [5] * (8000 * seconds))
             os.utime(written / f"{name}-{side}.wav", (at.timestamp(), at.timestamp()))
     made = collect(written, answered, data, "call-1", wait=0.2)
-    assert made.seconds == 0.2 and (written / "dump-20261205-200600-enc.wav").exists() and (written / "dump-20261205-200000-enc.wav").exists()
+    assert made.seconds == 8.0 and all((written / f"{name}-enc.wav").exists() for name, seconds, _ in calls if seconds != 8)
 
 
 def test_the_calls_file_is_put_in_place_whole(tmp_path, monkeypatch):
