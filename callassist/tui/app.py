@@ -215,7 +215,7 @@ class CallAssistApp(App):
         threading.Thread(target=leave_at_last, name="leave-at-last", daemon=True).start()
 
     def leave_once_dialled(self) -> None:
-        screen = next((screen for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
+        screen = self.call_screen()
         if screen is not None and screen.dialling:
             self.set_timer(0.1, self.leave_once_dialled)  # its Dialling hands the line over, or it fails
         elif screen is None or not screen.hang_up_before_leaving(self.leave):
@@ -366,7 +366,7 @@ class CallAssistApp(App):
         """What the phone reported goes into the call on screen (none: its call has ended)."""
         if isinstance(event, LineLost):
             self.phone_lost()
-        screen = next((screen for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
+        screen = self.call_screen()
         if screen is not None:
             screen.line_reported(event)
         elif isinstance(event, LineLost):
@@ -391,14 +391,18 @@ class CallAssistApp(App):
             if hasattr(screen, "show_offline"):
                 screen.show_offline()
 
+    def call_screen(self):
+        """The call on screen, if one is open (under other screens, say its end form).
+        Found by marker, not class: importing the call screen here, on the UI thread,
+        could race a worker importing the same heavy modules."""
+        return next((screen for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
+
     def in_call(self) -> bool:
-        # Checked by marker, not class: importing the call screen here, on the UI thread,
-        # could race a worker importing the same heavy modules.
-        return any(getattr(screen, "is_call_screen", False) for screen in self.screen_stack)
+        return self.call_screen() is not None
 
     def say_in_call(self) -> None:
         """Asked for another call, practice or screen while a call is open: how to finish it first."""
-        call = next((screen.call for screen in self.screen_stack if getattr(screen, "is_call_screen", False)), None)
+        call = screen.call if (screen := self.call_screen()) is not None else None
         leave = "in_call_leave" if call is not None and not call.dialled else "in_call_end"
         self.notify(label(leave, self.locale), severity="warning", timeout=6)
 

@@ -811,6 +811,13 @@ class CallScreen(Screen):
         if not self.call.dialled and not self.call.ended:
             self.apply(self.call.leave_undialled)
 
+    def start_hang_up(self, phone_call: str) -> None:
+        """Ask the phone to hang up the line; what waits for its last word goes on when it
+        says so, or after HANG_UP_WAIT (a phone that never says it keeps nothing waiting longer)."""
+        self.hanging_up = True
+        self.hang_up_phone(phone_call)
+        self.set_timer(HANG_UP_WAIT, lambda: self.line_settled(waited=True))
+
     def hang_up_before_leaving(self, leave: Callable[[], None]) -> bool:
         """The program is told to stop: a line the phone follows, still up, is hung up as x
         does, and `leave` is called once the hang-up and the recording (being taken now, say
@@ -819,9 +826,7 @@ class CallScreen(Screen):
         # Just dialled, its Dialling not handed over yet: the line is up all the same.
         phone_call = line.call_id if line.status in ACTIVE else self.phone_call_made if line.status is LineStatus.IDLE else ""
         if not self.call.ended and phone_call and phone is not None and phone.reports_line and not self.hanging_up:
-            self.hanging_up = True
-            self.hang_up_phone(phone_call)
-            self.set_timer(HANG_UP_WAIT, lambda: self.line_settled(waited=True))
+            self.start_hang_up(phone_call)
         if not self.line_unsettled and self.pending is None:
             return False
         self.after_line.append(leave)
@@ -836,10 +841,7 @@ class CallScreen(Screen):
         if self.after_line:  # saved already, waiting for the line's last word
             return
         if self.call.line.status in ACTIVE and not self.hanging_up:  # the phone hangs up as the collector ends the call
-            self.hanging_up = True
-            self.hang_up_phone(self.call.line.call_id)
-            # A phone that never says it hung up keeps the call's end waiting no longer than this.
-            self.set_timer(HANG_UP_WAIT, lambda: self.line_settled(waited=True))
+            self.start_hang_up(self.call.line.call_id)
         elif isinstance(self.call.line.end, LineLost) and not self.hung_up_lost:
             # The link was lost (or callassist stopped) while the line was dialling, ringing
             # or up: the phone may still hold the call, answered since and recorded; it is
